@@ -1,0 +1,44 @@
+namespace EdgeGateway.Hardware.Simulation;
+
+/// <summary>
+/// The one clock of a simulated shed. Simulated time advances only when something on the bus takes
+/// time (an SPI or I2C transfer advances it by its duration on the wire) or when the sampling loop
+/// idles between rounds. Every waveform sample, every physical-model step and every protection
+/// debounce reads this clock, so a simulated hour is the same hour whether it runs in real time,
+/// sixty times faster, or as fast as the CPU allows in a test.
+/// </summary>
+/// <remarks>
+/// One thread advances the clock (the sampling thread); any thread may read it.
+/// Timers created through this provider run on real time (the base implementation): they are used
+/// only for display refresh, never for protection.
+/// </remarks>
+public sealed class SimulatedClock : TimeProvider
+{
+    private readonly DateTimeOffset _start;
+    private long _elapsedTicks;
+
+    public SimulatedClock(DateTimeOffset start) => _start = start;
+
+    /// <summary>Simulated time since the simulation started.</summary>
+    public TimeSpan Elapsed => TimeSpan.FromTicks(Volatile.Read(ref _elapsedTicks));
+
+    public DateTimeOffset Start => _start;
+
+    public override DateTimeOffset GetUtcNow() => _start + Elapsed;
+
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+    public override long GetTimestamp() => Volatile.Read(ref _elapsedTicks);
+
+    /// <summary>Moves simulated time forward. Negative spans are ignored: time never runs backwards.</summary>
+    public void Advance(TimeSpan span)
+    {
+        if (span.Ticks > 0)
+        {
+            Interlocked.Add(ref _elapsedTicks, span.Ticks);
+        }
+    }
+
+    /// <summary>Moves simulated time forward by a duration in seconds (bus transfers are microseconds).</summary>
+    public void AdvanceSeconds(double seconds) => Advance(TimeSpan.FromTicks((long)Math.Round(seconds * TimeSpan.TicksPerSecond)));
+}

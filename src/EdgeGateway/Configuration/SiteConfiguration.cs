@@ -1,0 +1,171 @@
+namespace EdgeGateway.Configuration;
+
+// The in-memory form of a site file (firmware-config/sites/*.yaml). SiteFileLoader builds it and
+// reports every problem with its file and line; nothing else constructs it from text.
+// Every record carries the line its YAML node started on, so later checks (and runtime messages)
+// can point a technician at the right place.
+
+/// <summary>One installation: a shed (and later a bin station) with one gateway.</summary>
+public sealed record SiteConfiguration
+{
+    public required string SourceFile { get; init; }
+    public required SiteIdentity Site { get; init; }
+    public required BoardSettings Board { get; init; }
+    public required MainsSettings Mains { get; init; }
+    public IReadOnlyList<AdcChip> Adcs { get; init; } = [];
+    public IReadOnlyList<RelayExpander> Expanders { get; init; } = [];
+    public IReadOnlyList<I2cMultiplexer> Multiplexers { get; init; } = [];
+    public IReadOnlyList<ChargingPortDefinition> Ports { get; init; } = [];
+    public ShedSensorSettings ShedSensors { get; init; } = new();
+    public PortProtectionSettings PortProtection { get; init; } = new();
+    public ShedProtectionSettings ShedProtection { get; init; } = new();
+    public SamplingSettings Sampling { get; init; } = new();
+}
+
+/// <summary>Who this site and gateway are (the MQTT topic carries both).</summary>
+public sealed record SiteIdentity(string Id, string Gateway, string? Name);
+
+/// <summary>The board's buses: Linux I2C bus number (/dev/i2c-N) and GPIO chip (/dev/gpiochipN).</summary>
+public sealed record BoardSettings(int I2cBus = 1, int GpioChip = 0, int? OneWirePin = 4);
+
+/// <summary>The shed's mains supply and the voltage transformer that measures it.</summary>
+public sealed record MainsSettings(double NominalVoltageV, double FrequencyHz, AnalogChannel VoltageSensor, double VoltsPerAdcVolt);
+
+/// <summary>An SPI ADC (MCP3208: 8 channels, 12 bit; MCP3008: 8 channels, 10 bit).</summary>
+public sealed record AdcChip(string Id, AdcChipType Chip, int SpiBus, int ChipSelect, int ClockHz, double ReferenceV, int Line);
+
+public enum AdcChipType
+{
+    Mcp3208,
+    Mcp3008,
+}
+
+/// <summary>A channel of one of the site's ADCs, by ADC id.</summary>
+public sealed record AnalogChannel(string Adc, int Channel, int Line);
+
+/// <summary>An MCP23017 16-bit I2C GPIO expander driving relays.</summary>
+public sealed record RelayExpander(string Id, int Address, int Line);
+
+/// <summary>A TCA9548A I2C multiplexer (8 downstream channels).</summary>
+public sealed record I2cMultiplexer(string Id, int Address, int Line);
+
+/// <summary>One charging port: its meter, its relay, and optional per-port protection overrides.</summary>
+public sealed record ChargingPortDefinition
+{
+    public required string Id { get; init; }
+    public required PortMeterDefinition Meter { get; init; }
+    public required RelayOutput Relay { get; init; }
+
+    /// <summary>The port-level thresholds in force for this port: site defaults with this port's overrides applied.</summary>
+    public required PortProtectionSettings Protection { get; init; }
+
+    /// <summary>Ports an operator has taken out of service in the site file start in the Disabled state.</summary>
+    public bool Disabled { get; init; }
+
+    public int Line { get; init; }
+}
+
+/// <summary>How a port is metered: AC through CT + shed VT on an SPI ADC, or DC through an INA219.</summary>
+public abstract record PortMeterDefinition(int Line);
+
+/// <summary>
+/// AC port: a current transformer on an ADC channel. <see cref="AmpsPerAdcVolt"/> is the CT calibration
+/// (primary amps per volt across the burden, e.g. 30 for an SCT-013-030).
+/// </summary>
+public sealed record AcMeterDefinition(AnalogChannel CurrentSensor, double AmpsPerAdcVolt, int Line) : PortMeterDefinition(Line);
+
+/// <summary>
+/// DC port: an INA219 at <see cref="Address"/>, optionally behind a TCA9548A channel. The INA219 bus input
+/// tolerates 26 V at most, so battery-voltage ports measure through a divider of ratio <see cref="BusVoltageDivider"/>.
+/// </summary>
+public sealed record DcMeterDefinition(int Address, string? Multiplexer, int? MultiplexerChannel, double ShuntOhms, double MaxCurrentA, double BusVoltageDivider, int Line) : PortMeterDefinition(Line);
+
+/// <summary>Where a port's relay coil is driven from: a board GPIO (BCM number) or a pin (0-15) of an MCP23017.</summary>
+public sealed record RelayOutput(int? Gpio, string? Expander, int? ExpanderPin, bool ActiveLow, int Line);
+
+/// <summary>Shed-wide sensors.</summary>
+public sealed record ShedSensorSettings
+{
+    public IReadOnlyList<ThermometerDefinition> Thermometers { get; init; } = [];
+    public SmokeInput? Smoke { get; init; }
+}
+
+/// <summary>A DS18B20 on the 1-Wire bus, by its kernel device id (28-xxxxxxxxxxxx).</summary>
+public sealed record ThermometerDefinition(string Id, string DeviceId, int Line);
+
+/// <summary>A smoke detector's alarm contact on a board GPIO input.</summary>
+public sealed record SmokeInput(int Gpio, bool ActiveLow, int Line);
+
+/// <summary>Port-level protection thresholds. Site defaults; each port may override any of them.</summary>
+public sealed record PortProtectionSettings
+{
+    /// <summary>Power above which the port is overloaded (deployed controllers use 1000 W).</summary>
+    public double MaxPowerW { get; init; } = 1000;
+
+    /// <summary>How long power must stay above <see cref="MaxPowerW"/> before the relay opens.</summary>
+    public TimeSpan OverloadDebounce { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Instantaneous current (peak, not RMS) that trips on the same sample.</summary>
+    public double ShortCircuitPeakA { get; init; } = 40;
+
+    /// <summary>A session whose power stays below this floor for <see cref="CompleteHold"/> is complete.</summary>
+    public double CompleteFloorW { get; init; } = 15;
+
+    public TimeSpan CompleteHold { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Power at or below this is "nothing plugged in" (a charger's no-load draw is a few watts).</summary>
+    public double NoLoadW { get; init; } = 5;
+
+    public TimeSpan NoLoadTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    public TimeSpan MaxSession { get; init; } = TimeSpan.FromHours(8);
+
+    /// <summary>Malicious-load detection: resistive (power factor at least this) ...</summary>
+    public double MaliciousMinPowerFactor { get; init; } = 0.97;
+
+    /// <summary>... drawing at least this much ...</summary>
+    public double MaliciousMinPowerW { get; init; } = 200;
+
+    /// <summary>... flat within this share of its mean ...</summary>
+    public double MaliciousMaxVariation { get; init; } = 0.03;
+
+    /// <summary>... for this long.</summary>
+    public TimeSpan MaliciousWindow { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>RMS current through a relay commanded open that means the relay did not obey.</summary>
+    public double RelayFaultCurrentA { get; init; } = 0.1;
+
+    /// <summary>Consecutive failed meter reads before the port goes to Fault (one glitch is not a fault).</summary>
+    public int SensorFaultReads { get; init; } = 3;
+
+    /// <summary>Consecutive identical non-zero readings that mean the meter is stuck.</summary>
+    public int StuckReadings { get; init; } = 20;
+}
+
+/// <summary>Shed-level protection thresholds.</summary>
+public sealed record ShedProtectionSettings
+{
+    public double MaxPowerW { get; init; } = 5500;
+    public TimeSpan OverloadDebounce { get; init; } = TimeSpan.FromSeconds(1);
+    public double OverTemperatureC { get; init; } = 60;
+    public double TemperatureHysteresisC { get; init; } = 5;
+
+    /// <summary>How long a self-clearing alarm's condition must be gone before the alarm clears.</summary>
+    public TimeSpan AlarmClearAfter { get; init; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>How often things are sampled.</summary>
+public sealed record SamplingSettings
+{
+    /// <summary>Whole mains cycles integrated per port measurement.</summary>
+    public int CyclesPerMeasurement { get; init; } = 1;
+
+    /// <summary>A round measures every port once; a new round starts this often (or at once if a round overruns).</summary>
+    public TimeSpan RoundPeriod { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>DS18B20 conversions take 750 ms; they are read off the sampling path at this period.</summary>
+    public TimeSpan TemperaturePeriod { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Telemetry publication period (the MQTT link uses it).</summary>
+    public TimeSpan TelemetryPeriod { get; init; } = TimeSpan.FromSeconds(10);
+}
