@@ -1,0 +1,96 @@
+using System.Globalization;
+using EdgeGateway.Contracts.Alarms;
+using EdgeGateway.Contracts.Ports;
+
+namespace EdgeGateway.Contracts.Localization;
+
+/// <summary>
+/// User-facing names for alarm kinds, severities and port states. Chinese (zh-CN) is the default:
+/// property managers, maintenance staff and city-management staff read Chinese; English is selectable.
+/// </summary>
+public sealed class DisplayText
+{
+    public static readonly DisplayText Chinese = new(true);
+    public static readonly DisplayText English = new(false);
+
+    private readonly bool _chinese;
+
+    private DisplayText(bool chinese) => _chinese = chinese;
+
+    public CultureInfo Culture => _chinese ? CultureInfo.GetCultureInfo("zh-CN") : CultureInfo.GetCultureInfo("en");
+
+    /// <summary>zh-CN (or zh, zh-Hans) gives Chinese; en gives English; anything else is refused.</summary>
+    public static bool TryFor(string language, out DisplayText text)
+    {
+        if (language.StartsWith("zh", StringComparison.OrdinalIgnoreCase))
+        {
+            text = Chinese;
+            return true;
+        }
+
+        if (language.StartsWith("en", StringComparison.OrdinalIgnoreCase))
+        {
+            text = English;
+            return true;
+        }
+
+        text = Chinese;
+        return false;
+    }
+
+    public string Alarm(AlarmKind kind) => kind switch
+    {
+        AlarmKind.PortOverload => _chinese ? "端口过载" : "Port overload",
+        AlarmKind.PortShortCircuit => _chinese ? "端口短路" : "Port short circuit",
+        AlarmKind.ShedOverload => _chinese ? "车棚总功率超限" : "Shed overload",
+        AlarmKind.PortMaliciousLoad => _chinese ? "恶意负载" : "Malicious load",
+        AlarmKind.PortMaxDuration => _chinese ? "充电超时" : "Maximum session length",
+        AlarmKind.PortNoLoad => _chinese ? "空载/充电器拔出" : "No load / charger pulled out",
+        AlarmKind.PortSensorFault => _chinese ? "端口计量故障" : "Port meter fault",
+        AlarmKind.RelayFault => _chinese ? "继电器故障" : "Relay fault",
+        AlarmKind.OverTemperature => _chinese ? "柜内温度过高" : "Over-temperature",
+        AlarmKind.Smoke => _chinese ? "烟雾报警" : "Smoke",
+        AlarmKind.ShedSensorFault => _chinese ? "车棚传感器故障" : "Shed sensor fault",
+        _ => kind.ToString(),
+    };
+
+    public string Severity(AlarmSeverity severity) => severity switch
+    {
+        AlarmSeverity.Critical => _chinese ? "紧急" : "Critical",
+        AlarmSeverity.Major => _chinese ? "重要" : "Major",
+        AlarmSeverity.Warning => _chinese ? "警告" : "Warning",
+        _ => _chinese ? "提示" : "Info",
+    };
+
+    public string State(PortState state) => state switch
+    {
+        PortState.Idle => _chinese ? "空闲" : "Idle",
+        PortState.Charging => _chinese ? "充电中" : "Charging",
+        PortState.Complete => _chinese ? "已充满" : "Complete",
+        PortState.Fault => _chinese ? "故障" : "Fault",
+        PortState.Disabled => _chinese ? "已停用" : "Disabled",
+        _ => state.ToString(),
+    };
+
+    public string Port => _chinese ? "端口" : "Port";
+
+    public string StateHeading => _chinese ? "状态" : "State";
+
+    public string Power => _chinese ? "功率 W" : "Power W";
+
+    public string Energy => _chinese ? "电量 Wh" : "Energy Wh";
+
+    public string SessionTime => _chinese ? "充电时长" : "Session";
+
+    public string PowerFactor => _chinese ? "功率因数" : "PF";
+
+    public string Note => _chinese ? "备注" : "Note";
+
+    public string RecentAlarms => _chinese ? "最近报警" : "Recent alarms";
+
+    public string ShedTotal => _chinese ? "车棚总功率" : "Shed total";
+
+    public string CabinetTemperature => _chinese ? "柜内温度" : "Cabinet";
+
+    public string Cleared => _chinese ? "已解除" : "cleared";
+}

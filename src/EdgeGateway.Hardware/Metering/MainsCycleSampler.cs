@@ -1,0 +1,273 @@
+using UnitsNet;
+
+namespace EdgeGateway.Hardware.Metering;
+
+/// <summary>
+/// Samples the shed's voltage transformer and one port's current transformer in alternation, back to
+/// back, over whole mains cycles, and computes true RMS voltage and current, real power, apparent power
+/// and power factor — the method of open energy monitors (emonLib's calcVI): integrate v·i over an
+/// integral number of cycles found from the voltage's zero crossings, so no window error remains.
+/// </summary>
+/// <remarks>
+/// <para>The samples run v0, i0, v1, i1, …: each current sample is taken halfway between two voltage
+/// samples, so the voltage is interpolated to the current's instant before multiplying (the part of
+/// emonLib's PHASECAL that corrects for sequential sampling). DC offsets (the mid-supply bias of the
+/// CT and VT inputs) are the means over the same whole cycles.</para>
+/// <para>One instance per shed, used only from the sampling thread; it owns the sample buffers, so a
+/// measurement allocates nothing.</para>
+/// </remarks>
+public sealed class MainsCycleSampler
+{
+    // A cycle sampled at fewer points than this cannot resolve a charger's current pulse.
+    private const int MinimumSamplesPerCycle = 24;
+
+    private readonly AdcInput _voltage;
+    private readonly double _voltsPerAdcVolt;
+    private readonly double _nominalVoltage;
+    private readonly int _cycles;
+    private readonly int[] _v;
+    private readonly int[] _i;
+    private double _voltageOffset;
+    private int _pairBudget;
+
+    public MainsCycleSampler(AdcInput voltage, double voltsPerAdcVolt, double nominalVoltage, int cyclesPerMeasurement, int maxSamplePairs = 8192)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(cyclesPerMeasurement, 1);
+        _voltage = voltage;
+        _voltsPerAdcVolt = voltsPerAdcVolt;
+        _nominalVoltage = nominalVoltage;
+        _cycles = cyclesPerMeasurement;
+        _v = new int[maxSamplePairs];
+        _i = new int[maxSamplePairs];
+        _voltageOffset = voltage.MidScaleCode;
+        _pairBudget = maxSamplePairs;
+    }
+
+    /// <summary>Empty while the voltage transformer reads sensibly; otherwise what is wrong with it.</summary>
+    public string? VoltageFault { get; private set; }
+
+    /// <summary>Sample pairs per mains cycle in the last good measurement (the achieved sample rate).</summary>
+    public double SamplesPerCycle { get; private set; }
+
+    /// <summary>Measures one port. Never throws: bus errors and implausible readings become faults.</summary>
+    internal MeterReading Measure(AcPortMeter port, double shortCircuitPeakAmps)
+    {
+        AdcInput current = port.Current;
+        double ampsPerCode = current.VoltsPerCode * port.AmpsPerAdcVolt;
+        double shortCircuitCodes = shortCircuitPeakAmps / ampsPerCode;
+        int count = 0;
+        int firstCrossing = -1;
+        int lastCrossing = -1;
+        int crossings = 0;
+        bool voltageReadable = true;
+        double previous = 0;
+
+        try
+        {
+            for (; count < _pairBudget; count++)
+            {
+                int v = voltageReadable ? ReadVoltage(ref voltageReadable) : 0;
+                int i = current.Read();
+                _v[count] = v;
+                _i[count] = i;
+
+                // The short-circuit decision is taken here, on the sample that sees it.
+                double deviation = Math.Abs(i - port.CurrentOffset);
+                if (deviation >= shortCircuitCodes)
+                {
+                    return MeterReading.ShortCircuit(ElectricCurrent.FromAmperes(deviation * ampsPerCode));
+                }
+
+                if (!voltageReadable)
+                {
+                    continue;
+                }
+
+                double centred = v - _voltageOffset;
+                if (count > 0 && previous < 0 && centred >= 0)
+                {
+                    crossings++;
+                    if (firstCrossing < 0)
+                    {
+                        firstCrossing = count;
+                    }
+                    else if (crossings == _cycles + 1)
+                    {
+                        lastCrossing = count;
+                        break;
+                    }
+                }
+
+                previous = centred;
+            }
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or UnauthorizedAccessException)
+        {
+            return MeterReading.Failed($"{current}: {ex.Message}");
+        }
+
+        if (lastCrossing > firstCrossing && firstCrossing >= 0 && (lastCrossing - firstCrossing) / (double)_cycles >= MinimumSamplesPerCycle)
+        {
+            return Integrate(port, firstCrossing, lastCrossing, ampsPerCode);
+        }
+
+        // No whole cycles: the voltage transformer (or its ADC) failed. Keep protecting on current alone.
+        VoltageFault ??= voltageReadable
+            ? $"voltage transformer {_voltage}: no mains zero crossings in {count} samples"
+            : $"voltage transformer {_voltage}: ADC not answering";
+        return IntegrateCurrentOnly(port, count, ampsPerCode);
+    }
+
+    private int ReadVoltage(ref bool readable)
+    {
+        try
+        {
+            return _voltage.Read();
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException)
+        {
+            readable = false;
+            return 0;
+        }
+    }
+
+    private MeterReading Integrate(AcPortMeter port, int start, int end, double ampsPerCode)
+    {
+        int n = end - start;
+        double sumV = 0, sumI = 0;
+        int minI = int.MaxValue, maxI = int.MinValue, minV = int.MaxValue, maxV = int.MinValue;
+        for (int k = start; k < end; k++)
+        {
+            sumV += _v[k];
+            sumI += _i[k];
+            minI = Math.Min(minI, _i[k]);
+            maxI = Math.Max(maxI, _i[k]);
+            minV = Math.Min(minV, _v[k]);
+            maxV = Math.Max(maxV, _v[k]);
+        }
+
+        double meanV = sumV / n;
+        double meanI = sumI / n;
+
+        string? fault = CheckChannel(port.Current, meanI, minI, maxI, "current transformer");
+        if (fault is not null)
+        {
+            return MeterReading.Failed(fault);
+        }
+
+        string? voltageFault = CheckChannel(_voltage, meanV, minV, maxV, "voltage transformer");
+        if (voltageFault is not null)
+        {
+            VoltageFault = voltageFault;
+            return IntegrateCurrentOnly(port, end, ampsPerCode);
+        }
+
+        double sumVV = 0, sumII = 0, sumVI = 0, peak = 0;
+        for (int k = start; k < end; k++)
+        {
+            double v = _v[k] - meanV;
+            double i = _i[k] - meanI;
+
+            // i[k] was sampled halfway between v[k] and v[k+1] (v[end] was read: it closed the window).
+            double vAtI = (_v[k] + _v[k + 1]) * 0.5 - meanV;
+            sumVV += v * v;
+            sumII += i * i;
+            sumVI += vAtI * i;
+            peak = Math.Max(peak, Math.Abs(i));
+        }
+
+        _voltageOffset = meanV;
+        port.CurrentOffset = meanI;
+        VoltageFault = null;
+        SamplesPerCycle = n / (double)_cycles;
+
+        // Two and a half cycles of samples is enough to find whole cycles from any starting phase.
+        _pairBudget = Math.Min(_v.Length, (int)Math.Ceiling(SamplesPerCycle * (_cycles + 2.5)));
+
+        double voltsPerCode = _voltage.VoltsPerCode * _voltsPerAdcVolt;
+        double vrms = Math.Sqrt(sumVV / n) * voltsPerCode;
+        double irms = Math.Sqrt(sumII / n) * ampsPerCode;
+        double realPower = sumVI / n * voltsPerCode * ampsPerCode;
+        double apparentPower = vrms * irms;
+
+        // Below a few ADC codes of current the ratio is noise over noise.
+        double? powerFactor = irms > 4 * ampsPerCode && apparentPower > 0 ? Math.Clamp(realPower / apparentPower, -1, 1) : null;
+
+        return MeterReading.Ok(new PortMeasurement(
+            ElectricPotential.FromVolts(vrms),
+            ElectricCurrent.FromAmperes(irms),
+            Power.FromWatts(realPower),
+            Power.FromWatts(apparentPower),
+            powerFactor,
+            ElectricCurrent.FromAmperes(peak * ampsPerCode),
+            VoltageEstimated: false));
+    }
+
+    private MeterReading IntegrateCurrentOnly(AcPortMeter port, int count, double ampsPerCode)
+    {
+        if (count < MinimumSamplesPerCycle)
+        {
+            return MeterReading.Failed($"{port.Current}: too few samples ({count})");
+        }
+
+        double sum = 0;
+        int min = int.MaxValue, max = int.MinValue;
+        for (int k = 0; k < count; k++)
+        {
+            sum += _i[k];
+            min = Math.Min(min, _i[k]);
+            max = Math.Max(max, _i[k]);
+        }
+
+        double mean = sum / count;
+        string? fault = CheckChannel(port.Current, mean, min, max, "current transformer");
+        if (fault is not null)
+        {
+            return MeterReading.Failed(fault);
+        }
+
+        double sumII = 0, peak = 0;
+        for (int k = 0; k < count; k++)
+        {
+            double i = _i[k] - mean;
+            sumII += i * i;
+            peak = Math.Max(peak, Math.Abs(i));
+        }
+
+        port.CurrentOffset = mean;
+        double irms = Math.Sqrt(sumII / count) * ampsPerCode;
+
+        // Without a voltage the real power is unknown; the apparent power at nominal voltage bounds it
+        // from above, so overload protection stays on the safe side.
+        double apparent = irms * _nominalVoltage;
+        return MeterReading.Ok(new PortMeasurement(
+            ElectricPotential.FromVolts(_nominalVoltage),
+            ElectricCurrent.FromAmperes(irms),
+            Power.FromWatts(apparent),
+            Power.FromWatts(apparent),
+            null,
+            ElectricCurrent.FromAmperes(peak * ampsPerCode),
+            VoltageEstimated: true));
+    }
+
+    /// <summary>
+    /// A CT or VT input is biased at mid-supply and always carries a little noise. A mean far from
+    /// mid-supply means an open burden, a broken bias divider or a dead ADC; a channel that returns
+    /// one code for a whole cycle is stuck — a live analog input never does.
+    /// </summary>
+    private static string? CheckChannel(AdcInput input, double mean, int min, int max, string what)
+    {
+        if (min == max)
+        {
+            return $"{what} {input}: stuck at code {min}";
+        }
+
+        double offsetShare = Math.Abs(mean - input.MidScaleCode) / input.MidScaleCode;
+        if (offsetShare > 0.25)
+        {
+            return $"{what} {input}: bias at {mean * input.VoltsPerCode:0.00} V, expected about {input.MidScaleCode * input.VoltsPerCode:0.00} V (open burden, broken bias divider or ADC fault)";
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,70 @@
+namespace EdgeGateway.Hardware.Simulation.Shed;
+
+/// <summary>
+/// The analog circuit in front of one ADC: current transformers and the voltage transformer, each
+/// AC-coupled onto a mid-supply bias (Vref/2) as in open energy monitor designs.
+/// </summary>
+public sealed class AdcFrontEnd : IAnalogFrontEnd
+{
+    private readonly ShedModel _shed;
+    private readonly double _bias;
+    private readonly double _fullScale;
+    private readonly Channel[] _channels = new Channel[8];
+
+    internal AdcFrontEnd(ShedModel shed, double referenceV)
+    {
+        _shed = shed;
+        _bias = referenceV / 2;
+        _fullScale = referenceV;
+    }
+
+    public void WireVoltageTransformer(int channel, double voltsPerAdcVolt) => _channels[channel] = new Channel(null, 1 / voltsPerAdcVolt, true);
+
+    public void WireCurrentTransformer(int channel, ShedOutlet outlet, double ampsPerAdcVolt) => _channels[channel] = new Channel(outlet, 1 / ampsPerAdcVolt, false);
+
+    public double ChannelVolts(int channel, TimeSpan at)
+    {
+        Channel wired = _channels[channel];
+        if (wired.Scale == 0)
+        {
+            // An unconnected input floats near ground.
+            return Math.Abs(_shed.Gaussian()) * 0.002 * _fullScale;
+        }
+
+        double volts = _shed.InstantaneousVolts(at, out double u);
+        double noise = _shed.Gaussian() * _shed.AdcNoiseVolts;
+        if (wired.IsVoltage)
+        {
+            return _bias + (volts * wired.Scale) + noise;
+        }
+
+        ShedOutlet outlet = wired.Outlet!;
+        return outlet.InputFault switch
+        {
+            SensorInputFault.Stuck => _bias + 0.4,
+            SensorInputFault.Open => 0,
+            _ => _bias + (outlet.CurrentAt(u) * wired.Scale) + noise,
+        };
+    }
+
+    private readonly record struct Channel(ShedOutlet? Outlet, double Scale, bool IsVoltage);
+}
+
+/// <summary>The INA219's inputs for a DC port: the shunt's voltage drop and the divided pack voltage.</summary>
+public sealed class DcFrontEnd(ShedModel shed, ShedOutlet outlet, double shuntOhms, double busVoltageDivider) : IDcFrontEnd
+{
+    public DcInputs Inputs(TimeSpan at)
+    {
+        shed.AdvanceTo(at);
+        double amps = outlet.DcCurrent;
+        if (outlet.Load is ShortCircuitLoad && outlet.ContactClosed)
+        {
+            // A short across a DC module's output: the module's current limit is far beyond the shunt's range.
+            amps = 200;
+        }
+
+        double noise = shed.Gaussian() * 20e-6;
+        double pack = outlet.Load?.PackVolts ?? 0;
+        return new DcInputs((amps * shuntOhms) + noise, pack / busVoltageDivider);
+    }
+}

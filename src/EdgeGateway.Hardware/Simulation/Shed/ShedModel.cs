@@ -1,0 +1,214 @@
+namespace EdgeGateway.Hardware.Simulation.Shed;
+
+/// <summary>
+/// The physics of a charging shed, on simulated time: the mains supply (daily voltage profile, sag
+/// under load, noise), every socket's relay contacts and load, the cabinet's temperature and the
+/// smoke detector. Simulated chips read it through <see cref="AdcFrontEnd"/> and <see cref="DcFrontEnd"/>.
+/// </summary>
+/// <remarks>Used from the sampling thread only (bus transfers and scenario steps both run there).</remarks>
+public sealed class ShedModel
+{
+    // The model steps its slow state (batteries, temperature, supply level) at most this often;
+    // the waveforms themselves are evaluated at every sample instant.
+    private static readonly TimeSpan StepInterval = TimeSpan.FromMilliseconds(20);
+
+    // Resistance of the shed's feeder: 0.15 Ω drops 5 V at the 5.5 kW shed limit.
+    private const double FeederOhms = 0.15;
+
+    private readonly List<ShedOutlet> _outlets = [];
+    private readonly Random _random;
+    private readonly double _nominalV;
+    private readonly double _omega;
+    private TimeSpan _lastStep;
+    private double _wander;
+    private double _spareGaussian = double.NaN;
+
+    public ShedModel(SimulatedClock clock, double nominalVoltage, double frequencyHz, int seed, TimeSpan utcOffset)
+    {
+        Clock = clock;
+        _nominalV = nominalVoltage;
+        FrequencyHz = frequencyHz;
+        _omega = 2 * Math.PI * frequencyHz;
+        _random = new Random(seed);
+        UtcOffset = utcOffset;
+        SupplyVrms = nominalVoltage;
+        CabinetTemperatureC = AmbientC(LocalHour);
+    }
+
+    public SimulatedClock Clock { get; }
+
+    public double FrequencyHz { get; }
+
+    /// <summary>The shed's local time zone (China Standard Time is +08:00); the daily profiles follow it.</summary>
+    public TimeSpan UtcOffset { get; }
+
+    public IReadOnlyList<ShedOutlet> Outlets => _outlets;
+
+    /// <summary>RMS voltage of the supply at the shed now.</summary>
+    public double SupplyVrms { get; private set; }
+
+    /// <summary>Noise on the mains voltage itself (standard deviation as a share of its amplitude).</summary>
+    public double NoiseShare { get; set; } = 0.001;
+
+    /// <summary>
+    /// Electrical noise at an ADC input, in volts (standard deviation). 0.4 mV is about half an LSB of a
+    /// 12-bit converter on 3.3 V — the MCP3208's datasheet puts its transition noise within ±1 LSB.
+    /// </summary>
+    public double AdcNoiseVolts { get; set; } = 0.0004;
+
+    public double CabinetTemperatureC { get; private set; }
+
+    /// <summary>Scenario override of the cabinet temperature: where it is heading and how fast (°C per minute).</summary>
+    public (double TargetC, double RatePerMinute)? TemperatureRamp { get; set; }
+
+    public bool Smoke { get; private set; }
+
+    /// <summary>Raised when the smoke detector's contact changes (wired to a GPIO input by the board).</summary>
+    public event Action<bool>? SmokeChanged;
+
+    /// <summary>Raised when a user who plugged in asks the shed to start charging (the payment or card platform's request).</summary>
+    public event Action<ShedOutlet>? StartRequested;
+
+    /// <summary>Raised on every slow-state step, for behaviour models (arrivals, scenario players).</summary>
+    public event Action<TimeSpan>? Stepped;
+
+    public double LocalHour
+    {
+        get
+        {
+            DateTimeOffset local = Clock.GetUtcNow().ToOffset(UtcOffset);
+            return local.Hour + (local.Minute / 60.0) + (local.Second / 3600.0);
+        }
+    }
+
+    public Random Random => _random;
+
+    public ShedOutlet AddOutlet(string id, bool isDc)
+    {
+        var outlet = new ShedOutlet(id, _outlets.Count, isDc);
+        _outlets.Add(outlet);
+        return outlet;
+    }
+
+    public ShedOutlet Outlet(string id) =>
+        _outlets.Find(o => string.Equals(o.Id, id, StringComparison.Ordinal)) ?? throw new ArgumentException($"no outlet '{id}'", nameof(id));
+
+    public AdcFrontEnd CreateAdcFrontEnd(double referenceV) => new(this, referenceV);
+
+    public DcFrontEnd CreateDcFrontEnd(ShedOutlet outlet, double shuntOhms, double busVoltageDivider) => new(this, outlet, shuntOhms, busVoltageDivider);
+
+    public void SetSmoke(bool smoke)
+    {
+        if (Smoke != smoke)
+        {
+            Smoke = smoke;
+            SmokeChanged?.Invoke(smoke);
+        }
+    }
+
+    /// <summary>A user plugs a load in and asks for the port to start.</summary>
+    public void PlugAndRequestStart(ShedOutlet outlet, OutletLoad load)
+    {
+        outlet.Plug(load);
+        RequestStart(outlet);
+    }
+
+    /// <summary>A user asks for the port to start (with whatever is plugged in, or nothing).</summary>
+    public void RequestStart(ShedOutlet outlet) => StartRequested?.Invoke(outlet);
+
+    /// <summary>Brings the slow state up to <paramref name="now"/>.</summary>
+    public void AdvanceTo(TimeSpan now)
+    {
+        TimeSpan dt = now - _lastStep;
+        if (dt < StepInterval)
+        {
+            return;
+        }
+
+        _lastStep = now;
+        Step(dt);
+    }
+
+    /// <summary>Normalised supply voltage shape and its amplitude at instant <paramref name="at"/>, noise included.</summary>
+    internal double InstantaneousVolts(TimeSpan at, out double u)
+    {
+        AdvanceTo(at);
+        u = Waveforms.Voltage(_omega * at.Ticks / TimeSpan.TicksPerSecond);
+        return (SupplyPeakAmplitude * u) + (Gaussian() * NoiseShare * SupplyPeakAmplitude);
+    }
+
+    /// <summary>Amplitude A of v = A·u for the present RMS voltage.</summary>
+    internal double SupplyPeakAmplitude => SupplyVrms / Math.Sqrt(Waveforms.MeanVoltageSquared);
+
+    internal double Gaussian()
+    {
+        if (!double.IsNaN(_spareGaussian))
+        {
+            double spare = _spareGaussian;
+            _spareGaussian = double.NaN;
+            return spare;
+        }
+
+        // Box–Muller.
+        double u1 = 1.0 - _random.NextDouble();
+        double u2 = _random.NextDouble();
+        double r = Math.Sqrt(-2.0 * Math.Log(u1));
+        _spareGaussian = r * Math.Sin(2 * Math.PI * u2);
+        return r * Math.Cos(2 * Math.PI * u2);
+    }
+
+    private void Step(TimeSpan dt)
+    {
+        double hour = LocalHour;
+
+        // Evening peak (cooking, heating) pulls the feeder down most; the small hours are highest.
+        double profile = 229 - (10 * Math.Exp(-Math.Pow((hour - 20) / 3, 2))) - (5 * Math.Exp(-Math.Pow((hour - 8) / 2, 2)));
+        _wander = (_wander * 0.98) + (Gaussian() * 0.15);
+        double sourceV = (profile + _wander) * _nominalV / 220.0;
+        double totalCurrent = 0;
+        foreach (ShedOutlet outlet in _outlets)
+        {
+            if (outlet.Load is ShortCircuitLoad && outlet.ContactClosed)
+            {
+                // A bolted fault draws what the feeder lets through: V / (R_fault + R_feeder).
+                totalCurrent += sourceV / (ShortCircuitLoad.Ohms + FeederOhms);
+            }
+            else
+            {
+                totalCurrent += outlet.IsDc ? outlet.TrueRealPowerW / _nominalV : outlet.TrueCurrentA;
+            }
+        }
+
+        SupplyVrms = Math.Max(0, sourceV - (FeederOhms * totalCurrent));
+
+        double peak = SupplyPeakAmplitude;
+        double heatW = 0;
+        foreach (ShedOutlet outlet in _outlets)
+        {
+            outlet.Update(dt, SupplyVrms, peak);
+            heatW += outlet.TrueRealPowerW;
+        }
+
+        StepTemperature(dt, hour, heatW);
+        Stepped?.Invoke(dt);
+    }
+
+    private void StepTemperature(TimeSpan dt, double hour, double heatW)
+    {
+        double minutes = dt.TotalMinutes;
+        if (TemperatureRamp is { } ramp)
+        {
+            double delta = ramp.TargetC - CabinetTemperatureC;
+            double stepC = Math.Min(Math.Abs(delta), ramp.RatePerMinute * minutes);
+            CabinetTemperatureC += Math.CopySign(stepC, delta);
+            return;
+        }
+
+        // Chargers lose ~15 % as heat in the cabinet; a loaded shed settles a few degrees above ambient.
+        double target = AmbientC(hour) + (heatW * 0.15 / 120.0);
+        double alpha = 1 - Math.Exp(-minutes / 20.0);
+        CabinetTemperatureC += (target - CabinetTemperatureC) * alpha;
+    }
+
+    private static double AmbientC(double hour) => 12 + (7 * Math.Sin(2 * Math.PI * (hour - 9) / 24));
+}

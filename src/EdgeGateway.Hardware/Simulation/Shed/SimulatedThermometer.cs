@@ -1,0 +1,38 @@
+using EdgeGateway.Hardware.ShedSensors;
+using UnitsNet;
+
+namespace EdgeGateway.Hardware.Simulation.Shed;
+
+/// <summary>How a simulated DS18B20 misbehaves.</summary>
+public enum ThermometerFault
+{
+    None,
+
+    /// <summary>The sensor dropped off the 1-Wire bus: the kernel reports a CRC failure.</summary>
+    Disconnected,
+
+    /// <summary>The sensor lost power mid-conversion and returns its power-on value, 85 °C.</summary>
+    PowerOnReset,
+}
+
+/// <summary>
+/// The cabinet DS18B20 of a simulated shed. The 1-Wire binding reads a fixed sysfs path
+/// (/sys/bus/w1/devices), which a simulator cannot stand behind without root and a mount namespace,
+/// so this replaces <see cref="Ds18b20Thermometer"/> one layer above the binding — and still passes
+/// every value through <see cref="Ds18b20Reading.Accept"/>, the same plausibility rules.
+/// </summary>
+public sealed class SimulatedThermometer(string id, ShedModel shed) : IShedThermometer
+{
+    public string Id { get; } = id;
+
+    public ThermometerFault Fault { get; set; }
+
+    public ValueTask<ThermometerReading> ReadAsync(CancellationToken cancellationToken) => ValueTask.FromResult(Fault switch
+    {
+        ThermometerFault.Disconnected => ThermometerReading.Failed(Id, $"thermometer {Id}: Unable to read temperature from device."),
+
+        // The DS18B20 resolves 1/16 °C (12-bit mode, datasheet Table 1).
+        ThermometerFault.PowerOnReset => Ds18b20Reading.Accept(Id, Temperature.FromDegreesCelsius(Ds18b20Reading.PowerOnResetC)),
+        _ => Ds18b20Reading.Accept(Id, Temperature.FromDegreesCelsius(Math.Round(shed.CabinetTemperatureC * 16) / 16)),
+    });
+}
