@@ -16,6 +16,9 @@ public sealed class Ina219PortMeter : IPortMeter
     private readonly double _shuntOhms;
     private bool _configured;
 
+    /// <summary>The shunt register's full scale at PGA ÷8, less one LSB (10 µV).</summary>
+    private const double PgaFullScaleVolts = 0.31999;
+
     public Ina219PortMeter(Ina219 ina219, string description, double shuntOhms, double maxCurrentA, double busVoltageDivider)
     {
         _ina219 = ina219;
@@ -36,10 +39,15 @@ public sealed class Ina219PortMeter : IPortMeter
                 Configure();
             }
 
-            double current = _ina219.ReadCurrent().Amperes;
-            if (Math.Abs(current) >= shortCircuitPeakAmps)
+            // Current from the shunt voltage rather than the Current register: a fault current
+            // saturates the PGA, and the register's product (shunt × calibration / 4096) then
+            // overflows into a meaningless value (datasheet 8.6.3.1, the OVF flag) — the shunt
+            // register itself just sits at full scale, which is what identifies the short.
+            double shunt = Signed(_ina219.ReadShuntVoltage().Volts);
+            double current = shunt / _shuntOhms;
+            if (shunt >= PgaFullScaleVolts || current >= shortCircuitPeakAmps)
             {
-                return MeterReading.ShortCircuit(ElectricCurrent.FromAmperes(Math.Abs(current)));
+                return MeterReading.ShortCircuit(ElectricCurrent.FromAmperes(Math.Max(current, PgaFullScaleVolts / _shuntOhms)));
             }
 
             double volts = _ina219.ReadBusVoltage().Volts * _busVoltageDivider;
@@ -70,12 +78,21 @@ public sealed class Ina219PortMeter : IPortMeter
         }
     }
 
+    /// <summary>
+    /// The shunt register is two's complement (datasheet 8.6.3.1) but Iot.Device's binding (4.2)
+    /// returns it unsigned: a reading of −10 µV comes back as 655.35 mV. Undo that.
+    /// </summary>
+    private static double Signed(double volts) => volts >= 0.32768 ? volts - 0.65536 : volts;
+
     private void Configure()
     {
+        // The power-on configuration (datasheet Table 6: 0x399F) is what a port meter wants: 32 V
+        // bus range, PGA ÷8 (±320 mV, the widest, so a short still reads as full scale rather than
+        // clipping at a normal current), 12-bit conversions, continuous. A reset restores it after a
+        // brown-out. The calibration register feeds the chip's Current and Power registers; they are
+        // kept valid (equations 1 and 2: Current_LSB = max current / 2^15,
+        // Cal = trunc(0.04096 / (Current_LSB × R_shunt))) for anyone reading the chip by hand.
         _ina219.Reset();
-
-        // Datasheet equations 2 and 3: Current_LSB = max expected current / 2^15,
-        // Cal = trunc(0.04096 / (Current_LSB × R_shunt)).
         double currentLsb = _maxCurrentA / 32768.0;
         ushort calibration = (ushort)Math.Min(ushort.MaxValue - 1, Math.Truncate(0.04096 / (currentLsb * _shuntOhms)));
         _ina219.SetCalibration(calibration, (float)currentLsb);

@@ -60,7 +60,11 @@ public sealed class MainsCycleSampler
         int lastCrossing = -1;
         int crossings = 0;
         bool voltageReadable = true;
-        double previous = 0;
+
+        // A crossing counts only after the voltage has been clearly negative: noise on a dead VT
+        // input, which hovers at its bias, then never looks like a mains cycle.
+        bool armed = false;
+        double hysteresis = _voltage.MidScaleCode * 0.05;
 
         try
         {
@@ -84,8 +88,13 @@ public sealed class MainsCycleSampler
                 }
 
                 double centred = v - _voltageOffset;
-                if (count > 0 && previous < 0 && centred >= 0)
+                if (centred < -hysteresis)
                 {
+                    armed = true;
+                }
+                else if (armed && centred >= 0)
+                {
+                    armed = false;
                     crossings++;
                     if (firstCrossing < 0)
                     {
@@ -97,8 +106,6 @@ public sealed class MainsCycleSampler
                         break;
                     }
                 }
-
-                previous = centred;
             }
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException or UnauthorizedAccessException)

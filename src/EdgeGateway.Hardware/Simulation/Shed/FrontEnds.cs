@@ -35,7 +35,8 @@ public sealed class AdcFrontEnd : IAnalogFrontEnd
         double noise = _shed.Gaussian() * _shed.AdcNoiseVolts;
         if (wired.IsVoltage)
         {
-            return _bias + (volts * wired.Scale) + noise;
+            // An open VT secondary leaves the input at its bias with nothing on it but noise.
+            return _shed.VoltageTransformerOpen ? _bias + noise : _bias + (volts * wired.Scale) + noise;
         }
 
         ShedOutlet outlet = wired.Outlet!;

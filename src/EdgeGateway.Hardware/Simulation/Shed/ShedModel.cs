@@ -56,6 +56,9 @@ public sealed class ShedModel
     /// </summary>
     public double AdcNoiseVolts { get; set; } = 0.0004;
 
+    /// <summary>The voltage transformer's secondary is open (a blown fuse or loose plug): its channel sees no mains.</summary>
+    public bool VoltageTransformerOpen { get; set; }
+
     public double CabinetTemperatureC { get; private set; }
 
     /// <summary>Scenario override of the cabinet temperature: where it is heading and how fast (°C per minute).</summary>

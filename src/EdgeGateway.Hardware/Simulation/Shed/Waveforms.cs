@@ -12,8 +12,8 @@ public static class Waveforms
     /// <summary>Third-harmonic share of the supply voltage (in phase with the fundamental's peak: flattens it).</summary>
     public const double ThirdHarmonic = 0.03;
 
-    /// <summary>The capacitor-input rectifier conducts while |v| is above this share of the peak.</summary>
-    public const double ConductionThreshold = 0.82;
+    /// <summary>The capacitor-input rectifier conducts while |v| is above this share of the peak: PF ≈ 0.64, crest factor ≈ 2.6.</summary>
+    public const double ConductionThreshold = 0.93;
 
     private const int IntegrationPoints = 20_000;
 

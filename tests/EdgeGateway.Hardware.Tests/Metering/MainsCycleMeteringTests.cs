@@ -1,0 +1,149 @@
+using EdgeGateway.Hardware.Metering;
+using EdgeGateway.Hardware.Simulation.Mcp3208;
+using EdgeGateway.Hardware.Simulation.Shed;
+
+namespace EdgeGateway.Hardware.Tests.Metering;
+
+public sealed class MainsCycleMeteringTests
+{
+    private static void AssertWithinOnePercent(double expected, double actual, string what) =>
+        Assert.True(Math.Abs(actual - expected) <= 0.01 * Math.Abs(expected), $"{what}: expected {expected:0.####}, measured {actual:0.####} ({(actual - expected) / expected:P2} off)");
+
+    [Theory]
+    [InlineData(100)]
+    [InlineData(180)]
+    [InlineData(300)]
+    public void Switch_mode_charger_rms_power_and_power_factor_agree_with_the_model_within_one_percent(double watts)
+    {
+        using var rig = new MeteringRig();
+        rig.PowerOn(new EBikeCharger(BatteryChemistry.Lithium, watts, 0.3, 720));
+
+        MeterReading reading = rig.Measure();
+
+        Assert.Equal(MeterReadStatus.Ok, reading.Status);
+        PortMeasurement m = reading.Measurement;
+        AssertWithinOnePercent(rig.Model.SupplyVrms, m.VoltageV, "Vrms");
+        AssertWithinOnePercent(rig.Outlet.TrueCurrentA, m.CurrentA, "Irms");
+        AssertWithinOnePercent(rig.Outlet.TrueRealPowerW, m.RealPowerW, "real power");
+        AssertWithinOnePercent(rig.Outlet.TruePowerFactor!.Value, m.PowerFactor!.Value, "power factor");
+        AssertWithinOnePercent(rig.Model.SupplyVrms * rig.Outlet.TrueCurrentA, m.ApparentPowerW, "apparent power");
+        Assert.False(m.VoltageEstimated);
+
+        // A capacitor-input charger is the low-power-factor load the malicious-load rule relies on.
+        Assert.InRange(m.PowerFactor.Value, 0.5, 0.75);
+    }
+
+    [Theory]
+    [InlineData(600)]
+    [InlineData(1200)]
+    public void Resistive_heater_measures_unity_power_factor_and_its_power(double watts)
+    {
+        using var rig = new MeteringRig();
+        rig.PowerOn(new ResistiveLoad(watts, 220, "heater"));
+
+        PortMeasurement m = rig.Measure().Measurement;
+
+        AssertWithinOnePercent(rig.Outlet.TrueRealPowerW, m.RealPowerW, "real power");
+        AssertWithinOnePercent(rig.Outlet.TrueCurrentA, m.CurrentA, "Irms");
+        Assert.True(m.PowerFactor > 0.99, $"PF {m.PowerFactor}");
+    }
+
+    [Fact]
+    public void Idle_port_reads_no_power_and_no_power_factor()
+    {
+        using var rig = new MeteringRig();
+
+        PortMeasurement m = rig.Measure().Measurement;
+
+        Assert.InRange(m.RealPowerW, -1, 1);
+        Assert.True(m.CurrentA < 0.05, $"noise current {m.CurrentA} A");
+        Assert.Null(m.PowerFactor);
+    }
+
+    [Fact]
+    public void Measurement_spans_whole_mains_cycles_at_the_achieved_sample_rate()
+    {
+        using var rig = new MeteringRig();
+        rig.PowerOn(new EBikeCharger(BatteryChemistry.LeadAcid, 200, 0.3, 576));
+
+        rig.Measure();
+
+        // 1 MHz SPI, 24 bits + 16 µs per transfer: 40 µs per sample, 80 µs per V/I pair, 250 pairs in 20 ms.
+        Assert.InRange(rig.Sampler.SamplesPerCycle, 245, 255);
+    }
+
+    [Fact]
+    public void Short_circuit_ends_the_read_on_the_sample_that_crosses_the_threshold()
+    {
+        using var rig = new MeteringRig();
+        rig.Measure();
+        rig.PowerOn(new ShortCircuitLoad());
+        TimeSpan before = rig.Clock.Elapsed;
+
+        MeterReading reading = rig.Meter.Measure(40);
+
+        Assert.Equal(MeterReadStatus.ShortCircuit, reading.Status);
+        Assert.True(reading.Measurement.PeakCurrentA >= 40);
+
+        // Far less than a mains cycle of sampling happened: the read stopped at the crossing.
+        Assert.True(rig.Clock.Elapsed - before < TimeSpan.FromMilliseconds(12), $"read took {(rig.Clock.Elapsed - before).TotalMilliseconds} ms");
+    }
+
+    [Fact]
+    public void Ct_input_stuck_at_one_voltage_is_a_meter_fault_not_a_reading()
+    {
+        using var rig = new MeteringRig();
+        rig.PowerOn(new EBikeCharger(BatteryChemistry.Lithium, 200, 0.3, 720));
+        rig.Outlet.InputFault = SensorInputFault.Stuck;
+
+        MeterReading reading = rig.Measure();
+
+        Assert.Equal(MeterReadStatus.Fault, reading.Status);
+        Assert.Contains("stuck", reading.Fault, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Ct_input_at_ground_is_a_bias_fault()
+    {
+        using var rig = new MeteringRig();
+        rig.Outlet.InputFault = SensorInputFault.Open;
+
+        MeterReading reading = rig.Measure();
+
+        Assert.Equal(MeterReadStatus.Fault, reading.Status);
+        Assert.Contains("code 0", reading.Fault, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Adc_that_does_not_answer_is_a_fault_with_the_binding_error()
+    {
+        using var rig = new MeteringRig();
+        rig.Measure();
+        rig.Chip.Fault = Mcp3208Fault.NotAnswering;
+
+        MeterReading reading = rig.Meter.Measure(40);
+
+        Assert.Equal(MeterReadStatus.Fault, reading.Status);
+        Assert.Contains("adc0 ch1", reading.Fault, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Open_voltage_transformer_keeps_metering_current_and_bounds_power_by_apparent_power_at_nominal()
+    {
+        using var rig = new MeteringRig();
+        rig.PowerOn(new EBikeCharger(BatteryChemistry.Lithium, 250, 0.3, 720));
+        rig.Measure();
+        rig.Model.VoltageTransformerOpen = true;
+
+        MeterReading reading = rig.Measure();
+
+        Assert.Equal(MeterReadStatus.Ok, reading.Status);
+        PortMeasurement m = reading.Measurement;
+        Assert.True(m.VoltageEstimated);
+        Assert.Null(m.PowerFactor);
+        AssertWithinOnePercent(rig.Outlet.TrueCurrentA, m.CurrentA, "Irms");
+        AssertWithinOnePercent(220 * m.CurrentA, m.RealPowerW, "power bound");
+        Assert.True(m.RealPowerW > rig.Outlet.TrueRealPowerW, "the bound is above the true power of a PF < 1 load");
+        Assert.NotNull(rig.Sampler.VoltageFault);
+    }
+}
