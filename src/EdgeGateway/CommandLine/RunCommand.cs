@@ -1,0 +1,145 @@
+using System.CommandLine;
+using System.Globalization;
+using EdgeGateway.Board;
+using EdgeGateway.Configuration;
+using EdgeGateway.Contracts.Localization;
+using EdgeGateway.Events;
+using EdgeGateway.Hosting;
+using EdgeGateway.LiveView;
+using EdgeGateway.Simulation;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeGateway.CommandLine;
+
+/// <summary><c>run [--config FILE] [--simulate] [--scenario FILE] [--speed X] [--data-dir DIR] [--lang zh-CN|en] [--duration T]</c>.</summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var config = new Option<string?>("--config") { Description = $"Site file (default: the demo shed with --simulate, else {FirmwareConfig.InstalledSite})" };
+        var simulate = new Option<bool>("--simulate") { Description = "Run on the bus-level simulator instead of the board" };
+        var scenario = new Option<string?>("--scenario") { Description = "Simulation scenario file (default: firmware-config/scenarios/demo.yaml)" };
+        var speed = new Option<double?>("--speed") { Description = "Simulated seconds per real second (default: the scenario's; 0 = as fast as possible)" };
+        var dataDir = new Option<string?>("--data-dir") { Description = "State directory (default /var/lib/edgegateway, or a temp folder with --simulate)" };
+        var language = new Option<string>("--lang") { Description = "zh-CN (default) or en", DefaultValueFactory = _ => "zh-CN" };
+        var duration = new Option<TimeSpan?>("--duration") { Description = "Stop after this much shed time (e.g. 01:00:00)" };
+
+        var command = new Command("run", "Meter and protect the shed (the service's main job)");
+        command.Options.Add(config);
+        command.Options.Add(simulate);
+        command.Options.Add(scenario);
+        command.Options.Add(speed);
+        command.Options.Add(dataDir);
+        command.Options.Add(language);
+        command.Options.Add(duration);
+        command.SetAction((parse, cancellationToken) => RunAsync(
+            new RunArguments(
+                parse.GetValue(config),
+                parse.GetValue(simulate),
+                parse.GetValue(scenario),
+                parse.GetValue(speed),
+                parse.GetValue(dataDir),
+                parse.GetValue(language)!,
+                parse.GetValue(duration)),
+            cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(RunArguments args, CancellationToken cancellationToken)
+    {
+        string siteFile = args.Config ?? (args.Simulate ? FirmwareConfig.DemoSite : FirmwareConfig.InstalledSite);
+        SiteFileLoadResult load = SiteFileLoader.Load(siteFile);
+        if (!load.IsValid)
+        {
+            return Refuse(load.Problems, $"refusing to start: {siteFile} is invalid");
+        }
+
+        SiteConfiguration site = load.Configuration!;
+        if (!DisplayText.TryFor(args.Language, out DisplayText text))
+        {
+            Console.Error.WriteLine($"--lang: '{args.Language}' is not supported (zh-CN or en)");
+            return 2;
+        }
+
+        Scenario? scenario = null;
+        if (args.Simulate)
+        {
+            ScenarioLoadResult scenarioLoad = ScenarioLoader.Load(args.Scenario ?? FirmwareConfig.DemoScenario, site);
+            if (scenarioLoad.Scenario is null)
+            {
+                return Refuse(scenarioLoad.Problems, "refusing to start: the scenario is invalid");
+            }
+
+            scenario = scenarioLoad.Scenario;
+        }
+        else if (args.Scenario is not null || args.Speed is not null)
+        {
+            Console.Error.WriteLine("--scenario and --speed need --simulate");
+            return 2;
+        }
+
+        string dataDirectory = args.DataDir ?? (args.Simulate ? Path.Combine(Path.GetTempPath(), "edgegateway-sim") : "/var/lib/edgegateway");
+        Directory.CreateDirectory(dataDirectory);
+
+        var events = new GatewayEventChannel();
+        ShedRuntime runtime;
+        try
+        {
+            runtime = scenario is null
+                ? ShedRuntime.OnHardware(site, events)
+                : ShedRuntime.Simulated(site, scenario, args.Speed ?? scenario.Speed, events);
+        }
+        catch (BoardException ex)
+        {
+            Console.Error.WriteLine($"refusing to start: {ex.Message}");
+            return 3;
+        }
+
+        using (runtime)
+        {
+            // Under systemd stdout is the journal; on a terminal the live table owns the screen.
+            bool interactive = !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("INVOCATION_ID") is null;
+            HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+            {
+                ContentRootPath = AppContext.BaseDirectory,
+                EnvironmentName = Environments.Production,
+            });
+            builder.Configuration.AddEnvironmentVariables("EDGEGATEWAY_");
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Gateway:SiteFile"] = siteFile,
+                ["Gateway:Simulate"] = args.Simulate.ToString(CultureInfo.InvariantCulture),
+                ["Gateway:Scenario"] = scenario?.SourceFile,
+                ["Gateway:Speed"] = args.Speed?.ToString(CultureInfo.InvariantCulture),
+                ["Gateway:DataDirectory"] = dataDirectory,
+                ["Gateway:Language"] = args.Language,
+                ["Gateway:StopAfter"] = args.Duration?.ToString("c", CultureInfo.InvariantCulture),
+            });
+            if (interactive)
+            {
+                builder.Logging.ClearProviders();
+                builder.Logging.AddProvider(new LiveViewLogProvider());
+            }
+
+            builder.AddGatewayServices(runtime, events, new LiveViewSettings(interactive, text));
+            using IHost host = builder.Build();
+            await host.RunAsync(cancellationToken);
+            return Environment.ExitCode;
+        }
+    }
+
+    private static int Refuse(IReadOnlyList<ConfigurationProblem> problems, string summary)
+    {
+        foreach (ConfigurationProblem problem in problems)
+        {
+            Console.Error.WriteLine(problem);
+        }
+
+        Console.Error.WriteLine(summary);
+        return 2;
+    }
+
+    private sealed record RunArguments(string? Config, bool Simulate, string? Scenario, double? Speed, string? DataDir, string Language, TimeSpan? Duration);
+}

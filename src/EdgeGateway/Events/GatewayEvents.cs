@@ -1,0 +1,60 @@
+using EdgeGateway.Contracts.Alarms;
+using EdgeGateway.Contracts.Ports;
+using EdgeGateway.Protection;
+
+namespace EdgeGateway.Events;
+
+/// <summary>Something the gateway decided or observed. Every consumer (log, live view, MQTT link) reads the same stream.</summary>
+public abstract record GatewayEvent(DateTimeOffset At);
+
+/// <summary>A port moved between states.</summary>
+public sealed record PortStateChanged(DateTimeOffset At, string PortId, PortState From, PortState To, string Reason) : GatewayEvent(At);
+
+/// <summary>An alarm was raised.</summary>
+public sealed record AlarmRaised(DateTimeOffset At, Alarm Alarm) : GatewayEvent(At);
+
+/// <summary>A raised alarm cleared (its condition is gone, or an operator reset the port).</summary>
+public sealed record AlarmCleared(DateTimeOffset At, Alarm Alarm, string Reason) : GatewayEvent(At);
+
+/// <summary>A charging session began.</summary>
+public sealed record SessionStarted(DateTimeOffset At, string SessionId, string PortId, string RequestedBy) : GatewayEvent(At);
+
+/// <summary>A charging session ended.</summary>
+public sealed record SessionClosed(DateTimeOffset At, ChargingSession Session) : GatewayEvent(At);
+
+/// <summary>A command was applied or refused.</summary>
+public sealed record CommandHandled(DateTimeOffset At, PortCommand Command, CommandResult Result) : GatewayEvent(At);
+
+/// <summary>
+/// A raised alarm. <see cref="Id"/> is stable from raise to clear. <see cref="Source"/> is
+/// <c>port:{id}</c>, <c>shed</c>, or the failed shed sensor (<c>thermometer:{id}</c>, <c>vt</c>, <c>smoke</c>).
+/// </summary>
+public sealed record Alarm(
+    string Id,
+    AlarmKind Kind,
+    AlarmSeverity Severity,
+    string Source,
+    double? Value,
+    double? Threshold,
+    string? Unit,
+    DateTimeOffset RaisedAt,
+    string Detail);
+
+/// <summary>A closed charging session.</summary>
+public sealed record ChargingSession(
+    string Id,
+    string PortId,
+    DateTimeOffset StartedAt,
+    DateTimeOffset EndedAt,
+    double EnergyWh,
+    double PeakPowerW,
+    SessionEndReason EndReason)
+{
+    public TimeSpan Duration => EndedAt - StartedAt;
+}
+
+/// <summary>Where events go. Implementations never block: the sampling thread publishes.</summary>
+public interface IGatewayEventSink
+{
+    void Publish(GatewayEvent gatewayEvent);
+}

@@ -1,0 +1,44 @@
+using EdgeGateway.Events;
+using EdgeGateway.LiveView;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace EdgeGateway.Hosting;
+
+/// <summary>The gateway's services, in one place (eShop style: one Add…Services per area).</summary>
+public static class GatewayServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the sampling loop on an already composed <paramref name="runtime"/> (relays open), the
+    /// event stream with its journal and live view, and the systemd integration (Type=notify: READY
+    /// is sent once every hosted service has started, i.e. after the configuration is applied).
+    /// </summary>
+    public static IHostApplicationBuilder AddGatewayServices(this IHostApplicationBuilder builder, ShedRuntime runtime, GatewayEventChannel events, LiveViewSettings liveView)
+    {
+        builder.Services.AddOptions<GatewayOptions>()
+            .BindConfiguration(GatewayOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        builder.Services.AddSingleton(runtime);
+        builder.Services.AddSingleton(runtime.Site);
+        builder.Services.AddSingleton(runtime.Protection);
+        builder.Services.AddSingleton(events);
+        builder.Services.AddSingleton<IGatewayEventSink>(events);
+        builder.Services.AddSingleton(liveView);
+
+        builder.Services.AddSingleton<EventJournal>();
+        builder.Services.AddSingleton<IGatewayEventSubscriber>(sp => sp.GetRequiredService<EventJournal>());
+        builder.Services.AddSingleton<LiveConsoleView>();
+        builder.Services.AddSingleton<IGatewayEventSubscriber>(sp => sp.GetRequiredService<LiveConsoleView>());
+
+        // Order matters for shutdown (reverse order): sampling stops and opens the relays before the
+        // dispatcher drains the last events.
+        builder.Services.AddHostedService<GatewayEventDispatcher>();
+        builder.Services.AddHostedService<SamplingService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveConsoleView>());
+        builder.Services.AddHostedService<SystemdWatchdog>();
+        builder.Services.AddSystemd();
+        return builder;
+    }
+}

@@ -1,0 +1,86 @@
+using EdgeGateway.Board;
+using EdgeGateway.Configuration;
+using EdgeGateway.Contracts.Ports;
+using EdgeGateway.Events;
+using EdgeGateway.Hardware.ShedSensors;
+using EdgeGateway.Hardware.Simulation;
+using EdgeGateway.Protection;
+using EdgeGateway.Sampling;
+using EdgeGateway.Simulation;
+
+namespace EdgeGateway.Hosting;
+
+/// <summary>
+/// Everything a running shed is made of, composed once: the clock, the board (real or simulated),
+/// protection and the sampler. Creating it brings the board up and drives every relay open, so by
+/// the time anything else starts the relays are in a known state.
+/// </summary>
+public sealed class ShedRuntime : IDisposable
+{
+    private ShedRuntime(SiteConfiguration site, TimeProvider time, ShedBoard board, ShedProtection protection, ShedSampler sampler, IRoundPacer pacer, SimulatedShed? simulation, ScenarioPlayer? player)
+    {
+        Site = site;
+        Time = time;
+        Board = board;
+        Protection = protection;
+        Sampler = sampler;
+        Pacer = pacer;
+        Simulation = simulation;
+        Scenario = player;
+    }
+
+    public SiteConfiguration Site { get; }
+
+    public TimeProvider Time { get; }
+
+    public ShedBoard Board { get; }
+
+    public ShedProtection Protection { get; }
+
+    public ShedSampler Sampler { get; }
+
+    public IRoundPacer Pacer { get; }
+
+    public SimulatedShed? Simulation { get; }
+
+    public ScenarioPlayer? Scenario { get; }
+
+    /// <summary>Brings up the board's real buses. Throws <see cref="BoardException"/> naming the part that failed.</summary>
+    public static ShedRuntime OnHardware(SiteConfiguration site, IGatewayEventSink events)
+    {
+        TimeProvider time = TimeProvider.System;
+        IShedThermometer[] thermometers = site.ShedSensors.Thermometers
+            .Select(t => (IShedThermometer)new Ds18b20Thermometer(t.Id, "w1_bus_master1", t.DeviceId))
+            .ToArray();
+        ShedBoard board = ShedBoard.Create(site, new LinuxBoardBuses(site.Board), thermometers);
+        return Compose(site, time, board, events, new RealTimePacer(site.Sampling.RoundPeriod), null, null);
+    }
+
+    /// <summary>Builds a simulated shed from the site file and runs the scenario on it.</summary>
+    public static ShedRuntime Simulated(SiteConfiguration site, Scenario scenario, double speed, IGatewayEventSink events)
+    {
+        var clock = new SimulatedClock(scenario.Start);
+        var shed = new SimulatedShed(site, clock, scenario.Seed);
+        ShedBoard board = ShedBoard.Create(site, shed.Buses, shed.Thermometers);
+        var player = new ScenarioPlayer(scenario, shed);
+        var pacer = new SimulatedPacer(clock, site.Sampling.RoundPeriod, speed, player.Apply);
+        ShedRuntime runtime = Compose(site, clock, board, events, pacer, shed, player);
+        player.Connect(runtime.Protection);
+        return runtime;
+    }
+
+    private static ShedRuntime Compose(SiteConfiguration site, TimeProvider time, ShedBoard board, IGatewayEventSink events, IRoundPacer pacer, SimulatedShed? shed, ScenarioPlayer? player)
+    {
+        var protection = new ShedProtection(site.ShedProtection, PortProtectionPlan.From(site), board, events, time);
+        protection.ApplyConfiguration();
+        var sampler = new ShedSampler(board, protection, time, site.Sampling.TemperaturePeriod);
+        return new ShedRuntime(site, time, board, protection, sampler, pacer, shed, player);
+    }
+
+    /// <summary>Opens every relay, closes every session and releases the buses.</summary>
+    public void Dispose()
+    {
+        Protection.OpenAll(SessionEndReason.Shutdown);
+        Board.Dispose();
+    }
+}

@@ -1,0 +1,152 @@
+using System.Globalization;
+using EdgeGateway.Contracts.Alarms;
+using EdgeGateway.Contracts.Localization;
+using EdgeGateway.Contracts.Ports;
+using EdgeGateway.Events;
+using EdgeGateway.Hosting;
+using EdgeGateway.Protection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+
+namespace EdgeGateway.LiveView;
+
+/// <summary>
+/// The technician's view of the shed: a table of ports (state, W, Wh, session time) and the latest
+/// alarms, redrawn in place when stdout is a terminal; a summary log line every ten seconds otherwise
+/// (under systemd the journal gets the events themselves from <see cref="EventJournal"/>).
+/// </summary>
+public sealed partial class LiveConsoleView(ShedRuntime runtime, LiveViewSettings settings, ILogger<LiveConsoleView> logger) : BackgroundService, IGatewayEventSubscriber
+{
+    private const int AlarmLines = 8;
+    private readonly Queue<string> _recent = new();
+    private readonly Lock _recentLock = new();
+    private readonly DisplayText _text = settings.Text;
+
+    public ValueTask HandleAsync(GatewayEvent gatewayEvent, CancellationToken cancellationToken)
+    {
+        string? line = gatewayEvent switch
+        {
+            AlarmRaised { Alarm: var a } => $"{Time(a.RaisedAt)} [{Colour(a.Severity)}]{Markup.Escape(_text.Severity(a.Severity))} {Markup.Escape(_text.Alarm(a.Kind))}[/] {Markup.Escape(a.Source)} {Markup.Escape(a.Detail)}",
+            AlarmCleared c => $"{Time(c.At)} [green]{Markup.Escape(_text.Cleared)}[/] {Markup.Escape(_text.Alarm(c.Alarm.Kind))} {Markup.Escape(c.Alarm.Source)}",
+            _ => null,
+        };
+
+        if (line is not null)
+        {
+            lock (_recentLock)
+            {
+                _recent.Enqueue(line);
+                while (_recent.Count > AlarmLines)
+                {
+                    _recent.Dequeue();
+                }
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (settings.Interactive)
+        {
+            await AnsiConsole.Live(Render()).AutoClear(false).StartAsync(async context =>
+            {
+                while (!stoppingToken.IsCancellationRequested)
+                {
+                    context.UpdateTarget(Render());
+                    await Delay(TimeSpan.FromMilliseconds(500), stoppingToken);
+                }
+
+                context.UpdateTarget(Render());
+            });
+            return;
+        }
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            await Delay(TimeSpan.FromSeconds(10), stoppingToken);
+            ShedSnapshot s = runtime.Protection.Snapshot;
+            int charging = s.Ports.Count(p => p.State == PortState.Charging);
+            int available = s.Ports.Count(p => p.State is PortState.Idle or PortState.Complete);
+            int outOfService = s.Ports.Count - charging - available;
+            LogSummary(s.At, charging, available, outOfService, s.TotalPowerW, s.ActiveAlarms.Count);
+        }
+    }
+
+    private static async Task Delay(TimeSpan delay, CancellationToken token)
+    {
+        try
+        {
+            await Task.Delay(delay, token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private Rows Render()
+    {
+        ShedSnapshot s = runtime.Protection.Snapshot;
+        var table = new Table().Border(TableBorder.Rounded).Expand();
+        table.AddColumn(_text.Port);
+        table.AddColumn(_text.StateHeading);
+        table.AddColumn(new TableColumn(_text.Power).RightAligned());
+        table.AddColumn(new TableColumn(_text.PowerFactor).RightAligned());
+        table.AddColumn(new TableColumn(_text.Energy).RightAligned());
+        table.AddColumn(new TableColumn(_text.SessionTime).RightAligned());
+        table.AddColumn(_text.Note);
+        foreach (PortSnapshot p in s.Ports)
+        {
+            TimeSpan? session = p.SessionStartedAt is { } started ? s.At - started : null;
+            table.AddRow(
+                Markup.Escape(p.Id),
+                $"[{StateColour(p.State)}]{Markup.Escape(_text.State(p.State))}[/]",
+                p.PowerW is { } w ? w.ToString("0", CultureInfo.InvariantCulture) : "–",
+                p.PowerFactor is { } pf && p.RelayClosed ? pf.ToString("0.00", CultureInfo.InvariantCulture) : "",
+                p.SessionEnergyWh > 0 ? p.SessionEnergyWh.ToString("0.0", CultureInfo.InvariantCulture) : "",
+                session is { } d ? $"{(int)d.TotalHours}:{d.Minutes:00}:{d.Seconds:00}" : "",
+                Markup.Escape(p.Lockout ?? p.Fault ?? ""));
+        }
+
+        string site = runtime.Site.Site.Name ?? runtime.Site.Site.Id;
+        string heading = string.Create(CultureInfo.InvariantCulture,
+            $"[bold]{Markup.Escape(site)}[/] ({Markup.Escape(runtime.Site.Site.Gateway)})  {s.At.ToOffset(TimeSpan.FromHours(8)):yyyy-MM-dd HH:mm:ss}  {Markup.Escape(_text.ShedTotal)} {s.TotalPowerW:0} W  {Markup.Escape(_text.CabinetTemperature)} {(s.CabinetTemperatureC is { } c ? c.ToString("0.0", CultureInfo.InvariantCulture) + " °C" : "–")}");
+        string[] recent;
+        lock (_recentLock)
+        {
+            recent = [.. _recent];
+        }
+
+        var alarms = new Panel(new Markup(recent.Length == 0 ? "–" : string.Join('\n', recent.Reverse())))
+            .Header(_text.RecentAlarms)
+            .Expand();
+        return new Rows(new Markup(heading), table, alarms);
+    }
+
+    private static string Time(DateTimeOffset at) => at.ToOffset(TimeSpan.FromHours(8)).ToString("HH:mm:ss", CultureInfo.InvariantCulture);
+
+    private static string Colour(AlarmSeverity severity) => severity switch
+    {
+        AlarmSeverity.Critical => "bold red",
+        AlarmSeverity.Major => "red",
+        AlarmSeverity.Warning => "yellow",
+        _ => "grey",
+    };
+
+    private static string StateColour(PortState state) => state switch
+    {
+        PortState.Charging => "green",
+        PortState.Complete => "blue",
+        PortState.Fault => "red",
+        PortState.Disabled => "yellow",
+        _ => "default",
+    };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Shed at {At:O}: {Charging} charging, {Available} available, {OutOfService} fault/disabled, {TotalW:0} W, {ActiveAlarms} active alarms")]
+    private partial void LogSummary(DateTimeOffset at, int charging, int available, int outOfService, double totalW, int activeAlarms);
+}
+
+/// <summary>How the live view shows itself: in place on a terminal, or as log lines.</summary>
+public sealed record LiveViewSettings(bool Interactive, DisplayText Text);

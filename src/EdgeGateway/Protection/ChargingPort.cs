@@ -1,0 +1,122 @@
+using EdgeGateway.Configuration;
+using EdgeGateway.Contracts.Alarms;
+using EdgeGateway.Contracts.Ports;
+using EdgeGateway.Hardware.Metering;
+
+namespace EdgeGateway.Protection;
+
+/// <summary>The protection state of one port. Owned by <see cref="ShedProtection"/>; touched only on the sampling thread.</summary>
+internal sealed class ChargingPort(int index, PortProtectionPlan plan)
+{
+    public int Index { get; } = index;
+
+    public string Id { get; } = plan.Id;
+
+    public PortProtectionSettings Settings { get; } = plan.Settings;
+
+    public bool IsAc { get; } = plan.IsAc;
+
+    public bool StartDisabled { get; } = plan.StartDisabled;
+
+    public string Source { get; } = "port:" + plan.Id;
+
+    public PortState State { get; set; }
+
+    /// <summary>Why a Disabled port is disabled: the latched alarm that locked it out, or null when an operator disabled it.</summary>
+    public AlarmKind? Lockout { get; set; }
+
+    public bool RelayClosed { get; set; }
+
+    /// <summary>The relay was commanded open but the bus write failed: retried on every measurement until it succeeds.</summary>
+    public bool RelayOpenPending { get; set; }
+
+    public OpenSession? Session { get; set; }
+
+    public double LifetimeEnergyWh { get; set; }
+
+    public PortMeasurement? Last { get; set; }
+
+    public DateTimeOffset? LastMeasuredAt { get; set; }
+
+    public string? Fault { get; set; }
+
+    public int ConsecutiveFaults { get; set; }
+
+    public DateTimeOffset? HealthySince { get; set; }
+
+    public DateTimeOffset? OverloadSince { get; set; }
+
+    public MaliciousLoadWindow Malicious { get; } = new();
+
+    public int RelayLeakReads { get; set; }
+
+    public int IdenticalReadings { get; set; }
+
+    public Dictionary<AlarmKind, Events.Alarm> Alarms { get; } = [];
+
+    public double PowerW => RelayClosed && Last is { } m ? m.RealPowerW : 0;
+}
+
+/// <summary>An open session's running totals.</summary>
+internal sealed class OpenSession(string id, DateTimeOffset startedAt)
+{
+    public string Id { get; } = id;
+
+    public DateTimeOffset StartedAt { get; } = startedAt;
+
+    public DateTimeOffset LastAt { get; set; } = startedAt;
+
+    public double EnergyWh { get; set; }
+
+    public double PeakPowerW { get; set; }
+
+    /// <summary>When power first fell below the completion floor (the charger's tail), if it has.</summary>
+    public DateTimeOffset? LowSince { get; set; }
+
+    /// <summary>When power fell to no-load level, if it has.</summary>
+    public DateTimeOffset? NearZeroSince { get; set; }
+}
+
+/// <summary>
+/// Tracks how flat and how resistive a port's draw has been. A heater or kettle has a power factor
+/// near 1 and a steady draw; a switch-mode charger without PFC has a power factor of 0.5–0.7.
+/// </summary>
+internal sealed class MaliciousLoadWindow
+{
+    public DateTimeOffset? Since { get; private set; }
+
+    public double MinW { get; private set; }
+
+    public double MaxW { get; private set; }
+
+    private double _sumW;
+    private int _count;
+
+    public double MeanW => _count == 0 ? 0 : _sumW / _count;
+
+    public double Variation => MeanW <= 0 ? double.PositiveInfinity : (MaxW - MinW) / MeanW;
+
+    public void Add(DateTimeOffset at, double watts)
+    {
+        if (Since is null)
+        {
+            Since = at;
+            MinW = watts;
+            MaxW = watts;
+            _sumW = 0;
+            _count = 0;
+        }
+
+        MinW = Math.Min(MinW, watts);
+        MaxW = Math.Max(MaxW, watts);
+        _sumW += watts;
+        _count++;
+    }
+
+    public void Reset()
+    {
+        Since = null;
+        _count = 0;
+        _sumW = 0;
+    }
+}

@@ -1,0 +1,41 @@
+using EdgeGateway.Contracts.Ports;
+using EdgeGateway.Events;
+
+namespace EdgeGateway.Protection;
+
+/// <summary>A consistent picture of one port, taken on the sampling thread at the end of a round.</summary>
+public sealed record PortSnapshot(
+    string Id,
+    PortState State,
+    bool RelayClosed,
+    double? VoltageV,
+    double? CurrentA,
+    double? PowerW,
+    double? PowerFactor,
+    DateTimeOffset? SessionStartedAt,
+    double SessionEnergyWh,
+    double LifetimeEnergyWh,
+    DateTimeOffset? LastMeasuredAt,
+    string? Fault,
+    string? Lockout);
+
+/// <summary>A consistent picture of the shed for the live view and telemetry.</summary>
+public sealed record ShedSnapshot(
+    DateTimeOffset At,
+    IReadOnlyList<PortSnapshot> Ports,
+    double TotalPowerW,
+    double? CabinetTemperatureC,
+    bool Smoke,
+    IReadOnlyList<Alarm> ActiveAlarms,
+    long Rounds)
+{
+    public static ShedSnapshot Empty { get; } = new(default, [], 0, null, false, [], 0);
+}
+
+/// <summary>Shed-wide sensor readings handed to protection once per round.</summary>
+public readonly record struct ShedSensorReadings(
+    double? MaxTemperatureC,
+    IReadOnlyList<(string Id, string Fault)> ThermometerFaults,
+    bool? Smoke,
+    string? SmokeFault,
+    string? VoltageFault);

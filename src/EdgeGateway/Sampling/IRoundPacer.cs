@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using EdgeGateway.Hardware.Simulation;
+
+namespace EdgeGateway.Sampling;
+
+/// <summary>Decides when the next round starts.</summary>
+public interface IRoundPacer
+{
+    /// <summary>Called before each round.</summary>
+    void BeforeRound();
+
+    /// <summary>Waits until the next round is due (or <paramref name="stopping"/> is signalled).</summary>
+    void AfterRound(CancellationToken stopping);
+}
+
+/// <summary>Real hardware: a round every period, at once when a round overran.</summary>
+public sealed class RealTimePacer(TimeSpan period) : IRoundPacer
+{
+    private long _roundStart;
+
+    public long Overruns { get; private set; }
+
+    public void BeforeRound() => _roundStart = Stopwatch.GetTimestamp();
+
+    public void AfterRound(CancellationToken stopping)
+    {
+        TimeSpan left = period - Stopwatch.GetElapsedTime(_roundStart);
+        if (left <= TimeSpan.Zero)
+        {
+            Overruns++;
+            return;
+        }
+
+        stopping.WaitHandle.WaitOne(left);
+    }
+}
+
+/// <summary>
+/// Simulation: simulated time idles to the end of the round period, then the thread sleeps so that
+/// simulated time runs <c>speed</c> times faster than real time (speed 0: as fast as the CPU allows).
+/// </summary>
+public sealed class SimulatedPacer(SimulatedClock clock, TimeSpan period, double speed, Action<TimeSpan>? beforeRound = null) : IRoundPacer
+{
+    private readonly long _realStart = Stopwatch.GetTimestamp();
+    private readonly TimeSpan _simStart = clock.Elapsed;
+    private TimeSpan _roundStart;
+
+    public void BeforeRound()
+    {
+        _roundStart = clock.Elapsed;
+        beforeRound?.Invoke(_roundStart);
+    }
+
+    public void AfterRound(CancellationToken stopping)
+    {
+        clock.Advance(_roundStart + period - clock.Elapsed);
+        if (speed <= 0)
+        {
+            return;
+        }
+
+        TimeSpan due = (clock.Elapsed - _simStart) / speed;
+        TimeSpan wait = due - Stopwatch.GetElapsedTime(_realStart);
+        if (wait > TimeSpan.Zero)
+        {
+            stopping.WaitHandle.WaitOne(wait);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+namespace EdgeGateway.Simulation;
+
+/// <summary>A simulation scenario (firmware-config/scenarios/*.yaml): when the simulated shed starts, how fast it runs, who arrives and what goes wrong.</summary>
+public sealed record Scenario(
+    string SourceFile,
+    string Name,
+    double Speed,
+    DateTimeOffset Start,
+    int Seed,
+    TimeSpan? Duration,
+    double ArrivalsPeakPerHour,
+    IReadOnlyList<ScenarioEvent> Events)
+{
+    /// <summary>A quiet shed: nobody arrives, nothing scripted (tests script their own events).</summary>
+    public static Scenario Quiet(DateTimeOffset start, int seed = 1) => new("(none)", "quiet", 0, start, seed, null, 0, []);
+}
+
+/// <summary>One scripted thing that happens at <see cref="At"/> (simulated time since the start).</summary>
+public abstract record ScenarioEvent(TimeSpan At, int Line);
+
+/// <summary>What a user plugs in.</summary>
+public enum ScenarioLoad
+{
+    Lithium,
+    LeadAcid,
+
+    /// <summary>A tampered, over-powered charger (still a switch-mode load).</summary>
+    ModifiedCharger,
+    Heater,
+    Kettle,
+    ShortCircuit,
+}
+
+/// <summary>A user plugs something into a port and (unless <see cref="RequestStart"/> is false) asks it to start.</summary>
+public sealed record PlugEvent(TimeSpan At, int Line, string Port, ScenarioLoad Load, double PowerW, double StateOfCharge, double CapacityWh, bool RequestStart) : ScenarioEvent(At, Line);
+
+/// <summary>A user pulls the plug.</summary>
+public sealed record UnplugEvent(TimeSpan At, int Line, string Port) : ScenarioEvent(At, Line);
+
+/// <summary>A user asks a port to start (the card or payment platform's request) without plugging anything new.</summary>
+public sealed record StartEvent(TimeSpan At, int Line, string Port) : ScenarioEvent(At, Line);
+
+/// <summary>Something on a port breaks (or is repaired: <see cref="PortFault.None"/>).</summary>
+public sealed record PortFaultEvent(TimeSpan At, int Line, string Port, PortFault Fault) : ScenarioEvent(At, Line);
+
+public enum PortFault
+{
+    None,
+    RelayStuckClosed,
+    RelayStuckOpen,
+    MeterStuck,
+    MeterSilent,
+}
+
+/// <summary>A whole ADC chip misbehaves.</summary>
+public sealed record AdcFaultEvent(TimeSpan At, int Line, string Adc, Hardware.Simulation.Mcp3208.Mcp3208Fault Fault) : ScenarioEvent(At, Line);
+
+/// <summary>The cabinet heats up (or goes back to its natural temperature), or smoke appears or clears.</summary>
+public sealed record ShedEvent(TimeSpan At, int Line, double? TemperatureC, double RampPerMinute, bool ResetTemperature, bool? Smoke) : ScenarioEvent(At, Line);
+
+/// <summary>A thermometer fails or recovers.</summary>
+public sealed record ThermometerEvent(TimeSpan At, int Line, string Thermometer, Hardware.Simulation.Shed.ThermometerFault Fault) : ScenarioEvent(At, Line);

@@ -1,0 +1,233 @@
+using System.Globalization;
+using EdgeGateway.Configuration;
+using EdgeGateway.Hardware.Simulation.Mcp3208;
+using EdgeGateway.Hardware.Simulation.Shed;
+using YamlDotNet.RepresentationModel;
+
+namespace EdgeGateway.Simulation;
+
+/// <summary>
+/// Reads a scenario file (format in firmware-config/scenarios/README.md) with the same
+/// <c>FILE:LINE: message</c> reporting as site files, checking port, ADC and thermometer names
+/// against the site the scenario will run on.
+/// </summary>
+public static class ScenarioLoader
+{
+    private static readonly string[] TopKeys = ["name", "speed", "start", "seed", "duration", "arrivals", "events"];
+    private static readonly string[] ArrivalKeys = ["peakPerHour"];
+    private static readonly string[] EventKeys = ["at", "port", "plug", "unplug", "start", "fault", "adc", "shed", "thermometer"];
+    private static readonly string[] PlugKeys = ["load", "powerW", "stateOfCharge", "capacityWh", "requestStart"];
+    private static readonly string[] AdcKeys = ["id", "fault"];
+    private static readonly string[] ShedKeys = ["temperatureC", "rampPerMinute", "temperature", "smoke"];
+    private static readonly string[] ThermometerKeys = ["id", "fault"];
+
+    public static ScenarioLoadResult Load(string path, SiteConfiguration site)
+    {
+        if (!File.Exists(path))
+        {
+            return new ScenarioLoadResult(null, [new ConfigurationProblem(path, 0, "file not found")]);
+        }
+
+        return LoadText(path, File.ReadAllText(path), site);
+    }
+
+    public static ScenarioLoadResult LoadText(string fileName, string yaml, SiteConfiguration site)
+    {
+        var problems = new ProblemCollector(fileName);
+        if (!SiteFileLoader.TryParseYaml(yaml, problems, out YamlNode? root))
+        {
+            return new ScenarioLoadResult(null, problems.InLineOrder());
+        }
+
+        MappingReader top = MappingReader.Read(problems, root, "", 1, TopKeys);
+        string name = top.String("name", required: false) ?? Path.GetFileNameWithoutExtension(fileName);
+        double speed = top.Number("speed", required: false, 0, 100_000, "× real time") ?? 1;
+        DateTimeOffset start = ReadStart(top, problems);
+        int seed = top.Int("seed", required: false, 0, int.MaxValue) ?? 1;
+        TimeSpan? duration = ReadTime(top, "duration", problems, required: false);
+        MappingReader arrivals = top.Mapping("arrivals", required: false, ArrivalKeys);
+        double peak = arrivals.Number("peakPerHour", required: false, 0, 1000, "arrivals per hour") ?? 0;
+
+        var events = new List<ScenarioEvent>();
+        foreach (YamlNode item in top.List("events"))
+        {
+            if (ReadEvent(item, problems, site) is { } scenarioEvent)
+            {
+                events.Add(scenarioEvent);
+            }
+        }
+
+        // Stable sort: events at the same instant play in file order.
+        ScenarioEvent[] ordered = [.. events.OrderBy(e => e.At)];
+        return problems.Count > 0
+            ? new ScenarioLoadResult(null, problems.InLineOrder())
+            : new ScenarioLoadResult(new Scenario(fileName, name, speed, start, seed, duration, peak, ordered), []);
+    }
+
+    private static DateTimeOffset ReadStart(MappingReader top, ProblemCollector problems)
+    {
+        string? text = top.String("start", required: false);
+        var fallback = new DateTimeOffset(2026, 11, 25, 17, 30, 0, SimulatedShed.ChinaStandardTime);
+        if (text is null)
+        {
+            return fallback;
+        }
+
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out DateTimeOffset start))
+        {
+            return start;
+        }
+
+        problems.Add(top.LineOf("start"), $"start: '{text}' is not a date and time (e.g. 2026-11-25T17:30:00+08:00)");
+        return fallback;
+    }
+
+    private static TimeSpan? ReadTime(MappingReader reader, string key, ProblemCollector problems, bool required)
+    {
+        string? text = reader.String(key, required);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out TimeSpan value) && value >= TimeSpan.Zero)
+        {
+            return value;
+        }
+
+        problems.Add(reader.LineOf(key), $"{reader.Name(key)}: '{text}' is not a time span (hh:mm:ss, or d.hh:mm:ss)");
+        return null;
+    }
+
+    private static ScenarioEvent? ReadEvent(YamlNode item, ProblemCollector problems, SiteConfiguration site)
+    {
+        int line = (int)item.Start.Line;
+        MappingReader e = MappingReader.Read(problems, item, "events[]", line, EventKeys);
+        TimeSpan? at = ReadTime(e, "at", problems, required: true);
+        string? port = e.String("port", required: false);
+        if (port is not null && !site.Ports.Any(p => p.Id == port))
+        {
+            problems.Add(e.LineOf("port"), $"events[].port: no port '{port}' in site file {site.SourceFile}");
+            return null;
+        }
+
+        string[] actions = ["plug", "unplug", "start", "fault", "adc", "shed", "thermometer"];
+        string[] present = actions.Where(e.Contains).ToArray();
+        if (present.Length != 1)
+        {
+            problems.Add(line, $"events[]: each event needs exactly one of {string.Join(", ", actions)}; found {(present.Length == 0 ? "none" : string.Join(", ", present))}");
+            return null;
+        }
+
+        if (at is null)
+        {
+            return null;
+        }
+
+        bool needsPort = present[0] is "plug" or "unplug" or "start" or "fault";
+        if (needsPort && port is null)
+        {
+            problems.Add(line, $"events[].{present[0]}: needs a port");
+            return null;
+        }
+
+        return present[0] switch
+        {
+            "plug" => ReadPlug(e, at.Value, line, port!),
+            "unplug" => new UnplugEvent(at.Value, line, port!),
+            "start" => new StartEvent(at.Value, line, port!),
+            "fault" => e.Choice("fault", true, "none", "relay_stuck_closed", "relay_stuck_open", "meter_stuck", "meter_silent") switch
+            {
+                null => null,
+                var f => new PortFaultEvent(at.Value, line, port!, f switch
+                {
+                    "relay_stuck_closed" => PortFault.RelayStuckClosed,
+                    "relay_stuck_open" => PortFault.RelayStuckOpen,
+                    "meter_stuck" => PortFault.MeterStuck,
+                    "meter_silent" => PortFault.MeterSilent,
+                    _ => PortFault.None,
+                }),
+            },
+            "adc" => ReadAdc(e, at.Value, line, problems, site),
+            "shed" => ReadShed(e, at.Value, line),
+            _ => ReadThermometer(e, at.Value, line, problems, site),
+        };
+    }
+
+    private static PlugEvent? ReadPlug(MappingReader e, TimeSpan at, int line, string port)
+    {
+        MappingReader plug = e.Mapping("plug", true, PlugKeys);
+        string? load = plug.Choice("load", true, "lithium", "lead_acid", "modified_charger", "heater", "kettle", "short_circuit");
+        double power = plug.Number("powerW", required: false, 1, 5000, "W") ?? 180;
+        double soc = plug.Number("stateOfCharge", required: false, 0, 1, "(0..1)") ?? 0.3;
+        double capacity = plug.Number("capacityWh", required: false, 50, 5000, "Wh") ?? 720;
+        bool requestStart = plug.Bool("requestStart") ?? true;
+        if (load is null)
+        {
+            return null;
+        }
+
+        ScenarioLoad kind = load switch
+        {
+            "lithium" => ScenarioLoad.Lithium,
+            "lead_acid" => ScenarioLoad.LeadAcid,
+            "modified_charger" => ScenarioLoad.ModifiedCharger,
+            "heater" => ScenarioLoad.Heater,
+            "kettle" => ScenarioLoad.Kettle,
+            _ => ScenarioLoad.ShortCircuit,
+        };
+        return new PlugEvent(at, line, port, kind, power, soc, capacity, requestStart);
+    }
+
+    private static AdcFaultEvent? ReadAdc(MappingReader e, TimeSpan at, int line, ProblemCollector problems, SiteConfiguration site)
+    {
+        MappingReader adc = e.Mapping("adc", true, AdcKeys);
+        string? id = adc.String("id", true);
+        string? fault = adc.Choice("fault", true, "none", "not_answering", "stuck_low", "stuck_code");
+        if (id is not null && !site.Adcs.Any(a => a.Id == id))
+        {
+            problems.Add(adc.LineOf("id"), $"events[].adc.id: no ADC '{id}' in site file {site.SourceFile}");
+            return null;
+        }
+
+        return id is null || fault is null ? null : new AdcFaultEvent(at, line, id, fault switch
+        {
+            "not_answering" => Mcp3208Fault.NotAnswering,
+            "stuck_low" => Mcp3208Fault.StuckLow,
+            "stuck_code" => Mcp3208Fault.StuckCode,
+            _ => Mcp3208Fault.None,
+        });
+    }
+
+    private static ShedEvent ReadShed(MappingReader e, TimeSpan at, int line)
+    {
+        MappingReader shed = e.Mapping("shed", true, ShedKeys);
+        double? target = shed.Number("temperatureC", required: false, -40, 150, "°C");
+        double ramp = shed.Number("rampPerMinute", required: false, 0.01, 100, "°C/min") ?? 2;
+        bool reset = shed.Choice("temperature", required: false, "natural") is not null;
+        bool? smoke = shed.Bool("smoke");
+        return new ShedEvent(at, line, target, ramp, reset, smoke);
+    }
+
+    private static ThermometerEvent? ReadThermometer(MappingReader e, TimeSpan at, int line, ProblemCollector problems, SiteConfiguration site)
+    {
+        MappingReader t = e.Mapping("thermometer", true, ThermometerKeys);
+        string? id = t.String("id", true);
+        string? fault = t.Choice("fault", true, "none", "disconnected", "power_on_reset");
+        if (id is not null && !site.ShedSensors.Thermometers.Any(x => x.Id == id))
+        {
+            problems.Add(t.LineOf("id"), $"events[].thermometer.id: no thermometer '{id}' in site file {site.SourceFile}");
+            return null;
+        }
+
+        return id is null || fault is null ? null : new ThermometerEvent(at, line, id, fault switch
+        {
+            "disconnected" => ThermometerFault.Disconnected,
+            "power_on_reset" => ThermometerFault.PowerOnReset,
+            _ => ThermometerFault.None,
+        });
+    }
+}
+
+/// <summary>A loaded scenario, or every problem found in it.</summary>
+public sealed record ScenarioLoadResult(Scenario? Scenario, IReadOnlyList<ConfigurationProblem> Problems);

@@ -1,0 +1,148 @@
+using EdgeGateway.Hardware.Simulation.Shed;
+using EdgeGateway.Protection;
+
+namespace EdgeGateway.Simulation;
+
+/// <summary>
+/// Plays a scenario on a simulated shed: scripted events at their simulated times, random arrivals,
+/// and users' start requests passed to protection as commands — the way a card reader or the
+/// payment platform's request would arrive.
+/// </summary>
+public sealed class ScenarioPlayer
+{
+    private readonly Scenario _scenario;
+    private readonly SimulatedShed _shed;
+    private int _next;
+
+    public ScenarioPlayer(Scenario scenario, SimulatedShed shed)
+    {
+        _scenario = scenario;
+        _shed = shed;
+        if (scenario.ArrivalsPeakPerHour > 0)
+        {
+            Life = new ShedLife(shed.Model, scenario.ArrivalsPeakPerHour);
+        }
+    }
+
+    public ShedLife? Life { get; }
+
+    /// <summary>How much shed time the scenario runs for, if it says.</summary>
+    public TimeSpan? Duration => _scenario.Duration;
+
+    public string Name => _scenario.Name;
+
+    public int EventsPlayed => _next;
+
+    /// <summary>Routes users' start requests to protection.</summary>
+    public void Connect(ShedProtection protection) =>
+        _shed.Model.StartRequested += outlet => _ = protection.SubmitAsync(new PortCommand(PortCommandKind.Start, outlet.Id, "user"));
+
+    /// <summary>Plays every event due by <paramref name="elapsed"/> (simulated time since the start).</summary>
+    public void Apply(TimeSpan elapsed)
+    {
+        IReadOnlyList<ScenarioEvent> events = _scenario.Events;
+        while (_next < events.Count && events[_next].At <= elapsed)
+        {
+            Play(events[_next]);
+            _next++;
+        }
+    }
+
+    private void Play(ScenarioEvent scenarioEvent)
+    {
+        ShedModel model = _shed.Model;
+        switch (scenarioEvent)
+        {
+            case PlugEvent plug:
+                ShedOutlet outlet = model.Outlet(plug.Port);
+                OutletLoad load = CreateLoad(plug, outlet, _shed.Site.Mains.NominalVoltageV);
+                if (plug.RequestStart)
+                {
+                    model.PlugAndRequestStart(outlet, load);
+                }
+                else
+                {
+                    outlet.Plug(load);
+                }
+
+                break;
+            case UnplugEvent unplug:
+                model.Outlet(unplug.Port).Unplug();
+                break;
+            case StartEvent start:
+                model.RequestStart(model.Outlet(start.Port));
+                break;
+            case PortFaultEvent fault:
+                ApplyPortFault(fault);
+                break;
+            case AdcFaultEvent adc:
+                _shed.Adc(adc.Adc).Fault = adc.Fault;
+                break;
+            case ShedEvent shed:
+                if (shed.ResetTemperature)
+                {
+                    model.TemperatureRamp = null;
+                }
+                else if (shed.TemperatureC is { } target)
+                {
+                    model.TemperatureRamp = (target, shed.RampPerMinute);
+                }
+
+                if (shed.Smoke is { } smoke)
+                {
+                    model.SetSmoke(smoke);
+                }
+
+                break;
+            case ThermometerEvent thermometer:
+                _shed.Thermometer(thermometer.Thermometer).Fault = thermometer.Fault;
+                break;
+        }
+    }
+
+    private void ApplyPortFault(PortFaultEvent fault)
+    {
+        ShedOutlet outlet = _shed.Model.Outlet(fault.Port);
+        switch (fault.Fault)
+        {
+            case PortFault.None:
+                outlet.RelayFault = RelayFault.None;
+                outlet.InputFault = SensorInputFault.None;
+                if (outlet.IsDc)
+                {
+                    _shed.DcMeter(fault.Port).Answering = true;
+                    _shed.DcMeter(fault.Port).Stuck = false;
+                }
+
+                break;
+            case PortFault.RelayStuckClosed:
+                outlet.RelayFault = RelayFault.StuckClosed;
+                break;
+            case PortFault.RelayStuckOpen:
+                outlet.RelayFault = RelayFault.StuckOpen;
+                break;
+            case PortFault.MeterStuck when outlet.IsDc:
+                _shed.DcMeter(fault.Port).Stuck = true;
+                break;
+            case PortFault.MeterStuck:
+                outlet.InputFault = SensorInputFault.Stuck;
+                break;
+            case PortFault.MeterSilent when outlet.IsDc:
+                _shed.DcMeter(fault.Port).Answering = false;
+                break;
+            case PortFault.MeterSilent:
+                outlet.InputFault = SensorInputFault.Open;
+                break;
+        }
+    }
+
+    private static OutletLoad CreateLoad(PlugEvent plug, ShedOutlet outlet, double nominalV) => plug.Load switch
+    {
+        ScenarioLoad.Lithium => new EBikeCharger(BatteryChemistry.Lithium, plug.PowerW, plug.StateOfCharge, plug.CapacityWh, outlet.IsDc),
+        ScenarioLoad.LeadAcid => new EBikeCharger(BatteryChemistry.LeadAcid, plug.PowerW, plug.StateOfCharge, plug.CapacityWh, outlet.IsDc),
+        ScenarioLoad.ModifiedCharger => new EBikeCharger(BatteryChemistry.LeadAcid, plug.PowerW, plug.StateOfCharge, plug.CapacityWh, outlet.IsDc),
+        ScenarioLoad.Heater => new ResistiveLoad(plug.PowerW, nominalV, "heater"),
+        ScenarioLoad.Kettle => new ResistiveLoad(plug.PowerW, nominalV, "kettle"),
+        _ => new ShortCircuitLoad(),
+    };
+}

@@ -1,0 +1,223 @@
+using System.Device.Gpio;
+using System.Device.I2c;
+using System.Device.Spi;
+using EdgeGateway.Board;
+using EdgeGateway.Configuration;
+using EdgeGateway.Hardware.ShedSensors;
+using EdgeGateway.Hardware.Simulation;
+using EdgeGateway.Hardware.Simulation.Gpio;
+using EdgeGateway.Hardware.Simulation.I2c;
+using EdgeGateway.Hardware.Simulation.Ina219;
+using EdgeGateway.Hardware.Simulation.Mcp23017;
+using EdgeGateway.Hardware.Simulation.Mcp3208;
+using EdgeGateway.Hardware.Simulation.Shed;
+using EdgeGateway.Hardware.Simulation.Tca9548A;
+
+namespace EdgeGateway.Simulation;
+
+/// <summary>
+/// A whole shed in simulation, wired exactly as the site file says: the physical model behind
+/// simulated chips on simulated buses. The gateway builds its <see cref="ShedBoard"/> on
+/// <see cref="Buses"/> with the same code as on a Raspberry Pi, so every binding runs for real.
+/// </summary>
+public sealed class SimulatedShed
+{
+    /// <summary>China Standard Time: the sheds' daily life follows local time.</summary>
+    public static readonly TimeSpan ChinaStandardTime = TimeSpan.FromHours(8);
+
+    private readonly Dictionary<string, SimulatedMcp3208> _adcs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SimulatedIna219> _dcMeters = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SimulatedMcp23017> _expanders = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SimulatedThermometer> _thermometers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, AdcFrontEnd> _frontEnds = new(StringComparer.Ordinal);
+
+    public SimulatedShed(SiteConfiguration site, SimulatedClock clock, int seed)
+    {
+        Site = site;
+        Clock = clock;
+        Model = new ShedModel(clock, site.Mains.NominalVoltageV, site.Mains.FrequencyHz, seed, ChinaStandardTime);
+        Gpio = new SimulatedGpioDriver();
+
+        // The I2C bus runs in fast mode (400 kHz); the SimulatedBuses own and dispose it.
+        var i2c = new SimulatedI2cBus(site.Board.I2cBus, clock, 400_000);
+
+        foreach (ChargingPortDefinition port in site.Ports)
+        {
+            Model.AddOutlet(port.Id, port.Meter is DcMeterDefinition);
+        }
+
+        WireAnalogFrontEnds();
+        WireI2cChips(i2c);
+        WireRelays();
+        WireShedSensors();
+        Buses = new SimulatedBuses(this, i2c);
+    }
+
+    public SiteConfiguration Site { get; }
+
+    public SimulatedClock Clock { get; }
+
+    public ShedModel Model { get; }
+
+    public SimulatedGpioDriver Gpio { get; }
+
+    /// <summary>The buses the gateway's <see cref="ShedBoard"/> is built on.</summary>
+    public IBoardBuses Buses { get; }
+
+    public IReadOnlyList<IShedThermometer> Thermometers => [.. _thermometers.Values];
+
+    public ShedOutlet Outlet(string portId) => Model.Outlet(portId);
+
+    public SimulatedMcp3208 Adc(string adcId) => _adcs[adcId];
+
+    public SimulatedIna219 DcMeter(string portId) => _dcMeters[portId];
+
+    public SimulatedMcp23017 Expander(string id) => _expanders[id];
+
+    public SimulatedThermometer Thermometer(string id) => _thermometers[id];
+
+    private void WireAnalogFrontEnds()
+    {
+        foreach (AdcChip adc in Site.Adcs)
+        {
+            _frontEnds[adc.Id] = Model.CreateAdcFrontEnd(adc.ReferenceV);
+        }
+
+        AnalogChannel vt = Site.Mains.VoltageSensor;
+        if (_frontEnds.TryGetValue(vt.Adc, out AdcFrontEnd? vtFrontEnd))
+        {
+            vtFrontEnd.WireVoltageTransformer(vt.Channel, Site.Mains.VoltsPerAdcVolt);
+        }
+
+        foreach (ChargingPortDefinition port in Site.Ports)
+        {
+            if (port.Meter is AcMeterDefinition ac)
+            {
+                _frontEnds[ac.CurrentSensor.Adc].WireCurrentTransformer(ac.CurrentSensor.Channel, Model.Outlet(port.Id), ac.AmpsPerAdcVolt);
+            }
+        }
+    }
+
+    private void WireI2cChips(SimulatedI2cBus i2c)
+    {
+        var muxes = new Dictionary<string, SimulatedTca9548A>(StringComparer.Ordinal);
+        foreach (I2cMultiplexer mux in Site.Multiplexers)
+        {
+            var chip = new SimulatedTca9548A(mux.Address);
+            i2c.Attach(chip);
+            muxes[mux.Id] = chip;
+        }
+
+        foreach (RelayExpander expander in Site.Expanders)
+        {
+            var chip = new SimulatedMcp23017(expander.Address);
+            i2c.Attach(chip);
+            _expanders[expander.Id] = chip;
+        }
+
+        foreach (ChargingPortDefinition port in Site.Ports)
+        {
+            if (port.Meter is not DcMeterDefinition dc)
+            {
+                continue;
+            }
+
+            var chip = new SimulatedIna219(dc.Address, Model.CreateDcFrontEnd(Model.Outlet(port.Id), dc.ShuntOhms, dc.BusVoltageDivider), Clock);
+            if (dc.Multiplexer is { } mux)
+            {
+                muxes[mux].Attach(dc.MultiplexerChannel!.Value, chip);
+            }
+            else
+            {
+                i2c.Attach(chip);
+            }
+
+            _dcMeters[port.Id] = chip;
+        }
+    }
+
+    /// <summary>Relay coils follow the pins that drive them: a board GPIO or an expander's output.</summary>
+    private void WireRelays()
+    {
+        var byGpio = new Dictionary<int, (ShedOutlet Outlet, bool ActiveLow)>();
+        var byExpander = new Dictionary<string, List<(ShedOutlet Outlet, int Pin, bool ActiveLow)>>(StringComparer.Ordinal);
+        foreach (ChargingPortDefinition port in Site.Ports)
+        {
+            ShedOutlet outlet = Model.Outlet(port.Id);
+            if (port.Relay.Expander is { } expander)
+            {
+                if (!byExpander.TryGetValue(expander, out var list))
+                {
+                    byExpander[expander] = list = [];
+                }
+
+                list.Add((outlet, port.Relay.ExpanderPin!.Value, port.Relay.ActiveLow));
+                outlet.CoilEnergized = false;
+            }
+            else
+            {
+                byGpio[port.Relay.Gpio!.Value] = (outlet, port.Relay.ActiveLow);
+                outlet.CoilEnergized = false;
+            }
+        }
+
+        Gpio.OutputChanged += (pin, level) =>
+        {
+            if (byGpio.TryGetValue(pin, out var relay))
+            {
+                relay.Outlet.CoilEnergized = (level == PinValue.High) != relay.ActiveLow;
+            }
+        };
+
+        foreach ((string id, var relays) in byExpander)
+        {
+            _expanders[id].OutputsChanged += levels =>
+            {
+                foreach ((ShedOutlet outlet, int pin, bool activeLow) in relays)
+                {
+                    outlet.CoilEnergized = (((levels >> pin) & 1) == 1) != activeLow;
+                }
+            };
+        }
+    }
+
+    private void WireShedSensors()
+    {
+        if (Site.ShedSensors.Smoke is { } smoke)
+        {
+            // The detector's contact: open (idle) reads the pull level, closed (alarm) drives the active level.
+            PinValue quiet = smoke.ActiveLow ? PinValue.High : PinValue.Low;
+            PinValue alarm = smoke.ActiveLow ? PinValue.Low : PinValue.High;
+            Gpio.SetInputLevel(smoke.Gpio, quiet);
+            Model.SmokeChanged += active => Gpio.SetInputLevel(smoke.Gpio, active ? alarm : quiet);
+        }
+
+        foreach (ThermometerDefinition thermometer in Site.ShedSensors.Thermometers)
+        {
+            _thermometers[thermometer.Id] = new SimulatedThermometer(thermometer.Id, Model);
+        }
+    }
+
+    private sealed class SimulatedBuses(SimulatedShed shed, SimulatedI2cBus i2c) : IBoardBuses
+    {
+        private readonly GpioController _gpio = new(shed.Gpio);
+
+        public GpioController Gpio => _gpio;
+
+        public I2cBus I2c => i2c;
+
+        public SpiDevice OpenSpi(AdcChip adc)
+        {
+            var settings = new SpiConnectionSettings(adc.SpiBus, adc.ChipSelect) { ClockFrequency = adc.ClockHz, Mode = SpiMode.Mode0 };
+            var chip = new SimulatedMcp3208(settings, shed.Clock, shed._frontEnds[adc.Id], adc.ReferenceV, adc.Chip == AdcChipType.Mcp3008 ? 10 : 12);
+            shed._adcs[adc.Id] = chip;
+            return chip;
+        }
+
+        public void Dispose()
+        {
+            _gpio.Dispose();
+            i2c.Dispose();
+        }
+    }
+}

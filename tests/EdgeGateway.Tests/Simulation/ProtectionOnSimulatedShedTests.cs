@@ -1,0 +1,479 @@
+using EdgeGateway.Contracts.Alarms;
+using EdgeGateway.Contracts.Ports;
+using EdgeGateway.Events;
+using EdgeGateway.Hardware.Simulation.Mcp3208;
+using EdgeGateway.Hardware.Simulation.Shed;
+using EdgeGateway.Protection;
+
+namespace EdgeGateway.Tests.Simulation;
+
+/// <summary>
+/// Every protection rule, driven end to end: the shed model's currents through the simulated chips,
+/// the real Iot.Device bindings, the sampler and protection, and back out to the relay pins.
+/// </summary>
+public sealed class ProtectionOnSimulatedShedTests
+{
+    private static EBikeCharger Lithium(double watts = 200, double soc = 0.3, double capacityWh = 720, bool dc = false) =>
+        new(BatteryChemistry.Lithium, watts, soc, capacityWh, dc);
+
+    private static EBikeCharger LeadAcid(double watts = 200, double soc = 0.3, double capacityWh = 576) =>
+        new(BatteryChemistry.LeadAcid, watts, soc, capacityWh);
+
+    [Fact]
+    public void Relays_are_open_from_start_close_only_for_a_session_and_open_again_on_shutdown()
+    {
+        var shed = new ShedHarness();
+        Assert.All(shed.Model.Outlets, o => Assert.False(o.CoilEnergized));
+        Assert.True(shed.Shed.Gpio.IsOutput(5));
+        Assert.Equal(System.Device.Gpio.PinValue.Low, shed.Shed.Gpio.OutputLevel(5));
+        Assert.Equal(0, shed.Shed.Expander("relays").OutputLevels);
+
+        shed.PlugAndStart("P1", Lithium());
+        shed.PlugAndStart("P3", LeadAcid());
+        shed.Round();
+        Assert.True(shed.RelayClosed("P1"));
+        Assert.True(shed.RelayClosed("P3"));
+        Assert.Equal(1, shed.Shed.Expander("relays").OutputLevels);
+        Assert.False(shed.RelayClosed("P2"));
+
+        shed.Dispose();
+
+        Assert.All(shed.Model.Outlets, o => Assert.False(o.CoilEnergized));
+        Assert.All(shed.EventsOf<SessionClosed>(), e => Assert.Equal(SessionEndReason.Shutdown, e.Session.EndReason));
+        Assert.Equal(2, shed.EventsOf<SessionClosed>().Count());
+    }
+
+    [Fact]
+    public void Overload_opens_that_ports_relay_on_the_first_measurement_after_the_debounce_and_no_other()
+    {
+        using var shed = new ShedHarness();
+        shed.PlugAndStart("P1", Lithium());
+        shed.PlugAndStart("P3", LeadAcid());
+        shed.RunFor(TimeSpan.FromSeconds(2));
+
+        shed.PlugAndStart("P2", new EBikeCharger(BatteryChemistry.LeadAcid, 1500, 0.2, 1000));
+        var measuredAt = new List<DateTimeOffset>();
+        DateTimeOffset? firstOver = null;
+        shed.RunUntil(
+            () =>
+            {
+                PortSnapshot p2 = shed.Port("P2");
+                if (p2.LastMeasuredAt is { } at && (measuredAt.Count == 0 || measuredAt[^1] != at))
+                {
+                    measuredAt.Add(at);
+                }
+
+                if (firstOver is null && p2.PowerW > 1000)
+                {
+                    firstOver = p2.LastMeasuredAt;
+                }
+
+                return p2.State == PortState.Disabled;
+            },
+            TimeSpan.FromSeconds(10),
+            "overload trip");
+
+        Alarm alarm = shed.RaisedAlarm(AlarmKind.PortOverload, "port:P2");
+        DateTimeOffset expectedTrip = measuredAt.First(t => t - firstOver!.Value >= TimeSpan.FromMilliseconds(500));
+        Assert.Equal(expectedTrip, alarm.RaisedAt);
+        Assert.InRange(alarm.Value!.Value, 1400, 1600);
+        Assert.Equal(1000, alarm.Threshold);
+        Assert.Equal("port_overload", shed.Port("P2").Lockout);
+        Assert.False(shed.RelayClosed("P2"));
+        Assert.True(shed.RelayClosed("P1"));
+        Assert.True(shed.RelayClosed("P3"));
+        Assert.DoesNotContain(shed.EventsOf<PortStateChanged>(), e => e.PortId != "P2" && e.To != PortState.Charging);
+        ChargingSession session = shed.EventsOf<SessionClosed>().Single().Session;
+        Assert.Equal(SessionEndReason.Overload, session.EndReason);
+        Assert.InRange(session.PeakPowerW, 1400, 1600);
+    }
+
+    [Fact]
+    public async Task Locked_out_port_refuses_start_and_enable_and_comes_back_only_through_reset_with_a_reason()
+    {
+        using var shed = new ShedHarness();
+        shed.PlugAndStart("P2", new EBikeCharger(BatteryChemistry.LeadAcid, 1500, 0.2, 1000));
+        shed.RunUntil(() => shed.Port("P2").State == PortState.Disabled, TimeSpan.FromSeconds(10), "overload trip");
+        shed.Outlet("P2").Unplug();
+
+        Task<CommandResult> start = shed.Command(PortCommandKind.Start, "P2");
+        Task<CommandResult> enable = shed.Command(PortCommandKind.Enable, "P2", "maintenance-li");
+        Task<CommandResult> resetWithoutReason = shed.Command(PortCommandKind.Reset, "P2", "maintenance-li");
+        shed.Round();
+        Task<CommandResult> reset = shed.Command(PortCommandKind.Reset, "P2", "maintenance-li", "modified charger removed");
+        shed.Round();
+        shed.PlugAndStart("P2", Lithium());
+        shed.Round();
+
+        Assert.False((await start).Accepted);
+        Assert.Contains("port_reset", (await start).Message, StringComparison.Ordinal);
+        Assert.False((await enable).Accepted);
+        Assert.False((await resetWithoutReason).Accepted);
+        Assert.True((await reset).Accepted);
+        Assert.Contains(shed.EventsOf<AlarmCleared>(), c => c.Alarm.Kind == AlarmKind.PortOverload && c.Reason.Contains("maintenance-li", StringComparison.Ordinal));
+        Assert.Equal(PortState.Charging, shed.Port("P2").State);
+        Assert.True(shed.RelayClosed("P2"));
+    }
+
+    [Fact]
+    public void Short_circuit_opens_the_relay_in_the_first_measurement_that_sees_it()
+    {
+        using var shed = new ShedHarness();
+        shed.PlugAndStart("P1", Lithium());
+        shed.Round();
+
+        shed.PlugAndStart("P2", new ShortCircuitLoad());
+        shed.RunUntil(() => shed.Port("P2").State == PortState.Disabled, TimeSpan.FromSeconds(2), "short-circuit trip");
+
+        Alarm alarm = shed.RaisedAlarm(AlarmKind.PortShortCircuit, "port:P2");
+        SessionStarted started = shed.EventsOf<SessionStarted>().Single(s => s.PortId == "P2");
+        Assert.Equal(AlarmSeverity.Critical, alarm.Severity);
+        Assert.True(alarm.Value >= 40);
+
+        // The relay closed at the start command and opened at P2's very next measurement, within one round.
+        Assert.True(alarm.RaisedAt - started.At < TimeSpan.FromMilliseconds(500), $"tripped {alarm.RaisedAt - started.At} after the start");
+        Assert.False(shed.RelayClosed("P2"));
+        Assert.True(shed.RelayClosed("P1"));
+    }
+
+    [Fact]
+    public async Task Shed_overload_cuts_the_newest_sessions_until_the_shed_is_under_its_limit()
+    {
+        using var shed = new ShedHarness();
+        shed.PlugAndStart("P1", new EBikeCharger(BatteryChemistry.LeadAcid, 900, 0.2, 5000));
+        shed.RunFor(TimeSpan.FromSeconds(2));
+        shed.PlugAndStart("P2", new EBikeCharger(BatteryChemistry.LeadAcid, 900, 0.2, 5000));
+        shed.RunFor(TimeSpan.FromSeconds(2));
+        shed.PlugAndStart("P3", new EBikeCharger(BatteryChemistry.LeadAcid, 900, 0.2, 5000));
+
+        shed.RunUntil(() => shed.HasAlarm(AlarmKind.ShedOverload, "shed"), TimeSpan.FromSeconds(5), "shed overload");
+
+        Assert.Equal(SessionEndReason.ShedOverload, shed.EventsOf<SessionClosed>().Single().Session.EndReason);
+        Assert.Equal("P3", shed.EventsOf<SessionClosed>().Single().Session.PortId);
+        Assert.False(shed.RelayClosed("P3"));
+        Assert.True(shed.RelayClosed("P1"));
+        Assert.True(shed.RelayClosed("P2"));
+
+        Task<CommandResult> restart = shed.Command(PortCommandKind.Start, "P3");
+        shed.RunFor(TimeSpan.FromSeconds(6));
+        Assert.False((await restart).Accepted);
+        Assert.Single(shed.EventsOf<AlarmRaised>(), e => e.Alarm.Kind == AlarmKind.ShedOverload);
+        Assert.Contains(shed.EventsOf<AlarmCleared>(), e => e.Alarm.Kind == AlarmKind.ShedOverload);
+    }
+
+    [Fact]
+    public void Lithium_charger_that_tapers_and_switches_off_ends_the_session_as_complete()
+    {
+        using var shed = new ShedHarness();
+        shed.PlugAndStart("P1", Lithium(watts: 150, soc: 0.975, capacityWh: 150));
+
+        shed.RunUntil(() => shed.Port("P1").State == PortState.Complete, TimeSpan.FromMinutes(30), "charge complete");
+
+        ChargingSession session = shed.EventsOf<SessionClosed>().Single().Session;
+        Assert.Equal(SessionEndReason.Complete, session.EndReason);
+        Assert.False(shed.RelayClosed("P1"));
+        Assert.InRange(session.EnergyWh, shed.Outlet("P1").DeliveredWh * 0.97, shed.Outlet("P1").DeliveredWh * 1.03);
+        Assert.DoesNotContain(shed.EventsOf<AlarmRaised>(), e => e.Alarm.Kind == AlarmKind.PortNoLoad);
+    }
+
+    [Fact]
+    public void Lead_acid_float_stage_below_the_floor_for_the_hold_time_ends_the_session_as_complete()
+    {
+        using var shed = new ShedHarness();
+        // A tiny battery, so bulk, absorption and float all fit inside the harness's 3-minute session limit.
+        var charger = LeadAcid(watts: 200, soc: 0.85, capacityWh: 6);
+        shed.PlugAndStart("P3", charger);
+
+        shed.RunUntil(() => shed.Port("P3").State == PortState.Complete, TimeSpan.FromMinutes(3), "charge complete");
+
+        // Through absorption into float (8 W: above no-load, below the 15 W floor) for the one-minute hold.
+        Assert.True(charger.StateOfCharge >= 0.96, $"SoC {charger.StateOfCharge}");
+        ChargingSession session = shed.EventsOf<SessionClosed>().Single().Session;
+        Assert.Equal(SessionEndReason.Complete, session.EndReason);
+        Assert.True(session.Duration > TimeSpan.FromMinutes(1));
+        Assert.True(session.PeakPowerW > 100);
+        Assert.False(shed.RelayClosed("P3"));
+    }
+
+    [Fact]
+    public void Start_with_nothing_drawing_power_ends_with_no_load_after_the_timeout()
+    {
+        using var shed = new ShedHarness();
+        shed.Model.RequestStart(shed.Outlet("P2"));
+
+        shed.RunUntil(() => shed.EventsOf<SessionClosed>().Any(), TimeSpan.FromSeconds(30), "no-load end");
+
+        ChargingSession session = shed.EventsOf<SessionClosed>().Single().Session;
+        Assert.Equal(SessionEndReason.NoLoad, session.EndReason);
+        Assert.InRange(session.Duration, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(11));
+        Assert.Equal(AlarmSeverity.Info, shed.RaisedAlarm(AlarmKind.PortNoLoad, "port:P2").Severity);
+        Assert.Equal(PortState.Idle, shed.Port("P2").State);
+        Assert.False(shed.RelayClosed("P2"));
+    }
+
+    [Fact]
+    public void Charger_pulled_out_mid_session_ends_with_no_load()
+    {
+        using var shed = new ShedHarness();
+        shed.PlugAndStart("P1", Lithium());
+        shed.RunFor(TimeSpan.FromSeconds(5));
+
+        shed.Outlet("P1").Unplug();
+        shed.RunUntil(() => shed.EventsOf<SessionClosed>().Any(), TimeSpan.FromSeconds(30), "no-load end");
+
+        Assert.Equal(SessionEndReason.NoLoad, shed.EventsOf<SessionClosed>().Single().Session.EndReason);
+        Assert.Contains("pulled out", shed.RaisedAlarm(AlarmKind.PortNoLoad, "port:P1").Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Session_reaching_the_maximum_length_is_ended()
+    {
+        using var shed = new ShedHarness();
+        shed.PlugAndStart("P1", LeadAcid(capacityWh: 5000));
+
+        shed.RunUntil(() => shed.EventsOf<SessionClosed>().Any(), TimeSpan.FromMinutes(5), "max duration");
+
+        ChargingSession session = shed.EventsOf<SessionClosed>().Single().Session;
+        Assert.Equal(SessionEndReason.MaxDuration, session.EndReason);
+        Assert.InRange(session.Duration, TimeSpan.FromMinutes(3), TimeSpan.FromMinutes(3) + TimeSpan.FromSeconds(1));
+        Assert.True(shed.HasAlarm(AlarmKind.PortMaxDuration, "port:P1"));
+        Assert.InRange(session.EnergyWh, 9, 11);
+    }
+
+    [Fact]
+    public void Heater_is_locked_out_as_malicious_load_while_a_charger_of_similar_power_is_not()
+    {
+        using var shed = new ShedHarness();
+        shed.PlugAndStart("P1", new EBikeCharger(BatteryChemistry.LeadAcid, 600, 0.2, 5000));
+        shed.PlugAndStart("P2", new ResistiveLoad(600, 220, "heater"));
+
+        shed.RunFor(TimeSpan.FromSeconds(15));
+
+        Alarm alarm = shed.RaisedAlarm(AlarmKind.PortMaliciousLoad, "port:P2");
+        Assert.True(alarm.Value > 0.99);
+        Assert.Equal("port_malicious_load", shed.Port("P2").Lockout);
+        Assert.False(shed.RelayClosed("P2"));
+        Assert.Equal(PortState.Charging, shed.Port("P1").State);
+        Assert.InRange(shed.Port("P1").PowerFactor!.Value, 0.55, 0.75);
+    }
+
+    [Fact]
+    public async Task Over_temperature_turns_every_port_off_refuses_starts_and_clears_when_the_cabinet_cools()
+    {
+        using var shed = new ShedHarness();
+        shed.PlugAndStart("P1", Lithium());
+        shed.PlugAndStart("D1", Lithium(dc: true));
+        shed.RunFor(TimeSpan.FromSeconds(2));
+
+        shed.Model.TemperatureRamp = (70, 60);
+        shed.RunUntil(() => shed.HasAlarm(AlarmKind.OverTemperature, "shed"), TimeSpan.FromMinutes(2), "over-temperature");
+
+        Assert.All(shed.Model.Outlets, o => Assert.False(o.CoilEnergized));
+        Assert.All(shed.EventsOf<SessionClosed>(), e => Assert.Equal(SessionEndReason.OverTemperature, e.Session.EndReason));
+        Assert.True(shed.RaisedAlarm(AlarmKind.OverTemperature, "shed").Value >= 60);
+        Task<CommandResult> refused = shed.Command(PortCommandKind.Start, "P2");
+        shed.Round();
+        Assert.False((await refused).Accepted);
+
+        shed.Model.TemperatureRamp = (25, 60);
+        shed.RunUntil(() => shed.EventsOf<AlarmCleared>().Any(c => c.Alarm.Kind == AlarmKind.OverTemperature), TimeSpan.FromMinutes(3), "clear");
+        Task<CommandResult> accepted = shed.Command(PortCommandKind.Start, "P1");
+        shed.Round();
+        Assert.True((await accepted).Accepted);
+    }
+
+    [Fact]
+    public void Smoke_turns_every_port_off_and_clears_after_the_detector_is_quiet()
+    {
+        using var shed = new ShedHarness();
+        shed.PlugAndStart("P1", Lithium());
+        shed.PlugAndStart("P3", LeadAcid());
+        shed.RunFor(TimeSpan.FromSeconds(2));
+
+        shed.Model.SetSmoke(true);
+        shed.Round();
+        Assert.False(shed.HasAlarm(AlarmKind.Smoke, "shed"));
+        shed.Round();
+
+        Assert.Equal(AlarmSeverity.Critical, shed.RaisedAlarm(AlarmKind.Smoke, "shed").Severity);
+        Assert.All(shed.Model.Outlets, o => Assert.False(o.CoilEnergized));
+        Assert.All(shed.EventsOf<SessionClosed>(), e => Assert.Equal(SessionEndReason.Smoke, e.Session.EndReason));
+
+        shed.Model.SetSmoke(false);
+        shed.RunFor(TimeSpan.FromSeconds(7));
+        Assert.Contains(shed.EventsOf<AlarmCleared>(), c => c.Alarm.Kind == AlarmKind.Smoke);
+    }
+
+    [Fact]
+    public void Ct_input_failing_on_an_idle_port_is_a_meter_fault_of_that_port_only()
+    {
+        using var shed = new ShedHarness();
+        shed.PlugAndStart("P1", Lithium());
+        shed.PlugAndStart("P3", LeadAcid());
+        shed.RunFor(TimeSpan.FromSeconds(2));
+
+        shed.Outlet("P2").InputFault = SensorInputFault.Open;
+        shed.RunFor(TimeSpan.FromSeconds(3));
+
+        Assert.Equal(PortState.Fault, shed.Port("P2").State);
+        Assert.Contains("current transformer adc0 ch2: stuck at code 0", shed.RaisedAlarm(AlarmKind.PortSensorFault, "port:P2").Detail, StringComparison.Ordinal);
+        Assert.True(shed.RelayClosed("P1"));
+        Assert.True(shed.RelayClosed("P3"));
+        Assert.Empty(shed.EventsOf<SessionClosed>());
+
+        shed.Outlet("P2").InputFault = SensorInputFault.None;
+        shed.RunFor(TimeSpan.FromSeconds(8));
+        Assert.Equal(PortState.Idle, shed.Port("P2").State);
+        Assert.Contains(shed.EventsOf<AlarmCleared>(), c => c.Alarm.Kind == AlarmKind.PortSensorFault);
+    }
+
+    [Fact]
+    public void Ct_input_dropping_to_a_rail_while_charging_opens_the_relay_on_that_sample_then_reports_the_meter_fault()
+    {
+        using var shed = new ShedHarness();
+        shed.PlugAndStart("P1", Lithium());
+        shed.PlugAndStart("P2", Lithium());
+        shed.RunFor(TimeSpan.FromSeconds(2));
+
+        // One sample at the rail is indistinguishable from a fault current: the relay opens at once
+        // (the safe side), and the whole-cycle reads that follow, relay open, find the broken input.
+        shed.Outlet("P2").InputFault = SensorInputFault.Open;
+        shed.RunFor(TimeSpan.FromSeconds(3));
+
+        Assert.False(shed.RelayClosed("P2"));
+        Assert.True(shed.HasAlarm(AlarmKind.PortShortCircuit, "port:P2"));
+        Assert.True(shed.HasAlarm(AlarmKind.PortSensorFault, "port:P2"));
+        Assert.True(shed.RelayClosed("P1"));
+        Assert.Equal(PortState.Charging, shed.Port("P1").State);
+    }
+
+    [Fact]
+    public void Adc_that_stops_answering_faults_its_ports_and_spares_the_others()
+    {
+        using var shed = new ShedHarness();
+        shed.PlugAndStart("P1", Lithium());
+        shed.PlugAndStart("P3", LeadAcid());
+        shed.RunFor(TimeSpan.FromSeconds(2));
+
+        shed.Shed.Adc("adc1").Fault = Mcp3208Fault.NotAnswering;
+        shed.RunFor(TimeSpan.FromSeconds(3));
+
+        Assert.Equal(PortState.Fault, shed.Port("P3").State);
+        Assert.False(shed.RelayClosed("P3"));
+        Assert.Equal(PortState.Charging, shed.Port("P1").State);
+        Assert.True(shed.RelayClosed("P1"));
+    }
+
+    [Fact]
+    public void Adc_returning_one_code_is_a_stuck_meter()
+    {
+        using var shed = new ShedHarness();
+        shed.PlugAndStart("P3", LeadAcid());
+        shed.RunFor(TimeSpan.FromSeconds(2));
+
+        shed.Shed.Adc("adc1").Fault = Mcp3208Fault.StuckCode;
+        shed.RunFor(TimeSpan.FromSeconds(3));
+
+        Assert.Contains("stuck", shed.RaisedAlarm(AlarmKind.PortSensorFault, "port:P3").Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Dc_meter_that_stops_answering_faults_its_port_and_others_charge_on()
+    {
+        using var shed = new ShedHarness();
+        shed.PlugAndStart("P1", Lithium());
+        shed.PlugAndStart("D1", Lithium(dc: true));
+        shed.RunFor(TimeSpan.FromSeconds(2));
+        Assert.InRange(shed.Port("D1").PowerW!.Value, 190, 210);
+
+        shed.Shed.DcMeter("D1").Answering = false;
+        shed.RunFor(TimeSpan.FromSeconds(3));
+
+        Assert.Equal(PortState.Fault, shed.Port("D1").State);
+        Assert.False(shed.RelayClosed("D1"));
+        Assert.Contains("INA219 0x40 on mux0/2", shed.RaisedAlarm(AlarmKind.PortSensorFault, "port:D1").Detail, StringComparison.Ordinal);
+        Assert.True(shed.RelayClosed("P1"));
+    }
+
+    [Fact]
+    public void Dc_short_circuit_trips_the_dc_port()
+    {
+        using var shed = new ShedHarness();
+        shed.PlugAndStart("D1", new ShortCircuitLoad());
+
+        shed.RunFor(TimeSpan.FromSeconds(1));
+
+        Assert.True(shed.HasAlarm(AlarmKind.PortShortCircuit, "port:D1"));
+        Assert.False(shed.RelayClosed("D1"));
+    }
+
+    [Fact]
+    public async Task Relay_that_does_not_open_is_a_critical_relay_fault()
+    {
+        using var shed = new ShedHarness();
+        shed.PlugAndStart("P3", LeadAcid());
+        shed.RunFor(TimeSpan.FromSeconds(2));
+        shed.Outlet("P3").RelayFault = RelayFault.StuckClosed;
+
+        Task<CommandResult> stop = shed.Command(PortCommandKind.Stop, "P3");
+        shed.RunFor(TimeSpan.FromSeconds(3));
+
+        Assert.True((await stop).Accepted);
+        Alarm alarm = shed.RaisedAlarm(AlarmKind.RelayFault, "port:P3");
+        Assert.Equal(AlarmSeverity.Critical, alarm.Severity);
+        Assert.Equal(PortState.Fault, shed.Port("P3").State);
+        Assert.False(shed.Outlet("P3").CoilEnergized);
+        Assert.True(shed.Outlet("P3").ContactClosed);
+    }
+
+    [Fact]
+    public void Open_voltage_transformer_raises_a_shed_sensor_fault_and_ports_keep_charging_on_estimated_power()
+    {
+        using var shed = new ShedHarness();
+        shed.PlugAndStart("P1", Lithium(watts: 250));
+        shed.RunFor(TimeSpan.FromSeconds(2));
+
+        shed.Model.VoltageTransformerOpen = true;
+        shed.RunFor(TimeSpan.FromSeconds(3));
+
+        Assert.True(shed.HasAlarm(AlarmKind.ShedSensorFault, "vt"));
+        Assert.Equal(PortState.Charging, shed.Port("P1").State);
+
+        // Apparent power at nominal voltage bounds the real power from above (PF ≈ 0.64 here).
+        Assert.InRange(shed.Port("P1").PowerW!.Value, 300, 450);
+    }
+
+    [Theory]
+    [InlineData(ThermometerFault.Disconnected)]
+    [InlineData(ThermometerFault.PowerOnReset)]
+    public void Thermometer_fault_is_a_shed_sensor_fault_not_an_over_temperature(ThermometerFault fault)
+    {
+        using var shed = new ShedHarness();
+        shed.PlugAndStart("P1", Lithium());
+        shed.Shed.Thermometer("cabinet").Fault = fault;
+
+        shed.RunFor(TimeSpan.FromSeconds(3));
+
+        Assert.True(shed.HasAlarm(AlarmKind.ShedSensorFault, "thermometer:cabinet"));
+        Assert.False(shed.HasAlarm(AlarmKind.OverTemperature, "shed"));
+        Assert.True(shed.RelayClosed("P1"));
+    }
+
+    [Fact]
+    public async Task Session_energy_matches_the_energy_that_flowed_within_two_percent()
+    {
+        using var shed = new ShedHarness();
+        shed.PlugAndStart("P1", LeadAcid(watts: 240, capacityWh: 5000));
+        shed.RunFor(TimeSpan.FromMinutes(2));
+
+        Task<CommandResult> stop = shed.Command(PortCommandKind.Stop, "P1", "user");
+        shed.Round();
+
+        Assert.True((await stop).Accepted);
+        ChargingSession session = shed.EventsOf<SessionClosed>().Single().Session;
+        Assert.Equal(SessionEndReason.StoppedByUser, session.EndReason);
+        double delivered = shed.Outlet("P1").DeliveredWh;
+        Assert.InRange(session.EnergyWh, delivered * 0.98, delivered * 1.02);
+        Assert.InRange(session.PeakPowerW, 235, 250);
+    }
+}
