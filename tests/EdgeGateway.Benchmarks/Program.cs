@@ -1,1 +1,4 @@
-return 0;
+using BenchmarkDotNet.Running;
+
+// dotnet run -c Release --project tests/EdgeGateway.Benchmarks -- --filter '*'
+BenchmarkSwitcher.FromAssembly(typeof(EdgeGateway.Benchmarks.MeteringRoundBenchmark).Assembly).Run(args);

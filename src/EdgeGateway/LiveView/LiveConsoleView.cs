@@ -27,7 +27,7 @@ public sealed partial class LiveConsoleView(ShedRuntime runtime, LiveViewSetting
     {
         string? line = gatewayEvent switch
         {
-            AlarmRaised { Alarm: var a } => $"{Time(a.RaisedAt)} [{Colour(a.Severity)}]{Markup.Escape(_text.Severity(a.Severity))} {Markup.Escape(_text.Alarm(a.Kind))}[/] {Markup.Escape(a.Source)} {Markup.Escape(a.Detail)}",
+            AlarmRaised { Alarm: var a } => $"{Time(a.RaisedAt)} [{Colour(a.Severity)}]{Markup.Escape(_text.Severity(a.Severity))} {Markup.Escape(_text.Alarm(a.Kind))}[/] {Markup.Escape(a.Source)} {Markup.Escape(Measured(a))}",
             AlarmCleared c => $"{Time(c.At)} [green]{Markup.Escape(_text.Cleared)}[/] {Markup.Escape(_text.Alarm(c.Alarm.Kind))} {Markup.Escape(c.Alarm.Source)}",
             _ => null,
         };
@@ -122,7 +122,19 @@ public sealed partial class LiveConsoleView(ShedRuntime runtime, LiveViewSetting
         var alarms = new Panel(new Markup(recent.Length == 0 ? "–" : string.Join('\n', recent.Reverse())))
             .Header(_text.RecentAlarms)
             .Expand();
-        return new Rows(new Markup(heading), table, alarms);
+        IReadOnlyList<string> log = LiveViewLogProvider.Recent;
+        return log.Count == 0
+            ? new Rows(new Markup(heading), table, alarms)
+            : new Rows(new Markup(heading), table, alarms, new Text(string.Join('\n', log), new Style(Color.Yellow)));
+    }
+
+    /// <summary>Measured value against its limit, in numbers and units (the same in every language); the English detail only in English.</summary>
+    private string Measured(Alarm alarm)
+    {
+        string measured = alarm.Value is { } value
+            ? string.Create(CultureInfo.InvariantCulture, $"{value:0.##} {alarm.Unit} / {alarm.Threshold:0.##} {alarm.Unit}").Trim()
+            : "";
+        return _text == DisplayText.English ? $"{measured} {alarm.Detail}".Trim() : measured;
     }
 
     private static string Time(DateTimeOffset at) => at.ToOffset(TimeSpan.FromHours(8)).ToString("HH:mm:ss", CultureInfo.InvariantCulture);

@@ -23,7 +23,9 @@ public sealed class LiveViewLogProvider : ILoggerProvider
         }
     }
 
-    public ILogger CreateLogger(string categoryName) => new Logger(categoryName);
+    // Alarms are in the table's own panel already; everything else that warns shows here.
+    public ILogger CreateLogger(string categoryName) =>
+        categoryName == typeof(Events.EventJournal).FullName ? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance : new Logger(categoryName);
 
     public void Dispose()
     {

@@ -224,7 +224,9 @@ public sealed class ShedProtection
         port.ConsecutiveFaults = 0;
         RecoverFromSensorFault(port, now);
 
-        if (!port.RelayClosed)
+        // No session means the relay is (or was commanded) open — including a relay whose open
+        // command has not reached it yet (RelayOpenPending): current there is a relay fault.
+        if (!port.RelayClosed || port.Session is null)
         {
             CheckRelayLeak(port, m, now);
             return;
@@ -517,8 +519,11 @@ public sealed class ShedProtection
         }
 
         _shedOverloadSince = null;
-        RaiseShedAlarm(AlarmKind.ShedOverload, ShedSource, before, _shed.MaxPowerW, "W",
-            $"shed draws {before:0} W, limit {_shed.MaxPowerW:0} W; cut {string.Join(", ", cut)}", now);
+        if (!_shedAlarms.ContainsKey(key))
+        {
+            RaiseShedAlarm(AlarmKind.ShedOverload, ShedSource, before, _shed.MaxPowerW, "W",
+                $"shed draws {before:0} W, limit {_shed.MaxPowerW:0} W; cut {string.Join(", ", cut)}", now);
+        }
     }
 
     private void CheckSmoke(in ShedSensorReadings readings, DateTimeOffset now)
@@ -772,13 +777,17 @@ public sealed class ShedProtection
             return;
         }
 
-        // The write did not reach the relay. Keep treating the port as live (it may be) and retry on
-        // every measurement; say so loudly once.
+        // The write did not reach the relay. Keep treating the port as live (it may be), retry on
+        // every measurement, say so loudly once, and lock the port out: a port whose relay cannot be
+        // commanded is in fault until an operator resets it.
         port.RelayOpenPending = true;
+        port.Lockout ??= AlarmKind.RelayFault;
         if (!port.Alarms.ContainsKey(AlarmKind.RelayFault))
         {
             RaisePortAlarm(port, AlarmKind.RelayFault, null, null, null, $"could not open the relay: {error}", now);
         }
+
+        SetState(port, PortState.Fault, "relay write failed", now);
     }
 
     private void EndSession(ChargingPort port, SessionEndReason reason, DateTimeOffset now)
@@ -795,6 +804,12 @@ public sealed class ShedProtection
 
     private void SetState(ChargingPort port, PortState state, string reason, DateTimeOffset now)
     {
+        // A port whose relay cannot be trusted never looks available, whatever ended its session.
+        if (port.Lockout == AlarmKind.RelayFault && state is PortState.Idle or PortState.Complete or PortState.Charging)
+        {
+            state = PortState.Fault;
+        }
+
         if (port.State == state)
         {
             return;

@@ -116,6 +116,7 @@ public sealed class SessionEndTests
     [Fact]
     public void Near_zero_power_from_the_start_for_NoLoadTimeout_ends_the_session_with_an_info_no_load_alarm()
     {
+        using var culture = new InvariantCultureScope();
         var h = new ShedHarness();
         h.Start(0);
         h.Draw(0, 0);                                               // T0: nothing plugged in
@@ -160,6 +161,7 @@ public sealed class SessionEndTests
     [Fact]
     public void Charger_pulled_out_mid_session_ends_it_as_no_load_after_the_timeout()
     {
+        using var culture = new InvariantCultureScope();
         var h = new ShedHarness();
         h.Start(1);
         h.DrawFor(1, 150, TimeSpan.FromMinutes(10), TenSeconds);

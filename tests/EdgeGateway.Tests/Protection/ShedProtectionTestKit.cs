@@ -121,7 +121,7 @@ internal sealed class ShedHarness
 
     public static readonly ShedSensorReadings Quiet = new(25, [], false, null, null);
 
-    private int _jitter;
+    private readonly int[] _jitter;
 
     public ShedHarness(ShedProtectionSettings? shed = null, PortProtectionSettings? port = null, int ports = 3)
         : this(shed, Enumerable.Range(0, ports).Select(i => new PortProtectionPlan(Id(i), port ?? new PortProtectionSettings(), IsAc: true)).ToArray())
@@ -134,6 +134,7 @@ internal sealed class ShedHarness
         Relays = new RecordingRelayBank(Sequence, plans.Count);
         Events = new RecordingEventSink(Sequence);
         Time = new FakeTimeProvider(T0);
+        _jitter = new int[plans.Count];
         Protection = new ShedProtection(shed ?? new ShedProtectionSettings(), plans, Relays, Events, Time);
         Protection.ApplyConfiguration();
     }
@@ -180,10 +181,10 @@ internal sealed class ShedHarness
 
     /// <summary>
     /// An AC reading of <paramref name="watts"/>. The voltage jitters by 0.5 V from one reading to the next,
-    /// as live mains does, so long runs of the same power are never mistaken for a stuck meter.
+    /// as live mains does (per port), so long runs of the same power are never mistaken for a stuck meter.
     /// </summary>
     public void Draw(int index, double watts, double powerFactor = 0.6) =>
-        Measure(index, MeterReading.Ok(Meter.Ac(watts, powerFactor, Meter.MainsV + ((_jitter++ % 2) * 0.5))));
+        Measure(index, MeterReading.Ok(Meter.Ac(watts, powerFactor, Meter.MainsV + ((_jitter[index]++ % 2) * 0.5))));
 
     /// <summary>Steps the clock by <paramref name="step"/> and draws, until <paramref name="duration"/> has passed.</summary>
     public void DrawFor(int index, double watts, TimeSpan duration, TimeSpan step, double powerFactor = 0.6)
@@ -234,4 +235,17 @@ internal sealed class ShedHarness
 
     /// <summary>The sessions of a port that were closed, in order.</summary>
     public IReadOnlyList<ChargingSession> Sessions(int index) => Events.Sessions(Id(index));
+}
+
+/// <summary>
+/// Protection formats numbers in alarm details with the current culture; tests that compare those texts
+/// pin the invariant culture for their duration so they pass on any machine.
+/// </summary>
+internal sealed class InvariantCultureScope : IDisposable
+{
+    private readonly System.Globalization.CultureInfo _previous = System.Globalization.CultureInfo.CurrentCulture;
+
+    public InvariantCultureScope() => System.Globalization.CultureInfo.CurrentCulture = System.Globalization.CultureInfo.InvariantCulture;
+
+    public void Dispose() => System.Globalization.CultureInfo.CurrentCulture = _previous;
 }
