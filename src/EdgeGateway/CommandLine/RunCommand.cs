@@ -6,6 +6,7 @@ using EdgeGateway.Contracts.Localization;
 using EdgeGateway.Events;
 using EdgeGateway.Hosting;
 using EdgeGateway.LiveView;
+using EdgeGateway.Protection;
 using EdgeGateway.Simulation;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
@@ -80,16 +81,22 @@ internal static class RunCommand
             return 2;
         }
 
-        string dataDirectory = args.DataDir ?? (args.Simulate ? Path.Combine(Path.GetTempPath(), "edgegateway-sim") : "/var/lib/edgegateway");
+        // A simulation without --data-dir starts from nothing each time: yesterday's demo lockouts stay in yesterday's folder.
+        string dataDirectory = args.DataDir ?? (args.Simulate ? Directory.CreateTempSubdirectory("edgegateway-sim-").FullName : "/var/lib/edgegateway");
         Directory.CreateDirectory(dataDirectory);
+        IReadOnlyList<Alarm> lockouts = LockoutJournal.Load(dataDirectory, out string? lockoutProblem);
+        if (lockoutProblem is not null)
+        {
+            Console.Error.WriteLine($"warning: {lockoutProblem}");
+        }
 
         var events = new GatewayEventChannel();
         ShedRuntime runtime;
         try
         {
             runtime = scenario is null
-                ? ShedRuntime.OnHardware(site, events)
-                : ShedRuntime.Simulated(site, scenario, args.Speed ?? scenario.Speed, events);
+                ? ShedRuntime.OnHardware(site, events, lockouts)
+                : ShedRuntime.Simulated(site, scenario, args.Speed ?? scenario.Speed, events, lockouts);
         }
         catch (BoardException ex)
         {
@@ -123,7 +130,7 @@ internal static class RunCommand
                 builder.Logging.AddProvider(new LiveViewLogProvider());
             }
 
-            builder.AddGatewayServices(runtime, events, new LiveViewSettings(interactive, text));
+            builder.AddGatewayServices(runtime, events, new LiveViewSettings(interactive, text), new LockoutJournal(dataDirectory, lockouts));
             using IHost host = builder.Build();
             await host.RunAsync(cancellationToken);
             return Environment.ExitCode;

@@ -1,5 +1,6 @@
 using EdgeGateway.Events;
 using EdgeGateway.LiveView;
+using EdgeGateway.Protection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -13,7 +14,7 @@ public static class GatewayServiceCollectionExtensions
     /// event stream with its journal and live view, and the systemd integration (Type=notify: READY
     /// is sent once every hosted service has started, i.e. after the configuration is applied).
     /// </summary>
-    public static IHostApplicationBuilder AddGatewayServices(this IHostApplicationBuilder builder, ShedRuntime runtime, GatewayEventChannel events, LiveViewSettings liveView)
+    public static IHostApplicationBuilder AddGatewayServices(this IHostApplicationBuilder builder, ShedRuntime runtime, GatewayEventChannel events, LiveViewSettings liveView, LockoutJournal lockouts)
     {
         builder.Services.AddOptions<GatewayOptions>()
             .BindConfiguration(GatewayOptions.Section)
@@ -27,6 +28,7 @@ public static class GatewayServiceCollectionExtensions
         builder.Services.AddSingleton<IGatewayEventSink>(events);
         builder.Services.AddSingleton(liveView);
 
+        builder.Services.AddSingleton<IGatewayEventSubscriber>(lockouts);
         builder.Services.AddSingleton<EventJournal>();
         builder.Services.AddSingleton<IGatewayEventSubscriber>(sp => sp.GetRequiredService<EventJournal>());
         builder.Services.AddSingleton<LiveConsoleView>();

@@ -46,33 +46,33 @@ public sealed class ShedRuntime : IDisposable
     public ScenarioPlayer? Scenario { get; }
 
     /// <summary>Brings up the board's real buses. Throws <see cref="BoardException"/> naming the part that failed.</summary>
-    public static ShedRuntime OnHardware(SiteConfiguration site, IGatewayEventSink events)
+    public static ShedRuntime OnHardware(SiteConfiguration site, IGatewayEventSink events, IReadOnlyList<Alarm>? lockouts = null)
     {
         TimeProvider time = TimeProvider.System;
         IShedThermometer[] thermometers = site.ShedSensors.Thermometers
             .Select(t => (IShedThermometer)new Ds18b20Thermometer(t.Id, "w1_bus_master1", t.DeviceId))
             .ToArray();
         ShedBoard board = ShedBoard.Create(site, new LinuxBoardBuses(site.Board), thermometers);
-        return Compose(site, time, board, events, new RealTimePacer(site.Sampling.RoundPeriod), null, null);
+        return Compose(site, time, board, events, new RealTimePacer(site.Sampling.RoundPeriod), null, null, lockouts);
     }
 
     /// <summary>Builds a simulated shed from the site file and runs the scenario on it.</summary>
-    public static ShedRuntime Simulated(SiteConfiguration site, Scenario scenario, double speed, IGatewayEventSink events)
+    public static ShedRuntime Simulated(SiteConfiguration site, Scenario scenario, double speed, IGatewayEventSink events, IReadOnlyList<Alarm>? lockouts = null)
     {
         var clock = new SimulatedClock(scenario.Start);
         var shed = new SimulatedShed(site, clock, scenario.Seed);
         ShedBoard board = ShedBoard.Create(site, shed.Buses, shed.Thermometers);
         var player = new ScenarioPlayer(scenario, shed);
         var pacer = new SimulatedPacer(clock, site.Sampling.RoundPeriod, speed, player.Apply);
-        ShedRuntime runtime = Compose(site, clock, board, events, pacer, shed, player);
+        ShedRuntime runtime = Compose(site, clock, board, events, pacer, shed, player, lockouts);
         player.Connect(runtime.Protection);
         return runtime;
     }
 
-    private static ShedRuntime Compose(SiteConfiguration site, TimeProvider time, ShedBoard board, IGatewayEventSink events, IRoundPacer pacer, SimulatedShed? shed, ScenarioPlayer? player)
+    private static ShedRuntime Compose(SiteConfiguration site, TimeProvider time, ShedBoard board, IGatewayEventSink events, IRoundPacer pacer, SimulatedShed? shed, ScenarioPlayer? player, IReadOnlyList<Alarm>? lockouts)
     {
         var protection = new ShedProtection(site.ShedProtection, PortProtectionPlan.From(site), board, events, time);
-        protection.ApplyConfiguration();
+        protection.ApplyConfiguration(lockouts);
         var sampler = new ShedSampler(board, protection, time, site.Sampling.TemperaturePeriod);
         return new ShedRuntime(site, time, board, protection, sampler, pacer, shed, player);
     }

@@ -69,8 +69,12 @@ public sealed class ShedProtection
     /// <summary>True while smoke or over-temperature keeps every port off.</summary>
     public bool ShedLockedOut => HasShedAlarm(AlarmKind.Smoke) || HasShedAlarm(AlarmKind.OverTemperature);
 
-    /// <summary>Puts every relay in its known (open) state and every port in its configured state.</summary>
-    public void ApplyConfiguration()
+    /// <summary>
+    /// Puts every relay in its known (open) state and every port in its configured state; ports locked
+    /// out before a restart (<paramref name="lockouts"/>, from <see cref="LockoutJournal"/>) stay locked
+    /// out with their original alarm, which port_reset clears as usual.
+    /// </summary>
+    public void ApplyConfiguration(IEnumerable<Alarm>? lockouts = null)
     {
         DateTimeOffset now = _time.GetUtcNow();
         foreach (ChargingPort port in _ports)
@@ -80,6 +84,20 @@ public sealed class ShedProtection
             {
                 SetState(port, PortState.Disabled, "disabled in the site file", now);
             }
+        }
+
+        foreach (Alarm alarm in lockouts ?? [])
+        {
+            if (!alarm.Kind.LatchesUntilReset()
+                || !alarm.Source.StartsWith("port:", StringComparison.Ordinal)
+                || !_byId.TryGetValue(alarm.Source["port:".Length..], out ChargingPort? port))
+            {
+                continue;
+            }
+
+            port.Alarms[alarm.Kind] = alarm;
+            port.Lockout = alarm.Kind;
+            SetState(port, alarm.Kind == AlarmKind.RelayFault ? PortState.Fault : PortState.Disabled, $"still locked out: {alarm.Kind.WireName()} since {alarm.RaisedAt:O}", now);
         }
 
         PublishSnapshot(now);

@@ -365,6 +365,47 @@ public sealed class PortFaultTests
     }
 
     [Fact]
+    public void Overload_trip_whose_relay_write_fails_keeps_the_port_locked_out_and_retries_the_open_on_every_measurement()
+    {
+        var h = new ShedHarness();
+        h.Start(0);
+        h.Draw(0, 1200);
+        h.Relays.FailingPorts.Add(0);
+        h.Advance(TimeSpan.FromMilliseconds(500));
+        long mark = h.Mark();
+
+        h.Draw(0, 1200);
+
+        Assert.Equal([AlarmKind.RelayFault, AlarmKind.PortOverload], h.Events.After<AlarmRaised>(mark).Select(r => r.Alarm.Kind));
+        Assert.Equal(SessionEndReason.Overload, Assert.Single(h.Sessions(0)).EndReason);
+        Assert.True(h.Relays.IsClosed(0));
+        Assert.Equal(40, h.Protection.ShortCircuitPeakAmps(0));
+
+        // Still live: every measurement retries the open, and nothing is raised twice.
+        for (int i = 0; i < 3; i++)
+        {
+            h.Advance(Second);
+            Assert.Null(Record.Exception(() => h.Draw(0, 1200)));
+        }
+
+        Assert.Equal(4, h.Relays.WritesAfter(mark).Count(w => w.Port == 0 && !w.Closed && !w.Succeeded));
+        Assert.Single(h.Events.Raised(AlarmKind.RelayFault));
+        Assert.Single(h.Events.Raised(AlarmKind.PortOverload));
+        Assert.False(h.Send(PortCommandKind.Start, 0).Accepted);
+
+        h.Relays.FailingPorts.Clear();
+        h.Advance(Second);
+        h.Draw(0, 0);
+        Assert.False(h.Relays.IsClosed(0));
+        Assert.Equal(double.PositiveInfinity, h.Protection.ShortCircuitPeakAmps(0));
+
+        Assert.Equal(CommandResult.Applied("reset"), h.Send(PortCommandKind.Reset, 0, reason: "bus cable reseated, heater removed"));
+        Assert.Equal(2, h.Events.All<AlarmCleared>().Count);
+        Assert.Empty(h.ActiveAlarms());
+        Assert.Equal(PortState.Idle, h.State(0));
+    }
+
+    [Fact]
     public void Measurement_while_a_failed_relay_open_is_still_pending_after_the_session_ended_does_not_throw_and_keeps_retrying()
     {
         var h = new ShedHarness();

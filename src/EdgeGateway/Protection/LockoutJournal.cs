@@ -1,0 +1,85 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using EdgeGateway.Contracts.Alarms;
+using EdgeGateway.Events;
+
+namespace EdgeGateway.Protection;
+
+/// <summary>
+/// Keeps the latched port alarms (the lockouts: overload, short circuit, malicious load, relay
+/// fault) in the data directory, so a port locked out before a restart, a crash or a power cut is
+/// still locked out after it — only an operator's port_reset brings it back. It learns them from the
+/// event stream, off the sampling path, and writes the file atomically (temp file, fsync, rename).
+/// </summary>
+public sealed class LockoutJournal : IGatewayEventSubscriber
+{
+    public const string FileName = "lockouts.json";
+
+    private readonly string _path;
+    private readonly Dictionary<string, Alarm> _latched;
+
+    public LockoutJournal(string dataDirectory, IEnumerable<Alarm> restored)
+    {
+        _path = Path.Combine(dataDirectory, FileName);
+        _latched = restored.ToDictionary(a => a.Id, StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// Reads the lockouts saved in <paramref name="dataDirectory"/>. A file that cannot be read is
+    /// moved aside (kept for inspection) and reported in <paramref name="problem"/>; the gateway then
+    /// starts with no lockouts rather than not at all.
+    /// </summary>
+    public static IReadOnlyList<Alarm> Load(string dataDirectory, out string? problem)
+    {
+        string path = Path.Combine(dataDirectory, FileName);
+        problem = null;
+        if (!File.Exists(path))
+        {
+            return [];
+        }
+
+        try
+        {
+            Alarm[]? alarms = JsonSerializer.Deserialize(File.ReadAllBytes(path), LockoutJsonContext.Default.AlarmArray);
+            return alarms?.Where(a => a.Kind.LatchesUntilReset()).ToArray() ?? [];
+        }
+        catch (JsonException ex)
+        {
+            string aside = $"{path}.corrupt-{DateTime.UtcNow:yyyyMMddHHmmss}";
+            File.Move(path, aside);
+            problem = $"{path} could not be read ({ex.Message}); moved to {aside}";
+            return [];
+        }
+    }
+
+    public async ValueTask HandleAsync(GatewayEvent gatewayEvent, CancellationToken cancellationToken)
+    {
+        bool changed = gatewayEvent switch
+        {
+            AlarmRaised { Alarm: var a } when a.Kind.LatchesUntilReset() && a.Source.StartsWith("port:", StringComparison.Ordinal) => _latched.TryAdd(a.Id, a),
+            AlarmCleared { Alarm: var a } => _latched.Remove(a.Id),
+            _ => false,
+        };
+
+        if (changed)
+        {
+            await SaveAsync(cancellationToken);
+        }
+    }
+
+    private async Task SaveAsync(CancellationToken cancellationToken)
+    {
+        string temp = _path + ".tmp";
+        await using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough))
+        {
+            await JsonSerializer.SerializeAsync(file, _latched.Values.ToArray(), LockoutJsonContext.Default.AlarmArray, cancellationToken);
+            file.Flush(flushToDisk: true);
+        }
+
+        File.Move(temp, _path, overwrite: true);
+    }
+}
+
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, UseStringEnumConverter = true)]
+[JsonSerializable(typeof(Alarm[]))]
+internal sealed partial class LockoutJsonContext : JsonSerializerContext;
