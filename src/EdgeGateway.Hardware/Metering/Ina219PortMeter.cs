@@ -1,5 +1,6 @@
 using Iot.Device.Adc;
 using UnitsNet;
+using static System.FormattableString;
 
 namespace EdgeGateway.Hardware.Metering;
 
@@ -57,7 +58,7 @@ public sealed class Ina219PortMeter : IPortMeter
             if (volts > 26.0 * _busVoltageDivider || current < -0.05 * _maxCurrentA)
             {
                 _configured = false;
-                return MeterReading.Failed($"{Description}: impossible reading {volts:0.00} V, {current:0.000} A");
+                return MeterReading.Failed(Invariant($"{Description}: impossible reading {volts:0.00} V, {current:0.000} A"));
             }
 
             double watts = volts * Math.Max(current, 0);

@@ -1,4 +1,5 @@
 using UnitsNet;
+using static System.FormattableString;
 
 namespace EdgeGateway.Hardware.Metering;
 
@@ -272,7 +273,7 @@ public sealed class MainsCycleSampler
         double offsetShare = Math.Abs(mean - input.MidScaleCode) / input.MidScaleCode;
         if (offsetShare > 0.25)
         {
-            return $"{what} {input}: bias at {mean * input.VoltsPerCode:0.00} V, expected about {input.MidScaleCode * input.VoltsPerCode:0.00} V (open burden, broken bias divider or ADC fault)";
+            return Invariant($"{what} {input}: bias at {mean * input.VoltsPerCode:0.00} V, expected about {input.MidScaleCode * input.VoltsPerCode:0.00} V (open burden, broken bias divider or ADC fault)");
         }
 
         return null;

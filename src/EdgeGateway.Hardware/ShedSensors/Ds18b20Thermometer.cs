@@ -1,5 +1,6 @@
 using Iot.Device.OneWire;
 using UnitsNet;
+using static System.FormattableString;
 
 namespace EdgeGateway.Hardware.ShedSensors;
 
@@ -45,7 +46,7 @@ public static class Ds18b20Reading
         // The DS18B20 measures −55 °C to +125 °C; outside that the value is not a temperature.
         if (celsius is < -55 or > 125)
         {
-            return ThermometerReading.Failed(id, $"thermometer {id}: {celsius:0.0} °C is outside the sensor's range");
+            return ThermometerReading.Failed(id, Invariant($"thermometer {id}: {celsius:0.0} °C is outside the sensor's range"));
         }
 
         return new ThermometerReading(id, reading, null);

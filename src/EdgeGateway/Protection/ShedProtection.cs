@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using static System.FormattableString;
 using EdgeGateway.Configuration;
 using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Contracts.Ports;
@@ -97,7 +98,7 @@ public sealed class ShedProtection
 
             port.Alarms[alarm.Kind] = alarm;
             port.Lockout = alarm.Kind;
-            SetState(port, alarm.Kind == AlarmKind.RelayFault ? PortState.Fault : PortState.Disabled, $"still locked out: {alarm.Kind.WireName()} since {alarm.RaisedAt:O}", now);
+            SetState(port, alarm.Kind == AlarmKind.RelayFault ? PortState.Fault : PortState.Disabled, Invariant($"still locked out: {alarm.Kind.WireName()} since {alarm.RaisedAt:O}"), now);
         }
 
         PublishSnapshot(now);
@@ -191,7 +192,7 @@ public sealed class ShedProtection
         if (port.RelayClosed)
         {
             Trip(port, SessionEndReason.ShortCircuit, AlarmKind.PortShortCircuit, peak, port.Settings.ShortCircuitPeakA, "A",
-                $"instantaneous current {peak:0.0} A ≥ {port.Settings.ShortCircuitPeakA:0.0} A; relay opened on that sample", now);
+                Invariant($"instantaneous current {peak:0.0} A ≥ {port.Settings.ShortCircuitPeakA:0.0} A; relay opened on that sample"), now);
             return;
         }
 
@@ -204,7 +205,17 @@ public sealed class ShedProtection
         port.Fault = fault;
         port.HealthySince = null;
         port.ConsecutiveFaults++;
-        if (port.ConsecutiveFaults < port.Settings.SensorFaultReads || port.Alarms.ContainsKey(AlarmKind.PortSensorFault))
+        if (port.ConsecutiveFaults >= port.Settings.SensorFaultReads)
+        {
+            EnterSensorFault(port, fault, now);
+        }
+    }
+
+    private void EnterSensorFault(ChargingPort port, string fault, DateTimeOffset now)
+    {
+        port.Fault = fault;
+        port.HealthySince = null;
+        if (port.Alarms.ContainsKey(AlarmKind.PortSensorFault))
         {
             return;
         }
@@ -234,7 +245,8 @@ public sealed class ShedProtection
 
         if (IsStuck(port, m))
         {
-            OnMeterFault(port, $"meter stuck: {port.Settings.StuckReadings} identical readings ({m.VoltageV:0.00} V, {m.CurrentA:0.000} A)", now);
+            // StuckReadings identical readings are already the confirmation: no further count.
+            EnterSensorFault(port, Invariant($"meter stuck: {port.Settings.StuckReadings} identical readings ({m.VoltageV:0.00} V, {m.CurrentA:0.000} A)"), now);
             return;
         }
 
@@ -263,7 +275,7 @@ public sealed class ShedProtection
         if (now - session.StartedAt >= port.Settings.MaxSession)
         {
             EndSessionAndIdle(port, SessionEndReason.MaxDuration, AlarmKind.PortMaxDuration, (now - session.StartedAt).TotalHours, port.Settings.MaxSession.TotalHours, "h",
-                $"session reached the maximum length of {port.Settings.MaxSession.TotalHours:0.##} h", now);
+                Invariant($"session reached the maximum length of {port.Settings.MaxSession.TotalHours:0.##} h"), now);
             return;
         }
 
@@ -275,13 +287,13 @@ public sealed class ShedProtection
         double pf = m.PowerFactor ?? 1;
         if (m.RealPowerW < -port.Settings.NoLoadW * 4)
         {
-            why = $"negative power {m.RealPowerW:0} W (current transformer reversed?)";
+            why = Invariant($"negative power {m.RealPowerW:0} W (current transformer reversed?)");
             return false;
         }
 
         if (port.IsAc && !m.VoltageEstimated && (m.VoltageV > 300 || m.VoltageV < 80))
         {
-            why = $"impossible mains voltage {m.VoltageV:0} V";
+            why = Invariant($"impossible mains voltage {m.VoltageV:0} V");
             return false;
         }
 
@@ -366,7 +378,7 @@ public sealed class ShedProtection
         port.Lockout = AlarmKind.RelayFault;
         SetState(port, PortState.Fault, "relay does not obey", now);
         RaisePortAlarm(port, AlarmKind.RelayFault, amps, port.Settings.RelayFaultCurrentA, "A",
-            $"{amps:0.00} A flows through a relay commanded open (welded contacts?)", now);
+            Invariant($"{amps:0.00} A flows through a relay commanded open (welded contacts?)"), now);
     }
 
     private static void Accumulate(ChargingPort port, OpenSession session, double watts, DateTimeOffset now)
@@ -394,7 +406,7 @@ public sealed class ShedProtection
         }
 
         Trip(port, SessionEndReason.Overload, AlarmKind.PortOverload, watts, port.Settings.MaxPowerW, "W",
-            $"{watts:0} W above the {port.Settings.MaxPowerW:0} W limit for {(now - port.OverloadSince.Value).TotalMilliseconds:0} ms", now);
+            Invariant($"{watts:0} W above the {port.Settings.MaxPowerW:0} W limit for {(now - port.OverloadSince.Value).TotalMilliseconds:0} ms"), now);
         return true;
     }
 
@@ -422,7 +434,7 @@ public sealed class ShedProtection
         }
 
         Trip(port, SessionEndReason.MaliciousLoad, AlarmKind.PortMaliciousLoad, pf, s.MaliciousMinPowerFactor, null,
-            $"resistive load (恶意负载): power factor {pf:0.000}, {port.Malicious.MeanW:0} W flat within {port.Malicious.Variation:P1} for {s.MaliciousWindow.TotalSeconds:0} s", now);
+            Invariant($"resistive load (恶意负载): power factor {pf:0.000}, {port.Malicious.MeanW:0} W flat within {port.Malicious.Variation:P1} for {s.MaliciousWindow.TotalSeconds:0} s"), now);
         return true;
     }
 
@@ -443,8 +455,8 @@ public sealed class ShedProtection
             {
                 EndSessionAndIdle(port, SessionEndReason.NoLoad, AlarmKind.PortNoLoad, watts, s.NoLoadW, "W",
                     session.PeakPowerW > s.CompleteFloorW
-                        ? $"charger pulled out: {watts:0.0} W for {s.NoLoadTimeout.TotalSeconds:0} s"
-                        : $"no charger drew power within {s.NoLoadTimeout.TotalSeconds:0} s of the start", now);
+                        ? Invariant($"charger pulled out: {watts:0.0} W for {s.NoLoadTimeout.TotalSeconds:0} s")
+                        : Invariant($"no charger drew power within {s.NoLoadTimeout.TotalSeconds:0} s of the start"), now);
             }
 
             return;
@@ -540,7 +552,7 @@ public sealed class ShedProtection
         if (!_shedAlarms.ContainsKey(key))
         {
             RaiseShedAlarm(AlarmKind.ShedOverload, ShedSource, before, _shed.MaxPowerW, "W",
-                $"shed draws {before:0} W, limit {_shed.MaxPowerW:0} W; cut {string.Join(", ", cut)}", now);
+                Invariant($"shed draws {before:0} W, limit {_shed.MaxPowerW:0} W; cut {CutList(cut)}"), now);
         }
     }
 
@@ -587,7 +599,7 @@ public sealed class ShedProtection
             {
                 AllOff(SessionEndReason.OverTemperature, now);
                 RaiseShedAlarm(AlarmKind.OverTemperature, ShedSource, celsius, _shed.OverTemperatureC, "°C",
-                    $"cabinet at {celsius:0.0} °C, limit {_shed.OverTemperatureC:0} °C: every port off", now);
+                    Invariant($"cabinet at {celsius:0.0} °C, limit {_shed.OverTemperatureC:0} °C: every port off"), now);
             }
         }
         else if (celsius < _shed.OverTemperatureC - _shed.TemperatureHysteresisC)
@@ -603,7 +615,7 @@ public sealed class ShedProtection
     private void CheckSensorFaults(in ShedSensorReadings readings, DateTimeOffset now)
     {
         var failing = new HashSet<string>(StringComparer.Ordinal);
-        foreach ((string id, string fault) in readings.ThermometerFaults)
+        foreach ((string id, string fault) in readings.ThermometerFaults ?? [])
         {
             RaiseSensorFault("thermometer:" + id, fault, now, failing);
         }
@@ -697,7 +709,12 @@ public sealed class ShedProtection
         ClearMomentaryAlarms(port, "new session", now);
         if (!_relays.TrySetClosed(port.Index, true, out string? error))
         {
-            OnMeterFault(port, error ?? "relay write failed", now);
+            // The relay did not get the command, and the bus that drives it is in doubt: lock the port
+            // out as a relay fault and keep commanding it open until the bus answers.
+            port.RelayOpenPending = true;
+            port.Lockout = AlarmKind.RelayFault;
+            SetState(port, PortState.Fault, "relay write failed", now);
+            RaisePortAlarm(port, AlarmKind.RelayFault, null, null, null, $"could not close the relay: {error}", now);
             return CommandResult.Refused($"relay write failed: {error}");
         }
 
@@ -893,6 +910,8 @@ public sealed class ShedProtection
             _events.Publish(new AlarmCleared(now, alarm, reason));
         }
     }
+
+    private static string CutList(List<string> ports) => string.Join(", ", ports);
 
     private bool HasShedAlarm(AlarmKind kind) => _shedAlarms.ContainsKey((kind, ShedSource));
 

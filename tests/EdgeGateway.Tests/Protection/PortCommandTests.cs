@@ -138,7 +138,10 @@ public sealed class PortCommandTests
 
         Assert.Equal(CommandResult.Refused("relay write failed: i2c write to 0x20 not acknowledged"), result);
         Assert.Empty(h.Events.After<SessionStarted>(mark));
-        Assert.NotEqual(PortState.Charging, h.State(0));
+        Assert.Equal((PortState.Fault, "relay_fault"), (h.State(0), h.Port(0).Lockout));
+        Alarm alarm = Assert.Single(h.Events.Raised(AlarmKind.RelayFault));
+        Assert.Equal("could not close the relay: i2c write to 0x20 not acknowledged", alarm.Detail);
+        Assert.Empty(h.Events.Raised(AlarmKind.PortSensorFault));
     }
 
     [Fact]

@@ -179,12 +179,12 @@ public sealed class PortFaultTests
     }
 
     [Fact]
-    public void Stuck_readings_count_as_failed_reads_so_with_three_fault_reads_the_port_faults_on_the_seventh_of_five_stuck_readings()
+    public void StuckReadings_identical_readings_fault_the_port_on_the_last_of_them_without_waiting_for_more_failed_reads()
     {
         var h = new ShedHarness(port: new PortProtectionSettings { StuckReadings = 5, SensorFaultReads = 3 });
         h.Start(0);
         MeterReading frozen = MeterReading.Ok(Meter.Ac(300));
-        for (int i = 0; i < 6; i++)
+        for (int i = 0; i < 4; i++)
         {
             h.Advance(Second);
             h.Measure(0, frozen);
@@ -195,6 +195,7 @@ public sealed class PortFaultTests
         h.Measure(0, frozen);
 
         Assert.Equal(PortState.Fault, h.State(0));
+        Assert.False(h.Relays.IsClosed(0));
         Assert.Single(h.Events.Raised(AlarmKind.PortSensorFault));
     }
 
