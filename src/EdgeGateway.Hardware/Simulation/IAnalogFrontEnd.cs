@@ -22,3 +22,21 @@ public interface IDcFrontEnd
 
 /// <summary>The INA219's analog inputs.</summary>
 public readonly record struct DcInputs(double ShuntVolts, double BusVolts);
+
+/// <summary>
+/// What a downward-looking ranger (ultrasonic or time-of-flight) sees at an instant: the distance to
+/// the surface that answers, or no return at all (a lost echo, a soft bag absorbing the ping).
+/// </summary>
+public interface IRangingTarget
+{
+    RangeEcho Echo(TimeSpan at);
+}
+
+/// <summary>One ping's answer: <see cref="Returned"/> false means nothing came back.</summary>
+public readonly record struct RangeEcho(double DistanceMm, bool Returned);
+
+/// <summary>What sits on a load cell at an instant, in kilograms (after tare).</summary>
+public interface ILoadCellInput
+{
+    double Kilograms(TimeSpan at);
+}

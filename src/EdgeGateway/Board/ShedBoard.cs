@@ -29,7 +29,7 @@ public sealed class ShedBoard : IRelayBank, IDisposable
 
     public MainsCycleSampler? Mains { get; private set; }
 
-    public SmokeDetectorInput? Smoke { get; private set; }
+    public ContactInput? Smoke { get; private set; }
 
     public IReadOnlyList<IShedThermometer> Thermometers { get; private set; } = [];
 
@@ -74,15 +74,15 @@ public sealed class ShedBoard : IRelayBank, IDisposable
 
         if (site.Ports.Any(p => p.Meter is AcMeterDefinition))
         {
-            AnalogChannel vt = site.Mains.VoltageSensor;
-            Mains = new MainsCycleSampler(Input(adcs, vt), site.Mains.VoltsPerAdcVolt, site.Mains.NominalVoltageV, site.Sampling.CyclesPerMeasurement);
+            MainsSettings mains = site.Mains ?? throw new BoardException("AC ports need a mains section (the voltage transformer)");
+            Mains = new MainsCycleSampler(Input(adcs, mains.VoltageSensor), mains.VoltsPerAdcVolt, mains.NominalVoltageV, site.Sampling.CyclesPerMeasurement);
         }
 
         Meters = site.Ports.Select(p => OpenMeter(p, adcs, muxes)).ToArray();
 
         if (site.ShedSensors.Smoke is { } smoke)
         {
-            Smoke = new SmokeDetectorInput(_buses.Gpio, smoke.Gpio, smoke.ActiveLow);
+            Smoke = new ContactInput(_buses.Gpio, smoke.Gpio, smoke.ActiveLow, "smoke");
             if (!Smoke.TryInitialize(out string? error))
             {
                 throw new BoardException(error!);

@@ -11,7 +11,8 @@ public sealed record SiteConfiguration
     public required string SourceFile { get; init; }
     public required SiteIdentity Site { get; init; }
     public required BoardSettings Board { get; init; }
-    public required MainsSettings Mains { get; init; }
+    /// <summary>The shed's mains supply and voltage transformer; required when the site has AC ports.</summary>
+    public MainsSettings? Mains { get; init; }
     public IReadOnlyList<AdcChip> Adcs { get; init; } = [];
     public IReadOnlyList<RelayExpander> Expanders { get; init; } = [];
     public IReadOnlyList<I2cMultiplexer> Multiplexers { get; init; } = [];
@@ -20,6 +21,9 @@ public sealed record SiteConfiguration
     public PortProtectionSettings PortProtection { get; init; } = new();
     public ShedProtectionSettings ShedProtection { get; init; } = new();
     public SamplingSettings Sampling { get; init; } = new();
+    public IReadOnlyList<BinDefinition> Bins { get; init; } = [];
+    public BinThresholds BinThresholds { get; init; } = new();
+    public BinSamplingSettings BinSampling { get; init; } = new();
 }
 
 /// <summary>Who this site and gateway are (the MQTT topic carries both).</summary>

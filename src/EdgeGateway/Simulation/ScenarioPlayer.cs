@@ -55,7 +55,7 @@ public sealed class ScenarioPlayer
         {
             case PlugEvent plug:
                 ShedOutlet outlet = model.Outlet(plug.Port);
-                OutletLoad load = CreateLoad(plug, outlet, _shed.Site.Mains.NominalVoltageV);
+                OutletLoad load = CreateLoad(plug, outlet, _shed.Site.Mains?.NominalVoltageV ?? 220);
                 if (plug.RequestStart)
                 {
                     model.PlugAndRequestStart(outlet, load);

@@ -35,7 +35,7 @@ public sealed class SimulatedShed
     {
         Site = site;
         Clock = clock;
-        Model = new ShedModel(clock, site.Mains.NominalVoltageV, site.Mains.FrequencyHz, seed, ChinaStandardTime);
+        Model = new ShedModel(clock, site.Mains?.NominalVoltageV ?? 220, site.Mains?.FrequencyHz ?? 50, seed, ChinaStandardTime);
         Gpio = new SimulatedGpioDriver();
 
         // The I2C bus runs in fast mode (400 kHz); the SimulatedBuses own and dispose it.
@@ -83,10 +83,9 @@ public sealed class SimulatedShed
             _frontEnds[adc.Id] = Model.CreateAdcFrontEnd(adc.ReferenceV);
         }
 
-        AnalogChannel vt = Site.Mains.VoltageSensor;
-        if (_frontEnds.TryGetValue(vt.Adc, out AdcFrontEnd? vtFrontEnd))
+        if (Site.Mains is { } mains && _frontEnds.TryGetValue(mains.VoltageSensor.Adc, out AdcFrontEnd? vtFrontEnd))
         {
-            vtFrontEnd.WireVoltageTransformer(vt.Channel, Site.Mains.VoltsPerAdcVolt);
+            vtFrontEnd.WireVoltageTransformer(mains.VoltageSensor.Channel, mains.VoltsPerAdcVolt);
         }
 
         foreach (ChargingPortDefinition port in Site.Ports)

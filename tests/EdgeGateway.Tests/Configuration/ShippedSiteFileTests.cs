@@ -29,7 +29,7 @@ public sealed class ShippedSiteFileTests
         Assert.Equal(Enumerable.Range(1, 20).Select(n => $"P{n:00}"), site.Ports.Select(p => p.Id));
         Assert.Equal(["adc0", "adc1", "adc2"], site.Adcs.Select(a => a.Id));
         Assert.All(site.Adcs, a => Assert.Equal(AdcChipType.Mcp3208, a.Chip));
-        Assert.Equal(new AnalogChannel("adc0", 0, site.Mains.VoltageSensor.Line), site.Mains.VoltageSensor);
+        Assert.Equal(new AnalogChannel("adc0", 0, site.Mains!.VoltageSensor.Line), site.Mains!.VoltageSensor);
 
         var p01 = site.Ports[0];
         Assert.Equal(5, p01.Relay.Gpio);

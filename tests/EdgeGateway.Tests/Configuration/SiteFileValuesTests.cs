@@ -95,7 +95,7 @@ public sealed class SiteFileValuesTests
 
             Assert.Empty(result.Problems);
             Assert.Equal(3.3, result.Configuration!.Adcs[0].ReferenceV);
-            Assert.Equal(268.97, result.Configuration.Mains.VoltsPerAdcVolt);
+            Assert.Equal(268.97, result.Configuration.Mains!.VoltsPerAdcVolt);
         }
         finally
         {
@@ -122,7 +122,7 @@ public sealed class SiteFileValuesTests
         Assert.Equal(LineOf(Valid, "- id: adc0"), site.Adcs[0].Line);
         Assert.Equal(LineOf(Valid, "- id: P01"), site.Ports[0].Line);
         Assert.Equal(LineOf(Valid, "channel: 1,"), site.Ports[0].Meter.Line);
-        Assert.Equal(LineOf(Valid, "voltageSensor"), site.Mains.VoltageSensor.Line);
+        Assert.Equal(LineOf(Valid, "voltageSensor"), site.Mains!.VoltageSensor.Line);
         Assert.Equal(LineOf(Valid, "smoke:"), site.ShedSensors.Smoke!.Line);
         Assert.Equal(LineOf(Valid, "28-0316a2794dff"), site.ShedSensors.Thermometers[0].Line);
     }

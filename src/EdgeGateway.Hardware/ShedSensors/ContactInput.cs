@@ -3,11 +3,14 @@ using System.Device.Gpio;
 namespace EdgeGateway.Hardware.ShedSensors;
 
 /// <summary>
-/// A smoke detector's alarm contact on a GPIO input. Active-low wiring (contact to ground, internal
-/// pull-up) is the usual choice: a cut wire then reads "alarm", failing safe.
+/// A switch contact on a GPIO input: a smoke detector's alarm relay, a bin's lid or tilt switch.
+/// Active-low wiring (contact to ground, internal pull-up) is the usual choice for alarms: a cut wire
+/// then reads "active", failing safe.
 /// </summary>
-public sealed class SmokeDetectorInput(GpioController controller, int pin, bool activeLow)
+public sealed class ContactInput(GpioController controller, int pin, bool activeLow, string name)
 {
+    public string Name { get; } = name;
+
     public bool TryInitialize(out string? error)
     {
         try
@@ -22,24 +25,25 @@ public sealed class SmokeDetectorInput(GpioController controller, int pin, bool 
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException or ArgumentException or UnauthorizedAccessException)
         {
-            error = $"smoke input GPIO{pin}: {ex.Message}";
+            error = $"{Name} input GPIO{pin}: {ex.Message}";
             return false;
         }
     }
 
-    public bool TryRead(out bool smoke, out string? fault)
+    /// <summary>Reads the contact; <paramref name="active"/> is true when it is in its active (alarm) position.</summary>
+    public bool TryRead(out bool active, out string? fault)
     {
         try
         {
             PinValue level = controller.Read(pin);
-            smoke = activeLow ? level == PinValue.Low : level == PinValue.High;
+            active = activeLow ? level == PinValue.Low : level == PinValue.High;
             fault = null;
             return true;
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException or UnauthorizedAccessException)
         {
-            smoke = false;
-            fault = $"smoke input GPIO{pin}: {ex.Message}";
+            active = false;
+            fault = $"{Name} input GPIO{pin}: {ex.Message}";
             return false;
         }
     }
