@@ -18,6 +18,12 @@ public sealed class AlarmVocabularyTests
     [InlineData(AlarmKind.OverTemperature, "over_temperature")]
     [InlineData(AlarmKind.Smoke, "smoke")]
     [InlineData(AlarmKind.ShedSensorFault, "shed_sensor_fault")]
+    [InlineData(AlarmKind.BinNearlyFull, "bin_nearly_full")]
+    [InlineData(AlarmKind.BinOverflow, "bin_overflow")]
+    [InlineData(AlarmKind.BinFire, "bin_fire")]
+    [InlineData(AlarmKind.BinLidOpen, "bin_lid_open")]
+    [InlineData(AlarmKind.BinTamper, "bin_tamper")]
+    [InlineData(AlarmKind.BinSensorFault, "bin_sensor_fault")]
     public void Every_alarm_kind_has_the_contract_wire_name_and_parses_back(AlarmKind kind, string wireName)
     {
         Assert.Equal(wireName, kind.WireName());
@@ -54,6 +60,8 @@ public sealed class AlarmVocabularyTests
         Assert.Equal(AlarmSeverity.Major, AlarmKind.PortOverload.DefaultSeverity());
         Assert.Equal(AlarmSeverity.Info, AlarmKind.PortNoLoad.DefaultSeverity());
         Assert.Equal(AlarmSeverity.Info, AlarmKind.PortMaxDuration.DefaultSeverity());
+        Assert.Equal(AlarmSeverity.Critical, AlarmKind.BinFire.DefaultSeverity());
+        Assert.Equal(AlarmSeverity.Warning, AlarmKind.BinNearlyFull.DefaultSeverity());
     }
 
     [Fact]
@@ -76,6 +84,8 @@ public sealed class AlarmVocabularyTests
         Assert.Equal("端口过载", zh.Alarm(AlarmKind.PortOverload));
         Assert.Equal("Port overload", en.Alarm(AlarmKind.PortOverload));
         Assert.Equal("充电中", zh.State(PortState.Charging));
+        Assert.Equal("厨余垃圾", zh.BinClass("kitchen"));
+        Assert.Equal("垃圾桶满溢", zh.Alarm(AlarmKind.BinOverflow));
         Assert.All(Enum.GetValues<AlarmKind>(), k => Assert.NotEqual(k.ToString(), zh.Alarm(k)));
         Assert.All(Enum.GetValues<PortState>(), s => Assert.NotEqual(s.ToString(), zh.State(s)));
     }

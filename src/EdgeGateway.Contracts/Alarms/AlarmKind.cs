@@ -38,4 +38,22 @@ public enum AlarmKind
 
     /// <summary>A shed-wide sensor (voltage transformer, thermometer, smoke input) failed.</summary>
     ShedSensorFault,
+
+    /// <summary>A bin is above its nearly-full threshold (LwM2M 3435 High Threshold Percentage).</summary>
+    BinNearlyFull,
+
+    /// <summary>A bin is full or overflowing (LwM2M 3435 Container Full).</summary>
+    BinOverflow,
+
+    /// <summary>Fire in a bin: temperature above the limit, or rising fast (smouldering).</summary>
+    BinFire,
+
+    /// <summary>A bin's lid or door has been left open.</summary>
+    BinLidOpen,
+
+    /// <summary>A bin was tipped or moved (tilt switch).</summary>
+    BinTamper,
+
+    /// <summary>A bin's fill, weight or temperature sensor failed or reads implausibly.</summary>
+    BinSensorFault,
 }

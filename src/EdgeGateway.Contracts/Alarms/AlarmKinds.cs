@@ -18,6 +18,12 @@ public static class AlarmKinds
         [AlarmKind.OverTemperature] = "over_temperature",
         [AlarmKind.Smoke] = "smoke",
         [AlarmKind.ShedSensorFault] = "shed_sensor_fault",
+        [AlarmKind.BinNearlyFull] = "bin_nearly_full",
+        [AlarmKind.BinOverflow] = "bin_overflow",
+        [AlarmKind.BinFire] = "bin_fire",
+        [AlarmKind.BinLidOpen] = "bin_lid_open",
+        [AlarmKind.BinTamper] = "bin_tamper",
+        [AlarmKind.BinSensorFault] = "bin_sensor_fault",
     }.ToFrozenDictionary();
 
     private static readonly FrozenDictionary<string, AlarmKind> ByName =
@@ -29,8 +35,10 @@ public static class AlarmKinds
 
     public static AlarmSeverity DefaultSeverity(this AlarmKind kind) => kind switch
     {
-        AlarmKind.PortShortCircuit or AlarmKind.RelayFault or AlarmKind.OverTemperature or AlarmKind.Smoke => AlarmSeverity.Critical,
-        AlarmKind.PortOverload or AlarmKind.PortMaliciousLoad or AlarmKind.ShedOverload or AlarmKind.PortSensorFault or AlarmKind.ShedSensorFault => AlarmSeverity.Major,
+        AlarmKind.PortShortCircuit or AlarmKind.RelayFault or AlarmKind.OverTemperature or AlarmKind.Smoke or AlarmKind.BinFire => AlarmSeverity.Critical,
+        AlarmKind.PortOverload or AlarmKind.PortMaliciousLoad or AlarmKind.ShedOverload or AlarmKind.PortSensorFault or AlarmKind.ShedSensorFault
+            or AlarmKind.BinOverflow or AlarmKind.BinTamper or AlarmKind.BinSensorFault => AlarmSeverity.Major,
+        AlarmKind.BinNearlyFull or AlarmKind.BinLidOpen => AlarmSeverity.Warning,
         _ => AlarmSeverity.Info,
     };
 

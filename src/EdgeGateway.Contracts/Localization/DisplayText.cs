@@ -51,6 +51,12 @@ public sealed class DisplayText
         AlarmKind.OverTemperature => _chinese ? "柜内温度过高" : "Over-temperature",
         AlarmKind.Smoke => _chinese ? "烟雾报警" : "Smoke",
         AlarmKind.ShedSensorFault => _chinese ? "车棚传感器故障" : "Shed sensor fault",
+        AlarmKind.BinNearlyFull => _chinese ? "垃圾桶将满" : "Bin nearly full",
+        AlarmKind.BinOverflow => _chinese ? "垃圾桶满溢" : "Bin overflow",
+        AlarmKind.BinFire => _chinese ? "垃圾桶起火" : "Bin fire",
+        AlarmKind.BinLidOpen => _chinese ? "桶盖未关" : "Bin lid open",
+        AlarmKind.BinTamper => _chinese ? "垃圾桶倾倒/移动" : "Bin tipped or moved",
+        AlarmKind.BinSensorFault => _chinese ? "垃圾桶传感器故障" : "Bin sensor fault",
         _ => kind.ToString(),
     };
 
@@ -93,4 +99,30 @@ public sealed class DisplayText
     public string CabinetTemperature => _chinese ? "柜内温度" : "Cabinet";
 
     public string Cleared => _chinese ? "已解除" : "cleared";
+
+    /// <summary>The bin classes by their wire name (recyclable, kitchen, hazardous, other).</summary>
+    public string BinClass(string wireName) => wireName switch
+    {
+        "recyclable" => _chinese ? "可回收物" : "Recyclable",
+        "kitchen" => _chinese ? "厨余垃圾" : "Kitchen waste",
+        "hazardous" => _chinese ? "有害垃圾" : "Hazardous waste",
+        "other" => _chinese ? "其他垃圾" : "Other waste",
+        _ => wireName,
+    };
+
+    public string Bin => _chinese ? "垃圾桶" : "Bin";
+
+    public string Class => _chinese ? "分类" : "Class";
+
+    public string Fill => _chinese ? "满溢度 %" : "Fill %";
+
+    public string FillSpeed => _chinese ? "日均增长 %" : "%/day";
+
+    public string ForecastFull => _chinese ? "预计满桶" : "Full in";
+
+    public string LastCollection => _chinese ? "上次清运" : "Last collection";
+
+    public string Weight => _chinese ? "重量 kg" : "Weight kg";
+
+    public string Temperature => _chinese ? "温度 °C" : "Temp °C";
 }

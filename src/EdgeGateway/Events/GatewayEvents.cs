@@ -22,6 +22,9 @@ public sealed record SessionStarted(DateTimeOffset At, string SessionId, string 
 /// <summary>A charging session ended.</summary>
 public sealed record SessionClosed(DateTimeOffset At, ChargingSession Session) : GatewayEvent(At);
 
+/// <summary>A bin was emptied (a sudden drop in fill), with how full it was when collected.</summary>
+public sealed record BinCollected(DateTimeOffset At, string BinId, double FillPctBefore, double? WeightKgBefore) : GatewayEvent(At);
+
 /// <summary>A command was applied or refused.</summary>
 public sealed record CommandHandled(DateTimeOffset At, PortCommand Command, CommandResult Result) : GatewayEvent(At);
 

@@ -16,13 +16,19 @@ public enum ThermometerFault
 }
 
 /// <summary>
-/// The cabinet DS18B20 of a simulated shed. The 1-Wire binding reads a fixed sysfs path
+/// A DS18B20 of a simulated shed or bin. The 1-Wire binding reads a fixed sysfs path
 /// (/sys/bus/w1/devices), which a simulator cannot stand behind without root and a mount namespace,
 /// so this replaces <see cref="Ds18b20Thermometer"/> one layer above the binding — and still passes
 /// every value through <see cref="Ds18b20Reading.Accept"/>, the same plausibility rules.
 /// </summary>
-public sealed class SimulatedThermometer(string id, ShedModel shed) : IShedThermometer
+public sealed class SimulatedThermometer(string id, Func<double> celsius) : IShedThermometer
 {
+    /// <summary>The cabinet thermometer of a simulated shed.</summary>
+    public SimulatedThermometer(string id, ShedModel shed)
+        : this(id, () => shed.CabinetTemperatureC)
+    {
+    }
+
     public string Id { get; } = id;
 
     public ThermometerFault Fault { get; set; }
@@ -31,8 +37,9 @@ public sealed class SimulatedThermometer(string id, ShedModel shed) : IShedTherm
     {
         ThermometerFault.Disconnected => ThermometerReading.Failed(Id, $"thermometer {Id}: Unable to read temperature from device."),
 
-        // The DS18B20 resolves 1/16 °C (12-bit mode, datasheet Table 1).
         ThermometerFault.PowerOnReset => Ds18b20Reading.Accept(Id, Temperature.FromDegreesCelsius(Ds18b20Reading.PowerOnResetC)),
-        _ => Ds18b20Reading.Accept(Id, Temperature.FromDegreesCelsius(Math.Round(shed.CabinetTemperatureC * 16) / 16)),
+
+        // The DS18B20 resolves 1/16 °C (12-bit mode, datasheet Table 1).
+        _ => Ds18b20Reading.Accept(Id, Temperature.FromDegreesCelsius(Math.Round(celsius() * 16) / 16)),
     });
 }

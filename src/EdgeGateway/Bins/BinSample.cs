@@ -1,0 +1,45 @@
+namespace EdgeGateway.Bins;
+
+/// <summary>One sampling of one bin: every sensor read once (fill sensors several times).</summary>
+public sealed record BinSample(
+    DateTimeOffset At,
+    IReadOnlyList<FillSensorReadings> Fill,
+    double? WeightKg = null,
+    string? WeightFault = null,
+    double? TemperatureC = null,
+    string? TemperatureFault = null,
+    bool? LidOpen = null,
+    bool? Tilted = null,
+    string? SwitchFault = null);
+
+/// <summary>
+/// The raw readings one fill sensor gave in one sample: distances in mm, how many pings got no
+/// return, and a failure if the sensor could not be read at all.
+/// </summary>
+public sealed record FillSensorReadings(
+    string SensorId,
+    IReadOnlyList<double> DistancesMm,
+    int NoReturns,
+    string? Failure,
+    double MinimumRangeMm,
+    double MaximumRangeMm);
+
+/// <summary>A bin's state as users see it; field names follow OMA LwM2M object 3435 "Filling level".</summary>
+public sealed record BinSnapshot(
+    string Id,
+    string Class,
+    double? FillPct,
+    double? FillLevelMm,
+    bool NearlyFull,
+    bool ContainerFull,
+    bool ContainerEmpty,
+    double? AverageFillSpeedPctPerDay,
+    DateTimeOffset? ForecastFullAt,
+    DateTimeOffset? LastCollectedAt,
+    double? FillAtLastCollectionPct,
+    double? WeightKg,
+    double? TemperatureC,
+    bool LidOpen,
+    bool Tilted,
+    string? Fault,
+    DateTimeOffset? LastSampleAt);
