@@ -233,7 +233,9 @@ public sealed class BinMonitor
 
         _fill = FillSensorFilter.Median(_history);
         _distanceMm = distanceMm;
-        _cycle.Add((now, _fill.Value));
+
+        // The fill speed fits the samples themselves: the three-sample median lags a steady rise.
+        _cycle.Add((now, fill));
         _cycle.RemoveAll(p => now - p.At > TimeSpan.FromDays(2));
     }
 

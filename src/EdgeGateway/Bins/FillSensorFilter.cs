@@ -16,7 +16,7 @@ public static class FillSensorFilter
         distanceMm = 0;
         if (readings.Failure is { } failure && readings.DistancesMm.Count == 0)
         {
-            problem = failure;
+            problem = failure.StartsWith(readings.SensorId, StringComparison.Ordinal) ? failure : $"{readings.SensorId}: {failure}";
             return false;
         }
 
