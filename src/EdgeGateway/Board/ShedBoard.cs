@@ -33,6 +33,9 @@ public sealed class ShedBoard : IRelayBank, IDisposable
 
     public IReadOnlyList<IShedThermometer> Thermometers { get; private set; } = [];
 
+    /// <summary>The bins' sensors, sampled on the bin thread.</summary>
+    public IReadOnlyList<BinHardware> Bins { get; private set; } = [];
+
     /// <summary>Builds the board and drives every relay open. Throws <see cref="BoardException"/> naming the part that failed.</summary>
     public static ShedBoard Create(SiteConfiguration site, IBoardBuses buses, IReadOnlyList<IShedThermometer> thermometers)
     {

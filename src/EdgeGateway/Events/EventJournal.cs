@@ -34,6 +34,9 @@ public sealed partial class EventJournal(ILogger<EventJournal> logger) : IGatewa
             case SessionClosed { Session: var s }:
                 LogSessionClosed(s.PortId, s.Id, s.Duration, s.EnergyWh, s.PeakPowerW, s.EndReason);
                 break;
+            case BinCollected b:
+                LogBinCollected(b.BinId, b.FillPctBefore, b.WeightKgBefore);
+                break;
             case CommandHandled c:
                 LogCommand(c.Command.Kind, c.Command.PortId, c.Command.By, c.Result.Accepted, c.Result.Message);
                 break;
@@ -59,6 +62,9 @@ public sealed partial class EventJournal(ILogger<EventJournal> logger) : IGatewa
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Port {PortId}: session {SessionId} closed after {Duration}, {EnergyWh:0.0} Wh, peak {PeakW:0} W, end {EndReason}")]
     private partial void LogSessionClosed(string portId, string sessionId, TimeSpan duration, double energyWh, double peakW, SessionEndReason endReason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Bin {BinId} collected at {FillPct:0} % ({WeightKg} kg)")]
+    private partial void LogBinCollected(string binId, double fillPct, double? weightKg);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Command {Kind} on {PortId} by {By}: accepted={Accepted} ({Result})")]
     private partial void LogCommand(Protection.PortCommandKind kind, string portId, string by, bool accepted, string result);

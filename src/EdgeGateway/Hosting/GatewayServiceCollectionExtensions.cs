@@ -38,6 +38,7 @@ public static class GatewayServiceCollectionExtensions
         // dispatcher drains the last events.
         builder.Services.AddHostedService<GatewayEventDispatcher>();
         builder.Services.AddHostedService<SamplingService>();
+        builder.Services.AddHostedService<BinSamplingService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveConsoleView>());
         builder.Services.AddHostedService<SystemdWatchdog>();
         builder.Services.AddSystemd();

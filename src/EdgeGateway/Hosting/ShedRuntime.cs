@@ -1,3 +1,4 @@
+using EdgeGateway.Bins;
 using EdgeGateway.Board;
 using EdgeGateway.Configuration;
 using EdgeGateway.Contracts.Ports;
@@ -45,6 +46,12 @@ public sealed class ShedRuntime : IDisposable
 
     public ScenarioPlayer? Scenario { get; }
 
+    /// <summary>The site's bins, if it has any.</summary>
+    public RecyclingStation? Station { get; private init; }
+
+    /// <summary>Samples the bins (on the bin sampling thread), if the site has any.</summary>
+    public BinSampler? Bins { get; private init; }
+
     /// <summary>Brings up the board's real buses. Throws <see cref="BoardException"/> naming the part that failed.</summary>
     public static ShedRuntime OnHardware(SiteConfiguration site, IGatewayEventSink events, IReadOnlyList<Alarm>? lockouts = null)
     {
@@ -74,7 +81,12 @@ public sealed class ShedRuntime : IDisposable
         var protection = new ShedProtection(site.ShedProtection, PortProtectionPlan.From(site), board, events, time);
         protection.ApplyConfiguration(lockouts);
         var sampler = new ShedSampler(board, protection, time, site.Sampling.TemperaturePeriod);
-        return new ShedRuntime(site, time, board, protection, sampler, pacer, shed, player);
+        RecyclingStation? station = site.Bins.Count > 0 ? new RecyclingStation(site.Bins, events) : null;
+        return new ShedRuntime(site, time, board, protection, sampler, pacer, shed, player)
+        {
+            Station = station,
+            Bins = station is null ? null : new BinSampler(board.Bins, station, time, site.BinSampling.ReadingsPerSample),
+        };
     }
 
     /// <summary>Opens every relay, closes every session and releases the buses.</summary>

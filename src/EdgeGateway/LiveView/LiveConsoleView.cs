@@ -1,4 +1,5 @@
 using System.Globalization;
+using EdgeGateway.Bins;
 using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Contracts.Localization;
 using EdgeGateway.Contracts.Ports;
@@ -29,6 +30,7 @@ public sealed partial class LiveConsoleView(ShedRuntime runtime, LiveViewSetting
         {
             AlarmRaised { Alarm: var a } => $"{Time(a.RaisedAt)} [{Colour(a.Severity)}]{Markup.Escape(_text.Severity(a.Severity))} {Markup.Escape(_text.Alarm(a.Kind))}[/] {Markup.Escape(a.Source)} {Markup.Escape(Measured(a))}",
             AlarmCleared c => $"{Time(c.At)} [green]{Markup.Escape(_text.Cleared)}[/] {Markup.Escape(_text.Alarm(c.Alarm.Kind))} {Markup.Escape(c.Alarm.Source)}",
+            BinCollected b => string.Create(CultureInfo.InvariantCulture, $"{Time(b.At)} [blue]{Markup.Escape(_text.LastCollection)}[/] bin:{Markup.Escape(b.BinId)} {b.FillPctBefore:0} %"),
             _ => null,
         };
 
@@ -122,11 +124,60 @@ public sealed partial class LiveConsoleView(ShedRuntime runtime, LiveViewSetting
         var alarms = new Panel(new Markup(recent.Length == 0 ? "–" : string.Join('\n', recent.Reverse())))
             .Header(_text.RecentAlarms)
             .Expand();
+        var rows = new List<Spectre.Console.Rendering.IRenderable> { new Markup(heading) };
+        if (s.Ports.Count > 0)
+        {
+            rows.Add(table);
+        }
+
+        if (runtime.Station is { } station)
+        {
+            rows.Add(BinTable(station.Snapshot, s.At));
+        }
+
+        rows.Add(alarms);
         IReadOnlyList<string> log = LiveViewLogProvider.Recent;
-        return log.Count == 0
-            ? new Rows(new Markup(heading), table, alarms)
-            : new Rows(new Markup(heading), table, alarms, new Text(string.Join('\n', log), new Style(Color.Yellow)));
+        if (log.Count > 0)
+        {
+            rows.Add(new Text(string.Join('\n', log), new Style(Color.Yellow)));
+        }
+
+        return new Rows(rows);
     }
+
+    private Table BinTable(IReadOnlyList<BinSnapshot> bins, DateTimeOffset now)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Expand();
+        table.AddColumn(_text.Bin);
+        table.AddColumn(_text.Class);
+        table.AddColumn(new TableColumn(_text.Fill).RightAligned());
+        table.AddColumn(new TableColumn(_text.FillSpeed).RightAligned());
+        table.AddColumn(new TableColumn(_text.ForecastFull).RightAligned());
+        table.AddColumn(new TableColumn(_text.Weight).RightAligned());
+        table.AddColumn(new TableColumn(_text.Temperature).RightAligned());
+        table.AddColumn(_text.Note);
+        var c = CultureInfo.InvariantCulture;
+        foreach (BinSnapshot b in bins)
+        {
+            string colour = b.ContainerFull ? "red" : b.NearlyFull ? "yellow" : "green";
+            string note = b.Fault ?? (b.Tilted ? "tilt" : b.LidOpen ? "lid open" : "");
+            table.AddRow(
+                Markup.Escape(b.Id),
+                Markup.Escape(_text.BinClass(b.Class)),
+                b.FillPct is { } f ? $"[{colour}]{f.ToString("0", c)}[/]" : "–",
+                b.AverageFillSpeedPctPerDay is { } v ? v.ToString("0", c) : "",
+                b.ForecastFullAt is { } full ? Until(full - now) : "",
+                b.WeightKg is { } kg ? kg.ToString("0.0", c) : "",
+                b.TemperatureC is { } t ? t.ToString("0.0", c) : "",
+                Markup.Escape(note));
+        }
+
+        return table;
+    }
+
+    private static string Until(TimeSpan span) => span <= TimeSpan.Zero
+        ? "0:00"
+        : string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalHours}:{span.Minutes:00}");
 
     /// <summary>Measured value against its limit, in numbers and units (the same in every language); the English detail only in English.</summary>
     private string Measured(Alarm alarm)

@@ -11,6 +11,9 @@ public sealed record Scenario(
     double ArrivalsPeakPerHour,
     IReadOnlyList<ScenarioEvent> Events)
 {
+    /// <summary>Local times of day when the crew empties every bin; null keeps the station model's default (06:30 and 14:00).</summary>
+    public IReadOnlyList<TimeSpan>? Collections { get; init; }
+
     /// <summary>A quiet shed: nobody arrives, nothing scripted (tests script their own events).</summary>
     public static Scenario Quiet(DateTimeOffset start, int seed = 1) => new("(none)", "quiet", 0, start, seed, null, 0, []);
 }
@@ -60,3 +63,15 @@ public sealed record ShedEvent(TimeSpan At, int Line, double? TemperatureC, doub
 
 /// <summary>A thermometer fails or recovers.</summary>
 public sealed record ThermometerEvent(TimeSpan At, int Line, string Thermometer, Hardware.Simulation.Shed.ThermometerFault Fault) : ScenarioEvent(At, Line);
+
+/// <summary>Something happens to a bin: a sensor fault, the lid, a tip-over, a fire, a collection, or its fill is set.</summary>
+public sealed record BinEvent(
+    TimeSpan At,
+    int Line,
+    string Bin,
+    Hardware.Simulation.Bins.RangingFault? Fault,
+    bool? LidOpen,
+    bool? Tilted,
+    bool? Fire,
+    bool Collect,
+    double? FillPct) : ScenarioEvent(At, Line);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using EdgeGateway.Configuration;
+using EdgeGateway.Hardware.Simulation.Bins;
 using EdgeGateway.Hardware.Simulation.Mcp3208;
 using EdgeGateway.Hardware.Simulation.Shed;
 using YamlDotNet.RepresentationModel;
@@ -13,9 +14,10 @@ namespace EdgeGateway.Simulation;
 /// </summary>
 public static class ScenarioLoader
 {
-    private static readonly string[] TopKeys = ["name", "speed", "start", "seed", "duration", "arrivals", "events"];
+    private static readonly string[] TopKeys = ["name", "speed", "start", "seed", "duration", "arrivals", "collections", "events"];
     private static readonly string[] ArrivalKeys = ["peakPerHour"];
-    private static readonly string[] EventKeys = ["at", "port", "plug", "unplug", "start", "fault", "adc", "shed", "thermometer"];
+    private static readonly string[] EventKeys = ["at", "port", "plug", "unplug", "start", "fault", "adc", "shed", "thermometer", "bin"];
+    private static readonly string[] BinKeys = ["id", "fault", "lid", "tilt", "fire", "collect", "fillPct"];
     private static readonly string[] PlugKeys = ["load", "powerW", "stateOfCharge", "capacityWh", "requestStart"];
     private static readonly string[] AdcKeys = ["id", "fault"];
     private static readonly string[] ShedKeys = ["temperatureC", "rampPerMinute", "temperature", "smoke"];
@@ -48,6 +50,26 @@ public static class ScenarioLoader
         MappingReader arrivals = top.Mapping("arrivals", required: false, ArrivalKeys);
         double peak = arrivals.Number("peakPerHour", required: false, 0, 1000, "arrivals per hour") ?? 0;
 
+        IReadOnlyList<TimeSpan>? collections = null;
+        if (top.Contains("collections"))
+        {
+            var times = new List<TimeSpan>();
+            foreach (YamlNode item in top.List("collections"))
+            {
+                string text = item is YamlScalarNode { Value: { } v } ? v : "";
+                if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out TimeSpan at) && at >= TimeSpan.Zero && at < TimeSpan.FromDays(1))
+                {
+                    times.Add(at);
+                }
+                else
+                {
+                    problems.Add((int)item.Start.Line, $"collections: '{text}' is not a time of day (hh:mm)");
+                }
+            }
+
+            collections = times;
+        }
+
         var events = new List<ScenarioEvent>();
         foreach (YamlNode item in top.List("events"))
         {
@@ -61,7 +83,7 @@ public static class ScenarioLoader
         ScenarioEvent[] ordered = [.. events.OrderBy(e => e.At)];
         return problems.Count > 0
             ? new ScenarioLoadResult(null, problems.InLineOrder())
-            : new ScenarioLoadResult(new Scenario(fileName, name, speed, start, seed, duration, peak, ordered), []);
+            : new ScenarioLoadResult(new Scenario(fileName, name, speed, start, seed, duration, peak, ordered) { Collections = collections }, []);
     }
 
     private static DateTimeOffset ReadStart(MappingReader top, ProblemCollector problems)
@@ -111,7 +133,7 @@ public static class ScenarioLoader
             return null;
         }
 
-        string[] actions = ["plug", "unplug", "start", "fault", "adc", "shed", "thermometer"];
+        string[] actions = ["plug", "unplug", "start", "fault", "adc", "shed", "thermometer", "bin"];
         string[] present = actions.Where(e.Contains).ToArray();
         if (present.Length != 1)
         {
@@ -150,6 +172,7 @@ public static class ScenarioLoader
             },
             "adc" => ReadAdc(e, at.Value, line, problems, site),
             "shed" => ReadShed(e, at.Value, line),
+            "bin" => ReadBin(e, at.Value, line, problems, site),
             _ => ReadThermometer(e, at.Value, line, problems, site),
         };
     }
@@ -207,6 +230,42 @@ public static class ScenarioLoader
         bool reset = shed.Choice("temperature", required: false, "natural") is not null;
         bool? smoke = shed.Bool("smoke");
         return new ShedEvent(at, line, target, ramp, reset, smoke);
+    }
+
+    private static BinEvent? ReadBin(MappingReader e, TimeSpan at, int line, ProblemCollector problems, SiteConfiguration site)
+    {
+        MappingReader bin = e.Mapping("bin", true, BinKeys);
+        string? id = bin.String("id", true);
+        string? fault = bin.Choice("fault", false, "none", "bag_lodged", "spider_web", "lost_echoes", "spurious_echoes");
+        string? lid = bin.Choice("lid", false, "open", "closed");
+        bool? tilt = bin.Bool("tilt");
+        string? fire = bin.Choice("fire", false, "smoulder", "out");
+        bool collect = bin.Bool("collect") ?? false;
+        double? fill = bin.Number("fillPct", required: false, 0, 120, "%");
+        if (id is not null && !site.Bins.Any(b => b.Id == id))
+        {
+            problems.Add(bin.LineOf("id"), $"events[].bin.id: no bin '{id}' in site file {site.SourceFile}");
+            return null;
+        }
+
+        return id is null ? null : new BinEvent(
+            at,
+            line,
+            id,
+            fault switch
+            {
+                null => null,
+                "bag_lodged" => RangingFault.BagLodged,
+                "spider_web" => RangingFault.SpiderWeb,
+                "lost_echoes" => RangingFault.LostEchoes,
+                "spurious_echoes" => RangingFault.SpuriousEchoes,
+                _ => RangingFault.None,
+            },
+            lid is null ? null : lid == "open",
+            tilt,
+            fire is null ? null : fire == "smoulder",
+            collect,
+            fill);
     }
 
     private static ThermometerEvent? ReadThermometer(MappingReader e, TimeSpan at, int line, ProblemCollector problems, SiteConfiguration site)

@@ -1,3 +1,4 @@
+using EdgeGateway.Hardware.Simulation.Bins;
 using EdgeGateway.Hardware.Simulation.Shed;
 using EdgeGateway.Protection;
 
@@ -97,6 +98,43 @@ public sealed class ScenarioPlayer
             case ThermometerEvent thermometer:
                 _shed.Thermometer(thermometer.Thermometer).Fault = thermometer.Fault;
                 break;
+            case BinEvent binEvent:
+                PlayBin(binEvent);
+                break;
+        }
+    }
+
+    private void PlayBin(BinEvent e)
+    {
+        RecyclingStationModel station = _shed.Station!;
+        SimulatedBin bin = station.Bin(e.Bin);
+        if (e.Fault is { } fault)
+        {
+            bin.Fault = fault;
+        }
+
+        if (e.LidOpen is not null || e.Tilted is not null)
+        {
+            station.SetSwitches(bin, e.LidOpen, e.Tilted);
+        }
+
+        if (e.Fire == true)
+        {
+            bin.StartFire();
+        }
+        else if (e.Fire == false)
+        {
+            bin.PutOutFire();
+        }
+
+        if (e.Collect)
+        {
+            bin.Collect();
+        }
+
+        if (e.FillPct is { } fill)
+        {
+            bin.FillPct = fill;
         }
     }
 

@@ -5,6 +5,7 @@ using EdgeGateway.Board;
 using EdgeGateway.Configuration;
 using EdgeGateway.Hardware.ShedSensors;
 using EdgeGateway.Hardware.Simulation;
+using EdgeGateway.Hardware.Simulation.Bins;
 using EdgeGateway.Hardware.Simulation.Gpio;
 using EdgeGateway.Hardware.Simulation.I2c;
 using EdgeGateway.Hardware.Simulation.Ina219;
@@ -58,6 +59,9 @@ public sealed class SimulatedShed
     public SimulatedClock Clock { get; }
 
     public ShedModel Model { get; }
+
+    /// <summary>The recycling station's bins, when the site has any.</summary>
+    public RecyclingStationModel? Station { get; private set; }
 
     public SimulatedGpioDriver Gpio { get; }
 
