@@ -1,14 +1,18 @@
+using static System.FormattableString;
+
 namespace EdgeGateway.Bins;
 
 /// <summary>
-/// Reduces one sensor's raw readings in a sample to one distance, robustly: readings outside the
-/// sensor's range (its blind zone, or beyond its reach) are discarded, then readings far from the
-/// median — more than three median absolute deviations, at least 15 mm — are rejected as spurious
-/// echoes (a bag's edge, a hand, a fly), and the median of the rest is the sample.
+/// Reduces one sensor's raw readings in a sample to one distance, robustly. Readings outside the
+/// sensor's range (its blind zone, or beyond its reach) are discarded. The rest are grouped into
+/// clusters of readings within 30 mm of each other; the largest cluster wins, and between clusters of
+/// equal size the farther one — a spurious echo off a bag's edge, a hand or a fly is always shorter
+/// than the surface below it, and rarely twice at the same distance. The sample is the median of the
+/// winning cluster; a sample in which no two readings agree is no sample.
 /// </summary>
 public static class FillSensorFilter
 {
-    private const double MinimumSpreadMm = 5;
+    private const double ClusterWidthMm = 30;
 
     /// <summary>The sample's distance, or the reason there is none.</summary>
     public static bool TryReduce(FillSensorReadings readings, out double distanceMm, out string? problem)
@@ -42,11 +46,32 @@ public static class FillSensorFilter
             return false;
         }
 
-        double median = Median(inRange);
-        var deviations = inRange.Select(d => Math.Abs(d - median)).ToList();
-        double mad = Math.Max(Median(deviations), MinimumSpreadMm);
-        var kept = inRange.Where(d => Math.Abs(d - median) <= 3 * mad).ToList();
-        distanceMm = Median(kept);
+        inRange.Sort();
+        List<double> best = [];
+        int start = 0;
+        for (int end = 0; end < inRange.Count; end++)
+        {
+            while (inRange[end] - inRange[start] > ClusterWidthMm)
+            {
+                start++;
+            }
+
+            // Sorted ascending, so a later window of the same size is farther away: ">=" prefers it.
+            int size = end - start + 1;
+            if (size >= best.Count)
+            {
+                best = inRange.GetRange(start, size);
+            }
+        }
+
+        if (best.Count == 1 && inRange.Count > 1)
+        {
+            // No two readings agree: nothing in this sample can be trusted.
+            problem = Invariant($"{readings.SensorId}: no two of {inRange.Count} readings agree within {ClusterWidthMm:0} mm");
+            return false;
+        }
+
+        distanceMm = Median(best);
         problem = null;
         return true;
     }

@@ -1,6 +1,7 @@
 using System.Device.Gpio;
 using System.Device.I2c;
 using EdgeGateway.Configuration;
+using EdgeGateway.Hardware.Bins;
 using EdgeGateway.Hardware.Metering;
 using EdgeGateway.Hardware.Relays;
 using EdgeGateway.Hardware.ShedSensors;
@@ -36,13 +37,18 @@ public sealed class ShedBoard : IRelayBank, IDisposable
     /// <summary>The bins' sensors, sampled on the bin thread.</summary>
     public IReadOnlyList<BinHardware> Bins { get; private set; } = [];
 
-    /// <summary>Builds the board and drives every relay open. Throws <see cref="BoardException"/> naming the part that failed.</summary>
-    public static ShedBoard Create(SiteConfiguration site, IBoardBuses buses, IReadOnlyList<IShedThermometer> thermometers)
+    /// <summary>
+    /// Builds the board and drives every relay open. Throws <see cref="BoardException"/> naming the part
+    /// that failed. <paramref name="thermometers"/> makes a DS18B20 reader for a thermometer of the site
+    /// file (the shed's and the bins'). With <paramref name="relaysOnly"/> only the relays are claimed
+    /// (the relays-off command must not depend on any sensor answering).
+    /// </summary>
+    public static ShedBoard Create(SiteConfiguration site, IBoardBuses buses, Func<ThermometerDefinition, IShedThermometer> thermometers, bool relaysOnly = false)
     {
-        var board = new ShedBoard(buses) { Thermometers = thermometers };
+        var board = new ShedBoard(buses);
         try
         {
-            board.Build(site);
+            board.Build(site, thermometers, relaysOnly);
             return board;
         }
         catch
@@ -65,12 +71,18 @@ public sealed class ShedBoard : IRelayBank, IDisposable
         _buses.Dispose();
     }
 
-    private void Build(SiteConfiguration site)
+    private void Build(SiteConfiguration site, Func<ThermometerDefinition, IShedThermometer> thermometers, bool relaysOnly)
     {
         // Relays first: the expanders' constructors put every pin in its power-on state (input, latch
         // low) and each relay pin is claimed as an output at its open level, before anything is metered.
         Dictionary<string, GpioController> expanders = site.Expanders.ToDictionary(e => e.Id, OpenExpander, StringComparer.Ordinal);
         Relays = site.Ports.Select(p => OpenRelay(p, expanders)).ToArray();
+        if (relaysOnly)
+        {
+            return;
+        }
+
+        Thermometers = site.ShedSensors.Thermometers.Select(thermometers).ToArray();
 
         Dictionary<string, (Mcp3xxx Adc, AdcChip Chip)> adcs = site.Adcs.ToDictionary(a => a.Id, a => (OpenAdc(a), a), StringComparer.Ordinal);
         Dictionary<string, Tca9548A> muxes = site.Multiplexers.ToDictionary(m => m.Id, OpenMultiplexer, StringComparer.Ordinal);
@@ -91,6 +103,58 @@ public sealed class ShedBoard : IRelayBank, IDisposable
                 throw new BoardException(error!);
             }
         }
+
+        Bins = site.Bins.Select(b => OpenBin(b, muxes, thermometers)).ToArray();
+    }
+
+    /// <summary>
+    /// A bin's sensors. None of them is contacted here: a dead bin sensor becomes a bin_sensor_fault at
+    /// its first sample, and never keeps the shed's ports from being protected.
+    /// </summary>
+    private BinHardware OpenBin(BinDefinition bin, Dictionary<string, Tca9548A> muxes, Func<ThermometerDefinition, IShedThermometer> thermometers)
+    {
+        var fill = new List<IFillDistanceSensor>();
+        foreach (FillSensorDefinition sensor in bin.FillSensors)
+        {
+            fill.Add(sensor switch
+            {
+                UltrasonicFillSensor u => Own(new Hcsr04FillSensor(_buses.Gpio, u.TriggerGpio, u.EchoGpio, u.Id, u.Model == UltrasonicModel.JsnSr04t ? UltrasonicModule.JsnSr04t : UltrasonicModule.Hcsr04)),
+                TimeOfFlightFillSensor t => OpenTimeOfFlight(t, muxes),
+                _ => throw new BoardException($"bin {bin.Id}: unknown fill sensor {sensor.Id}"),
+            });
+        }
+
+        IBinWeightSensor? weight = bin.Weight is { } w ? Own(new Hx711WeightSensor(_buses.Gpio, w.DataGpio, w.ClockGpio, w.CountsPerKg, w.ZeroCounts)) : null;
+        ContactInput? lid = bin.Lid is { } l ? OpenContact(l, $"lid of {bin.Id}") : null;
+        ContactInput? tilt = bin.Tilt is { } tiltSwitch ? OpenContact(tiltSwitch, $"tilt switch of {bin.Id}") : null;
+        return new BinHardware(bin.Id, fill, weight, bin.Thermometer is { } th ? thermometers(th) : null, lid, tilt);
+    }
+
+    private IFillDistanceSensor OpenTimeOfFlight(TimeOfFlightFillSensor sensor, Dictionary<string, Tca9548A> muxes)
+    {
+        I2cBus bus = sensor.Multiplexer is { } mux ? muxes[mux].GetChannel(sensor.MultiplexerChannel!.Value) : _buses.I2c;
+        I2cDevice device = bus.CreateDevice(sensor.Address);
+        return sensor.Chip == TimeOfFlightChip.Vl53L0X
+            ? Own(new Vl53L0XFillSensor(device, sensor.Id))
+            : Own(new Vl53L1XFillSensor(device, sensor.Id));
+    }
+
+    private ContactInput OpenContact(ContactInputDefinition contact, string name)
+    {
+        var input = new ContactInput(_buses.Gpio, contact.Gpio, contact.ActiveLow, name);
+        if (!input.TryInitialize(out string? error))
+        {
+            throw new BoardException(error!);
+        }
+
+        return input;
+    }
+
+    private T Own<T>(T part)
+        where T : IDisposable
+    {
+        _owned.Add(part);
+        return part;
     }
 
     private GpioController OpenExpander(RelayExpander expander)

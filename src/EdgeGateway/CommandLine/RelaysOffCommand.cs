@@ -1,6 +1,7 @@
 using System.CommandLine;
 using EdgeGateway.Board;
 using EdgeGateway.Configuration;
+using EdgeGateway.Hosting;
 
 namespace EdgeGateway.CommandLine;
 
@@ -33,7 +34,7 @@ internal static class RelaysOffCommand
             try
             {
                 // Building the board claims every relay pin at its open level; disposing releases the buses.
-                using ShedBoard board = ShedBoard.Create(load.Configuration!, new LinuxBoardBuses(load.Configuration!.Board), []);
+                using ShedBoard board = ShedBoard.Create(load.Configuration!, new LinuxBoardBuses(load.Configuration!.Board), ShedRuntime.Ds18b20, relaysOnly: true);
                 Console.Out.WriteLine($"{board.Relays.Count} relays open");
                 return 0;
             }

@@ -84,8 +84,15 @@ public enum TimeOfFlightChip
     Vl53L1X,
 }
 
-/// <summary>An HX711 load-cell amplifier on a data/clock GPIO pair; <see cref="CountsPerKg"/> is the scale factor after tare.</summary>
-public sealed record WeightSensorDefinition(int DataGpio, int ClockGpio, double CountsPerKg, double CapacityKg, int Line);
+/// <summary>
+/// An HX711 load-cell amplifier on a data/clock GPIO pair; <see cref="CountsPerKg"/> is the scale factor
+/// and <see cref="ZeroCounts"/> the reading of the empty bin (from the installer's tare); without it the
+/// gateway tares at start-up, taking the bin to be empty then.
+/// </summary>
+public sealed record WeightSensorDefinition(int DataGpio, int ClockGpio, double CountsPerKg, double CapacityKg, int Line)
+{
+    public double? ZeroCounts { get; init; }
+}
 
 /// <summary>A switch on a GPIO input (lid, door, tilt).</summary>
 public sealed record ContactInputDefinition(int Gpio, bool ActiveLow, int Line);

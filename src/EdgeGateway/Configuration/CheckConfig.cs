@@ -54,8 +54,15 @@ public static class CheckConfig
         var dc = ports.Count(p => p.Meter is DcMeterDefinition);
         var disabled = ports.Count(p => p.Disabled);
         var disabledText = disabled > 0 ? string.Create(CultureInfo.InvariantCulture, $", {disabled} disabled") : "";
-        return string.Create(
-            CultureInfo.InvariantCulture,
-            $"{file}: ok — site {configuration.Site.Id} (gateway {configuration.Site.Gateway}): {ports.Count} ports ({ac} AC, {dc} DC{disabledText})");
+        var portsText = string.Create(CultureInfo.InvariantCulture, $"{ports.Count} ports ({ac} AC, {dc} DC{disabledText})");
+        var bins = configuration.Bins.Count;
+        var binsText = string.Create(CultureInfo.InvariantCulture, $"{bins} {(bins == 1 ? "bin" : "bins")}");
+        var contents = (ports.Count, bins) switch
+        {
+            (_, 0) => portsText,
+            (0, _) => binsText,
+            _ => $"{portsText}, {binsText}",
+        };
+        return $"{file}: ok — site {configuration.Site.Id} (gateway {configuration.Site.Gateway}): {contents}";
     }
 }

@@ -8,10 +8,15 @@ namespace EdgeGateway.Configuration;
 /// Turns the YAML tree of one site file into a <see cref="SiteConfiguration"/>, reporting every problem:
 /// first each section on its own (keys, types, ranges), then what only the whole file can show
 /// (references between ids, pins, bus addresses and ADC channels used twice, thresholds a meter cannot reach).
+/// The bins of a recycling station are read in SiteFileReader.Bins.cs.
 /// </summary>
 internal sealed partial class SiteFileReader
 {
-    private static readonly string[] RootKeys = ["site", "board", "mains", "adcs", "expanders", "multiplexers", "ports", "shedSensors", "protection", "sampling"];
+    private static readonly string[] RootKeys =
+    [
+        "site", "board", "mains", "adcs", "expanders", "multiplexers", "ports", "shedSensors", "protection", "sampling",
+        "bins", "binThresholds", "binSampling",
+    ];
     private static readonly string[] SiteKeys = ["id", "gateway", "name"];
     private static readonly string[] BoardKeys = ["i2cBus", "gpioChip", "oneWirePin"];
     private static readonly string[] MainsKeys = ["nominalVoltageV", "frequencyHz", "voltageSensor", "voltsPerAdcVolt"];
@@ -69,6 +74,10 @@ internal sealed partial class SiteFileReader
     private readonly List<Claim<(string Expander, int Pin)>> expanderPinClaims = [];
     private readonly List<I2cDevice> i2cDevices = [];
     private readonly List<PortMeterFacts> meterFacts = [];
+    private readonly Dictionary<string, int> portLines = new(StringComparer.Ordinal);
+    private readonly List<(string Port, int Line)> acPorts = [];
+    private readonly List<Claim<string>> sensorIdClaims = [];
+    private readonly List<Claim<string>> deviceIdClaims = [];
 
     public SiteFileReader(string fileName, ProblemCollector problems)
     {
@@ -81,7 +90,7 @@ internal sealed partial class SiteFileReader
     {
         if (rootNode is null || YamlText.IsNull(rootNode))
         {
-            problems.Add(1, $"the file is empty: a site file needs at least the 'site:' and 'mains:' sections");
+            problems.Add(1, $"the file is empty: a site file needs at least the 'site:' section, and ports or bins");
             return null;
         }
 
@@ -101,18 +110,25 @@ internal sealed partial class SiteFileReader
         var ports = ReadPorts(root, portProtection);
         var shedSensors = ReadShedSensors(root, board);
         var sampling = ReadSampling(root);
+        var binThresholds = ReadBinThresholds(root.Mapping("binThresholds", required: false, BinThresholdKeys), new BinThresholds(), inheritedFrom: "default");
+        var bins = ReadBins(root, board, binThresholds);
+        var binSampling = ReadBinSampling(root);
 
+        CheckMainsForAcPorts(root);
         CheckReferences();
         ClaimBusPins(board, i2cBusLine);
         ReportConflicts(gpioClaims, pin => Invariant($"GPIO {pin}"));
         ReportConflicts(adcChannelClaims, key => Invariant($"{key.Adc} channel {key.Channel}"));
         ReportConflicts(spiClaims, key => Invariant($"SPI bus {key.Bus} chip select {key.ChipSelect}"));
         ReportConflicts(expanderPinClaims, key => Invariant($"expander {key.Expander} pin {key.Pin}"));
+        ReportConflicts(sensorIdClaims, id => $"sensor id '{id}'");
+        ReportConflicts(deviceIdClaims, deviceId => $"DS18B20 {deviceId}");
+        CheckBinIdsAgainstPortIds();
         CheckI2cAddresses(board.I2cBus);
         CheckMeterFullScale(siteShortCircuitLine);
         CheckMainsVoltageRange(mains, voltsPerAdcVoltLine);
 
-        if (site is null || mains is null)
+        if (site is null || (mains is null && acPorts.Count > 0))
         {
             return null;
         }
@@ -131,6 +147,9 @@ internal sealed partial class SiteFileReader
             PortProtection = portProtection,
             ShedProtection = shedProtection,
             Sampling = sampling,
+            Bins = bins,
+            BinThresholds = binThresholds,
+            BinSampling = binSampling,
         };
     }
 
@@ -172,7 +191,8 @@ internal sealed partial class SiteFileReader
 
     private MainsSettings? ReadMains(MappingReader root, out int voltsPerAdcVoltLine)
     {
-        var m = root.Mapping("mains", required: true, MainsKeys);
+        // Required when the site has AC ports (checked once the ports are read): a bins-only station has no mains.
+        var m = root.Mapping("mains", required: false, MainsKeys);
         var nominal = m.Number("nominalVoltageV", required: true, 100, 260, "V");
         var frequency = m.Number("frequencyHz", required: true, double.MinValue, double.MaxValue, "Hz");
         if (frequency is not null and not 50 and not 60)
@@ -365,7 +385,6 @@ internal sealed partial class SiteFileReader
     private List<ChargingPortDefinition> ReadPorts(MappingReader root, PortProtectionSettings siteProtection)
     {
         var result = new List<ChargingPortDefinition>();
-        var firstLines = new Dictionary<string, int>(StringComparer.Ordinal);
         var items = root.List("ports");
         for (var i = 0; i < items.Count; i++)
         {
@@ -387,7 +406,7 @@ internal sealed partial class SiteFileReader
             var relay = ReadRelay(m, portName);
             var disabled = m.Bool("disabled") ?? false;
 
-            if (id is not null && !Register(firstLines, id, m.Line, "port id"))
+            if (id is not null && !Register(portLines, id, m.Line, "port id"))
             {
                 continue;
             }
@@ -422,6 +441,11 @@ internal sealed partial class SiteFileReader
 
         var m = port.Mapping("meter", required: true, allowed, misplaced);
         var kind = m.Choice("type", required: true, "ac", "dc");
+        if (kind == "ac")
+        {
+            acPorts.Add((context.Label, m.LineOf("type")));
+        }
+
         return kind switch
         {
             "ac" => ReadAcMeter(m, context),
@@ -570,6 +594,18 @@ internal sealed partial class SiteFileReader
             var deviceId = t.String("deviceId", required: true, DeviceIdPattern(), "a DS18B20's kernel id is '28-' and 12 lower-case hex digits, as listed in /sys/bus/w1/devices");
             var idOk = id is null || Register(idLines, id, t.Line, "thermometer id");
             var deviceOk = deviceId is null || Register(deviceIdLines, deviceId, t.LineOf("deviceId"), "thermometer deviceId");
+
+            // Sensor ids and DS18B20s are unique across the shed and the bins too (checked with the bins').
+            if (id is not null && idOk)
+            {
+                sensorIdClaims.Add(new Claim<string>(id, $"shed thermometer {id}", t.Line));
+            }
+
+            if (deviceId is not null && deviceOk)
+            {
+                deviceIdClaims.Add(new Claim<string>(deviceId, $"shed thermometer {id ?? t.Path}", t.LineOf("deviceId")));
+            }
+
             if (id is not null && deviceId is not null && idOk && deviceOk)
             {
                 thermometers.Add(new ThermometerDefinition(id, deviceId, t.Line));
@@ -669,7 +705,7 @@ internal sealed partial class SiteFileReader
         }
     }
 
-    private void ReportConflicts<TKey>(List<Claim<TKey>> claims, Func<TKey, string> subject)
+    private void ReportConflicts<TKey>(List<Claim<TKey>> claims, Func<TKey, string> subject, Func<Claim<TKey>, Claim<TKey>, string>? advice = null)
         where TKey : notnull
     {
         foreach (var group in claims.GroupBy(c => c.Key))
@@ -684,7 +720,7 @@ internal sealed partial class SiteFileReader
                 }
 
                 var line = claim.Line > 0 ? claim.Line : first.Line;
-                problems.Add(line, $"{subject(group.Key)} is used twice: {claim.Owner} and {first.Owner}{AtLine(first.Line)}");
+                problems.Add(line, $"{subject(group.Key)} is used twice: {claim.Owner} and {first.Owner}{AtLine(first.Line)}{advice?.Invoke(claim, first)}");
             }
         }
     }
@@ -692,19 +728,22 @@ internal sealed partial class SiteFileReader
     /// <summary>
     /// Addresses must be unique on the main bus and on each multiplexer channel. A device on the main bus is
     /// also reachable through every multiplexer channel, so it conflicts with the same address behind a mux.
+    /// Two time-of-flight sensors (both chips boot at 0x29) get the usual fix added to the message.
     /// </summary>
     private void CheckI2cAddresses(int bus)
     {
         var main = i2cDevices.Where(d => d.Multiplexer is null).ToList();
         ReportConflicts(
-            [.. main.Select(d => new Claim<int>(d.Address, d.Owner, d.Line))],
-            address => Invariant($"I2C address {YamlText.FormatHex(address)} on the main I2C bus (i2c-{bus})"));
+            [.. main.Select(d => new Claim<int>(d.Address, d.Owner, d.Line, Kind: d.Kind))],
+            address => Invariant($"I2C address {YamlText.FormatHex(address)} on the main I2C bus (i2c-{bus})"),
+            (a, b) => TimeOfFlightAdvice(a.Kind, b.Kind, a.Key));
 
         foreach (var channel in i2cDevices.Where(d => d.Multiplexer is not null).GroupBy(d => (d.Multiplexer, d.MultiplexerChannel)))
         {
             ReportConflicts(
-                [.. channel.Select(d => new Claim<int>(d.Address, d.Owner, d.Line))],
-                address => Invariant($"I2C address {YamlText.FormatHex(address)} on {channel.Key.Multiplexer} channel {channel.Key.MultiplexerChannel}"));
+                [.. channel.Select(d => new Claim<int>(d.Address, d.Owner, d.Line, Kind: d.Kind))],
+                address => Invariant($"I2C address {YamlText.FormatHex(address)} on {channel.Key.Multiplexer} channel {channel.Key.MultiplexerChannel}"),
+                (a, b) => TimeOfFlightAdvice(a.Kind, b.Kind, a.Key));
 
             foreach (var device in channel)
             {
@@ -719,7 +758,7 @@ internal sealed partial class SiteFileReader
                 var (line, later, earlier, earlierLine) = device.Line >= onMain.Line
                     ? (device.Line, behindMux, mainBus, onMain.Line)
                     : (onMain.Line, mainBus, behindMux, device.Line);
-                problems.Add(line, $"I2C address {YamlText.FormatHex(device.Address)} is used twice: {later} and {earlier}{AtLine(earlierLine)}; a device on the main I2C bus answers on every multiplexer channel too");
+                problems.Add(line, $"I2C address {YamlText.FormatHex(device.Address)} is used twice: {later} and {earlier}{AtLine(earlierLine)}; a device on the main I2C bus answers on every multiplexer channel too{TimeOfFlightAdvice(device.Kind, onMain.Kind, device.Address)}");
             }
         }
     }
@@ -856,11 +895,12 @@ internal sealed partial class SiteFileReader
     /// <summary>
     /// One user of a resource (a pin, a channel, a chip select). Lower <paramref name="Priority"/> owns the
     /// resource (buses, then the 1-Wire overlay, then everything else in file order); the others are reported.
-    /// Line 0 means the claim comes from a default, not from a line of the file.
+    /// Line 0 means the claim comes from a default, not from a line of the file. <paramref name="Kind"/> says what
+    /// sort of device the user is, where that changes the advice a message gives.
     /// </summary>
-    private sealed record Claim<TKey>(TKey Key, string Owner, int Line, int Priority = 2);
+    private sealed record Claim<TKey>(TKey Key, string Owner, int Line, int Priority = 2, string? Kind = null);
 
-    private sealed record I2cDevice(int Address, string? Multiplexer, int? MultiplexerChannel, string Owner, int Line);
+    private sealed record I2cDevice(int Address, string? Multiplexer, int? MultiplexerChannel, string Owner, int Line, string? Kind = null);
 
     /// <summary>
     /// A port as its meter sees it: <paramref name="Label"/> is its id (or its position when the id is unusable),

@@ -56,10 +56,7 @@ public sealed class ShedRuntime : IDisposable
     public static ShedRuntime OnHardware(SiteConfiguration site, IGatewayEventSink events, IReadOnlyList<Alarm>? lockouts = null)
     {
         TimeProvider time = TimeProvider.System;
-        IShedThermometer[] thermometers = site.ShedSensors.Thermometers
-            .Select(t => (IShedThermometer)new Ds18b20Thermometer(t.Id, "w1_bus_master1", t.DeviceId))
-            .ToArray();
-        ShedBoard board = ShedBoard.Create(site, new LinuxBoardBuses(site.Board), thermometers);
+        ShedBoard board = ShedBoard.Create(site, new LinuxBoardBuses(site.Board), Ds18b20);
         return Compose(site, time, board, events, new RealTimePacer(site.Sampling.RoundPeriod), null, null, lockouts);
     }
 
@@ -68,13 +65,16 @@ public sealed class ShedRuntime : IDisposable
     {
         var clock = new SimulatedClock(scenario.Start);
         var shed = new SimulatedShed(site, clock, scenario.Seed);
-        ShedBoard board = ShedBoard.Create(site, shed.Buses, shed.Thermometers);
+        ShedBoard board = ShedBoard.Create(site, shed.Buses, shed.ThermometerFor);
         var player = new ScenarioPlayer(scenario, shed);
         var pacer = new SimulatedPacer(clock, site.Sampling.RoundPeriod, speed, player.Apply);
         ShedRuntime runtime = Compose(site, clock, board, events, pacer, shed, player, lockouts);
         player.Connect(runtime.Protection);
         return runtime;
     }
+
+    /// <summary>A DS18B20 on the Pi's w1-gpio bus master (the kernel names the first one w1_bus_master1).</summary>
+    public static IShedThermometer Ds18b20(ThermometerDefinition thermometer) => new Ds18b20Thermometer(thermometer.Id, "w1_bus_master1", thermometer.DeviceId);
 
     private static ShedRuntime Compose(SiteConfiguration site, TimeProvider time, ShedBoard board, IGatewayEventSink events, IRoundPacer pacer, SimulatedShed? shed, ScenarioPlayer? player, IReadOnlyList<Alarm>? lockouts)
     {

@@ -1,18 +1,23 @@
 using System.Device.Gpio;
 using System.Device.I2c;
 using System.Device.Spi;
+using EdgeGateway.Bins;
 using EdgeGateway.Board;
 using EdgeGateway.Configuration;
 using EdgeGateway.Hardware.ShedSensors;
 using EdgeGateway.Hardware.Simulation;
 using EdgeGateway.Hardware.Simulation.Bins;
 using EdgeGateway.Hardware.Simulation.Gpio;
+using EdgeGateway.Hardware.Simulation.Hcsr04;
+using EdgeGateway.Hardware.Simulation.Hx711;
 using EdgeGateway.Hardware.Simulation.I2c;
 using EdgeGateway.Hardware.Simulation.Ina219;
 using EdgeGateway.Hardware.Simulation.Mcp23017;
 using EdgeGateway.Hardware.Simulation.Mcp3208;
 using EdgeGateway.Hardware.Simulation.Shed;
 using EdgeGateway.Hardware.Simulation.Tca9548A;
+using EdgeGateway.Hardware.Simulation.Vl53L0X;
+using EdgeGateway.Hardware.Simulation.Vl53L1X;
 
 namespace EdgeGateway.Simulation;
 
@@ -31,6 +36,8 @@ public sealed class SimulatedShed
     private readonly Dictionary<string, SimulatedMcp23017> _expanders = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SimulatedThermometer> _thermometers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, AdcFrontEnd> _frontEnds = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, object> _rangers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SimulatedHx711> _loadCells = new(StringComparer.Ordinal);
 
     public SimulatedShed(SiteConfiguration site, SimulatedClock clock, int seed)
     {
@@ -47,11 +54,13 @@ public sealed class SimulatedShed
             Model.AddOutlet(port.Id, port.Meter is DcMeterDefinition);
         }
 
+        var devices = new List<IDisposable>();
         WireAnalogFrontEnds();
-        WireI2cChips(i2c);
+        Dictionary<string, SimulatedTca9548A> muxes = WireI2cChips(i2c);
         WireRelays();
         WireShedSensors();
-        Buses = new SimulatedBuses(this, i2c);
+        WireBins(i2c, muxes, seed, devices);
+        Buses = new SimulatedBuses(this, i2c, devices);
     }
 
     public SiteConfiguration Site { get; }
@@ -80,6 +89,17 @@ public sealed class SimulatedShed
 
     public SimulatedThermometer Thermometer(string id) => _thermometers[id];
 
+    /// <summary>The simulated DS18B20 for a thermometer of the site file (the shed's or a bin's).</summary>
+    public IShedThermometer ThermometerFor(ThermometerDefinition thermometer) => _thermometers[thermometer.Id];
+
+    public SimulatedVl53L0X TimeOfFlightL0X(string sensorId) => (SimulatedVl53L0X)_rangers[sensorId];
+
+    public SimulatedVl53L1X TimeOfFlightL1X(string sensorId) => (SimulatedVl53L1X)_rangers[sensorId];
+
+    public SimulatedHcsr04 Ultrasonic(string sensorId) => (SimulatedHcsr04)_rangers[sensorId];
+
+    public SimulatedHx711 LoadCell(string binId) => _loadCells[binId];
+
     private void WireAnalogFrontEnds()
     {
         foreach (AdcChip adc in Site.Adcs)
@@ -101,7 +121,7 @@ public sealed class SimulatedShed
         }
     }
 
-    private void WireI2cChips(SimulatedI2cBus i2c)
+    private Dictionary<string, SimulatedTca9548A> WireI2cChips(SimulatedI2cBus i2c)
     {
         var muxes = new Dictionary<string, SimulatedTca9548A>(StringComparer.Ordinal);
         foreach (I2cMultiplexer mux in Site.Multiplexers)
@@ -137,6 +157,8 @@ public sealed class SimulatedShed
 
             _dcMeters[port.Id] = chip;
         }
+
+        return muxes;
     }
 
     /// <summary>Relay coils follow the pins that drive them: a board GPIO or an expander's output.</summary>
@@ -201,7 +223,89 @@ public sealed class SimulatedShed
         }
     }
 
-    private sealed class SimulatedBuses(SimulatedShed shed, SimulatedI2cBus i2c) : IBoardBuses
+    /// <summary>
+    /// The recycling station: a simulated bin per bin of the site file, seen by its simulated sensors —
+    /// ultrasonic rangers and load cells on GPIO pins, time-of-flight chips on the I2C bus (behind their
+    /// multiplexer), switches on inputs.
+    /// </summary>
+    private void WireBins(SimulatedI2cBus i2c, Dictionary<string, SimulatedTca9548A> muxes, int seed, List<IDisposable> devices)
+    {
+        if (Site.Bins.Count == 0)
+        {
+            return;
+        }
+
+        RecyclingStationModel station = Station = new RecyclingStationModel(Clock, seed + 1, ChinaStandardTime);
+        var switches = new Dictionary<SimulatedBin, BinDefinition>();
+        foreach (BinDefinition bin in Site.Bins)
+        {
+            SimulatedBin model = station.AddBin(bin.Id, BinMonitor.ClassWireName(bin.Class), bin.Geometry.SensorToBottomMm, bin.Geometry.SensorToFullMm, bin.Weight?.CapacityKg ?? 100);
+            foreach (FillSensorDefinition sensor in bin.FillSensors)
+            {
+                switch (sensor)
+                {
+                    case UltrasonicFillSensor u:
+                        var ranger = new SimulatedHcsr04(Gpio, u.TriggerGpio, u.EchoGpio, model, Clock, u.Model == UltrasonicModel.JsnSr04t ? Hcsr04Profile.JsnSr04t : Hcsr04Profile.Hcsr04);
+                        devices.Add(ranger);
+                        _rangers[u.Id] = ranger;
+                        break;
+                    case TimeOfFlightFillSensor t:
+                        SimulatedI2cChip chip = t.Chip == TimeOfFlightChip.Vl53L0X
+                            ? new SimulatedVl53L0X(model, Clock, t.Address)
+                            : new SimulatedVl53L1X(model, Clock, t.Address);
+                        if (t.Multiplexer is { } mux)
+                        {
+                            muxes[mux].Attach(t.MultiplexerChannel!.Value, chip);
+                        }
+                        else
+                        {
+                            i2c.Attach(chip);
+                        }
+
+                        _rangers[t.Id] = chip;
+                        break;
+                }
+            }
+
+            if (bin.Weight is { } weight)
+            {
+                var cell = new SimulatedHx711(Gpio, weight.DataGpio, weight.ClockGpio, model, Clock, new SimulatedHx711Options
+                {
+                    CountsPerKg = weight.CountsPerKg,
+                    ZeroOffsetCounts = weight.ZeroCounts ?? 0,
+                    Seed = seed + 711,
+                });
+                devices.Add(cell);
+                _loadCells[bin.Id] = cell;
+            }
+
+            if (bin.Thermometer is { } thermometer)
+            {
+                _thermometers[thermometer.Id] = new SimulatedThermometer(thermometer.Id, () => model.TemperatureC);
+            }
+
+            switches[model] = bin;
+            SetSwitchLevels(model, bin);
+        }
+
+        station.SwitchesChanged += model => SetSwitchLevels(model, switches[model]);
+    }
+
+    /// <summary>A switch in its active position drives its active level; at rest the input reads the other.</summary>
+    private void SetSwitchLevels(SimulatedBin model, BinDefinition bin)
+    {
+        if (bin.Lid is { } lid)
+        {
+            Gpio.SetInputLevel(lid.Gpio, (model.LidOpen != lid.ActiveLow) ? PinValue.High : PinValue.Low);
+        }
+
+        if (bin.Tilt is { } tilt)
+        {
+            Gpio.SetInputLevel(tilt.Gpio, (model.Tilted != tilt.ActiveLow) ? PinValue.High : PinValue.Low);
+        }
+    }
+
+    private sealed class SimulatedBuses(SimulatedShed shed, SimulatedI2cBus i2c, List<IDisposable> devices) : IBoardBuses
     {
         private readonly GpioController _gpio = new(shed.Gpio);
 
@@ -219,6 +323,11 @@ public sealed class SimulatedShed
 
         public void Dispose()
         {
+            foreach (IDisposable device in devices)
+            {
+                device.Dispose();
+            }
+
             _gpio.Dispose();
             i2c.Dispose();
         }

@@ -4,11 +4,12 @@ namespace EdgeGateway.Tests.Configuration;
 
 public sealed class ShippedSiteFileTests
 {
-    private static readonly string SitesDirectory = Path.Combine(FindRepositoryRoot(), "firmware-config", "sites");
+    private static readonly string SitesDirectory = Path.GetDirectoryName(SiteYaml.ShippedSite("demo.yaml"))!;
 
     [Theory]
     [InlineData("demo.yaml")]
     [InlineData("dc-cabinet.yaml")]
+    [InlineData("recycling-station.yaml")]
     public void Shipped_site_file_loads_without_problems(string file)
     {
         var result = SiteFileLoader.Load(Path.Combine(SitesDirectory, file));
@@ -68,18 +69,5 @@ public sealed class ShippedSiteFileTests
         Assert.All(meters, m => Assert.Equal(("mux0", 0.01, 8.0, 4.0), (m.Multiplexer, m.ShuntOhms, m.MaxCurrentA, m.BusVoltageDivider)));
         Assert.Equal(new I2cMultiplexer("mux0", 0x70, site.Multiplexers[0].Line), Assert.Single(site.Multiplexers));
         Assert.Equal([0, 1, 2, 3, 4, 5], site.Ports.Select(p => p.Relay.ExpanderPin ?? -1));
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "EdgeGateway.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"EdgeGateway.sln not found above {AppContext.BaseDirectory}");
     }
 }

@@ -53,10 +53,70 @@ internal static class SiteYaml
 
         """;
 
+    /// <summary>
+    /// Valid: a bins-only recycling station (no ports, so no mains) with one bin of each class: B1 an HC-SR04,
+    /// B2 a JSN-SR04T and an HX711, B3 a VL53L0X on mux0 channel 0, B4 a VL53L1X on channel 1 (default address)
+    /// paired with an HC-SR04.
+    /// </summary>
+    public const string BinStation = """
+        site:
+          id: test-station
+          gateway: gw-test
+        multiplexers:
+          - id: mux0
+            address: 0x70
+        bins:
+          - id: B1
+            class: recyclable
+            geometry: { sensorToBottomMm: 1100, sensorToFullMm: 150 }
+            fill:
+              - { id: us1, type: ultrasonic, model: hcsr04, triggerGpio: 5, echoGpio: 6 }
+            thermometer: { id: b1-temp, deviceId: 28-0316a2794e01 }
+            lid: { gpio: 16, activeLow: true }
+          - id: B2
+            class: kitchen
+            geometry:
+              sensorToBottomMm: 1000
+              sensorToFullMm: 300
+            fill:
+              - { id: us2, type: ultrasonic, model: jsn-sr04t, triggerGpio: 12, echoGpio: 13 }
+            weight: { dataGpio: 20, clockGpio: 21, countsPerKg: 21500, capacityKg: 120 }
+          - id: B3
+            class: hazardous
+            geometry: { sensorToBottomMm: 700, sensorToFullMm: 100 }
+            fill:
+              - { id: tof1, type: tof, chip: vl53l0x, multiplexer: mux0, multiplexerChannel: 0 }
+          - id: B4
+            class: other
+            geometry: { sensorToBottomMm: 1100, sensorToFullMm: 200 }
+            fill:
+              - { id: tof2, type: tof, chip: vl53l1x, address: 0x29, multiplexer: mux0, multiplexerChannel: 1 }
+              - { id: us4, type: ultrasonic, model: hcsr04, triggerGpio: 23, echoGpio: 24 }
+            tilt: { gpio: 26 }
+
+        """;
+
     public static SiteFileLoadResult Load(string yaml) => SiteFileLoader.LoadText(FileName, yaml);
+
+    /// <summary>The path of a shipped site file (firmware-config/sites/<paramref name="file"/>) in this repository.</summary>
+    public static string ShippedSite(string file)
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "EdgeGateway.sln")))
+            {
+                return Path.Combine(directory.FullName, "firmware-config", "sites", file);
+            }
+        }
+
+        throw new InvalidOperationException($"EdgeGateway.sln not found above {AppContext.BaseDirectory}");
+    }
 
     /// <summary>The valid file with <paramref name="oldText"/> (which must occur exactly once) replaced.</summary>
     public static string With(string oldText, string newText) => Replace(Valid, oldText, newText);
+
+    /// <summary>The valid bin station with <paramref name="oldText"/> (which must occur exactly once) replaced.</summary>
+    public static string StationWith(string oldText, string newText) => Replace(BinStation, oldText, newText);
 
     public static string Replace(string yaml, string oldText, string newText)
     {

@@ -7,6 +7,8 @@ namespace EdgeGateway.Hardware.Simulation.Gpio;
 /// The BCM GPIO header of a Raspberry Pi as a <see cref="GpioDriver"/>, for use through
 /// <c>new GpioController(driver)</c>. The simulator stands for the circuit on the pins: it drives input pins with
 /// <see cref="SetInputLevel"/> and watches output pins through <see cref="OutputLevel"/> and <see cref="OutputChanged"/>.
+/// A simulated device whose output depends on the moment it is read (an echo pulse, a serial data line) attaches to
+/// an input pin with <see cref="AttachInput"/>.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -19,6 +21,11 @@ namespace EdgeGateway.Hardware.Simulation.Gpio;
 /// Edge callbacks and <c>WaitForEvent</c> see changes of the level of a pin that is an input before and after the
 /// change; they run synchronously on the thread that changed the level. Closing a pin drops its callbacks and ends its
 /// waits, and leaves its mode and level as they were (the pin controller keeps them).
+/// </para>
+/// <para>
+/// <see cref="OutputChanged"/> runs synchronously inside the write that changed the level, so a handler that takes a
+/// <see cref="System.Diagnostics.Stopwatch"/> timestamp gets the instant of the write; with <see cref="AttachInput"/>
+/// that is enough for a device to time a bit-banged protocol against real time.
 /// </para>
 /// </remarks>
 public sealed class SimulatedGpioDriver : GpioDriver
@@ -50,6 +57,35 @@ public sealed class SimulatedGpioDriver : GpioDriver
 
     /// <summary>The external circuit stops driving <paramref name="pin"/>: it reads its pull (or low when floating).</summary>
     public void ReleaseInput(int pin) => ChangeExternal(pin, driven: false, PinValue.Low);
+
+    /// <summary>
+    /// Connects a device's output to <paramref name="pin"/>: while the pin is an input, every read returns
+    /// <paramref name="level"/>(), asked at the moment of the read (outside the driver's lock, on the reading thread),
+    /// instead of the level set with <see cref="SetInputLevel"/> or the pull. Disposing the result disconnects it.
+    /// </summary>
+    /// <remarks>
+    /// The driver cannot know when such a level changes, so an attached pin raises no edge callbacks and completes no
+    /// <c>WaitForEvent</c>; a device whose program waits for edges drives the pin with <see cref="SetInputLevel"/>
+    /// instead. One device per pin: attaching a second throws <see cref="InvalidOperationException"/>. An output pin
+    /// still reads what it drives.
+    /// </remarks>
+    public IDisposable AttachInput(int pin, Func<PinValue> level)
+    {
+        ArgumentNullException.ThrowIfNull(level);
+        var attachment = new InputAttachment(this, pin, level);
+        lock (_gate)
+        {
+            PinState state = Pin(pin);
+            if (state.Device is not null)
+            {
+                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"A device is already attached to pin {pin}."));
+            }
+
+            state.Device = attachment;
+        }
+
+        return attachment;
+    }
 
     /// <summary>The level <paramref name="pin"/> drives when it is an output; <see cref="PinValue.Low"/> when it is an input.</summary>
     public PinValue OutputLevel(int pin)
@@ -117,11 +153,18 @@ public sealed class SimulatedGpioDriver : GpioDriver
 
     protected override PinValue Read(int pinNumber)
     {
+        InputAttachment? device;
         lock (_gate)
         {
             PinState state = OpenPinState(pinNumber);
-            return state.Level;
+            device = state.Mode == PinMode.Output ? null : state.Device;
+            if (device is null)
+            {
+                return state.Level;
+            }
         }
+
+        return device.Level();
     }
 
     protected override void Write(int pinNumber, PinValue value)
@@ -247,7 +290,7 @@ public sealed class SimulatedGpioDriver : GpioDriver
             state.ExternallyDriven = driven;
             state.ExternalLevel = level;
             PinValue after = state.Level;
-            if (state.Mode == PinMode.Output || before == after)
+            if (state.Mode == PinMode.Output || state.Device is not null || before == after)
             {
                 return;
             }
@@ -273,6 +316,18 @@ public sealed class SimulatedGpioDriver : GpioDriver
             {
                 args ??= new PinValueChangedEventArgs(edge, pin);
                 callback.Handler(this, args);
+            }
+        }
+    }
+
+    private void Detach(InputAttachment attachment)
+    {
+        lock (_gate)
+        {
+            PinState state = Pin(attachment.Pin);
+            if (ReferenceEquals(state.Device, attachment))
+            {
+                state.Device = null;
             }
         }
     }
@@ -324,6 +379,9 @@ public sealed class SimulatedGpioDriver : GpioDriver
 
         public EdgeWaiter[] Waiters { get; set; } = [];
 
+        /// <summary>The device attached with <see cref="AttachInput"/>, whose level an input reads.</summary>
+        public InputAttachment? Device { get; set; }
+
         public PinValue Level => Mode switch
         {
             PinMode.Output => Latch,
@@ -331,6 +389,15 @@ public sealed class SimulatedGpioDriver : GpioDriver
             PinMode.InputPullUp => PinValue.High,
             _ => PinValue.Low, // pulled down, or floating
         };
+    }
+
+    private sealed class InputAttachment(SimulatedGpioDriver driver, int pin, Func<PinValue> level) : IDisposable
+    {
+        public int Pin { get; } = pin;
+
+        public Func<PinValue> Level { get; } = level;
+
+        public void Dispose() => driver.Detach(this);
     }
 
     private readonly record struct EdgeCallback(PinEventTypes EventTypes, PinChangeEventHandler Handler);

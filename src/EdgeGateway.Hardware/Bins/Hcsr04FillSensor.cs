@@ -1,0 +1,189 @@
+using System.Device.Gpio;
+using System.Diagnostics;
+using Iot.Device.Hcsr04;
+using UnitsNet;
+using static System.FormattableString;
+
+namespace EdgeGateway.Hardware.Bins;
+
+/// <summary>Which trigger/echo ultrasonic module is wired (both speak the HC-SR04 protocol).</summary>
+public enum UltrasonicModule
+{
+    /// <summary>HC-SR04: open transducers, 20 mm to 4 m (dry bins).</summary>
+    Hcsr04,
+
+    /// <summary>JSN-SR04T: one waterproof transducer, 200 mm blind zone (kitchen-waste bins).</summary>
+    JsnSr04t,
+}
+
+/// <summary>
+/// An HC-SR04 or JSN-SR04T read through the real <see cref="Hcsr04"/> binding: one <see cref="Hcsr04.TryGetDistance"/>
+/// per <see cref="TryMeasure"/>. Never throws.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The binding gives up 100 ms after the call starts (on <see cref="DateTime.Now"/>), and its 60 ms spacing between
+/// pings is a sleep loop that doubles the elapsed time, which can use up most of those 100 ms before it triggers. This
+/// class therefore spaces its calls itself, at least <see cref="PingSpacing"/> apart on a <see cref="Stopwatch"/>, so the
+/// binding never sleeps and a ping always has its whole 100 ms: a call may wait up to that long before it pings.
+/// </para>
+/// <para>
+/// The binding reports at most 400 cm (a longer pulse, such as a module's no-echo pulse, is a failed reading), so
+/// <see cref="MaximumRange"/> is 4 m for both modules. A reading shorter than <see cref="MinimumRange"/> is refused: the
+/// module's datasheet does not vouch for it.
+/// </para>
+/// </remarks>
+public sealed class Hcsr04FillSensor : IFillDistanceSensor, IDisposable
+{
+    /// <summary>The binding's own minimum between pings (60 ms, so an echo never mixes with the next trigger) plus a margin.</summary>
+    public static readonly TimeSpan PingSpacing = TimeSpan.FromMilliseconds(65);
+
+    private readonly GpioController? _gpio;
+    private readonly int _triggerPin;
+    private readonly int _echoPin;
+    private readonly TryPing? _replay;
+    private readonly TimeSpan _pingSpacing = PingSpacing;
+    private readonly Lock _gate = new();
+    private Hcsr04? _sensor;
+    private long _lastPing;
+    private bool _disposed;
+
+    public Hcsr04FillSensor(GpioController gpio, int triggerPin, int echoPin, string id, UltrasonicModule module)
+    {
+        ArgumentNullException.ThrowIfNull(gpio);
+        ArgumentException.ThrowIfNullOrWhiteSpace(id);
+        _gpio = gpio;
+        _triggerPin = triggerPin;
+        _echoPin = echoPin;
+        Id = id;
+        Module = module;
+        MinimumRange = module == UltrasonicModule.JsnSr04t ? Length.FromMillimeters(200) : Length.FromMillimeters(20);
+    }
+
+    /// <summary>
+    /// The layer above the binding alone, for tests: <paramref name="ping"/> stands for <see cref="Hcsr04.TryGetDistance"/>
+    /// (its results replayed from recorded echo timings), pings <paramref name="pingSpacing"/> apart.
+    /// </summary>
+    internal Hcsr04FillSensor(string id, UltrasonicModule module, TryPing ping, TimeSpan pingSpacing)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(id);
+        ArgumentNullException.ThrowIfNull(ping);
+        _replay = ping;
+        _pingSpacing = pingSpacing;
+        _triggerPin = -1;
+        _echoPin = -1;
+        Id = id;
+        Module = module;
+        MinimumRange = module == UltrasonicModule.JsnSr04t ? Length.FromMillimeters(200) : Length.FromMillimeters(20);
+    }
+
+    /// <summary>The shape of <see cref="Hcsr04.TryGetDistance"/>.</summary>
+    internal delegate bool TryPing(out Length distance);
+
+    public string Id { get; }
+
+    public UltrasonicModule Module { get; }
+
+    public Length MinimumRange { get; }
+
+    public Length MaximumRange { get; } = Length.FromMillimeters(4000);
+
+    public bool TryMeasure(out Length distance, out string? failure)
+    {
+        distance = default;
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                failure = $"{Name}: closed";
+                return false;
+            }
+
+            try
+            {
+                TryPing ping = _replay ?? (_sensor ??= new Hcsr04(_gpio, _triggerPin, _echoPin, shouldDispose: false)).TryGetDistance;
+                WaitForPingSpacing();
+                _lastPing = Stopwatch.GetTimestamp();
+                if (!ping(out Length reading))
+                {
+                    failure = Module == UltrasonicModule.JsnSr04t
+                        ? $"{Name}: no echo (nothing within range, a soft target, or a target inside the {MinimumRange.Millimeters:0} mm blind zone)"
+                        : $"{Name}: no echo (nothing within range or a soft target)";
+                    return false;
+                }
+
+                if (reading < MinimumRange)
+                {
+                    failure = Invariant($"{Name}: {reading.Millimeters:0} mm is inside the {MinimumRange.Millimeters:0} mm blind zone");
+                    return false;
+                }
+
+                distance = reading.ToUnit(UnitsNet.Units.LengthUnit.Millimeter);
+                failure = null;
+                return true;
+            }
+            catch (Exception ex)
+            {
+                // Never throws: a sensor fault must not stop the bin loop. Expected here: pins that cannot be opened
+                // (InvalidOperationException, IOException), and ArgumentOutOfRangeException when the binding's pacing
+                // sleeps for a negative time because the wall clock stepped back.
+                failure = $"{Name}: {ex.GetType().Name}: {ex.Message}";
+                return false;
+            }
+        }
+    }
+
+    /// <summary>Closes the trigger and echo pins (the binding leaves them open when it does not own the controller).</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            if (_sensor is null || _gpio is null)
+            {
+                return;
+            }
+
+            _sensor.Dispose();
+            foreach (int pin in (int[])[_triggerPin, _echoPin])
+            {
+                try
+                {
+                    if (_gpio.IsPinOpen(pin))
+                    {
+                        _gpio.ClosePin(pin);
+                    }
+                }
+                catch (Exception ex) when (ex is InvalidOperationException or ObjectDisposedException or IOException)
+                {
+                    // Closing is best effort: the controller may already be gone.
+                }
+            }
+        }
+    }
+
+    private string Name => _gpio is null
+        ? $"{ModuleName} {Id}"
+        : Invariant($"{ModuleName} {Id} (GPIO {_triggerPin}/{_echoPin})");
+
+    private string ModuleName => Module == UltrasonicModule.JsnSr04t ? "JSN-SR04T" : "HC-SR04";
+
+    private void WaitForPingSpacing()
+    {
+        if (_lastPing == 0)
+        {
+            return;
+        }
+
+        TimeSpan wait = _pingSpacing - Stopwatch.GetElapsedTime(_lastPing);
+        if (wait > TimeSpan.Zero)
+        {
+            Thread.Sleep(wait);
+        }
+    }
+}
