@@ -25,7 +25,15 @@ public enum UltrasonicModule
 /// The binding gives up 100 ms after the call starts (on <see cref="DateTime.Now"/>), and its 60 ms spacing between
 /// pings is a sleep loop that doubles the elapsed time, which can use up most of those 100 ms before it triggers. This
 /// class therefore spaces its calls itself, at least <see cref="PingSpacing"/> apart on a <see cref="Stopwatch"/>, so the
-/// binding never sleeps and a ping always has its whole 100 ms: a call may wait up to that long before it pings.
+/// binding never sleeps and a ping always has its whole 100 ms: a call may wait up to 65 ms before it pings, and blocks
+/// at most about 165 ms in all.
+/// </para>
+/// <para>
+/// The binding times the echo by polling the pin and a <see cref="Stopwatch"/>: a reading is as good as the thread's
+/// hold on its CPU. When the thread is preempted at an echo edge the reading is off by the time it lost (often tens of
+/// centimetres) or the ping times out. Callers take several readings and filter them (the bin monitor does). Its
+/// timeout runs on local wall-clock time, so a clock stepped back (a DST change, NTP) while a module is disconnected
+/// can hold a call for the size of the step: run the gateway with TZ=UTC.
 /// </para>
 /// <para>
 /// The binding reports at most 400 cm (a longer pulse, such as a module's no-echo pulse, is a failed reading), so
@@ -126,7 +134,9 @@ public sealed class Hcsr04FillSensor : IFillDistanceSensor, IDisposable
             {
                 // Never throws: a sensor fault must not stop the bin loop. Expected here: pins that cannot be opened
                 // (InvalidOperationException, IOException), and ArgumentOutOfRangeException when the binding's pacing
-                // sleeps for a negative time because the wall clock stepped back.
+                // sleeps for a negative time because the wall clock stepped back. A fresh binding next time forgets the
+                // last ping's wall-clock time (the pins stay open; the binding does not own them).
+                _sensor = null;
                 failure = $"{Name}: {ex.GetType().Name}: {ex.Message}";
                 return false;
             }

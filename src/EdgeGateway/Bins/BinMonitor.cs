@@ -46,6 +46,7 @@ public sealed class BinMonitor
     private DateTimeOffset? _lidOpenSince;
     private int _tiltReads;
     private int _jumpSamples;
+    private (DateTimeOffset At, double? WeightBefore)? _pendingCollection;
     private int _disagreeSamples;
     private bool _lidOpen;
     private bool _tilted;
@@ -195,13 +196,25 @@ public sealed class BinMonitor
             return;
         }
 
+        // Emptied: a big drop, or any clear drop that leaves the bin empty (a bin collected at 20 %
+        // falls less than the collection drop, but nothing else takes waste out of a bin). One low
+        // sample could be a bad one, so a drop counts when the next sample confirms it.
         double delta = fill - current;
-        if (delta <= -_t.CollectionDropPct)
+        if (delta <= -_t.CollectionDropPct || (delta <= -5 && fill <= _t.EmptyPct))
         {
-            Collected(current, weightBefore, now);
+            if (_pendingCollection is not { } pending)
+            {
+                _pendingCollection = (now, weightBefore);
+                return;
+            }
+
+            _pendingCollection = null;
+            Collected(current, pending.WeightBefore, pending.At);
             Accept(fill, distanceMm, now);
             return;
         }
+
+        _pendingCollection = null;
 
         if (delta > _t.MaxRisePct && !WeightConfirmsRise(weightBefore))
         {

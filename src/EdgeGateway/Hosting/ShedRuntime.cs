@@ -67,11 +67,19 @@ public sealed class ShedRuntime : IDisposable
         var shed = new SimulatedShed(site, clock, scenario.Seed);
         ShedBoard board = ShedBoard.Create(site, shed.Buses, shed.ThermometerFor);
         var player = new ScenarioPlayer(scenario, shed);
-        var pacer = new SimulatedPacer(clock, site.Sampling.RoundPeriod, speed, player.Apply);
+        var pacer = new SimulatedPacer(clock, SimulatedRoundPeriod(site), speed, player.Apply);
         ShedRuntime runtime = Compose(site, clock, board, events, pacer, shed, player, lockouts);
         player.Connect(runtime.Protection);
         return runtime;
     }
+
+    /// <summary>
+    /// The ports' loop also drives a simulated shed's clock. A site without ports has nothing to measure
+    /// in a round, so its clock moves in ten-second steps: at 1440× half-second rounds would wake the
+    /// thread every 0.35 ms and steal the CPU from the bin thread's real-time ultrasonic pings.
+    /// </summary>
+    private static TimeSpan SimulatedRoundPeriod(SiteConfiguration site) =>
+        site.Ports.Count > 0 ? site.Sampling.RoundPeriod : TimeSpan.FromSeconds(10);
 
     /// <summary>A DS18B20 on the Pi's w1-gpio bus master (the kernel names the first one w1_bus_master1).</summary>
     public static IShedThermometer Ds18b20(ThermometerDefinition thermometer) => new Ds18b20Thermometer(thermometer.Id, "w1_bus_master1", thermometer.DeviceId);

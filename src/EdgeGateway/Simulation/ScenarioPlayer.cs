@@ -23,6 +23,11 @@ public sealed class ScenarioPlayer
         {
             Life = new ShedLife(shed.Model, scenario.ArrivalsPeakPerHour);
         }
+
+        if (scenario.Collections is { } collections && shed.Station is { } station)
+        {
+            station.CollectionTimes = collections;
+        }
     }
 
     public ShedLife? Life { get; }

@@ -130,14 +130,34 @@ public sealed class BinMonitorTests
         }
 
         rig.Monitor.OnSample(At(60, 3));
+        Assert.Empty(rig.Events.OfType<BinCollected>());
+        rig.Monitor.OnSample(At(61, 3));
 
         BinCollected collected = Assert.Single(rig.Events.OfType<BinCollected>());
         Assert.Equal(97, collected.FillPctBefore, 0);
+        Assert.Equal(Start.AddMinutes(60), collected.At);
         BinSnapshot s = rig.Monitor.Snapshot();
         Assert.Equal(3, s.FillPct!.Value, 0);
         Assert.Equal(collected.At, s.LastCollectedAt);
         Assert.Single(rig.Cleared(AlarmKind.BinOverflow));
         Assert.True(s.ContainerEmpty);
+    }
+
+    [Fact]
+    public void One_low_sample_is_not_a_collection()
+    {
+        var rig = Rig.Create();
+        foreach (double fill in new[] { 60.0, 61, 62 })
+        {
+            rig.Monitor.OnSample(At(rig.Events.Count + (int)fill, fill));
+        }
+
+        rig.Monitor.OnSample(At(100, 2));
+        rig.Monitor.OnSample(At(101, 62));
+        rig.Monitor.OnSample(At(102, 63));
+
+        Assert.Empty(rig.Events.OfType<BinCollected>());
+        Assert.InRange(rig.Monitor.Snapshot().FillPct!.Value, 61, 63);
     }
 
     [Fact]

@@ -107,7 +107,7 @@ public sealed class RecyclingStationOnSimulatedHardwareTests
             Assert.True(Bin(shed, "T1").ContainerFull);
 
             bin.Collect();
-            Sample(shed);
+            Sample(shed, 2);
 
             BinCollected collected = Assert.Single(shed.EventsOf<BinCollected>(), c => c.BinId == "T1");
             Assert.InRange(collected.FillPctBefore, 95, 100);

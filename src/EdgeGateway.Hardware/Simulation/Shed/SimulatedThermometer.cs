@@ -33,13 +33,18 @@ public sealed class SimulatedThermometer(string id, Func<double> celsius) : IShe
 
     public ThermometerFault Fault { get; set; }
 
+    // The DS18B20 resolves 1/16 °C (12-bit mode, datasheet Table 1) and measures −55..+125 °C: beyond that
+    // its reading saturates, and a sensor in a fire (over ~200 °C) stops answering altogether.
+    private ThermometerReading Read(double actualC) => actualC > 200
+        ? ThermometerReading.Failed(Id, $"thermometer {Id}: Unable to read temperature from device.")
+        : Ds18b20Reading.Accept(Id, Temperature.FromDegreesCelsius(Math.Round(Math.Clamp(actualC, -55, 125) * 16) / 16));
+
     public ValueTask<ThermometerReading> ReadAsync(CancellationToken cancellationToken) => ValueTask.FromResult(Fault switch
     {
         ThermometerFault.Disconnected => ThermometerReading.Failed(Id, $"thermometer {Id}: Unable to read temperature from device."),
 
         ThermometerFault.PowerOnReset => Ds18b20Reading.Accept(Id, Temperature.FromDegreesCelsius(Ds18b20Reading.PowerOnResetC)),
 
-        // The DS18B20 resolves 1/16 °C (12-bit mode, datasheet Table 1).
-        _ => Ds18b20Reading.Accept(Id, Temperature.FromDegreesCelsius(Math.Round(celsius() * 16) / 16)),
+        _ => Read(celsius()),
     });
 }
