@@ -127,6 +127,7 @@ internal sealed partial class SiteFileReader
         CheckI2cAddresses(board.I2cBus);
         CheckMeterFullScale(siteShortCircuitLine);
         CheckMainsVoltageRange(mains, voltsPerAdcVoltLine);
+        CheckMultiplexersServeOneThread(multiplexers, ports, bins);
 
         if (site is null || (mains is null && acPorts.Count > 0))
         {
@@ -151,6 +152,24 @@ internal sealed partial class SiteFileReader
             BinThresholds = binThresholds,
             BinSampling = binSampling,
         };
+    }
+
+    /// <summary>
+    /// Ports are sampled on the protection thread and bins on their own. The TCA9548A binding selects a
+    /// channel and then transfers, with no lock between the two, so one multiplexer carrying both a port
+    /// meter and a bin sensor would let one thread's channel switch redirect the other's transfer.
+    /// </summary>
+    private void CheckMultiplexersServeOneThread(List<I2cMultiplexer> multiplexers, IReadOnlyList<ChargingPortDefinition> ports, IReadOnlyList<BinDefinition> bins)
+    {
+        foreach (I2cMultiplexer mux in multiplexers)
+        {
+            string[] meters = [.. ports.Where(p => p.Meter is DcMeterDefinition { Multiplexer: var m } && m == mux.Id).Select(p => p.Id)];
+            string[] sensors = [.. bins.SelectMany(b => b.FillSensors).OfType<TimeOfFlightFillSensor>().Where(t => t.Multiplexer == mux.Id).Select(t => t.Id)];
+            if (meters.Length > 0 && sensors.Length > 0)
+            {
+                problems.Add(mux.Line, $"multiplexer {mux.Id} carries port meters ({string.Join(", ", meters)}) and bin sensors ({string.Join(", ", sensors)}): ports and bins are sampled on separate threads and would switch its channels under each other; give the bins their own multiplexer");
+            }
+        }
     }
 
     // ---- sections ----------------------------------------------------------------------------------------------

@@ -52,7 +52,7 @@ internal static class RealTime
     /// error is the scheduler's, not the module's. Stops after <paramref name="needed"/> such readings or
     /// <paramref name="attempts"/> pings.
     /// </summary>
-    public static List<double> UndisturbedReadings(SimulatedHcsr04 module, Func<double?> read, int needed = 3, int attempts = 20, double maxDelayUs = 10)
+    public static List<double> UndisturbedReadings(SimulatedHcsr04 module, Func<double?> read, int needed = 3, int attempts = 30, double maxDelayUs = 10)
     {
         var readings = new List<double>();
         for (int i = 0; i < attempts && readings.Count < needed; i++)

@@ -305,14 +305,14 @@ public sealed class SimulatedHcsr04Tests : IDisposable
     }
 
     /// <summary>
-    /// Most readings within tolerance: one may still be off, as the binding can lose its CPU between seeing the echo
-    /// fall and stopping its Stopwatch, after its last read, where the simulator cannot see it.
+    /// All readings but one within tolerance, and at least one: one may still be off, as the binding can lose its CPU
+    /// between seeing the echo fall and stopping its Stopwatch, after its last read, where the simulator cannot see it.
     /// </summary>
     private static void AssertWithin(double distanceMm, List<double> undisturbedReadings)
     {
-        Assert.True(undisturbedReadings.Count > 0, "no ping in 20 was sampled within 10 µs of its edges: the machine is too loaded to measure");
+        Assert.True(undisturbedReadings.Count > 0, "no ping in 30 was sampled within 10 µs of its edges: the machine is too loaded to measure");
         int within = undisturbedReadings.Count(r => Math.Abs(r - distanceMm) <= ToleranceMm);
-        Assert.True(within * 2 > undisturbedReadings.Count, $"{distanceMm} mm read as {string.Join(", ", undisturbedReadings)}");
+        Assert.True(within >= 1 && within >= undisturbedReadings.Count - 1, $"{distanceMm} mm read as {string.Join(", ", undisturbedReadings)}");
     }
 
     /// <summary>The module on a hand-driven time line; the pins opened as the binding opens them.</summary>

@@ -680,3 +680,27 @@ public sealed class BinSiteFileTests
 
     private static BinDefinition BinOf(SiteConfiguration site, FillSensorDefinition sensor) => site.Bins.Single(b => b.FillSensors.Contains(sensor));
 }
+
+public sealed class MultiplexerThreadTests
+{
+    [Fact]
+    public void Multiplexer_carrying_both_a_port_meter_and_a_bin_sensor_is_reported_at_the_multiplexer()
+    {
+        string yaml = EdgeGateway.Tests.Simulation.ShedHarness.SiteYaml + """
+
+            bins:
+              - id: B9
+                class: other
+                geometry: { sensorToBottomMm: 1000, sensorToFullMm: 100 }
+                fill:
+                  - { id: b9-tof, type: tof, chip: vl53l1x, multiplexer: mux0, multiplexerChannel: 3 }
+            """;
+
+        var result = SiteFileLoader.LoadText("shared-mux.yaml", yaml);
+
+        ConfigurationProblem problem = Assert.Single(result.Problems);
+        int muxLine = yaml.Split('\n').ToList().FindIndex(l => l.Contains("id: mux0", StringComparison.Ordinal)) + 1;
+        Assert.Equal(muxLine, problem.Line);
+        Assert.Contains("multiplexer mux0 carries port meters (D1) and bin sensors (b9-tof)", problem.Message, StringComparison.Ordinal);
+    }
+}
