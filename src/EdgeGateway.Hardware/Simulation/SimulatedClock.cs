@@ -16,6 +16,7 @@ public sealed class SimulatedClock : TimeProvider
 {
     private readonly DateTimeOffset _start;
     private long _elapsedTicks;
+    private int _owner;
 
     public SimulatedClock(DateTimeOffset start) => _start = start;
 
@@ -30,10 +31,20 @@ public sealed class SimulatedClock : TimeProvider
 
     public override long GetTimestamp() => Volatile.Read(ref _elapsedTicks);
 
+    /// <summary>
+    /// Makes the calling thread the only one whose bus transfers and idling move simulated time.
+    /// The gateway samples ports and bins on two threads; on a real board their transfers overlap in
+    /// time, so letting both add their durations would run the clock too fast — and would jump it in
+    /// the middle of a port's mains-cycle measurement. Once owned, transfers on other threads take no
+    /// simulated time of their own: they see time as the owner moves it.
+    /// </summary>
+    public void OwnAdvances() => Volatile.Write(ref _owner, Environment.CurrentManagedThreadId);
+
     /// <summary>Moves simulated time forward. Negative spans are ignored: time never runs backwards.</summary>
     public void Advance(TimeSpan span)
     {
-        if (span.Ticks > 0)
+        int owner = Volatile.Read(ref _owner);
+        if (span.Ticks > 0 && (owner == 0 || owner == Environment.CurrentManagedThreadId))
         {
             Interlocked.Add(ref _elapsedTicks, span.Ticks);
         }

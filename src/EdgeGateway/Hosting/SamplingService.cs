@@ -53,6 +53,8 @@ public sealed partial class SamplingService(
 
     private void Run()
     {
+        // In simulation this loop is the shed's clock: only its transfers and idling move time.
+        (runtime.Time as Hardware.Simulation.SimulatedClock)?.OwnAdvances();
         CancellationToken stop = _stopping.Token;
         TimeSpan? stopAfter = options.Value.StopAfter ?? runtime.Scenario?.Duration;
         DateTimeOffset started = runtime.Time.GetUtcNow();
