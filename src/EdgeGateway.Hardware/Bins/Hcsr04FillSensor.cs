@@ -38,7 +38,9 @@ public enum UltrasonicModule
 /// <para>
 /// The binding reports at most 400 cm (a longer pulse, such as a module's no-echo pulse, is a failed reading), so
 /// <see cref="MaximumRange"/> is 4 m for both modules. A reading shorter than <see cref="MinimumRange"/> is refused: the
-/// module's datasheet does not vouch for it.
+/// module's datasheet does not vouch for it. A failed ping that kept the binding for its whole 100 ms had no echo pulse
+/// at all (disconnected, unpowered, locked up) and says so; one that ended sooner got the module's "nothing came back"
+/// pulse. (A thread held off its CPU past the 100 ms can blur the two.)
 /// </para>
 /// </remarks>
 public sealed class Hcsr04FillSensor : IFillDistanceSensor, IDisposable
@@ -53,6 +55,7 @@ public sealed class Hcsr04FillSensor : IFillDistanceSensor, IDisposable
     private readonly TimeSpan _pingSpacing = PingSpacing;
     private readonly Lock _gate = new();
     private Hcsr04? _sensor;
+    private bool _pinsOpened;
     private long _lastPing;
     private bool _disposed;
 
@@ -109,14 +112,12 @@ public sealed class Hcsr04FillSensor : IFillDistanceSensor, IDisposable
 
             try
             {
-                TryPing ping = _replay ?? (_sensor ??= new Hcsr04(_gpio, _triggerPin, _echoPin, shouldDispose: false)).TryGetDistance;
+                TryPing ping = _replay ?? OpenBinding().TryGetDistance;
                 WaitForPingSpacing();
                 _lastPing = Stopwatch.GetTimestamp();
                 if (!ping(out Length reading))
                 {
-                    failure = Module == UltrasonicModule.JsnSr04t
-                        ? $"{Name}: no echo (nothing within range, a soft target, or a target inside the {MinimumRange.Millimeters:0} mm blind zone)"
-                        : $"{Name}: no echo (nothing within range or a soft target)";
+                    failure = NoEcho(Stopwatch.GetElapsedTime(_lastPing));
                     return false;
                 }
 
@@ -154,12 +155,13 @@ public sealed class Hcsr04FillSensor : IFillDistanceSensor, IDisposable
             }
 
             _disposed = true;
-            if (_sensor is null || _gpio is null)
+            _sensor?.Dispose();
+            _sensor = null;
+            if (!_pinsOpened || _gpio is null)
             {
                 return;
             }
 
-            _sensor.Dispose();
             foreach (int pin in (int[])[_triggerPin, _echoPin])
             {
                 try
@@ -182,6 +184,33 @@ public sealed class Hcsr04FillSensor : IFillDistanceSensor, IDisposable
         : Invariant($"{ModuleName} {Id} (GPIO {_triggerPin}/{_echoPin})");
 
     private string ModuleName => Module == UltrasonicModule.JsnSr04t ? "JSN-SR04T" : "HC-SR04";
+
+    private Hcsr04 OpenBinding()
+    {
+        if (_sensor is null)
+        {
+            _pinsOpened = true; // from the first attempt: the binding may open one pin and fail on the other
+            _sensor = new Hcsr04(_gpio, _triggerPin, _echoPin, shouldDispose: false);
+        }
+
+        return _sensor;
+    }
+
+    /// <summary>
+    /// A ping without a reading. A module that answered "nothing came back" did so with its 38 ms (HC-SR04) or 60 ms
+    /// (JSN-SR04T) pulse; one that gave no pulse at all kept the binding until its 100 ms timeout.
+    /// </summary>
+    private string NoEcho(TimeSpan took)
+    {
+        if (took >= TimeSpan.FromMilliseconds(100))
+        {
+            return $"{Name}: no echo pulse within the binding's 100 ms (module disconnected, unpowered or locked up)";
+        }
+
+        return Module == UltrasonicModule.JsnSr04t
+            ? Invariant($"{Name}: no echo (nothing within range, a soft target, or a target inside the {MinimumRange.Millimeters:0} mm blind zone)")
+            : $"{Name}: no echo (nothing within range or a soft target)";
+    }
 
     private void WaitForPingSpacing()
     {

@@ -8,7 +8,8 @@ namespace EdgeGateway.Hardware.Bins;
 
 /// <summary>
 /// A bin's load cell on an HX711 (channel A, gain 128), read through the real <see cref="Hx711"/> binding. Never throws,
-/// and never blocks longer than <see cref="Timeout"/>, even when the amplifier is gone.
+/// and a call never blocks longer than <see cref="Timeout"/> (plus at most 0.1 s to stop a stuck read), even when the
+/// amplifier is gone; calls on one sensor take turns.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -70,7 +71,7 @@ public sealed class Hx711WeightSensor : IBinWeightSensor, IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(Timeout, TimeSpan.Zero, nameof(timeout));
     }
 
-    /// <summary>The longest <see cref="TryMeasure"/> or <see cref="TryTare"/> blocks.</summary>
+    /// <summary>The longest <see cref="TryMeasure"/> or <see cref="TryTare"/> waits for the amplifier.</summary>
     public TimeSpan Timeout { get; }
 
     /// <summary>The code of the empty bin; null until the first tare. Keep it to restore the tare after a restart.</summary>

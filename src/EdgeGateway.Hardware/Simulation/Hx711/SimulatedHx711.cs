@@ -360,7 +360,7 @@ public sealed class SimulatedHx711 : IDisposable
             _ => ExpectedCounts(_channelA.Kilograms(at)),
         };
         counts += _noiseCounts * Gaussian();
-        return (int)Math.Clamp(Math.Round(counts), MinCode, MaxCode);
+        return double.IsNaN(counts) ? 0 : (int)Math.Clamp(Math.Round(counts), MinCode, MaxCode);
     }
 
     private double Gaussian()
