@@ -26,6 +26,7 @@ internal static class RunCommand
         var dataDir = new Option<string?>("--data-dir") { Description = "State directory (default /var/lib/edgegateway, or a temp folder with --simulate)" };
         var language = new Option<string>("--lang") { Description = "zh-CN (default) or en", DefaultValueFactory = _ => "zh-CN" };
         var duration = new Option<TimeSpan?>("--duration") { Description = "Stop after this much shed time (e.g. 01:00:00)" };
+        var broker = new Option<string?>("--broker") { Description = "MQTT broker: embedded (default), none, mqtt://host:port or mqtts://host:port" };
 
         var command = new Command("run", "Meter and protect the shed (the service's main job)");
         command.Options.Add(config);
@@ -35,6 +36,7 @@ internal static class RunCommand
         command.Options.Add(dataDir);
         command.Options.Add(language);
         command.Options.Add(duration);
+        command.Options.Add(broker);
         command.SetAction((parse, cancellationToken) => RunAsync(
             new RunArguments(
                 parse.GetValue(config),
@@ -43,7 +45,8 @@ internal static class RunCommand
                 parse.GetValue(speed),
                 parse.GetValue(dataDir),
                 parse.GetValue(language)!,
-                parse.GetValue(duration)),
+                parse.GetValue(duration),
+                parse.GetValue(broker)),
             cancellationToken));
         return command;
     }
@@ -124,6 +127,10 @@ internal static class RunCommand
                 ["Gateway:Language"] = args.Language,
                 ["Gateway:StopAfter"] = args.Duration?.ToString("c", CultureInfo.InvariantCulture),
             });
+            if (args.Broker is not null)
+            {
+                builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Mqtt:Broker"] = args.Broker });
+            }
             if (interactive)
             {
                 builder.Logging.ClearProviders();
@@ -148,5 +155,5 @@ internal static class RunCommand
         return 2;
     }
 
-    private sealed record RunArguments(string? Config, bool Simulate, string? Scenario, double? Speed, string? DataDir, string Language, TimeSpan? Duration);
+    private sealed record RunArguments(string? Config, bool Simulate, string? Scenario, double? Speed, string? DataDir, string Language, TimeSpan? Duration, string? Broker);
 }
