@@ -6,6 +6,7 @@ using EdgeGateway.Contracts.Localization;
 using EdgeGateway.Events;
 using EdgeGateway.Hosting;
 using EdgeGateway.LiveView;
+using EdgeGateway.Messaging;
 using EdgeGateway.Protection;
 using EdgeGateway.Simulation;
 using Microsoft.Extensions.Configuration;
@@ -138,6 +139,7 @@ internal static class RunCommand
             }
 
             builder.AddGatewayServices(runtime, events, new LiveViewSettings(interactive, text), new LockoutJournal(dataDirectory, lockouts));
+            builder.AddMqttLinkServices(runtime, dataDirectory);
             using IHost host = builder.Build();
             await host.RunAsync(cancellationToken);
             return Environment.ExitCode;

@@ -8,7 +8,7 @@ namespace EdgeGateway.Messaging;
 /// <summary>
 /// An MQTT broker inside the gateway (MQTTnet.Server), for the demo and for a shed without a
 /// property-company broker: the gateway publishes to it like to any broker, and anyone on the
-/// machine can watch with <c>mosquitto_sub -p PORT -t 'edge/#' -v</c>. It listens on loopback only
+/// machine can watch with <c>mosquitto_sub -V mqttv5 -p PORT -t 'edge/#' -v</c> (MQTTnet's server refuses the empty client id an MQTT 3.1.1 mosquitto_sub sends; with MQTT 5 it assigns one). It listens on loopback only
 /// and has no authentication: production configurations point the gateway at a real broker with TLS.
 /// </summary>
 public sealed partial class EmbeddedBroker(EmbeddedBrokerSettings settings, ILogger<EmbeddedBroker> logger) : IHostedService, IDisposable
@@ -24,6 +24,19 @@ public sealed partial class EmbeddedBroker(EmbeddedBrokerSettings settings, ILog
             .WithPersistentSessions()
             .Build();
         _server = new MqttServerFactory().CreateMqttServer(options);
+
+        // MQTT 3.1.1 §3.1.3.1 / MQTT 5 §3.1.3.1.1: a client may connect with an empty client id and
+        // the server assigns one (mosquitto_sub does this by default).
+        _server.ValidatingConnectionAsync += e =>
+        {
+            if (string.IsNullOrEmpty(e.ClientId))
+            {
+                e.AssignedClientIdentifier = "anon-" + Guid.NewGuid().ToString("N")[..12];
+                e.ReasonCode = MQTTnet.Protocol.MqttConnectReasonCode.Success;
+            }
+
+            return Task.CompletedTask;
+        };
         await _server.StartAsync();
         LogListening(settings.Address, settings.Port);
     }
@@ -38,7 +51,7 @@ public sealed partial class EmbeddedBroker(EmbeddedBrokerSettings settings, ILog
 
     public void Dispose() => _server?.Dispose();
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Embedded MQTT broker listening on {Address}:{Port} (watch with: mosquitto_sub -p {Port} -t 'edge/#' -v)")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Embedded MQTT broker listening on {Address}:{Port} (watch with: mosquitto_sub -V mqttv5 -p {Port} -t 'edge/#' -v)")]
     private partial void LogListening(IPAddress address, int port);
 }
 

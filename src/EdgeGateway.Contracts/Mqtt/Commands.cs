@@ -1,0 +1,99 @@
+using System.Text.Json.Serialization;
+
+namespace EdgeGateway.Contracts.Mqtt;
+
+/// <summary>
+/// The payload of a command on <c>edge/v1/{site}/{gw}/cmd/{name}</c>. Which fields a command needs is
+/// checked by <see cref="ContractCommands.TryValidate"/>; the JSON is read by <see cref="ContractJson.TryDeserializeCommand"/>.
+/// </summary>
+public sealed record CommandRequest
+{
+    /// <summary>Contract version; optional in a request's JSON, and 1 when present.</summary>
+    public int V { get; init; } = ContractTopics.ContractVersion;
+
+    public string? Port { get; init; }
+
+    /// <summary>Who asked (maintenance staff id or name).</summary>
+    public string? Operator { get; init; }
+
+    public string? Reason { get; init; }
+
+    public string? AlarmId { get; init; }
+
+    public string? Comment { get; init; }
+}
+
+/// <summary>
+/// The reply to a command, published to the request's MQTT 5 response topic with its correlation data.
+/// Replies are not queued in the outbox and carry no <c>seq</c>.
+/// </summary>
+public sealed record CommandReply
+{
+    public int V { get; init; } = ContractTopics.ContractVersion;
+
+    public required DateTimeOffset Ts { get; init; }
+
+    /// <summary>The command name from the request topic.</summary>
+    public required string Command { get; init; }
+
+    /// <summary>True when the command was applied.</summary>
+    public required bool Ok { get; init; }
+
+    /// <summary>What was done, or why the command was refused.</summary>
+    [JsonPropertyName("message")]
+    public required string Message { get; init; }
+
+    public static CommandReply Applied(string command, DateTimeOffset ts, string message) => new() { Command = command, Ts = ts, Ok = true, Message = message };
+
+    public static CommandReply Refused(string command, DateTimeOffset ts, string message) => new() { Command = command, Ts = ts, Ok = false, Message = message };
+}
+
+/// <summary>The command names of contract v1 and the fields each one needs.</summary>
+public static class ContractCommands
+{
+    /// <summary>Start a session on a port: needs <c>port</c>; <c>operator</c> optional.</summary>
+    public const string PortStart = "port_start";
+
+    /// <summary>Enable a disabled port: needs <c>port</c> and <c>operator</c>.</summary>
+    public const string PortEnable = "port_enable";
+
+    /// <summary>Disable a port (ends its session): needs <c>port</c> and <c>operator</c>.</summary>
+    public const string PortDisable = "port_disable";
+
+    /// <summary>Reset a locked-out port: needs <c>port</c>, <c>operator</c> and <c>reason</c>.</summary>
+    public const string PortReset = "port_reset";
+
+    /// <summary>Acknowledge an alarm: needs <c>alarm_id</c> and <c>operator</c>.</summary>
+    public const string AlarmAck = "alarm_ack";
+
+    /// <summary>Republish status and every port's and bin's state and telemetry now.</summary>
+    public const string Snapshot = "snapshot";
+
+    /// <summary>Reload the site file.</summary>
+    public const string ReloadConfig = "reload_config";
+
+    public static IReadOnlyList<string> All { get; } = [PortStart, PortEnable, PortDisable, PortReset, AlarmAck, Snapshot, ReloadConfig];
+
+    public static bool IsKnown(string? name) => name is not null && All.Contains(name, StringComparer.Ordinal);
+
+    /// <summary>Checks that <paramref name="request"/> has what command <paramref name="name"/> needs; <paramref name="error"/> says what is missing.</summary>
+    public static bool TryValidate(string name, CommandRequest request, out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        error = name switch
+        {
+            _ when !IsKnown(name) => $"unknown command '{name}'",
+            PortStart => NeedPort(request),
+            PortEnable or PortDisable => NeedPort(request) ?? Need(request.Operator, "operator"),
+            PortReset => NeedPort(request) ?? Need(request.Operator, "operator") ?? Need(request.Reason, "reason"),
+            AlarmAck => Need(request.AlarmId, "alarm_id") ?? Need(request.Operator, "operator"),
+            _ => null,
+        };
+        return error is null;
+    }
+
+    private static string? NeedPort(CommandRequest request) =>
+        Need(request.Port, "port") ?? (ContractTopics.IsValidSegment(request.Port) ? null : "port must be one or more of A-Z a-z 0-9 _ -");
+
+    private static string? Need(string? value, string field) => string.IsNullOrWhiteSpace(value) ? $"{field} is required" : null;
+}

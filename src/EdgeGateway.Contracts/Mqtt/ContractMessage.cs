@@ -1,0 +1,54 @@
+using System.Text.Json.Serialization;
+
+namespace EdgeGateway.Contracts.Mqtt;
+
+/// <summary>
+/// The envelope every outgoing v1 message carries: <c>v</c>, <c>seq</c>, <c>ts</c>, <c>site</c>, <c>gateway</c>.
+/// The gateway builds a message with <see cref="Seq"/> 0 and its outbox assigns the sequence number
+/// (<c>message with { Seq = next }</c>) before the payload is serialized.
+/// </summary>
+public abstract record ContractMessage
+{
+    /// <summary>Contract version; 1 for this contract.</summary>
+    [JsonPropertyOrder(-5)]
+    public int V { get; init; } = ContractTopics.ContractVersion;
+
+    /// <summary>The gateway's sequence number: assigned by the outbox from 1, monotonic per gateway, persisted across restarts; 0 only in the Last Will.</summary>
+    [JsonPropertyOrder(-4)]
+    public long Seq { get; init; }
+
+    /// <summary>When the message was made (UTC, milliseconds).</summary>
+    [JsonPropertyOrder(-3)]
+    public required DateTimeOffset Ts { get; init; }
+
+    [JsonPropertyOrder(-2)]
+    public required string Site { get; init; }
+
+    [JsonPropertyOrder(-1)]
+    public required string Gateway { get; init; }
+}
+
+/// <summary>
+/// <c>edge/v1/{site}/{gw}/status</c>, retained. Published online at connect and on change, through the outbox
+/// like every message (so with a <c>seq</c>). The Last Will is the same message with <see cref="Online"/> false,
+/// composed at connect and published by the broker: it takes no number and carries <c>seq</c> 0.
+/// </summary>
+public sealed record StatusMessage : ContractMessage
+{
+    public required bool Online { get; init; }
+
+    /// <summary>The gateway's software version.</summary>
+    public required string Version { get; init; }
+
+    /// <summary>Seconds since the gateway process started.</summary>
+    [JsonPropertyName("uptime_s")]
+    public required long UptimeS { get; init; }
+
+    /// <summary>Messages queued in the outbox, not yet acknowledged by the broker.</summary>
+    public required int OutboxDepth { get; init; }
+
+    /// <summary>The most recent error of the MQTT link or outbox, if any.</summary>
+    public string? LastError { get; init; }
+
+    public DateTimeOffset? LastErrorTs { get; init; }
+}

@@ -1,0 +1,86 @@
+using System.Text.Json.Serialization;
+using EdgeGateway.Contracts.Ports;
+
+namespace EdgeGateway.Contracts.Mqtt;
+
+/// <summary><c>edge/v1/{site}/{gw}/ports/{port}/telemetry</c>: periodic (default every 10 s) and immediately on a state change.</summary>
+public sealed record PortTelemetryMessage : ContractMessage
+{
+    public required string Port { get; init; }
+
+    public required PortState State { get; init; }
+
+    public required bool RelayClosed { get; init; }
+
+    [JsonPropertyName("voltage_v")]
+    public double? VoltageV { get; init; }
+
+    [JsonPropertyName("current_a")]
+    public double? CurrentA { get; init; }
+
+    [JsonPropertyName("power_w")]
+    public double? PowerW { get; init; }
+
+    /// <summary>0..1.</summary>
+    public double? PowerFactor { get; init; }
+
+    /// <summary>Energy of the open session; 0 when no session is open.</summary>
+    [JsonPropertyName("session_energy_wh")]
+    public required double SessionEnergyWh { get; init; }
+
+    /// <summary>Seconds the open session has lasted; null when no session is open.</summary>
+    [JsonPropertyName("session_s")]
+    public long? SessionS { get; init; }
+
+    [JsonPropertyName("lifetime_energy_wh")]
+    public required double LifetimeEnergyWh { get; init; }
+
+    /// <summary>When the meter was last read successfully.</summary>
+    public DateTimeOffset? MeasuredTs { get; init; }
+
+    public string? Fault { get; init; }
+
+    /// <summary>Why the port is locked out (until an operator resets it), if it is.</summary>
+    public string? Lockout { get; init; }
+}
+
+/// <summary><c>edge/v1/{site}/{gw}/ports/{port}/state</c>, retained, on change.</summary>
+public sealed record PortStateMessage : ContractMessage
+{
+    public required string Port { get; init; }
+
+    public required PortState State { get; init; }
+
+    /// <summary>The state before the change; null for the first state after start-up.</summary>
+    public PortState? PreviousState { get; init; }
+
+    /// <summary>Why the state changed.</summary>
+    public required string Reason { get; init; }
+
+    public string? Fault { get; init; }
+
+    public string? Lockout { get; init; }
+}
+
+/// <summary><c>edge/v1/{site}/{gw}/sessions</c>, QoS 1: one message per closed charging session.</summary>
+public sealed record SessionMessage : ContractMessage
+{
+    public required string SessionId { get; init; }
+
+    public required string Port { get; init; }
+
+    public required DateTimeOffset StartedTs { get; init; }
+
+    public required DateTimeOffset EndedTs { get; init; }
+
+    [JsonPropertyName("duration_s")]
+    public required double DurationS { get; init; }
+
+    [JsonPropertyName("energy_wh")]
+    public required double EnergyWh { get; init; }
+
+    [JsonPropertyName("peak_power_w")]
+    public required double PeakPowerW { get; init; }
+
+    public required SessionEndReason EndReason { get; init; }
+}

@@ -1,0 +1,66 @@
+using MQTTnet.Protocol;
+
+namespace EdgeGateway.Messaging.Connection;
+
+/// <summary>
+/// How <see cref="MqttConnection"/> reaches the broker. The password is not held here: it is read from
+/// <see cref="PasswordFile"/> or the environment variable named by <see cref="PasswordEnvironmentVariable"/>
+/// at every connect (so a rotated secret takes effect on the next reconnect) and never logged.
+/// </summary>
+public sealed class MqttLinkOptions
+{
+    /// <summary><c>mqtt://host:port</c> (plain TCP, default port 1883) or <c>mqtts://host:port</c> (TLS, default port 8883).</summary>
+    public Uri Broker { get; set; } = new("mqtt://127.0.0.1:1883");
+
+    /// <summary>The MQTT client identifier; stable per gateway, since the broker keeps the persistent session under it.</summary>
+    public string ClientId { get; set; } = "edge-gateway";
+
+    /// <summary>CA certificate(s) (PEM) the broker's certificate must chain to (mqtts). Only these roots are trusted, not the system store.</summary>
+    public string? CaFile { get; set; }
+
+    /// <summary>Client certificate (PEM) for brokers that authenticate gateways by certificate; with <see cref="ClientKeyFile"/>.</summary>
+    public string? ClientCertificateFile { get; set; }
+
+    /// <summary>The client certificate's private key (PEM, unencrypted; mode 0600).</summary>
+    public string? ClientKeyFile { get; set; }
+
+    public string? Username { get; set; }
+
+    /// <summary>A file holding the password (first line; trailing line break ignored).</summary>
+    public string? PasswordFile { get; set; }
+
+    /// <summary>Or the name of an environment variable holding it (used when <see cref="PasswordFile"/> is not set).</summary>
+    public string? PasswordEnvironmentVariable { get; set; }
+
+    /// <summary>How long the broker keeps the session (subscriptions, queued QoS 1 messages) after the link drops.</summary>
+    public TimeSpan SessionExpiry { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>The first reconnect delay; each failed attempt doubles it (with jitter) up to <see cref="MaxBackoff"/>.</summary>
+    public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Reconnect back-off grows exponentially (with jitter) up to this.</summary>
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>MQTT keep-alive; the broker drops the link (and publishes the will) after 1.5 × this without traffic.</summary>
+    public TimeSpan KeepAlive { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Bound on the CONNECT handshake and on waiting for a publish's acknowledgement.</summary>
+    public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The Last Will the broker publishes when the link drops without a DISCONNECT; null for none.</summary>
+    public MqttWill? Will { get; set; }
+}
+
+/// <summary>A Last Will: published by the broker when the gateway vanishes (power, network, crash).</summary>
+public sealed class MqttWill
+{
+    public string Topic { get; set; } = "";
+
+    /// <summary>The payload as text (UTF-8 on the wire), typically a small JSON status document.</summary>
+    public string Payload { get; set; } = "";
+
+    /// <summary>Retained (the default), so that a late subscriber sees the gateway's last state.</summary>
+    public bool Retain { get; set; } = true;
+
+    public MqttQualityOfServiceLevel QualityOfService { get; set; } = MqttQualityOfServiceLevel.AtLeastOnce;
+}

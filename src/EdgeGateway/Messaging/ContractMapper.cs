@@ -1,0 +1,220 @@
+using EdgeGateway.Bins;
+using EdgeGateway.Configuration;
+using EdgeGateway.Contracts.Alarms;
+using EdgeGateway.Contracts.Mqtt;
+using EdgeGateway.Events;
+using EdgeGateway.Messaging.Outbox;
+using EdgeGateway.Protection;
+
+namespace EdgeGateway.Messaging;
+
+/// <summary>
+/// Turns what the gateway decided and measured into contract v1 messages (src/EdgeGateway.Contracts/README.md),
+/// as outbox items: topic, class, retain, and a payload rendered with the seq the outbox assigns.
+/// </summary>
+public sealed class ContractMapper(SiteConfiguration site)
+{
+    private readonly string _site = site.Site.Id;
+    private readonly string _gateway = site.Site.Gateway;
+
+    public string Site => _site;
+
+    public string Gateway => _gateway;
+
+    /// <summary>The outbox items an event produces (none for events the contract does not carry).</summary>
+    public IEnumerable<OutboxItem> ForEvent(GatewayEvent gatewayEvent, ShedSnapshot shed)
+    {
+        switch (gatewayEvent)
+        {
+            case AlarmRaised raised:
+                yield return Alarm(raised.Alarm, AlarmEvent.Raised, null, null, raised.At);
+                break;
+            case AlarmCleared cleared:
+                yield return Alarm(cleared.Alarm, AlarmEvent.Cleared, cleared.At, cleared.Reason, cleared.At);
+                break;
+            case SessionClosed closed:
+                yield return Session(closed.Session);
+                break;
+            case PortStateChanged changed:
+                yield return PortState(changed, shed);
+
+                // A state change also sends the port's telemetry at once, not at the next period.
+                if (shed.Ports.FirstOrDefault(p => p.Id == changed.PortId) is { } port)
+                {
+                    yield return PortTelemetry(port, changed.At);
+                }
+
+                break;
+        }
+    }
+
+    public OutboxItem PortTelemetry(PortSnapshot p, DateTimeOffset at) => Item(ContractTopics.PortTelemetry(_site, _gateway, p.Id), MessageClass.Telemetry, false, new PortTelemetryMessage
+    {
+        Ts = at,
+        Site = _site,
+        Gateway = _gateway,
+        Port = p.Id,
+        State = p.State,
+        RelayClosed = p.RelayClosed,
+        VoltageV = Finite(p.VoltageV),
+        CurrentA = Finite(p.CurrentA),
+        PowerW = Finite(p.PowerW),
+        PowerFactor = Finite(p.PowerFactor),
+        SessionEnergyWh = Math.Round(p.SessionEnergyWh, 3),
+        SessionS = p.SessionStartedAt is { } started ? (long)(at - started).TotalSeconds : null,
+        LifetimeEnergyWh = Math.Round(p.LifetimeEnergyWh, 3),
+        MeasuredTs = p.LastMeasuredAt,
+        Fault = p.Fault,
+        Lockout = p.Lockout,
+    });
+
+    public OutboxItem BinTelemetry(BinSnapshot b, DateTimeOffset at) => Item(ContractTopics.BinTelemetry(_site, _gateway, b.Id), MessageClass.Telemetry, false, new BinTelemetryMessage
+    {
+        Ts = at,
+        Site = _site,
+        Gateway = _gateway,
+        Bin = b.Id,
+        Class = b.Class,
+        FillPct = b.FillPct,
+        FillLevelMm = Finite(b.FillLevelMm),
+        WeightKg = Finite(b.WeightKg),
+        TemperatureC = Finite(b.TemperatureC),
+        LidOpen = b.LidOpen,
+        Tilted = b.Tilted,
+        Fault = b.Fault,
+        SampledTs = b.LastSampleAt,
+    });
+
+    public OutboxItem BinState(BinSnapshot b, BinThresholds thresholds, DateTimeOffset at) => Item(ContractTopics.BinState(_site, _gateway, b.Id), MessageClass.State, true, new BinStateMessage
+    {
+        Ts = at,
+        Site = _site,
+        Gateway = _gateway,
+        Bin = b.Id,
+        Class = b.Class,
+        FillPct = b.FillPct,
+        FillLevelMm = Finite(b.FillLevelMm),
+        HighThresholdPct = thresholds.NearlyFullPct,
+        LowThresholdPct = thresholds.EmptyPct,
+        NearlyFull = b.NearlyFull,
+        ContainerFull = b.ContainerFull,
+        ContainerEmpty = b.ContainerEmpty,
+        AverageFillSpeedPctPerDay = b.AverageFillSpeedPctPerDay,
+        ForecastFullTs = b.ForecastFullAt,
+        ForecastEmptyTs = null,
+        LastCollectedTs = b.LastCollectedAt,
+        FillAtLastCollectionPct = b.FillAtLastCollectionPct,
+        WeightKg = Finite(b.WeightKg),
+        TemperatureC = Finite(b.TemperatureC),
+        LidOpen = b.LidOpen,
+        Tilted = b.Tilted,
+        Fault = b.Fault,
+    });
+
+    public OutboxItem PortStateNow(PortSnapshot p, DateTimeOffset at, string reason) => Item(ContractTopics.PortState(_site, _gateway, p.Id), MessageClass.State, true, new PortStateMessage
+    {
+        Ts = at,
+        Site = _site,
+        Gateway = _gateway,
+        Port = p.Id,
+        State = p.State,
+        PreviousState = null,
+        Reason = reason,
+        Fault = p.Fault,
+        Lockout = p.Lockout,
+    });
+
+    public StatusMessage Status(bool online, DateTimeOffset at, TimeSpan uptime, long outboxDepth, string? lastError, DateTimeOffset? lastErrorAt) => new()
+    {
+        Ts = at,
+        Site = _site,
+        Gateway = _gateway,
+        Online = online,
+        Version = typeof(ContractMapper).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
+        UptimeS = (long)uptime.TotalSeconds,
+        OutboxDepth = (int)Math.Min(int.MaxValue, outboxDepth),
+        LastError = lastError,
+        LastErrorTs = lastErrorAt,
+    };
+
+    public OutboxItem StatusItem(StatusMessage status) => Item(ContractTopics.Status(_site, _gateway), MessageClass.Status, true, status);
+
+    /// <summary>The alarm the link raises itself when the outbox had to thin telemetry.</summary>
+    public OutboxItem BufferFull(string alarmId, bool raised, DateTimeOffset raisedAt, DateTimeOffset at, long thinned, long bound) => Item(ContractTopics.Alarms(_site, _gateway), MessageClass.Alarm, false, new AlarmMessage
+    {
+        Ts = at,
+        Site = _site,
+        Gateway = _gateway,
+        AlarmId = alarmId,
+        Event = raised ? AlarmEvent.Raised : AlarmEvent.Cleared,
+        Kind = ContractAlarmKinds.GatewayBufferFull,
+        Severity = AlarmSeverity.Major,
+        Source = "gateway",
+        Value = thinned,
+        Threshold = bound,
+        Unit = "messages",
+        RaisedTs = raisedAt,
+        ClearedTs = raised ? null : at,
+        Detail = raised ? $"outbox full: {thinned} telemetry messages thinned (oldest first)" : "outbox below its bound again",
+        ClearReason = raised ? null : "outbox drained",
+    });
+
+    private OutboxItem PortState(PortStateChanged changed, ShedSnapshot shed)
+    {
+        PortSnapshot? port = shed.Ports.FirstOrDefault(p => p.Id == changed.PortId);
+        return Item(ContractTopics.PortState(_site, _gateway, changed.PortId), MessageClass.State, true, new PortStateMessage
+        {
+            Ts = changed.At,
+            Site = _site,
+            Gateway = _gateway,
+            Port = changed.PortId,
+            State = changed.To,
+            PreviousState = changed.From,
+            Reason = changed.Reason,
+            Fault = port?.Fault,
+            Lockout = port?.Lockout,
+        });
+    }
+
+    private OutboxItem Alarm(Alarm alarm, AlarmEvent kind, DateTimeOffset? clearedAt, string? clearReason, DateTimeOffset at) =>
+        Item(ContractTopics.Alarms(_site, _gateway), MessageClass.Alarm, false, new AlarmMessage
+        {
+            Ts = at,
+            Site = _site,
+            Gateway = _gateway,
+            AlarmId = alarm.Id,
+            Event = kind,
+            Kind = alarm.Kind.WireName(),
+            Severity = alarm.Severity,
+            Source = alarm.Source,
+            Value = Finite(alarm.Value),
+            Threshold = Finite(alarm.Threshold),
+            Unit = alarm.Unit,
+            RaisedTs = alarm.RaisedAt,
+            ClearedTs = clearedAt,
+            Detail = alarm.Detail,
+            ClearReason = clearReason,
+        });
+
+    private OutboxItem Session(ChargingSession s) => Item(ContractTopics.Sessions(_site, _gateway), MessageClass.Session, false, new SessionMessage
+    {
+        Ts = s.EndedAt,
+        Site = _site,
+        Gateway = _gateway,
+        SessionId = s.Id,
+        Port = s.PortId,
+        StartedTs = s.StartedAt,
+        EndedTs = s.EndedAt,
+        DurationS = Math.Round(s.Duration.TotalSeconds, 3),
+        EnergyWh = Math.Round(s.EnergyWh, 3),
+        PeakPowerW = Math.Round(s.PeakPowerW, 1),
+        EndReason = s.EndReason,
+    });
+
+    private static OutboxItem Item<T>(string topic, MessageClass messageClass, bool retain, T message)
+        where T : ContractMessage =>
+        new(topic, messageClass, retain, seq => ContractJson.Serialize(message with { Seq = seq }));
+
+    // The contract carries null, never NaN or infinity.
+    private static double? Finite(double? value) => value is { } v && double.IsFinite(v) ? Math.Round(v, 3) : null;
+}

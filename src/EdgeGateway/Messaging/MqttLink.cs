@@ -1,0 +1,333 @@
+using System.Diagnostics;
+using EdgeGateway.Bins;
+using EdgeGateway.Contracts.Mqtt;
+using EdgeGateway.Events;
+using EdgeGateway.Hosting;
+using EdgeGateway.Messaging.Connection;
+using EdgeGateway.Messaging.Outbox;
+using EdgeGateway.Protection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using MQTTnet.Protocol;
+
+namespace EdgeGateway.Messaging;
+
+/// <summary>
+/// The gateway's MQTT link: every event that matters and every telemetry period goes into the durable
+/// outbox first; a drain loop publishes the outbox (alarms and sessions first) with QoS 1 and removes a
+/// message only once the broker acknowledged it; commands come in on <c>cmd/+</c> and are answered on
+/// the request's MQTT 5 response topic with its correlation data.
+/// </summary>
+public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscriber
+{
+    private const int DrainBatch = 100;
+
+    private readonly ShedRuntime _runtime;
+    private readonly DurableOutbox _outbox;
+    private readonly MqttConnection _connection;
+    private readonly ContractMapper _map;
+    private readonly ILogger<MqttLink> _logger;
+    private readonly long _started = Stopwatch.GetTimestamp();
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly Dictionary<string, BinSnapshot> _lastBinState = new(StringComparer.Ordinal);
+    private string? _bufferFullAlarm;
+    private DateTimeOffset _bufferFullSince;
+    private string? _lastError;
+    private DateTimeOffset? _lastErrorAt;
+
+    public MqttLink(ShedRuntime runtime, DurableOutbox outbox, MqttConnection connection, ILogger<MqttLink> logger)
+    {
+        _runtime = runtime;
+        _outbox = outbox;
+        _connection = connection;
+        _logger = logger;
+        _map = new ContractMapper(runtime.Site);
+        _connection.Subscribe(ContractTopics.CommandFilter(_map.Site, _map.Gateway), MqttQualityOfServiceLevel.AtLeastOnce);
+        _connection.MessageHandler = OnCommandAsync;
+        _connection.Connected += (_, _) =>
+        {
+            Append([_map.StatusItem(Status(online: true))]);
+            _wake.Release();
+        };
+        _connection.Disconnected += (_, e) =>
+        {
+            _lastError = e.Reason;
+            _lastErrorAt = _runtime.Time.GetUtcNow();
+        };
+    }
+
+    /// <summary>The retained offline status the broker publishes when the gateway vanishes (its Last Will).</summary>
+    public static byte[] Will(ShedRuntime runtime)
+    {
+        var map = new ContractMapper(runtime.Site);
+
+        // A will is fixed at connect time, before any seq it could carry: the contract gives it seq 0.
+        return ContractJson.Serialize(map.Status(online: false, runtime.Time.GetUtcNow(), TimeSpan.Zero, 0, "connection lost", null));
+    }
+
+    public ValueTask HandleAsync(GatewayEvent gatewayEvent, CancellationToken cancellationToken)
+    {
+        OutboxItem[] items = [.. _map.ForEvent(gatewayEvent, _runtime.Protection.Snapshot)];
+        if (items.Length > 0)
+        {
+            Append(items);
+            _wake.Release();
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public override void Dispose()
+    {
+        _wake.Dispose();
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (_outbox.Stats.Recovery is { } recovery)
+        {
+            _lastError = recovery;
+            _lastErrorAt = _runtime.Time.GetUtcNow();
+            LogOutboxRecovered(recovery);
+        }
+
+        Task connection = _connection.RunAsync(stoppingToken);
+        Task telemetry = TelemetryLoopAsync(stoppingToken);
+        Task drain = DrainLoopAsync(stoppingToken);
+        await Task.WhenAll(connection, telemetry, drain);
+    }
+
+    private async Task TelemetryLoopAsync(CancellationToken stoppingToken)
+    {
+        // Telemetry periods are in shed time: a simulated shed at 60× reports sixty times as often.
+        TimeSpan period = _runtime.Site.Sampling.TelemetryPeriod;
+        DateTimeOffset next = _runtime.Time.GetUtcNow();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            DateTimeOffset now = _runtime.Time.GetUtcNow();
+            if (now >= next)
+            {
+                next = now + period;
+                Append(TelemetryItems(now));
+                _wake.Release();
+            }
+
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100), stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private List<OutboxItem> TelemetryItems(DateTimeOffset now)
+    {
+        var items = new List<OutboxItem>();
+        foreach (PortSnapshot port in _runtime.Protection.Snapshot.Ports)
+        {
+            items.Add(_map.PortTelemetry(port, now));
+        }
+
+        if (_runtime.Station is { } station)
+        {
+            foreach (BinSnapshot bin in station.Snapshot)
+            {
+                items.Add(_map.BinTelemetry(bin, now));
+
+                // Bin state is retained and sent on change.
+                if (!_lastBinState.TryGetValue(bin.Id, out BinSnapshot? last) || StateDiffers(last, bin))
+                {
+                    _lastBinState[bin.Id] = bin;
+                    items.Add(_map.BinState(bin, BinThresholdsFor(bin.Id), now));
+                }
+            }
+        }
+
+        items.Add(_map.StatusItem(Status(_connection.IsConnected)));
+        return items;
+    }
+
+    private static bool StateDiffers(BinSnapshot a, BinSnapshot b) =>
+        a.NearlyFull != b.NearlyFull || a.ContainerFull != b.ContainerFull || a.ContainerEmpty != b.ContainerEmpty
+        || a.LidOpen != b.LidOpen || a.Tilted != b.Tilted || a.Fault != b.Fault || a.LastCollectedAt != b.LastCollectedAt
+        || Math.Abs((a.FillPct ?? -100) - (b.FillPct ?? -100)) >= 5;
+
+    private Configuration.BinThresholds BinThresholdsFor(string id) =>
+        _runtime.Site.Bins.FirstOrDefault(b => b.Id == id)?.Thresholds ?? _runtime.Site.BinThresholds;
+
+    private async Task DrainLoopAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            IReadOnlyList<OutboxRecord> batch = _connection.IsConnected ? _outbox.PeekBatch(DrainBatch) : [];
+            var acknowledged = new List<long>(batch.Count);
+            foreach (OutboxRecord record in batch)
+            {
+                bool ok = await _connection.PublishAsync(record.Topic, record.Payload, record.Retain, MqttQualityOfServiceLevel.AtLeastOnce, cancellationToken: stoppingToken);
+                if (!ok)
+                {
+                    break;
+                }
+
+                acknowledged.Add(record.Id);
+            }
+
+            if (acknowledged.Count > 0)
+            {
+                _outbox.Acknowledge(acknowledged);
+            }
+
+            ReportThinning();
+            if (acknowledged.Count < DrainBatch)
+            {
+                // Nothing more (or no connection): wait for new messages or a reconnect, at most a second.
+                try
+                {
+                    await _wake.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>Thinned telemetry is counted and becomes a gateway_buffer_full alarm (never silently lost).</summary>
+    private void ReportThinning()
+    {
+        OutboxStats stats = _outbox.Stats;
+        DateTimeOffset now = _runtime.Time.GetUtcNow();
+        if (stats.ThinnedSinceLastReport > 0 && _bufferFullAlarm is null)
+        {
+            OutboxStats report = _outbox.TakeReport();
+            _bufferFullAlarm = Guid.CreateVersion7(now).ToString();
+            _bufferFullSince = now;
+            LogBufferFull(report.ThinnedSinceLastReport, report.ThinnedFirstSeq, report.ThinnedLastSeq);
+            Append([_map.BufferFull(_bufferFullAlarm, raised: true, now, now, report.ThinnedTotal, stats.Depth)]);
+        }
+        else if (_bufferFullAlarm is not null && !stats.BoundReached && stats.Depth == 0)
+        {
+            Append([_map.BufferFull(_bufferFullAlarm, raised: false, _bufferFullSince, now, stats.ThinnedTotal, stats.Depth)]);
+            _bufferFullAlarm = null;
+        }
+    }
+
+    private StatusMessage Status(bool online) =>
+        _map.Status(online, _runtime.Time.GetUtcNow(), Stopwatch.GetElapsedTime(_started), _outbox.Stats.Depth, _lastError, _lastErrorAt);
+
+    private void Append(IReadOnlyList<OutboxItem> items)
+    {
+        try
+        {
+            _outbox.Append(items);
+        }
+#pragma warning disable CA1031 // a failing disk must not take the link (or the gateway) down; it is logged and reported in status
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _lastError = $"outbox: {ex.Message}";
+            _lastErrorAt = _runtime.Time.GetUtcNow();
+            LogOutboxFailed(ex);
+        }
+    }
+
+    private async Task OnCommandAsync(MqttIncomingMessage message)
+    {
+        DateTimeOffset now = _runtime.Time.GetUtcNow();
+        string name = ContractTopics.TryParse(message.Topic, out ContractTopic topic) && topic.Kind == ContractTopicKind.Command ? topic.CommandName! : "";
+        CommandReply reply = await ExecuteAsync(name, message.Payload, now);
+        LogCommand(name, reply.Ok, reply.Message);
+        if (message.ResponseTopic is { Length: > 0 } responseTopic)
+        {
+            await _connection.PublishAsync(responseTopic, ContractJson.Serialize(reply), false, MqttQualityOfServiceLevel.AtLeastOnce, new MqttPublishProperties
+            {
+                CorrelationData = message.CorrelationData,
+                ContentType = "application/json",
+            });
+        }
+    }
+
+    private async Task<CommandReply> ExecuteAsync(string name, ReadOnlyMemory<byte> payload, DateTimeOffset now)
+    {
+        if (!ContractCommands.IsKnown(name))
+        {
+            return CommandReply.Refused(name.Length == 0 ? "(unknown)" : name, now, $"unknown command '{name}'; known: {string.Join(", ", ContractCommands.All)}");
+        }
+
+        if (!ContractJson.TryDeserializeCommand(payload.Span, out CommandRequest? request, out string? error))
+        {
+            return CommandReply.Refused(name, now, error!);
+        }
+
+        if (!ContractCommands.TryValidate(name, request!, out error))
+        {
+            return CommandReply.Refused(name, now, error!);
+        }
+
+        string by = request!.Operator ?? "platform";
+        switch (name)
+        {
+            case ContractCommands.PortStart:
+            case ContractCommands.PortEnable:
+            case ContractCommands.PortDisable:
+            case ContractCommands.PortReset:
+                PortCommandKind kind = name switch
+                {
+                    ContractCommands.PortStart => PortCommandKind.Start,
+                    ContractCommands.PortEnable => PortCommandKind.Enable,
+                    ContractCommands.PortDisable => PortCommandKind.Disable,
+                    _ => PortCommandKind.Reset,
+                };
+                CommandResult result = await _runtime.Protection.SubmitAsync(new PortCommand(kind, request.Port!, by, request.Reason));
+                return result.Accepted ? CommandReply.Applied(name, now, result.Message) : CommandReply.Refused(name, now, result.Message);
+            case ContractCommands.AlarmAck:
+                LogAlarmAcknowledged(request.AlarmId!, by, request.Comment);
+                return CommandReply.Applied(name, now, $"alarm {request.AlarmId} acknowledged by {by}");
+            case ContractCommands.Snapshot:
+                Append(SnapshotItems(now));
+                _wake.Release();
+                return CommandReply.Applied(name, now, "every retained state republished");
+            default:
+                return CommandReply.Refused(name, now, "reload_config is not supported by this version: restart the service (the outbox is kept)");
+        }
+    }
+
+    private List<OutboxItem> SnapshotItems(DateTimeOffset now)
+    {
+        var items = new List<OutboxItem> { _map.StatusItem(Status(_connection.IsConnected)) };
+        foreach (PortSnapshot port in _runtime.Protection.Snapshot.Ports)
+        {
+            items.Add(_map.PortStateNow(port, now, "snapshot"));
+        }
+
+        if (_runtime.Station is { } station)
+        {
+            foreach (BinSnapshot bin in station.Snapshot)
+            {
+                items.Add(_map.BinState(bin, BinThresholdsFor(bin.Id), now));
+            }
+        }
+
+        return items;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox full: {Thinned} telemetry messages thinned (seq {FirstSeq}..{LastSeq})")]
+    private partial void LogBufferFull(long thinned, long? firstSeq, long? lastSeq);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox recovered at start-up: {Recovery}")]
+    private partial void LogOutboxRecovered(string recovery);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not write to the outbox")]
+    private partial void LogOutboxFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Command {Command}: ok={Ok} ({Message})")]
+    private partial void LogCommand(string command, bool ok, string message);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Alarm {AlarmId} acknowledged by {Operator}: {Comment}")]
+    private partial void LogAlarmAcknowledged(string alarmId, string @operator, string? comment);
+}

@@ -1,0 +1,73 @@
+using System.Net;
+using System.Text;
+using EdgeGateway.Contracts.Mqtt;
+using EdgeGateway.Events;
+using EdgeGateway.Hosting;
+using EdgeGateway.Messaging.Connection;
+using EdgeGateway.Messaging.Outbox;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeGateway.Messaging;
+
+/// <summary>The MQTT link's services: outbox, connection, link, and the embedded broker when configured.</summary>
+public static class MqttLinkServiceCollectionExtensions
+{
+    public static IHostApplicationBuilder AddMqttLinkServices(this IHostApplicationBuilder builder, ShedRuntime runtime, string dataDirectory)
+    {
+        builder.Services.AddOptions<MqttOptions>()
+            .BindConfiguration(MqttOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        MqttOptions options = builder.Configuration.GetSection(MqttOptions.Section).Get<MqttOptions>() ?? new MqttOptions();
+        if (options.IsDisabled)
+        {
+            return builder;
+        }
+
+        Uri broker;
+        if (options.IsEmbedded)
+        {
+            builder.Services.AddSingleton(new EmbeddedBrokerSettings(IPAddress.Loopback, options.EmbeddedPort));
+            builder.Services.AddHostedService<EmbeddedBroker>();
+            broker = new Uri($"mqtt://127.0.0.1:{options.EmbeddedPort}");
+        }
+        else
+        {
+            broker = new Uri(options.Broker);
+        }
+
+        string site = runtime.Site.Site.Id;
+        string gateway = runtime.Site.Site.Gateway;
+        // A corrupt outbox is moved aside and a fresh one started (Stats.Recovery says so; the link logs and reports it).
+        builder.Services.AddSingleton(_ => DurableOutbox.Open(new OutboxOptions { Path = Path.Combine(dataDirectory, "outbox.db"), MaxMessages = options.OutboxMaxMessages }, out string? _));
+        builder.Services.AddSingleton(sp => new MqttConnection(
+            new MqttLinkOptions
+            {
+                Broker = broker,
+                ClientId = $"{site}-{gateway}",
+                CaFile = options.CaFile,
+                ClientCertificateFile = options.ClientCertificateFile,
+                ClientKeyFile = options.ClientKeyFile,
+                Username = options.Username,
+                PasswordFile = options.PasswordFile,
+                PasswordEnvironmentVariable = options.PasswordEnvironmentVariable,
+                SessionExpiry = options.SessionExpiry,
+                MaxBackoff = options.MaxBackoff,
+                Will = new MqttWill
+                {
+                    Topic = ContractTopics.Status(site, gateway),
+                    Payload = Encoding.UTF8.GetString(MqttLink.Will(runtime)),
+                    Retain = true,
+                },
+            },
+            sp.GetRequiredService<ILogger<MqttConnection>>()));
+        builder.Services.AddSingleton<MqttLink>();
+        builder.Services.AddSingleton<IGatewayEventSubscriber>(sp => sp.GetRequiredService<MqttLink>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<MqttLink>());
+        return builder;
+    }
+}

@@ -1,0 +1,216 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EdgeGateway.Contracts.Alarms;
+using EdgeGateway.Contracts.Mqtt;
+using EdgeGateway.Contracts.Ports;
+using Json.Schema;
+
+namespace EdgeGateway.Contracts.Tests;
+
+public sealed class MqttSchemaTests
+{
+    private static readonly ConcurrentDictionary<string, JsonSchema> Schemas = new(StringComparer.Ordinal);
+
+    public static TheoryData<string> SchemaNames => new(ContractSchemas.Names);
+
+    public static TheoryData<string, string> AllSamples => new()
+    {
+        { "status", ContractJson.SerializeToString(MqttSamples.Status) },
+        { "status", ContractJson.SerializeToString(MqttSamples.Status with { Online = false, LastError = null, LastErrorTs = null, Seq = 0 }) },
+        { "port_telemetry", ContractJson.SerializeToString(MqttSamples.PortTelemetry) },
+        { "port_telemetry", ContractJson.SerializeToString(MqttSamples.PortTelemetry with { State = PortState.Fault, RelayClosed = false, VoltageV = null, CurrentA = null, PowerW = null, PowerFactor = null, SessionEnergyWh = 0, SessionS = null, MeasuredTs = null, Fault = "meter bus timeout" }) },
+        { "port_state", ContractJson.SerializeToString(MqttSamples.PortState) },
+        { "port_state", ContractJson.SerializeToString(MqttSamples.PortState with { State = PortState.Idle, PreviousState = null, Reason = "start-up", Lockout = null }) },
+        { "bin_telemetry", ContractJson.SerializeToString(MqttSamples.BinTelemetry) },
+        { "bin_state", ContractJson.SerializeToString(MqttSamples.BinState) },
+        { "bin_state", ContractJson.SerializeToString(MqttSamples.BinState with { FillPct = null, FillLevelMm = null, ForecastFullTs = null, LastCollectedTs = null, AverageFillSpeedPctPerDay = null, Fault = "all fill sensors failed" }) },
+        { "alarm", ContractJson.SerializeToString(MqttSamples.AlarmRaised) },
+        { "alarm", ContractJson.SerializeToString(MqttSamples.AlarmCleared) },
+        { "alarm", ContractJson.SerializeToString(MqttSamples.AlarmRaised with { Kind = ContractAlarmKinds.GatewayBufferFull, Severity = AlarmSeverity.Warning, Source = "gateway", Value = 10_000, Threshold = 10_000, Unit = null }) },
+        { "session", ContractJson.SerializeToString(MqttSamples.Session) },
+        { "session", ContractJson.SerializeToString(MqttSamples.Session with { EndReason = SessionEndReason.DisabledByOperator }) },
+        { "command_request", ContractJson.SerializeToString(MqttSamples.Request) },
+        { "command_request", ContractJson.SerializeToString(new CommandRequest()) },
+        { "command_request", "{}" },
+        { "command_reply", ContractJson.SerializeToString(MqttSamples.Reply) },
+        { "command_reply", ContractJson.SerializeToString(CommandReply.Refused("port_reset", MqttSamples.Now, "reason is required")) },
+    };
+
+    [Fact]
+    public void There_is_a_schema_for_every_message()
+    {
+        Assert.Equal(
+            ["alarm", "bin_state", "bin_telemetry", "command_reply", "command_request", "port_state", "port_telemetry", "session", "status"],
+            ContractSchemas.Names);
+        Assert.Equal(ContractSchemas.Text("status"), ContractSchemas.Text("status.schema.json"));
+        Assert.Throws<KeyNotFoundException>(() => ContractSchemas.Text("nope"));
+    }
+
+    [Theory]
+    [MemberData(nameof(SchemaNames))]
+    public void Every_schema_is_draft_2020_12_strict_and_builds(string name)
+    {
+        JsonNode schema = JsonNode.Parse(ContractSchemas.Text(name))!;
+        Assert.Equal("https://json-schema.org/draft/2020-12/schema", (string?)schema["$schema"]);
+        Assert.False((bool)schema["additionalProperties"]!);
+        Assert.NotNull(Schema(name));
+
+        // Every timestamp field carries the exact pattern; every field has a description.
+        foreach ((string field, JsonNode? property) in schema["properties"]!.AsObject())
+        {
+            Assert.False(string.IsNullOrWhiteSpace((string?)property!["description"]), $"{name}.{field} has no description");
+            if (field.EndsWith("_ts", StringComparison.Ordinal) && field != "forecast_empty_ts" || field == "ts")
+            {
+                Assert.Equal(ContractTime.Pattern, (string?)property["pattern"]);
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(AllSamples))]
+    public void Every_message_validates_against_its_schema(string name, string json)
+    {
+        AssertValid(name, json);
+    }
+
+    [Fact]
+    public void Schema_names_match_the_message_types()
+    {
+        Assert.Equal("status", ContractSchemas.NameFor<StatusMessage>());
+        Assert.Equal("alarm", ContractSchemas.NameFor<AlarmMessage>());
+        Assert.Equal("bin_state", ContractSchemas.NameFor<BinStateMessage>());
+    }
+
+    public static TheoryData<string, string> RequiredFields => new()
+    {
+        { "status", "outbox_depth" },
+        { "status", "seq" },
+        { "port_telemetry", "power_w" },
+        { "port_telemetry", "ts" },
+        { "port_state", "state" },
+        { "bin_telemetry", "fill_pct" },
+        { "bin_state", "forecast_empty_ts" },
+        { "alarm", "alarm_id" },
+        { "alarm", "cleared_ts" },
+        { "session", "energy_wh" },
+        { "session", "v" },
+        { "command_reply", "ok" },
+    };
+
+    [Theory]
+    [MemberData(nameof(RequiredFields))]
+    public void A_message_missing_a_required_field_fails(string name, string field)
+    {
+        JsonObject message = Sample(name);
+        Assert.True(message.Remove(field), $"{name} has no field {field}");
+        AssertInvalid(name, message.ToJsonString());
+    }
+
+    [Theory]
+    [MemberData(nameof(SchemaNames))]
+    public void A_message_with_an_extra_field_fails(string name)
+    {
+        JsonObject message = Sample(name);
+        message["power_kw"] = 0.2;
+        AssertInvalid(name, message.ToJsonString());
+    }
+
+    [Theory]
+    [InlineData("status", "ts", "2026-11-25T11:30:00Z")]
+    [InlineData("status", "ts", "2026-11-25T11:30:00.123+08:00")]
+    [InlineData("port_telemetry", "ts", "2026-11-25 11:30:00.123Z")]
+    [InlineData("alarm", "raised_ts", "2026-11-25T11:30:00.1234567Z")]
+    [InlineData("session", "ended_ts", "1764070200123")]
+    [InlineData("bin_state", "last_collected_ts", "2026-11-25T11:30:00.123")]
+    public void A_wrong_timestamp_format_fails(string name, string field, string value)
+    {
+        JsonObject message = Sample(name);
+        message[field] = value;
+        AssertInvalid(name, message.ToJsonString());
+    }
+
+    [Theory]
+    [InlineData("port_telemetry", "state", "\"charging_now\"")]
+    [InlineData("port_state", "previous_state", "\"Charging\"")]
+    [InlineData("port_telemetry", "power_w", "\"178.6\"")]
+    [InlineData("port_telemetry", "seq", "0")]
+    [InlineData("status", "v", "2")]
+    [InlineData("status", "seq", "0")]
+    [InlineData("alarm", "severity", "\"fatal\"")]
+    [InlineData("alarm", "kind", "\"port_on_fire\"")]
+    [InlineData("alarm", "event", "\"acked\"")]
+    [InlineData("alarm", "cleared_ts", "\"2026-11-25T12:00:00.000Z\"")]
+    [InlineData("session", "end_reason", "\"user_stopped\"")]
+    [InlineData("bin_state", "class", "\"glass\"")]
+    [InlineData("bin_state", "forecast_empty_ts", "\"2026-11-25T12:00:00.000Z\"")]
+    [InlineData("bin_telemetry", "bin", "\"kitchen/1\"")]
+    [InlineData("command_request", "port", "3")]
+    public void Values_outside_the_vocabulary_fail(string name, string field, string json)
+    {
+        JsonObject message = Sample(name);
+        message[field] = JsonNode.Parse(json);
+        AssertInvalid(name, message.ToJsonString());
+    }
+
+    [Fact]
+    public void A_cleared_alarm_needs_its_clear_time_and_reason()
+    {
+        JsonObject message = Sample("alarm");
+        message["event"] = "cleared";
+        AssertInvalid("alarm", message.ToJsonString());
+    }
+
+    [Fact]
+    public void The_alarm_schema_lists_every_alarm_kind_and_gateway_buffer_full()
+    {
+        JsonNode schema = JsonNode.Parse(ContractSchemas.Text("alarm"))!;
+        string[] kinds = [.. schema["properties"]!["kind"]!["enum"]!.AsArray().Select(node => (string)node!)];
+        Assert.Equal(ContractAlarmKinds.All.Order(StringComparer.Ordinal), kinds.Order(StringComparer.Ordinal));
+        Assert.Contains("gateway_buffer_full", kinds);
+        Assert.Equal(Enum.GetValues<AlarmKind>().Length + 1, kinds.Length);
+    }
+
+    [Fact]
+    public void The_schemas_list_every_port_state_and_end_reason()
+    {
+        JsonNode telemetry = JsonNode.Parse(ContractSchemas.Text("port_telemetry"))!;
+        JsonNode session = JsonNode.Parse(ContractSchemas.Text("session"))!;
+        Assert.Equal(
+            Enum.GetValues<PortState>().Select(state => state.WireName()),
+            telemetry["properties"]!["state"]!["enum"]!.AsArray().Select(node => (string)node!));
+        Assert.Equal(
+            Enum.GetValues<SessionEndReason>().Select(reason => reason.WireName()),
+            session["properties"]!["end_reason"]!["enum"]!.AsArray().Select(node => (string)node!));
+    }
+
+    private static JsonObject Sample(string name)
+    {
+        string json = AllSamples.First(row => (string)row[0] == name)[1] as string ?? throw new InvalidOperationException();
+        return JsonNode.Parse(json)!.AsObject();
+    }
+
+    private static JsonSchema Schema(string name) =>
+        Schemas.GetOrAdd(name, key => JsonSchema.FromText(ContractSchemas.Text(key), new BuildOptions { SchemaRegistry = new SchemaRegistry() }));
+
+    private static EvaluationResults Evaluate(string name, string json)
+    {
+        using JsonDocument document = JsonDocument.Parse(json);
+        return Schema(name).Evaluate(document.RootElement.Clone(), new EvaluationOptions { OutputFormat = OutputFormat.List });
+    }
+
+    private static void AssertValid(string name, string json)
+    {
+        EvaluationResults results = Evaluate(name, json);
+        Assert.True(results.IsValid, $"{name} should be valid: {json}\n{Describe(results)}");
+    }
+
+    private static void AssertInvalid(string name, string json)
+    {
+        Assert.False(Evaluate(name, json).IsValid, $"{name} should be invalid: {json}");
+    }
+
+    private static string Describe(EvaluationResults results) =>
+        string.Join("\n", (results.Details ?? []).Where(detail => detail.Errors is not null)
+            .SelectMany(detail => detail.Errors!.Select(error => $"{detail.InstanceLocation}: {error.Key} {error.Value}")));
+}

@@ -1,0 +1,22 @@
+namespace EdgeGateway.Tests.Messaging.Mosquitto;
+
+/// <summary>How a test's <see cref="MosquittoBroker"/> is configured.</summary>
+public sealed class MosquittoBrokerOptions
+{
+    /// <summary>Listen with TLS (a test CA and a server certificate for localhost/127.0.0.1 are made with openssl).</summary>
+    public bool Tls { get; init; }
+
+    /// <summary>With <see cref="Tls"/>: the broker asks for a client certificate signed by the test CA (<c>require_certificate true</c>).</summary>
+    public bool RequireClientCertificate { get; init; }
+
+    /// <summary>Users and their passwords; when any are given, <c>allow_anonymous false</c> and a <c>password_file</c> made with mosquitto_passwd.</summary>
+    public IReadOnlyDictionary<string, string> Users { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The text of an <c>acl_file</c>, or null for none (everything allowed).</summary>
+    public string? Acl { get; init; }
+
+    /// <summary><c>persistence true</c> with the broker's own data directory (sessions survive <see cref="MosquittoBroker.StopAsync"/>).</summary>
+    public bool Persistence { get; init; } = true;
+
+    public static MosquittoBrokerOptions Plain { get; } = new();
+}
