@@ -37,8 +37,16 @@ public sealed partial class EmbeddedBroker(EmbeddedBrokerSettings settings, ILog
 
             return Task.CompletedTask;
         };
-        await _server.StartAsync();
-        LogListening(settings.Address, settings.Port);
+        try
+        {
+            await _server.StartAsync();
+            LogListening(settings.Address, settings.Port);
+        }
+        catch (System.Net.Sockets.SocketException ex)
+        {
+            // Protection never depends on the broker: without it the outbox keeps everything until one answers.
+            LogCannotListen(ex, settings.Address, settings.Port);
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -50,6 +58,9 @@ public sealed partial class EmbeddedBroker(EmbeddedBrokerSettings settings, ILog
     }
 
     public void Dispose() => _server?.Dispose();
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Embedded MQTT broker cannot listen on {Address}:{Port}; messages wait in the outbox")]
+    private partial void LogCannotListen(Exception exception, IPAddress address, int port);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Embedded MQTT broker listening on {Address}:{Port} (watch with: mosquitto_sub -V mqttv5 -p {Port} -t 'edge/#' -v)")]
     private partial void LogListening(IPAddress address, int port);

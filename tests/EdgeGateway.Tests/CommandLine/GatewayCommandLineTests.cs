@@ -59,7 +59,7 @@ public sealed class GatewayCommandLineTests : IDisposable
     public async Task Simulated_demo_shed_runs_an_overload_scenario_to_its_end_and_stops_with_every_relay_open()
     {
         GatewayProcess.Result run = await GatewayProcess.RunAsync(
-            TimeSpan.FromMinutes(2), "run", "--simulate", "--scenario", "firmware-config/scenarios/overload.yaml", "--data-dir", _dir);
+            TimeSpan.FromMinutes(2), "run", "--simulate", "--scenario", "firmware-config/scenarios/overload.yaml", "--data-dir", _dir, "--broker", "none");
 
         Assert.Equal(0, run.ExitCode);
         Assert.Contains("ALARM PortOverload (Major) at port:P02", run.Output, StringComparison.Ordinal);

@@ -38,7 +38,7 @@ public sealed class SystemdNotifyTests : IDisposable
             WorkingDirectory = AppContext.BaseDirectory,
         };
         start.ArgumentList.Add("-c");
-        start.ArgumentList.Add($"dotnet '{gateway}' run --simulate --scenario firmware-config/scenarios/overload.yaml --speed 1 --duration 00:00:05 --data-dir '{_dir}'; echo exit=$?");
+        start.ArgumentList.Add($"dotnet '{gateway}' run --simulate --scenario firmware-config/scenarios/overload.yaml --speed 1 --duration 00:00:05 --data-dir '{_dir}' --broker none; echo exit=$?");
         start.Environment["NOTIFY_SOCKET"] = socketPath;
         start.Environment["WATCHDOG_USEC"] = "1000000";
         start.Environment.Remove("INVOCATION_ID");

@@ -1,0 +1,231 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json.Nodes;
+using EdgeGateway.Contracts.Mqtt;
+using EdgeGateway.Hardware.Simulation.Shed;
+using EdgeGateway.Tests.Messaging.Connection;
+using EdgeGateway.Tests.Messaging.Mosquitto;
+using Json.Schema;
+using MQTTnet;
+
+namespace EdgeGateway.Tests.Messaging.Link;
+
+/// <summary>The gateway's MQTT link end to end: simulated shed → outbox → real Mosquitto → a subscriber.</summary>
+public sealed class MqttLinkTests
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
+
+    // JsonSchema.Net registers each schema by its $id once per process.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, JsonSchema> Schemas = new(StringComparer.Ordinal);
+
+    private static async Task<List<MqttApplicationMessage>> CollectAsync(ProbeClient probe, Func<List<MqttApplicationMessage>, bool> done)
+    {
+        var received = new List<MqttApplicationMessage>();
+        using var timeout = new CancellationTokenSource(Wait);
+        while (!done(received))
+        {
+            MqttApplicationMessage? next = await probe.TryNextAsync(TimeSpan.FromSeconds(1));
+            if (next is not null)
+            {
+                received.Add(next);
+            }
+
+            Assert.False(timeout.IsCancellationRequested, $"only {received.Count} messages arrived: {string.Join(", ", received.Select(m => m.Topic).Distinct())}");
+        }
+
+        return received;
+    }
+
+    private static JsonNode Json(MqttApplicationMessage message) => JsonNode.Parse(Encoding.UTF8.GetString(message.Payload.ToArray()))!;
+
+    private static string SchemaFor(string topic) => ContractTopics.TryParse(topic, out ContractTopic t) ? t.Kind switch
+    {
+        ContractTopicKind.Status => "status",
+        ContractTopicKind.PortTelemetry => "port_telemetry",
+        ContractTopicKind.PortState => "port_state",
+        ContractTopicKind.BinTelemetry => "bin_telemetry",
+        ContractTopicKind.BinState => "bin_state",
+        ContractTopicKind.Alarms => "alarm",
+        ContractTopicKind.Sessions => "session",
+        _ => throw new InvalidOperationException(topic),
+    } : throw new InvalidOperationException($"not a contract topic: {topic}");
+
+    [Fact]
+    public async Task Alarms_sessions_states_telemetry_and_status_arrive_in_the_contract_shape()
+    {
+        await using MosquittoBroker broker = await MosquittoBroker.StartNewAsync();
+        await using ProbeClient probe = await ProbeClient.ConnectAsync(broker);
+        await probe.SubscribeAsync("edge/#");
+        await using LinkRig rig = await LinkRig.StartAsync(broker);
+
+        rig.Shed.PlugAndStart("P2", new EBikeCharger(BatteryChemistry.LeadAcid, 1500, 0.2, 1000));
+        rig.Shed.RunUntil(() => rig.Shed.Port("P2").State == Contracts.Ports.PortState.Disabled, TimeSpan.FromSeconds(10), "overload");
+        rig.Shed.RunFor(TimeSpan.FromSeconds(12));
+        await rig.ForwardAsync();
+
+        List<MqttApplicationMessage> received = await CollectAsync(probe, r =>
+            r.Any(m => m.Topic.EndsWith("/alarms", StringComparison.Ordinal))
+            && r.Any(m => m.Topic.EndsWith("/sessions", StringComparison.Ordinal))
+            && r.Any(m => m.Topic.EndsWith("/ports/P2/state", StringComparison.Ordinal))
+            && r.Any(m => m.Topic.EndsWith("/ports/P1/telemetry", StringComparison.Ordinal))
+            && r.Any(m => m.Topic.EndsWith("/status", StringComparison.Ordinal)));
+
+        foreach (MqttApplicationMessage message in received)
+        {
+            JsonSchema schema = Schemas.GetOrAdd(SchemaFor(message.Topic), name => JsonSchema.FromText(ContractSchemas.Text(name)));
+            using var document = System.Text.Json.JsonDocument.Parse(message.Payload.ToArray());
+            EvaluationResults result = schema.Evaluate(document.RootElement.Clone(), new EvaluationOptions { OutputFormat = OutputFormat.List });
+            string errors = string.Join("; ", (result.Details ?? []).Where(d => d.Errors is not null).SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation}: {e.Value}")));
+            Assert.True(result.IsValid, $"{message.Topic}: {errors} in {Encoding.UTF8.GetString(message.Payload.ToArray())}");
+        }
+
+        JsonNode alarm = Json(received.First(m => m.Topic.EndsWith("/alarms", StringComparison.Ordinal)));
+        Assert.Equal("port_overload", (string?)alarm["kind"]);
+        Assert.Equal("port:P2", (string?)alarm["source"]);
+
+        // States are retained: a subscriber arriving later gets the port's last state at once.
+        await using ProbeClient late = await ProbeClient.ConnectAsync(broker, clientId: "late-console");
+        await late.SubscribeAsync(ContractTopics.PortState("test-site", "gw-test", "P2"));
+        MqttApplicationMessage retained = await late.NextAsync(Wait);
+        Assert.True(retained.Retain);
+        Assert.Equal("disabled", (string?)Json(retained)["state"]);
+    }
+
+    [Fact]
+    public async Task Broker_stopped_and_restarted_loses_no_seq_and_keeps_order_per_topic()
+    {
+        await using MosquittoBroker broker = await MosquittoBroker.StartNewAsync();
+        await using LinkRig rig = await LinkRig.StartAsync(broker);
+        rig.Shed.PlugAndStart("P1", new EBikeCharger(BatteryChemistry.Lithium, 200, 0.3, 720));
+        rig.Shed.RunFor(TimeSpan.FromSeconds(25));
+        await rig.ForwardAsync();
+
+        await broker.StopAsync();
+
+        // While the broker is away: an overload (alarm, session, state) and a minute of telemetry.
+        rig.Shed.PlugAndStart("P2", new EBikeCharger(BatteryChemistry.LeadAcid, 1500, 0.2, 1000));
+        rig.Shed.RunFor(TimeSpan.FromSeconds(60));
+        await rig.ForwardAsync();
+        await Task.Delay(1500);
+        long lastSeq = rig.Outbox.Stats.LastSeq;
+        Assert.True(rig.Outbox.Stats.Depth > 0, "messages wait in the outbox while the broker is down");
+
+        await broker.StartAsync();
+        await using ProbeClient probe = await ProbeClient.ConnectAsync(broker);
+        await probe.SubscribeAsync("edge/#");
+
+        // Retained states come at once; the rest as the outbox drains. Ask for a snapshot of nothing: just wait for the drain.
+        using var deadline = new CancellationTokenSource(Wait);
+        while (rig.Outbox.Stats.Depth > 0)
+        {
+            Assert.False(deadline.IsCancellationRequested, $"outbox still holds {rig.Outbox.Stats.Depth}");
+            await Task.Delay(100);
+        }
+
+        Assert.Contains(rig.Shed.EventsOf<Events.AlarmRaised>(), e => e.Alarm.Kind == Contracts.Alarms.AlarmKind.PortOverload);
+        Assert.True(rig.Outbox.Stats.LastSeq >= lastSeq);
+        Assert.Equal(0, rig.Outbox.Stats.ThinnedTotal);
+    }
+
+    [Fact]
+    public async Task Every_seq_published_during_an_outage_reaches_a_persistent_subscriber_in_order_per_topic()
+    {
+        await using MosquittoBroker broker = await MosquittoBroker.StartNewAsync();
+
+        // A persistent subscriber (clean start off) that stays subscribed through the outage.
+        await using ProbeClient probe = await ProbeClient.ConnectAsync(broker, clientId: "consumer");
+        await probe.SubscribeAsync("edge/v1/test-site/gw-test/#");
+        await using LinkRig rig = await LinkRig.StartAsync(broker);
+        rig.Shed.PlugAndStart("P1", new EBikeCharger(BatteryChemistry.Lithium, 200, 0.3, 720));
+        rig.Shed.RunFor(TimeSpan.FromSeconds(25));
+        await rig.ForwardAsync();
+
+        await broker.StopAsync();
+        rig.Shed.PlugAndStart("P2", new EBikeCharger(BatteryChemistry.LeadAcid, 1500, 0.2, 1000));
+        rig.Shed.RunFor(TimeSpan.FromSeconds(40));
+        await rig.ForwardAsync();
+        await Task.Delay(1500);
+        await broker.StartAsync();
+
+        await using ProbeClient after = await ProbeClient.ConnectAsync(broker, clientId: "consumer-after");
+        await after.SubscribeAsync("edge/v1/test-site/gw-test/#");
+        using (var deadline = new CancellationTokenSource(Wait))
+        {
+            while (rig.Outbox.Stats.Depth > 0)
+            {
+                Assert.False(deadline.IsCancellationRequested, $"outbox still holds {rig.Outbox.Stats.Depth}");
+                await Task.Delay(100);
+            }
+        }
+
+        // Everything the link published after the restart reached the new subscriber, each topic in seq order.
+        var messages = new List<MqttApplicationMessage>();
+        while (await after.TryNextAsync(TimeSpan.FromSeconds(2)) is { } message)
+        {
+            messages.Add(message);
+        }
+
+        var live = messages.Where(m => !m.Retain).ToList();
+        Assert.Contains(live, m => m.Topic.EndsWith("/alarms", StringComparison.Ordinal));
+        foreach (IGrouping<string, MqttApplicationMessage> topic in live.GroupBy(m => m.Topic))
+        {
+            long[] seqs = [.. topic.Select(m => (long)Json(m)["seq"]!)];
+            Assert.Equal(seqs.Order(), seqs);
+        }
+
+        long[] all = [.. live.Select(m => (long)Json(m)["seq"]!).Distinct().Order()];
+        Assert.Equal(all.Length, live.Count);
+    }
+
+    [Theory]
+    [InlineData("port_reset", "{\"port\":\"P1\",\"operator\":\"wang\"}", "reason")]
+    [InlineData("port_enable", "{not json", "JSON")]
+    [InlineData("port_disable", "{\"port\":42}", "port")]
+    [InlineData("port_fly", "{}", "unknown command")]
+    [InlineData("port_disable", "{\"port\":\"P99\",\"operator\":\"wang\"}", "unknown port")]
+    public async Task Malformed_or_unsafe_commands_get_an_error_reply_and_change_nothing(string command, string payload, string reasonContains)
+    {
+        await using MosquittoBroker broker = await MosquittoBroker.StartNewAsync();
+        await using LinkRig rig = await LinkRig.StartAsync(broker);
+        await using ProbeClient probe = await ProbeClient.ConnectAsync(broker);
+        await probe.SubscribeAsync("replies/#");
+        await Task.Delay(1500);
+
+        await probe.PublishAsync(ContractTopics.Command("test-site", "gw-test", command), payload, responseTopic: "replies/1", correlationData: [7, 7]);
+        for (int i = 0; i < 20; i++)
+        {
+            rig.Shed.Round();
+            await Task.Delay(50);
+        }
+
+        MqttApplicationMessage reply = await probe.NextAsync(Wait);
+        JsonNode body = Json(reply);
+        Assert.False((bool)body["ok"]!);
+        Assert.Contains(reasonContains, (string?)body["message"], StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(new byte[] { 7, 7 }, reply.CorrelationData);
+        Assert.All(rig.Shed.Protection.Snapshot.Ports, p => Assert.Equal(Contracts.Ports.PortState.Idle, p.State));
+    }
+
+    [Fact]
+    public async Task Port_disable_command_is_applied_and_answered_with_the_correlation_data()
+    {
+        await using MosquittoBroker broker = await MosquittoBroker.StartNewAsync();
+        await using LinkRig rig = await LinkRig.StartAsync(broker);
+        await using ProbeClient probe = await ProbeClient.ConnectAsync(broker);
+        await probe.SubscribeAsync("replies/#");
+        await Task.Delay(1500);
+
+        await probe.PublishAsync(ContractTopics.Command("test-site", "gw-test", "port_disable"), "{\"port\":\"P3\",\"operator\":\"maintenance-li\",\"reason\":\"cable damaged\"}", responseTopic: "replies/2", correlationData: [1, 2, 3]);
+        Task<MQTTnet.MqttApplicationMessage> replyTask = probe.NextAsync(Wait);
+        while (!replyTask.IsCompleted)
+        {
+            rig.Shed.Round();
+            await Task.Delay(20);
+        }
+
+        MqttApplicationMessage reply = await replyTask;
+        Assert.True((bool)Json(reply)["ok"]!);
+        Assert.Equal(new byte[] { 1, 2, 3 }, reply.CorrelationData);
+        Assert.Equal(Contracts.Ports.PortState.Disabled, rig.Shed.Port("P3").State);
+    }
+}
