@@ -117,6 +117,8 @@ internal static class RunCommand
                 ContentRootPath = AppContext.BaseDirectory,
                 EnvironmentName = Environments.Production,
             });
+            // Installed settings (deploy/gateway/gateway.json: broker, TLS, credentials) sit beside the site file.
+            builder.Configuration.AddJsonFile("/etc/edgegateway/gateway.json", optional: true, reloadOnChange: false);
             builder.Configuration.AddEnvironmentVariables("EDGEGATEWAY_");
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
