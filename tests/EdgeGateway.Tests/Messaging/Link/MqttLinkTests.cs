@@ -229,3 +229,53 @@ public sealed class MqttLinkTests
         Assert.Equal(Contracts.Ports.PortState.Disabled, rig.Shed.Port("P3").State);
     }
 }
+
+public sealed class OutboxBoundThroughTheLinkTests
+{
+    [Fact]
+    public async Task Full_outbox_thins_telemetry_counts_it_raises_gateway_buffer_full_and_still_delivers_every_alarm_and_session()
+    {
+        await using MosquittoBroker broker = await MosquittoBroker.StartNewAsync();
+        await using LinkRig rig = await LinkRig.StartAsync(broker, maxMessages: 60);
+        await broker.StopAsync();
+
+        // Broker away: ports charge (telemetry every 10 s of shed time), one overload and one no-load notice.
+        rig.Shed.PlugAndStart("P1", new EBikeCharger(BatteryChemistry.Lithium, 200, 0.3, 720));
+        rig.Shed.PlugAndStart("P2", new EBikeCharger(BatteryChemistry.LeadAcid, 1500, 0.2, 1000));
+        rig.Shed.Model.RequestStart(rig.Shed.Outlet("P3"));
+        for (int i = 0; i < 40; i++)
+        {
+            rig.Shed.RunFor(TimeSpan.FromSeconds(10));
+            await rig.ForwardAsync();
+            await Task.Delay(150);
+        }
+
+        Assert.True(rig.Outbox.Stats.ThinnedTotal > 0, "telemetry was thinned");
+        long alarmsRaised = rig.Shed.EventsOf<Events.AlarmRaised>().Count();
+        long sessions = rig.Shed.EventsOf<Events.SessionClosed>().Count();
+        Assert.True(alarmsRaised >= 2 && sessions >= 2, $"{alarmsRaised} alarms, {sessions} sessions");
+
+        await broker.StartAsync();
+        await using ProbeClient probe = await ProbeClient.ConnectAsync(broker, clientId: "auditor");
+        await probe.SubscribeAsync("edge/v1/test-site/gw-test/#");
+
+        var received = new List<MQTTnet.MqttApplicationMessage>();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!(received.Count(m => m.Topic.EndsWith("/alarms", StringComparison.Ordinal)) >= alarmsRaised + 1
+            && received.Count(m => m.Topic.EndsWith("/sessions", StringComparison.Ordinal)) >= sessions))
+        {
+            Assert.False(deadline.IsCancellationRequested, $"received {received.Count} messages");
+            if (await probe.TryNextAsync(TimeSpan.FromSeconds(1)) is { } message)
+            {
+                received.Add(message);
+            }
+        }
+
+        string[] kinds = [.. received.Where(m => m.Topic.EndsWith("/alarms", StringComparison.Ordinal))
+            .Select(m => (string)System.Text.Json.Nodes.JsonNode.Parse(Encoding.UTF8.GetString(m.Payload.ToArray()))!["kind"]!)];
+        Assert.Contains("gateway_buffer_full", kinds);
+        Assert.Contains("port_overload", kinds);
+        Assert.Contains("port_no_load", kinds);
+        Assert.Equal(sessions, received.Count(m => m.Topic.EndsWith("/sessions", StringComparison.Ordinal)));
+    }
+}
