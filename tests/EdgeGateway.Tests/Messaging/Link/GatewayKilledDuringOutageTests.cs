@@ -1,0 +1,97 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json.Nodes;
+using EdgeGateway.Tests.Messaging.Connection;
+using EdgeGateway.Tests.Messaging.Mosquitto;
+
+namespace EdgeGateway.Tests.Messaging.Link;
+
+/// <summary>
+/// The gateway process itself, killed with SIGKILL while its broker is down, restarted on the same
+/// data directory once the broker is back: every seq it ever assigned reaches the consumer.
+/// </summary>
+public sealed class GatewayKilledDuringOutageTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("edgegateway-kill-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private Process StartGateway(MosquittoBroker broker, string speed, string duration)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        foreach (string arg in new[]
+        {
+            Path.Combine(AppContext.BaseDirectory, "EdgeGateway.dll"), "run", "--simulate",
+            "--config", "firmware-config/sites/demo.yaml", "--scenario", "firmware-config/scenarios/overload.yaml",
+            "--speed", speed, "--duration", duration, "--data-dir", _dir, "--broker", broker.Uri.ToString(),
+        })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    [Fact]
+    public async Task Gateway_killed_during_an_outage_and_restarted_delivers_every_seq_once_the_broker_is_back()
+    {
+        await using MosquittoBroker broker = await MosquittoBroker.StartNewAsync();
+        await broker.StopAsync();
+
+        // First life: the broker is away the whole time; everything goes to the outbox. Then SIGKILL.
+        using (Process first = StartGateway(broker, "0", "02:00:00"))
+        {
+            await Task.Delay(TimeSpan.FromSeconds(6));
+            Assert.False(first.HasExited, "the gateway was still running when killed");
+            first.Kill(entireProcessTree: true);
+            await first.WaitForExitAsync();
+        }
+
+        await broker.StartAsync();
+        await using ProbeClient consumer = await ProbeClient.ConnectAsync(broker, clientId: "district-consumer");
+        await consumer.SubscribeAsync("edge/v1/linzi-demo-001/gw-01/#");
+
+        // Second life on the same data directory, long enough to drain what the first one stored.
+        using (Process second = StartGateway(broker, "1", "00:00:15"))
+        {
+            await second.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(90)).Token);
+            Assert.Equal(0, second.ExitCode);
+        }
+
+        var seqs = new HashSet<long>();
+        var kinds = new List<string>();
+        while (await consumer.TryNextAsync(TimeSpan.FromSeconds(2)) is { } message)
+        {
+            JsonNode body = JsonNode.Parse(Encoding.UTF8.GetString(message.Payload.ToArray()))!;
+            long seq = (long)body["seq"]!;
+            if (seq > 0)
+            {
+                seqs.Add(seq);
+            }
+
+            if (message.Topic.EndsWith("/alarms", StringComparison.Ordinal))
+            {
+                kinds.Add((string)body["kind"]!);
+            }
+        }
+
+        // The first life's alarm (a 1500 W charger on P02) made it, and the seqs have no hole.
+        Assert.Contains("port_overload", kinds);
+        Assert.True(seqs.Count > 100, $"{seqs.Count} seqs");
+        long max = seqs.Max();
+        long[] missing = [.. Enumerable.Range(1, (int)max).Select(i => (long)i).Where(i => !seqs.Contains(i))];
+        Assert.True(missing.Length == 0, $"{missing.Length} of {max} seqs missing, first {string.Join(", ", missing.Take(10))}");
+    }
+}
