@@ -200,4 +200,41 @@ public sealed class MqttConnectionSecurityTests : IDisposable
         Assert.Contains("Denied PUBLISH from " + options.ClientId, broker.Log, StringComparison.Ordinal);
         Assert.True(link.Connection.IsConnected, "an ACL refusal does not drop the link");
     }
+
+    [Fact]
+    public async Task The_ACL_keeps_one_gateway_from_reading_another_gateways_commands()
+    {
+        await using var broker = await MosquittoBroker.StartNewAsync(new MosquittoBrokerOptions
+        {
+            Users = new Dictionary<string, string> { ["gw-a"] = "a-pass", ["gw-b"] = "b-pass", ["ops"] = "ops-pass" },
+            Acl = "user gw-a\ntopic readwrite edge/v1/site/gw-a/#\n\nuser gw-b\ntopic readwrite edge/v1/site/gw-b/#\n\nuser ops\ntopic readwrite edge/#\n",
+        });
+        string passwordA = Path.Combine(_scratch, "password-a");
+        string passwordB = Path.Combine(_scratch, "password-b");
+        await File.WriteAllTextAsync(passwordA, "a-pass");
+        await File.WriteAllTextAsync(passwordB, "b-pass");
+        MqttLinkOptions a = LinkOptions.For(broker.Uri, "gw-a");
+        a.Username = "gw-a";
+        a.PasswordFile = passwordA;
+        MqttLinkOptions b = LinkOptions.For(broker.Uri, "gw-b");
+        b.Username = "gw-b";
+        b.PasswordFile = passwordB;
+
+        // gw-b tries to listen in on gw-a's command topic as well as its own.
+        await using var linkA = new RunningLink(a, ("edge/v1/site/gw-a/cmd/+", MqttQualityOfServiceLevel.AtLeastOnce));
+        await using var linkB = new RunningLink(b, ("edge/v1/site/gw-a/cmd/+", MqttQualityOfServiceLevel.AtLeastOnce), ("edge/v1/site/gw-b/cmd/+", MqttQualityOfServiceLevel.AtLeastOnce));
+        await linkA.ConnectedAsync();
+        await linkB.ConnectedAsync();
+        await Task.Delay(500);
+        await using var ops = await ProbeClient.ConnectAsync(broker, "ops", "ops-pass");
+
+        await ops.PublishAsync("edge/v1/site/gw-a/cmd/port_disable", "{\"port\":\"P01\",\"operator\":\"ops\"}");
+        await ops.PublishAsync("edge/v1/site/gw-b/cmd/snapshot", "{}");
+
+        MqttIncomingMessage forA = await linkA.MessageAsync();
+        MqttIncomingMessage forB = await linkB.MessageAsync();
+        Assert.Equal("edge/v1/site/gw-a/cmd/port_disable", forA.Topic);
+        Assert.Equal("edge/v1/site/gw-b/cmd/snapshot", forB.Topic);
+        Assert.False(linkB.Messages.Reader.TryRead(out MqttIncomingMessage? leaked), $"gw-b read {leaked?.Topic}");
+    }
 }
