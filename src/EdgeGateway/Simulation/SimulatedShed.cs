@@ -77,8 +77,6 @@ public sealed class SimulatedShed
     /// <summary>The buses the gateway's <see cref="ShedBoard"/> is built on.</summary>
     public IBoardBuses Buses { get; }
 
-    public IReadOnlyList<IShedThermometer> Thermometers => [.. _thermometers.Values];
-
     public ShedOutlet Outlet(string portId) => Model.Outlet(portId);
 
     public SimulatedMcp3208 Adc(string adcId) => _adcs[adcId];
