@@ -25,14 +25,19 @@ internal sealed class ProbeClient : IAsyncDisposable
         };
     }
 
-    public static async Task<ProbeClient> ConnectAsync(MosquittoBroker broker, string? username = null, string? password = null, string? clientId = null)
+    // persistentSession: clean start off with an hour's session expiry, so the broker queues QoS 1 messages while the probe is away.
+    public static async Task<ProbeClient> ConnectAsync(MosquittoBroker broker, string? username = null, string? password = null, string? clientId = null, bool persistentSession = false)
     {
         IMqttClient client = new MqttClientFactory().CreateMqttClient();
         var options = new MqttClientOptionsBuilder()
             .WithTcpServer(broker.Host, broker.Port)
             .WithClientId(clientId ?? "probe-" + Guid.NewGuid().ToString("N")[..8])
-            .WithCleanStart()
+            .WithCleanStart(!persistentSession)
             .WithTimeout(TimeSpan.FromSeconds(5));
+        if (persistentSession)
+        {
+            options.WithSessionExpiryInterval(3600);
+        }
         if (broker.Tls)
         {
             options.WithTlsOptions(o => o.UseTls().WithTrustChain(LoadCa(broker.CaFile!)));
