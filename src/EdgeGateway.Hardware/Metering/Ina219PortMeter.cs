@@ -61,7 +61,9 @@ public sealed class Ina219PortMeter : IPortMeter
                 return MeterReading.Failed(Invariant($"{Description}: impossible reading {volts:0.00} V, {current:0.000} A"));
             }
 
-            double watts = volts * Math.Max(current, 0);
+            // A charging port draws and never feeds: a few mA below zero on an idle shunt is offset noise.
+            current = Math.Max(current, 0);
+            double watts = volts * current;
             return MeterReading.Ok(new PortMeasurement(
                 ElectricPotential.FromVolts(volts),
                 ElectricCurrent.FromAmperes(current),

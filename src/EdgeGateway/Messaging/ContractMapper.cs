@@ -56,10 +56,10 @@ public sealed class ContractMapper(SiteConfiguration site)
         Port = p.Id,
         State = p.State,
         RelayClosed = p.RelayClosed,
-        VoltageV = Finite(p.VoltageV),
-        CurrentA = Finite(p.CurrentA),
-        PowerW = Finite(p.PowerW),
-        PowerFactor = Finite(p.PowerFactor),
+        VoltageV = NonNegative(p.VoltageV),
+        CurrentA = NonNegative(p.CurrentA),
+        PowerW = NonNegative(p.PowerW),
+        PowerFactor = p.PowerFactor is { } pf && double.IsFinite(pf) ? Math.Round(Math.Clamp(pf, 0, 1), 3) : null,
         SessionEnergyWh = Math.Round(p.SessionEnergyWh, 3),
         SessionS = p.SessionStartedAt is { } started ? (long)(at - started).TotalSeconds : null,
         LifetimeEnergyWh = Math.Round(p.LifetimeEnergyWh, 3),
@@ -217,4 +217,8 @@ public sealed class ContractMapper(SiteConfiguration site)
 
     // The contract carries null, never NaN or infinity.
     private static double? Finite(double? value) => value is { } v && double.IsFinite(v) ? Math.Round(v, 3) : null;
+
+    // An idle port's RMS noise can integrate to a few hundredths of a watt below zero; the contract's
+    // power, current and voltage are magnitudes (a large negative power is a meter fault, reported as such).
+    private static double? NonNegative(double? value) => Finite(value) is { } v ? Math.Max(0, v) : null;
 }
