@@ -25,7 +25,7 @@ public sealed class BinMonitor
     private static readonly TimeSpan MinimumRiseSpan = TimeSpan.FromMinutes(2);
 
     private readonly BinDefinition _bin;
-    private readonly BinThresholds _t;
+    private volatile BinThresholds _t;
     private readonly FillGeometry _geometry;
     private readonly IGatewayEventSink _events;
     private readonly string _source;
@@ -63,6 +63,9 @@ public sealed class BinMonitor
     }
 
     public string Id => _bin.Id;
+
+    /// <summary>Reloaded thresholds take effect from the next sample (a reference swap: the bin thread sees the old or the new set, never a mix).</summary>
+    public void UpdateThresholds(BinThresholds thresholds) => _t = thresholds;
 
     public IReadOnlyCollection<Alarm> ActiveAlarms => _alarms.Values;
 

@@ -22,6 +22,17 @@ public sealed class RecyclingStation
 
     public IEnumerable<Alarm> ActiveAlarms => _monitors.SelectMany(m => m.ActiveAlarms);
 
+    public void UpdateThresholds(IReadOnlyDictionary<string, BinThresholds> thresholds)
+    {
+        foreach (BinMonitor monitor in _monitors)
+        {
+            if (thresholds.TryGetValue(monitor.Id, out BinThresholds? t))
+            {
+                monitor.UpdateThresholds(t);
+            }
+        }
+    }
+
     /// <summary>Applies one bin's sample (the bin sampling thread only).</summary>
     public void OnSample(int bin, BinSample sample)
     {

@@ -23,6 +23,7 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
     private const int DrainBatch = 100;
 
     private readonly ShedRuntime _runtime;
+    private Configuration.SiteConfiguration _site;
     private readonly DurableOutbox _outbox;
     private readonly MqttConnection _connection;
     private readonly ContractMapper _map;
@@ -38,6 +39,7 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
     public MqttLink(ShedRuntime runtime, DurableOutbox outbox, MqttConnection connection, ILogger<MqttLink> logger)
     {
         _runtime = runtime;
+        _site = runtime.Site;
         _outbox = outbox;
         _connection = connection;
         _logger = logger;
@@ -157,7 +159,7 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
         || Math.Abs((a.FillPct ?? -100) - (b.FillPct ?? -100)) >= 5;
 
     private Configuration.BinThresholds BinThresholdsFor(string id) =>
-        _runtime.Site.Bins.FirstOrDefault(b => b.Id == id)?.Thresholds ?? _runtime.Site.BinThresholds;
+        _site.Bins.FirstOrDefault(b => b.Id == id)?.Thresholds ?? _site.BinThresholds;
 
     private async Task DrainLoopAsync(CancellationToken stoppingToken)
     {
@@ -293,8 +295,32 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
                 _wake.Release();
                 return CommandReply.Applied(name, now, "every retained state republished");
             default:
-                return CommandReply.Refused(name, now, "reload_config is not supported by this version: restart the service (the outbox is kept)");
+                return await ReloadAsync(name, now);
         }
+    }
+
+    /// <summary>
+    /// Re-reads the site file. Thresholds (port, shed, bin) apply at once, on the sampling threads; a
+    /// changed wiring needs a restart and is refused with what changed. The outbox is never touched.
+    /// </summary>
+    private async Task<CommandReply> ReloadAsync(string name, DateTimeOffset now)
+    {
+        Configuration.SiteFileLoadResult load = Configuration.SiteFileLoader.Load(_site.SourceFile);
+        if (!load.IsValid)
+        {
+            return CommandReply.Refused(name, now, $"site file invalid, nothing changed: {string.Join("; ", load.Problems.Take(5))}");
+        }
+
+        Configuration.SiteConfiguration reloaded = load.Configuration!;
+        if (Configuration.WiringComparer.FirstDifference(_site, reloaded) is { } difference)
+        {
+            return CommandReply.Refused(name, now, $"the wiring changed ({difference}): restart the service to apply it; nothing changed");
+        }
+
+        await _runtime.Protection.UpdateThresholdsAsync(reloaded.ShedProtection, reloaded.Ports.ToDictionary(p => p.Id, p => p.Protection, StringComparer.Ordinal));
+        _runtime.Station?.UpdateThresholds(reloaded.Bins.ToDictionary(b => b.Id, b => b.Thresholds, StringComparer.Ordinal));
+        _site = reloaded;
+        return CommandReply.Applied(name, now, "thresholds reloaded; sessions, lockouts and the outbox kept");
     }
 
     private List<OutboxItem> SnapshotItems(DateTimeOffset now)

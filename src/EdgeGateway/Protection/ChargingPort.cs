@@ -12,7 +12,8 @@ internal sealed class ChargingPort(int index, PortProtectionPlan plan)
 
     public string Id { get; } = plan.Id;
 
-    public PortProtectionSettings Settings { get; } = plan.Settings;
+    /// <summary>The port's thresholds; replaced (on the sampling thread) when the site file is reloaded.</summary>
+    public PortProtectionSettings Settings { get; set; } = plan.Settings;
 
     public bool IsAc { get; } = plan.IsAc;
 

@@ -23,7 +23,8 @@ public sealed class ShedProtection
 {
     private const string ShedSource = "shed";
 
-    private readonly ShedProtectionSettings _shed;
+    private readonly ConcurrentQueue<Action> _settingsUpdates = new();
+    private ShedProtectionSettings _shed;
     private readonly ChargingPort[] _ports;
     private readonly Dictionary<string, ChargingPort> _byId;
     private readonly IRelayBank _relays;
@@ -112,9 +113,37 @@ public sealed class ShedProtection
         return pending.Completion.Task;
     }
 
+    /// <summary>
+    /// Queues new thresholds (a reloaded site file whose wiring did not change); the sampling thread
+    /// applies them between measurements. Timers already running (a debounce, a hold) keep their start.
+    /// </summary>
+    public Task UpdateThresholdsAsync(ShedProtectionSettings shed, IReadOnlyDictionary<string, PortProtectionSettings> ports)
+    {
+        var applied = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _settingsUpdates.Enqueue(() =>
+        {
+            _shed = shed;
+            foreach (ChargingPort port in _ports)
+            {
+                if (ports.TryGetValue(port.Id, out PortProtectionSettings? settings))
+                {
+                    port.Settings = settings;
+                }
+            }
+
+            applied.TrySetResult();
+        });
+        return applied.Task;
+    }
+
     /// <summary>Applies queued commands. Called by the sampling loop between measurements.</summary>
     public void ProcessCommands()
     {
+        while (_settingsUpdates.TryDequeue(out Action? update))
+        {
+            update();
+        }
+
         while (_commands.TryDequeue(out PendingCommand? pending))
         {
             DateTimeOffset now = _time.GetUtcNow();

@@ -38,9 +38,9 @@ internal sealed class LinkRig : IAsyncDisposable
 
     public MqttLink Link { get; }
 
-    public static async Task<LinkRig> StartAsync(MosquittoBroker broker, string? dataDirectory = null, long maxMessages = 200_000)
+    public static async Task<LinkRig> StartAsync(MosquittoBroker broker, string? dataDirectory = null, long maxMessages = 200_000, string? siteFile = null)
     {
-        var shed = new ShedHarness();
+        var shed = new ShedHarness(siteFile: siteFile);
         string dir = dataDirectory ?? Directory.CreateTempSubdirectory("edgegateway-link-").FullName;
         MqttLinkOptions options = LinkOptions.For(broker.Uri, $"{shed.Site.Site.Id}-{shed.Site.Site.Gateway}");
         options.MaxBackoff = TimeSpan.FromSeconds(1);

@@ -300,3 +300,58 @@ public sealed class OutboxBoundThroughTheLinkTests
         Assert.Equal(sessions, received.Count(m => m.Topic.EndsWith("/sessions", StringComparison.Ordinal)));
     }
 }
+
+public sealed class ReloadConfigTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("edgegateway-reload-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static async Task<System.Text.Json.Nodes.JsonNode> CommandAsync(LinkRig rig, ProbeClient probe, string name, string payload)
+    {
+        await probe.PublishAsync(ContractTopics.Command("test-site", "gw-test", name), payload, responseTopic: "replies/reload", correlationData: [9]);
+        Task<MQTTnet.MqttApplicationMessage> reply = probe.NextAsync(TimeSpan.FromSeconds(20));
+        while (!reply.IsCompleted)
+        {
+            rig.Shed.Round();
+            await Task.Delay(20);
+        }
+
+        return System.Text.Json.Nodes.JsonNode.Parse(Encoding.UTF8.GetString((await reply).Payload.ToArray()))!;
+    }
+
+    [Fact]
+    public async Task Reload_applies_new_thresholds_at_once_and_refuses_a_wiring_change_changing_nothing()
+    {
+        string siteFile = Path.Combine(_dir, "site.yaml");
+        await File.WriteAllTextAsync(siteFile, EdgeGateway.Tests.Simulation.ShedHarness.SiteYaml);
+        await using MosquittoBroker broker = await MosquittoBroker.StartNewAsync();
+        await using LinkRig rig = await LinkRig.StartAsync(broker, siteFile: siteFile);
+        await using ProbeClient probe = await ProbeClient.ConnectAsync(broker);
+        await probe.SubscribeAsync("replies/#");
+        while (!rig.Connection.IsConnected)
+        {
+            await Task.Delay(50);
+        }
+
+        await Task.Delay(500);
+
+        // A 600 W draw is fine under the default 1000 W limit …
+        rig.Shed.PlugAndStart("P1", new EBikeCharger(BatteryChemistry.LeadAcid, 600, 0.2, 5000));
+        rig.Shed.RunFor(TimeSpan.FromSeconds(3));
+        Assert.Equal(Contracts.Ports.PortState.Charging, rig.Shed.Port("P1").State);
+
+        // … until the site file lowers it to 500 W and is reloaded.
+        await File.WriteAllTextAsync(siteFile, EdgeGateway.Tests.Simulation.ShedHarness.SiteYaml.Replace("    completeHoldMinutes: 1", "    completeHoldMinutes: 1\n    maxPowerW: 500", StringComparison.Ordinal));
+        System.Text.Json.Nodes.JsonNode applied = await CommandAsync(rig, probe, "reload_config", "");
+        Assert.True((bool)applied["ok"]!, (string?)applied["message"]);
+        rig.Shed.RunFor(TimeSpan.FromSeconds(3));
+        Assert.Equal("port_overload", rig.Shed.Port("P1").Lockout);
+
+        // A moved relay pin cannot be applied live: refused, and the thresholds in force stay.
+        await File.WriteAllTextAsync(siteFile, EdgeGateway.Tests.Simulation.ShedHarness.SiteYaml.Replace("relay: { gpio: 6 }", "relay: { gpio: 19 }", StringComparison.Ordinal));
+        System.Text.Json.Nodes.JsonNode refused = await CommandAsync(rig, probe, "reload_config", "");
+        Assert.False((bool)refused["ok"]!);
+        Assert.Contains("site.Ports[1].Relay.Gpio", (string?)refused["message"], StringComparison.Ordinal);
+    }
+}
