@@ -22,6 +22,9 @@ public sealed record SiteConfiguration
     public ShedProtectionSettings ShedProtection { get; init; } = new();
     public SamplingSettings Sampling { get; init; } = new();
     public IReadOnlyList<BinDefinition> Bins { get; init; } = [];
+
+    /// <summary>The broker this gateway reports to (site key <c>mqtt:</c>); <c>run --broker</c> and gateway.json override it.</summary>
+    public MqttSiteSettings? Mqtt { get; init; }
     public BinThresholds BinThresholds { get; init; } = new();
     public BinSamplingSettings BinSampling { get; init; } = new();
 }
@@ -173,3 +176,19 @@ public sealed record SamplingSettings
     /// <summary>Telemetry publication period (the MQTT link uses it).</summary>
     public TimeSpan TelemetryPeriod { get; init; } = TimeSpan.FromSeconds(10);
 }
+
+/// <summary>
+/// The site's MQTT broker: <c>embedded</c>, <c>none</c>, or <c>mqtts://host:port</c> with the CA that signs its
+/// certificate and the gateway's credentials (a username with a password file or variable, and/or a client
+/// certificate). Plain <c>mqtt://</c> is accepted for loopback only: TLS and authentication are on in every
+/// production configuration. Secrets are never in the site file, only where to find them.
+/// </summary>
+public sealed record MqttSiteSettings(
+    string Broker,
+    string? CaFile,
+    string? Username,
+    string? PasswordFile,
+    string? PasswordEnvironmentVariable,
+    string? ClientCertificateFile,
+    string? ClientKeyFile,
+    int Line);

@@ -22,7 +22,7 @@ public static class MqttLinkServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
-        MqttOptions options = builder.Configuration.GetSection(MqttOptions.Section).Get<MqttOptions>() ?? new MqttOptions();
+        MqttOptions options = Resolve(builder.Configuration, runtime.Site.Mqtt);
         if (options.IsDisabled)
         {
             return builder;
@@ -69,5 +69,27 @@ public static class MqttLinkServiceCollectionExtensions
         builder.Services.AddSingleton<IGatewayEventSubscriber>(sp => sp.GetRequiredService<MqttLink>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MqttLink>());
         return builder;
+    }
+
+    /// <summary>
+    /// The site file's <c>mqtt:</c> section is the base; anything set in configuration (gateway.json,
+    /// EDGEGATEWAY_Mqtt__* variables, <c>run --broker</c>) overrides it.
+    /// </summary>
+    public static MqttOptions Resolve(IConfiguration configuration, Configuration.MqttSiteSettings? site)
+    {
+        var options = new MqttOptions();
+        if (site is not null)
+        {
+            options.Broker = site.Broker;
+            options.CaFile = site.CaFile;
+            options.Username = site.Username;
+            options.PasswordFile = site.PasswordFile;
+            options.PasswordEnvironmentVariable = site.PasswordEnvironmentVariable;
+            options.ClientCertificateFile = site.ClientCertificateFile;
+            options.ClientKeyFile = site.ClientKeyFile;
+        }
+
+        configuration.GetSection(MqttOptions.Section).Bind(options);
+        return options;
     }
 }
