@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using EdgeGateway.Hardware.Simulation.I2c;
+using EdgeGateway.Hardware.Simulation.TimeOfFlight;
 
 namespace EdgeGateway.Hardware.Simulation.Vl53L0X;
 
@@ -27,7 +27,7 @@ namespace EdgeGateway.Hardware.Simulation.Vl53L0X;
 /// interrupt; measurements that complete while it is held are dropped.
 /// </para>
 /// </remarks>
-public sealed class SimulatedVl53L0X : SimulatedI2cChip
+public sealed class SimulatedVl53L0X : SimulatedTimeOfFlightChip
 {
     /// <summary>The address every VL53L0X wakes up at (0x52 in 8-bit form, DS11555).</summary>
     public const int DefaultAddress = 0x29;
@@ -73,7 +73,6 @@ public sealed class SimulatedVl53L0X : SimulatedI2cChip
 
     private static readonly Dictionary<byte, uint> Nvm = BuildNvm();
 
-    private readonly Lock _gate = new();
     private readonly IRangingTarget _target;
     private readonly SimulatedClock _clock;
     private readonly Dictionary<byte, byte[]> _pages = [];
@@ -81,9 +80,7 @@ public sealed class SimulatedVl53L0X : SimulatedI2cChip
     private byte[] _page0 = new byte[PageSize];
     private byte _index;
     private byte _page;
-    private int _address;
     private bool _inSoftReset;
-    private bool _stuck;
 
     // Ranging, in simulated time.
     private RangingMode _mode;
@@ -103,7 +100,7 @@ public sealed class SimulatedVl53L0X : SimulatedI2cChip
         PowerOn();
 
         // A chip created at another address stands for one the gateway has already moved (XSHUT sequencing).
-        _address = address;
+        AddressUnderGate = address;
         _page0[(byte)Vl53L0XRegister.I2cSlaveDeviceAddress] = (byte)address;
     }
 
@@ -114,49 +111,6 @@ public sealed class SimulatedVl53L0X : SimulatedI2cChip
         Continuous,
     }
 
-    /// <summary>The 7-bit address the chip acknowledges now (register 8Ah; back to 0x29 after a soft reset).</summary>
-    public int CurrentAddress
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _address;
-            }
-        }
-    }
-
-    /// <summary>
-    /// Fault: the ranging core keeps reporting its last result. Measurements still complete and raise the interrupt
-    /// (so a driver does not time out), but range status and range no longer follow the target.
-    /// </summary>
-    public bool Stuck
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _stuck;
-            }
-        }
-
-        set
-        {
-            lock (_gate)
-            {
-                _stuck = value;
-            }
-        }
-    }
-
-    internal override void CollectResponders(int address, ref I2cResponders responders)
-    {
-        if (Answering && address == CurrentAddress)
-        {
-            responders.Add(this);
-        }
-    }
-
     protected internal override void Write(ReadOnlySpan<byte> data)
     {
         if (data.IsEmpty)
@@ -164,7 +118,7 @@ public sealed class SimulatedVl53L0X : SimulatedI2cChip
             return;
         }
 
-        lock (_gate)
+        lock (Gate)
         {
             Update(_clock.Elapsed);
             _index = data[0];
@@ -178,7 +132,7 @@ public sealed class SimulatedVl53L0X : SimulatedI2cChip
 
     protected internal override void Read(Span<byte> buffer)
     {
-        lock (_gate)
+        lock (Gate)
         {
             Update(_clock.Elapsed);
             for (int i = 0; i < buffer.Length; i++)
@@ -214,7 +168,7 @@ public sealed class SimulatedVl53L0X : SimulatedI2cChip
         _inSoftReset = false;
         _mode = RangingMode.Idle;
         _resultHeld = false;
-        _address = DefaultAddress;
+        AddressUnderGate = DefaultAddress;
 
         // DS11555 reference registers.
         _page0[(byte)Vl53L0XRegister.IdentificationModelId] = 0xEE;
@@ -283,7 +237,7 @@ public sealed class SimulatedVl53L0X : SimulatedI2cChip
             case Vl53L0XRegister.I2cSlaveDeviceAddress:
                 // Takes effect from the next transaction.
                 _page0[index] = (byte)(value & 0x7F);
-                _address = value & 0x7F;
+                AddressUnderGate = value & 0x7F;
                 break;
             case Vl53L0XRegister.SoftResetGo2SoftResetN:
                 SoftReset(value);
@@ -408,7 +362,7 @@ public sealed class SimulatedVl53L0X : SimulatedI2cChip
     /// <summary>Writes one measurement, sampled at <paramref name="at"/>, into the result block.</summary>
     private void Latch(TimeSpan at)
     {
-        if (_stuck)
+        if (StuckUnderGate)
         {
             return;
         }

@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using EdgeGateway.Hardware.Simulation.I2c;
+using EdgeGateway.Hardware.Simulation.TimeOfFlight;
 
 namespace EdgeGateway.Hardware.Simulation.Vl53L1X;
 
@@ -23,7 +23,7 @@ namespace EdgeGateway.Hardware.Simulation.Vl53L1X;
 /// is held until the host clears the interrupt; measurements that complete while it is held are dropped.
 /// </para>
 /// </remarks>
-public sealed class SimulatedVl53L1X : SimulatedI2cChip
+public sealed class SimulatedVl53L1X : SimulatedTimeOfFlightChip
 {
     /// <summary>The address every VL53L1X boots at (0x52 in 8-bit form, DS12385).</summary>
     public const int DefaultAddress = 0x29;
@@ -58,16 +58,13 @@ public sealed class SimulatedVl53L1X : SimulatedI2cChip
     private const ushort NominalEffectiveSpads = 16 << 8;
     private const ushort NominalSignalRate = 10 << 7;
 
-    private readonly Lock _gate = new();
     private readonly IRangingTarget _target;
     private readonly SimulatedClock _clock;
     private readonly byte[] _registers = new byte[RegisterSpace];
 
     private ushort _index;
-    private int _address;
     private TimeSpan _bootedAt;
     private bool _inSoftReset;
-    private bool _stuck;
 
     // Ranging, in simulated time.
     private RangingMode _mode;
@@ -88,7 +85,7 @@ public sealed class SimulatedVl53L1X : SimulatedI2cChip
         PowerOn(clock.Elapsed);
 
         // A chip created at another address stands for one the gateway has already moved (XSHUT sequencing).
-        _address = address;
+        AddressUnderGate = address;
         _registers[(ushort)Vl53L1XRegister.I2cSlaveDeviceAddress] = (byte)address;
     }
 
@@ -97,49 +94,6 @@ public sealed class SimulatedVl53L1X : SimulatedI2cChip
         Idle,
         SingleShot,
         Continuous,
-    }
-
-    /// <summary>The 7-bit address the chip acknowledges now (register 0001h; back to 0x29 after a soft reset).</summary>
-    public int CurrentAddress
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _address;
-            }
-        }
-    }
-
-    /// <summary>
-    /// Fault: the ranging core keeps reporting its last result. Measurements still complete and raise the interrupt
-    /// (so a driver does not time out), but range status and range no longer follow the target.
-    /// </summary>
-    public bool Stuck
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _stuck;
-            }
-        }
-
-        set
-        {
-            lock (_gate)
-            {
-                _stuck = value;
-            }
-        }
-    }
-
-    internal override void CollectResponders(int address, ref I2cResponders responders)
-    {
-        if (Answering && address == CurrentAddress)
-        {
-            responders.Add(this);
-        }
     }
 
     /// <summary>
@@ -153,7 +107,7 @@ public sealed class SimulatedVl53L1X : SimulatedI2cChip
             return;
         }
 
-        lock (_gate)
+        lock (Gate)
         {
             Update(_clock.Elapsed);
             _index = BinaryPrimitives.ReadUInt16BigEndian(data);
@@ -167,7 +121,7 @@ public sealed class SimulatedVl53L1X : SimulatedI2cChip
 
     protected internal override void Read(Span<byte> buffer)
     {
-        lock (_gate)
+        lock (Gate)
         {
             Update(_clock.Elapsed);
             for (int i = 0; i < buffer.Length; i++)
@@ -182,7 +136,7 @@ public sealed class SimulatedVl53L1X : SimulatedI2cChip
     {
         Array.Clear(_registers);
         _index = 0;
-        _address = DefaultAddress;
+        AddressUnderGate = DefaultAddress;
         _bootedAt = now + BootTime;
         _inSoftReset = false;
         _mode = RangingMode.Idle;
@@ -231,7 +185,7 @@ public sealed class SimulatedVl53L1X : SimulatedI2cChip
             case Vl53L1XRegister.I2cSlaveDeviceAddress:
                 // Takes effect from the next transaction.
                 _registers[index] = (byte)(value & 0x7F);
-                _address = value & 0x7F;
+                AddressUnderGate = value & 0x7F;
                 break;
             case Vl53L1XRegister.GpioTioHvStatus:
                 // Only fresh_out_of_reset is writable; the GPIO level is the chip's.
@@ -342,7 +296,7 @@ public sealed class SimulatedVl53L1X : SimulatedI2cChip
     /// <summary>Writes one measurement, sampled at <paramref name="at"/>, into the result block.</summary>
     private void Latch(TimeSpan at)
     {
-        if (_stuck)
+        if (StuckUnderGate)
         {
             return;
         }
