@@ -3,7 +3,7 @@ using EdgeGateway.Bins;
 using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Events;
 using EdgeGateway.Hosting;
-using EdgeGateway.Messaging.Connection;
+using EdgeGateway.Mqtt;
 using EdgeGateway.Messaging.Outbox;
 using EdgeGateway.Protection;
 using Microsoft.Extensions.Hosting;

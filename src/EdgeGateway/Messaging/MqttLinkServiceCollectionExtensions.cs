@@ -3,7 +3,7 @@ using System.Text;
 using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Events;
 using EdgeGateway.Hosting;
-using EdgeGateway.Messaging.Connection;
+using EdgeGateway.Mqtt;
 using EdgeGateway.Messaging.Outbox;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

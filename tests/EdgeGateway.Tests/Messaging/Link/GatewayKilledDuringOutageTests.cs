@@ -2,8 +2,8 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
-using EdgeGateway.Tests.Messaging.Connection;
-using EdgeGateway.Tests.Messaging.Mosquitto;
+using EdgeGateway.Testing.Network;
+using EdgeGateway.Testing.Mosquitto;
 
 namespace EdgeGateway.Tests.Messaging.Link;
 

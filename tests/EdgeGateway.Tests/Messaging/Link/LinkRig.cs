@@ -1,9 +1,9 @@
 using EdgeGateway.Events;
 using EdgeGateway.Messaging;
-using EdgeGateway.Messaging.Connection;
+using EdgeGateway.Mqtt;
 using EdgeGateway.Messaging.Outbox;
-using EdgeGateway.Tests.Messaging.Connection;
-using EdgeGateway.Tests.Messaging.Mosquitto;
+using EdgeGateway.Testing;
+using EdgeGateway.Testing.Mosquitto;
 using EdgeGateway.Tests.Simulation;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace EdgeGateway.Messaging.Connection;
+namespace EdgeGateway.Mqtt;
 
 /// <summary>Exponential back-off with jitter: step n waits a uniform random time in [d/2, d], d = min(max, initial × 2ⁿ).</summary>
 internal static class ReconnectBackoff

@@ -8,7 +8,7 @@ using MQTTnet.Exceptions;
 using MQTTnet.Packets;
 using MQTTnet.Protocol;
 
-namespace EdgeGateway.Messaging.Connection;
+namespace EdgeGateway.Mqtt;
 
 /// <summary>
 /// The gateway's link to its MQTT broker (MQTT 5.0 over MQTTnet's <see cref="IMqttClient"/>).
@@ -21,8 +21,9 @@ namespace EdgeGateway.Messaging.Connection;
 /// <item>Subscriptions given to <see cref="Subscribe"/> are made on EVERY connect, whether or not the broker reports
 /// a session: that covers a broker that lost its data, and re-subscribing is harmless. They are made with retain
 /// handling "send retained only for a new subscription", so a resumed session does not replay retained messages.</item>
-/// <item>Incoming messages are acknowledged on receipt (before the handler runs): commands carry their own
-/// request/response protocol, and a slow handler must not hold back PUBACKs. Delivery is at least once.</item>
+/// <item>Incoming messages are acknowledged on receipt (before the handler runs) by default: commands carry their own
+/// request/response protocol, and a slow handler must not hold back PUBACKs. Delivery is at least once. With
+/// <see cref="MqttLinkOptions.AcknowledgeOnReceipt"/> off the handler acknowledges each message itself when it is safe.</item>
 /// <item>The password is read at each connect and never logged; only the user name is.</item>
 /// </list>
 /// </summary>
@@ -41,6 +42,7 @@ public sealed partial class MqttConnection : IAsyncDisposable
     private string? _lastTlsProblem;
     private Task _run = Task.CompletedTask;
     private int _running;
+    private int _linkGeneration;
     private int _disposed;
 
     public MqttConnection(MqttLinkOptions options, ILogger<MqttConnection> logger)
@@ -302,6 +304,7 @@ public sealed partial class MqttConnection : IAsyncDisposable
 
     private async Task OnLinkUpAsync(MqttClientConnectResult result, CancellationToken token)
     {
+        Interlocked.Increment(ref _linkGeneration);
         LogConnected(_options.Broker, _options.ClientId, _options.Username ?? "(anonymous)", result.IsSessionPresent);
         await SubscribeNowAsync(_subscriptions.ToArray(), token);
         Connected?.Invoke(this, new MqttLinkConnectedEventArgs(result.IsSessionPresent));
@@ -393,6 +396,10 @@ public sealed partial class MqttConnection : IAsyncDisposable
             .WithSessionExpiryInterval((uint)Math.Clamp(_options.SessionExpiry.TotalSeconds, 0, uint.MaxValue))
             .WithKeepAlivePeriod(_options.KeepAlive)
             .WithTimeout(_options.OperationTimeout);
+        if (_options.ReceiveMaximum > 0)
+        {
+            builder.WithReceiveMaximum(_options.ReceiveMaximum);
+        }
 
         if (_options.Broker.Scheme == "mqtts")
         {
@@ -520,14 +527,9 @@ public sealed partial class MqttConnection : IAsyncDisposable
     private async Task OnMessageReceivedAsync(MqttApplicationMessageReceivedEventArgs args)
     {
         args.AutoAcknowledge = false;
-        try
+        if (_options.AcknowledgeOnReceipt)
         {
-            await args.AcknowledgeAsync(CancellationToken.None);
-        }
-        catch (Exception exception) when (exception is MqttCommunicationException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
-        {
-            // The broker will deliver it again on the resumed session; the handler still sees this copy (at least once).
-            LogAcknowledgeFailed(args.ApplicationMessage.Topic, exception.Message);
+            await AcknowledgeAsync(args, CancellationToken.None);
         }
 
         Func<MqttIncomingMessage, Task>? handler = MessageHandler;
@@ -547,7 +549,10 @@ public sealed partial class MqttConnection : IAsyncDisposable
             message.ContentType,
             message.UserProperties is { Count: > 0 } user
                 ? user.Select(p => new KeyValuePair<string, string>(p.Name, p.ReadValueAsString())).ToArray()
-                : []);
+                : [])
+        {
+            AcknowledgeAsync = _options.AcknowledgeOnReceipt ? static _ => Task.FromResult(true) : DeferredAcknowledgement(args),
+        };
         try
         {
             await handler(incoming);
@@ -557,6 +562,29 @@ public sealed partial class MqttConnection : IAsyncDisposable
 #pragma warning restore CA1031
         {
             LogHandlerFailed(exception, message.Topic);
+        }
+    }
+
+    private Func<CancellationToken, Task<bool>> DeferredAcknowledgement(MqttApplicationMessageReceivedEventArgs args)
+    {
+        int generation = Volatile.Read(ref _linkGeneration);
+        return token => generation == Volatile.Read(ref _linkGeneration) && _client.IsConnected
+            ? AcknowledgeAsync(args, token)
+            : Task.FromResult(false);
+    }
+
+    private async Task<bool> AcknowledgeAsync(MqttApplicationMessageReceivedEventArgs args, CancellationToken token)
+    {
+        try
+        {
+            await args.AcknowledgeAsync(token);
+            return true;
+        }
+        catch (Exception exception) when (exception is MqttCommunicationException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
+        {
+            // The broker will deliver it again on the resumed session (at least once).
+            LogAcknowledgeFailed(args.ApplicationMessage.Topic, exception.Message);
+            return false;
         }
     }
 

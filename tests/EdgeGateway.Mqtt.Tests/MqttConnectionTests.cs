@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using System.Text;
-using EdgeGateway.Messaging.Connection;
-using EdgeGateway.Tests.Messaging.Mosquitto;
+using EdgeGateway.Testing;
+using EdgeGateway.Testing.Network;
+using EdgeGateway.Testing.Mosquitto;
 using MQTTnet;
 using MQTTnet.Packets;
 using MQTTnet.Protocol;
 
-namespace EdgeGateway.Tests.Messaging.Connection;
+namespace EdgeGateway.Mqtt.Tests;
 
 [Collection(SharedMosquitto.Name)]
 public sealed class MqttConnectionTests(MosquittoFixture fixture)

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 
-namespace EdgeGateway.Tests.Messaging.Mosquitto;
+using EdgeGateway.Testing.Mosquitto;
+
+namespace EdgeGateway.Mqtt.Tests;
 
 /// <summary>The fixture itself: the broker listens where it says, restarts on its port, and leaves no process behind.</summary>
 public sealed class MosquittoBrokerTests

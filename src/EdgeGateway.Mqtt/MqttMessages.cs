@@ -1,6 +1,6 @@
 using MQTTnet.Protocol;
 
-namespace EdgeGateway.Messaging.Connection;
+namespace EdgeGateway.Mqtt;
 
 /// <summary>A message the broker delivered on one of the link's subscriptions (the payload is a copy the handler may keep).</summary>
 public sealed record MqttIncomingMessage(
@@ -11,7 +11,16 @@ public sealed record MqttIncomingMessage(
     string? ResponseTopic,
     ReadOnlyMemory<byte>? CorrelationData,
     string? ContentType,
-    IReadOnlyList<KeyValuePair<string, string>> UserProperties);
+    IReadOnlyList<KeyValuePair<string, string>> UserProperties)
+{
+    /// <summary>
+    /// Sends the message's PUBACK when <see cref="MqttLinkOptions.AcknowledgeOnReceipt"/> is false (otherwise it was sent
+    /// on receipt and this returns true). Returns false — never throws — when the link that delivered the message has
+    /// since dropped: its packet identifier means nothing on a new connection, and the broker redelivers the message on
+    /// the resumed session anyway.
+    /// </summary>
+    public Func<CancellationToken, Task<bool>> AcknowledgeAsync { get; init; } = static _ => Task.FromResult(true);
+}
 
 /// <summary>MQTT 5 properties of an outgoing message (request/response and metadata); all optional.</summary>
 public sealed class MqttPublishProperties

@@ -1,4 +1,4 @@
-namespace EdgeGateway.Tests.Messaging.Mosquitto;
+namespace EdgeGateway.Testing.Mosquitto;
 
 /// <summary>How a test's <see cref="MosquittoBroker"/> is configured.</summary>
 public sealed class MosquittoBrokerOptions

@@ -1,13 +1,14 @@
+using Xunit;
 using System.Buffers;
 using System.Threading.Channels;
-using EdgeGateway.Tests.Messaging.Mosquitto;
+using EdgeGateway.Testing.Mosquitto;
 using MQTTnet;
 using MQTTnet.Protocol;
 
-namespace EdgeGateway.Tests.Messaging.Connection;
+namespace EdgeGateway.Testing.Network;
 
 /// <summary>A plain MQTTnet 5 client on the test's side of the broker: subscribes and collects, or publishes commands.</summary>
-internal sealed class ProbeClient : IAsyncDisposable
+public sealed class ProbeClient : IAsyncDisposable
 {
     private readonly IMqttClient _client;
     private readonly Channel<MqttApplicationMessage> _received = Channel.CreateUnbounded<MqttApplicationMessage>();

@@ -1,6 +1,6 @@
 using MQTTnet.Protocol;
 
-namespace EdgeGateway.Messaging.Connection;
+namespace EdgeGateway.Mqtt;
 
 /// <summary>
 /// How <see cref="MqttConnection"/> reaches the broker. The password is not held here: it is read from
@@ -46,6 +46,21 @@ public sealed class MqttLinkOptions
 
     /// <summary>Bound on the CONNECT handshake and on waiting for a publish's acknowledgement.</summary>
     public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// True (the gateway's choice): each incoming message is acknowledged (PUBACK) on receipt, before the handler runs.
+    /// False (the hub's): the handler owns acknowledgement through <see cref="MqttIncomingMessage.AcknowledgeAsync"/>, so a
+    /// message is acknowledged only once what it carries is safe; until then the broker keeps it and redelivers it on
+    /// the resumed session. MQTT 5 §4.6: PUBACKs go in the order the PUBLISHes arrived, so acknowledge in that order.
+    /// </summary>
+    public bool AcknowledgeOnReceipt { get; set; } = true;
+
+    /// <summary>
+    /// MQTT 5 Receive Maximum (§3.1.2.11.3): how many QoS 1/2 messages the broker may have in flight to us unacknowledged;
+    /// 0 leaves it out (the protocol's default, 65,535). With deferred acknowledgement this window, divided by the time to
+    /// make a message safe, bounds throughput, so the hub asks for a large one.
+    /// </summary>
+    public ushort ReceiveMaximum { get; set; }
 
     /// <summary>The Last Will the broker publishes when the link drops without a DISCONNECT; null for none.</summary>
     public MqttWill? Will { get; set; }

@@ -1,10 +1,11 @@
 using System.Text;
-using EdgeGateway.Messaging.Connection;
-using EdgeGateway.Tests.Messaging.Mosquitto;
+using EdgeGateway.Testing;
+using EdgeGateway.Testing.Network;
+using EdgeGateway.Testing.Mosquitto;
 using MQTTnet;
 using MQTTnet.Protocol;
 
-namespace EdgeGateway.Tests.Messaging.Connection;
+namespace EdgeGateway.Mqtt.Tests;
 
 /// <summary>Broker restarts and network cuts; each test has its own broker.</summary>
 public sealed class MqttConnectionRecoveryTests

@@ -1,8 +1,8 @@
-using EdgeGateway.Messaging.Connection;
+using EdgeGateway.Mqtt;
 
-namespace EdgeGateway.Tests.Messaging.Connection;
+namespace EdgeGateway.Testing;
 
-internal static class LinkOptions
+public static class LinkOptions
 {
     /// <summary>Options with short back-off and timeouts for tests (the products' defaults are 1 s … 30 s).</summary>
     public static MqttLinkOptions For(Uri broker, string clientId) => new()

@@ -2,14 +2,14 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 
-namespace EdgeGateway.Tests.Messaging.Connection;
+namespace EdgeGateway.Testing.Network;
 
 /// <summary>
 /// A loopback TCP forwarder between the gateway and the broker that can cut the network: <see cref="Cut"/> resets
 /// every forwarded connection (the broker sees the socket die without a DISCONNECT, as when a Pi loses power or
 /// its uplink) and refuses new ones until <see cref="Restore"/>.
 /// </summary>
-internal sealed class TcpCutter : IAsyncDisposable
+public sealed class TcpCutter : IAsyncDisposable
 {
     private readonly TcpListener _listener;
     private readonly int _targetPort;

@@ -1,4 +1,4 @@
-namespace EdgeGateway.Tests.Messaging.Mosquitto;
+namespace EdgeGateway.Testing.Mosquitto;
 
 /// <summary>A throw-away CA made with openssl in a test's directory; it issues the broker's server certificate and client certificates (PEM files).</summary>
 public sealed class TestCertificateAuthority

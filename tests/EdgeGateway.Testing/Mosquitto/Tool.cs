@@ -1,9 +1,9 @@
 using System.Diagnostics;
 
-namespace EdgeGateway.Tests.Messaging.Mosquitto;
+namespace EdgeGateway.Testing.Mosquitto;
 
 /// <summary>Runs a short-lived command-line tool (openssl, mosquitto_passwd, kill) and fails with its output when it fails.</summary>
-internal static class Tool
+public static class Tool
 {
     public static async Task<string> RunAsync(string file, IReadOnlyList<string> args, TimeSpan? timeout = null)
     {

@@ -1,7 +1,7 @@
 using System.Threading.Channels;
-using EdgeGateway.Messaging.Connection;
+using EdgeGateway.Testing;
 
-namespace EdgeGateway.Tests.Messaging.Connection;
+namespace EdgeGateway.Mqtt.Tests;
 
 /// <summary>An <see cref="MqttConnection"/> whose <see cref="MqttConnection.RunAsync"/> runs in the background, with its events and messages queued for the test.</summary>
 internal sealed class RunningLink : IAsyncDisposable

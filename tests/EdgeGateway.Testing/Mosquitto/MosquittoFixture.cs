@@ -1,6 +1,8 @@
-namespace EdgeGateway.Tests.Messaging.Mosquitto;
+using Xunit;
 
-/// <summary>One plain, anonymous Mosquitto shared by the tests of the <see cref="SharedMosquitto"/> (tests that stop, restart or configure a broker start their own).</summary>
+namespace EdgeGateway.Testing.Mosquitto;
+
+/// <summary>One plain, anonymous Mosquitto for a test class (IClassFixture) or a collection the test project defines (tests that stop, restart or configure a broker start their own).</summary>
 public sealed class MosquittoFixture : IAsyncLifetime
 {
     private MosquittoBroker? _broker;
@@ -16,10 +18,4 @@ public sealed class MosquittoFixture : IAsyncLifetime
             await _broker.DisposeAsync();
         }
     }
-}
-
-[CollectionDefinition(Name)]
-public sealed class SharedMosquitto : ICollectionFixture<MosquittoFixture>
-{
-    public const string Name = "Shared Mosquitto broker";
 }

@@ -1,7 +1,7 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 
-namespace EdgeGateway.Messaging.Connection;
+namespace EdgeGateway.Mqtt;
 
 /// <summary>
 /// Validates the broker's certificate against the configured CA file only: the chain is rebuilt with

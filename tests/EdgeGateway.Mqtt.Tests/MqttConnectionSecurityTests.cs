@@ -1,9 +1,10 @@
-using EdgeGateway.Messaging.Connection;
-using EdgeGateway.Tests.Messaging.Mosquitto;
+using EdgeGateway.Testing;
+using EdgeGateway.Testing.Network;
+using EdgeGateway.Testing.Mosquitto;
 using MQTTnet;
 using MQTTnet.Protocol;
 
-namespace EdgeGateway.Tests.Messaging.Connection;
+namespace EdgeGateway.Mqtt.Tests;
 
 /// <summary>TLS against the test CA, password authentication and the broker's ACL; each test has its own broker.</summary>
 public sealed class MqttConnectionSecurityTests : IDisposable

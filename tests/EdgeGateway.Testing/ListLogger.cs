@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace EdgeGateway.Tests.Messaging.Connection;
+namespace EdgeGateway.Testing;
 
 /// <summary>Keeps every formatted log line (with the exception's message), so tests can assert what was and was not logged.</summary>
-internal sealed class ListLogger<T> : ILogger<T>
+public sealed class ListLogger<T> : ILogger<T>
 {
     private readonly ConcurrentQueue<string> _lines = new();
 

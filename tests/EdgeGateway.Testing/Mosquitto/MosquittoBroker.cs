@@ -5,7 +5,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace EdgeGateway.Tests.Messaging.Mosquitto;
+namespace EdgeGateway.Testing.Mosquitto;
 
 /// <summary>
 /// A real Mosquitto broker (the Debian package's /usr/sbin/mosquitto) on a free loopback port, configured by
