@@ -7,7 +7,8 @@ internal static class HubCommandLine
 {
     public static RootCommand Build()
     {
-        var root = new RootCommand("EdgeGateway hub: contract v1 from MQTT into InfluxDB, alarm notifications.");
+        var root = new RootCommand("EdgeGateway hub: every shed's contract v1 messages from MQTT into InfluxDB, and alarm notifications (充电棚与垃圾分类站数据中心)");
+        root.Subcommands.Add(RunCommand.Create());
         return root;
     }
 }

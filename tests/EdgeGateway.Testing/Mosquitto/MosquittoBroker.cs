@@ -329,6 +329,11 @@ public sealed class MosquittoBroker : IAsyncDisposable
             conf.Append("persistence false\n");
         }
 
+        foreach (string line in _options.ExtraConfiguration)
+        {
+            conf.Append(line).Append('\n');
+        }
+
         conf.Append("log_dest stdout\n");
         conf.Append("log_type all\n");
         conf.Append("connection_messages true\n");

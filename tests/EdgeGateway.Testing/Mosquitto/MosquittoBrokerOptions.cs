@@ -18,5 +18,15 @@ public sealed class MosquittoBrokerOptions
     /// <summary><c>persistence true</c> with the broker's own data directory (sessions survive <see cref="MosquittoBroker.StopAsync"/>).</summary>
     public bool Persistence { get; init; } = true;
 
+    /// <summary>Further mosquitto.conf lines (e.g. <c>max_queued_messages 0</c>, <c>max_inflight_messages 1000</c>).</summary>
+    public IReadOnlyList<string> ExtraConfiguration { get; init; } = [];
+
+    /// <summary>
+    /// A plain broker set up as deployment documents it for the hub: Mosquitto's defaults would drop the messages
+    /// queued for an absent persistent session beyond 1,000 (<c>max_queued_messages</c>), which is a loss while a hub
+    /// restarts; the queue is bounded by memory instead (<c>max_queued_messages 0</c>).
+    /// </summary>
+    public static MosquittoBrokerOptions ForHub { get; } = new() { ExtraConfiguration = ["max_queued_messages 0"] };
+
     public static MosquittoBrokerOptions Plain { get; } = new();
 }

@@ -1,0 +1,50 @@
+using EdgeGateway.Hub.CommandLine;
+using Microsoft.Extensions.Options;
+
+namespace EdgeGateway.Hub.Hosting;
+
+/// <summary>Builds and runs the hub: configuration layers, each area's services, the HTTP endpoints.</summary>
+internal static class HubHost
+{
+    public static async Task<int> RunAsync(FileInfo? settingsFile, IReadOnlyDictionary<string, string?> overrides, CancellationToken cancellationToken)
+    {
+        if (settingsFile is { Exists: false })
+        {
+            await Console.Error.WriteLineAsync($"--config: {settingsFile.FullName} does not exist");
+            return 2;
+        }
+
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            EnvironmentName = Environments.Production,
+        });
+        builder.Configuration.AddJsonFile(RunCommand.InstalledSettings, optional: true, reloadOnChange: false);
+        if (settingsFile is not null)
+        {
+            builder.Configuration.AddJsonFile(settingsFile.FullName, optional: false, reloadOnChange: false);
+        }
+
+        builder.Configuration.AddInMemoryCollection(overrides);
+        builder.Services.AddSystemd();
+        builder.AddIngestServices();
+
+        WebApplication app = builder.Build();
+        app.MapHubHealth();
+        try
+        {
+            await app.RunAsync(cancellationToken);
+            return 0;
+        }
+        catch (OptionsValidationException exception)
+        {
+            foreach (string failure in exception.Failures)
+            {
+                await Console.Error.WriteLineAsync(failure);
+            }
+
+            await Console.Error.WriteLineAsync("refusing to start: the hub's settings are invalid");
+            return 2;
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using EdgeGateway.Hub.Ingest;
+using EdgeGateway.Hub.Storage;
+using Microsoft.Extensions.Options;
+
+namespace EdgeGateway.Hub.Hosting;
+
+/// <summary>The hub's areas, each added by one call (eShop's service shape).</summary>
+public static class HubServices
+{
+    /// <summary>Ingest: options (validated at start), the InfluxDB writer, the MQTT link, the pipeline and its service.</summary>
+    public static IHostApplicationBuilder AddIngestServices(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<HubOptions>()
+            .BindConfiguration(HubOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<HubOptions>, HubOptionsValidator>();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<IngestStats>();
+        builder.Services.AddSingleton<IPointWriter>(sp => CreateWriter(sp.GetRequiredService<IOptions<HubOptions>>().Value.Influx));
+        builder.Services.AddSingleton<HubLink>();
+        builder.Services.AddSingleton(sp =>
+        {
+            HubOptions options = sp.GetRequiredService<IOptions<HubOptions>>().Value;
+            return new IngestPipeline(
+                sp.GetRequiredService<IPointWriter>(),
+                sp.GetRequiredService<HubLink>(),
+                sp.GetService<IAlarmRecorder>(),
+                options.Ingest,
+                sp.GetRequiredService<IngestStats>(),
+                options.ClientId,
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<IngestPipeline>>());
+        });
+        builder.Services.AddHostedService<HubIngestService>();
+        return builder;
+    }
+
+    /// <summary><c>GET /healthz</c>: the link, and what ingest has done.</summary>
+    public static IEndpointRouteBuilder MapHubHealth(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/healthz", (HubLink link, IngestStats stats, IngestPipeline pipeline) => TypedResults.Json(
+            new HubHealth(
+                link.HubId,
+                link.Connection.IsConnected,
+                stats.Received,
+                stats.Accepted,
+                stats.RejectedTotal,
+                stats.Rejected,
+                stats.PointsWritten,
+                stats.Acknowledged,
+                stats.WriteFailures,
+                stats.Queued,
+                stats.SeqMissing,
+                pipeline.Seq.Outstanding),
+            HubHealthJson.Default.HubHealth));
+        return app;
+    }
+
+    internal static IPointWriter CreateWriter(InfluxSettings influx) => influx.Api switch
+    {
+        InfluxApi.V1 => new InfluxV1PointWriter(influx.Url, influx.Database, influx.RetentionPolicy, influx.Username, influx.ResolvePassword(), influx.Timeout),
+        _ => new InfluxV2PointWriter(influx.Url, influx.Database, influx.Org, influx.ResolveToken(), influx.Timeout),
+    };
+
+    /// <summary>Turns <see cref="HubOptions.Problems"/> into start-up failures that name each key.</summary>
+    private sealed class HubOptionsValidator : IValidateOptions<HubOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, HubOptions options)
+        {
+            IReadOnlyList<string> problems = options.Problems();
+            return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+        }
+    }
+}
+
+/// <summary>The <c>/healthz</c> document.</summary>
+public sealed record HubHealth(
+    string Hub,
+    bool BrokerConnected,
+    long Received,
+    long Accepted,
+    long Rejected,
+    IReadOnlyDictionary<string, long> RejectedByReason,
+    long PointsWritten,
+    long Acknowledged,
+    long WriteFailures,
+    long Queued,
+    long SeqMissing,
+    long SeqOutstanding);
+
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.SnakeCaseLower)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(HubHealth))]
+internal sealed partial class HubHealthJson : System.Text.Json.Serialization.JsonSerializerContext;

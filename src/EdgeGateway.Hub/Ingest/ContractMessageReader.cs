@@ -1,0 +1,292 @@
+using System.Globalization;
+using System.Text.Json;
+using EdgeGateway.Contracts.Mqtt;
+
+namespace EdgeGateway.Hub.Ingest;
+
+/// <summary>Why a message was refused; the wire name is the dead-letter topic's last level and the metric's tag.</summary>
+public enum RejectReason
+{
+    /// <summary>Larger than <see cref="ContractMessageReader.MaxPayloadBytes"/>.</summary>
+    PayloadTooLarge,
+
+    /// <summary>The topic is not a contract v1 topic the hub ingests.</summary>
+    BadTopic,
+
+    /// <summary>Not JSON, or not one JSON object.</summary>
+    MalformedJson,
+
+    /// <summary><c>v</c> missing or not 1.</summary>
+    UnsupportedVersion,
+
+    /// <summary>A required field is missing or has the wrong type or enumeration value.</summary>
+    InvalidMessage,
+
+    /// <summary>Site, gateway, port or bin in the payload differ from the topic's.</summary>
+    TopicMismatch,
+
+    /// <summary>A value no gateway can have measured (negative power, a power factor of 3, a timestamp in 1970).</summary>
+    AbsurdValue,
+
+    /// <summary>The database refused the point itself (a field type conflict): retrying cannot help.</summary>
+    RejectedByDatabase,
+}
+
+/// <summary>What the hub does with one MQTT message.</summary>
+public abstract record IngestDecision
+{
+    /// <summary>A valid contract message: store it.</summary>
+    public sealed record Accept(ContractTopic Topic, ContractMessage Message) : IngestDecision;
+
+    /// <summary>Not ingested and not an error: commands to gateways, the hub's own topics, dead letters.</summary>
+    public sealed record Ignore : IngestDecision;
+
+    /// <summary>Refused: dead-lettered with the reason and counted.</summary>
+    public sealed record Reject(RejectReason Reason, string Detail) : IngestDecision;
+
+    public static readonly Ignore Ignored = new();
+}
+
+/// <summary>
+/// Turns an MQTT message into an <see cref="IngestDecision"/>, never throwing. Contract v1 rules
+/// (src/EdgeGateway.Contracts/README.md): topic shape, <c>v</c> = 1, every required field present with its type,
+/// envelope agrees with the topic, and values a meter or sensor can produce. Fields a newer v1 gateway adds are
+/// ignored, as the contract's versioning section asks of consumers.
+/// </summary>
+public sealed class ContractMessageReader(TimeProvider time)
+{
+    /// <summary>The largest payload read (a full bin state is about 700 bytes; a port telemetry about 400).</summary>
+    public const int MaxPayloadBytes = 16 * 1024;
+
+    /// <summary>Timestamps before this are a gateway clock that was never set.</summary>
+    private static readonly DateTimeOffset Earliest = new(2020, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>How far ahead of the hub's clock a gateway's <c>ts</c> may be (simulated sheds run ahead at --speed).</summary>
+    public static readonly TimeSpan MaxClockLead = TimeSpan.FromDays(7);
+
+    /// <summary>Prefixes of topics under the contract root that belong to the hub itself (never ingested).</summary>
+    public static readonly string[] HubOwnedPrefixes = [ContractTopics.Root + "/_deadletter/", ContractTopics.Root + "/_hub/"];
+
+    public IngestDecision Read(string topic, ReadOnlySpan<byte> payload)
+    {
+        foreach (string prefix in HubOwnedPrefixes)
+        {
+            if (topic.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return IngestDecision.Ignored;
+            }
+        }
+
+        if (!ContractTopics.TryParse(topic, out ContractTopic parsed))
+        {
+            return new IngestDecision.Reject(RejectReason.BadTopic, $"'{topic}' is not a contract v1 topic");
+        }
+
+        if (parsed.Kind == ContractTopicKind.Command)
+        {
+            return IngestDecision.Ignored;
+        }
+
+        if (payload.Length > MaxPayloadBytes)
+        {
+            return new IngestDecision.Reject(RejectReason.PayloadTooLarge, Invariant($"{payload.Length} bytes; the limit is {MaxPayloadBytes}"));
+        }
+
+        if (ReadVersion(payload) is { } versionProblem)
+        {
+            return versionProblem;
+        }
+
+        (ContractMessage? message, string? error) = parsed.Kind switch
+        {
+            ContractTopicKind.Status => Deserialize<StatusMessage>(payload),
+            ContractTopicKind.PortTelemetry => Deserialize<PortTelemetryMessage>(payload),
+            ContractTopicKind.PortState => Deserialize<PortStateMessage>(payload),
+            ContractTopicKind.BinTelemetry => Deserialize<BinTelemetryMessage>(payload),
+            ContractTopicKind.BinState => Deserialize<BinStateMessage>(payload),
+            ContractTopicKind.Alarms => Deserialize<AlarmMessage>(payload),
+            ContractTopicKind.Sessions => Deserialize<SessionMessage>(payload),
+            _ => (null, "no message type for this topic"),
+        };
+        if (message is null)
+        {
+            return new IngestDecision.Reject(RejectReason.InvalidMessage, error ?? "unreadable");
+        }
+
+        if (Mismatch(parsed, message) is { } mismatch)
+        {
+            return new IngestDecision.Reject(RejectReason.TopicMismatch, mismatch);
+        }
+
+        if (Absurd(message) is { } absurd)
+        {
+            return new IngestDecision.Reject(RejectReason.AbsurdValue, absurd);
+        }
+
+        return new IngestDecision.Accept(parsed, message);
+    }
+
+    private static (ContractMessage? Message, string? Error) Deserialize<T>(ReadOnlySpan<byte> payload)
+        where T : ContractMessage =>
+        ContractJson.TryDeserialize(payload, out T? message, out string? error) ? (message, null) : (null, error);
+
+    /// <summary>Finds the top-level <c>v</c> before the message is bound, so that a v2 payload is refused as v2 and not
+    /// as "a field is missing"; a payload that is not one JSON object is refused here too.</summary>
+    private static IngestDecision.Reject? ReadVersion(ReadOnlySpan<byte> payload)
+    {
+        var reader = new Utf8JsonReader(payload, new JsonReaderOptions { MaxDepth = 16 });
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return new IngestDecision.Reject(RejectReason.MalformedJson, "the payload is not a JSON object");
+            }
+
+            long? version = null;
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+            {
+                bool isVersion = reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("v"u8);
+                reader.Read();
+                if (isVersion)
+                {
+                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out long v))
+                    {
+                        return new IngestDecision.Reject(RejectReason.UnsupportedVersion, "'v' must be the integer 1");
+                    }
+
+                    version = v;
+                }
+
+                reader.TrySkip();
+            }
+
+            if (reader.TokenType != JsonTokenType.EndObject)
+            {
+                return new IngestDecision.Reject(RejectReason.MalformedJson, "the JSON object is not closed");
+            }
+
+            if (reader.Read())
+            {
+                return new IngestDecision.Reject(RejectReason.MalformedJson, "data after the JSON object");
+            }
+
+            return version switch
+            {
+                null => new IngestDecision.Reject(RejectReason.UnsupportedVersion, "'v' is missing"),
+                ContractTopics.ContractVersion => null,
+                _ => new IngestDecision.Reject(RejectReason.UnsupportedVersion, Invariant($"contract version {version.Value}; this hub reads v{ContractTopics.ContractVersion}")),
+            };
+        }
+        catch (JsonException exception)
+        {
+            return new IngestDecision.Reject(RejectReason.MalformedJson, exception.Message);
+        }
+    }
+
+    private static string? Mismatch(ContractTopic topic, ContractMessage message)
+    {
+        if (!string.Equals(topic.Site, message.Site, StringComparison.Ordinal))
+        {
+            return $"site '{message.Site}' in the payload, '{topic.Site}' in the topic";
+        }
+
+        if (!string.Equals(topic.Gateway, message.Gateway, StringComparison.Ordinal))
+        {
+            return $"gateway '{message.Gateway}' in the payload, '{topic.Gateway}' in the topic";
+        }
+
+        string? payloadPort = message switch
+        {
+            PortTelemetryMessage t => t.Port,
+            PortStateMessage s => s.Port,
+            _ => null,
+        };
+        if (topic.Port is not null && !string.Equals(topic.Port, payloadPort, StringComparison.Ordinal))
+        {
+            return $"port '{payloadPort}' in the payload, '{topic.Port}' in the topic";
+        }
+
+        string? payloadBin = message switch
+        {
+            BinTelemetryMessage t => t.Bin,
+            BinStateMessage s => s.Bin,
+            _ => null,
+        };
+        if (topic.Bin is not null && !string.Equals(topic.Bin, payloadBin, StringComparison.Ordinal))
+        {
+            return $"bin '{payloadBin}' in the payload, '{topic.Bin}' in the topic";
+        }
+
+        if (message is SessionMessage session && !ContractTopics.IsValidSegment(session.Port))
+        {
+            return $"port '{session.Port}' is not a valid port id";
+        }
+
+        return null;
+    }
+
+    private string? Absurd(ContractMessage message)
+    {
+        bool lastWill = message is StatusMessage { Online: false } && message.Seq == 0;
+        if (message.Seq < 1 && !lastWill)
+        {
+            return Invariant($"seq {message.Seq}: sequence numbers start at 1 (0 only in an offline Last Will)");
+        }
+
+        if (Time("ts", message.Ts) is { } ts)
+        {
+            return ts;
+        }
+
+        return message switch
+        {
+            PortTelemetryMessage t =>
+                Range("voltage_v", t.VoltageV, 0, 1000) ?? Range("current_a", t.CurrentA, 0, 1000) ?? Range("power_w", t.PowerW, 0, 1_000_000)
+                ?? Range("power_factor", t.PowerFactor, 0, 1) ?? Range("session_energy_wh", t.SessionEnergyWh, 0, 1e9)
+                ?? Range("session_s", t.SessionS, 0, 366L * 86400) ?? Range("lifetime_energy_wh", t.LifetimeEnergyWh, 0, 1e12)
+                ?? Time("measured_ts", t.MeasuredTs),
+            BinTelemetryMessage b => Bin(b.FillPct, b.FillLevelMm, b.WeightKg, b.TemperatureC) ?? Time("sampled_ts", b.SampledTs),
+            BinStateMessage b => Bin(b.FillPct, b.FillLevelMm, b.WeightKg, b.TemperatureC)
+                ?? Range("fill_at_last_collection_pct", b.FillAtLastCollectionPct, -50, 200)
+                ?? Range("average_fill_speed_pct_per_day", b.AverageFillSpeedPctPerDay, -10_000, 10_000),
+            SessionMessage s =>
+                Range("duration_s", s.DurationS, 0, 366d * 86400) ?? Range("energy_wh", s.EnergyWh, 0, 1e9)
+                ?? Range("peak_power_w", s.PeakPowerW, 0, 1_000_000) ?? Time("started_ts", s.StartedTs) ?? Time("ended_ts", s.EndedTs)
+                ?? (s.EndedTs < s.StartedTs ? "ended_ts is before started_ts" : null),
+            AlarmMessage a =>
+                Time("raised_ts", a.RaisedTs) ?? Time("cleared_ts", a.ClearedTs)
+                ?? (string.IsNullOrEmpty(a.AlarmId) || a.AlarmId.Length > 128 ? "alarm_id must be 1 to 128 characters" : null)
+                ?? (!IsWireName(a.Kind) ? $"kind '{a.Kind}' is not a lower-case snake_case name" : null)
+                ?? (a.Event == AlarmEvent.Cleared && a.ClearedTs is null ? "a cleared alarm needs cleared_ts" : null),
+            StatusMessage s => Range("uptime_s", s.UptimeS, 0, 100L * 366 * 86400) ?? Range("outbox_depth", s.OutboxDepth, 0, 100_000_000),
+            _ => null,
+        };
+    }
+
+    private static string? Bin(double? fillPct, double? levelMm, double? weightKg, double? temperatureC) =>
+        Range("fill_pct", fillPct, -50, 200) ?? Range("fill_level_mm", levelMm, -10_000, 10_000)
+        ?? Range("weight_kg", weightKg, -50, 10_000) ?? Range("temperature_c", temperatureC, -60, 500);
+
+    private string? Time(string name, DateTimeOffset? value)
+    {
+        if (value is not { } ts)
+        {
+            return null;
+        }
+
+        DateTimeOffset latest = time.GetUtcNow() + MaxClockLead;
+        return ts < Earliest || ts > latest
+            ? $"{name} {ContractTime.Format(ts)} is outside {ContractTime.Format(Earliest)} .. {ContractTime.Format(latest)}"
+            : null;
+    }
+
+    private static string? Range(string name, double? value, double min, double max) =>
+        value is { } v && (v < min || v > max || !double.IsFinite(v))
+            ? Invariant($"{name} {v} is outside {min} .. {max}")
+            : null;
+
+    private static bool IsWireName(string value) =>
+        value.Length is > 0 and <= 64 && value.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_');
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,158 @@
+using EdgeGateway.Contracts.Mqtt;
+using EdgeGateway.Contracts.Ports;
+using InfluxDB.Client.Api.Domain;
+using InfluxDB.Client.Writes;
+
+namespace EdgeGateway.Hub.Ingest;
+
+/// <summary>
+/// Contract v1 messages as InfluxDB points: one message, one point, at the message's <c>ts</c> (milliseconds), so a
+/// redelivered message writes the same point again (same series, same timestamp) and is not counted twice. The schema
+/// is documented in src/EdgeGateway.Hub/README.md ("Storage schema"). Tags and field keys go through InfluxDB.Client's
+/// <see cref="PointData"/>, which escapes line protocol; nothing here concatenates line protocol.
+/// </summary>
+public static class ContractPoints
+{
+    public const string Port = "port";
+    public const string PortState = "port_state";
+    public const string Bin = "bin";
+    public const string BinState = "bin_state";
+    public const string Alarm = "alarm";
+    public const string Session = "session";
+    public const string Gateway = "gateway";
+
+    /// <summary>Every measurement the hub writes, for queries that account for all of a gateway's <c>seq</c>.</summary>
+    public static IReadOnlyList<string> Measurements { get; } = [Port, PortState, Bin, BinState, Alarm, Session, Gateway];
+
+    /// <summary>The point for an accepted message. <paramref name="receivedAt"/> times the one message without a usable
+    /// <c>ts</c> of its own: the Last Will, composed when the gateway connected but meaning "offline now".</summary>
+    public static PointData From(ContractMessage message, DateTimeOffset receivedAt)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return message switch
+        {
+            PortTelemetryMessage t => Envelope(Port, t).Tag("port", t.Port)
+                .Field("state", t.State.WireName())
+                .Field("relay_closed", t.RelayClosed)
+                .Optional("voltage_v", t.VoltageV)
+                .Optional("current_a", t.CurrentA)
+                .Optional("power_w", t.PowerW)
+                .Optional("power_factor", t.PowerFactor)
+                .Field("session_energy_wh", t.SessionEnergyWh)
+                .Optional("session_s", t.SessionS)
+                .Field("lifetime_energy_wh", t.LifetimeEnergyWh)
+                .Optional("fault", t.Fault)
+                .Optional("lockout", t.Lockout)
+                .At(t.Ts),
+            PortStateMessage s => Envelope(PortState, s).Tag("port", s.Port)
+                .Field("state", s.State.WireName())
+                .Optional("previous_state", s.PreviousState?.WireName())
+                .Field("reason", s.Reason)
+                .Optional("fault", s.Fault)
+                .Optional("lockout", s.Lockout)
+                .At(s.Ts),
+            BinTelemetryMessage b => Envelope(Bin, b).Tag("bin", b.Bin).Tag("class", b.Class)
+                .Optional("fill_pct", b.FillPct)
+                .Optional("fill_level_mm", b.FillLevelMm)
+                .Optional("weight_kg", b.WeightKg)
+                .Optional("temperature_c", b.TemperatureC)
+                .Field("lid_open", b.LidOpen)
+                .Field("tilted", b.Tilted)
+                .Optional("fault", b.Fault)
+                .At(b.Ts),
+            BinStateMessage b => Envelope(BinState, b).Tag("bin", b.Bin).Tag("class", b.Class)
+                .Optional("fill_pct", b.FillPct)
+                .Optional("fill_level_mm", b.FillLevelMm)
+                .Optional("high_threshold_pct", b.HighThresholdPct)
+                .Optional("low_threshold_pct", b.LowThresholdPct)
+                .Field("nearly_full", b.NearlyFull)
+                .Field("container_full", b.ContainerFull)
+                .Field("container_empty", b.ContainerEmpty)
+                .Optional("average_fill_speed_pct_per_day", b.AverageFillSpeedPctPerDay)
+                .Optional("forecast_full_ts", Text(b.ForecastFullTs))
+                .Optional("last_collected_ts", Text(b.LastCollectedTs))
+                .Optional("fill_at_last_collection_pct", b.FillAtLastCollectionPct)
+                .Optional("weight_kg", b.WeightKg)
+                .Optional("temperature_c", b.TemperatureC)
+                .Field("lid_open", b.LidOpen)
+                .Field("tilted", b.Tilted)
+                .Optional("fault", b.Fault)
+                .At(b.Ts),
+            AlarmMessage a => AlarmPoint(a),
+            SessionMessage s => Envelope(Session, s).Tag("port", s.Port).Tag("end_reason", s.EndReason.WireName())
+                .Field("session_id", s.SessionId)
+                .Field("started_ts", ContractTime.Format(s.StartedTs))
+                .Field("ended_ts", ContractTime.Format(s.EndedTs))
+                .Field("duration_s", s.DurationS)
+                .Field("energy_wh", s.EnergyWh)
+                .Field("peak_power_w", s.PeakPowerW)
+                .At(s.Ts),
+            StatusMessage s => Envelope(Gateway, s)
+                .Field("online", s.Online)
+                .Field("version", s.Version)
+                .Field("uptime_s", s.UptimeS)
+                .Field("outbox_depth", (long)s.OutboxDepth)
+                .Optional("last_error", s.LastError)
+                .Field("last_will", s.Seq == 0)
+                .At(s.Seq == 0 ? receivedAt : s.Ts),
+            _ => throw new ArgumentException($"no point mapping for {message.GetType().Name}", nameof(message)),
+        };
+    }
+
+    /// <summary>A hub record of missing <c>seq</c> numbers on the <c>gateway</c> measurement (no <c>seq</c> field of its
+    /// own, so it never counts as a message).</summary>
+    public static PointData SeqGap(string site, string gateway, long from, long to, DateTimeOffset detectedAt) =>
+        PointData.Builder.Measurement(Gateway).Tag("site", site).Tag("gateway", gateway)
+            .Field("seq_missing", to - from + 1)
+            .Field("seq_missing_from", from)
+            .Field("seq_missing_to", to)
+            .At(detectedAt);
+
+    private static PointData AlarmPoint(AlarmMessage a)
+    {
+        PointData.Builder point = Envelope(Alarm, a)
+            .Tag("kind", a.Kind)
+            .Tag("event", a.Event == AlarmEvent.Raised ? "raised" : "cleared")
+            .Tag("source", a.Source);
+        if (a.Source.StartsWith("port:", StringComparison.Ordinal))
+        {
+            point.Tag("port", a.Source["port:".Length..]);
+        }
+        else if (a.Source.StartsWith("bin:", StringComparison.Ordinal))
+        {
+            point.Tag("bin", a.Source["bin:".Length..]);
+        }
+
+        return point
+            .Field("alarm_id", a.AlarmId)
+            .Field("severity", a.Severity.ToString().ToLowerInvariant())
+            .Optional("value", a.Value)
+            .Optional("threshold", a.Threshold)
+            .Optional("unit", a.Unit)
+            .Field("raised_ts", ContractTime.Format(a.RaisedTs))
+            .Optional("cleared_ts", Text(a.ClearedTs))
+            .Field("detail", a.Detail)
+            .Optional("clear_reason", a.ClearReason)
+            .At(a.Ts);
+    }
+
+    private static PointData.Builder Envelope(string measurement, ContractMessage message) =>
+        PointData.Builder.Measurement(measurement)
+            .Tag("site", message.Site)
+            .Tag("gateway", message.Gateway)
+            .Field("seq", message.Seq);
+
+    private static string? Text(DateTimeOffset? value) => value is { } ts ? ContractTime.Format(ts) : null;
+
+    private static PointData.Builder Optional(this PointData.Builder point, string name, double? value) =>
+        value is { } v ? point.Field(name, v) : point;
+
+    private static PointData.Builder Optional(this PointData.Builder point, string name, long? value) =>
+        value is { } v ? point.Field(name, v) : point;
+
+    private static PointData.Builder Optional(this PointData.Builder point, string name, string? value) =>
+        value is not null ? point.Field(name, value) : point;
+
+    private static PointData At(this PointData.Builder point, DateTimeOffset ts) =>
+        point.Timestamp(ts, WritePrecision.Ms).ToPointData();
+}

@@ -1,0 +1,28 @@
+using EdgeGateway.Mqtt;
+
+namespace EdgeGateway.Hub.Ingest;
+
+/// <summary>Runs the ingest pipeline and the link that feeds it until the host stops.</summary>
+public sealed partial class HubIngestService(HubLink link, IngestPipeline pipeline, ILogger<HubIngestService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        link.Connection.MessageHandler = message => pipeline.EnqueueAsync(message, stoppingToken).AsTask();
+        link.Connection.Connected += OnConnected;
+        try
+        {
+            Task pipe = pipeline.RunAsync(stoppingToken);
+            Task mqtt = link.Connection.RunAsync(stoppingToken);
+            await Task.WhenAll(pipe, mqtt);
+        }
+        finally
+        {
+            link.Connection.Connected -= OnConnected;
+        }
+    }
+
+    private void OnConnected(object? sender, MqttLinkConnectedEventArgs e) => LogIngesting(link.HubId, link.Filter, e.SessionPresent);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Hub {HubId} ingesting {Filter} (session present: {SessionPresent})")]
+    private partial void LogIngesting(string hubId, string filter, bool sessionPresent);
+}

@@ -1,0 +1,85 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+
+namespace EdgeGateway.Hub.Ingest;
+
+/// <summary>
+/// What ingest has done since the process started, for <c>/healthz</c>, logs and tests, and as instruments on the
+/// <c>EdgeGateway.Hub</c> meter (read with dotnet-counters: <c>dotnet-counters monitor -n EdgeGateway.Hub --counters EdgeGateway.Hub</c>).
+/// </summary>
+public sealed class IngestStats : IDisposable
+{
+    public const string MeterName = "EdgeGateway.Hub";
+
+    private readonly Meter _meter = new(MeterName);
+    private readonly ConcurrentDictionary<string, long> _rejected = new(StringComparer.Ordinal);
+    private long _received;
+    private long _accepted;
+    private long _ignored;
+    private long _pointsWritten;
+    private long _batches;
+    private long _writeFailures;
+    private long _acknowledged;
+    private long _ackSkipped;
+    private long _seqMissing;
+    private long _queued;
+
+    public IngestStats()
+    {
+        _meter.CreateObservableCounter("edgegateway.hub.messages.received", () => Received, "{message}", "MQTT messages received on the contract subscriptions");
+        _meter.CreateObservableCounter("edgegateway.hub.messages.accepted", () => Accepted, "{message}");
+        _meter.CreateObservableCounter("edgegateway.hub.messages.rejected", () => _rejected.Select(r => new Measurement<long>(r.Value, new KeyValuePair<string, object?>("reason", r.Key))), "{message}");
+        _meter.CreateObservableCounter("edgegateway.hub.points.written", () => PointsWritten, "{point}");
+        _meter.CreateObservableCounter("edgegateway.hub.write.failures", () => WriteFailures, "{attempt}");
+        _meter.CreateObservableCounter("edgegateway.hub.messages.acknowledged", () => Acknowledged, "{message}");
+        _meter.CreateObservableCounter("edgegateway.hub.seq.missing", () => SeqMissing, "{message}", "seq numbers given up on as lost");
+        _meter.CreateObservableGauge("edgegateway.hub.queue.depth", () => Queued, "{message}", "received, not yet acknowledged");
+    }
+
+    public long Received => Interlocked.Read(ref _received);
+
+    public long Accepted => Interlocked.Read(ref _accepted);
+
+    public long Ignored => Interlocked.Read(ref _ignored);
+
+    public long PointsWritten => Interlocked.Read(ref _pointsWritten);
+
+    public long Batches => Interlocked.Read(ref _batches);
+
+    public long WriteFailures => Interlocked.Read(ref _writeFailures);
+
+    public long Acknowledged => Interlocked.Read(ref _acknowledged);
+
+    /// <summary>Messages whose link dropped before their acknowledgement: the broker delivers them again.</summary>
+    public long AcknowledgementsSkipped => Interlocked.Read(ref _ackSkipped);
+
+    public long SeqMissing => Interlocked.Read(ref _seqMissing);
+
+    public long Queued => Interlocked.Read(ref _queued);
+
+    public long RejectedTotal => _rejected.Values.Sum();
+
+    public IReadOnlyDictionary<string, long> Rejected => new Dictionary<string, long>(_rejected, StringComparer.Ordinal);
+
+    internal void OnReceived() { Interlocked.Increment(ref _received); Interlocked.Increment(ref _queued); }
+
+    internal void OnAccepted() => Interlocked.Increment(ref _accepted);
+
+    internal void OnIgnored() => Interlocked.Increment(ref _ignored);
+
+    internal void OnRejected(RejectReason reason) => _rejected.AddOrUpdate(DeadLetter.WireName(reason), 1, (_, n) => n + 1);
+
+    internal void OnBatchWritten(int points) { Interlocked.Add(ref _pointsWritten, points); Interlocked.Increment(ref _batches); }
+
+    internal void OnWriteFailed() => Interlocked.Increment(ref _writeFailures);
+
+    internal void OnSettled(bool acknowledged)
+    {
+        Interlocked.Decrement(ref _queued);
+        Interlocked.Increment(ref acknowledged ? ref _acknowledged : ref _ackSkipped);
+    }
+
+    internal void OnSeqMissing(long count) => Interlocked.Add(ref _seqMissing, count);
+
+    public void Dispose() => _meter.Dispose();
+}

@@ -1,0 +1,128 @@
+namespace EdgeGateway.Hub.Ingest;
+
+/// <summary>A run of <c>seq</c> numbers one gateway never delivered: <see cref="From"/>..<see cref="To"/> inclusive.</summary>
+public readonly record struct SeqGap(string Site, string Gateway, long From, long To)
+{
+    public long Count => To - From + 1;
+}
+
+/// <summary>
+/// Finds gaps in each gateway's <c>seq</c> the way the contract's "seq: detecting gaps and duplicates" section says: a
+/// low-water mark per gateway (every number at or below it seen or given up on) and the numbers seen above it. A
+/// number still missing <see cref="Grace"/> after the first number above it arrived is a gap: the gateway's outbox
+/// drains alarms and sessions before telemetry, and a backlog follows a reconnect, so order alone proves nothing.
+/// Thread-safe; pure (time comes from the caller).
+/// </summary>
+public sealed class SeqTracker(TimeSpan grace)
+{
+    /// <summary>A number this far below the mark that is new means the gateway's outbox store was reset: start over.</summary>
+    private const long ResetDistance = 100_000;
+
+    private readonly Dictionary<(string Site, string Gateway), Stream> _streams = [];
+    private readonly Lock _gate = new();
+
+    public TimeSpan Grace { get; } = grace;
+
+    /// <summary>Records a delivered number (the Last Will's 0 is not part of the sequence and is ignored).</summary>
+    public void Observe(string site, string gateway, long seq, DateTimeOffset now)
+    {
+        if (seq <= 0)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (!_streams.TryGetValue((site, gateway), out Stream? stream))
+            {
+                // Joining mid-stream: what came before this hub started is not ours to judge.
+                _streams[(site, gateway)] = new Stream(seq);
+                return;
+            }
+
+            stream.Observe(seq, now);
+        }
+    }
+
+    /// <summary>Gives up on numbers missing for longer than <see cref="Grace"/> and returns them as gaps.</summary>
+    public IReadOnlyList<SeqGap> TakeGaps(DateTimeOffset now)
+    {
+        var gaps = new List<SeqGap>();
+        lock (_gate)
+        {
+            foreach (((string site, string gateway), Stream stream) in _streams)
+            {
+                while (stream.TakeGap(now, Grace) is { } gap)
+                {
+                    gaps.Add(new SeqGap(site, gateway, gap.From, gap.To));
+                }
+            }
+        }
+
+        return gaps;
+    }
+
+    /// <summary>Numbers currently missing (not yet given up on), over all gateways.</summary>
+    public long Outstanding
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _streams.Values.Sum(s => s.Outstanding);
+            }
+        }
+    }
+
+    private sealed class Stream(long first)
+    {
+        private readonly SortedDictionary<long, DateTimeOffset> _above = [];
+        private long _low = first;
+
+        public long Outstanding => _above.Count == 0 ? 0 : _above.Keys.Last() - _low - _above.Count;
+
+        public void Observe(long seq, DateTimeOffset now)
+        {
+            if (seq <= _low)
+            {
+                if (_low - seq > ResetDistance)
+                {
+                    _above.Clear();
+                    _low = seq;
+                }
+
+                return; // a duplicate (redelivery, retained replay) or a number already given up on
+            }
+
+            _above.TryAdd(seq, now);
+            while (_above.Remove(_low + 1))
+            {
+                _low++;
+            }
+        }
+
+        public (long From, long To)? TakeGap(DateTimeOffset now, TimeSpan grace)
+        {
+            if (_above.Count == 0)
+            {
+                return null;
+            }
+
+            // The lowest number seen above the hole: the hole has been open at least since it arrived.
+            (long next, DateTimeOffset since) = _above.First();
+            if (now - since < grace)
+            {
+                return null;
+            }
+
+            (long from, long to) = (_low + 1, next - 1);
+            _low = next - 1;
+            while (_above.Remove(_low + 1))
+            {
+                _low++;
+            }
+
+            return (from, to);
+        }
+    }
+}

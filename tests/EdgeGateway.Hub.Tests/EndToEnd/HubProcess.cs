@@ -1,0 +1,96 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using EdgeGateway.Testing.Mosquitto;
+using EdgeGateway.Testing.Processes;
+using System.Net;
+using System.Net.Sockets;
+
+namespace EdgeGateway.Hub.Tests.EndToEnd;
+
+/// <summary>The built hub (EdgeGateway.Hub.dll) as its own process, with its /healthz on a free loopback port.</summary>
+internal sealed class HubProcess : IAsyncDisposable
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private readonly IReadOnlyList<string> _args;
+    private ProductProcess _process;
+
+    private HubProcess(IReadOnlyList<string> args, int httpPort, string clientId, ProductProcess process)
+    {
+        _args = args;
+        HttpPort = httpPort;
+        ClientId = clientId;
+        _process = process;
+    }
+
+    public int HttpPort { get; }
+
+    public string ClientId { get; }
+
+    public ProductProcess Process => _process;
+
+    public static async Task<HubProcess> StartAsync(
+        MosquittoBroker broker,
+        Uri influx,
+        string api,
+        string database,
+        string dataDirectory,
+        string clientId = "edge-hub",
+        string? sharedGroup = null,
+        string? settingsFile = null)
+    {
+        int port = FreeLoopbackPort();
+        var args = new List<string>
+        {
+            "run", "--broker", broker.Uri.ToString(), "--influx-url", influx.ToString(), "--influx-api", api,
+            "--influx-db", database, "--influx-org", "edge", "--http", $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}",
+            "--client-id", clientId, "--data-dir", dataDirectory,
+        };
+        if (sharedGroup is not null)
+        {
+            args.AddRange(["--shared-group", sharedGroup]);
+        }
+
+        if (settingsFile is not null)
+        {
+            args.AddRange(["--config", settingsFile]);
+        }
+
+        var hub = new HubProcess(args, port, clientId, ProductProcess.Start("EdgeGateway.Hub", args, Environment()));
+        await hub.WaitIngestingAsync();
+        return hub;
+    }
+
+    /// <summary>Starts the same instance again (same client id, so the broker resumes its session; same data directory).</summary>
+    public async Task RestartAsync()
+    {
+        await _process.DisposeAsync();
+        _process = ProductProcess.Start("EdgeGateway.Hub", _args, Environment());
+        await WaitIngestingAsync();
+    }
+
+    public Task KillAsync() => _process.KillAsync();
+
+    public async Task<JsonElement> HealthAsync() =>
+        await Http.GetFromJsonAsync<JsonElement>(new Uri($"http://127.0.0.1:{HttpPort.ToString(CultureInfo.InvariantCulture)}/healthz"));
+
+    public async ValueTask DisposeAsync() => await _process.DisposeAsync();
+
+    private Task<string> WaitIngestingAsync() => _process.WaitForLineAsync($"Hub {ClientId} ingesting", TimeSpan.FromSeconds(30));
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    // Fast retries so that a test's outage ends in seconds, not the production back-off's half minute.
+    private static Dictionary<string, string> Environment() => new()
+    {
+        ["Hub__Ingest__InitialRetryDelay"] = "00:00:00.200",
+        ["Hub__Ingest__MaxRetryDelay"] = "00:00:01",
+        ["Hub__Ingest__SeqGapGrace"] = "00:00:20",
+        ["Hub__Ingest__SeqGapCheckInterval"] = "00:00:01",
+    };
+}

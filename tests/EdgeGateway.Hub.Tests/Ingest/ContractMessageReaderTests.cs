@@ -1,0 +1,162 @@
+using System.Text;
+using EdgeGateway.Contracts.Mqtt;
+using EdgeGateway.Contracts.Ports;
+using EdgeGateway.Hub.Ingest;
+using Microsoft.Extensions.Time.Testing;
+
+namespace EdgeGateway.Hub.Tests.Ingest;
+
+public sealed class ContractMessageReaderTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 25, 8, 0, 0, TimeSpan.Zero);
+    private readonly ContractMessageReader _reader = new(new FakeTimeProvider(Now));
+
+    internal static PortTelemetryMessage Telemetry(long seq = 7) => new()
+    {
+        Seq = seq,
+        Ts = Now.AddSeconds(-1),
+        Site = "linzi-001",
+        Gateway = "gw-01",
+        Port = "p03",
+        State = PortState.Charging,
+        RelayClosed = true,
+        VoltageV = 229.8,
+        CurrentA = 0.81,
+        PowerW = 120.5,
+        PowerFactor = 0.64,
+        SessionEnergyWh = 33.2,
+        SessionS = 1200,
+        LifetimeEnergyWh = 5120.4,
+        MeasuredTs = Now.AddSeconds(-1),
+    };
+
+    private IngestDecision Read(string topic, string payload) => _reader.Read(topic, Encoding.UTF8.GetBytes(payload));
+
+    private static string Json(ContractMessage message) => message switch
+    {
+        PortTelemetryMessage t => ContractJson.SerializeToString(t),
+        _ => throw new ArgumentException("unexpected"),
+    };
+
+    private const string TelemetryTopic = "edge/v1/linzi-001/gw-01/ports/p03/telemetry";
+
+    [Fact]
+    public void A_valid_port_telemetry_is_accepted_with_its_parsed_topic()
+    {
+        IngestDecision decision = Read(TelemetryTopic, Json(Telemetry()));
+
+        var accept = Assert.IsType<IngestDecision.Accept>(decision);
+        Assert.Equal(ContractTopicKind.PortTelemetry, accept.Topic.Kind);
+        Assert.Equal("p03", accept.Topic.Port);
+        Assert.Equal(120.5, ((PortTelemetryMessage)accept.Message).PowerW);
+    }
+
+    [Theory]
+    [InlineData("{\"v\":1,", RejectReason.MalformedJson)]
+    [InlineData("not json", RejectReason.MalformedJson)]
+    [InlineData("[1,2]", RejectReason.MalformedJson)]
+    [InlineData("{\"v\":1} trailing", RejectReason.MalformedJson)]
+    [InlineData("{\"v\":2,\"anything\":true}", RejectReason.UnsupportedVersion)]
+    [InlineData("{\"v\":\"1\"}", RejectReason.UnsupportedVersion)]
+    [InlineData("{\"seq\":1}", RejectReason.UnsupportedVersion)]
+    [InlineData("{\"v\":1,\"seq\":1,\"ts\":\"2026-11-25T07:59:59.000Z\",\"site\":\"linzi-001\",\"gateway\":\"gw-01\"}", RejectReason.InvalidMessage)]
+    public void Garbage_is_refused_with_its_reason(string payload, RejectReason reason)
+    {
+        var reject = Assert.IsType<IngestDecision.Reject>(Read(TelemetryTopic, payload));
+        Assert.Equal(reason, reject.Reason);
+        Assert.False(string.IsNullOrWhiteSpace(reject.Detail));
+    }
+
+    [Fact]
+    public void A_missing_required_field_is_named_in_the_reason()
+    {
+        string payload = Json(Telemetry()).Replace("\"relay_closed\":true,", "");
+
+        var reject = Assert.IsType<IngestDecision.Reject>(Read(TelemetryTopic, payload));
+        Assert.Equal(RejectReason.InvalidMessage, reject.Reason);
+        Assert.Contains("relay_closed", reject.Detail);
+    }
+
+    [Fact]
+    public void An_unknown_state_is_invalid()
+    {
+        string payload = Json(Telemetry()).Replace("\"charging\"", "\"exploding\"");
+
+        Assert.Equal(RejectReason.InvalidMessage, Assert.IsType<IngestDecision.Reject>(Read(TelemetryTopic, payload)).Reason);
+    }
+
+    [Fact]
+    public void A_field_a_newer_v1_gateway_adds_is_ignored()
+    {
+        string payload = Json(Telemetry()).Replace("\"relay_closed\":true,", "\"relay_closed\":true,\"frequency_hz\":50.01,");
+
+        Assert.IsType<IngestDecision.Accept>(Read(TelemetryTopic, payload));
+    }
+
+    [Theory]
+    [InlineData("edge/v1/linzi-001/gw-01/ports/p03/voltage")]
+    [InlineData("edge/v1/linzi-001/gw-01/printer")]
+    [InlineData("edge/v2/linzi-001/gw-01/ports/p03/telemetry")]
+    [InlineData("edge/v1/linzi 001/gw-01/status")]
+    public void A_topic_outside_the_contract_is_refused(string topic)
+    {
+        var reject = Assert.IsType<IngestDecision.Reject>(Read(topic, Json(Telemetry())));
+        Assert.Equal(RejectReason.BadTopic, reject.Reason);
+    }
+
+    [Theory]
+    [InlineData("edge/v1/linzi-001/gw-01/cmd/port_reset")]
+    [InlineData("edge/v1/_deadletter/bad_topic")]
+    [InlineData("edge/v1/_hub/replies/edge-hub")]
+    public void Commands_and_the_hubs_own_topics_are_ignored_not_refused(string topic) =>
+        Assert.IsType<IngestDecision.Ignore>(Read(topic, "{}"));
+
+    [Theory]
+    [InlineData("edge/v1/other-site/gw-01/ports/p03/telemetry", "site")]
+    [InlineData("edge/v1/linzi-001/gw-02/ports/p03/telemetry", "gateway")]
+    [InlineData("edge/v1/linzi-001/gw-01/ports/p04/telemetry", "port")]
+    public void An_envelope_that_disagrees_with_its_topic_is_refused(string topic, string what)
+    {
+        var reject = Assert.IsType<IngestDecision.Reject>(Read(topic, Json(Telemetry())));
+        Assert.Equal(RejectReason.TopicMismatch, reject.Reason);
+        Assert.StartsWith(what, reject.Detail);
+    }
+
+    [Fact]
+    public void Absurd_values_are_refused_naming_the_field()
+    {
+        (PortTelemetryMessage Message, string Field)[] cases =
+        [
+            (Telemetry() with { PowerW = -5 }, "power_w"),
+            (Telemetry() with { PowerFactor = 3 }, "power_factor"),
+            (Telemetry() with { VoltageV = 40_000 }, "voltage_v"),
+            (Telemetry() with { Ts = new DateTimeOffset(1970, 1, 1, 0, 0, 0, TimeSpan.Zero) }, "ts"),
+            (Telemetry() with { Ts = Now.AddDays(30) }, "ts"),
+            (Telemetry(seq: 0), "seq"),
+        ];
+
+        foreach ((PortTelemetryMessage message, string field) in cases)
+        {
+            var reject = Assert.IsType<IngestDecision.Reject>(Read(TelemetryTopic, Json(message)));
+            Assert.Equal(RejectReason.AbsurdValue, reject.Reason);
+            Assert.StartsWith(field, reject.Detail);
+        }
+    }
+
+    [Fact]
+    public void An_oversized_payload_is_refused_before_it_is_parsed()
+    {
+        string payload = "{\"v\":1,\"pad\":\"" + new string('x', ContractMessageReader.MaxPayloadBytes) + "\"}";
+
+        var reject = Assert.IsType<IngestDecision.Reject>(Read(TelemetryTopic, payload));
+        Assert.Equal(RejectReason.PayloadTooLarge, reject.Reason);
+    }
+
+    [Fact]
+    public void The_last_will_with_seq_zero_is_accepted_but_other_seq_zero_messages_are_not()
+    {
+        var will = new StatusMessage { Seq = 0, Ts = Now, Site = "linzi-001", Gateway = "gw-01", Online = false, Version = "1.0", UptimeS = 0, OutboxDepth = 0 };
+        Assert.IsType<IngestDecision.Accept>(_reader.Read("edge/v1/linzi-001/gw-01/status", ContractJson.Serialize(will)));
+        Assert.IsType<IngestDecision.Reject>(_reader.Read("edge/v1/linzi-001/gw-01/status", ContractJson.Serialize(will with { Online = true })));
+    }
+}

@@ -1,0 +1,79 @@
+using EdgeGateway.Contracts.Alarms;
+using EdgeGateway.Contracts.Mqtt;
+using EdgeGateway.Hub.Ingest;
+
+namespace EdgeGateway.Hub.Tests.Ingest;
+
+public sealed class ContractPointsTests
+{
+    private static readonly DateTimeOffset Received = new(2026, 11, 25, 9, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void Port_telemetry_is_one_point_at_the_message_ts_with_fields_in_contract_units()
+    {
+        PortTelemetryMessage message = ContractMessageReaderTests.Telemetry() with { Lockout = null, Fault = null };
+
+        string line = ContractPoints.From(message, Received).ToLineProtocol();
+
+        Assert.StartsWith("port,gateway=gw-01,port=p03,site=linzi-001 ", line);
+        Assert.Contains("power_w=120.5", line);
+        Assert.Contains("seq=7i", line);
+        Assert.Contains("state=\"charging\"", line);
+        Assert.Contains("relay_closed=true", line);
+        Assert.Contains("session_s=1200i", line);
+        Assert.DoesNotContain("fault", line);
+        Assert.EndsWith(" " + message.Ts.ToUnixTimeMilliseconds(), line);
+    }
+
+    [Fact]
+    public void Tag_values_with_spaces_commas_and_equals_are_escaped_by_the_library()
+    {
+        var alarm = new AlarmMessage
+        {
+            Seq = 3, Ts = Received, Site = "s", Gateway = "g", AlarmId = "a-1", Event = AlarmEvent.Raised, Kind = "smoke",
+            Severity = AlarmSeverity.Critical, Source = "thermometer:t 1,a=b", RaisedTs = Received, Detail = "smoke \"detected\"",
+        };
+
+        string line = ContractPoints.From(alarm, Received).ToLineProtocol();
+
+        Assert.Contains(@"source=thermometer:t\ 1\,a\=b", line);
+        Assert.Contains(@"detail=""smoke \""detected\""""", line);
+        Assert.Contains("event=raised", line);
+        Assert.Contains("kind=smoke", line);
+    }
+
+    [Fact]
+    public void An_alarm_on_a_port_carries_the_port_tag()
+    {
+        var alarm = new AlarmMessage
+        {
+            Seq = 3, Ts = Received, Site = "s", Gateway = "g", AlarmId = "a-1", Event = AlarmEvent.Raised, Kind = "port_overload",
+            Severity = AlarmSeverity.Major, Source = "port:p07", Value = 1200, Threshold = 1000, Unit = "W", RaisedTs = Received, Detail = "d",
+        };
+
+        string line = ContractPoints.From(alarm, Received).ToLineProtocol();
+
+        Assert.Contains(",port=p07", line);
+        Assert.Contains("value=1200", line);
+        Assert.Contains("threshold=1000", line);
+    }
+
+    [Fact]
+    public void The_last_will_is_timed_when_it_arrived_not_when_it_was_composed()
+    {
+        var will = new StatusMessage { Seq = 0, Ts = Received.AddHours(-5), Site = "s", Gateway = "g", Online = false, Version = "1", UptimeS = 0, OutboxDepth = 0 };
+
+        string line = ContractPoints.From(will, Received).ToLineProtocol();
+
+        Assert.EndsWith(" " + Received.ToUnixTimeMilliseconds(), line);
+        Assert.Contains("last_will=true", line);
+    }
+
+    [Fact]
+    public void A_redelivered_message_makes_the_identical_point()
+    {
+        PortTelemetryMessage message = ContractMessageReaderTests.Telemetry();
+
+        Assert.Equal(ContractPoints.From(message, Received).ToLineProtocol(), ContractPoints.From(message, Received.AddMinutes(3)).ToLineProtocol());
+    }
+}

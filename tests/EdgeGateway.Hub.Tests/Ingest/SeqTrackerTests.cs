@@ -1,0 +1,79 @@
+using EdgeGateway.Hub.Ingest;
+
+namespace EdgeGateway.Hub.Tests.Ingest;
+
+public sealed class SeqTrackerTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 25, 8, 0, 0, TimeSpan.Zero);
+    private readonly SeqTracker _tracker = new(TimeSpan.FromMinutes(2));
+
+    private void See(DateTimeOffset at, params long[] seqs)
+    {
+        foreach (long seq in seqs)
+        {
+            _tracker.Observe("s", "g", seq, at);
+        }
+    }
+
+    [Fact]
+    public void Numbers_out_of_order_within_the_grace_period_are_not_gaps()
+    {
+        See(T0, 10, 11, 14, 15);
+        See(T0.AddSeconds(30), 12, 13);
+
+        Assert.Empty(_tracker.TakeGaps(T0.AddMinutes(10)));
+        Assert.Equal(0, _tracker.Outstanding);
+    }
+
+    [Fact]
+    public void A_number_missing_past_the_grace_period_is_one_gap_with_its_range()
+    {
+        See(T0, 10, 11, 15, 16);
+
+        Assert.Empty(_tracker.TakeGaps(T0.AddMinutes(1)));
+        Assert.Equal(3, _tracker.Outstanding);
+        SeqGap gap = Assert.Single(_tracker.TakeGaps(T0.AddMinutes(3)));
+        Assert.Equal((12L, 14L, 3L), (gap.From, gap.To, gap.Count));
+        Assert.Empty(_tracker.TakeGaps(T0.AddMinutes(10)));
+    }
+
+    [Fact]
+    public void Duplicates_and_redeliveries_are_neither_gaps_nor_counted_twice()
+    {
+        See(T0, 1, 2, 3, 3, 2, 4);
+
+        Assert.Empty(_tracker.TakeGaps(T0.AddHours(1)));
+        Assert.Equal(0, _tracker.Outstanding);
+    }
+
+    [Fact]
+    public void Two_holes_become_two_gaps()
+    {
+        See(T0, 1, 3, 6);
+
+        IReadOnlyList<SeqGap> gaps = _tracker.TakeGaps(T0.AddMinutes(5));
+
+        Assert.Equal([(2L, 2L), (4L, 5L)], gaps.Select(g => (g.From, g.To)));
+    }
+
+    [Fact]
+    public void Gateways_are_tracked_apart()
+    {
+        _tracker.Observe("s", "g1", 1, T0);
+        _tracker.Observe("s", "g2", 100, T0);
+        _tracker.Observe("s", "g1", 3, T0);
+        _tracker.Observe("s", "g2", 101, T0);
+
+        SeqGap gap = Assert.Single(_tracker.TakeGaps(T0.AddMinutes(5)));
+        Assert.Equal(("g1", 2L), (gap.Gateway, gap.From));
+    }
+
+    [Fact]
+    public void An_outbox_reset_far_below_the_mark_starts_the_gateway_over()
+    {
+        See(T0, 500_000, 500_001);
+        See(T0.AddMinutes(1), 1, 2, 3);
+
+        Assert.Empty(_tracker.TakeGaps(T0.AddMinutes(10)));
+    }
+}
