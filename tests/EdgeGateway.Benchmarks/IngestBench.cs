@@ -1,0 +1,206 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using EdgeGateway.Contracts.Mqtt;
+using EdgeGateway.Contracts.Ports;
+using EdgeGateway.Testing.Mosquitto;
+using EdgeGateway.Testing.Processes;
+using EdgeGateway.Testing.Servers;
+using MQTTnet;
+using MQTTnet.Protocol;
+
+namespace EdgeGateway.Benchmarks;
+
+/// <summary>
+/// <c>dotnet run -c Release --project tests/EdgeGateway.Benchmarks -- ingest [--messages N]</c>: the hub's ingest rate
+/// through a real Mosquitto into a real InfluxDB 1.x on this machine, measured in one run next to the two rates that
+/// bound it — the broker delivering the same messages to a bare QoS 1 subscriber, and InfluxDB taking the same points
+/// as line protocol straight over HTTP — and with the hub's in-flight window (MQTT 5 Receive Maximum) at 20, the
+/// window Mosquitto gives MQTT 3.1.1 clients by default, to show what acknowledging after the write costs without a
+/// wide window.
+/// </summary>
+internal static class IngestBench
+{
+    private const int Gateways = 50;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        int messages = args.SkipWhile(a => a != "--messages").Skip(1).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).FirstOrDefault(60_000);
+        byte[][] payloads = MakePayloads(messages, out string[] topics);
+        Console.WriteLine($"ingest bench: {messages:N0} port telemetry messages from {Gateways} gateways (~{payloads.Average(p => p.Length):F0} bytes each), {Environment.ProcessorCount} cores");
+
+        await using MosquittoBroker broker = await MosquittoBroker.StartNewAsync(MosquittoBrokerOptions.ForHub);
+        await using InfluxDbServer influx = await InfluxDbServer.StartNewAsync();
+
+        double brokerRate = await BareSubscriberAsync(broker, topics, payloads);
+        Console.WriteLine($"  Mosquitto → bare QoS 1 subscriber: {brokerRate:N0} msg/s");
+
+        double influxRate = await LineProtocolAsync(influx, topics, payloads);
+        Console.WriteLine($"  InfluxDB /write, 5,000 lines per request: {influxRate:N0} points/s");
+
+        foreach (int window in new[] { 4000, 20 })
+        {
+            (double rate, TimeSpan elapsed) = await HubAsync(broker, influx, topics, payloads, window);
+            Console.WriteLine($"  Mosquitto → hub → InfluxDB, Receive Maximum {window}: {rate:N0} msg/s = {rate:N0} points/s ({elapsed.TotalSeconds:F1} s)");
+        }
+
+        return 0;
+    }
+
+    private static byte[][] MakePayloads(int count, out string[] topics)
+    {
+        var start = new DateTimeOffset(2026, 11, 25, 0, 0, 0, TimeSpan.Zero);
+        var payloads = new byte[count][];
+        topics = new string[count];
+        for (int i = 0; i < count; i++)
+        {
+            int gw = i % Gateways;
+            long seq = (i / Gateways) + 1;
+            string port = "P" + ((seq % 28) + 1).ToString("00", CultureInfo.InvariantCulture);
+            topics[i] = ContractTopics.PortTelemetry("bench", $"gw-{gw:000}", port);
+            payloads[i] = ContractJson.Serialize(new PortTelemetryMessage
+            {
+                Seq = seq, Ts = start.AddMilliseconds(seq * 10), Site = "bench", Gateway = $"gw-{gw:000}", Port = port,
+                State = PortState.Charging, RelayClosed = true, VoltageV = 229.5, CurrentA = 0.8, PowerW = 120 + (i % 50),
+                PowerFactor = 0.64, SessionEnergyWh = i % 1000, SessionS = 600, LifetimeEnergyWh = 10_000 + i, MeasuredTs = start,
+            });
+        }
+
+        return payloads;
+    }
+
+    private static async Task<IMqttClient> ConnectAsync(MosquittoBroker broker, string clientId, ushort receiveMaximum = 0)
+    {
+        IMqttClient client = new MqttClientFactory().CreateMqttClient();
+        var options = new MqttClientOptionsBuilder()
+            .WithTcpServer(broker.Host, broker.Port)
+            .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
+            .WithClientId(clientId)
+            .WithCleanStart(true);
+        if (receiveMaximum > 0)
+        {
+            options.WithReceiveMaximum(receiveMaximum);
+        }
+
+        await client.ConnectAsync(options.Build());
+        return client;
+    }
+
+    /// <summary>Publishes every message at QoS 1 with up to 1,000 in flight.</summary>
+    private static async Task PublishAllAsync(MosquittoBroker broker, string[] topics, byte[][] payloads)
+    {
+        using IMqttClient publisher = await ConnectAsync(broker, "bench-publisher");
+        using var inFlight = new SemaphoreSlim(1000);
+        var pending = new List<Task>(payloads.Length);
+        for (int i = 0; i < payloads.Length; i++)
+        {
+            await inFlight.WaitAsync();
+            MqttApplicationMessage message = new MqttApplicationMessageBuilder().WithTopic(topics[i]).WithPayload(payloads[i])
+                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
+            pending.Add(publisher.PublishAsync(message).ContinueWith(_ => inFlight.Release(), TaskScheduler.Default));
+        }
+
+        await Task.WhenAll(pending);
+        await publisher.DisconnectAsync();
+    }
+
+    private static async Task<double> BareSubscriberAsync(MosquittoBroker broker, string[] topics, byte[][] payloads)
+    {
+        // The same window as the hub's default, so that the two differ only in what is done with a message.
+        using IMqttClient subscriber = await ConnectAsync(broker, "bench-bare-subscriber", receiveMaximum: 4000);
+        int received = 0;
+        var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        subscriber.ApplicationMessageReceivedAsync += _ =>
+        {
+            if (Interlocked.Increment(ref received) == payloads.Length)
+            {
+                all.TrySetResult();
+            }
+
+            return Task.CompletedTask;
+        };
+        await subscriber.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter("edge/v1/bench/#", MqttQualityOfServiceLevel.AtLeastOnce).Build());
+        var clock = Stopwatch.StartNew();
+        await PublishAllAsync(broker, topics, payloads);
+        await all.Task.WaitAsync(TimeSpan.FromMinutes(5));
+        clock.Stop();
+        await subscriber.DisconnectAsync();
+        return payloads.Length / clock.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<double> LineProtocolAsync(InfluxDbServer influx, string[] topics, byte[][] payloads)
+    {
+        await influx.CreateDatabaseAsync("baseline");
+        var reader = new Hub.Ingest.ContractMessageReader(TimeProvider.System);
+        var lines = new List<string>(payloads.Length);
+        for (int i = 0; i < payloads.Length; i++)
+        {
+            var accept = (Hub.Ingest.IngestDecision.Accept)reader.Read(topics[i], payloads[i]);
+            lines.Add(Hub.Ingest.ContractPoints.From(accept.Message, DateTimeOffset.UtcNow).ToLineProtocol());
+        }
+
+        var clock = Stopwatch.StartNew();
+        foreach (string[] chunk in lines.Chunk(5000))
+        {
+            await influx.WriteLinesAsync("baseline", string.Join('\n', chunk));
+        }
+
+        clock.Stop();
+        return payloads.Length / clock.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<(double Rate, TimeSpan Elapsed)> HubAsync(MosquittoBroker broker, InfluxDbServer influx, string[] topics, byte[][] payloads, int window)
+    {
+        string database = "hub" + window.ToString(CultureInfo.InvariantCulture);
+        await influx.CreateDatabaseAsync(database);
+        string data = Directory.CreateTempSubdirectory("edgegateway-bench-hub-").FullName;
+        int port = FreePort();
+        await using ProductProcess hub = ProductProcess.Start("EdgeGateway.Hub",
+            [
+                "run", "--broker", broker.Uri.ToString(), "--influx-url", influx.Uri.ToString(), "--influx-api", "v1",
+                "--influx-db", database, "--http", $"http://127.0.0.1:{port}", "--client-id", "bench-hub-" + window.ToString(CultureInfo.InvariantCulture), "--data-dir", data,
+            ],
+            new Dictionary<string, string> { ["Hub__Ingest__QueueCapacity"] = window.ToString(CultureInfo.InvariantCulture), ["Logging__LogLevel__Default"] = "Warning", ["Logging__LogLevel__EdgeGateway.Hub.Ingest.HubIngestService"] = "Information" });
+        await hub.WaitForLineAsync("ingesting", TimeSpan.FromSeconds(30));
+        using var http = new HttpClient();
+        var health = new Uri($"http://127.0.0.1:{port}/healthz");
+
+        var clock = Stopwatch.StartNew();
+        Task publishing = PublishAllAsync(broker, topics, payloads);
+        while (true)
+        {
+            JsonElement state = await http.GetFromJsonAsync<JsonElement>(health);
+            if (state.GetProperty("acknowledged").GetInt64() >= payloads.Length)
+            {
+                break;
+            }
+
+            if (clock.Elapsed > TimeSpan.FromMinutes(10))
+            {
+                throw new TimeoutException("the hub did not take every message in 10 minutes: " + state);
+            }
+
+            await Task.Delay(20);
+        }
+
+        clock.Stop();
+        await publishing;
+        long stored = await influx.CountAsync(database, "port", "seq");
+        if (stored != payloads.Length)
+        {
+            throw new InvalidOperationException($"stored {stored} points for {payloads.Length} messages");
+        }
+
+        await hub.StopAsync(TimeSpan.FromSeconds(20));
+        Directory.Delete(data, recursive: true);
+        return (payloads.Length / clock.Elapsed.TotalSeconds, clock.Elapsed);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
