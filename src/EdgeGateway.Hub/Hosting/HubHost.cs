@@ -28,6 +28,7 @@ internal static class HubHost
         builder.Configuration.AddInMemoryCollection(overrides);
         builder.Services.AddSystemd();
         builder.AddIngestServices();
+        builder.AddAlarmNotificationServices();
 
         WebApplication app = builder.Build();
         app.MapHubHealth();

@@ -1,4 +1,5 @@
 using EdgeGateway.Hub.Ingest;
+using EdgeGateway.Hub.Notifications;
 using EdgeGateway.Hub.Storage;
 using Microsoft.Extensions.Options;
 
@@ -34,6 +35,27 @@ public static class HubServices
                 sp.GetRequiredService<ILogger<IngestPipeline>>());
         });
         builder.Services.AddHostedService<HubIngestService>();
+        builder.Services.AddHostedService<HubPeers>();
+        builder.Services.PostConfigure<HubOptions>(options =>
+        {
+            options.DataDirectory = Path.GetFullPath(options.DataDirectory);
+            Directory.CreateDirectory(options.DataDirectory);
+        });
+        return builder;
+    }
+
+    /// <summary>Alarm notifications (Notifications/README.md), with this instance's ledger in the hub's data directory.</summary>
+    public static IHostApplicationBuilder AddAlarmNotificationServices(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddNotificationServices();
+        builder.Services.AddOptions<NotificationOptions>().PostConfigure<IOptions<HubOptions>>((notifications, hub) =>
+        {
+            if (!Path.IsPathRooted(notifications.LedgerPath))
+            {
+                notifications.LedgerPath = Path.Combine(hub.Value.DataDirectory, notifications.LedgerPath);
+            }
+        });
         return builder;
     }
 

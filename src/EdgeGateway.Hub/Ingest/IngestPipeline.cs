@@ -111,6 +111,14 @@ public sealed partial class IngestPipeline : IDisposable
 
     public SeqTracker Seq { get; }
 
+    /// <summary>Raised for each message stored (site, gateway, seq), before its acknowledgement: <see cref="HubPeers"/>
+    /// tells the other instances of a shared group.</summary>
+    public event Action<string, string, long>? Stored;
+
+    /// <summary>Whether this instance writes and logs the seq gaps it finds (false for all but one instance of a shared
+    /// group; the others only trim their trackers).</summary>
+    public bool RecordsGaps { get; set; } = true;
+
     /// <summary>Reads a message and queues it; waits while the queue is full (that wait is the back-pressure on the broker).</summary>
     public async ValueTask EnqueueAsync(MqttIncomingMessage message, CancellationToken cancellationToken)
     {
@@ -311,6 +319,10 @@ public sealed partial class IngestPipeline : IDisposable
             case IngestDecision.Accept accept when item.Point is not null:
                 _stats.OnAccepted();
                 Seq.Observe(accept.Topic.Site, accept.Topic.Gateway, accept.Message.Seq, item.ReceivedAt);
+                if (accept.Message.Seq > 0)
+                {
+                    Stored?.Invoke(accept.Topic.Site, accept.Topic.Gateway, accept.Message.Seq);
+                }
                 if (accept.Message is AlarmMessage alarm && _alarms is not null)
                 {
                     await _alarms.RecordAsync(alarm, cancellationToken);
@@ -338,7 +350,7 @@ public sealed partial class IngestPipeline : IDisposable
 
         _nextGapCheck = now + _options.SeqGapCheckInterval;
         IReadOnlyList<SeqGap> gaps = Seq.TakeGaps(now);
-        if (gaps.Count == 0)
+        if (gaps.Count == 0 || !RecordsGaps)
         {
             return;
         }

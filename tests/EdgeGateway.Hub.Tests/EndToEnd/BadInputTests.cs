@@ -83,5 +83,7 @@ public sealed class BadInputTests : IDisposable
         Assert.Equal(cases.Length, health.GetProperty("rejected").GetInt64());
         Assert.Equal(2, health.GetProperty("rejected_by_reason").GetProperty("malformed_json").GetInt64());
         Assert.False(hub.Process.HasExited);
+
+        hub.AssertNoErrorsLogged();
     }
 }

@@ -13,6 +13,7 @@ internal sealed class HubProcess : IAsyncDisposable
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
     private readonly IReadOnlyList<string> _args;
+    private readonly List<string> _outputs = [];
     private ProductProcess _process;
 
     private HubProcess(IReadOnlyList<string> args, int httpPort, string clientId, ProductProcess process)
@@ -65,6 +66,7 @@ internal sealed class HubProcess : IAsyncDisposable
     public async Task RestartAsync()
     {
         await _process.DisposeAsync();
+        _outputs.Add(_process.Output);
         _process = ProductProcess.Start("EdgeGateway.Hub", _args, Environment());
         await WaitIngestingAsync();
     }
@@ -73,6 +75,15 @@ internal sealed class HubProcess : IAsyncDisposable
 
     public async Task<JsonElement> HealthAsync() =>
         await Http.GetFromJsonAsync<JsonElement>(new Uri($"http://127.0.0.1:{HttpPort.ToString(CultureInfo.InvariantCulture)}/healthz"));
+
+    /// <summary>Fails when the hub logged an error or a crash (the console formatter's <c>fail:</c> and <c>crit:</c> lines)
+    /// or an unhandled exception, in any of its lives.</summary>
+    public void AssertNoErrorsLogged()
+    {
+        string[] bad = [.. _outputs.Append(_process.Output).SelectMany(o => o.Split('\n'))
+            .Where(line => line.StartsWith("fail:", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal) || line.Contains("Unhandled exception", StringComparison.Ordinal))];
+        Assert.True(bad.Length == 0, $"{ClientId} logged errors:\n{string.Join('\n', bad)}\n---\n{_process.Output}");
+    }
 
     public async ValueTask DisposeAsync() => await _process.DisposeAsync();
 

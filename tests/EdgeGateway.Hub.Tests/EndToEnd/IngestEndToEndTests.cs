@@ -63,6 +63,8 @@ public sealed class IngestEndToEndTests : IDisposable
         JsonElement health = await hub.HealthAsync();
         Assert.Equal(0, health.GetProperty("rejected").GetInt64());
         Assert.Equal(0, health.GetProperty("seq_missing").GetInt64());
+
+        hub.AssertNoErrorsLogged();
     }
 
     [Fact]
@@ -95,5 +97,7 @@ public sealed class IngestEndToEndTests : IDisposable
         {
             Assert.Equal(sentPower[p02.Timestamps[i]], p02.Values[i], precision: 6);
         }
+
+        hub.AssertNoErrorsLogged();
     }
 }

@@ -49,5 +49,7 @@ public sealed class IngestFaultTests : IDisposable
         Assert.Equal(sent.BySeq.Keys.Order(), stored.Order()); // no losses
         long first = sent.BySeq.Keys.Min();
         Assert.Equal(Enumerable.Range((int)first, sent.BySeq.Count).Select(i => (long)i), stored.Order()); // no gaps
+
+        hub.AssertNoErrorsLogged();
     }
 }

@@ -1,0 +1,238 @@
+using System.Security.Cryptography;
+using System.Text;
+using EdgeGateway.Contracts.Mqtt;
+using Microsoft.Data.Sqlite;
+
+namespace EdgeGateway.Hub.Notifications;
+
+/// <summary>
+/// Sends the notices <see cref="AlarmNotifier"/> recorded: one loop per channel, so a failing channel holds back only
+/// itself, each delivering its due jobs in recording order. A failed attempt (connection refused, timeout, non-2xx,
+/// a platform error code) is retried after an exponential backoff with jitter, capped at
+/// <see cref="NotificationOptions.MaxBackoff"/>, for as long as it takes: a notice is never dropped. A reminder whose
+/// alarm was acknowledged or cleared meanwhile is cancelled instead of sent.
+/// </summary>
+/// <remarks>
+/// Scheduling uses the injected <see cref="TimeProvider"/>; only the per-request timeout is real time. Logs name the
+/// channel, never its URL or secret.
+/// </remarks>
+internal sealed partial class NotificationDelivery : BackgroundService
+{
+    /// <summary>The named <see cref="HttpClient"/> (registered without HttpClientFactory's request logging).</summary>
+    public const string HttpClientName = "EdgeGateway.Hub.Notifications";
+
+    /// <summary>Sent and cancelled jobs, and alarm states, are kept this long, then pruned.</summary>
+    internal static readonly TimeSpan KeepFor = TimeSpan.FromDays(30);
+
+    /// <summary>A loop with nothing scheduled still looks again this often (a safety net; recording wakes it at once).</summary>
+    private static readonly TimeSpan LongestWait = TimeSpan.FromHours(1);
+
+    private readonly AlarmNotifier _notifier;
+    private readonly IHttpClientFactory _httpClients;
+    private readonly TimeProvider _time;
+    private readonly ILogger<NotificationDelivery> _logger;
+
+    public NotificationDelivery(AlarmNotifier notifier, IHttpClientFactory httpClients, TimeProvider time, ILogger<NotificationDelivery> logger)
+    {
+        ArgumentNullException.ThrowIfNull(notifier);
+        ArgumentNullException.ThrowIfNull(httpClients);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(logger);
+        _notifier = notifier;
+        _httpClients = httpClients;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// The wait after the <paramref name="attempts"/>-th failure: <c>InitialBackoff · 2^(attempts−1)</c> capped at
+    /// <c>MaxBackoff</c>, of which a random half is kept ("equal jitter"), so the channels of several hub instances
+    /// that failed together do not retry in step. <paramref name="unit"/> in [0, 1) is the random draw.
+    /// </summary>
+    internal static TimeSpan Backoff(int attempts, TimeSpan initial, TimeSpan max, double unit)
+    {
+        double exponent = Math.Clamp(attempts - 1, 0, 40);
+        double ceiling = Math.Min(max.Ticks, initial.Ticks * Math.Pow(2, exponent));
+        return TimeSpan.FromTicks((long)((ceiling / 2) + (unit * ceiling / 2)));
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        ReportJobsOfUnknownChannels();
+        Task[] loops = [.. _notifier.Plan.Channels.Select(channel => DeliverAsync(channel, stoppingToken)), PruneAsync(stoppingToken)];
+        await Task.WhenAll(loops);
+    }
+
+    private async Task DeliverAsync(NotificationChannel channel, CancellationToken stoppingToken)
+    {
+        // Off the caller's thread at once: ExecuteAsync starts every loop before awaiting any.
+        await Task.Yield();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            // Taken before looking, so a job recorded while this loop looks still wakes it.
+            Task woken = _notifier.Wake.Next;
+            TimeSpan? wait;
+            try
+            {
+                wait = await DeliverNextAsync(channel, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (SqliteException exception)
+            {
+                // The ledger failed (disk full, I/O error): nothing is lost, the job is still pending; look again later.
+                LogLedgerFailed(channel.Name, exception.Message);
+                wait = _notifier.Options.InitialBackoff;
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                // A fault here must not end this channel's deliveries (nor, through the host, ingest); the job stays pending.
+                LogDeliveryFault(channel.Name, exception.GetType().Name, channel.Redact(exception.Message));
+                wait = _notifier.Options.InitialBackoff;
+            }
+
+            if (wait != TimeSpan.Zero)
+            {
+                await WaitAsync(woken, wait, stoppingToken);
+            }
+        }
+    }
+
+    /// <summary>Handles the channel's next due job, if any; returns how long to wait before looking again (zero: at once; null: until woken).</summary>
+    private async Task<TimeSpan?> DeliverNextAsync(NotificationChannel channel, CancellationToken stoppingToken)
+    {
+        NotificationLedger ledger = _notifier.Ledger;
+        DateTimeOffset now = _time.GetUtcNow();
+        DueJob? job = ledger.Head(channel.Name, now);
+        if (job is null)
+        {
+            return Until(ledger.NextDueAfter(channel.Name, now), now);
+        }
+
+        if (job.Notice == NoticeKind.Reminder && job.Closed)
+        {
+            ledger.Cancel(job.Id, now);
+            LogReminderCancelled(job.AlarmId, channel.Name);
+            return TimeSpan.Zero;
+        }
+
+        if (job.NextAttempt > now)
+        {
+            // The head is backing off; it keeps its place (recording order), but a job recorded earlier that falls due
+            // before then takes the lead, so wake for whichever comes first.
+            DateTimeOffset? nextDue = ledger.NextDueAfter(channel.Name, now);
+            return Until(nextDue is { } due && due < job.NextAttempt ? due : job.NextAttempt, now);
+        }
+
+        if (!ContractJson.TryDeserialize(Encoding.UTF8.GetBytes(job.AlarmJson), out AlarmMessage? alarm, out string? error))
+        {
+            // Cannot happen for a ledger this hub wrote; kept pending (never dropped) and reported like any failure.
+            Fail(channel, job, $"unreadable alarm in the ledger: {error}", now);
+            return TimeSpan.Zero;
+        }
+
+        var notice = new OutgoingNotice(job.Notice, alarm!, job.AlarmJson, AlarmNoticeText.Compose(alarm!, job.Notice, channel.Text, now));
+        using HttpClient http = _httpClients.CreateClient(HttpClientName);
+        DeliveryResult result = await channel.SendAsync(http, notice, now, _notifier.Options.RequestTimeout, stoppingToken);
+        DateTimeOffset after = _time.GetUtcNow();
+        if (result.Delivered)
+        {
+            ledger.MarkSent(job.Id, after);
+            _notifier.Metrics.Sent(channel.Name, job.Notice);
+            LogSent(job.Notice, job.AlarmId, channel.Name, job.Attempts + 1);
+        }
+        else
+        {
+            Fail(channel, job, result.Failure ?? "failed", after);
+        }
+
+        return TimeSpan.Zero;
+    }
+
+    private void Fail(NotificationChannel channel, DueJob job, string reason, DateTimeOffset now)
+    {
+        int attempts = job.Attempts + 1;
+        NotificationOptions options = _notifier.Options;
+        double unit = RandomNumberGenerator.GetInt32(int.MaxValue) / (double)int.MaxValue;
+        TimeSpan backoff = Backoff(attempts, options.InitialBackoff, options.MaxBackoff, unit);
+        _notifier.Ledger.MarkFailed(job.Id, attempts, now + backoff, reason);
+        _notifier.Metrics.Failed(channel.Name, job.Notice);
+        LogFailed(job.Notice, job.AlarmId, channel.Name, attempts, reason, backoff);
+    }
+
+    private async Task WaitAsync(Task woken, TimeSpan? wait, CancellationToken stoppingToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        TimeSpan delay = wait is { } w && w < LongestWait ? w : LongestWait;
+        Task elapsed = Task.Delay(delay, _time, stop.Token);
+        await Task.WhenAny(woken, elapsed);
+        // Release the timer when woken first; a cancelled delay is not an error, and WhenAny never throws.
+        await stop.CancelAsync();
+    }
+
+    private async Task PruneAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                int removed = _notifier.Ledger.Prune(_time.GetUtcNow() - KeepFor);
+                if (removed > 0)
+                {
+                    LogPruned(removed);
+                }
+            }
+            catch (SqliteException exception)
+            {
+                LogLedgerFailed("(pruning)", exception.Message);
+            }
+
+            try
+            {
+                await Task.Delay(LongestWait, _time, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Jobs for a channel removed from the configuration stay pending (never dropped) and are reported at start.</summary>
+    private void ReportJobsOfUnknownChannels()
+    {
+        var known = new HashSet<string>(_notifier.Plan.Channels.Select(channel => channel.Name), StringComparer.Ordinal);
+        foreach ((string channel, long count) in _notifier.Ledger.PendingByChannel())
+        {
+            if (!known.Contains(channel))
+            {
+                LogUnknownChannel(count, channel);
+            }
+        }
+    }
+
+    private static TimeSpan? Until(DateTimeOffset? due, DateTimeOffset now) => due is { } at ? (at > now ? at - now : TimeSpan.Zero) : null;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Notice {Notice} of alarm {AlarmId} sent via channel {Channel} (attempt {Attempt})")]
+    private partial void LogSent(NoticeKind notice, string alarmId, string channel, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Notice {Notice} of alarm {AlarmId} via channel {Channel} failed (attempt {Attempt}): {Reason}; next attempt in {RetryIn}")]
+    private partial void LogFailed(NoticeKind notice, string alarmId, string channel, int attempt, string reason, TimeSpan retryIn);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Reminder of alarm {AlarmId} via channel {Channel} cancelled: acknowledged or cleared")]
+    private partial void LogReminderCancelled(string alarmId, string channel);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Notification ledger failed on channel {Channel}: {Reason}; the notices stay pending")]
+    private partial void LogLedgerFailed(string channel, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Delivery via channel {Channel} faulted ({ExceptionType}: {Reason}); the notice stays pending")]
+    private partial void LogDeliveryFault(string channel, string exceptionType, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} notices are pending for channel {Channel}, which is no longer configured; they stay in the ledger until it is configured again")]
+    private partial void LogUnknownChannel(long count, string channel);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Notification ledger pruned: {Removed} rows older than 30 days")]
+    private partial void LogPruned(int removed);
+}

@@ -1,0 +1,503 @@
+using System.Globalization;
+using EdgeGateway.Contracts.Mqtt;
+using Microsoft.Data.Sqlite;
+
+namespace EdgeGateway.Hub.Notifications;
+
+/// <summary>Where a delivery job stands.</summary>
+internal enum JobState
+{
+    Pending = 0,
+    Sent = 1,
+
+    /// <summary>A reminder no longer needed: the alarm was acknowledged or cleared first.</summary>
+    Cancelled = 2,
+}
+
+/// <summary>A job to record: this notice to this channel, not before <see cref="Due"/>.</summary>
+internal sealed record NewJob(string Channel, NoticeKind Notice, DateTimeOffset Due);
+
+/// <summary>A channel's next job, with the alarm it is about and whether that alarm is closed (acknowledged or cleared).</summary>
+internal sealed record DueJob(long Id, string AlarmId, NoticeKind Notice, int Attempts, DateTimeOffset NextAttempt, string AlarmJson, bool Closed);
+
+/// <summary>A job as stored (for diagnostics and tests).</summary>
+internal sealed record LedgerJob(
+    long Id, string AlarmId, NoticeKind Notice, string Channel, JobState State, DateTimeOffset Due, DateTimeOffset NextAttempt, int Attempts, string? LastError);
+
+/// <summary>What recording an alarm message did.</summary>
+internal readonly record struct RecordOutcome(bool Duplicate, int Added, int Cancelled);
+
+/// <summary>
+/// The notification ledger of one hub instance: one SQLite file (WAL, <c>synchronous = FULL</c>, so a recorded job
+/// survives a crash or power cut the moment <see cref="Record"/> returns) holding
+/// <list type="bullet">
+/// <item><c>alarm_event(alarm_id, event)</c>: each alarm message recorded, with its contract JSON — the idempotency key;</item>
+/// <item><c>alarm_state(alarm_id)</c>: acknowledgements and clears observed, which cancel and prevent reminders;</item>
+/// <item><c>job</c>: one row per notice per channel, pending until sent (or a reminder cancelled); its rowid is the
+/// recording order a channel delivers in.</item>
+/// </list>
+/// Thread-safe: one connection behind one lock; nothing here does network I/O.
+/// </summary>
+/// <remarks>
+/// The file is opened with <c>locking_mode = EXCLUSIVE</c>: a second process (a second hub instance configured with the
+/// same path by mistake) is refused at start instead of both delivering the same jobs.
+/// </remarks>
+internal sealed class NotificationLedger : IDisposable
+{
+    /// <summary>SQLite <c>application_id</c> of a ledger file ("EGNL").</summary>
+    internal const int ApplicationId = 0x45474E4C;
+
+    /// <summary>SQLite <c>user_version</c> of this schema.</summary>
+    internal const int SchemaVersion = 1;
+
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS alarm_event (
+            alarm_id    TEXT    NOT NULL,
+            event       INTEGER NOT NULL,
+            alarm       TEXT    NOT NULL,
+            recorded_ms INTEGER NOT NULL,
+            PRIMARY KEY (alarm_id, event)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS alarm_state (
+            alarm_id        TEXT    PRIMARY KEY,
+            acknowledged_ms INTEGER,
+            acknowledged_by TEXT,
+            cleared_ms      INTEGER,
+            updated_ms      INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS job (
+            id         INTEGER PRIMARY KEY,
+            alarm_id   TEXT    NOT NULL,
+            event      INTEGER NOT NULL,
+            notice     INTEGER NOT NULL,
+            channel    TEXT    NOT NULL,
+            state      INTEGER NOT NULL,
+            due_ms     INTEGER NOT NULL,
+            next_ms    INTEGER NOT NULL,
+            attempts   INTEGER NOT NULL,
+            last_error TEXT,
+            done_ms    INTEGER,
+            UNIQUE (alarm_id, notice, channel)
+        );
+        CREATE INDEX IF NOT EXISTS job_pending ON job (channel, id) WHERE state = 0;
+        """;
+
+    private readonly Lock _gate = new();
+    private readonly SqliteConnection _connection;
+    private readonly SqliteCommand _insertEvent;
+    private readonly SqliteCommand _insertJob;
+    private readonly SqliteCommand _acknowledge;
+    private readonly SqliteCommand _clear;
+    private readonly SqliteCommand _isClosed;
+    private readonly SqliteCommand _cancelReminders;
+    private readonly SqliteCommand _head;
+    private readonly SqliteCommand _nextDue;
+    private readonly SqliteCommand _sent;
+    private readonly SqliteCommand _failed;
+    private readonly SqliteCommand _cancel;
+    private long _pending;
+    private bool _disposed;
+
+    private NotificationLedger(string path, SqliteConnection connection)
+    {
+        Path = path;
+        _connection = connection;
+        _insertEvent = Prepare(
+            "INSERT OR IGNORE INTO alarm_event (alarm_id, event, alarm, recorded_ms) VALUES ($alarm_id, $event, $alarm, $now);",
+            ("$alarm_id", SqliteType.Text), ("$event", SqliteType.Integer), ("$alarm", SqliteType.Text), ("$now", SqliteType.Integer));
+        _insertJob = Prepare(
+            """
+            INSERT OR IGNORE INTO job (alarm_id, event, notice, channel, state, due_ms, next_ms, attempts)
+            VALUES ($alarm_id, $event, $notice, $channel, 0, $due, $due, 0);
+            """,
+            ("$alarm_id", SqliteType.Text), ("$event", SqliteType.Integer), ("$notice", SqliteType.Integer), ("$channel", SqliteType.Text), ("$due", SqliteType.Integer));
+        _acknowledge = Prepare(
+            """
+            INSERT INTO alarm_state (alarm_id, acknowledged_ms, acknowledged_by, updated_ms) VALUES ($alarm_id, $at, $by, $now)
+            ON CONFLICT (alarm_id) DO UPDATE SET acknowledged_ms = COALESCE(acknowledged_ms, excluded.acknowledged_ms),
+                acknowledged_by = COALESCE(acknowledged_by, excluded.acknowledged_by), updated_ms = excluded.updated_ms;
+            """,
+            ("$alarm_id", SqliteType.Text), ("$at", SqliteType.Integer), ("$by", SqliteType.Text), ("$now", SqliteType.Integer));
+        _clear = Prepare(
+            """
+            INSERT INTO alarm_state (alarm_id, cleared_ms, updated_ms) VALUES ($alarm_id, $at, $now)
+            ON CONFLICT (alarm_id) DO UPDATE SET cleared_ms = COALESCE(cleared_ms, excluded.cleared_ms), updated_ms = excluded.updated_ms;
+            """,
+            ("$alarm_id", SqliteType.Text), ("$at", SqliteType.Integer), ("$now", SqliteType.Integer));
+        _isClosed = Prepare(
+            "SELECT COUNT(*) FROM alarm_state WHERE alarm_id = $alarm_id AND (acknowledged_ms IS NOT NULL OR cleared_ms IS NOT NULL);",
+            ("$alarm_id", SqliteType.Text));
+        _cancelReminders = Prepare(
+            $"UPDATE job SET state = {(int)JobState.Cancelled}, done_ms = $now WHERE alarm_id = $alarm_id AND notice = {(int)NoticeKind.Reminder} AND state = 0;",
+            ("$alarm_id", SqliteType.Text), ("$now", SqliteType.Integer));
+        _head = Prepare(
+            """
+            SELECT j.id, j.alarm_id, j.notice, j.attempts, j.next_ms, e.alarm,
+                   (s.acknowledged_ms IS NOT NULL OR s.cleared_ms IS NOT NULL) AS closed
+            FROM job AS j
+            JOIN alarm_event AS e ON e.alarm_id = j.alarm_id AND e.event = j.event
+            LEFT JOIN alarm_state AS s ON s.alarm_id = j.alarm_id
+            WHERE j.channel = $channel AND j.state = 0 AND j.due_ms <= $now
+            ORDER BY j.id
+            LIMIT 1;
+            """,
+            ("$channel", SqliteType.Text), ("$now", SqliteType.Integer));
+        _nextDue = Prepare(
+            "SELECT MIN(due_ms) FROM job WHERE channel = $channel AND state = 0 AND due_ms > $now;",
+            ("$channel", SqliteType.Text), ("$now", SqliteType.Integer));
+        _sent = Prepare(
+            $"UPDATE job SET state = {(int)JobState.Sent}, attempts = attempts + 1, last_error = NULL, done_ms = $now WHERE id = $id AND state = 0;",
+            ("$id", SqliteType.Integer), ("$now", SqliteType.Integer));
+        _failed = Prepare(
+            "UPDATE job SET attempts = $attempts, next_ms = $next, last_error = $error WHERE id = $id AND state = 0;",
+            ("$id", SqliteType.Integer), ("$attempts", SqliteType.Integer), ("$next", SqliteType.Integer), ("$error", SqliteType.Text));
+        _cancel = Prepare(
+            $"UPDATE job SET state = {(int)JobState.Cancelled}, done_ms = $now WHERE id = $id AND state = 0;",
+            ("$id", SqliteType.Integer), ("$now", SqliteType.Integer));
+        _pending = Scalar("SELECT COUNT(*) FROM job WHERE state = 0;");
+    }
+
+    /// <summary>The ledger file's full path.</summary>
+    public string Path { get; }
+
+    /// <summary>Jobs not yet sent nor cancelled.</summary>
+    public long PendingCount => Interlocked.Read(ref _pending);
+
+    /// <summary>Opens (or creates) the ledger at <paramref name="path"/> and takes its exclusive lock.</summary>
+    /// <exception cref="InvalidOperationException">Another process holds the file, or it is a newer schema or not a ledger.</exception>
+    public static NotificationLedger Open(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        path = System.IO.Path.GetFullPath(path);
+        string? directory = System.IO.Path.GetDirectoryName(path);
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            // No pool: closing the ledger must release the file and its lock (restarts, tests).
+            Pooling = false,
+            // Only one connection ever uses the file, so waiting on a lock only delays refusing a second instance.
+            DefaultTimeout = 1,
+        };
+        var connection = new SqliteConnection(builder.ToString());
+        try
+        {
+            connection.Open();
+            Execute(connection, "PRAGMA locking_mode = EXCLUSIVE;");
+            Execute(connection, "PRAGMA journal_mode = WAL;");
+            // FULL: the WAL is synced at every commit; NORMAL could lose the last jobs on a power cut.
+            Execute(connection, "PRAGMA synchronous = FULL;");
+            using (SqliteTransaction tx = connection.BeginTransaction())
+            {
+                long application = Scalar(connection, "PRAGMA application_id;", tx);
+                long version = Scalar(connection, "PRAGMA user_version;", tx);
+                if ((application != 0 && application != ApplicationId) || version > SchemaVersion)
+                {
+                    throw new InvalidOperationException(
+                        $"{path} is not a notification ledger of this hub version (application_id {application}, user_version {version}).");
+                }
+
+                Execute(connection, Schema, tx);
+                Execute(connection, string.Create(CultureInfo.InvariantCulture,
+                    $"PRAGMA application_id = {ApplicationId}; PRAGMA user_version = {SchemaVersion};"), tx);
+                tx.Commit();
+            }
+
+            return new NotificationLedger(path, connection);
+        }
+        catch (SqliteException exception) when (exception.SqliteErrorCode is 5 or 6)
+        {
+            connection.Dispose();
+            throw new InvalidOperationException(
+                $"The notification ledger {path} is in use by another process; give each hub instance its own {NotificationOptions.Section}:LedgerPath.", exception);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Records one alarm message and its jobs in one transaction. A message already recorded (same alarm id and event)
+    /// adds nothing. A cleared message cancels the alarm's pending reminders; reminders of an alarm already acknowledged
+    /// or cleared are not recorded.
+    /// </summary>
+    public RecordOutcome Record(AlarmMessage alarm, string alarmJson, IReadOnlyList<NewJob> jobs, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(alarm);
+        ArgumentNullException.ThrowIfNull(jobs);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            long nowMs = now.ToUnixTimeMilliseconds();
+            using SqliteTransaction tx = _connection.BeginTransaction();
+            if (Run(_insertEvent, tx, alarm.AlarmId, (long)alarm.Event, alarmJson, nowMs) == 0)
+            {
+                return new RecordOutcome(Duplicate: true, Added: 0, Cancelled: 0);
+            }
+
+            int cancelled = 0;
+            if (alarm.Event == AlarmEvent.Cleared)
+            {
+                Run(_clear, tx, alarm.AlarmId, (alarm.ClearedTs ?? now).ToUnixTimeMilliseconds(), nowMs);
+                cancelled = Run(_cancelReminders, tx, alarm.AlarmId, nowMs);
+            }
+
+            bool closed = IsClosed(alarm.AlarmId, tx);
+            int added = 0;
+            foreach (NewJob job in jobs)
+            {
+                if (job.Notice == NoticeKind.Reminder && closed)
+                {
+                    continue;
+                }
+
+                added += Run(_insertJob, tx, alarm.AlarmId, (long)alarm.Event, (long)job.Notice, job.Channel, job.Due.ToUnixTimeMilliseconds());
+            }
+
+            tx.Commit();
+            Interlocked.Add(ref _pending, added - cancelled);
+            return new RecordOutcome(Duplicate: false, Added: added, Cancelled: cancelled);
+        }
+    }
+
+    /// <summary>Remembers that <paramref name="alarmId"/> was acknowledged and cancels its pending reminders; returns how many.</summary>
+    public int Acknowledge(string alarmId, string operatorName, DateTimeOffset at, DateTimeOffset now) =>
+        Close(_acknowledge, alarmId, at, operatorName, now);
+
+    /// <summary>Remembers that <paramref name="alarmId"/> cleared and cancels its pending reminders; returns how many.</summary>
+    public int Clear(string alarmId, DateTimeOffset at, DateTimeOffset now) => Close(_clear, alarmId, at, null, now);
+
+    /// <summary>The oldest-recorded pending job of <paramref name="channel"/> that is due at <paramref name="now"/>.</summary>
+    public DueJob? Head(string channel, DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _head.Parameters[0].Value = channel;
+            _head.Parameters[1].Value = now.ToUnixTimeMilliseconds();
+            using SqliteDataReader reader = _head.ExecuteReader();
+            if (!reader.Read())
+            {
+                return null;
+            }
+
+            return new DueJob(
+                reader.GetInt64(0), reader.GetString(1), (NoticeKind)reader.GetInt32(2), reader.GetInt32(3),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)), reader.GetString(5), reader.GetInt64(6) != 0);
+        }
+    }
+
+    /// <summary>When the next of <paramref name="channel"/>'s pending jobs not yet due becomes due; null if none.</summary>
+    public DateTimeOffset? NextDueAfter(string channel, DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _nextDue.Parameters[0].Value = channel;
+            _nextDue.Parameters[1].Value = now.ToUnixTimeMilliseconds();
+            object? value = _nextDue.ExecuteScalar();
+            return value is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+        }
+    }
+
+    public void MarkSent(long id, DateTimeOffset now) => Finish(_sent, id, now);
+
+    /// <summary>A reminder whose alarm was acknowledged or cleared before it was sent.</summary>
+    public void Cancel(long id, DateTimeOffset now) => Finish(_cancel, id, now);
+
+    public void MarkFailed(long id, int attempts, DateTimeOffset nextAttempt, string reason)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            Run(_failed, null, id, (long)attempts, nextAttempt.ToUnixTimeMilliseconds(), reason);
+        }
+    }
+
+    /// <summary>Pending jobs by channel name (to find jobs of channels no longer configured).</summary>
+    public IReadOnlyDictionary<string, long> PendingByChannel()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            using SqliteCommand command = _connection.CreateCommand();
+            command.CommandText = "SELECT channel, COUNT(*) FROM job WHERE state = 0 GROUP BY channel;";
+            using SqliteDataReader reader = command.ExecuteReader();
+            var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+            while (reader.Read())
+            {
+                counts[reader.GetString(0)] = reader.GetInt64(1);
+            }
+
+            return counts;
+        }
+    }
+
+    /// <summary>
+    /// Forgets what finished before <paramref name="cutoff"/>: sent and cancelled jobs, alarm messages no job refers to
+    /// (after which a redelivery of that old message would notify again), and old acknowledgement/clear states.
+    /// </summary>
+    public int Prune(DateTimeOffset cutoff)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            using SqliteTransaction tx = _connection.BeginTransaction();
+            using SqliteCommand command = _connection.CreateCommand();
+            command.Transaction = tx;
+            command.Parameters.AddWithValue("$cutoff", cutoff.ToUnixTimeMilliseconds());
+            command.CommandText = "DELETE FROM job WHERE state <> 0 AND done_ms < $cutoff;";
+            int removed = command.ExecuteNonQuery();
+            command.CommandText = """
+                DELETE FROM alarm_event WHERE recorded_ms < $cutoff
+                AND NOT EXISTS (SELECT 1 FROM job WHERE job.alarm_id = alarm_event.alarm_id AND job.event = alarm_event.event);
+                """;
+            removed += command.ExecuteNonQuery();
+            command.CommandText = "DELETE FROM alarm_state WHERE updated_ms < $cutoff;";
+            removed += command.ExecuteNonQuery();
+            tx.Commit();
+            return removed;
+        }
+    }
+
+    /// <summary>Every job (of one alarm, if given), in recording order.</summary>
+    public IReadOnlyList<LedgerJob> Jobs(string? alarmId = null)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            using SqliteCommand command = _connection.CreateCommand();
+            command.CommandText = """
+                SELECT id, alarm_id, notice, channel, state, due_ms, next_ms, attempts, last_error FROM job
+                WHERE $alarm_id IS NULL OR alarm_id = $alarm_id ORDER BY id;
+                """;
+            command.Parameters.AddWithValue("$alarm_id", (object?)alarmId ?? DBNull.Value);
+            using SqliteDataReader reader = command.ExecuteReader();
+            var jobs = new List<LedgerJob>();
+            while (reader.Read())
+            {
+                jobs.Add(new LedgerJob(
+                    reader.GetInt64(0), reader.GetString(1), (NoticeKind)reader.GetInt32(2), reader.GetString(3), (JobState)reader.GetInt32(4),
+                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)),
+                    reader.GetInt32(7), reader.IsDBNull(8) ? null : reader.GetString(8)));
+            }
+
+            return jobs;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            foreach (SqliteCommand command in new[]
+                     {
+                         _insertEvent, _insertJob, _acknowledge, _clear, _isClosed, _cancelReminders, _head, _nextDue, _sent, _failed, _cancel,
+                     })
+            {
+                command.Dispose();
+            }
+
+            _connection.Dispose();
+        }
+    }
+
+    private int Close(SqliteCommand upsert, string alarmId, DateTimeOffset at, string? operatorName, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(alarmId);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            long nowMs = now.ToUnixTimeMilliseconds();
+            using SqliteTransaction tx = _connection.BeginTransaction();
+            if (operatorName is null)
+            {
+                Run(upsert, tx, alarmId, at.ToUnixTimeMilliseconds(), nowMs);
+            }
+            else
+            {
+                Run(upsert, tx, alarmId, at.ToUnixTimeMilliseconds(), operatorName, nowMs);
+            }
+
+            int cancelled = Run(_cancelReminders, tx, alarmId, nowMs);
+            tx.Commit();
+            Interlocked.Add(ref _pending, -cancelled);
+            return cancelled;
+        }
+    }
+
+    private void Finish(SqliteCommand command, long id, DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (Run(command, null, id, now.ToUnixTimeMilliseconds()) > 0)
+            {
+                Interlocked.Decrement(ref _pending);
+            }
+        }
+    }
+
+    private bool IsClosed(string alarmId, SqliteTransaction tx)
+    {
+        _isClosed.Transaction = tx;
+        _isClosed.Parameters[0].Value = alarmId;
+        return Convert.ToInt64(_isClosed.ExecuteScalar(), CultureInfo.InvariantCulture) > 0;
+    }
+
+    /// <summary>Runs a prepared command with its parameters in declaration order; returns the rows changed.</summary>
+    private static int Run(SqliteCommand command, SqliteTransaction? tx, params object[] values)
+    {
+        command.Transaction = tx;
+        for (int i = 0; i < values.Length; i++)
+        {
+            command.Parameters[i].Value = values[i];
+        }
+
+        return command.ExecuteNonQuery();
+    }
+
+    private SqliteCommand Prepare(string sql, params (string Name, SqliteType Type)[] parameters)
+    {
+        SqliteCommand command = _connection.CreateCommand();
+        command.CommandText = sql;
+        foreach ((string name, SqliteType type) in parameters)
+        {
+            command.Parameters.Add(name, type);
+        }
+
+        command.Prepare();
+        return command;
+    }
+
+    private long Scalar(string sql) => Scalar(_connection, sql, null);
+
+    private static long Scalar(SqliteConnection connection, string sql, SqliteTransaction? tx)
+    {
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = tx;
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? tx = null)
+    {
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = tx;
+        command.ExecuteNonQuery();
+    }
+}

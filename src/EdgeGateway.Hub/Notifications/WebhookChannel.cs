@@ -1,0 +1,59 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using EdgeGateway.Contracts.Localization;
+
+namespace EdgeGateway.Hub.Notifications;
+
+/// <summary>
+/// A generic JSON webhook: <c>POST URL</c> with
+/// <c>{"notice":"raised|cleared|reminder","language":"zh-CN","title":"…","text":"…","alarm":{…contract v1 alarm…}}</c>;
+/// delivered on any 2xx answer.
+/// </summary>
+/// <remarks>
+/// With a secret the request carries <c>X-EdgeGateway-Signature: sha256=HEX</c>, the lowercase hex
+/// HMAC-SHA256(key = secret, message = the raw body bytes), the convention GitHub's webhooks made familiar, so a
+/// receiver can check the body came from the hub. Delivery is at least once (an answer lost after the receiver
+/// acted is retried): receivers drop repeats by <c>alarm.alarm_id</c> + <c>notice</c>.
+/// </remarks>
+internal sealed class WebhookChannel(string name, Uri url, string? secret, DisplayText text) : NotificationChannel(name, url, secret, text)
+{
+    public const string SignatureHeader = "X-EdgeGateway-Signature";
+
+    public override NotificationChannelType Type => NotificationChannelType.Webhook;
+
+    /// <summary><c>sha256=</c> and the lowercase hex HMAC-SHA256 of <paramref name="body"/>.</summary>
+    public static string Sign(ReadOnlySpan<byte> body, string secret)
+    {
+        ArgumentNullException.ThrowIfNull(secret);
+        return "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
+    }
+
+    /// <summary>The wire name of a notice kind: raised, cleared, reminder.</summary>
+    public static string NoticeName(NoticeKind kind) => kind switch
+    {
+        NoticeKind.Cleared => "cleared",
+        NoticeKind.Reminder => "reminder",
+        _ => "raised",
+    };
+
+    protected override HttpRequestMessage CreateRequest(OutgoingNotice notice, DateTimeOffset now)
+    {
+        byte[] body;
+        using (JsonDocument alarm = JsonDocument.Parse(notice.AlarmJson))
+        {
+            var payload = new WebhookNotice(NoticeName(notice.Kind), Language, notice.Text.Title, notice.Text.ToPlainText(), alarm.RootElement);
+            body = JsonSerializer.SerializeToUtf8Bytes(payload, NotificationJson.Readable.WebhookNotice);
+        }
+
+        HttpRequestMessage request = Post(Url, body);
+        if (Secret is not null)
+        {
+            request.Headers.Add(SignatureHeader, Sign(body, Secret));
+        }
+
+        return request;
+    }
+
+    protected override DeliveryResult ReadAnswer(string answer) => DeliveryResult.Success;
+}

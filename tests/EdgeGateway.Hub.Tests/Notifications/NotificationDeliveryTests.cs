@@ -1,0 +1,190 @@
+using System.Net;
+using System.Net.Sockets;
+using EdgeGateway.Contracts.Alarms;
+using EdgeGateway.Hub.Notifications;
+
+namespace EdgeGateway.Hub.Tests.Notifications;
+
+/// <summary>Delivery: retries with backoff, never drops, keeps order per channel, isolates channels, keeps secrets out of logs.</summary>
+public sealed class NotificationDeliveryTests
+{
+    [Fact]
+    public async Task A_failing_channel_is_retried_with_backoff_until_delivered_in_order_and_does_not_hold_back_another()
+    {
+        await using NotificationRig rig = await NotificationRig.StartAsync((options, receiver) =>
+        {
+            options.Channels["flaky"] = new() { Type = "WeCom", Url = receiver.Url("/flaky?key=k1") };
+            options.Channels["steady"] = new() { Type = "WeCom", Url = receiver.Url("/steady?key=k2") };
+            options.Routes.Add(new() { Channels = { "flaky", "steady" } });
+        });
+        rig.Receiver.Answer(request => (request.Path, request.NthOnPath) switch
+        {
+            ("/flaky", 1) => new ReceiverReply(500, "boom"),
+            ("/flaky", 2) => new ReceiverReply(200, """{"errcode":310000,"errmsg":"keywords not in content"}"""),
+            _ => ReceiverReply.Ok,
+        });
+        using var sent = new MeasurementSum(rig.MeterFactory, "edgegateway.hub.notifications.sent");
+        using var failed = new MeasurementSum(rig.MeterFactory, "edgegateway.hub.notifications.failed");
+
+        await rig.RecordAsync(Alarms.Raised("alm-1", "port_overload", AlarmSeverity.Major));
+        await rig.RecordAsync(Alarms.Raised("alm-2", "port_overload", AlarmSeverity.Major, source: "port:p04"));
+
+        // The steady channel delivers both while the clock stands still, i.e. while the flaky one is backing off.
+        await rig.UntilAsync(() => rig.Receiver.On("/steady").Count == 2 && rig.Receiver.On("/flaky").Count == 1);
+        Assert.All(rig.Receiver.On("/steady"), request => Assert.Equal(NotificationRig.Start, request.ReceivedAt));
+
+        await rig.UntilAsync(() => rig.Receiver.On("/flaky").Count == 4, advance: TimeSpan.FromMilliseconds(250));
+        await rig.UntilAsync(() => sent.Total == 4);
+
+        IReadOnlyList<ReceivedRequest> flaky = rig.Receiver.On("/flaky");
+        Assert.Equal(
+            new[] { "alm-1", "alm-1", "alm-1", "alm-2" },
+            flaky.Select(request => request.Text.Contains("alm-1", StringComparison.Ordinal) ? "alm-1" : "alm-2"));
+
+        // Equal jitter: the n-th wait is between half and all of InitialBackoff · 2^(n-1) (5 s, then 10 s).
+        TimeSpan slack = TimeSpan.FromSeconds(1);
+        Assert.InRange(flaky[1].ReceivedAt - flaky[0].ReceivedAt, TimeSpan.FromSeconds(2.5), TimeSpan.FromSeconds(5) + slack);
+        Assert.InRange(flaky[2].ReceivedAt - flaky[1].ReceivedAt, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10) + slack);
+        Assert.InRange(flaky[3].ReceivedAt - flaky[2].ReceivedAt, TimeSpan.Zero, slack);
+
+        LedgerJob first = rig.Notifier.Ledger.Jobs("alm-1").Single(job => job.Channel == "flaky");
+        Assert.Equal((JobState.Sent, 3), (first.State, first.Attempts));
+        Assert.Equal(2, failed.Total);
+        Assert.Contains("channel flaky failed (attempt 1): HTTP 500: boom", rig.DeliveryLog.Text, StringComparison.Ordinal);
+        Assert.Contains("channel flaky failed (attempt 2): errcode 310000: keywords not in content", rig.DeliveryLog.Text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Feishu", """{"code":19021,"msg":"sign match fail or timestamp is not within one hour from current time"}""", "code 19021: sign match fail")]
+    [InlineData("Feishu", """{"StatusCode":9499,"StatusMessage":"Bad Request"}""", "StatusCode 9499: Bad Request")]
+    [InlineData("DingTalk", """{"errcode":410100,"errmsg":"send too fast"}""", "errcode 410100: send too fast")]
+    [InlineData("WeCom", """<html>gateway error</html>""", "unreadable answer: <html>gateway error</html>")]
+    public async Task A_platform_error_in_a_200_answer_is_a_failed_attempt(string type, string answer, string reason)
+    {
+        string path = type == "DingTalk" ? "/robot/send?access_token=t1" : type == "WeCom" ? "/send?key=k1" : "/open-apis/bot/v2/hook/abc";
+        await using NotificationRig rig = await NotificationRig.StartAsync(NotificationRig.OneChannel("ops", type, path));
+        rig.Receiver.Answer(request => request.NthOnPath == 1 ? new ReceiverReply(200, answer) : ReceiverReply.Ok);
+
+        await rig.RecordAsync(Alarms.Raised());
+        await rig.UntilAsync(() => rig.Notifier.Ledger.Jobs("alm-0001")[0].State == JobState.Sent, advance: TimeSpan.FromSeconds(1));
+
+        Assert.Equal(2, rig.Notifier.Ledger.Jobs("alm-0001")[0].Attempts);
+        Assert.Contains($"failed (attempt 1): {reason}", rig.DeliveryLog.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Feishu_answering_the_older_StatusCode_0_counts_as_delivered()
+    {
+        await using NotificationRig rig = await NotificationRig.StartAsync(NotificationRig.OneChannel("ops", "Feishu", "/open-apis/bot/v2/hook/abc"));
+        rig.Receiver.Answer(_ => new ReceiverReply(200, """{"Extra":null,"StatusCode":0,"StatusMessage":"success"}"""));
+
+        await rig.RecordAsync(Alarms.Raised());
+        await rig.UntilAsync(() => rig.Notifier.Ledger.Jobs("alm-0001")[0].State == JobState.Sent);
+
+        Assert.Equal(1, rig.Notifier.Ledger.Jobs("alm-0001")[0].Attempts);
+    }
+
+    [Fact]
+    public async Task A_receiver_that_does_not_answer_within_RequestTimeout_is_retried()
+    {
+        await using NotificationRig rig = await NotificationRig.StartAsync((options, receiver) =>
+        {
+            NotificationRig.OneChannel("slow", "Webhook", "/slow")(options, receiver);
+            options.RequestTimeout = TimeSpan.FromMilliseconds(300);
+        });
+        rig.Receiver.Answer(request => request.NthOnPath == 1 ? ReceiverReply.Ok with { Delay = TimeSpan.FromSeconds(10) } : ReceiverReply.Ok);
+
+        await rig.RecordAsync(Alarms.Raised());
+        await rig.UntilAsync(() => rig.Notifier.Ledger.Jobs("alm-0001")[0].State == JobState.Sent, advance: TimeSpan.FromSeconds(1));
+
+        Assert.Equal(2, rig.Receiver.On("/slow").Count);
+        Assert.Contains("channel slow failed (attempt 1): no answer within 0.3 s", rig.DeliveryLog.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_refused_connection_keeps_the_notice_pending_and_retrying_and_the_log_names_only_the_channel()
+    {
+        int closedPort = FreePort();
+        string url = $"http://127.0.0.1:{closedPort}/cgi-bin/webhook/send?key=refused-key-0001";
+        await using NotificationRig rig = await NotificationRig.StartAsync((options, _) =>
+        {
+            options.Channels["wecom-down"] = new() { Type = "WeCom", Url = url };
+            options.Routes.Add(new() { Channels = { "wecom-down" } });
+        });
+
+        await rig.RecordAsync(Alarms.Raised("alm-1", "port_overload", AlarmSeverity.Major));
+        await rig.UntilAsync(() => rig.Notifier.Ledger.Jobs("alm-1")[0].Attempts >= 3, advance: TimeSpan.FromSeconds(2));
+
+        LedgerJob job = rig.Notifier.Ledger.Jobs("alm-1")[0];
+        Assert.Equal(JobState.Pending, job.State);
+        Assert.StartsWith("connection failed", job.LastError, StringComparison.Ordinal);
+        Assert.Contains("via channel wecom-down failed (attempt 1): connection failed", rig.DeliveryLog.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("refused-key-0001", rig.AllLogs, StringComparison.Ordinal);
+        Assert.DoesNotContain($":{closedPort}", rig.AllLogs, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Keys_tokens_hook_ids_and_signing_secrets_never_appear_in_the_logs_even_when_a_platform_echoes_them()
+    {
+        string[] secrets =
+        [
+            "W-KEY-SECRET-0001", "DT-TOKEN-SECRET-0002", "SEC-DT-SIGNING-0003", "FS-HOOK-SECRET-0004", "FS-SIGNING-SECRET-0005",
+            "WH-TOKEN-SECRET-0006", "WH-HMAC-SECRET-0007",
+        ];
+        await using NotificationRig rig = await NotificationRig.StartAsync((options, receiver) =>
+        {
+            options.Channels["wecom-ops"] = new() { Type = "WeCom", Url = receiver.Url("/wecom?key=" + secrets[0]) };
+            options.Channels["dingtalk-ops"] = new() { Type = "DingTalk", Url = receiver.Url("/dingtalk?access_token=" + secrets[1]), Secret = secrets[2] };
+            options.Channels["feishu-ops"] = new() { Type = "Feishu", Url = receiver.Url("/open-apis/bot/v2/hook/" + secrets[3]), Secret = secrets[4] };
+            options.Channels["archive"] = new() { Type = "Webhook", Url = receiver.Url("/hook?token=" + secrets[5]), Secret = secrets[6] };
+            options.Routes.Add(new() { Channels = { "wecom-ops", "dingtalk-ops", "feishu-ops", "archive" } });
+        });
+        // First answers echo everything they got (as a careless proxy might), then success.
+        rig.Receiver.Answer(request => request.NthOnPath > 1
+            ? ReceiverReply.Ok
+            : new ReceiverReply(
+                request.Path == "/hook" ? 502 : 200,
+                $$"""{"errcode":93000,"errmsg":"invalid {{request.Path}}{{request.QueryString}} {{Escape(request.Text)}}","code":19021,"msg":"bad {{request.Path}}"}"""));
+
+        await rig.RecordAsync(Alarms.Raised());
+        await rig.UntilAsync(
+            () => rig.Notifier.Ledger.Jobs("alm-0001").Where(job => job.Notice == NoticeKind.Raised).All(job => job.State == JobState.Sent),
+            advance: TimeSpan.FromSeconds(1));
+
+        foreach (string channel in new[] { "wecom-ops", "dingtalk-ops", "feishu-ops", "archive" })
+        {
+            Assert.Contains($"via channel {channel} failed (attempt 1)", rig.DeliveryLog.Text, StringComparison.Ordinal);
+            Assert.Contains($"sent via channel {channel} (attempt 2)", rig.DeliveryLog.Text, StringComparison.Ordinal);
+        }
+
+        foreach (string secret in secrets)
+        {
+            Assert.DoesNotContain(secret, rig.AllLogs, StringComparison.Ordinal);
+            Assert.All(rig.Notifier.Ledger.Jobs(), job => Assert.DoesNotContain(secret, job.LastError ?? string.Empty, StringComparison.Ordinal));
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 0.0, 2.5)]
+    [InlineData(1, 0.999999, 5)]
+    [InlineData(2, 0.0, 5)]
+    [InlineData(3, 0.5, 15)]
+    [InlineData(9, 0.0, 300)]
+    [InlineData(9, 0.999999, 600)]
+    [InlineData(1000, 0.999999, 600)]
+    public void Backoff_doubles_from_InitialBackoff_keeps_a_random_half_and_is_capped_at_MaxBackoff(int attempts, double unit, double expectedSeconds)
+    {
+        TimeSpan backoff = NotificationDelivery.Backoff(attempts, TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(10), unit);
+
+        Assert.Equal(expectedSeconds, backoff.TotalSeconds, 0.01);
+    }
+
+    private static string Escape(string text) => text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
