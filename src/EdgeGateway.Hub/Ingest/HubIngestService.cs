@@ -1,12 +1,14 @@
+using EdgeGateway.Hub.Storage;
 using EdgeGateway.Mqtt;
 
 namespace EdgeGateway.Hub.Ingest;
 
 /// <summary>Runs the ingest pipeline and the link that feeds it until the host stops.</summary>
-public sealed partial class HubIngestService(HubLink link, IngestPipeline pipeline, ILogger<HubIngestService> logger) : BackgroundService
+public sealed partial class HubIngestService(HubLink link, IngestPipeline pipeline, IPointWriter writer, ILogger<HubIngestService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        LogWritingTo(writer.Describe);
         link.Connection.MessageHandler = message => pipeline.EnqueueAsync(message, stoppingToken).AsTask();
         link.Connection.Connected += OnConnected;
         try
@@ -22,6 +24,9 @@ public sealed partial class HubIngestService(HubLink link, IngestPipeline pipeli
     }
 
     private void OnConnected(object? sender, MqttLinkConnectedEventArgs e) => LogIngesting(link.HubId, link.Filter, e.SessionPresent);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Writing points to {Database}")]
+    private partial void LogWritingTo(string database);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Hub {HubId} ingesting {Filter} (session present: {SessionPresent})")]
     private partial void LogIngesting(string hubId, string filter, bool sessionPresent);

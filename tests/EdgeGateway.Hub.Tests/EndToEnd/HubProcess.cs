@@ -13,12 +13,14 @@ internal sealed class HubProcess : IAsyncDisposable
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
     private readonly IReadOnlyList<string> _args;
+    private readonly Dictionary<string, string> _environment;
     private readonly List<string> _outputs = [];
     private ProductProcess _process;
 
-    private HubProcess(IReadOnlyList<string> args, int httpPort, string clientId, ProductProcess process)
+    private HubProcess(IReadOnlyList<string> args, Dictionary<string, string> environment, int httpPort, string clientId, ProductProcess process)
     {
         _args = args;
+        _environment = environment;
         HttpPort = httpPort;
         ClientId = clientId;
         _process = process;
@@ -38,7 +40,9 @@ internal sealed class HubProcess : IAsyncDisposable
         string dataDirectory,
         string clientId = "edge-hub",
         string? sharedGroup = null,
-        string? settingsFile = null)
+        string? settingsFile = null,
+        IReadOnlyDictionary<string, string>? environment = null,
+        IEnumerable<string>? extraArgs = null)
     {
         int port = FreeLoopbackPort();
         var args = new List<string>
@@ -57,7 +61,14 @@ internal sealed class HubProcess : IAsyncDisposable
             args.AddRange(["--config", settingsFile]);
         }
 
-        var hub = new HubProcess(args, port, clientId, ProductProcess.Start("EdgeGateway.Hub", args, Environment()));
+        args.AddRange(extraArgs ?? []);
+        Dictionary<string, string> env = Environment();
+        foreach ((string key, string value) in environment ?? new Dictionary<string, string>())
+        {
+            env[key] = value;
+        }
+
+        var hub = new HubProcess(args, env, port, clientId, ProductProcess.Start("EdgeGateway.Hub", args, env));
         await hub.WaitIngestingAsync();
         return hub;
     }
@@ -67,7 +78,7 @@ internal sealed class HubProcess : IAsyncDisposable
     {
         await _process.DisposeAsync();
         _outputs.Add(_process.Output);
-        _process = ProductProcess.Start("EdgeGateway.Hub", _args, Environment());
+        _process = ProductProcess.Start("EdgeGateway.Hub", _args, _environment);
         await WaitIngestingAsync();
     }
 

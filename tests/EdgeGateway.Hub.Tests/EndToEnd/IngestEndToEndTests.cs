@@ -73,7 +73,8 @@ public sealed class IngestEndToEndTests : IDisposable
         await using MosquittoBroker broker = await MosquittoBroker.StartNewAsync(MosquittoBrokerOptions.ForHub);
         await using VictoriaMetricsServer vm = await VictoriaMetricsServer.StartNewAsync();
         await using SentMessages sent = await SentMessages.SubscribeAsync(broker, SimulatedGateway.Site, Gw);
-        await using HubProcess hub = await HubProcess.StartAsync(broker, vm.Uri, "v2", "edge", Dir("hub"));
+        const string Token = "tok-3f9c1b7e-never-logged";
+        await using HubProcess hub = await HubProcess.StartAsync(broker, vm.Uri, "v2", "edge", Dir("hub"), extraArgs: ["--influx-token", Token]);
 
         await using (var gateway = SimulatedGateway.Start(broker, Dir("gw"), speed: "6", duration: "00:01:00"))
         {
@@ -97,6 +98,9 @@ public sealed class IngestEndToEndTests : IDisposable
         {
             Assert.Equal(sentPower[p02.Timestamps[i]], p02.Values[i], precision: 6);
         }
+
+        Assert.Contains("Writing points to InfluxDB v2 write API", hub.Process.Output);
+        Assert.DoesNotContain(Token, hub.Process.Output);
 
         hub.AssertNoErrorsLogged();
     }

@@ -58,6 +58,10 @@ public sealed class SharedSubscriptionTests : IDisposable
         long byB = (await b.HealthAsync()).GetProperty("accepted").GetInt64();
         Assert.InRange(byB, 1, sent.BySeq.Count - 1);
 
+        // Each saw only its share, yet neither took the other's numbers for losses: they told each other what they stored.
+        Assert.Equal(0, (await a.HealthAsync()).GetProperty("seq_missing").GetInt64());
+        Assert.Equal(0, (await b.HealthAsync()).GetProperty("seq_missing").GetInt64());
+
         // Every notifiable alarm raised: one "raised" notice, whichever instance stored it.
         string[] notifiable = ["port_overload", "shed_overload", "port_short_circuit", "port_malicious_load", "smoke", "over_temperature", "bin_fire", "bin_overflow"];
         string[] raised = [.. sent.On("/alarms")
