@@ -19,7 +19,7 @@ internal static class RunCommand
         var options = new (Option<string?> Option, string Key)[]
         {
             (new Option<string?>("--broker") { Description = "MQTT broker: mqtt://host:port (this machine only) or mqtts://host:port" }, "Hub:Broker"),
-            (new Option<string?>("--influx-url") { Description = "InfluxDB (or VictoriaMetrics) base URL, e.g. http://127.0.0.1:8086" }, "Hub:Influx:Url"),
+            (new Option<string?>("--influx-url") { Description = "InfluxDB (or VictoriaMetrics) base URL, e.g. http://127.0.0.1:8086; none: no ingest (live console only)" }, "Hub:Influx:Url"),
             (new Option<string?>("--influx-api") { Description = "v2 (default: InfluxDB 1.8+, 2.x, 3.x, Cloud, VictoriaMetrics) or v1 (/write, InfluxDB before 1.8)" }, "Hub:Influx:Api"),
             (new Option<string?>("--influx-db") { Description = "The bucket (v2) or database (v1); default edge" }, "Hub:Influx:Database"),
             (new Option<string?>("--influx-org") { Description = "The organization (v2)" }, "Hub:Influx:Org"),
@@ -44,6 +44,12 @@ internal static class RunCommand
             {
                 if (parse.GetValue(option) is { } value)
                 {
+                    if (key == "Hub:Influx:Url" && value == "none")
+                    {
+                        overrides["Hub:Influx:Enabled"] = "false";
+                        continue;
+                    }
+
                     overrides[key] = key == "Hub:Influx:Api" ? value.ToUpperInvariant() : value;
                 }
             }

@@ -132,6 +132,10 @@ public sealed class HubOptions
 /// (<c>Hub__Influx__Token</c>) or <see cref="TokenFile"/>; it is never logged.</summary>
 public sealed class InfluxSettings
 {
+    /// <summary>False (<c>--influx-url none</c>): no ingest at all — the demo without a database; the console still shows
+    /// the live board, and the trends say what they need.</summary>
+    public bool Enabled { get; set; } = true;
+
     public Uri Url { get; set; } = new("http://127.0.0.1:8086");
 
     public InfluxApi Api { get; set; } = InfluxApi.V2;
