@@ -34,6 +34,9 @@ public sealed class ShedBoard : IRelayBank, IDisposable
 
     public IReadOnlyList<IShedThermometer> Thermometers { get; private set; } = [];
 
+    /// <summary>Relays <see cref="OpenEveryRelay"/> could not reach (a dead expander, a pin refused), each with why.</summary>
+    public IReadOnlyList<string> UnreachableRelays { get; private set; } = [];
+
     /// <summary>The bins' sensors, sampled on the bin thread.</summary>
     public IReadOnlyList<BinHardware> Bins { get; private set; } = [];
 
@@ -69,6 +72,53 @@ public sealed class ShedBoard : IRelayBank, IDisposable
 
         _owned.Clear();
         _buses.Dispose();
+    }
+
+    /// <summary>
+    /// The safety stop (relays-off): drives every relay it can reach open and never gives up on the others' account.
+    /// One dead relay expander must not leave the relays on the Pi's own pins (or on another expander) as a crash left
+    /// them; what could not be reached is listed in <see cref="UnreachableRelays"/>. Nothing but relays is touched.
+    /// </summary>
+    public static ShedBoard OpenEveryRelay(SiteConfiguration site, IBoardBuses buses)
+    {
+        ArgumentNullException.ThrowIfNull(site);
+        var board = new ShedBoard(buses);
+        var unreachable = new List<string>();
+        var expanders = new Dictionary<string, GpioController>(StringComparer.Ordinal);
+        foreach (RelayExpander expander in site.Expanders)
+        {
+            try
+            {
+                expanders[expander.Id] = board.OpenExpander(expander);
+            }
+            catch (BoardException ex)
+            {
+                unreachable.Add(ex.Message);
+            }
+        }
+
+        var relays = new List<PortRelay>();
+        foreach (ChargingPortDefinition port in site.Ports)
+        {
+            if (port.Relay.Expander is { } expander && !expanders.ContainsKey(expander))
+            {
+                unreachable.Add($"relay of {port.Id}: its expander {expander} does not answer");
+                continue;
+            }
+
+            try
+            {
+                relays.Add(board.OpenRelay(port, expanders));
+            }
+            catch (Exception ex) when (ex is BoardException or IOException or InvalidOperationException or UnauthorizedAccessException)
+            {
+                unreachable.Add(ex.Message);
+            }
+        }
+
+        board.Relays = relays;
+        board.UnreachableRelays = unreachable;
+        return board;
     }
 
     private void Build(SiteConfiguration site, Func<ThermometerDefinition, IShedThermometer> thermometers, bool relaysOnly)

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using EdgeGateway.Board;
 using EdgeGateway.Configuration;
-using EdgeGateway.Hosting;
 
 namespace EdgeGateway.CommandLine;
 
@@ -33,17 +32,29 @@ internal static class RelaysOffCommand
 
             try
             {
-                // Building the board claims every relay pin at its open level; disposing releases the buses.
-                using ShedBoard board = ShedBoard.Create(load.Configuration!, new LinuxBoardBuses(load.Configuration!.Board), ShedRuntime.Ds18b20, relaysOnly: true);
-                Console.Out.WriteLine($"{board.Relays.Count} relays open");
-                return 0;
+                // Every relay pin that can be reached is claimed at its open level, whatever else does not answer.
+                using ShedBoard board = ShedBoard.OpenEveryRelay(load.Configuration!, new LinuxBoardBuses(load.Configuration!.Board));
+                return Report(board);
             }
             catch (BoardException ex)
             {
+                // The buses themselves could not be opened (no /dev/gpiochip0, no /dev/i2c-1): nothing is reachable.
                 Console.Error.WriteLine($"relays-off: {ex.Message}");
                 return 3;
             }
         });
         return command;
+    }
+
+    /// <summary>Exit 0 when every relay is open; 3, naming each relay it could not reach, when some are not.</summary>
+    internal static int Report(ShedBoard board)
+    {
+        Console.Out.WriteLine($"{board.Relays.Count} relays open");
+        foreach (string problem in board.UnreachableRelays)
+        {
+            Console.Error.WriteLine($"relays-off: NOT OPENED: {problem}");
+        }
+
+        return board.UnreachableRelays.Count == 0 ? 0 : 3;
     }
 }
