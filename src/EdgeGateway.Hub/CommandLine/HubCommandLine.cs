@@ -10,6 +10,8 @@ internal static class HubCommandLine
         var root = new RootCommand("EdgeGateway hub: every shed's contract v1 messages from MQTT into InfluxDB, and alarm notifications (充电棚与垃圾分类站数据中心)");
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(HashPasswordCommand.Create());
+        root.Subcommands.Add(AddUserCommand.Create());
         return root;
     }
 }

@@ -1,4 +1,5 @@
 using EdgeGateway.Hub.CommandLine;
+using EdgeGateway.Hub.Console;
 using Microsoft.Extensions.Options;
 
 namespace EdgeGateway.Hub.Hosting;
@@ -10,7 +11,7 @@ internal static class HubHost
     {
         if (settingsFile is { Exists: false })
         {
-            await Console.Error.WriteLineAsync($"--config: {settingsFile.FullName} does not exist");
+            await System.Console.Error.WriteLineAsync($"--config: {settingsFile.FullName} does not exist");
             return 2;
         }
 
@@ -29,9 +30,11 @@ internal static class HubHost
         builder.Services.AddSystemd();
         builder.AddIngestServices();
         builder.AddAlarmNotificationServices();
+        builder.AddConsoleServices();
 
         WebApplication app = builder.Build();
         app.MapHubHealth();
+        app.MapConsole();
         try
         {
             await app.RunAsync(cancellationToken);
@@ -41,10 +44,10 @@ internal static class HubHost
         {
             foreach (string failure in exception.Failures)
             {
-                await Console.Error.WriteLineAsync(failure);
+                await System.Console.Error.WriteLineAsync(failure);
             }
 
-            await Console.Error.WriteLineAsync("refusing to start: the hub's settings are invalid");
+            await System.Console.Error.WriteLineAsync("refusing to start: the hub's settings are invalid");
             return 2;
         }
     }

@@ -98,7 +98,12 @@ internal sealed class HubProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await _process.DisposeAsync();
 
-    private Task<string> WaitIngestingAsync() => _process.WaitForLineAsync($"Hub {ClientId} ingesting", TimeSpan.FromSeconds(30));
+    /// <summary>Ready means both: the web server listens (Kestrel's "Now listening on") and ingest has subscribed.</summary>
+    private async Task WaitIngestingAsync()
+    {
+        await _process.WaitForLineAsync("Now listening on", TimeSpan.FromSeconds(30));
+        await _process.WaitForLineAsync($"Hub {ClientId} ingesting", TimeSpan.FromSeconds(30));
+    }
 
     private static int FreeLoopbackPort()
     {
