@@ -12,6 +12,7 @@ public static class GatewayCommandLine
         root.Subcommands.Add(CheckConfigCommand.Create());
         root.Subcommands.Add(RelaysOffCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(PinMapCommand.Create());
         return root;
     }
 }

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Goes back to the version that ran before the last upgrade:
+#
+#   sudo /opt/edgegateway/current/deploy/rollback.sh [OPTIONS]
+#
+#  1. checks the installed site file with the PREVIOUS version's check-config (a site file edited for the newer
+#     version may use keys the older one does not know): if it refuses it, nothing changes (exit 2);
+#  2. stops the service (every relay opens; ExecStopPost runs relays-off), points current at the previous version
+#     and previous at the one it replaces, installs that version's unit file, starts it and waits for READY;
+#  3. if the previous version does not come up, switches back to the one that was running (exit 1).
+#
+# Running it again after a rollback does nothing (it says which version it rolled back from): to go forward
+# again, run upgrade.sh from that version's bundle, or /opt/edgegateway/releases/VERSION/deploy/upgrade.sh.
+set -euo pipefail
+
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+usage() {
+  sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//'
+  common_usage
+}
+
+main() {
+  while [ $# -gt 0 ]; do
+    parse_common_option "$@"
+    if [ "$SHIFT_BY" -gt 0 ]; then
+      shift "$SHIFT_BY"
+      continue
+    fi
+    case "$1" in
+      -h|--help) usage; exit 0 ;;
+      *) die "unknown argument '$1' (see --help)" 64 ;;
+    esac
+  done
+  init_paths
+  require_root
+  take_lock
+  refuse_while_reboot_pending
+
+  local current previous
+  current=$(link_target current)
+  previous=$(link_target previous)
+  [ -n "$current" ] || die "EdgeGateway is not installed here ($OPT/current is missing)" 64
+  if [ -f "$ROLLED_BACK_MARK" ] && [ "$(cat "$ROLLED_BACK_MARK")" = "$previous" ]; then
+    say "already rolled back from $previous to $current: nothing to do (upgrade.sh of $previous goes forward again)"
+    return 0
+  fi
+  [ -n "$previous" ] || die "there is no previous version to go back to (only $current is installed)" 64
+  [ -x "$RELEASES/$previous/EdgeGateway" ] || die "the previous version's files are missing ($RELEASES/$previous)" 66
+  [ -f "$SITE" ] || die "no site file at $SITE" 64
+
+  say "checking $SITE with EdgeGateway $previous"
+  if ! check_site "$RELEASES/$previous" "$SITE"; then
+    die "EdgeGateway $previous refuses the installed site file (above): not switching, $current keeps running" 2
+  fi
+
+  if switch_to "$previous"; then
+    printf '%s\n' "$current" >"$ROLLED_BACK_MARK"
+    say "rolled back: $previous runs ($current is kept as previous)"
+    return 0
+  fi
+  die "the rollback to $previous failed and was undone (above)" 1
+}
+
+main "$@"

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Switches an installed gateway to the version of the bundle this script is in:
+#
+#   sudo ./deploy/upgrade.sh [OPTIONS]
+#
+#  1. checks the installed site file (/etc/edgegateway/site.yaml) with the NEW version's check-config: if the new
+#     version refuses it, nothing changes and the running version keeps running (exit 2);
+#  2. copies the release to /opt/edgegateway/releases/VERSION;
+#  3. stops the service: the running version opens every relay as it stops, and ExecStopPost runs its relays-off;
+#     from here until the new version has applied the site file no relay is driven, and the relays are wired
+#     normally open, so no socket is live while no gateway runs;
+#  4. points previous at the old version and current at the new one, installs the new version's unit file;
+#  5. starts it and waits for READY (sd_notify: site file applied, every relay driven open), then watches it stay
+#     active for --settle seconds (default 20: two watchdog periods);
+#  6. if it does not come up, goes back by itself: stop, current and previous as they were, the old unit, start the
+#     old version (exit 1). Otherwise keeps the old version for rollback.sh and removes older ones.
+#
+# Running it again when this version is already current does nothing. Charging sessions end (as "shutdown")
+# while the gateway restarts: upgrade at a quiet hour.
+set -euo pipefail
+
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+usage() {
+  sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//'
+  common_usage
+}
+
+main() {
+  while [ $# -gt 0 ]; do
+    parse_common_option "$@"
+    if [ "$SHIFT_BY" -gt 0 ]; then
+      shift "$SHIFT_BY"
+      continue
+    fi
+    case "$1" in
+      -h|--help) usage; exit 0 ;;
+      *) die "unknown argument '$1' (see --help)" 64 ;;
+    esac
+  done
+  init_paths
+  require_root
+  init_bundle "$(dirname "${BASH_SOURCE[0]}")"
+  take_lock
+  refuse_while_reboot_pending
+
+  local current
+  current=$(link_target current)
+  [ -n "$current" ] || die "EdgeGateway is not installed here ($OPT/current is missing): use install.sh" 64
+  [ -f "$SITE" ] || die "no site file at $SITE: use install.sh --site FILE" 64
+  if [ "$current" = "$VERSION" ]; then
+    say "$VERSION is already the current version: nothing to do"
+    return 0
+  fi
+
+  say "checking $SITE with EdgeGateway $VERSION"
+  if ! check_site "$BUNDLE" "$SITE"; then
+    die "EdgeGateway $VERSION refuses the installed site file (above): not switching, $current keeps running" 2
+  fi
+
+  stage_release
+  if switch_to "$VERSION"; then
+    rm -f "$ROLLED_BACK_MARK"
+    prune_releases
+    say "upgraded: $VERSION runs (rollback.sh goes back to $current)"
+    return 0
+  fi
+  die "the upgrade to $VERSION failed and was undone (above)" 1
+}
+
+main "$@"

@@ -1,0 +1,101 @@
+using EdgeGateway.Testing.Mosquitto;
+using EdgeGateway.Testing.Processes;
+using Microsoft.AspNetCore.Identity;
+
+namespace EdgeGateway.Hub.Tests.Deploy;
+
+/// <summary>
+/// deploy/hub: install.sh stages the hub, its settings and its unit into a file-system root; the unit passes
+/// systemd-analyze verify (pointing at the staged hub); a second install keeps the settings and switches releases;
+/// hash-password.sh makes hashes the console's PasswordHasher accepts as current.
+/// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class HubInstallTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("edgegateway-deploy-hub-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    public async Task Install_stages_the_hub_its_settings_and_a_unit_that_systemd_analyze_verifies()
+    {
+        string build = ProductProcess.BuildOutputOf("EdgeGateway.Hub");
+        string mqtt = Directory.CreateDirectory(Path.Combine(_root, "..", Path.GetFileName(_root) + "-mqtt")).FullName;
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(mqtt, "mqtt-password"), "secret\n");
+            await File.WriteAllTextAsync(Path.Combine(mqtt, "mqtt-ca.pem"), "ca\n");
+            string[] args = ["--root", _root, "--from", build, "--mqtt-dir", mqtt];
+            ScriptResult installed = (await DeployScripts.RunAsync("deploy/hub/install.sh", args, TimeSpan.FromMinutes(2))).AssertSucceeded("install.sh");
+
+            string current = Path.Combine(_root, "opt/edgegateway-hub/current");
+            Assert.True(File.Exists(Path.Combine(current, "EdgeGateway.Hub.dll")));
+            string settings = Path.Combine(_root, "etc/edgegateway/hub.json");
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, File.GetUnixFileMode(settings));
+            Assert.Equal("secret\n", await File.ReadAllTextAsync(Path.Combine(_root, "etc/edgegateway/mqtt-password")));
+            // The first console user, with the password printed once; the hub reads the file hub.json names.
+            string password = System.Text.RegularExpressions.Regex.Match(installed.Output, "made web-console user admin \\(role admin\\), password: (\\S+)").Groups[1].Value;
+            Assert.NotEmpty(password);
+            using (System.Text.Json.JsonDocument users = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_root, "etc/edgegateway/hub-users.json"))))
+            {
+                System.Text.Json.JsonElement admin = users.RootElement.GetProperty("admin");
+                Assert.Equal("admin", admin.GetProperty("Role").GetString());
+                Assert.Equal(PasswordVerificationResult.Success, new PasswordHasher<string>().VerifyHashedPassword("admin", admin.GetProperty("PasswordHash").GetString()!, password));
+            }
+
+            Assert.Contains("\"UsersFile\": \"/etc/edgegateway/hub-users.json\"", await File.ReadAllTextAsync(settings), StringComparison.Ordinal);
+            string unit = await File.ReadAllTextAsync(Path.Combine(_root, "etc/systemd/system/edgegateway-hub.service"));
+            Assert.Contains("ExecStart=/opt/edgegateway-hub/current/EdgeGateway.Hub run", unit, StringComparison.Ordinal);
+
+            // systemd-analyze verify checks the syntax and that ExecStart is an executable: point it at the staged one.
+            string staged = Path.Combine(_root, "edgegateway-hub.service");
+            await File.WriteAllTextAsync(staged, unit.Replace("/opt/edgegateway-hub/", _root + "/opt/edgegateway-hub/", StringComparison.Ordinal));
+            ScriptResult verify = await RunAsync("systemd-analyze", ["verify", staged]);
+            Assert.True(verify.ExitCode == 0 && verify.All.Trim().Length == 0, $"systemd-analyze verify: {verify.ExitCode}\n{verify.All}");
+
+            // Again: another release becomes current; the settings an administrator edited stay.
+            await File.AppendAllTextAsync(settings, " ");
+            string edited = await File.ReadAllTextAsync(settings);
+            string first = new DirectoryInfo(current).ResolveLinkTarget(returnFinalTarget: false)!.Name;
+            await Task.Delay(1100); // releases are named by the second
+            (await DeployScripts.RunAsync("deploy/hub/install.sh", args, TimeSpan.FromMinutes(2))).AssertSucceeded("install.sh, again");
+            Assert.Equal(edited, await File.ReadAllTextAsync(settings));
+            Assert.NotEqual(first, new DirectoryInfo(current).ResolveLinkTarget(returnFinalTarget: false)!.Name);
+            Assert.Equal(2, Directory.GetDirectories(Path.Combine(_root, "opt/edgegateway-hub/releases")).Length);
+        }
+        finally
+        {
+            Directory.Delete(mqtt, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("demo")]
+    [InlineData("长城-Pass:word with spaces ' \" \\ $x")]
+    public async Task Hash_password_makes_a_hash_the_console_accepts_as_current_for_that_password_only(string password)
+    {
+        ScriptResult result = (await DeployScripts.RunAsync("deploy/hub/hash-password.sh", [], TimeSpan.FromSeconds(30), password + "\n"))
+            .AssertSucceeded("hash-password.sh");
+        string hash = result.Output.Trim();
+
+        var hasher = new PasswordHasher<string>();
+        Assert.Equal(PasswordVerificationResult.Success, hasher.VerifyHashedPassword("user", hash, password));
+        Assert.Equal(PasswordVerificationResult.Failed, hasher.VerifyHashedPassword("user", hash, password + "x"));
+        // A new salt every time.
+        string again = (await DeployScripts.RunAsync("deploy/hub/hash-password.sh", [], TimeSpan.FromSeconds(30), password + "\n")).Output.Trim();
+        Assert.NotEqual(hash, again);
+    }
+
+    private static async Task<ScriptResult> RunAsync(string file, string[] args)
+    {
+        try
+        {
+            string output = await Tool.RunAsync(file, args);
+            return new ScriptResult(0, output, "");
+        }
+        catch (InvalidOperationException failed)
+        {
+            return new ScriptResult(1, "", failed.Message);
+        }
+    }
+}
