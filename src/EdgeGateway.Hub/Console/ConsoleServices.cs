@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -142,6 +143,10 @@ public static class ConsoleServices
     public static WebApplication MapConsole(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        // Behind the TLS-terminating proxy deployment documents (deploy/hub, nginx on the same machine), the request
+        // arrives as plain HTTP from loopback: trust X-Forwarded-Proto/-For from loopback only (the defaults' known
+        // proxies), so that the session and antiforgery cookies are marked Secure and the audit log has the client.
+        app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto });
         app.UseStaticFiles();
         app.UseRouting();
         app.UseAuthentication();

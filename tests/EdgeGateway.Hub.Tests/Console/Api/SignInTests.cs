@@ -8,6 +8,24 @@ namespace EdgeGateway.Hub.Tests.Console.Api;
 public sealed class SignInTests(ConsoleApiRig stack)
 {
     [Fact]
+    public async Task Behind_a_loopback_TLS_proxy_the_cookies_are_marked_Secure_and_without_it_they_are_not()
+    {
+        using ConsoleClient client = stack.Anonymous();
+        using var http = new HttpClient { BaseAddress = client.BaseUri };
+
+        using var proxied = new HttpRequestMessage(HttpMethod.Get, "/login");
+        proxied.Headers.Add("X-Forwarded-Proto", "https");
+        using HttpResponseMessage viaProxy = await http.SendAsync(proxied);
+        using HttpResponseMessage direct = await http.GetAsync(new Uri("/login", UriKind.Relative));
+
+        string[] proxiedCookies = [.. viaProxy.Headers.GetValues("Set-Cookie")];
+        string[] directCookies = [.. direct.Headers.GetValues("Set-Cookie")];
+        Assert.Contains(proxiedCookies, c => c.StartsWith("XSRF-TOKEN=", StringComparison.Ordinal));
+        Assert.All(proxiedCookies, c => Assert.Contains("secure", c, StringComparison.OrdinalIgnoreCase));
+        Assert.All(directCookies, c => Assert.DoesNotContain("secure", c, StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
     public async Task Signing_in_redirects_303_to_the_local_returnUrl_and_api_me_names_the_user_and_role()
     {
         using ConsoleClient client = stack.Anonymous();
