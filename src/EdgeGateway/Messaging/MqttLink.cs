@@ -22,6 +22,9 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
 {
     private const int DrainBatch = 100;
 
+    /// <summary>QoS 1 publishes awaiting their PUBACK at once while draining.</summary>
+    private const int PublishWindow = 16;
+
     private readonly ShedRuntime _runtime;
     private Configuration.SiteConfiguration _site;
     private readonly DurableOutbox _outbox;
@@ -166,17 +169,7 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
         while (!stoppingToken.IsCancellationRequested)
         {
             IReadOnlyList<OutboxRecord> batch = _connection.IsConnected ? _outbox.PeekBatch(DrainBatch) : [];
-            var acknowledged = new List<long>(batch.Count);
-            foreach (OutboxRecord record in batch)
-            {
-                bool ok = await _connection.PublishAsync(record.Topic, record.Payload, record.Retain, MqttQualityOfServiceLevel.AtLeastOnce, cancellationToken: stoppingToken);
-                if (!ok)
-                {
-                    break;
-                }
-
-                acknowledged.Add(record.Id);
-            }
+            List<long> acknowledged = await PublishInOrderAsync(batch, stoppingToken);
 
             if (acknowledged.Count > 0)
             {
@@ -196,6 +189,58 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
                     return;
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Publishes a batch with up to <see cref="PublishWindow"/> QoS 1 messages awaiting their PUBACK at once (one round
+    /// trip per window instead of per message), sent in outbox order, and returns the ids of the longest run from the
+    /// start that the broker acknowledged: only those leave the outbox, so a failure mid-window re-sends the rest in
+    /// order (a message acknowledged after the failed one may arrive twice; seq tells the consumer). The window stays
+    /// under Mosquitto's default Receive Maximum of 20 for publishers (MQTT 5 §3.2.2.3.3).
+    /// </summary>
+    private async Task<List<long>> PublishInOrderAsync(IReadOnlyList<OutboxRecord> batch, CancellationToken stoppingToken)
+    {
+        var acknowledged = new List<long>(batch.Count);
+        var inFlight = new Queue<(long Id, Task<bool> Published)>();
+        bool failed = false;
+        foreach (OutboxRecord record in batch)
+        {
+            if (inFlight.Count == PublishWindow)
+            {
+                failed = !await Settle(inFlight.Dequeue());
+                if (failed)
+                {
+                    break;
+                }
+            }
+
+            inFlight.Enqueue((record.Id, _connection.PublishAsync(record.Topic, record.Payload, record.Retain, MqttQualityOfServiceLevel.AtLeastOnce, cancellationToken: stoppingToken)));
+        }
+
+        while (inFlight.Count > 0)
+        {
+            (long id, Task<bool> published) = inFlight.Dequeue();
+            bool ok = await published; // observed whatever happened before it
+            if (!failed && ok)
+            {
+                acknowledged.Add(id);
+            }
+
+            failed |= !ok;
+        }
+
+        return acknowledged;
+
+        async Task<bool> Settle((long Id, Task<bool> Published) entry)
+        {
+            bool ok = await entry.Published;
+            if (ok)
+            {
+                acknowledged.Add(entry.Id);
+            }
+
+            return ok;
         }
     }
 
