@@ -1,9 +1,9 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+
+using EdgeGateway.Testing.Servers;
 
 namespace EdgeGateway.Testing.Mosquitto;
 
@@ -18,30 +18,20 @@ public sealed class MosquittoBroker : IAsyncDisposable
 {
     public const string Executable = "/usr/sbin/mosquitto";
 
-    private static readonly ConcurrentDictionary<MosquittoBroker, byte> Live = new();
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
 
     private readonly MosquittoBrokerOptions _options;
-    private readonly StringBuilder _log = new();
-    private readonly Lock _gate = new();
-    private Process? _process;
 
-    static MosquittoBroker()
-    {
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            foreach (MosquittoBroker broker in Live.Keys)
-            {
-                broker.KillNow();
-            }
-        };
-    }
+    // stdbuf -oL (which execs mosquitto, same process id): mosquitto does not flush its stdout log, and a
+    // block-buffered pipe would hold the log back until exit.
+    private readonly ServerProcess _server;
 
     private MosquittoBroker(string directory, MosquittoBrokerOptions options)
     {
         Directory = directory;
         _options = options;
+        _server = new ServerProcess("mosquitto", "stdbuf", directory, StopTimeout);
     }
 
     /// <summary>The broker's temporary directory (configuration, certificates, data).</summary>
@@ -66,28 +56,10 @@ public sealed class MosquittoBroker : IAsyncDisposable
 
     public string DataDirectory => Path.Combine(Directory, "data");
 
-    public bool IsRunning
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _process is { HasExited: false };
-            }
-        }
-    }
+    public bool IsRunning => _server.IsRunning;
 
     /// <summary>Everything the broker logged so far (all its starts), for diagnostics and assertions.</summary>
-    public string Log
-    {
-        get
-        {
-            lock (_log)
-            {
-                return _log.ToString();
-            }
-        }
-    }
+    public string Log => _server.Log;
 
     /// <summary>Prepares and starts a broker; it accepts connections when this returns.</summary>
     public static async Task<MosquittoBroker> StartNewAsync(MosquittoBrokerOptions? options = null)
@@ -102,14 +74,14 @@ public sealed class MosquittoBroker : IAsyncDisposable
             // Another process may take the free port between probing and mosquitto's bind: retry on a new one.
             for (int attempt = 1; ; attempt++)
             {
-                broker.Port = FreeLoopbackPort();
+                broker.Port = ServerProcess.FreeLoopbackPort();
                 await broker.WriteConfigAsync();
                 try
                 {
                     await broker.StartAsync();
                     return broker;
                 }
-                catch (MosquittoStartException) when (attempt < 3 && broker.Log.Contains("Address already in use", StringComparison.Ordinal))
+                catch (ServerStartException) when (attempt < 3 && broker._server.LogSaysAddressInUse)
                 {
                 }
             }
@@ -121,108 +93,20 @@ public sealed class MosquittoBroker : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts (again) on the same port with the same configuration and data directory.</summary>
-    public async Task StartAsync()
-    {
-        if (IsRunning)
-        {
-            throw new InvalidOperationException("the broker is already running");
-        }
-
-        // stdbuf -oL (which execs mosquitto, same process id): mosquitto does not flush its stdout log, and a
-        // block-buffered pipe would hold the log back until exit.
-        var start = new ProcessStartInfo("stdbuf")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = false,
-            UseShellExecute = false,
-            WorkingDirectory = Directory,
-        };
-        start.ArgumentList.Add("-oL");
-        start.ArgumentList.Add(Executable);
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(ConfigFile);
-
-        var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => AppendLog(e.Data);
-        process.ErrorDataReceived += (_, e) => AppendLog(e.Data);
-        lock (_gate)
-        {
-            process.Start();
-            _process = process;
-            Live[this] = 0;
-        }
-
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            if (process.HasExited)
-            {
-                await process.WaitForExitAsync();
-                throw new MosquittoStartException($"mosquitto exited with {process.ExitCode} while starting:\n{Log}");
-            }
-
-            if (await AcceptsConnectionsAsync())
-            {
-                return;
-            }
-
-            if (deadline.Elapsed > StartTimeout)
-            {
-                KillNow();
-                throw new MosquittoStartException($"mosquitto did not accept connections on {Port} within {StartTimeout}:\n{Log}");
-            }
-
-            await Task.Delay(25);
-        }
-    }
+    /// <summary>Starts (again) on the same port with the same configuration and data directory; it accepts
+    /// connections when this returns. Throws <see cref="ServerStartException"/> with the broker's log.</summary>
+    public Task StartAsync() =>
+        _server.StartAsync(["-oL", Executable, "-c", ConfigFile], _ => AcceptsConnectionsAsync(), StartTimeout, CancellationToken.None);
 
     /// <summary>Stops gracefully (SIGTERM: sessions are saved to the data directory) and waits for the process to exit.</summary>
-    public async Task StopAsync()
-    {
-        Process? process = CurrentProcess();
-        if (process is null)
-        {
-            return;
-        }
-
-        await Tool.RunAsync("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]);
-        using var cts = new CancellationTokenSource(StopTimeout);
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            KillNow();
-            throw new TimeoutException($"mosquitto did not stop within {StopTimeout} of SIGTERM:\n{Log}");
-        }
-
-        Forget(process);
-    }
+    public Task StopAsync() => _server.StopAsync();
 
     /// <summary>Kills the broker (SIGKILL: nothing saved, no goodbye to clients) and waits for it to be gone.</summary>
-    public async Task KillAsync()
-    {
-        Process? process = CurrentProcess();
-        if (process is null)
-        {
-            return;
-        }
-
-        process.Kill();
-        await process.WaitForExitAsync();
-        Forget(process);
-    }
+    public Task KillAsync() => _server.KillAsync();
 
     public async ValueTask DisposeAsync()
     {
-        await KillAsync();
-        Live.TryRemove(this, out _);
+        await _server.DisposeAsync();
         try
         {
             System.IO.Directory.Delete(Directory, recursive: true);
@@ -236,13 +120,6 @@ public sealed class MosquittoBroker : IAsyncDisposable
     }
 
     public override string ToString() => $"mosquitto {Uri} ({Directory})";
-
-    private static int FreeLoopbackPort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
-    }
 
     private async Task<bool> AcceptsConnectionsAsync()
     {
@@ -345,59 +222,4 @@ public sealed class MosquittoBroker : IAsyncDisposable
 
         await File.WriteAllTextAsync(ConfigFile, conf.ToString());
     }
-
-    private void AppendLog(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_log)
-        {
-            _log.Append(line).Append('\n');
-        }
-    }
-
-    private Process? CurrentProcess()
-    {
-        lock (_gate)
-        {
-            return _process is { HasExited: false } ? _process : null;
-        }
-    }
-
-    private void Forget(Process process)
-    {
-        lock (_gate)
-        {
-            if (ReferenceEquals(_process, process))
-            {
-                _process = null;
-            }
-        }
-
-        process.Dispose();
-    }
-
-    private void KillNow()
-    {
-        lock (_gate)
-        {
-            try
-            {
-                if (_process is { HasExited: false })
-                {
-                    _process.Kill();
-                    _process.WaitForExit(5000);
-                }
-            }
-            catch (InvalidOperationException)
-            {
-            }
-        }
-    }
 }
-
-/// <summary>Mosquitto did not come up; the message carries its log.</summary>
-public sealed class MosquittoStartException(string message) : Exception(message);

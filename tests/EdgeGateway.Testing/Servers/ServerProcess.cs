@@ -5,6 +5,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
+
 using EdgeGateway.Testing.Mosquitto;
 
 namespace EdgeGateway.Testing.Servers;
@@ -17,11 +18,12 @@ namespace EdgeGateway.Testing.Servers;
 internal sealed class ServerProcess
 {
     private static readonly ConcurrentDictionary<ServerProcess, byte> Live = new();
-    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan DefaultStopTimeout = TimeSpan.FromSeconds(20);
 
     private readonly string _name;
     private readonly string _executable;
     private readonly string _workingDirectory;
+    private readonly TimeSpan _stopTimeout;
     private readonly StringBuilder _log = new();
     private readonly Lock _gate = new();
     private Process? _process;
@@ -38,11 +40,12 @@ internal sealed class ServerProcess
         };
     }
 
-    public ServerProcess(string name, string executable, string workingDirectory)
+    public ServerProcess(string name, string executable, string workingDirectory, TimeSpan? stopTimeout = null)
     {
         _name = name;
         _executable = executable;
         _workingDirectory = workingDirectory;
+        _stopTimeout = stopTimeout ?? DefaultStopTimeout;
     }
 
     public string Log
@@ -183,7 +186,7 @@ internal sealed class ServerProcess
         }
 
         await Tool.RunAsync("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]);
-        using var cts = new CancellationTokenSource(StopTimeout);
+        using var cts = new CancellationTokenSource(_stopTimeout);
         try
         {
             await process.WaitForExitAsync(cts.Token);
@@ -191,7 +194,7 @@ internal sealed class ServerProcess
         catch (OperationCanceledException)
         {
             KillNow();
-            throw new TimeoutException($"{_name} did not stop within {StopTimeout} of SIGTERM:\n{Log}");
+            throw new TimeoutException($"{_name} did not stop within {_stopTimeout} of SIGTERM:\n{Log}");
         }
 
         Forget(process);
