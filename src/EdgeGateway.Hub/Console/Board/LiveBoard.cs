@@ -186,14 +186,7 @@ internal sealed class LiveBoard(BoardStream stream, TimeProvider time)
                 port.SessionEnergyWh = message.SessionEnergyWh;
             }
 
-            if (message.Ts >= port.StateTs)
-            {
-                port.StateTs = message.Ts;
-                port.State = message.State.WireName();
-                port.Fault = message.Fault;
-                port.Lockout = message.Lockout;
-            }
-
+            port.ApplyState(message.Ts, message.State, message.Fault, message.Lockout);
             port.Seen(message.Ts);
             gateway.Seen(message.Ts);
             Publish(BoardChangeKind.Port, gateway.Site, gateway.Gateway, gateway.View(port));
@@ -207,17 +200,10 @@ internal sealed class LiveBoard(BoardStream stream, TimeProvider time)
         {
             LiveGateway gateway = GatewayLocked(message.Site, message.Gateway);
             LivePort port = gateway.Port(message.Port);
-            if (message.Ts >= port.StateTs)
+            if (port.ApplyState(message.Ts, message.State, message.Fault, message.Lockout) && message.State != PortState.Charging)
             {
-                port.StateTs = message.Ts;
-                port.State = message.State.WireName();
-                port.Fault = message.Fault;
-                port.Lockout = message.Lockout;
-                if (message.State != PortState.Charging)
-                {
-                    // No telemetry may follow for a while: a port that stopped charging draws nothing.
-                    port.RelayClosed = false;
-                }
+                // No telemetry may follow for a while: a port that stopped charging draws nothing.
+                port.RelayClosed = false;
             }
 
             port.Seen(message.Ts);
@@ -233,16 +219,7 @@ internal sealed class LiveBoard(BoardStream stream, TimeProvider time)
         {
             LiveGateway gateway = GatewayLocked(message.Site, message.Gateway);
             LiveBin bin = gateway.Bin(message.Bin);
-            if (message.Ts >= bin.TelemetryTs)
-            {
-                bin.TelemetryTs = message.Ts;
-                bin.Class = message.Class;
-                bin.FillPct = message.FillPct;
-                bin.TemperatureC = message.TemperatureC;
-                bin.LidOpen = message.LidOpen;
-                bin.Tilted = message.Tilted;
-                bin.Fault = message.Fault;
-            }
+            bin.ApplyReading(message.Ts, message.Class, message.FillPct, message.TemperatureC, message.LidOpen, message.Tilted, message.Fault);
 
             bin.Seen(message.Ts);
             gateway.Seen(message.Ts);
@@ -265,16 +242,7 @@ internal sealed class LiveBoard(BoardStream stream, TimeProvider time)
                 bin.ForecastFullTs = message.ForecastFullTs;
             }
 
-            if (message.Ts >= bin.TelemetryTs)
-            {
-                bin.TelemetryTs = message.Ts;
-                bin.Class = message.Class;
-                bin.FillPct = message.FillPct;
-                bin.TemperatureC = message.TemperatureC;
-                bin.LidOpen = message.LidOpen;
-                bin.Tilted = message.Tilted;
-                bin.Fault = message.Fault;
-            }
+            bin.ApplyReading(message.Ts, message.Class, message.FillPct, message.TemperatureC, message.LidOpen, message.Tilted, message.Fault);
 
             bin.Seen(message.Ts);
             gateway.Seen(message.Ts);
@@ -528,6 +496,22 @@ internal sealed class LivePort(string id)
             LastSeen = ts;
         }
     }
+
+    /// <summary>State, fault and lockout from a message at <paramref name="ts"/> (telemetry and state messages both carry
+    /// them); ignored when a newer message already set them. True when applied.</summary>
+    public bool ApplyState(DateTimeOffset ts, PortState state, string? fault, string? lockout)
+    {
+        if (ts < StateTs)
+        {
+            return false;
+        }
+
+        StateTs = ts;
+        State = state.WireName();
+        Fault = fault;
+        Lockout = lockout;
+        return true;
+    }
 }
 
 /// <summary>A bin's last known state (as <see cref="LivePort"/>: each part from the newest message carrying it).</summary>
@@ -565,6 +549,24 @@ internal sealed class LiveBin(string id)
         {
             LastSeen = ts;
         }
+    }
+
+    /// <summary>The sensor readings telemetry and state messages both carry, from a message at <paramref name="ts"/>;
+    /// ignored when a newer message already set them.</summary>
+    public void ApplyReading(DateTimeOffset ts, string @class, double? fillPct, double? temperatureC, bool lidOpen, bool tilted, string? fault)
+    {
+        if (ts < TelemetryTs)
+        {
+            return;
+        }
+
+        TelemetryTs = ts;
+        Class = @class;
+        FillPct = fillPct;
+        TemperatureC = temperatureC;
+        LidOpen = lidOpen;
+        Tilted = tilted;
+        Fault = fault;
     }
 }
 
