@@ -7,8 +7,12 @@ namespace EdgeGateway.Events;
 /// <summary>Something the gateway decided or observed. Every consumer (log, live view, MQTT link) reads the same stream.</summary>
 public abstract record GatewayEvent(DateTimeOffset At);
 
-/// <summary>A port moved between states.</summary>
-public sealed record PortStateChanged(DateTimeOffset At, string PortId, PortState From, PortState To, string Reason) : GatewayEvent(At);
+/// <summary>
+/// A port moved between states. <paramref name="Port"/> is the port as it was at the change, with the power of the
+/// reading the change was decided on: the telemetry sent with a state change must not depend on when a consumer looks
+/// (a 500 ms overload would otherwise reach the chart only if the consumer happened to read before the next round).
+/// </summary>
+public sealed record PortStateChanged(DateTimeOffset At, string PortId, PortState From, PortState To, string Reason, PortSnapshot Port) : GatewayEvent(At);
 
 /// <summary>An alarm was raised.</summary>
 public sealed record AlarmRaised(DateTimeOffset At, Alarm Alarm) : GatewayEvent(At);

@@ -22,7 +22,7 @@ public sealed class ContractMapper(SiteConfiguration site)
     public string Gateway => _gateway;
 
     /// <summary>The outbox items an event produces (none for events the contract does not carry).</summary>
-    public IEnumerable<OutboxItem> ForEvent(GatewayEvent gatewayEvent, ShedSnapshot shed)
+    public IEnumerable<OutboxItem> ForEvent(GatewayEvent gatewayEvent)
     {
         switch (gatewayEvent)
         {
@@ -36,13 +36,11 @@ public sealed class ContractMapper(SiteConfiguration site)
                 yield return Session(closed.Session);
                 break;
             case PortStateChanged changed:
-                yield return PortState(changed, shed);
+                yield return PortState(changed);
 
-                // A state change also sends the port's telemetry at once, not at the next period.
-                if (shed.Ports.FirstOrDefault(p => p.Id == changed.PortId) is { } port)
-                {
-                    yield return PortTelemetry(port, changed.At);
-                }
+                // A state change also sends the port's telemetry at once, not at the next period, as it was at the
+                // change (with the reading a cut was decided on), not as it is when this runs.
+                yield return PortTelemetry(changed.Port, changed.At);
 
                 break;
         }
@@ -159,9 +157,9 @@ public sealed class ContractMapper(SiteConfiguration site)
         ClearReason = raised ? null : "outbox drained",
     });
 
-    private OutboxItem PortState(PortStateChanged changed, ShedSnapshot shed)
+    private OutboxItem PortState(PortStateChanged changed)
     {
-        PortSnapshot? port = shed.Ports.FirstOrDefault(p => p.Id == changed.PortId);
+        PortSnapshot port = changed.Port;
         return Item(ContractTopics.PortState(_site, _gateway, changed.PortId), MessageClass.State, true, new PortStateMessage
         {
             Ts = changed.At,
@@ -171,8 +169,8 @@ public sealed class ContractMapper(SiteConfiguration site)
             State = changed.To,
             PreviousState = changed.From,
             Reason = changed.Reason,
-            Fault = port?.Fault,
-            Lockout = port?.Lockout,
+            Fault = port.Fault,
+            Lockout = port.Lockout,
         });
     }
 

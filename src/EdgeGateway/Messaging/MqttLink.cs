@@ -72,7 +72,7 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
 
     public ValueTask HandleAsync(GatewayEvent gatewayEvent, CancellationToken cancellationToken)
     {
-        OutboxItem[] items = [.. _map.ForEvent(gatewayEvent, _runtime.Protection.Snapshot)];
+        OutboxItem[] items = [.. _map.ForEvent(gatewayEvent)];
         if (items.Length > 0)
         {
             Append(items);

@@ -881,7 +881,7 @@ public sealed class ShedProtection
 
         PortState from = port.State;
         port.State = state;
-        _events.Publish(new PortStateChanged(now, port.Id, from, state, reason));
+        _events.Publish(new PortStateChanged(now, port.Id, from, state, reason, SnapshotOf(port, asDecided: true)));
     }
 
     private void RaisePortAlarm(ChargingPort port, AlarmKind kind, double? value, double? threshold, string? unit, string detail, DateTimeOffset now)
@@ -940,6 +940,30 @@ public sealed class ShedProtection
         }
     }
 
+    /// <summary>
+    /// The port for the live view and telemetry. The periodic picture shows no power through an open relay (what a
+    /// meter reads there is noise or a leak, reported as a relay fault); <paramref name="asDecided"/> keeps the power
+    /// of the last reading, the one a cut was decided on, so the state change that cuts an overload carries it.
+    /// </summary>
+    private static PortSnapshot SnapshotOf(ChargingPort p, bool asDecided)
+    {
+        PortMeasurement? m = p.Last;
+        return new PortSnapshot(
+            p.Id,
+            p.State,
+            p.RelayClosed,
+            m?.VoltageV,
+            m?.CurrentA,
+            m is { } mm ? (p.RelayClosed || asDecided ? mm.RealPowerW : 0) : null,
+            m?.PowerFactor,
+            p.Session?.StartedAt,
+            p.Session?.EnergyWh ?? 0,
+            p.LifetimeEnergyWh,
+            p.LastMeasuredAt,
+            p.Fault,
+            p.Lockout?.WireName());
+    }
+
     private static string CutList(List<string> ports) => string.Join(", ", ports);
 
     private bool HasShedAlarm(AlarmKind kind) => _shedAlarms.ContainsKey((kind, ShedSource));
@@ -955,20 +979,7 @@ public sealed class ShedProtection
             PortMeasurement? m = p.Last;
             total += p.PowerW;
             alarms.AddRange(p.Alarms.Values);
-            ports[i] = new PortSnapshot(
-                p.Id,
-                p.State,
-                p.RelayClosed,
-                m?.VoltageV,
-                m?.CurrentA,
-                m is { } mm ? (p.RelayClosed ? mm.RealPowerW : 0) : null,
-                m?.PowerFactor,
-                p.Session?.StartedAt,
-                p.Session?.EnergyWh ?? 0,
-                p.LifetimeEnergyWh,
-                p.LastMeasuredAt,
-                p.Fault,
-                p.Lockout?.WireName());
+            ports[i] = SnapshotOf(p, asDecided: false);
         }
 
         alarms.Sort((a, b) => b.RaisedAt.CompareTo(a.RaisedAt));

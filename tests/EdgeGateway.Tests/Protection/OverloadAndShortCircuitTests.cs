@@ -102,12 +102,17 @@ public sealed class OverloadAndShortCircuitTests
         Alarm alarm = raised.Alarm;
         Assert.Equal((AlarmKind.PortOverload, AlarmSeverity.Major, "port:p1", 1250d, 1000d, "W"), (alarm.Kind, alarm.Severity, alarm.Source, alarm.Value, alarm.Threshold, alarm.Unit));
 
+        // The state change carries the reading the cut was decided on (so a short overload reaches the telemetry),
+        // with the relay already open; the periodic picture shows no power through the open relay.
+        Assert.Equal((false, 1250d, "port_overload"), (state.Port.RelayClosed, state.Port.PowerW, state.Port.Lockout));
+
         // The relay opens before anything is reported about it.
         Assert.True(open.Sequence < h.Events.SequenceOf(closed));
         Assert.True(h.Events.SequenceOf(closed) < h.Events.SequenceOf(raised));
 
         PortSnapshot port = h.Port(0);
         Assert.Equal((PortState.Disabled, false, "port_overload"), (port.State, port.RelayClosed, port.Lockout));
+        Assert.Equal(0d, port.PowerW);
         Assert.Equal(PortState.Charging, h.State(1));
         Assert.Equal(PortState.Charging, h.State(2));
     }
