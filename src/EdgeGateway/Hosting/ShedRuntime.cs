@@ -16,7 +16,7 @@ namespace EdgeGateway.Hosting;
 /// protection and the sampler. Creating it brings the board up and drives every relay open, so by
 /// the time anything else starts the relays are in a known state.
 /// </summary>
-public sealed class ShedRuntime : IDisposable
+public sealed class ShedRuntime : IDisposable, Messaging.ILinkedShed
 {
     private ShedRuntime(SiteConfiguration site, TimeProvider time, ShedBoard board, ShedProtection protection, ShedSampler sampler, IRoundPacer pacer, SimulatedShed? simulation, ScenarioPlayer? player)
     {

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using EdgeGateway.Bins;
 using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Events;
-using EdgeGateway.Hosting;
 using EdgeGateway.Mqtt;
 using EdgeGateway.Messaging.Outbox;
 using EdgeGateway.Protection;
@@ -25,7 +24,7 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
     /// <summary>QoS 1 publishes awaiting their PUBACK at once while draining.</summary>
     private const int PublishWindow = 16;
 
-    private readonly ShedRuntime _runtime;
+    private readonly ILinkedShed _runtime;
     private Configuration.SiteConfiguration _site;
     private readonly DurableOutbox _outbox;
     private readonly MqttConnection _connection;
@@ -39,7 +38,7 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
     private string? _lastError;
     private DateTimeOffset? _lastErrorAt;
 
-    public MqttLink(ShedRuntime runtime, DurableOutbox outbox, MqttConnection connection, ILogger<MqttLink> logger)
+    public MqttLink(ILinkedShed runtime, DurableOutbox outbox, MqttConnection connection, ILogger<MqttLink> logger)
     {
         _runtime = runtime;
         _site = runtime.Site;
@@ -62,7 +61,7 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
     }
 
     /// <summary>The retained offline status the broker publishes when the gateway vanishes (its Last Will).</summary>
-    public static byte[] Will(ShedRuntime runtime)
+    public static byte[] Will(ILinkedShed runtime)
     {
         var map = new ContractMapper(runtime.Site);
 

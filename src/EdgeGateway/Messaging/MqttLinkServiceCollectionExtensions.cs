@@ -40,35 +40,39 @@ public static class MqttLinkServiceCollectionExtensions
             broker = new Uri(options.Broker);
         }
 
-        string site = runtime.Site.Site.Id;
-        string gateway = runtime.Site.Site.Gateway;
         // A corrupt outbox is moved aside and a fresh one started (Stats.Recovery says so; the link logs and reports it).
         builder.Services.AddSingleton(_ => DurableOutbox.Open(new OutboxOptions { Path = Path.Combine(dataDirectory, "outbox.db"), MaxMessages = options.OutboxMaxMessages }, out string? _));
-        builder.Services.AddSingleton(sp => new MqttConnection(
-            new MqttLinkOptions
-            {
-                Broker = broker,
-                ClientId = $"{site}-{gateway}",
-                CaFile = options.CaFile,
-                ClientCertificateFile = options.ClientCertificateFile,
-                ClientKeyFile = options.ClientKeyFile,
-                Username = options.Username,
-                PasswordFile = options.PasswordFile,
-                PasswordEnvironmentVariable = options.PasswordEnvironmentVariable,
-                SessionExpiry = options.SessionExpiry,
-                MaxBackoff = options.MaxBackoff,
-                Will = new MqttWill
-                {
-                    Topic = ContractTopics.Status(site, gateway),
-                    Payload = Encoding.UTF8.GetString(MqttLink.Will(runtime)),
-                    Retain = true,
-                },
-            },
-            sp.GetRequiredService<ILogger<MqttConnection>>()));
-        builder.Services.AddSingleton<MqttLink>();
+        builder.Services.AddSingleton(sp => new MqttConnection(ConnectionOptions(runtime, broker, options), sp.GetRequiredService<ILogger<MqttConnection>>()));
+        builder.Services.AddSingleton(sp => new MqttLink(runtime, sp.GetRequiredService<DurableOutbox>(), sp.GetRequiredService<MqttConnection>(), sp.GetRequiredService<ILogger<MqttLink>>()));
         builder.Services.AddSingleton<IGatewayEventSubscriber>(sp => sp.GetRequiredService<MqttLink>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MqttLink>());
         return builder;
+    }
+
+    /// <summary>The gateway's MQTT 5 connection: client id <c>{site}-{gateway}</c>, its retained offline status as the Last Will.</summary>
+    public static MqttLinkOptions ConnectionOptions(ILinkedShed shed, Uri broker, MqttOptions options)
+    {
+        string site = shed.Site.Site.Id;
+        string gateway = shed.Site.Site.Gateway;
+        return new MqttLinkOptions
+        {
+            Broker = broker,
+            ClientId = $"{site}-{gateway}",
+            CaFile = options.CaFile,
+            ClientCertificateFile = options.ClientCertificateFile,
+            ClientKeyFile = options.ClientKeyFile,
+            Username = options.Username,
+            PasswordFile = options.PasswordFile,
+            PasswordEnvironmentVariable = options.PasswordEnvironmentVariable,
+            SessionExpiry = options.SessionExpiry,
+            MaxBackoff = options.MaxBackoff,
+            Will = new MqttWill
+            {
+                Topic = ContractTopics.Status(site, gateway),
+                Payload = Encoding.UTF8.GetString(MqttLink.Will(shed)),
+                Retain = true,
+            },
+        };
     }
 
     /// <summary>

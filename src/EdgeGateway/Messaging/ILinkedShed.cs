@@ -1,0 +1,21 @@
+using EdgeGateway.Bins;
+using EdgeGateway.Configuration;
+using EdgeGateway.Protection;
+
+namespace EdgeGateway.Messaging;
+
+/// <summary>
+/// What the MQTT link reads from and commands on a shed: its site file, its clock, its protection (snapshot and
+/// commands) and its bins. The gateway's <see cref="Hosting.ShedRuntime"/> is one; the district fleet simulator runs
+/// hundreds of model-metered sheds in one process through the same link, outbox and contract code.
+/// </summary>
+public interface ILinkedShed
+{
+    SiteConfiguration Site { get; }
+
+    TimeProvider Time { get; }
+
+    ShedProtection Protection { get; }
+
+    RecyclingStation? Station { get; }
+}
