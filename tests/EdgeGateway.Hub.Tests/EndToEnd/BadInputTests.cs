@@ -1,3 +1,4 @@
+using EdgeGateway.Testing.Processes;
 using System.Buffers;
 using System.Text;
 using System.Text.Json;

@@ -1,3 +1,4 @@
+using EdgeGateway.Testing.Processes;
 using System.Text.Json;
 using EdgeGateway.Testing.Mosquitto;
 using EdgeGateway.Testing.Servers;

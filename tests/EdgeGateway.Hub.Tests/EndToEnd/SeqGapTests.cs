@@ -1,3 +1,4 @@
+using EdgeGateway.Testing.Processes;
 using System.Text.Json;
 using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Contracts.Ports;

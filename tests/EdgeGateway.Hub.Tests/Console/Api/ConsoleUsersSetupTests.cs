@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
-using EdgeGateway.Hub.Tests.EndToEnd;
 using EdgeGateway.Testing.Mosquitto;
 using EdgeGateway.Testing.Processes;
 using Microsoft.AspNetCore.Identity;

@@ -1,8 +1,8 @@
+using EdgeGateway.Testing.Processes;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
-using EdgeGateway.Hub.Tests.EndToEnd;
 using EdgeGateway.Testing.Mosquitto;
 
 namespace EdgeGateway.Hub.Tests.Console.Api;

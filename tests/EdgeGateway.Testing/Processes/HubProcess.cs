@@ -1,15 +1,15 @@
+using Xunit;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using EdgeGateway.Testing.Mosquitto;
-using EdgeGateway.Testing.Processes;
 using System.Net;
 using System.Net.Sockets;
 
-namespace EdgeGateway.Hub.Tests.EndToEnd;
+namespace EdgeGateway.Testing.Processes;
 
 /// <summary>The built hub (EdgeGateway.Hub.dll) as its own process, with its /healthz on a free loopback port.</summary>
-internal sealed class HubProcess : IAsyncDisposable
+public sealed class HubProcess : IAsyncDisposable
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
     private readonly IReadOnlyList<string> _args;
