@@ -1,5 +1,5 @@
 using EdgeGateway.Testing.Processes;
-using EdgeGateway.Hub.Tests.Notifications;
+using EdgeGateway.Testing.Http;
 using EdgeGateway.Testing.Mosquitto;
 using EdgeGateway.Testing.Servers;
 

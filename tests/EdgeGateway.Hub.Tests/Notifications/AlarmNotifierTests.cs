@@ -1,5 +1,6 @@
 using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Hub.Notifications;
+using EdgeGateway.Testing.Http;
 
 namespace EdgeGateway.Hub.Tests.Notifications;
 
@@ -140,6 +141,9 @@ public sealed class AlarmNotifierTests
         string content = reminder.Json.GetProperty("markdown").GetProperty("content").GetString()!;
         Assert.StartsWith("**【紧急·未确认 15 分钟】端口短路 — dongguan shed-1 端口 p03**", content, StringComparison.Ordinal);
         Assert.Contains("**未确认时长**：15 分钟", content, StringComparison.Ordinal);
+
+        // The receiver records a request before it answers: the job is Sent once the delivery has read the answer.
+        await rig.UntilAsync(() => rig.Notifier.Ledger.Jobs("alm-0001").All(job => job.State == JobState.Sent));
         Assert.All(rig.Notifier.Ledger.Jobs("alm-0001"), job => Assert.Equal(JobState.Sent, job.State));
     }
 

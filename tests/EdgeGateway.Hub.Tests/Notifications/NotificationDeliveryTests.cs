@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Hub.Notifications;
+using EdgeGateway.Testing.Http;
 
 namespace EdgeGateway.Hub.Tests.Notifications;
 

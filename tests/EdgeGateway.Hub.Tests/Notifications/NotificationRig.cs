@@ -5,6 +5,7 @@ using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Hub.Notifications;
 using EdgeGateway.Testing;
+using EdgeGateway.Testing.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using EdgeGateway.Hub.Ingest;
 using EdgeGateway.Hub.Notifications;
+using EdgeGateway.Testing.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

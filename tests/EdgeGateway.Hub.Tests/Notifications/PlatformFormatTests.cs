@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Hub.Notifications;
+using EdgeGateway.Testing.Http;
 
 namespace EdgeGateway.Hub.Tests.Notifications;
 

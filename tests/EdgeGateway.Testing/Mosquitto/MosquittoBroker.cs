@@ -58,6 +58,9 @@ public sealed class MosquittoBroker : IAsyncDisposable
 
     public bool IsRunning => _server.IsRunning;
 
+    /// <summary>The running broker's process id (for CPU and memory sampling), or null when stopped.</summary>
+    public int? ProcessId => _server.ProcessId;
+
     /// <summary>Everything the broker logged so far (all its starts), for diagnostics and assertions.</summary>
     public string Log => _server.Log;
 

@@ -91,10 +91,14 @@ public sealed class HubProcess : IAsyncDisposable
     /// or an unhandled exception, in any of its lives.</summary>
     public void AssertNoErrorsLogged()
     {
-        string[] bad = [.. _outputs.Append(_process.Output).SelectMany(o => o.Split('\n'))
-            .Where(line => line.StartsWith("fail:", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal) || line.Contains("Unhandled exception", StringComparison.Ordinal))];
-        Assert.True(bad.Length == 0, $"{ClientId} logged errors:\n{string.Join('\n', bad)}\n---\n{_process.Output}");
+        IReadOnlyList<string> bad = ErrorLines();
+        Assert.True(bad.Count == 0, $"{ClientId} logged errors:\n{string.Join('\n', bad)}\n---\n{_process.Output}");
     }
+
+    /// <summary>The error, crash and unhandled-exception lines the hub wrote, in any of its lives.</summary>
+    public IReadOnlyList<string> ErrorLines() =>
+        [.. _outputs.Append(_process.Output).SelectMany(o => o.Split('\n'))
+            .Where(line => line.StartsWith("fail:", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal) || line.Contains("Unhandled exception", StringComparison.Ordinal))];
 
     public async ValueTask DisposeAsync() => await _process.DisposeAsync();
 

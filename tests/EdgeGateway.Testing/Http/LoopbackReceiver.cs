@@ -10,15 +10,17 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace EdgeGateway.Hub.Tests.Notifications;
+namespace EdgeGateway.Testing.Http;
 
 /// <summary>
 /// One request the receiver got: <c>NthOnPath</c> is 1 for the first request to its path, 2 for the second...;
-/// <c>ReceivedAt</c> is the test clock (a FakeTimeProvider) when it arrived.
+/// <c>ReceivedAt</c> is the receiver's <see cref="LoopbackReceiver.Clock"/> (often a FakeTimeProvider) when its body
+/// had arrived; <c>ArrivedAt</c> is the wall clock (<see cref="TimeProvider.System"/>) at the same moment, whatever
+/// the receiver's clock, so that a test on a fake clock can still measure real delivery latency.
 /// </summary>
-internal sealed record ReceivedRequest(
+public sealed record ReceivedRequest(
     int NthOnPath, string Method, string Path, string QueryString, IReadOnlyDictionary<string, string> Query,
-    IReadOnlyDictionary<string, string> Headers, byte[] Body, DateTimeOffset ReceivedAt)
+    IReadOnlyDictionary<string, string> Headers, byte[] Body, DateTimeOffset ReceivedAt, DateTimeOffset ArrivedAt)
 {
     public string Text => Encoding.UTF8.GetString(Body);
 
@@ -33,17 +35,17 @@ internal sealed record ReceivedRequest(
 }
 
 /// <summary>What the receiver answers: a status, a body, after an optional delay.</summary>
-internal sealed record ReceiverReply(int Status, string Body, TimeSpan Delay = default)
+public sealed record ReceiverReply(int Status, string Body, TimeSpan Delay = default)
 {
     /// <summary>Success for every platform: errcode (WeCom, DingTalk) and code (Feishu) 0.</summary>
     public static ReceiverReply Ok { get; } = new(200, """{"errcode":0,"errmsg":"ok","code":0,"msg":"success"}""");
 }
 
 /// <summary>
-/// A Kestrel server on 127.0.0.1 and a free port that records every request (method, path, query, headers, body)
-/// and answers what the test chose, standing in for WeCom, DingTalk, Feishu and webhook receivers.
+/// A Kestrel server on 127.0.0.1 and a free port that records every request (method, path, query, headers, body,
+/// arrival time) and answers what the test chose, standing in for WeCom, DingTalk, Feishu and webhook receivers.
 /// </summary>
-internal sealed class LoopbackReceiver : IAsyncDisposable
+public sealed class LoopbackReceiver : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<ReceivedRequest> _requests = new();
@@ -58,11 +60,12 @@ internal sealed class LoopbackReceiver : IAsyncDisposable
 
     public Uri BaseAddress { get; private set; } = null!;
 
-    /// <summary>Stamps <see cref="ReceivedRequest.ReceivedAt"/>.</summary>
+    /// <summary>Stamps <see cref="ReceivedRequest.ReceivedAt"/> (<see cref="ReceivedRequest.ArrivedAt"/> is always the wall clock).</summary>
     public TimeProvider Clock { get; }
 
     public IReadOnlyList<ReceivedRequest> Requests => [.. _requests];
 
+    /// <summary>Starts a receiver; <paramref name="clock"/> stamps <see cref="ReceivedRequest.ReceivedAt"/>, the wall clock unless given.</summary>
     public static async Task<LoopbackReceiver> StartAsync(TimeProvider? clock = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
@@ -104,7 +107,8 @@ internal sealed class LoopbackReceiver : IAsyncDisposable
             context.Request.Query.ToDictionary(pair => pair.Key, pair => pair.Value.ToString(), StringComparer.Ordinal),
             context.Request.Headers.ToDictionary(pair => pair.Key, pair => pair.Value.ToString(), StringComparer.OrdinalIgnoreCase),
             body.ToArray(),
-            Clock.GetUtcNow());
+            Clock.GetUtcNow(),
+            TimeProvider.System.GetUtcNow());
         _requests.Enqueue(request);
 
         ReceiverReply reply = _reply(request);
