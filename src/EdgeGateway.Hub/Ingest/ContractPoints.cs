@@ -43,14 +43,14 @@ public static class ContractPoints
                 .Field("lifetime_energy_wh", t.LifetimeEnergyWh)
                 .Optional("fault", t.Fault)
                 .Optional("lockout", t.Lockout)
-                .At(t.Ts),
+                .At(t.Ts, t.Seq),
             PortStateMessage s => Envelope(PortState, s).Tag("port", s.Port)
                 .Field("state", s.State.WireName())
                 .Optional("previous_state", s.PreviousState?.WireName())
                 .Field("reason", s.Reason)
                 .Optional("fault", s.Fault)
                 .Optional("lockout", s.Lockout)
-                .At(s.Ts),
+                .At(s.Ts, s.Seq),
             BinTelemetryMessage b => Envelope(Bin, b).Tag("bin", b.Bin).Tag("class", b.Class)
                 .Optional("fill_pct", b.FillPct)
                 .Optional("fill_level_mm", b.FillLevelMm)
@@ -59,7 +59,7 @@ public static class ContractPoints
                 .Field("lid_open", b.LidOpen)
                 .Field("tilted", b.Tilted)
                 .Optional("fault", b.Fault)
-                .At(b.Ts),
+                .At(b.Ts, b.Seq),
             BinStateMessage b => Envelope(BinState, b).Tag("bin", b.Bin).Tag("class", b.Class)
                 .Optional("fill_pct", b.FillPct)
                 .Optional("fill_level_mm", b.FillLevelMm)
@@ -77,7 +77,7 @@ public static class ContractPoints
                 .Field("lid_open", b.LidOpen)
                 .Field("tilted", b.Tilted)
                 .Optional("fault", b.Fault)
-                .At(b.Ts),
+                .At(b.Ts, b.Seq),
             AlarmMessage a => AlarmPoint(a),
             SessionMessage s => Envelope(Session, s).Tag("port", s.Port).Tag("end_reason", s.EndReason.WireName())
                 .Field("session_id", s.SessionId)
@@ -86,7 +86,7 @@ public static class ContractPoints
                 .Field("duration_s", s.DurationS)
                 .Field("energy_wh", s.EnergyWh)
                 .Field("peak_power_w", s.PeakPowerW)
-                .At(s.Ts),
+                .At(s.Ts, s.Seq),
             StatusMessage s => Envelope(Gateway, s)
                 .Field("online", s.Online)
                 .Field("version", s.Version)
@@ -94,7 +94,7 @@ public static class ContractPoints
                 .Field("outbox_depth", (long)s.OutboxDepth)
                 .Optional("last_error", s.LastError)
                 .Field("last_will", s.Seq == 0)
-                .At(s.Seq == 0 ? receivedAt : s.Ts),
+                .At(s.Seq == 0 ? receivedAt : s.Ts, s.Seq),
             _ => throw new ArgumentException($"no point mapping for {message.GetType().Name}", nameof(message)),
         };
     }
@@ -106,7 +106,7 @@ public static class ContractPoints
             .Field("seq_missing", to - from + 1)
             .Field("seq_missing_from", from)
             .Field("seq_missing_to", to)
-            .At(detectedAt);
+            .At(detectedAt, 0);
 
     private static PointData AlarmPoint(AlarmMessage a)
     {
@@ -133,7 +133,7 @@ public static class ContractPoints
             .Optional("cleared_ts", Text(a.ClearedTs))
             .Field("detail", a.Detail)
             .Optional("clear_reason", a.ClearReason)
-            .At(a.Ts);
+            .At(a.Ts, a.Seq);
     }
 
     private static PointData.Builder Envelope(string measurement, ContractMessage message) =>
@@ -153,6 +153,13 @@ public static class ContractPoints
     private static PointData.Builder Optional(this PointData.Builder point, string name, string? value) =>
         value is not null ? point.Field(name, value) : point;
 
-    private static PointData At(this PointData.Builder point, DateTimeOffset ts) =>
-        point.Timestamp(ts, WritePrecision.Ms).ToPointData();
+    /// <summary>
+    /// The point's time: the message's <c>ts</c> (milliseconds, the contract's precision) plus its <c>seq</c> modulo
+    /// 10^6 in nanoseconds. InfluxDB keeps one point per series and timestamp, so two messages of one series stamped in
+    /// the same millisecond (a gateway's connect status and its periodic status; a port's state-change telemetry and
+    /// its periodic telemetry) would otherwise fold into one and a seq would vanish. The same message delivered twice
+    /// still lands on the same nanosecond and stays one point. Queries at millisecond precision see the message's ts.
+    /// </summary>
+    private static PointData At(this PointData.Builder point, DateTimeOffset ts, long seq) =>
+        point.Timestamp((ts.ToUnixTimeMilliseconds() * 1_000_000) + (seq % 1_000_000), WritePrecision.Ns).ToPointData();
 }

@@ -7,7 +7,7 @@ using InfluxDB.Client.Writes;
 namespace EdgeGateway.Hub.Storage;
 
 /// <summary>
-/// The InfluxDB 1.x <c>POST /write?db=DB&amp;precision=ms</c> endpoint, for servers older than 1.8 that have no v2 write
+/// The InfluxDB 1.x <c>POST /write?db=DB&amp;precision=ns</c> endpoint, for servers older than 1.8 that have no v2 write
 /// API (1.8+ serve both). The body is line protocol made by <see cref="PointData.ToLineProtocol"/>, so escaping is the
 /// library's. Credentials (1.x auth) go in a Basic header, never in the logged URL.
 /// </summary>
@@ -20,7 +20,7 @@ public sealed class InfluxV1PointWriter : IPointWriter, IDisposable
     {
         ArgumentNullException.ThrowIfNull(server);
         ArgumentException.ThrowIfNullOrEmpty(database);
-        string query = "db=" + Uri.EscapeDataString(database) + "&precision=ms"
+        string query = "db=" + Uri.EscapeDataString(database) + "&precision=ns"
             + (string.IsNullOrEmpty(retentionPolicy) ? "" : "&rp=" + Uri.EscapeDataString(retentionPolicy));
         _write = new Uri(server, "write?" + query);
         _http = new HttpClient { Timeout = timeout };

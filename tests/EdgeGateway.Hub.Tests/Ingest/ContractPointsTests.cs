@@ -22,7 +22,23 @@ public sealed class ContractPointsTests
         Assert.Contains("relay_closed=true", line);
         Assert.Contains("session_s=1200i", line);
         Assert.DoesNotContain("fault", line);
-        Assert.EndsWith(" " + message.Ts.ToUnixTimeMilliseconds(), line);
+
+        // Nanoseconds: the message's ts in milliseconds, plus its seq (7) so that no other message of the series can share it.
+        Assert.EndsWith(" " + ((message.Ts.ToUnixTimeMilliseconds() * 1_000_000) + 7), line);
+    }
+
+    [Fact]
+    public void Two_messages_of_one_series_in_the_same_millisecond_stay_two_points_and_a_redelivery_stays_one()
+    {
+        PortTelemetryMessage first = ContractMessageReaderTests.Telemetry() with { Seq = 41 };
+        PortTelemetryMessage second = first with { Seq = 42, PowerW = 0 };
+
+        string a = ContractPoints.From(first, Received).ToLineProtocol();
+        string b = ContractPoints.From(second, Received).ToLineProtocol();
+        string again = ContractPoints.From(first, Received.AddSeconds(3)).ToLineProtocol();
+
+        Assert.NotEqual(a[(a.LastIndexOf(' ') + 1)..], b[(b.LastIndexOf(' ') + 1)..]);
+        Assert.Equal(a, again);
     }
 
     [Fact]
@@ -65,7 +81,7 @@ public sealed class ContractPointsTests
 
         string line = ContractPoints.From(will, Received).ToLineProtocol();
 
-        Assert.EndsWith(" " + Received.ToUnixTimeMilliseconds(), line);
+        Assert.EndsWith(" " + (Received.ToUnixTimeMilliseconds() * 1_000_000), line);
         Assert.Contains("last_will=true", line);
     }
 
