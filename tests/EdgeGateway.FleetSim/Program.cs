@@ -1,0 +1,1 @@
+return await EdgeGateway.FleetSim.FleetCommandLine.Build().Parse(args).InvokeAsync();
