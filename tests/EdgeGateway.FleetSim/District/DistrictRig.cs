@@ -41,7 +41,7 @@ internal sealed class DistrictRig : IAsyncDisposable
         {
             // Sessions survive a broker restart (persistence) and a hub's session queue is bounded by memory, not by
             // Mosquitto's default 1,000 (deploy/mosquitto/mosquitto.conf).
-            ExtraConfiguration = ["max_queued_messages 0", "max_inflight_messages 1000"],
+            ExtraConfiguration = ["max_queued_messages 0"],
         });
         InfluxDbServer influx = await InfluxDbServer.StartNewAsync();
         await influx.CreateDatabaseAsync(Database);

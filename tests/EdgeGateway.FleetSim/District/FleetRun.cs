@@ -205,7 +205,7 @@ internal static class FleetRun
 
                     if ((int)clock.Elapsed.TotalSeconds % 10 == 0)
                     {
-                        progress.WriteLine($"[{clock.Elapsed:mm\\:ss}] connected {fleet.Connected}/{fleet.Gateways.Count}, outbox depth {fleet.OutboxDepth}, late rounds {fleet.LateRounds}");
+                        progress.WriteLine($"[{clock.Elapsed:mm\\:ss}] connected {fleet.Connected}/{fleet.Gateways.Count}, outbox depth {fleet.OutboxDepth}, late rounds {fleet.LateRounds}; {await HubProgressAsync(rig)}");
                     }
                 }
 
@@ -257,10 +257,10 @@ internal static class FleetRun
                     account.Stored / trafficTime.TotalSeconds,
                     probe.LatenciesMs,
                     options.Fleet.Acceleration == 1 ? noticeLatency : [],
-                    hubSampler?.Summary,
-                    brokerSampler?.Summary,
-                    influxSampler?.Summary,
-                    fleetSampler.Summary,
+                    Steady(hubSampler),
+                    Steady(brokerSampler),
+                    Steady(influxSampler),
+                    Steady(fleetSampler)!,
                     fleet.LateRounds,
                     settled,
                     notes);
@@ -281,6 +281,42 @@ internal static class FleetRun
                 await SmallFilesystem.UnmountAsync(mount);
             }
         }
+    }
+
+    /// <summary>
+    /// A process over the run after its first minute (or its second half, if shorter): start-up (JIT, connections,
+    /// InfluxDB creating 18,000 series) is not growth.
+    /// </summary>
+    private static ProcessSummary? Steady(ProcessSampler? sampler)
+    {
+        if (sampler is null || sampler.Samples.Count == 0)
+        {
+            return null;
+        }
+
+        IReadOnlyList<ProcessSample> samples = sampler.Samples;
+        int skip = Math.Min(samples.Count(s => s.Elapsed < TimeSpan.FromMinutes(1)), samples.Count / 2);
+        return ProcessSummary.Of([.. samples.Skip(skip)]);
+    }
+
+    /// <summary>Each hub's received / acknowledged / queued counts, or why they could not be read.</summary>
+    private static async Task<string> HubProgressAsync(DistrictRig rig)
+    {
+        var parts = new List<string>();
+        foreach (HubProcess hub in rig.Hubs)
+        {
+            try
+            {
+                System.Text.Json.JsonElement health = await hub.HealthAsync();
+                parts.Add($"{hub.ClientId} received {health.GetProperty("received")} acked {health.GetProperty("acknowledged")} queued {health.GetProperty("queued")} written {health.GetProperty("points_written")}");
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                parts.Add($"{hub.ClientId} not answering");
+            }
+        }
+
+        return string.Join("; ", parts);
     }
 
     /// <summary>Polls the accounting until it is exact (everything arrived) or the time is up; returns the last one.</summary>

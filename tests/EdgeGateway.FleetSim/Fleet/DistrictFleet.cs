@@ -21,12 +21,12 @@ internal sealed class DistrictFleet : IAsyncDisposable
     private long _lateRounds;
     private int _disposed;
 
-    private DistrictFleet(FleetOptions options, FleetGateway[] gateways, DateTimeOffset start)
+    private DistrictFleet(FleetOptions options, FleetGateway[] gateways, DateTimeOffset start, long startTimestamp)
     {
         _options = options;
         _gateways = gateways;
         _start = start;
-        _startTimestamp = Stopwatch.GetTimestamp();
+        _startTimestamp = startTimestamp;
         _threads = [.. Enumerable.Range(0, options.SamplingThreads).Select(t => new Thread(() => SampleLoop(t)) { IsBackground = true, Name = $"fleet-sampling-{t}" })];
     }
 
@@ -49,7 +49,10 @@ internal sealed class DistrictFleet : IAsyncDisposable
     {
         FleetSites sites = FleetSites.Load();
         var ledger = new FleetLedger();
+        // Shed time starts with the wall clock and runs from the same instant (building 645 gateways takes seconds: at
+        // acceleration 1 a gateway's ts must be the wall clock's, or every latency measured would carry that offset).
         DateTimeOffset start = DateTimeOffset.UtcNow;
+        long startTimestamp = Stopwatch.GetTimestamp();
         var gateways = new FleetGateway[options.Gateways];
         for (int i = 0; i < gateways.Length; i++)
         {
@@ -57,7 +60,7 @@ internal sealed class DistrictFleet : IAsyncDisposable
             gateways[i] = new FleetGateway(sites.For(i, options), start, options.Seed + i, uri, Path.Combine(options.DataDirectory, $"gw{i + 1:000}"), options, ledger, logs);
         }
 
-        var fleet = new DistrictFleet(options, gateways, start) { Ledger = ledger };
+        var fleet = new DistrictFleet(options, gateways, start, startTimestamp) { Ledger = ledger };
         foreach (FleetGateway gateway in gateways)
         {
             await gateway.StartAsync(cancellationToken);
@@ -128,7 +131,7 @@ internal sealed class DistrictFleet : IAsyncDisposable
         }
 
         await StopSamplingAsync();
-        await Parallel.ForEachAsync(_gateways, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (g, _) => await g.DisposeAsync());
+        await Parallel.ForEachAsync(_gateways, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (g, _) => await g.DisposeAsync());
     }
 
     private void SampleLoop(int thread)
