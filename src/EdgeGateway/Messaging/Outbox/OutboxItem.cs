@@ -5,7 +5,8 @@ namespace EdgeGateway.Messaging.Outbox;
 /// <param name="Class">What the message is; decides fsync, drain priority and whether it may be thinned.</param>
 /// <param name="Retain">The MQTT retain flag to publish with.</param>
 /// <param name="Render">
-/// Renders the payload for the gateway seq the outbox assigned. Called inside the storing transaction, under the
-/// outbox's lock: keep it quick and free of side effects (if it throws, the whole batch is rolled back and no seq is used).
+/// Renders the payload for the gateway seq the outbox assigned. Called once, under the outbox's lock, just before the
+/// storing transaction: keep it quick and free of side effects (if it throws, the whole batch is dropped and no seq is
+/// used). The payload is stored (or, on a full disk, held in memory) exactly as rendered.
 /// </param>
 public sealed record OutboxItem(string Topic, MessageClass Class, bool Retain, Func<long, ReadOnlyMemory<byte>> Render);

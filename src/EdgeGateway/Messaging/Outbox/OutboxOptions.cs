@@ -63,6 +63,16 @@ public sealed record OutboxOptions
     /// <summary>SQLite's <c>journal_size_limit</c>: the WAL is truncated to this after a checkpoint. 4 MiB.</summary>
     public long WalSizeLimitBytes { get; init; } = 4L * 1024 * 1024;
 
+    /// <summary>
+    /// Space the outbox keeps for itself on its filesystem, as a file of zeros beside it (<c>&lt;Path&gt;-reserve</c>),
+    /// given up the moment the disk is full so SQLite can finish a checkpoint (which may need to grow the main file by
+    /// the pages waiting in the WAL) and start the WAL over; without it a full disk can leave SQLite unable to write
+    /// anything, not even a delete. It must cover the pages a WAL can hold that are new to the main file: at least twice
+    /// <see cref="WalAutoCheckpointPages"/> pages (a checkpoint that failed for lack of space lets the WAL grow by up to as
+    /// much again before the next write fails). 8 MiB. See README.md, "Disk full".
+    /// </summary>
+    public long DiskFullReserveBytes { get; init; } = 8L * 1024 * 1024;
+
     /// <summary>The clock for the commit window and the moved-aside file's timestamp.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }
