@@ -43,6 +43,7 @@ public sealed partial class MqttConnection : IAsyncDisposable
     private Task _run = Task.CompletedTask;
     private int _running;
     private int _linkGeneration;
+    private int _serverReceiveMaximum = ushort.MaxValue;
     private int _disposed;
 
     public MqttConnection(MqttLinkOptions options, ILogger<MqttConnection> logger)
@@ -76,6 +77,14 @@ public sealed partial class MqttConnection : IAsyncDisposable
     public Func<MqttIncomingMessage, Task>? MessageHandler { get; set; }
 
     public bool IsConnected => _client.IsConnected;
+
+    /// <summary>
+    /// The broker's Receive Maximum from the last CONNACK (MQTT 5 §3.2.2.3.3): how many QoS 1 and QoS 2 publishes may
+    /// await their acknowledgement at once; the client must not send more (§4.9), and a broker may disconnect one that
+    /// does (reason 0x93, Receive Maximum exceeded). 65,535, the protocol's default, when the broker sent none.
+    /// MQTTnet does not enforce it: a caller that keeps several publishes in flight (the outbox drain) stays within it.
+    /// </summary>
+    public int ServerReceiveMaximum => Volatile.Read(ref _serverReceiveMaximum);
 
     /// <summary>Adds a subscription, made on every connect; when the link is up it is also made now.</summary>
     public void Subscribe(string topicFilter, MqttQualityOfServiceLevel qos)
@@ -305,6 +314,8 @@ public sealed partial class MqttConnection : IAsyncDisposable
     private async Task OnLinkUpAsync(MqttClientConnectResult result, CancellationToken token)
     {
         Interlocked.Increment(ref _linkGeneration);
+        // Absent means 65,535; 0 is a protocol error a broker should not send (§3.2.2.3.3), taken as absent.
+        Volatile.Write(ref _serverReceiveMaximum, result.ReceiveMaximum is { } receiveMaximum and > 0 ? receiveMaximum : ushort.MaxValue);
         LogConnected(_options.Broker, _options.ClientId, _options.Username ?? "(anonymous)", result.IsSessionPresent);
         await SubscribeNowAsync(_subscriptions.ToArray(), token);
         Connected?.Invoke(this, new MqttLinkConnectedEventArgs(result.IsSessionPresent));

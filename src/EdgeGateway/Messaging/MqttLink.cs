@@ -34,6 +34,7 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
     private readonly SemaphoreSlim _wake = new(0);
     private readonly Dictionary<string, BinSnapshot> _lastBinState = new(StringComparer.Ordinal);
     private string? _bufferFullAlarm;
+    private bool _diskFull;
     private DateTimeOffset _bufferFullSince;
     private string? _lastError;
     private DateTimeOffset? _lastErrorAt;
@@ -165,81 +166,23 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
 
     private async Task DrainLoopAsync(CancellationToken stoppingToken)
     {
+        // One drain publishes until the outbox is empty, keeping the PUBLISH window full across batches (OutboxDrain
+        // says why that matters); thinning is reported between batches, as before.
+        var drain = new OutboxDrain(_outbox, _connection, DrainBatch, PublishWindow);
         while (!stoppingToken.IsCancellationRequested)
         {
-            IReadOnlyList<OutboxRecord> batch = _connection.IsConnected ? _outbox.PeekBatch(DrainBatch) : [];
-            List<long> acknowledged = await PublishInOrderAsync(batch, stoppingToken);
-
-            if (acknowledged.Count > 0)
-            {
-                _outbox.Acknowledge(acknowledged);
-            }
-
+            await drain.DrainAsync(ReportThinning, stoppingToken);
             ReportThinning();
-            if (acknowledged.Count < DrainBatch)
+
+            // Empty, no connection, or a publish failed: wait for new messages or a reconnect, at most a second.
+            try
             {
-                // Nothing more (or no connection): wait for new messages or a reconnect, at most a second.
-                try
-                {
-                    await _wake.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
+                await _wake.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken);
             }
-        }
-    }
-
-    /// <summary>
-    /// Publishes a batch with up to <see cref="PublishWindow"/> QoS 1 messages awaiting their PUBACK at once (one round
-    /// trip per window instead of per message), sent in outbox order, and returns the ids of the longest run from the
-    /// start that the broker acknowledged: only those leave the outbox, so a failure mid-window re-sends the rest in
-    /// order (a message acknowledged after the failed one may arrive twice; seq tells the consumer). The window stays
-    /// under Mosquitto's default Receive Maximum of 20 for publishers (MQTT 5 §3.2.2.3.3).
-    /// </summary>
-    private async Task<List<long>> PublishInOrderAsync(IReadOnlyList<OutboxRecord> batch, CancellationToken stoppingToken)
-    {
-        var acknowledged = new List<long>(batch.Count);
-        var inFlight = new Queue<(long Id, Task<bool> Published)>();
-        bool failed = false;
-        foreach (OutboxRecord record in batch)
-        {
-            if (inFlight.Count == PublishWindow)
+            catch (OperationCanceledException)
             {
-                failed = !await Settle(inFlight.Dequeue());
-                if (failed)
-                {
-                    break;
-                }
+                return;
             }
-
-            inFlight.Enqueue((record.Id, _connection.PublishAsync(record.Topic, record.Payload, record.Retain, MqttQualityOfServiceLevel.AtLeastOnce, cancellationToken: stoppingToken)));
-        }
-
-        while (inFlight.Count > 0)
-        {
-            (long id, Task<bool> published) = inFlight.Dequeue();
-            bool ok = await published; // observed whatever happened before it
-            if (!failed && ok)
-            {
-                acknowledged.Add(id);
-            }
-
-            failed |= !ok;
-        }
-
-        return acknowledged;
-
-        async Task<bool> Settle((long Id, Task<bool> Published) entry)
-        {
-            bool ok = await entry.Published;
-            if (ok)
-            {
-                acknowledged.Add(entry.Id);
-            }
-
-            return ok;
         }
     }
 
@@ -248,7 +191,20 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
     {
         OutboxStats stats = _outbox.Stats;
         DateTimeOffset now = _runtime.Time.GetUtcNow();
-        if (stats.ThinnedSinceLastReport > 0 && _bufferFullAlarm is null)
+        if (stats.DiskFull != _diskFull)
+        {
+            // The status message carries it (last_error) until the disk has room again.
+            _diskFull = stats.DiskFull;
+            LogDiskFull(stats.DiskFull, stats.Unstored);
+            if (stats.DiskFull)
+            {
+                _lastError = $"outbox: disk full, oldest telemetry thinned, {stats.Unstored} messages held in memory";
+                _lastErrorAt = now;
+            }
+        }
+
+        // Messages held in memory on a full disk raise it too, even when no telemetry was there to thin.
+        if ((stats.ThinnedSinceLastReport > 0 || stats.Unstored > 0) && _bufferFullAlarm is null)
         {
             OutboxStats report = _outbox.TakeReport();
             _bufferFullAlarm = Guid.CreateVersion7(now).ToString();
@@ -388,6 +344,9 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox full: {Thinned} telemetry messages thinned (seq {FirstSeq}..{LastSeq})")]
     private partial void LogBufferFull(long thinned, long? firstSeq, long? lastSeq);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox disk full: {DiskFull} ({Unstored} messages held in memory)")]
+    private partial void LogDiskFull(bool diskFull, long unstored);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox recovered at start-up: {Recovery}")]
     private partial void LogOutboxRecovered(string recovery);

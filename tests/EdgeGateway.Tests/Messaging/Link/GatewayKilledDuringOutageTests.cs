@@ -1,9 +1,9 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
 using EdgeGateway.Testing.Network;
 using EdgeGateway.Testing.Mosquitto;
+using EdgeGateway.Testing.Processes;
 
 namespace EdgeGateway.Tests.Messaging.Link;
 
@@ -17,32 +17,13 @@ public sealed class GatewayKilledDuringOutageTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private Process StartGateway(MosquittoBroker broker, string speed, string duration)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        foreach (string arg in new[]
-        {
-            Path.Combine(AppContext.BaseDirectory, "EdgeGateway.dll"), "run", "--simulate",
-            "--config", "firmware-config/sites/demo.yaml", "--scenario", "firmware-config/scenarios/overload.yaml",
+    /// <summary>The gateway as it ships (src/EdgeGateway's build output, its own dependencies), not from this test's output.</summary>
+    private ProductProcess StartGateway(MosquittoBroker broker, string speed, string duration) =>
+        ProductProcess.Start("EdgeGateway",
+        [
+            "run", "--simulate", "--config", "firmware-config/sites/demo.yaml", "--scenario", "firmware-config/scenarios/overload.yaml",
             "--speed", speed, "--duration", duration, "--data-dir", _dir, "--broker", broker.Uri.ToString(),
-        })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
+        ]);
 
     [Fact]
     public async Task Gateway_killed_during_an_outage_and_restarted_delivers_every_seq_once_the_broker_is_back()
@@ -51,12 +32,11 @@ public sealed class GatewayKilledDuringOutageTests : IDisposable
         await broker.StopAsync();
 
         // First life: the broker is away the whole time; everything goes to the outbox. Then SIGKILL.
-        using (Process first = StartGateway(broker, "0", "02:00:00"))
+        await using (ProductProcess first = StartGateway(broker, "0", "02:00:00"))
         {
             await Task.Delay(TimeSpan.FromSeconds(6));
-            Assert.False(first.HasExited, "the gateway was still running when killed");
-            first.Kill(entireProcessTree: true);
-            await first.WaitForExitAsync();
+            Assert.False(first.HasExited, "the gateway was not running when it was to be killed:\n" + first.Output);
+            await first.KillAsync();
         }
 
         await broker.StartAsync();
@@ -64,10 +44,9 @@ public sealed class GatewayKilledDuringOutageTests : IDisposable
         await consumer.SubscribeAsync("edge/v1/linzi-demo-001/gw-01/#");
 
         // Second life on the same data directory, long enough to drain what the first one stored.
-        using (Process second = StartGateway(broker, "1", "00:00:15"))
+        await using (ProductProcess second = StartGateway(broker, "1", "00:00:15"))
         {
-            await second.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(90)).Token);
-            Assert.Equal(0, second.ExitCode);
+            Assert.Equal(0, await second.WaitForExitAsync(TimeSpan.FromSeconds(90)));
         }
 
         var seqs = new HashSet<long>();
