@@ -59,17 +59,22 @@ internal sealed class DistrictRig : IAsyncDisposable
         var rig = new DistrictRig(directory, settings, broker, influx, webhook);
         for (int i = 0; i < hubs; i++)
         {
-            await rig.AddHubAsync();
+            await rig.AddHubAsync(shared: hubs > 1);
         }
 
         return rig;
     }
 
-    /// <summary>Starts another hub instance (hub-a, hub-b, ...) on the shared subscription group "district".</summary>
-    public async Task<HubProcess> AddHubAsync()
+    /// <summary>
+    /// Starts another hub instance (hub-a, hub-b, ...). Several share the load on the shared subscription group
+    /// "district"; a single one subscribes plainly, as deploy/hub configures it: Mosquitto 2.0.11 does not restore a
+    /// shared subscription from its persistence file, so across a broker restart a shared-only hub misses whatever
+    /// gateways publish before it has subscribed again (README, "Scale and reliability").
+    /// </summary>
+    public async Task<HubProcess> AddHubAsync(bool shared = false)
     {
         string id = $"hub-{(char)('a' + Hubs.Count)}";
-        HubProcess hub = await HubProcess.StartAsync(Broker, Influx.Uri, "v1", Database, Path.Combine(_directory, id), id, sharedGroup: "district", settingsFile: _settings);
+        HubProcess hub = await HubProcess.StartAsync(Broker, Influx.Uri, "v1", Database, Path.Combine(_directory, id), id, sharedGroup: shared ? "district" : null, settingsFile: _settings);
         Hubs.Add(hub);
         return hub;
     }

@@ -61,7 +61,8 @@ internal sealed class FleetGateway : ILinkedShed, IGatewayEventSubscriber, IRela
         }
 
         Directory.CreateDirectory(dataDirectory);
-        Outbox = DurableOutbox.Open(new OutboxOptions { Path = Path.Combine(dataDirectory, "outbox.db"), MaxMessages = options.OutboxMaxMessages }, out _);
+        // The disk-full reserve (8 MiB on a gateway's card) is kept small here: 645 of them share one disk.
+        Outbox = DurableOutbox.Open(new OutboxOptions { Path = Path.Combine(dataDirectory, "outbox.db"), MaxMessages = options.OutboxMaxMessages, DiskFullReserveBytes = options.DiskFullReserveBytes }, out _);
         _connection = new MqttConnection(
             MqttLinkServiceCollectionExtensions.ConnectionOptions(this, broker, new MqttOptions { MaxBackoff = options.MaxReconnectBackoff }),
             logs.CreateLogger<MqttConnection>());

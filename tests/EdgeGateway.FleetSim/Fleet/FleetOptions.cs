@@ -45,4 +45,7 @@ internal sealed record FleetOptions
     public Uri? PartitionBroker { get; init; }
 
     public int Seed { get; init; } = 645;
+
+    /// <summary>Each outbox's disk-full reserve file (the product default is 8 MiB; 645 of those would be 5 GiB here).</summary>
+    public long DiskFullReserveBytes { get; init; } = 64 * 1024;
 }
