@@ -27,12 +27,14 @@ internal static class FleetCommandLine
         var faultAt = new Option<TimeSpan>("--fault-at") { Description = "When the fault starts", DefaultValueFactory = _ => TimeSpan.FromSeconds(30) };
         var faultFor = new Option<TimeSpan>("--fault-for") { Description = "How long it lasts", DefaultValueFactory = _ => TimeSpan.FromSeconds(60) };
         var faultGroup = new Option<int>("--fault-group") { Description = "Gateways cut off by Partition/DiskFull", DefaultValueFactory = _ => 20 };
+        var diskFull = new Option<int>("--disk-full-kib") { Description = "DiskFull: the size of each cut-off gateway's outbox filesystem (tmpfs)", DefaultValueFactory = _ => 512 };
         var command = new Command("run", "One bounded run with its exact accounting (sent / stored / lost / duplicated)");
         shape.AddTo(command);
         command.Options.Add(fault);
         command.Options.Add(faultAt);
         command.Options.Add(faultFor);
         command.Options.Add(faultGroup);
+        command.Options.Add(diskFull);
         command.SetAction(async (parse, cancellationToken) =>
         {
             FleetRunOptions options = shape.Read(parse) with
@@ -41,6 +43,7 @@ internal static class FleetCommandLine
                 FaultAt = parse.GetValue(faultAt),
                 FaultFor = parse.GetValue(faultFor),
                 FaultGroup = parse.GetValue(faultGroup),
+                DiskFullKiB = parse.GetValue(diskFull),
             };
             FleetRunReport report = await RunAsync(options.Fault.ToString(), options, cancellationToken);
             return report.Account.IsExact ? 0 : 1;

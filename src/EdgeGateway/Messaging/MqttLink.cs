@@ -108,12 +108,17 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
         // Telemetry periods are in shed time: a simulated shed at 60× reports sixty times as often.
         TimeSpan period = _runtime.Site.Sampling.TelemetryPeriod;
         DateTimeOffset next = _runtime.Time.GetUtcNow();
+        bool first = true;
         while (!stoppingToken.IsCancellationRequested)
         {
             DateTimeOffset now = _runtime.Time.GetUtcNow();
             if (now >= next)
             {
-                next = now + period;
+                // The first report goes at once; the second after this gateway's own phase within the period, so that
+                // a district's gateways that started together (a power cut ending, a broker coming back) do not
+                // publish in lockstep: 645 sheds × 29 messages in the same second is a burst the broker must queue.
+                next = now + (first ? TelemetryPhase(_map.Site, _map.Gateway, period) : period);
+                first = false;
                 Append(TelemetryItems(now));
                 _wake.Release();
             }
@@ -127,6 +132,18 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
                 return;
             }
         }
+    }
+
+    /// <summary>A stable offset in (0, period] from the gateway's identity (FNV-1a), the same at every start.</summary>
+    internal static TimeSpan TelemetryPhase(string site, string gateway, TimeSpan period)
+    {
+        uint hash = 2166136261;
+        foreach (char c in site + "/" + gateway)
+        {
+            hash = (hash ^ c) * 16777619;
+        }
+
+        return TimeSpan.FromTicks(1 + (long)(hash % (ulong)Math.Max(1, period.Ticks)));
     }
 
     private List<OutboxItem> TelemetryItems(DateTimeOffset now)
