@@ -42,6 +42,9 @@ internal sealed class DistrictRig : IAsyncDisposable
             // Sessions survive a broker restart (persistence) and a hub's session queue is bounded by memory, not by
             // Mosquitto's default 1,000 (deploy/mosquitto/mosquitto.conf).
             ExtraConfiguration = ["max_queued_messages 0"],
+
+            // Not every packet in the log: at district rates the log itself stalled the broker (MosquittoBrokerOptions).
+            LogEveryPacket = false,
         });
         InfluxDbServer influx = await InfluxDbServer.StartNewAsync();
         await influx.CreateDatabaseAsync(Database);

@@ -215,7 +215,15 @@ public sealed class MosquittoBroker : IAsyncDisposable
         }
 
         conf.Append("log_dest stdout\n");
-        conf.Append("log_type all\n");
+        if (_options.LogEveryPacket)
+        {
+            conf.Append("log_type all\n");
+        }
+        else
+        {
+            conf.Append("log_type error\nlog_type warning\nlog_type notice\nlog_type information\n");
+        }
+
         conf.Append("connection_messages true\n");
         if (Environment.UserName == "root")
         {
