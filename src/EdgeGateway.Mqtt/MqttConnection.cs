@@ -434,7 +434,13 @@ public sealed partial class MqttConnection : IAsyncDisposable
                 .WithWillQualityOfServiceLevel(will.QualityOfService);
         }
 
-        return builder.Build();
+        MqttClientOptions options = builder.Build();
+        if (options.ChannelOptions is MqttClientTcpOptions tcp && _options.SocketBufferBytes > 0)
+        {
+            tcp.BufferSize = _options.SocketBufferBytes;
+        }
+
+        return options;
     }
 
     private MqttClientTlsOptions BuildTlsOptions()
