@@ -29,7 +29,14 @@ public sealed class FaultScenarioTests(ITestOutputHelper output) : IDisposable
     public Task Hub_SIGKILLed_and_restarted_loses_nothing_and_notifies_each_alarm_once() => RunExactAsync(FleetFault.HubKill);
 
     [Fact]
-    public Task Gateway_SIGKILLed_and_restarted_loses_nothing() => RunExactAsync(FleetFault.GatewayKill);
+    public async Task Gateway_SIGKILLed_and_restarted_loses_nothing()
+    {
+        FleetRunReport report = await RunAsync(FleetFault.GatewayKill, o => o);
+
+        Assert.Contains(report.Notes, n => n.StartsWith("real gateway SIGKILLed while running", StringComparison.Ordinal));
+        Assert.Contains(report.Account.Gateways, g => g.Key == "linzi-demo-001/gw-01" && g.Sent > 0 && g.StoredDistinct == g.Sent);
+        AssertExact(report);
+    }
 
     [Fact]
     public async Task Outbox_disk_full_thins_telemetry_and_reports_exactly_what_it_thinned()

@@ -116,6 +116,8 @@ internal sealed record FleetRunReport(
 /// </summary>
 internal static class FleetRun
 {
+    private const int RealGatewaySpeed = 10;
+
     public static async Task<FleetRunReport> RunAsync(string name, FleetRunOptions options, ILoggerFactory logs, TextWriter progress, CancellationToken cancellationToken)
     {
         var notes = new List<string>();
@@ -353,7 +355,12 @@ internal static class FleetRun
                 await rig.Hubs[0].KillAsync();
                 break;
             case FleetFault.GatewayKill:
-                await realGateway!.KillAsync();
+                if (realGateway!.HasExited)
+                {
+                    throw new InvalidOperationException("the real gateway had already exited when it was to be killed:\n" + realGateway.Output);
+                }
+
+                await realGateway.KillAsync();
                 break;
         }
 
@@ -378,7 +385,7 @@ internal static class FleetRun
                 await rig.Hubs[0].RestartAsync();
                 break;
             case FleetFault.GatewayKill:
-                notes.Add($"real gateway killed (exit {realGateway!.ExitCode}) and restarted on {realGatewayDirectory}");
+                notes.Add($"real gateway SIGKILLed while running (exit {realGateway!.ExitCode}) and restarted on {realGatewayDirectory}");
                 await realGateway.DisposeAsync();
                 realGateway = StartRealGateway(rig, realGatewayDirectory, options.Duration);
                 break;
@@ -392,8 +399,10 @@ internal static class FleetRun
     /// Its scenario starts now, at every start: a restarted simulation must not replay the timestamps it already sent
     /// (InfluxDB would fold a replayed point into the first, which the accounting would rightly call a loss).
     /// </summary>
-    private static ProductProcess StartRealGateway(DistrictRig rig, string dataDirectory, TimeSpan duration)
+    private static ProductProcess StartRealGateway(DistrictRig rig, string dataDirectory, TimeSpan wallClock)
     {
+        // --duration is shed time: at 10× the gateway must be given ten times the wall-clock time it is to run.
+        TimeSpan duration = wallClock * RealGatewaySpeed;
         System.IO.Directory.CreateDirectory(dataDirectory);
         string scenario = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "firmware-config", "scenarios", "one-day.yaml"));
         string now = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffzzz", CultureInfo.InvariantCulture);
@@ -403,7 +412,7 @@ internal static class FleetRun
         return ProductProcess.Start("EdgeGateway",
         [
             "run", "--simulate", "--config", Path.Combine(RepositoryRoot.Path, "firmware-config", "sites", "demo.yaml"), "--scenario", scenarioFile,
-            "--speed", "10", "--duration", duration.ToString("c", CultureInfo.InvariantCulture), "--data-dir", dataDirectory, "--broker", rig.Broker.Uri.ToString(),
+            "--speed", RealGatewaySpeed.ToString(CultureInfo.InvariantCulture), "--duration", duration.ToString("c", CultureInfo.InvariantCulture), "--data-dir", dataDirectory, "--broker", rig.Broker.Uri.ToString(),
         ]);
     }
 
