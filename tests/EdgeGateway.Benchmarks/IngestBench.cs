@@ -143,7 +143,7 @@ internal static class IngestBench
         var clock = Stopwatch.StartNew();
         foreach (string[] chunk in lines.Chunk(5000))
         {
-            await influx.WriteLinesAsync("baseline", string.Join('\n', chunk));
+            await influx.WriteLinesAsync("baseline", string.Join('\n', chunk), precision: "ns");
         }
 
         clock.Stop();

@@ -2,7 +2,11 @@ using System.Diagnostics;
 
 namespace EdgeGateway.Tests.CommandLine;
 
-/// <summary>Runs the built gateway (EdgeGateway.dll next to the tests) as its own process, as an operator or systemd would.</summary>
+/// <summary>
+/// Runs the built gateway as its own process, as an operator or systemd would — from its own build output
+/// (src/EdgeGateway/bin), with its own dependencies: this test project's output also carries the ASP.NET shared
+/// framework's assumptions of the shared test fixtures, so the gateway does not run from here.
+/// </summary>
 internal static class GatewayProcess
 {
     public sealed record Result(int ExitCode, string Output, string Error);
@@ -14,9 +18,9 @@ internal static class GatewayProcess
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = AppContext.BaseDirectory,
+            WorkingDirectory = EdgeGateway.Testing.Processes.ProductProcess.BuildOutputOf("EdgeGateway"),
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "EdgeGateway.dll"));
+        start.ArgumentList.Add(Path.Combine(EdgeGateway.Testing.Processes.ProductProcess.BuildOutputOf("EdgeGateway"), "EdgeGateway.dll"));
         foreach (string arg in args)
         {
             start.ArgumentList.Add(arg);

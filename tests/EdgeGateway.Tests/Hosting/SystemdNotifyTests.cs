@@ -29,13 +29,13 @@ public sealed class SystemdNotifyTests : IDisposable
         File.Copy("/bin/sh", launcher);
         File.SetUnixFileMode(launcher, UnixFileMode.UserRead | UnixFileMode.UserExecute);
 
-        string gateway = Path.Combine(AppContext.BaseDirectory, "EdgeGateway.dll");
+        string gateway = Path.Combine(EdgeGateway.Testing.Processes.ProductProcess.BuildOutputOf("EdgeGateway"), "EdgeGateway.dll");
         var start = new ProcessStartInfo(launcher)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = AppContext.BaseDirectory,
+            WorkingDirectory = EdgeGateway.Testing.Processes.ProductProcess.BuildOutputOf("EdgeGateway"),
         };
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add($"dotnet '{gateway}' run --simulate --scenario firmware-config/scenarios/overload.yaml --speed 1 --duration 00:00:05 --data-dir '{_dir}' --broker none; echo exit=$?");

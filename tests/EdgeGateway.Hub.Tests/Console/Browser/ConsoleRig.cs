@@ -87,7 +87,7 @@ public sealed class ConsoleRig : IAsyncLifetime
         _playwright = await playwright;
 
         await _influx.CreateDatabaseAsync("edge");
-        await _influx.WriteLinesAsync("edge", HistorySeed.Lines(DateTimeOffset.UtcNow, HistoryDays));
+        await _influx.WriteLinesAsync("edge", HistorySeed.Lines(DateTimeOffset.UtcNow, HistoryDays), precision: "ns");
 
         string settings = Path.Combine(_dir, "hub.json");
         await File.WriteAllTextAsync(settings, SettingsJson());

@@ -290,7 +290,7 @@ public sealed class TrendUnavailableTests
     public async Task VictoriaMetrics_which_answers_every_query_with_a_made_up_database_list_is_not_taken_for_InfluxQL()
     {
         await using VictoriaMetricsServer victoria = await VictoriaMetricsServer.StartNewAsync();
-        await victoria.WriteLinesAsync(TrendSeed.LineProtocol());
+        await victoria.WriteLinesAsync(TrendSeed.LineProtocol(), precision: "ns");
         using var queries = new TrendQueries(TrendSeed.Settings(victoria.Uri), NullLogger<TrendQueries>.Instance);
 
         foreach (TrendDefinition trend in TrendCatalog.All)

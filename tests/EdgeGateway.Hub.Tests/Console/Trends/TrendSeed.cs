@@ -160,7 +160,7 @@ public sealed class SeededInflux : IAsyncLifetime
     {
         Server = await InfluxDbServer.StartNewAsync();
         await Server.CreateDatabaseAsync(TrendSeed.Database);
-        await Server.WriteLinesAsync(TrendSeed.Database, TrendSeed.LineProtocol());
+        await Server.WriteLinesAsync(TrendSeed.Database, TrendSeed.LineProtocol(), precision: "ns");
     }
 
     public async Task DisposeAsync() => await Server.DisposeAsync();
