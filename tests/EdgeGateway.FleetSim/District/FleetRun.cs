@@ -217,6 +217,9 @@ internal static class FleetRun
                 }
 
                 TimeSpan trafficTime = clock.Elapsed;
+
+                // Process figures cover the traffic only: draining, stopping 645 gateways and settling are not growth.
+                ProcessSummary? hubFigures = Steady(hubSampler), brokerFigures = Steady(brokerSampler), influxFigures = Steady(influxSampler), fleetFigures = Steady(fleetSampler);
                 await fleet.StopSamplingAsync();
                 var settle = Stopwatch.StartNew();
                 if (!await fleet.WaitDrainedAsync(options.SettleTimeout, cancellationToken))
@@ -259,10 +262,10 @@ internal static class FleetRun
                     account.Stored / trafficTime.TotalSeconds,
                     probe.LatenciesMs,
                     options.Fleet.Acceleration == 1 ? noticeLatency : [],
-                    Steady(hubSampler),
-                    Steady(brokerSampler),
-                    Steady(influxSampler),
-                    Steady(fleetSampler)!,
+                    hubFigures,
+                    brokerFigures,
+                    influxFigures,
+                    fleetFigures!,
                     fleet.LateRounds,
                     settled,
                     notes);
