@@ -26,12 +26,15 @@ public enum UltrasonicModule
 /// pings is a sleep loop that doubles the elapsed time, which can use up most of those 100 ms before it triggers. This
 /// class therefore spaces its calls itself, at least <see cref="PingSpacing"/> apart on a <see cref="Stopwatch"/>, so the
 /// binding never sleeps and a ping always has its whole 100 ms: a call may wait up to 65 ms before it pings, and blocks
-/// at most about 165 ms in all.
+/// at most about 165 ms per ping (four pings at most when their timing is disturbed, below).
 /// </para>
 /// <para>
 /// The binding times the echo by polling the pin and a <see cref="Stopwatch"/>: a reading is as good as the thread's
 /// hold on its CPU. When the thread is preempted at an echo edge the reading is off by the time it lost (often tens of
-/// centimetres) or the ping times out. Callers take several readings and filter them (the bin monitor does). Its
+/// centimetres) or the ping times out. So each ping runs under a <see cref="PingCpuHold"/> (real-time priority where
+/// the process may have it; the thread's context switches counted either way), and a ping during which the thread was
+/// switched out is thrown away and repeated, up to <see cref="MaximumPingsPerReading"/> pings; a reading whose every
+/// ping was disturbed fails and says so. Callers take several readings and filter them (the bin monitor does). Its
 /// timeout runs on local wall-clock time, so a clock stepped back (a DST change, NTP) while a module is disconnected
 /// can hold a call for the size of the step: run the gateway with TZ=UTC.
 /// </para>
@@ -48,11 +51,18 @@ public sealed class Hcsr04FillSensor : IFillDistanceSensor, IDisposable
     /// <summary>The binding's own minimum between pings (60 ms, so an echo never mixes with the next trigger) plus a margin.</summary>
     public static readonly TimeSpan PingSpacing = TimeSpan.FromMilliseconds(65);
 
+    /// <summary>
+    /// Pings one reading may take when its thread is switched out during them (<see cref="PingCpuHold"/>): a ping whose
+    /// timing was disturbed is repeated, never used.
+    /// </summary>
+    public const int MaximumPingsPerReading = 4;
+
     private readonly GpioController? _gpio;
     private readonly int _triggerPin;
     private readonly int _echoPin;
     private readonly TryPing? _replay;
     private readonly TimeSpan _pingSpacing = PingSpacing;
+    private readonly Func<long> _threadSwitches = PingCpuHold.ThreadSwitches;
     private readonly Lock _gate = new();
     private Hcsr04? _sensor;
     private bool _pinsOpened;
@@ -75,8 +85,15 @@ public sealed class Hcsr04FillSensor : IFillDistanceSensor, IDisposable
     /// The layer above the binding alone, for tests: <paramref name="ping"/> stands for <see cref="Hcsr04.TryGetDistance"/>
     /// (its results replayed from recorded echo timings), pings <paramref name="pingSpacing"/> apart.
     /// </summary>
-    internal Hcsr04FillSensor(string id, UltrasonicModule module, TryPing ping, TimeSpan pingSpacing)
+    /// <param name="id">The sensor's id in the site file.</param>
+    /// <param name="module">Which module answers.</param>
+    /// <param name="ping">Stands for the binding's TryGetDistance.</param>
+    /// <param name="pingSpacing">The least time between two pings.</param>
+    /// <param name="threadSwitches">Stands for <see cref="PingCpuHold.ThreadSwitches"/>: the reading thread's context
+    /// switches, counted around each ping.</param>
+    internal Hcsr04FillSensor(string id, UltrasonicModule module, TryPing ping, TimeSpan pingSpacing, Func<long>? threadSwitches = null)
     {
+        _threadSwitches = threadSwitches ?? (() => 0);
         ArgumentException.ThrowIfNullOrWhiteSpace(id);
         ArgumentNullException.ThrowIfNull(ping);
         _replay = ping;
@@ -113,11 +130,34 @@ public sealed class Hcsr04FillSensor : IFillDistanceSensor, IDisposable
             try
             {
                 TryPing ping = _replay ?? OpenBinding().TryGetDistance;
-                WaitForPingSpacing();
-                _lastPing = Stopwatch.GetTimestamp();
-                if (!ping(out Length reading))
+                bool answered;
+                Length reading;
+                TimeSpan took;
+                long switches;
+                int attempt = 0;
+                do
                 {
-                    failure = NoEcho(Stopwatch.GetElapsedTime(_lastPing));
+                    attempt++;
+                    WaitForPingSpacing();
+                    _lastPing = Stopwatch.GetTimestamp();
+                    using PingCpuHold hold = PingCpuHold.Begin();
+                    long before = _threadSwitches();
+                    answered = ping(out reading);
+                    took = Stopwatch.GetElapsedTime(_lastPing);
+                    switches = _threadSwitches() - before;
+                }
+                while (switches > 0 && attempt < MaximumPingsPerReading);
+
+                if (switches > 0)
+                {
+                    // Every ping of this reading lost its CPU: its echo time, or the lack of one, says nothing.
+                    failure = Invariant($"{Name}: echo timing disturbed on {attempt} pings running (the reading thread lost its CPU during each; a board this busy needs the gateway's real-time scheduling, LimitRTPRIO in its systemd unit)");
+                    return false;
+                }
+
+                if (!answered)
+                {
+                    failure = NoEcho(took);
                     return false;
                 }
 

@@ -305,6 +305,7 @@ public sealed class SimulatedHcsr04Tests : IDisposable
     private static double? Read(Hcsr04 binding)
     {
         Thread.Sleep(Hcsr04FillSensor.PingSpacing);
+        using PingCpuHold hold = PingCpuHold.Begin(); // as Hcsr04FillSensor pings: at real-time priority where allowed
         return binding.TryGetDistance(out Length distance) ? distance.Millimeters : null;
     }
 
@@ -408,6 +409,72 @@ public sealed class Hcsr04FillSensorRecordedEchoTests
         Assert.True(sensor.TryMeasure(out _, out _));
 
         Assert.True(Stopwatch.GetElapsedTime(pings[0], pings[1]) >= TimeSpan.FromMilliseconds(60));
+    }
+
+    [Fact]
+    public void A_ping_during_which_the_reading_thread_lost_its_CPU_is_repeated_and_never_used()
+    {
+        // The scheduler switches the thread out in the middle of the first two echoes; those pings report the distance
+        // the lost time adds (2 m instead of 300 mm).
+        int pings = 0;
+        long switches = 0;
+        var sensor = new Hcsr04FillSensor("bin-1", UltrasonicModule.Hcsr04, (out Length d) =>
+        {
+            if (++pings <= 2)
+            {
+                switches++;
+                d = Length.FromMillimeters(2000);
+                return true;
+            }
+
+            return Replay(1749.27, out d);
+        }, TimeSpan.Zero, () => switches);
+
+        Assert.True(sensor.TryMeasure(out Length distance, out string? failure), failure);
+
+        Assert.Equal(3, pings);
+        Assert.Equal(300.0, distance.Millimeters, 0.1);
+    }
+
+    [Fact]
+    public void A_reading_whose_every_ping_lost_its_CPU_fails_and_says_why()
+    {
+        int pings = 0;
+        long switches = 0;
+        var sensor = new Hcsr04FillSensor("bin-1", UltrasonicModule.Hcsr04, (out Length d) =>
+        {
+            pings++;
+            switches += 3;
+            d = Length.FromMillimeters(2000);
+            return true;
+        }, TimeSpan.Zero, () => switches);
+
+        Assert.False(sensor.TryMeasure(out _, out string? failure));
+
+        Assert.Equal(Hcsr04FillSensor.MaximumPingsPerReading, pings);
+        Assert.Contains("HC-SR04 bin-1: echo timing disturbed on 4 pings running", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_lost_echo_is_only_reported_from_a_ping_whose_thread_kept_its_CPU()
+    {
+        // A thread switched out across the whole echo misses both edges and times out like a disconnected module.
+        int pings = 0;
+        long switches = 0;
+        var sensor = new Hcsr04FillSensor("bin-1", UltrasonicModule.Hcsr04, (out Length d) =>
+        {
+            if (++pings == 1)
+            {
+                switches++;
+                d = default;
+                return false;
+            }
+
+            return Replay(8746.36, out d);
+        }, TimeSpan.Zero, () => switches);
+
+        Assert.True(sensor.TryMeasure(out Length distance, out string? failure), failure);
+        Assert.Equal(1500.0, distance.Millimeters, 0.1);
     }
 
     [Fact]

@@ -38,12 +38,12 @@ public sealed class Arm64BundleFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Qemu = Tool.Find("qemu-aarch64-static")
-            ?? throw new InvalidOperationException("qemu-aarch64-static is not installed: apt-get install qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross (.ci/run does)");
+            ?? throw new InvalidOperationException("qemu-aarch64-static is not installed: apt-get install qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross (./test.sh does)");
         foreach (string library in new[] { "lib/ld-linux-aarch64.so.1", "lib/libc.so.6", "lib/libstdc++.so.6", "lib/libgcc_s.so.1" })
         {
             if (!File.Exists(Path.Combine(Sysroot, library)))
             {
-                throw new InvalidOperationException($"{Sysroot}/{library} is missing: apt-get install libc6-arm64-cross libstdc++6-arm64-cross (.ci/run does)");
+                throw new InvalidOperationException($"{Sysroot}/{library} is missing: apt-get install libc6-arm64-cross libstdc++6-arm64-cross (./test.sh does)");
             }
         }
 

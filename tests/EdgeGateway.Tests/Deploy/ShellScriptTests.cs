@@ -31,7 +31,7 @@ public sealed class ShellScriptTests
     [MemberData(nameof(Scripts))]
     public async Task Script_passes_shellcheck(string script)
     {
-        string shellcheck = Tool.Find("shellcheck") ?? throw new InvalidOperationException("shellcheck is not installed: apt-get install shellcheck (.ci/run does)");
+        string shellcheck = Tool.Find("shellcheck") ?? throw new InvalidOperationException("shellcheck is not installed: apt-get install shellcheck (./test.sh does)");
 
         Tool.Result result = await Tool.RunAsync(shellcheck, ["--external-sources", "--format=gcc", script], TimeSpan.FromMinutes(2));
 

@@ -76,7 +76,7 @@ public sealed class ConsoleRig : IAsyncLifetime
     {
         if (!File.Exists(Chromium))
         {
-            throw new InvalidOperationException($"{Chromium} is missing: apt-get install chromium (.ci/run installs it)");
+            throw new InvalidOperationException($"{Chromium} is missing: apt-get install chromium (./test.sh installs it)");
         }
 
         Task<MosquittoBroker> broker = MosquittoBroker.StartNewAsync(MosquittoBrokerOptions.ForHub);
