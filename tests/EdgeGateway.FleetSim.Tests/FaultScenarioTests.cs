@@ -4,6 +4,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
 
+[assembly: AssemblyTrait("Category", "Servers")]
+
 namespace EdgeGateway.FleetSim.Tests;
 
 /// <summary>

@@ -6,6 +6,7 @@ using EdgeGateway.Testing.Mosquitto;
 namespace EdgeGateway.Mqtt.Tests;
 
 /// <summary>The fixture itself: the broker listens where it says, restarts on its port, and leaves no process behind.</summary>
+[Trait("Category", "Servers")]
 public sealed class MosquittoBrokerTests
 {
     [Fact]

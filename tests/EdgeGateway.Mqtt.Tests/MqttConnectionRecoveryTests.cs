@@ -8,6 +8,7 @@ using MQTTnet.Protocol;
 namespace EdgeGateway.Mqtt.Tests;
 
 /// <summary>Broker restarts and network cuts; each test has its own broker.</summary>
+[Trait("Category", "Servers")]
 public sealed class MqttConnectionRecoveryTests
 {
     private static readonly TimeSpan Wait = RunningLink.Wait;

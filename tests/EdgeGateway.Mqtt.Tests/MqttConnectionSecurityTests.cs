@@ -7,6 +7,7 @@ using MQTTnet.Protocol;
 namespace EdgeGateway.Mqtt.Tests;
 
 /// <summary>TLS against the test CA, password authentication and the broker's ACL; each test has its own broker.</summary>
+[Trait("Category", "Servers")]
 public sealed class MqttConnectionSecurityTests : IDisposable
 {
     private static readonly TimeSpan Wait = RunningLink.Wait;

@@ -10,6 +10,7 @@ using MQTTnet.Protocol;
 namespace EdgeGateway.Mqtt.Tests;
 
 [Collection(SharedMosquitto.Name)]
+[Trait("Category", "Servers")]
 public sealed class MqttConnectionTests(MosquittoFixture fixture)
 {
     private static readonly TimeSpan Wait = RunningLink.Wait;
@@ -104,16 +105,24 @@ public sealed class MqttConnectionTests(MosquittoFixture fixture)
     [Fact]
     public async Task Publish_returns_false_at_once_when_the_link_is_not_up()
     {
-        // Never started, and running against a port where nothing listens: both answer false without waiting.
-        await using var idle = new MqttConnection(LinkOptions.For(Broker.Uri, "gw-a"), new ListLogger<MqttConnection>());
+        // Never started, and running against a port where nothing listens: both answer false without waiting for the
+        // operation timeout (a minute here, so the bound below tells "at once" from "waited" on however busy a machine).
+        MqttLinkOptions Options(Uri broker)
+        {
+            MqttLinkOptions options = LinkOptions.For(broker, "gw-a");
+            options.OperationTimeout = TimeSpan.FromSeconds(60);
+            return options;
+        }
+
+        await using var idle = new MqttConnection(Options(Broker.Uri), new ListLogger<MqttConnection>());
         var watch = Stopwatch.StartNew();
         Assert.False(await idle.PublishAsync("edge/v1/site/gw-a/status", "x"u8.ToArray(), true, MqttQualityOfServiceLevel.AtLeastOnce));
 
-        await using var link = new RunningLink(LinkOptions.For(new Uri("mqtt://127.0.0.1:9"), "gw-a"));
+        await using var link = new RunningLink(Options(new Uri("mqtt://127.0.0.1:9")));
         await link.ConnectFailedAsync();
         Assert.False(link.Connection.IsConnected);
         Assert.False(await link.Connection.PublishAsync("edge/v1/site/gw-a/status", "x"u8.ToArray(), true, MqttQualityOfServiceLevel.AtLeastOnce));
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"took {watch.Elapsed}");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"took {watch.Elapsed}: waited for the operation timeout");
     }
 
     private static async Task<MqttIncomingMessage?> TryNext(RunningLink link, TimeSpan timeout)

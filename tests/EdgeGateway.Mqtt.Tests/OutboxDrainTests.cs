@@ -14,6 +14,7 @@ namespace EdgeGateway.Mqtt.Tests;
 /// connection — the PUBLISH window, the broker's Receive Maximum, the order, what a refusal leaves behind.
 /// </summary>
 [Collection(SharedMosquitto.Name)]
+[Trait("Category", "Servers")]
 public sealed class OutboxDrainTests(MosquittoFixture fixture) : IDisposable
 {
     private static readonly TimeSpan Wait = RunningLink.Wait;

@@ -6,7 +6,7 @@ namespace EdgeGateway.Mqtt.Tests;
 /// <summary>An <see cref="MqttConnection"/> whose <see cref="MqttConnection.RunAsync"/> runs in the background, with its events and messages queued for the test.</summary>
 internal sealed class RunningLink : IAsyncDisposable
 {
-    public static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan Wait = TimeSpan.FromSeconds(60); // a hang bound for what must happen, generous for a loaded machine
 
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _run;

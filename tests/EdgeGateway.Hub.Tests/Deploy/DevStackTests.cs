@@ -11,6 +11,7 @@ namespace EdgeGateway.Hub.Tests.Deploy;
 /// up.sh started (their pids gone, their ports free).
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+[Trait("Category", "Servers")]
 public sealed class DevStackTests : IDisposable
 {
     private static readonly (string Site, string Gateway)[] Gateways = [("linzi-demo-001", "gw-01"), ("zhangdian-demo-002", "gw-02")];

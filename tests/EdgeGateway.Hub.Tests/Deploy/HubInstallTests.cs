@@ -10,6 +10,7 @@ namespace EdgeGateway.Hub.Tests.Deploy;
 /// hash-password.sh makes hashes the console's PasswordHasher accepts as current.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+[Trait("Category", "Servers")]
 public sealed class HubInstallTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("edgegateway-deploy-hub-").FullName;

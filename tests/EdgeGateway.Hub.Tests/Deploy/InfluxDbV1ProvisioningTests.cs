@@ -14,6 +14,7 @@ namespace EdgeGateway.Hub.Tests.Deploy;
 /// and with authentication on, the first admin is created and the hub and reader users can do what they must, no more.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+[Trait("Category", "Servers")]
 public sealed class InfluxDbV1ProvisioningTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("edgegateway-deploy-influx-").FullName;

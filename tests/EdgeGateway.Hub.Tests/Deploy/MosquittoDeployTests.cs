@@ -10,6 +10,7 @@ namespace EdgeGateway.Hub.Tests.Deploy;
 /// commands, mutual TLS naming the account, queues kept across a broker restart.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+[Trait("Category", "Servers")]
 public sealed class MosquittoDeployTests(ProductionBroker broker) : IClassFixture<ProductionBroker>
 {
     private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(700);

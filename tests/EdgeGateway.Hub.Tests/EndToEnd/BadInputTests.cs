@@ -12,6 +12,7 @@ namespace EdgeGateway.Hub.Tests.EndToEnd;
 
 /// <summary>Garbage on the contract topics: each message refused with its reason on edge/v1/_deadletter/{reason},
 /// counted, never written, and the hub keeps ingesting good messages after it.</summary>
+[Trait("Category", "Servers")]
 public sealed class BadInputTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("edgegateway-hub-bad-").FullName;

@@ -9,6 +9,7 @@ namespace EdgeGateway.Hub.Tests.EndToEnd;
 /// Gateway (simulated shed, real binary) → Mosquitto → hub (real binary) → InfluxDB 1.x over the v1 API and
 /// VictoriaMetrics over the v2 write API: every message the gateway sent is stored once, with the values sent.
 /// </summary>
+[Trait("Category", "Servers")]
 public sealed class IngestEndToEndTests : IDisposable
 {
     private const string Gw = SimulatedGateway.Gateway;

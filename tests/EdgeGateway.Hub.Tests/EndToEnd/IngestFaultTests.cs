@@ -9,6 +9,7 @@ namespace EdgeGateway.Hub.Tests.EndToEnd;
 /// again. Messages are acknowledged only after they are stored, so the broker keeps (and redelivers) everything not
 /// yet stored, and a redelivered message is the same point: the stored numbers equal the sent numbers, once each.
 /// </summary>
+[Trait("Category", "Servers")]
 public sealed class IngestFaultTests : IDisposable
 {
     private const string Gw = SimulatedGateway.Gateway;

@@ -10,6 +10,7 @@ namespace EdgeGateway.Hub.Tests.EndToEnd;
 
 /// <summary>A gateway whose seq skips numbers: once the grace period passes, the missing run is recorded in the
 /// <c>gateway</c> measurement and counted, and numbers that only arrived late are not.</summary>
+[Trait("Category", "Servers")]
 public sealed class SeqGapTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("edgegateway-hub-gap-").FullName;

@@ -10,6 +10,7 @@ namespace EdgeGateway.Hub.Tests.EndToEnd;
 /// the messages, one is killed with SIGKILL midway and comes back (as systemd's Restart= brings it back), and still
 /// every message is stored once and every alarm notified once.
 /// </summary>
+[Trait("Category", "Servers")]
 public sealed class SharedSubscriptionTests : IDisposable
 {
     private const string Gw = SimulatedGateway.Gateway;

@@ -7,6 +7,7 @@ using Xunit.Abstractions;
 namespace EdgeGateway.Hub.Tests.Servers;
 
 /// <summary>The InfluxDB fixture itself: a real influxd on loopback that stores, answers, survives restarts and kills, and leaves nothing behind.</summary>
+[Trait("Category", "Servers")]
 public sealed class InfluxDbServerTests(ITestOutputHelper output)
 {
     private const string Database = "telemetry";

@@ -11,6 +11,7 @@ namespace EdgeGateway.Hub.Tests.Servers;
 /// The VictoriaMetrics fixture itself, and how VictoriaMetrics 1.79 maps InfluxDB line protocol (README.md in
 /// tests/EdgeGateway.Testing/Servers): measurement_field metric names, tags as labels, every field a number.
 /// </summary>
+[Trait("Category", "Servers")]
 public sealed class VictoriaMetricsServerTests(ITestOutputHelper output)
 {
     // Tag values with a space, a comma and an equals sign, escaped as line protocol wants.

@@ -11,6 +11,7 @@ namespace EdgeGateway.Tests.Deploy;
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 [Collection(Arm64BundleShared.Name)]
+[Trait("Category", "Servers")]
 public sealed class Arm64DeployTests(Arm64BundleFixture bundle, ITestOutputHelper output)
 {
     private static readonly TimeSpan ScriptTimeout = TimeSpan.FromMinutes(5);

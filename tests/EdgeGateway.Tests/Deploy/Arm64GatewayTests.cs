@@ -12,6 +12,7 @@ namespace EdgeGateway.Tests.Deploy;
 /// and prints the config.txt lines install.sh writes.
 /// </summary>
 [Collection(Arm64BundleShared.Name)]
+[Trait("Category", "Servers")]
 public sealed partial class Arm64GatewayTests(Arm64BundleFixture bundle, ITestOutputHelper output)
 {
     private static readonly TimeSpan QuickCommand = TimeSpan.FromMinutes(2);

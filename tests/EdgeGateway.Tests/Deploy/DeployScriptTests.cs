@@ -6,6 +6,7 @@ namespace EdgeGateway.Tests.Deploy;
 /// happen only while the service is stopped (relays open), and a version that does not come up is undone.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+[Trait("Category", "Servers")]
 public sealed class DeployScriptTests
 {
     [Fact]

@@ -5,6 +5,7 @@ namespace EdgeGateway.Tests.Deploy;
 /// the files it sources; the gateway's deploy scripts also run under `set -euo pipefail`.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+[Trait("Category", "Servers")]
 public sealed class ShellScriptTests
 {
     public static TheoryData<string> Scripts()

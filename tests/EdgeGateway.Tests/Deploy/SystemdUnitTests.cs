@@ -8,6 +8,7 @@ namespace EdgeGateway.Tests.Deploy;
 /// checks that ExecStart and the like name executables). Skipped, saying so, where systemd-analyze is not installed.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+[Trait("Category", "Servers")]
 public sealed partial class SystemdUnitTests
 {
     public static TheoryData<string> Units()

@@ -7,6 +7,7 @@ namespace EdgeGateway.Hub.Tests.Console.Api;
 /// <summary>What the API refuses, and how: unknown things are 404, malformed or incomplete requests 400, a gateway
 /// that does not answer 504, a second acknowledgement 409 — each with the error JSON, and each audited.</summary>
 [Collection(SharedConsoleApi.Name)]
+[Trait("Category", "Servers")]
 public sealed class BadInputTests(ConsoleApiRig stack)
 {
     private const string Shed = $"{ConsoleApiRig.Site}/{ConsoleApiRig.Gateway}";

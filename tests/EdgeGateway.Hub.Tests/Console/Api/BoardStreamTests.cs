@@ -24,7 +24,8 @@ public sealed class BoardStreamTests
             Assert.True(board.Apply(Topic("ports/P01/telemetry"), Telemetry(i)));
         }
 
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"publishing took {watch.Elapsed}");
+        // A hang guard (a publisher blocked on the slow subscriber would never finish), not a speed bound.
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60), $"publishing took {watch.Elapsed}");
         Assert.True(slow.TakeOverflow());
         Assert.False(slow.TakeOverflow()); // once per overflow
         Assert.Equal(BoardStream.Capacity, slow.Changes.Count);

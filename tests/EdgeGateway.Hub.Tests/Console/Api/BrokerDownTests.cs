@@ -8,6 +8,7 @@ namespace EdgeGateway.Hub.Tests.Console.Api;
 
 /// <summary>With the broker gone, a command or an acknowledgement is 503 (nothing sent, nothing recorded as done), and
 /// the board still answers with what it last knew.</summary>
+[Trait("Category", "Servers")]
 public sealed class BrokerDownTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("edgegateway-console-brokerdown-").FullName;

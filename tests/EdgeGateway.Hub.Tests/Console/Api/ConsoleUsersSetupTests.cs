@@ -10,6 +10,7 @@ namespace EdgeGateway.Hub.Tests.Console.Api;
 
 /// <summary>Setting users up: <c>hash-password</c> and <c>add-user</c> (the real program, the password on standard
 /// input), the users file, and what the hub says at start about bad settings or no users at all.</summary>
+[Trait("Category", "Servers")]
 public sealed class ConsoleUsersSetupTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("edgegateway-console-users-").FullName;

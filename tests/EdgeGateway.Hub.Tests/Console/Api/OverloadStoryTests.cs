@@ -15,6 +15,7 @@ namespace EdgeGateway.Hub.Tests.Console.Api;
 /// history and the alarm history (with the acknowledgement merged, as CSV too) come from InfluxDB.
 /// </summary>
 [Collection(SharedConsoleApi.Name)]
+[Trait("Category", "Servers")]
 public sealed class OverloadStoryTests(ConsoleApiRig stack)
 {
     private const string Site = ConsoleApiRig.Site;

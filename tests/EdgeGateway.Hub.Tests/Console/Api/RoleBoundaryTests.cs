@@ -9,6 +9,7 @@ namespace EdgeGateway.Hub.Tests.Console.Api;
 /// page with the way back; a page a role may not see is the 403 page.
 /// </summary>
 [Collection(SharedConsoleApi.Name)]
+[Trait("Category", "Servers")]
 public sealed class RoleBoundaryTests(ConsoleApiRig stack)
 {
     private const string Shed = $"{ConsoleApiRig.Site}/{ConsoleApiRig.Gateway}";

@@ -5,6 +5,7 @@ namespace EdgeGateway.Hub.Tests.Console.Api;
 
 /// <summary>Sign-in, sign-out, lockout, the antiforgery token on every POST, local-only return URLs, the language.</summary>
 [Collection(SharedConsoleApi.Name)]
+[Trait("Category", "Servers")]
 public sealed class SignInTests(ConsoleApiRig stack)
 {
     [Fact]

@@ -9,6 +9,7 @@ namespace EdgeGateway.Hub.Tests.Console.Api;
 
 /// <summary>A hub whose InfluxDB is not reachable: the live board and commands work, every history says why it is
 /// missing (history_available false and a message), the CSV export refuses with 503 rather than an empty file.</summary>
+[Trait("Category", "Servers")]
 public sealed class WithoutInfluxTests(WithoutInfluxTests.Rig rig) : IClassFixture<WithoutInfluxTests.Rig>
 {
     [Fact]

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace EdgeGateway.Hub.Tests.Console.Trends;
 
 /// <summary>The trend endpoints over HTTP, against a real InfluxDB 1.6 holding <see cref="TrendSeed"/>.</summary>
+[Trait("Category", "Servers")]
 public sealed class TrendEndpointsTests(SeededInflux influx) : IClassFixture<SeededInflux>
 {
     private const string Nov2To4 = "from=2026-11-02&to=2026-11-04";
@@ -287,6 +288,7 @@ public sealed class TrendEndpointsTests(SeededInflux influx) : IClassFixture<See
 }
 
 /// <summary>The trend endpoints with nothing at <c>Hub:Influx:Url</c>.</summary>
+[Trait("Category", "Servers")]
 public sealed class TrendEndpointsWithoutInfluxTests
 {
     private static readonly Uri Nowhere = TrendSeed.Nowhere();

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace EdgeGateway.Hub.Tests.Console.Trends;
 
 /// <summary>The trend queries against a real InfluxDB 1.6 holding <see cref="TrendSeed"/>, each number worked out by hand.</summary>
+[Trait("Category", "Servers")]
 public sealed class TrendQueriesTests(SeededInflux influx) : IClassFixture<SeededInflux>
 {
     private static readonly TrendRange Nov2To4 = new(new DateOnly(2026, 11, 2), new DateOnly(2026, 11, 4));
@@ -247,6 +248,7 @@ public sealed class TrendQueriesTests(SeededInflux influx) : IClassFixture<Seede
 }
 
 /// <summary>What the trends answer when there is no InfluxQL to ask.</summary>
+[Trait("Category", "Servers")]
 public sealed class TrendUnavailableTests
 {
     private static readonly TrendRange Range = new(new DateOnly(2026, 11, 2), new DateOnly(2026, 11, 4));

@@ -11,6 +11,7 @@ namespace EdgeGateway.Tests.Messaging.Link;
 /// The gateway process itself, killed with SIGKILL while its broker is down, restarted on the same
 /// data directory once the broker is back: every seq it ever assigned reaches the consumer.
 /// </summary>
+[Trait("Category", "Servers")]
 public sealed class GatewayKilledDuringOutageTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("edgegateway-kill-").FullName;

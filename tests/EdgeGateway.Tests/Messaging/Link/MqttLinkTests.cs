@@ -11,9 +11,10 @@ using MQTTnet;
 namespace EdgeGateway.Tests.Messaging.Link;
 
 /// <summary>The gateway's MQTT link end to end: simulated shed → outbox → real Mosquitto → a subscriber.</summary>
+[Trait("Category", "Servers")]
 public sealed class MqttLinkTests
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(60); // a hang bound, generous for a loaded machine
 
     // JsonSchema.Net registers each schema by its $id once per process.
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, JsonSchema> Schemas = new(StringComparer.Ordinal);
@@ -251,6 +252,7 @@ public sealed class MqttLinkTests
     }
 }
 
+[Trait("Category", "Servers")]
 public sealed class OutboxBoundThroughTheLinkTests
 {
     [Fact]
@@ -301,6 +303,7 @@ public sealed class OutboxBoundThroughTheLinkTests
     }
 }
 
+[Trait("Category", "Servers")]
 public sealed class ReloadConfigTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("edgegateway-reload-").FullName;
