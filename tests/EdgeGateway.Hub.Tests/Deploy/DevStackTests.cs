@@ -43,7 +43,7 @@ public sealed class DevStackTests : IDisposable
             Assert.All(ports, port => Assert.True(DeployScripts.Listening(port), $"nothing listens on {port}"));
 
             // Once up, up.sh refuses to start a second stack on the same state.
-            ScriptResult twice = await DeployScripts.RunAsync("deploy/dev/up.sh", [.. stateArgs, "--no-build", "--no-install"], TimeSpan.FromSeconds(30));
+            ScriptResult twice = await DeployScripts.RunAsync("deploy/dev/up.sh", [.. stateArgs, "--no-build", "--no-install"], TimeSpan.FromSeconds(120));
             Assert.NotEqual(0, twice.ExitCode);
             Assert.Contains("down.sh", twice.Error, StringComparison.Ordinal);
 

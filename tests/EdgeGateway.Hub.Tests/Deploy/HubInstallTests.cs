@@ -75,7 +75,7 @@ public sealed class HubInstallTests : IDisposable
     [InlineData("长城-Pass:word with spaces ' \" \\ $x")]
     public async Task Hash_password_makes_a_hash_the_console_accepts_as_current_for_that_password_only(string password)
     {
-        ScriptResult result = (await DeployScripts.RunAsync("deploy/hub/hash-password.sh", [], TimeSpan.FromSeconds(30), password + "\n"))
+        ScriptResult result = (await DeployScripts.RunAsync("deploy/hub/hash-password.sh", [], TimeSpan.FromSeconds(120), password + "\n"))
             .AssertSucceeded("hash-password.sh");
         string hash = result.Output.Trim();
 
@@ -83,7 +83,7 @@ public sealed class HubInstallTests : IDisposable
         Assert.Equal(PasswordVerificationResult.Success, hasher.VerifyHashedPassword("user", hash, password));
         Assert.Equal(PasswordVerificationResult.Failed, hasher.VerifyHashedPassword("user", hash, password + "x"));
         // A new salt every time.
-        string again = (await DeployScripts.RunAsync("deploy/hub/hash-password.sh", [], TimeSpan.FromSeconds(30), password + "\n")).Output.Trim();
+        string again = (await DeployScripts.RunAsync("deploy/hub/hash-password.sh", [], TimeSpan.FromSeconds(120), password + "\n")).Output.Trim();
         Assert.NotEqual(hash, again);
     }
 

@@ -42,7 +42,7 @@ internal sealed class TlsMqttClient : IAsyncDisposable
             .WithTcpServer(host, port)
             .WithClientId(clientId)
             .WithCleanStart(!persistentSession)
-            .WithTimeout(TimeSpan.FromSeconds(5));
+            .WithTimeout(TimeSpan.FromSeconds(60)); // a hang bound, generous for a loaded machine
         if (persistentSession)
         {
             options.WithSessionExpiryInterval(3600);

@@ -30,11 +30,11 @@ public sealed class IngestEndToEndTests : IDisposable
 
         await using (var gateway = SimulatedGateway.Start(broker, Dir("gw"), speed: "6", duration: "00:01:30"))
         {
-            Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(90)));
+            Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(240)));
         }
 
         await sent.DrainAsync(TimeSpan.FromSeconds(2));
-        List<long> stored = await StoredPoints.WaitForAsync(() => StoredPoints.SeqsAsync(influx, "edge", Gw), sent.BySeq.Count, TimeSpan.FromSeconds(30));
+        List<long> stored = await StoredPoints.WaitForAsync(() => StoredPoints.SeqsAsync(influx, "edge", Gw), sent.BySeq.Count, TimeSpan.FromSeconds(120));
 
         Assert.True(sent.BySeq.Count > 100, $"the gateway sent only {sent.BySeq.Count} messages");
         Assert.Equal(sent.BySeq.Keys.Order(), stored.Order());
@@ -80,11 +80,11 @@ public sealed class IngestEndToEndTests : IDisposable
 
         await using (var gateway = SimulatedGateway.Start(broker, Dir("gw"), speed: "6", duration: "00:01:00"))
         {
-            Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(90)));
+            Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(240)));
         }
 
         await sent.DrainAsync(TimeSpan.FromSeconds(2));
-        List<long> stored = await StoredPoints.WaitForAsync(() => StoredPoints.SeqsAsync(vm, Gw), sent.BySeq.Count, TimeSpan.FromSeconds(30));
+        List<long> stored = await StoredPoints.WaitForAsync(() => StoredPoints.SeqsAsync(vm, Gw), sent.BySeq.Count, TimeSpan.FromSeconds(120));
 
         Assert.True(sent.BySeq.Count > 50, $"the gateway sent only {sent.BySeq.Count} messages");
         Assert.Equal(sent.BySeq.Keys.Order(), stored.Order());

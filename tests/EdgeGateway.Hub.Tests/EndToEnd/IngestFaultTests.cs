@@ -28,7 +28,7 @@ public sealed class IngestFaultTests : IDisposable
         await using SentMessages sent = await SentMessages.SubscribeAsync(broker, SimulatedGateway.Site, Gw);
         await using HubProcess hub = await HubProcess.StartAsync(broker, influx.Uri, "v1", "edge", Dir("hub"));
         await using var gateway = SimulatedGateway.Start(broker, Dir("gw"), speed: "4", duration: "00:02:00");
-        await gateway.WaitForLineAsync("MQTT connected", TimeSpan.FromSeconds(30));
+        await gateway.WaitForLineAsync("MQTT connected", TimeSpan.FromSeconds(120));
 
         await Task.Delay(TimeSpan.FromSeconds(4));
         await influx.StopAsync();
@@ -41,7 +41,7 @@ public sealed class IngestFaultTests : IDisposable
         await Task.Delay(TimeSpan.FromSeconds(4));
         await hub.RestartAsync();
 
-        Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(90)));
+        Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(240)));
         await sent.DrainAsync(TimeSpan.FromSeconds(2));
         List<long> stored = await StoredPoints.WaitForAsync(() => StoredPoints.SeqsAsync(influx, "edge", Gw), sent.BySeq.Count, TimeSpan.FromSeconds(60));
 

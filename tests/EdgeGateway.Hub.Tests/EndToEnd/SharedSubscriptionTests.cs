@@ -43,12 +43,12 @@ public sealed class SharedSubscriptionTests : IDisposable
 
         await using (var gateway = SimulatedGateway.Start(broker, Dir("gw"), speed: "4", duration: "00:02:00"))
         {
-            await gateway.WaitForLineAsync("MQTT connected", TimeSpan.FromSeconds(30));
+            await gateway.WaitForLineAsync("MQTT connected", TimeSpan.FromSeconds(120));
             await Task.Delay(TimeSpan.FromSeconds(8));
             await a.KillAsync();
             await Task.Delay(TimeSpan.FromSeconds(6));
             await a.RestartAsync();
-            Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(90)));
+            Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(240)));
         }
 
         await sent.DrainAsync(TimeSpan.FromSeconds(2));

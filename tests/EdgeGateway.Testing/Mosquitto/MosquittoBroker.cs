@@ -18,7 +18,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
 {
     public const string Executable = "/usr/sbin/mosquitto";
 
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60); // a hang bound: a loaded machine starts the broker slowly, not wrongly
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
 
     private readonly MosquittoBrokerOptions _options;

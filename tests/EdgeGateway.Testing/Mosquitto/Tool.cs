@@ -21,7 +21,7 @@ public static class Tool
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"{file} did not start");
         Task<string> output = process.StandardOutput.ReadToEndAsync();
         Task<string> error = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(120));
         try
         {
             await process.WaitForExitAsync(cts.Token);

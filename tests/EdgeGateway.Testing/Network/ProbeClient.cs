@@ -34,7 +34,7 @@ public sealed class ProbeClient : IAsyncDisposable
             .WithTcpServer(broker.Host, broker.Port)
             .WithClientId(clientId ?? "probe-" + Guid.NewGuid().ToString("N")[..8])
             .WithCleanStart(!persistentSession)
-            .WithTimeout(TimeSpan.FromSeconds(5));
+            .WithTimeout(TimeSpan.FromSeconds(60)); // a hang bound, generous for a loaded machine
         if (persistentSession)
         {
             options.WithSessionExpiryInterval(3600);

@@ -11,7 +11,7 @@ namespace EdgeGateway.Testing.Processes;
 /// <summary>The built hub (EdgeGateway.Hub.dll) as its own process, with its /healthz on a free loopback port.</summary>
 public sealed class HubProcess : IAsyncDisposable
 {
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(60) }; // a hang bound, generous for a loaded machine
     private readonly IReadOnlyList<string> _args;
     private readonly Dictionary<string, string> _environment;
     private readonly List<string> _outputs = [];
@@ -105,8 +105,8 @@ public sealed class HubProcess : IAsyncDisposable
     /// <summary>Ready means both: the web server listens (Kestrel's "Now listening on") and ingest has subscribed.</summary>
     private async Task WaitIngestingAsync()
     {
-        await _process.WaitForLineAsync("Now listening on", TimeSpan.FromSeconds(30));
-        await _process.WaitForLineAsync($"Hub {ClientId} ingesting", TimeSpan.FromSeconds(30));
+        await _process.WaitForLineAsync("Now listening on", TimeSpan.FromSeconds(120));
+        await _process.WaitForLineAsync($"Hub {ClientId} ingesting", TimeSpan.FromSeconds(120));
     }
 
     private static int FreeLoopbackPort()

@@ -15,7 +15,7 @@ public sealed class InfluxDbServer : IAsyncDisposable
 {
     public const string Executable = "/usr/bin/influxd";
 
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
 
     private readonly ServerProcess _process;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };

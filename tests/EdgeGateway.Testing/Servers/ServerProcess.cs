@@ -18,7 +18,7 @@ namespace EdgeGateway.Testing.Servers;
 internal sealed class ServerProcess
 {
     private static readonly ConcurrentDictionary<ServerProcess, byte> Live = new();
-    private static readonly TimeSpan DefaultStopTimeout = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan DefaultStopTimeout = TimeSpan.FromSeconds(60);
 
     private readonly string _name;
     private readonly string _executable;

@@ -17,7 +17,7 @@ public sealed class VictoriaMetricsServer : IAsyncDisposable
 {
     public const string Executable = "/usr/bin/victoria-metrics";
 
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
 
     private readonly ServerProcess _process;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };

@@ -20,7 +20,7 @@ internal sealed class ConsoleClient : IDisposable
         _http = new HttpClient(new HttpClientHandler { CookieContainer = Cookies, AllowAutoRedirect = false, UseCookies = true })
         {
             BaseAddress = baseUri,
-            Timeout = TimeSpan.FromSeconds(30),
+            Timeout = TimeSpan.FromSeconds(60),
         };
     }
 
@@ -121,8 +121,8 @@ internal sealed class ConsoleClient : IDisposable
     /// </summary>
     public static async Task WaitServingAsync(Uri baseUri)
     {
-        using var http = new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(5) };
-        DateTime deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        using var http = new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(60) }; // hang bounds, generous for a loaded machine
+        DateTime deadline = DateTime.UtcNow + TimeSpan.FromSeconds(180);
         while (true)
         {
             try

@@ -87,7 +87,7 @@ public sealed class ConsoleUsersSetupTests : IDisposable
     {
         await using MosquittoBroker broker = await MosquittoBroker.StartNewAsync(MosquittoBrokerOptions.ForHub);
         await using HubProcess hub = await HubProcess.StartAsync(broker, new Uri("http://127.0.0.1:9"), "v1", "edge", Dir("hub"));
-        string warning = await hub.Process.WaitForLineAsync("nobody can sign in", TimeSpan.FromSeconds(10));
+        string warning = await hub.Process.WaitForLineAsync("nobody can sign in", TimeSpan.FromSeconds(120));
         Assert.Contains("EdgeGateway.Hub add-user NAME --role admin", warning, StringComparison.Ordinal);
         string[] lines = hub.Process.Output.Split('\n');
         Assert.StartsWith("warn: EdgeGateway.Hub.Console", lines[Array.IndexOf(lines, warning) - 1], StringComparison.Ordinal);
@@ -119,7 +119,7 @@ public sealed class ConsoleUsersSetupTests : IDisposable
         }));
         await using ProductProcess hub = ProductProcess.Start("EdgeGateway.Hub",
             ["run", "--config", settings, "--broker", "mqtt://127.0.0.1:1", "--http", "http://127.0.0.1:0", "--data-dir", Dir("hub")]);
-        Assert.Equal(2, await hub.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(2, await hub.WaitForExitAsync(TimeSpan.FromSeconds(120)));
         string output = hub.Output;
         Assert.Contains("Console:Users:bob:Role: 'boss' is not a role; use viewer, manager, maintenance, admin", output, StringComparison.Ordinal);
         Assert.Contains("Console:Users:bob:PasswordHash: empty; make one with `EdgeGateway.Hub hash-password`", output, StringComparison.Ordinal);
@@ -155,7 +155,7 @@ public sealed class ConsoleUsersSetupTests : IDisposable
         Task<string> error = process.StandardError.ReadToEndAsync();
         await process.StandardInput.WriteAsync(input);
         process.StandardInput.Close();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         await process.WaitForExitAsync(timeout.Token);
         return (process.ExitCode, await output, await error);
     }

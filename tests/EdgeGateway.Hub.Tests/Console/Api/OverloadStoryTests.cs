@@ -36,7 +36,7 @@ public sealed class OverloadStoryTests(ConsoleApiRig stack)
             JsonElement gateway = ConsoleApiRig.FindGateway(board, Site, Gw)!.Value;
             p02 = ConsoleApiRig.FindItem(gateway, "ports", "port", "P02")!.Value;
             return p02.GetProperty("lockout").ValueKind == JsonValueKind.String && gateway.GetProperty("active_alarms").GetInt32() >= 1;
-        }, TimeSpan.FromSeconds(30), $"P02 never showed a lockout on the board; gateway output:\n{stack.GatewayOutput}");
+        }, TimeSpan.FromSeconds(180), $"P02 never showed a lockout on the board; gateway output:\n{stack.GatewayOutput}");
         Assert.Equal("disabled", p02.GetProperty("state").GetString());
         Assert.True(p02.GetProperty("needs_attention").GetBoolean());
         Assert.False(p02.GetProperty("relay_closed").GetBoolean());
@@ -64,7 +64,7 @@ public sealed class OverloadStoryTests(ConsoleApiRig stack)
         Assert.Equal(HttpStatusCode.OK, ackStatus);
         Assert.True(acknowledged.GetProperty("acknowledged").GetBoolean());
         Assert.Equal("li", acknowledged.GetProperty("acknowledged_by").GetString());
-        MqttApplicationMessage sent = await probe.NextAsync(TimeSpan.FromSeconds(5));
+        MqttApplicationMessage sent = await probe.NextAsync(TimeSpan.FromSeconds(60));
         Assert.True(ContractJson.TryDeserializeCommand(sent.Payload.ToArray(), out CommandRequest? request, out string? error), error);
         Assert.Equal(alarmId, request!.AlarmId);
         Assert.Equal("li", request.Operator);
@@ -82,7 +82,7 @@ public sealed class OverloadStoryTests(ConsoleApiRig stack)
         Assert.Equal("ok", ackEntry.GetProperty("result").GetString());
 
         // 4. The stream is open when maintenance resets the port.
-        using var streamStop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var streamStop = new CancellationTokenSource(TimeSpan.FromSeconds(180));
         using HttpResponseMessage stream = await maintenance.OpenStreamAsync("/api/board/stream?site=" + Site, streamStop.Token);
         Assert.Equal(HttpStatusCode.OK, stream.StatusCode);
         using var events = new StreamReader(await stream.Content.ReadAsStreamAsync(streamStop.Token), Encoding.UTF8);
@@ -129,7 +129,7 @@ public sealed class OverloadStoryTests(ConsoleApiRig stack)
         {
             detail = await maintenance.GetJsonAsync($"/api/ports/{Site}/{Gw}/P02?hours=1");
             return detail.GetProperty("alarms").EnumerateArray().Any(a => a.GetProperty("alarm_id").GetString() == alarmId && a.GetProperty("cleared_ts").ValueKind == JsonValueKind.String);
-        }, TimeSpan.FromSeconds(20), "the port's history never showed the cleared overload");
+        }, TimeSpan.FromSeconds(120), "the port's history never showed the cleared overload");
         Assert.True(detail.GetProperty("history_available").GetBoolean());
         Assert.Equal(JsonValueKind.Null, detail.GetProperty("history_message").ValueKind);
         Assert.Equal("P02", detail.GetProperty("port").GetProperty("port").GetString());

@@ -73,7 +73,7 @@ public sealed class WithoutInfluxTests(WithoutInfluxTests.Rig rig) : IClassFixtu
             using ConsoleClient admin = await SignInAsync("admin");
             await ConsoleApiRig.Eventually(
                 async () => ConsoleApiRig.FindGateway(await admin.GetJsonAsync("/api/board"), FakeGateway.Site, FakeGateway.Gateway) is { } g && g.GetProperty("ports").GetArrayLength() == 1,
-                TimeSpan.FromSeconds(20),
+                TimeSpan.FromSeconds(120),
                 "the fake gateway never showed on the board");
         }
 

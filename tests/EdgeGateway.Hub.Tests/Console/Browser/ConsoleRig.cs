@@ -112,7 +112,7 @@ public sealed class ConsoleRig : IAsyncLifetime
     /// <summary>The hub logs "ingesting" before its HTTP server listens: wait until /healthz answers.</summary>
     private static async Task WaitServingAsync(HubProcess hub)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
         while (true)
         {
             try

@@ -50,7 +50,7 @@ internal static class TrendSeed
         Url = url,
         Api = InfluxApi.V1,
         Database = database,
-        Timeout = TimeSpan.FromSeconds(5),
+        Timeout = TimeSpan.FromSeconds(60), // a hang bound: a loaded machine answers slowly, not wrongly
     };
 
     private static List<ContractMessage> Build()

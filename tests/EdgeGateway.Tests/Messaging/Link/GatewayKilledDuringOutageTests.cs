@@ -47,7 +47,7 @@ public sealed class GatewayKilledDuringOutageTests : IDisposable
         // Second life on the same data directory, long enough to drain what the first one stored.
         await using (ProductProcess second = StartGateway(broker, "1", "00:00:15"))
         {
-            Assert.Equal(0, await second.WaitForExitAsync(TimeSpan.FromSeconds(90)));
+            Assert.Equal(0, await second.WaitForExitAsync(TimeSpan.FromSeconds(240)));
         }
 
         var seqs = new HashSet<long>();

@@ -283,7 +283,7 @@ public sealed class OutboxBoundThroughTheLinkTests
         await probe.SubscribeAsync("edge/v1/test-site/gw-test/#");
 
         var received = new List<MQTTnet.MqttApplicationMessage>();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         while (!(received.Count(m => m.Topic.EndsWith("/alarms", StringComparison.Ordinal)) >= alarmsRaised + 1
             && received.Count(m => m.Topic.EndsWith("/sessions", StringComparison.Ordinal)) >= sessions))
         {
@@ -313,7 +313,7 @@ public sealed class ReloadConfigTests : IDisposable
     private static async Task<System.Text.Json.Nodes.JsonNode> CommandAsync(LinkRig rig, ProbeClient probe, string name, string payload)
     {
         await probe.PublishAsync(ContractTopics.Command("test-site", "gw-test", name), payload, responseTopic: "replies/reload", correlationData: [9]);
-        Task<MQTTnet.MqttApplicationMessage> reply = probe.NextAsync(TimeSpan.FromSeconds(20));
+        Task<MQTTnet.MqttApplicationMessage> reply = probe.NextAsync(TimeSpan.FromSeconds(120));
         while (!reply.IsCompleted)
         {
             rig.Shed.Round();

@@ -114,7 +114,7 @@ internal sealed class Tmpfs : IDisposable
 
         using Process process = Process.Start(start)!;
         string output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(30)))
+        if (!process.WaitForExit(TimeSpan.FromSeconds(120)))
         {
             process.Kill();
             return (-1, output + " (timed out)");
