@@ -107,22 +107,45 @@ if ! $fast && [ "${as_root[*]}" != none ]; then
   stop_daemon victoria-metrics /run/victoria-metrics/victoria-metrics.pid victoria-metric
 fi
 
-args=(test EdgeGateway.sln)
+filter=()
 if $fast; then
-  args+=(--filter "Category!=Servers")
+  filter=(--filter "Category!=Servers")
 fi
-args+=("${extra[@]}")
 
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
 started=$SECONDS
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+
+# One build of the whole solution, then every test project at once, each in its own process: most of the suite waits
+# on servers and processes it started, so the projects overlap well on two cores (run one after another, as
+# `dotnet test EdgeGateway.sln` does, they took twice as long). Each project's output is printed when it ends.
 set +e
-dotnet "${args[@]}" 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
+dotnet build EdgeGateway.sln 2>&1 | tee "$logs/build.log"
+built=${PIPESTATUS[0]}
 set -e
+if [ "$built" -ne 0 ]; then
+  echo "test.sh: the build failed (above); no test was run" >&2
+  exit "$built"
+fi
+
+mapfile -t projects < <(grep -oE '"tests\\[^"]+\.Tests\.csproj"' EdgeGateway.sln | tr -d '"' | tr '\134' / | sort)
+pids=()
+for project in "${projects[@]}"; do
+  name=$(basename "$project" .csproj)
+  dotnet test "$project" --no-build "${filter[@]}" "${extra[@]}" >"$logs/$name.log" 2>&1 &
+  pids+=("$!:$name")
+done
+status=0
+for entry in "${pids[@]}"; do
+  pid=${entry%%:*}
+  name=${entry#*:}
+  if ! wait "$pid"; then status=1; fi
+  echo "---- $name"
+  cat "$logs/$name.log"
+done
 
 # One closing line for the whole suite, summed over the test assemblies' own summaries.
-awk -v took=$((SECONDS - started)) '
+cat "$logs"/*.Tests.log | awk -v took=$((SECONDS - started)) '
   /(Passed|Failed)! +- +Failed: +[0-9]+, Passed: +[0-9]+/ {
     for (i = 1; i <= NF; i++) {
       if ($i == "Failed:") { gsub(",", "", $(i+1)); failed += $(i+1) }
@@ -134,5 +157,5 @@ awk -v took=$((SECONDS - started)) '
     printf "test.sh: %d min %d s\n", took / 60, took % 60
     printf "%d passed, %d failed, %d skipped\n", passed, failed, skipped
   }
-' "$log"
+'
 exit "$status"

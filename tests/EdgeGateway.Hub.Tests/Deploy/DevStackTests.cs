@@ -31,8 +31,8 @@ public sealed class DevStackTests : IDisposable
             ScriptResult up = await DeployScripts.RunAsync("deploy/dev/up.sh",
             [
                 .. stateArgs, "--mqtt-port", P(mqtt), "--influx-port", P(influx), "--influx-rpc-port", P(influxRpc), "--http-port", P(http),
-                "--history-hours", "0", "--no-build", "--configuration", DeployScripts.BuildConfiguration, "--no-install", "--timeout", "90",
-            ], TimeSpan.FromMinutes(3));
+                "--history-hours", "0", "--no-build", "--configuration", DeployScripts.BuildConfiguration, "--no-install", "--timeout", "300",
+            ], TimeSpan.FromMinutes(6));
             up.AssertSucceeded("up.sh");
             Assert.Contains($"http://127.0.0.1:{P(http)}", up.Output, StringComparison.Ordinal);
 

@@ -119,7 +119,7 @@ internal sealed class DeployRig : IDisposable
         }
 
         string output = Path.Combine(_directory.FullName, "bundles");
-        Tool.Result build = await Tool.RunAsync("bash", [Tool.InRepository("deploy", "gateway", "build-bundle.sh"), "--output", output, "--version", version, "--publish-dir", publish], TimeSpan.FromMinutes(1));
+        Tool.Result build = await Tool.RunAsync("bash", [Tool.InRepository("deploy", "gateway", "build-bundle.sh"), "--output", output, "--version", version, "--publish-dir", publish], TimeSpan.FromMinutes(4));
         Assert.True(build.ExitCode == 0, build.ToString());
         return Path.Combine(output, $"edgegateway-{version}-linux-arm64");
     }
