@@ -18,7 +18,7 @@ namespace EdgeGateway.Benchmarks;
 /// the gateway's backlog drain — the real <see cref="OutboxDrain"/> over the real <see cref="MqttConnection"/> — from
 /// a <see cref="DurableOutbox"/> filled with N port telemetry messages to a real Mosquitto on this machine, directly
 /// (0 ms) or through <see cref="TcpCutter"/> delaying every chunk by D ms each way, timed until a bare MQTTnet subscriber
-/// has received all N. Defaults: 3,000 messages, delays 0 and 10 ms, windows 16 (the gateway's) and 1 (one at a time),
+/// (with the product's socket buffers, <see cref="BenchMqtt"/>) has received all N. Defaults: 3,000 messages, delays 0 and 10 ms, windows 16 (the gateway's) and 1 (one at a time),
 /// 3 runs each after one unmeasured warm-up run; Mosquitto as the test fixtures run it (Nagle on).
 /// <list type="bullet">
 /// <item><c>--batched</c>: the drain as it was before it kept the window full across batches (peek 100, publish them
@@ -43,14 +43,21 @@ internal static class DrainBench
         bool batched = args.Contains("--batched");
         bool breakdown = batched && args.Contains("--breakdown");
         bool brokerNoDelay = args.Contains("--broker-nodelay");
-        Console.WriteLine($"drain bench: {messages:N0} port telemetry messages (~{Payload(1).Length} bytes), batch {OutboxDrain.DefaultBatch}, {Environment.ProcessorCount} cores");
+        if (messages < 1 || runs < 1 || delays.Any(d => d < 0) || windows.Any(w => w < 1))
+        {
+            Console.Error.WriteLine("drain: --messages, --runs and --window must be at least 1, --delay-ms at least 0");
+            return 2;
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"drain bench: {messages:N0} port telemetry messages (~{Payload(1).Length} bytes), batch {OutboxDrain.DefaultBatch}, {Environment.ProcessorCount} cores"));
 
         // --broker-nodelay: Mosquitto with TCP_NODELAY (deploy/mosquitto/edgegateway.conf sets it; its default is off).
         await using MosquittoBroker broker = await MosquittoBroker.StartNewAsync(new MosquittoBrokerOptions
         {
             ExtraConfiguration = brokerNoDelay ? ["max_queued_messages 0", "set_tcp_nodelay true"] : ["max_queued_messages 0"],
         });
-        Console.WriteLine($"  Mosquitto {(brokerNoDelay ? "with" : "without")} set_tcp_nodelay; {(batched ? "batched drain (before the fix)" : "OutboxDrain")}");
+        Console.WriteLine($"  Mosquitto {(brokerNoDelay ? "with" : "without")} set_tcp_nodelay; {(batched ? "batched drain (before the fix)" : "OutboxDrain")}; bare subscriber: {BenchMqtt.ClientDescription}");
         string data = Directory.CreateTempSubdirectory("edgegateway-bench-drain-").FullName;
         try
         {
@@ -118,12 +125,7 @@ internal static class DrainBench
 
             return Task.CompletedTask;
         };
-        await subscriber.ConnectAsync(new MqttClientOptionsBuilder()
-            .WithTcpServer(broker.Host, broker.Port)
-            .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
-            .WithClientId("bench-drain-subscriber-" + run)
-            .WithReceiveMaximum(4000)
-            .Build());
+        await subscriber.ConnectAsync(BenchMqtt.Options(broker, "bench-drain-subscriber-" + run, receiveMaximum: 4000));
         await subscriber.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
             .WithTopicFilter($"edge/v1/{Site}/{Gateway}-{run}/#", MqttQualityOfServiceLevel.AtLeastOnce).Build());
         await connected.Task.WaitAsync(TimeSpan.FromSeconds(30));

@@ -18,7 +18,9 @@ namespace EdgeGateway.Benchmarks;
 /// bound it — the broker delivering the same messages to a bare QoS 1 subscriber, and InfluxDB taking the same points
 /// as line protocol straight over HTTP — and with the hub's in-flight window (MQTT 5 Receive Maximum) at 20, the
 /// window Mosquitto gives MQTT 3.1.1 clients by default, to show what acknowledging after the write costs without a
-/// wide window.
+/// wide window. The bench's publisher and bare subscriber are MQTTnet clients with the product's socket buffers
+/// (<see cref="BenchMqtt"/>); each hub is measured once it is ready by its <c>/healthz</c> and a probe message, not by
+/// its log.
 /// </summary>
 internal static class IngestBench
 {
@@ -27,26 +29,35 @@ internal static class IngestBench
     public static async Task<int> RunAsync(string[] args)
     {
         int messages = args.SkipWhile(a => a != "--messages").Skip(1).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).FirstOrDefault(60_000);
+        if (messages < 1)
+        {
+            Console.Error.WriteLine("ingest: --messages must be at least 1");
+            return 2;
+        }
+
         byte[][] payloads = MakePayloads(messages, out string[] topics);
-        Console.WriteLine($"ingest bench: {messages:N0} port telemetry messages from {Gateways} gateways (~{payloads.Average(p => p.Length):F0} bytes each), {Environment.ProcessorCount} cores");
+        Line($"ingest bench: {messages:N0} port telemetry messages from {Gateways} gateways (~{payloads.Average(p => p.Length):F0} bytes each), {Environment.ProcessorCount} cores");
+        Line($"  publisher and bare subscriber: {BenchMqtt.ClientDescription}");
 
         await using MosquittoBroker broker = await MosquittoBroker.StartNewAsync(MosquittoBrokerOptions.ForHub);
         await using InfluxDbServer influx = await InfluxDbServer.StartNewAsync();
 
         double brokerRate = await BareSubscriberAsync(broker, topics, payloads);
-        Console.WriteLine($"  Mosquitto → bare QoS 1 subscriber: {brokerRate:N0} msg/s");
+        Line($"  Mosquitto → bare QoS 1 subscriber ({BenchMqtt.ClientDescription}): {brokerRate:N0} msg/s");
 
         double influxRate = await LineProtocolAsync(influx, topics, payloads);
-        Console.WriteLine($"  InfluxDB /write, 5,000 lines per request: {influxRate:N0} points/s");
+        Line($"  InfluxDB /write, 5,000 lines per request: {influxRate:N0} points/s");
 
         foreach (int window in new[] { 4000, 20 })
         {
             (double rate, TimeSpan elapsed) = await HubAsync(broker, influx, topics, payloads, window);
-            Console.WriteLine($"  Mosquitto → hub → InfluxDB, Receive Maximum {window}: {rate:N0} msg/s = {rate:N0} points/s ({elapsed.TotalSeconds:F1} s)");
+            Line($"  Mosquitto → hub → InfluxDB, Receive Maximum {window}: {rate:N0} msg/s = {rate:N0} points/s ({elapsed.TotalSeconds:F1} s)");
         }
 
         return 0;
     }
+
+    private static void Line(FormattableString text) => Console.WriteLine(text.ToString(CultureInfo.InvariantCulture));
 
     private static byte[][] MakePayloads(int count, out string[] topics)
     {
@@ -70,27 +81,10 @@ internal static class IngestBench
         return payloads;
     }
 
-    private static async Task<IMqttClient> ConnectAsync(MosquittoBroker broker, string clientId, ushort receiveMaximum = 0)
-    {
-        IMqttClient client = new MqttClientFactory().CreateMqttClient();
-        var options = new MqttClientOptionsBuilder()
-            .WithTcpServer(broker.Host, broker.Port)
-            .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
-            .WithClientId(clientId)
-            .WithCleanStart(true);
-        if (receiveMaximum > 0)
-        {
-            options.WithReceiveMaximum(receiveMaximum);
-        }
-
-        await client.ConnectAsync(options.Build());
-        return client;
-    }
-
     /// <summary>Publishes every message at QoS 1 with up to 1,000 in flight.</summary>
     private static async Task PublishAllAsync(MosquittoBroker broker, string[] topics, byte[][] payloads)
     {
-        using IMqttClient publisher = await ConnectAsync(broker, "bench-publisher");
+        using IMqttClient publisher = await BenchMqtt.ConnectAsync(broker, "bench-publisher");
         using var inFlight = new SemaphoreSlim(1000);
         var pending = new List<Task>(payloads.Length);
         for (int i = 0; i < payloads.Length; i++)
@@ -108,7 +102,7 @@ internal static class IngestBench
     private static async Task<double> BareSubscriberAsync(MosquittoBroker broker, string[] topics, byte[][] payloads)
     {
         // The same window as the hub's default, so that the two differ only in what is done with a message.
-        using IMqttClient subscriber = await ConnectAsync(broker, "bench-bare-subscriber", receiveMaximum: 4000);
+        using IMqttClient subscriber = await BenchMqtt.ConnectAsync(broker, "bench-bare-subscriber", receiveMaximum: 4000);
         int received = 0;
         var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         subscriber.ApplicationMessageReceivedAsync += _ =>
@@ -153,27 +147,33 @@ internal static class IngestBench
     private static async Task<(double Rate, TimeSpan Elapsed)> HubAsync(MosquittoBroker broker, InfluxDbServer influx, string[] topics, byte[][] payloads, int window)
     {
         string database = "hub" + window.ToString(CultureInfo.InvariantCulture);
+        string clientId = "bench-hub-" + window.ToString(CultureInfo.InvariantCulture);
         await influx.CreateDatabaseAsync(database);
         string data = Directory.CreateTempSubdirectory("edgegateway-bench-hub-").FullName;
         int port = FreePort();
         await using ProductProcess hub = ProductProcess.Start("EdgeGateway.Hub",
             [
                 "run", "--broker", broker.Uri.ToString(), "--influx-url", influx.Uri.ToString(), "--influx-api", "v1",
-                "--influx-db", database, "--http", $"http://127.0.0.1:{port}", "--client-id", "bench-hub-" + window.ToString(CultureInfo.InvariantCulture), "--data-dir", data,
+                "--influx-db", database, "--http", $"http://127.0.0.1:{port}", "--client-id", clientId, "--data-dir", data,
             ],
             new Dictionary<string, string> { ["Hub__Ingest__QueueCapacity"] = window.ToString(CultureInfo.InvariantCulture), ["Logging__LogLevel__Default"] = "Warning", ["Logging__LogLevel__EdgeGateway.Hub.Ingest.HubIngestService"] = "Information" });
-        await hub.WaitForLineAsync("ingesting", TimeSpan.FromSeconds(30));
-        using var http = new HttpClient();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var health = new Uri($"http://127.0.0.1:{port}/healthz");
+        long before = await WaitReadyAsync(hub, http, health, broker);
 
         var clock = Stopwatch.StartNew();
         Task publishing = PublishAllAsync(broker, topics, payloads);
         while (true)
         {
             JsonElement state = await http.GetFromJsonAsync<JsonElement>(health);
-            if (state.GetProperty("acknowledged").GetInt64() >= payloads.Length)
+            if (state.GetProperty("acknowledged").GetInt64() - before >= payloads.Length)
             {
                 break;
+            }
+
+            if (hub.HasExited)
+            {
+                throw new InvalidOperationException($"the hub exited with {hub.ExitCode} while ingesting; last /healthz: {state}. Its output:\n{hub.Output}");
             }
 
             if (clock.Elapsed > TimeSpan.FromMinutes(10))
@@ -186,15 +186,119 @@ internal static class IngestBench
 
         clock.Stop();
         await publishing;
+
+        // Every message is one point, and the readiness probe one more (however often it was sent: the same point).
+        long expected = payloads.Length + 1;
         long stored = await influx.CountAsync(database, "port", "seq");
-        if (stored != payloads.Length)
+        for (var settle = Stopwatch.StartNew(); stored != expected && settle.Elapsed < TimeSpan.FromSeconds(10);)
         {
-            throw new InvalidOperationException($"stored {stored} points for {payloads.Length} messages");
+            await Task.Delay(100);
+            stored = await influx.CountAsync(database, "port", "seq");
+        }
+
+        if (stored != expected)
+        {
+            throw new InvalidOperationException($"stored {stored} points for {payloads.Length} messages and the readiness probe");
         }
 
         await hub.StopAsync(TimeSpan.FromSeconds(20));
+        // The hub's session (2 days' expiry) would otherwise go on queueing the next run's messages in the broker.
+        await BenchMqtt.EndSessionAsync(broker, clientId);
         Directory.Delete(data, recursive: true);
         return (payloads.Length / clock.Elapsed.TotalSeconds, clock.Elapsed);
+    }
+
+    /// <summary>
+    /// Waits until the hub is ready to be measured, and returns its acknowledged count then: its <c>/healthz</c>
+    /// answers (connection refused until its web server listens) with <c>broker_connected</c>, and a probe message
+    /// (port telemetry of gateway <c>gw-ready</c>) has come back acknowledged, which proves the subscription: a
+    /// message published between the hub's CONNACK and its SUBACK would be lost to it. The probe is sent again every
+    /// 2 s until it is taken. Fails, with what it last saw and the hub's output, when the hub exits or after
+    /// <paramref name="bound"/> (default 90 s).
+    /// </summary>
+    private static async Task<long> WaitReadyAsync(ProductProcess hub, HttpClient http, Uri health, MosquittoBroker broker, TimeSpan? bound = null)
+    {
+        TimeSpan limit = bound ?? TimeSpan.FromSeconds(90);
+        var clock = Stopwatch.StartNew();
+        string seen = "no answer yet";
+        IMqttClient? prober = null;
+        TimeSpan? probedAt = null;
+        int probes = 0;
+        try
+        {
+            while (true)
+            {
+                if (hub.HasExited)
+                {
+                    throw new InvalidOperationException($"the hub exited with {hub.ExitCode} before it was ready; last seen from {health}: {seen}. Its output:\n{hub.Output}");
+                }
+
+                if (clock.Elapsed > limit)
+                {
+                    throw new TimeoutException(string.Create(CultureInfo.InvariantCulture,
+                        $"the hub was not ready within {limit.TotalSeconds:F0} s (/healthz answering with broker_connected true, then a probe message acknowledged; {probes} probes sent); last seen from {health}: {seen}. Its output:\n{hub.Output}"));
+                }
+
+                JsonElement? state = null;
+                try
+                {
+                    state = await http.GetFromJsonAsync<JsonElement>(health);
+                    seen = state.Value.ToString();
+                }
+                catch (HttpRequestException exception)
+                {
+                    seen = exception.Message; // "Connection refused (127.0.0.1:PORT)" until Kestrel listens
+                }
+                catch (TaskCanceledException)
+                {
+                    seen = $"no answer within {http.Timeout.TotalSeconds} s";
+                }
+
+                if (state is { } s && s.GetProperty("broker_connected").GetBoolean())
+                {
+                    long acknowledged = s.GetProperty("acknowledged").GetInt64();
+                    if (acknowledged >= 1 && acknowledged == s.GetProperty("received").GetInt64() && s.GetProperty("queued").GetInt64() == 0)
+                    {
+                        return acknowledged;
+                    }
+
+                    if (probedAt is null || clock.Elapsed - probedAt > TimeSpan.FromSeconds(2))
+                    {
+                        prober ??= await BenchMqtt.ConnectAsync(broker, "bench-ready-probe");
+                        await prober.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(ProbeTopic).WithPayload(ProbePayload)
+                            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
+                        probedAt = clock.Elapsed;
+                        probes++;
+                    }
+                }
+
+                await Task.Delay(100);
+            }
+        }
+        finally
+        {
+            if (prober is not null)
+            {
+                await prober.DisconnectAsync();
+                prober.Dispose();
+            }
+        }
+    }
+
+    private static string ProbeTopic => ContractTopics.PortTelemetry("bench", "gw-ready", "P01");
+
+    private static byte[] ProbePayload
+    {
+        get
+        {
+            var at = new DateTimeOffset(2026, 11, 25, 0, 0, 0, TimeSpan.Zero);
+            return ContractJson.Serialize(new PortTelemetryMessage
+            {
+                Seq = 1, Ts = at, Site = "bench", Gateway = "gw-ready", Port = "P01", State = PortState.Charging, RelayClosed = true,
+                VoltageV = 229.5, CurrentA = 0.8, PowerW = 120, PowerFactor = 0.64, SessionEnergyWh = 0, SessionS = 600,
+                LifetimeEnergyWh = 10_000, MeasuredTs = at,
+            });
+        }
     }
 
     private static int FreePort()

@@ -1,9 +1,13 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using EdgeGateway.Benchmarks;
 
-// dotnet run -c Release --project tests/EdgeGateway.Benchmarks -- --filter '*'        (BenchmarkDotNet micro-benchmarks)
+// dotnet run -c Release --project tests/EdgeGateway.Benchmarks -- --filter '*'        (BenchmarkDotNet micro-benchmarks;
+//     a quick check that they run: --filter '*' --job dry --inProcess, no separate build, a few seconds; add
+//     --allow-debug-build where the projects were built in Debug, as `dotnet test` builds them: figures then mean nothing)
 // dotnet run -c Release --project tests/EdgeGateway.Benchmarks -- ingest [--messages N] (hub ingest through real servers)
-// dotnet run -c Release --project tests/EdgeGateway.Benchmarks -- drain [--messages N] [--delay-ms D] [--window W] (gateway outbox drain to Mosquitto)
+// dotnet run -c Release --project tests/EdgeGateway.Benchmarks -- drain [--messages N] [--delay-ms D] [--window W] [--runs R] (gateway outbox drain to Mosquitto)
 if (args.Length > 0 && args[0] == "ingest")
 {
     return await IngestBench.RunAsync(args);
@@ -14,5 +18,26 @@ if (args.Length > 0 && args[0] == "drain")
     return await DrainBench.RunAsync(args);
 }
 
-BenchmarkSwitcher.FromAssembly(typeof(MeteringRoundBenchmark).Assembly).Run(args);
-return 0;
+IConfig config = DefaultConfig.Instance;
+if (args.Contains("--allow-debug-build"))
+{
+    // BenchmarkDotNet refuses a benchmark assembly that references non-optimized (Debug) assemblies; a smoke run of a
+    // Debug build only checks that the benchmarks run.
+    Console.WriteLine("benchmarks: --allow-debug-build: referenced assemblies may be Debug builds, the figures are not measurements");
+    config = config.WithOptions(ConfigOptions.DisableOptimizationsValidator);
+    args = [.. args.Where(a => a != "--allow-debug-build")];
+}
+
+Summary[] summaries = [.. BenchmarkSwitcher.FromAssembly(typeof(MeteringRoundBenchmark).Assembly).Run(args, config)];
+
+// Exit non-zero when a benchmark that was asked for did not run or failed (a filter that matched nothing, a build or
+// validation error, an exception in a benchmark), so that a broken benchmark fails a script or a test.
+bool asked = args.Contains("--filter") || args.Contains("-f");
+bool failed = summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success))
+    || (asked && summaries.Sum(s => s.Reports.Length) == 0);
+if (failed)
+{
+    Console.Error.WriteLine("benchmarks: some did not run or failed (see above)");
+}
+
+return failed ? 1 : 0;
