@@ -4,6 +4,8 @@
 #   ./test.sh                 installs what the suite needs (Debian packages), then runs every test
 #   ./test.sh --fast          no servers, browsers or emulators: skips the tests in Category=Servers (nothing installed)
 #   ./test.sh --no-install    runs every test, but only says what is missing instead of installing it
+#   ./test.sh --cpu-load N    the same with N CPU-bound workers (Debian's stress-ng) running beside the suite for all
+#                             of it: the suite's verdicts must not depend on how busy the machine is
 #   ./test.sh -- ARGS…        passes ARGS to `dotnet test` (e.g. -- --filter FullyQualifiedName~Outbox)
 #
 # It ends with one line for the whole suite: `N passed, N failed, N skipped` (summed over the test assemblies), and
@@ -13,11 +15,16 @@ cd "$(dirname "$0")"
 
 fast=false
 install=true
+cpu_load=0
 extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --fast) fast=true ;;
     --no-install) install=false ;;
+    --cpu-load)
+      shift
+      case "${1:-}" in ''|*[!0-9]*) echo "test.sh: --cpu-load needs a number of workers" >&2; exit 2 ;; esac
+      cpu_load=$1 ;;
     --) shift; extra=("$@"); break ;;
     -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "test.sh: unknown option '$1' (see ./test.sh --help)" >&2; exit 2 ;;
@@ -70,6 +77,9 @@ if ! $fast; then
   want util-linux command -v script
   mapfile -t missing < <(printf '%s\n' "${missing[@]}" | awk 'NF && !seen[$0]++')
 fi
+if [ "$cpu_load" -gt 0 ]; then
+  want stress-ng command -v stress-ng
+fi
 
 as_root=()
 if [ "$(id -u)" -ne 0 ]; then
@@ -114,7 +124,18 @@ fi
 
 started=$SECONDS
 logs=$(mktemp -d)
-trap 'rm -rf "$logs"' EXIT
+load_pid=
+# shellcheck disable=SC2317 # run by the EXIT trap
+cleanup() {
+  if [ -n "$load_pid" ]; then kill "$load_pid" 2>/dev/null || true; wait "$load_pid" 2>/dev/null || true; fi
+  rm -rf "$logs"
+}
+trap cleanup EXIT
+if [ "$cpu_load" -gt 0 ]; then
+  echo "test.sh: $cpu_load CPU-bound workers (stress-ng --cpu $cpu_load) run beside the suite"
+  stress-ng --cpu "$cpu_load" --timeout 2h --quiet &
+  load_pid=$!
+fi
 
 # One build of the whole solution, then every test project at once, each in its own process: most of the suite waits
 # on servers and processes it started, so the projects overlap well on two cores (run one after another, as
