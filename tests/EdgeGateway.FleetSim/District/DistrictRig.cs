@@ -72,7 +72,7 @@ internal sealed class DistrictRig : IAsyncDisposable
     /// Starts another hub instance (hub-a, hub-b, ...). Several share the load on the shared subscription group
     /// "district"; a single one subscribes plainly, as deploy/hub configures it: Mosquitto 2.0.11 does not restore a
     /// shared subscription from its persistence file, so across a broker restart a shared-only hub misses whatever
-    /// gateways publish before it has subscribed again (README, "Scale and reliability").
+    /// gateways publish before it has subscribed again (docs/measurements.md, "Scale and reliability").
     /// </summary>
     public async Task<HubProcess> AddHubAsync(bool shared = false)
     {
