@@ -44,7 +44,8 @@ running() { # pid: alive (not a zombie) and ours
 group_alive() { # process group id
   local stat rest fields
   for stat in /proc/[0-9]*/stat; do
-    rest=$(cat "$stat" 2>/dev/null) || continue
+    # read, not $(cat): one fork per process made a scan take seconds on a busy machine.
+    read -r rest 2>/dev/null <"$stat" || continue
     rest=${rest##*) }
     read -r -a fields <<<"$rest"
     [ "${fields[2]}" = "$1" ] && [ "${fields[0]}" != Z ] && return 0

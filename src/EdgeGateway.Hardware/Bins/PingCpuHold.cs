@@ -3,8 +3,8 @@ using System.Runtime.InteropServices;
 namespace EdgeGateway.Hardware.Bins;
 
 /// <summary>
-/// Keeps the calling thread on its CPU for one timed ping, where the system allows it, and tells afterwards whether it
-/// stayed there. The HC-SR04 binding times the echo by polling the pin against a Stopwatch, so a ping is exact only
+/// Keeps the calling thread on its CPU for one timed ping (or one bit-banged HX711 read), where the system allows it,
+/// and lets the caller tell afterwards whether it stayed there. The HC-SR04 binding times the echo by polling the pin against a Stopwatch, so a ping is exact only
 /// while its thread is never switched out between the trigger and the echo's fall; on a busy board (a CPU-bound
 /// neighbour, the .NET JIT, a burst of MQTT) a switch adds its whole length to the echo, tens of centimetres at once.
 /// </summary>

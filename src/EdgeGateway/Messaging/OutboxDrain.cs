@@ -99,6 +99,7 @@ public sealed class OutboxDrain
             {
                 OutboxRecord record = unsent.Dequeue();
                 inFlightIds.Add(record.Id);
+                _outbox.Publishing(record);
                 inFlight.Enqueue((record.Id, _connection.PublishAsync(record.Topic, record.Payload, record.Retain, MqttQualityOfServiceLevel.AtLeastOnce, cancellationToken: cancellationToken)));
                 continue;
             }

@@ -49,7 +49,7 @@ public sealed class DevStackTests : IDisposable
 
             await AssertBothGatewaysPortsShownAsync(http, influx);
 
-            ScriptResult down = await DeployScripts.RunAsync("deploy/dev/down.sh", stateArgs, TimeSpan.FromMinutes(2));
+            ScriptResult down = await DeployScripts.RunAsync("deploy/dev/down.sh", stateArgs, TimeSpan.FromMinutes(5));
             down.AssertSucceeded("down.sh");
             Assert.All(pids, p => Assert.False(Running(p.Value), $"{p.Key} ({p.Value}) still runs after down.sh"));
             Assert.All(ports, port => Assert.False(DeployScripts.Listening(port), $"port {port} is still open after down.sh"));

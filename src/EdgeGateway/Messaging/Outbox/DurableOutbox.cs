@@ -105,6 +105,12 @@ public sealed class DurableOutbox : IDisposable
     /// <summary>Acknowledged ids whose delete could not be written yet (disk full); hidden from <see cref="PeekBatch"/>.</summary>
     private readonly HashSet<long> _pendingAcks = [];
 
+    /// <summary>
+    /// Telemetry the drain has published (<see cref="Publishing"/>) and not yet had acknowledged: the broker may already
+    /// have it, so it is never thinned. At most the drain's window; an acknowledgement takes it out.
+    /// </summary>
+    private readonly HashSet<long> _handedOut = [];
+
     /// <summary>The counters as they are (in memory); ahead of <see cref="_persisted"/> only while the disk is full.</summary>
     private Counters _counters;
 
@@ -374,6 +380,25 @@ public sealed class DurableOutbox : IDisposable
         }
     }
 
+    /// <summary>
+    /// The drain is about to put <paramref name="record"/> on the wire: until it is acknowledged the broker may have it,
+    /// so a full outbox thins other telemetry, never this (a thinned message that arrives anyway would be counted as
+    /// lost and stored all the same).
+    /// </summary>
+    public void Publishing(OutboxRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        if (record.Class != MessageClass.Telemetry)
+        {
+            return; // only telemetry is ever thinned
+        }
+
+        lock (_gate)
+        {
+            _handedOut.Add(record.Seq);
+        }
+    }
+
     /// <summary>Removes published messages (the broker acknowledged them), in one transaction. Unknown ids are ignored.</summary>
     /// <remarks>Committed without fsync under <see cref="OutboxDurability.Tiered"/>: power loss may bring a few acknowledged
     /// messages back, to be published again with the same seq — a duplicate the consumer drops by seq. On a full disk a
@@ -392,6 +417,7 @@ public sealed class DurableOutbox : IDisposable
             var stored = new HashSet<long>(_pendingAcks);
             foreach (long id in ids)
             {
+                _handedOut.Remove(id);
                 // A message held in memory was published from memory: nothing to delete.
                 if (_held.Count == 0 || _held.RemoveAll(e => e.Seq == id) == 0)
                 {
@@ -1134,6 +1160,8 @@ public sealed class DurableOutbox : IDisposable
         }
 
         long thinned = 0, first = 0, last = 0;
+        bool skipped = false;
+        var victimsInRange = new List<long>();
         _oldestOfClass.Transaction = tx;
         _oldestOfClass.Parameters[0].Value = Telemetry;
         using (SqliteDataReader reader = _oldestOfClass.ExecuteReader())
@@ -1142,6 +1170,13 @@ public sealed class DurableOutbox : IDisposable
             {
                 long seq = reader.GetInt64(0);
                 long rowSize = reader.GetInt64(1);
+                if (_handedOut.Contains(seq))
+                {
+                    skipped = true; // being published: the broker may have it
+                    continue;
+                }
+
+                victimsInRange.Add(seq);
                 first = thinned == 0 ? seq : first;
                 last = seq;
                 thinned++;
@@ -1152,12 +1187,22 @@ public sealed class DurableOutbox : IDisposable
             }
         }
 
-        if (thinned > 0)
+        if (thinned > 0 && !skipped)
         {
             _deleteClassUpTo.Transaction = tx;
             _deleteClassUpTo.Parameters[0].Value = Telemetry;
             _deleteClassUpTo.Parameters[1].Value = last;
             _deleteClassUpTo.ExecuteNonQuery();
+        }
+        else if (thinned > 0)
+        {
+            // Telemetry in flight sits among the oldest: delete the victims one by one around it.
+            _deleteOne.Transaction = tx;
+            foreach (long seq in victimsInRange)
+            {
+                _deleteOne.Parameters[0].Value = seq;
+                using SqliteDataReader deleted = _deleteOne.ExecuteReader();
+            }
         }
 
         long superseded = 0;

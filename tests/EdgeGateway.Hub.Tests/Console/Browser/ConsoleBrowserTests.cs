@@ -26,7 +26,7 @@ public sealed partial class ConsoleBrowserTests(ConsoleRig rig) : IClassFixture<
     /// saturated by other work the gateway's process, the hub and Chromium all start and draw several times slower.
     /// How fast the board follows the shed is measured, not asserted (docs/measurements.md).
     /// </summary>
-    private const float PageBound = 60_000;
+    private const float PageBound = 90_000;
 
     /// <summary>The bound for what waits on the simulated shed itself (the gateway started, its scenario played).</summary>
     private const float ShedBound = 180_000;

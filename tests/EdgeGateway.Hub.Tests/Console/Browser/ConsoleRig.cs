@@ -218,7 +218,7 @@ public sealed class ConsoleRig : IAsyncLifetime
         options.TimezoneId ??= "Asia/Shanghai";
         options.ViewportSize ??= new ViewportSize { Width = 1440, Height = 900 };
         IBrowserContext context = await Browser.NewContextAsync(options);
-        context.SetDefaultTimeout(60_000); // a hang bound, not a speed: see ConsoleBrowserTests.PageBound
+        context.SetDefaultTimeout(120_000); // a hang bound, not a speed: see ConsoleBrowserTests.PageBound
         IPage page = await context.NewPageAsync();
         page.PageError += (_, error) => ScriptErrors.Add($"{page.Url}: {error}");
         page.Console += (_, message) =>

@@ -149,6 +149,33 @@ public sealed class DurableOutboxTests : IDisposable
     }
 
     [Fact]
+    public void Telemetry_handed_out_for_publishing_is_never_thinned_until_it_is_acknowledged()
+    {
+        // The drain has seqs 1..3 on the wire (their PUBACKs not back yet): the broker may already have them, so a
+        // thinned 1..3 would be counted lost and stored all the same. The bound thins the oldest telemetry after them.
+        using DurableOutbox outbox = Items.Open(Options(o => o with { MaxMessages = 6 }));
+        outbox.Append(Enumerable.Range(0, 6).Select(i => Items.Telemetry("t/a", "t")).ToArray());
+        foreach (OutboxRecord record in outbox.PeekBatch(3))
+        {
+            outbox.Publishing(record);
+        }
+
+        outbox.Append([Items.Telemetry("t/a", "u"), Items.Telemetry("t/a", "v")]); // 7, 8: two must go
+
+        Assert.Equal([1L, 2L, 3L, 6L, 7L, 8L], outbox.All().Select(r => r.Seq));
+        Assert.Equal(2, outbox.Stats.ThinnedTotal);
+        Assert.Equal(4, outbox.Stats.ThinnedFirstSeq);
+        Assert.Equal(5, outbox.Stats.ThinnedLastSeq);
+
+        // Acknowledged, they are gone; the next thinning takes the oldest again.
+        outbox.Acknowledge([1, 2, 3]);
+        outbox.Append(Enumerable.Range(0, 4).Select(i => Items.Telemetry("t/a", "w")).ToArray()); // 9..12: one must go
+
+        Assert.Equal([7L, 8L, 9L, 10L, 11L, 12L], outbox.All().Select(r => r.Seq));
+        Assert.Equal(3, outbox.Stats.ThinnedTotal);
+    }
+
+    [Fact]
     public void The_byte_bound_thins_telemetry_too()
     {
         // Each telemetry item: "t/a" (3 bytes) + "xxxxxxxxxxxxxxxx#n" payload.
