@@ -35,7 +35,15 @@ public sealed class GatewayKilledDuringOutageTests : IDisposable
         // First life: the broker is away the whole time; everything goes to the outbox. Then SIGKILL.
         await using (ProductProcess first = StartGateway(broker, "0", "02:00:00"))
         {
-            await Task.Delay(TimeSpan.FromSeconds(6));
+            // Until its overload alarm is in the outbox (logged after it is appended), and for 6 s at least: how much
+            // it stores in that time depends on how fast this machine runs it, not what the test proves.
+            var lived = System.Diagnostics.Stopwatch.StartNew();
+            await first.WaitForLineAsync(line => line.Contains("PortOverload", StringComparison.Ordinal), "the overload alarm", TimeSpan.FromMinutes(3));
+            if (lived.Elapsed < TimeSpan.FromSeconds(6))
+            {
+                await Task.Delay(TimeSpan.FromSeconds(6) - lived.Elapsed);
+            }
+
             Assert.False(first.HasExited, "the gateway was not running when it was to be killed:\n" + first.Output);
             await first.KillAsync();
         }
@@ -69,7 +77,7 @@ public sealed class GatewayKilledDuringOutageTests : IDisposable
 
         // The first life's alarm (a 1500 W charger on P02) made it, and the seqs have no hole.
         Assert.Contains("port_overload", kinds);
-        Assert.True(seqs.Count > 100, $"{seqs.Count} seqs");
+        Assert.True(seqs.Count > 20, $"{seqs.Count} seqs: too little traffic to prove anything");
         long max = seqs.Max();
         long[] missing = [.. Enumerable.Range(1, (int)max).Select(i => (long)i).Where(i => !seqs.Contains(i))];
         Assert.True(missing.Length == 0, $"{missing.Length} of {max} seqs missing, first {string.Join(", ", missing.Take(10))}");
