@@ -18,7 +18,9 @@ if (args.Length > 0 && args[0] == "drain")
     return await DrainBench.RunAsync(args);
 }
 
-IConfig config = DefaultConfig.Instance;
+// BenchmarkDotNet builds a project of its own for each run (the benchmarks and everything they reference, again) and
+// gives up after 2 minutes by default: too short for a first build on 2 busy cores (a fresh clone failed so).
+IConfig config = ManualConfig.Create(DefaultConfig.Instance).WithBuildTimeout(TimeSpan.FromMinutes(10));
 if (args.Contains("--allow-debug-build"))
 {
     // BenchmarkDotNet refuses a benchmark assembly that references non-optimized (Debug) assemblies; a smoke run of a
