@@ -150,7 +150,7 @@ internal static class RunCommand
 
             builder.AddGatewayServices(runtime, events, new LiveViewSettings(interactive, text), new LockoutJournal(dataDirectory, lockouts));
             builder.AddMqttLinkServices(runtime, dataDirectory);
-            return await RunUntilStoppedAsync(builder.Build(), runtime, cancellationToken);
+            return await RunUntilStoppedAsync(builder.Build(), runtime, interactive, cancellationToken);
         }
     }
 
@@ -158,9 +158,10 @@ internal static class RunCommand
     /// Runs the host until it stops, then ends the run on the shed while the host's logging still works: the runtime
     /// opens every relay and releases the board (<see cref="ShedRuntime.Shutdown"/>), and only then are the host's
     /// services released. From there on a disposer that throws is reported (logged, or on standard error once logging
-    /// is gone with the host) and never changes the exit code: the relays are open by then.
+    /// is gone with the host) and never changes the exit code: the relays are open by then. On a terminal the live
+    /// table, which showed the warnings, has stopped by then: what the shutdown reports goes to standard error.
     /// </summary>
-    private static async Task<int> RunUntilStoppedAsync(IHost host, ShedRuntime runtime, CancellationToken cancellationToken)
+    private static async Task<int> RunUntilStoppedAsync(IHost host, ShedRuntime runtime, bool interactive, CancellationToken cancellationToken)
     {
         try
         {
@@ -169,7 +170,8 @@ internal static class RunCommand
         }
         finally
         {
-            runtime.Shutdown(host.Services.GetRequiredService<ILogger<ShedRuntime>>());
+            ILogger log = host.Services.GetRequiredService<ILogger<ShedRuntime>>();
+            runtime.Shutdown(interactive ? new BothLoggers(log, StandardErrorLogger.Instance) : log);
             try
             {
                 await ((IAsyncDisposable)host).DisposeAsync();

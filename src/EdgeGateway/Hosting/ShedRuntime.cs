@@ -171,3 +171,18 @@ internal sealed class StandardErrorLogger : ILogger
         }
     }
 }
+
+/// <summary>Writes to two loggers (the host's and standard error, when the live table no longer shows the host's).</summary>
+internal sealed class BothLoggers(ILogger first, ILogger second) : ILogger
+{
+    public IDisposable? BeginScope<TState>(TState state)
+        where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => first.IsEnabled(logLevel) || second.IsEnabled(logLevel);
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        first.Log(logLevel, eventId, state, exception, formatter);
+        second.Log(logLevel, eventId, state, exception, formatter);
+    }
+}
