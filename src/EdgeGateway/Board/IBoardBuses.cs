@@ -38,16 +38,22 @@ public sealed class LinuxBoardBuses(BoardSettings board) : IBoardBuses
         Mode = SpiMode.Mode0,
     });
 
+    /// <summary>Closes the I2C bus, then the GPIO chip: the GPIO chip is closed even when closing the I2C bus throws.</summary>
     public void Dispose()
     {
-        if (_i2c.IsValueCreated)
+        try
         {
-            _i2c.Value.Dispose();
+            if (_i2c.IsValueCreated)
+            {
+                _i2c.Value.Dispose();
+            }
         }
-
-        if (_gpio.IsValueCreated)
+        finally
         {
-            _gpio.Value.Dispose();
+            if (_gpio.IsValueCreated)
+            {
+                _gpio.Value.Dispose();
+            }
         }
     }
 }

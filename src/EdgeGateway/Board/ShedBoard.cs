@@ -20,7 +20,8 @@ namespace EdgeGateway.Board;
 public sealed class ShedBoard : IRelayBank, IDisposable
 {
     private readonly IBoardBuses _buses;
-    private readonly List<IDisposable> _owned = [];
+    private readonly List<(string Name, IDisposable Part)> _owned = [];
+    private bool _released;
 
     private ShedBoard(IBoardBuses buses) => _buses = buses;
 
@@ -63,15 +64,73 @@ public sealed class ShedBoard : IRelayBank, IDisposable
 
     public bool TrySetClosed(int port, bool closed, out string? failure) => Relays[port].TrySet(closed, out failure);
 
-    public void Dispose()
+    /// <summary>
+    /// Drives every relay open, each on its own, whatever the others do: the fallback for when protection could not
+    /// open them (it threw). Returns the relays that could not be driven open, each with why.
+    /// </summary>
+    public IReadOnlyList<string> DriveEveryRelayOpen()
     {
+        var failures = new List<string>();
+        foreach (PortRelay relay in Relays)
+        {
+            try
+            {
+                if (!relay.TrySet(false, out string? failure))
+                {
+                    failures.Add(failure!);
+                }
+            }
+#pragma warning disable CA1031 // one relay's failure, of whatever kind, must not keep the next relay from opening
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                failures.Add($"{relay.Description}: {ex.GetType().Name}: {ex.Message}");
+            }
+        }
+
+        return failures;
+    }
+
+    /// <summary>
+    /// Lets go of the board: every part it claimed, newest first, then the buses. Each one is released even when an
+    /// earlier one throws, and what went wrong is returned rather than thrown: a board is released after its relays were
+    /// driven open, and a binding that fails to let go (a bus error, a runtime fault) changes nothing about that. Only the
+    /// first call releases anything.
+    /// </summary>
+    public IReadOnlyList<PartReleaseFailure> Release()
+    {
+        if (_released)
+        {
+            return [];
+        }
+
+        _released = true;
+        var failures = new List<PartReleaseFailure>();
         for (int i = _owned.Count - 1; i >= 0; i--)
         {
-            _owned[i].Dispose();
+            TryRelease(_owned[i].Name, _owned[i].Part, failures);
         }
 
         _owned.Clear();
-        _buses.Dispose();
+        TryRelease("board buses (GPIO header, I2C bus)", _buses, failures);
+        return failures;
+    }
+
+    /// <summary>Releases the board (<see cref="Release"/>); what could not be released cleanly is dropped here.</summary>
+    public void Dispose() => Release();
+
+    private static void TryRelease(string name, IDisposable part, List<PartReleaseFailure> failures)
+    {
+        try
+        {
+            part.Dispose();
+        }
+#pragma warning disable CA1031 // whatever one part throws, the next part is released all the same; the caller reports it
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            failures.Add(new PartReleaseFailure(name, ex));
+        }
     }
 
     /// <summary>
@@ -168,13 +227,13 @@ public sealed class ShedBoard : IRelayBank, IDisposable
         {
             fill.Add(sensor switch
             {
-                UltrasonicFillSensor u => Own(new Hcsr04FillSensor(_buses.Gpio, u.TriggerGpio, u.EchoGpio, u.Id, u.Model == UltrasonicModel.JsnSr04t ? UltrasonicModule.JsnSr04t : UltrasonicModule.Hcsr04)),
+                UltrasonicFillSensor u => Own(new Hcsr04FillSensor(_buses.Gpio, u.TriggerGpio, u.EchoGpio, u.Id, u.Model == UltrasonicModel.JsnSr04t ? UltrasonicModule.JsnSr04t : UltrasonicModule.Hcsr04), $"fill sensor {u.Id}"),
                 TimeOfFlightFillSensor t => OpenTimeOfFlight(t, muxes),
                 _ => throw new BoardException($"bin {bin.Id}: unknown fill sensor {sensor.Id}"),
             });
         }
 
-        IBinWeightSensor? weight = bin.Weight is { } w ? Own(new Hx711WeightSensor(_buses.Gpio, w.DataGpio, w.ClockGpio, w.CountsPerKg, w.ZeroCounts)) : null;
+        IBinWeightSensor? weight = bin.Weight is { } w ? Own(new Hx711WeightSensor(_buses.Gpio, w.DataGpio, w.ClockGpio, w.CountsPerKg, w.ZeroCounts), $"load cell of {bin.Id}") : null;
         ContactInput? lid = bin.Lid is { } l ? OpenContact(l, $"lid of {bin.Id}") : null;
         ContactInput? tilt = bin.Tilt is { } tiltSwitch ? OpenContact(tiltSwitch, $"tilt switch of {bin.Id}") : null;
         return new BinHardware(bin.Id, fill, weight, bin.Thermometer is { } th ? thermometers(th) : null, lid, tilt);
@@ -185,8 +244,8 @@ public sealed class ShedBoard : IRelayBank, IDisposable
         I2cBus bus = sensor.Multiplexer is { } mux ? muxes[mux].GetChannel(sensor.MultiplexerChannel!.Value) : _buses.I2c;
         I2cDevice device = bus.CreateDevice(sensor.Address);
         return sensor.Chip == TimeOfFlightChip.Vl53L0X
-            ? Own(new Vl53L0XFillSensor(device, sensor.Id))
-            : Own(new Vl53L1XFillSensor(device, sensor.Id));
+            ? Own(new Vl53L0XFillSensor(device, sensor.Id), $"fill sensor {sensor.Id}")
+            : Own(new Vl53L1XFillSensor(device, sensor.Id), $"fill sensor {sensor.Id}");
     }
 
     private ContactInput OpenContact(ContactInputDefinition contact, string name)
@@ -200,10 +259,10 @@ public sealed class ShedBoard : IRelayBank, IDisposable
         return input;
     }
 
-    private T Own<T>(T part)
+    private T Own<T>(T part, string name)
         where T : IDisposable
     {
-        _owned.Add(part);
+        _owned.Add((name, part));
         return part;
     }
 
@@ -212,9 +271,7 @@ public sealed class ShedBoard : IRelayBank, IDisposable
         try
         {
             var chip = new Mcp23017(_buses.I2c.CreateDevice(expander.Address));
-            var controller = new GpioController(chip);
-            _owned.Add(controller);
-            return controller;
+            return Own(new GpioController(chip), $"relay expander {expander.Id} (MCP23017 at 0x{expander.Address:x2})");
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException)
         {
@@ -243,8 +300,7 @@ public sealed class ShedBoard : IRelayBank, IDisposable
         {
             var spi = _buses.OpenSpi(chip);
             Mcp3xxx adc = chip.Chip == AdcChipType.Mcp3008 ? new Mcp3008(spi) : new Mcp3208(spi);
-            _owned.Add(adc);
-            return adc;
+            return Own(adc, $"ADC {chip.Id} (spidev{chip.SpiBus}.{chip.ChipSelect})");
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException or UnauthorizedAccessException)
         {
@@ -254,9 +310,7 @@ public sealed class ShedBoard : IRelayBank, IDisposable
 
     private Tca9548A OpenMultiplexer(I2cMultiplexer mux)
     {
-        var binding = new Tca9548A(_buses.I2c.CreateDevice(mux.Address), _buses.I2c);
-        _owned.Add(binding);
-        return binding;
+        return Own(new Tca9548A(_buses.I2c.CreateDevice(mux.Address), _buses.I2c), $"multiplexer {mux.Id} (TCA9548A at 0x{mux.Address:x2})");
     }
 
     private static AdcInput Input(Dictionary<string, (Mcp3xxx Adc, AdcChip Chip)> adcs, AnalogChannel channel)
@@ -274,11 +328,13 @@ public sealed class ShedBoard : IRelayBank, IDisposable
             case DcMeterDefinition dc:
                 I2cBus bus = dc.Multiplexer is { } mux ? muxes[mux].GetChannel(dc.MultiplexerChannel!.Value) : _buses.I2c;
                 string where = dc.Multiplexer is { } m ? $"INA219 0x{dc.Address:x2} on {m}/{dc.MultiplexerChannel}" : $"INA219 0x{dc.Address:x2}";
-                var ina219 = new Ina219(bus.CreateDevice(dc.Address));
-                _owned.Add(ina219);
+                Ina219 ina219 = Own(new Ina219(bus.CreateDevice(dc.Address)), $"meter of {port.Id} ({where})");
                 return new Ina219PortMeter(ina219, where, dc.ShuntOhms, dc.MaxCurrentA, dc.BusVoltageDivider);
             default:
                 throw new BoardException($"port {port.Id}: unknown meter type");
         }
     }
 }
+
+/// <summary>A part of the board (or its buses) that threw while being released, and what it threw.</summary>
+public sealed record PartReleaseFailure(string Part, Exception Exception);

@@ -33,8 +33,16 @@ internal static class RelaysOffCommand
             try
             {
                 // Every relay pin that can be reached is claimed at its open level, whatever else does not answer.
-                using ShedBoard board = ShedBoard.OpenEveryRelay(load.Configuration!, new LinuxBoardBuses(load.Configuration!.Board));
-                return Report(board);
+                ShedBoard board = ShedBoard.OpenEveryRelay(load.Configuration!, new LinuxBoardBuses(load.Configuration!.Board));
+                int exitCode = Report(board);
+
+                // The relays are driven by now: a chip or bus that fails to let go is said, and the exit code stays theirs.
+                foreach (PartReleaseFailure failure in board.Release())
+                {
+                    Console.Error.WriteLine($"relays-off: warning: releasing {failure.Part} failed: {failure.Exception.GetType().Name}: {failure.Exception.Message}");
+                }
+
+                return exitCode;
             }
             catch (BoardException ex)
             {

@@ -10,6 +10,7 @@ using EdgeGateway.Messaging;
 using EdgeGateway.Protection;
 using EdgeGateway.Simulation;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -52,7 +53,8 @@ internal static class RunCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(RunArguments args, CancellationToken cancellationToken)
+    /// <summary>The run itself; <paramref name="hooks"/> are for tests (a look at the composed runtime, a log of their own).</summary>
+    internal static async Task<int> RunAsync(RunArguments args, CancellationToken cancellationToken, RunHooks? hooks = null)
     {
         string siteFile = args.Config ?? (args.Simulate ? FirmwareConfig.DemoSite : FirmwareConfig.InstalledSite);
         SiteFileLoadResult load = SiteFileLoader.Load(siteFile);
@@ -110,6 +112,7 @@ internal static class RunCommand
 
         using (runtime)
         {
+            hooks?.Composed?.Invoke(runtime);
             // Under systemd stdout is the journal; on a terminal the live table owns the screen.
             bool interactive = !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("INVOCATION_ID") is null;
             HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
@@ -140,12 +143,48 @@ internal static class RunCommand
                 builder.Logging.AddProvider(new LiveViewLogProvider());
             }
 
+            if (hooks?.Log is { } log)
+            {
+                builder.Logging.AddProvider(log);
+            }
+
             builder.AddGatewayServices(runtime, events, new LiveViewSettings(interactive, text), new LockoutJournal(dataDirectory, lockouts));
             builder.AddMqttLinkServices(runtime, dataDirectory);
-            using IHost host = builder.Build();
-            await host.RunAsync(cancellationToken);
-            return Environment.ExitCode;
+            return await RunUntilStoppedAsync(builder.Build(), runtime, interactive, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// Runs the host until it stops, then ends the run on the shed while the host's logging still works: the runtime
+    /// opens every relay and releases the board (<see cref="ShedRuntime.Shutdown"/>), and only then are the host's
+    /// services released. From there on a disposer that throws is reported (logged, or on standard error once logging
+    /// is gone with the host) and never changes the exit code: the relays are open by then. On a terminal the live
+    /// table, which showed the warnings, has stopped by then: what the shutdown reports goes to standard error.
+    /// </summary>
+    private static async Task<int> RunUntilStoppedAsync(IHost host, ShedRuntime runtime, bool interactive, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await host.StartAsync(cancellationToken);
+            await host.WaitForShutdownAsync(cancellationToken);
+        }
+        finally
+        {
+            ILogger log = host.Services.GetRequiredService<ILogger<ShedRuntime>>();
+            runtime.Shutdown(interactive ? new BothLoggers(log, StandardErrorLogger.Instance) : log);
+            try
+            {
+                await ((IAsyncDisposable)host).DisposeAsync();
+            }
+#pragma warning disable CA1031 // the relays are open and the run is over: a service that fails to let go only gets reported
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                await Console.Error.WriteLineAsync($"warning: releasing the gateway's services at shutdown failed: {ex}");
+            }
+        }
+
+        return Environment.ExitCode;
     }
 
     private static int Refuse(IReadOnlyList<ConfigurationProblem> problems, string summary)
@@ -159,5 +198,8 @@ internal static class RunCommand
         return 2;
     }
 
-    private sealed record RunArguments(string? Config, bool Simulate, string? Scenario, double? Speed, string? DataDir, string Language, TimeSpan? Duration, string? Broker);
+    internal sealed record RunArguments(string? Config, bool Simulate, string? Scenario, double? Speed, string? DataDir, string Language, TimeSpan? Duration, string? Broker);
+
+    /// <summary>What a test adds to a run: <paramref name="Composed"/> sees the runtime before the host starts; <paramref name="Log"/> receives the run's log too.</summary>
+    internal sealed record RunHooks(Action<ShedRuntime>? Composed = null, ILoggerProvider? Log = null);
 }

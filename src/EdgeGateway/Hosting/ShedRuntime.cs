@@ -8,6 +8,7 @@ using EdgeGateway.Hardware.Simulation;
 using EdgeGateway.Protection;
 using EdgeGateway.Sampling;
 using EdgeGateway.Simulation;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeGateway.Hosting;
 
@@ -18,6 +19,8 @@ namespace EdgeGateway.Hosting;
 /// </summary>
 public sealed class ShedRuntime : IDisposable, Messaging.ILinkedShed
 {
+    private int _shutDown;
+
     private ShedRuntime(SiteConfiguration site, TimeProvider time, ShedBoard board, ShedProtection protection, ShedSampler sampler, IRoundPacer pacer, SimulatedShed? simulation, ScenarioPlayer? player)
     {
         Site = site;
@@ -97,10 +100,89 @@ public sealed class ShedRuntime : IDisposable, Messaging.ILinkedShed
         };
     }
 
-    /// <summary>Opens every relay, closes every session and releases the buses.</summary>
-    public void Dispose()
+    /// <summary>
+    /// The end of a run on the shed. First every relay is opened and every session closed; then the board is released,
+    /// part by part. Never throws: if protection cannot open the relays, each relay is driven open directly; a part that
+    /// throws while being released is logged to <paramref name="logger"/> (to standard error without one) and the next
+    /// part is released all the same. Once the relays are open, nothing a disposer throws matters to the shed, so it
+    /// must not decide how the run ends. Only the first call does anything.
+    /// </summary>
+    public void Shutdown(ILogger? logger)
     {
-        Protection.OpenAll(SessionEndReason.Shutdown);
-        Board.Dispose();
+        if (Interlocked.Exchange(ref _shutDown, 1) != 0)
+        {
+            return;
+        }
+
+        logger ??= StandardErrorLogger.Instance;
+        try
+        {
+            Protection.OpenAll(SessionEndReason.Shutdown);
+        }
+#pragma warning disable CA1031 // the relays are opened whatever protection throws
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            ShutdownLog.OpenAllFailed(logger, ex);
+            foreach (string relay in Board.DriveEveryRelayOpen())
+            {
+                ShutdownLog.RelayNotOpened(logger, relay);
+            }
+        }
+
+        foreach (PartReleaseFailure failure in Board.Release())
+        {
+            ShutdownLog.ReleaseFailed(logger, failure.Part, failure.Exception);
+        }
+    }
+
+    /// <summary><see cref="Shutdown"/> without a logger: what a part throws while being released goes to standard error.</summary>
+    public void Dispose() => Shutdown(null);
+}
+
+/// <summary>What <see cref="ShedRuntime.Shutdown"/> says when the end of a run does not go cleanly.</summary>
+internal static partial class ShutdownLog
+{
+    [LoggerMessage(Level = LogLevel.Error, Message = "Opening every relay through protection failed at shutdown; driving each relay open directly")]
+    public static partial void OpenAllFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Relay NOT opened at shutdown: {Relay}")]
+    public static partial void RelayNotOpened(ILogger logger, string relay);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Releasing {Part} at shutdown failed; the rest of the board was released all the same")]
+    public static partial void ReleaseFailed(ILogger logger, string part, Exception exception);
+}
+
+/// <summary>Where <see cref="ShedRuntime.Shutdown"/> reports when it is given no logger (outside a host).</summary>
+internal sealed class StandardErrorLogger : ILogger
+{
+    public static readonly StandardErrorLogger Instance = new();
+
+    public IDisposable? BeginScope<TState>(TState state)
+        where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        if (IsEnabled(logLevel))
+        {
+            Console.Error.WriteLine($"{logLevel}: {formatter(state, exception)}{(exception is null ? "" : $": {exception.GetType().Name}: {exception.Message}")}");
+        }
+    }
+}
+
+/// <summary>Writes to two loggers (the host's and standard error, when the live table no longer shows the host's).</summary>
+internal sealed class BothLoggers(ILogger first, ILogger second) : ILogger
+{
+    public IDisposable? BeginScope<TState>(TState state)
+        where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => first.IsEnabled(logLevel) || second.IsEnabled(logLevel);
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        first.Log(logLevel, eventId, state, exception, formatter);
+        second.Log(logLevel, eventId, state, exception, formatter);
     }
 }

@@ -319,15 +319,27 @@ public sealed class SimulatedShed
             return chip;
         }
 
+        /// <summary>Like a board's buses, each part is released even when an earlier one throws.</summary>
         public void Dispose()
         {
-            foreach (IDisposable device in devices)
+            try
             {
-                device.Dispose();
+                foreach (IDisposable device in devices)
+                {
+                    device.Dispose();
+                }
             }
-
-            _gpio.Dispose();
-            i2c.Dispose();
+            finally
+            {
+                try
+                {
+                    _gpio.Dispose();
+                }
+                finally
+                {
+                    i2c.Dispose();
+                }
+            }
         }
     }
 }

@@ -97,6 +97,25 @@ public sealed class SimulatedGpioDriver : GpioDriver
         }
     }
 
+    /// <summary>
+    /// A fault: when set, disposing the driver (what <see cref="GpioController.Dispose()"/> ends with) throws this
+    /// exception, after the driver has let go of its pins as usual. It stands for whatever can go wrong while a
+    /// program releases the header at shutdown; pins keep their modes and levels, as they do on a real board.
+    /// </summary>
+    public Exception? DisposeFault { get; set; }
+
+    /// <summary>Whether the driver has been disposed.</summary>
+    public bool IsDisposed
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _disposed;
+            }
+        }
+    }
+
     /// <summary>Whether <paramref name="pin"/> is configured as an output.</summary>
     public bool IsOutput(int pin)
     {
@@ -247,6 +266,14 @@ public sealed class SimulatedGpioDriver : GpioDriver
         }
 
         base.Dispose(disposing);
+        if (disposing && DisposeFault is { } fault)
+        {
+            // GpioDriver.Dispose() suppresses finalization only after this returns: the finalizer must not throw it again.
+#pragma warning disable CA1816
+            GC.SuppressFinalize(this);
+#pragma warning restore CA1816
+            throw fault;
+        }
     }
 
     private void SetMode(int pinNumber, PinMode mode, PinValue? initialValue)
