@@ -1,17 +1,36 @@
 using System.Diagnostics;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace EdgeGateway.Tests.Deploy;
 
 /// <summary>Runs a command-line tool (a script, shellcheck, qemu, systemd-analyze) with a time limit and captures what it says.</summary>
-public static class Tool
+public static partial class Tool
 {
     public sealed record Result(int ExitCode, string Output, string Error, TimeSpan Elapsed)
     {
         public string All => Output + Error;
 
         public override string ToString() => $"exit {ExitCode} after {Elapsed.TotalSeconds:0.0} s\n--- stdout\n{Output}--- stderr\n{Error}";
+
+        /// <summary>
+        /// For a failure message about a long or full-screen output: the exit code, the time taken, and the last
+        /// <paramref name="lines"/> lines of each stream, terminal escapes removed (an exception is at the end).
+        /// </summary>
+        public string Tails(int lines = 60) =>
+            $"exit {ExitCode} after {Elapsed.TotalSeconds:0.0} s\n{Tail("stdout", Output, lines)}{Tail("stderr", Error, lines)}";
+
+        private static string Tail(string name, string text, int lines)
+        {
+            string[] all = TerminalEscape().Replace(text, "").Split('\n');
+            int skipped = Math.Max(0, all.Length - lines);
+            return $"--- {name} ({text.Length} chars{(skipped > 0 ? $", last {lines} of {all.Length} lines" : "")})\n{string.Join('\n', all[skipped..])}\n";
+        }
     }
+
+    /// <summary>ANSI/VT control sequences (colours, cursor moves, screen modes).</summary>
+    [GeneratedRegex(@"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-B]|\x1b[=>]|\r")]
+    public static partial Regex TerminalEscape();
 
     /// <summary>The repository root (the folder with EdgeGateway.sln) these tests were built from.</summary>
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
@@ -34,6 +53,13 @@ public static class Tool
     }
 
     public static async Task<Result> RunAsync(string file, IEnumerable<string> args, TimeSpan timeout, IReadOnlyDictionary<string, string?>? environment = null, string? workingDirectory = null)
+    {
+        using Running process = Start(file, args, environment, workingDirectory);
+        return await process.WaitForExitAsync(timeout);
+    }
+
+    /// <summary>Starts a tool (standard input closed) and returns at once: wait for what it says, signal it, wait for its end.</summary>
+    public static Running Start(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null, string? workingDirectory = null)
     {
         var start = new ProcessStartInfo(file)
         {
@@ -60,30 +86,104 @@ public static class Tool
             }
         }
 
-        var output = new StringBuilder();
-        var error = new StringBuilder();
-        var clock = Stopwatch.StartNew();
-        using var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => Append(output, e.Data);
-        process.ErrorDataReceived += (_, e) => Append(error, e.Data);
-        process.Start();
-        process.StandardInput.Close();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var cts = new CancellationTokenSource(timeout);
-        try
+        return new Running(start);
+    }
+
+    /// <summary>A tool started by <see cref="Start"/>, with its output as it comes.</summary>
+    public sealed class Running : IDisposable
+    {
+        private readonly Process _process;
+        private readonly StringBuilder _output = new();
+        private readonly StringBuilder _error = new();
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private readonly string _command;
+
+        internal Running(ProcessStartInfo start)
         {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync(CancellationToken.None);
-            throw new TimeoutException($"{file} {string.Join(' ', start.ArgumentList)} did not finish within {timeout}:\n--- stdout\n{Text(output)}--- stderr\n{Text(error)}");
+            _command = $"{start.FileName} {string.Join(' ', start.ArgumentList)}";
+            _process = new Process { StartInfo = start };
+            _process.OutputDataReceived += (_, e) => Append(_output, e.Data);
+            _process.ErrorDataReceived += (_, e) => Append(_error, e.Data);
+            _process.Start();
+            _process.StandardInput.Close();
+            _process.BeginOutputReadLine();
+            _process.BeginErrorReadLine();
         }
 
-        process.WaitForExit(); // drains the redirected streams
-        return new Result(process.ExitCode, Text(output), Text(error), clock.Elapsed);
+        public int Id => _process.Id;
+
+        /// <summary>What it has said so far, as a result (exit code -1 while it runs).</summary>
+        public Result SoFar => new(_process.HasExited ? _process.ExitCode : -1, Text(_output), Text(_error), _clock.Elapsed);
+
+        /// <summary>
+        /// Waits until standard output holds <paramref name="text"/>. Fails, showing what it did say, if the tool
+        /// ends first or <paramref name="timeout"/> (a bound against a hang, not a measure) passes; the tool is killed then.
+        /// </summary>
+        public async Task WaitForOutputAsync(string text, TimeSpan timeout)
+        {
+            while (!Text(_output).Contains(text, StringComparison.Ordinal))
+            {
+                if (_process.HasExited)
+                {
+                    _process.WaitForExit(); // drains the redirected streams
+                    if (Text(_output).Contains(text, StringComparison.Ordinal))
+                    {
+                        return;
+                    }
+
+                    throw new InvalidOperationException($"{_command} ended without saying \"{text}\"; {SoFar.Tails()}");
+                }
+
+                if (_clock.Elapsed > timeout)
+                {
+                    Kill();
+                    throw new TimeoutException($"{_command} did not say \"{text}\" within {timeout} (killed after {_clock.Elapsed.TotalSeconds:0.0} s); {SoFar.Tails()}");
+                }
+
+                await Task.Delay(100);
+            }
+        }
+
+        /// <summary>Sends a signal by name (TERM: what `systemctl stop` sends).</summary>
+        public void Signal(string signal)
+        {
+            using Process kill = Process.Start("kill", ["-" + signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            kill.WaitForExit();
+        }
+
+        /// <summary>Waits for the tool to end; after <paramref name="timeout"/> of waiting it is killed and the wait fails with what it said.</summary>
+        public async Task<Result> WaitForExitAsync(TimeSpan timeout)
+        {
+            using var cts = new CancellationTokenSource(timeout);
+            try
+            {
+                await _process.WaitForExitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Kill();
+                throw new TimeoutException($"{_command} did not finish within {timeout} (killed {_clock.Elapsed.TotalSeconds:0.0} s after it started):\n--- stdout\n{Text(_output)}--- stderr\n{Text(_error)}");
+            }
+
+            _process.WaitForExit(); // drains the redirected streams
+            return new Result(_process.ExitCode, Text(_output), Text(_error), _clock.Elapsed);
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited)
+            {
+                Kill();
+            }
+
+            _process.Dispose();
+        }
+
+        private void Kill()
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
     }
 
     private static void Append(StringBuilder text, string? line)
