@@ -167,8 +167,22 @@ internal sealed class StandardErrorLogger : ILogger
     {
         if (IsEnabled(logLevel))
         {
-            Console.Error.WriteLine($"{logLevel}: {formatter(state, exception)}{(exception is null ? "" : $": {exception.GetType().Name}: {exception.Message}")}");
+            Console.Error.WriteLine($"{logLevel}: {formatter(state, exception)}{(exception is null ? "" : $": {Describe(exception)}")}");
         }
+    }
+
+    /// <summary>The exception and, when it wraps others, the innermost one (where it went wrong) with its top frame.</summary>
+    private static string Describe(Exception exception)
+    {
+        Exception innermost = exception.GetBaseException();
+        string text = $"{exception.GetType().Name}: {exception.Message}";
+        if (!ReferenceEquals(innermost, exception))
+        {
+            string? frame = innermost.StackTrace?.Split('\n', 2)[0].Trim();
+            text += $" (innermost: {innermost.GetType().Name}: {innermost.Message}{(frame is null ? "" : $" {frame}")})";
+        }
+
+        return text;
     }
 }
 
