@@ -63,6 +63,23 @@ public sealed class SystemdNotifyTests : IDisposable
         });
 
         await process.WaitForExitAsync(reading.Token);
+
+        // The datagrams are in the socket by now; on a loaded machine the receiving task may not have read them all.
+        // Wait for it to have read STOPPING=1 (a bound against a hang), then for any datagram still queued.
+        var waited = Stopwatch.StartNew();
+        while (waited.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            lock (messages)
+            {
+                if (messages.Contains("STOPPING=1") && socket.Available == 0)
+                {
+                    break;
+                }
+            }
+
+            await Task.Delay(50);
+        }
+
         await Task.Delay(200);
         await reading.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => receive);
