@@ -17,6 +17,12 @@ public sealed class ContractMapper(SiteConfiguration site)
     private readonly string _site = site.Site.Id;
     private readonly string _gateway = site.Site.Gateway;
 
+    /// <summary>How far back a topic's previous stamp may be and still move the next one after it.</summary>
+    private static readonly TimeSpan BurstWindow = TimeSpan.FromSeconds(1);
+
+    // The last ts (Unix ms) stamped per topic; the telemetry loop, the event dispatcher and the drain all map messages.
+    private readonly Dictionary<string, long> _lastStamp = new(StringComparer.Ordinal);
+
     public string Site => _site;
 
     public string Gateway => _gateway;
@@ -209,9 +215,36 @@ public sealed class ContractMapper(SiteConfiguration site)
         EndReason = s.EndReason,
     });
 
-    private static OutboxItem Item<T>(string topic, MessageClass messageClass, bool retain, T message)
-        where T : ContractMessage =>
-        new(topic, messageClass, retain, seq => ContractJson.Serialize(message with { Seq = seq }));
+    private OutboxItem Item<T>(string topic, MessageClass messageClass, bool retain, T message)
+        where T : ContractMessage
+    {
+        T stamped = message with { Ts = DistinctTs(topic, message.Ts) };
+        return new(topic, messageClass, retain, seq => ContractJson.Serialize(stamped with { Seq = seq }));
+    }
+
+    /// <summary>
+    /// The contract's <c>ts</c> has millisecond precision, and so do stores such as VictoriaMetrics, which keep one
+    /// sample per series and millisecond: two messages of one topic stamped in the same millisecond (a state change's
+    /// telemetry and the periodic telemetry; a burst of alarms) would fold into one there. So on each topic a message
+    /// is stamped at least 1 ms after the previous one. Only a burst is moved (by its length in ms); a wall clock that
+    /// stepped back by more than <see cref="BurstWindow"/> (NTP) is taken as it is.
+    /// </summary>
+    private DateTimeOffset DistinctTs(string topic, DateTimeOffset ts)
+    {
+        long ms = ts.ToUnixTimeMilliseconds();
+        lock (_lastStamp)
+        {
+            if (_lastStamp.TryGetValue(topic, out long last) && ms <= last && last - ms < BurstWindow.TotalMilliseconds)
+            {
+                ts = DateTimeOffset.FromUnixTimeMilliseconds(last + 1).ToOffset(ts.Offset);
+                ms = last + 1;
+            }
+
+            _lastStamp[topic] = ms;
+        }
+
+        return ts;
+    }
 
     // The contract carries null, never NaN or infinity.
     private static double? Finite(double? value) => value is { } v && double.IsFinite(v) ? Math.Round(v, 3) : null;

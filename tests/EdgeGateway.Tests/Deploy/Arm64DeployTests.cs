@@ -14,7 +14,8 @@ namespace EdgeGateway.Tests.Deploy;
 [Trait("Category", "Servers")]
 public sealed class Arm64DeployTests(Arm64BundleFixture bundle, ITestOutputHelper output)
 {
-    private static readonly TimeSpan ScriptTimeout = TimeSpan.FromMinutes(5);
+    /// <summary>A bound against a hang (the scripts run check-config and pin-map under qemu, which a busy machine slows many times over).</summary>
+    private static readonly TimeSpan ScriptTimeout = TimeSpan.FromMinutes(20);
 
     [Fact]
     public async Task Install_then_upgrade_the_arm64_bundle_on_a_scratch_board()

@@ -136,8 +136,9 @@ public static partial class Tool
 
                 if (_clock.Elapsed > timeout)
                 {
+                    string starved = CpuAndLoad();
                     Kill();
-                    throw new TimeoutException($"{_command} did not say \"{text}\" within {timeout} (killed after {_clock.Elapsed.TotalSeconds:0.0} s); {SoFar.Tails()}");
+                    throw new TimeoutException($"{_command} did not say \"{text}\" within {timeout} (killed; {starved}); {SoFar.Tails()}");
                 }
 
                 await Task.Delay(100);
@@ -161,8 +162,9 @@ public static partial class Tool
             }
             catch (OperationCanceledException)
             {
+                string starved = CpuAndLoad();
                 Kill();
-                throw new TimeoutException($"{_command} did not finish within {timeout} (killed {_clock.Elapsed.TotalSeconds:0.0} s after it started):\n--- stdout\n{Text(_output)}--- stderr\n{Text(_error)}");
+                throw new TimeoutException($"{_command} did not finish within {timeout} of waiting (killed; {starved}):\n--- stdout\n{Text(_output)}--- stderr\n{Text(_error)}");
             }
 
             _process.WaitForExit(); // drains the redirected streams
@@ -177,6 +179,26 @@ public static partial class Tool
             }
 
             _process.Dispose();
+        }
+
+        /// <summary>
+        /// For a timeout: the CPU the tool's own process had and how busy the machine was, which tells a starved tool
+        /// (little CPU at a high load) from a stuck one (little CPU at a low load) or a spinning one (much CPU).
+        /// </summary>
+        private string CpuAndLoad()
+        {
+            string cpu;
+            try
+            {
+                cpu = $"{_process.TotalProcessorTime.TotalSeconds:0.0} s of CPU";
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or NotSupportedException or System.ComponentModel.Win32Exception)
+            {
+                cpu = "CPU time unknown";
+            }
+
+            string load = File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ')[..3]) : "unknown";
+            return $"{_clock.Elapsed.TotalSeconds:0.0} s after it started, {cpu} in its own process, load average {load}";
         }
 
         private void Kill()
