@@ -24,6 +24,9 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
     /// <summary>QoS 1 publishes awaiting their PUBACK at once while draining.</summary>
     private const int PublishWindow = 16;
 
+    /// <summary>How long a stopping link keeps publishing what its outbox still holds.</summary>
+    internal static readonly TimeSpan FinalDrainBound = TimeSpan.FromSeconds(3);
+
     private readonly ILinkedShed _runtime;
     private Configuration.SiteConfiguration _site;
     private readonly DurableOutbox _outbox;
@@ -97,10 +100,47 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
             LogOutboxRecovered(recovery);
         }
 
-        Task connection = _connection.RunAsync(stoppingToken);
-        Task telemetry = TelemetryLoopAsync(stoppingToken);
-        Task drain = DrainLoopAsync(stoppingToken);
-        await Task.WhenAll(connection, telemetry, drain);
+        // The connection outlives the stop request by one bounded final drain: what was appended just before a stop
+        // (the last telemetry, a port state change at shutdown) is published now, not at the next start. QoS 1 is
+        // at least once either way; the final drain only keeps the wait short.
+        using var connectionStop = new CancellationTokenSource();
+        Task connection = _connection.RunAsync(connectionStop.Token);
+        try
+        {
+            Task telemetry = TelemetryLoopAsync(stoppingToken);
+            Task drain = DrainLoopAsync(stoppingToken);
+            await Task.WhenAll(telemetry, drain);
+        }
+        finally
+        {
+            await FinalDrainAsync();
+            await connectionStop.CancelAsync();
+            await connection;
+        }
+    }
+
+    /// <summary>
+    /// On stop, publishes what the outbox still holds while the link is up, for at most <see cref="FinalDrainBound"/>
+    /// (well inside systemd's TimeoutStopSec=15 of deploy/gateway/edgegateway.service). What is not acknowledged by
+    /// then stays in the outbox for the next start.
+    /// </summary>
+    private async Task FinalDrainAsync()
+    {
+        if (!_connection.IsConnected || _outbox.Stats.Depth == 0)
+        {
+            return;
+        }
+
+        using var bound = new CancellationTokenSource(FinalDrainBound);
+        try
+        {
+            int sent = await new OutboxDrain(_outbox, _connection, DrainBatch, PublishWindow).DrainAsync(null, bound.Token);
+            LogFinalDrain(sent, _outbox.Stats.Depth);
+        }
+        catch (OperationCanceledException)
+        {
+            LogFinalDrainCut(FinalDrainBound.TotalSeconds, _outbox.Stats.Depth);
+        }
     }
 
     private async Task TelemetryLoopAsync(CancellationToken stoppingToken)
@@ -358,6 +398,12 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
 
         return items;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopping: published {Sent} messages still in the outbox; {Left} left for the next start")]
+    private partial void LogFinalDrain(int sent, long left);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping: the final publish of the outbox was cut after {Seconds} s; {Left} messages left for the next start")]
+    private partial void LogFinalDrainCut(double seconds, long left);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox full: {Thinned} telemetry messages thinned (seq {FirstSeq}..{LastSeq})")]
     private partial void LogBufferFull(long thinned, long? firstSeq, long? lastSeq);

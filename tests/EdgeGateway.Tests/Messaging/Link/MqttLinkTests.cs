@@ -129,6 +129,37 @@ public sealed class MqttLinkTests
     }
 
     [Fact]
+    public async Task What_the_outbox_holds_when_the_link_stops_is_published_before_it_disconnects()
+    {
+        await using MosquittoBroker broker = await MosquittoBroker.StartNewAsync();
+        await using ProbeClient probe = await ProbeClient.ConnectAsync(broker);
+        await probe.SubscribeAsync("edge/stop-test/#");
+        LinkRig rig = await LinkRig.StartAsync(broker);
+        await using (rig)
+        {
+            using var deadline = new CancellationTokenSource(Wait);
+            while (!rig.Connection.IsConnected || rig.Outbox.Stats.Depth > 0)
+            {
+                Assert.False(deadline.IsCancellationRequested, $"connected {rig.Connection.IsConnected}, outbox {rig.Outbox.Stats.Depth}");
+                await Task.Delay(50);
+            }
+
+            // Appended to the outbox directly (no wake-up for the drain loop), then the link is stopped at once: only
+            // a drain on the way out publishes these before the next start.
+            rig.Outbox.Append([.. Enumerable.Range(0, 40).Select(i => new EdgeGateway.Messaging.Outbox.OutboxItem(
+                $"edge/stop-test/{i}", EdgeGateway.Messaging.Outbox.MessageClass.Telemetry, false, seq => Encoding.UTF8.GetBytes(seq.ToString(System.Globalization.CultureInfo.InvariantCulture))))]);
+        }
+
+        var topics = new HashSet<string>(StringComparer.Ordinal);
+        while (topics.Count < 40 && await probe.TryNextAsync(TimeSpan.FromSeconds(10)) is { } message)
+        {
+            topics.Add(message.Topic);
+        }
+
+        Assert.Equal(40, topics.Count);
+    }
+
+    [Fact]
     public async Task Every_seq_published_during_an_outage_reaches_a_persistent_subscriber_in_order_per_topic()
     {
         await using MosquittoBroker broker = await MosquittoBroker.StartNewAsync();
