@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace EdgeGateway.Mqtt;
 
 /// <summary>Exponential back-off with jitter: step n waits a uniform random time in [d/2, d], d = min(max, initial × 2ⁿ).</summary>
@@ -16,8 +14,12 @@ internal static class ReconnectBackoff
     {
         TimeSpan ceiling = Ceiling(step, initial, max);
         long half = (long)(ceiling.TotalMilliseconds / 2);
-        // Jitter spreads a fleet's reconnects after a broker restart; it need not be unpredictable, but this is simplest without a suppression.
-        long jitter = half > 0 ? RandomNumberGenerator.GetInt32((int)Math.Min(half + 1, int.MaxValue)) : 0;
+        // Jitter spreads a fleet's reconnects after a broker restart; it need not be unpredictable. Not
+        // RandomNumberGenerator: on Linux that loads OpenSSL, and a board image without libssl (a broker on plain TCP)
+        // aborted the process at its first failed connect.
+#pragma warning disable CA5394 // jitter, not security
+        long jitter = half > 0 ? Random.Shared.NextInt64(half + 1) : 0;
+#pragma warning restore CA5394
         return TimeSpan.FromMilliseconds(half + jitter);
     }
 }
