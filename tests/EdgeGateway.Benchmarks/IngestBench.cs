@@ -301,10 +301,5 @@ internal static class IngestBench
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => EdgeGateway.Testing.Network.LoopbackPorts.Claim();
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using EdgeGateway.Testing.Network;
 
 namespace EdgeGateway.Hub.Tests.Deploy;
 
@@ -77,12 +78,7 @@ public static class DeployScripts
         return new ScriptResult(process.ExitCode, Text(output), Text(error));
     }
 
-    public static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreeLoopbackPort() => LoopbackPorts.Claim();
 
     /// <summary>Whether something accepts TCP connections on 127.0.0.1:<paramref name="port"/>.</summary>
     public static bool Listening(int port)

@@ -1,8 +1,7 @@
-using System.Net;
-using System.Net.Sockets;
 using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Hub.Notifications;
 using EdgeGateway.Testing.Http;
+using EdgeGateway.Testing.Network;
 
 namespace EdgeGateway.Hub.Tests.Notifications;
 
@@ -182,10 +181,5 @@ public sealed class NotificationDeliveryTests
 
     private static string Escape(string text) => text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => LoopbackPorts.Claim();
 }

@@ -3,8 +3,7 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using EdgeGateway.Testing.Mosquitto;
-using System.Net;
-using System.Net.Sockets;
+using EdgeGateway.Testing.Network;
 
 namespace EdgeGateway.Testing.Processes;
 
@@ -109,12 +108,7 @@ public sealed class HubProcess : IAsyncDisposable
         await _process.WaitForLineAsync($"Hub {ClientId} ingesting", TimeSpan.FromSeconds(120));
     }
 
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreeLoopbackPort() => LoopbackPorts.Claim();
 
     // Fast retries so that a test's outage ends in seconds, not the production back-off's half minute.
     private static Dictionary<string, string> Environment() => new()

@@ -1,12 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
-
-
 using EdgeGateway.Testing.Mosquitto;
+using EdgeGateway.Testing.Network;
 
 namespace EdgeGateway.Testing.Servers;
 
@@ -85,15 +82,8 @@ internal sealed class ServerProcess
     /// <summary>How long the last successful start took, from process start to the first ready probe.</summary>
     public TimeSpan LastStartDuration { get; private set; }
 
-    /// <summary>A loopback port nothing listens on right now (another process may take it before the server binds it).</summary>
-    public static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
+    /// <summary>A loopback port for a server (<see cref="LoopbackPorts"/>: claimed for this test process, free now).</summary>
+    public static int FreeLoopbackPort() => LoopbackPorts.Claim();
 
     /// <summary>Whether the captured log says a listener could not bind (the port was taken after it was probed free).</summary>
     public bool LogSaysAddressInUse => Log.Contains("address already in use", StringComparison.OrdinalIgnoreCase);

@@ -1,8 +1,7 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Xunit.Abstractions;
+using EdgeGateway.Testing.Network;
 
 namespace EdgeGateway.Tests.Deploy;
 
@@ -172,12 +171,7 @@ public sealed partial class Arm64GatewayTests(Arm64BundleFixture bundle, ITestOu
     private static void AssertSaid(Tool.Result result, string text) =>
         Assert.True(result.Output.Contains(text, StringComparison.Ordinal), $"the gateway did not say \"{text}\"; {result.Tails()}");
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => LoopbackPorts.Claim();
 
     [GeneratedRegex("^relays-off: .*/dev/(i2c-1|gpiochip0)")]
     private static partial Regex NamesTheDevice();

@@ -1,9 +1,9 @@
 using EdgeGateway.Testing.Processes;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using EdgeGateway.Testing.Mosquitto;
+using EdgeGateway.Testing.Network;
 
 namespace EdgeGateway.Hub.Tests.Console.Api;
 
@@ -105,12 +105,7 @@ public sealed class WithoutInfluxTests(WithoutInfluxTests.Rig rig) : IClassFixtu
             Directory.Delete(_dir, recursive: true);
         }
 
-        /// <summary>A loopback port nothing listens on (taken and released).</summary>
-        private static int ClosedPort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
+        /// <summary>A loopback port nothing listens on (claimed for this test process, never bound).</summary>
+        private static int ClosedPort() => LoopbackPorts.Claim();
     }
 }

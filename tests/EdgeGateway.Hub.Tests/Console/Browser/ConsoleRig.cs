@@ -173,12 +173,7 @@ public sealed class ConsoleRig : IAsyncLifetime
     {
         if (_hubWithoutInflux is null)
         {
-            int closed;
-            using (var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
-            {
-                listener.Start();
-                closed = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-            }
+            int closed = EdgeGateway.Testing.Network.LoopbackPorts.Claim();
 
             string settings = Path.Combine(_dir, "hub-no-influx.json");
             await File.WriteAllTextAsync(settings, SettingsJson());
@@ -201,11 +196,20 @@ public sealed class ConsoleRig : IAsyncLifetime
     {
         string user = Users.Single(u => u.Role == role).Name;
         IPage page = await NewPageAsync(options);
-        await page.GotoAsync($"/login?returnUrl={Uri.EscapeDataString(returnUrl)}");
+        await page.GotoAsync($"/login?returnUrl={Uri.EscapeDataString(returnUrl)}", new() { WaitUntil = WaitUntilState.Commit });
+
+        // login.js fills the form's anti-forgery token and return URL and then adds the language switch: once the switch
+        // is there, the form can be sent.
+        await Assertions.Expect(page.Locator("#lang [data-lang]").First).ToBeAttachedAsync();
         await page.FillAsync("#username", user);
         await page.FillAsync("#password", Password);
         await page.ClickAsync("#submit");
-        await page.WaitForURLAsync(url => !new Uri(url).AbsolutePath.StartsWith("/login", StringComparison.Ordinal));
+        // Waits for the navigation away from the login form to commit, not for the page's load event: once (one run in
+        // about ten, on a loaded machine) Chromium reported the network idle but never the load event of the live board
+        // within two minutes. What each test then waits for is the content it checks, with Playwright's auto-wait.
+        await page.WaitForURLAsync(
+            url => !new Uri(url).AbsolutePath.StartsWith("/login", StringComparison.Ordinal),
+            new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit });
         return page;
     }
 

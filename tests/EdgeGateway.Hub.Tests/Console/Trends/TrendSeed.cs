@@ -1,11 +1,10 @@
-using System.Net;
-using System.Net.Sockets;
 using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Contracts.Ports;
 using EdgeGateway.Hub.Hosting;
 using EdgeGateway.Hub.Ingest;
 using EdgeGateway.Testing.Servers;
+using EdgeGateway.Testing.Network;
 
 namespace EdgeGateway.Hub.Tests.Console.Trends;
 
@@ -35,15 +34,8 @@ internal static class TrendSeed
     public static string LineProtocol() =>
         string.Join("\n", Messages.Select(message => ContractPoints.From(message, message.Ts).ToLineProtocol()));
 
-    /// <summary>http://127.0.0.1 and a port nothing listens on (taken from the system, then released).</summary>
-    public static Uri Nowhere()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return new Uri($"http://127.0.0.1:{port}");
-    }
+    /// <summary>http://127.0.0.1 and a port nothing listens on (claimed for this test process, never bound).</summary>
+    public static Uri Nowhere() => new($"http://127.0.0.1:{LoopbackPorts.Claim()}");
 
     public static InfluxSettings Settings(Uri url, string database = Database) => new()
     {
