@@ -80,7 +80,7 @@ public sealed partial class ConsoleBrowserTests(ConsoleRig rig) : IClassFixture<
 
         if (forbidden is not null)
         {
-            IResponse? response = await page.GotoAsync(forbidden);
+            IResponse? response = await page.GotoAsync(forbidden, new() { WaitUntil = WaitUntilState.Commit });
             Assert.Equal(403, response!.Status);
             await Expect(page.GetByTestId("forbidden")).ToContainTextAsync("无权访问");
             // The 403 page still has the user's own navigation, and nothing of the refused page.
@@ -100,11 +100,11 @@ public sealed partial class ConsoleBrowserTests(ConsoleRig rig) : IClassFixture<
     {
         IPage page = await rig.NewPageAsync();
         _pages.Add(page);
-        await page.GotoAsync("/login?returnUrl=%2Falarms");
+        await page.GotoAsync("/login?returnUrl=%2Falarms", new() { WaitUntil = WaitUntilState.Commit });
         await Expect(page.Locator("label[for=username]")).ToHaveTextAsync("用户名");
 
         await page.Locator("[data-lang=en]").ClickAsync();
-        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/login");
+        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/login", Committed);
         await Expect(page.Locator("label[for=username]")).ToHaveTextAsync("User name");
         await Expect(page.Locator("#submit")).ToHaveTextAsync("Sign in");
         Assert.Equal("en", await page.Locator("html").GetAttributeAsync("lang"));
@@ -112,7 +112,7 @@ public sealed partial class ConsoleBrowserTests(ConsoleRig rig) : IClassFixture<
         await page.FillAsync("#username", "li");
         await page.FillAsync("#password", "not-the-password");
         await page.ClickAsync("#submit");
-        await page.WaitForURLAsync(url => url.Contains("error=", StringComparison.Ordinal));
+        await page.WaitForURLAsync(url => url.Contains("error=", StringComparison.Ordinal), Committed);
         await Expect(page.GetByTestId("login-error")).ToHaveTextAsync("Wrong user name or password");
 
         await page.Locator("[data-lang='zh-CN']").ClickAsync();
@@ -241,7 +241,8 @@ public sealed partial class ConsoleBrowserTests(ConsoleRig rig) : IClassFixture<
         await Expect(result).ToHaveAttributeAsync("data-outcome", "ok");
 
         // Enabling a port that is not disabled: the gateway refuses and says why.
-        await page.GotoAsync($"/ports/{Site}/{Gw}/P05");
+        await page.GotoAsync($"/ports/{Site}/{Gw}/P05", new() { WaitUntil = WaitUntilState.Commit });
+        await Expect(page.Locator("body")).ToHaveAttributeAsync("data-loaded", "true"); // port.js ran: the buttons work
         await page.GetByTestId("cmd-port_enable").ClickAsync();
         await page.GetByTestId("confirm-ok").ClickAsync();
         await Expect(result).ToHaveAttributeAsync("data-outcome", "refused");
@@ -300,7 +301,7 @@ public sealed partial class ConsoleBrowserTests(ConsoleRig rig) : IClassFixture<
         await Expect(page.GetByTestId("user")).ToContainTextAsync("管理员");
 
         await page.Locator("[data-lang=en]").ClickAsync();
-        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/alarms");
+        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/alarms", Committed);
         await Expect(page.Locator("h1")).ToHaveTextAsync("Alarms");
         await Expect(page.Locator("[data-nav=board]")).ToHaveTextAsync("Live board");
         await Expect(page.Locator("[data-nav=audit]")).ToHaveTextAsync("Audit log");
@@ -313,7 +314,7 @@ public sealed partial class ConsoleBrowserTests(ConsoleRig rig) : IClassFixture<
 
         // Other pages follow (the cookie), alarm kinds and port states included.
         rig.StartGateway();
-        await page.GotoAsync("/");
+        await page.GotoAsync("/", new() { WaitUntil = WaitUntilState.Commit });
         await Expect(page.Locator("h1")).ToHaveTextAsync("Live board");
         await Expect(page.GetByTestId("attention-filter")).ToContainTextAsync("Needs attention");
         await Expect(Port(page, "P05")).ToContainTextAsync(new Regex("Idle|Charging|Complete"), new() { Timeout = ShedBound });
@@ -345,7 +346,7 @@ public sealed partial class ConsoleBrowserTests(ConsoleRig rig) : IClassFixture<
         await Expect(page.Locator("[data-testid=nav] a[data-nav]")).ToHaveCountAsync(2);
 
         await bin.TapAsync();
-        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == $"/bins/{Site}/{Gw}/B2");
+        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == $"/bins/{Site}/{Gw}/B2", Committed);
         await Expect(page.Locator("body")).ToHaveAttributeAsync("data-loaded", "true");
         await Expect(page.GetByTestId("chart-fill").Locator("canvas").First).ToBeVisibleAsync();
         await Expect(page.GetByTestId("bin-state")).ToContainTextAsync("厨余垃圾");
@@ -365,6 +366,13 @@ public sealed partial class ConsoleBrowserTests(ConsoleRig rig) : IClassFixture<
         await Expect(page.GetByTestId("charts")).ToBeHiddenAsync();
         AssertNoScriptErrors();
     }
+
+    /// <summary>
+    /// Waits for a navigation to commit, not for the page's load event: Chromium on a loaded machine twice left the
+    /// load event of a console page unreported for two minutes (once with the network idle). Each test then waits for
+    /// the content it checks, with Playwright's auto-wait.
+    /// </summary>
+    private static readonly PageWaitForURLOptions Committed = new() { WaitUntil = WaitUntilState.Commit };
 
     private static Regex NonZero() => NonZeroPattern();
 
