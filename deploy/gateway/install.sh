@@ -26,11 +26,6 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() {
-  sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//'
-  common_usage
-}
-
 main() {
   local site_source="" gateway_json="" mqtt_ca="" mqtt_password="" boot_config="" board_setup=1
   while [ $# -gt 0 ]; do
@@ -65,8 +60,7 @@ main() {
   for file in "$gateway_json" "$mqtt_ca" "$mqtt_password"; do
     if [ -n "$file" ] && [ ! -f "$file" ]; then die "$file not found" 66; fi
   done
-  say "checking $site_source with EdgeGateway $VERSION"
-  if ! check_site "$BUNDLE" "$site_source"; then
+  if ! check_site "$VERSION" "$BUNDLE" "$site_source"; then
     die "$site_source is invalid (above): nothing was changed" 2
   fi
 
@@ -128,9 +122,7 @@ main() {
   fi
 
   if [ -n "$current" ] && [ "$current" != "$VERSION" ]; then
-    if switch_to "$VERSION"; then
-      rm -f "$ROLLED_BACK_MARK"
-      prune_releases
+    if switch_and_keep "$VERSION"; then
       say "installed: $VERSION runs (previous: $current)"
       return 0
     fi

@@ -30,6 +30,12 @@ die() {
   exit "${2:-1}"
 }
 
+# usage: the running script's header comment (from line 2 to `set -euo pipefail`), then the common options.
+usage() {
+  sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//'
+  common_usage
+}
+
 common_usage() {
   cat <<'USAGE'
 Options every deploy script takes:
@@ -140,9 +146,11 @@ gateway() {
   "${EXEC_WRAPPER[@]}" "$dir/EdgeGateway" "$@"
 }
 
-# check_site RELEASE_DIR SITE_FILE: the release's own check-config on the site file; its messages go to the terminal.
+# check_site VERSION RELEASE_DIR SITE_FILE: the release's own check-config on the site file (the version that will
+# run it decides whether it is valid); its messages go to the terminal.
 check_site() {
-  local dir=$1 site=$2
+  local version=$1 dir=$2 site=$3
+  say "checking $site with EdgeGateway $version"
   if gateway "$dir" check-config "$site"; then
     return 0
   fi
@@ -300,6 +308,14 @@ switch_to() {
     warn "$old did not come up either: no gateway runs and every relay is open (journalctl -u $EG_SERVICE)"
   fi
   return 1
+}
+
+# switch_and_keep VERSION: switch_to VERSION; once it runs, a rollback mark is stale (this is a move forward) and
+# only current and previous are kept. Returns 1 when VERSION did not come up (switch_to undid the switch then).
+switch_and_keep() {
+  switch_to "$1" || return 1
+  rm -f "$ROLLED_BACK_MARK"
+  prune_releases
 }
 
 # prune_releases: keeps current and previous, removes the other releases.

@@ -16,11 +16,6 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() {
-  sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//'
-  common_usage
-}
-
 main() {
   while [ $# -gt 0 ]; do
     parse_common_option "$@"
@@ -50,8 +45,7 @@ main() {
   [ -x "$RELEASES/$previous/EdgeGateway" ] || die "the previous version's files are missing ($RELEASES/$previous)" 66
   [ -f "$SITE" ] || die "no site file at $SITE" 64
 
-  say "checking $SITE with EdgeGateway $previous"
-  if ! check_site "$RELEASES/$previous" "$SITE"; then
+  if ! check_site "$previous" "$RELEASES/$previous" "$SITE"; then
     die "EdgeGateway $previous refuses the installed site file (above): not switching, $current keeps running" 2
   fi
 

@@ -22,11 +22,6 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() {
-  sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//'
-  common_usage
-}
-
 main() {
   while [ $# -gt 0 ]; do
     parse_common_option "$@"
@@ -54,15 +49,12 @@ main() {
     return 0
   fi
 
-  say "checking $SITE with EdgeGateway $VERSION"
-  if ! check_site "$BUNDLE" "$SITE"; then
+  if ! check_site "$VERSION" "$BUNDLE" "$SITE"; then
     die "EdgeGateway $VERSION refuses the installed site file (above): not switching, $current keeps running" 2
   fi
 
   stage_release
-  if switch_to "$VERSION"; then
-    rm -f "$ROLLED_BACK_MARK"
-    prune_releases
+  if switch_and_keep "$VERSION"; then
     say "upgraded: $VERSION runs (rollback.sh goes back to $current)"
     return 0
   fi
