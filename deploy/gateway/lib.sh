@@ -65,6 +65,21 @@ parse_common_option() {
   esac
 }
 
+# parse_only_common_options "$@": the whole command line of a script that takes no options of its own (and --help).
+parse_only_common_options() {
+  while [ $# -gt 0 ]; do
+    parse_common_option "$@"
+    if [ "$SHIFT_BY" -gt 0 ]; then
+      shift "$SHIFT_BY"
+      continue
+    fi
+    case "$1" in
+      -h|--help) usage; exit 0 ;;
+      *) die "unknown argument '$1' (see --help)" 64 ;;
+    esac
+  done
+}
+
 # Sets the paths from ROOT and checks the options make sense together. Call once, after parsing.
 init_paths() {
   if [ -n "$ROOT" ]; then

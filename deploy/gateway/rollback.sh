@@ -17,17 +17,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 main() {
-  while [ $# -gt 0 ]; do
-    parse_common_option "$@"
-    if [ "$SHIFT_BY" -gt 0 ]; then
-      shift "$SHIFT_BY"
-      continue
-    fi
-    case "$1" in
-      -h|--help) usage; exit 0 ;;
-      *) die "unknown argument '$1' (see --help)" 64 ;;
-    esac
-  done
+  parse_only_common_options "$@"
   init_paths
   require_root
   take_lock
