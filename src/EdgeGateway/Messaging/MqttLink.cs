@@ -4,7 +4,6 @@ using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Events;
 using EdgeGateway.Mqtt;
 using EdgeGateway.Messaging.Outbox;
-using EdgeGateway.Protection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MQTTnet.Protocol;
