@@ -67,5 +67,5 @@ public sealed partial class EventJournal(ILogger<EventJournal> logger) : IGatewa
     private partial void LogBinCollected(string binId, double fillPct, double? weightKg);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Command {Kind} on {PortId} by {By}: accepted={Accepted} ({Result})")]
-    private partial void LogCommand(Protection.PortCommandKind kind, string portId, string by, bool accepted, string result);
+    private partial void LogCommand(PortCommandKind kind, string portId, string by, bool accepted, string result);
 }

@@ -1,6 +1,5 @@
 using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Contracts.Ports;
-using EdgeGateway.Protection;
 
 namespace EdgeGateway.Events;
 

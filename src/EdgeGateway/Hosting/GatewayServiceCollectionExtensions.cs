@@ -3,6 +3,7 @@ using EdgeGateway.LiveView;
 using EdgeGateway.Protection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeGateway.Hosting;
 
@@ -31,7 +32,7 @@ public static class GatewayServiceCollectionExtensions
         builder.Services.AddSingleton<IGatewayEventSubscriber>(lockouts);
         builder.Services.AddSingleton<EventJournal>();
         builder.Services.AddSingleton<IGatewayEventSubscriber>(sp => sp.GetRequiredService<EventJournal>());
-        builder.Services.AddSingleton<LiveConsoleView>();
+        builder.Services.AddSingleton(sp => new LiveConsoleView(runtime.Protection, runtime.Site, runtime.Station, liveView, sp.GetRequiredService<ILogger<LiveConsoleView>>()));
         builder.Services.AddSingleton<IGatewayEventSubscriber>(sp => sp.GetRequiredService<LiveConsoleView>());
 
         // Order matters for shutdown (reverse order): sampling stops and opens the relays before the

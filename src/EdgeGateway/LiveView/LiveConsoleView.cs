@@ -1,10 +1,10 @@
 using System.Globalization;
 using EdgeGateway.Bins;
+using EdgeGateway.Configuration;
 using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Contracts.Localization;
 using EdgeGateway.Contracts.Ports;
 using EdgeGateway.Events;
-using EdgeGateway.Hosting;
 using EdgeGateway.Protection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -17,7 +17,7 @@ namespace EdgeGateway.LiveView;
 /// alarms, redrawn in place when stdout is a terminal; a summary log line every ten seconds otherwise
 /// (under systemd the journal gets the events themselves from <see cref="EventJournal"/>).
 /// </summary>
-public sealed partial class LiveConsoleView(ShedRuntime runtime, LiveViewSettings settings, ILogger<LiveConsoleView> logger) : BackgroundService, IGatewayEventSubscriber
+public sealed partial class LiveConsoleView(ShedProtection protection, SiteConfiguration siteFile, RecyclingStation? recyclingStation, LiveViewSettings settings, ILogger<LiveConsoleView> logger) : BackgroundService, IGatewayEventSubscriber
 {
     private const int AlarmLines = 8;
     private readonly Queue<string> _recent = new();
@@ -69,7 +69,7 @@ public sealed partial class LiveConsoleView(ShedRuntime runtime, LiveViewSetting
         while (!stoppingToken.IsCancellationRequested)
         {
             await Delay(TimeSpan.FromSeconds(10), stoppingToken);
-            ShedSnapshot s = runtime.Protection.Snapshot;
+            ShedSnapshot s = protection.Snapshot;
             int charging = s.Ports.Count(p => p.State == PortState.Charging);
             int available = s.Ports.Count(p => p.State is PortState.Idle or PortState.Complete);
             int outOfService = s.Ports.Count - charging - available;
@@ -90,7 +90,7 @@ public sealed partial class LiveConsoleView(ShedRuntime runtime, LiveViewSetting
 
     private Rows Render()
     {
-        ShedSnapshot s = runtime.Protection.Snapshot;
+        ShedSnapshot s = protection.Snapshot;
         var table = new Table().Border(TableBorder.Rounded).Expand();
         table.AddColumn(_text.Port);
         table.AddColumn(_text.StateHeading);
@@ -112,9 +112,9 @@ public sealed partial class LiveConsoleView(ShedRuntime runtime, LiveViewSetting
                 Markup.Escape(p.Lockout ?? p.Fault ?? ""));
         }
 
-        string site = runtime.Site.Site.Name ?? runtime.Site.Site.Id;
+        string site = siteFile.Site.Name ?? siteFile.Site.Id;
         string heading = string.Create(CultureInfo.InvariantCulture,
-            $"[bold]{Markup.Escape(site)}[/] ({Markup.Escape(runtime.Site.Site.Gateway)})  {s.At.ToOffset(TimeSpan.FromHours(8)):yyyy-MM-dd HH:mm:ss}  {Markup.Escape(_text.ShedTotal)} {s.TotalPowerW:0} W  {Markup.Escape(_text.CabinetTemperature)} {(s.CabinetTemperatureC is { } c ? c.ToString("0.0", CultureInfo.InvariantCulture) + " °C" : "–")}");
+            $"[bold]{Markup.Escape(site)}[/] ({Markup.Escape(siteFile.Site.Gateway)})  {s.At.ToOffset(TimeSpan.FromHours(8)):yyyy-MM-dd HH:mm:ss}  {Markup.Escape(_text.ShedTotal)} {s.TotalPowerW:0} W  {Markup.Escape(_text.CabinetTemperature)} {(s.CabinetTemperatureC is { } c ? c.ToString("0.0", CultureInfo.InvariantCulture) + " °C" : "–")}");
         string[] recent;
         lock (_recentLock)
         {
@@ -130,7 +130,7 @@ public sealed partial class LiveConsoleView(ShedRuntime runtime, LiveViewSetting
             rows.Add(table);
         }
 
-        if (runtime.Station is { } station)
+        if (recyclingStation is { } station)
         {
             rows.Add(BinTable(station.Snapshot, s.At));
         }

@@ -4,7 +4,6 @@ using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Events;
 using EdgeGateway.Messaging.Outbox;
-using EdgeGateway.Protection;
 
 namespace EdgeGateway.Messaging;
 

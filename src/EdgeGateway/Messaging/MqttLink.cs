@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using EdgeGateway.Bins;
+using EdgeGateway.Commands;
 using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Events;
 using EdgeGateway.Mqtt;
 using EdgeGateway.Messaging.Outbox;
-using EdgeGateway.Protection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MQTTnet.Protocol;
@@ -28,7 +28,7 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
     internal static readonly TimeSpan FinalDrainBound = TimeSpan.FromSeconds(3);
 
     private readonly ILinkedShed _runtime;
-    private Configuration.SiteConfiguration _site;
+    private readonly ShedCommands _commands;
     private readonly DurableOutbox _outbox;
     private readonly MqttConnection _connection;
     private readonly ContractMapper _map;
@@ -45,7 +45,7 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
     public MqttLink(ILinkedShed runtime, DurableOutbox outbox, MqttConnection connection, ILogger<MqttLink> logger)
     {
         _runtime = runtime;
-        _site = runtime.Site;
+        _commands = new ShedCommands(runtime.Site, runtime.Protection, runtime.Station, RepublishRetainedState, logger);
         _outbox = outbox;
         _connection = connection;
         _logger = logger;
@@ -219,7 +219,7 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
         || Math.Abs((a.FillPct ?? -100) - (b.FillPct ?? -100)) >= 5;
 
     private Configuration.BinThresholds BinThresholdsFor(string id) =>
-        _site.Bins.FirstOrDefault(b => b.Id == id)?.Thresholds ?? _site.BinThresholds;
+        _commands.Site.Bins.FirstOrDefault(b => b.Id == id)?.Thresholds ?? _commands.Site.BinThresholds;
 
     private async Task DrainLoopAsync(CancellationToken stoppingToken)
     {
@@ -311,11 +311,12 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
         }
     }
 
+    /// <summary>Decodes the request; <see cref="ShedCommands"/> decides what it does.</summary>
     private async Task<CommandReply> ExecuteAsync(string name, ReadOnlyMemory<byte> payload, DateTimeOffset now)
     {
         if (!ContractCommands.IsKnown(name))
         {
-            return CommandReply.Refused(name.Length == 0 ? "(unknown)" : name, now, $"unknown command '{name}'; known: {string.Join(", ", ContractCommands.All)}");
+            return ShedCommands.Unknown(name, now);
         }
 
         if (!ContractJson.TryDeserializeCommand(payload.Span, out CommandRequest? request, out string? error))
@@ -323,61 +324,13 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
             return CommandReply.Refused(name, now, error!);
         }
 
-        if (!ContractCommands.TryValidate(name, request!, out error))
-        {
-            return CommandReply.Refused(name, now, error!);
-        }
-
-        string by = request!.Operator ?? "platform";
-        switch (name)
-        {
-            case ContractCommands.PortStart:
-            case ContractCommands.PortEnable:
-            case ContractCommands.PortDisable:
-            case ContractCommands.PortReset:
-                PortCommandKind kind = name switch
-                {
-                    ContractCommands.PortStart => PortCommandKind.Start,
-                    ContractCommands.PortEnable => PortCommandKind.Enable,
-                    ContractCommands.PortDisable => PortCommandKind.Disable,
-                    _ => PortCommandKind.Reset,
-                };
-                CommandResult result = await _runtime.Protection.SubmitAsync(new PortCommand(kind, request.Port!, by, request.Reason));
-                return result.Accepted ? CommandReply.Applied(name, now, result.Message) : CommandReply.Refused(name, now, result.Message);
-            case ContractCommands.AlarmAck:
-                LogAlarmAcknowledged(request.AlarmId!, by, request.Comment);
-                return CommandReply.Applied(name, now, $"alarm {request.AlarmId} acknowledged by {by}");
-            case ContractCommands.Snapshot:
-                Append(SnapshotItems(now));
-                _wake.Release();
-                return CommandReply.Applied(name, now, "every retained state republished");
-            default:
-                return await ReloadAsync(name, now);
-        }
+        return await _commands.ExecuteAsync(name, request!, now);
     }
 
-    /// <summary>
-    /// Re-reads the site file. Thresholds (port, shed, bin) apply at once, on the sampling threads; a
-    /// changed wiring needs a restart and is refused with what changed. The outbox is never touched.
-    /// </summary>
-    private async Task<CommandReply> ReloadAsync(string name, DateTimeOffset now)
+    private void RepublishRetainedState(DateTimeOffset now)
     {
-        Configuration.SiteFileLoadResult load = Configuration.SiteFileLoader.Load(_site.SourceFile);
-        if (!load.IsValid)
-        {
-            return CommandReply.Refused(name, now, $"site file invalid, nothing changed: {string.Join("; ", load.Problems.Take(5))}");
-        }
-
-        Configuration.SiteConfiguration reloaded = load.Configuration!;
-        if (Configuration.WiringComparer.FirstDifference(_site, reloaded) is { } difference)
-        {
-            return CommandReply.Refused(name, now, $"the wiring changed ({difference}): restart the service to apply it; nothing changed");
-        }
-
-        await _runtime.Protection.UpdateThresholdsAsync(reloaded.ShedProtection, reloaded.Ports.ToDictionary(p => p.Id, p => p.Protection, StringComparer.Ordinal));
-        _runtime.Station?.UpdateThresholds(reloaded.Bins.ToDictionary(b => b.Id, b => b.Thresholds, StringComparer.Ordinal));
-        _site = reloaded;
-        return CommandReply.Applied(name, now, "thresholds reloaded; sessions, lockouts and the outbox kept");
+        Append(SnapshotItems(now));
+        _wake.Release();
     }
 
     private List<OutboxItem> SnapshotItems(DateTimeOffset now)
@@ -419,7 +372,4 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Command {Command}: ok={Ok} ({Message})")]
     private partial void LogCommand(string command, bool ok, string message);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Alarm {AlarmId} acknowledged by {Operator}: {Comment}")]
-    private partial void LogAlarmAcknowledged(string alarmId, string @operator, string? comment);
 }

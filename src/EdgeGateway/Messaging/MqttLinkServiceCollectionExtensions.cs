@@ -2,7 +2,6 @@ using System.Net;
 using System.Text;
 using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Events;
-using EdgeGateway.Hosting;
 using EdgeGateway.Mqtt;
 using EdgeGateway.Messaging.Outbox;
 using Microsoft.Extensions.Configuration;
@@ -15,7 +14,7 @@ namespace EdgeGateway.Messaging;
 /// <summary>The MQTT link's services: outbox, connection, link, and the embedded broker when configured.</summary>
 public static class MqttLinkServiceCollectionExtensions
 {
-    public static IHostApplicationBuilder AddMqttLinkServices(this IHostApplicationBuilder builder, ShedRuntime runtime, string dataDirectory)
+    public static IHostApplicationBuilder AddMqttLinkServices(this IHostApplicationBuilder builder, ILinkedShed runtime, string dataDirectory)
     {
         builder.Services.AddOptions<MqttOptions>()
             .BindConfiguration(MqttOptions.Section)

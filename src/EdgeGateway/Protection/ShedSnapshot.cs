@@ -1,23 +1,6 @@
-using EdgeGateway.Contracts.Ports;
 using EdgeGateway.Events;
 
 namespace EdgeGateway.Protection;
-
-/// <summary>A consistent picture of one port, taken on the sampling thread at the end of a round.</summary>
-public sealed record PortSnapshot(
-    string Id,
-    PortState State,
-    bool RelayClosed,
-    double? VoltageV,
-    double? CurrentA,
-    double? PowerW,
-    double? PowerFactor,
-    DateTimeOffset? SessionStartedAt,
-    double SessionEnergyWh,
-    double LifetimeEnergyWh,
-    DateTimeOffset? LastMeasuredAt,
-    string? Fault,
-    string? Lockout);
 
 /// <summary>A consistent picture of the shed for the live view and telemetry.</summary>
 public sealed record ShedSnapshot(

@@ -1,3 +1,4 @@
+using EdgeGateway.Events;
 using EdgeGateway.Hardware.Simulation.Bins;
 using EdgeGateway.Hardware.Simulation.Shed;
 using EdgeGateway.Protection;

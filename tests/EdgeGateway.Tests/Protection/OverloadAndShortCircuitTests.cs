@@ -3,7 +3,6 @@ using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Contracts.Ports;
 using EdgeGateway.Events;
 using EdgeGateway.Hardware.Metering;
-using EdgeGateway.Protection;
 using UnitsNet;
 
 namespace EdgeGateway.Tests.Protection;

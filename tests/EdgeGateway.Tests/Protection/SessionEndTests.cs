@@ -2,7 +2,6 @@ using EdgeGateway.Configuration;
 using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Contracts.Ports;
 using EdgeGateway.Events;
-using EdgeGateway.Protection;
 
 namespace EdgeGateway.Tests.Protection;
 

@@ -3,7 +3,6 @@ using EdgeGateway.Contracts.Ports;
 using EdgeGateway.Events;
 using EdgeGateway.Hardware.Simulation.Mcp3208;
 using EdgeGateway.Hardware.Simulation.Shed;
-using EdgeGateway.Protection;
 
 namespace EdgeGateway.Tests.Simulation;
 

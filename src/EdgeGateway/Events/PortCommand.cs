@@ -1,4 +1,4 @@
-namespace EdgeGateway.Protection;
+namespace EdgeGateway.Events;
 
 /// <summary>What can be asked of a port: by a user's start request (card or payment platform), or by maintenance staff.</summary>
 public enum PortCommandKind

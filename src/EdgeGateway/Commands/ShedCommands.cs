@@ -1,0 +1,109 @@
+using EdgeGateway.Bins;
+using EdgeGateway.Configuration;
+using EdgeGateway.Contracts.Mqtt;
+using EdgeGateway.Events;
+using EdgeGateway.Protection;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeGateway.Commands;
+
+/// <summary>
+/// What an operator or the platform can ask of the shed (<see cref="ContractCommands"/>): port commands, alarm
+/// acknowledgements, a republish of every retained state and a reload of the site file. It takes a parsed request and
+/// answers with a <see cref="CommandReply"/>; the transport (the MQTT link today, HTTP or the platform later) only
+/// decodes the request and delivers the reply.
+/// </summary>
+public sealed partial class ShedCommands
+{
+    private readonly ShedProtection _protection;
+    private readonly RecyclingStation? _station;
+    private readonly Action<DateTimeOffset> _republishRetainedState;
+    private readonly ILogger _logger;
+
+    /// <param name="site">The site file the gateway started with; a reload replaces it.</param>
+    /// <param name="protection">Where port commands and new thresholds go.</param>
+    /// <param name="station">The site's bins, if it has any: a reload gives them their new thresholds.</param>
+    /// <param name="republishRetainedState">What the <c>snapshot</c> command does: the transport republishes every retained state.</param>
+    /// <param name="logger">The transport's logger: acknowledgements are logged where the transport logs its commands.</param>
+    public ShedCommands(SiteConfiguration site, ShedProtection protection, RecyclingStation? station, Action<DateTimeOffset> republishRetainedState, ILogger logger)
+    {
+        Site = site;
+        _protection = protection;
+        _station = station;
+        _republishRetainedState = republishRetainedState;
+        _logger = logger;
+    }
+
+    /// <summary>The site file in force: the one the gateway started with, or the last one reloaded.</summary>
+    public SiteConfiguration Site { get; private set; }
+
+    /// <summary>The reply to a command nobody knows.</summary>
+    public static CommandReply Unknown(string name, DateTimeOffset now) =>
+        CommandReply.Refused(name.Length == 0 ? "(unknown)" : name, now, $"unknown command '{name}'; known: {string.Join(", ", ContractCommands.All)}");
+
+    public async Task<CommandReply> ExecuteAsync(string name, CommandRequest request, DateTimeOffset now)
+    {
+        if (!ContractCommands.IsKnown(name))
+        {
+            return Unknown(name, now);
+        }
+
+        if (!ContractCommands.TryValidate(name, request, out string? error))
+        {
+            return CommandReply.Refused(name, now, error!);
+        }
+
+        string by = request.Operator ?? "platform";
+        switch (name)
+        {
+            case ContractCommands.PortStart:
+            case ContractCommands.PortEnable:
+            case ContractCommands.PortDisable:
+            case ContractCommands.PortReset:
+                PortCommandKind kind = name switch
+                {
+                    ContractCommands.PortStart => PortCommandKind.Start,
+                    ContractCommands.PortEnable => PortCommandKind.Enable,
+                    ContractCommands.PortDisable => PortCommandKind.Disable,
+                    _ => PortCommandKind.Reset,
+                };
+                CommandResult result = await _protection.SubmitAsync(new PortCommand(kind, request.Port!, by, request.Reason));
+                return result.Accepted ? CommandReply.Applied(name, now, result.Message) : CommandReply.Refused(name, now, result.Message);
+            case ContractCommands.AlarmAck:
+                LogAlarmAcknowledged(request.AlarmId!, by, request.Comment);
+                return CommandReply.Applied(name, now, $"alarm {request.AlarmId} acknowledged by {by}");
+            case ContractCommands.Snapshot:
+                _republishRetainedState(now);
+                return CommandReply.Applied(name, now, "every retained state republished");
+            default:
+                return await ReloadAsync(name, now);
+        }
+    }
+
+    /// <summary>
+    /// Re-reads the site file. Thresholds (port, shed, bin) apply at once, on the sampling threads; a
+    /// changed wiring needs a restart and is refused with what changed. The outbox is never touched.
+    /// </summary>
+    private async Task<CommandReply> ReloadAsync(string name, DateTimeOffset now)
+    {
+        SiteFileLoadResult load = SiteFileLoader.Load(Site.SourceFile);
+        if (!load.IsValid)
+        {
+            return CommandReply.Refused(name, now, $"site file invalid, nothing changed: {string.Join("; ", load.Problems.Take(5))}");
+        }
+
+        SiteConfiguration reloaded = load.Configuration!;
+        if (WiringComparer.FirstDifference(Site, reloaded) is { } difference)
+        {
+            return CommandReply.Refused(name, now, $"the wiring changed ({difference}): restart the service to apply it; nothing changed");
+        }
+
+        await _protection.UpdateThresholdsAsync(reloaded.ShedProtection, reloaded.Ports.ToDictionary(p => p.Id, p => p.Protection, StringComparer.Ordinal));
+        _station?.UpdateThresholds(reloaded.Bins.ToDictionary(b => b.Id, b => b.Thresholds, StringComparer.Ordinal));
+        Site = reloaded;
+        return CommandReply.Applied(name, now, "thresholds reloaded; sessions, lockouts and the outbox kept");
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Alarm {AlarmId} acknowledged by {Operator}: {Comment}")]
+    private partial void LogAlarmAcknowledged(string alarmId, string @operator, string? comment);
+}

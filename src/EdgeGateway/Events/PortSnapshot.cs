@@ -1,0 +1,19 @@
+using EdgeGateway.Contracts.Ports;
+
+namespace EdgeGateway.Events;
+
+/// <summary>A consistent picture of one port, taken on the sampling thread at the end of a round.</summary>
+public sealed record PortSnapshot(
+    string Id,
+    PortState State,
+    bool RelayClosed,
+    double? VoltageV,
+    double? CurrentA,
+    double? PowerW,
+    double? PowerFactor,
+    DateTimeOffset? SessionStartedAt,
+    double SessionEnergyWh,
+    double LifetimeEnergyWh,
+    DateTimeOffset? LastMeasuredAt,
+    string? Fault,
+    string? Lockout);
