@@ -11,11 +11,9 @@ namespace EdgeGateway.Hub.CommandLine;
 /// </summary>
 internal static class RunCommand
 {
-    public const string InstalledSettings = "/etc/edgegateway/hub.json";
-
     public static Command Create()
     {
-        var config = new Option<FileInfo?>("--config") { Description = $"A JSON settings file (read after appsettings.json and {InstalledSettings})" };
+        var config = new Option<FileInfo?>("--config") { Description = $"A JSON settings file (read after appsettings.json and {HubHost.InstalledSettings})" };
         var options = new (Option<string?> Option, string Key)[]
         {
             (new Option<string?>("--broker") { Description = "MQTT broker: mqtt://host:port (this machine only) or mqtts://host:port" }, "Hub:Broker"),

@@ -5,7 +5,7 @@ using EdgeGateway.Hub.Console.History;
 using EdgeGateway.Hub.Console.Pages;
 using EdgeGateway.Hub.Console.Store;
 using EdgeGateway.Hub.Console.Trends;
-using EdgeGateway.Hub.Hosting;
+using EdgeGateway.Hub.Ingest;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;

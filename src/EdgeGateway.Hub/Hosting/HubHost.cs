@@ -1,4 +1,3 @@
-using EdgeGateway.Hub.CommandLine;
 using EdgeGateway.Hub.Console;
 using Microsoft.Extensions.Options;
 
@@ -7,6 +6,9 @@ namespace EdgeGateway.Hub.Hosting;
 /// <summary>Builds and runs the hub: configuration layers, each area's services, the HTTP endpoints.</summary>
 internal static class HubHost
 {
+    /// <summary>The settings file the installer writes (deploy/hub), read after appsettings.json.</summary>
+    public const string InstalledSettings = "/etc/edgegateway/hub.json";
+
     public static async Task<int> RunAsync(FileInfo? settingsFile, IReadOnlyDictionary<string, string?> overrides, CancellationToken cancellationToken)
     {
         if (settingsFile is { Exists: false })
@@ -20,7 +22,7 @@ internal static class HubHost
             ContentRootPath = AppContext.BaseDirectory,
             EnvironmentName = Environments.Production,
         });
-        builder.Configuration.AddJsonFile(RunCommand.InstalledSettings, optional: true, reloadOnChange: false);
+        builder.Configuration.AddJsonFile(InstalledSettings, optional: true, reloadOnChange: false);
         if (settingsFile is not null)
         {
             builder.Configuration.AddJsonFile(settingsFile.FullName, optional: false, reloadOnChange: false);

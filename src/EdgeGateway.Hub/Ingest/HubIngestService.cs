@@ -1,4 +1,3 @@
-using EdgeGateway.Hub.Hosting;
 using EdgeGateway.Hub.Storage;
 using Microsoft.Extensions.Options;
 using EdgeGateway.Mqtt;

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using EdgeGateway.Contracts.Mqtt;
-using EdgeGateway.Hub.Hosting;
 using EdgeGateway.Mqtt;
 using Microsoft.Extensions.Options;
 using MQTTnet.Protocol;

@@ -2,8 +2,6 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using EdgeGateway.Contracts.Mqtt;
-using EdgeGateway.Hub.Hosting;
-using EdgeGateway.Hub.Notifications;
 using EdgeGateway.Mqtt;
 using Microsoft.Extensions.Options;
 using MQTTnet.Protocol;
@@ -15,7 +13,7 @@ namespace EdgeGateway.Hub.Ingest;
 /// second, non-shared MQTT connection (<c>{client id}-peers</c>):
 /// <list type="bullet">
 /// <item><c>edge/v1/+/+/alarms</c> and <c>edge/v1/+/+/cmd/alarm_ack</c>: clears and acknowledgements, so that whichever
-/// instance holds a critical alarm's reminder cancels it (<see cref="AlarmNotifier"/>);</item>
+/// instance holds a critical alarm's reminder cancels it (<see cref="IAlarmReminders"/>);</item>
 /// <item><c>edge/v1/_hub/seen/+</c>: the <c>seq</c> numbers each instance stored, published by each every second as
 /// ranges, so that every instance's <see cref="SeqTracker"/> sees every number and a gap is a real gap, not another
 /// instance's share. One instance — the lowest client id heard from lately — records gaps.</item>
@@ -31,14 +29,14 @@ internal sealed partial class HubPeers : BackgroundService
 
     private readonly HubOptions _options;
     private readonly IngestPipeline _pipeline;
-    private readonly AlarmNotifier? _notifier;
+    private readonly IAlarmReminders? _notifier;
     private readonly TimeProvider _time;
     private readonly ILogger<HubPeers> _logger;
     private readonly MqttConnection _connection;
     private readonly ConcurrentQueue<(string Site, string Gateway, long Seq)> _stored = new();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _peersHeard = new(StringComparer.Ordinal);
 
-    public HubPeers(IOptions<HubOptions> options, IngestPipeline pipeline, TimeProvider time, ILogger<MqttConnection> linkLogger, ILogger<HubPeers> logger, AlarmNotifier? notifier = null)
+    public HubPeers(IOptions<HubOptions> options, IngestPipeline pipeline, TimeProvider time, ILogger<MqttConnection> linkLogger, ILogger<HubPeers> logger, IAlarmReminders? notifier = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(pipeline);

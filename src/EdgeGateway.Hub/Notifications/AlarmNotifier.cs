@@ -19,7 +19,7 @@ namespace EdgeGateway.Hub.Notifications;
 /// <see cref="ObserveClearedAsync"/>: they cancel pending reminders, and remember the state so that a raise recorded
 /// later on this instance gets none.</para>
 /// </remarks>
-internal sealed partial class AlarmNotifier : IAlarmRecorder, IDisposable
+internal sealed partial class AlarmNotifier : IAlarmRecorder, IAlarmReminders, IDisposable
 {
     private readonly NotificationLedger _ledger;
     private readonly TimeProvider _time;

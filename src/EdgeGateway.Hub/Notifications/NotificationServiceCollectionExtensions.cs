@@ -10,7 +10,7 @@ internal static class NotificationServiceCollectionExtensions
 {
     /// <summary>
     /// Adds <see cref="NotificationOptions"/> (section <c>Notifications</c>, validated at start), <see cref="AlarmNotifier"/>
-    /// (singleton, also ingest's <see cref="IAlarmRecorder"/>), the <see cref="NotificationDelivery"/> hosted service, its
+    /// (singleton, also ingest's <see cref="IAlarmRecorder"/> and <see cref="IAlarmReminders"/>), the <see cref="NotificationDelivery"/> hosted service, its
     /// named HTTP client, and <see cref="TimeProvider.System"/> unless a TimeProvider is registered already.
     /// </summary>
     public static IServiceCollection AddNotificationServices(this IServiceCollection services)
@@ -22,6 +22,7 @@ internal static class NotificationServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton<AlarmNotifier>();
         services.TryAddSingleton<IAlarmRecorder>(provider => provider.GetRequiredService<AlarmNotifier>());
+        services.TryAddSingleton<IAlarmReminders>(provider => provider.GetRequiredService<AlarmNotifier>());
         services.AddHostedService<NotificationDelivery>();
 
         services.AddHttpClient(NotificationDelivery.HttpClientName, client =>

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Threading.Channels;
+using EdgeGateway.Hub.Console.History;
 
 namespace EdgeGateway.Hub.Console.Board;
 

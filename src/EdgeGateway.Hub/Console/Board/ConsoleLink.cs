@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Hub.Console.History;
 using EdgeGateway.Hub.Console.Store;
-using EdgeGateway.Hub.Hosting;
 using EdgeGateway.Hub.Ingest;
 using EdgeGateway.Mqtt;
 using Microsoft.Extensions.Options;

@@ -1,5 +1,6 @@
 using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Contracts.Ports;
+using EdgeGateway.Hub.Console.History;
 using EdgeGateway.Hub.Console.Store;
 
 namespace EdgeGateway.Hub.Console.Board;

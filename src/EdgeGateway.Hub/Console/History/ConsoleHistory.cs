@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using EdgeGateway.Contracts.Mqtt;
-using EdgeGateway.Hub.Console.Board;
-using EdgeGateway.Hub.Hosting;
+using EdgeGateway.Hub.Ingest;
 using EdgeGateway.Hub.Storage;
 using Microsoft.Extensions.Options;
 

@@ -1,5 +1,5 @@
 using System.Text.Json.Serialization;
-using EdgeGateway.Hub.Hosting;
+using EdgeGateway.Hub.Ingest;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection.Extensions;

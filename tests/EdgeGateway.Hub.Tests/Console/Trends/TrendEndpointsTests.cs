@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using EdgeGateway.Hub.Hosting;
+using EdgeGateway.Hub.Storage;
 using EdgeGateway.Testing.Servers;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,7 +1,8 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using EdgeGateway.Hub.Console.Trends;
-using EdgeGateway.Hub.Hosting;
+using EdgeGateway.Hub.Ingest;
+using EdgeGateway.Hub.Storage;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

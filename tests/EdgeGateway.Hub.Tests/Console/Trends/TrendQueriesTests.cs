@@ -1,5 +1,5 @@
 using EdgeGateway.Hub.Console.Trends;
-using EdgeGateway.Hub.Hosting;
+using EdgeGateway.Hub.Storage;
 using EdgeGateway.Testing.Servers;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,8 +1,8 @@
 using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Contracts.Ports;
-using EdgeGateway.Hub.Hosting;
 using EdgeGateway.Hub.Ingest;
+using EdgeGateway.Hub.Storage;
 using EdgeGateway.Testing.Servers;
 using EdgeGateway.Testing.Network;
 

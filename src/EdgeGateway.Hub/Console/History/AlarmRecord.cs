@@ -2,7 +2,7 @@ using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Hub.Console.Store;
 
-namespace EdgeGateway.Hub.Console.Board;
+namespace EdgeGateway.Hub.Console.History;
 
 /// <summary>An alarm as the console knows it (from MQTT or InfluxDB), with its acknowledgement; shown through <see cref="View"/>.</summary>
 internal sealed record AlarmRecord(
