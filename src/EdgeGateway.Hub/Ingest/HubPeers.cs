@@ -27,6 +27,9 @@ internal sealed partial class HubPeers : BackgroundService
     private static readonly TimeSpan PublishInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan PeerTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long the broker keeps a stopped instance's peer subscriptions and queues for it.</summary>
+    private static readonly TimeSpan PeerSessionExpiry = TimeSpan.FromMinutes(10);
+
     private readonly HubOptions _options;
     private readonly IngestPipeline _pipeline;
     private readonly IAlarmReminders? _notifier;
@@ -46,7 +49,11 @@ internal sealed partial class HubPeers : BackgroundService
         _time = time;
         _logger = logger;
         MqttLinkOptions link = HubLink.LinkOptions(_options, _options.ClientId + "-peers", acknowledgeOnReceipt: true);
-        link.SessionExpiry = TimeSpan.Zero; // nothing here needs to outlive a disconnection
+        // The session outlives a restart: what peers reported while this instance was down or starting (the numbers they
+        // stored, clears, acknowledgements) is queued by the broker and delivered when it is back. Without it a
+        // restarted instance that records gaps counted the numbers a peer stored around its restart as lost (37 in one
+        // run) and kept reminders of alarms cleared meanwhile.
+        link.SessionExpiry = PeerSessionExpiry;
         _connection = new MqttConnection(link, linkLogger);
         _connection.Subscribe(ContractTopics.Root + "/+/+/alarms", MqttQualityOfServiceLevel.AtLeastOnce);
         _connection.Subscribe(ContractTopics.Root + "/+/+/cmd/alarm_ack", MqttQualityOfServiceLevel.AtLeastOnce);
