@@ -9,11 +9,15 @@ namespace EdgeGateway.Hosting;
 /// <summary>
 /// Pings systemd's watchdog (sd_notify WATCHDOG=1, see systemd.service(5) WatchdogSec=) only while the
 /// sampling loop completes rounds: a stuck loop stops the pings and systemd restarts the service
-/// (ExecStopPost then opens the relays). Does nothing when not started by systemd with a watchdog.
+/// (ExecStopPost then opens the relays). Does nothing when not started by systemd with a watchdog. Once the host
+/// is stopping it pings no more, and no ping follows the host's STOPPING=1 (see <see cref="ExecuteAsync"/>).
 /// </summary>
-public sealed partial class SystemdWatchdog(ShedRuntime runtime, ILogger<SystemdWatchdog> logger, ISystemdNotifier? notifier = null) : BackgroundService
+public sealed partial class SystemdWatchdog(
+    ShedRuntime runtime, ILogger<SystemdWatchdog> logger, ISystemdNotifier? notifier = null, IHostApplicationLifetime? lifetime = null) : BackgroundService
 {
     private static readonly ServiceState Ping = new("WATCHDOG=1");
+    private readonly Lock _pinging = new();
+    private bool _stopping;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -22,6 +26,17 @@ public sealed partial class SystemdWatchdog(ShedRuntime runtime, ILogger<Systemd
         {
             return;
         }
+
+        // SystemdLifetime sends STOPPING=1 from an ApplicationStopping callback, registered when the host started, before
+        // this service ran. A token runs its callbacks in reverse order of registration, so this one runs first and,
+        // holding the lock a ping holds, lets a ping under way finish and keeps any later one from being sent.
+        using CancellationTokenRegistration stopping = lifetime?.ApplicationStopping.Register(() =>
+        {
+            lock (_pinging)
+            {
+                _stopping = true;
+            }
+        }) ?? default;
 
         // systemd recommends pinging at half the interval.
         using var timer = new PeriodicTimer(interval / 2);
@@ -32,7 +47,16 @@ public sealed partial class SystemdWatchdog(ShedRuntime runtime, ILogger<Systemd
             bool alive = last != 0 && Stopwatch.GetElapsedTime(last) < interval;
             if (alive)
             {
-                notifier.Notify(Ping);
+                lock (_pinging)
+                {
+                    if (_stopping)
+                    {
+                        return;
+                    }
+
+                    notifier.Notify(Ping);
+                }
+
                 silent = false;
             }
             else if (!silent)
