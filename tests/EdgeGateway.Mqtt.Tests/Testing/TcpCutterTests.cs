@@ -39,11 +39,13 @@ public sealed class TcpCutterTests
     [Fact]
     public async Task Pipelined_exchanges_are_each_delayed_but_not_held_behind_each_others_delay()
     {
-        // 200 requests sent about a millisecond apart, each its own chunk: through a delay line every answer is
-        // 2 × 50 ms late and the whole run takes about 0.2 s + 0.1 s; a sleep per chunk would take 200 × 50 ms = 10 s
-        // at the least (20 s if the directions waited for each other).
-        const int Exchanges = 200;
-        TimeSpan delay = TimeSpan.FromMilliseconds(50);
+        // 20 requests sent about a millisecond apart, each its own chunk: through a delay line every answer is
+        // 2 × 1 s late and the whole run takes about 2 s; a sleep per chunk would take 20 × 1 s = 20 s at the least (40 s
+        // if the directions waited for each other). The bound, 15 s, sits far from both: the run's own work is a few
+        // milliseconds, so even a machine many times slower than usual (load average 80 made the old 200 × 50 ms
+        // version, bound 5 s, take 6.2 s) stays well under it, and a serialising cutter cannot get there.
+        const int Exchanges = 20;
+        TimeSpan delay = TimeSpan.FromSeconds(1);
         await using var target = TestTarget.Echo();
         await using var cutter = new TcpCutter(target.Port, delay: delay);
         using var client = await ConnectAsync(cutter);
@@ -74,7 +76,7 @@ public sealed class TcpCutterTests
 
         Assert.All(roundTrips, roundTrip => Assert.True(roundTrip >= 2 * delay, $"a round trip took {roundTrip.TotalMilliseconds} ms"));
         Assert.True(
-            run.Elapsed < Exchanges * 2 * delay / 4,
+            run.Elapsed < TimeSpan.FromSeconds(15),
             $"{Exchanges} pipelined exchanges took {run.Elapsed.TotalSeconds:0.00} s: the delay serialised them");
         Assert.Equal(Exchanges * 8, cutter.BytesToTarget);
         Assert.Equal(Exchanges * 8, cutter.BytesToClient);
