@@ -27,6 +27,12 @@ internal sealed partial class HubPeers : BackgroundService
     private static readonly TimeSpan PublishInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan PeerTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long an instance of a shared group only joins a gateway's seq stream (<see cref="SeqTracker.JoinWindow"/>):
+    /// long enough for its resumed sessions to redeliver what was queued for it and for its peers' next reports.
+    /// </summary>
+    private static readonly TimeSpan JoinWindow = TimeSpan.FromSeconds(30);
+
     /// <summary>How long the broker keeps a stopped instance's peer subscriptions and queues for it.</summary>
     private static readonly TimeSpan PeerSessionExpiry = TimeSpan.FromMinutes(10);
 
@@ -62,6 +68,7 @@ internal sealed partial class HubPeers : BackgroundService
             _connection.Subscribe(SeenRoot + "+", MqttQualityOfServiceLevel.AtLeastOnce);
             _pipeline.Stored += (site, gateway, seq) => _stored.Enqueue((site, gateway, seq));
             _pipeline.RecordsGaps = false; // until this instance knows it is the lowest id heard from
+            _pipeline.Seq.JoinWindow = JoinWindow;
         }
     }
 

@@ -76,4 +76,34 @@ public sealed class SeqTrackerTests
 
         Assert.Empty(_tracker.TakeGaps(T0.AddMinutes(10)));
     }
+
+    [Fact]
+    public void While_joining_the_stream_starts_at_the_highest_number_seen_and_nothing_below_it_is_judged()
+    {
+        _tracker.JoinWindow = TimeSpan.FromSeconds(30);
+
+        // A restarted instance: its session redelivers 5 (from before the restart), then live numbers and a peer's report.
+        See(T0, 5);
+        See(T0.AddSeconds(2), 40, 41);
+        See(T0.AddSeconds(10), 20, 42);
+
+        Assert.Empty(_tracker.TakeGaps(T0.AddMinutes(10)));
+        Assert.Equal(0, _tracker.Outstanding);
+
+        // Joined: from 42 on, a hole is judged as always.
+        See(T0.AddSeconds(40), 43, 46);
+        Assert.Equal(2, _tracker.Outstanding);
+        SeqGap gap = Assert.Single(_tracker.TakeGaps(T0.AddMinutes(5)));
+        Assert.Equal((44L, 45L), (gap.From, gap.To));
+    }
+
+    [Fact]
+    public void Without_a_join_window_a_hole_after_the_first_number_is_judged()
+    {
+        See(T0, 5);
+        See(T0.AddSeconds(2), 8);
+
+        SeqGap gap = Assert.Single(_tracker.TakeGaps(T0.AddMinutes(3)));
+        Assert.Equal((6L, 7L), (gap.From, gap.To));
+    }
 }
