@@ -345,6 +345,10 @@ public sealed partial class ConsoleBrowserTests(ConsoleRig rig) : IClassFixture<
         Assert.True((await bin.BoundingBoxAsync())!.Height >= 44);
         await Expect(page.Locator("[data-testid=nav] a[data-nav]")).ToHaveCountAsync(2);
 
+        // A phone has no hover: the tile's content then takes no taps, so a tap that lands while a reading redraws the
+        // tile still opens it (app.css).
+        Assert.True(await page.EvaluateAsync<bool>("() => matchMedia('(hover: none)').matches"), "a phone-sized touch screen without hover");
+        Assert.Equal("none", await bin.Locator(".tile-top").EvaluateAsync<string>("e => getComputedStyle(e).pointerEvents"));
         await bin.TapAsync();
         await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == $"/bins/{Site}/{Gw}/B2", Committed);
         await Expect(page.Locator("body")).ToHaveAttributeAsync("data-loaded", "true");
