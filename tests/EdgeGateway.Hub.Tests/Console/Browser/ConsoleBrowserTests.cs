@@ -345,12 +345,27 @@ public sealed partial class ConsoleBrowserTests(ConsoleRig rig) : IClassFixture<
         Assert.True((await bin.BoundingBoxAsync())!.Height >= 44);
         await Expect(page.Locator("[data-testid=nav] a[data-nav]")).ToHaveCountAsync(2);
 
+        // The board replaces a gateway's whole card when its set of ports or bins changes, as the gateway's first reports
+        // arrive one by one; a tap on a tile being replaced opens nothing (twice the bin page never came). So the tap
+        // waits for the demo shed's 20 ports and 4 bins; after that a tile stays the same node.
+        ILocator card = page.Locator($"section.gateway[data-site='{Site}'][data-gateway='{Gw}']");
+        await Expect(card.Locator(".tile[data-bin]")).ToHaveCountAsync(4, new() { Timeout = ShedBound });
+        await Expect(card.Locator(".tile[data-port]")).ToHaveCountAsync(20, new() { Timeout = ShedBound });
+
         // A phone has no hover: the tile's content then takes no taps, so a tap that lands while a reading redraws the
         // tile still opens it (app.css).
         Assert.True(await page.EvaluateAsync<bool>("() => matchMedia('(hover: none)').matches"), "a phone-sized touch screen without hover");
         Assert.Equal("none", await bin.Locator(".tile-top").EvaluateAsync<string>("e => getComputedStyle(e).pointerEvents"));
         await bin.TapAsync();
-        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == $"/bins/{Site}/{Gw}/B2", Committed);
+        try
+        {
+            await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == $"/bins/{Site}/{Gw}/B2", Committed);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"the tap on B2 did not open its page: still at {page.Url}", e);
+        }
+
         await Expect(page.Locator("body")).ToHaveAttributeAsync("data-loaded", "true");
         await Expect(page.GetByTestId("chart-fill").Locator("canvas").First).ToBeVisibleAsync();
         await Expect(page.GetByTestId("bin-state")).ToContainTextAsync("厨余垃圾");
