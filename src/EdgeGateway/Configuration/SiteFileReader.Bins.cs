@@ -4,7 +4,7 @@ using static System.FormattableString;
 namespace EdgeGateway.Configuration;
 
 // The bins of a smart recycling station: `bins:`, `binThresholds:` and `binSampling:`. Bin pins, I2C sensors,
-// thermometers and ids join the whole-file checks of SiteFileReader.cs (pins used twice, I2C addresses, ...).
+// thermometers and ids join the whole-file checks of SiteFileReader.Checks.cs (pins used twice, I2C addresses, ...).
 internal sealed partial class SiteFileReader
 {
     /// <summary>The keys of <c>binThresholds</c>, which are also the keys of a bin's own <c>thresholds:</c> overrides.</summary>

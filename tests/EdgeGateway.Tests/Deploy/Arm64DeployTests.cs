@@ -1,4 +1,3 @@
-using EdgeGateway.CommandLine;
 using EdgeGateway.Configuration;
 using Xunit.Abstractions;
 

@@ -1,0 +1,179 @@
+using EdgeGateway.Contracts.Alarms;
+using EdgeGateway.Contracts.Ports;
+using EdgeGateway.Events;
+
+namespace EdgeGateway.Protection;
+
+// Operator commands (start, stop, disable, enable, reset): queued from any thread, applied on the sampling thread.
+public sealed partial class ShedProtection
+{
+    /// <summary>Queues a command from any thread; it completes once the sampling thread has applied or refused it.</summary>
+    public Task<CommandResult> SubmitAsync(PortCommand command)
+    {
+        var pending = new PendingCommand(command, new TaskCompletionSource<CommandResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+        _commands.Enqueue(pending);
+        return pending.Completion.Task;
+    }
+
+    /// <summary>Applies queued commands. Called by the sampling loop between measurements.</summary>
+    public void ProcessCommands()
+    {
+        while (_settingsUpdates.TryDequeue(out Action? update))
+        {
+            update();
+        }
+
+        while (_commands.TryDequeue(out PendingCommand? pending))
+        {
+            DateTimeOffset now = _time.GetUtcNow();
+            CommandResult result = Execute(pending.Command, now);
+            _events.Publish(new CommandHandled(now, pending.Command, result));
+            pending.Completion.TrySetResult(result);
+        }
+    }
+
+    private CommandResult Execute(PortCommand command, DateTimeOffset now)
+    {
+        if (!_byId.TryGetValue(command.PortId, out ChargingPort? port))
+        {
+            return CommandResult.Refused($"unknown port '{command.PortId}'");
+        }
+
+        if (string.IsNullOrWhiteSpace(command.By))
+        {
+            return CommandResult.Refused("a command must say who asks");
+        }
+
+        return command.Kind switch
+        {
+            PortCommandKind.Start => Start(port, command.By, now),
+            PortCommandKind.Stop => Stop(port, now),
+            PortCommandKind.Disable => Disable(port, now),
+            PortCommandKind.Enable => Enable(port, now),
+            PortCommandKind.Reset => Reset(port, command, now),
+            _ => CommandResult.Refused($"unknown command {command.Kind}"),
+        };
+    }
+
+    private CommandResult Start(ChargingPort port, string by, DateTimeOffset now)
+    {
+        if (port.State is not (PortState.Idle or PortState.Complete))
+        {
+            return CommandResult.Refused(port.State switch
+            {
+                PortState.Charging => "already charging",
+                PortState.Disabled when port.Lockout is { } lockout => $"locked out by {lockout.WireName()}: needs port_reset",
+                PortState.Disabled => "disabled by an operator",
+                _ => $"port in fault: {port.Fault ?? port.Lockout?.WireName() ?? "unknown"}",
+            });
+        }
+
+        if (ShedLockedOut)
+        {
+            return CommandResult.Refused(HasShedAlarm(AlarmKind.Smoke) ? "smoke alarm: every port is off" : "over-temperature: every port is off");
+        }
+
+        if (HasShedAlarm(AlarmKind.ShedOverload))
+        {
+            return CommandResult.Refused("shed at its power limit: try again later");
+        }
+
+        ClearMomentaryAlarms(port, "new session", now);
+        if (!_relays.TrySetClosed(port.Index, true, out string? error))
+        {
+            // The relay did not get the command, and the bus that drives it is in doubt: lock the port
+            // out as a relay fault and keep commanding it open until the bus answers.
+            port.RelayOpenPending = true;
+            port.Lockout = AlarmKind.RelayFault;
+            SetState(port, PortState.Fault, "relay write failed", now);
+            RaisePortAlarm(port, AlarmKind.RelayFault, null, null, null, $"could not close the relay: {error}", now);
+            return CommandResult.Refused($"relay write failed: {error}");
+        }
+
+        port.RelayClosed = true;
+        port.RelayLeakReads = 0;
+        port.OverloadSince = null;
+        port.Malicious.Reset();
+        string sessionId = Guid.CreateVersion7(now).ToString();
+        port.Session = new OpenSession(sessionId, now);
+        SetState(port, PortState.Charging, "started by " + by, now);
+        _events.Publish(new SessionStarted(now, sessionId, port.Id, by));
+        return CommandResult.Applied("charging");
+    }
+
+    private CommandResult Stop(ChargingPort port, DateTimeOffset now)
+    {
+        if (port.Session is null)
+        {
+            return CommandResult.Refused("no session to stop");
+        }
+
+        OpenRelay(port, now);
+        EndSession(port, SessionEndReason.StoppedByUser, now);
+        SetState(port, PortState.Idle, "stopped by user", now);
+        return CommandResult.Applied("stopped");
+    }
+
+    private CommandResult Disable(ChargingPort port, DateTimeOffset now)
+    {
+        OpenRelay(port, now);
+        if (port.Session is not null)
+        {
+            EndSession(port, SessionEndReason.DisabledByOperator, now);
+        }
+
+        ClearMomentaryAlarms(port, "port disabled", now);
+        if (port.State == PortState.Disabled)
+        {
+            return CommandResult.Applied("already disabled");
+        }
+
+        SetState(port, PortState.Disabled, "disabled by operator", now);
+        return CommandResult.Applied("disabled");
+    }
+
+    private CommandResult Enable(ChargingPort port, DateTimeOffset now)
+    {
+        if (port.Lockout is { } lockout)
+        {
+            return CommandResult.Refused($"locked out by {lockout.WireName()}: only port_reset brings it back");
+        }
+
+        if (port.State != PortState.Disabled)
+        {
+            return CommandResult.Refused($"not disabled (state {port.State.WireName()})");
+        }
+
+        SetState(port, port.Alarms.ContainsKey(AlarmKind.PortSensorFault) ? PortState.Fault : PortState.Idle, "enabled by operator", now);
+        return CommandResult.Applied("enabled");
+    }
+
+    private CommandResult Reset(ChargingPort port, PortCommand command, DateTimeOffset now)
+    {
+        if (string.IsNullOrWhiteSpace(command.Reason))
+        {
+            return CommandResult.Refused("port_reset needs a reason");
+        }
+
+        if (port.Lockout is null && port.State != PortState.Fault)
+        {
+            return CommandResult.Refused($"nothing to reset (state {port.State.WireName()})");
+        }
+
+        string why = $"reset by {command.By}: {command.Reason}";
+        foreach (AlarmKind kind in port.Alarms.Keys.ToArray())
+        {
+            ClearPortAlarm(port, kind, why, now);
+        }
+
+        port.Lockout = null;
+        port.ConsecutiveFaults = 0;
+        port.RelayLeakReads = 0;
+        port.IdenticalReadings = 0;
+        port.Fault = null;
+        SetState(port, PortState.Idle, why, now);
+        return CommandResult.Applied("reset");
+    }
+
+    private sealed record PendingCommand(PortCommand Command, TaskCompletionSource<CommandResult> Completion);
+}

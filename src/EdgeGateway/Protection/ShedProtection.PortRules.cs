@@ -1,0 +1,335 @@
+using static System.FormattableString;
+using EdgeGateway.Configuration;
+using EdgeGateway.Contracts.Alarms;
+using EdgeGateway.Contracts.Ports;
+using EdgeGateway.Hardware.Metering;
+
+namespace EdgeGateway.Protection;
+
+// The rules of one port, applied to each of its measurements: meter faults and implausible or stuck readings, a relay
+// that does not obey, short circuit, overload, malicious load, maximum duration and the end of a charge.
+public sealed partial class ShedProtection
+{
+    private void OnShortCircuit(ChargingPort port, in PortMeasurement measurement, DateTimeOffset now)
+    {
+        port.Last = measurement;
+        double peak = measurement.PeakCurrentA;
+        if (port.RelayClosed)
+        {
+            Trip(port, SessionEndReason.ShortCircuit, AlarmKind.PortShortCircuit, peak, port.Settings.ShortCircuitPeakA, "A",
+                Invariant($"instantaneous current {peak:0.0} A ≥ {port.Settings.ShortCircuitPeakA:0.0} A; relay opened on that sample"), now);
+            return;
+        }
+
+        // Fault current through a relay commanded open: the contacts are welded.
+        RelayDidNotObey(port, peak, now);
+    }
+
+    private void OnMeterFault(ChargingPort port, string fault, DateTimeOffset now)
+    {
+        port.Fault = fault;
+        port.HealthySince = null;
+        port.ConsecutiveFaults++;
+        if (port.ConsecutiveFaults >= port.Settings.SensorFaultReads)
+        {
+            EnterSensorFault(port, fault, now);
+        }
+    }
+
+    private void EnterSensorFault(ChargingPort port, string fault, DateTimeOffset now)
+    {
+        port.Fault = fault;
+        port.HealthySince = null;
+        if (port.Alarms.ContainsKey(AlarmKind.PortSensorFault))
+        {
+            return;
+        }
+
+        // A port that cannot be metered cannot be protected: it goes off until its meter reads again.
+        OpenRelay(port, now);
+        if (port.Session is not null)
+        {
+            EndSession(port, SessionEndReason.SensorFault, now);
+        }
+
+        if (port.State is not PortState.Disabled)
+        {
+            SetState(port, PortState.Fault, fault, now);
+        }
+
+        RaisePortAlarm(port, AlarmKind.PortSensorFault, null, null, null, fault, now);
+    }
+
+    private void OnMeasurement(ChargingPort port, in PortMeasurement m, DateTimeOffset now)
+    {
+        if (!IsPlausible(port, m, out string? implausible))
+        {
+            OnMeterFault(port, implausible, now);
+            return;
+        }
+
+        if (IsStuck(port, m))
+        {
+            // StuckReadings identical readings are already the confirmation: no further count.
+            EnterSensorFault(port, Invariant($"meter stuck: {port.Settings.StuckReadings} identical readings ({m.VoltageV:0.00} V, {m.CurrentA:0.000} A)"), now);
+            return;
+        }
+
+        port.Last = m;
+        port.ConsecutiveFaults = 0;
+        RecoverFromSensorFault(port, now);
+
+        // No session means the relay is (or was commanded) open — including a relay whose open
+        // command has not reached it yet (RelayOpenPending): current there is a relay fault.
+        if (!port.RelayClosed || port.Session is null)
+        {
+            CheckRelayLeak(port, m, now);
+            return;
+        }
+
+        port.RelayLeakReads = 0;
+        OpenSession session = port.Session!;
+        double watts = m.RealPowerW;
+        Accumulate(port, session, watts, now);
+
+        if (CheckOverload(port, watts, now) || CheckMaliciousLoad(port, m, watts, now))
+        {
+            return;
+        }
+
+        if (now - session.StartedAt >= port.Settings.MaxSession)
+        {
+            EndSessionAndIdle(port, SessionEndReason.MaxDuration, AlarmKind.PortMaxDuration, (now - session.StartedAt).TotalHours, port.Settings.MaxSession.TotalHours, "h",
+                Invariant($"session reached the maximum length of {port.Settings.MaxSession.TotalHours:0.##} h"), now);
+            return;
+        }
+
+        CheckEndOfCharge(port, session, watts, now);
+    }
+
+    private static bool IsPlausible(ChargingPort port, in PortMeasurement m, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? why)
+    {
+        double pf = m.PowerFactor ?? 1;
+        if (m.RealPowerW < -port.Settings.NoLoadW * 4)
+        {
+            why = Invariant($"negative power {m.RealPowerW:0} W (current transformer reversed?)");
+            return false;
+        }
+
+        if (port.IsAc && !m.VoltageEstimated && (m.VoltageV > 300 || m.VoltageV < 80))
+        {
+            why = Invariant($"impossible mains voltage {m.VoltageV:0} V");
+            return false;
+        }
+
+        if (pf > 1.0001 || double.IsNaN(m.RealPowerW))
+        {
+            why = "impossible power factor";
+            return false;
+        }
+
+        why = null;
+        return true;
+    }
+
+    /// <summary>Live readings always jitter; the same non-zero reading many times running is a frozen meter.</summary>
+    private static bool IsStuck(ChargingPort port, in PortMeasurement m)
+    {
+        if (port.Last is { } last && m.CurrentA > 0 && last.CurrentA == m.CurrentA && last.VoltageV == m.VoltageV)
+        {
+            port.IdenticalReadings++;
+        }
+        else
+        {
+            port.IdenticalReadings = 0;
+        }
+
+        return port.IdenticalReadings + 1 >= port.Settings.StuckReadings;
+    }
+
+    private void RecoverFromSensorFault(ChargingPort port, DateTimeOffset now)
+    {
+        if (!port.Alarms.ContainsKey(AlarmKind.PortSensorFault))
+        {
+            port.Fault = null;
+            return;
+        }
+
+        port.HealthySince ??= now;
+        if (now - port.HealthySince < _shed.AlarmClearAfter)
+        {
+            return;
+        }
+
+        port.Fault = null;
+        ClearPortAlarm(port, AlarmKind.PortSensorFault, "meter reads again", now);
+        if (port.State == PortState.Fault)
+        {
+            SetState(port, PortState.Idle, "meter reads again", now);
+        }
+    }
+
+    private void CheckRelayLeak(ChargingPort port, in PortMeasurement m, DateTimeOffset now)
+    {
+        // The relay releases within milliseconds; current in two measurements running means it did not.
+        if (m.CurrentA > port.Settings.RelayFaultCurrentA)
+        {
+            port.RelayLeakReads++;
+            if (port.RelayLeakReads >= 2)
+            {
+                RelayDidNotObey(port, m.CurrentA, now);
+            }
+        }
+        else
+        {
+            port.RelayLeakReads = 0;
+        }
+    }
+
+    private void RelayDidNotObey(ChargingPort port, double amps, DateTimeOffset now)
+    {
+        if (port.Alarms.ContainsKey(AlarmKind.RelayFault))
+        {
+            return;
+        }
+
+        // Keep commanding open: a sticking contact sometimes releases on a later attempt.
+        OpenRelay(port, now);
+        if (port.Session is not null)
+        {
+            EndSession(port, SessionEndReason.RelayFault, now);
+        }
+
+        port.Lockout = AlarmKind.RelayFault;
+        SetState(port, PortState.Fault, "relay does not obey", now);
+        RaisePortAlarm(port, AlarmKind.RelayFault, amps, port.Settings.RelayFaultCurrentA, "A",
+            Invariant($"{amps:0.00} A flows through a relay commanded open (welded contacts?)"), now);
+    }
+
+    private static void Accumulate(ChargingPort port, OpenSession session, double watts, DateTimeOffset now)
+    {
+        double hours = (now - session.LastAt).TotalHours;
+        double wh = Math.Max(watts, 0) * hours;
+        session.EnergyWh += wh;
+        port.LifetimeEnergyWh += wh;
+        session.PeakPowerW = Math.Max(session.PeakPowerW, watts);
+        session.LastAt = now;
+    }
+
+    private bool CheckOverload(ChargingPort port, double watts, DateTimeOffset now)
+    {
+        if (watts <= port.Settings.MaxPowerW)
+        {
+            port.OverloadSince = null;
+            return false;
+        }
+
+        port.OverloadSince ??= now;
+        if (now - port.OverloadSince < port.Settings.OverloadDebounce)
+        {
+            return false;
+        }
+
+        Trip(port, SessionEndReason.Overload, AlarmKind.PortOverload, watts, port.Settings.MaxPowerW, "W",
+            Invariant($"{watts:0} W above the {port.Settings.MaxPowerW:0} W limit for {(now - port.OverloadSince.Value).TotalMilliseconds:0} ms"), now);
+        return true;
+    }
+
+    private bool CheckMaliciousLoad(ChargingPort port, in PortMeasurement m, double watts, DateTimeOffset now)
+    {
+        PortProtectionSettings s = port.Settings;
+        if (!port.IsAc || m.PowerFactor is not { } pf || pf < s.MaliciousMinPowerFactor || watts < s.MaliciousMinPowerW)
+        {
+            port.Malicious.Reset();
+            return false;
+        }
+
+        port.Malicious.Add(now, watts);
+        if (port.Malicious.Variation > s.MaliciousMaxVariation)
+        {
+            // Not flat: start the window again from this reading.
+            port.Malicious.Reset();
+            port.Malicious.Add(now, watts);
+            return false;
+        }
+
+        if (now - port.Malicious.Since < s.MaliciousWindow)
+        {
+            return false;
+        }
+
+        Trip(port, SessionEndReason.MaliciousLoad, AlarmKind.PortMaliciousLoad, pf, s.MaliciousMinPowerFactor, null,
+            Invariant($"resistive load (恶意负载): power factor {pf:0.000}, {port.Malicious.MeanW:0} W flat within {port.Malicious.Variation:P1} for {s.MaliciousWindow.TotalSeconds:0} s"), now);
+        return true;
+    }
+
+    private void CheckEndOfCharge(ChargingPort port, OpenSession session, double watts, DateTimeOffset now)
+    {
+        PortProtectionSettings s = port.Settings;
+        if (watts <= s.NoLoadW)
+        {
+            if (session.LowSince is not null)
+            {
+                // The charger tapered through its tail and then switched off: a full battery (充满自停).
+                EndSessionComplete(port, now);
+                return;
+            }
+
+            session.NearZeroSince ??= now;
+            if (now - session.NearZeroSince >= s.NoLoadTimeout)
+            {
+                EndSessionAndIdle(port, SessionEndReason.NoLoad, AlarmKind.PortNoLoad, watts, s.NoLoadW, "W",
+                    session.PeakPowerW > s.CompleteFloorW
+                        ? Invariant($"charger pulled out: {watts:0.0} W for {s.NoLoadTimeout.TotalSeconds:0} s")
+                        : Invariant($"no charger drew power within {s.NoLoadTimeout.TotalSeconds:0} s of the start"), now);
+            }
+
+            return;
+        }
+
+        session.NearZeroSince = null;
+        if (watts < s.CompleteFloorW)
+        {
+            session.LowSince ??= now;
+            if (now - session.LowSince >= s.CompleteHold)
+            {
+                EndSessionComplete(port, now);
+            }
+
+            return;
+        }
+
+        session.LowSince = null;
+    }
+
+    private void EndSessionComplete(ChargingPort port, DateTimeOffset now)
+    {
+        OpenRelay(port, now);
+        EndSession(port, SessionEndReason.Complete, now);
+        SetState(port, PortState.Complete, "charge complete (充满自停)", now);
+    }
+
+    private void EndSessionAndIdle(ChargingPort port, SessionEndReason reason, AlarmKind kind, double? value, double? threshold, string? unit, string detail, DateTimeOffset now)
+    {
+        OpenRelay(port, now);
+        EndSession(port, reason, now);
+        SetState(port, PortState.Idle, reason.WireName(), now);
+        RaisePortAlarm(port, kind, value, threshold, unit, detail, now);
+    }
+
+    /// <summary>Opens the relay, ends the session, locks the port out and raises the latched alarm — in that order.</summary>
+    private void Trip(ChargingPort port, SessionEndReason reason, AlarmKind kind, double value, double threshold, string? unit, string detail, DateTimeOffset now)
+    {
+        OpenRelay(port, now);
+        port.OverloadSince = null;
+        port.Malicious.Reset();
+        if (port.Session is not null)
+        {
+            EndSession(port, reason, now);
+        }
+
+        port.Lockout = kind;
+        SetState(port, PortState.Disabled, $"locked out: {kind.WireName()}", now);
+        RaisePortAlarm(port, kind, value, threshold, unit, detail, now);
+    }
+}

@@ -1,0 +1,163 @@
+using static System.FormattableString;
+using EdgeGateway.Contracts.Alarms;
+using EdgeGateway.Contracts.Ports;
+
+namespace EdgeGateway.Protection;
+
+// The rules of the whole shed: its total power, smoke, the cabinet's temperature and the shed-wide sensors' faults.
+public sealed partial class ShedProtection
+{
+    private void CheckShedTotal(DateTimeOffset now)
+    {
+        double total = 0;
+        foreach (ChargingPort port in _ports)
+        {
+            total += port.PowerW;
+        }
+
+        var key = (AlarmKind.ShedOverload, ShedSource);
+        if (total <= _shed.MaxPowerW)
+        {
+            _shedOverloadSince = null;
+            ClearWhenSettled(key, now, "shed power back under its limit");
+            return;
+        }
+
+        _clearingSince.Remove(key);
+        _shedOverloadSince ??= now;
+        if (now - _shedOverloadSince < _shed.OverloadDebounce)
+        {
+            return;
+        }
+
+        // Cut the newest sessions first until the shed is under its limit: the earliest arrivals keep charging.
+        double before = total;
+        var cut = new List<string>();
+        foreach (ChargingPort port in _ports.Where(p => p.Session is not null).OrderByDescending(p => p.Session!.StartedAt).ToArray())
+        {
+            if (total <= _shed.MaxPowerW)
+            {
+                break;
+            }
+
+            total -= port.PowerW;
+            OpenRelay(port, now);
+            EndSession(port, SessionEndReason.ShedOverload, now);
+            SetState(port, PortState.Idle, "cut: shed overload", now);
+            cut.Add(port.Id);
+        }
+
+        _shedOverloadSince = null;
+        if (!_shedAlarms.ContainsKey(key))
+        {
+            RaiseShedAlarm(AlarmKind.ShedOverload, ShedSource, before, _shed.MaxPowerW, "W",
+                Invariant($"shed draws {before:0} W, limit {_shed.MaxPowerW:0} W; cut {CutList(cut)}"), now);
+        }
+    }
+
+    private void CheckSmoke(in ShedSensorReadings readings, DateTimeOffset now)
+    {
+        if (readings.Smoke is not { } smoke)
+        {
+            return;
+        }
+
+        _smoke = smoke;
+        var key = (AlarmKind.Smoke, ShedSource);
+
+        // Two reads running: a single induced spike on a long cable does not shut the shed.
+        _smokeReads = smoke ? _smokeReads + 1 : 0;
+        if (_smokeReads >= 2)
+        {
+            _clearingSince.Remove(key);
+            if (!_shedAlarms.ContainsKey(key))
+            {
+                AllOff(SessionEndReason.Smoke, now);
+                RaiseShedAlarm(AlarmKind.Smoke, ShedSource, null, null, null, "smoke detector active: every port off", now);
+            }
+        }
+        else if (!smoke)
+        {
+            ClearWhenSettled(key, now, "smoke detector quiet");
+        }
+    }
+
+    private void CheckTemperature(in ShedSensorReadings readings, DateTimeOffset now)
+    {
+        if (readings.MaxTemperatureC is not { } celsius)
+        {
+            return;
+        }
+
+        _temperatureC = celsius;
+        var key = (AlarmKind.OverTemperature, ShedSource);
+        if (celsius >= _shed.OverTemperatureC)
+        {
+            _clearingSince.Remove(key);
+            if (!_shedAlarms.ContainsKey(key))
+            {
+                AllOff(SessionEndReason.OverTemperature, now);
+                RaiseShedAlarm(AlarmKind.OverTemperature, ShedSource, celsius, _shed.OverTemperatureC, "°C",
+                    Invariant($"cabinet at {celsius:0.0} °C, limit {_shed.OverTemperatureC:0} °C: every port off"), now);
+            }
+        }
+        else if (celsius < _shed.OverTemperatureC - _shed.TemperatureHysteresisC)
+        {
+            ClearWhenSettled(key, now, "cabinet cooled down");
+        }
+        else
+        {
+            _clearingSince.Remove(key);
+        }
+    }
+
+    private void CheckSensorFaults(in ShedSensorReadings readings, DateTimeOffset now)
+    {
+        var failing = new HashSet<string>(StringComparer.Ordinal);
+        foreach ((string id, string fault) in readings.ThermometerFaults ?? [])
+        {
+            RaiseSensorFault("thermometer:" + id, fault, now, failing);
+        }
+
+        if (readings.SmokeFault is { } smokeFault)
+        {
+            RaiseSensorFault("smoke", smokeFault, now, failing);
+        }
+
+        if (readings.VoltageFault is { } voltageFault)
+        {
+            RaiseSensorFault("vt", voltageFault, now, failing);
+        }
+
+        foreach ((AlarmKind kind, string source) in _shedAlarms.Keys.Where(k => k.Kind == AlarmKind.ShedSensorFault && !failing.Contains(k.Source)).ToArray())
+        {
+            ClearWhenSettled((kind, source), now, "sensor reads again");
+        }
+    }
+
+    private void RaiseSensorFault(string source, string fault, DateTimeOffset now, HashSet<string> failing)
+    {
+        failing.Add(source);
+        var key = (AlarmKind.ShedSensorFault, source);
+        _clearingSince.Remove(key);
+        if (!_shedAlarms.ContainsKey(key))
+        {
+            RaiseShedAlarm(AlarmKind.ShedSensorFault, source, null, null, null, fault, now);
+        }
+    }
+
+    private void AllOff(SessionEndReason reason, DateTimeOffset now)
+    {
+        foreach (ChargingPort port in _ports)
+        {
+            OpenRelay(port, now);
+            if (port.Session is not null)
+            {
+                EndSession(port, reason, now);
+                SetState(port, PortState.Idle, reason.WireName(), now);
+            }
+        }
+    }
+
+    private static string CutList(List<string> ports) => string.Join(", ", ports);
+}
