@@ -131,7 +131,7 @@ internal static class IngestBench
         for (int i = 0; i < payloads.Length; i++)
         {
             var accept = (Hub.Ingest.IngestDecision.Accept)reader.Read(topics[i], payloads[i]);
-            lines.Add(Hub.Ingest.ContractPoints.From(accept.Message, DateTimeOffset.UtcNow).ToLineProtocol());
+            lines.Add(Hub.Storage.ContractPoints.From(accept.Message, DateTimeOffset.UtcNow).ToLineProtocol());
         }
 
         var clock = Stopwatch.StartNew();

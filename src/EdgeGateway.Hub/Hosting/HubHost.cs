@@ -1,9 +1,11 @@
 using EdgeGateway.Hub.Console;
+using EdgeGateway.Hub.Ingest;
 using Microsoft.Extensions.Options;
 
 namespace EdgeGateway.Hub.Hosting;
 
-/// <summary>Builds and runs the hub: configuration layers, each area's services, the HTTP endpoints.</summary>
+/// <summary>Builds and runs the hub: configuration layers, systemd, then each area's services and endpoints, which the
+/// area adds itself (its <c>Add…Services</c> and <c>Map…</c>, eShop's service shape).</summary>
 internal static class HubHost
 {
     /// <summary>The settings file the installer writes (deploy/hub), read after appsettings.json.</summary>
@@ -35,7 +37,7 @@ internal static class HubHost
         builder.AddConsoleServices();
 
         WebApplication app = builder.Build();
-        app.MapHubHealth();
+        app.MapIngestHealth();
         app.MapConsole();
         try
         {

@@ -20,7 +20,7 @@ public sealed class HubLink : IDeadLetterSink, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
-        Connection = new MqttConnection(LinkOptions(_options, _options.ClientId, acknowledgeOnReceipt: false), logger);
+        Connection = new MqttConnection(_options.LinkOptions(_options.ClientId, acknowledgeOnReceipt: false, receiveMaximum: _options.Ingest.QueueCapacity), logger);
         Filter = SubscriptionFilter(_options.SharedGroup);
         Connection.Subscribe(Filter, MqttQualityOfServiceLevel.AtLeastOnce);
     }
@@ -50,19 +50,4 @@ public sealed class HubLink : IDeadLetterSink, IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => Connection.DisposeAsync();
-
-    internal static MqttLinkOptions LinkOptions(HubOptions options, string clientId, bool acknowledgeOnReceipt) => new()
-    {
-        Broker = options.Broker,
-        ClientId = clientId,
-        CaFile = options.CaFile,
-        ClientCertificateFile = options.ClientCertificateFile,
-        ClientKeyFile = options.ClientKeyFile,
-        Username = options.Username,
-        PasswordFile = options.PasswordFile,
-        PasswordEnvironmentVariable = options.PasswordEnvironmentVariable,
-        SessionExpiry = options.SessionExpiry,
-        AcknowledgeOnReceipt = acknowledgeOnReceipt,
-        ReceiveMaximum = (ushort)Math.Clamp(options.Ingest.QueueCapacity, 1, ushort.MaxValue),
-    };
 }

@@ -1,43 +1,20 @@
 using System.ComponentModel.DataAnnotations;
 using System.Net;
+using EdgeGateway.Hub.Broker;
 using EdgeGateway.Hub.Storage;
 
 namespace EdgeGateway.Hub.Ingest;
 
-/// <summary>The hub's settings (section <c>Hub</c>): the broker it reads, the database it writes, how it batches.</summary>
-public sealed class HubOptions
+/// <summary>The hub's settings (section <c>Hub</c>): the broker it reads (<see cref="HubBrokerSettings"/>), the database it
+/// writes, how it batches.</summary>
+public sealed class HubOptions : HubBrokerSettings
 {
     public const string Section = "Hub";
-
-    /// <summary><c>mqtt://host:port</c> or <c>mqtts://host:port</c>; plain MQTT only on this machine.</summary>
-    [Required]
-    public Uri Broker { get; set; } = new("mqtt://127.0.0.1:1883");
-
-    /// <summary>The MQTT client id, and the hub instance's name. Stable per instance: the broker keeps the instance's
-    /// persistent session (and its unacknowledged messages) under it. Give each instance its own.</summary>
-    [Required]
-    [RegularExpression("^[A-Za-z0-9_-]{1,64}$")]
-    public string ClientId { get; set; } = "edge-hub";
 
     /// <summary>MQTT 5 shared subscription group: instances with the same group share the messages
     /// (<c>$share/{group}/edge/v1/#</c>). Null: this instance takes every message.</summary>
     [RegularExpression("^[A-Za-z0-9_-]{1,64}$")]
     public string? SharedGroup { get; set; }
-
-    public string? Username { get; set; }
-
-    public string? PasswordFile { get; set; }
-
-    public string? PasswordEnvironmentVariable { get; set; }
-
-    public string? CaFile { get; set; }
-
-    public string? ClientCertificateFile { get; set; }
-
-    public string? ClientKeyFile { get; set; }
-
-    /// <summary>How long the broker keeps the hub's session while it is away (messages queue for it meanwhile).</summary>
-    public TimeSpan SessionExpiry { get; set; } = TimeSpan.FromDays(2);
 
     /// <summary>Where the hub keeps its state (the notification ledger).</summary>
     [Required]

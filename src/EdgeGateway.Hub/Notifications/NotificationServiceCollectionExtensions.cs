@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Registers the hub's alarm notifications.</summary>
+/// <summary>Registers the hub's alarm notifications: <see cref="AddNotificationServices"/> on its own, <see cref="AddAlarmNotificationServices"/> in the hub.</summary>
 internal static class NotificationServiceCollectionExtensions
 {
     /// <summary>
@@ -36,5 +36,20 @@ internal static class NotificationServiceCollectionExtensions
             // A redirect would carry the body (and DingTalk's signature) somewhere unconfigured; a 3xx counts as failure.
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
         return services;
+    }
+
+    /// <summary>Alarm notifications (Notifications/README.md), with this instance's ledger in the hub's data directory.</summary>
+    public static IHostApplicationBuilder AddAlarmNotificationServices(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddNotificationServices();
+        builder.Services.AddOptions<NotificationOptions>().PostConfigure<IOptions<HubOptions>>((notifications, hub) =>
+        {
+            if (!Path.IsPathRooted(notifications.LedgerPath))
+            {
+                notifications.LedgerPath = Path.Combine(hub.Value.DataDirectory, notifications.LedgerPath);
+            }
+        });
+        return builder;
     }
 }

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using EdgeGateway.Hub.Ingest;
+using EdgeGateway.Hub.Storage;
 using EdgeGateway.Testing.Servers;
 
 namespace EdgeGateway.Hub.Tests.EndToEnd;

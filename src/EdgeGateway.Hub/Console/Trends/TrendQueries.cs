@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using EdgeGateway.Contracts.Mqtt;
-using EdgeGateway.Hub.Ingest;
 using EdgeGateway.Hub.Storage;
 
 namespace EdgeGateway.Hub.Console.Trends;

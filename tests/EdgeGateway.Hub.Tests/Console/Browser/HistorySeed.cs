@@ -3,7 +3,7 @@ using System.Text;
 using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Contracts.Ports;
-using EdgeGateway.Hub.Ingest;
+using EdgeGateway.Hub.Storage;
 
 namespace EdgeGateway.Hub.Tests.Console.Browser;
 

@@ -1,7 +1,6 @@
 using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Contracts.Ports;
-using EdgeGateway.Hub.Ingest;
 using EdgeGateway.Hub.Storage;
 using EdgeGateway.Testing.Servers;
 using EdgeGateway.Testing.Network;

@@ -3,7 +3,7 @@ using EdgeGateway.Contracts.Ports;
 using InfluxDB.Client.Api.Domain;
 using InfluxDB.Client.Writes;
 
-namespace EdgeGateway.Hub.Ingest;
+namespace EdgeGateway.Hub.Storage;
 
 /// <summary>
 /// Contract v1 messages as InfluxDB points: one message, one point, at the message's <c>ts</c> (milliseconds), so a

@@ -1,12 +1,10 @@
-using EdgeGateway.Hub.Ingest;
-using EdgeGateway.Hub.Notifications;
 using EdgeGateway.Hub.Storage;
 using Microsoft.Extensions.Options;
 
-namespace EdgeGateway.Hub.Hosting;
+namespace EdgeGateway.Hub.Ingest;
 
-/// <summary>The hub's areas, each added by one call (eShop's service shape).</summary>
-public static class HubServices
+/// <summary>Ingest: its services (<see cref="AddIngestServices"/>) and its endpoint (<see cref="MapIngestHealth"/>).</summary>
+public static class IngestServiceCollectionExtensions
 {
     /// <summary>Ingest: options (validated at start), the InfluxDB writer, the MQTT link, the pipeline and its service.</summary>
     public static IHostApplicationBuilder AddIngestServices(this IHostApplicationBuilder builder)
@@ -19,7 +17,7 @@ public static class HubServices
         builder.Services.AddSingleton<IValidateOptions<HubOptions>, HubOptionsValidator>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IngestStats>();
-        builder.Services.AddSingleton<IPointWriter>(sp => CreateWriter(sp.GetRequiredService<IOptions<HubOptions>>().Value.Influx));
+        builder.Services.AddStorageServices(sp => sp.GetRequiredService<IOptions<HubOptions>>().Value.Influx);
         builder.Services.AddSingleton<HubLink>();
         builder.Services.AddSingleton(sp =>
         {
@@ -44,23 +42,8 @@ public static class HubServices
         return builder;
     }
 
-    /// <summary>Alarm notifications (Notifications/README.md), with this instance's ledger in the hub's data directory.</summary>
-    public static IHostApplicationBuilder AddAlarmNotificationServices(this IHostApplicationBuilder builder)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddNotificationServices();
-        builder.Services.AddOptions<NotificationOptions>().PostConfigure<IOptions<HubOptions>>((notifications, hub) =>
-        {
-            if (!Path.IsPathRooted(notifications.LedgerPath))
-            {
-                notifications.LedgerPath = Path.Combine(hub.Value.DataDirectory, notifications.LedgerPath);
-            }
-        });
-        return builder;
-    }
-
     /// <summary><c>GET /healthz</c>: the link, and what ingest has done.</summary>
-    public static IEndpointRouteBuilder MapHubHealth(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapIngestHealth(this IEndpointRouteBuilder app)
     {
         app.MapGet("/healthz", (HubLink link, IngestStats stats, IngestPipeline pipeline) => TypedResults.Json(
             new HubHealth(
@@ -79,12 +62,6 @@ public static class HubServices
             HubHealthJson.Default.HubHealth));
         return app;
     }
-
-    internal static IPointWriter CreateWriter(InfluxSettings influx) => influx.Api switch
-    {
-        InfluxApi.V1 => new InfluxV1PointWriter(influx.Url, influx.Database, influx.RetentionPolicy, influx.Username, influx.ResolvePassword(), influx.Timeout),
-        _ => new InfluxV2PointWriter(influx.Url, influx.Database, influx.Org, influx.ResolveToken(), influx.Timeout),
-    };
 
     /// <summary>Turns <see cref="HubOptions.Problems"/> into start-up failures that name each key.</summary>
     private sealed class HubOptionsValidator : IValidateOptions<HubOptions>

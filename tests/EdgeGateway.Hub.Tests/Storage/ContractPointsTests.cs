@@ -1,8 +1,9 @@
 using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Contracts.Mqtt;
-using EdgeGateway.Hub.Ingest;
+using EdgeGateway.Hub.Storage;
+using EdgeGateway.Hub.Tests.Ingest;
 
-namespace EdgeGateway.Hub.Tests.Ingest;
+namespace EdgeGateway.Hub.Tests.Storage;
 
 public sealed class ContractPointsTests
 {
