@@ -19,11 +19,6 @@ namespace EdgeGateway.Messaging;
 /// </summary>
 public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscriber
 {
-    private const int DrainBatch = 100;
-
-    /// <summary>QoS 1 publishes awaiting their PUBACK at once while draining.</summary>
-    private const int PublishWindow = 16;
-
     /// <summary>How long a stopping link keeps publishing what its outbox still holds.</summary>
     internal static readonly TimeSpan FinalDrainBound = TimeSpan.FromSeconds(3);
 
@@ -31,6 +26,7 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
     private readonly ShedCommands _commands;
     private readonly DurableOutbox _outbox;
     private readonly MqttConnection _connection;
+    private readonly OutboxDrain _drain;
     private readonly ContractMapper _map;
     private readonly ILogger<MqttLink> _logger;
     private readonly long _started = Stopwatch.GetTimestamp();
@@ -48,6 +44,7 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
         _commands = new ShedCommands(runtime.Site, runtime.Protection, runtime.Station, RepublishRetainedState, logger);
         _outbox = outbox;
         _connection = connection;
+        _drain = new OutboxDrain(outbox, connection);
         _logger = logger;
         _map = new ContractMapper(runtime.Site);
         _connection.Subscribe(ContractTopics.CommandFilter(_map.Site, _map.Gateway), MqttQualityOfServiceLevel.AtLeastOnce);
@@ -134,7 +131,7 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
         using var bound = new CancellationTokenSource(FinalDrainBound);
         try
         {
-            int sent = await new OutboxDrain(_outbox, _connection, DrainBatch, PublishWindow).DrainAsync(null, bound.Token);
+            int sent = await _drain.DrainAsync(null, bound.Token);
             LogFinalDrain(sent, _outbox.Stats.Depth);
         }
         catch (OperationCanceledException)
@@ -225,10 +222,9 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
     {
         // One drain publishes until the outbox is empty, keeping the PUBLISH window full across batches (OutboxDrain
         // says why that matters); thinning is reported between batches, as before.
-        var drain = new OutboxDrain(_outbox, _connection, DrainBatch, PublishWindow);
         while (!stoppingToken.IsCancellationRequested)
         {
-            await drain.DrainAsync(ReportThinning, stoppingToken);
+            await _drain.DrainAsync(ReportThinning, stoppingToken);
             ReportThinning();
 
             // Empty, no connection, or a publish failed: wait for new messages or a reconnect, at most a second.
