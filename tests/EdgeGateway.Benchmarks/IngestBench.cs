@@ -9,6 +9,7 @@ using EdgeGateway.Testing.Processes;
 using EdgeGateway.Testing.Servers;
 using MQTTnet;
 using MQTTnet.Protocol;
+using EdgeGateway.Testing.Network;
 
 namespace EdgeGateway.Benchmarks;
 
@@ -150,7 +151,7 @@ internal static class IngestBench
         string clientId = "bench-hub-" + window.ToString(CultureInfo.InvariantCulture);
         await influx.CreateDatabaseAsync(database);
         string data = Directory.CreateTempSubdirectory("edgegateway-bench-hub-").FullName;
-        int port = FreePort();
+        int port = LoopbackPorts.Claim();
         await using ProductProcess hub = ProductProcess.Start("EdgeGateway.Hub",
             [
                 "run", "--broker", broker.Uri.ToString(), "--influx-url", influx.Uri.ToString(), "--influx-api", "v1",
@@ -301,5 +302,4 @@ internal static class IngestBench
         }
     }
 
-    private static int FreePort() => EdgeGateway.Testing.Network.LoopbackPorts.Claim();
 }

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using EdgeGateway.Testing.Network;
 
 namespace EdgeGateway.Hub.Tests.Deploy;
 
@@ -78,7 +77,6 @@ public static class DeployScripts
         return new ScriptResult(process.ExitCode, Text(output), Text(error));
     }
 
-    public static int FreeLoopbackPort() => LoopbackPorts.Claim();
 
     /// <summary>Whether something accepts TCP connections on 127.0.0.1:<paramref name="port"/>.</summary>
     public static bool Listening(int port)

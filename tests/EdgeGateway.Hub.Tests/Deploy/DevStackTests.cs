@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using EdgeGateway.Testing.Network;
 
 namespace EdgeGateway.Hub.Tests.Deploy;
 
@@ -22,7 +23,7 @@ public sealed class DevStackTests : IDisposable
     [Fact]
     public async Task Up_starts_the_stack_with_two_gateways_whose_ports_the_console_shows_and_down_stops_every_process_it_started()
     {
-        int[] ports = [DeployScripts.FreeLoopbackPort(), DeployScripts.FreeLoopbackPort(), DeployScripts.FreeLoopbackPort(), DeployScripts.FreeLoopbackPort()];
+        int[] ports = [LoopbackPorts.Claim(), LoopbackPorts.Claim(), LoopbackPorts.Claim(), LoopbackPorts.Claim()];
         Assert.Equal(4, ports.Distinct().Count());
         (int mqtt, int influx, int influxRpc, int http) = (ports[0], ports[1], ports[2], ports[3]);
         string[] stateArgs = ["--state-dir", _state];

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using EdgeGateway.Testing.Network;
 
 namespace EdgeGateway.Hub.Tests.Deploy;
 
@@ -52,8 +53,8 @@ public sealed class ProductionBroker : IAsyncLifetime
     public async Task InitializeAsync()
     {
         (await MakeCredentialsAsync()).AssertSucceeded("make-credentials.sh");
-        Port = DeployScripts.FreeLoopbackPort();
-        MtlsPort = DeployScripts.FreeLoopbackPort();
+        Port = LoopbackPorts.Claim();
+        MtlsPort = LoopbackPorts.Claim();
         (await DeployScripts.RunAsync("deploy/mosquitto/install.sh",
         [
             "--dir", Credentials, "--conf-dir", Path.Combine(Directory, "conf.d"),

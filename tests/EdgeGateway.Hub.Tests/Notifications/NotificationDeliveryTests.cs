@@ -104,7 +104,7 @@ public sealed class NotificationDeliveryTests
     [Fact]
     public async Task A_refused_connection_keeps_the_notice_pending_and_retrying_and_the_log_names_only_the_channel()
     {
-        int closedPort = FreePort();
+        int closedPort = LoopbackPorts.Claim();
         string url = $"http://127.0.0.1:{closedPort}/cgi-bin/webhook/send?key=refused-key-0001";
         await using NotificationRig rig = await NotificationRig.StartAsync((options, _) =>
         {
@@ -181,5 +181,4 @@ public sealed class NotificationDeliveryTests
 
     private static string Escape(string text) => text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
 
-    private static int FreePort() => LoopbackPorts.Claim();
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
+using EdgeGateway.Testing.Network;
 using EdgeGateway.Testing.Servers;
 
 namespace EdgeGateway.Testing.Mosquitto;
@@ -77,7 +78,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
             // Another process may take the free port between probing and mosquitto's bind: retry on a new one.
             for (int attempt = 1; ; attempt++)
             {
-                broker.Port = ServerProcess.FreeLoopbackPort();
+                broker.Port = LoopbackPorts.Claim();
                 await broker.WriteConfigAsync();
                 try
                 {

@@ -43,7 +43,7 @@ public sealed class HubProcess : IAsyncDisposable
         IReadOnlyDictionary<string, string>? environment = null,
         IEnumerable<string>? extraArgs = null)
     {
-        int port = FreeLoopbackPort();
+        int port = LoopbackPorts.Claim();
         var args = new List<string>
         {
             "run", "--broker", broker.Uri.ToString(), "--influx-url", influx.ToString(), "--influx-api", api,
@@ -108,7 +108,6 @@ public sealed class HubProcess : IAsyncDisposable
         await _process.WaitForLineAsync($"Hub {ClientId} ingesting", TimeSpan.FromSeconds(120));
     }
 
-    private static int FreeLoopbackPort() => LoopbackPorts.Claim();
 
     // Fast retries so that a test's outage ends in seconds, not the production back-off's half minute.
     private static Dictionary<string, string> Environment() => new()

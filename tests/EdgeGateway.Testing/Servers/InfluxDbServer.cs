@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using EdgeGateway.Testing.Network;
 
 namespace EdgeGateway.Testing.Servers;
 
@@ -64,8 +65,8 @@ public sealed class InfluxDbServer : IAsyncDisposable
             // Another process may take a free port between probing and influxd's bind: retry on new ones.
             for (int attempt = 1; ; attempt++)
             {
-                server.Port = ServerProcess.FreeLoopbackPort();
-                server.RpcPort = ServerProcess.FreeLoopbackPort();
+                server.Port = LoopbackPorts.Claim();
+                server.RpcPort = LoopbackPorts.Claim();
                 if (server.RpcPort == server.Port)
                 {
                     continue;

@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using EdgeGateway.Testing.Mosquitto;
-using EdgeGateway.Testing.Network;
 
 namespace EdgeGateway.Testing.Servers;
 
@@ -82,8 +81,6 @@ internal sealed class ServerProcess
     /// <summary>How long the last successful start took, from process start to the first ready probe.</summary>
     public TimeSpan LastStartDuration { get; private set; }
 
-    /// <summary>A loopback port for a server (<see cref="LoopbackPorts"/>: claimed for this test process, free now).</summary>
-    public static int FreeLoopbackPort() => LoopbackPorts.Claim();
 
     /// <summary>Whether the captured log says a listener could not bind (the port was taken after it was probed free).</summary>
     public bool LogSaysAddressInUse => Log.Contains("address already in use", StringComparison.OrdinalIgnoreCase);

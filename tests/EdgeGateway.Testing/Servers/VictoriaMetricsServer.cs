@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using EdgeGateway.Testing.Network;
 
 namespace EdgeGateway.Testing.Servers;
 
@@ -80,7 +81,7 @@ public sealed class VictoriaMetricsServer : IAsyncDisposable
             // Another process may take the free port between probing and the server's bind: retry on a new one.
             for (int attempt = 1; ; attempt++)
             {
-                server.Port = ServerProcess.FreeLoopbackPort();
+                server.Port = LoopbackPorts.Claim();
                 try
                 {
                     await server.StartAsync(cancellationToken);

@@ -81,7 +81,7 @@ public sealed partial class Arm64GatewayTests(Arm64BundleFixture bundle, ITestOu
     public async Task Simulated_shed_runs_with_its_broker_and_outbox_and_stops_with_every_relay_open_under_emulation()
     {
         string data = bundle.NewDirectory("simulated-run");
-        int port = FreePort();
+        int port = LoopbackPorts.Claim();
 
         // It runs until it has shown what this test is about (its MQTT link connected to its own broker), then it is
         // stopped as systemd stops it (SIGTERM). With a fixed --duration at --speed 0 the shed's minute could be over
@@ -116,7 +116,7 @@ public sealed partial class Arm64GatewayTests(Arm64BundleFixture bundle, ITestOu
         // plain mqtt:// broker does not need OpenSSL: the reconnect back-off's jitter once came from
         // RandomNumberGenerator, and the gateway aborted ("No usable version of libssl was found", signal 6).
         string data = bundle.NewDirectory("unreachable-broker");
-        int port = FreePort();
+        int port = LoopbackPorts.Claim();
 
         Tool.Result result = await bundle.RunAsync(
             ["run", "--simulate", "--broker", $"mqtt://127.0.0.1:{port}", "--speed", "0", "--duration", "00:00:30", "--data-dir", data],
@@ -171,7 +171,6 @@ public sealed partial class Arm64GatewayTests(Arm64BundleFixture bundle, ITestOu
     private static void AssertSaid(Tool.Result result, string text) =>
         Assert.True(result.Output.Contains(text, StringComparison.Ordinal), $"the gateway did not say \"{text}\"; {result.Tails()}");
 
-    private static int FreePort() => LoopbackPorts.Claim();
 
     [GeneratedRegex("^relays-off: .*/dev/(i2c-1|gpiochip0)")]
     private static partial Regex NamesTheDevice();

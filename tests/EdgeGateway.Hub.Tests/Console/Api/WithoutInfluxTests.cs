@@ -66,7 +66,7 @@ public sealed class WithoutInfluxTests(WithoutInfluxTests.Rig rig) : IClassFixtu
             string settings = Path.Combine(_dir, "hub.json");
             await File.WriteAllTextAsync(settings, ConsoleApiRig.SettingsJson(
                 ConsoleApiRig.Roles.ToDictionary(ConsoleApiRig.UserOf, role => role), ConsoleApiRig.CommandTimeout));
-            _hub = await HubProcess.StartAsync(_broker, new Uri($"http://127.0.0.1:{ClosedPort().ToString(CultureInfo.InvariantCulture)}"), "v1", "edge",
+            _hub = await HubProcess.StartAsync(_broker, new Uri($"http://127.0.0.1:{LoopbackPorts.Claim().ToString(CultureInfo.InvariantCulture)}"), "v1", "edge",
                 Directory.CreateDirectory(Path.Combine(_dir, "hub")).FullName, clientId: "noinflux-hub", settingsFile: settings);
             await ConsoleClient.WaitServingAsync(new Uri($"http://127.0.0.1:{_hub.HttpPort.ToString(CultureInfo.InvariantCulture)}/"));
             _fake = await FakeGateway.StartAsync(_broker);
@@ -105,7 +105,5 @@ public sealed class WithoutInfluxTests(WithoutInfluxTests.Rig rig) : IClassFixtu
             Directory.Delete(_dir, recursive: true);
         }
 
-        /// <summary>A loopback port nothing listens on (claimed for this test process, never bound).</summary>
-        private static int ClosedPort() => LoopbackPorts.Claim();
     }
 }
