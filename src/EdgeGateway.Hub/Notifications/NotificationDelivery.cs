@@ -59,6 +59,11 @@ internal sealed partial class NotificationDelivery : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         ReportJobsOfUnknownChannels();
+        foreach (InterruptedJob job in _notifier.Ledger.InterruptedAtOpen)
+        {
+            LogInterrupted(job.Notice, job.AlarmId, job.Channel, job.AttemptStarted);
+        }
+
         Task[] loops = [.. _notifier.Plan.Channels.Select(channel => DeliverAsync(channel, stoppingToken)), PruneAsync(stoppingToken)];
         await Task.WhenAll(loops);
     }
@@ -134,6 +139,9 @@ internal sealed partial class NotificationDelivery : BackgroundService
         }
 
         var notice = new OutgoingNotice(job.Notice, alarm!, job.AlarmJson, AlarmNoticeText.Compose(alarm!, job.Notice, channel.Text, now));
+        // Committed before the request leaves: a hub killed between the receiver's answer and MarkSent knows, at its next
+        // start, that this notice may have arrived, and says so when it sends it again (at least once, never lost).
+        ledger.MarkSending(job.Id, now);
         using HttpClient http = _httpClients.CreateClient(HttpClientName);
         DeliveryResult result = await channel.SendAsync(http, notice, now, _notifier.Options.RequestTimeout, stoppingToken);
         DateTimeOffset after = _time.GetUtcNow();
@@ -229,6 +237,9 @@ internal sealed partial class NotificationDelivery : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Delivery via channel {Channel} faulted ({ExceptionType}: {Reason}); the notice stays pending")]
     private partial void LogDeliveryFault(string channel, string exceptionType, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Notice {Notice} of alarm {AlarmId} via channel {Channel} was being sent when the hub stopped (attempt begun {AttemptStarted:O}); it is sent again and may arrive twice")]
+    private partial void LogInterrupted(NoticeKind notice, string alarmId, string channel, DateTimeOffset attemptStarted);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} notices are pending for channel {Channel}, which is no longer configured; they stay in the ledger until it is configured again")]
     private partial void LogUnknownChannel(long count, string channel);

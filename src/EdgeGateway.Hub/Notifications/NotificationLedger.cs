@@ -22,7 +22,14 @@ internal sealed record DueJob(long Id, string AlarmId, NoticeKind Notice, int At
 
 /// <summary>A job as stored (for diagnostics and tests).</summary>
 internal sealed record LedgerJob(
-    long Id, string AlarmId, NoticeKind Notice, string Channel, JobState State, DateTimeOffset Due, DateTimeOffset NextAttempt, int Attempts, string? LastError);
+    long Id, string AlarmId, NoticeKind Notice, string Channel, JobState State, DateTimeOffset Due, DateTimeOffset NextAttempt, int Attempts, string? LastError,
+    int Interrupted);
+
+/// <summary>
+/// A pending job whose last attempt was under way when the ledger was last closed without an outcome (the hub was
+/// killed, lost power or stopped mid-request): the receiver may or may not have it, so it is sent again.
+/// </summary>
+internal sealed record InterruptedJob(long Id, string AlarmId, NoticeKind Notice, string Channel, DateTimeOffset AttemptStarted);
 
 /// <summary>What recording an alarm message did.</summary>
 internal readonly record struct RecordOutcome(bool Duplicate, int Added, int Cancelled);
@@ -34,7 +41,8 @@ internal readonly record struct RecordOutcome(bool Duplicate, int Added, int Can
 /// <item><c>alarm_event(alarm_id, event)</c>: each alarm message recorded, with its contract JSON — the idempotency key;</item>
 /// <item><c>alarm_state(alarm_id)</c>: acknowledgements and clears observed, which cancel and prevent reminders;</item>
 /// <item><c>job</c>: one row per notice per channel, pending until sent (or a reminder cancelled); its rowid is the
-/// recording order a channel delivers in.</item>
+/// recording order a channel delivers in. <c>sending_ms</c> is set (committed) before each attempt and cleared with
+/// its outcome, so a job found with it set at open was interrupted mid-request; <c>interrupted</c> counts those.</item>
 /// </list>
 /// Thread-safe: one connection behind one lock; nothing here does network I/O.
 /// </summary>
@@ -48,7 +56,7 @@ internal sealed class NotificationLedger : IDisposable
     internal const int ApplicationId = 0x45474E4C;
 
     /// <summary>SQLite <c>user_version</c> of this schema.</summary>
-    internal const int SchemaVersion = 1;
+    internal const int SchemaVersion = 2;
 
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS alarm_event (
@@ -77,9 +85,17 @@ internal sealed class NotificationLedger : IDisposable
             attempts   INTEGER NOT NULL,
             last_error TEXT,
             done_ms    INTEGER,
+            sending_ms  INTEGER,
+            interrupted INTEGER NOT NULL DEFAULT 0,
             UNIQUE (alarm_id, notice, channel)
         );
         CREATE INDEX IF NOT EXISTS job_pending ON job (channel, id) WHERE state = 0;
+        """;
+
+    /// <summary>Version 1 → 2: the in-flight mark and the interruption count.</summary>
+    private const string MigrateFrom1 = """
+        ALTER TABLE job ADD COLUMN sending_ms INTEGER;
+        ALTER TABLE job ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0;
         """;
 
     private readonly Lock _gate = new();
@@ -92,16 +108,18 @@ internal sealed class NotificationLedger : IDisposable
     private readonly SqliteCommand _cancelReminders;
     private readonly SqliteCommand _head;
     private readonly SqliteCommand _nextDue;
+    private readonly SqliteCommand _sending;
     private readonly SqliteCommand _sent;
     private readonly SqliteCommand _failed;
     private readonly SqliteCommand _cancel;
     private long _pending;
     private bool _disposed;
 
-    private NotificationLedger(string path, SqliteConnection connection)
+    private NotificationLedger(string path, SqliteConnection connection, IReadOnlyList<InterruptedJob> interrupted)
     {
         Path = path;
         _connection = connection;
+        InterruptedAtOpen = interrupted;
         _insertEvent = Prepare(
             "INSERT OR IGNORE INTO alarm_event (alarm_id, event, alarm, recorded_ms) VALUES ($alarm_id, $event, $alarm, $now);",
             ("$alarm_id", SqliteType.Text), ("$event", SqliteType.Integer), ("$alarm", SqliteType.Text), ("$now", SqliteType.Integer));
@@ -145,11 +163,14 @@ internal sealed class NotificationLedger : IDisposable
         _nextDue = Prepare(
             "SELECT MIN(due_ms) FROM job WHERE channel = $channel AND state = 0 AND due_ms > $now;",
             ("$channel", SqliteType.Text), ("$now", SqliteType.Integer));
+        _sending = Prepare(
+            "UPDATE job SET sending_ms = $now WHERE id = $id AND state = 0;",
+            ("$id", SqliteType.Integer), ("$now", SqliteType.Integer));
         _sent = Prepare(
-            $"UPDATE job SET state = {(int)JobState.Sent}, attempts = attempts + 1, last_error = NULL, done_ms = $now WHERE id = $id AND state = 0;",
+            $"UPDATE job SET state = {(int)JobState.Sent}, attempts = attempts + 1, last_error = NULL, done_ms = $now, sending_ms = NULL WHERE id = $id AND state = 0;",
             ("$id", SqliteType.Integer), ("$now", SqliteType.Integer));
         _failed = Prepare(
-            "UPDATE job SET attempts = $attempts, next_ms = $next, last_error = $error WHERE id = $id AND state = 0;",
+            "UPDATE job SET attempts = $attempts, next_ms = $next, last_error = $error, sending_ms = NULL WHERE id = $id AND state = 0;",
             ("$id", SqliteType.Integer), ("$attempts", SqliteType.Integer), ("$next", SqliteType.Integer), ("$error", SqliteType.Text));
         _cancel = Prepare(
             $"UPDATE job SET state = {(int)JobState.Cancelled}, done_ms = $now WHERE id = $id AND state = 0;",
@@ -159,6 +180,12 @@ internal sealed class NotificationLedger : IDisposable
 
     /// <summary>The ledger file's full path.</summary>
     public string Path { get; }
+
+    /// <summary>
+    /// The jobs found mid-attempt when this ledger was opened (now counted in <c>interrupted</c> and pending as any
+    /// other): each is sent again, at least once being the rule for an alarm notice.
+    /// </summary>
+    public IReadOnlyList<InterruptedJob> InterruptedAtOpen { get; }
 
     /// <summary>Jobs not yet sent nor cancelled.</summary>
     public long PendingCount => Interlocked.Read(ref _pending);
@@ -202,13 +229,18 @@ internal sealed class NotificationLedger : IDisposable
                         $"{path} is not a notification ledger of this hub version (application_id {application}, user_version {version}).");
                 }
 
+                if (version == 1)
+                {
+                    Execute(connection, MigrateFrom1, tx);
+                }
+
                 Execute(connection, Schema, tx);
                 Execute(connection, string.Create(CultureInfo.InvariantCulture,
                     $"PRAGMA application_id = {ApplicationId}; PRAGMA user_version = {SchemaVersion};"), tx);
                 tx.Commit();
             }
 
-            return new NotificationLedger(path, connection);
+            return new NotificationLedger(path, connection, TakeInterrupted(connection));
         }
         catch (SqliteException exception) when (exception.SqliteErrorCode is 5 or 6)
         {
@@ -307,6 +339,19 @@ internal sealed class NotificationLedger : IDisposable
         }
     }
 
+    /// <summary>
+    /// Marks an attempt as under way, durably, before its request leaves: if the hub dies before
+    /// <see cref="MarkSent"/> or <see cref="MarkFailed"/>, the next open reports the job in <see cref="InterruptedAtOpen"/>.
+    /// </summary>
+    public void MarkSending(long id, DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            Run(_sending, null, id, now.ToUnixTimeMilliseconds());
+        }
+    }
+
     public void MarkSent(long id, DateTimeOffset now) => Finish(_sent, id, now);
 
     /// <summary>A reminder whose alarm was acknowledged or cleared before it was sent.</summary>
@@ -375,7 +420,7 @@ internal sealed class NotificationLedger : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             using SqliteCommand command = _connection.CreateCommand();
             command.CommandText = """
-                SELECT id, alarm_id, notice, channel, state, due_ms, next_ms, attempts, last_error FROM job
+                SELECT id, alarm_id, notice, channel, state, due_ms, next_ms, attempts, last_error, interrupted FROM job
                 WHERE $alarm_id IS NULL OR alarm_id = $alarm_id ORDER BY id;
                 """;
             command.Parameters.AddWithValue("$alarm_id", (object?)alarmId ?? DBNull.Value);
@@ -386,7 +431,7 @@ internal sealed class NotificationLedger : IDisposable
                 jobs.Add(new LedgerJob(
                     reader.GetInt64(0), reader.GetString(1), (NoticeKind)reader.GetInt32(2), reader.GetString(3), (JobState)reader.GetInt32(4),
                     DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)),
-                    reader.GetInt32(7), reader.IsDBNull(8) ? null : reader.GetString(8)));
+                    reader.GetInt32(7), reader.IsDBNull(8) ? null : reader.GetString(8), reader.GetInt32(9)));
             }
 
             return jobs;
@@ -405,7 +450,7 @@ internal sealed class NotificationLedger : IDisposable
             _disposed = true;
             foreach (SqliteCommand command in new[]
                      {
-                         _insertEvent, _insertJob, _acknowledge, _clear, _isClosed, _cancelReminders, _head, _nextDue, _sent, _failed, _cancel,
+                         _insertEvent, _insertJob, _acknowledge, _clear, _isClosed, _cancelReminders, _head, _nextDue, _sending, _sent, _failed, _cancel,
                      })
             {
                 command.Dispose();
@@ -449,6 +494,32 @@ internal sealed class NotificationLedger : IDisposable
                 Interlocked.Decrement(ref _pending);
             }
         }
+    }
+
+    /// <summary>Finds the jobs left mid-attempt, counts the interruption in each and clears the mark, in one transaction.</summary>
+    private static List<InterruptedJob> TakeInterrupted(SqliteConnection connection)
+    {
+        using SqliteTransaction tx = connection.BeginTransaction();
+        var interrupted = new List<InterruptedJob>();
+        using (SqliteCommand select = connection.CreateCommand())
+        {
+            select.Transaction = tx;
+            select.CommandText = "SELECT id, alarm_id, notice, channel, sending_ms FROM job WHERE state = 0 AND sending_ms IS NOT NULL ORDER BY id;";
+            using SqliteDataReader reader = select.ExecuteReader();
+            while (reader.Read())
+            {
+                interrupted.Add(new InterruptedJob(
+                    reader.GetInt64(0), reader.GetString(1), (NoticeKind)reader.GetInt32(2), reader.GetString(3), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4))));
+            }
+        }
+
+        if (interrupted.Count > 0)
+        {
+            Execute(connection, "UPDATE job SET interrupted = interrupted + 1, sending_ms = NULL WHERE state = 0 AND sending_ms IS NOT NULL;", tx);
+        }
+
+        tx.Commit();
+        return interrupted;
     }
 
     private bool IsClosed(string alarmId, SqliteTransaction tx)

@@ -14,11 +14,21 @@ namespace EdgeGateway.Hub.Notifications;
 /// With a secret the request carries <c>X-EdgeGateway-Signature: sha256=HEX</c>, the lowercase hex
 /// HMAC-SHA256(key = secret, message = the raw body bytes), the convention GitHub's webhooks made familiar, so a
 /// receiver can check the body came from the hub. Delivery is at least once (an answer lost after the receiver
-/// acted is retried): receivers drop repeats by <c>alarm.alarm_id</c> + <c>notice</c>.
+/// acted is retried, and so is a request under way when the hub was killed): every request carries
+/// <c>Idempotency-Key: "ALARM_ID:NOTICE"</c> (the IETF httpapi draft's header, a structured-field string), the same on
+/// every attempt, by which receivers drop repeats.
 /// </remarks>
 internal sealed class WebhookChannel(string name, Uri url, string? secret, DisplayText text) : NotificationChannel(name, url, secret, text)
 {
     public const string SignatureHeader = "X-EdgeGateway-Signature";
+
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
+    /// <summary>
+    /// The notice's idempotency key: its alarm id (percent-encoded, so the key is printable ASCII without a quote or a
+    /// backslash, as an RFC 8941 string must be) and notice kind; one per notice and channel, the same on every attempt.
+    /// </summary>
+    public static string IdempotencyKey(string alarmId, NoticeKind kind) => $"{Uri.EscapeDataString(alarmId)}:{NoticeName(kind)}";
 
     public override NotificationChannelType Type => NotificationChannelType.Webhook;
 
@@ -47,6 +57,8 @@ internal sealed class WebhookChannel(string name, Uri url, string? secret, Displ
         }
 
         HttpRequestMessage request = Post(Url, body);
+        // An RFC 8941 sf-string, as the draft asks: quoted.
+        request.Headers.TryAddWithoutValidation(IdempotencyKeyHeader, $"\"{IdempotencyKey(notice.Alarm.AlarmId, notice.Kind)}\"");
         if (Secret is not null)
         {
             request.Headers.Add(SignatureHeader, Sign(body, Secret));

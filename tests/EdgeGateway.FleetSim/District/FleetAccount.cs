@@ -19,7 +19,9 @@ internal sealed record GatewayAccount(string Key, long Sent, long Thinned, long 
 /// The exact accounting at the end of a scenario: every seq of every gateway (from each outbox's own counter) against
 /// the points InfluxDB holds (<c>count(seq)</c> and <c>count(distinct(seq))</c> per gateway over every measurement),
 /// every alarm and session the gateways raised or closed (from their event streams) against the stored ones, and
-/// every notifiable alarm against the notices the webhook received.
+/// every notifiable alarm against the notices the webhook received. A notice received twice is doubled unless the
+/// hub said, at its restart, that this notice was under way when it stopped (a SIGKILL between the receiver's answer
+/// and the ledger's commit): that one repeat is the at-least-once rule, carried with the same idempotency key.
 /// </summary>
 internal sealed record FleetAccount(
     IReadOnlyList<GatewayAccount> Gateways,
@@ -33,6 +35,7 @@ internal sealed record FleetAccount(
     int Notifiable,
     IReadOnlyList<string> NoticesMissing,
     IReadOnlyList<string> NoticesDuplicated,
+    IReadOnlyList<string> NoticesResent,
     long HubRecordedMissing)
 {
     /// <summary>The measurements that carry a gateway's numbered messages (the hub's README, "Schema").</summary>
@@ -57,7 +60,8 @@ internal sealed record FleetAccount(
     public bool IsExact => Lost == 0 && Duplicated == 0 && AlarmsMissing.Count == 0 && ClearsMissing.Count == 0
         && SessionsMissing.Count == 0 && NoticesMissing.Count == 0 && NoticesDuplicated.Count == 0;
 
-    public static async Task<FleetAccount> TakeAsync(InfluxDbServer influx, string database, FleetLedger ledger, LoopbackReceiver webhook, DateTimeOffset since, CancellationToken cancellationToken)
+    public static async Task<FleetAccount> TakeAsync(
+        InfluxDbServer influx, string database, FleetLedger ledger, LoopbackReceiver webhook, IReadOnlySet<string> resentAfterInterruption, DateTimeOffset since, CancellationToken cancellationToken)
     {
         string window = string.Create(CultureInfo.InvariantCulture, $"time >= {since.AddHours(-1).ToUnixTimeMilliseconds()}ms");
         var stored = new Dictionary<string, (long N, long Distinct)>(StringComparer.Ordinal);
@@ -108,7 +112,8 @@ internal sealed record FleetAccount(
             [.. sessions.Where(id => !sessionsStored.Contains(id))],
             notifiable.Length,
             [.. notifiable.Where(id => !notices.ContainsKey(id))],
-            [.. notices.Where(n => n.Value > 1).Select(n => n.Key)],
+            [.. notices.Where(n => n.Value > 1 && !(n.Value == 2 && resentAfterInterruption.Contains(n.Key))).Select(n => n.Key)],
+            [.. notices.Where(n => n.Value == 2 && resentAfterInterruption.Contains(n.Key)).Select(n => n.Key)],
             hubMissing);
     }
 
@@ -122,7 +127,7 @@ internal sealed record FleetAccount(
     public string Summary() => string.Create(CultureInfo.InvariantCulture,
         $"sent {Sent}, thinned {Thinned}, stored {Stored}, lost {Lost}, duplicated {Duplicated}, left in outboxes {LeftInOutbox}; " +
         $"alarms {AlarmsRaised} raised / {AlarmsStored} stored / {AlarmsMissing.Count} missing; clears {ClearsRaised} / {ClearsMissing.Count} missing; " +
-        $"sessions {Sessions} / {SessionsMissing.Count} missing; notices {Notifiable} due / {NoticesMissing.Count} missing / {NoticesDuplicated.Count} doubled; hub-recorded gaps {HubRecordedMissing}");
+        $"sessions {Sessions} / {SessionsMissing.Count} missing; notices {Notifiable} due / {NoticesMissing.Count} missing / {NoticesDuplicated.Count} doubled / {NoticesResent.Count} resent after a killed attempt; hub-recorded gaps {HubRecordedMissing}");
 
     private static async Task<HashSet<string>> IdsAsync(InfluxDbServer influx, string database, string query, string column, CancellationToken cancellationToken)
     {

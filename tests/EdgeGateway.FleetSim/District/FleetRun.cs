@@ -114,7 +114,7 @@ internal sealed record FleetRunReport(
 /// one fault injected while traffic flows, then sampling stops, every outbox drains, the hub stores the rest, and the
 /// exact accounting is taken.
 /// </summary>
-internal static class FleetRun
+internal static partial class FleetRun
 {
     private const int RealGatewaySpeed = 10;
 
@@ -324,13 +324,23 @@ internal static class FleetRun
         return string.Join("; ", parts);
     }
 
+    /// <summary>The alarm ids whose raised notice a hub, at its restart, said was under way when it stopped (NotificationDelivery's warning).</summary>
+    private static HashSet<string> ResentAfterInterruption(DistrictRig rig) =>
+        [.. rig.Hubs.SelectMany(hub => hub.OutputLines())
+            .Select(line => InterruptedNotice().Match(line))
+            .Where(match => match.Success)
+            .Select(match => match.Groups["alarm"].Value)];
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"Notice Raised of alarm (?<alarm>\S+) via channel \S+ was being sent when the hub stopped")]
+    private static partial System.Text.RegularExpressions.Regex InterruptedNotice();
+
     /// <summary>Polls the accounting until it is exact (everything arrived) or the time is up; returns the last one.</summary>
     private static async Task<FleetAccount> SettleAsync(DistrictRig rig, FleetLedger ledger, DateTimeOffset since, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         while (true)
         {
-            FleetAccount account = await FleetAccount.TakeAsync(rig.Influx, DistrictRig.Database, ledger, rig.Webhook, since, cancellationToken);
+            FleetAccount account = await FleetAccount.TakeAsync(rig.Influx, DistrictRig.Database, ledger, rig.Webhook, ResentAfterInterruption(rig), since, cancellationToken);
             if (account.IsExact || clock.Elapsed > timeout)
             {
                 return account;

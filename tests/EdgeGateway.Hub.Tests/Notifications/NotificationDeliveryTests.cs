@@ -85,6 +85,26 @@ public sealed class NotificationDeliveryTests
     }
 
     [Fact]
+    public async Task A_notice_under_way_when_the_hub_stops_is_sent_again_after_the_restart_with_the_same_idempotency_key_and_said_so()
+    {
+        await using NotificationRig rig = await NotificationRig.StartAsync(NotificationRig.OneChannel("hook", "Webhook", "/hook"));
+        // The first request reaches the receiver and is never answered before the hub stops: whether it "arrived" is
+        // the receiver's to know, not the hub's.
+        rig.Receiver.Answer(request => request.NthOnPath == 1 ? ReceiverReply.Ok with { Delay = TimeSpan.FromMinutes(5) } : ReceiverReply.Ok);
+
+        await rig.RecordAsync(Alarms.Raised());
+        await rig.UntilAsync(() => rig.Receiver.On("/hook").Count == 1);
+        await rig.RestartAsync();
+        await rig.UntilAsync(() => rig.Notifier.Ledger.Jobs("alm-0001")[0].State == JobState.Sent);
+
+        IReadOnlyList<ReceivedRequest> requests = rig.Receiver.On("/hook");
+        Assert.Equal(2, requests.Count);
+        Assert.All(requests, request => Assert.Equal("\"alm-0001:raised\"", request.Headers[WebhookChannel.IdempotencyKeyHeader]));
+        Assert.Equal(1, rig.Notifier.Ledger.Jobs("alm-0001")[0].Interrupted);
+        Assert.Contains("Notice Raised of alarm alm-0001 via channel hook was being sent when the hub stopped", rig.DeliveryLog.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_receiver_that_does_not_answer_within_RequestTimeout_is_retried()
     {
         await using NotificationRig rig = await NotificationRig.StartAsync((options, receiver) =>

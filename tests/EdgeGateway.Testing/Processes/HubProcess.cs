@@ -96,8 +96,10 @@ public sealed class HubProcess : IAsyncDisposable
 
     /// <summary>The error, crash and unhandled-exception lines the hub wrote, in any of its lives.</summary>
     public IReadOnlyList<string> ErrorLines() =>
-        [.. _outputs.Append(_process.Output).SelectMany(o => o.Split('\n'))
-            .Where(line => line.StartsWith("fail:", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal) || line.Contains("Unhandled exception", StringComparison.Ordinal))];
+        [.. OutputLines().Where(line => line.StartsWith("fail:", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal) || line.Contains("Unhandled exception", StringComparison.Ordinal))];
+
+    /// <summary>Every line the hub wrote, in all its lives, in order.</summary>
+    public IEnumerable<string> OutputLines() => _outputs.Append(_process.Output).SelectMany(o => o.Split('\n'));
 
     public async ValueTask DisposeAsync() => await _process.DisposeAsync();
 
