@@ -16,7 +16,7 @@ namespace EdgeGateway.Mqtt;
 /// <item><see cref="RunAsync"/> connects and reconnects until cancelled, waiting a jittered, exponentially
 /// growing delay (from <see cref="MqttLinkOptions.InitialBackoff"/> up to <see cref="MqttLinkOptions.MaxBackoff"/>)
 /// after each failure; after an established link drops it waits about <see cref="MqttLinkOptions.InitialBackoff"/>.</item>
-/// <item>Persistent session: clean start off, session expiry <see cref="MqttLinkOptions.SessionExpiry"/>, so QoS 1
+/// <item>Persistent session: clean start off, session expiry <see cref="MqttBrokerSettings.SessionExpiry"/>, so QoS 1
 /// messages for the gateway queue at the broker while it is away.</item>
 /// <item>Subscriptions given to <see cref="Subscribe"/> are made on EVERY connect, whether or not the broker reports
 /// a session: that covers a broker that lost its data, and re-subscribing is harmless. They are made with retain

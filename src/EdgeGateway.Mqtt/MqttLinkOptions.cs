@@ -3,37 +3,30 @@ using MQTTnet.Protocol;
 namespace EdgeGateway.Mqtt;
 
 /// <summary>
-/// How <see cref="MqttConnection"/> reaches the broker. The password is not held here: it is read from
-/// <see cref="PasswordFile"/> or the environment variable named by <see cref="PasswordEnvironmentVariable"/>
-/// at every connect (so a rotated secret takes effect on the next reconnect) and never logged.
+/// How <see cref="MqttConnection"/> reaches the broker: the address and client id, the trust and credentials of
+/// <see cref="MqttBrokerSettings"/>, and the link's own timing and acknowledgement. The password is not held here: it is
+/// read from <see cref="MqttBrokerSettings.PasswordFile"/> or the environment variable named by
+/// <see cref="MqttBrokerSettings.PasswordEnvironmentVariable"/> at every connect and never logged.
 /// </summary>
-public sealed class MqttLinkOptions
+public sealed class MqttLinkOptions : MqttBrokerSettings
 {
+    /// <summary>The connection to <paramref name="broker"/> as <paramref name="clientId"/>, with the trust and credentials of
+    /// <paramref name="settings"/>; the caller sets what is its own (will, back-off, acknowledgement).</summary>
+    public static MqttLinkOptions For(Uri broker, string clientId, MqttBrokerSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(broker);
+        ArgumentException.ThrowIfNullOrEmpty(clientId);
+        ArgumentNullException.ThrowIfNull(settings);
+        var options = new MqttLinkOptions { Broker = broker, ClientId = clientId };
+        settings.CopyBrokerSettingsTo(options);
+        return options;
+    }
+
     /// <summary><c>mqtt://host:port</c> (plain TCP, default port 1883) or <c>mqtts://host:port</c> (TLS, default port 8883).</summary>
     public Uri Broker { get; set; } = new("mqtt://127.0.0.1:1883");
 
     /// <summary>The MQTT client identifier; stable per gateway, since the broker keeps the persistent session under it.</summary>
     public string ClientId { get; set; } = "edge-gateway";
-
-    /// <summary>CA certificate(s) (PEM) the broker's certificate must chain to (mqtts). Only these roots are trusted, not the system store.</summary>
-    public string? CaFile { get; set; }
-
-    /// <summary>Client certificate (PEM) for brokers that authenticate gateways by certificate; with <see cref="ClientKeyFile"/>.</summary>
-    public string? ClientCertificateFile { get; set; }
-
-    /// <summary>The client certificate's private key (PEM, unencrypted; mode 0600).</summary>
-    public string? ClientKeyFile { get; set; }
-
-    public string? Username { get; set; }
-
-    /// <summary>A file holding the password (first line; trailing line break ignored).</summary>
-    public string? PasswordFile { get; set; }
-
-    /// <summary>Or the name of an environment variable holding it (used when <see cref="PasswordFile"/> is not set).</summary>
-    public string? PasswordEnvironmentVariable { get; set; }
-
-    /// <summary>How long the broker keeps the session (subscriptions, queued QoS 1 messages) after the link drops.</summary>
-    public TimeSpan SessionExpiry { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>The first reconnect delay; each failed attempt doubles it (with jitter) up to <see cref="MaxBackoff"/>.</summary>
     public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromSeconds(1);

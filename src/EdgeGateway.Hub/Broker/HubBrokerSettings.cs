@@ -7,8 +7,9 @@ namespace EdgeGateway.Hub.Broker;
 /// How the hub reaches its broker (keys of section <c>Hub</c>), for every MQTT connection the hub makes: ingest's, its
 /// peers' and the console's, each built by <see cref="LinkOptions"/>. The hub's settings (<c>HubOptions</c>, in Ingest)
 /// extend this class, so the keys stay in <c>Hub</c> and neither ingest nor the console reaches into the other for them.
+/// Trust and credentials (<c>CaFile</c>, <c>Username</c>, <c>PasswordFile</c>…) are the shared <see cref="MqttBrokerSettings"/>.
 /// </summary>
-public abstract class HubBrokerSettings
+public abstract class HubBrokerSettings : MqttBrokerSettings
 {
     /// <summary><c>mqtt://host:port</c> or <c>mqtts://host:port</c>; plain MQTT only on this machine.</summary>
     [Required]
@@ -20,35 +21,16 @@ public abstract class HubBrokerSettings
     [RegularExpression("^[A-Za-z0-9_-]{1,64}$")]
     public string ClientId { get; set; } = "edge-hub";
 
-    public string? Username { get; set; }
-
-    public string? PasswordFile { get; set; }
-
-    public string? PasswordEnvironmentVariable { get; set; }
-
-    public string? CaFile { get; set; }
-
-    public string? ClientCertificateFile { get; set; }
-
-    public string? ClientKeyFile { get; set; }
-
-    /// <summary>How long the broker keeps the hub's session while it is away (messages queue for it meanwhile).</summary>
-    public TimeSpan SessionExpiry { get; set; } = TimeSpan.FromDays(2);
+    /// <summary>The hub's session is kept 2 days while it is away (gateways' messages queue for it meanwhile).</summary>
+    protected HubBrokerSettings() => SessionExpiry = TimeSpan.FromDays(2);
 
     /// <summary>One of the hub's MQTT connections to <see cref="Broker"/> under <paramref name="clientId"/>, with a
     /// Receive Maximum of <paramref name="receiveMaximum"/> held to MQTT's 1 .. 65535.</summary>
-    public MqttLinkOptions LinkOptions(string clientId, bool acknowledgeOnReceipt, int receiveMaximum) => new()
+    public MqttLinkOptions LinkOptions(string clientId, bool acknowledgeOnReceipt, int receiveMaximum)
     {
-        Broker = Broker,
-        ClientId = clientId,
-        CaFile = CaFile,
-        ClientCertificateFile = ClientCertificateFile,
-        ClientKeyFile = ClientKeyFile,
-        Username = Username,
-        PasswordFile = PasswordFile,
-        PasswordEnvironmentVariable = PasswordEnvironmentVariable,
-        SessionExpiry = SessionExpiry,
-        AcknowledgeOnReceipt = acknowledgeOnReceipt,
-        ReceiveMaximum = (ushort)Math.Clamp(receiveMaximum, 1, ushort.MaxValue),
-    };
+        MqttLinkOptions link = MqttLinkOptions.For(Broker, clientId, this);
+        link.AcknowledgeOnReceipt = acknowledgeOnReceipt;
+        link.ReceiveMaximum = (ushort)Math.Clamp(receiveMaximum, 1, ushort.MaxValue);
+        return link;
+    }
 }

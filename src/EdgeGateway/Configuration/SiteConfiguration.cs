@@ -1,3 +1,4 @@
+using EdgeGateway.Mqtt;
 namespace EdgeGateway.Configuration;
 
 // The in-memory form of a site file (firmware-config/sites/*.yaml). SiteFileLoader builds it and
@@ -183,12 +184,11 @@ public sealed record SamplingSettings
 /// certificate). Plain <c>mqtt://</c> is accepted for loopback only: TLS and authentication are on in every
 /// production configuration. Secrets are never in the site file, only where to find them.
 /// </summary>
-public sealed record MqttSiteSettings(
-    string Broker,
-    string? CaFile,
-    string? Username,
-    string? PasswordFile,
-    string? PasswordEnvironmentVariable,
-    string? ClientCertificateFile,
-    string? ClientKeyFile,
-    int Line);
+public sealed class MqttSiteSettings : MqttBrokerSettings
+{
+    /// <summary><c>embedded</c>, <c>none</c>, or the broker's <c>mqtts://host:port</c> (<c>mqtt://</c> on loopback only).</summary>
+    public required string Broker { get; init; }
+
+    /// <summary>The line of the <c>mqtt:</c> section in the site file.</summary>
+    public int Line { get; init; }
+}

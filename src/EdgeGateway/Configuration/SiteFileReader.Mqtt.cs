@@ -62,6 +62,16 @@ internal sealed partial class SiteFileReader
             problems.Add(m.LineOf(certificate is null ? "clientKeyFile" : "clientCertificateFile"), $"mqtt: clientCertificateFile and clientKeyFile go together");
         }
 
-        return new MqttSiteSettings(broker, caFile, username, passwordFile, passwordVariable, certificate, key, m.Line);
+        return new MqttSiteSettings
+        {
+            Broker = broker,
+            CaFile = caFile,
+            Username = username,
+            PasswordFile = passwordFile,
+            PasswordEnvironmentVariable = passwordVariable,
+            ClientCertificateFile = certificate,
+            ClientKeyFile = key,
+            Line = m.Line,
+        };
     }
 }

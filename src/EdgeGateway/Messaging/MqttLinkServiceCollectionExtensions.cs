@@ -53,25 +53,15 @@ public static class MqttLinkServiceCollectionExtensions
     {
         string site = shed.Site.Site.Id;
         string gateway = shed.Site.Site.Gateway;
-        return new MqttLinkOptions
+        MqttLinkOptions link = MqttLinkOptions.For(broker, $"{site}-{gateway}", options);
+        link.MaxBackoff = options.MaxBackoff;
+        link.Will = new MqttWill
         {
-            Broker = broker,
-            ClientId = $"{site}-{gateway}",
-            CaFile = options.CaFile,
-            ClientCertificateFile = options.ClientCertificateFile,
-            ClientKeyFile = options.ClientKeyFile,
-            Username = options.Username,
-            PasswordFile = options.PasswordFile,
-            PasswordEnvironmentVariable = options.PasswordEnvironmentVariable,
-            SessionExpiry = options.SessionExpiry,
-            MaxBackoff = options.MaxBackoff,
-            Will = new MqttWill
-            {
-                Topic = ContractTopics.Status(site, gateway),
-                Payload = Encoding.UTF8.GetString(MqttLink.Will(shed)),
-                Retain = true,
-            },
+            Topic = ContractTopics.Status(site, gateway),
+            Payload = Encoding.UTF8.GetString(MqttLink.Will(shed)),
+            Retain = true,
         };
+        return link;
     }
 
     /// <summary>
@@ -84,12 +74,7 @@ public static class MqttLinkServiceCollectionExtensions
         if (site is not null)
         {
             options.Broker = site.Broker;
-            options.CaFile = site.CaFile;
-            options.Username = site.Username;
-            options.PasswordFile = site.PasswordFile;
-            options.PasswordEnvironmentVariable = site.PasswordEnvironmentVariable;
-            options.ClientCertificateFile = site.ClientCertificateFile;
-            options.ClientKeyFile = site.ClientKeyFile;
+            site.CopyBrokerSettingsTo(options);
         }
 
         configuration.GetSection(MqttOptions.Section).Bind(options);

@@ -36,7 +36,7 @@ public sealed class MqttSiteSectionTests
     [Fact]
     public void Configuration_and_the_command_line_override_the_site_file_key_by_key()
     {
-        var site = new MqttSiteSettings("mqtts://mqtt.example.cn:8883", "/etc/edgegateway/ca.pem", "gw-01", "/etc/edgegateway/pw", null, null, null, 1);
+        var site = new MqttSiteSettings { Broker = "mqtts://mqtt.example.cn:8883", CaFile = "/etc/edgegateway/ca.pem", Username = "gw-01", PasswordFile = "/etc/edgegateway/pw", Line = 1 };
         IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Mqtt:Broker"] = "mqtt://127.0.0.1:18830" }).Build();
 
         MqttOptions options = MqttLinkServiceCollectionExtensions.Resolve(configuration, site);
