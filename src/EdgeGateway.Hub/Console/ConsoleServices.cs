@@ -6,6 +6,7 @@ using EdgeGateway.Hub.Console.Pages;
 using EdgeGateway.Hub.Console.Store;
 using EdgeGateway.Hub.Console.Trends;
 using EdgeGateway.Hub.Ingest;
+using EdgeGateway.Hub.Storage;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -72,6 +73,7 @@ public static class ConsoleServices
         services.AddSingleton<ConsoleUserDirectory>();
         services.AddSingleton<SignInThrottle>();
         services.AddSingleton(sp => ConsoleStore.Open(Path.Combine(sp.GetRequiredService<IOptions<HubOptions>>().Value.DataDirectory, "console.db")));
+        services.AddInfluxHttpClients();
         services.AddSingleton<ConsoleHistory>();
         services.AddSingleton<BoardStream>();
         services.AddSingleton<LiveBoard>();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using EdgeGateway.Contracts.Mqtt;
+using EdgeGateway.Hub.Persistence;
 using Microsoft.Data.Sqlite;
 
 namespace EdgeGateway.Hub.Notifications;
@@ -98,6 +99,19 @@ internal sealed class NotificationLedger : IDisposable
         ALTER TABLE job ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0;
         """;
 
+    private static readonly SqliteFileFormat Format = new()
+    {
+        Kind = "notification ledger",
+        ApplicationId = ApplicationId,
+        SchemaVersion = SchemaVersion,
+        Schema = Schema,
+        Migrations = new Dictionary<int, string> { [1] = MigrateFrom1 },
+        ExclusiveLocking = true,
+        // Only one connection ever uses the file, so waiting on a lock only delays refusing a second instance.
+        BusyTimeoutSeconds = 1,
+        InUseAdvice = $"give each hub instance its own {NotificationOptions.Section}:LedgerPath",
+    };
+
     private readonly Lock _gate = new();
     private readonly SqliteConnection _connection;
     private readonly SqliteCommand _insertEvent;
@@ -192,68 +206,8 @@ internal sealed class NotificationLedger : IDisposable
 
     /// <summary>Opens (or creates) the ledger at <paramref name="path"/> and takes its exclusive lock.</summary>
     /// <exception cref="InvalidOperationException">Another process holds the file, or it is a newer schema or not a ledger.</exception>
-    public static NotificationLedger Open(string path)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        path = System.IO.Path.GetFullPath(path);
-        string? directory = System.IO.Path.GetDirectoryName(path);
-        if (!string.IsNullOrEmpty(directory))
-        {
-            Directory.CreateDirectory(directory);
-        }
-
-        var builder = new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            // No pool: closing the ledger must release the file and its lock (restarts, tests).
-            Pooling = false,
-            // Only one connection ever uses the file, so waiting on a lock only delays refusing a second instance.
-            DefaultTimeout = 1,
-        };
-        var connection = new SqliteConnection(builder.ToString());
-        try
-        {
-            connection.Open();
-            Execute(connection, "PRAGMA locking_mode = EXCLUSIVE;");
-            Execute(connection, "PRAGMA journal_mode = WAL;");
-            // FULL: the WAL is synced at every commit; NORMAL could lose the last jobs on a power cut.
-            Execute(connection, "PRAGMA synchronous = FULL;");
-            using (SqliteTransaction tx = connection.BeginTransaction())
-            {
-                long application = Scalar(connection, "PRAGMA application_id;", tx);
-                long version = Scalar(connection, "PRAGMA user_version;", tx);
-                if ((application != 0 && application != ApplicationId) || version > SchemaVersion)
-                {
-                    throw new InvalidOperationException(
-                        $"{path} is not a notification ledger of this hub version (application_id {application}, user_version {version}).");
-                }
-
-                if (version == 1)
-                {
-                    Execute(connection, MigrateFrom1, tx);
-                }
-
-                Execute(connection, Schema, tx);
-                Execute(connection, string.Create(CultureInfo.InvariantCulture,
-                    $"PRAGMA application_id = {ApplicationId}; PRAGMA user_version = {SchemaVersion};"), tx);
-                tx.Commit();
-            }
-
-            return new NotificationLedger(path, connection, TakeInterrupted(connection));
-        }
-        catch (SqliteException exception) when (exception.SqliteErrorCode is 5 or 6)
-        {
-            connection.Dispose();
-            throw new InvalidOperationException(
-                $"The notification ledger {path} is in use by another process; give each hub instance its own {NotificationOptions.Section}:LedgerPath.", exception);
-        }
-        catch
-        {
-            connection.Dispose();
-            throw;
-        }
-    }
+    public static NotificationLedger Open(string path) =>
+        Format.Open(path, (fullPath, connection) => new NotificationLedger(fullPath, connection, TakeInterrupted(connection)));
 
     /// <summary>
     /// Records one alarm message and its jobs in one transaction. A message already recorded (same alarm id and event)

@@ -44,14 +44,23 @@ public sealed class InfluxQlException(string message, bool unreachable, Exceptio
 /// </summary>
 public sealed class InfluxQlClient : IDisposable
 {
+    /// <summary>The named client of <see cref="IHttpClientFactory"/> this client's <see cref="HttpClient"/> comes from
+    /// (registered by <see cref="StorageServiceCollectionExtensions.AddInfluxHttpClients"/>).</summary>
+    public const string HttpClientName = "EdgeGateway.Hub.Storage.InfluxQl";
+
     private readonly HttpClient _http;
     private readonly string _database;
 
-    public InfluxQlClient(InfluxSettings settings)
+    /// <summary>Queries the server of <paramref name="settings"/> through <paramref name="http"/>, which this client sets
+    /// up (base address, timeout, credentials) and owns from then on.</summary>
+    public InfluxQlClient(HttpClient http, InfluxSettings settings)
     {
+        ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(settings);
         _database = settings.Database;
-        _http = new HttpClient { BaseAddress = settings.Url, Timeout = settings.Timeout };
+        _http = http;
+        _http.BaseAddress = settings.Url;
+        _http.Timeout = settings.Timeout;
         if (settings.Api == InfluxApi.V1 && !string.IsNullOrEmpty(settings.Username))
         {
             _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(

@@ -13,17 +13,26 @@ namespace EdgeGateway.Hub.Storage;
 /// </summary>
 public sealed class InfluxV1PointWriter : IPointWriter, IDisposable
 {
+    /// <summary>The named client of <see cref="IHttpClientFactory"/> this writer's <see cref="HttpClient"/> comes from
+    /// (registered by <see cref="StorageServiceCollectionExtensions.AddInfluxHttpClients"/>).</summary>
+    public const string HttpClientName = "EdgeGateway.Hub.Storage.InfluxV1Write";
+
     private readonly HttpClient _http;
     private readonly Uri _write;
 
-    public InfluxV1PointWriter(Uri server, string database, string? retentionPolicy, string? username, string? password, TimeSpan timeout)
+    /// <summary>Writes to <paramref name="server"/> through <paramref name="http"/>, which this writer sets up (timeout,
+    /// credentials) and owns from then on.</summary>
+    public InfluxV1PointWriter(
+        HttpClient http, Uri server, string database, string? retentionPolicy, string? username, string? password, TimeSpan timeout)
     {
+        ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(server);
         ArgumentException.ThrowIfNullOrEmpty(database);
         string query = "db=" + Uri.EscapeDataString(database) + "&precision=ns"
             + (string.IsNullOrEmpty(retentionPolicy) ? "" : "&rp=" + Uri.EscapeDataString(retentionPolicy));
         _write = new Uri(server, "write?" + query);
-        _http = new HttpClient { Timeout = timeout };
+        _http = http;
+        _http.Timeout = timeout;
         if (!string.IsNullOrEmpty(username))
         {
             _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(

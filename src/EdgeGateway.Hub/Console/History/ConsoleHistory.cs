@@ -31,11 +31,12 @@ internal sealed class ConsoleHistory : IDisposable
 
     private readonly InfluxQlClient? _client;
 
-    public ConsoleHistory(IOptions<HubOptions> options)
+    public ConsoleHistory(IOptions<HubOptions> options, IHttpClientFactory httpClients)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(httpClients);
         InfluxSettings influx = options.Value.Influx;
-        _client = influx.Enabled ? new InfluxQlClient(influx) : null;
+        _client = influx.Enabled ? new InfluxQlClient(httpClients.CreateClient(InfluxQlClient.HttpClientName), influx) : null;
     }
 
     public bool IsConfigured => _client is not null;

@@ -1,4 +1,4 @@
-using System.Globalization;
+using EdgeGateway.Hub.Persistence;
 using Microsoft.Data.Sqlite;
 
 namespace EdgeGateway.Hub.Console.Store;
@@ -47,6 +47,17 @@ internal sealed class ConsoleStore : IDisposable
         );
         """;
 
+    // An acknowledgement is also sent to the gateway: it must not vanish from the console on a power cut (the format's
+    // synchronous = FULL).
+    private static readonly SqliteFileFormat Format = new()
+    {
+        Kind = "console store",
+        ApplicationId = ApplicationId,
+        SchemaVersion = SchemaVersion,
+        Schema = Schema,
+        BusyTimeoutSeconds = 5,
+    };
+
     private readonly Lock _gate = new();
     private readonly SqliteConnection _connection;
     private bool _disposed;
@@ -59,50 +70,9 @@ internal sealed class ConsoleStore : IDisposable
 
     public string Path { get; }
 
-    public static ConsoleStore Open(string path)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        path = System.IO.Path.GetFullPath(path);
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
-        var builder = new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            // No pool: disposing must release the file (restarts, tests).
-            Pooling = false,
-            DefaultTimeout = 5,
-        };
-        var connection = new SqliteConnection(builder.ToString());
-        try
-        {
-            connection.Open();
-            Execute(connection, "PRAGMA journal_mode = WAL;");
-            // An acknowledgement is also sent to the gateway: it must not vanish from the console on a power cut.
-            Execute(connection, "PRAGMA synchronous = FULL;");
-            using (SqliteTransaction tx = connection.BeginTransaction())
-            {
-                long application = Scalar(connection, "PRAGMA application_id;", tx);
-                long version = Scalar(connection, "PRAGMA user_version;", tx);
-                if ((application != 0 && application != ApplicationId) || version > SchemaVersion)
-                {
-                    throw new InvalidOperationException(
-                        $"{path} is not a console store of this hub version (application_id {application}, user_version {version}).");
-                }
-
-                Execute(connection, Schema, tx);
-                Execute(connection, string.Create(CultureInfo.InvariantCulture,
-                    $"PRAGMA application_id = {ApplicationId}; PRAGMA user_version = {SchemaVersion};"), tx);
-                tx.Commit();
-            }
-
-            return new ConsoleStore(path, connection);
-        }
-        catch
-        {
-            connection.Dispose();
-            throw;
-        }
-    }
+    /// <summary>Opens (or creates) the console store at <paramref name="path"/>.</summary>
+    /// <exception cref="InvalidOperationException">The file is not a console store, or of a newer schema.</exception>
+    public static ConsoleStore Open(string path) => Format.Open(path, (fullPath, connection) => new ConsoleStore(fullPath, connection));
 
     /// <summary>Records an acknowledgement; false (nothing changed) when the alarm was acknowledged already.</summary>
     public bool TryAcknowledge(AlarmAck ack)
@@ -247,21 +217,5 @@ internal sealed class ConsoleStore : IDisposable
         SqliteCommand command = _connection.CreateCommand();
         command.CommandText = sql;
         return command;
-    }
-
-    private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? tx = null)
-    {
-        using SqliteCommand command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.Transaction = tx;
-        command.ExecuteNonQuery();
-    }
-
-    private static long Scalar(SqliteConnection connection, string sql, SqliteTransaction tx)
-    {
-        using SqliteCommand command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.Transaction = tx;
-        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 }

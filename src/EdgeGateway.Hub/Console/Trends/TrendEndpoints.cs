@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using EdgeGateway.Hub.Ingest;
+using EdgeGateway.Hub.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -24,16 +25,19 @@ public static class TrendEndpoints
 
     /// <summary>
     /// <see cref="TrendQueries"/> (a singleton with its own <see cref="Storage.InfluxQlClient"/> built from
-    /// <c>IOptions&lt;HubOptions&gt;</c>' <see cref="HubOptions.Influx"/>, which AddIngestServices binds from <c>Hub</c>)
-    /// and <see cref="TimeProvider.System"/> unless a TimeProvider is registered already.
+    /// <c>IOptions&lt;HubOptions&gt;</c>' <see cref="HubOptions.Influx"/>, which AddIngestServices binds from <c>Hub</c>,
+    /// on a client of <see cref="Storage.StorageServiceCollectionExtensions.AddInfluxHttpClients"/>) and
+    /// <see cref="TimeProvider.System"/> unless a TimeProvider is registered already.
     /// </summary>
     public static IHostApplicationBuilder AddTrendServices(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<HubOptions>();
         builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddInfluxHttpClients();
         builder.Services.TryAddSingleton(provider => new TrendQueries(
             provider.GetRequiredService<IOptions<HubOptions>>().Value.Influx,
+            provider.GetRequiredService<IHttpClientFactory>(),
             provider.GetRequiredService<ILogger<TrendQueries>>()));
         return builder;
     }

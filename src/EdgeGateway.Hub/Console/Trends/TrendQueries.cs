@@ -33,10 +33,11 @@ internal sealed partial class TrendQueries : IDisposable
     private readonly InfluxQlClient? _client;
     private readonly ILogger<TrendQueries> _logger;
 
-    public TrendQueries(InfluxSettings influx, ILogger<TrendQueries> logger)
+    public TrendQueries(InfluxSettings influx, IHttpClientFactory httpClients, ILogger<TrendQueries> logger)
     {
         ArgumentNullException.ThrowIfNull(influx);
-        _client = influx.Enabled ? new InfluxQlClient(influx) : null;
+        ArgumentNullException.ThrowIfNull(httpClients);
+        _client = influx.Enabled ? new InfluxQlClient(httpClients.CreateClient(InfluxQlClient.HttpClientName), influx) : null;
         _logger = logger;
     }
 

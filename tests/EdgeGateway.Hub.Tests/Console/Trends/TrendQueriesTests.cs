@@ -185,7 +185,7 @@ public sealed class TrendQueriesTests(SeededInflux influx) : IClassFixture<Seede
     [Fact]
     public async Task Sites_lists_every_site_with_stored_points_sorted()
     {
-        using var queries = new TrendQueries(influx.Settings, NullLogger<TrendQueries>.Instance);
+        using var queries = new TrendQueries(influx.Settings, TrendSeed.HttpClients, NullLogger<TrendQueries>.Instance);
 
         TrendSites sites = await queries.SitesAsync(CancellationToken.None);
 
@@ -207,7 +207,7 @@ public sealed class TrendQueriesTests(SeededInflux influx) : IClassFixture<Seede
     [Fact]
     public async Task A_missing_database_is_reported_as_refused_with_InfluxDBs_message()
     {
-        using var queries = new TrendQueries(TrendSeed.Settings(influx.Server.Uri, "no_such_db"), NullLogger<TrendQueries>.Instance);
+        using var queries = new TrendQueries(TrendSeed.Settings(influx.Server.Uri, "no_such_db"), TrendSeed.HttpClients, NullLogger<TrendQueries>.Instance);
 
         TrendData data = await queries.ReadAsync(TrendCatalog.EnergyPerDay, Nov2To4, [], CancellationToken.None);
 
@@ -218,7 +218,7 @@ public sealed class TrendQueriesTests(SeededInflux influx) : IClassFixture<Seede
 
     private async Task<TrendData> ReadAsync(TrendDefinition trend, TrendRange range, params string[] sites)
     {
-        using var queries = new TrendQueries(influx.Settings, NullLogger<TrendQueries>.Instance);
+        using var queries = new TrendQueries(influx.Settings, TrendSeed.HttpClients, NullLogger<TrendQueries>.Instance);
         TrendData data = await queries.ReadAsync(trend, range, sites, CancellationToken.None);
         Assert.Null(data.Problem);
         return data;
@@ -257,7 +257,7 @@ public sealed class TrendUnavailableTests
     public async Task Nothing_listening_at_the_InfluxDB_url_is_unreachable_and_every_trend_empty()
     {
         Uri url = TrendSeed.Nowhere();
-        using var queries = new TrendQueries(TrendSeed.Settings(url), NullLogger<TrendQueries>.Instance);
+        using var queries = new TrendQueries(TrendSeed.Settings(url), TrendSeed.HttpClients, NullLogger<TrendQueries>.Instance);
 
         foreach (TrendDefinition trend in TrendCatalog.All)
         {
@@ -275,7 +275,7 @@ public sealed class TrendUnavailableTests
     {
         InfluxSettings off = TrendSeed.Settings(TrendSeed.Nowhere());
         off.Enabled = false;
-        using var queries = new TrendQueries(off, NullLogger<TrendQueries>.Instance);
+        using var queries = new TrendQueries(off, TrendSeed.HttpClients, NullLogger<TrendQueries>.Instance);
 
         foreach (TrendDefinition trend in TrendCatalog.All)
         {
@@ -293,7 +293,7 @@ public sealed class TrendUnavailableTests
     {
         await using VictoriaMetricsServer victoria = await VictoriaMetricsServer.StartNewAsync();
         await victoria.WriteLinesAsync(TrendSeed.LineProtocol(), precision: "ns");
-        using var queries = new TrendQueries(TrendSeed.Settings(victoria.Uri), NullLogger<TrendQueries>.Instance);
+        using var queries = new TrendQueries(TrendSeed.Settings(victoria.Uri), TrendSeed.HttpClients, NullLogger<TrendQueries>.Instance);
 
         foreach (TrendDefinition trend in TrendCatalog.All)
         {

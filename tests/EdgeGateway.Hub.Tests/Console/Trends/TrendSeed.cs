@@ -4,6 +4,7 @@ using EdgeGateway.Contracts.Ports;
 using EdgeGateway.Hub.Storage;
 using EdgeGateway.Testing.Servers;
 using EdgeGateway.Testing.Network;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeGateway.Hub.Tests.Console.Trends;
 
@@ -35,6 +36,10 @@ internal static class TrendSeed
 
     /// <summary>http://127.0.0.1 and a port nothing listens on (claimed for this test process, never bound).</summary>
     public static Uri Nowhere() => new($"http://127.0.0.1:{LoopbackPorts.Claim()}");
+
+    /// <summary>The hub's InfluxDB HTTP clients, registered as the hub registers them (one provider for the test process).</summary>
+    public static IHttpClientFactory HttpClients { get; } =
+        new ServiceCollection().AddInfluxHttpClients().BuildServiceProvider().GetRequiredService<IHttpClientFactory>();
 
     public static InfluxSettings Settings(Uri url, string database = Database) => new()
     {
