@@ -64,8 +64,7 @@ public sealed class WithoutInfluxTests(WithoutInfluxTests.Rig rig) : IClassFixtu
         {
             _broker = await MosquittoBroker.StartNewAsync(MosquittoBrokerOptions.ForHub);
             string settings = Path.Combine(_dir, "hub.json");
-            await File.WriteAllTextAsync(settings, ConsoleApiRig.SettingsJson(
-                ConsoleApiRig.Roles.ToDictionary(ConsoleApiRig.UserOf, role => role), ConsoleApiRig.CommandTimeout));
+            await File.WriteAllTextAsync(settings, ConsoleApiRig.SettingsJson(ConsoleApiRig.OnePerRole, ConsoleApiRig.CommandTimeout));
             _hub = await HubProcess.StartAsync(_broker, new Uri($"http://127.0.0.1:{LoopbackPorts.Claim().ToString(CultureInfo.InvariantCulture)}"), "v1", "edge",
                 Directory.CreateDirectory(Path.Combine(_dir, "hub")).FullName, clientId: "noinflux-hub", settingsFile: settings);
             await ConsoleClient.WaitServingAsync(new Uri($"http://127.0.0.1:{_hub.HttpPort.ToString(CultureInfo.InvariantCulture)}/"));
