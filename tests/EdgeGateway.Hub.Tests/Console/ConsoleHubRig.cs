@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using EdgeGateway.Hub.Tests.Console.Api;
 using EdgeGateway.Hub.Tests.EndToEnd;
 using EdgeGateway.Testing.Mosquitto;
+using EdgeGateway.Testing.Network;
 using EdgeGateway.Testing.Processes;
 using EdgeGateway.Testing.Servers;
 using Microsoft.AspNetCore.Identity;
@@ -15,7 +16,7 @@ public sealed record ConsoleUser(string Name, string Role, string? DisplayName =
 
 /// <summary>
 /// The real hub with its web console, started once for the console tests: Mosquitto, InfluxDB 1.x (database "edge",
-/// seeded by <see cref="SeedAsync"/>), the hub process with the rig's users in a settings file whose hashes are made
+/// seeded by <see cref="SeedAsync"/>; or none, the hub's InfluxDB URL then a closed port), the hub process with the rig's users in a settings file whose hashes are made
 /// here by ASP.NET Core Identity's PasswordHasher, and, on demand and once, the simulated gateway
 /// (<see cref="StartGateway"/>). The API rig and the browser rig add their own clients to it.
 /// </summary>
@@ -36,6 +37,7 @@ public abstract class ConsoleHubRig : IAsyncLifetime
     private readonly string _name;
     private readonly IReadOnlyList<ConsoleUser> _users;
     private readonly TimeSpan? _commandTimeout;
+    private readonly bool _withInflux;
     private readonly Lock _gatewayGate = new();
     private MosquittoBroker? _broker;
     private InfluxDbServer? _influx;
@@ -45,11 +47,13 @@ public abstract class ConsoleHubRig : IAsyncLifetime
     /// <param name="name">Names the rig's temporary directory and its hub's MQTT client.</param>
     /// <param name="users">The console's users in the hub's settings.</param>
     /// <param name="commandTimeout">The console's command timeout; null: the hub's default.</param>
-    protected ConsoleHubRig(string name, IReadOnlyList<ConsoleUser> users, TimeSpan? commandTimeout)
+    /// <param name="withInflux">False: no InfluxDB, the hub's history is not reachable (<see cref="ClosedInfluxUri"/>).</param>
+    protected ConsoleHubRig(string name, IReadOnlyList<ConsoleUser> users, TimeSpan? commandTimeout, bool withInflux = true)
     {
         _name = name;
         _users = users;
         _commandTimeout = commandTimeout;
+        _withInflux = withInflux;
         WorkDirectory = Directory.CreateTempSubdirectory($"edgegateway-console-{name}-").FullName;
     }
 
@@ -81,13 +85,16 @@ public abstract class ConsoleHubRig : IAsyncLifetime
     public virtual async Task InitializeAsync()
     {
         Task<MosquittoBroker> broker = MosquittoBroker.StartNewAsync(MosquittoBrokerOptions.ForHub);
-        Task<InfluxDbServer> influx = InfluxDbServer.StartNewAsync();
+        Task<InfluxDbServer>? influx = _withInflux ? InfluxDbServer.StartNewAsync() : null;
         _broker = await broker;
-        _influx = await influx;
-        await _influx.CreateDatabaseAsync("edge");
-        await SeedAsync(_influx);
+        if (influx is not null)
+        {
+            _influx = await influx;
+            await _influx.CreateDatabaseAsync("edge");
+            await SeedAsync(_influx);
+        }
 
-        _hub = await StartHubAsync("hub", _influx.Uri);
+        _hub = await StartHubAsync("hub", _influx?.Uri ?? ClosedInfluxUri());
         BaseUri = UriOf(_hub);
     }
 
@@ -115,6 +122,9 @@ public abstract class ConsoleHubRig : IAsyncLifetime
 
         return hub;
     }
+
+    /// <summary>An InfluxDB URL where nothing answers (a closed loopback port): a hub without history.</summary>
+    internal static Uri ClosedInfluxUri() => new($"http://127.0.0.1:{LoopbackPorts.Claim().ToString(CultureInfo.InvariantCulture)}");
 
     /// <summary>The console's base URL of <paramref name="hub"/>.</summary>
     internal static Uri UriOf(HubProcess hub) => new($"http://127.0.0.1:{hub.HttpPort.ToString(CultureInfo.InvariantCulture)}/");

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.RegularExpressions;
 using EdgeGateway.Testing.Processes;
 using EdgeGateway.Testing.Servers;
@@ -86,8 +85,7 @@ public sealed class ConsoleRig() : ConsoleHubRig("browser", Users, commandTimeou
     {
         if (_hubWithoutInflux is null)
         {
-            int closed = EdgeGateway.Testing.Network.LoopbackPorts.Claim();
-            _hubWithoutInflux = await StartHubAsync("hub-no-influx", new Uri($"http://127.0.0.1:{closed.ToString(CultureInfo.InvariantCulture)}"));
+            _hubWithoutInflux = await StartHubAsync("hub-no-influx", ClosedInfluxUri());
         }
 
         return UriOf(_hubWithoutInflux);
