@@ -28,23 +28,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 main() {
   local site_source="" gateway_json="" mqtt_ca="" mqtt_password="" boot_config="" board_setup=1
-  while [ $# -gt 0 ]; do
-    parse_common_option "$@"
-    if [ "$SHIFT_BY" -gt 0 ]; then
-      shift "$SHIFT_BY"
-      continue
-    fi
-    case "$1" in
-      --site) site_source=${2:?--site needs a file}; shift 2 ;;
-      --gateway-json) gateway_json=${2:?--gateway-json needs a file}; shift 2 ;;
-      --mqtt-ca) mqtt_ca=${2:?--mqtt-ca needs a file}; shift 2 ;;
-      --mqtt-password-file) mqtt_password=${2:?--mqtt-password-file needs a file}; shift 2 ;;
-      --boot-config) boot_config=${2:?--boot-config needs a file}; shift 2 ;;
-      --no-board-setup) board_setup=0; shift ;;
-      -h|--help) usage; exit 0 ;;
-      *) die "unknown argument '$1' (see --help)" 64 ;;
-    esac
-  done
+  parse_options install_option "$@"
   init_paths
   require_root
   init_bundle "$(dirname "${BASH_SOURCE[0]}")"
@@ -122,11 +106,8 @@ main() {
   fi
 
   if [ -n "$current" ] && [ "$current" != "$VERSION" ]; then
-    if switch_and_keep "$VERSION"; then
-      say "installed: $VERSION runs (previous: $current)"
-      return 0
-    fi
-    die "$VERSION did not come up; see above" 1
+    switch_and_keep_or_die "$VERSION" "installed: $VERSION runs (previous: $current)" "$VERSION did not come up; see above"
+    return 0
   fi
 
   if [ -n "$changed" ] && [ -n "$current" ]; then
@@ -152,6 +133,20 @@ main() {
     return 0
   fi
   die "$VERSION did not come up (journalctl -u $EG_SERVICE); every relay stays open until it does" 1
+}
+
+# install_option "$@": install.sh's own options, for parse_options; they set main's locals.
+install_option() {
+  SHIFT_BY=2
+  case "$1" in
+    --site) site_source=${2:?--site needs a file} ;;
+    --gateway-json) gateway_json=${2:?--gateway-json needs a file} ;;
+    --mqtt-ca) mqtt_ca=${2:?--mqtt-ca needs a file} ;;
+    --mqtt-password-file) mqtt_password=${2:?--mqtt-password-file needs a file} ;;
+    --boot-config) boot_config=${2:?--boot-config needs a file} ;;
+    --no-board-setup) board_setup=0; SHIFT_BY=1 ;;
+    *) SHIFT_BY=0 ;;
+  esac
 }
 
 # The service user and the groups that own the buses (this machine only).
@@ -202,11 +197,8 @@ setup_board_files() {
 # setup_boot_config SITE [CONFIG_TXT]: writes the site's config.txt lines; returns 0 when config.txt changed
 # (a reboot is needed), 1 when it was already right.
 setup_boot_config() {
-  local site=$1 config=$2 lines
-  if [ -z "$config" ]; then
-    config="$ROOT/boot/firmware/config.txt"
-    [ -f "$config" ] || config="$ROOT/boot/config.txt"
-  fi
+  local site=$1 config lines
+  config=$(boot_config_file "$2")
   if ! lines=$(gateway "$BUNDLE" pin-map --config-txt "$site"); then
     die "EdgeGateway pin-map --config-txt $site failed" 1
   fi
@@ -216,17 +208,12 @@ setup_boot_config() {
     return 1
   fi
 
-  local begin="# >>> edgegateway: written by deploy/gateway/install.sh from the site file (EdgeGateway pin-map --config-txt); edit the site file, not these lines"
-  local end="# <<< edgegateway"
+  local begin="$BOOT_BLOCK_BEGIN: written by deploy/gateway/install.sh from the site file (EdgeGateway pin-map --config-txt); edit the site file, not these lines"
   local updated
   updated=$(mktemp)
   # Everything but an earlier block, then the new block at the end (where nothing after it can override it).
-  awk -v begin="# >>> edgegateway" -v end="$end" '
-    index($0, begin) == 1 { skipping = 1; next }
-    skipping && $0 == end { skipping = 0; next }
-    !skipping { print }
-  ' "$config" | sed -e ':a' -e '/^\n*$/{$d;N;ba' -e '}' >"$updated"
-  { printf '\n%s\n' "$begin"; printf '%s\n' "$lines"; printf '%s\n' "$end"; } >>"$updated"
+  without_boot_block "$config" >"$updated"
+  { printf '\n%s\n' "$begin"; printf '%s\n' "$lines"; printf '%s\n' "$BOOT_BLOCK_END"; } >>"$updated"
   if cmp -s "$updated" "$config"; then
     rm -f "$updated"
     return 1

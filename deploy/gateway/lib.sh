@@ -65,10 +65,17 @@ parse_common_option() {
   esac
 }
 
-# parse_only_common_options "$@": the whole command line of a script that takes no options of its own (and --help).
-parse_only_common_options() {
+# parse_options OWN_OPTION "$@": the whole command line: the common options, --help, and the script's own options,
+# which the function OWN_OPTION handles as parse_common_option does (it sets SHIFT_BY, 0 when $1 is not one of them;
+# it runs in the caller's scope, so it can set the caller's locals). OWN_OPTION "" : the script has none.
+parse_options() {
+  local own_option=$1
+  shift
   while [ $# -gt 0 ]; do
     parse_common_option "$@"
+    if [ "$SHIFT_BY" -eq 0 ] && [ -n "$own_option" ]; then
+      "$own_option" "$@"
+    fi
     if [ "$SHIFT_BY" -gt 0 ]; then
       shift "$SHIFT_BY"
       continue
@@ -79,6 +86,9 @@ parse_only_common_options() {
     esac
   done
 }
+
+# parse_only_common_options "$@": the whole command line of a script that takes no options of its own (and --help).
+parse_only_common_options() { parse_options "" "$@"; }
 
 # Sets the paths from ROOT and checks the options make sense together. Call once, after parsing.
 init_paths() {
@@ -170,6 +180,49 @@ check_site() {
     return 0
   fi
   return 1
+}
+
+# require_installed CURRENT [HINT]: dies (exit 64) when no version is installed (CURRENT, current's version, is empty).
+require_installed() {
+  [ -n "$1" ] || die "EdgeGateway is not installed here ($OPT/current is missing)${2:+: $2}" 64
+}
+
+# require_installed_site [HINT]: dies (exit 64) when there is no installed site file.
+require_installed_site() {
+  [ -f "$SITE" ] || die "no site file at $SITE${1:+: $1}" 64
+}
+
+# check_installed_site VERSION RELEASE_DIR CURRENT: check_site on the installed site file before switching from
+# CURRENT to VERSION; when VERSION refuses it, nothing changes and the script ends (exit 2).
+check_installed_site() {
+  local version=$1 dir=$2 current=$3
+  if ! check_site "$version" "$dir" "$SITE"; then
+    die "EdgeGateway $version refuses the installed site file (above): not switching, $current keeps running" 2
+  fi
+}
+
+# The block install.sh writes into config.txt starts with a line that starts with BOOT_BLOCK_BEGIN and ends with
+# the line BOOT_BLOCK_END.
+BOOT_BLOCK_BEGIN="# >>> edgegateway"
+BOOT_BLOCK_END="# <<< edgegateway"
+
+# boot_config_file [CONFIG_TXT]: CONFIG_TXT, or the board's config.txt (Bookworm's /boot/firmware, else /boot).
+boot_config_file() {
+  local config=$1
+  if [ -z "$config" ]; then
+    config="$ROOT/boot/firmware/config.txt"
+    [ -f "$config" ] || config="$ROOT/boot/config.txt"
+  fi
+  printf '%s\n' "$config"
+}
+
+# without_boot_block CONFIG_TXT: CONFIG_TXT without install.sh's block and without the blank lines then left at its end.
+without_boot_block() {
+  awk -v begin="$BOOT_BLOCK_BEGIN" -v end="$BOOT_BLOCK_END" '
+    index($0, begin) == 1 { skipping = 1; next }
+    skipping && $0 == end { skipping = 0; next }
+    !skipping { print }
+  ' "$1" | sed -e ':a' -e '/^\n*$/{$d;N;ba' -e '}'
 }
 
 # svc ARGS…: systemctl, or its stand-in, or nothing (--no-systemctl).
@@ -331,6 +384,17 @@ switch_and_keep() {
   switch_to "$1" || return 1
   rm -f "$ROLLED_BACK_MARK"
   prune_releases
+}
+
+# switch_and_keep_or_die VERSION SUCCESS FAILURE: switch_and_keep VERSION and say SUCCESS; when VERSION did not come up
+# (the switch was undone), the script ends with FAILURE (exit 1).
+switch_and_keep_or_die() {
+  local version=$1 success=$2 failure=$3
+  if switch_and_keep "$version"; then
+    say "$success"
+    return 0
+  fi
+  die "$failure" 1
 }
 
 # prune_releases: keeps current and previous, removes the other releases.

@@ -26,18 +26,15 @@ main() {
   local current previous
   current=$(link_target current)
   previous=$(link_target previous)
-  [ -n "$current" ] || die "EdgeGateway is not installed here ($OPT/current is missing)" 64
+  require_installed "$current"
   if [ -f "$ROLLED_BACK_MARK" ] && [ "$(cat "$ROLLED_BACK_MARK")" = "$previous" ]; then
     say "already rolled back from $previous to $current: nothing to do (upgrade.sh of $previous goes forward again)"
     return 0
   fi
   [ -n "$previous" ] || die "there is no previous version to go back to (only $current is installed)" 64
   [ -x "$RELEASES/$previous/EdgeGateway" ] || die "the previous version's files are missing ($RELEASES/$previous)" 66
-  [ -f "$SITE" ] || die "no site file at $SITE" 64
-
-  if ! check_site "$previous" "$RELEASES/$previous" "$SITE"; then
-    die "EdgeGateway $previous refuses the installed site file (above): not switching, $current keeps running" 2
-  fi
+  require_installed_site ""
+  check_installed_site "$previous" "$RELEASES/$previous" "$current"
 
   if switch_to "$previous"; then
     printf '%s\n' "$current" >"$ROLLED_BACK_MARK"

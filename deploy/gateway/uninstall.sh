@@ -20,19 +20,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 main() {
   local purge=0 boot_config=""
-  while [ $# -gt 0 ]; do
-    parse_common_option "$@"
-    if [ "$SHIFT_BY" -gt 0 ]; then
-      shift "$SHIFT_BY"
-      continue
-    fi
-    case "$1" in
-      --purge) purge=1; shift ;;
-      --boot-config) boot_config=${2:?--boot-config needs a file}; shift 2 ;;
-      -h|--help) usage; exit 0 ;;
-      *) die "unknown argument '$1' (see --help)" 64 ;;
-    esac
-  done
+  parse_options uninstall_option "$@"
   init_paths
   require_root
   take_lock
@@ -87,23 +75,26 @@ main() {
   fi
 }
 
+# uninstall_option "$@": uninstall.sh's own options, for parse_options; they set main's locals.
+uninstall_option() {
+  SHIFT_BY=2
+  case "$1" in
+    --purge) purge=1; SHIFT_BY=1 ;;
+    --boot-config) boot_config=${2:?--boot-config needs a file} ;;
+    *) SHIFT_BY=0 ;;
+  esac
+}
+
 # remove_boot_config [CONFIG_TXT]: takes install.sh's block out of config.txt; returns 0 when it was there.
 remove_boot_config() {
-  local config=$1
-  if [ -z "$config" ]; then
-    config="$ROOT/boot/firmware/config.txt"
-    [ -f "$config" ] || config="$ROOT/boot/config.txt"
-  fi
-  if [ ! -f "$config" ] || ! grep -q '^# >>> edgegateway' "$config"; then
+  local config
+  config=$(boot_config_file "$1")
+  if [ ! -f "$config" ] || ! grep -q "^$BOOT_BLOCK_BEGIN" "$config"; then
     return 1
   fi
   local updated
   updated=$(mktemp)
-  awk '
-    index($0, "# >>> edgegateway") == 1 { skipping = 1; next }
-    skipping && $0 == "# <<< edgegateway" { skipping = 0; next }
-    !skipping { print }
-  ' "$config" | sed -e ':a' -e '/^\n*$/{$d;N;ba' -e '}' >"$updated"
+  without_boot_block "$config" >"$updated"
   cat "$updated" >"$config"
   rm -f "$updated"
   say "took the EdgeGateway lines out of $config (they stop applying at the next boot)"

@@ -32,23 +32,18 @@ main() {
 
   local current
   current=$(link_target current)
-  [ -n "$current" ] || die "EdgeGateway is not installed here ($OPT/current is missing): use install.sh" 64
-  [ -f "$SITE" ] || die "no site file at $SITE: use install.sh --site FILE" 64
+  require_installed "$current" "use install.sh"
+  require_installed_site "use install.sh --site FILE"
   if [ "$current" = "$VERSION" ]; then
     say "$VERSION is already the current version: nothing to do"
     return 0
   fi
 
-  if ! check_site "$VERSION" "$BUNDLE" "$SITE"; then
-    die "EdgeGateway $VERSION refuses the installed site file (above): not switching, $current keeps running" 2
-  fi
+  check_installed_site "$VERSION" "$BUNDLE" "$current"
 
   stage_release
-  if switch_and_keep "$VERSION"; then
-    say "upgraded: $VERSION runs (rollback.sh goes back to $current)"
-    return 0
-  fi
-  die "the upgrade to $VERSION failed and was undone (above)" 1
+  switch_and_keep_or_die "$VERSION" "upgraded: $VERSION runs (rollback.sh goes back to $current)" \
+    "the upgrade to $VERSION failed and was undone (above)"
 }
 
 main "$@"

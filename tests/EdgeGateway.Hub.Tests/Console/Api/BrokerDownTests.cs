@@ -20,7 +20,7 @@ public sealed class BrokerDownTests : IDisposable
     {
         await using MosquittoBroker broker = await MosquittoBroker.StartNewAsync(MosquittoBrokerOptions.ForHub);
         string settings = Path.Combine(_dir, "hub.json");
-        await File.WriteAllTextAsync(settings, ConsoleApiRig.SettingsJson(ConsoleApiRig.Roles.ToDictionary(ConsoleApiRig.UserOf, r => r), ConsoleApiRig.CommandTimeout));
+        await File.WriteAllTextAsync(settings, ConsoleApiRig.SettingsJson(ConsoleApiRig.OnePerRole, ConsoleApiRig.CommandTimeout));
         await using HubProcess hub = await HubProcess.StartAsync(broker, new Uri("http://127.0.0.1:9"), "v1", "edge",
             Directory.CreateDirectory(Path.Combine(_dir, "hub")).FullName, clientId: "brokerdown-hub", settingsFile: settings);
         using var admin = new ConsoleClient(new Uri($"http://127.0.0.1:{hub.HttpPort.ToString(CultureInfo.InvariantCulture)}/"));

@@ -1,9 +1,5 @@
-using EdgeGateway.Testing.Processes;
-using System.Globalization;
 using System.Net;
 using System.Text.Json;
-using EdgeGateway.Testing.Mosquitto;
-using EdgeGateway.Testing.Network;
 
 namespace EdgeGateway.Hub.Tests.Console.Api;
 
@@ -50,26 +46,17 @@ public sealed class WithoutInfluxTests(WithoutInfluxTests.Rig rig) : IClassFixtu
         Assert.True(port.GetProperty("needs_attention").GetBoolean());
     }
 
-    /// <summary>Mosquitto, the hub pointed at a port where no InfluxDB listens, and the fake gateway.</summary>
-    public sealed class Rig : IAsyncLifetime
+    /// <summary>Mosquitto, the hub pointed at a port where no InfluxDB listens (<see cref="ConsoleHubRig"/>), and the fake gateway.</summary>
+    public sealed class Rig() : ConsoleHubRig("noinflux", OnePerRole, ConsoleApiRig.CommandTimeout, withInflux: false)
     {
-        private readonly string _dir = Directory.CreateTempSubdirectory("edgegateway-console-noinflux-").FullName;
-        private MosquittoBroker? _broker;
-        private HubProcess? _hub;
         private FakeGateway? _fake;
 
         internal FakeGateway Fake => _fake!;
 
-        public async Task InitializeAsync()
+        public override async Task InitializeAsync()
         {
-            _broker = await MosquittoBroker.StartNewAsync(MosquittoBrokerOptions.ForHub);
-            string settings = Path.Combine(_dir, "hub.json");
-            await File.WriteAllTextAsync(settings, ConsoleApiRig.SettingsJson(
-                ConsoleApiRig.Roles.ToDictionary(ConsoleApiRig.UserOf, role => role), ConsoleApiRig.CommandTimeout));
-            _hub = await HubProcess.StartAsync(_broker, new Uri($"http://127.0.0.1:{LoopbackPorts.Claim().ToString(CultureInfo.InvariantCulture)}"), "v1", "edge",
-                Directory.CreateDirectory(Path.Combine(_dir, "hub")).FullName, clientId: "noinflux-hub", settingsFile: settings);
-            await ConsoleClient.WaitServingAsync(new Uri($"http://127.0.0.1:{_hub.HttpPort.ToString(CultureInfo.InvariantCulture)}/"));
-            _fake = await FakeGateway.StartAsync(_broker);
+            await base.InitializeAsync();
+            _fake = await FakeGateway.StartAsync(Broker);
             using ConsoleClient admin = await SignInAsync("admin");
             await ConsoleApiRig.Eventually(
                 async () => ConsoleApiRig.FindGateway(await admin.GetJsonAsync("/api/board"), FakeGateway.Site, FakeGateway.Gateway) is { } g && g.GetProperty("ports").GetArrayLength() == 1,
@@ -79,31 +66,20 @@ public sealed class WithoutInfluxTests(WithoutInfluxTests.Rig rig) : IClassFixtu
 
         internal async Task<ConsoleClient> SignInAsync(string role)
         {
-            var client = new ConsoleClient(new Uri($"http://127.0.0.1:{_hub!.HttpPort.ToString(CultureInfo.InvariantCulture)}/"));
-            await client.SignInAsync(ConsoleApiRig.UserOf(role), ConsoleApiRig.Password);
+            var client = new ConsoleClient(BaseUri);
+            await client.SignInAsync(UserOf(role), Password);
             Assert.NotNull(client.Cookie("edge.auth"));
             return client;
         }
 
-        public async Task DisposeAsync()
+        public override async Task DisposeAsync()
         {
             if (_fake is not null)
             {
                 await _fake.DisposeAsync();
             }
 
-            if (_hub is not null)
-            {
-                await _hub.DisposeAsync();
-            }
-
-            if (_broker is not null)
-            {
-                await _broker.DisposeAsync();
-            }
-
-            Directory.Delete(_dir, recursive: true);
+            await base.DisposeAsync();
         }
-
     }
 }

@@ -71,7 +71,7 @@ public sealed partial class ConsoleBrowserTests(ConsoleRig rig) : IClassFixture<
     {
         IPage page = await SignInAsync(role, home);
         Assert.Equal(home, new Uri(page.Url).AbsolutePath);
-        await Expect(page.GetByTestId("user")).ToContainTextAsync(ConsoleRig.Users.Single(u => u.Role == role).DisplayName);
+        await Expect(page.GetByTestId("user")).ToContainTextAsync(ConsoleRig.Users.Single(u => u.Role == role).DisplayName!);
 
         ILocator nav = page.Locator("[data-testid=nav] a[data-nav]");
         await Expect(nav).ToHaveCountAsync(pages.Split(' ').Length);
