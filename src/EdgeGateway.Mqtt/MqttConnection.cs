@@ -229,12 +229,12 @@ public sealed partial class MqttConnection : IAsyncDisposable
                     string reason = down.ReasonString is { Length: > 0 } text ? $"{down.Reason} ({text})" : down.Reason.ToString();
                     LogDisconnected(reason, down.Exception?.Message);
                     Disconnected?.Invoke(this, new MqttLinkDisconnectedEventArgs(reason, down.Exception));
-                    delay = ReconnectBackoff.Delay(0, _options.InitialBackoff, _options.MaxBackoff);
+                    delay = new ExponentialBackoff(_options.InitialBackoff, _options.MaxBackoff).Delay(0);
                 }
                 else
                 {
                     failures++;
-                    delay = ReconnectBackoff.Delay(failures, _options.InitialBackoff, _options.MaxBackoff);
+                    delay = new ExponentialBackoff(_options.InitialBackoff, _options.MaxBackoff).Delay(failures);
                     LogConnectFailed(_options.Broker, failures, failure!, delay);
                     ConnectFailed?.Invoke(this, new MqttLinkConnectFailedEventArgs(failures, failure!, delay));
                 }

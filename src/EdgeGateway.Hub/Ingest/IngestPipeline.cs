@@ -384,14 +384,8 @@ public sealed partial class IngestPipeline : IDisposable
         }
     }
 
-    private TimeSpan Backoff(int attempt)
-    {
-        double ms = _options.InitialRetryDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 16));
-        ms = Math.Min(ms, _options.MaxRetryDelay.TotalMilliseconds);
-#pragma warning disable CA5394 // Jitter, not security.
-        return TimeSpan.FromMilliseconds(ms * (0.8 + (0.4 * Random.Shared.NextDouble())));
-#pragma warning restore CA5394
-    }
+    /// <summary>The wait after the <paramref name="attempt"/>-th failed write: the product's one back-off policy.</summary>
+    private TimeSpan Backoff(int attempt) => new ExponentialBackoff(_options.InitialRetryDelay, _options.MaxRetryDelay).Delay(attempt - 1);
 
     public void Dispose() => _writeSlots.Dispose();
 
