@@ -1,6 +1,7 @@
-using System.Security.Cryptography;
+using System.Collections.Concurrent;
 using System.Text;
 using EdgeGateway.Contracts.Mqtt;
+using EdgeGateway.Mqtt;
 using Microsoft.Data.Sqlite;
 
 namespace EdgeGateway.Hub.Notifications;
@@ -31,6 +32,7 @@ internal sealed partial class NotificationDelivery : BackgroundService
     private readonly IHttpClientFactory _httpClients;
     private readonly TimeProvider _time;
     private readonly ILogger<NotificationDelivery> _logger;
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _waiting = new(StringComparer.Ordinal);
 
     public NotificationDelivery(AlarmNotifier notifier, IHttpClientFactory httpClients, TimeProvider time, ILogger<NotificationDelivery> logger)
     {
@@ -45,16 +47,11 @@ internal sealed partial class NotificationDelivery : BackgroundService
     }
 
     /// <summary>
-    /// The wait after the <paramref name="attempts"/>-th failure: <c>InitialBackoff · 2^(attempts−1)</c> capped at
-    /// <c>MaxBackoff</c>, of which a random half is kept ("equal jitter"), so the channels of several hub instances
-    /// that failed together do not retry in step. <paramref name="unit"/> in [0, 1) is the random draw.
+    /// The channels whose loops are waiting, each with when it will look again on its own (recording a notice wakes it
+    /// sooner); a loop at work is absent. A clock moved only while every channel waits, and never past the earliest of
+    /// these, moves the deliveries exactly as real time would: tests that drive a fake clock rely on it.
     /// </summary>
-    internal static TimeSpan Backoff(int attempts, TimeSpan initial, TimeSpan max, double unit)
-    {
-        double exponent = Math.Clamp(attempts - 1, 0, 40);
-        double ceiling = Math.Min(max.Ticks, initial.Ticks * Math.Pow(2, exponent));
-        return TimeSpan.FromTicks((long)((ceiling / 2) + (unit * ceiling / 2)));
-    }
+    internal IReadOnlyDictionary<string, DateTimeOffset> Waiting => _waiting;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -100,7 +97,7 @@ internal sealed partial class NotificationDelivery : BackgroundService
 
             if (wait != TimeSpan.Zero)
             {
-                await WaitAsync(woken, wait, stoppingToken);
+                await WaitAsync(channel.Name, woken, wait, stoppingToken);
             }
         }
     }
@@ -163,19 +160,32 @@ internal sealed partial class NotificationDelivery : BackgroundService
     {
         int attempts = job.Attempts + 1;
         NotificationOptions options = _notifier.Options;
-        double unit = RandomNumberGenerator.GetInt32(int.MaxValue) / (double)int.MaxValue;
-        TimeSpan backoff = Backoff(attempts, options.InitialBackoff, options.MaxBackoff, unit);
+        // The product's one back-off policy: InitialBackoff after the first failure, doubling to MaxBackoff, a random
+        // point in the upper half, so the channels of several hub instances that failed together do not retry in step.
+        TimeSpan backoff = new ExponentialBackoff(options.InitialBackoff, options.MaxBackoff).Delay(attempts - 1);
         _notifier.Ledger.MarkFailed(job.Id, attempts, now + backoff, reason);
         _notifier.Metrics.Failed(channel.Name, job.Notice);
         LogFailed(job.Notice, job.AlarmId, channel.Name, attempts, reason, backoff);
     }
 
-    private async Task WaitAsync(Task woken, TimeSpan? wait, CancellationToken stoppingToken)
+    private async Task WaitAsync(string channel, Task woken, TimeSpan? wait, CancellationToken stoppingToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         TimeSpan delay = wait is { } w && w < LongestWait ? w : LongestWait;
+        DateTimeOffset now = _time.GetUtcNow();
         Task elapsed = Task.Delay(delay, _time, stop.Token);
-        await Task.WhenAny(woken, elapsed);
+        // Published only once the timer exists, and withdrawn as soon as the loop wakes, so whoever reads it sees a
+        // loop that is truly waiting, and until when.
+        _waiting[channel] = now + delay;
+        try
+        {
+            await Task.WhenAny(woken, elapsed);
+        }
+        finally
+        {
+            _waiting.TryRemove(channel, out _);
+        }
+
         // Release the timer when woken first; a cancelled delay is not an error, and WhenAny never throws.
         await stop.CancelAsync();
     }

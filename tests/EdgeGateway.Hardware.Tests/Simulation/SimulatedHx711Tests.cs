@@ -279,9 +279,12 @@ public sealed class SimulatedHx711Tests : IDisposable
         int powerDowns = chip.PowerDowns - powerDownsBefore;
         _gpio.Write(Sck, PinValue.Low); // powers up: what did the chip reset to?
         Hx711InputSelection afterReset = chip.Selection;
-        binding.PowerUp(); // discards 15 results (the first at A/128), then zeroes on 15
+        // PowerUp discards 15 results (the first at A/128), then zeroes on 15: hundreds of bit-banged pulses, any of which
+        // a busy scheduler can stretch past 60 µs, powering the chip down (and back to A/128) behind the binding's back.
+        // So the power-up and the read are repeated together until neither saw such a power-down.
         Hx711InputSelection afterPowerUp = GlitchFree(chip, () =>
         {
+            binding.PowerUp();
             _ = binding.GetWeight(1);
             return chip.LastResultSelection;
         });

@@ -100,8 +100,11 @@ internal sealed class NotificationRig : IAsyncDisposable
     public Task RecordAsync(AlarmMessage alarm) => Notifier.RecordAsync(alarm, CancellationToken.None);
 
     /// <summary>
-    /// Polls <paramref name="condition"/> every 10 ms (real time) for up to 15 s, advancing the fake clock by
-    /// <paramref name="advance"/> before each poll if given; fails naming the condition.
+    /// Polls <paramref name="condition"/> every 10 ms (real time) for up to 15 s; fails naming the condition. With
+    /// <paramref name="advance"/>, the fake clock moves by up to that much before a poll, but only while every channel's
+    /// delivery loop waits, and never past the earliest instant one of them will look again
+    /// (<see cref="NotificationDelivery.Waiting"/>): each notice then leaves at exactly the instant the product
+    /// scheduled, however late this machine runs the loops.
     /// </summary>
     public async Task UntilAsync(Func<bool> condition, TimeSpan? advance = null, [CallerArgumentExpression(nameof(condition))] string? what = null)
     {
@@ -115,10 +118,26 @@ internal sealed class NotificationRig : IAsyncDisposable
 
             if (advance is { } step)
             {
-                Time.Advance(step);
+                AdvanceWhileEveryChannelWaits(step);
             }
 
             await Task.Delay(10);
+        }
+    }
+
+    private void AdvanceWhileEveryChannelWaits(TimeSpan step)
+    {
+        IReadOnlyDictionary<string, DateTimeOffset> waiting = Delivery.Waiting;
+        if (Notifier.Plan.Channels.Any(channel => !waiting.ContainsKey(channel.Name)))
+        {
+            return; // a loop is at work (or just woken): the clock stands still for it
+        }
+
+        DateTimeOffset now = Time.GetUtcNow();
+        DateTimeOffset next = waiting.Values.Min();
+        if (next > now)
+        {
+            Time.Advance(next - now < step ? next - now : step);
         }
     }
 
