@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
-using EdgeGateway.Hub.Console;
+using EdgeGateway.Hub.WebConsole;
 
 namespace EdgeGateway.Hub.CommandLine;
 
@@ -43,7 +43,7 @@ internal static class AddUserCommand
         {
             foreach (string problem in problems)
             {
-                System.Console.Error.WriteLine(problem);
+                Console.Error.WriteLine(problem);
             }
 
             return 2;
@@ -56,7 +56,7 @@ internal static class AddUserCommand
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or JsonException)
         {
-            System.Console.Error.WriteLine($"{file} cannot be read ({exception.Message}); nothing done");
+            Console.Error.WriteLine($"{file} cannot be read ({exception.Message}); nothing done");
             return 1;
         }
 
@@ -79,12 +79,12 @@ internal static class AddUserCommand
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            System.Console.Error.WriteLine($"{file} cannot be written ({exception.Message}); nothing done");
+            Console.Error.WriteLine($"{file} cannot be written ({exception.Message}); nothing done");
             return 1;
         }
 
-        System.Console.Out.WriteLine($"{(existing is null ? "added" : "replaced")} {name} ({role}) in {Path.GetFullPath(file)} (mode 0600)");
-        System.Console.Out.WriteLine($"the hub reads this file at start: set Console:UsersFile to {Path.GetFullPath(file)} and restart it");
+        Console.Out.WriteLine($"{(existing is null ? "added" : "replaced")} {name} ({role}) in {Path.GetFullPath(file)} (mode 0600)");
+        Console.Out.WriteLine($"the hub reads this file at start: set Console:UsersFile to {Path.GetFullPath(file)} and restart it");
         return 0;
     }
 }

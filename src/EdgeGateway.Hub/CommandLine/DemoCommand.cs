@@ -44,7 +44,7 @@ internal static class DemoCommand
         string? repository = FindRepository();
         if (repository is null)
         {
-            await System.Console.Error.WriteLineAsync("demo: run it from the EdgeGateway repository (it starts src/EdgeGateway on simulated hardware)");
+            await Console.Error.WriteLineAsync("demo: run it from the EdgeGateway repository (it starts src/EdgeGateway on simulated hardware)");
             return 2;
         }
 
@@ -82,7 +82,7 @@ internal static class DemoCommand
 
         string gatewayLog = Path.Combine(data, "gateway.log");
         using Process gateway = StartGateway(repository, Path.Combine(data, "gateway"), gatewayLog);
-        System.Console.WriteLine($"""
+        Console.WriteLine($"""
 
             EdgeGateway demo — 演示
               web console 控制台:  {http}

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text;
-using EdgeGateway.Hub.Console;
+using EdgeGateway.Hub.WebConsole;
 using Microsoft.AspNetCore.Identity;
 
 namespace EdgeGateway.Hub.CommandLine;
@@ -22,7 +22,7 @@ internal static class HashPasswordCommand
                 return 1;
             }
 
-            System.Console.Out.WriteLine(PasswordPrompt.Hash(password));
+            Console.Out.WriteLine(PasswordPrompt.Hash(password));
             return 0;
         });
         return command;
@@ -41,29 +41,29 @@ internal static class PasswordPrompt
     public static string? Read()
     {
         string? password;
-        if (System.Console.IsInputRedirected)
+        if (Console.IsInputRedirected)
         {
-            password = System.Console.In.ReadLine();
+            password = Console.In.ReadLine();
         }
         else
         {
             password = ReadHidden("Password: ");
             if (password is not null && ReadHidden("Again: ") != password)
             {
-                System.Console.Error.WriteLine("the two passwords differ; nothing done");
+                Console.Error.WriteLine("the two passwords differ; nothing done");
                 return null;
             }
         }
 
         if (string.IsNullOrEmpty(password))
         {
-            System.Console.Error.WriteLine("no password given (type it, or pipe it in: the first line of standard input is the password)");
+            Console.Error.WriteLine("no password given (type it, or pipe it in: the first line of standard input is the password)");
             return null;
         }
 
         if (password.Length < RecommendedLength)
         {
-            System.Console.Error.WriteLine($"warning: a password of fewer than {RecommendedLength} characters is easy to guess");
+            Console.Error.WriteLine($"warning: a password of fewer than {RecommendedLength} characters is easy to guess");
         }
 
         return password;
@@ -73,14 +73,14 @@ internal static class PasswordPrompt
     /// output holds only the result).</summary>
     private static string? ReadHidden(string prompt)
     {
-        System.Console.Error.Write(prompt);
+        Console.Error.Write(prompt);
         var typed = new StringBuilder();
         while (true)
         {
-            ConsoleKeyInfo key = System.Console.ReadKey(intercept: true);
+            ConsoleKeyInfo key = Console.ReadKey(intercept: true);
             if (key.Key == ConsoleKey.Enter)
             {
-                System.Console.Error.WriteLine();
+                Console.Error.WriteLine();
                 return typed.ToString();
             }
 
@@ -93,7 +93,7 @@ internal static class PasswordPrompt
             }
             else if (key.Key == ConsoleKey.Escape)
             {
-                System.Console.Error.WriteLine();
+                Console.Error.WriteLine();
                 return null;
             }
             else if (key.KeyChar != '\0' && !char.IsControl(key.KeyChar))

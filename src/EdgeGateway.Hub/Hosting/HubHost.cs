@@ -1,4 +1,4 @@
-using EdgeGateway.Hub.Console;
+using EdgeGateway.Hub.WebConsole;
 using EdgeGateway.Hub.Ingest;
 using Microsoft.Extensions.Options;
 
@@ -15,7 +15,7 @@ internal static class HubHost
     {
         if (settingsFile is { Exists: false })
         {
-            await System.Console.Error.WriteLineAsync($"--config: {settingsFile.FullName} does not exist");
+            await Console.Error.WriteLineAsync($"--config: {settingsFile.FullName} does not exist");
             return 2;
         }
 
@@ -48,10 +48,10 @@ internal static class HubHost
         {
             foreach (string failure in exception.Failures)
             {
-                await System.Console.Error.WriteLineAsync(failure);
+                await Console.Error.WriteLineAsync(failure);
             }
 
-            await System.Console.Error.WriteLineAsync("refusing to start: the hub's settings are invalid");
+            await Console.Error.WriteLineAsync("refusing to start: the hub's settings are invalid");
             return 2;
         }
     }

@@ -1,0 +1,175 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Unicode;
+using EdgeGateway.Contracts.Mqtt;
+
+namespace EdgeGateway.Hub.WebConsole;
+
+/// <summary><c>{"error": code, "message": text in the user's language}</c>, every error the console answers.</summary>
+internal sealed record ConsoleError(string Error, string Message)
+{
+    public const string NotFoundCode = "not_found";
+    public const string InvalidCommandCode = "invalid_command";
+    public const string InvalidRequestCode = "invalid_request";
+    public const string NoReplyCode = "no_reply";
+    public const string BrokerUnreachableCode = "broker_unreachable";
+    public const string AntiforgeryCode = "antiforgery";
+    public const string UnauthorizedCode = "unauthorized";
+    public const string ForbiddenCode = "forbidden";
+    public const string AlreadyAcknowledgedCode = "already_acknowledged";
+}
+
+/// <summary><c>GET /api/me</c>.</summary>
+internal sealed record MeView(string Name, string DisplayName, string Role, string Language);
+
+/// <summary><c>GET /api/board</c>.</summary>
+internal sealed record DashboardView(DateTimeOffset GeneratedTs, IReadOnlyList<GatewayView> Gateways);
+
+/// <summary>A gateway on the board (also the data of an SSE <c>gateway</c> event).</summary>
+internal sealed record GatewayView(
+    string Site,
+    string Gateway,
+    bool Online,
+    DateTimeOffset? LastSeenTs,
+    string? Version,
+    long? UptimeS,
+    int? OutboxDepth,
+    IReadOnlyList<PortView> Ports,
+    IReadOnlyList<BinView> Bins,
+    int ActiveAlarms,
+    bool NeedsAttention);
+
+/// <summary>A charging port on the board.</summary>
+internal sealed record PortView(
+    string Port,
+    string? State,
+    bool? RelayClosed,
+    double? PowerW,
+    double? VoltageV,
+    double? CurrentA,
+    double? PowerFactor,
+    long? SessionS,
+    double? SessionEnergyWh,
+    string? Fault,
+    string? Lockout,
+    DateTimeOffset? LastSeenTs,
+    bool NeedsAttention);
+
+/// <summary>A bin on the board.</summary>
+internal sealed record BinView(
+    string Bin,
+    string? Class,
+    double? FillPct,
+    DateTimeOffset? ForecastFullTs,
+    bool NearlyFull,
+    bool ContainerFull,
+    double? TemperatureC,
+    bool LidOpen,
+    bool Tilted,
+    string? Fault,
+    DateTimeOffset? LastSeenTs,
+    bool NeedsAttention);
+
+/// <summary>The alarm object of API.md "Alarms".</summary>
+internal sealed record AlarmView(
+    string AlarmId,
+    string Site,
+    string Gateway,
+    string Kind,
+    string KindText,
+    string Severity,
+    string Source,
+    string? Port,
+    string? Bin,
+    double? Value,
+    double? Threshold,
+    string? Unit,
+    DateTimeOffset RaisedTs,
+    DateTimeOffset? ClearedTs,
+    string? Detail,
+    string? ClearReason,
+    bool Acknowledged,
+    string? AcknowledgedBy,
+    DateTimeOffset? AcknowledgedTs,
+    string? AckComment);
+
+internal sealed record AlarmList(IReadOnlyList<AlarmView> Alarms);
+
+internal sealed record AlarmHistoryView(IReadOnlyList<AlarmView> Alarms, bool HistoryAvailable, string? HistoryMessage);
+
+internal sealed record PowerPoint(DateTimeOffset Ts, double? PowerW, double? VoltageV);
+
+internal sealed record FillPoint(DateTimeOffset Ts, double? FillPct, double? WeightKg, double? TemperatureC);
+
+internal sealed record SessionView(
+    string? SessionId,
+    DateTimeOffset? StartedTs,
+    DateTimeOffset? EndedTs,
+    double? DurationS,
+    double? EnergyWh,
+    double? PeakPowerW,
+    string? EndReason);
+
+/// <summary><c>GET /api/ports/{site}/{gw}/{port}</c>.</summary>
+internal sealed record PortDetail(
+    string Site,
+    string Gateway,
+    PortView Port,
+    IReadOnlyList<PowerPoint> Series,
+    IReadOnlyList<SessionView> Sessions,
+    IReadOnlyList<AlarmView> Alarms,
+    bool HistoryAvailable,
+    string? HistoryMessage);
+
+/// <summary><c>GET /api/bins/{site}/{gw}/{bin}</c>.</summary>
+internal sealed record BinDetail(
+    string Site,
+    string Gateway,
+    BinView Bin,
+    IReadOnlyList<FillPoint> Series,
+    IReadOnlyList<AlarmView> Alarms,
+    bool HistoryAvailable,
+    string? HistoryMessage);
+
+/// <summary>The gateway's reply to a command, as the console passes it on.</summary>
+internal sealed record CommandResultView(bool Ok, string Message);
+
+/// <summary><c>POST /api/alarms/{alarmId}/ack</c> body.</summary>
+internal sealed record AckRequest(string? Comment);
+
+internal sealed record AuditEntryView(DateTimeOffset Ts, string User, string? Role, string Action, string? Target, string? Detail, string Result);
+
+internal sealed record AuditList(IReadOnlyList<AuditEntryView> Entries);
+
+/// <summary>The console's JSON: snake_case, nulls written (the page tells "unknown" from "absent"), contract timestamps.</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    Converters = [typeof(ContractTimeConverter)])]
+[JsonSerializable(typeof(ConsoleError))]
+[JsonSerializable(typeof(MeView))]
+[JsonSerializable(typeof(DashboardView))]
+[JsonSerializable(typeof(GatewayView))]
+[JsonSerializable(typeof(PortView))]
+[JsonSerializable(typeof(BinView))]
+[JsonSerializable(typeof(AlarmView))]
+[JsonSerializable(typeof(AlarmList))]
+[JsonSerializable(typeof(AlarmHistoryView))]
+[JsonSerializable(typeof(PortDetail))]
+[JsonSerializable(typeof(BinDetail))]
+[JsonSerializable(typeof(CommandResultView))]
+[JsonSerializable(typeof(AckRequest))]
+[JsonSerializable(typeof(AuditList))]
+internal sealed partial class ConsoleJson : JsonSerializerContext
+{
+    /// <summary>What the console answers with: Chinese as itself rather than <c>\uXXXX</c> (readable in a browser's network
+    /// tab and half the bytes), characters that matter in HTML still escaped.</summary>
+    public static ConsoleJson Web => WebContext.Instance;
+
+    // Its own class: a static initializer beside the generated Default could run before Default is set.
+    private static class WebContext
+    {
+        public static readonly ConsoleJson Instance = new(new JsonSerializerOptions(Default.Options) { Encoder = JavaScriptEncoder.Create(UnicodeRanges.All) });
+    }
+}
