@@ -127,7 +127,8 @@ internal sealed class NotificationRig : IAsyncDisposable
 
     private void AdvanceWhileEveryChannelWaits(TimeSpan step)
     {
-        IReadOnlyDictionary<string, DateTimeOffset> waiting = Delivery.Waiting;
+        // One snapshot: a loop may wake (and withdraw its entry) while this looks.
+        Dictionary<string, DateTimeOffset> waiting = new(Delivery.Waiting, StringComparer.Ordinal);
         if (Notifier.Plan.Channels.Any(channel => !waiting.ContainsKey(channel.Name)))
         {
             return; // a loop is at work (or just woken): the clock stands still for it
