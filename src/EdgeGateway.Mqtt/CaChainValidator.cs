@@ -36,7 +36,7 @@ internal static class CaChainValidator
             return "the broker's certificate is not for the host name in the broker URI";
         }
 
-        using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        using X509Certificate2 leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.AddRange(roots);

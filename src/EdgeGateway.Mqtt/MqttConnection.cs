@@ -399,7 +399,7 @@ public sealed partial class MqttConnection : IAsyncDisposable
 
     private MqttClientOptions BuildClientOptions()
     {
-        var builder = new MqttClientOptionsBuilder()
+        MqttClientOptionsBuilder builder = new MqttClientOptionsBuilder()
             .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
             .WithTcpServer(_options.Broker.Host, _options.Broker.IsDefaultPort ? null : _options.Broker.Port)
             .WithClientId(_options.ClientId)
@@ -452,7 +452,7 @@ public sealed partial class MqttConnection : IAsyncDisposable
 
         X509Certificate2Collection roots = CaChainValidator.LoadRoots(_options.CaFile);
         Interlocked.Exchange(ref _trustedRoots, roots)?.DisposeAll();
-        var tls = new MqttClientTlsOptionsBuilder()
+        MqttClientTlsOptionsBuilder tls = new MqttClientTlsOptionsBuilder()
             .UseTls()
             .WithTargetHost(_options.Broker.Host)
             .WithCertificateValidationHandler(args =>
@@ -499,7 +499,7 @@ public sealed partial class MqttConnection : IAsyncDisposable
 
     private static MqttApplicationMessage BuildMessage(string topic, ReadOnlyMemory<byte> payload, bool retain, MqttQualityOfServiceLevel qos, MqttPublishProperties? properties)
     {
-        var builder = new MqttApplicationMessageBuilder()
+        MqttApplicationMessageBuilder builder = new MqttApplicationMessageBuilder()
             .WithTopic(topic)
             .WithPayloadSegment(payload)
             .WithRetainFlag(retain)

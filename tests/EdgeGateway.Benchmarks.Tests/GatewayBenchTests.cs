@@ -10,7 +10,7 @@ public sealed class GatewayBenchTests
     public async Task Bench_with_few_rounds_prints_the_round_time_per_port_time_and_resident_memory()
     {
         var clock = Stopwatch.StartNew();
-        await using ProductProcess gateway = ProductProcess.Start("EdgeGateway", ["bench", "--rounds", "50"]);
+        await using var gateway = ProductProcess.Start("EdgeGateway", ["bench", "--rounds", "50"]);
         int exit = await gateway.WaitForExitAsync(TimeSpan.FromMinutes(4));
         var run = new BenchRun("EdgeGateway bench --rounds 50", exit, gateway.Output, clock.Elapsed);
 

@@ -24,7 +24,7 @@ internal static class BenchMqtt
     /// <summary>MQTT 5 client options for <paramref name="broker"/>, clean start, with the product's socket buffer size.</summary>
     public static MqttClientOptions Options(MosquittoBroker broker, string clientId, ushort receiveMaximum = 0, uint sessionExpirySeconds = 0)
     {
-        var builder = new MqttClientOptionsBuilder()
+        MqttClientOptionsBuilder builder = new MqttClientOptionsBuilder()
             .WithTcpServer(broker.Host, broker.Port)
             .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
             .WithClientId(clientId)

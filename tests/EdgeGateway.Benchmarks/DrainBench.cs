@@ -244,12 +244,12 @@ internal static class DrainBench
 
     private static DurableOutbox Fill(string path, int messages, string run)
     {
-        DurableOutbox outbox = DurableOutbox.Open(new OutboxOptions { Path = path }, out _);
-        const int chunk = 500;
-        for (int start = 0; start < messages; start += chunk)
+        var outbox = DurableOutbox.Open(new OutboxOptions { Path = path }, out _);
+        const int Chunk = 500;
+        for (int start = 0; start < messages; start += Chunk)
         {
-            var items = new List<OutboxItem>(chunk);
-            for (int i = start; i < Math.Min(messages, start + chunk); i++)
+            var items = new List<OutboxItem>(Chunk);
+            for (int i = start; i < Math.Min(messages, start + Chunk); i++)
             {
                 string port = "P" + ((i % 20) + 1).ToString("00", CultureInfo.InvariantCulture);
                 items.Add(new OutboxItem(ContractTopics.PortTelemetry(Site, $"{Gateway}-{run}", port), MessageClass.Telemetry, false, seq => Payload(seq, port)));
@@ -264,7 +264,7 @@ internal static class DrainBench
     /// <summary>A port telemetry message as <see cref="ContractMapper.PortTelemetry"/> renders it for a charging port.</summary>
     private static byte[] Payload(long seq, string port = "P01")
     {
-        var at = new DateTimeOffset(2026, 11, 25, 19, 0, 0, TimeSpan.Zero).AddSeconds(seq);
+        DateTimeOffset at = new DateTimeOffset(2026, 11, 25, 19, 0, 0, TimeSpan.Zero).AddSeconds(seq);
         return ContractJson.Serialize(new PortTelemetryMessage
         {
             Seq = seq, Ts = at, Site = Site, Gateway = Gateway, Port = port, State = PortState.Charging, RelayClosed = true,

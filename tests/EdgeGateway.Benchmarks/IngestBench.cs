@@ -5,11 +5,11 @@ using System.Text.Json;
 using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Contracts.Ports;
 using EdgeGateway.Testing.Mosquitto;
+using EdgeGateway.Testing.Network;
 using EdgeGateway.Testing.Processes;
 using EdgeGateway.Testing.Servers;
 using MQTTnet;
 using MQTTnet.Protocol;
-using EdgeGateway.Testing.Network;
 
 namespace EdgeGateway.Benchmarks;
 
@@ -63,7 +63,7 @@ internal static class IngestBench
     private static byte[][] MakePayloads(int count, out string[] topics)
     {
         var start = new DateTimeOffset(2026, 11, 25, 0, 0, 0, TimeSpan.Zero);
-        var payloads = new byte[count][];
+        byte[][] payloads = new byte[count][];
         topics = new string[count];
         for (int i = 0; i < count; i++)
         {
@@ -152,7 +152,7 @@ internal static class IngestBench
         await influx.CreateDatabaseAsync(database);
         string data = Directory.CreateTempSubdirectory("edgegateway-bench-hub-").FullName;
         int port = LoopbackPorts.Claim();
-        await using ProductProcess hub = ProductProcess.Start("EdgeGateway.Hub",
+        await using var hub = ProductProcess.Start("EdgeGateway.Hub",
             [
                 "run", "--broker", broker.Uri.ToString(), "--influx-url", influx.Uri.ToString(), "--influx-api", "v1",
                 "--influx-db", database, "--http", $"http://127.0.0.1:{port}", "--client-id", clientId, "--data-dir", data,

@@ -79,7 +79,7 @@ public sealed class MqttJsonTests
     [Fact]
     public void Timestamps_are_utc_with_milliseconds()
     {
-        var local = new DateTimeOffset(2026, 11, 25, 19, 30, 0, 123, TimeSpan.FromHours(8)).AddTicks(4_567);
+        DateTimeOffset local = new DateTimeOffset(2026, 11, 25, 19, 30, 0, 123, TimeSpan.FromHours(8)).AddTicks(4_567);
         Assert.Equal("2026-11-25T11:30:00.123Z", ContractTime.Format(local));
         Assert.Equal("2026-01-02T03:04:05.000Z", ContractTime.Format(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero)));
         Assert.Contains("\"ts\":\"2026-11-25T11:30:00.123Z\"", ContractJson.SerializeToString(MqttSamples.Status with { Ts = local }), StringComparison.Ordinal);
@@ -158,7 +158,7 @@ public sealed class MqttJsonTests
 
     private static string[] Names(string json)
     {
-        using JsonDocument document = JsonDocument.Parse(json);
+        using var document = JsonDocument.Parse(json);
         return [.. document.RootElement.EnumerateObject().Select(property => property.Name)];
     }
 }

@@ -195,7 +195,7 @@ public sealed class MqttSchemaTests
 
     private static EvaluationResults Evaluate(string name, string json)
     {
-        using JsonDocument document = JsonDocument.Parse(json);
+        using var document = JsonDocument.Parse(json);
         return Schema(name).Evaluate(document.RootElement.Clone(), new EvaluationOptions { OutputFormat = OutputFormat.List });
     }
 

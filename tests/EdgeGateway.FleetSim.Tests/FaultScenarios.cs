@@ -35,7 +35,7 @@ public abstract class FaultScenarioRun(ITestOutputHelper output) : IDisposable
 
     private protected async Task<FleetRunReport> RunAsync(FleetFault fault, Func<FleetRunOptions, FleetRunOptions> adjust)
     {
-        var options = adjust(new FleetRunOptions
+        FleetRunOptions options = adjust(new FleetRunOptions
         {
             Fleet = new FleetOptions
             {

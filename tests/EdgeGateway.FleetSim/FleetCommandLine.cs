@@ -63,7 +63,7 @@ internal static class FleetCommandLine
             FleetRunOptions baseline = shape.Read(parse);
             foreach (string text in parse.GetValue(periods)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             {
-                TimeSpan period = TimeSpan.FromSeconds(double.Parse(text, CultureInfo.InvariantCulture));
+                var period = TimeSpan.FromSeconds(double.Parse(text, CultureInfo.InvariantCulture));
                 foreach (int hubs in new[] { 1, 2 })
                 {
                     FleetRunOptions options = baseline with { Hubs = hubs, Fleet = baseline.Fleet with { TelemetryPeriod = period } };

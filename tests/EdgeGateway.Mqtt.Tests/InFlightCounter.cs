@@ -68,7 +68,7 @@ internal sealed class InFlightCounter : IAsyncDisposable
 
     private async Task ForwardAsync(Socket from, Socket to, bool fromClient)
     {
-        var buffer = new byte[64 * 1024];
+        byte[] buffer = new byte[64 * 1024];
         var packets = new PacketReader();
         try
         {

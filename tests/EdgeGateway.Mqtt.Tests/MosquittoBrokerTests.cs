@@ -13,7 +13,7 @@ public sealed class MosquittoBrokerTests
     public async Task Starts_on_a_loopback_port_stops_restarts_on_the_same_port_and_leaves_no_process()
     {
         int pid;
-        await using (var broker = await MosquittoBroker.StartNewAsync())
+        await using (MosquittoBroker broker = await MosquittoBroker.StartNewAsync())
         {
             Assert.Equal("mqtt", broker.Uri.Scheme);
             Assert.True(await Accepts(broker.Port));
@@ -37,7 +37,7 @@ public sealed class MosquittoBrokerTests
     [Fact]
     public async Task A_TLS_broker_serves_a_certificate_that_mosquitto_sub_trusts_with_the_test_CA()
     {
-        await using var broker = await MosquittoBroker.StartNewAsync(new MosquittoBrokerOptions { Tls = true });
+        await using MosquittoBroker broker = await MosquittoBroker.StartNewAsync(new MosquittoBrokerOptions { Tls = true });
         Assert.Equal("mqtts", broker.Uri.Scheme);
         Assert.True(File.Exists(broker.CaFile));
 

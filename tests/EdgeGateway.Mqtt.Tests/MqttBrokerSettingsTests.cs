@@ -19,7 +19,7 @@ public sealed class MqttBrokerSettingsTests
             property.SetValue(settings, property.PropertyType == typeof(TimeSpan) ? TimeSpan.FromMinutes(42) : $"/etc/edgegateway/{property.Name}");
         }
 
-        MqttLinkOptions link = MqttLinkOptions.For(new Uri("mqtts://broker.example.cn:8883"), "linzi-shed-7", settings);
+        var link = MqttLinkOptions.For(new Uri("mqtts://broker.example.cn:8883"), "linzi-shed-7", settings);
 
         Assert.Equal(7, properties.Length);
         Assert.All(properties, property => Assert.Equal(property.GetValue(settings), property.GetValue(link)));
@@ -29,7 +29,7 @@ public sealed class MqttBrokerSettingsTests
     [Fact]
     public void The_link_keeps_its_own_defaults_for_what_the_broker_settings_do_not_say()
     {
-        MqttLinkOptions link = MqttLinkOptions.For(new Uri("mqtt://127.0.0.1:1883"), "edge-hub", new SiteSettings());
+        var link = MqttLinkOptions.For(new Uri("mqtt://127.0.0.1:1883"), "edge-hub", new SiteSettings());
 
         Assert.Equal(TimeSpan.FromDays(7), link.SessionExpiry);
         Assert.Equal(new MqttLinkOptions().MaxBackoff, link.MaxBackoff);

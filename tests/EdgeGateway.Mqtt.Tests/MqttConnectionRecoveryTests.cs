@@ -1,7 +1,7 @@
 using System.Text;
 using EdgeGateway.Testing;
-using EdgeGateway.Testing.Network;
 using EdgeGateway.Testing.Mosquitto;
+using EdgeGateway.Testing.Network;
 using MQTTnet;
 using MQTTnet.Protocol;
 
@@ -16,7 +16,7 @@ public sealed class MqttConnectionRecoveryTests
     [Fact]
     public async Task Reconnects_after_the_broker_restarts_resumes_the_session_resubscribes_and_receives_commands_again()
     {
-        await using var broker = await MosquittoBroker.StartNewAsync();
+        await using MosquittoBroker broker = await MosquittoBroker.StartNewAsync();
         await using var link = new RunningLink(LinkOptions.For(broker.Uri, "gw-a"), ("edge/v1/site/gw-a/cmd/#", MqttQualityOfServiceLevel.AtLeastOnce));
         Assert.False((await link.ConnectedAsync()).SessionPresent);
         await SendCommandAndExpectIt(broker, link, "before");
@@ -38,7 +38,7 @@ public sealed class MqttConnectionRecoveryTests
     public async Task Resubscribes_when_the_broker_lost_the_session()
     {
         // Killed (nothing saved) and started again: no session at the broker, the link's own SUBSCRIBE restores the commands.
-        await using var broker = await MosquittoBroker.StartNewAsync(new MosquittoBrokerOptions { Persistence = false });
+        await using MosquittoBroker broker = await MosquittoBroker.StartNewAsync(new MosquittoBrokerOptions { Persistence = false });
         await using var link = new RunningLink(LinkOptions.For(broker.Uri, "gw-a"), ("edge/v1/site/gw-a/cmd/#", MqttQualityOfServiceLevel.AtLeastOnce));
         await link.ConnectedAsync();
 
@@ -53,13 +53,13 @@ public sealed class MqttConnectionRecoveryTests
     [Fact]
     public async Task A_cut_link_makes_the_broker_publish_the_retained_will_and_commands_sent_meanwhile_arrive_after_reconnect()
     {
-        await using var broker = await MosquittoBroker.StartNewAsync();
+        await using MosquittoBroker broker = await MosquittoBroker.StartNewAsync();
         await using var network = new TcpCutter(broker.Port);
         MqttLinkOptions options = LinkOptions.For(network.Uri, "gw-a");
         options.Will = new MqttWill { Topic = "edge/v1/site/gw-a/status", Payload = """{"state":"offline"}""", Retain = true };
         await using var link = new RunningLink(options, ("edge/v1/site/gw-a/cmd/#", MqttQualityOfServiceLevel.AtLeastOnce));
         await link.ConnectedAsync();
-        await using var watcher = await ProbeClient.ConnectAsync(broker);
+        await using ProbeClient watcher = await ProbeClient.ConnectAsync(broker);
         await watcher.SubscribeAsync("edge/v1/site/gw-a/status");
         Assert.Null(await watcher.TryNextAsync(TimeSpan.FromMilliseconds(200))); // no will while the link is up
 
@@ -70,7 +70,7 @@ public sealed class MqttConnectionRecoveryTests
         await link.DisconnectedAsync();
 
         // Retained: a subscriber arriving later still gets it, flagged retained.
-        await using (var late = await ProbeClient.ConnectAsync(broker))
+        await using (ProbeClient late = await ProbeClient.ConnectAsync(broker))
         {
             await late.SubscribeAsync("edge/v1/site/gw-a/status");
             MqttApplicationMessage retained = await late.NextAsync(Wait);
@@ -79,7 +79,7 @@ public sealed class MqttConnectionRecoveryTests
         }
 
         // A QoS 1 command while the gateway is away is queued in its persistent session.
-        await using var ops = await ProbeClient.ConnectAsync(broker);
+        await using ProbeClient ops = await ProbeClient.ConnectAsync(broker);
         MqttClientPublishResult queued = await ops.PublishAsync("edge/v1/site/gw-a/cmd/relay", "queued");
         Assert.True(queued.IsSuccess, queued.ReasonCode.ToString());
 
@@ -92,8 +92,8 @@ public sealed class MqttConnectionRecoveryTests
     [Fact]
     public async Task A_clean_stop_disconnects_without_the_will()
     {
-        await using var broker = await MosquittoBroker.StartNewAsync();
-        await using var watcher = await ProbeClient.ConnectAsync(broker);
+        await using MosquittoBroker broker = await MosquittoBroker.StartNewAsync();
+        await using ProbeClient watcher = await ProbeClient.ConnectAsync(broker);
         await watcher.SubscribeAsync("edge/v1/site/gw-a/status");
         MqttLinkOptions options = LinkOptions.For(broker.Uri, "gw-a");
         options.Will = new MqttWill { Topic = "edge/v1/site/gw-a/status", Payload = "offline" };
@@ -108,7 +108,7 @@ public sealed class MqttConnectionRecoveryTests
 
     private static async Task SendCommandAndExpectIt(MosquittoBroker broker, RunningLink link, string payload)
     {
-        await using var ops = await ProbeClient.ConnectAsync(broker);
+        await using ProbeClient ops = await ProbeClient.ConnectAsync(broker);
         MqttClientPublishResult sent = await ops.PublishAsync("edge/v1/site/gw-a/cmd/relay", payload);
         Assert.Equal(MqttClientPublishReasonCode.Success, sent.ReasonCode);
         MqttIncomingMessage command = await link.MessageAsync();

@@ -1,6 +1,6 @@
 using EdgeGateway.Testing;
-using EdgeGateway.Testing.Network;
 using EdgeGateway.Testing.Mosquitto;
+using EdgeGateway.Testing.Network;
 using MQTTnet;
 using MQTTnet.Protocol;
 
@@ -19,7 +19,7 @@ public sealed class MqttConnectionSecurityTests : IDisposable
     [Fact]
     public async Task TLS_with_the_test_CA_connects_and_publishes()
     {
-        await using var broker = await MosquittoBroker.StartNewAsync(new MosquittoBrokerOptions { Tls = true });
+        await using MosquittoBroker broker = await MosquittoBroker.StartNewAsync(new MosquittoBrokerOptions { Tls = true });
         MqttLinkOptions options = LinkOptions.For(broker.Uri, "gw-a");
         options.CaFile = broker.CaFile;
         await using var link = new RunningLink(options);
@@ -31,7 +31,7 @@ public sealed class MqttConnectionSecurityTests : IDisposable
     [Fact]
     public async Task TLS_with_another_CA_is_refused_and_retried()
     {
-        await using var broker = await MosquittoBroker.StartNewAsync(new MosquittoBrokerOptions { Tls = true });
+        await using MosquittoBroker broker = await MosquittoBroker.StartNewAsync(new MosquittoBrokerOptions { Tls = true });
         TestCertificateAuthority stranger = await TestCertificateAuthority.CreateAsync(_scratch, "stranger");
         MqttLinkOptions options = LinkOptions.For(broker.Uri, "gw-a");
         options.CaFile = stranger.CertificateFile;
@@ -51,7 +51,7 @@ public sealed class MqttConnectionSecurityTests : IDisposable
     {
         // The server certificate names localhost and 127.0.0.1. 127.0.0.2 is this machine too (a forwarder listening
         // on it leads to the same broker) but not a name in the certificate.
-        await using var broker = await MosquittoBroker.StartNewAsync(new MosquittoBrokerOptions { Tls = true });
+        await using MosquittoBroker broker = await MosquittoBroker.StartNewAsync(new MosquittoBrokerOptions { Tls = true });
         await using var forwarder = new TcpCutter(broker.Port, System.Net.IPAddress.Parse("127.0.0.2"));
         MqttLinkOptions options = LinkOptions.For(new Uri($"mqtts://localhost:{broker.Port}"), "gw-a");
         options.CaFile = broker.CaFile;
@@ -72,7 +72,7 @@ public sealed class MqttConnectionSecurityTests : IDisposable
     [Fact]
     public async Task A_broker_that_requires_client_certificates_accepts_the_gateway_with_one_and_refuses_it_without()
     {
-        await using var broker = await MosquittoBroker.StartNewAsync(new MosquittoBrokerOptions { Tls = true, RequireClientCertificate = true });
+        await using MosquittoBroker broker = await MosquittoBroker.StartNewAsync(new MosquittoBrokerOptions { Tls = true, RequireClientCertificate = true });
         (string certificate, string key) = await broker.CertificateAuthority!.IssueClientAsync("gw-a");
         MqttLinkOptions options = LinkOptions.For(broker.Uri, "gw-a");
         options.CaFile = broker.CaFile;
@@ -94,7 +94,7 @@ public sealed class MqttConnectionSecurityTests : IDisposable
     [Fact]
     public async Task The_right_password_from_a_file_or_variable_connects_and_is_never_logged()
     {
-        await using var broker = await MosquittoBroker.StartNewAsync(new MosquittoBrokerOptions
+        await using MosquittoBroker broker = await MosquittoBroker.StartNewAsync(new MosquittoBrokerOptions
         {
             Users = new Dictionary<string, string> { ["gw-a"] = "s3cret-A-pass" },
         });
@@ -128,7 +128,7 @@ public sealed class MqttConnectionSecurityTests : IDisposable
     [Fact]
     public async Task A_wrong_password_is_refused_and_retried_with_growing_jittered_backoff_not_in_a_tight_loop()
     {
-        await using var broker = await MosquittoBroker.StartNewAsync(new MosquittoBrokerOptions
+        await using MosquittoBroker broker = await MosquittoBroker.StartNewAsync(new MosquittoBrokerOptions
         {
             Users = new Dictionary<string, string> { ["gw-a"] = "s3cret-A-pass" },
         });
@@ -171,12 +171,12 @@ public sealed class MqttConnectionSecurityTests : IDisposable
     [Fact]
     public async Task The_ACL_keeps_gw_a_to_its_own_topics_publishes_elsewhere_are_refused_with_NotAuthorized_and_not_delivered()
     {
-        await using var broker = await MosquittoBroker.StartNewAsync(new MosquittoBrokerOptions
+        await using MosquittoBroker broker = await MosquittoBroker.StartNewAsync(new MosquittoBrokerOptions
         {
             Users = new Dictionary<string, string> { ["gw-a"] = "a-pass", ["ops"] = "ops-pass" },
             Acl = "user gw-a\ntopic readwrite edge/v1/site/gw-a/#\n\nuser ops\ntopic readwrite edge/#\n",
         });
-        await using var ops = await ProbeClient.ConnectAsync(broker, "ops", "ops-pass");
+        await using ProbeClient ops = await ProbeClient.ConnectAsync(broker, "ops", "ops-pass");
         await ops.SubscribeAsync("edge/#");
         string passwordFile = Path.Combine(_scratch, "password");
         await File.WriteAllTextAsync(passwordFile, "a-pass");
@@ -206,7 +206,7 @@ public sealed class MqttConnectionSecurityTests : IDisposable
     [Fact]
     public async Task The_ACL_keeps_one_gateway_from_reading_another_gateways_commands()
     {
-        await using var broker = await MosquittoBroker.StartNewAsync(new MosquittoBrokerOptions
+        await using MosquittoBroker broker = await MosquittoBroker.StartNewAsync(new MosquittoBrokerOptions
         {
             Users = new Dictionary<string, string> { ["gw-a"] = "a-pass", ["gw-b"] = "b-pass", ["ops"] = "ops-pass" },
             Acl = "user gw-a\ntopic readwrite edge/v1/site/gw-a/#\n\nuser gw-b\ntopic readwrite edge/v1/site/gw-b/#\n\nuser ops\ntopic readwrite edge/#\n",
@@ -228,7 +228,7 @@ public sealed class MqttConnectionSecurityTests : IDisposable
         await linkA.ConnectedAsync();
         await linkB.ConnectedAsync();
         await Task.Delay(500);
-        await using var ops = await ProbeClient.ConnectAsync(broker, "ops", "ops-pass");
+        await using ProbeClient ops = await ProbeClient.ConnectAsync(broker, "ops", "ops-pass");
 
         await ops.PublishAsync("edge/v1/site/gw-a/cmd/port_disable", "{\"port\":\"P01\",\"operator\":\"ops\"}");
         await ops.PublishAsync("edge/v1/site/gw-b/cmd/snapshot", "{}");

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Text;
 using EdgeGateway.Testing;
-using EdgeGateway.Testing.Network;
 using EdgeGateway.Testing.Mosquitto;
+using EdgeGateway.Testing.Network;
 using MQTTnet;
 using MQTTnet.Packets;
 using MQTTnet.Protocol;
@@ -21,7 +21,7 @@ public sealed class MqttConnectionTests(MosquittoFixture fixture)
     public async Task Publishes_QoS1_acknowledged_by_PUBACK_and_a_subscriber_receives_it_with_its_properties()
     {
         string topic = $"edge/v1/site/{Guid.NewGuid():N}/status";
-        await using var probe = await ProbeClient.ConnectAsync(Broker);
+        await using ProbeClient probe = await ProbeClient.ConnectAsync(Broker);
         await probe.SubscribeAsync(topic);
         await using var link = new RunningLink(LinkOptions.For(Broker.Uri, "gw-a"));
         MqttLinkConnectedEventArgs connected = await link.ConnectedAsync();
@@ -68,7 +68,7 @@ public sealed class MqttConnectionTests(MosquittoFixture fixture)
         string site = Guid.NewGuid().ToString("N");
         await using var link = new RunningLink(LinkOptions.For(Broker.Uri, "gw-a"), ($"edge/v1/site/{site}/cmd/#", MqttQualityOfServiceLevel.AtLeastOnce));
         await link.ConnectedAsync();
-        await using var probe = await ProbeClient.ConnectAsync(Broker);
+        await using ProbeClient probe = await ProbeClient.ConnectAsync(Broker);
 
         MqttClientPublishResult sent = await probe.PublishAsync($"edge/v1/site/{site}/cmd/relay", "off", responseTopic: $"ops/{site}/reply", correlationData: [7, 7]);
 
@@ -88,7 +88,7 @@ public sealed class MqttConnectionTests(MosquittoFixture fixture)
         await using var link = new RunningLink(LinkOptions.For(Broker.Uri, "gw-a"));
         await link.ConnectedAsync();
         link.Connection.Subscribe($"edge/v1/site/{site}/cmd/#", MqttQualityOfServiceLevel.AtLeastOnce);
-        await using var probe = await ProbeClient.ConnectAsync(Broker);
+        await using ProbeClient probe = await ProbeClient.ConnectAsync(Broker);
 
         // The SUBSCRIBE goes out in the background: publish until the link has it (bounded).
         var deadline = Stopwatch.StartNew();

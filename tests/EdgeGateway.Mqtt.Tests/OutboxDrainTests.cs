@@ -27,7 +27,7 @@ public sealed class OutboxDrainTests(MosquittoFixture fixture) : IDisposable
     public async Task Drains_several_batches_in_outbox_order_with_the_window_kept_full_across_them_and_empties_the_outbox()
     {
         string prefix = $"edge/v1/drain/{Guid.NewGuid():N}";
-        await using var probe = await ProbeClient.ConnectAsync(fixture.Broker);
+        await using ProbeClient probe = await ProbeClient.ConnectAsync(fixture.Broker);
         await probe.SubscribeAsync(prefix + "/#");
         using DurableOutbox outbox = Open();
         // 350 messages over 7 topics: three and a half batches of 100.
@@ -49,7 +49,7 @@ public sealed class OutboxDrainTests(MosquittoFixture fixture) : IDisposable
     public async Task An_alarm_appended_during_a_drain_goes_out_with_the_next_batch_ahead_of_the_remaining_telemetry()
     {
         string prefix = $"edge/v1/drain/{Guid.NewGuid():N}";
-        await using var probe = await ProbeClient.ConnectAsync(fixture.Broker);
+        await using ProbeClient probe = await ProbeClient.ConnectAsync(fixture.Broker);
         await probe.SubscribeAsync(prefix + "/#");
         using DurableOutbox outbox = Open();
         outbox.Append([.. Enumerable.Range(0, 250).Select(_ => Telemetry(prefix + "/telemetry"))]);
@@ -81,12 +81,12 @@ public sealed class OutboxDrainTests(MosquittoFixture fixture) : IDisposable
     [Fact]
     public async Task A_refused_publish_stops_the_drain_and_it_and_everything_after_it_stay_in_the_outbox_in_order()
     {
-        await using var broker = await MosquittoBroker.StartNewAsync(new MosquittoBrokerOptions
+        await using MosquittoBroker broker = await MosquittoBroker.StartNewAsync(new MosquittoBrokerOptions
         {
             Users = new Dictionary<string, string> { ["gw-a"] = "a-pass", ["ops"] = "ops-pass" },
             Acl = "user gw-a\ntopic readwrite edge/v1/site/gw-a/#\n\nuser ops\ntopic readwrite edge/#\n",
         });
-        await using var ops = await ProbeClient.ConnectAsync(broker, "ops", "ops-pass");
+        await using ProbeClient ops = await ProbeClient.ConnectAsync(broker, "ops", "ops-pass");
         await ops.SubscribeAsync("edge/#");
         using DurableOutbox outbox = Open();
         outbox.Append([.. Enumerable.Range(0, 130).Select(_ => Telemetry("edge/v1/site/gw-a/telemetry"))]);
@@ -128,9 +128,9 @@ public sealed class OutboxDrainTests(MosquittoFixture fixture) : IDisposable
     {
         // Mosquitto advertises max_inflight_messages as its Receive Maximum (MQTT 5 §3.2.2.3.3) but does not refuse a
         // client that exceeds it, so the wire is watched: a proxy counts PUBLISHes not yet answered by a PUBACK.
-        await using var broker = await MosquittoBroker.StartNewAsync(new MosquittoBrokerOptions { ExtraConfiguration = [$"max_inflight_messages {maxInflightMessages}"] });
+        await using MosquittoBroker broker = await MosquittoBroker.StartNewAsync(new MosquittoBrokerOptions { ExtraConfiguration = [$"max_inflight_messages {maxInflightMessages}"] });
         await using var counter = new InFlightCounter(broker.Port);
-        await using var probe = await ProbeClient.ConnectAsync(broker);
+        await using ProbeClient probe = await ProbeClient.ConnectAsync(broker);
         await probe.SubscribeAsync("edge/#");
         using DurableOutbox outbox = Open();
         outbox.Append([.. Enumerable.Range(0, 250).Select(i => Telemetry($"edge/v1/site/gw-a/p{i % 3}"))]);

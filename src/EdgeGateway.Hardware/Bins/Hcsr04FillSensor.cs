@@ -140,7 +140,7 @@ public sealed class Hcsr04FillSensor : IFillDistanceSensor, IDisposable
                     attempt++;
                     WaitForPingSpacing();
                     _lastPing = Stopwatch.GetTimestamp();
-                    using PingCpuHold hold = PingCpuHold.Begin();
+                    using var hold = PingCpuHold.Begin();
                     long before = _threadSwitches();
                     answered = ping(out reading);
                     took = Stopwatch.GetElapsedTime(_lastPing);

@@ -179,7 +179,7 @@ public sealed class Hx711WeightSensor : IBinWeightSensor, IDisposable
                 // The binding bit-bangs PD_SCK: held high for more than 60 µs it powers the HX711 down (datasheet,
                 // "Power down control") and the read never ends. Real-time priority where the process may have it keeps
                 // a busy CPU from switching this thread out mid-pulse.
-                using PingCpuHold hold = PingCpuHold.Begin();
+                using var hold = PingCpuHold.Begin();
                 result = (int)Math.Round(amplifier.GetWeight(reads).Grams);
             }
             catch (Exception ex)

@@ -28,7 +28,7 @@ public abstract class HubBrokerSettings : MqttBrokerSettings
     /// Receive Maximum of <paramref name="receiveMaximum"/> held to MQTT's 1 .. 65535.</summary>
     public MqttLinkOptions LinkOptions(string clientId, bool acknowledgeOnReceipt, int receiveMaximum)
     {
-        MqttLinkOptions link = MqttLinkOptions.For(Broker, clientId, this);
+        var link = MqttLinkOptions.For(Broker, clientId, this);
         link.AcknowledgeOnReceipt = acknowledgeOnReceipt;
         link.ReceiveMaximum = (ushort)Math.Clamp(receiveMaximum, 1, ushort.MaxValue);
         return link;

@@ -1,5 +1,5 @@
-using EdgeGateway.Hub.WebConsole;
 using EdgeGateway.Hub.Ingest;
+using EdgeGateway.Hub.WebConsole;
 using Microsoft.Extensions.Options;
 
 namespace EdgeGateway.Hub.Hosting;

@@ -1,6 +1,6 @@
 using EdgeGateway.Hub.Storage;
-using Microsoft.Extensions.Options;
 using EdgeGateway.Mqtt;
+using Microsoft.Extensions.Options;
 
 namespace EdgeGateway.Hub.Ingest;
 

@@ -40,7 +40,7 @@ internal sealed record AlarmNotice(string Title, IReadOnlyList<NoticeField> Fiel
     /// <summary>Bold title, then one <c>**label**: value</c> line per field, lines joined by <paramref name="lineBreak"/>.</summary>
     public string ToMarkdown(string titlePrefix, string lineBreak)
     {
-        var text = new StringBuilder(titlePrefix).Append("**").Append(Title).Append("**");
+        StringBuilder text = new StringBuilder(titlePrefix).Append("**").Append(Title).Append("**");
         foreach (NoticeField field in Fields)
         {
             text.Append(lineBreak).Append("**").Append(field.Label).Append("**").Append(Separator).Append(field.Value);

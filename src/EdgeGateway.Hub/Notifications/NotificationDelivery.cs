@@ -173,7 +173,7 @@ internal sealed partial class NotificationDelivery : BackgroundService
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         TimeSpan delay = wait is { } w && w < LongestWait ? w : LongestWait;
         DateTimeOffset now = _time.GetUtcNow();
-        Task elapsed = Task.Delay(delay, _time, stop.Token);
+        var elapsed = Task.Delay(delay, _time, stop.Token);
         // Published only once the timer exists, and withdrawn as soon as the loop wakes, so whoever reads it sees a
         // loop that is truly waiting, and until when.
         _waiting[channel] = now + delay;

@@ -50,7 +50,7 @@ internal sealed class WebhookChannel(string name, Uri url, string? secret, Displ
     protected override HttpRequestMessage CreateRequest(OutgoingNotice notice, DateTimeOffset now)
     {
         byte[] body;
-        using (JsonDocument alarm = JsonDocument.Parse(notice.AlarmJson))
+        using (var alarm = JsonDocument.Parse(notice.AlarmJson))
         {
             var payload = new WebhookNotice(NoticeName(notice.Kind), Language, notice.Text.Title, notice.Text.ToPlainText(), alarm.RootElement);
             body = JsonSerializer.SerializeToUtf8Bytes(payload, NotificationJson.Readable.WebhookNotice);

@@ -126,7 +126,7 @@ public sealed class InfluxQlClient : IDisposable
 
     internal static IReadOnlyList<InfluxQlRow> Parse(string body)
     {
-        using JsonDocument document = JsonDocument.Parse(body);
+        using var document = JsonDocument.Parse(body);
         JsonElement root = document.RootElement;
         if (root.TryGetProperty("error", out JsonElement topError))
         {

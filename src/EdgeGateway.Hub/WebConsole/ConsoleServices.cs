@@ -1,19 +1,19 @@
 using System.Security.Claims;
+using EdgeGateway.Hub.Ingest;
+using EdgeGateway.Hub.Storage;
 using EdgeGateway.Hub.WebConsole.Api;
 using EdgeGateway.Hub.WebConsole.Dashboard;
 using EdgeGateway.Hub.WebConsole.History;
 using EdgeGateway.Hub.WebConsole.Pages;
 using EdgeGateway.Hub.WebConsole.Store;
 using EdgeGateway.Hub.WebConsole.Trends;
-using EdgeGateway.Hub.Ingest;
-using EdgeGateway.Hub.Storage;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -209,7 +209,7 @@ public static class ConsoleServices
         }
 
         ConsoleUserDirectory users = http.RequestServices.GetRequiredService<ConsoleUserDirectory>();
-        ConsoleCaller caller = ConsoleCaller.Of(http, users);
+        var caller = ConsoleCaller.Of(http, users);
         if (!HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method))
         {
             string path = http.Request.Path.Value ?? "";

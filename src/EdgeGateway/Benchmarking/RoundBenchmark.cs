@@ -31,7 +31,7 @@ public static class RoundBenchmark
 
         SiteConfiguration site = load.Configuration!;
         var events = new GatewayEventChannel();
-        using ShedRuntime runtime = ShedRuntime.Simulated(site, Scenario.Quiet(new DateTimeOffset(2026, 11, 25, 19, 0, 0, SimulatedShed.ChinaStandardTime)), 0, events);
+        using var runtime = ShedRuntime.Simulated(site, Scenario.Quiet(new DateTimeOffset(2026, 11, 25, 19, 0, 0, SimulatedShed.ChinaStandardTime)), 0, events);
         ShedModel model = runtime.Simulation!.Model;
         foreach (ShedOutlet outlet in model.Outlets)
         {
@@ -43,7 +43,7 @@ public static class RoundBenchmark
             OneRound(runtime);
         }
 
-        var ticks = new long[rounds];
+        long[] ticks = new long[rounds];
         long allocated = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < rounds; i++)
         {
@@ -56,7 +56,7 @@ public static class RoundBenchmark
         int ports = site.Ports.Count;
         int charging = runtime.Protection.Snapshot.Ports.Count(p => p.RelayClosed);
         (long rss, long hwm) = ResidentMemory();
-        var c = CultureInfo.InvariantCulture;
+        CultureInfo c = CultureInfo.InvariantCulture;
         output.WriteLine(string.Create(c, $"site {site.Site.Id}: {ports} ports ({site.Ports.Count(p => p.Meter is AcMeterDefinition)} AC), {charging} charging, {rounds} rounds"));
         output.WriteLine(string.Create(c, $"samples per mains cycle (V,I pairs): {runtime.Board.Mains?.SamplesPerCycle:0}"));
         output.WriteLine(string.Create(c, $"round (all ports, metering + protection): mean {Micro((long)ticks.Average()):0} µs, p50 {Micro(ticks[rounds / 2]):0} µs, p99 {Micro(ticks[(int)(rounds * 0.99)]):0} µs"));
@@ -79,14 +79,14 @@ public static class RoundBenchmark
     /// <summary>VmRSS and VmHWM from /proc/self/status, in KiB (0 where there is no /proc).</summary>
     public static (long Rss, long Peak) ResidentMemory()
     {
-        const string status = "/proc/self/status";
-        if (!File.Exists(status))
+        const string StatusFile = "/proc/self/status";
+        if (!File.Exists(StatusFile))
         {
             return (0, 0);
         }
 
         long rss = 0, hwm = 0;
-        foreach (string line in File.ReadLines(status))
+        foreach (string line in File.ReadLines(StatusFile))
         {
             if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
             {

@@ -1,5 +1,6 @@
 using System.Device.Gpio;
 using System.Device.I2c;
+using System.Device.Spi;
 using EdgeGateway.Configuration;
 using EdgeGateway.Hardware.Bins;
 using EdgeGateway.Hardware.Metering;
@@ -184,7 +185,7 @@ public sealed class ShedBoard : IRelayBank, IDisposable
     {
         // Relays first: the expanders' constructors put every pin in its power-on state (input, latch
         // low) and each relay pin is claimed as an output at its open level, before anything is metered.
-        Dictionary<string, GpioController> expanders = site.Expanders.ToDictionary(e => e.Id, OpenExpander, StringComparer.Ordinal);
+        var expanders = site.Expanders.ToDictionary(e => e.Id, OpenExpander, StringComparer.Ordinal);
         Relays = site.Ports.Select(p => OpenRelay(p, expanders)).ToArray();
         if (relaysOnly)
         {
@@ -194,7 +195,7 @@ public sealed class ShedBoard : IRelayBank, IDisposable
         Thermometers = site.ShedSensors.Thermometers.Select(thermometers).ToArray();
 
         Dictionary<string, (Mcp3xxx Adc, AdcChip Chip)> adcs = site.Adcs.ToDictionary(a => a.Id, a => (OpenAdc(a), a), StringComparer.Ordinal);
-        Dictionary<string, Tca9548A> muxes = site.Multiplexers.ToDictionary(m => m.Id, OpenMultiplexer, StringComparer.Ordinal);
+        var muxes = site.Multiplexers.ToDictionary(m => m.Id, OpenMultiplexer, StringComparer.Ordinal);
 
         if (site.Ports.Any(p => p.Meter is AcMeterDefinition))
         {
@@ -298,7 +299,7 @@ public sealed class ShedBoard : IRelayBank, IDisposable
     {
         try
         {
-            var spi = _buses.OpenSpi(chip);
+            SpiDevice spi = _buses.OpenSpi(chip);
             Mcp3xxx adc = chip.Chip == AdcChipType.Mcp3008 ? new Mcp3008(spi) : new Mcp3208(spi);
             return Own(adc, $"ADC {chip.Id} (spidev{chip.SpiBus}.{chip.ChipSelect})");
         }

@@ -33,7 +33,7 @@ internal static class RelaysOffCommand
             try
             {
                 // Every relay pin that can be reached is claimed at its open level, whatever else does not answer.
-                ShedBoard board = ShedBoard.OpenEveryRelay(load.Configuration!, new LinuxBoardBuses(load.Configuration!.Board));
+                var board = ShedBoard.OpenEveryRelay(load.Configuration!, new LinuxBoardBuses(load.Configuration!.Board));
                 int exitCode = Report(board);
 
                 // The relays are driven by now: a chip or bus that fails to let go is said, and the exit code stays theirs.

@@ -24,10 +24,10 @@ public static class CheckConfig
             return Invalid;
         }
 
-        var exitCode = Valid;
-        foreach (var file in files)
+        int exitCode = Valid;
+        foreach (string file in files)
         {
-            var result = SiteFileLoader.Load(file);
+            SiteFileLoadResult result = SiteFileLoader.Load(file);
             if (result.IsValid)
             {
                 output.WriteLine(Summary(file, result.Configuration!));
@@ -35,12 +35,12 @@ public static class CheckConfig
             }
 
             exitCode = Invalid;
-            foreach (var problem in result.Problems)
+            foreach (ConfigurationProblem problem in result.Problems)
             {
                 error.WriteLine(problem.ToString());
             }
 
-            var count = result.Problems.Count;
+            int count = result.Problems.Count;
             error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{file}: invalid — {count} {(count == 1 ? "problem" : "problems")}"));
         }
 
@@ -49,15 +49,15 @@ public static class CheckConfig
 
     private static string Summary(string file, SiteConfiguration configuration)
     {
-        var ports = configuration.Ports;
-        var ac = ports.Count(p => p.Meter is AcMeterDefinition);
-        var dc = ports.Count(p => p.Meter is DcMeterDefinition);
-        var disabled = ports.Count(p => p.Disabled);
-        var disabledText = disabled > 0 ? string.Create(CultureInfo.InvariantCulture, $", {disabled} disabled") : "";
-        var portsText = string.Create(CultureInfo.InvariantCulture, $"{ports.Count} ports ({ac} AC, {dc} DC{disabledText})");
-        var bins = configuration.Bins.Count;
-        var binsText = string.Create(CultureInfo.InvariantCulture, $"{bins} {(bins == 1 ? "bin" : "bins")}");
-        var contents = (ports.Count, bins) switch
+        IReadOnlyList<ChargingPortDefinition> ports = configuration.Ports;
+        int ac = ports.Count(p => p.Meter is AcMeterDefinition);
+        int dc = ports.Count(p => p.Meter is DcMeterDefinition);
+        int disabled = ports.Count(p => p.Disabled);
+        string disabledText = disabled > 0 ? string.Create(CultureInfo.InvariantCulture, $", {disabled} disabled") : "";
+        string portsText = string.Create(CultureInfo.InvariantCulture, $"{ports.Count} ports ({ac} AC, {dc} DC{disabledText})");
+        int bins = configuration.Bins.Count;
+        string binsText = string.Create(CultureInfo.InvariantCulture, $"{bins} {(bins == 1 ? "bin" : "bins")}");
+        string contents = (ports.Count, bins) switch
         {
             (_, 0) => portsText,
             (0, _) => binsText,

@@ -11,7 +11,7 @@ namespace EdgeGateway.Configuration;
 /// </summary>
 internal sealed class DuplicateKeyFilter(IParser inner, ProblemCollector problems) : IParser
 {
-    private readonly Stack<Frame> frames = new();
+    private readonly Stack<Frame> _frames = new();
 
     public ParsingEvent? Current { get; private set; }
 
@@ -22,12 +22,12 @@ internal sealed class DuplicateKeyFilter(IParser inner, ProblemCollector problem
     {
         while (inner.MoveNext())
         {
-            var parsingEvent = inner.Current!;
+            ParsingEvent parsingEvent = inner.Current!;
             LastLine = YamlText.LineOf(parsingEvent.End);
 
-            if (frames.TryPeek(out var frame) && frame.IsMapping && frame.ExpectingKey && parsingEvent is Scalar key)
+            if (_frames.TryPeek(out Frame? frame) && frame.IsMapping && frame.ExpectingKey && parsingEvent is Scalar key)
             {
-                var line = YamlText.LineOf(key.Start);
+                int line = YamlText.LineOf(key.Start);
                 if (!frame.Keys.TryAdd(key.Value, line))
                 {
                     problems.Add(line, $"duplicate key '{key.Value}' (first given at line {frame.Keys[key.Value]}); each key may appear once per mapping");
@@ -39,13 +39,13 @@ internal sealed class DuplicateKeyFilter(IParser inner, ProblemCollector problem
             switch (parsingEvent)
             {
                 case MappingStart:
-                    frames.Push(new Frame(isMapping: true));
+                    _frames.Push(new Frame(isMapping: true));
                     break;
                 case SequenceStart:
-                    frames.Push(new Frame(isMapping: false));
+                    _frames.Push(new Frame(isMapping: false));
                     break;
                 case MappingEnd or SequenceEnd:
-                    frames.Pop();
+                    _frames.Pop();
                     NodeCompleted();
                     break;
                 case Scalar or AnchorAlias:
@@ -64,7 +64,7 @@ internal sealed class DuplicateKeyFilter(IParser inner, ProblemCollector problem
     /// <summary>Reads past one whole node (the value of a dropped duplicate key).</summary>
     private void SkipNode()
     {
-        var depth = 0;
+        int depth = 0;
         do
         {
             if (!inner.MoveNext())
@@ -81,7 +81,7 @@ internal sealed class DuplicateKeyFilter(IParser inner, ProblemCollector problem
     /// <summary>A key or a value finished: in a mapping, keys and values alternate.</summary>
     private void NodeCompleted()
     {
-        if (frames.TryPeek(out var parent) && parent.IsMapping)
+        if (_frames.TryPeek(out Frame? parent) && parent.IsMapping)
         {
             parent.ExpectingKey = !parent.ExpectingKey;
         }

@@ -11,19 +11,19 @@ namespace EdgeGateway.Configuration;
 /// </summary>
 internal sealed class MappingReader
 {
-    private readonly ProblemCollector problems;
-    private readonly Dictionary<string, Entry> entries = new(StringComparer.Ordinal);
+    private readonly ProblemCollector _problems;
+    private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
     // A mapping that is absent, or is not a mapping at all, reports no missing keys: the parent already said what is wrong.
-    private readonly bool reportMissing;
+    private readonly bool _reportMissing;
 
     private MappingReader(ProblemCollector problems, string path, int line, bool isPresent, bool reportMissing)
     {
-        this.problems = problems;
+        _problems = problems;
         Path = path;
         Line = line;
         IsPresent = isPresent;
-        this.reportMissing = reportMissing;
+        _reportMissing = reportMissing;
     }
 
     /// <summary>Where the mapping sits, as messages name it (e.g. <c>ports[P01].relay</c>); empty for the file's top level.</summary>
@@ -55,15 +55,15 @@ internal sealed class MappingReader
 
         if (node is not YamlMappingNode mapping)
         {
-            var what = path.Length == 0 ? "the file's top level must be a mapping" : $"{path}: expected a mapping";
+            string what = path.Length == 0 ? "the file's top level must be a mapping" : $"{path}: expected a mapping";
             problems.Add(line, $"{what} (key: value lines), got {YamlText.Describe(node)}");
             return new MappingReader(problems, path, line, isPresent: true, reportMissing: false);
         }
 
         var reader = new MappingReader(problems, path, line, isPresent: true, reportMissing: true);
-        foreach (var (keyNode, valueNode) in mapping.Children)
+        foreach ((YamlNode? keyNode, YamlNode? valueNode) in mapping.Children)
         {
-            var keyLine = YamlText.LineOf(keyNode);
+            int keyLine = YamlText.LineOf(keyNode);
             if (keyNode is not YamlScalarNode { Value: { } key } || YamlText.IsNull(keyNode))
             {
                 problems.Add(keyLine, $"{Where(path)}: keys must be plain names, got {YamlText.Describe(keyNode)}");
@@ -76,37 +76,37 @@ internal sealed class MappingReader
                 continue;
             }
 
-            reader.entries[key] = new Entry(keyLine, valueNode);
+            reader._entries[key] = new Entry(keyLine, valueNode);
         }
 
         return reader;
     }
 
     /// <summary>The key is in the mapping with a non-null value.</summary>
-    public bool Has(string key) => entries.TryGetValue(key, out var entry) && !YamlText.IsNull(entry.Value);
+    public bool Has(string key) => _entries.TryGetValue(key, out Entry? entry) && !YamlText.IsNull(entry.Value);
 
     /// <summary>The key is in the mapping, even with a null value.</summary>
-    public bool Contains(string key) => entries.ContainsKey(key);
+    public bool Contains(string key) => _entries.ContainsKey(key);
 
     /// <summary>The line of <paramref name="key"/> if it is present, else the line of the mapping.</summary>
-    public int LineOf(string key) => entries.TryGetValue(key, out var entry) ? entry.KeyLine : Line;
+    public int LineOf(string key) => _entries.TryGetValue(key, out Entry? entry) ? entry.KeyLine : Line;
 
     /// <summary>How messages name one key of this mapping, e.g. <c>mains.frequencyHz</c>.</summary>
     public string Name(string key) => Path.Length == 0 ? key : $"{Path}.{key}";
 
     /// <summary>The raw value node of a present, non-null key.</summary>
-    public YamlNode? Node(string key) => Has(key) ? entries[key].Value : null;
+    public YamlNode? Node(string key) => Has(key) ? _entries[key].Value : null;
 
     public string? String(string key, bool required, Regex? pattern = null, string? patternDescription = null)
     {
-        if (!TryScalar(key, required, "a name or text", out var text, out var line))
+        if (!TryScalar(key, required, "a name or text", out string? text, out int line))
         {
             return null;
         }
 
         if (pattern is not null && !pattern.IsMatch(text))
         {
-            problems.Add(line, $"{Name(key)}: '{text}' is not valid: {patternDescription}");
+            _problems.Add(line, $"{Name(key)}: '{text}' is not valid: {patternDescription}");
             return null;
         }
 
@@ -116,17 +116,17 @@ internal sealed class MappingReader
     /// <summary>One of a fixed set of words (compared ignoring case); returns the canonical spelling.</summary>
     public string? Choice(string key, bool required, params string[] choices)
     {
-        if (!TryScalar(key, required, "one of " + string.Join(", ", choices), out var text, out var line))
+        if (!TryScalar(key, required, "one of " + string.Join(", ", choices), out string? text, out int line))
         {
             return null;
         }
 
-        var match = choices.FirstOrDefault(c => string.Equals(c, text.Trim(), StringComparison.OrdinalIgnoreCase));
+        string? match = choices.FirstOrDefault(c => string.Equals(c, text.Trim(), StringComparison.OrdinalIgnoreCase));
         if (match is null)
         {
-            var closest = YamlText.ClosestMatch(text.Trim(), choices);
-            var suggestion = closest is null ? "" : $" (did you mean '{closest}'?)";
-            problems.Add(line, $"{Name(key)}: '{text}' is not allowed{suggestion}; allowed: {string.Join(", ", choices)}");
+            string? closest = YamlText.ClosestMatch(text.Trim(), choices);
+            string suggestion = closest is null ? "" : $" (did you mean '{closest}'?)";
+            _problems.Add(line, $"{Name(key)}: '{text}' is not allowed{suggestion}; allowed: {string.Join(", ", choices)}");
         }
 
         return match;
@@ -138,24 +138,24 @@ internal sealed class MappingReader
     /// </summary>
     public int? Int(string key, bool required, int min, int max, string unit = "", bool hex = false)
     {
-        if (!TryScalar(key, required, "a whole number", out var text, out var line))
+        if (!TryScalar(key, required, "a whole number", out string? text, out int line))
         {
             return null;
         }
 
-        if (!YamlText.TryParseInteger(text, out var value))
+        if (!YamlText.TryParseInteger(text, out long value))
         {
-            var expected = hex ? "a whole number (decimal, or hexadecimal like 0x20)" : "a whole number";
-            problems.Add(line, $"{Name(key)}: expected {expected}, got '{text}'");
+            string expected = hex ? "a whole number (decimal, or hexadecimal like 0x20)" : "a whole number";
+            _problems.Add(line, $"{Name(key)}: expected {expected}, got '{text}'");
             return null;
         }
 
         if (value < min || value > max)
         {
-            var range = hex
+            string range = hex
                 ? $"{YamlText.FormatHex(min)}..{YamlText.FormatHex(max)}"
                 : string.Create(CultureInfo.InvariantCulture, $"{min}..{max}");
-            problems.Add(line, $"{Name(key)}: {text} is out of range (allowed {range}{WithUnit(unit)})");
+            _problems.Add(line, $"{Name(key)}: {text} is out of range (allowed {range}{WithUnit(unit)})");
             return null;
         }
 
@@ -165,20 +165,20 @@ internal sealed class MappingReader
     /// <summary>A number in <paramref name="min"/>..<paramref name="max"/> (decimal point '.', whatever the culture).</summary>
     public double? Number(string key, bool required, double min, double max, string unit)
     {
-        if (!TryScalar(key, required, "a number", out var text, out var line))
+        if (!TryScalar(key, required, "a number", out string? text, out int line))
         {
             return null;
         }
 
-        if (!YamlText.TryParseNumber(text, out var value))
+        if (!YamlText.TryParseNumber(text, out double value))
         {
-            problems.Add(line, $"{Name(key)}: expected a number, got '{text}'");
+            _problems.Add(line, $"{Name(key)}: expected a number, got '{text}'");
             return null;
         }
 
         if (value < min || value > max)
         {
-            problems.Add(line, $"{Name(key)}: {text} is out of range (allowed {YamlText.Format(min)}..{YamlText.Format(max)}{WithUnit(unit)})");
+            _problems.Add(line, $"{Name(key)}: {text} is out of range (allowed {YamlText.Format(min)}..{YamlText.Format(max)}{WithUnit(unit)})");
             return null;
         }
 
@@ -191,24 +191,24 @@ internal sealed class MappingReader
     /// </summary>
     public TimeSpan? Duration(string key, bool required, double min, double max)
     {
-        var (ticksPerUnit, unit) = DurationUnit(key);
-        var value = Number(key, required, min, max, unit);
+        (long ticksPerUnit, string? unit) = DurationUnit(key);
+        double? value = Number(key, required, min, max, unit);
         return value is { } amount ? TimeSpan.FromTicks((long)Math.Round(amount * ticksPerUnit)) : null;
     }
 
     public bool? Bool(string key, bool required = false)
     {
-        if (!TryScalar(key, required, "true or false", out var text, out var line))
+        if (!TryScalar(key, required, "true or false", out string? text, out int line))
         {
             return null;
         }
 
-        if (bool.TryParse(text.Trim(), out var value))
+        if (bool.TryParse(text.Trim(), out bool value))
         {
             return value;
         }
 
-        problems.Add(line, $"{Name(key)}: expected true or false, got '{text}'");
+        _problems.Add(line, $"{Name(key)}: expected true or false, got '{text}'");
         return null;
     }
 
@@ -220,8 +220,8 @@ internal sealed class MappingReader
             ReportMissing(key, "section");
         }
 
-        entries.TryGetValue(key, out var entry);
-        return Read(problems, entry?.Value, Name(key), entry?.KeyLine ?? Line, allowedKeys, misplacedKeyHint);
+        _entries.TryGetValue(key, out Entry? entry);
+        return Read(_problems, entry?.Value, Name(key), entry?.KeyLine ?? Line, allowedKeys, misplacedKeyHint);
     }
 
     /// <summary>The items of a list; empty when the key is absent or null. A non-list value is reported.</summary>
@@ -232,20 +232,20 @@ internal sealed class MappingReader
             return [];
         }
 
-        var entry = entries[key];
+        Entry entry = _entries[key];
         if (entry.Value is YamlSequenceNode sequence)
         {
             return [.. sequence.Children];
         }
 
-        problems.Add(entry.KeyLine, $"{Name(key)}: expected a list (lines starting with '- '), got {YamlText.Describe(entry.Value)}");
+        _problems.Add(entry.KeyLine, $"{Name(key)}: expected a list (lines starting with '- '), got {YamlText.Describe(entry.Value)}");
         return [];
     }
 
     /// <summary>The scalar text of a key, if the key is present and holds a single value (no reporting).</summary>
     public static string? PeekScalar(YamlNode node, string key) =>
         node is YamlMappingNode mapping
-        && mapping.Children.TryGetValue(new YamlScalarNode(key), out var value)
+        && mapping.Children.TryGetValue(new YamlScalarNode(key), out YamlNode? value)
         && value is YamlScalarNode { Value: { } text }
         && !YamlText.IsNull(value)
             ? text
@@ -265,9 +265,9 @@ internal sealed class MappingReader
             return false;
         }
 
-        if (entries[key].Value is not YamlScalarNode { Value: { } value })
+        if (_entries[key].Value is not YamlScalarNode { Value: { } value })
         {
-            problems.Add(line, $"{Name(key)}: expected {expected}, got {YamlText.Describe(entries[key].Value)}");
+            _problems.Add(line, $"{Name(key)}: expected {expected}, got {YamlText.Describe(_entries[key].Value)}");
             return false;
         }
 
@@ -277,15 +277,15 @@ internal sealed class MappingReader
 
     private void ReportMissing(string key, string what)
     {
-        if (!reportMissing)
+        if (!_reportMissing)
         {
             return;
         }
 
         // A key written with nothing after it is reported at its own line, an absent one at its mapping's.
-        var (line, empty) = entries.TryGetValue(key, out var entry) ? (entry.KeyLine, " (it is empty)") : (Line, "");
-        var where = Path.Length == 0 ? "" : Path + ": ";
-        problems.Add(line, $"{where}missing required {what} '{key}'{empty}");
+        (int line, string? empty) = _entries.TryGetValue(key, out Entry? entry) ? (entry.KeyLine, " (it is empty)") : (Line, "");
+        string where = Path.Length == 0 ? "" : Path + ": ";
+        _problems.Add(line, $"{where}missing required {what} '{key}'{empty}");
     }
 
     private static (long TicksPerUnit, string Unit) DurationUnit(string key) =>
@@ -301,10 +301,10 @@ internal sealed class MappingReader
 
     private static string UnknownKeyMessage(string path, string key, IReadOnlyList<string> allowedKeys, string? hint)
     {
-        var closest = YamlText.ClosestMatch(key, allowedKeys);
-        var suggestion = hint ?? (closest is null ? "" : $"did you mean '{closest}'?");
-        var subject = path.Length == 0 ? $"unknown top-level key '{key}'" : $"{path}: unknown key '{key}'";
-        var allowed = allowedKeys.Count == 0 ? "none" : string.Join(", ", allowedKeys);
+        string? closest = YamlText.ClosestMatch(key, allowedKeys);
+        string suggestion = hint ?? (closest is null ? "" : $"did you mean '{closest}'?");
+        string subject = path.Length == 0 ? $"unknown top-level key '{key}'" : $"{path}: unknown key '{key}'";
+        string allowed = allowedKeys.Count == 0 ? "none" : string.Join(", ", allowedKeys);
         return suggestion.Length == 0
             ? $"{subject}; allowed keys: {allowed}"
             : $"{subject} ({suggestion}); allowed keys: {allowed}";

@@ -297,7 +297,7 @@ internal static class PinMap
         doc.Line(Invariant($"| GPIO | `/dev/gpiochip{site.Board.GpioChip}` | the header's GPIOs | relays and inputs below |"));
         if (UsesI2c(site))
         {
-            var devices = site.Expanders.Select(e => $"MCP23017 `{e.Id}` at {Hex(e.Address)}")
+            IEnumerable<string> devices = site.Expanders.Select(e => $"MCP23017 `{e.Id}` at {Hex(e.Address)}")
                 .Concat(site.Multiplexers.Select(m => $"TCA9548A `{m.Id}` at {Hex(m.Address)}"))
                 .Concat(site.Ports.Where(p => p.Meter is DcMeterDefinition { Multiplexer: null }).Select(p => $"INA219 of {p.Id} at {Hex(((DcMeterDefinition)p.Meter).Address)}"))
                 .Concat(site.Bins.SelectMany(b => b.FillSensors.OfType<TimeOfFlightFillSensor>().Where(s => s.Multiplexer is null).Select(s => $"{FillSensorSpec.Of(s).Name} `{s.Id}` at {Hex(s.Address)}")));
@@ -333,9 +333,9 @@ internal static class PinMap
             return;
         }
 
-        Dictionary<string, AdcChip> adcs = site.Adcs.ToDictionary(a => a.Id, StringComparer.Ordinal);
-        Dictionary<string, RelayExpander> expanders = site.Expanders.ToDictionary(e => e.Id, StringComparer.Ordinal);
-        Dictionary<string, I2cMultiplexer> muxes = site.Multiplexers.ToDictionary(m => m.Id, StringComparer.Ordinal);
+        var adcs = site.Adcs.ToDictionary(a => a.Id, StringComparer.Ordinal);
+        var expanders = site.Expanders.ToDictionary(e => e.Id, StringComparer.Ordinal);
+        var muxes = site.Multiplexers.ToDictionary(m => m.Id, StringComparer.Ordinal);
         doc.Line("## Ports");
         doc.Line();
         doc.Line("Each port: its meter, where the meter's signal enters, and the relay output that switches the socket.");
@@ -395,7 +395,7 @@ internal static class PinMap
         doc.Line("|---|---|---|---|---|---|---|---|---|");
         foreach (AdcChip adc in site.Adcs)
         {
-            var channels = Enumerable.Repeat("spare", 8).ToArray();
+            string[] channels = Enumerable.Repeat("spare", 8).ToArray();
             if (site.Mains is { } mains && mains.VoltageSensor.Adc == adc.Id)
             {
                 channels[mains.VoltageSensor.Channel] = "mains VT";
@@ -510,7 +510,7 @@ internal static class PinMap
             return;
         }
 
-        Dictionary<string, I2cMultiplexer> muxes = site.Multiplexers.ToDictionary(m => m.Id, StringComparer.Ordinal);
+        var muxes = site.Multiplexers.ToDictionary(m => m.Id, StringComparer.Ordinal);
         doc.Line("## Bins");
         doc.Line();
         doc.Line("| bin | class | sensor | wiring |");

@@ -34,15 +34,15 @@ internal static class RaspberryPiPins
     };
 
     /// <summary>The SDA/SCL pins of /dev/i2c-<paramref name="bus"/>, when the stock device tree fixes them.</summary>
-    public static (int Sda, int Scl)? I2cPins(int bus) => I2cBuses.TryGetValue(bus, out var pins) ? pins : null;
+    public static (int Sda, int Scl)? I2cPins(int bus) => I2cBuses.TryGetValue(bus, out (int Sda, int Scl) pins) ? pins : null;
 
     /// <summary>How many chip selects (CE lines) the SPI bus's stock overlay offers.</summary>
-    public static int ChipSelectCount(int spiBus) => SpiBuses.TryGetValue(spiBus, out var pins) ? pins.ChipSelects.Count : 0;
+    public static int ChipSelectCount(int spiBus) => SpiBuses.TryGetValue(spiBus, out SpiBusPins? pins) ? pins.ChipSelects.Count : 0;
 
     /// <summary>The data/clock pins of an SPI bus, with their signal names (none for SPI2).</summary>
     public static IEnumerable<(int Pin, string Signal)> SpiDataPins(int spiBus)
     {
-        if (!SpiBuses.TryGetValue(spiBus, out var pins))
+        if (!SpiBuses.TryGetValue(spiBus, out SpiBusPins? pins))
         {
             yield break;
         }
@@ -65,7 +65,7 @@ internal static class RaspberryPiPins
 
     /// <summary>The GPIO of chip select CE<paramref name="chipSelect"/> on an SPI bus, when it is a header pin.</summary>
     public static int? ChipSelectPin(int spiBus, int chipSelect) =>
-        SpiBuses.TryGetValue(spiBus, out var pins) && chipSelect < pins.ChipSelects.Count ? pins.ChipSelects[chipSelect] : null;
+        SpiBuses.TryGetValue(spiBus, out SpiBusPins? pins) && chipSelect < pins.ChipSelects.Count ? pins.ChipSelects[chipSelect] : null;
 
     private sealed record SpiBusPins(int? Miso, int? Mosi, int? Sclk, IReadOnlyList<int?> ChipSelects);
 }

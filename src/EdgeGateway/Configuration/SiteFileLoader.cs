@@ -42,12 +42,12 @@ public static class SiteFileLoader
         ArgumentNullException.ThrowIfNull(yaml);
 
         var problems = new ProblemCollector(fileName);
-        if (!TryParseYaml(yaml, problems, out var root))
+        if (!TryParseYaml(yaml, problems, out YamlNode? root))
         {
             return new SiteFileLoadResult(null, problems.InLineOrder());
         }
 
-        var configuration = new SiteFileReader(fileName, problems).Read(root);
+        SiteConfiguration? configuration = new SiteFileReader(fileName, problems).Read(root);
         return new SiteFileLoadResult(problems.Count == 0 ? configuration : null, problems.InLineOrder());
     }
 
@@ -70,8 +70,8 @@ public static class SiteFileLoader
         catch (YamlException e)
         {
             // For a tab the scanner's start mark is the scalar before it; its end mark is the tab itself.
-            var isTab = e.Message.Contains("tab character", StringComparison.OrdinalIgnoreCase);
-            var hint = isTab ? " (YAML indents with spaces, never tabs)" : "";
+            bool isTab = e.Message.Contains("tab character", StringComparison.OrdinalIgnoreCase);
+            string hint = isTab ? " (YAML indents with spaces, never tabs)" : "";
             problems.Add(YamlText.LineOf(isTab ? e.End : e.Start), $"YAML syntax error: {e.Message}{hint}");
             return false;
         }

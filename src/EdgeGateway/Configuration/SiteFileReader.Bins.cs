@@ -53,30 +53,30 @@ internal sealed partial class SiteFileReader
 
     private const string TimeOfFlightKind = "tof";
 
-    private readonly Dictionary<string, int> binLines = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _binLines = new(StringComparer.Ordinal);
 
     // ---- sections ----------------------------------------------------------------------------------------------
 
     private List<BinDefinition> ReadBins(MappingReader root, BoardSettings board, BinThresholds siteThresholds)
     {
         var result = new List<BinDefinition>();
-        var items = root.List("bins");
-        for (var i = 0; i < items.Count; i++)
+        IReadOnlyList<YamlNode> items = root.List("bins");
+        for (int i = 0; i < items.Count; i++)
         {
-            var item = items[i];
-            var m = MappingReader.Read(problems, item, ItemPath("bins", item, i), YamlText.LineOf(item), BinKeys);
-            var id = m.String("id", required: true, IdPattern(), IdRule);
-            var isNewId = id is not null && Register(binLines, id, m.Line, "bin id");
-            var binName = id is null ? m.Path : $"bin {id}";
+            YamlNode item = items[i];
+            var m = MappingReader.Read(_problems, item, ItemPath("bins", item, i), YamlText.LineOf(item), BinKeys);
+            string? id = m.String("id", required: true, IdPattern(), IdRule);
+            bool isNewId = id is not null && Register(_binLines, id, m.Line, "bin id");
+            string binName = id is null ? m.Path : $"bin {id}";
 
-            var binClass = ReadBinClass(m);
-            var geometry = ReadGeometry(m, out var facts);
-            var fill = item is YamlMappingNode ? ReadFillSensors(m, binName, facts) : null;
-            var weight = ReadWeight(m, binName);
-            var thermometer = ReadBinThermometer(root, m, binName, board);
-            var lid = ReadContact(m, "lid", $"lid switch of {binName}");
-            var tilt = ReadContact(m, "tilt", $"tilt switch of {binName}");
-            var thresholds = ReadBinThresholds(m.Mapping("thresholds", required: false, BinThresholdKeys), siteThresholds, inheritedFrom: "binThresholds");
+            BinClass? binClass = ReadBinClass(m);
+            BinGeometry? geometry = ReadGeometry(m, out GeometryFacts? facts);
+            List<FillSensorDefinition>? fill = item is YamlMappingNode ? ReadFillSensors(m, binName, facts) : null;
+            WeightSensorDefinition? weight = ReadWeight(m, binName);
+            ThermometerDefinition? thermometer = ReadBinThermometer(root, m, binName, board);
+            ContactInputDefinition? lid = ReadContact(m, "lid", $"lid switch of {binName}");
+            ContactInputDefinition? tilt = ReadContact(m, "tilt", $"tilt switch of {binName}");
+            BinThresholds thresholds = ReadBinThresholds(m.Mapping("thresholds", required: false, BinThresholdKeys), siteThresholds, inheritedFrom: "binThresholds");
 
             if (!isNewId || binClass is null || geometry is null || fill is null)
             {
@@ -103,14 +103,14 @@ internal sealed partial class SiteFileReader
 
     private BinClass? ReadBinClass(MappingReader bin)
     {
-        var text = bin.String("class", required: true);
+        string? text = bin.String("class", required: true);
         if (text is null)
         {
             return null;
         }
 
-        var trimmed = text.Trim();
-        foreach (var (english, chinese, binClass) in BinClasses)
+        string trimmed = text.Trim();
+        foreach ((string? english, string? chinese, BinClass binClass) in BinClasses)
         {
             if (string.Equals(trimmed, english, StringComparison.OrdinalIgnoreCase) || string.Equals(trimmed, chinese, StringComparison.Ordinal))
             {
@@ -118,29 +118,29 @@ internal sealed partial class SiteFileReader
             }
         }
 
-        var closest = RegionalBinClassNames.GetValueOrDefault(trimmed)
+        string? closest = RegionalBinClassNames.GetValueOrDefault(trimmed)
             ?? YamlText.ClosestMatch(trimmed, BinClasses.SelectMany(c => new[] { c.English, c.Chinese }));
-        var suggestion = closest is null ? "" : $" (did you mean '{closest}'?)";
-        var allowed = string.Join(", ", BinClasses.Select(c => $"{c.English} ({c.Chinese})"));
-        problems.Add(bin.LineOf("class"), $"{bin.Name("class")}: '{text}' is not a bin class{suggestion}; allowed: {allowed}");
+        string suggestion = closest is null ? "" : $" (did you mean '{closest}'?)";
+        string allowed = string.Join(", ", BinClasses.Select(c => $"{c.English} ({c.Chinese})"));
+        _problems.Add(bin.LineOf("class"), $"{bin.Name("class")}: '{text}' is not a bin class{suggestion}; allowed: {allowed}");
         return null;
     }
 
     private BinGeometry? ReadGeometry(MappingReader bin, out GeometryFacts facts)
     {
-        var m = bin.Mapping("geometry", required: true, GeometryKeys);
-        var bottom = m.Number("sensorToBottomMm", required: true, 100, MaxSensorToBottomMm, "mm");
-        var full = m.Number("sensorToFullMm", required: true, 0, MaxSensorToBottomMm - MinFillSpanMm, "mm");
+        MappingReader m = bin.Mapping("geometry", required: true, GeometryKeys);
+        double? bottom = m.Number("sensorToBottomMm", required: true, 100, MaxSensorToBottomMm, "mm");
+        double? full = m.Number("sensorToFullMm", required: true, 0, MaxSensorToBottomMm - MinFillSpanMm, "mm");
         if (bottom is { } b && full is { } f && f > b - MinFillSpanMm)
         {
-            problems.Add(
+            _problems.Add(
                 m.LineOf("sensorToFullMm"),
                 $"{m.Name("sensorToFullMm")}: {YamlText.Format(f)} is out of range (allowed 0..{YamlText.Format(b - MinFillSpanMm)} mm: the full line must be at least {YamlText.Format(MinFillSpanMm)} mm above the bottom, which is sensorToBottomMm {YamlText.Format(b)} mm from the sensor)");
             full = null;
         }
 
         facts = new GeometryFacts(bottom, m.LineOf("sensorToBottomMm"), full, m.LineOf("sensorToFullMm"));
-        var calibration = ReadCalibration(m);
+        List<FillCalibrationPoint>? calibration = ReadCalibration(m);
         return bottom is null || full is null || calibration is null
             ? null
             : new BinGeometry(bottom.Value, full.Value, calibration);
@@ -157,7 +157,7 @@ internal sealed partial class SiteFileReader
             return [];
         }
 
-        var items = geometry.List("calibration");
+        IReadOnlyList<YamlNode> items = geometry.List("calibration");
         if (geometry.Node("calibration") is not YamlSequenceNode)
         {
             return null;
@@ -165,18 +165,18 @@ internal sealed partial class SiteFileReader
 
         if (items.Count < 2)
         {
-            problems.Add(geometry.LineOf("calibration"), $"{geometry.Name("calibration")}: a calibration table needs at least 2 points ({{ distanceMm, fillPct }}), got {items.Count}; leave 'calibration' out for a straight-sided bin");
+            _problems.Add(geometry.LineOf("calibration"), $"{geometry.Name("calibration")}: a calibration table needs at least 2 points ({{ distanceMm, fillPct }}), got {items.Count}; leave 'calibration' out for a straight-sided bin");
             return null;
         }
 
         var points = new List<(FillCalibrationPoint Point, int Line)>();
-        var complete = true;
-        for (var i = 0; i < items.Count; i++)
+        bool complete = true;
+        for (int i = 0; i < items.Count; i++)
         {
-            var item = items[i];
-            var p = MappingReader.Read(problems, item, Invariant($"{geometry.Name("calibration")}[#{i + 1}]"), YamlText.LineOf(item), CalibrationPointKeys);
-            var distance = p.Number("distanceMm", required: true, 0, MaxSensorToBottomMm, "mm");
-            var fill = p.Number("fillPct", required: true, 0, 100, "%");
+            YamlNode item = items[i];
+            var p = MappingReader.Read(_problems, item, Invariant($"{geometry.Name("calibration")}[#{i + 1}]"), YamlText.LineOf(item), CalibrationPointKeys);
+            double? distance = p.Number("distanceMm", required: true, 0, MaxSensorToBottomMm, "mm");
+            double? fill = p.Number("fillPct", required: true, 0, 100, "%");
             if (distance is null || fill is null)
             {
                 complete = false;
@@ -186,19 +186,19 @@ internal sealed partial class SiteFileReader
             points.Add((new FillCalibrationPoint(distance.Value, fill.Value), p.Line));
         }
 
-        var monotonic = true;
+        bool monotonic = true;
         var farToNear = points.OrderByDescending(p => p.Point.DistanceMm).ThenBy(p => p.Line).ToList();
-        for (var i = 1; i < farToNear.Count; i++)
+        for (int i = 1; i < farToNear.Count; i++)
         {
-            var (far, near) = (farToNear[i - 1], farToNear[i]);
+            ((FillCalibrationPoint Point, int Line) far, (FillCalibrationPoint Point, int Line) near) = (farToNear[i - 1], farToNear[i]);
             if (near.Point.DistanceMm < far.Point.DistanceMm && near.Point.FillPct > far.Point.FillPct)
             {
                 continue;
             }
 
             monotonic = false;
-            var (later, earlier) = near.Line >= far.Line ? (near, far) : (far, near);
-            problems.Add(
+            ((FillCalibrationPoint Point, int Line) later, (FillCalibrationPoint Point, int Line) earlier) = near.Line >= far.Line ? (near, far) : (far, near);
+            _problems.Add(
                 later.Line,
                 $"{geometry.Name("calibration")}: not monotonic: {Describe(later.Point)} here and {Describe(earlier.Point)} at line {earlier.Line}; the fill must rise as the distance falls (a nearer surface is a fuller bin), with no two points at the same distance or fill");
         }
@@ -213,12 +213,12 @@ internal sealed partial class SiteFileReader
         const string Need = "a bin needs at least one fill sensor: add 'fill:' with an ultrasonic (hcsr04, jsn-sr04t) or tof (vl53l0x, vl53l1x) sensor";
         if (!bin.Has("fill"))
         {
-            var (line, empty) = bin.Contains("fill") ? (bin.LineOf("fill"), " ('fill' is empty)") : (bin.Line, "");
-            problems.Add(line, $"{bin.Path}: {Need}{empty}");
+            (int line, string? empty) = bin.Contains("fill") ? (bin.LineOf("fill"), " ('fill' is empty)") : (bin.Line, "");
+            _problems.Add(line, $"{bin.Path}: {Need}{empty}");
             return null;
         }
 
-        var items = bin.List("fill");
+        IReadOnlyList<YamlNode> items = bin.List("fill");
         if (bin.Node("fill") is not YamlSequenceNode)
         {
             return null;
@@ -226,20 +226,20 @@ internal sealed partial class SiteFileReader
 
         if (items.Count == 0)
         {
-            problems.Add(bin.LineOf("fill"), $"{bin.Path}: {Need} ('fill' is an empty list)");
+            _problems.Add(bin.LineOf("fill"), $"{bin.Path}: {Need} ('fill' is an empty list)");
             return null;
         }
 
         if (items.Count > MaxFillSensors)
         {
-            problems.Add(YamlText.LineOf(items[MaxFillSensors]), $"{bin.Name("fill")}: a bin has one fill sensor or a redundant pair, at most {MaxFillSensors}; this is sensor {MaxFillSensors + 1}");
+            _problems.Add(YamlText.LineOf(items[MaxFillSensors]), $"{bin.Name("fill")}: a bin has one fill sensor or a redundant pair, at most {MaxFillSensors}; this is sensor {MaxFillSensors + 1}");
         }
 
         var sensors = new List<FillSensorDefinition>();
-        var complete = true;
-        for (var i = 0; i < items.Count; i++)
+        bool complete = true;
+        for (int i = 0; i < items.Count; i++)
         {
-            var sensor = ReadFillSensor(bin, items[i], i, binName, geometry);
+            FillSensorDefinition? sensor = ReadFillSensor(bin, items[i], i, binName, geometry);
             if (sensor is null)
             {
                 complete = false;
@@ -255,21 +255,21 @@ internal sealed partial class SiteFileReader
 
     private FillSensorDefinition? ReadFillSensor(MappingReader bin, YamlNode item, int index, string binName, GeometryFacts geometry)
     {
-        var type = MappingReader.PeekScalar(item, "type")?.Trim();
-        var isUltrasonic = string.Equals(type, "ultrasonic", StringComparison.OrdinalIgnoreCase);
-        var isTimeOfFlight = string.Equals(type, "tof", StringComparison.OrdinalIgnoreCase);
-        var allowed = isUltrasonic ? UltrasonicKeys : isTimeOfFlight ? TimeOfFlightKeys : AnyFillSensorKeys;
+        string? type = MappingReader.PeekScalar(item, "type")?.Trim();
+        bool isUltrasonic = string.Equals(type, "ultrasonic", StringComparison.OrdinalIgnoreCase);
+        bool isTimeOfFlight = string.Equals(type, "tof", StringComparison.OrdinalIgnoreCase);
+        string[] allowed = isUltrasonic ? UltrasonicKeys : isTimeOfFlight ? TimeOfFlightKeys : AnyFillSensorKeys;
         Func<string, string?> misplaced = key =>
             isUltrasonic && TimeOfFlightKeys.Contains(key, StringComparer.Ordinal) ? $"'{key}' is a tof sensor key, but this sensor is type ultrasonic"
             : isTimeOfFlight && UltrasonicKeys.Contains(key, StringComparer.Ordinal) ? $"'{key}' is an ultrasonic sensor key, but this sensor is type tof"
             : null;
 
-        var s = MappingReader.Read(problems, item, ItemPath(bin.Name("fill"), item, index), YamlText.LineOf(item), allowed, misplaced);
-        var id = s.String("id", required: true, IdPattern(), IdRule);
-        var kind = s.Choice("type", required: true, "ultrasonic", "tof");
+        var s = MappingReader.Read(_problems, item, ItemPath(bin.Name("fill"), item, index), YamlText.LineOf(item), allowed, misplaced);
+        string? id = s.String("id", required: true, IdPattern(), IdRule);
+        string? kind = s.Choice("type", required: true, "ultrasonic", "tof");
         if (id is not null)
         {
-            sensorIdClaims.Add(new Claim<string>(id, $"fill sensor of {binName}", s.LineOf("id")));
+            _sensorIdClaims.Add(new Claim<string>(id, $"fill sensor of {binName}", s.LineOf("id")));
         }
 
         return kind switch
@@ -288,19 +288,19 @@ internal sealed partial class SiteFileReader
             "jsn-sr04t" => UltrasonicModel.JsnSr04t,
             _ => null,
         };
-        var trigger = s.Int("triggerGpio", required: true, 0, RaspberryPiPins.MaxHeaderGpio, GpioUnit);
-        var echo = s.Int("echoGpio", required: true, 0, RaspberryPiPins.MaxHeaderGpio, GpioUnit);
+        int? trigger = s.Int("triggerGpio", required: true, 0, RaspberryPiPins.MaxHeaderGpio, GpioUnit);
+        int? echo = s.Int("echoGpio", required: true, 0, RaspberryPiPins.MaxHeaderGpio, GpioUnit);
 
-        var spec = model is { } known ? FillSensorSpec.Of(known) : null;
-        var name = SensorName(spec?.Name ?? "ultrasonic sensor", id, s.Path, binName);
+        FillSensorSpec? spec = model is { } known ? FillSensorSpec.Of(known) : null;
+        string name = SensorName(spec?.Name ?? "ultrasonic sensor", id, s.Path, binName);
         if (trigger is not null)
         {
-            gpioClaims.Add(new Claim<int>(trigger.Value, $"trigger of {name}", s.LineOf("triggerGpio")));
+            _gpioClaims.Add(new Claim<int>(trigger.Value, $"trigger of {name}", s.LineOf("triggerGpio")));
         }
 
         if (echo is not null)
         {
-            gpioClaims.Add(new Claim<int>(echo.Value, $"echo of {name}", s.LineOf("echoGpio")));
+            _gpioClaims.Add(new Claim<int>(echo.Value, $"echo of {name}", s.LineOf("echoGpio")));
         }
 
         if (spec is not null)
@@ -321,29 +321,29 @@ internal sealed partial class SiteFileReader
             "vl53l1x" => TimeOfFlightChip.Vl53L1X,
             _ => null,
         };
-        var address = s.Has("address")
+        int? address = s.Has("address")
             ? s.Int("address", required: false, 0x08, 0x77, "(7-bit I2C address; both chips boot at 0x29)", hex: true)
             : DefaultTimeOfFlightAddress;
-        var multiplexer = s.String("multiplexer", required: false);
-        var multiplexerChannel = s.Int("multiplexerChannel", required: multiplexer is not null, 0, 7, "(TCA9548A channel)");
+        string? multiplexer = s.String("multiplexer", required: false);
+        int? multiplexerChannel = s.Int("multiplexerChannel", required: multiplexer is not null, 0, 7, "(TCA9548A channel)");
 
-        var spec = chip is { } known ? FillSensorSpec.Of(known) : null;
-        var chipName = spec?.Name ?? "time-of-flight sensor";
+        FillSensorSpec? spec = chip is { } known ? FillSensorSpec.Of(known) : null;
+        string chipName = spec?.Name ?? "time-of-flight sensor";
         if (s.Has("multiplexerChannel") && !s.Has("multiplexer"))
         {
-            problems.Add(s.LineOf("multiplexerChannel"), $"{s.Name("multiplexerChannel")}: a multiplexer channel needs 'multiplexer: ID' (which TCA9548A the {chipName} sits behind)");
+            _problems.Add(s.LineOf("multiplexerChannel"), $"{s.Name("multiplexerChannel")}: a multiplexer channel needs 'multiplexer: ID' (which TCA9548A the {chipName} sits behind)");
         }
 
         if (multiplexer is not null)
         {
-            references.Add(new Reference(ReferenceKind.Multiplexer, multiplexer, s.LineOf("multiplexer"), s.Name("multiplexer")));
+            _references.Add(new Reference(ReferenceKind.Multiplexer, multiplexer, s.LineOf("multiplexer"), s.Name("multiplexer")));
         }
 
-        var onMainBus = multiplexer is null && !s.Has("multiplexerChannel");
-        var behindMux = multiplexer is not null && multiplexerChannel is not null;
+        bool onMainBus = multiplexer is null && !s.Has("multiplexerChannel");
+        bool behindMux = multiplexer is not null && multiplexerChannel is not null;
         if (address is { } a && (onMainBus || behindMux))
         {
-            i2cDevices.Add(new I2cDevice(a, multiplexer, multiplexerChannel, SensorName(chipName, id, s.Path, binName), s.LineOf("address"), TimeOfFlightKind));
+            _i2cDevices.Add(new I2cDevice(a, multiplexer, multiplexerChannel, SensorName(chipName, id, s.Path, binName), s.LineOf("address"), TimeOfFlightKind));
         }
 
         if (spec is not null)
@@ -359,17 +359,17 @@ internal sealed partial class SiteFileReader
     /// <summary>The full line must lie beyond the sensor's blind zone, and the bottom within its range.</summary>
     private void CheckSensorReach(MappingReader sensor, int line, FillSensorSpec spec, GeometryFacts geometry)
     {
-        var alternatives = AlternativeSensors(spec, geometry);
+        string alternatives = AlternativeSensors(spec, geometry);
         if (geometry.SensorToFullMm is { } full && full <= spec.BlindZoneMm)
         {
-            problems.Add(
+            _problems.Add(
                 line,
                 $"{sensor.Path}: the {spec.Name}'s blind zone is {YamlText.Format(spec.BlindZoneMm)} mm, but the full line is {YamlText.Format(full)} mm from the sensor (sensorToFullMm, line {geometry.SensorToFullLine}): the full line is unmeasurable; mount the sensor higher, so the full line is more than {YamlText.Format(spec.BlindZoneMm)} mm below it{alternatives}");
         }
 
         if (geometry.SensorToBottomMm is { } bottom && bottom > spec.MaximumRangeMm)
         {
-            problems.Add(
+            _problems.Add(
                 line,
                 $"{sensor.Path}: the {spec.Name} reaches {YamlText.Format(spec.MaximumRangeMm)} mm at most, but the bottom is {YamlText.Format(bottom)} mm from the sensor (sensorToBottomMm, line {geometry.SensorToBottomLine}): a nearly empty bin is out of its range; mount the sensor lower{alternatives}");
         }
@@ -388,27 +388,27 @@ internal sealed partial class SiteFileReader
 
     private WeightSensorDefinition? ReadWeight(MappingReader bin, string binName)
     {
-        var m = bin.Mapping("weight", required: false, WeightKeys);
+        MappingReader m = bin.Mapping("weight", required: false, WeightKeys);
         if (!m.IsPresent)
         {
             return null;
         }
 
-        var data = m.Int("dataGpio", required: true, 0, RaspberryPiPins.MaxHeaderGpio, GpioUnit);
-        var clock = m.Int("clockGpio", required: true, 0, RaspberryPiPins.MaxHeaderGpio, GpioUnit);
-        var countsPerKg = m.Number("countsPerKg", required: true, 1, 10_000_000, "HX711 counts per kg");
-        var capacityKg = m.Number("capacityKg", required: true, 1, 5000, "kg");
+        int? data = m.Int("dataGpio", required: true, 0, RaspberryPiPins.MaxHeaderGpio, GpioUnit);
+        int? clock = m.Int("clockGpio", required: true, 0, RaspberryPiPins.MaxHeaderGpio, GpioUnit);
+        double? countsPerKg = m.Number("countsPerKg", required: true, 1, 10_000_000, "HX711 counts per kg");
+        double? capacityKg = m.Number("capacityKg", required: true, 1, 5000, "kg");
 
         // The HX711 reading of the empty bin, from the installer's tare: a 24-bit two's-complement code.
-        var zeroCounts = m.Number("zeroCounts", required: false, -8_388_608, 8_388_607, "HX711 counts");
+        double? zeroCounts = m.Number("zeroCounts", required: false, -8_388_608, 8_388_607, "HX711 counts");
         if (data is not null)
         {
-            gpioClaims.Add(new Claim<int>(data.Value, $"HX711 data (DOUT) of {binName}", m.LineOf("dataGpio")));
+            _gpioClaims.Add(new Claim<int>(data.Value, $"HX711 data (DOUT) of {binName}", m.LineOf("dataGpio")));
         }
 
         if (clock is not null)
         {
-            gpioClaims.Add(new Claim<int>(clock.Value, $"HX711 clock (PD_SCK) of {binName}", m.LineOf("clockGpio")));
+            _gpioClaims.Add(new Claim<int>(clock.Value, $"HX711 clock (PD_SCK) of {binName}", m.LineOf("clockGpio")));
         }
 
         return data is null || clock is null || countsPerKg is null || capacityKg is null
@@ -418,27 +418,27 @@ internal sealed partial class SiteFileReader
 
     private ThermometerDefinition? ReadBinThermometer(MappingReader root, MappingReader bin, string binName, BoardSettings board)
     {
-        var t = bin.Mapping("thermometer", required: false, ThermometerKeys);
+        MappingReader t = bin.Mapping("thermometer", required: false, ThermometerKeys);
         if (!t.IsPresent)
         {
             return null;
         }
 
-        var id = t.String("id", required: true, IdPattern(), IdRule);
-        var deviceId = t.String("deviceId", required: true, DeviceIdPattern(), "a DS18B20's kernel id is '28-' and 12 lower-case hex digits, as listed in /sys/bus/w1/devices");
+        string? id = t.String("id", required: true, IdPattern(), IdRule);
+        string? deviceId = t.String("deviceId", required: true, DeviceIdPattern(), "a DS18B20's kernel id is '28-' and 12 lower-case hex digits, as listed in /sys/bus/w1/devices");
         if (id is not null)
         {
-            sensorIdClaims.Add(new Claim<string>(id, $"thermometer of {binName}", t.LineOf("id")));
+            _sensorIdClaims.Add(new Claim<string>(id, $"thermometer of {binName}", t.LineOf("id")));
         }
 
         if (deviceId is not null)
         {
-            deviceIdClaims.Add(new Claim<string>(deviceId, $"thermometer {id ?? t.Path} of {binName}", t.LineOf("deviceId")));
+            _deviceIdClaims.Add(new Claim<string>(deviceId, $"thermometer {id ?? t.Path} of {binName}", t.LineOf("deviceId")));
         }
 
         if (board.OneWirePin is null && !MappingHasValue(root, "board", "oneWirePin"))
         {
-            problems.Add(t.Line, $"{t.Path}: a DS18B20 needs the 1-Wire bus, but board.oneWirePin is null (set it to the w1-gpio overlay's pin)");
+            _problems.Add(t.Line, $"{t.Path}: a DS18B20 needs the 1-Wire bus, but board.oneWirePin is null (set it to the w1-gpio overlay's pin)");
         }
 
         return id is null || deviceId is null ? null : new ThermometerDefinition(id, deviceId, t.Line);
@@ -446,20 +446,20 @@ internal sealed partial class SiteFileReader
 
     private ContactInputDefinition? ReadContact(MappingReader bin, string key, string owner)
     {
-        var m = bin.Mapping(key, required: false, ContactKeys);
+        MappingReader m = bin.Mapping(key, required: false, ContactKeys);
         if (!m.IsPresent)
         {
             return null;
         }
 
-        var gpio = m.Int("gpio", required: true, 0, RaspberryPiPins.MaxHeaderGpio, GpioUnit);
-        var activeLow = m.Bool("activeLow") ?? false;
+        int? gpio = m.Int("gpio", required: true, 0, RaspberryPiPins.MaxHeaderGpio, GpioUnit);
+        bool activeLow = m.Bool("activeLow") ?? false;
         if (gpio is null)
         {
             return null;
         }
 
-        gpioClaims.Add(new Claim<int>(gpio.Value, owner, m.LineOf("gpio")));
+        _gpioClaims.Add(new Claim<int>(gpio.Value, owner, m.LineOf("gpio")));
         return new ContactInputDefinition(gpio.Value, activeLow, m.Line);
     }
 
@@ -470,9 +470,9 @@ internal sealed partial class SiteFileReader
     /// </summary>
     private BinThresholds ReadBinThresholds(MappingReader m, BinThresholds defaults, string inheritedFrom)
     {
-        var nearlyFull = m.Number("nearlyFullPct", required: false, 50, 99, "%");
-        var overflow = m.Number("overflowPct", required: false, 60, 100, "%");
-        var empty = m.Number("emptyPct", required: false, 0, 50, "%");
+        double? nearlyFull = m.Number("nearlyFullPct", required: false, 50, 99, "%");
+        double? overflow = m.Number("overflowPct", required: false, 60, 100, "%");
+        double? empty = m.Number("emptyPct", required: false, 0, 50, "%");
         var thresholds = new BinThresholds
         {
             NearlyFullPct = nearlyFull ?? defaults.NearlyFullPct,
@@ -498,7 +498,7 @@ internal sealed partial class SiteFileReader
         if ((m.Has("overflowPct") || m.Has("nearlyFullPct")) && Usable("overflowPct", overflow) && Usable("nearlyFullPct", nearlyFull)
             && thresholds.OverflowPct <= thresholds.NearlyFullPct)
         {
-            problems.Add(
+            _problems.Add(
                 m.LineOf(m.Has("overflowPct") ? "overflowPct" : "nearlyFullPct"),
                 $"{m.Path}: {Value("overflowPct", thresholds.OverflowPct)} must be above {Value("nearlyFullPct", thresholds.NearlyFullPct)} (a bin is nearly full before it overflows)");
         }
@@ -506,7 +506,7 @@ internal sealed partial class SiteFileReader
         if ((m.Has("emptyPct") || m.Has("nearlyFullPct")) && Usable("emptyPct", empty) && Usable("nearlyFullPct", nearlyFull)
             && thresholds.EmptyPct >= thresholds.NearlyFullPct)
         {
-            problems.Add(
+            _problems.Add(
                 m.LineOf(m.Has("emptyPct") ? "emptyPct" : "nearlyFullPct"),
                 $"{m.Path}: {Value("emptyPct", thresholds.EmptyPct)} must be below {Value("nearlyFullPct", thresholds.NearlyFullPct)}");
         }
@@ -516,7 +516,7 @@ internal sealed partial class SiteFileReader
 
     private static BinSamplingSettings ReadBinSampling(MappingReader root)
     {
-        var m = root.Mapping("binSampling", required: false, BinSamplingKeys);
+        MappingReader m = root.Mapping("binSampling", required: false, BinSamplingKeys);
         var defaults = new BinSamplingSettings();
         return new BinSamplingSettings
         {
@@ -530,17 +530,17 @@ internal sealed partial class SiteFileReader
     /// <summary>AC power is the port's current times the mains voltage: a site with AC ports needs the mains VT.</summary>
     private void CheckMainsForAcPorts(MappingReader root)
     {
-        if (acPorts.Count == 0 || root.Has("mains"))
+        if (_acPorts.Count == 0 || root.Has("mains"))
         {
             return;
         }
 
         const int Named = 3;
-        var more = acPorts.Count > Named + 1 ? Invariant($" and {acPorts.Count - Named} more") : "";
-        var named = string.Join(", ", acPorts.Take(more.Length > 0 ? Named : acPorts.Count).Select(p => p.Port));
-        var which = acPorts.Count == 1 ? $"port {named} is" : $"ports {named}{more} are";
-        var (line, empty) = root.Contains("mains") ? (root.LineOf("mains"), " (it is empty)") : (acPorts[0].Line, "");
-        problems.Add(
+        string more = _acPorts.Count > Named + 1 ? Invariant($" and {_acPorts.Count - Named} more") : "";
+        string named = string.Join(", ", _acPorts.Take(more.Length > 0 ? Named : _acPorts.Count).Select(p => p.Port));
+        string which = _acPorts.Count == 1 ? $"port {named} is" : $"ports {named}{more} are";
+        (int line, string? empty) = root.Contains("mains") ? (root.LineOf("mains"), " (it is empty)") : (_acPorts[0].Line, "");
+        _problems.Add(
             line,
             $"missing required section 'mains'{empty}: {which} metered AC (type: ac), and an AC port's power is its current times the mains voltage that mains.voltageSensor measures; only a site without AC ports (bins, DC ports) may leave 'mains' out");
     }
@@ -548,17 +548,17 @@ internal sealed partial class SiteFileReader
     /// <summary>Ports and bins share one set of ids: alarms and telemetry name either by its id alone.</summary>
     private void CheckBinIdsAgainstPortIds()
     {
-        foreach (var (id, binLine) in binLines)
+        foreach ((string? id, int binLine) in _binLines)
         {
-            if (!portLines.TryGetValue(id, out var portLine))
+            if (!_portLines.TryGetValue(id, out int portLine))
             {
                 continue;
             }
 
-            var (line, later, earlier, earlierLine) = binLine >= portLine
+            (int line, string? later, string? earlier, int earlierLine) = binLine >= portLine
                 ? (binLine, $"bin {id}", $"port {id}", portLine)
                 : (portLine, $"port {id}", $"bin {id}", binLine);
-            problems.Add(line, $"duplicate id '{id}': {later} and {earlier}{AtLine(earlierLine)}; ports and bins share one set of ids (alarms and telemetry name them by id)");
+            _problems.Add(line, $"duplicate id '{id}': {later} and {earlier}{AtLine(earlierLine)}; ports and bins share one set of ids (alarms and telemetry name them by id)");
         }
     }
 
@@ -570,7 +570,7 @@ internal sealed partial class SiteFileReader
             return "";
         }
 
-        var addMux = multiplexerLines.Count == 0 ? " (add a TCA9548A under 'multiplexers:')" : "";
+        string addMux = _multiplexerLines.Count == 0 ? " (add a TCA9548A under 'multiplexers:')" : "";
         return $"; both answer at {YamlText.FormatHex(address)}; put them on different multiplexer channels{addMux}";
     }
 

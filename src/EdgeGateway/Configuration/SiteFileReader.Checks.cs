@@ -25,63 +25,63 @@ internal sealed partial class SiteFileReader
             string[] sensors = [.. bins.SelectMany(b => b.FillSensors).OfType<TimeOfFlightFillSensor>().Where(t => t.Multiplexer == mux.Id).Select(t => t.Id)];
             if (meters.Length > 0 && sensors.Length > 0)
             {
-                problems.Add(mux.Line, $"multiplexer {mux.Id} carries port meters ({string.Join(", ", meters)}) and bin sensors ({string.Join(", ", sensors)}): ports and bins are sampled on separate threads and would switch its channels under each other; give the bins their own multiplexer");
+                _problems.Add(mux.Line, $"multiplexer {mux.Id} carries port meters ({string.Join(", ", meters)}) and bin sensors ({string.Join(", ", sensors)}): ports and bins are sampled on separate threads and would switch its channels under each other; give the bins their own multiplexer");
             }
         }
     }
 
     private void CheckReferences()
     {
-        foreach (var reference in references)
+        foreach (Reference reference in _references)
         {
-            var (defined, kind, section) = Definitions(reference.Kind);
+            (Dictionary<string, int>? defined, string? kind, string? section) = Definitions(reference.Kind);
             var ids = defined.Keys.ToList();
             if (ids.Contains(reference.Id, StringComparer.Ordinal))
             {
                 continue;
             }
 
-            var closest = YamlText.ClosestMatch(reference.Id, ids);
-            var suggestion = closest is null ? "" : $" (did you mean '{closest}'?)";
-            var known = ids.Count == 0
+            string? closest = YamlText.ClosestMatch(reference.Id, ids);
+            string suggestion = closest is null ? "" : $" (did you mean '{closest}'?)";
+            string known = ids.Count == 0
                 ? $"no {kind}s are defined (add them under '{section}:')"
                 : $"defined {kind}s: {string.Join(", ", ids)}";
-            problems.Add(reference.Line, $"{reference.Name}: unknown {kind} '{reference.Id}'{suggestion}; {known}");
+            _problems.Add(reference.Line, $"{reference.Name}: unknown {kind} '{reference.Id}'{suggestion}; {known}");
         }
     }
 
     private (Dictionary<string, int> Defined, string Kind, string Section) Definitions(ReferenceKind kind) => kind switch
     {
-        ReferenceKind.Adc => (adcLines, "ADC", "adcs"),
-        ReferenceKind.Expander => (expanderLines, "expander", "expanders"),
-        _ => (multiplexerLines, "multiplexer", "multiplexers"),
+        ReferenceKind.Adc => (_adcLines, "ADC", "adcs"),
+        ReferenceKind.Expander => (_expanderLines, "expander", "expanders"),
+        _ => (_multiplexerLines, "multiplexer", "multiplexers"),
     };
 
     /// <summary>The GPIOs the buses in use occupy: they belong to the bus, so anything else on them is the conflict.</summary>
     private void ClaimBusPins(BoardSettings board, int i2cBusLine)
     {
-        if (i2cDevices.Count > 0 && RaspberryPiPins.I2cPins(board.I2cBus) is var (sda, scl))
+        if (_i2cDevices.Count > 0 && RaspberryPiPins.I2cPins(board.I2cBus) is var (sda, scl))
         {
-            var line = i2cBusLine > 0 ? i2cBusLine : i2cDevices.Min(d => d.Line);
-            gpioClaims.Add(new Claim<int>(sda, Invariant($"I2C bus {board.I2cBus} SDA"), line, Priority: 0));
-            gpioClaims.Add(new Claim<int>(scl, Invariant($"I2C bus {board.I2cBus} SCL"), line, Priority: 0));
+            int line = i2cBusLine > 0 ? i2cBusLine : _i2cDevices.Min(d => d.Line);
+            _gpioClaims.Add(new Claim<int>(sda, Invariant($"I2C bus {board.I2cBus} SDA"), line, Priority: 0));
+            _gpioClaims.Add(new Claim<int>(scl, Invariant($"I2C bus {board.I2cBus} SCL"), line, Priority: 0));
         }
 
         // spiClaims holds every ADC whose bus and chip select are valid, even if another of its keys is not.
-        foreach (var bus in spiClaims.GroupBy(c => c.Key.Bus))
+        foreach (IGrouping<int, Claim<(int Bus, int ChipSelect)>> bus in _spiClaims.GroupBy(c => c.Key.Bus))
         {
-            var first = bus.MinBy(c => c.Line)!;
-            foreach (var (pin, signal) in RaspberryPiPins.SpiDataPins(bus.Key))
+            Claim<(int Bus, int ChipSelect)> first = bus.MinBy(c => c.Line)!;
+            foreach ((int pin, string? signal) in RaspberryPiPins.SpiDataPins(bus.Key))
             {
-                gpioClaims.Add(new Claim<int>(pin, Invariant($"SPI{bus.Key} {signal} (used by {first.Owner})"), first.Line, Priority: 0));
+                _gpioClaims.Add(new Claim<int>(pin, Invariant($"SPI{bus.Key} {signal} (used by {first.Owner})"), first.Line, Priority: 0));
             }
 
-            foreach (var chipSelect in bus.GroupBy(c => c.Key.ChipSelect))
+            foreach (IGrouping<int, Claim<(int Bus, int ChipSelect)>> chipSelect in bus.GroupBy(c => c.Key.ChipSelect))
             {
-                var user = chipSelect.MinBy(c => c.Line)!;
+                Claim<(int Bus, int ChipSelect)> user = chipSelect.MinBy(c => c.Line)!;
                 if (RaspberryPiPins.ChipSelectPin(bus.Key, chipSelect.Key) is { } pin)
                 {
-                    gpioClaims.Add(new Claim<int>(pin, Invariant($"SPI{bus.Key} CE{chipSelect.Key} (chip select of {user.Owner})"), user.Line, Priority: 0));
+                    _gpioClaims.Add(new Claim<int>(pin, Invariant($"SPI{bus.Key} CE{chipSelect.Key} (chip select of {user.Owner})"), user.Line, Priority: 0));
                 }
             }
         }
@@ -90,10 +90,10 @@ internal sealed partial class SiteFileReader
     private void ReportConflicts<TKey>(List<Claim<TKey>> claims, Func<TKey, string> subject, Func<Claim<TKey>, Claim<TKey>, string>? advice = null)
         where TKey : notnull
     {
-        foreach (var group in claims.GroupBy(c => c.Key))
+        foreach (IGrouping<TKey, Claim<TKey>> group in claims.GroupBy(c => c.Key))
         {
             Claim<TKey>? first = null;
-            foreach (var claim in group.OrderBy(c => c.Priority).ThenBy(c => c.Line))
+            foreach (Claim<TKey>? claim in group.OrderBy(c => c.Priority).ThenBy(c => c.Line))
             {
                 if (first is null)
                 {
@@ -101,8 +101,8 @@ internal sealed partial class SiteFileReader
                     continue;
                 }
 
-                var line = claim.Line > 0 ? claim.Line : first.Line;
-                problems.Add(line, $"{subject(group.Key)} is used twice: {claim.Owner} and {first.Owner}{AtLine(first.Line)}{advice?.Invoke(claim, first)}");
+                int line = claim.Line > 0 ? claim.Line : first.Line;
+                _problems.Add(line, $"{subject(group.Key)} is used twice: {claim.Owner} and {first.Owner}{AtLine(first.Line)}{advice?.Invoke(claim, first)}");
             }
         }
     }
@@ -114,33 +114,33 @@ internal sealed partial class SiteFileReader
     /// </summary>
     private void CheckI2cAddresses(int bus)
     {
-        var main = i2cDevices.Where(d => d.Multiplexer is null).ToList();
+        var main = _i2cDevices.Where(d => d.Multiplexer is null).ToList();
         ReportConflicts(
             [.. main.Select(d => new Claim<int>(d.Address, d.Owner, d.Line, Kind: d.Kind))],
             address => Invariant($"I2C address {YamlText.FormatHex(address)} on the main I2C bus (i2c-{bus})"),
             (a, b) => TimeOfFlightAdvice(a.Kind, b.Kind, a.Key));
 
-        foreach (var channel in i2cDevices.Where(d => d.Multiplexer is not null).GroupBy(d => (d.Multiplexer, d.MultiplexerChannel)))
+        foreach (IGrouping<(string? Multiplexer, int? MultiplexerChannel), I2cDevice> channel in _i2cDevices.Where(d => d.Multiplexer is not null).GroupBy(d => (d.Multiplexer, d.MultiplexerChannel)))
         {
             ReportConflicts(
                 [.. channel.Select(d => new Claim<int>(d.Address, d.Owner, d.Line, Kind: d.Kind))],
                 address => Invariant($"I2C address {YamlText.FormatHex(address)} on {channel.Key.Multiplexer} channel {channel.Key.MultiplexerChannel}"),
                 (a, b) => TimeOfFlightAdvice(a.Kind, b.Kind, a.Key));
 
-            foreach (var device in channel)
+            foreach (I2cDevice? device in channel)
             {
-                var onMain = main.Where(d => d.Address == device.Address).MinBy(d => d.Line);
+                I2cDevice? onMain = main.Where(d => d.Address == device.Address).MinBy(d => d.Line);
                 if (onMain is null)
                 {
                     continue;
                 }
 
-                var behindMux = Invariant($"{device.Owner} on {device.Multiplexer} channel {device.MultiplexerChannel}");
-                var mainBus = $"{onMain.Owner} on the main I2C bus";
-                var (line, later, earlier, earlierLine) = device.Line >= onMain.Line
+                string behindMux = Invariant($"{device.Owner} on {device.Multiplexer} channel {device.MultiplexerChannel}");
+                string mainBus = $"{onMain.Owner} on the main I2C bus";
+                (int line, string? later, string? earlier, int earlierLine) = device.Line >= onMain.Line
                     ? (device.Line, behindMux, mainBus, onMain.Line)
                     : (onMain.Line, mainBus, behindMux, device.Line);
-                problems.Add(line, $"I2C address {YamlText.FormatHex(device.Address)} is used twice: {later} and {earlier}{AtLine(earlierLine)}; a device on the main I2C bus answers on every multiplexer channel too{TimeOfFlightAdvice(device.Kind, onMain.Kind, device.Address)}");
+                _problems.Add(line, $"I2C address {YamlText.FormatHex(device.Address)} is used twice: {later} and {earlier}{AtLine(earlierLine)}; a device on the main I2C bus answers on every multiplexer channel too{TimeOfFlightAdvice(device.Kind, onMain.Kind, device.Address)}");
             }
         }
     }
@@ -152,11 +152,11 @@ internal sealed partial class SiteFileReader
     private void CheckMeterFullScale(int? siteShortCircuitLine)
     {
         var inherited = new List<(PortMeterFacts Facts, double FullScale, string Why)>();
-        foreach (var facts in meterFacts)
+        foreach (PortMeterFacts facts in _meterFacts)
         {
             double fullScale;
             string why;
-            if (facts.Adc is not null && adcsById.TryGetValue(facts.Adc, out var adc))
+            if (facts.Adc is not null && _adcsById.TryGetValue(facts.Adc, out AdcChip? adc))
             {
                 // The CT's burden voltage rides on a mid-supply bias: the ADC sees ±referenceV/2 around it.
                 fullScale = adc.ReferenceV / 2 * facts.AmpsPerAdcVolt;
@@ -175,7 +175,7 @@ internal sealed partial class SiteFileReader
                 continue;
             }
 
-            var threshold = facts.Port.Protection.ShortCircuitPeakA;
+            double threshold = facts.Port.Protection.ShortCircuitPeakA;
             if (threshold < fullScale)
             {
                 continue;
@@ -183,7 +183,7 @@ internal sealed partial class SiteFileReader
 
             if (facts.Port.ShortCircuitOverrideLine is { } line)
             {
-                problems.Add(line, $"{facts.Port.ShortCircuitOverrideName}: {YamlText.Format(threshold)} A is unreachable: the channel saturates at {YamlText.Format(fullScale)} A ({why})");
+                _problems.Add(line, $"{facts.Port.ShortCircuitOverrideName}: {YamlText.Format(threshold)} A is unreachable: the channel saturates at {YamlText.Format(fullScale)} A ({why})");
             }
             else
             {
@@ -191,19 +191,19 @@ internal sealed partial class SiteFileReader
             }
         }
 
-        foreach (var group in inherited.GroupBy(x => (x.FullScale, x.Why)))
+        foreach (IGrouping<(double FullScale, string Why), (PortMeterFacts Facts, double FullScale, string Why)> group in inherited.GroupBy(x => (x.FullScale, x.Why)))
         {
-            var first = group.First();
-            var threshold = first.Facts.Port.Protection.ShortCircuitPeakA;
+            (PortMeterFacts Facts, double FullScale, string Why) first = group.First();
+            double threshold = first.Facts.Port.Protection.ShortCircuitPeakA;
             var ports = group.Select(x => x.Facts.Port.Label).ToList();
-            var which = ports.Count == 1 ? $"port {ports[0]}: its channel saturates" : $"ports {string.Join(", ", ports)}: their channels saturate";
+            string which = ports.Count == 1 ? $"port {ports[0]}: its channel saturates" : $"ports {string.Join(", ", ports)}: their channels saturate";
             if (siteShortCircuitLine is { } line)
             {
-                problems.Add(line, $"protection.port.shortCircuitPeakA: {YamlText.Format(threshold)} A is unreachable on {which} at {YamlText.Format(group.Key.FullScale)} A ({group.Key.Why})");
+                _problems.Add(line, $"protection.port.shortCircuitPeakA: {YamlText.Format(threshold)} A is unreachable on {which} at {YamlText.Format(group.Key.FullScale)} A ({group.Key.Why})");
             }
             else
             {
-                problems.Add(
+                _problems.Add(
                     first.Facts.FullScaleLine,
                     $"shortCircuitPeakA (default {YamlText.Format(threshold)} A) is unreachable on {which} at {YamlText.Format(group.Key.FullScale)} A ({group.Key.Why}); set protection.port.shortCircuitPeakA or the port's own protection override below it");
             }
@@ -213,16 +213,16 @@ internal sealed partial class SiteFileReader
     /// <summary>The VT channel must read the mains peak (with +10 % tolerance) without clipping.</summary>
     private void CheckMainsVoltageRange(MainsSettings? mains, int voltsPerAdcVoltLine)
     {
-        if (mains is null || !adcsById.TryGetValue(mains.VoltageSensor.Adc, out var adc))
+        if (mains is null || !_adcsById.TryGetValue(mains.VoltageSensor.Adc, out AdcChip? adc))
         {
             return;
         }
 
-        var fullScalePeak = adc.ReferenceV / 2 * mains.VoltsPerAdcVolt;
-        var neededPeak = mains.NominalVoltageV * Math.Sqrt(2) * MainsTolerance;
+        double fullScalePeak = adc.ReferenceV / 2 * mains.VoltsPerAdcVolt;
+        double neededPeak = mains.NominalVoltageV * Math.Sqrt(2) * MainsTolerance;
         if (fullScalePeak < neededPeak)
         {
-            problems.Add(
+            _problems.Add(
                 voltsPerAdcVoltLine,
                 $"mains.voltsPerAdcVolt: the voltage channel saturates at {YamlText.Format(Math.Round(fullScalePeak, 1))} V peak ({adc.Id} referenceV {YamlText.Format(adc.ReferenceV)} V / 2 × {YamlText.Format(mains.VoltsPerAdcVolt)} V/V), below the {YamlText.Format(Math.Round(neededPeak, 1))} V peak of {YamlText.Format(mains.NominalVoltageV)} V mains +10 %; check the VT calibration");
         }

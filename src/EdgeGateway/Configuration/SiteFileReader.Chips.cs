@@ -1,3 +1,5 @@
+using YamlDotNet.RepresentationModel;
+
 namespace EdgeGateway.Configuration;
 
 // The chips a shed is built from: `mains:` (its voltage sensor channel), `adcs:`, `expanders:` and `multiplexers:`.
@@ -18,17 +20,17 @@ internal sealed partial class SiteFileReader
     private MainsSettings? ReadMains(MappingReader root, out int voltsPerAdcVoltLine)
     {
         // Required when the site has AC ports (checked once the ports are read): a bins-only station has no mains.
-        var m = root.Mapping("mains", required: false, MainsKeys);
-        var nominal = m.Number("nominalVoltageV", required: true, 100, 260, "V");
-        var frequency = m.Number("frequencyHz", required: true, double.MinValue, double.MaxValue, "Hz");
+        MappingReader m = root.Mapping("mains", required: false, MainsKeys);
+        double? nominal = m.Number("nominalVoltageV", required: true, 100, 260, "V");
+        double? frequency = m.Number("frequencyHz", required: true, double.MinValue, double.MaxValue, "Hz");
         if (frequency is not null and not 50 and not 60)
         {
-            problems.Add(m.LineOf("frequencyHz"), $"{m.Name("frequencyHz")}: {YamlText.Format(frequency.Value)} Hz is not a mains frequency (allowed 50 or 60 Hz)");
+            _problems.Add(m.LineOf("frequencyHz"), $"{m.Name("frequencyHz")}: {YamlText.Format(frequency.Value)} Hz is not a mains frequency (allowed 50 or 60 Hz)");
             frequency = null;
         }
 
-        var sensor = ReadAnalogChannel(m, "voltageSensor", "the mains voltage sensor");
-        var voltsPerAdcVolt = m.Number("voltsPerAdcVolt", required: true, 10, 2000, "V/V (mains volts per volt at the ADC pin)");
+        AnalogChannel? sensor = ReadAnalogChannel(m, "voltageSensor", "the mains voltage sensor");
+        double? voltsPerAdcVolt = m.Number("voltsPerAdcVolt", required: true, 10, 2000, "V/V (mains volts per volt at the ADC pin)");
         voltsPerAdcVoltLine = m.LineOf("voltsPerAdcVolt");
 
         return nominal is null || frequency is null || sensor is null || voltsPerAdcVolt is null
@@ -38,17 +40,17 @@ internal sealed partial class SiteFileReader
 
     private AnalogChannel? ReadAnalogChannel(MappingReader parent, string key, string owner)
     {
-        var m = parent.Mapping(key, required: true, AnalogChannelKeys);
-        var adc = m.String("adc", required: true);
-        var channel = m.Int("channel", required: true, 0, AdcChannels - 1, "(ADC input)");
+        MappingReader m = parent.Mapping(key, required: true, AnalogChannelKeys);
+        string? adc = m.String("adc", required: true);
+        int? channel = m.Int("channel", required: true, 0, AdcChannels - 1, "(ADC input)");
         if (adc is not null)
         {
-            references.Add(new Reference(ReferenceKind.Adc, adc, m.LineOf("adc"), m.Name("adc")));
+            _references.Add(new Reference(ReferenceKind.Adc, adc, m.LineOf("adc"), m.Name("adc")));
         }
 
         if (adc is not null && channel is not null)
         {
-            adcChannelClaims.Add(new Claim<(string, int)>((adc, channel.Value), owner, m.LineOf("channel")));
+            _adcChannelClaims.Add(new Claim<(string, int)>((adc, channel.Value), owner, m.LineOf("channel")));
         }
 
         return adc is null || channel is null ? null : new AnalogChannel(adc, channel.Value, m.Line);
@@ -57,34 +59,34 @@ internal sealed partial class SiteFileReader
     private List<AdcChip> ReadAdcs(MappingReader root)
     {
         var result = new List<AdcChip>();
-        var items = root.List("adcs");
-        for (var i = 0; i < items.Count; i++)
+        IReadOnlyList<YamlNode> items = root.List("adcs");
+        for (int i = 0; i < items.Count; i++)
         {
-            var item = items[i];
-            var m = MappingReader.Read(problems, item, ItemPath("adcs", item, i), YamlText.LineOf(item), AdcKeys);
-            var id = m.String("id", required: true, IdPattern(), IdRule);
-            var isNewId = id is not null && Register(adcLines, id, m.Line, "ADC id");
-            var chip = m.Choice("chip", required: true, "mcp3208", "mcp3008");
-            var spiBus = m.Int("spiBus", required: true, 0, 6, "(/dev/spidevB.C: B)");
-            var chipSelect = m.Int("chipSelect", required: true, 0, 2, "(/dev/spidevB.C: C)");
-            var clockHz = m.Int("clockHz", required: false, 10_000, 3_600_000, "Hz") ?? 1_000_000;
-            var referenceV = m.Number("referenceV", required: true, 1.0, 5.5, "V");
+            YamlNode item = items[i];
+            var m = MappingReader.Read(_problems, item, ItemPath("adcs", item, i), YamlText.LineOf(item), AdcKeys);
+            string? id = m.String("id", required: true, IdPattern(), IdRule);
+            bool isNewId = id is not null && Register(_adcLines, id, m.Line, "ADC id");
+            string? chip = m.Choice("chip", required: true, "mcp3208", "mcp3008");
+            int? spiBus = m.Int("spiBus", required: true, 0, 6, "(/dev/spidevB.C: B)");
+            int? chipSelect = m.Int("chipSelect", required: true, 0, 2, "(/dev/spidevB.C: C)");
+            int clockHz = m.Int("clockHz", required: false, 10_000, 3_600_000, "Hz") ?? 1_000_000;
+            double? referenceV = m.Number("referenceV", required: true, 1.0, 5.5, "V");
 
             if (spiBus is { } bus && chipSelect is { } cs && cs >= RaspberryPiPins.ChipSelectCount(bus))
             {
-                var count = RaspberryPiPins.ChipSelectCount(bus);
-                problems.Add(m.LineOf("chipSelect"), $"{m.Name("chipSelect")}: SPI{bus} has chip selects 0..{count - 1} only; CE{cs} does not exist");
+                int count = RaspberryPiPins.ChipSelectCount(bus);
+                _problems.Add(m.LineOf("chipSelect"), $"{m.Name("chipSelect")}: SPI{bus} has chip selects 0..{count - 1} only; CE{cs} does not exist");
                 chipSelect = null;
             }
 
             if (chip == "mcp3208" && clockHz > Mcp3208MaxClockHz)
             {
-                problems.Add(m.LineOf("clockHz"), $"{m.Name("clockHz")}: {clockHz} Hz is above the MCP3208's maximum of 2000000 Hz (2 MHz at 5 V, 1 MHz at 2.7 V)");
+                _problems.Add(m.LineOf("clockHz"), $"{m.Name("clockHz")}: {clockHz} Hz is above the MCP3208's maximum of 2000000 Hz (2 MHz at 5 V, 1 MHz at 2.7 V)");
             }
 
             if (spiBus is { } claimedBus && chipSelect is { } claimedCs)
             {
-                spiClaims.Add(new Claim<(int, int)>((claimedBus, claimedCs), id ?? m.Path, m.LineOf("chipSelect")));
+                _spiClaims.Add(new Claim<(int, int)>((claimedBus, claimedCs), id ?? m.Path, m.LineOf("chipSelect")));
             }
 
             if (!isNewId || chip is null || spiBus is null || chipSelect is null || referenceV is null)
@@ -93,7 +95,7 @@ internal sealed partial class SiteFileReader
             }
 
             var adc = new AdcChip(id!, chip == "mcp3208" ? AdcChipType.Mcp3208 : AdcChipType.Mcp3008, spiBus.Value, chipSelect.Value, clockHz, referenceV.Value, m.Line);
-            adcsById.Add(adc.Id, adc);
+            _adcsById.Add(adc.Id, adc);
             result.Add(adc);
         }
 
@@ -103,18 +105,18 @@ internal sealed partial class SiteFileReader
     private List<RelayExpander> ReadExpanders(MappingReader root)
     {
         var result = new List<RelayExpander>();
-        var items = root.List("expanders");
-        for (var i = 0; i < items.Count; i++)
+        IReadOnlyList<YamlNode> items = root.List("expanders");
+        for (int i = 0; i < items.Count; i++)
         {
-            var item = items[i];
-            var m = MappingReader.Read(problems, item, ItemPath("expanders", item, i), YamlText.LineOf(item), ExpanderKeys);
-            var id = m.String("id", required: true, IdPattern(), IdRule);
-            var isNewId = id is not null && Register(expanderLines, id, m.Line, "expander id");
+            YamlNode item = items[i];
+            var m = MappingReader.Read(_problems, item, ItemPath("expanders", item, i), YamlText.LineOf(item), ExpanderKeys);
+            string? id = m.String("id", required: true, IdPattern(), IdRule);
+            bool isNewId = id is not null && Register(_expanderLines, id, m.Line, "expander id");
             m.Choice("chip", required: false, "mcp23017");
-            var address = m.Int("address", required: true, 0x20, 0x27, "(MCP23017, set by A0-A2)", hex: true);
+            int? address = m.Int("address", required: true, 0x20, 0x27, "(MCP23017, set by A0-A2)", hex: true);
             if (address is { } a)
             {
-                i2cDevices.Add(new I2cDevice(a, null, null, id is null ? m.Path : $"expander {id}", m.LineOf("address")));
+                _i2cDevices.Add(new I2cDevice(a, null, null, id is null ? m.Path : $"expander {id}", m.LineOf("address")));
             }
 
             if (isNewId && address is not null)
@@ -129,18 +131,18 @@ internal sealed partial class SiteFileReader
     private List<I2cMultiplexer> ReadMultiplexers(MappingReader root)
     {
         var result = new List<I2cMultiplexer>();
-        var items = root.List("multiplexers");
-        for (var i = 0; i < items.Count; i++)
+        IReadOnlyList<YamlNode> items = root.List("multiplexers");
+        for (int i = 0; i < items.Count; i++)
         {
-            var item = items[i];
-            var m = MappingReader.Read(problems, item, ItemPath("multiplexers", item, i), YamlText.LineOf(item), MultiplexerKeys);
-            var id = m.String("id", required: true, IdPattern(), IdRule);
-            var isNewId = id is not null && Register(multiplexerLines, id, m.Line, "multiplexer id");
+            YamlNode item = items[i];
+            var m = MappingReader.Read(_problems, item, ItemPath("multiplexers", item, i), YamlText.LineOf(item), MultiplexerKeys);
+            string? id = m.String("id", required: true, IdPattern(), IdRule);
+            bool isNewId = id is not null && Register(_multiplexerLines, id, m.Line, "multiplexer id");
             m.Choice("chip", required: false, "tca9548a");
-            var address = m.Int("address", required: true, 0x70, 0x77, "(TCA9548A, set by A0-A2)", hex: true);
+            int? address = m.Int("address", required: true, 0x70, 0x77, "(TCA9548A, set by A0-A2)", hex: true);
             if (address is { } a)
             {
-                i2cDevices.Add(new I2cDevice(a, null, null, id is null ? m.Path : $"multiplexer {id}", m.LineOf("address")));
+                _i2cDevices.Add(new I2cDevice(a, null, null, id is null ? m.Path : $"multiplexer {id}", m.LineOf("address")));
             }
 
             if (isNewId && address is not null)

@@ -7,19 +7,19 @@ internal sealed partial class SiteFileReader
 
     private MqttSiteSettings? ReadMqtt(MappingReader root)
     {
-        var m = root.Mapping("mqtt", required: false, MqttKeys);
+        MappingReader m = root.Mapping("mqtt", required: false, MqttKeys);
         if (!m.IsPresent)
         {
             return null;
         }
 
-        var broker = m.String("broker", required: true);
-        var caFile = m.String("caFile", required: false);
-        var username = m.String("username", required: false);
-        var passwordFile = m.String("passwordFile", required: false);
-        var passwordVariable = m.String("passwordEnvironmentVariable", required: false);
-        var certificate = m.String("clientCertificateFile", required: false);
-        var key = m.String("clientKeyFile", required: false);
+        string? broker = m.String("broker", required: true);
+        string? caFile = m.String("caFile", required: false);
+        string? username = m.String("username", required: false);
+        string? passwordFile = m.String("passwordFile", required: false);
+        string? passwordVariable = m.String("passwordEnvironmentVariable", required: false);
+        string? certificate = m.String("clientCertificateFile", required: false);
+        string? key = m.String("clientKeyFile", required: false);
         if (broker is null)
         {
             return null;
@@ -29,7 +29,7 @@ internal sealed partial class SiteFileReader
         bool special = broker is "embedded" or "none";
         if (!special && !(Uri.TryCreate(broker, UriKind.Absolute, out Uri? uri) && uri.Scheme is "mqtt" or "mqtts" && !uri.IsDefaultPort))
         {
-            problems.Add(line, $"mqtt.broker: '{broker}' is not embedded, none, mqtts://host:port or mqtt://127.0.0.1:port");
+            _problems.Add(line, $"mqtt.broker: '{broker}' is not embedded, none, mqtts://host:port or mqtt://127.0.0.1:port");
             return null;
         }
 
@@ -38,28 +38,28 @@ internal sealed partial class SiteFileReader
             var target = new Uri(broker);
             if (target.Scheme == "mqtt" && !target.IsLoopback)
             {
-                problems.Add(line, $"mqtt.broker: plain MQTT to {target.Host} would send credentials and alarms in clear: use mqtts:// (TLS) for any broker off this machine");
+                _problems.Add(line, $"mqtt.broker: plain MQTT to {target.Host} would send credentials and alarms in clear: use mqtts:// (TLS) for any broker off this machine");
             }
 
             if (target.Scheme == "mqtts" && caFile is null)
             {
-                problems.Add(line, $"mqtt.broker: mqtts needs caFile, the CA that signs the broker's certificate");
+                _problems.Add(line, $"mqtt.broker: mqtts needs caFile, the CA that signs the broker's certificate");
             }
 
             if (!target.IsLoopback && username is null && certificate is null)
             {
-                problems.Add(line, $"mqtt: a broker off this machine ({target.Host}) needs the gateway's credentials: username with passwordFile or passwordEnvironmentVariable, or clientCertificateFile and clientKeyFile");
+                _problems.Add(line, $"mqtt: a broker off this machine ({target.Host}) needs the gateway's credentials: username with passwordFile or passwordEnvironmentVariable, or clientCertificateFile and clientKeyFile");
             }
         }
 
         if (username is not null && passwordFile is null && passwordVariable is null)
         {
-            problems.Add(m.LineOf("username"), $"mqtt.username: say where the password is (passwordFile or passwordEnvironmentVariable); it is never written in the site file");
+            _problems.Add(m.LineOf("username"), $"mqtt.username: say where the password is (passwordFile or passwordEnvironmentVariable); it is never written in the site file");
         }
 
         if ((certificate is null) != (key is null))
         {
-            problems.Add(m.LineOf(certificate is null ? "clientKeyFile" : "clientCertificateFile"), $"mqtt: clientCertificateFile and clientKeyFile go together");
+            _problems.Add(m.LineOf(certificate is null ? "clientKeyFile" : "clientCertificateFile"), $"mqtt: clientCertificateFile and clientKeyFile go together");
         }
 
         return new MqttSiteSettings

@@ -1,3 +1,5 @@
+using YamlDotNet.RepresentationModel;
+
 namespace EdgeGateway.Configuration;
 
 // The charging ports: `ports:`, each with its meter (ac: a CT on an ADC channel; dc: an INA219), its relay and its
@@ -13,16 +15,16 @@ internal sealed partial class SiteFileReader
     private List<ChargingPortDefinition> ReadPorts(MappingReader root, PortProtectionSettings siteProtection)
     {
         var result = new List<ChargingPortDefinition>();
-        var items = root.List("ports");
-        for (var i = 0; i < items.Count; i++)
+        IReadOnlyList<YamlNode> items = root.List("ports");
+        for (int i = 0; i < items.Count; i++)
         {
-            var item = items[i];
-            var m = MappingReader.Read(problems, item, ItemPath("ports", item, i), YamlText.LineOf(item), PortKeys);
-            var id = m.String("id", required: true, IdPattern(), IdRule);
-            var portName = id is null ? m.Path : $"port {id}";
+            YamlNode item = items[i];
+            var m = MappingReader.Read(_problems, item, ItemPath("ports", item, i), YamlText.LineOf(item), PortKeys);
+            string? id = m.String("id", required: true, IdPattern(), IdRule);
+            string portName = id is null ? m.Path : $"port {id}";
 
-            var protectionReader = m.Mapping("protection", required: false, PortProtectionKeys);
-            var protection = ReadPortProtection(protectionReader, siteProtection);
+            MappingReader protectionReader = m.Mapping("protection", required: false, PortProtectionKeys);
+            PortProtectionSettings protection = ReadPortProtection(protectionReader, siteProtection);
             var context = new PortContext(
                 id ?? m.Path,
                 portName,
@@ -30,11 +32,11 @@ internal sealed partial class SiteFileReader
                 protectionReader.Has("shortCircuitPeakA") ? protectionReader.LineOf("shortCircuitPeakA") : null,
                 protectionReader.Name("shortCircuitPeakA"));
 
-            var meter = ReadMeter(m, context);
-            var relay = ReadRelay(m, portName);
-            var disabled = m.Bool("disabled") ?? false;
+            PortMeterDefinition? meter = ReadMeter(m, context);
+            RelayOutput? relay = ReadRelay(m, portName);
+            bool disabled = m.Bool("disabled") ?? false;
 
-            if (id is not null && !Register(portLines, id, m.Line, "port id"))
+            if (id is not null && !Register(_portLines, id, m.Line, "port id"))
             {
                 continue;
             }
@@ -58,20 +60,20 @@ internal sealed partial class SiteFileReader
 
     private PortMeterDefinition? ReadMeter(MappingReader port, PortContext context)
     {
-        var type = port.Node("meter") is { } meterNode ? MappingReader.PeekScalar(meterNode, "type")?.Trim() : null;
-        var isAc = string.Equals(type, "ac", StringComparison.OrdinalIgnoreCase);
-        var isDc = string.Equals(type, "dc", StringComparison.OrdinalIgnoreCase);
-        var allowed = isAc ? AcMeterKeys : isDc ? DcMeterKeys : AnyMeterKeys;
+        string? type = port.Node("meter") is { } meterNode ? MappingReader.PeekScalar(meterNode, "type")?.Trim() : null;
+        bool isAc = string.Equals(type, "ac", StringComparison.OrdinalIgnoreCase);
+        bool isDc = string.Equals(type, "dc", StringComparison.OrdinalIgnoreCase);
+        string[] allowed = isAc ? AcMeterKeys : isDc ? DcMeterKeys : AnyMeterKeys;
         Func<string, string?> misplaced = key =>
             isAc && DcMeterKeys.Contains(key, StringComparer.Ordinal) ? $"'{key}' is a dc meter key, but this meter is type ac"
             : isDc && AcMeterKeys.Contains(key, StringComparer.Ordinal) ? $"'{key}' is an ac meter key, but this meter is type dc"
             : null;
 
-        var m = port.Mapping("meter", required: true, allowed, misplaced);
-        var kind = m.Choice("type", required: true, "ac", "dc");
+        MappingReader m = port.Mapping("meter", required: true, allowed, misplaced);
+        string? kind = m.Choice("type", required: true, "ac", "dc");
         if (kind == "ac")
         {
-            acPorts.Add((context.Label, m.LineOf("type")));
+            _acPorts.Add((context.Label, m.LineOf("type")));
         }
 
         return kind switch
@@ -84,18 +86,18 @@ internal sealed partial class SiteFileReader
 
     private AcMeterDefinition? ReadAcMeter(MappingReader m, PortContext context)
     {
-        var adc = m.String("adc", required: true);
-        var channel = m.Int("channel", required: true, 0, AdcChannels - 1, "(ADC input)");
-        var ampsPerAdcVolt = m.Number("ampsPerAdcVolt", required: true, 1, 1000, "A/V (CT primary amps per volt at the ADC pin)");
+        string? adc = m.String("adc", required: true);
+        int? channel = m.Int("channel", required: true, 0, AdcChannels - 1, "(ADC input)");
+        double? ampsPerAdcVolt = m.Number("ampsPerAdcVolt", required: true, 1, 1000, "A/V (CT primary amps per volt at the ADC pin)");
 
         if (adc is not null)
         {
-            references.Add(new Reference(ReferenceKind.Adc, adc, m.LineOf("adc"), m.Name("adc")));
+            _references.Add(new Reference(ReferenceKind.Adc, adc, m.LineOf("adc"), m.Name("adc")));
         }
 
         if (adc is not null && channel is not null)
         {
-            adcChannelClaims.Add(new Claim<(string, int)>((adc, channel.Value), $"current sensor of {context.Name}", m.LineOf("channel")));
+            _adcChannelClaims.Add(new Claim<(string, int)>((adc, channel.Value), $"current sensor of {context.Name}", m.LineOf("channel")));
         }
 
         if (adc is null || channel is null || ampsPerAdcVolt is null)
@@ -103,34 +105,34 @@ internal sealed partial class SiteFileReader
             return null;
         }
 
-        meterFacts.Add(new PortMeterFacts(context, m.LineOf("ampsPerAdcVolt"), adc, ampsPerAdcVolt.Value, null, null));
+        _meterFacts.Add(new PortMeterFacts(context, m.LineOf("ampsPerAdcVolt"), adc, ampsPerAdcVolt.Value, null, null));
         return new AcMeterDefinition(new AnalogChannel(adc, channel.Value, m.LineOf("channel")), ampsPerAdcVolt.Value, m.Line);
     }
 
     private DcMeterDefinition? ReadDcMeter(MappingReader m, PortContext context)
     {
-        var address = m.Int("address", required: true, 0x40, 0x4F, "(INA219, set by A0/A1)", hex: true);
-        var multiplexer = m.String("multiplexer", required: false);
-        var multiplexerChannel = m.Int("multiplexerChannel", required: multiplexer is not null, 0, 7, "(TCA9548A channel)");
-        var shuntOhms = m.Number("shuntOhms", required: true, 0.0001, 10, "Ω");
-        var maxCurrentA = m.Number("maxCurrentA", required: true, 0.1, 50, "A");
-        var divider = m.Number("busVoltageDivider", required: false, 1, 20, "(pack volts per volt at the INA219)") ?? 1;
+        int? address = m.Int("address", required: true, 0x40, 0x4F, "(INA219, set by A0/A1)", hex: true);
+        string? multiplexer = m.String("multiplexer", required: false);
+        int? multiplexerChannel = m.Int("multiplexerChannel", required: multiplexer is not null, 0, 7, "(TCA9548A channel)");
+        double? shuntOhms = m.Number("shuntOhms", required: true, 0.0001, 10, "Ω");
+        double? maxCurrentA = m.Number("maxCurrentA", required: true, 0.1, 50, "A");
+        double divider = m.Number("busVoltageDivider", required: false, 1, 20, "(pack volts per volt at the INA219)") ?? 1;
 
         if (m.Has("multiplexerChannel") && !m.Has("multiplexer"))
         {
-            problems.Add(m.LineOf("multiplexerChannel"), $"{m.Name("multiplexerChannel")}: a multiplexer channel needs 'multiplexer: ID' (which TCA9548A the INA219 sits behind)");
+            _problems.Add(m.LineOf("multiplexerChannel"), $"{m.Name("multiplexerChannel")}: a multiplexer channel needs 'multiplexer: ID' (which TCA9548A the INA219 sits behind)");
         }
 
         if (multiplexer is not null)
         {
-            references.Add(new Reference(ReferenceKind.Multiplexer, multiplexer, m.LineOf("multiplexer"), m.Name("multiplexer")));
+            _references.Add(new Reference(ReferenceKind.Multiplexer, multiplexer, m.LineOf("multiplexer"), m.Name("multiplexer")));
         }
 
-        var onMainBus = multiplexer is null && !m.Has("multiplexerChannel");
-        var behindMux = multiplexer is not null && multiplexerChannel is not null;
+        bool onMainBus = multiplexer is null && !m.Has("multiplexerChannel");
+        bool behindMux = multiplexer is not null && multiplexerChannel is not null;
         if (address is { } a && (onMainBus || behindMux))
         {
-            i2cDevices.Add(new I2cDevice(a, multiplexer, multiplexerChannel, $"INA219 of {context.Name}", m.LineOf("address")));
+            _i2cDevices.Add(new I2cDevice(a, multiplexer, multiplexerChannel, $"INA219 of {context.Name}", m.LineOf("address")));
         }
 
         if (address is null || shuntOhms is null || maxCurrentA is null || (multiplexer is not null && multiplexerChannel is null))
@@ -138,19 +140,19 @@ internal sealed partial class SiteFileReader
             return null;
         }
 
-        var limitLine = m.LineOf("shuntOhms");
-        meterFacts.Add(new PortMeterFacts(context, limitLine, null, 0, shuntOhms, maxCurrentA));
+        int limitLine = m.LineOf("shuntOhms");
+        _meterFacts.Add(new PortMeterFacts(context, limitLine, null, 0, shuntOhms, maxCurrentA));
         return new DcMeterDefinition(address.Value, multiplexer, multiplexerChannel, shuntOhms.Value, maxCurrentA.Value, divider, m.Line);
     }
 
     private RelayOutput? ReadRelay(MappingReader port, string portName)
     {
-        var m = port.Mapping("relay", required: true, RelayKeys);
-        var gpio = m.Int("gpio", required: false, 0, RaspberryPiPins.MaxHeaderGpio, GpioUnit);
-        var expander = m.String("expander", required: false);
-        var pin = m.Int("pin", required: false, 0, 15, "(MCP23017 GPA0-7 = 0-7, GPB0-7 = 8-15)");
-        var activeLow = m.Bool("activeLow") ?? false;
-        var owner = $"relay of {portName}";
+        MappingReader m = port.Mapping("relay", required: true, RelayKeys);
+        int? gpio = m.Int("gpio", required: false, 0, RaspberryPiPins.MaxHeaderGpio, GpioUnit);
+        string? expander = m.String("expander", required: false);
+        int? pin = m.Int("pin", required: false, 0, 15, "(MCP23017 GPA0-7 = 0-7, GPB0-7 = 8-15)");
+        bool activeLow = m.Bool("activeLow") ?? false;
+        string owner = $"relay of {portName}";
 
         if (!m.IsPresent)
         {
@@ -159,7 +161,7 @@ internal sealed partial class SiteFileReader
 
         if (m.Has("gpio") && (m.Has("expander") || m.Has("pin")))
         {
-            problems.Add(m.Line, $"{m.Path}: give either 'gpio: N' or 'expander: ID' with 'pin: N', not both");
+            _problems.Add(m.Line, $"{m.Path}: give either 'gpio: N' or 'expander: ID' with 'pin: N', not both");
             return null;
         }
 
@@ -170,7 +172,7 @@ internal sealed partial class SiteFileReader
                 return null;
             }
 
-            gpioClaims.Add(new Claim<int>(gpio.Value, owner, m.LineOf("gpio")));
+            _gpioClaims.Add(new Claim<int>(gpio.Value, owner, m.LineOf("gpio")));
             return new RelayOutput(gpio, null, null, activeLow, m.Line);
         }
 
@@ -178,12 +180,12 @@ internal sealed partial class SiteFileReader
         {
             if (!m.Has("pin"))
             {
-                problems.Add(m.Line, $"{m.Path}: missing required key 'pin' (the MCP23017 pin 0..15 driving the relay)");
+                _problems.Add(m.Line, $"{m.Path}: missing required key 'pin' (the MCP23017 pin 0..15 driving the relay)");
             }
 
             if (expander is not null)
             {
-                references.Add(new Reference(ReferenceKind.Expander, expander, m.LineOf("expander"), m.Name("expander")));
+                _references.Add(new Reference(ReferenceKind.Expander, expander, m.LineOf("expander"), m.Name("expander")));
             }
 
             if (expander is null || pin is null)
@@ -191,17 +193,17 @@ internal sealed partial class SiteFileReader
                 return null;
             }
 
-            expanderPinClaims.Add(new Claim<(string, int)>((expander, pin.Value), owner, m.LineOf("pin")));
+            _expanderPinClaims.Add(new Claim<(string, int)>((expander, pin.Value), owner, m.LineOf("pin")));
             return new RelayOutput(null, expander, pin, activeLow, m.Line);
         }
 
         if (m.Has("pin"))
         {
-            problems.Add(m.LineOf("pin"), $"{m.Name("pin")}: a pin needs 'expander: ID' (which MCP23017 it is on)");
+            _problems.Add(m.LineOf("pin"), $"{m.Name("pin")}: a pin needs 'expander: ID' (which MCP23017 it is on)");
         }
         else
         {
-            problems.Add(m.Line, $"{m.Path}: give either 'gpio: N' (a board GPIO, BCM 0..27) or 'expander: ID' with 'pin: N' (0..15)");
+            _problems.Add(m.Line, $"{m.Path}: give either 'gpio: N' (a board GPIO, BCM 0..27) or 'expander: ID' with 'pin: N' (0..15)");
         }
 
         return null;

@@ -17,12 +17,12 @@ internal sealed partial class SiteFileReader
 
     private (PortProtectionSettings Port, ShedProtectionSettings Shed) ReadProtection(MappingReader root, out int? shortCircuitLine)
     {
-        var m = root.Mapping("protection", required: false, ProtectionKeys);
-        var p = m.Mapping("port", required: false, PortProtectionKeys);
-        var port = ReadPortProtection(p, new PortProtectionSettings());
+        MappingReader m = root.Mapping("protection", required: false, ProtectionKeys);
+        MappingReader p = m.Mapping("port", required: false, PortProtectionKeys);
+        PortProtectionSettings port = ReadPortProtection(p, new PortProtectionSettings());
         shortCircuitLine = p.Has("shortCircuitPeakA") ? p.LineOf("shortCircuitPeakA") : null;
 
-        var s = m.Mapping("shed", required: false, ShedProtectionKeys);
+        MappingReader s = m.Mapping("shed", required: false, ShedProtectionKeys);
         var defaults = new ShedProtectionSettings();
         var shed = new ShedProtectionSettings
         {
@@ -62,8 +62,8 @@ internal sealed partial class SiteFileReader
 
         if ((m.Has("noLoadW") || m.Has("completeFloorW")) && settings.NoLoadW >= settings.CompleteFloorW)
         {
-            var key = m.Has("noLoadW") ? "noLoadW" : "completeFloorW";
-            problems.Add(
+            string key = m.Has("noLoadW") ? "noLoadW" : "completeFloorW";
+            _problems.Add(
                 m.LineOf(key),
                 $"{m.Path}: noLoadW {YamlText.Format(settings.NoLoadW)} W must be below completeFloorW {YamlText.Format(settings.CompleteFloorW)} W (at or below noLoadW nothing is plugged in; below completeFloorW a charge is finishing)");
         }

@@ -27,29 +27,29 @@ internal sealed partial class SiteFileReader
     private const string SiteIdRule = "use lower-case letters, digits, '-' and '_', starting with a letter or digit (it goes into MQTT topics)";
     private const string GpioUnit = "(BCM numbering)";
 
-    private readonly string fileName;
-    private readonly ProblemCollector problems;
+    private readonly string _fileName;
+    private readonly ProblemCollector _problems;
 
-    private readonly Dictionary<string, AdcChip> adcsById = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int> adcLines = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int> expanderLines = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int> multiplexerLines = new(StringComparer.Ordinal);
-    private readonly List<Reference> references = [];
-    private readonly List<Claim<int>> gpioClaims = [];
-    private readonly List<Claim<(string Adc, int Channel)>> adcChannelClaims = [];
-    private readonly List<Claim<(int Bus, int ChipSelect)>> spiClaims = [];
-    private readonly List<Claim<(string Expander, int Pin)>> expanderPinClaims = [];
-    private readonly List<I2cDevice> i2cDevices = [];
-    private readonly List<PortMeterFacts> meterFacts = [];
-    private readonly Dictionary<string, int> portLines = new(StringComparer.Ordinal);
-    private readonly List<(string Port, int Line)> acPorts = [];
-    private readonly List<Claim<string>> sensorIdClaims = [];
-    private readonly List<Claim<string>> deviceIdClaims = [];
+    private readonly Dictionary<string, AdcChip> _adcsById = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _adcLines = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _expanderLines = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _multiplexerLines = new(StringComparer.Ordinal);
+    private readonly List<Reference> _references = [];
+    private readonly List<Claim<int>> _gpioClaims = [];
+    private readonly List<Claim<(string Adc, int Channel)>> _adcChannelClaims = [];
+    private readonly List<Claim<(int Bus, int ChipSelect)>> _spiClaims = [];
+    private readonly List<Claim<(string Expander, int Pin)>> _expanderPinClaims = [];
+    private readonly List<I2cDevice> _i2cDevices = [];
+    private readonly List<PortMeterFacts> _meterFacts = [];
+    private readonly Dictionary<string, int> _portLines = new(StringComparer.Ordinal);
+    private readonly List<(string Port, int Line)> _acPorts = [];
+    private readonly List<Claim<string>> _sensorIdClaims = [];
+    private readonly List<Claim<string>> _deviceIdClaims = [];
 
     public SiteFileReader(string fileName, ProblemCollector problems)
     {
-        this.fileName = fileName;
-        this.problems = problems;
+        _fileName = fileName;
+        _problems = problems;
     }
 
     /// <summary>Reads the document's root node (null for an empty file). Returns null when a required part is unusable.</summary>
@@ -57,54 +57,54 @@ internal sealed partial class SiteFileReader
     {
         if (rootNode is null || YamlText.IsNull(rootNode))
         {
-            problems.Add(1, $"the file is empty: a site file needs at least the 'site:' section, and ports or bins");
+            _problems.Add(1, $"the file is empty: a site file needs at least the 'site:' section, and ports or bins");
             return null;
         }
 
-        var root = MappingReader.Read(problems, rootNode, "", YamlText.LineOf(rootNode), RootKeys);
+        var root = MappingReader.Read(_problems, rootNode, "", YamlText.LineOf(rootNode), RootKeys);
         if (rootNode is not YamlMappingNode)
         {
             return null;
         }
 
-        var site = ReadSite(root);
-        var board = ReadBoard(root, out var i2cBusLine);
-        var mains = ReadMains(root, out var voltsPerAdcVoltLine);
-        var adcs = ReadAdcs(root);
-        var expanders = ReadExpanders(root);
-        var multiplexers = ReadMultiplexers(root);
-        var (portProtection, shedProtection) = ReadProtection(root, out var siteShortCircuitLine);
-        var ports = ReadPorts(root, portProtection);
-        var shedSensors = ReadShedSensors(root, board);
-        var sampling = ReadSampling(root);
-        var mqtt = ReadMqtt(root);
-        var binThresholds = ReadBinThresholds(root.Mapping("binThresholds", required: false, BinThresholdKeys), new BinThresholds(), inheritedFrom: "default");
-        var bins = ReadBins(root, board, binThresholds);
-        var binSampling = ReadBinSampling(root);
+        SiteIdentity? site = ReadSite(root);
+        BoardSettings board = ReadBoard(root, out int i2cBusLine);
+        MainsSettings? mains = ReadMains(root, out int voltsPerAdcVoltLine);
+        List<AdcChip> adcs = ReadAdcs(root);
+        List<RelayExpander> expanders = ReadExpanders(root);
+        List<I2cMultiplexer> multiplexers = ReadMultiplexers(root);
+        (PortProtectionSettings? portProtection, ShedProtectionSettings? shedProtection) = ReadProtection(root, out int? siteShortCircuitLine);
+        List<ChargingPortDefinition> ports = ReadPorts(root, portProtection);
+        ShedSensorSettings shedSensors = ReadShedSensors(root, board);
+        SamplingSettings sampling = ReadSampling(root);
+        MqttSiteSettings? mqtt = ReadMqtt(root);
+        BinThresholds binThresholds = ReadBinThresholds(root.Mapping("binThresholds", required: false, BinThresholdKeys), new BinThresholds(), inheritedFrom: "default");
+        List<BinDefinition> bins = ReadBins(root, board, binThresholds);
+        BinSamplingSettings binSampling = ReadBinSampling(root);
 
         CheckMainsForAcPorts(root);
         CheckReferences();
         ClaimBusPins(board, i2cBusLine);
-        ReportConflicts(gpioClaims, pin => Invariant($"GPIO {pin}"));
-        ReportConflicts(adcChannelClaims, key => Invariant($"{key.Adc} channel {key.Channel}"));
-        ReportConflicts(spiClaims, key => Invariant($"SPI bus {key.Bus} chip select {key.ChipSelect}"));
-        ReportConflicts(expanderPinClaims, key => Invariant($"expander {key.Expander} pin {key.Pin}"));
-        ReportConflicts(sensorIdClaims, id => $"sensor id '{id}'");
-        ReportConflicts(deviceIdClaims, deviceId => $"DS18B20 {deviceId}");
+        ReportConflicts(_gpioClaims, pin => Invariant($"GPIO {pin}"));
+        ReportConflicts(_adcChannelClaims, key => Invariant($"{key.Adc} channel {key.Channel}"));
+        ReportConflicts(_spiClaims, key => Invariant($"SPI bus {key.Bus} chip select {key.ChipSelect}"));
+        ReportConflicts(_expanderPinClaims, key => Invariant($"expander {key.Expander} pin {key.Pin}"));
+        ReportConflicts(_sensorIdClaims, id => $"sensor id '{id}'");
+        ReportConflicts(_deviceIdClaims, deviceId => $"DS18B20 {deviceId}");
         CheckBinIdsAgainstPortIds();
         CheckI2cAddresses(board.I2cBus);
         CheckMeterFullScale(siteShortCircuitLine);
         CheckMainsVoltageRange(mains, voltsPerAdcVoltLine);
         CheckMultiplexersServeOneThread(multiplexers, ports, bins);
 
-        if (site is null || (mains is null && acPorts.Count > 0))
+        if (site is null || (mains is null && _acPorts.Count > 0))
         {
             return null;
         }
 
         return new SiteConfiguration
         {
-            SourceFile = fileName,
+            SourceFile = _fileName,
             Site = site,
             Board = board,
             Mains = mains,
@@ -127,33 +127,33 @@ internal sealed partial class SiteFileReader
 
     private static SiteIdentity? ReadSite(MappingReader root)
     {
-        var m = root.Mapping("site", required: true, SiteKeys);
-        var id = m.String("id", required: true, SiteIdPattern(), SiteIdRule);
-        var gateway = m.String("gateway", required: true, SiteIdPattern(), SiteIdRule);
-        var name = m.String("name", required: false);
+        MappingReader m = root.Mapping("site", required: true, SiteKeys);
+        string? id = m.String("id", required: true, SiteIdPattern(), SiteIdRule);
+        string? gateway = m.String("gateway", required: true, SiteIdPattern(), SiteIdRule);
+        string? name = m.String("name", required: false);
         return id is null || gateway is null ? null : new SiteIdentity(id, gateway, name);
     }
 
     private BoardSettings ReadBoard(MappingReader root, out int i2cBusLine)
     {
-        var m = root.Mapping("board", required: false, BoardKeys);
+        MappingReader m = root.Mapping("board", required: false, BoardKeys);
         var defaults = new BoardSettings();
-        var i2cBus = m.Int("i2cBus", required: false, 0, 31, "(/dev/i2c-N)") ?? defaults.I2cBus;
-        var gpioChip = m.Int("gpioChip", required: false, 0, 15, "(/dev/gpiochipN)") ?? defaults.GpioChip;
+        int i2cBus = m.Int("i2cBus", required: false, 0, 31, "(/dev/i2c-N)") ?? defaults.I2cBus;
+        int gpioChip = m.Int("gpioChip", required: false, 0, 15, "(/dev/gpiochipN)") ?? defaults.GpioChip;
 
         // An explicit null means "no 1-Wire bus"; an absent key means the default pin.
-        var oneWirePin = m.Contains("oneWirePin")
+        int? oneWirePin = m.Contains("oneWirePin")
             ? m.Int("oneWirePin", required: false, 0, RaspberryPiPins.MaxHeaderGpio, GpioUnit)
             : defaults.OneWirePin;
-        var oneWireLine = m.Contains("oneWirePin") ? m.LineOf("oneWirePin") : 0;
+        int oneWireLine = m.Contains("oneWirePin") ? m.LineOf("oneWirePin") : 0;
         i2cBusLine = m.Has("i2cBus") ? m.LineOf("i2cBus") : 0;
 
         if (oneWirePin is { } pin)
         {
-            var owner = oneWireLine > 0
+            string owner = oneWireLine > 0
                 ? "the 1-Wire bus (board.oneWirePin)"
                 : Invariant($"the 1-Wire bus (board.oneWirePin defaults to {pin}; set it to null if there is no 1-Wire bus)");
-            gpioClaims.Add(new Claim<int>(pin, owner, oneWireLine, Priority: 1));
+            _gpioClaims.Add(new Claim<int>(pin, owner, oneWireLine, Priority: 1));
         }
 
         return new BoardSettings(i2cBus, gpioChip, oneWirePin);
@@ -161,7 +161,7 @@ internal sealed partial class SiteFileReader
 
     private static SamplingSettings ReadSampling(MappingReader root)
     {
-        var m = root.Mapping("sampling", required: false, SamplingKeys);
+        MappingReader m = root.Mapping("sampling", required: false, SamplingKeys);
         var defaults = new SamplingSettings();
         return new SamplingSettings
         {
@@ -182,20 +182,20 @@ internal sealed partial class SiteFileReader
             return true;
         }
 
-        problems.Add(line, $"duplicate {what} '{id}'{AtLine(firstLines[id], "first defined at line")}");
+        _problems.Add(line, $"duplicate {what} '{id}'{AtLine(firstLines[id], "first defined at line")}");
         return false;
     }
 
     /// <summary>How messages name a list item: by its id when it has a usable one, else by its position (1-based).</summary>
     private static string ItemPath(string list, YamlNode item, int index)
     {
-        var id = MappingReader.PeekScalar(item, "id");
+        string? id = MappingReader.PeekScalar(item, "id");
         return id is not null && IdPattern().IsMatch(id) ? $"{list}[{id}]" : Invariant($"{list}[#{index + 1}]");
     }
 
     private static bool MappingHasValue(MappingReader root, string section, string key) =>
         root.Node(section) is YamlMappingNode mapping
-        && mapping.Children.TryGetValue(new YamlScalarNode(key), out var value)
+        && mapping.Children.TryGetValue(new YamlScalarNode(key), out YamlNode? value)
         && !YamlText.IsNull(value);
 
     private static string AtLine(int line, string words = "line") => line > 0 ? Invariant($" ({words} {line})") : "";

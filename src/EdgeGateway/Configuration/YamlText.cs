@@ -31,7 +31,7 @@ internal static class YamlText
     /// <summary>Whole numbers: decimal, or hexadecimal with a 0x prefix (I2C addresses are written 0x20).</summary>
     public static bool TryParseInteger(string text, out long value)
     {
-        var trimmed = text.Trim();
+        string trimmed = text.Trim();
         if (trimmed.StartsWith("0x", StringComparison.OrdinalIgnoreCase))
         {
             return long.TryParse(trimmed.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value);
@@ -55,15 +55,15 @@ internal static class YamlText
     public static string? ClosestMatch(string given, IEnumerable<string> candidates)
     {
         string? best = null;
-        var bestScore = int.MaxValue;
-        foreach (var candidate in candidates)
+        int bestScore = int.MaxValue;
+        foreach (string candidate in candidates)
         {
             if (string.Equals(candidate, given, StringComparison.OrdinalIgnoreCase))
             {
                 return candidate;
             }
 
-            var score = EditDistance(given.ToUpperInvariant(), candidate.ToUpperInvariant());
+            int score = EditDistance(given.ToUpperInvariant(), candidate.ToUpperInvariant());
             if (given.Length >= 4 && candidate.StartsWith(given, StringComparison.OrdinalIgnoreCase))
             {
                 score = Math.Min(score, 1);
@@ -81,19 +81,19 @@ internal static class YamlText
 
     private static int EditDistance(string a, string b)
     {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (var j = 0; j <= b.Length; j++)
+        int[] previous = new int[b.Length + 1];
+        int[] current = new int[b.Length + 1];
+        for (int j = 0; j <= b.Length; j++)
         {
             previous[j] = j;
         }
 
-        for (var i = 1; i <= a.Length; i++)
+        for (int i = 1; i <= a.Length; i++)
         {
             current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
+            for (int j = 1; j <= b.Length; j++)
             {
-                var substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+                int substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
                 current[j] = Math.Min(Math.Min(previous[j] + 1, current[j - 1] + 1), substitution);
             }
 

@@ -59,7 +59,7 @@ public sealed class ShedRuntime : IDisposable, Messaging.ILinkedShed
     public static ShedRuntime OnHardware(SiteConfiguration site, IGatewayEventSink events, IReadOnlyList<Alarm>? lockouts = null)
     {
         TimeProvider time = TimeProvider.System;
-        ShedBoard board = ShedBoard.Create(site, new LinuxBoardBuses(site.Board), Ds18b20);
+        var board = ShedBoard.Create(site, new LinuxBoardBuses(site.Board), Ds18b20);
         return Compose(site, time, board, events, new RealTimePacer(site.Sampling.RoundPeriod), null, null, lockouts);
     }
 
@@ -68,7 +68,7 @@ public sealed class ShedRuntime : IDisposable, Messaging.ILinkedShed
     {
         var clock = new SimulatedClock(scenario.Start);
         var shed = new SimulatedShed(site, clock, scenario.Seed);
-        ShedBoard board = ShedBoard.Create(site, shed.Buses, shed.ThermometerFor);
+        var board = ShedBoard.Create(site, shed.Buses, shed.ThermometerFor);
         var player = new ScenarioPlayer(scenario, shed);
         var pacer = new SimulatedPacer(clock, SimulatedRoundPeriod(site), speed, player.Apply);
         ShedRuntime runtime = Compose(site, clock, board, events, pacer, shed, player, lockouts);

@@ -91,7 +91,7 @@ public sealed partial class LiveConsoleView(ShedProtection protection, SiteConfi
     private Rows Render()
     {
         ShedSnapshot s = protection.Snapshot;
-        var table = new Table().Border(TableBorder.Rounded).Expand();
+        Table table = new Table().Border(TableBorder.Rounded).Expand();
         table.AddColumn(_text.Port);
         table.AddColumn(_text.StateHeading);
         table.AddColumn(new TableColumn(_text.Power).RightAligned());
@@ -121,7 +121,7 @@ public sealed partial class LiveConsoleView(ShedProtection protection, SiteConfi
             recent = [.. _recent];
         }
 
-        var alarms = new Panel(new Markup(recent.Length == 0 ? "–" : string.Join('\n', recent.Reverse())))
+        Panel alarms = new Panel(new Markup(recent.Length == 0 ? "–" : string.Join('\n', recent.Reverse())))
             .Header(_text.RecentAlarms)
             .Expand();
         var rows = new List<Spectre.Console.Rendering.IRenderable> { new Markup(heading) };
@@ -147,7 +147,7 @@ public sealed partial class LiveConsoleView(ShedProtection protection, SiteConfi
 
     private Table BinTable(IReadOnlyList<BinSnapshot> bins, DateTimeOffset now)
     {
-        var table = new Table().Border(TableBorder.Rounded).Expand();
+        Table table = new Table().Border(TableBorder.Rounded).Expand();
         table.AddColumn(_text.Bin);
         table.AddColumn(_text.Class);
         table.AddColumn(new TableColumn(_text.Fill).RightAligned());
@@ -156,7 +156,7 @@ public sealed partial class LiveConsoleView(ShedProtection protection, SiteConfi
         table.AddColumn(new TableColumn(_text.Weight).RightAligned());
         table.AddColumn(new TableColumn(_text.Temperature).RightAligned());
         table.AddColumn(_text.Note);
-        var c = CultureInfo.InvariantCulture;
+        CultureInfo c = CultureInfo.InvariantCulture;
         foreach (BinSnapshot b in bins)
         {
             string colour = b.ContainerFull ? "red" : b.NearlyFull ? "yellow" : "green";

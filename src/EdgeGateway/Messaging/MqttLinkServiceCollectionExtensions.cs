@@ -2,8 +2,8 @@ using System.Net;
 using System.Text;
 using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Events;
-using EdgeGateway.Mqtt;
 using EdgeGateway.Messaging.Outbox;
+using EdgeGateway.Mqtt;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -53,7 +53,7 @@ public static class MqttLinkServiceCollectionExtensions
     {
         string site = shed.Site.Site.Id;
         string gateway = shed.Site.Site.Gateway;
-        MqttLinkOptions link = MqttLinkOptions.For(broker, $"{site}-{gateway}", options);
+        var link = MqttLinkOptions.For(broker, $"{site}-{gateway}", options);
         link.MaxBackoff = options.MaxBackoff;
         link.Will = new MqttWill
         {

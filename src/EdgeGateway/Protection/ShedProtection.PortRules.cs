@@ -1,8 +1,8 @@
-using static System.FormattableString;
 using EdgeGateway.Configuration;
 using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Contracts.Ports;
 using EdgeGateway.Hardware.Metering;
+using static System.FormattableString;
 
 namespace EdgeGateway.Protection;
 

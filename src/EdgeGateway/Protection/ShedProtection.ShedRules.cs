@@ -1,6 +1,6 @@
-using static System.FormattableString;
 using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Contracts.Ports;
+using static System.FormattableString;
 
 namespace EdgeGateway.Protection;
 
@@ -15,7 +15,7 @@ public sealed partial class ShedProtection
             total += port.PowerW;
         }
 
-        var key = (AlarmKind.ShedOverload, ShedSource);
+        (AlarmKind ShedOverload, string ShedSource) key = (AlarmKind.ShedOverload, ShedSource);
         if (total <= _shed.MaxPowerW)
         {
             _shedOverloadSince = null;
@@ -63,7 +63,7 @@ public sealed partial class ShedProtection
         }
 
         _smoke = smoke;
-        var key = (AlarmKind.Smoke, ShedSource);
+        (AlarmKind Smoke, string ShedSource) key = (AlarmKind.Smoke, ShedSource);
 
         // Two reads running: a single induced spike on a long cable does not shut the shed.
         _smokeReads = smoke ? _smokeReads + 1 : 0;
@@ -90,7 +90,7 @@ public sealed partial class ShedProtection
         }
 
         _temperatureC = celsius;
-        var key = (AlarmKind.OverTemperature, ShedSource);
+        (AlarmKind OverTemperature, string ShedSource) key = (AlarmKind.OverTemperature, ShedSource);
         if (celsius >= _shed.OverTemperatureC)
         {
             _clearingSince.Remove(key);
@@ -138,7 +138,7 @@ public sealed partial class ShedProtection
     private void RaiseSensorFault(string source, string fault, DateTimeOffset now, HashSet<string> failing)
     {
         failing.Add(source);
-        var key = (AlarmKind.ShedSensorFault, source);
+        (AlarmKind ShedSensorFault, string source) key = (AlarmKind.ShedSensorFault, source);
         _clearingSince.Remove(key);
         if (!_shedAlarms.ContainsKey(key))
         {

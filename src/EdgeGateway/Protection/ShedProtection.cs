@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
-using static System.FormattableString;
 using EdgeGateway.Configuration;
 using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Contracts.Ports;
 using EdgeGateway.Events;
 using EdgeGateway.Hardware.Metering;
+using static System.FormattableString;
 
 namespace EdgeGateway.Protection;
 

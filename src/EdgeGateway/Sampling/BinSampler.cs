@@ -1,5 +1,6 @@
 using EdgeGateway.Bins;
 using EdgeGateway.Board;
+using EdgeGateway.Hardware.Bins;
 using EdgeGateway.Hardware.ShedSensors;
 using UnitsNet;
 
@@ -28,7 +29,7 @@ public sealed class BinSampler(IReadOnlyList<BinHardware> bins, RecyclingStation
     private BinSample Sample(BinHardware bin, CancellationToken cancellationToken)
     {
         var fill = new List<FillSensorReadings>(bin.Fill.Count);
-        foreach (var sensor in bin.Fill)
+        foreach (IFillDistanceSensor sensor in bin.Fill)
         {
             var distances = new List<double>(readingsPerSample);
             int noReturns = 0;

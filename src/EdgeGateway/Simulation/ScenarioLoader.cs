@@ -41,7 +41,7 @@ public static class ScenarioLoader
             return new ScenarioLoadResult(null, problems.InLineOrder());
         }
 
-        MappingReader top = MappingReader.Read(problems, root, "", 1, TopKeys);
+        var top = MappingReader.Read(problems, root, "", 1, TopKeys);
         string name = top.String("name", required: false) ?? Path.GetFileNameWithoutExtension(fileName);
         double speed = top.Number("speed", required: false, 0, 100_000, "× real time") ?? 1;
         DateTimeOffset start = ReadStart(top, problems);
@@ -124,7 +124,7 @@ public static class ScenarioLoader
     private static ScenarioEvent? ReadEvent(YamlNode item, ProblemCollector problems, SiteConfiguration site)
     {
         int line = (int)item.Start.Line;
-        MappingReader e = MappingReader.Read(problems, item, "events[]", line, EventKeys);
+        var e = MappingReader.Read(problems, item, "events[]", line, EventKeys);
         TimeSpan? at = ReadTime(e, "at", problems, required: true);
         string? port = e.String("port", required: false);
         if (port is not null && !site.Ports.Any(p => p.Id == port))

@@ -169,7 +169,7 @@ public sealed class SimulatedShed
             ShedOutlet outlet = Model.Outlet(port.Id);
             if (port.Relay.Expander is { } expander)
             {
-                if (!byExpander.TryGetValue(expander, out var list))
+                if (!byExpander.TryGetValue(expander, out List<(ShedOutlet Outlet, int Pin, bool ActiveLow)>? list))
                 {
                     byExpander[expander] = list = [];
                 }
@@ -186,13 +186,13 @@ public sealed class SimulatedShed
 
         Gpio.OutputChanged += (pin, level) =>
         {
-            if (byGpio.TryGetValue(pin, out var relay))
+            if (byGpio.TryGetValue(pin, out (ShedOutlet Outlet, bool ActiveLow) relay))
             {
                 relay.Outlet.CoilEnergized = (level == PinValue.High) != relay.ActiveLow;
             }
         };
 
-        foreach ((string id, var relays) in byExpander)
+        foreach ((string id, List<(ShedOutlet Outlet, int Pin, bool ActiveLow)>? relays) in byExpander)
         {
             _expanders[id].OutputsChanged += levels =>
             {

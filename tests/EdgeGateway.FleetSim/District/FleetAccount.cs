@@ -96,7 +96,7 @@ internal sealed record FleetAccount(
         string[] sessions = [.. ledger.Gateways.SelectMany(g => g.Sessions)];
 
         string[] notifiable = [.. ledger.Gateways.SelectMany(g => g.Kinds).Where(k => NotifiableKinds.Contains(k.Value, StringComparer.Ordinal)).Select(k => k.Key)];
-        Dictionary<string, int> notices = RaisedNotices(webhook).GroupBy(n => n.AlarmId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        var notices = RaisedNotices(webhook).GroupBy(n => n.AlarmId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
 
         InfluxQueryResult gaps = await influx.QueryAsync(database, $"SELECT sum(\"seq_missing\") AS missing FROM \"gateway\" WHERE {window}", cancellationToken);
         long hubMissing = gaps.Rows.Count == 0 || gaps.Rows[0]["missing"].ValueKind != JsonValueKind.Number ? 0 : gaps.Rows[0]["missing"].GetInt64();

@@ -250,7 +250,7 @@ internal static partial class FleetRun
                     }
                 }
 
-                Dictionary<string, DateTimeOffset> raisedAt = fleet.Ledger.Gateways.SelectMany(g => g.RaisedAt).ToDictionary(StringComparer.Ordinal);
+                var raisedAt = fleet.Ledger.Gateways.SelectMany(g => g.RaisedAt).ToDictionary(StringComparer.Ordinal);
                 double[] noticeLatency = [.. FleetAccount.RaisedNotices(rig.Webhook)
                     .Where(n => raisedAt.ContainsKey(n.AlarmId))
                     .Select(n => (n.ReceivedAt - raisedAt[n.AlarmId]).TotalMilliseconds)];
@@ -432,7 +432,7 @@ internal static partial class FleetRun
     /// <summary>The real gateway's numbers come from its outbox file (its seq survives the kill).</summary>
     private static void AddRealGatewayToLedger(FleetLedger ledger, string dataDirectory)
     {
-        using DurableOutbox outbox = DurableOutbox.Open(new OutboxOptions { Path = Path.Combine(dataDirectory, "outbox.db") }, out _);
+        using var outbox = DurableOutbox.Open(new OutboxOptions { Path = Path.Combine(dataDirectory, "outbox.db") }, out _);
         ledger.Add("linzi-demo-001", "gw-01").Close(outbox.Stats);
     }
 }

@@ -47,7 +47,7 @@ internal sealed class DistrictFleet : IAsyncDisposable
     /// <summary>Builds every gateway (site, model, protection, outbox, link), connects them to <paramref name="broker"/> and starts sampling.</summary>
     public static async Task<DistrictFleet> StartAsync(FleetOptions options, Uri broker, ILoggerFactory logs, CancellationToken cancellationToken)
     {
-        FleetSites sites = FleetSites.Load();
+        var sites = FleetSites.Load();
         var ledger = new FleetLedger();
         // Shed time starts with the wall clock and runs from the same instant (building 645 gateways takes seconds: at
         // acceleration 1 a gateway's ts must be the wall clock's, or every latency measured would carry that offset).

@@ -21,7 +21,7 @@ public sealed class PingCpuHoldTests
     {
         int before = SchedulingPolicy();
 
-        using (PingCpuHold hold = PingCpuHold.Begin())
+        using (var hold = PingCpuHold.Begin())
         {
             // SCHED_FIFO (1) while held when this process may have it (root, CAP_SYS_NICE, LimitRTPRIO), else unchanged.
             Assert.Equal(hold.Raised ? 1 : before, SchedulingPolicy());

@@ -305,7 +305,7 @@ public sealed class SimulatedHcsr04Tests : IDisposable
     private static double? Read(Hcsr04 binding)
     {
         Thread.Sleep(Hcsr04FillSensor.PingSpacing);
-        using PingCpuHold hold = PingCpuHold.Begin(); // as Hcsr04FillSensor pings: at real-time priority where allowed
+        using var hold = PingCpuHold.Begin(); // as Hcsr04FillSensor pings: at real-time priority where allowed
         return binding.TryGetDistance(out Length distance) ? distance.Millimeters : null;
     }
 

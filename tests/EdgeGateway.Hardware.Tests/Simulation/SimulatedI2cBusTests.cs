@@ -18,7 +18,7 @@ public sealed class SimulatedI2cBusTests
         bus.Attach(new SimulatedTca9548A(0x70));
         using I2cDevice device = bus.CreateDevice(0x71);
 
-        var error = Assert.Throws<IOException>(() => device.ReadByte());
+        IOException error = Assert.Throws<IOException>(() => device.ReadByte());
 
         Assert.Equal("Error 121 (Remote I/O error) performing I2C data transfer.", error.Message);
     }
@@ -47,7 +47,7 @@ public sealed class SimulatedI2cBusTests
         bus.Attach(new SimulatedTca9548A(0x70));
         using I2cDevice device = bus.CreateDevice(0x70);
 
-        var error = Assert.Throws<IOException>(() => device.WriteByte(0x01));
+        IOException error = Assert.Throws<IOException>(() => device.WriteByte(0x01));
 
         Assert.Contains("bus contention", error.Message, StringComparison.Ordinal);
     }

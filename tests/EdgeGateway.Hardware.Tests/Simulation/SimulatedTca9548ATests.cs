@@ -93,7 +93,7 @@ public sealed class SimulatedTca9548ATests
         using I2cDevice inaDevice = bus.CreateDevice(0x40);
 
         muxDevice.WriteByte(0b0000_0011);
-        var error = Assert.Throws<IOException>(() => inaDevice.WriteByte(0x00));
+        IOException error = Assert.Throws<IOException>(() => inaDevice.WriteByte(0x00));
 
         Assert.Contains("bus contention", error.Message, StringComparison.Ordinal);
     }

@@ -49,7 +49,7 @@ public static class DeployScripts
             start.Environment[key] = value;
         }
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{script} did not start");
+        using Process process = Process.Start(start) ?? throw new InvalidOperationException($"{script} did not start");
         var output = new StringBuilder();
         var error = new StringBuilder();
         process.OutputDataReceived += (_, e) => Append(output, e.Data);

@@ -109,7 +109,7 @@ public sealed class DevStackTests : IDisposable
         await DeployScripts.WaitUntilAsync(async () =>
         {
             last = await client.GetStringAsync(new Uri("/api/board", UriKind.Relative));
-            using JsonDocument board = JsonDocument.Parse(last);
+            using var board = JsonDocument.Parse(last);
             return Gateways.All(g => board.RootElement.GetProperty("gateways").EnumerateArray().Any(b =>
                 b.GetProperty("site").GetString() == g.Site && b.GetProperty("gateway").GetString() == g.Gateway
                 && b.GetProperty("ports").GetArrayLength() == 20));
@@ -126,7 +126,7 @@ public sealed class DevStackTests : IDisposable
             {
                 string q = Uri.EscapeDataString($"SHOW TAG VALUES FROM port WITH KEY = \"port\" WHERE site = '{site}' AND gateway = '{gateway}'");
                 last = await client.GetStringAsync(new Uri($"/query?db=edge&q={q}", UriKind.Relative));
-                using JsonDocument answer = JsonDocument.Parse(last);
+                using var answer = JsonDocument.Parse(last);
                 JsonElement result = answer.RootElement.GetProperty("results")[0];
                 if (!result.TryGetProperty("series", out JsonElement series) || series[0].GetProperty("values").GetArrayLength() != 20)
                 {
@@ -137,7 +137,7 @@ public sealed class DevStackTests : IDisposable
             return true;
         }, TimeSpan.FromSeconds(60), () => "InfluxDB does not hold both gateways' 20 ports: " + last);
 
-        using JsonDocument health = JsonDocument.Parse(await hub.GetStringAsync(new Uri("/healthz", UriKind.Relative)));
+        using var health = JsonDocument.Parse(await hub.GetStringAsync(new Uri("/healthz", UriKind.Relative)));
         Assert.True(health.RootElement.GetProperty("broker_connected").GetBoolean());
         Assert.Equal(0, health.RootElement.GetProperty("rejected").GetInt64());
     }

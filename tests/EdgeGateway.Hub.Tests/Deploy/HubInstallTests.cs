@@ -37,7 +37,7 @@ public sealed class HubInstallTests : IDisposable
             // The first console user, with the password printed once; the hub reads the file hub.json names.
             string password = System.Text.RegularExpressions.Regex.Match(installed.Output, "made web-console user admin \\(role admin\\), password: (\\S+)").Groups[1].Value;
             Assert.NotEmpty(password);
-            using (System.Text.Json.JsonDocument users = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_root, "etc/edgegateway/hub-users.json"))))
+            using (var users = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_root, "etc/edgegateway/hub-users.json"))))
             {
                 System.Text.Json.JsonElement admin = users.RootElement.GetProperty("admin");
                 Assert.Equal("admin", admin.GetProperty("Role").GetString());

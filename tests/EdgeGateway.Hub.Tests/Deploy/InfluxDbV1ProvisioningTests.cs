@@ -35,7 +35,7 @@ public sealed class InfluxDbV1ProvisioningTests : IDisposable
         (await ProvisionAsync(influx)).AssertSucceeded("provision-v1.sh");
 
         Assert.Contains((await influx.QueryAsync("", "SHOW DATABASES")).Rows, row => row["name"].GetString() == "edge");
-        Dictionary<string, IReadOnlyDictionary<string, JsonElement>> policies = (await influx.QueryAsync("edge", "SHOW RETENTION POLICIES ON edge")).Rows
+        var policies = (await influx.QueryAsync("edge", "SHOW RETENTION POLICIES ON edge")).Rows
             .ToDictionary(r => r["name"].GetString()!);
         Assert.Equal("9600h0m0s", policies["autogen"]["duration"].GetString()); // 400 days
         Assert.True(policies["autogen"]["default"].GetBoolean());
@@ -48,7 +48,7 @@ public sealed class InfluxDbV1ProvisioningTests : IDisposable
         Assert.Contains("INTO edge.trends.session_1h FROM edge.autogen.session", queries["session_1h"], StringComparison.Ordinal);
         Assert.Contains("GROUP BY time(1h), *", queries["port_1h"], StringComparison.Ordinal);
 
-        Dictionary<string, bool> users = (await influx.QueryAsync("", "SHOW USERS")).Rows.ToDictionary(r => r["user"].GetString()!, r => r["admin"].GetBoolean());
+        var users = (await influx.QueryAsync("", "SHOW USERS")).Rows.ToDictionary(r => r["user"].GetString()!, r => r["admin"].GetBoolean());
         Assert.Equal(new Dictionary<string, bool> { ["edge-hub"] = false, ["edge-reader"] = false }, users);
         Assert.Equal("ALL PRIVILEGES", (await influx.QueryAsync("", "SHOW GRANTS FOR \"edge-hub\"")).Rows.Single()["privilege"].GetString());
         Assert.Equal("READ", (await influx.QueryAsync("", "SHOW GRANTS FOR \"edge-reader\"")).Rows.Single()["privilege"].GetString());

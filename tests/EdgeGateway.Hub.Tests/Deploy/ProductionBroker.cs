@@ -64,7 +64,7 @@ public sealed class ProductionBroker : IAsyncLifetime
 
         // Debian's /etc/mosquitto/mosquitto.conf, with this directory for its paths.
         System.IO.Directory.CreateDirectory(Path.Combine(Directory, "data"));
-        var main = new StringBuilder()
+        StringBuilder main = new StringBuilder()
             .Append(CultureInfo.InvariantCulture, $"persistence_location {Path.Combine(Directory, "data")}/\n")
             .Append("log_dest stdout\n")
             .Append("connection_messages true\n")

@@ -37,7 +37,7 @@ internal sealed class TlsMqttClient : IAsyncDisposable
         string? clientCertificate = null, string? clientKey = null, bool persistentSession = false, bool tls = true)
     {
         IMqttClient client = new MqttClientFactory().CreateMqttClient();
-        var options = new MqttClientOptionsBuilder()
+        MqttClientOptionsBuilder options = new MqttClientOptionsBuilder()
             .WithProtocolVersion(MqttProtocolVersion.V500)
             .WithTcpServer(host, port)
             .WithClientId(clientId)

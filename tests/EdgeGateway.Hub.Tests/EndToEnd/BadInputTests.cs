@@ -1,4 +1,3 @@
-using EdgeGateway.Testing.Processes;
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
@@ -6,6 +5,7 @@ using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Contracts.Ports;
 using EdgeGateway.Testing.Mosquitto;
 using EdgeGateway.Testing.Network;
+using EdgeGateway.Testing.Processes;
 using EdgeGateway.Testing.Servers;
 
 namespace EdgeGateway.Hub.Tests.EndToEnd;

@@ -1,6 +1,6 @@
-using EdgeGateway.Testing.Processes;
 using System.Text.Json;
 using EdgeGateway.Testing.Mosquitto;
+using EdgeGateway.Testing.Processes;
 using EdgeGateway.Testing.Servers;
 
 namespace EdgeGateway.Hub.Tests.EndToEnd;
@@ -28,7 +28,7 @@ public sealed class IngestEndToEndTests : IDisposable
         await using SentMessages sent = await SentMessages.SubscribeAsync(broker, SimulatedGateway.Site, Gw);
         await using HubProcess hub = await HubProcess.StartAsync(broker, influx.Uri, "v1", "edge", Dir("hub"));
 
-        await using (var gateway = SimulatedGateway.Start(broker, Dir("gw"), speed: "6", duration: "00:01:30"))
+        await using (ProductProcess gateway = SimulatedGateway.Start(broker, Dir("gw"), speed: "6", duration: "00:01:30"))
         {
             Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(240)));
         }
@@ -78,7 +78,7 @@ public sealed class IngestEndToEndTests : IDisposable
         const string Token = "tok-3f9c1b7e-never-logged";
         await using HubProcess hub = await HubProcess.StartAsync(broker, vm.Uri, "v2", "edge", Dir("hub"), extraArgs: ["--influx-token", Token]);
 
-        await using (var gateway = SimulatedGateway.Start(broker, Dir("gw"), speed: "6", duration: "00:01:00"))
+        await using (ProductProcess gateway = SimulatedGateway.Start(broker, Dir("gw"), speed: "6", duration: "00:01:00"))
         {
             Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(240)));
         }
@@ -92,7 +92,7 @@ public sealed class IngestEndToEndTests : IDisposable
         // Numeric fields come back as {measurement}_{field} series with the tags as labels, at the message's ts.
         IReadOnlyList<VmSeries> power = await vm.ExportAsync($"{{__name__=\"port_power_w\",gateway=\"{Gw}\",port=\"P02\"}}");
         VmSeries p02 = Assert.Single(power);
-        Dictionary<long, double> sentPower = sent.On("/ports/P02/telemetry")
+        var sentPower = sent.On("/ports/P02/telemetry")
             .Where(b => b.GetProperty("power_w").ValueKind == JsonValueKind.Number)
             .ToDictionary(StoredPoints.Millis, b => b.GetProperty("power_w").GetDouble());
         Assert.Equal(sentPower.Count, p02.Values.Count);

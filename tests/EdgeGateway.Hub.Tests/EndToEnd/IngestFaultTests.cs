@@ -1,5 +1,5 @@
-using EdgeGateway.Testing.Processes;
 using EdgeGateway.Testing.Mosquitto;
+using EdgeGateway.Testing.Processes;
 using EdgeGateway.Testing.Servers;
 
 namespace EdgeGateway.Hub.Tests.EndToEnd;
@@ -27,7 +27,7 @@ public sealed class IngestFaultTests : IDisposable
         await influx.CreateDatabaseAsync("edge");
         await using SentMessages sent = await SentMessages.SubscribeAsync(broker, SimulatedGateway.Site, Gw);
         await using HubProcess hub = await HubProcess.StartAsync(broker, influx.Uri, "v1", "edge", Dir("hub"));
-        await using var gateway = SimulatedGateway.Start(broker, Dir("gw"), speed: "4", duration: "00:02:00");
+        await using ProductProcess gateway = SimulatedGateway.Start(broker, Dir("gw"), speed: "4", duration: "00:02:00");
         await gateway.WaitForLineAsync("MQTT connected", TimeSpan.FromSeconds(120));
 
         await Task.Delay(TimeSpan.FromSeconds(4));

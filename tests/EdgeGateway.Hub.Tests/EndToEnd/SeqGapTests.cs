@@ -1,9 +1,9 @@
-using EdgeGateway.Testing.Processes;
 using System.Text.Json;
 using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Contracts.Ports;
 using EdgeGateway.Testing.Mosquitto;
 using EdgeGateway.Testing.Network;
+using EdgeGateway.Testing.Processes;
 using EdgeGateway.Testing.Servers;
 
 namespace EdgeGateway.Hub.Tests.EndToEnd;

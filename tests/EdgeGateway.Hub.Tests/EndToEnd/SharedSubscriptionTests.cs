@@ -1,6 +1,6 @@
-using EdgeGateway.Testing.Processes;
 using EdgeGateway.Testing.Http;
 using EdgeGateway.Testing.Mosquitto;
+using EdgeGateway.Testing.Processes;
 using EdgeGateway.Testing.Servers;
 
 namespace EdgeGateway.Hub.Tests.EndToEnd;
@@ -44,7 +44,7 @@ public sealed class SharedSubscriptionTests : IDisposable
         await using HubProcess a = await HubProcess.StartAsync(broker, influx.Uri, "v1", "edge", Dir("hub-a"), "hub-a", sharedGroup: "hub", settingsFile: settings, environment: grace);
         await using HubProcess b = await HubProcess.StartAsync(broker, influx.Uri, "v1", "edge", Dir("hub-b"), "hub-b", sharedGroup: "hub", settingsFile: settings, environment: grace);
 
-        await using (var gateway = SimulatedGateway.Start(broker, Dir("gw"), speed: "4", duration: "00:02:00"))
+        await using (ProductProcess gateway = SimulatedGateway.Start(broker, Dir("gw"), speed: "4", duration: "00:02:00"))
         {
             await gateway.WaitForLineAsync("MQTT connected", TimeSpan.FromSeconds(120));
             await Task.Delay(TimeSpan.FromSeconds(8));

@@ -45,7 +45,7 @@ public sealed class ContractMessageReaderTests
     {
         IngestDecision decision = Read(TelemetryTopic, Json(Telemetry()));
 
-        var accept = Assert.IsType<IngestDecision.Accept>(decision);
+        IngestDecision.Accept accept = Assert.IsType<IngestDecision.Accept>(decision);
         Assert.Equal(ContractTopicKind.PortTelemetry, accept.Topic.Kind);
         Assert.Equal("p03", accept.Topic.Port);
         Assert.Equal(120.5, ((PortTelemetryMessage)accept.Message).PowerW);
@@ -62,7 +62,7 @@ public sealed class ContractMessageReaderTests
     [InlineData("{\"v\":1,\"seq\":1,\"ts\":\"2026-11-25T07:59:59.000Z\",\"site\":\"linzi-001\",\"gateway\":\"gw-01\"}", RejectReason.InvalidMessage)]
     public void Garbage_is_refused_with_its_reason(string payload, RejectReason reason)
     {
-        var reject = Assert.IsType<IngestDecision.Reject>(Read(TelemetryTopic, payload));
+        IngestDecision.Reject reject = Assert.IsType<IngestDecision.Reject>(Read(TelemetryTopic, payload));
         Assert.Equal(reason, reject.Reason);
         Assert.False(string.IsNullOrWhiteSpace(reject.Detail));
     }
@@ -72,7 +72,7 @@ public sealed class ContractMessageReaderTests
     {
         string payload = Json(Telemetry()).Replace("\"relay_closed\":true,", "");
 
-        var reject = Assert.IsType<IngestDecision.Reject>(Read(TelemetryTopic, payload));
+        IngestDecision.Reject reject = Assert.IsType<IngestDecision.Reject>(Read(TelemetryTopic, payload));
         Assert.Equal(RejectReason.InvalidMessage, reject.Reason);
         Assert.Contains("relay_closed", reject.Detail);
     }
@@ -100,7 +100,7 @@ public sealed class ContractMessageReaderTests
     [InlineData("edge/v1/linzi 001/gw-01/status")]
     public void A_topic_outside_the_contract_is_refused(string topic)
     {
-        var reject = Assert.IsType<IngestDecision.Reject>(Read(topic, Json(Telemetry())));
+        IngestDecision.Reject reject = Assert.IsType<IngestDecision.Reject>(Read(topic, Json(Telemetry())));
         Assert.Equal(RejectReason.BadTopic, reject.Reason);
     }
 
@@ -117,7 +117,7 @@ public sealed class ContractMessageReaderTests
     [InlineData("edge/v1/linzi-001/gw-01/ports/p04/telemetry", "port")]
     public void An_envelope_that_disagrees_with_its_topic_is_refused(string topic, string what)
     {
-        var reject = Assert.IsType<IngestDecision.Reject>(Read(topic, Json(Telemetry())));
+        IngestDecision.Reject reject = Assert.IsType<IngestDecision.Reject>(Read(topic, Json(Telemetry())));
         Assert.Equal(RejectReason.TopicMismatch, reject.Reason);
         Assert.StartsWith(what, reject.Detail);
     }
@@ -137,7 +137,7 @@ public sealed class ContractMessageReaderTests
 
         foreach ((PortTelemetryMessage message, string field) in cases)
         {
-            var reject = Assert.IsType<IngestDecision.Reject>(Read(TelemetryTopic, Json(message)));
+            IngestDecision.Reject reject = Assert.IsType<IngestDecision.Reject>(Read(TelemetryTopic, Json(message)));
             Assert.Equal(RejectReason.AbsurdValue, reject.Reason);
             Assert.StartsWith(field, reject.Detail);
         }
@@ -148,7 +148,7 @@ public sealed class ContractMessageReaderTests
     {
         string payload = "{\"v\":1,\"pad\":\"" + new string('x', ContractMessageReader.MaxPayloadBytes) + "\"}";
 
-        var reject = Assert.IsType<IngestDecision.Reject>(Read(TelemetryTopic, payload));
+        IngestDecision.Reject reject = Assert.IsType<IngestDecision.Reject>(Read(TelemetryTopic, payload));
         Assert.Equal(RejectReason.PayloadTooLarge, reject.Reason);
     }
 

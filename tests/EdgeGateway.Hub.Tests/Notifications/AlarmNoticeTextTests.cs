@@ -1,6 +1,7 @@
 using System.Text;
 using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Contracts.Localization;
+using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Hub.Notifications;
 
 namespace EdgeGateway.Hub.Tests.Notifications;
@@ -74,7 +75,7 @@ public sealed class AlarmNoticeTextTests
     [Fact]
     public void A_cleared_notice_says_when_why_and_how_long()
     {
-        var cleared = Alarms.Cleared(Alarms.Raised(), NotificationRig.Start + new TimeSpan(1, 2, 5), "condition gone");
+        AlarmMessage cleared = Alarms.Cleared(Alarms.Raised(), NotificationRig.Start + new TimeSpan(1, 2, 5), "condition gone");
 
         AlarmNotice zh = AlarmNoticeText.Compose(cleared, NoticeKind.Cleared, DisplayText.Chinese, NotificationRig.Start);
         AlarmNotice en = AlarmNoticeText.Compose(cleared, NoticeKind.Cleared, DisplayText.English, NotificationRig.Start);

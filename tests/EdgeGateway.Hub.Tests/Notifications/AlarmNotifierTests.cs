@@ -1,4 +1,5 @@
 using EdgeGateway.Contracts.Alarms;
+using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Hub.Notifications;
 using EdgeGateway.Testing.Http;
 
@@ -13,7 +14,7 @@ public sealed class AlarmNotifierTests
     public async Task An_alarm_recorded_twice_and_again_after_a_restart_on_the_same_ledger_is_notified_once()
     {
         await using NotificationRig rig = await NotificationRig.StartAsync(NotificationRig.OneChannel("wecom-ops", "WeCom", Path + "?key=k1"));
-        var alarm = Alarms.Raised("alm-0001", "port_overload", AlarmSeverity.Major);
+        AlarmMessage alarm = Alarms.Raised("alm-0001", "port_overload", AlarmSeverity.Major);
 
         await rig.RecordAsync(alarm);
         await rig.RecordAsync(alarm);
@@ -38,7 +39,7 @@ public sealed class AlarmNotifierTests
     public async Task A_critical_alarm_redelivered_after_a_restart_gets_no_second_reminder()
     {
         await using NotificationRig rig = await NotificationRig.StartAsync(NotificationRig.OneChannel("wecom-ops", "WeCom", Path + "?key=k1"), deliver: false);
-        var alarm = Alarms.Raised("alm-0001");
+        AlarmMessage alarm = Alarms.Raised("alm-0001");
 
         await rig.RecordAsync(alarm);
         await rig.RestartAsync();
@@ -172,7 +173,7 @@ public sealed class AlarmNotifierTests
     public async Task A_critical_alarm_cleared_before_ReminderAfter_gets_a_cleared_notice_and_no_reminder()
     {
         await using NotificationRig rig = await NotificationRig.StartAsync(NotificationRig.OneChannel("wecom-ops", "WeCom", Path + "?key=k1"));
-        var raised = Alarms.Raised("alm-cleared");
+        AlarmMessage raised = Alarms.Raised("alm-cleared");
 
         await rig.RecordAsync(raised);
         await rig.UntilAsync(() => rig.Receiver.On(Path).Count == 1);
@@ -257,7 +258,7 @@ public sealed class AlarmNotifierTests
     {
         await using NotificationRig rig = await NotificationRig.StartAsync(NotificationRig.OneChannel("wecom-ops", "WeCom", Path + "?key=k1"), deliver: false);
 
-        var exception = Assert.Throws<InvalidOperationException>(() => new AlarmNotifier(
+        InvalidOperationException exception = Assert.Throws<InvalidOperationException>(() => new AlarmNotifier(
             Microsoft.Extensions.Options.Options.Create(rig.Options), rig.Time, rig.MeterFactory, new EdgeGateway.Testing.ListLogger<AlarmNotifier>()));
 
         Assert.Contains("in use by another process", exception.Message, StringComparison.Ordinal);

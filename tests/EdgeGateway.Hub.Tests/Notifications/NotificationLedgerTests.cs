@@ -19,7 +19,7 @@ public sealed class NotificationLedgerTests : IDisposable
     public void A_job_under_way_when_the_ledger_closed_is_reported_once_as_interrupted_and_stays_pending()
     {
         long id;
-        using (NotificationLedger ledger = NotificationLedger.Open(LedgerPath))
+        using (var ledger = NotificationLedger.Open(LedgerPath))
         {
             Record(ledger, "alm-0001", "ops");
             Record(ledger, "alm-0002", "ops");
@@ -28,7 +28,7 @@ public sealed class NotificationLedgerTests : IDisposable
             Assert.Empty(ledger.InterruptedAtOpen);
         }
 
-        using (NotificationLedger reopened = NotificationLedger.Open(LedgerPath))
+        using (var reopened = NotificationLedger.Open(LedgerPath))
         {
             InterruptedJob interrupted = Assert.Single(reopened.InterruptedAtOpen);
             Assert.Equal(new InterruptedJob(id, "alm-0001", NoticeKind.Raised, "ops", Now.AddSeconds(1)), interrupted);
@@ -39,7 +39,7 @@ public sealed class NotificationLedgerTests : IDisposable
             Assert.Equal(id, reopened.Head("ops", Now.AddSeconds(2))!.Id);
         }
 
-        using NotificationLedger third = NotificationLedger.Open(LedgerPath);
+        using var third = NotificationLedger.Open(LedgerPath);
         Assert.Empty(third.InterruptedAtOpen);
         Assert.Equal(1, Assert.Single(third.Jobs("alm-0001")).Interrupted);
     }
@@ -47,7 +47,7 @@ public sealed class NotificationLedgerTests : IDisposable
     [Fact]
     public void An_attempt_that_ended_sent_or_failed_is_not_reported_as_interrupted()
     {
-        using (NotificationLedger ledger = NotificationLedger.Open(LedgerPath))
+        using (var ledger = NotificationLedger.Open(LedgerPath))
         {
             Record(ledger, "alm-0001", "ops");
             Record(ledger, "alm-0002", "ops");
@@ -59,7 +59,7 @@ public sealed class NotificationLedgerTests : IDisposable
             ledger.MarkFailed(failed, 1, Now.AddSeconds(5), "HTTP 502");
         }
 
-        using NotificationLedger reopened = NotificationLedger.Open(LedgerPath);
+        using var reopened = NotificationLedger.Open(LedgerPath);
         Assert.Empty(reopened.InterruptedAtOpen);
         Assert.Equal(JobState.Sent, Assert.Single(reopened.Jobs("alm-0001")).State);
         LedgerJob failedJob = Assert.Single(reopened.Jobs("alm-0002"));
@@ -91,7 +91,7 @@ public sealed class NotificationLedgerTests : IDisposable
             command.ExecuteNonQuery();
         }
 
-        using NotificationLedger ledger = NotificationLedger.Open(LedgerPath);
+        using var ledger = NotificationLedger.Open(LedgerPath);
 
         Assert.Empty(ledger.InterruptedAtOpen);
         LedgerJob job = Assert.Single(ledger.Jobs("alm-0001"));

@@ -29,7 +29,7 @@ public sealed class NotificationServicesTests : IDisposable
             ["Notifications:ReminderAfter"] = "00:00:00",
         });
 
-        var exception = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        OptionsValidationException exception = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
 
         Assert.Contains("Notifications:Routes:0:Channels:1: no channel named 'wecom-ops'", exception.Failures);
         Assert.Contains("Notifications:ReminderAfter: must be positive, not 00:00:00", exception.Failures);

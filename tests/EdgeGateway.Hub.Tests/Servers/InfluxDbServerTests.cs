@@ -21,7 +21,7 @@ public sealed class InfluxDbServerTests(ITestOutputHelper output)
     {
         int pid;
         string directory;
-        await using (var server = await InfluxDbServer.StartNewAsync())
+        await using (InfluxDbServer server = await InfluxDbServer.StartNewAsync())
         {
             output.WriteLine($"influxd started in {server.LastStartDuration.TotalMilliseconds:F0} ms");
             Assert.Equal("127.0.0.1", server.Uri.Host);
@@ -46,7 +46,7 @@ public sealed class InfluxDbServerTests(ITestOutputHelper output)
     [Fact]
     public async Task InfluxDb_returns_written_points_with_their_exact_tags_values_and_timestamps()
     {
-        await using var server = await InfluxDbServer.StartNewAsync();
+        await using InfluxDbServer server = await InfluxDbServer.StartNewAsync();
         await server.CreateDatabaseAsync(Database);
         await server.WriteLinesAsync(Database, Point + "\nport,site=Main\\ hall,feeder=A\\,B,rule=x\\=y power_w=0.25 1700000001000");
 
@@ -77,7 +77,7 @@ public sealed class InfluxDbServerTests(ITestOutputHelper output)
     [Fact]
     public async Task InfluxDb_counts_a_point_written_twice_once_and_keeps_the_last_values()
     {
-        await using var server = await InfluxDbServer.StartNewAsync();
+        await using InfluxDbServer server = await InfluxDbServer.StartNewAsync();
         await server.CreateDatabaseAsync(Database);
         await server.WriteLinesAsync(Database, Point);
         await server.WriteLinesAsync(Database, Point);
@@ -94,7 +94,7 @@ public sealed class InfluxDbServerTests(ITestOutputHelper output)
     [Fact]
     public async Task InfluxDb_keeps_written_points_across_a_restart_on_the_same_port()
     {
-        await using var server = await InfluxDbServer.StartNewAsync();
+        await using InfluxDbServer server = await InfluxDbServer.StartNewAsync();
         await server.CreateDatabaseAsync(Database);
         await server.WriteLinesAsync(Database, Point);
         int port = server.Port;
@@ -115,7 +115,7 @@ public sealed class InfluxDbServerTests(ITestOutputHelper output)
     [Fact]
     public async Task InfluxDb_keeps_acknowledged_points_across_a_kill()
     {
-        await using var server = await InfluxDbServer.StartNewAsync();
+        await using InfluxDbServer server = await InfluxDbServer.StartNewAsync();
         await server.CreateDatabaseAsync(Database);
         await server.WriteLinesAsync(Database, Point);
 
@@ -132,7 +132,7 @@ public sealed class InfluxDbServerTests(ITestOutputHelper output)
     [Fact]
     public async Task InfluxDb_errors_surface_as_exceptions_with_the_server_message()
     {
-        await using var server = await InfluxDbServer.StartNewAsync();
+        await using InfluxDbServer server = await InfluxDbServer.StartNewAsync();
 
         InfluxDbException missingQuery = await Assert.ThrowsAsync<InfluxDbException>(() => server.QueryAsync("nowhere", "SELECT * FROM port"));
         Assert.Contains("database not found", missingQuery.Message, StringComparison.Ordinal);

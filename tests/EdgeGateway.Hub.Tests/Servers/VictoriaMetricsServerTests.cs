@@ -24,7 +24,7 @@ public sealed class VictoriaMetricsServerTests(ITestOutputHelper output)
     {
         int pid;
         string directory;
-        await using (var server = await VictoriaMetricsServer.StartNewAsync())
+        await using (VictoriaMetricsServer server = await VictoriaMetricsServer.StartNewAsync())
         {
             output.WriteLine($"victoria-metrics started in {server.LastStartDuration.TotalMilliseconds:F0} ms");
             Assert.Equal("127.0.0.1", server.Uri.Host);
@@ -42,7 +42,7 @@ public sealed class VictoriaMetricsServerTests(ITestOutputHelper output)
     [Fact]
     public async Task VictoriaMetrics_exports_points_written_over_the_v2_write_api_with_exact_values_and_timestamps()
     {
-        await using var server = await VictoriaMetricsServer.StartNewAsync();
+        await using VictoriaMetricsServer server = await VictoriaMetricsServer.StartNewAsync();
         await server.WriteLinesAsync(Point + "\nport,site=Main\\ hall,feeder=A\\,B,rule=x\\=y power_w=0.25,current_a=0 1700000001000",
             precision: "ms", bucket: "telemetry", org: "edgegateway");
 
@@ -62,7 +62,7 @@ public sealed class VictoriaMetricsServerTests(ITestOutputHelper output)
     [Fact]
     public async Task VictoriaMetrics_sees_a_sample_stamped_this_very_millisecond()
     {
-        await using var server = await VictoriaMetricsServer.StartNewAsync();
+        await using VictoriaMetricsServer server = await VictoriaMetricsServer.StartNewAsync();
         long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         await server.WriteLinesAsync($"port,site=a power_w=1 {now}");
 
@@ -73,7 +73,7 @@ public sealed class VictoriaMetricsServerTests(ITestOutputHelper output)
     [Fact]
     public async Task VictoriaMetrics_counts_a_point_written_twice_once()
     {
-        await using var server = await VictoriaMetricsServer.StartNewAsync();
+        await using VictoriaMetricsServer server = await VictoriaMetricsServer.StartNewAsync();
         await server.WriteLinesAsync(Point);
         await server.WriteLinesAsync(Point);
         Assert.Equal(1, await server.CountSamplesAsync("port_power_w"));
@@ -89,7 +89,7 @@ public sealed class VictoriaMetricsServerTests(ITestOutputHelper output)
     [Fact]
     public async Task VictoriaMetrics_keeps_written_points_across_a_restart_on_the_same_port()
     {
-        await using var server = await VictoriaMetricsServer.StartNewAsync();
+        await using VictoriaMetricsServer server = await VictoriaMetricsServer.StartNewAsync();
         await server.WriteLinesAsync(Point);
         int port = server.Port;
 
@@ -113,7 +113,7 @@ public sealed class VictoriaMetricsServerTests(ITestOutputHelper output)
     [Fact]
     public async Task VictoriaMetrics_keeps_data_saved_by_a_stop_across_a_kill_and_starts_again_on_the_same_port()
     {
-        await using var server = await VictoriaMetricsServer.StartNewAsync();
+        await using VictoriaMetricsServer server = await VictoriaMetricsServer.StartNewAsync();
         await server.WriteLinesAsync(Point);
         await server.StopAsync();
         await server.StartAsync();
@@ -130,12 +130,12 @@ public sealed class VictoriaMetricsServerTests(ITestOutputHelper output)
     [Fact]
     public async Task VictoriaMetrics_stores_every_field_as_a_number_booleans_as_1_and_0_and_text_as_0_or_the_number_it_spells()
     {
-        await using var server = await VictoriaMetricsServer.StartNewAsync();
+        await using VictoriaMetricsServer server = await VictoriaMetricsServer.StartNewAsync();
         await server.WriteLinesAsync(
             "port,site=a on=true,off=false,short_t=T,count=3i,unsigned=7u,fault=\"over current\",empty=\"\",spelled=\"12.5\",power_w=1 1700000000123");
 
         IReadOnlyList<VmSeries> series = await server.ExportAsync("{__name__=~\"port_.*\"}");
-        Dictionary<string, double> value = series.ToDictionary(s => s.Name, s => Assert.Single(s.Values));
+        var value = series.ToDictionary(s => s.Name, s => Assert.Single(s.Values));
         Assert.Equal(1, value["port_on"]);
         Assert.Equal(0, value["port_off"]);
         Assert.Equal(1, value["port_short_t"]);
@@ -151,7 +151,7 @@ public sealed class VictoriaMetricsServerTests(ITestOutputHelper output)
     [Fact]
     public async Task VictoriaMetrics_labels_the_v1_db_argument_as_db_but_not_the_v2_bucket_or_org()
     {
-        await using var server = await VictoriaMetricsServer.StartNewAsync();
+        await using VictoriaMetricsServer server = await VictoriaMetricsServer.StartNewAsync();
         using var http = new HttpClient();
         using (var v1 = new StringContent("v1 x=1 1700000000123", Encoding.UTF8, "text/plain"))
         {
@@ -169,7 +169,7 @@ public sealed class VictoriaMetricsServerTests(ITestOutputHelper output)
         await server.WriteLinesAsync("tagged,db=own x=1 1700000000123", bucket: "telemetry", org: "edgegateway");
 
         IReadOnlyList<VmSeries> series = await server.ExportAsync("{__name__=~\"v1_x|v2_x|v2db_x|tagged_x\"}");
-        Dictionary<string, IReadOnlyDictionary<string, string>> labels = series.ToDictionary(s => s.Name, s => s.Labels);
+        var labels = series.ToDictionary(s => s.Name, s => s.Labels);
         Assert.Equal(new Dictionary<string, string> { ["db"] = "legacy" }, labels["v1_x"]);
         Assert.Equal(new Dictionary<string, string> { ["db"] = "viadb" }, labels["v2db_x"]);
         Assert.Empty(labels["v2_x"]);

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using EdgeGateway.Hub.Tests.WebConsole.Api;
 using EdgeGateway.Hub.Tests.EndToEnd;
+using EdgeGateway.Hub.Tests.WebConsole.Api;
 using EdgeGateway.Testing.Mosquitto;
 using EdgeGateway.Testing.Network;
 using EdgeGateway.Testing.Processes;

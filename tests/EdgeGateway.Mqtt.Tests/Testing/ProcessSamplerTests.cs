@@ -15,7 +15,7 @@ public sealed class ProcessSamplerTests
     [Fact]
     public async Task Sampling_the_test_process_itself_reads_its_memory_threads_and_descriptors()
     {
-        await using ProcessSampler sampler = ProcessSampler.Start(Environment.ProcessId, TimeSpan.FromMilliseconds(50));
+        await using var sampler = ProcessSampler.Start(Environment.ProcessId, TimeSpan.FromMilliseconds(50));
         await Task.Delay(300);
         await sampler.StopAsync();
 
@@ -44,8 +44,8 @@ public sealed class ProcessSamplerTests
         ProcessSummary idleSummary;
         try
         {
-            await using ProcessSampler busySampler = ProcessSampler.Start(busy.Id, TimeSpan.FromMilliseconds(200));
-            await using ProcessSampler idleSampler = ProcessSampler.Start(idle.Id, TimeSpan.FromMilliseconds(200));
+            await using var busySampler = ProcessSampler.Start(busy.Id, TimeSpan.FromMilliseconds(200));
+            await using var idleSampler = ProcessSampler.Start(idle.Id, TimeSpan.FromMilliseconds(200));
 
             // Sample until the busy child has had a second of CPU, however the machine's cores are shared (on an idle
             // machine that is about a second; with every core saturated by other work, several).
@@ -86,8 +86,8 @@ public sealed class ProcessSamplerTests
         ProcessSummary summary;
         try
         {
-            await using ProcessSampler sampler = ProcessSampler.Start(tail.Id, TimeSpan.FromMilliseconds(50));
-            var chunk = new byte[10 << 20];
+            await using var sampler = ProcessSampler.Start(tail.Id, TimeSpan.FromMilliseconds(50));
+            byte[] chunk = new byte[10 << 20];
             for (int i = 0; i < 20; i++)
             {
                 await tail.StandardInput.BaseStream.WriteAsync(chunk);
@@ -146,7 +146,7 @@ public sealed class ProcessSamplerTests
     public async Task Sampling_stops_by_itself_when_the_process_exits()
     {
         using Process brief = Child("sleep", "0.3");
-        await using ProcessSampler sampler = ProcessSampler.Start(brief.Id, TimeSpan.FromMilliseconds(50));
+        await using var sampler = ProcessSampler.Start(brief.Id, TimeSpan.FromMilliseconds(50));
 
         var waited = Stopwatch.StartNew();
         while (!sampler.ProcessExited)
@@ -186,7 +186,7 @@ public sealed class ProcessSamplerTests
             new(TimeSpan.FromMinutes(30), start.AddMinutes(30), TimeSpan.FromSeconds(16), 0.0, 130 * mib, 22, 8),
         ];
 
-        ProcessSummary summary = ProcessSummary.Of(samples);
+        var summary = ProcessSummary.Of(samples);
 
         Assert.Equal(4, summary.Samples);
         Assert.Equal(TimeSpan.FromMinutes(30), summary.Duration);

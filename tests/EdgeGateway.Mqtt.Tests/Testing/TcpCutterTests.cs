@@ -19,10 +19,10 @@ public sealed class TcpCutterTests
     [Fact]
     public async Task A_round_trip_through_a_delaying_cutter_takes_at_least_twice_the_one_way_delay()
     {
-        TimeSpan delay = TimeSpan.FromMilliseconds(40);
+        var delay = TimeSpan.FromMilliseconds(40);
         await using var target = TestTarget.Echo();
         await using var cutter = new TcpCutter(target.Port, delay: delay);
-        using var client = await ConnectAsync(cutter);
+        using Client client = await ConnectAsync(cutter);
 
         for (int i = 0; i < 3; i++)
         {
@@ -45,17 +45,17 @@ public sealed class TcpCutterTests
         // milliseconds, so even a machine many times slower than usual (load average 80 made the old 200 × 50 ms
         // version, bound 5 s, take 6.2 s) stays well under it, and a serialising cutter cannot get there.
         const int Exchanges = 20;
-        TimeSpan delay = TimeSpan.FromSeconds(1);
+        var delay = TimeSpan.FromSeconds(1);
         await using var target = TestTarget.Echo();
         await using var cutter = new TcpCutter(target.Port, delay: delay);
-        using var client = await ConnectAsync(cutter);
-        var sentAt = new long[Exchanges];
+        using Client client = await ConnectAsync(cutter);
+        long[] sentAt = new long[Exchanges];
         var roundTrips = new TimeSpan[Exchanges];
         var run = Stopwatch.StartNew();
 
-        Task sending = Task.Run(async () =>
+        var sending = Task.Run(async () =>
         {
-            var request = new byte[8];
+            byte[] request = new byte[8];
             for (int i = 0; i < Exchanges; i++)
             {
                 BinaryPrimitives.WriteInt64BigEndian(request, i);
@@ -87,7 +87,7 @@ public sealed class TcpCutterTests
     {
         await using var target = TestTarget.Echo();
         await using var cutter = new TcpCutter(target.Port);
-        using var client = await ConnectAsync(cutter);
+        using Client client = await ConnectAsync(cutter);
         await client.Stream.WriteAsync("a"u8.ToArray());
         await ReadAsync(client.Stream, 1);
 
@@ -111,7 +111,7 @@ public sealed class TcpCutterTests
     {
         await using var target = TestTarget.Echo();
         await using var cutter = new TcpCutter(target.Port);
-        using var before = await ConnectAsync(cutter);
+        using Client before = await ConnectAsync(cutter);
         await AssertEchoesAsync(before);
         Assert.Equal(1, cutter.OpenConnections);
 
@@ -126,7 +126,7 @@ public sealed class TcpCutterTests
 
         cutter.Restore();
 
-        using var after = await ConnectAsync(cutter);
+        using Client after = await ConnectAsync(cutter);
         await AssertEchoesAsync(after);
         Assert.Equal(2, cutter.Accepted);
     }
@@ -136,7 +136,7 @@ public sealed class TcpCutterTests
     {
         await using var target = TestTarget.Echo();
         await using var cutter = new TcpCutter(target.Port, delay: TimeSpan.FromSeconds(2));
-        using var client = await ConnectAsync(cutter);
+        using Client client = await ConnectAsync(cutter);
         await client.Stream.WriteAsync("lost"u8.ToArray());
 
         cutter.Cut();
@@ -151,7 +151,7 @@ public sealed class TcpCutterTests
     {
         await using var target = TestTarget.Echo(greeting: "hello\n");
         await using var cutter = new TcpCutter(target.Port, delay: TimeSpan.FromMilliseconds(5));
-        var client = await ConnectAsync(cutter);
+        Client client = await ConnectAsync(cutter);
         Assert.Equal("hello\n", Encoding.ASCII.GetString(await ReadAsync(client.Stream, 6)));
         await client.Stream.WriteAsync("0123456789"u8.ToArray());
         await ReadAsync(client.Stream, 10);
@@ -171,10 +171,10 @@ public sealed class TcpCutterTests
     {
         await using var target = TestTarget.AnswerAndClose("bye");
         await using var cutter = new TcpCutter(target.Port, delay: TimeSpan.FromMilliseconds(50));
-        using var client = await ConnectAsync(cutter);
+        using Client client = await ConnectAsync(cutter);
 
         Assert.Equal("bye", Encoding.ASCII.GetString(await ReadAsync(client.Stream, 3)));
-        var rest = new byte[1];
+        byte[] rest = new byte[1];
         Assert.Equal(0, await client.Stream.ReadAsync(rest).AsTask().WaitAsync(Wait)); // a FIN, not a reset
     }
 
@@ -187,7 +187,7 @@ public sealed class TcpCutterTests
 
     private static async Task<byte[]> ReadAsync(NetworkStream stream, int count)
     {
-        var buffer = new byte[count];
+        byte[] buffer = new byte[count];
         await stream.ReadExactlyAsync(buffer).AsTask().WaitAsync(Wait);
         return buffer;
     }
@@ -282,7 +282,7 @@ public sealed class TcpCutterTests
         public static TestTarget Echo(string greeting = "") => new(async (target, socket) =>
         {
             await socket.SendAsync(Encoding.ASCII.GetBytes(greeting));
-            var buffer = new byte[4096];
+            byte[] buffer = new byte[4096];
             int n;
             while ((n = await socket.ReceiveAsync(buffer, target._stop.Token)) > 0)
             {

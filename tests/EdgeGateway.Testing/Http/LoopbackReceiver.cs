@@ -28,7 +28,7 @@ public sealed record ReceivedRequest(
     {
         get
         {
-            using JsonDocument document = JsonDocument.Parse(Body);
+            using var document = JsonDocument.Parse(Body);
             return document.RootElement.Clone();
         }
     }

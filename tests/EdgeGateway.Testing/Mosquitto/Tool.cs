@@ -18,7 +18,7 @@ public static class Tool
             start.ArgumentList.Add(arg);
         }
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{file} did not start");
+        using Process process = Process.Start(start) ?? throw new InvalidOperationException($"{file} did not start");
         Task<string> output = process.StandardOutput.ReadToEndAsync();
         Task<string> error = process.StandardError.ReadToEndAsync();
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(120));

@@ -1,9 +1,9 @@
-using Xunit;
 using System.Buffers;
 using System.Threading.Channels;
 using EdgeGateway.Testing.Mosquitto;
 using MQTTnet;
 using MQTTnet.Protocol;
+using Xunit;
 
 namespace EdgeGateway.Testing.Network;
 
@@ -30,7 +30,7 @@ public sealed class ProbeClient : IAsyncDisposable
     public static async Task<ProbeClient> ConnectAsync(MosquittoBroker broker, string? username = null, string? password = null, string? clientId = null, bool persistentSession = false)
     {
         IMqttClient client = new MqttClientFactory().CreateMqttClient();
-        var options = new MqttClientOptionsBuilder()
+        MqttClientOptionsBuilder options = new MqttClientOptionsBuilder()
             .WithTcpServer(broker.Host, broker.Port)
             .WithClientId(clientId ?? "probe-" + Guid.NewGuid().ToString("N")[..8])
             .WithCleanStart(!persistentSession)
@@ -63,7 +63,7 @@ public sealed class ProbeClient : IAsyncDisposable
 
     public Task<MqttClientPublishResult> PublishAsync(string topic, string payload, string? responseTopic = null, byte[]? correlationData = null, bool retain = false)
     {
-        var builder = new MqttApplicationMessageBuilder()
+        MqttApplicationMessageBuilder builder = new MqttApplicationMessageBuilder()
             .WithTopic(topic)
             .WithPayload(payload)
             .WithRetainFlag(retain)

@@ -265,7 +265,7 @@ public sealed class TcpCutter : IAsyncDisposable
 
         private async Task ForwardAsync(Socket from, Socket to, bool toTarget)
         {
-            Channel<Chunk> line = Channel.CreateBounded<Chunk>(new BoundedChannelOptions(ChunksInFlight)
+            var line = Channel.CreateBounded<Chunk>(new BoundedChannelOptions(ChunksInFlight)
             {
                 SingleReader = true,
                 SingleWriter = true,

@@ -1,9 +1,9 @@
-using Xunit;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using EdgeGateway.Testing.Mosquitto;
 using EdgeGateway.Testing.Network;
+using Xunit;
 
 namespace EdgeGateway.Testing.Processes;
 

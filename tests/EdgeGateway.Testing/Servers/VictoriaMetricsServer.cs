@@ -263,7 +263,7 @@ public sealed record VmSeries(string Name, IReadOnlyDictionary<string, string> L
         }
 
         string rest = line[..(start + ValuesKey.Length)] + line[end..];
-        using JsonDocument document = JsonDocument.Parse(rest);
+        using var document = JsonDocument.Parse(rest);
         JsonElement root = document.RootElement;
         string name = "";
         var labels = new Dictionary<string, string>(StringComparer.Ordinal);

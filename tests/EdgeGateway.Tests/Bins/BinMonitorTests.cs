@@ -331,7 +331,7 @@ public sealed class BinMonitorTests
     public void Two_sensors_that_disagree_are_a_sensor_fault_and_the_one_agreeing_with_the_bin_is_trusted()
     {
         var rig = Rig.Create(Bin(sensors: 2));
-        var both = (double a, double b, int minute) => new BinSample(Start.AddMinutes(minute),
+        Func<double, double, int, BinSample> both = (double a, double b, int minute) => new BinSample(Start.AddMinutes(minute),
             [Readings("us1", DistanceFor(a), DistanceFor(a) + 1, DistanceFor(a) - 1), Readings("us2", DistanceFor(b), DistanceFor(b) + 1, DistanceFor(b) - 1)]);
         rig.Monitor.OnSample(both(40, 42, 0));
         Assert.Equal(41, rig.Monitor.Snapshot().FillPct!.Value, 0);

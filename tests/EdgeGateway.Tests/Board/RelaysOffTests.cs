@@ -21,7 +21,7 @@ public sealed class RelaysOffTests
     /// <summary>What a crashed gateway leaves: every coil energised (the crashed process's buses are gone with it).</summary>
     private static void EnergiseEveryCoil(SiteConfiguration site, SimulatedShed shed)
     {
-        foreach (var port in site.Ports)
+        foreach (ChargingPortDefinition port in site.Ports)
         {
             shed.Outlet(port.Id).CoilEnergized = true;
         }
@@ -34,7 +34,7 @@ public sealed class RelaysOffTests
         EnergiseEveryCoil(site, shed);
         Assert.All(site.Ports, p => Assert.True(shed.Outlet(p.Id).CoilEnergized));
 
-        using ShedBoard board = ShedBoard.OpenEveryRelay(site, shed.Buses);
+        using var board = ShedBoard.OpenEveryRelay(site, shed.Buses);
 
         Assert.Empty(board.UnreachableRelays);
         Assert.Equal(site.Ports.Count, board.Relays.Count);
@@ -51,7 +51,7 @@ public sealed class RelaysOffTests
         EnergiseEveryCoil(site, shed);
         shed.Expander("relays-a").Answering = false;
 
-        using ShedBoard board = ShedBoard.OpenEveryRelay(site, shed.Buses);
+        using var board = ShedBoard.OpenEveryRelay(site, shed.Buses);
 
         string[] onExpander = [.. site.Ports.Where(p => p.Relay.Expander == "relays-a").Select(p => p.Id)];
         string[] onPiPins = [.. site.Ports.Where(p => p.Relay.Expander is null).Select(p => p.Id)];

@@ -22,10 +22,10 @@ public sealed class BinSiteFileTests
     [Fact]
     public void Shipped_recycling_station_is_four_bins_without_ports_or_mains()
     {
-        var result = SiteFileLoader.Load(ShippedSite("recycling-station.yaml"));
+        SiteFileLoadResult result = SiteFileLoader.Load(ShippedSite("recycling-station.yaml"));
 
         Assert.Empty(result.Problems.Select(p => p.ToString()));
-        var site = result.Configuration!;
+        SiteConfiguration site = result.Configuration!;
         Assert.Null(site.Mains);
         Assert.Empty(site.Ports);
         Assert.Equal(["B1", "B2", "B3", "B4"], site.Bins.Select(b => b.Id));
@@ -41,7 +41,7 @@ public sealed class BinSiteFileTests
     [Fact]
     public void Demo_shed_keeps_its_ports_and_gains_the_same_four_bins()
     {
-        var site = SiteFileLoader.Load(ShippedSite("demo.yaml")).Configuration!;
+        SiteConfiguration site = SiteFileLoader.Load(ShippedSite("demo.yaml")).Configuration!;
 
         Assert.Equal(20, site.Ports.Count);
         Assert.Equal(["B1", "B2", "B3", "B4"], site.Bins.Select(b => b.Id));
@@ -54,8 +54,8 @@ public sealed class BinSiteFileTests
     [Fact]
     public void Shipped_bins_are_the_same_in_the_demo_and_the_station_but_for_their_pins()
     {
-        var demo = SiteFileLoader.Load(ShippedSite("demo.yaml")).Configuration!;
-        var station = SiteFileLoader.Load(ShippedSite("recycling-station.yaml")).Configuration!;
+        SiteConfiguration demo = SiteFileLoader.Load(ShippedSite("demo.yaml")).Configuration!;
+        SiteConfiguration station = SiteFileLoader.Load(ShippedSite("recycling-station.yaml")).Configuration!;
 
         Assert.Equal(station.Bins.Select(b => (b.Id, b.Class, b.Thresholds)), demo.Bins.Select(b => (b.Id, b.Class, b.Thresholds)));
         Assert.Equal(station.Bins.Select(b => Shape(b.Geometry)), demo.Bins.Select(b => Shape(b.Geometry)));
@@ -69,7 +69,7 @@ public sealed class BinSiteFileTests
     [Fact]
     public void Bins_only_station_without_mains_is_valid()
     {
-        var result = Load(BinStation);
+        SiteFileLoadResult result = Load(BinStation);
 
         Assert.Empty(result.Problems);
         Assert.True(result.IsValid);
@@ -81,9 +81,9 @@ public sealed class BinSiteFileTests
     [Fact]
     public void Bin_station_loads_into_the_bin_records()
     {
-        var site = Load(BinStation).Configuration!;
+        SiteConfiguration site = Load(BinStation).Configuration!;
 
-        var b1 = site.Bins[0];
+        BinDefinition b1 = site.Bins[0];
         Assert.Equal(LineOf(BinStation, "- id: B1"), b1.Line);
         Assert.Equal(new BinGeometry(1100, 150, []), b1.Geometry with { Calibration = [] });
         Assert.Empty(b1.Geometry.Calibration);
@@ -93,14 +93,14 @@ public sealed class BinSiteFileTests
         Assert.Null(b1.Tilt);
         Assert.Null(b1.Weight);
 
-        var b2 = site.Bins[1];
+        BinDefinition b2 = site.Bins[1];
         Assert.Equal(UltrasonicModel.JsnSr04t, Assert.IsType<UltrasonicFillSensor>(Assert.Single(b2.FillSensors)).Model);
         Assert.Equal(new WeightSensorDefinition(20, 21, 21500, 120, LineOf(BinStation, "weight:")), b2.Weight);
 
-        var b3 = site.Bins[2];
+        BinDefinition b3 = site.Bins[2];
         Assert.Equal(new TimeOfFlightFillSensor("tof1", TimeOfFlightChip.Vl53L0X, 0x29, "mux0", 0, LineOf(BinStation, "id: tof1")), Assert.Single(b3.FillSensors));
 
-        var b4 = site.Bins[3];
+        BinDefinition b4 = site.Bins[3];
         Assert.Equal(["tof2", "us4"], b4.FillSensors.Select(s => s.Id));
         Assert.Equal(new ContactInputDefinition(26, false, LineOf(BinStation, "tilt:")), b4.Tilt);
         Assert.All(site.Bins, b => Assert.Equal(new BinThresholds(), b.Thresholds));
@@ -111,13 +111,13 @@ public sealed class BinSiteFileTests
     [Fact]
     public void Chinese_class_names_are_accepted()
     {
-        var yaml = BinStation
+        string yaml = BinStation
             .Replace("class: recyclable", "class: 可回收物", StringComparison.Ordinal)
             .Replace("class: kitchen", "class: 厨余垃圾", StringComparison.Ordinal)
             .Replace("class: hazardous", "class: 有害垃圾", StringComparison.Ordinal)
             .Replace("class: other", "class: 其他垃圾", StringComparison.Ordinal);
 
-        var result = Load(yaml);
+        SiteFileLoadResult result = Load(yaml);
 
         Assert.Empty(result.Problems);
         Assert.Equal([BinClass.Recyclable, BinClass.Kitchen, BinClass.Hazardous, BinClass.Other], result.Configuration!.Bins.Select(b => b.Class));
@@ -126,7 +126,7 @@ public sealed class BinSiteFileTests
     [Fact]
     public void Per_bin_threshold_overrides_merge_over_the_site_defaults()
     {
-        var yaml = StationWith("    weight:", "    thresholds: { nearlyFullPct: 70, alarmClearMinutes: 0.5 }\n    weight:") + """
+        string yaml = StationWith("    weight:", "    thresholds: { nearlyFullPct: 70, alarmClearMinutes: 0.5 }\n    weight:") + """
             binThresholds:
               nearlyFullPct: 85
               lidOpenMinutes: 15
@@ -136,7 +136,7 @@ public sealed class BinSiteFileTests
               readingsPerSample: 7
             """;
 
-        var site = Load(yaml).Configuration!;
+        SiteConfiguration site = Load(yaml).Configuration!;
 
         var siteDefaults = new BinThresholds { NearlyFullPct = 85, LidOpenAfter = TimeSpan.FromMinutes(15), NoEchoSamples = 4 };
         Assert.Equal(siteDefaults, site.BinThresholds);
@@ -148,7 +148,7 @@ public sealed class BinSiteFileTests
     [Fact]
     public void Calibration_table_is_kept_in_file_order()
     {
-        var yaml = StationWith("      sensorToFullMm: 300\n", """
+        string yaml = StationWith("      sensorToFullMm: 300\n", """
                   sensorToFullMm: 300
                   calibration:
                     - { distanceMm: 1000, fillPct: 0 }
@@ -157,7 +157,7 @@ public sealed class BinSiteFileTests
 
             """);
 
-        var site = Load(yaml).Configuration!;
+        SiteConfiguration site = Load(yaml).Configuration!;
 
         Assert.Equal([new(1000, 0), new(600, 55), new(300, 100)], site.Bins[1].Geometry.Calibration);
     }
@@ -165,7 +165,7 @@ public sealed class BinSiteFileTests
     [Fact]
     public void Same_VL53_address_on_different_mux_channels_is_fine()
     {
-        var site = Load(BinStation).Configuration!;
+        SiteConfiguration site = Load(BinStation).Configuration!;
 
         var pair = site.Bins.SelectMany(b => b.FillSensors).OfType<TimeOfFlightFillSensor>().ToList();
         Assert.Equal([(0x29, 0), (0x29, 1)], pair.Select(s => (s.Address, s.MultiplexerChannel ?? -1)));
@@ -174,17 +174,17 @@ public sealed class BinSiteFileTests
     [Fact]
     public void Shed_with_bins_is_valid_and_check_config_counts_both()
     {
-        var yaml = Valid + ShedBin();
-        var file = Path.Combine(Path.GetTempPath(), $"shed-with-bins-{Guid.NewGuid():N}.yaml");
+        string yaml = Valid + ShedBin();
+        string file = Path.Combine(Path.GetTempPath(), $"shed-with-bins-{Guid.NewGuid():N}.yaml");
         File.WriteAllText(file, yaml);
-        var station = Path.Combine(Path.GetTempPath(), $"station-{Guid.NewGuid():N}.yaml");
+        string station = Path.Combine(Path.GetTempPath(), $"station-{Guid.NewGuid():N}.yaml");
         File.WriteAllText(station, BinStation);
         try
         {
             using var output = new StringWriter();
             using var error = new StringWriter();
 
-            var exitCode = CheckConfig.Run([file, station], output, error);
+            int exitCode = CheckConfig.Run([file, station], output, error);
 
             Assert.Equal("", error.ToString());
             Assert.Equal(0, exitCode);
@@ -203,7 +203,7 @@ public sealed class BinSiteFileTests
     [Fact]
     public void Site_with_only_DC_ports_needs_no_mains()
     {
-        var yaml = Valid[..Valid.IndexOf("mains:", StringComparison.Ordinal)] + """
+        string yaml = Valid[..Valid.IndexOf("mains:", StringComparison.Ordinal)] + """
             multiplexers:
               - id: mux0
                 address: 0x70
@@ -217,7 +217,7 @@ public sealed class BinSiteFileTests
                 protection: { shortCircuitPeakA: 7.5 }
             """;
 
-        var result = Load(yaml);
+        SiteFileLoadResult result = Load(yaml);
 
         Assert.Empty(result.Problems);
         Assert.Null(result.Configuration!.Mains);
@@ -228,7 +228,7 @@ public sealed class BinSiteFileTests
     [Fact]
     public void AC_ports_without_mains_are_reported_at_the_first_AC_meter()
     {
-        var yaml = With("""
+        string yaml = With("""
             mains:
               nominalVoltageV: 220
               frequencyHz: 50
@@ -237,7 +237,7 @@ public sealed class BinSiteFileTests
 
             """, "");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "channel: 1,"), problem.Line);
         AssertMentions(problem, "missing required section 'mains'", "ports P01, P02 are metered AC", "mains.voltageSensor");
@@ -246,7 +246,7 @@ public sealed class BinSiteFileTests
     [Fact]
     public void Empty_mains_section_with_AC_ports_is_reported_at_its_line()
     {
-        var yaml = With("""
+        string yaml = With("""
               nominalVoltageV: 220
               frequencyHz: 50
               voltageSensor: { adc: adc0, channel: 0 }
@@ -254,7 +254,7 @@ public sealed class BinSiteFileTests
 
             """, "");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "mains:"), problem.Line);
         AssertMentions(problem, "missing required section 'mains' (it is empty)");
@@ -263,9 +263,9 @@ public sealed class BinSiteFileTests
     [Fact]
     public void Bin_echo_pin_on_a_relay_GPIO_is_reported_as_pin_used_twice()
     {
-        var yaml = Valid + ShedBin(echoGpio: 5);
+        string yaml = Valid + ShedBin(echoGpio: 5);
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "echoGpio: 5"), problem.Line);
         AssertMentions(problem, "GPIO 5 is used twice: echo of HC-SR04 us1 of bin B1 and relay of port P01", $"line {LineOf(yaml, "relay: { gpio: 5 }")}");
@@ -279,9 +279,9 @@ public sealed class BinSiteFileTests
     [InlineData("lid: { gpio: 16", "lid: { gpio: 4", "lid switch of bin B1", "the 1-Wire bus")]
     public void Every_bin_GPIO_joins_the_pin_used_twice_check(string oldText, string newText, string later, string earlier)
     {
-        var yaml = StationWith(oldText, newText);
+        string yaml = StationWith(oldText, newText);
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, newText), problem.Line);
         AssertMentions(problem, "is used twice", $"{later} and {earlier}");
@@ -290,10 +290,10 @@ public sealed class BinSiteFileTests
     [Fact]
     public void Two_VL53_at_0x29_on_the_main_bus_say_to_use_multiplexer_channels()
     {
-        var yaml = StationWith(", multiplexer: mux0, multiplexerChannel: 0 }", " }")
+        string yaml = StationWith(", multiplexer: mux0, multiplexerChannel: 0 }", " }")
             .Replace(", multiplexer: mux0, multiplexerChannel: 1 }", " }", StringComparison.Ordinal);
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "id: tof2"), problem.Line);
         AssertMentions(
@@ -306,9 +306,9 @@ public sealed class BinSiteFileTests
     [Fact]
     public void Two_VL53_on_the_same_mux_channel_are_reported()
     {
-        var yaml = StationWith("multiplexerChannel: 1", "multiplexerChannel: 0 ");
+        string yaml = StationWith("multiplexerChannel: 1", "multiplexerChannel: 0 ");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "id: tof2"), problem.Line);
         AssertMentions(problem, "I2C address 0x29 on mux0 channel 0 is used twice: VL53L1X tof2 of bin B4 and VL53L0X tof1 of bin B3", "put them on different multiplexer channels");
@@ -317,9 +317,9 @@ public sealed class BinSiteFileTests
     [Fact]
     public void VL53_on_the_main_bus_answers_on_every_mux_channel()
     {
-        var yaml = StationWith(", multiplexer: mux0, multiplexerChannel: 1 }", " }");
+        string yaml = StationWith(", multiplexer: mux0, multiplexerChannel: 1 }", " }");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "id: tof2"), problem.Line);
         AssertMentions(problem, "I2C address 0x29 is used twice: VL53L1X tof2 of bin B4 on the main I2C bus and VL53L0X tof1 of bin B3 on mux0 channel 0", "every multiplexer channel", "both answer at 0x29");
@@ -328,7 +328,7 @@ public sealed class BinSiteFileTests
     [Fact]
     public void VL53_and_an_INA219_on_one_address_get_no_VL53_advice()
     {
-        var yaml = Valid + """
+        string yaml = Valid + """
             bins:
               - id: B1
                 class: hazardous
@@ -350,9 +350,9 @@ public sealed class BinSiteFileTests
     [Fact]
     public void Unknown_multiplexer_reference_is_reported_with_a_suggestion()
     {
-        var yaml = StationWith("multiplexer: mux0, multiplexerChannel: 1", "multiplexer: mux1, multiplexerChannel: 1");
+        string yaml = StationWith("multiplexer: mux0, multiplexerChannel: 1", "multiplexer: mux1, multiplexerChannel: 1");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "mux1"), problem.Line);
         AssertMentions(problem, "bins[B4].fill[tof2].multiplexer: unknown multiplexer 'mux1' (did you mean 'mux0'?); defined multiplexers: mux0");
@@ -361,9 +361,9 @@ public sealed class BinSiteFileTests
     [Fact]
     public void JSN_SR04T_blind_zone_beyond_the_full_line_makes_the_full_line_unmeasurable()
     {
-        var yaml = StationWith("sensorToFullMm: 300", "sensorToFullMm: 160");
+        string yaml = StationWith("sensorToFullMm: 300", "sensorToFullMm: 160");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "jsn-sr04t"), problem.Line);
         AssertMentions(
@@ -384,9 +384,9 @@ public sealed class BinSiteFileTests
     [Fact]
     public void VL53L0X_range_shorter_than_the_bin_is_reported()
     {
-        var yaml = StationWith("sensorToBottomMm: 700", "sensorToBottomMm: 2500");
+        string yaml = StationWith("sensorToBottomMm: 700", "sensorToBottomMm: 2500");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "vl53l0x"), problem.Line);
         AssertMentions(
@@ -399,7 +399,7 @@ public sealed class BinSiteFileTests
     [Fact]
     public void Calibration_that_is_not_monotonic_is_reported_at_the_offending_point()
     {
-        var yaml = StationWith("      sensorToFullMm: 300\n", """
+        string yaml = StationWith("      sensorToFullMm: 300\n", """
                   sensorToFullMm: 300
                   calibration:
                     - { distanceMm: 1000, fillPct: 0 }
@@ -409,7 +409,7 @@ public sealed class BinSiteFileTests
 
             """);
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "distanceMm: 700"), problem.Line);
         AssertMentions(
@@ -421,9 +421,9 @@ public sealed class BinSiteFileTests
     [Fact]
     public void Calibration_needs_two_points()
     {
-        var yaml = StationWith("      sensorToFullMm: 300\n", "      sensorToFullMm: 300\n      calibration:\n        - { distanceMm: 1000, fillPct: 0 }\n");
+        string yaml = StationWith("      sensorToFullMm: 300\n", "      sensorToFullMm: 300\n      calibration:\n        - { distanceMm: 1000, fillPct: 0 }\n");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "calibration:"), problem.Line);
         AssertMentions(problem, "bins[B2].geometry.calibration: a calibration table needs at least 2 points", "got 1");
@@ -432,9 +432,9 @@ public sealed class BinSiteFileTests
     [Fact]
     public void Full_line_too_close_to_the_bottom_is_out_of_range()
     {
-        var yaml = StationWith("sensorToFullMm: 300", "sensorToFullMm: 960");
+        string yaml = StationWith("sensorToFullMm: 300", "sensorToFullMm: 960");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "sensorToFullMm: 960"), problem.Line);
         AssertMentions(problem, "bins[B2].geometry.sensorToFullMm: 960 is out of range (allowed 0..950 mm", "sensorToBottomMm 1000 mm");
@@ -443,9 +443,9 @@ public sealed class BinSiteFileTests
     [Fact]
     public void Unknown_class_is_reported_with_a_suggestion()
     {
-        var yaml = StationWith("class: recyclable", "class: recycable");
+        string yaml = StationWith("class: recyclable", "class: recycable");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "class: recycable"), problem.Line);
         AssertMentions(
@@ -460,9 +460,9 @@ public sealed class BinSiteFileTests
     [InlineData("可回收垃圾", "可回收物")]
     public void Other_Chinese_class_names_suggest_the_national_one(string given, string suggested)
     {
-        var yaml = StationWith("class: other", $"class: {given}");
+        string yaml = StationWith("class: other", $"class: {given}");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, given), problem.Line);
         AssertMentions(problem, $"'{given}' is not a bin class (did you mean '{suggested}'?)");
@@ -471,13 +471,13 @@ public sealed class BinSiteFileTests
     [Fact]
     public void Overflow_at_or_below_nearly_full_is_rejected()
     {
-        var yaml = BinStation + """
+        string yaml = BinStation + """
             binThresholds:
               nearlyFullPct: 90
               overflowPct: 90
             """;
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "overflowPct: 90"), problem.Line);
         AssertMentions(problem, "binThresholds: overflowPct 90 % must be above nearlyFullPct 90 %");
@@ -486,9 +486,9 @@ public sealed class BinSiteFileTests
     [Fact]
     public void Bin_override_of_nearly_full_above_the_site_overflow_is_rejected_at_the_override()
     {
-        var yaml = StationWith("    weight:", "    thresholds: { nearlyFullPct: 97 }\n    weight:");
+        string yaml = StationWith("    weight:", "    thresholds: { nearlyFullPct: 97 }\n    weight:");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "nearlyFullPct: 97"), problem.Line);
         AssertMentions(problem, "bins[B2].thresholds: overflowPct 95 % (binThresholds) must be above nearlyFullPct 97 %");
@@ -497,13 +497,13 @@ public sealed class BinSiteFileTests
     [Fact]
     public void Empty_threshold_must_be_below_nearly_full()
     {
-        var yaml = BinStation + """
+        string yaml = BinStation + """
             binThresholds:
               nearlyFullPct: 50
               emptyPct: 50
             """;
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "emptyPct: 50"), problem.Line);
         AssertMentions(problem, "binThresholds: emptyPct 50 % must be below nearlyFullPct 50 %");
@@ -512,9 +512,9 @@ public sealed class BinSiteFileTests
     [Fact]
     public void Threshold_out_of_range_names_its_range()
     {
-        var yaml = BinStation + "binThresholds:\n  stuckSamples: 1\nbinSampling:\n  periodSeconds: 7200\n";
+        string yaml = BinStation + "binThresholds:\n  stuckSamples: 1\nbinSampling:\n  periodSeconds: 7200\n";
 
-        var result = Load(yaml);
+        SiteFileLoadResult result = Load(yaml);
 
         Assert.Equal([LineOf(yaml, "stuckSamples"), LineOf(yaml, "periodSeconds")], result.Problems.Select(p => p.Line));
         AssertMentions(result.Problems[0], "binThresholds.stuckSamples: 1 is out of range (allowed 2..1000 samples)");
@@ -524,13 +524,13 @@ public sealed class BinSiteFileTests
     [Fact]
     public void Bin_without_a_fill_sensor_is_reported()
     {
-        var yaml = StationWith("""
+        string yaml = StationWith("""
                 fill:
                   - { id: tof1, type: tof, chip: vl53l0x, multiplexer: mux0, multiplexerChannel: 0 }
 
             """, "");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "- id: B3"), problem.Line);
         AssertMentions(problem, "bins[B3]: a bin needs at least one fill sensor");
@@ -539,13 +539,13 @@ public sealed class BinSiteFileTests
     [Fact]
     public void Bin_with_an_empty_fill_list_is_reported_at_the_list()
     {
-        var yaml = StationWith("""
+        string yaml = StationWith("""
                 fill:
                   - { id: tof1, type: tof, chip: vl53l0x, multiplexer: mux0, multiplexerChannel: 0 }
 
             """, "    fill: []\n");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "fill: []"), problem.Line);
         AssertMentions(problem, "bins[B3]: a bin needs at least one fill sensor");
@@ -554,9 +554,9 @@ public sealed class BinSiteFileTests
     [Fact]
     public void Three_fill_sensors_are_one_too_many()
     {
-        var yaml = StationWith("echoGpio: 24 }\n", "echoGpio: 24 }\n      - { id: us5, type: ultrasonic, model: hcsr04, triggerGpio: 17, echoGpio: 27 }\n");
+        string yaml = StationWith("echoGpio: 24 }\n", "echoGpio: 24 }\n      - { id: us5, type: ultrasonic, model: hcsr04, triggerGpio: 17, echoGpio: 27 }\n");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "id: us5"), problem.Line);
         AssertMentions(problem, "bins[B4].fill: a bin has one fill sensor or a redundant pair, at most 2");
@@ -565,9 +565,9 @@ public sealed class BinSiteFileTests
     [Fact]
     public void Bin_id_that_is_a_port_id_is_reported()
     {
-        var yaml = Valid + ShedBin(id: "P02");
+        string yaml = Valid + ShedBin(id: "P02");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "class: recyclable") - 1, problem.Line);
         AssertMentions(problem, "duplicate id 'P02': bin P02 and port P02", $"line {LineOf(yaml, "channel: 2,") - 1}", "ports and bins share one set of ids");
@@ -576,9 +576,9 @@ public sealed class BinSiteFileTests
     [Fact]
     public void Duplicate_bin_id_is_reported_at_the_second_bin()
     {
-        var yaml = StationWith("- id: B2", "- id: B1");
+        string yaml = StationWith("- id: B2", "- id: B1");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "class: kitchen") - 1, problem.Line);
         AssertMentions(problem, "duplicate bin id 'B1'", $"first defined at line {LineOf(yaml, "class: recyclable") - 1}");
@@ -587,9 +587,9 @@ public sealed class BinSiteFileTests
     [Fact]
     public void Sensor_ids_are_unique_within_the_site()
     {
-        var yaml = StationWith("id: us4,", "id: us1,");
+        string yaml = StationWith("id: us4,", "id: us1,");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "triggerGpio: 23"), problem.Line);
         AssertMentions(problem, "sensor id 'us1' is used twice: fill sensor of bin B4 and fill sensor of bin B1", $"line {LineOf(yaml, "triggerGpio: 5")}");
@@ -598,9 +598,9 @@ public sealed class BinSiteFileTests
     [Fact]
     public void Bin_thermometer_may_not_share_the_shed_thermometer_DS18B20()
     {
-        var yaml = Valid + ShedBin() + "    thermometer: { id: b1-temp, deviceId: 28-0316a2794dff }\n";
+        string yaml = Valid + ShedBin() + "    thermometer: { id: b1-temp, deviceId: 28-0316a2794dff }\n";
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "b1-temp"), problem.Line);
         AssertMentions(problem, "DS18B20 28-0316a2794dff is used twice: thermometer b1-temp of bin B1 and shed thermometer cabinet", $"line {LineOf(yaml, "id: cabinet")}");
@@ -609,9 +609,9 @@ public sealed class BinSiteFileTests
     [Fact]
     public void Bin_thermometer_id_may_not_repeat_a_shed_thermometer_id()
     {
-        var yaml = Valid + ShedBin() + "    thermometer: { id: cabinet, deviceId: 28-0316a2794e01 }\n";
+        string yaml = Valid + ShedBin() + "    thermometer: { id: cabinet, deviceId: 28-0316a2794e01 }\n";
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "28-0316a2794e01"), problem.Line);
         AssertMentions(problem, "sensor id 'cabinet' is used twice: thermometer of bin B1 and shed thermometer cabinet");
@@ -620,9 +620,9 @@ public sealed class BinSiteFileTests
     [Fact]
     public void Bin_thermometer_needs_the_1_Wire_bus()
     {
-        var yaml = StationWith("site:\n", "board:\n  oneWirePin: null\nsite:\n");
+        string yaml = StationWith("site:\n", "board:\n  oneWirePin: null\nsite:\n");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "thermometer:"), problem.Line);
         AssertMentions(problem, "bins[B1].thermometer: a DS18B20 needs the 1-Wire bus, but board.oneWirePin is null");
@@ -631,9 +631,9 @@ public sealed class BinSiteFileTests
     [Fact]
     public void Unknown_bin_key_is_reported_with_the_closest_key()
     {
-        var yaml = StationWith("    tilt: { gpio: 26 }", "    tillt: { gpio: 26 }");
+        string yaml = StationWith("    tilt: { gpio: 26 }", "    tillt: { gpio: 26 }");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "tillt"), problem.Line);
         AssertMentions(problem, "bins[B4]: unknown key 'tillt' (did you mean 'tilt'?)", "allowed keys: id, class, geometry, fill, weight, thermometer, lid, tilt, thresholds");
@@ -642,9 +642,9 @@ public sealed class BinSiteFileTests
     [Fact]
     public void Ultrasonic_key_in_a_tof_sensor_says_where_it_belongs()
     {
-        var yaml = StationWith("chip: vl53l0x,", "chip: vl53l0x, echoGpio: 7,");
+        string yaml = StationWith("chip: vl53l0x,", "chip: vl53l0x, echoGpio: 7,");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "echoGpio: 7"), problem.Line);
         AssertMentions(problem, "bins[B3].fill[tof1]: unknown key 'echoGpio'", "is an ultrasonic sensor key, but this sensor is type tof");
@@ -653,11 +653,11 @@ public sealed class BinSiteFileTests
     [Fact]
     public void Wrong_types_and_missing_values_are_reported_in_bins_as_everywhere()
     {
-        var yaml = StationWith("countsPerKg: 21500", "countsPerKg: lots")
+        string yaml = StationWith("countsPerKg: 21500", "countsPerKg: lots")
             .Replace("model: jsn-sr04t, ", "", StringComparison.Ordinal)
             .Replace("sensorToBottomMm: 700", "sensorToBottomMm: 50", StringComparison.Ordinal);
 
-        var result = Load(yaml);
+        SiteFileLoadResult result = Load(yaml);
 
         Assert.Equal([LineOf(yaml, "id: us2"), LineOf(yaml, "countsPerKg"), LineOf(yaml, "sensorToBottomMm: 50")], result.Problems.Select(p => p.Line));
         AssertMentions(result.Problems[0], "bins[B2].fill[us2]: missing required key 'model'");
@@ -667,11 +667,11 @@ public sealed class BinSiteFileTests
 
     private static void AssertFourBinStation(SiteConfiguration site, bool hasWeight)
     {
-        var bins = site.Bins;
+        IReadOnlyList<BinDefinition> bins = site.Bins;
         Assert.Equal(UltrasonicModel.Hcsr04, Assert.IsType<UltrasonicFillSensor>(Assert.Single(bins[0].FillSensors)).Model);
         Assert.Equal(UltrasonicModel.JsnSr04t, Assert.IsType<UltrasonicFillSensor>(Assert.Single(bins[1].FillSensors)).Model);
         Assert.Equal(hasWeight, bins[1].Weight is not null);
-        var hazardous = Assert.IsType<TimeOfFlightFillSensor>(Assert.Single(bins[2].FillSensors));
+        TimeOfFlightFillSensor hazardous = Assert.IsType<TimeOfFlightFillSensor>(Assert.Single(bins[2].FillSensors));
         Assert.Equal((TimeOfFlightChip.Vl53L0X, 0x29, "mux0", 0), (hazardous.Chip, hazardous.Address, hazardous.Multiplexer, hazardous.MultiplexerChannel));
         Assert.Collection(
             bins[3].FillSensors,
@@ -699,7 +699,7 @@ public sealed class MultiplexerThreadTests
                   - { id: b9-tof, type: tof, chip: vl53l1x, multiplexer: mux0, multiplexerChannel: 3 }
             """;
 
-        var result = SiteFileLoader.LoadText("shared-mux.yaml", yaml);
+        SiteFileLoadResult result = SiteFileLoader.LoadText("shared-mux.yaml", yaml);
 
         ConfigurationProblem problem = Assert.Single(result.Problems);
         int muxLine = yaml.Split('\n').ToList().FindIndex(l => l.Contains("id: mux0", StringComparison.Ordinal)) + 1;

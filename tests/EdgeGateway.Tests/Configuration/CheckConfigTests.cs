@@ -4,18 +4,18 @@ namespace EdgeGateway.Tests.Configuration;
 
 public sealed class CheckConfigTests : IDisposable
 {
-    private readonly string directory = Directory.CreateTempSubdirectory("check-config-").FullName;
+    private readonly string _directory = Directory.CreateTempSubdirectory("check-config-").FullName;
 
-    public void Dispose() => Directory.Delete(directory, recursive: true);
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     [Fact]
     public void Valid_file_prints_a_summary_and_returns_0()
     {
-        var file = Write("good.yaml", SiteYaml.Valid);
+        string file = Write("good.yaml", SiteYaml.Valid);
         using var output = new StringWriter();
         using var error = new StringWriter();
 
-        var exitCode = CheckConfig.Run([file], output, error);
+        int exitCode = CheckConfig.Run([file], output, error);
 
         Assert.Equal(0, exitCode);
         Assert.Equal("", error.ToString());
@@ -25,18 +25,18 @@ public sealed class CheckConfigTests : IDisposable
     [Fact]
     public void Invalid_file_prints_FILE_LINE_message_for_every_problem_and_returns_2()
     {
-        var yaml = SiteYaml.Valid
+        string yaml = SiteYaml.Valid
             .Replace("nominalVoltageV: 220", "nominalVoltageV: 300", StringComparison.Ordinal)
             .Replace("relay: { gpio: 5 }", "relay: { gpio: 3 }", StringComparison.Ordinal);
-        var file = Write("bad.yaml", yaml);
+        string file = Write("bad.yaml", yaml);
         using var output = new StringWriter();
         using var error = new StringWriter();
 
-        var exitCode = CheckConfig.Run([file], output, error);
+        int exitCode = CheckConfig.Run([file], output, error);
 
         Assert.Equal(2, exitCode);
         Assert.Equal("", output.ToString());
-        var lines = error.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        string[] lines = error.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(3, lines.Length);
         Assert.StartsWith($"{file}:{SiteYaml.LineOf(yaml, "nominalVoltageV")}: mains.nominalVoltageV: 300 is out of range", lines[0], StringComparison.Ordinal);
         Assert.StartsWith($"{file}:{SiteYaml.LineOf(yaml, "gpio: 3")}: GPIO 3 is used twice: relay of port P01 and I2C bus 1 SCL", lines[1], StringComparison.Ordinal);
@@ -46,12 +46,12 @@ public sealed class CheckConfigTests : IDisposable
     [Fact]
     public void One_invalid_file_among_valid_ones_returns_2()
     {
-        var good = Write("good.yaml", SiteYaml.Valid);
-        var missing = Path.Combine(directory, "missing.yaml");
+        string good = Write("good.yaml", SiteYaml.Valid);
+        string missing = Path.Combine(_directory, "missing.yaml");
         using var output = new StringWriter();
         using var error = new StringWriter();
 
-        var exitCode = CheckConfig.Run([good, missing], output, error);
+        int exitCode = CheckConfig.Run([good, missing], output, error);
 
         Assert.Equal(2, exitCode);
         Assert.StartsWith($"{good}: ok", output.ToString(), StringComparison.Ordinal);
@@ -70,7 +70,7 @@ public sealed class CheckConfigTests : IDisposable
 
     private string Write(string name, string content)
     {
-        var path = Path.Combine(directory, name);
+        string path = Path.Combine(_directory, name);
         File.WriteAllText(path, content);
         return path;
     }

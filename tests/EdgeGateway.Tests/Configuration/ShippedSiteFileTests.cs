@@ -12,7 +12,7 @@ public sealed class ShippedSiteFileTests
     [InlineData("recycling-station.yaml")]
     public void Shipped_site_file_loads_without_problems(string file)
     {
-        var result = SiteFileLoader.Load(Path.Combine(SitesDirectory, file));
+        SiteFileLoadResult result = SiteFileLoader.Load(Path.Combine(SitesDirectory, file));
 
         Assert.Empty(result.Problems.Select(p => p.ToString()));
         Assert.True(result.IsValid);
@@ -21,7 +21,7 @@ public sealed class ShippedSiteFileTests
     [Fact]
     public void Demo_shed_has_twenty_AC_ports_on_three_MCP3208s()
     {
-        var site = SiteFileLoader.Load(Path.Combine(SitesDirectory, "demo.yaml")).Configuration!;
+        SiteConfiguration site = SiteFileLoader.Load(Path.Combine(SitesDirectory, "demo.yaml")).Configuration!;
 
         Assert.Equal("linzi-demo-001", site.Site.Id);
         Assert.Equal("临淄区演示充电棚", site.Site.Name);
@@ -32,12 +32,12 @@ public sealed class ShippedSiteFileTests
         Assert.All(site.Adcs, a => Assert.Equal(AdcChipType.Mcp3208, a.Chip));
         Assert.Equal(new AnalogChannel("adc0", 0, site.Mains!.VoltageSensor.Line), site.Mains!.VoltageSensor);
 
-        var p01 = site.Ports[0];
+        ChargingPortDefinition p01 = site.Ports[0];
         Assert.Equal(5, p01.Relay.Gpio);
         Assert.Equal(("adc0", 1), (((AcMeterDefinition)p01.Meter).CurrentSensor.Adc, ((AcMeterDefinition)p01.Meter).CurrentSensor.Channel));
-        var p09 = site.Ports[8];
+        ChargingPortDefinition p09 = site.Ports[8];
         Assert.Equal(("relays-a", 0), (p09.Relay.Expander, p09.Relay.ExpanderPin));
-        var p20 = site.Ports[19];
+        ChargingPortDefinition p20 = site.Ports[19];
         Assert.Equal(("adc2", 4), (((AcMeterDefinition)p20.Meter).CurrentSensor.Adc, ((AcMeterDefinition)p20.Meter).CurrentSensor.Channel));
         Assert.Equal(("relays-a", 11), (p20.Relay.Expander, p20.Relay.ExpanderPin));
 
@@ -49,7 +49,7 @@ public sealed class ShippedSiteFileTests
     [Fact]
     public void Demo_shed_writes_out_the_default_protection_and_sampling()
     {
-        var site = SiteFileLoader.Load(Path.Combine(SitesDirectory, "demo.yaml")).Configuration!;
+        SiteConfiguration site = SiteFileLoader.Load(Path.Combine(SitesDirectory, "demo.yaml")).Configuration!;
 
         Assert.Equal(new PortProtectionSettings(), site.PortProtection);
         Assert.Equal(new ShedProtectionSettings(), site.ShedProtection);
@@ -60,7 +60,7 @@ public sealed class ShippedSiteFileTests
     [Fact]
     public void DC_cabinet_has_six_INA219_ports_two_per_mux_channel()
     {
-        var site = SiteFileLoader.Load(Path.Combine(SitesDirectory, "dc-cabinet.yaml")).Configuration!;
+        SiteConfiguration site = SiteFileLoader.Load(Path.Combine(SitesDirectory, "dc-cabinet.yaml")).Configuration!;
 
         var meters = site.Ports.Select(p => Assert.IsType<DcMeterDefinition>(p.Meter)).ToList();
         Assert.Equal(6, meters.Count);

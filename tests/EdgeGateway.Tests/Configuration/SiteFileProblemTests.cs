@@ -1,3 +1,4 @@
+using EdgeGateway.Configuration;
 using static EdgeGateway.Tests.Configuration.SiteYaml;
 
 namespace EdgeGateway.Tests.Configuration;
@@ -8,7 +9,7 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void The_test_site_file_is_valid()
     {
-        var result = Load(Valid);
+        SiteFileLoadResult result = Load(Valid);
 
         Assert.Empty(result.Problems);
         Assert.True(result.IsValid);
@@ -17,13 +18,13 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void Unknown_key_is_reported_with_the_closest_allowed_key()
     {
-        var yaml = Valid + """
+        string yaml = Valid + """
             protection:
               port:
                 maxPowrW: 800
             """;
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "maxPowrW"), problem.Line);
         AssertMentions(problem, "protection.port", "unknown key 'maxPowrW'", "did you mean 'maxPowerW'?", "allowed keys: maxPowerW, overloadDebounceMs");
@@ -32,9 +33,9 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void Unknown_top_level_key_lists_the_sections()
     {
-        var yaml = Valid + "sampeling:\n  roundPeriodMs: 500\n";
+        string yaml = Valid + "sampeling:\n  roundPeriodMs: 500\n";
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "sampeling:"), problem.Line);
         AssertMentions(problem, "unknown top-level key 'sampeling'", "did you mean 'sampling'?", "allowed keys: site, board, mains");
@@ -43,13 +44,13 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void Time_key_without_its_unit_suggests_the_key_with_the_unit()
     {
-        var yaml = Valid + """
+        string yaml = Valid + """
             protection:
               port:
                 completeHold: 10
             """;
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "completeHold:"), problem.Line);
         AssertMentions(problem, "unknown key 'completeHold'", "did you mean 'completeHoldMinutes'?");
@@ -58,9 +59,9 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void A_dc_key_in_an_ac_meter_says_it_belongs_to_dc_meters()
     {
-        var yaml = With("channel: 1, ampsPerAdcVolt: 30 }", "channel: 1, ampsPerAdcVolt: 30, shuntOhms: 0.1 }");
+        string yaml = With("channel: 1, ampsPerAdcVolt: 30 }", "channel: 1, ampsPerAdcVolt: 30, shuntOhms: 0.1 }");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "shuntOhms: 0.1"), problem.Line);
         AssertMentions(problem, "ports[P01].meter", "unknown key 'shuntOhms'", "is a dc meter key, but this meter is type ac");
@@ -69,9 +70,9 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void Wrong_type_is_reported_with_the_text_found()
     {
-        var yaml = With("nominalVoltageV: 220", "nominalVoltageV: abc");
+        string yaml = With("nominalVoltageV: 220", "nominalVoltageV: abc");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "nominalVoltageV"), problem.Line);
         AssertMentions(problem, "mains.nominalVoltageV", "expected a number, got 'abc'");
@@ -80,9 +81,9 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void Fraction_where_a_whole_number_is_needed_is_a_wrong_type()
     {
-        var yaml = With("channel: 2,", "channel: 2.5,");
+        string yaml = With("channel: 2,", "channel: 2.5,");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "channel: 2.5"), problem.Line);
         AssertMentions(problem, "ports[P02].meter.channel", "expected a whole number, got '2.5'");
@@ -91,9 +92,9 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void A_mapping_where_a_value_is_needed_is_a_wrong_type()
     {
-        var yaml = With("gateway: gw-test", "gateway: { name: gw-test }");
+        string yaml = With("gateway: gw-test", "gateway: { name: gw-test }");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "gateway:"), problem.Line);
         AssertMentions(problem, "site.gateway", "got a mapping");
@@ -102,9 +103,9 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void Missing_required_key_is_reported_at_its_section()
     {
-        var yaml = With("  voltsPerAdcVolt: 268.97\n", "");
+        string yaml = With("  voltsPerAdcVolt: 268.97\n", "");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "mains:"), problem.Line);
         AssertMentions(problem, "mains", "missing required key 'voltsPerAdcVolt'");
@@ -113,9 +114,9 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void Missing_required_section_is_reported()
     {
-        var yaml = With("site:\n  id: test-site\n  gateway: gw-test\n", "");
+        string yaml = With("site:\n  id: test-site\n  gateway: gw-test\n", "");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(1, problem.Line);
         AssertMentions(problem, "missing required section 'site'");
@@ -124,9 +125,9 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void Value_out_of_range_names_the_range_and_unit()
     {
-        var yaml = With("nominalVoltageV: 220", "nominalVoltageV: 300");
+        string yaml = With("nominalVoltageV: 220", "nominalVoltageV: 300");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "nominalVoltageV"), problem.Line);
         AssertMentions(problem, "mains.nominalVoltageV", "300 is out of range", "100..260 V");
@@ -135,9 +136,9 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void Address_out_of_range_is_shown_in_hex()
     {
-        var yaml = With("address: 0x20", "address: 0x30");
+        string yaml = With("address: 0x20", "address: 0x30");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "address: 0x30"), problem.Line);
         AssertMentions(problem, "expanders[relays-a].address", "0x30 is out of range", "0x20..0x27");
@@ -146,9 +147,9 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void Site_id_that_cannot_go_into_an_MQTT_topic_is_reported()
     {
-        var yaml = With("id: test-site", "id: Test Site");
+        string yaml = With("id: test-site", "id: Test Site");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "id: Test Site"), problem.Line);
         AssertMentions(problem, "site.id", "'Test Site' is not valid", "MQTT");
@@ -157,9 +158,9 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void Duplicate_key_is_reported_with_the_first_line_and_loading_goes_on()
     {
-        var yaml = Replace(With("  frequencyHz: 50\n", "  frequencyHz: 50\n  frequencyHz: 60\n"), "nominalVoltageV: 220", "nominalVoltageV: 20");
+        string yaml = Replace(With("  frequencyHz: 50\n", "  frequencyHz: 50\n  frequencyHz: 60\n"), "nominalVoltageV: 220", "nominalVoltageV: 20");
 
-        var result = Load(yaml);
+        SiteFileLoadResult result = Load(yaml);
 
         Assert.Collection(
             result.Problems,
@@ -178,9 +179,9 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void Duplicate_port_id_is_reported_at_the_second_port()
     {
-        var yaml = With("  - id: P02\n", "  - id: P01\n");
+        string yaml = With("  - id: P02\n", "  - id: P01\n");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "channel: 2,") - 1, problem.Line);
         AssertMentions(problem, "duplicate port id 'P01'", $"first defined at line {LineOf(yaml, "channel: 1,") - 1}");
@@ -189,9 +190,9 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void Duplicate_I2C_address_on_the_main_bus_is_reported()
     {
-        var yaml = With("    address: 0x20\n", "    address: 0x20\n  - id: relays-b\n    address: 32\n");
+        string yaml = With("    address: 0x20\n", "    address: 0x20\n  - id: relays-b\n    address: 32\n");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "address: 32"), problem.Line);
         AssertMentions(problem, "I2C address 0x20 on the main I2C bus (i2c-1) is used twice", "expander relays-b and expander relays-a", $"line {LineOf(yaml, "address: 0x20")}");
@@ -200,7 +201,7 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void Duplicate_I2C_address_on_one_mux_channel_is_reported()
     {
-        var yaml = With("  - id: D01\n", """
+        string yaml = With("  - id: D01\n", """
               - id: D02
                 meter: { type: dc, address: 0x40, multiplexer: mux0, multiplexerChannel: 0, shuntOhms: 0.01, maxCurrentA: 8 }
                 relay: { expander: relays-a, pin: 2 }
@@ -209,7 +210,7 @@ public sealed class SiteFileProblemTests
 
             """);
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOfNth(yaml, "address: 0x40", 2), problem.Line);
         AssertMentions(problem, "I2C address 0x40 on mux0 channel 0 is used twice", "INA219 of port D01 and INA219 of port D02", $"line {LineOfNth(yaml, "address: 0x40", 1)}");
@@ -218,7 +219,7 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void Same_address_on_other_mux_channels_is_fine()
     {
-        var yaml = With("  - id: D01\n", """
+        string yaml = With("  - id: D01\n", """
               - id: D02
                 meter: { type: dc, address: 0x40, multiplexer: mux0, multiplexerChannel: 1, shuntOhms: 0.01, maxCurrentA: 8 }
                 relay: { expander: relays-a, pin: 2 }
@@ -233,7 +234,7 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void Main_bus_device_conflicts_with_the_same_address_behind_a_mux()
     {
-        var yaml = Valid.Replace("ports:\n", """
+        string yaml = Valid.Replace("ports:\n", """
             ports:
               - id: D02
                 meter: { type: dc, address: 0x40, shuntOhms: 0.01, maxCurrentA: 8 }
@@ -242,7 +243,7 @@ public sealed class SiteFileProblemTests
 
             """, StringComparison.Ordinal);
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "multiplexerChannel: 0"), problem.Line);
         AssertMentions(
@@ -256,9 +257,9 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void Relay_on_a_GPIO_another_relay_uses_is_reported_as_pin_used_twice()
     {
-        var yaml = With("relay: { expander: relays-a, pin: 0 }", "relay: { gpio: 5 }");
+        string yaml = With("relay: { expander: relays-a, pin: 0 }", "relay: { gpio: 5 }");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOfNth(yaml, "relay: { gpio: 5 }", 2), problem.Line);
         AssertMentions(problem, "GPIO 5 is used twice: relay of port P02 and relay of port P01", $"line {LineOfNth(yaml, "relay: { gpio: 5 }", 1)}");
@@ -267,9 +268,9 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void Relay_on_the_I2C_data_pin_is_reported_as_pin_used_twice()
     {
-        var yaml = With("relay: { gpio: 5 }", "relay: { gpio: 2 }");
+        string yaml = With("relay: { gpio: 5 }", "relay: { gpio: 2 }");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "relay: { gpio: 2 }"), problem.Line);
         AssertMentions(problem, "GPIO 2 is used twice: relay of port P01 and I2C bus 1 SDA", $"line {LineOf(yaml, "i2cBus: 1")}");
@@ -278,9 +279,9 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void Smoke_input_on_a_relay_GPIO_is_reported_as_pin_used_twice()
     {
-        var yaml = With("smoke: { gpio: 27", "smoke: { gpio: 5");
+        string yaml = With("smoke: { gpio: 27", "smoke: { gpio: 5");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "smoke:"), problem.Line);
         AssertMentions(problem, "GPIO 5 is used twice: smoke detector input and relay of port P01", $"line {LineOf(yaml, "relay: { gpio: 5 }")}");
@@ -289,9 +290,9 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void Relay_on_an_SPI_chip_select_pin_is_reported_as_pin_used_twice()
     {
-        var yaml = With("relay: { gpio: 5 }", "relay: { gpio: 8 }");
+        string yaml = With("relay: { gpio: 5 }", "relay: { gpio: 8 }");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "relay: { gpio: 8 }"), problem.Line);
         AssertMentions(problem, "GPIO 8 is used twice: relay of port P01 and SPI0 CE0 (chip select of adc0)");
@@ -300,9 +301,9 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void Relay_on_the_default_1_Wire_pin_is_reported_as_pin_used_twice()
     {
-        var yaml = Replace(With("  oneWirePin: 4\n", ""), "relay: { gpio: 5 }", "relay: { gpio: 4 }");
+        string yaml = Replace(With("  oneWirePin: 4\n", ""), "relay: { gpio: 5 }", "relay: { gpio: 4 }");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "relay: { gpio: 4 }"), problem.Line);
         AssertMentions(problem, "GPIO 4 is used twice: relay of port P01 and the 1-Wire bus", "defaults to 4");
@@ -311,9 +312,9 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void ADC_channel_used_by_two_ports_is_reported()
     {
-        var yaml = With("channel: 2,", "channel: 1,");
+        string yaml = With("channel: 2,", "channel: 1,");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOfNth(yaml, "channel: 1,", 2), problem.Line);
         AssertMentions(problem, "adc0 channel 1 is used twice: current sensor of port P02 and current sensor of port P01", $"line {LineOfNth(yaml, "channel: 1,", 1)}");
@@ -322,9 +323,9 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void Port_on_the_mains_voltage_sensor_channel_is_reported_as_ADC_channel_used_twice()
     {
-        var yaml = With("channel: 1,", "channel: 0,");
+        string yaml = With("channel: 1,", "channel: 0,");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "channel: 0,"), problem.Line);
         AssertMentions(problem, "adc0 channel 0 is used twice: current sensor of port P01 and the mains voltage sensor", $"line {LineOf(yaml, "voltageSensor:")}");
@@ -333,9 +334,9 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void Unknown_ADC_reference_is_reported_with_a_suggestion()
     {
-        var yaml = With("adc: adc0, channel: 1", "adc: adc9, channel: 1");
+        string yaml = With("adc: adc0, channel: 1", "adc: adc9, channel: 1");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "adc: adc9"), problem.Line);
         AssertMentions(problem, "ports[P01].meter.adc", "unknown ADC 'adc9'", "did you mean 'adc0'?", "defined ADCs: adc0");
@@ -344,9 +345,9 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void Unknown_expander_and_multiplexer_references_are_reported()
     {
-        var yaml = Replace(With("expander: relays-a, pin: 0", "expander: relays-b, pin: 0"), "multiplexer: mux0", "multiplexer: mux1");
+        string yaml = Replace(With("expander: relays-a, pin: 0", "expander: relays-b, pin: 0"), "multiplexer: mux0", "multiplexer: mux1");
 
-        var result = Load(yaml);
+        SiteFileLoadResult result = Load(yaml);
 
         Assert.Collection(
             result.Problems,
@@ -365,9 +366,9 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void Expander_pin_used_by_two_relays_is_reported()
     {
-        var yaml = With("relays-a, pin: 1 }", "relays-a, pin: 0 }");
+        string yaml = With("relays-a, pin: 1 }", "relays-a, pin: 0 }");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "D01") + 2, problem.Line);
         AssertMentions(problem, "expander relays-a pin 0 is used twice: relay of port D01 and relay of port P02", $"line {LineOf(yaml, "P02") + 2}");
@@ -376,7 +377,7 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void SPI_chip_select_used_by_two_ADCs_is_reported()
     {
-        var yaml = With("    referenceV: 3.3\n", """
+        string yaml = With("    referenceV: 3.3\n", """
                 referenceV: 3.3
               - id: adc1
                 chip: mcp3008
@@ -386,7 +387,7 @@ public sealed class SiteFileProblemTests
 
             """);
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOfNth(yaml, "chipSelect: 0", 2), problem.Line);
         AssertMentions(problem, "SPI bus 0 chip select 0 is used twice: adc1 and adc0", $"line {LineOfNth(yaml, "chipSelect: 0", 1)}");
@@ -395,9 +396,9 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void Chip_select_the_SPI_bus_does_not_have_is_reported()
     {
-        var yaml = With("chipSelect: 0", "chipSelect: 2");
+        string yaml = With("chipSelect: 0", "chipSelect: 2");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "chipSelect: 2"), problem.Line);
         AssertMentions(problem, "SPI0 has chip selects 0..1 only");
@@ -406,9 +407,9 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void Short_circuit_threshold_above_the_CT_range_is_unreachable()
     {
-        var yaml = With("    relay: { gpio: 5 }\n", "    relay: { gpio: 5 }\n    protection: { shortCircuitPeakA: 50 }\n");
+        string yaml = With("    relay: { gpio: 5 }\n", "    relay: { gpio: 5 }\n    protection: { shortCircuitPeakA: 50 }\n");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "shortCircuitPeakA: 50"), problem.Line);
         AssertMentions(problem, "ports[P01].protection.shortCircuitPeakA: 50 A is unreachable: the channel saturates at 49.5 A", "referenceV 3.3 V / 2 × ampsPerAdcVolt 30 A/V");
@@ -417,13 +418,13 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void Site_short_circuit_threshold_above_the_CT_range_is_reported_once_naming_the_ports()
     {
-        var yaml = Valid + """
+        string yaml = Valid + """
             protection:
               port:
                 shortCircuitPeakA: 60
             """;
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "shortCircuitPeakA: 60"), problem.Line);
         AssertMentions(problem, "protection.port.shortCircuitPeakA: 60 A is unreachable on ports P01, P02: their channels saturate at 49.5 A");
@@ -432,9 +433,9 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void Short_circuit_threshold_above_the_INA219_range_is_unreachable()
     {
-        var yaml = With("    protection: { shortCircuitPeakA: 7.5 }\n", "    protection: { shortCircuitPeakA: 35 }\n");
+        string yaml = With("    protection: { shortCircuitPeakA: 7.5 }\n", "    protection: { shortCircuitPeakA: 35 }\n");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "shortCircuitPeakA: 35"), problem.Line);
         AssertMentions(problem, "35 A is unreachable: the channel saturates at 32 A", "0.32 V / shuntOhms 0.01 Ω");
@@ -443,14 +444,14 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void No_load_power_must_be_below_the_complete_floor()
     {
-        var yaml = Valid + """
+        string yaml = Valid + """
             protection:
               port:
                 completeFloorW: 15
                 noLoadW: 20
             """;
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "noLoadW: 20"), problem.Line);
         AssertMentions(problem, "protection.port", "noLoadW 20 W must be below completeFloorW 15 W");
@@ -459,9 +460,9 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void Relay_with_both_a_GPIO_and_an_expander_pin_is_reported()
     {
-        var yaml = With("relay: { gpio: 5 }", "relay: { gpio: 5, expander: relays-a, pin: 3 }");
+        string yaml = With("relay: { gpio: 5 }", "relay: { gpio: 5, expander: relays-a, pin: 3 }");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "pin: 3"), problem.Line);
         AssertMentions(problem, "ports[P01].relay", "either 'gpio: N' or 'expander: ID'", "not both");
@@ -470,9 +471,9 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void Thermometers_without_a_1_Wire_bus_are_reported()
     {
-        var yaml = With("oneWirePin: 4", "oneWirePin: null");
+        string yaml = With("oneWirePin: 4", "oneWirePin: null");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "thermometers:"), problem.Line);
         AssertMentions(problem, "need the 1-Wire bus", "board.oneWirePin is null");
@@ -481,9 +482,9 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void YAML_syntax_error_is_reported_at_its_line()
     {
-        var yaml = With("  frequencyHz: 50\n", " frequencyHz: 50\n");
+        string yaml = With("  frequencyHz: 50\n", " frequencyHz: 50\n");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "frequencyHz"), problem.Line);
         AssertMentions(problem, "YAML syntax error");
@@ -492,9 +493,9 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void Unclosed_flow_mapping_is_reported_as_a_YAML_syntax_error()
     {
-        var yaml = With("relay: { gpio: 5 }", "relay: { gpio: 5");
+        string yaml = With("relay: { gpio: 5 }", "relay: { gpio: 5");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "relay: { gpio: 5"), problem.Line);
         AssertMentions(problem, "YAML syntax error");
@@ -503,9 +504,9 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void Tab_indentation_is_reported_at_the_line_with_the_tab()
     {
-        var yaml = With("  frequencyHz: 50\n", "\tfrequencyHz: 50\n");
+        string yaml = With("  frequencyHz: 50\n", "\tfrequencyHz: 50\n");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "frequencyHz"), problem.Line);
         AssertMentions(problem, "YAML syntax error", "tab", "spaces");
@@ -514,9 +515,9 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void Section_written_with_nothing_in_it_is_reported_at_its_line()
     {
-        var yaml = With("  voltageSensor: { adc: adc0, channel: 0 }\n", "  voltageSensor:\n");
+        string yaml = With("  voltageSensor: { adc: adc0, channel: 0 }\n", "  voltageSensor:\n");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "voltageSensor:"), problem.Line);
         AssertMentions(problem, "mains: missing required section 'voltageSensor' (it is empty)");
@@ -525,7 +526,7 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void Duplicate_ADC_id_is_reported_at_the_second_definition()
     {
-        var yaml = With("    referenceV: 3.3\n", """
+        string yaml = With("    referenceV: 3.3\n", """
                 referenceV: 3.3
               - id: adc0
                 chip: mcp3208
@@ -535,7 +536,7 @@ public sealed class SiteFileProblemTests
 
             """);
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOfNth(yaml, "- id: adc0", 2), problem.Line);
         AssertMentions(problem, "duplicate ADC id 'adc0'", $"first defined at line {LineOfNth(yaml, "- id: adc0", 1)}");
@@ -544,9 +545,9 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void Multiplexer_channel_without_a_multiplexer_is_reported()
     {
-        var yaml = With("multiplexer: mux0, multiplexerChannel: 0", "multiplexerChannel: 0");
+        string yaml = With("multiplexer: mux0, multiplexerChannel: 0", "multiplexerChannel: 0");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "multiplexerChannel: 0"), problem.Line);
         AssertMentions(problem, "ports[D01].meter.multiplexerChannel", "needs 'multiplexer: ID'");
@@ -555,9 +556,9 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void Mains_voltage_sensor_that_clips_below_the_mains_peak_is_reported()
     {
-        var yaml = With("voltsPerAdcVolt: 268.97", "voltsPerAdcVolt: 150");
+        string yaml = With("voltsPerAdcVolt: 268.97", "voltsPerAdcVolt: 150");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "voltsPerAdcVolt"), problem.Line);
         AssertMentions(problem, "saturates at 247.5 V peak", "342.2 V peak of 220 V mains +10 %");
@@ -566,9 +567,9 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void MCP3208_clocked_above_2_MHz_is_reported()
     {
-        var yaml = With("    referenceV: 3.3\n", "    referenceV: 3.3\n    clockHz: 3000000\n");
+        string yaml = With("    referenceV: 3.3\n", "    referenceV: 3.3\n    clockHz: 3000000\n");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "clockHz"), problem.Line);
         AssertMentions(problem, "adcs[adc0].clockHz", "above the MCP3208's maximum of 2000000 Hz");
@@ -577,9 +578,9 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void SPI3_on_the_I2C_pins_is_reported_as_pins_used_twice()
     {
-        var yaml = With("spiBus: 0", "spiBus: 3");
+        string yaml = With("spiBus: 0", "spiBus: 3");
 
-        var result = Load(yaml);
+        SiteFileLoadResult result = Load(yaml);
 
         Assert.Equal([LineOf(yaml, "chipSelect: 0"), LineOf(yaml, "chipSelect: 0")], result.Problems.Select(p => p.Line));
         AssertMentions(result.Problems[0], "GPIO 2 is used twice: SPI3 MOSI (used by adc0) and I2C bus 1 SDA");
@@ -589,7 +590,7 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void Empty_file_is_reported()
     {
-        var problem = SingleProblem(Load("# nothing here yet\n"));
+        ConfigurationProblem problem = SingleProblem(Load("# nothing here yet\n"));
 
         Assert.Equal(1, problem.Line);
         AssertMentions(problem, "the file is empty");
@@ -598,14 +599,14 @@ public sealed class SiteFileProblemTests
     [Fact]
     public void Every_problem_in_a_file_is_reported_in_line_order()
     {
-        var yaml = Valid
+        string yaml = Valid
             .Replace("gateway: gw-test", "gateway: GW test", StringComparison.Ordinal)
             .Replace("frequencyHz: 50", "frequencyHz: 55", StringComparison.Ordinal)
             .Replace("relay: { gpio: 5 }", "relay: { gpio: 27 }", StringComparison.Ordinal)
             .Replace("channel: 2,", "channel: eight,", StringComparison.Ordinal)
             .Replace("address: 0x70", "adress: 0x70", StringComparison.Ordinal);
 
-        var result = Load(yaml);
+        SiteFileLoadResult result = Load(yaml);
 
         Assert.Equal(
             [
@@ -627,7 +628,7 @@ public sealed class SiteFileProblemTests
 
     private static int LineOfNth(string yaml, string text, int nth)
     {
-        var lines = yaml.Split('\n');
+        string[] lines = yaml.Split('\n');
         var matches = Enumerable.Range(0, lines.Length).Where(i => lines[i].Contains(text, StringComparison.Ordinal)).ToList();
         Assert.True(matches.Count >= nth, $"'{text}' is on {matches.Count} lines, expected at least {nth}");
         return matches[nth - 1] + 1;

@@ -10,7 +10,7 @@ public sealed class SiteFileValuesTests
     [Fact]
     public void Omitted_optional_sections_take_the_model_defaults()
     {
-        var site = Load(Valid).Configuration!;
+        SiteConfiguration site = Load(Valid).Configuration!;
 
         Assert.Equal(new PortProtectionSettings(), site.PortProtection);
         Assert.Equal(new ShedProtectionSettings(), site.ShedProtection);
@@ -27,14 +27,14 @@ public sealed class SiteFileValuesTests
     [Fact]
     public void Per_port_protection_overrides_merge_over_the_site_defaults()
     {
-        var yaml = With("    relay: { gpio: 5 }\n", "    relay: { gpio: 5 }\n    protection: { maxPowerW: 800, noLoadTimeoutSeconds: 30 }\n") + """
+        string yaml = With("    relay: { gpio: 5 }\n", "    relay: { gpio: 5 }\n    protection: { maxPowerW: 800, noLoadTimeoutSeconds: 30 }\n") + """
             protection:
               port:
                 maxPowerW: 900
                 completeHoldMinutes: 20
             """;
 
-        var site = Load(yaml).Configuration!;
+        SiteConfiguration site = Load(yaml).Configuration!;
 
         var siteDefaults = new PortProtectionSettings { MaxPowerW = 900, CompleteHold = TimeSpan.FromMinutes(20) };
         Assert.Equal(siteDefaults, site.PortProtection);
@@ -46,7 +46,7 @@ public sealed class SiteFileValuesTests
     [Fact]
     public void Fractional_times_convert_in_the_unit_their_key_names()
     {
-        var yaml = Valid + """
+        string yaml = Valid + """
             protection:
               port:
                 overloadDebounceMs: 250.5
@@ -61,7 +61,7 @@ public sealed class SiteFileValuesTests
               telemetryPeriodSeconds: 2.5
             """;
 
-        var site = Load(yaml).Configuration!;
+        SiteConfiguration site = Load(yaml).Configuration!;
 
         Assert.Equal(TimeSpan.FromTicks(2_505_000), site.PortProtection.OverloadDebounce);
         Assert.Equal(TimeSpan.FromSeconds(30), site.PortProtection.CompleteHold);
@@ -76,7 +76,7 @@ public sealed class SiteFileValuesTests
     [Fact]
     public void I2C_addresses_may_be_written_in_hex_or_decimal()
     {
-        var site = Load(With("address: 0x20", "address: 32").Replace("address: 0x70", "address: 0X70", StringComparison.Ordinal)).Configuration!;
+        SiteConfiguration site = Load(With("address: 0x20", "address: 32").Replace("address: 0x70", "address: 0X70", StringComparison.Ordinal)).Configuration!;
 
         Assert.Equal(0x20, site.Expanders[0].Address);
         Assert.Equal(0x70, site.Multiplexers[0].Address);
@@ -86,12 +86,12 @@ public sealed class SiteFileValuesTests
     [Fact]
     public void Numbers_are_read_the_same_whatever_the_machine_culture()
     {
-        var previous = CultureInfo.CurrentCulture;
+        CultureInfo previous = CultureInfo.CurrentCulture;
         try
         {
             CultureInfo.CurrentCulture = CultureInfo.GetCultureInfo("de-DE");
 
-            var result = Load(Valid);
+            SiteFileLoadResult result = Load(Valid);
 
             Assert.Empty(result.Problems);
             Assert.Equal(3.3, result.Configuration!.Adcs[0].ReferenceV);
@@ -106,9 +106,9 @@ public sealed class SiteFileValuesTests
     [Fact]
     public void Decimal_comma_is_not_a_number()
     {
-        var yaml = With("referenceV: 3.3", "referenceV: '3,3'");
+        string yaml = With("referenceV: 3.3", "referenceV: '3,3'");
 
-        var problem = SingleProblem(Load(yaml));
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
 
         Assert.Equal(LineOf(yaml, "referenceV"), problem.Line);
         AssertMentions(problem, "expected a number, got '3,3'");
@@ -117,7 +117,7 @@ public sealed class SiteFileValuesTests
     [Fact]
     public void Records_carry_the_lines_they_start_on()
     {
-        var site = Load(Valid).Configuration!;
+        SiteConfiguration site = Load(Valid).Configuration!;
 
         Assert.Equal(LineOf(Valid, "- id: adc0"), site.Adcs[0].Line);
         Assert.Equal(LineOf(Valid, "- id: P01"), site.Ports[0].Line);
@@ -130,10 +130,10 @@ public sealed class SiteFileValuesTests
     [Fact]
     public void Explicit_null_1_Wire_pin_means_no_1_Wire_bus()
     {
-        var yaml = With("oneWirePin: 4", "oneWirePin: null").Replace(
+        string yaml = With("oneWirePin: 4", "oneWirePin: null").Replace(
             "  thermometers:\n    - { id: cabinet, deviceId: 28-0316a2794dff }\n", "", StringComparison.Ordinal);
 
-        var site = Load(yaml).Configuration!;
+        SiteConfiguration site = Load(yaml).Configuration!;
 
         Assert.Null(site.Board.OneWirePin);
         Assert.Empty(site.ShedSensors.Thermometers);
@@ -142,9 +142,9 @@ public sealed class SiteFileValuesTests
     [Fact]
     public void A_site_without_ports_is_valid()
     {
-        var yaml = Valid[..Valid.IndexOf("ports:", StringComparison.Ordinal)];
+        string yaml = Valid[..Valid.IndexOf("ports:", StringComparison.Ordinal)];
 
-        var result = Load(yaml);
+        SiteFileLoadResult result = Load(yaml);
 
         Assert.Empty(result.Problems);
         Assert.Empty(result.Configuration!.Ports);
@@ -153,9 +153,9 @@ public sealed class SiteFileValuesTests
     [Fact]
     public void Missing_file_is_one_problem_at_line_0()
     {
-        var path = Path.Combine(Path.GetTempPath(), $"no-such-site-{Guid.NewGuid():N}.yaml");
+        string path = Path.Combine(Path.GetTempPath(), $"no-such-site-{Guid.NewGuid():N}.yaml");
 
-        var problem = SingleProblem(SiteFileLoader.Load(path));
+        ConfigurationProblem problem = SingleProblem(SiteFileLoader.Load(path));
 
         Assert.Equal(new ConfigurationProblem(path, 0, "file not found"), problem);
         Assert.Equal($"{path}:0: file not found", problem.ToString());

@@ -120,7 +120,7 @@ internal static class SiteYaml
 
     public static string Replace(string yaml, string oldText, string newText)
     {
-        var first = yaml.IndexOf(oldText, StringComparison.Ordinal);
+        int first = yaml.IndexOf(oldText, StringComparison.Ordinal);
         Assert.True(first >= 0, $"'{oldText}' is not in the test YAML");
         Assert.True(yaml.IndexOf(oldText, first + 1, StringComparison.Ordinal) < 0, $"'{oldText}' occurs more than once in the test YAML");
         return string.Concat(yaml.AsSpan(0, first), newText, yaml.AsSpan(first + oldText.Length));
@@ -129,7 +129,7 @@ internal static class SiteYaml
     /// <summary>The 1-based line of the only line containing <paramref name="text"/>.</summary>
     public static int LineOf(string yaml, string text)
     {
-        var lines = yaml.Split('\n');
+        string[] lines = yaml.Split('\n');
         var matches = Enumerable.Range(0, lines.Length).Where(i => lines[i].Contains(text, StringComparison.Ordinal)).ToList();
         Assert.True(matches.Count == 1, $"'{text}' is on {matches.Count} lines of the test YAML, expected exactly one");
         return matches[0] + 1;
@@ -145,7 +145,7 @@ internal static class SiteYaml
 
     public static void AssertMentions(ConfigurationProblem problem, params string[] words)
     {
-        foreach (var word in words)
+        foreach (string word in words)
         {
             Assert.Contains(word, problem.Message, StringComparison.Ordinal);
         }

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Xunit.Abstractions;
 using EdgeGateway.Testing.Network;
+using Xunit.Abstractions;
 
 namespace EdgeGateway.Tests.Deploy;
 
@@ -31,7 +31,7 @@ public sealed partial class Arm64GatewayTests(Arm64BundleFixture bundle, ITestOu
         Assert.Equal(183, BitConverter.ToUInt16(elf, 18)); // e_machine EM_AARCH64
         Assert.True(File.Exists(Path.Combine(bundle.Bundle, "libcoreclr.so")), "the .NET runtime travels with the gateway");
         Assert.True(File.Exists(Path.Combine(bundle.Bundle, "libe_sqlite3.so")), "the outbox's SQLite for arm64");
-        using JsonDocument runtimeConfig = JsonDocument.Parse(File.ReadAllText(Path.Combine(bundle.Bundle, "EdgeGateway.runtimeconfig.json")));
+        using var runtimeConfig = JsonDocument.Parse(File.ReadAllText(Path.Combine(bundle.Bundle, "EdgeGateway.runtimeconfig.json")));
         Assert.True(runtimeConfig.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties").GetProperty("System.Globalization.Invariant").GetBoolean());
         Assert.Equal(Arm64BundleFixture.Version, File.ReadAllText(Path.Combine(bundle.Bundle, "VERSION")).Trim());
         foreach (string file in new[] { "install.sh", "upgrade.sh", "rollback.sh", "uninstall.sh", "lib.sh", "edgegateway.service", "README.md", "raspberry-pi/99-edgegateway.rules", "raspberry-pi/edgegateway-watchdog.conf", "raspberry-pi/edgegateway-modules.conf" })

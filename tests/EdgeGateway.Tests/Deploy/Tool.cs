@@ -148,7 +148,7 @@ public static partial class Tool
         /// <summary>Sends a signal by name (TERM: what `systemctl stop` sends).</summary>
         public void Signal(string signal)
         {
-            using Process kill = Process.Start("kill", ["-" + signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            using var kill = Process.Start("kill", ["-" + signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
             kill.WaitForExit();
         }
 

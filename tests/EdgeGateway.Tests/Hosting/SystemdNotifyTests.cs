@@ -45,12 +45,12 @@ public sealed class SystemdNotifyTests : IDisposable
 
         var messages = new List<string>();
         var ran = Stopwatch.StartNew();
-        using var process = Process.Start(start)!;
+        using Process process = Process.Start(start)!;
         Task<string> output = process.StandardOutput.ReadToEndAsync();
         Task<string> errors = process.StandardError.ReadToEndAsync();
         using var reading = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        var buffer = new byte[1024];
-        Task receive = Task.Run(async () =>
+        byte[] buffer = new byte[1024];
+        var receive = Task.Run(async () =>
         {
             while (!reading.IsCancellationRequested)
             {

@@ -15,7 +15,7 @@ public sealed class ContractMapperTests
 
     private static DateTimeOffset Ts(OutboxItem item)
     {
-        using JsonDocument json = JsonDocument.Parse(item.Render(1));
+        using var json = JsonDocument.Parse(item.Render(1));
         return json.RootElement.GetProperty("ts").GetDateTimeOffset();
     }
 

@@ -140,7 +140,7 @@ public sealed class MaliciousLoadTests
     [Fact]
     public void DC_port_never_trips_as_malicious_load_even_with_a_flat_draw_reported_at_power_factor_1()
     {
-        var plans = new[] { new PortProtectionPlan("p1", new PortProtectionSettings(), IsAc: false) };
+        PortProtectionPlan[] plans = new[] { new PortProtectionPlan("p1", new PortProtectionSettings(), IsAc: false) };
         var h = new ShedHarness(null, plans);
         h.Start(0);
 

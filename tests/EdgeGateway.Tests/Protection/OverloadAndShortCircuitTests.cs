@@ -26,7 +26,7 @@ public sealed class OverloadAndShortCircuitTests
     [Fact]
     public void Power_above_the_limit_for_less_than_the_debounce_does_not_trip()
     {
-        var h = ThreePortsCharging();
+        ShedHarness h = ThreePortsCharging();
         long mark = h.Mark();
 
         h.Draw(0, 1200);
@@ -45,7 +45,7 @@ public sealed class OverloadAndShortCircuitTests
     [Fact]
     public void Power_exactly_at_the_limit_never_trips()
     {
-        var h = ThreePortsCharging();
+        ShedHarness h = ThreePortsCharging();
 
         h.DrawFor(0, 1000, TimeSpan.FromMinutes(2), Ms100);
 
@@ -56,7 +56,7 @@ public sealed class OverloadAndShortCircuitTests
     [Fact]
     public void Dip_to_the_limit_restarts_the_overload_debounce()
     {
-        var h = ThreePortsCharging();
+        ShedHarness h = ThreePortsCharging();
 
         h.Draw(0, 1200);            // T0: over
         h.Advance(TimeSpan.FromMilliseconds(300));
@@ -77,7 +77,7 @@ public sealed class OverloadAndShortCircuitTests
     [Fact]
     public void Overload_opens_the_relay_on_the_first_measurement_after_the_debounce_and_locks_the_port()
     {
-        var h = ThreePortsCharging();
+        ShedHarness h = ThreePortsCharging();
         h.Draw(0, 1200);
         h.Advance(TimeSpan.FromMilliseconds(499));
         h.Draw(0, 1200);
@@ -119,7 +119,7 @@ public sealed class OverloadAndShortCircuitTests
     [Fact]
     public void Overload_alarm_is_latched_the_port_refuses_start_and_enable_and_reset_needs_a_reason()
     {
-        var h = ThreePortsCharging();
+        ShedHarness h = ThreePortsCharging();
         h.Draw(0, 1200);
         h.Advance(TimeSpan.FromMilliseconds(500));
         h.Draw(0, 1200);
@@ -142,7 +142,7 @@ public sealed class OverloadAndShortCircuitTests
     [Fact]
     public void Reset_with_a_reason_clears_the_overload_alarm_returns_the_port_to_Idle_and_a_start_then_works()
     {
-        var h = ThreePortsCharging();
+        ShedHarness h = ThreePortsCharging();
         h.Draw(0, 1200);
         h.Advance(TimeSpan.FromMilliseconds(500));
         h.Draw(0, 1200);
@@ -169,7 +169,7 @@ public sealed class OverloadAndShortCircuitTests
     [Fact]
     public void Short_circuit_opens_the_relay_on_that_reading_and_raises_a_critical_alarm_with_value_and_threshold()
     {
-        var h = ThreePortsCharging();
+        ShedHarness h = ThreePortsCharging();
         h.Draw(0, 300);
         h.Advance(Ms100);
         long mark = h.Mark();

@@ -32,7 +32,7 @@ public sealed class PortFaultTests
     [Fact]
     public void Fewer_failed_readings_than_SensorFaultReads_do_not_fault_the_port()
     {
-        var h = TwoCharging();
+        ShedHarness h = TwoCharging();
         long mark = h.Mark();
 
         h.Advance(Second);
@@ -57,7 +57,7 @@ public sealed class PortFaultTests
     [Fact]
     public void SensorFaultReads_consecutive_failed_readings_fault_the_port_open_its_relay_and_raise_port_sensor_fault()
     {
-        var h = TwoCharging();
+        ShedHarness h = TwoCharging();
         h.Measure(0, MeterReading.Failed(SpiTimeout));
         h.Advance(Second);
         h.Draw(1, 300);
@@ -95,7 +95,7 @@ public sealed class PortFaultTests
     [Fact]
     public void Sensor_fault_clears_after_AlarmClearAfter_of_good_readings_and_the_port_returns_to_Idle()
     {
-        var h = TwoCharging();
+        ShedHarness h = TwoCharging();
         for (int i = 0; i < 3; i++)
         {
             h.Measure(0, MeterReading.Failed(SpiTimeout));
@@ -159,7 +159,7 @@ public sealed class PortFaultTests
         using var culture = new InvariantCultureScope();
         var h = new ShedHarness(port: new PortProtectionSettings { StuckReadings = 5, SensorFaultReads = 1 });
         h.Start(0);
-        MeterReading frozen = MeterReading.Ok(Meter.Ac(300));
+        var frozen = MeterReading.Ok(Meter.Ac(300));
         for (int i = 0; i < 4; i++)
         {
             h.Advance(Second);
@@ -183,7 +183,7 @@ public sealed class PortFaultTests
     {
         var h = new ShedHarness(port: new PortProtectionSettings { StuckReadings = 5, SensorFaultReads = 3 });
         h.Start(0);
-        MeterReading frozen = MeterReading.Ok(Meter.Ac(300));
+        var frozen = MeterReading.Ok(Meter.Ac(300));
         for (int i = 0; i < 4; i++)
         {
             h.Advance(Second);
@@ -203,7 +203,7 @@ public sealed class PortFaultTests
     public void Identical_zero_current_readings_of_an_idle_port_are_never_taken_for_a_stuck_meter()
     {
         var h = new ShedHarness(port: new PortProtectionSettings { StuckReadings = 5, SensorFaultReads = 1 });
-        MeterReading idle = MeterReading.Ok(Meter.Ac(0));
+        var idle = MeterReading.Ok(Meter.Ac(0));
         for (int i = 0; i < 100; i++)
         {
             h.Advance(Second);

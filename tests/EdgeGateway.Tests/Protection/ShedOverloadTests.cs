@@ -32,7 +32,7 @@ public sealed class ShedOverloadTests
     [Fact]
     public void Shed_total_above_the_limit_for_the_debounce_cuts_the_newest_sessions_first_until_under_the_limit()
     {
-        var h = FourSessions();
+        ShedHarness h = FourSessions();
         DateTimeOffset t = h.Now;
 
         // p1 800 + p2 300 + p3 900 + p4 500 = 2500 W.
@@ -68,7 +68,7 @@ public sealed class ShedOverloadTests
     [Fact]
     public void Shed_overload_shorter_than_the_debounce_cuts_nothing_and_a_dip_restarts_the_debounce()
     {
-        var h = FourSessions();
+        ShedHarness h = FourSessions();
         DateTimeOffset t = h.Now;
 
         h.Round(800, 300, 900, 300);    // t: 2300 W, over
@@ -95,7 +95,7 @@ public sealed class ShedOverloadTests
     [Fact]
     public void Shed_overload_refuses_starts_while_raised_and_clears_after_AlarmClearAfter_under_the_limit()
     {
-        var h = FourSessions();
+        ShedHarness h = FourSessions();
         DateTimeOffset t = h.Now;
         h.Round(800, 300, 900, 500);
         h.Advance(Half);
@@ -127,7 +127,7 @@ public sealed class ShedOverloadTests
     [Fact]
     public void Shed_overload_above_the_limit_again_while_clearing_restarts_the_clear_time()
     {
-        var h = FourSessions();
+        ShedHarness h = FourSessions();
         DateTimeOffset t = h.Now;
         h.Round(800, 300, 900, 500);
         h.Advance(Half);

@@ -25,7 +25,7 @@ public sealed class ShedSensorTests
     [Fact]
     public void Cabinet_just_below_the_limit_turns_nothing_off()
     {
-        var h = TwoCharging();
+        ShedHarness h = TwoCharging();
         long mark = h.Mark();
 
         h.Temperature(59.9);
@@ -39,7 +39,7 @@ public sealed class ShedSensorTests
     [Fact]
     public void Over_temperature_at_the_limit_turns_every_port_off_ends_sessions_and_raises_a_critical_alarm()
     {
-        var h = TwoCharging();
+        ShedHarness h = TwoCharging();
         long mark = h.Mark();
 
         h.Temperature(60);
@@ -67,7 +67,7 @@ public sealed class ShedSensorTests
     [Fact]
     public void Over_temperature_clears_only_after_AlarmClearAfter_below_the_limit_minus_the_hysteresis()
     {
-        var h = TwoCharging();
+        ShedHarness h = TwoCharging();
         h.Temperature(62);
         Alarm alarm = Assert.Single(h.Events.Raised(AlarmKind.OverTemperature));
 
@@ -105,7 +105,7 @@ public sealed class ShedSensorTests
     [Fact]
     public void One_active_smoke_read_is_not_enough_to_turn_the_shed_off()
     {
-        var h = TwoCharging();
+        ShedHarness h = TwoCharging();
         long mark = h.Mark();
 
         h.Smoke(true);
@@ -124,7 +124,7 @@ public sealed class ShedSensorTests
     [Fact]
     public void Two_consecutive_smoke_reads_turn_every_port_off_end_sessions_and_raise_a_critical_alarm()
     {
-        var h = TwoCharging();
+        ShedHarness h = TwoCharging();
         h.Smoke(true);
         h.Advance(Second);
         long mark = h.Mark();
@@ -152,7 +152,7 @@ public sealed class ShedSensorTests
     [Fact]
     public void Smoke_alarm_clears_after_AlarmClearAfter_of_quiet_reads()
     {
-        var h = TwoCharging();
+        ShedHarness h = TwoCharging();
         h.Smoke(true);
         h.Smoke(true);
         Alarm alarm = Assert.Single(h.Events.Raised(AlarmKind.Smoke));
@@ -178,7 +178,7 @@ public sealed class ShedSensorTests
     [Fact]
     public void Thermometer_vt_and_smoke_input_faults_raise_one_shed_sensor_fault_each_named_by_source()
     {
-        var h = TwoCharging();
+        ShedHarness h = TwoCharging();
         long mark = h.Mark();
         var faulty = new ShedSensorReadings(null, [("cabinet-top", "crc error"), ("cabinet-bottom", "no presence pulse")], null, "input floating", "vt reads 0 V");
 

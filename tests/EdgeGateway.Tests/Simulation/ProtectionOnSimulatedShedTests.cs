@@ -180,7 +180,7 @@ public sealed class ProtectionOnSimulatedShedTests
     {
         using var shed = new ShedHarness();
         // A tiny battery, so bulk, absorption and float all fit inside the harness's 3-minute session limit.
-        var charger = LeadAcid(watts: 200, soc: 0.85, capacityWh: 6);
+        EBikeCharger charger = LeadAcid(watts: 200, soc: 0.85, capacityWh: 6);
         shed.PlugAndStart("P3", charger);
 
         shed.RunUntil(() => shed.Port("P3").State == PortState.Complete, TimeSpan.FromMinutes(3), "charge complete");

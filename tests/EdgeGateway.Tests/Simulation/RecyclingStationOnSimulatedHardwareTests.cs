@@ -55,7 +55,7 @@ public sealed class RecyclingStationOnSimulatedHardwareTests
     [Fact]
     public void Fill_and_weight_read_through_the_bindings_agree_with_the_bins()
     {
-        var (shed, station) = Station();
+        (ShedHarness? shed, RecyclingStationModel? station) = Station();
         using (shed)
         {
             station.Bin("T1").FillPct = 42;
@@ -74,7 +74,7 @@ public sealed class RecyclingStationOnSimulatedHardwareTests
     [Fact]
     public void Spurious_short_echoes_never_raise_a_false_overflow()
     {
-        var (shed, station) = Station();
+        (ShedHarness? shed, RecyclingStationModel? station) = Station();
         using (shed)
         {
             station.Bin("T1").FillPct = 60;
@@ -91,7 +91,7 @@ public sealed class RecyclingStationOnSimulatedHardwareTests
     [Fact]
     public void Filling_bin_raises_nearly_full_then_overflow_and_a_collection_is_recorded_with_its_fill()
     {
-        var (shed, station) = Station();
+        (ShedHarness? shed, RecyclingStationModel? station) = Station();
         using (shed)
         {
             SimulatedBin bin = station.Bin("T1");
@@ -119,7 +119,7 @@ public sealed class RecyclingStationOnSimulatedHardwareTests
     [Fact]
     public void Bag_lodged_under_the_sensor_is_a_sensor_fault_not_an_overflow()
     {
-        var (shed, station) = Station();
+        (ShedHarness? shed, RecyclingStationModel? station) = Station();
         using (shed)
         {
             station.Bin("T1").FillPct = 25;
@@ -136,7 +136,7 @@ public sealed class RecyclingStationOnSimulatedHardwareTests
     [Fact]
     public void Spider_web_across_the_sensor_is_a_sensor_fault_not_an_overflow()
     {
-        var (shed, station) = Station();
+        (ShedHarness? shed, RecyclingStationModel? station) = Station();
         using (shed)
         {
             station.Bin("T1").FillPct = 30;
@@ -153,7 +153,7 @@ public sealed class RecyclingStationOnSimulatedHardwareTests
     [Fact]
     public void Lost_echoes_on_the_ultrasonic_sensor_become_a_sensor_fault_after_the_configured_samples()
     {
-        var (shed, station) = Station();
+        (ShedHarness? shed, RecyclingStationModel? station) = Station();
         using (shed)
         {
             station.Bin("U1").FillPct = 30;
@@ -172,7 +172,7 @@ public sealed class RecyclingStationOnSimulatedHardwareTests
     [Fact]
     public void Time_of_flight_chip_that_stops_answering_is_a_sensor_fault_of_its_bin_only()
     {
-        var (shed, _) = Station();
+        (ShedHarness? shed, RecyclingStationModel _) = Station();
         using (shed)
         {
             Sample(shed);
@@ -188,7 +188,7 @@ public sealed class RecyclingStationOnSimulatedHardwareTests
     [Fact]
     public void Lid_left_open_raises_after_the_limit_and_tipping_is_tamper()
     {
-        var (shed, station) = Station();
+        (ShedHarness? shed, RecyclingStationModel? station) = Station();
         using (shed)
         {
             station.SetSwitches(station.Bin("T1"), lidOpen: true);
@@ -207,7 +207,7 @@ public sealed class RecyclingStationOnSimulatedHardwareTests
     [Fact]
     public void Smouldering_fire_is_raised_from_the_rate_of_rise_before_the_flame()
     {
-        var (shed, station) = Station();
+        (ShedHarness? shed, RecyclingStationModel? station) = Station();
         using (shed)
         {
             Sample(shed, 2);

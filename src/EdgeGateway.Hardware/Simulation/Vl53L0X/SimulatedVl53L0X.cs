@@ -478,11 +478,11 @@ public sealed class SimulatedVl53L0X : SimulatedTimeOfFlightChip
             [0x7C] = 0x89ABCDEF,
         };
 
-        const string productId = "VL53L0CBV0DH/1$1";
+        const string ProductId = "VL53L0CBV0DH/1$1";
         UInt128 packed = 0;
-        for (int i = 0; i < productId.Length; i++)
+        for (int i = 0; i < ProductId.Length; i++)
         {
-            packed |= (UInt128)(productId[i] & 0x7Fu) << (121 - (7 * i));
+            packed |= (UInt128)(ProductId[i] & 0x7Fu) << (121 - (7 * i));
         }
 
         for (int word = 0; word < 4; word++)

@@ -48,7 +48,7 @@ internal static partial class AlarmEndpoints
     private static async Task<Results<JsonHttpResult<AlarmView>, JsonHttpResult<ConsoleError>>> AcknowledgeAsync(
         string alarmId, HttpContext http, LiveDashboard board, ConsoleLink link, ConsoleStore store, ConsoleUserDirectory users, TimeProvider time, ILogger<ConsoleLink> logger)
     {
-        ConsoleCaller caller = ConsoleCaller.Of(http, users);
+        var caller = ConsoleCaller.Of(http, users);
         ConsoleText text = caller.Text;
         DateTimeOffset now = time.GetUtcNow();
         AckRequest? body;

@@ -33,7 +33,7 @@ internal static partial class CommandEndpoints
         TimeProvider time,
         ILogger<ConsoleLink> logger)
     {
-        ConsoleCaller caller = ConsoleCaller.Of(http, users);
+        var caller = ConsoleCaller.Of(http, users);
         ConsoleText text = caller.Text;
         DateTimeOffset now = time.GetUtcNow();
         string action = command.Length > 64 ? command[..64] : command;

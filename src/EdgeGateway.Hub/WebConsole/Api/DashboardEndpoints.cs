@@ -94,7 +94,7 @@ internal static class DashboardEndpoints
         response.Headers["X-Accel-Buffering"] = "no"; // nginx: pass events on at once
         http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
 
-        using CancellationTokenSource stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
         using DashboardSubscriber subscriber = stream.Subscribe(string.IsNullOrEmpty(site) ? null : site);
         try
         {

@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using EdgeGateway.Contracts.Mqtt;
+using EdgeGateway.Hub.Ingest;
 using EdgeGateway.Hub.WebConsole.History;
 using EdgeGateway.Hub.WebConsole.Store;
-using EdgeGateway.Hub.Ingest;
 using EdgeGateway.Mqtt;
 using Microsoft.Extensions.Options;
 using MQTTnet.Protocol;

@@ -76,7 +76,7 @@ public static class TrendEndpoints
         TimeProvider time,
         CancellationToken cancellationToken)
     {
-        TrendText text = TrendText.For(context);
+        var text = TrendText.For(context);
         if (Refusal(name, from, to, sites, time, text, out TrendDefinition trend, out TrendRange range, out IReadOnlyList<string> siteList) is { } refusal)
         {
             return refusal;
@@ -105,7 +105,7 @@ public static class TrendEndpoints
         TimeProvider time,
         CancellationToken cancellationToken)
     {
-        TrendText text = TrendText.For(context);
+        var text = TrendText.For(context);
         if (Refusal(name, from, to, sites, time, text, out TrendDefinition trend, out TrendRange range, out IReadOnlyList<string> siteList) is { } refusal)
         {
             return refusal;

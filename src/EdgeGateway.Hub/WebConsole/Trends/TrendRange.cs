@@ -49,7 +49,7 @@ internal readonly record struct TrendRange(DateOnly From, DateOnly To)
     /// <summary><c>2026-W45</c>: the ISO 8601 week-numbering year and week of a day.</summary>
     public static string WeekLabel(DateOnly day)
     {
-        DateTime date = day.ToDateTime(TimeOnly.MinValue);
+        var date = day.ToDateTime(TimeOnly.MinValue);
         return string.Create(CultureInfo.InvariantCulture, $"{ISOWeek.GetYear(date):D4}-W{ISOWeek.GetWeekOfYear(date):D2}");
     }
 

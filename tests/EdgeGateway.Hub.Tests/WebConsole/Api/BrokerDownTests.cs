@@ -1,8 +1,8 @@
-using EdgeGateway.Testing.Processes;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using EdgeGateway.Testing.Mosquitto;
+using EdgeGateway.Testing.Processes;
 
 namespace EdgeGateway.Hub.Tests.WebConsole.Api;
 

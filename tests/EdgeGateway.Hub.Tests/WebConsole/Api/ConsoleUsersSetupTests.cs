@@ -43,7 +43,7 @@ public sealed class ConsoleUsersSetupTests : IDisposable
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
         }
 
-        using JsonDocument users = JsonDocument.Parse(await File.ReadAllTextAsync(file));
+        using var users = JsonDocument.Parse(await File.ReadAllTextAsync(file));
         Assert.Equal(["LI", "zhang"], users.RootElement.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
         JsonElement li = users.RootElement.GetProperty("LI");
         Assert.Equal("admin", li.GetProperty("Role").GetString());
@@ -117,7 +117,7 @@ public sealed class ConsoleUsersSetupTests : IDisposable
                 },
             },
         }));
-        await using ProductProcess hub = ProductProcess.Start("EdgeGateway.Hub",
+        await using var hub = ProductProcess.Start("EdgeGateway.Hub",
             ["run", "--config", settings, "--broker", "mqtt://127.0.0.1:1", "--http", "http://127.0.0.1:0", "--data-dir", Dir("hub")]);
         Assert.Equal(2, await hub.WaitForExitAsync(TimeSpan.FromSeconds(120)));
         string output = hub.Output;

@@ -29,7 +29,7 @@ internal static class HistorySeed
     {
         var random = new Random(20261125);
         var lines = new StringBuilder();
-        DateTimeOffset today = new DateTimeOffset(now.ToOffset(Cst).Date, Cst);
+        var today = new DateTimeOffset(now.ToOffset(Cst).Date, Cst);
         long seq = 1_000_000;
 
         void Add(ContractMessage message) => lines.Append(ContractPoints.From(message, message.Ts).ToLineProtocol()).Append('\n');
@@ -37,7 +37,7 @@ internal static class HistorySeed
         for (int s = 0; s < Sites.Count; s++)
         {
             string site = Sites[s];
-            const string gw = "gw-01";
+            const string GatewayId = "gw-01";
             int ports = s == 0 ? 20 : 12;
             for (int d = days; d >= 1; d--)
             {
@@ -64,7 +64,7 @@ internal static class HistorySeed
                     charging.Add((port, started, ended));
                     Add(new SessionMessage
                     {
-                        Seq = seq++, Ts = Ms(ended), Site = site, Gateway = gw, Port = PortId(port),
+                        Seq = seq++, Ts = Ms(ended), Site = site, Gateway = GatewayId, Port = PortId(port),
                         SessionId = $"{site}-{day:yyyyMMdd}-{i.ToString(CultureInfo.InvariantCulture)}",
                         StartedTs = Ms(started), EndedTs = Ms(ended), DurationS = durationS, EnergyWh = energy,
                         PeakPowerW = Math.Round(peak, 1), EndReason = reason,
@@ -80,7 +80,7 @@ internal static class HistorySeed
                         bool on = charging.Any(c => c.Port == p && c.From <= ts && ts < c.To);
                         Add(new PortTelemetryMessage
                         {
-                            Seq = seq++, Ts = Ms(ts), Site = site, Gateway = gw, Port = PortId(p),
+                            Seq = seq++, Ts = Ms(ts), Site = site, Gateway = GatewayId, Port = PortId(p),
                             State = on ? PortState.Charging : PortState.Idle, RelayClosed = on,
                             VoltageV = Math.Round(218 + (random.NextDouble() * 6), 1),
                             PowerW = on ? Math.Round(150 + (random.NextDouble() * 120), 1) : 0,
@@ -96,7 +96,7 @@ internal static class HistorySeed
                     string id = $"{site}-{kind}-{raised.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)}";
                     var alarm = new AlarmMessage
                     {
-                        Seq = seq++, Ts = Ms(raised), Site = site, Gateway = gw, AlarmId = id, Event = AlarmEvent.Raised, Kind = kind,
+                        Seq = seq++, Ts = Ms(raised), Site = site, Gateway = GatewayId, AlarmId = id, Event = AlarmEvent.Raised, Kind = kind,
                         Severity = severity, Source = source, Value = value, Threshold = threshold, Unit = unit, RaisedTs = Ms(raised),
                         Detail = detail,
                     };
@@ -132,7 +132,7 @@ internal static class HistorySeed
                     double fillAtCollection = Math.Round(55 + (random.NextDouble() * 45), 1);
                     Add(new BinStateMessage
                     {
-                        Seq = seq++, Ts = Ms(collected.AddHours(1)), Site = site, Gateway = gw, Bin = bin, Class = binClass,
+                        Seq = seq++, Ts = Ms(collected.AddHours(1)), Site = site, Gateway = GatewayId, Bin = bin, Class = binClass,
                         FillPct = Math.Round(random.NextDouble() * 8, 1), NearlyFull = false, ContainerFull = false, ContainerEmpty = true,
                         LastCollectedTs = Ms(collected), FillAtLastCollectionPct = fillAtCollection, LidOpen = false, Tilted = false,
                     });

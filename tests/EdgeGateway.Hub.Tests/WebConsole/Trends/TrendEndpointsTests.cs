@@ -281,7 +281,7 @@ public sealed class TrendEndpointsTests(SeededInflux influx) : IClassFixture<See
     {
         using (response)
         {
-            using JsonDocument document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
             return document.RootElement.Clone();
         }
     }
@@ -305,7 +305,7 @@ public sealed class TrendEndpointsWithoutInfluxTests
             using HttpResponseMessage response = await host.GetAsync($"/api/trends/{name}?from=2026-11-02&to=2026-11-04", language: language);
 
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            using JsonDocument json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
             Assert.False(json.RootElement.GetProperty("available").GetBoolean());
             Assert.StartsWith(message, json.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
             Assert.Equal(0, json.RootElement.GetProperty("series").GetArrayLength());
@@ -321,7 +321,7 @@ public sealed class TrendEndpointsWithoutInfluxTests
         using HttpResponseMessage response = await host.GetAsync("/api/trends/sites");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        using JsonDocument json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal(0, json.RootElement.GetProperty("sites").GetArrayLength());
         Assert.False(json.RootElement.GetProperty("available").GetBoolean());
         Assert.Contains("Hub:Influx:Url", json.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
@@ -335,7 +335,7 @@ public sealed class TrendEndpointsWithoutInfluxTests
         using HttpResponseMessage response = await host.GetAsync("/api/trends/energy_per_day.csv?from=2026-11-02&to=2026-11-04", language: "en");
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
-        using JsonDocument json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal("trends_unavailable", json.RootElement.GetProperty("error").GetString());
         Assert.StartsWith("Trends need InfluxDB", json.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
@@ -352,7 +352,7 @@ public sealed class TrendEndpointsWithoutInfluxTests
         using HttpResponseMessage response = await host.GetAsync("/api/trends/utilisation", language: language);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        using JsonDocument json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.False(json.RootElement.GetProperty("available").GetBoolean());
         Assert.StartsWith(message, json.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Contains("--influx-url none", json.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
@@ -367,7 +367,7 @@ public sealed class TrendEndpointsWithoutInfluxTests
         using HttpResponseMessage response = await host.GetAsync("/api/trends/energy_per_day?from=2026-11-02&to=2026-11-04", language: "en");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        using JsonDocument json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.False(json.RootElement.GetProperty("available").GetBoolean());
         Assert.Contains("does not answer InfluxQL queries", json.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
     }

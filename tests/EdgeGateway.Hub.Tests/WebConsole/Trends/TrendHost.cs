@@ -1,8 +1,8 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
-using EdgeGateway.Hub.WebConsole.Trends;
 using EdgeGateway.Hub.Ingest;
 using EdgeGateway.Hub.Storage;
+using EdgeGateway.Hub.WebConsole.Trends;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

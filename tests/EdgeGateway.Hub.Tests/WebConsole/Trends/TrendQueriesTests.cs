@@ -1,5 +1,5 @@
-using EdgeGateway.Hub.WebConsole.Trends;
 using EdgeGateway.Hub.Storage;
+using EdgeGateway.Hub.WebConsole.Trends;
 using EdgeGateway.Testing.Servers;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -236,7 +236,7 @@ public sealed class TrendQueriesTests(SeededInflux influx) : IClassFixture<Seede
 
     private static double?[] Hours(params (int Hour, double Count)[] counts)
     {
-        var ys = new double?[24];
+        double?[] ys = new double?[24];
         Array.Fill(ys, 0);
         foreach ((int hour, double count) in counts)
         {

@@ -2,8 +2,8 @@ using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Contracts.Ports;
 using EdgeGateway.Hub.Storage;
-using EdgeGateway.Testing.Servers;
 using EdgeGateway.Testing.Network;
+using EdgeGateway.Testing.Servers;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeGateway.Hub.Tests.WebConsole.Trends;

@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json.Nodes;
-using EdgeGateway.Testing.Network;
 using EdgeGateway.Testing.Mosquitto;
+using EdgeGateway.Testing.Network;
 using EdgeGateway.Testing.Processes;
 
 namespace EdgeGateway.Tests.Messaging.Link;

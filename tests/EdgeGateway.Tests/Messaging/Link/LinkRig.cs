@@ -1,7 +1,7 @@
 using EdgeGateway.Events;
 using EdgeGateway.Messaging;
-using EdgeGateway.Mqtt;
 using EdgeGateway.Messaging.Outbox;
+using EdgeGateway.Mqtt;
 using EdgeGateway.Testing;
 using EdgeGateway.Testing.Mosquitto;
 using EdgeGateway.Tests.Simulation;
@@ -45,7 +45,7 @@ internal sealed class LinkRig : IAsyncDisposable
         MqttLinkOptions options = LinkOptions.For(broker.Uri, $"{shed.Site.Site.Id}-{shed.Site.Site.Gateway}");
         options.MaxBackoff = TimeSpan.FromSeconds(1);
         var connection = new MqttConnection(options, NullLogger<MqttConnection>.Instance);
-        DurableOutbox outbox = DurableOutbox.Open(new OutboxOptions { Path = Path.Combine(dir, "outbox.db"), MaxMessages = maxMessages }, out _);
+        var outbox = DurableOutbox.Open(new OutboxOptions { Path = Path.Combine(dir, "outbox.db"), MaxMessages = maxMessages }, out _);
         var link = new MqttLink(shed.Runtime, outbox, connection, NullLogger<MqttLink>.Instance);
         var rig = new LinkRig(shed, dir, connection, outbox, link);
         await link.StartAsync(rig._stop.Token);

@@ -3,8 +3,8 @@ using System.Text;
 using System.Text.Json.Nodes;
 using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Hardware.Simulation.Shed;
-using EdgeGateway.Testing.Network;
 using EdgeGateway.Testing.Mosquitto;
+using EdgeGateway.Testing.Network;
 using Json.Schema;
 using MQTTnet;
 

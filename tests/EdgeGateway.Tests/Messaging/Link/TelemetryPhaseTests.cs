@@ -8,7 +8,7 @@ public sealed class TelemetryPhaseTests
     [Fact]
     public void A_district_of_gateways_spreads_its_telemetry_over_the_period()
     {
-        TimeSpan period = TimeSpan.FromSeconds(10);
+        var period = TimeSpan.FromSeconds(10);
         TimeSpan[] phases = [.. Enumerable.Range(1, 645).Select(i => MqttLink.TelemetryPhase($"linzi-{i:000}", "gw1", period))];
 
         Assert.All(phases, p => Assert.InRange(p, TimeSpan.FromTicks(1), period));
@@ -21,7 +21,7 @@ public sealed class TelemetryPhaseTests
     [Fact]
     public void A_gateway_keeps_its_phase_across_restarts()
     {
-        TimeSpan period = TimeSpan.FromSeconds(10);
+        var period = TimeSpan.FromSeconds(10);
 
         Assert.Equal(MqttLink.TelemetryPhase("linzi-001", "gw1", period), MqttLink.TelemetryPhase("linzi-001", "gw1", period));
         Assert.NotEqual(MqttLink.TelemetryPhase("linzi-001", "gw1", period), MqttLink.TelemetryPhase("linzi-002", "gw1", period));

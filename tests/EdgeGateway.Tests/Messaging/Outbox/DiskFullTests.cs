@@ -257,7 +257,7 @@ public sealed class DiskFullTests : IDisposable
 
         // The broker comes and goes: the publisher drains only while "online", so the store fills up during each outage
         // whatever the machine's speed, and drains concurrently with the appends in between.
-        Task publisher = Task.Run(async () =>
+        var publisher = Task.Run(async () =>
         {
             while (!stop.IsCancellationRequested)
             {

@@ -310,7 +310,7 @@ public sealed class DurableOutboxTests : IDisposable
 
         byte[] corrupted = File.ReadAllBytes(path);
 
-        using (DurableOutbox fresh = DurableOutbox.Open(Options(), out string? recovery))
+        using (var fresh = DurableOutbox.Open(Options(), out string? recovery))
         {
             Assert.NotNull(recovery);
             Assert.Contains("moved aside", recovery);
@@ -350,7 +350,7 @@ public sealed class DurableOutboxTests : IDisposable
             file.Write(garbage);
         }
 
-        using DurableOutbox fresh = DurableOutbox.Open(Options(), out string? recovery);
+        using var fresh = DurableOutbox.Open(Options(), out string? recovery);
 
         Assert.NotNull(recovery);
         Assert.Single(Directory.GetFiles(_dir.Path, "outbox.db.corrupt-*"));
@@ -372,7 +372,7 @@ public sealed class DurableOutboxTests : IDisposable
             command.ExecuteNonQuery();
         }
 
-        using DurableOutbox outbox = DurableOutbox.Open(Options(), out string? recovery);
+        using var outbox = DurableOutbox.Open(Options(), out string? recovery);
 
         Assert.NotNull(recovery);
         Assert.Contains("not an outbox", recovery);

@@ -44,7 +44,7 @@ internal static class Items
 
     public static DurableOutbox Open(OutboxOptions options)
     {
-        DurableOutbox outbox = DurableOutbox.Open(options, out string? recovery);
+        var outbox = DurableOutbox.Open(options, out string? recovery);
         Assert.Null(recovery);
         return outbox;
     }
