@@ -43,9 +43,10 @@ internal sealed class ChargingPort(int index, PortProtectionPlan plan)
 
     public int ConsecutiveFaults { get; set; }
 
-    public DateTimeOffset? HealthySince { get; set; }
+    /// <summary>Monotonic (<see cref="ProtectionInstant.Elapsed"/>), as every "since" here.</summary>
+    public TimeSpan? HealthySince { get; set; }
 
-    public DateTimeOffset? OverloadSince { get; set; }
+    public TimeSpan? OverloadSince { get; set; }
 
     public MaliciousLoadWindow Malicious { get; } = new();
 
@@ -59,23 +60,28 @@ internal sealed class ChargingPort(int index, PortProtectionPlan plan)
 }
 
 /// <summary>An open session's running totals.</summary>
-internal sealed class OpenSession(string id, DateTimeOffset startedAt)
+internal sealed class OpenSession(string id, DateTimeOffset startedAt, TimeSpan startedElapsed)
 {
     public string Id { get; } = id;
 
+    /// <summary>The wall-clock start, as reported.</summary>
     public DateTimeOffset StartedAt { get; } = startedAt;
 
-    public DateTimeOffset LastAt { get; set; } = startedAt;
+    /// <summary>The monotonic start, which the session's length is measured from.</summary>
+    public TimeSpan StartedElapsed { get; } = startedElapsed;
+
+    /// <summary>When energy was last added (monotonic): the integral's step is measured from here.</summary>
+    public TimeSpan LastAt { get; set; } = startedElapsed;
 
     public double EnergyWh { get; set; }
 
     public double PeakPowerW { get; set; }
 
     /// <summary>When power first fell below the completion floor (the charger's tail), if it has.</summary>
-    public DateTimeOffset? LowSince { get; set; }
+    public TimeSpan? LowSince { get; set; }
 
     /// <summary>When power fell to no-load level, if it has.</summary>
-    public DateTimeOffset? NearZeroSince { get; set; }
+    public TimeSpan? NearZeroSince { get; set; }
 }
 
 /// <summary>
@@ -84,7 +90,8 @@ internal sealed class OpenSession(string id, DateTimeOffset startedAt)
 /// </summary>
 internal sealed class MaliciousLoadWindow
 {
-    public DateTimeOffset? Since { get; private set; }
+    /// <summary>When the window opened (monotonic).</summary>
+    public TimeSpan? Since { get; private set; }
 
     public double MinW { get; private set; }
 
@@ -97,7 +104,7 @@ internal sealed class MaliciousLoadWindow
 
     public double Variation => MeanW <= 0 ? double.PositiveInfinity : (MaxW - MinW) / MeanW;
 
-    public void Add(DateTimeOffset at, double watts)
+    public void Add(TimeSpan at, double watts)
     {
         if (Since is null)
         {

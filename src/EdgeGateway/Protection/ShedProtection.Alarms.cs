@@ -6,42 +6,42 @@ namespace EdgeGateway.Protection;
 // Alarm bookkeeping: a port's alarms, the shed's alarms and their clearing once the condition has settled.
 public sealed partial class ShedProtection
 {
-    private void RaisePortAlarm(ChargingPort port, AlarmKind kind, double? value, double? threshold, string? unit, string detail, DateTimeOffset now)
+    private void RaisePortAlarm(ChargingPort port, AlarmKind kind, double? value, double? threshold, string? unit, string detail, ProtectionInstant now)
     {
         if (port.Alarms.ContainsKey(kind))
         {
             return;
         }
 
-        var alarm = new Alarm(Guid.CreateVersion7(now).ToString(), kind, kind.DefaultSeverity(), port.Source, value, threshold, unit, now, detail);
+        var alarm = new Alarm(Guid.CreateVersion7(now.Wall).ToString(), kind, kind.DefaultSeverity(), port.Source, value, threshold, unit, now.Wall, detail);
         port.Alarms[kind] = alarm;
-        _events.Publish(new AlarmRaised(now, alarm));
+        _events.Publish(new AlarmRaised(now.Wall, alarm));
     }
 
-    private void ClearPortAlarm(ChargingPort port, AlarmKind kind, string reason, DateTimeOffset now)
+    private void ClearPortAlarm(ChargingPort port, AlarmKind kind, string reason, ProtectionInstant now)
     {
         if (port.Alarms.Remove(kind, out Alarm? alarm))
         {
-            _events.Publish(new AlarmCleared(now, alarm, reason));
+            _events.Publish(new AlarmCleared(now.Wall, alarm, reason));
         }
     }
 
     /// <summary>No-load and maximum-duration notices clear when the port is used again.</summary>
-    private void ClearMomentaryAlarms(ChargingPort port, string reason, DateTimeOffset now)
+    private void ClearMomentaryAlarms(ChargingPort port, string reason, ProtectionInstant now)
     {
         ClearPortAlarm(port, AlarmKind.PortNoLoad, reason, now);
         ClearPortAlarm(port, AlarmKind.PortMaxDuration, reason, now);
     }
 
-    private void RaiseShedAlarm(AlarmKind kind, string source, double? value, double? threshold, string? unit, string detail, DateTimeOffset now)
+    private void RaiseShedAlarm(AlarmKind kind, string source, double? value, double? threshold, string? unit, string detail, ProtectionInstant now)
     {
-        var alarm = new Alarm(Guid.CreateVersion7(now).ToString(), kind, kind.DefaultSeverity(), source, value, threshold, unit, now, detail);
+        var alarm = new Alarm(Guid.CreateVersion7(now.Wall).ToString(), kind, kind.DefaultSeverity(), source, value, threshold, unit, now.Wall, detail);
         _shedAlarms[(kind, source)] = alarm;
-        _events.Publish(new AlarmRaised(now, alarm));
+        _events.Publish(new AlarmRaised(now.Wall, alarm));
     }
 
     /// <summary>Clears a shed alarm once its condition has been gone for the hysteresis time.</summary>
-    private void ClearWhenSettled((AlarmKind Kind, string Source) key, DateTimeOffset now, string reason)
+    private void ClearWhenSettled((AlarmKind Kind, string Source) key, ProtectionInstant now, string reason)
     {
         if (!_shedAlarms.ContainsKey(key))
         {
@@ -49,16 +49,16 @@ public sealed partial class ShedProtection
             return;
         }
 
-        if (!_clearingSince.TryGetValue(key, out DateTimeOffset since))
+        if (!_clearingSince.TryGetValue(key, out TimeSpan since))
         {
-            _clearingSince[key] = now;
-            since = now;
+            _clearingSince[key] = now.Elapsed;
+            since = now.Elapsed;
         }
 
-        if (now - since >= _shed.AlarmClearAfter && _shedAlarms.Remove(key, out Alarm? alarm))
+        if (now.Elapsed - since >= _shed.AlarmClearAfter && _shedAlarms.Remove(key, out Alarm? alarm))
         {
             _clearingSince.Remove(key);
-            _events.Publish(new AlarmCleared(now, alarm, reason));
+            _events.Publish(new AlarmCleared(now.Wall, alarm, reason));
         }
     }
 

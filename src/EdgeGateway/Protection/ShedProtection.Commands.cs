@@ -25,14 +25,14 @@ public sealed partial class ShedProtection
 
         while (_commands.TryDequeue(out PendingCommand? pending))
         {
-            DateTimeOffset now = _time.GetUtcNow();
+            ProtectionInstant now = Now();
             CommandResult result = Execute(pending.Command, now);
-            _events.Publish(new CommandHandled(now, pending.Command, result));
+            _events.Publish(new CommandHandled(now.Wall, pending.Command, result));
             pending.Completion.TrySetResult(result);
         }
     }
 
-    private CommandResult Execute(PortCommand command, DateTimeOffset now)
+    private CommandResult Execute(PortCommand command, ProtectionInstant now)
     {
         if (!_byId.TryGetValue(command.PortId, out ChargingPort? port))
         {
@@ -55,7 +55,7 @@ public sealed partial class ShedProtection
         };
     }
 
-    private CommandResult Start(ChargingPort port, string by, DateTimeOffset now)
+    private CommandResult Start(ChargingPort port, string by, ProtectionInstant now)
     {
         if (port.State is not (PortState.Idle or PortState.Complete))
         {
@@ -94,14 +94,14 @@ public sealed partial class ShedProtection
         port.RelayLeakReads = 0;
         port.OverloadSince = null;
         port.Malicious.Reset();
-        string sessionId = Guid.CreateVersion7(now).ToString();
-        port.Session = new OpenSession(sessionId, now);
+        string sessionId = Guid.CreateVersion7(now.Wall).ToString();
+        port.Session = new OpenSession(sessionId, now.Wall, now.Elapsed);
         SetState(port, PortState.Charging, "started by " + by, now);
-        _events.Publish(new SessionStarted(now, sessionId, port.Id, by));
+        _events.Publish(new SessionStarted(now.Wall, sessionId, port.Id, by));
         return CommandResult.Applied("charging");
     }
 
-    private CommandResult Stop(ChargingPort port, DateTimeOffset now)
+    private CommandResult Stop(ChargingPort port, ProtectionInstant now)
     {
         if (port.Session is null)
         {
@@ -114,7 +114,7 @@ public sealed partial class ShedProtection
         return CommandResult.Applied("stopped");
     }
 
-    private CommandResult Disable(ChargingPort port, DateTimeOffset now)
+    private CommandResult Disable(ChargingPort port, ProtectionInstant now)
     {
         OpenRelay(port, now);
         if (port.Session is not null)
@@ -132,7 +132,7 @@ public sealed partial class ShedProtection
         return CommandResult.Applied("disabled");
     }
 
-    private CommandResult Enable(ChargingPort port, DateTimeOffset now)
+    private CommandResult Enable(ChargingPort port, ProtectionInstant now)
     {
         if (port.Lockout is { } lockout)
         {
@@ -148,7 +148,7 @@ public sealed partial class ShedProtection
         return CommandResult.Applied("enabled");
     }
 
-    private CommandResult Reset(ChargingPort port, PortCommand command, DateTimeOffset now)
+    private CommandResult Reset(ChargingPort port, PortCommand command, ProtectionInstant now)
     {
         if (string.IsNullOrWhiteSpace(command.Reason))
         {

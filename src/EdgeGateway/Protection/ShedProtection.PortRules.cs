@@ -10,7 +10,7 @@ namespace EdgeGateway.Protection;
 // that does not obey, short circuit, overload, malicious load, maximum duration and the end of a charge.
 public sealed partial class ShedProtection
 {
-    private void OnShortCircuit(ChargingPort port, in PortMeasurement measurement, DateTimeOffset now)
+    private void OnShortCircuit(ChargingPort port, in PortMeasurement measurement, ProtectionInstant now)
     {
         port.Last = measurement;
         double peak = measurement.PeakCurrentA;
@@ -25,7 +25,7 @@ public sealed partial class ShedProtection
         RelayDidNotObey(port, peak, now);
     }
 
-    private void OnMeterFault(ChargingPort port, string fault, DateTimeOffset now)
+    private void OnMeterFault(ChargingPort port, string fault, ProtectionInstant now)
     {
         port.Fault = fault;
         port.HealthySince = null;
@@ -36,7 +36,7 @@ public sealed partial class ShedProtection
         }
     }
 
-    private void EnterSensorFault(ChargingPort port, string fault, DateTimeOffset now)
+    private void EnterSensorFault(ChargingPort port, string fault, ProtectionInstant now)
     {
         port.Fault = fault;
         port.HealthySince = null;
@@ -60,7 +60,7 @@ public sealed partial class ShedProtection
         RaisePortAlarm(port, AlarmKind.PortSensorFault, null, null, null, fault, now);
     }
 
-    private void OnMeasurement(ChargingPort port, in PortMeasurement m, DateTimeOffset now)
+    private void OnMeasurement(ChargingPort port, in PortMeasurement m, ProtectionInstant now)
     {
         if (!IsPlausible(port, m, out string? implausible))
         {
@@ -97,9 +97,9 @@ public sealed partial class ShedProtection
             return;
         }
 
-        if (now - session.StartedAt >= port.Settings.MaxSession)
+        if (now.Elapsed - session.StartedElapsed >= port.Settings.MaxSession)
         {
-            EndSessionAndIdle(port, SessionEndReason.MaxDuration, AlarmKind.PortMaxDuration, (now - session.StartedAt).TotalHours, port.Settings.MaxSession.TotalHours, "h",
+            EndSessionAndIdle(port, SessionEndReason.MaxDuration, AlarmKind.PortMaxDuration, (now.Elapsed - session.StartedElapsed).TotalHours, port.Settings.MaxSession.TotalHours, "h",
                 Invariant($"session reached the maximum length of {port.Settings.MaxSession.TotalHours:0.##} h"), now);
             return;
         }
@@ -147,7 +147,7 @@ public sealed partial class ShedProtection
         return port.IdenticalReadings + 1 >= port.Settings.StuckReadings;
     }
 
-    private void RecoverFromSensorFault(ChargingPort port, DateTimeOffset now)
+    private void RecoverFromSensorFault(ChargingPort port, ProtectionInstant now)
     {
         if (!port.Alarms.ContainsKey(AlarmKind.PortSensorFault))
         {
@@ -155,8 +155,8 @@ public sealed partial class ShedProtection
             return;
         }
 
-        port.HealthySince ??= now;
-        if (now - port.HealthySince < _shed.AlarmClearAfter)
+        port.HealthySince ??= now.Elapsed;
+        if (now.Elapsed - port.HealthySince < _shed.AlarmClearAfter)
         {
             return;
         }
@@ -169,7 +169,7 @@ public sealed partial class ShedProtection
         }
     }
 
-    private void CheckRelayLeak(ChargingPort port, in PortMeasurement m, DateTimeOffset now)
+    private void CheckRelayLeak(ChargingPort port, in PortMeasurement m, ProtectionInstant now)
     {
         // The relay releases within milliseconds; current in two measurements running means it did not.
         if (m.CurrentA > port.Settings.RelayFaultCurrentA)
@@ -186,7 +186,7 @@ public sealed partial class ShedProtection
         }
     }
 
-    private void RelayDidNotObey(ChargingPort port, double amps, DateTimeOffset now)
+    private void RelayDidNotObey(ChargingPort port, double amps, ProtectionInstant now)
     {
         if (port.Alarms.ContainsKey(AlarmKind.RelayFault))
         {
@@ -206,17 +206,17 @@ public sealed partial class ShedProtection
             Invariant($"{amps:0.00} A flows through a relay commanded open (welded contacts?)"), now);
     }
 
-    private static void Accumulate(ChargingPort port, OpenSession session, double watts, DateTimeOffset now)
+    private static void Accumulate(ChargingPort port, OpenSession session, double watts, ProtectionInstant now)
     {
-        double hours = (now - session.LastAt).TotalHours;
+        double hours = (now.Elapsed - session.LastAt).TotalHours;
         double wh = Math.Max(watts, 0) * hours;
         session.EnergyWh += wh;
         port.LifetimeEnergyWh += wh;
         session.PeakPowerW = Math.Max(session.PeakPowerW, watts);
-        session.LastAt = now;
+        session.LastAt = now.Elapsed;
     }
 
-    private bool CheckOverload(ChargingPort port, double watts, DateTimeOffset now)
+    private bool CheckOverload(ChargingPort port, double watts, ProtectionInstant now)
     {
         if (watts <= port.Settings.MaxPowerW)
         {
@@ -224,18 +224,18 @@ public sealed partial class ShedProtection
             return false;
         }
 
-        port.OverloadSince ??= now;
-        if (now - port.OverloadSince < port.Settings.OverloadDebounce)
+        port.OverloadSince ??= now.Elapsed;
+        if (now.Elapsed - port.OverloadSince < port.Settings.OverloadDebounce)
         {
             return false;
         }
 
         Trip(port, SessionEndReason.Overload, AlarmKind.PortOverload, watts, port.Settings.MaxPowerW, "W",
-            Invariant($"{watts:0} W above the {port.Settings.MaxPowerW:0} W limit for {(now - port.OverloadSince.Value).TotalMilliseconds:0} ms"), now);
+            Invariant($"{watts:0} W above the {port.Settings.MaxPowerW:0} W limit for {(now.Elapsed - port.OverloadSince.Value).TotalMilliseconds:0} ms"), now);
         return true;
     }
 
-    private bool CheckMaliciousLoad(ChargingPort port, in PortMeasurement m, double watts, DateTimeOffset now)
+    private bool CheckMaliciousLoad(ChargingPort port, in PortMeasurement m, double watts, ProtectionInstant now)
     {
         PortProtectionSettings s = port.Settings;
         if (!port.IsAc || m.PowerFactor is not { } pf || pf < s.MaliciousMinPowerFactor || watts < s.MaliciousMinPowerW)
@@ -244,16 +244,16 @@ public sealed partial class ShedProtection
             return false;
         }
 
-        port.Malicious.Add(now, watts);
+        port.Malicious.Add(now.Elapsed, watts);
         if (port.Malicious.Variation > s.MaliciousMaxVariation)
         {
             // Not flat: start the window again from this reading.
             port.Malicious.Reset();
-            port.Malicious.Add(now, watts);
+            port.Malicious.Add(now.Elapsed, watts);
             return false;
         }
 
-        if (now - port.Malicious.Since < s.MaliciousWindow)
+        if (now.Elapsed - port.Malicious.Since < s.MaliciousWindow)
         {
             return false;
         }
@@ -263,7 +263,7 @@ public sealed partial class ShedProtection
         return true;
     }
 
-    private void CheckEndOfCharge(ChargingPort port, OpenSession session, double watts, DateTimeOffset now)
+    private void CheckEndOfCharge(ChargingPort port, OpenSession session, double watts, ProtectionInstant now)
     {
         PortProtectionSettings s = port.Settings;
         if (watts <= s.NoLoadW)
@@ -275,8 +275,8 @@ public sealed partial class ShedProtection
                 return;
             }
 
-            session.NearZeroSince ??= now;
-            if (now - session.NearZeroSince >= s.NoLoadTimeout)
+            session.NearZeroSince ??= now.Elapsed;
+            if (now.Elapsed - session.NearZeroSince >= s.NoLoadTimeout)
             {
                 EndSessionAndIdle(port, SessionEndReason.NoLoad, AlarmKind.PortNoLoad, watts, s.NoLoadW, "W",
                     session.PeakPowerW > s.CompleteFloorW
@@ -290,8 +290,8 @@ public sealed partial class ShedProtection
         session.NearZeroSince = null;
         if (watts < s.CompleteFloorW)
         {
-            session.LowSince ??= now;
-            if (now - session.LowSince >= s.CompleteHold)
+            session.LowSince ??= now.Elapsed;
+            if (now.Elapsed - session.LowSince >= s.CompleteHold)
             {
                 EndSessionComplete(port, now);
             }
@@ -302,14 +302,14 @@ public sealed partial class ShedProtection
         session.LowSince = null;
     }
 
-    private void EndSessionComplete(ChargingPort port, DateTimeOffset now)
+    private void EndSessionComplete(ChargingPort port, ProtectionInstant now)
     {
         OpenRelay(port, now);
         EndSession(port, SessionEndReason.Complete, now);
         SetState(port, PortState.Complete, "charge complete (充满自停)", now);
     }
 
-    private void EndSessionAndIdle(ChargingPort port, SessionEndReason reason, AlarmKind kind, double? value, double? threshold, string? unit, string detail, DateTimeOffset now)
+    private void EndSessionAndIdle(ChargingPort port, SessionEndReason reason, AlarmKind kind, double? value, double? threshold, string? unit, string detail, ProtectionInstant now)
     {
         OpenRelay(port, now);
         EndSession(port, reason, now);
@@ -318,7 +318,7 @@ public sealed partial class ShedProtection
     }
 
     /// <summary>Opens the relay, ends the session, locks the port out and raises the latched alarm — in that order.</summary>
-    private void Trip(ChargingPort port, SessionEndReason reason, AlarmKind kind, double value, double threshold, string? unit, string detail, DateTimeOffset now)
+    private void Trip(ChargingPort port, SessionEndReason reason, AlarmKind kind, double value, double threshold, string? unit, string detail, ProtectionInstant now)
     {
         OpenRelay(port, now);
         port.OverloadSince = null;

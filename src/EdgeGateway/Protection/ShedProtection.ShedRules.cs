@@ -7,7 +7,7 @@ namespace EdgeGateway.Protection;
 // The rules of the whole shed: its total power, smoke, the cabinet's temperature and the shed-wide sensors' faults.
 public sealed partial class ShedProtection
 {
-    private void CheckShedTotal(DateTimeOffset now)
+    private void CheckShedTotal(ProtectionInstant now)
     {
         double total = 0;
         foreach (ChargingPort port in _ports)
@@ -24,8 +24,8 @@ public sealed partial class ShedProtection
         }
 
         _clearingSince.Remove(key);
-        _shedOverloadSince ??= now;
-        if (now - _shedOverloadSince < _shed.OverloadDebounce)
+        _shedOverloadSince ??= now.Elapsed;
+        if (now.Elapsed - _shedOverloadSince < _shed.OverloadDebounce)
         {
             return;
         }
@@ -55,7 +55,7 @@ public sealed partial class ShedProtection
         }
     }
 
-    private void CheckSmoke(in ShedSensorReadings readings, DateTimeOffset now)
+    private void CheckSmoke(in ShedSensorReadings readings, ProtectionInstant now)
     {
         if (readings.Smoke is not { } smoke)
         {
@@ -82,7 +82,7 @@ public sealed partial class ShedProtection
         }
     }
 
-    private void CheckTemperature(in ShedSensorReadings readings, DateTimeOffset now)
+    private void CheckTemperature(in ShedSensorReadings readings, ProtectionInstant now)
     {
         if (readings.MaxTemperatureC is not { } celsius)
         {
@@ -111,7 +111,7 @@ public sealed partial class ShedProtection
         }
     }
 
-    private void CheckSensorFaults(in ShedSensorReadings readings, DateTimeOffset now)
+    private void CheckSensorFaults(in ShedSensorReadings readings, ProtectionInstant now)
     {
         var failing = new HashSet<string>(StringComparer.Ordinal);
         foreach ((string id, string fault) in readings.ThermometerFaults ?? [])
@@ -135,7 +135,7 @@ public sealed partial class ShedProtection
         }
     }
 
-    private void RaiseSensorFault(string source, string fault, DateTimeOffset now, HashSet<string> failing)
+    private void RaiseSensorFault(string source, string fault, ProtectionInstant now, HashSet<string> failing)
     {
         failing.Add(source);
         (AlarmKind ShedSensorFault, string source) key = (AlarmKind.ShedSensorFault, source);
@@ -146,7 +146,7 @@ public sealed partial class ShedProtection
         }
     }
 
-    private void AllOff(SessionEndReason reason, DateTimeOffset now)
+    private void AllOff(SessionEndReason reason, ProtectionInstant now)
     {
         foreach (ChargingPort port in _ports)
         {

@@ -30,11 +30,12 @@ public sealed partial class ShedProtection
     private readonly IRelayBank _relays;
     private readonly IGatewayEventSink _events;
     private readonly TimeProvider _time;
+    private readonly long _origin;
     private readonly ConcurrentQueue<PendingCommand> _commands = new();
     private readonly Dictionary<(AlarmKind Kind, string Source), Alarm> _shedAlarms = [];
-    private readonly Dictionary<(AlarmKind Kind, string Source), DateTimeOffset> _clearingSince = [];
+    private readonly Dictionary<(AlarmKind Kind, string Source), TimeSpan> _clearingSince = [];
 
-    private DateTimeOffset? _shedOverloadSince;
+    private TimeSpan? _shedOverloadSince;
     private int _smokeReads;
     private double? _temperatureC;
     private bool _smoke;
@@ -49,7 +50,11 @@ public sealed partial class ShedProtection
         _relays = relays;
         _events = events;
         _time = time;
+        _origin = time.GetTimestamp();
     }
+
+    /// <summary>The wall clock for stamps and monotonic time for durations, read together.</summary>
+    private ProtectionInstant Now() => new(_time.GetUtcNow(), _time.GetElapsedTime(_origin));
 
     public int PortCount => _ports.Length;
 
@@ -78,7 +83,7 @@ public sealed partial class ShedProtection
     /// </summary>
     public void ApplyConfiguration(IEnumerable<Alarm>? lockouts = null)
     {
-        DateTimeOffset now = _time.GetUtcNow();
+        ProtectionInstant now = Now();
         foreach (ChargingPort port in _ports)
         {
             OpenRelay(port, now);
@@ -131,9 +136,9 @@ public sealed partial class ShedProtection
     /// <summary>Applies one port's measurement: every port rule, then the shed's total.</summary>
     public void OnPortMeasured(int index, in MeterReading reading)
     {
-        DateTimeOffset now = _time.GetUtcNow();
+        ProtectionInstant now = Now();
         ChargingPort port = _ports[index];
-        port.LastMeasuredAt = now;
+        port.LastMeasuredAt = now.Wall;
 
         if (port.RelayOpenPending)
         {
@@ -159,7 +164,7 @@ public sealed partial class ShedProtection
     /// <summary>Applies the shed-wide sensors (read once per round).</summary>
     public void OnShedSensors(in ShedSensorReadings readings)
     {
-        DateTimeOffset now = _time.GetUtcNow();
+        ProtectionInstant now = Now();
         CheckSmoke(readings, now);
         CheckTemperature(readings, now);
         CheckSensorFaults(readings, now);
@@ -169,13 +174,13 @@ public sealed partial class ShedProtection
     public void OnRoundComplete()
     {
         _rounds++;
-        PublishSnapshot(_time.GetUtcNow());
+        PublishSnapshot(Now());
     }
 
     /// <summary>Opens every relay and closes every session (service stop).</summary>
     public void OpenAll(SessionEndReason reason)
     {
-        DateTimeOffset now = _time.GetUtcNow();
+        ProtectionInstant now = Now();
         foreach (ChargingPort port in _ports)
         {
             OpenRelay(port, now);
@@ -189,7 +194,7 @@ public sealed partial class ShedProtection
         PublishSnapshot(now);
     }
 
-    private void OpenRelay(ChargingPort port, DateTimeOffset now)
+    private void OpenRelay(ChargingPort port, ProtectionInstant now)
     {
         if (_relays.TrySetClosed(port.Index, false, out string? error))
         {
@@ -211,7 +216,7 @@ public sealed partial class ShedProtection
         SetState(port, PortState.Fault, "relay write failed", now);
     }
 
-    private void EndSession(ChargingPort port, SessionEndReason reason, DateTimeOffset now)
+    private void EndSession(ChargingPort port, SessionEndReason reason, ProtectionInstant now)
     {
         OpenSession? session = port.Session;
         if (session is null)
@@ -220,10 +225,10 @@ public sealed partial class ShedProtection
         }
 
         port.Session = null;
-        _events.Publish(new SessionClosed(now, new ChargingSession(session.Id, port.Id, session.StartedAt, now, session.EnergyWh, session.PeakPowerW, reason)));
+        _events.Publish(new SessionClosed(now.Wall, new ChargingSession(session.Id, port.Id, session.StartedAt, now.Wall, session.EnergyWh, session.PeakPowerW, reason)));
     }
 
-    private void SetState(ChargingPort port, PortState state, string reason, DateTimeOffset now)
+    private void SetState(ChargingPort port, PortState state, string reason, ProtectionInstant now)
     {
         // A port whose relay cannot be trusted never looks available, whatever ended its session.
         if (port.Lockout == AlarmKind.RelayFault && state is PortState.Idle or PortState.Complete or PortState.Charging)
@@ -238,7 +243,7 @@ public sealed partial class ShedProtection
 
         PortState from = port.State;
         port.State = state;
-        _events.Publish(new PortStateChanged(now, port.Id, from, state, reason, SnapshotOf(port, asDecided: true)));
+        _events.Publish(new PortStateChanged(now.Wall, port.Id, from, state, reason, SnapshotOf(port, asDecided: true)));
     }
 
     /// <summary>
@@ -265,7 +270,7 @@ public sealed partial class ShedProtection
             p.Lockout?.WireName());
     }
 
-    private void PublishSnapshot(DateTimeOffset now)
+    private void PublishSnapshot(ProtectionInstant now)
     {
         var ports = new PortSnapshot[_ports.Length];
         double total = 0;
@@ -280,6 +285,6 @@ public sealed partial class ShedProtection
         }
 
         alarms.Sort((a, b) => b.RaisedAt.CompareTo(a.RaisedAt));
-        _snapshot = new ShedSnapshot(now, ports, total, _temperatureC, _smoke, alarms, _rounds);
+        _snapshot = new ShedSnapshot(now.Wall, ports, total, _temperatureC, _smoke, alarms, _rounds);
     }
 }

@@ -112,6 +112,21 @@ internal static class Meter
 }
 
 /// <summary>
+/// A clock whose wall time can be stepped while its monotonic time runs on, as a board's does when NTP first
+/// synchronises. FakeTimeProvider derives its timestamps from its wall clock, so the step is kept here, outside it.
+/// </summary>
+internal sealed class SteppableWallClock(FakeTimeProvider monotonic) : TimeProvider
+{
+    public TimeSpan WallOffset { get; set; }
+
+    public override DateTimeOffset GetUtcNow() => monotonic.GetUtcNow() + WallOffset;
+
+    public override long GetTimestamp() => monotonic.GetTimestamp();
+
+    public override long TimestampFrequency => monotonic.TimestampFrequency;
+}
+
+/// <summary>
 /// A <see cref="ShedProtection"/> wired to a fake clock, a recording relay bank and a recording sink.
 /// Ports are p1, p2, … at indexes 0, 1, …; the clock starts at <see cref="T0"/>.
 /// </summary>
@@ -122,6 +137,7 @@ internal sealed class ShedHarness
     public static readonly ShedSensorReadings Quiet = new(25, [], false, null, null);
 
     private readonly int[] _jitter;
+    private readonly SteppableWallClock _clock;
 
     public ShedHarness(ShedProtectionSettings? shed = null, PortProtectionSettings? port = null, int ports = 3)
         : this(shed, Enumerable.Range(0, ports).Select(i => new PortProtectionPlan(Id(i), port ?? new PortProtectionSettings(), IsAc: true)).ToArray())
@@ -134,8 +150,9 @@ internal sealed class ShedHarness
         Relays = new RecordingRelayBank(Sequence, plans.Count);
         Events = new RecordingEventSink(Sequence);
         Time = new FakeTimeProvider(T0);
+        _clock = new SteppableWallClock(Time);
         _jitter = new int[plans.Count];
-        Protection = new ShedProtection(shed ?? new ShedProtectionSettings(), plans, Relays, Events, Time);
+        Protection = new ShedProtection(shed ?? new ShedProtectionSettings(), plans, Relays, Events, _clock);
         Protection.ApplyConfiguration();
     }
 
@@ -149,7 +166,8 @@ internal sealed class ShedHarness
 
     public ShedProtection Protection { get; }
 
-    public DateTimeOffset Now => Time.GetUtcNow();
+    /// <summary>The wall clock protection reads (its steps included).</summary>
+    public DateTimeOffset Now => _clock.GetUtcNow();
 
     public static string Id(int index) => $"p{index + 1}";
 
@@ -157,6 +175,9 @@ internal sealed class ShedHarness
     public long Mark() => Sequence.Current;
 
     public void Advance(TimeSpan by) => Time.Advance(by);
+
+    /// <summary>Steps the wall clock only, as NTP's first synchronisation or a manual set does; monotonic time runs on.</summary>
+    public void StepWallClock(TimeSpan by) => _clock.WallOffset += by;
 
     public CommandResult Send(PortCommand command)
     {
