@@ -189,7 +189,7 @@ internal sealed class NotificationLedger : IDisposable
         _cancel = Prepare(
             $"UPDATE job SET state = {(int)JobState.Cancelled}, done_ms = $now WHERE id = $id AND state = 0;",
             ("$id", SqliteType.Integer), ("$now", SqliteType.Integer));
-        _pending = Scalar("SELECT COUNT(*) FROM job WHERE state = 0;");
+        _pending = SqliteFileFormat.Scalar(_connection, "SELECT COUNT(*) FROM job WHERE state = 0;");
     }
 
     /// <summary>The ledger file's full path.</summary>
@@ -469,7 +469,7 @@ internal sealed class NotificationLedger : IDisposable
 
         if (interrupted.Count > 0)
         {
-            Execute(connection, "UPDATE job SET interrupted = interrupted + 1, sending_ms = NULL WHERE state = 0 AND sending_ms IS NOT NULL;", tx);
+            SqliteFileFormat.Execute(connection, "UPDATE job SET interrupted = interrupted + 1, sending_ms = NULL WHERE state = 0 AND sending_ms IS NOT NULL;", tx);
         }
 
         tx.Commit();
@@ -506,23 +506,5 @@ internal sealed class NotificationLedger : IDisposable
 
         command.Prepare();
         return command;
-    }
-
-    private long Scalar(string sql) => Scalar(_connection, sql, null);
-
-    private static long Scalar(SqliteConnection connection, string sql, SqliteTransaction? tx)
-    {
-        using SqliteCommand command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.Transaction = tx;
-        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
-    }
-
-    private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? tx = null)
-    {
-        using SqliteCommand command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.Transaction = tx;
-        command.ExecuteNonQuery();
     }
 }

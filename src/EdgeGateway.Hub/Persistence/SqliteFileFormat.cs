@@ -121,7 +121,8 @@ internal sealed class SqliteFileFormat
         }
     }
 
-    private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? tx = null)
+    /// <summary>Runs <paramref name="sql"/> on <paramref name="connection"/> (in <paramref name="tx"/>, if given).</summary>
+    internal static void Execute(SqliteConnection connection, string sql, SqliteTransaction? tx = null)
     {
         using SqliteCommand command = connection.CreateCommand();
         command.CommandText = sql;
@@ -129,7 +130,8 @@ internal sealed class SqliteFileFormat
         command.ExecuteNonQuery();
     }
 
-    private static long Scalar(SqliteConnection connection, string sql, SqliteTransaction tx)
+    /// <summary>The first column of the first row of <paramref name="sql"/>, as a long.</summary>
+    internal static long Scalar(SqliteConnection connection, string sql, SqliteTransaction? tx = null)
     {
         using SqliteCommand command = connection.CreateCommand();
         command.CommandText = sql;
