@@ -38,14 +38,19 @@ public sealed class SeqGapTests : IDisposable
             await gateway.PublishAsync("edge/v1/s1/g1/ports/p1/telemetry", Telemetry(seq));
         }
 
-        DateTime until = DateTime.UtcNow.AddSeconds(20);
-        while ((await hub.HealthAsync()).GetProperty("seq_missing").GetInt64() == 0 && DateTime.UtcNow < until)
+        // The counter moves when the gap is found and the row lands after the write that follows it: wait for both.
+        // The deadline only bounds a failing run; a busy machine may take long before the first point is stored.
+        const string Query = "SELECT seq_missing, seq_missing_from, seq_missing_to FROM gateway WHERE gateway = 'g1'";
+        DateTime until = DateTime.UtcNow.AddSeconds(90);
+        InfluxQueryResult gaps = await influx.QueryAsync("edge", Query);
+        while ((gaps.Rows.Count == 0 || (await hub.HealthAsync()).GetProperty("seq_missing").GetInt64() == 0) && DateTime.UtcNow < until)
         {
             await Task.Delay(250);
+            gaps = await influx.QueryAsync("edge", Query);
         }
 
+        Assert.True(gaps.Rows.Count > 0, "no gap recorded; hub output:\n" + hub.Process.Output);
         Assert.Equal(2, (await hub.HealthAsync()).GetProperty("seq_missing").GetInt64());
-        InfluxQueryResult gaps = await influx.QueryAsync("edge", "SELECT seq_missing, seq_missing_from, seq_missing_to FROM gateway WHERE gateway = 'g1'");
         IReadOnlyDictionary<string, JsonElement> gap = Assert.Single(gaps.Rows);
         Assert.Equal((2L, 4L, 5L), (gap["seq_missing"].GetInt64(), gap["seq_missing_from"].GetInt64(), gap["seq_missing_to"].GetInt64()));
         Assert.Contains("seq 4..5 never arrived", hub.Process.Output);
