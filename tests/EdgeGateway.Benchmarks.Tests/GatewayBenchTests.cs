@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
 using EdgeGateway.Testing.Processes;
 
 namespace EdgeGateway.Benchmarks.Tests;
@@ -19,5 +21,31 @@ public sealed class GatewayBenchTests
         Figures.Positive(run, @"^round \(all ports, metering \+ protection\): mean", "\u00b5s");
         Figures.Positive(run, @"^per port: mean", "\u00b5s");
         Figures.Positive(run, @"^resident memory:", "MiB");
+    }
+
+    [Fact]
+    public async Task Bench_ultrasonic_accounts_for_every_reading_and_projects_the_sensor_faults_of_a_week()
+    {
+        var clock = Stopwatch.StartNew();
+        await using var gateway = ProductProcess.Start("EdgeGateway", ["bench", "ultrasonic", "--samples", "4", "--distance-mm", "1200"]);
+        int exit = await gateway.WaitForExitAsync(TimeSpan.FromMinutes(4));
+        var run = new BenchRun("EdgeGateway bench ultrasonic --samples 4", exit, gateway.Output, clock.Elapsed);
+
+        Assert.True(exit == 0, run.ToString());
+        Assert.Contains("HC-SR04 at 1200 mm: 4 samples of 5 readings (20 readings", run.Output, StringComparison.Ordinal);
+        Match readings = Regex.Match(run.Output, @"^readings: (?<valid>\d+) valid, (?<failed>\d+) failed", RegexOptions.Multiline);
+        Assert.True(readings.Success, run.ToString());
+        Assert.Equal(20, int.Parse(readings.Groups["valid"].Value, CultureInfo.InvariantCulture) + int.Parse(readings.Groups["failed"].Value, CultureInfo.InvariantCulture));
+        Assert.Matches(new Regex(@"^projected bin_sensor_fault per sensor-week \(10080 samples, 3 failed in a row\): \d", RegexOptions.Multiline), run.Output);
+    }
+
+    [Fact]
+    public async Task Bench_ultrasonic_refuses_a_distance_the_module_cannot_measure()
+    {
+        await using var gateway = ProductProcess.Start("EdgeGateway", ["bench", "ultrasonic", "--distance-mm", "5000"]);
+        int exit = await gateway.WaitForExitAsync(TimeSpan.FromMinutes(2));
+
+        Assert.Equal(2, exit);
+        Assert.Contains("--distance-mm 20..4000", gateway.Output, StringComparison.Ordinal);
     }
 }

@@ -12,7 +12,8 @@ namespace EdgeGateway.Bins;
 /// </summary>
 public static class FillSensorFilter
 {
-    private const double ClusterWidthMm = 30;
+    /// <summary>Readings within this of each other agree (see docs/performance.md, "HC-SR04 readings on a busy board").</summary>
+    public const double ClusterWidthMm = 30;
 
     /// <summary>The sample's distance, or the reason there is none.</summary>
     public static bool TryReduce(FillSensorReadings readings, out double distanceMm, out string? problem)

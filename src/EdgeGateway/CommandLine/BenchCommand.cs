@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace EdgeGateway.CommandLine;
 
-/// <summary><c>bench</c>: the cost of a metering-and-protection round and the process's resident memory (see README).</summary>
+/// <summary><c>bench</c>: the cost of a metering-and-protection round and the process's resident memory (see README); <c>bench ultrasonic</c>: the spread of fill readings.</summary>
 internal static class BenchCommand
 {
     public static Command Create()
@@ -13,6 +13,21 @@ internal static class BenchCommand
         command.Options.Add(config);
         command.Options.Add(rounds);
         command.SetAction(parse => Benchmarking.RoundBenchmark.Run(parse.GetValue(config) ?? FirmwareConfig.DemoSite, parse.GetValue(rounds), Console.Out));
+        command.Subcommands.Add(Ultrasonic());
+        return command;
+    }
+
+    /// <summary><c>bench ultrasonic</c>: the spread of HC-SR04 readings through the binding on this machine's scheduler.</summary>
+    private static Command Ultrasonic()
+    {
+        var samples = new Option<int>("--samples") { Description = "Bin samples to take (each about 0.35 s)", DefaultValueFactory = _ => 600 };
+        var readings = new Option<int>("--readings-per-sample") { Description = "Readings per sample (the site default is 5)", DefaultValueFactory = _ => 5 };
+        var distance = new Option<double>("--distance-mm") { Description = "Distance of the simulated target", DefaultValueFactory = _ => 800 };
+        var command = new Command("ultrasonic", "Measure how far HC-SR04 readings through the binding stray on this machine (run it quiet and beside stress-ng)");
+        command.Options.Add(samples);
+        command.Options.Add(readings);
+        command.Options.Add(distance);
+        command.SetAction(parse => Benchmarking.UltrasonicJitterBenchmark.Run(parse.GetValue(samples), parse.GetValue(readings), parse.GetValue(distance), Console.Out));
         return command;
     }
 }
