@@ -1,4 +1,5 @@
 using EdgeGateway.Contracts.Ports;
+using EdgeGateway.Simulation;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -73,11 +74,20 @@ public sealed partial class SamplingService(
 #pragma warning restore CA1031
             {
                 failed++;
-                LogRoundFailed(ex, failed);
+                bool simulator = runtime.Simulation is not null && SimulatorFault.Caused(ex);
+                if (simulator)
+                {
+                    LogSimulatorFailed(ex, failed);
+                }
+                else
+                {
+                    LogRoundFailed(ex, failed);
+                }
+
                 if (failed >= MaxFailedRoundsInARow)
                 {
                     runtime.Protection.OpenAll(SessionEndReason.Shutdown);
-                    Environment.ExitCode = 70;
+                    Environment.ExitCode = simulator ? SimulatorFault.ExitCode : 70;
                     lifetime.StopApplication();
                     return;
                 }
@@ -102,6 +112,9 @@ public sealed partial class SamplingService(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Sampling round failed ({Failed} in a row)")]
     private partial void LogRoundFailed(Exception exception, int failed);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The simulated shed failed ({Failed} in a row): a fault of the simulation, not of the gateway's sampling")]
+    private partial void LogSimulatorFailed(Exception exception, int failed);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Ran for {Duration} of shed time; stopping")]
     private partial void LogDurationReached(TimeSpan duration);

@@ -72,17 +72,31 @@ public sealed class ShedOutlet
 
     public void Plug(OutletLoad load) => Load = load;
 
-    public void Unplug() => Load = null;
+    /// <summary>
+    /// Pulls the plug: current stops now, not at the model's next step. Until that step a read used to find the old
+    /// amplitude with no load behind it and threw, which stopped a simulated shed mid-charge.
+    /// </summary>
+    public void Unplug()
+    {
+        Load = null;
+        _amplitude = 0;
+        TrueRealPowerW = 0;
+        TrueCurrentA = 0;
+        TruePowerFactor = null;
+    }
 
     /// <summary>Instantaneous current at normalised supply voltage <paramref name="u"/>.</summary>
     internal double CurrentAt(double u)
     {
-        if (_amplitude == 0)
+        // The scenario's thread may unplug between the two reads: take both once.
+        OutletLoad? load = Load;
+        double amplitude = _amplitude;
+        if (amplitude == 0 || load is null)
         {
             return 0;
         }
 
-        return Load!.IsResistive ? _amplitude * u : _amplitude * Waveforms.SwitchModeCurrent(u);
+        return load.IsResistive ? amplitude * u : amplitude * Waveforms.SwitchModeCurrent(u);
     }
 
     /// <summary>Steady DC current for a DC port.</summary>
@@ -91,8 +105,9 @@ public sealed class ShedOutlet
     /// <summary>Recomputes what flows for the supply's current RMS voltage and shape peak.</summary>
     internal void Update(TimeSpan dt, double supplyVrms, double supplyPeak)
     {
-        bool powered = ContactClosed && Load is not null;
-        Load?.Advance(dt, powered);
+        OutletLoad? load = Load; // once: an unplug on another thread must not pull it out mid-step
+        bool powered = ContactClosed && load is not null;
+        load?.Advance(dt, powered);
         if (!powered)
         {
             _amplitude = 0;
@@ -102,18 +117,18 @@ public sealed class ShedOutlet
             return;
         }
 
-        double watts = Load!.DemandW(supplyVrms);
+        double watts = load!.DemandW(supplyVrms);
         DeliveredWh += watts * dt.TotalHours;
         TrueRealPowerW = watts;
         if (IsDc)
         {
-            TrueCurrentA = Load.PackVolts > 0 ? watts / Load.PackVolts : 0;
+            TrueCurrentA = load.PackVolts > 0 ? watts / load.PackVolts : 0;
             TruePowerFactor = null;
             _amplitude = 0;
             return;
         }
 
-        ShapeIntegrals shape = Load.IsResistive ? Waveforms.Resistive : Waveforms.SwitchMode;
+        ShapeIntegrals shape = load.IsResistive ? Waveforms.Resistive : Waveforms.SwitchMode;
 
         // P = mean(v·i) = A·k·mean(u·g) with v = A·u, i = k·g.
         _amplitude = watts / (supplyPeak * shape.MeanVoltageTimesCurrent);

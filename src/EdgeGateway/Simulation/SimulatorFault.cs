@@ -1,0 +1,47 @@
+using System.Diagnostics;
+using System.Reflection;
+
+namespace EdgeGateway.Simulation;
+
+/// <summary>
+/// Tells a failure of the simulated shed (its model, scenario player or simulated chips) from one of the gateway's own
+/// code, so that <c>run --simulate</c> never reports a bug of the simulation as a failure of the sampling loop.
+/// </summary>
+public static class SimulatorFault
+{
+    /// <summary>Exit code of a gateway whose simulated shed failed (the sampling loop failing is 70).</summary>
+    public const int ExitCode = 4;
+
+    private static readonly string[] SimulationNamespaces = ["EdgeGateway.Simulation", "EdgeGateway.Hardware.Simulation"];
+
+    /// <summary>
+    /// True when the innermost of the project's own methods on <paramref name="exception"/>'s stack (where it was thrown,
+    /// or the first of ours above a framework method that threw) is simulation code. The real bindings sit between the
+    /// sampler and the simulated chips, so a binding that throws on a chip's answer counts as the product's.
+    /// </summary>
+    public static bool Caused(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        Exception innermost = exception;
+        while (innermost.InnerException is not null)
+        {
+            innermost = innermost.InnerException;
+        }
+
+        foreach (StackFrame frame in new StackTrace(innermost, fNeedFileInfo: false).GetFrames())
+        {
+            if (frame.GetMethod()?.DeclaringType is not { } type || !IsOurs(type.Assembly))
+            {
+                continue;
+            }
+
+            string ns = type.Namespace ?? "";
+            return SimulationNamespaces.Any(s => ns == s || ns.StartsWith(s + ".", StringComparison.Ordinal));
+        }
+
+        return false;
+    }
+
+    private static bool IsOurs(Assembly assembly) =>
+        assembly.GetName().Name is { } name && (name == "EdgeGateway" || name.StartsWith("EdgeGateway.", StringComparison.Ordinal));
+}
