@@ -66,6 +66,7 @@ public sealed class MainsCycleSampler
         // input, which hovers at its bias, then never looks like a mains cycle.
         bool armed = false;
         double hysteresis = _voltage.MidScaleCode * 0.05;
+        var fault = new FaultCurrentWatch(shortCircuitCodes, current.MidScaleCode * 2 * FaultCurrentWatch.MovingShareOfFullScale);
 
         try
         {
@@ -76,11 +77,10 @@ public sealed class MainsCycleSampler
                 _v[count] = v;
                 _i[count] = i;
 
-                // The short-circuit decision is taken here, on the sample that sees it.
-                double deviation = Math.Abs(i - port.CurrentOffset);
-                if (deviation >= shortCircuitCodes)
+                // The short-circuit decision is taken here, on the samples that see it.
+                if (fault.IsShortCircuit(i, i - port.CurrentOffset))
                 {
-                    return MeterReading.ShortCircuit(ElectricCurrent.FromAmperes(deviation * ampsPerCode));
+                    return MeterReading.ShortCircuit(ElectricCurrent.FromAmperes(Math.Abs(i - port.CurrentOffset) * ampsPerCode));
                 }
 
                 if (!voltageReadable)

@@ -73,7 +73,7 @@ public sealed class MainsCycleMeteringTests
     }
 
     [Fact]
-    public void Short_circuit_ends_the_read_on_the_sample_that_crosses_the_threshold()
+    public void Short_circuit_already_flowing_as_the_read_starts_ends_it_within_half_a_mains_cycle()
     {
         using var rig = new MeteringRig();
         rig.Measure();
@@ -85,8 +85,9 @@ public sealed class MainsCycleMeteringTests
         Assert.Equal(MeterReadStatus.ShortCircuit, reading.Status);
         Assert.True(reading.Measurement.PeakCurrentA >= 40);
 
-        // Far less than a mains cycle of sampling happened: the read stopped at the crossing.
-        Assert.True(rig.Clock.Elapsed - before < TimeSpan.FromMilliseconds(12), $"read took {(rig.Clock.Elapsed - before).TotalMilliseconds} ms");
+        // Saturated from the first sample, it is told from a pinned input when it swings to the other rail: within
+        // half a cycle (10 ms at 50 Hz) and three sample pairs (80 µs each) of simulated time.
+        Assert.True(rig.Clock.Elapsed - before <= TimeSpan.FromMilliseconds(10.25), $"read took {(rig.Clock.Elapsed - before).TotalMilliseconds} ms");
     }
 
     [Fact]
@@ -100,6 +101,20 @@ public sealed class MainsCycleMeteringTests
 
         Assert.Equal(MeterReadStatus.Fault, reading.Status);
         Assert.Contains("stuck", reading.Fault, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Ct_input_that_opens_under_a_charging_port_is_a_meter_fault_not_a_short_circuit()
+    {
+        using var rig = new MeteringRig();
+        rig.PowerOn(new EBikeCharger(BatteryChemistry.Lithium, 200, 0.3, 720));
+        rig.Measure();
+        rig.Outlet.InputFault = SensorInputFault.Open; // 0 V: 49.5 A from the bias, past the 40 A threshold
+
+        MeterReading reading = rig.Meter.Measure(40);
+
+        Assert.Equal(MeterReadStatus.Fault, reading.Status);
+        Assert.Contains("code 0", reading.Fault, StringComparison.Ordinal);
     }
 
     [Fact]

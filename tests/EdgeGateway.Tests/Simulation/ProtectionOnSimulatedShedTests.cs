@@ -327,23 +327,30 @@ public sealed class ProtectionOnSimulatedShedTests
     }
 
     [Fact]
-    public void Ct_input_dropping_to_a_rail_while_charging_opens_the_relay_on_that_sample_then_reports_the_meter_fault()
+    public void Ct_input_dropping_to_a_rail_while_charging_is_a_meter_fault_that_clears_when_repaired_not_a_short_circuit_lockout()
     {
         using var shed = new ShedHarness();
         shed.PlugAndStart("P1", Lithium());
         shed.PlugAndStart("P2", Lithium());
         shed.RunFor(TimeSpan.FromSeconds(2));
 
-        // One sample at the rail is indistinguishable from a fault current: the relay opens at once
-        // (the safe side), and the whole-cycle reads that follow, relay open, find the broken input.
+        // 0 V on the input is 49.5 A from its bias, past the short-circuit threshold, but it never alternates: the
+        // whole-cycle check finds the broken input, and the port goes off as a port that cannot be metered.
         shed.Outlet("P2").InputFault = SensorInputFault.Open;
         shed.RunFor(TimeSpan.FromSeconds(3));
 
         Assert.False(shed.RelayClosed("P2"));
-        Assert.True(shed.HasAlarm(AlarmKind.PortShortCircuit, "port:P2"));
-        Assert.True(shed.HasAlarm(AlarmKind.PortSensorFault, "port:P2"));
+        Assert.False(shed.HasAlarm(AlarmKind.PortShortCircuit, "port:P2"));
+        Assert.Contains("stuck at code 0", shed.RaisedAlarm(AlarmKind.PortSensorFault, "port:P2").Detail, StringComparison.Ordinal);
+        Assert.Equal(SessionEndReason.SensorFault, shed.EventsOf<SessionClosed>().Single(e => e.Session.PortId == "P2").Session.EndReason);
         Assert.True(shed.RelayClosed("P1"));
         Assert.Equal(PortState.Charging, shed.Port("P1").State);
+
+        shed.Outlet("P2").InputFault = SensorInputFault.None;
+        shed.RunFor(TimeSpan.FromSeconds(8));
+        Assert.Equal(PortState.Idle, shed.Port("P2").State);
+        Assert.Null(shed.Port("P2").Lockout);
+        Assert.Contains(shed.EventsOf<AlarmCleared>(), c => c.Alarm.Kind == AlarmKind.PortSensorFault && c.Alarm.Source == "port:P2");
     }
 
     [Fact]
