@@ -137,7 +137,7 @@ public sealed class MosquittoDeployTests(ProductionBroker broker) : IClassFixtur
         Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, await PublishOnceAsync(UserA, "edge/v1/_deadletter/bad_topic", "forged"));
         Assert.Equal(MqttClientPublishReasonCode.Success, await b.PublishAsync($"{TopicsB}/alarms", "from B"));
 
-        List<(string Topic, string Payload)> atHub = await hub.DrainAsync(Quiet);
+        List<(string Topic, string Payload)> atHub = await hub.ReceiveAsync(7, Quiet);
         Assert.Equal(6, atHub.Count(m => m.Payload == "from A"));
         Assert.Contains(atHub, m => m.Topic == $"{TopicsB}/alarms" && m.Payload == "from B");
         Assert.DoesNotContain(atHub, m => m.Payload.StartsWith("forged", StringComparison.Ordinal) || m.Payload == "a command to itself");
@@ -170,14 +170,14 @@ public sealed class MosquittoDeployTests(ProductionBroker broker) : IClassFixtur
         // A gateway answers on the hub's response topic.
         Assert.Equal(MqttClientPublishReasonCode.Success, await b.PublishAsync("edge/v1/_hub/replies/edge-hub", "reply from B"));
 
-        List<(string Topic, string Payload)> atB = await b.DrainAsync(Quiet);
+        List<(string Topic, string Payload)> atB = await b.ReceiveAsync(1, Quiet);
         Assert.Equal([($"{TopicsB}/cmd/snapshot", "command for B")], atB);
         Assert.Empty(await a.DrainAsync(TimeSpan.FromMilliseconds(200)));
 
-        List<(string Topic, string Payload)> atHub = await hub.DrainAsync(Quiet);
+        List<(string Topic, string Payload)> atHub = await hub.ReceiveAsync(6, Quiet);
         string[] expected = ["telemetry A", "telemetry B", "command for B", "seen", "dead letter", "reply from B"];
         Assert.Equal(expected.Order(), atHub.Select(m => m.Payload).Order());
-        List<(string Topic, string Payload)> atReader = await reader.DrainAsync(TimeSpan.FromMilliseconds(200));
+        List<(string Topic, string Payload)> atReader = await reader.ReceiveAsync(6, TimeSpan.FromMilliseconds(200));
         Assert.Equal(expected.Order(), atReader.Select(m => m.Payload).Order());
     }
 
@@ -195,7 +195,7 @@ public sealed class MosquittoDeployTests(ProductionBroker broker) : IClassFixtur
         {
             Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, await forger.PublishAsync($"{TopicsB}/sessions", "forged over mTLS"));
         }
-        Assert.Equal([($"{TopicsA}/sessions", "session over mTLS")], await hub.DrainAsync(Quiet));
+        Assert.Equal([($"{TopicsA}/sessions", "session over mTLS")], await hub.ReceiveAsync(1, Quiet));
     }
 
     [Fact]
@@ -216,6 +216,6 @@ public sealed class MosquittoDeployTests(ProductionBroker broker) : IClassFixtur
         await broker.StartAsync();
 
         await using TlsMqttClient back = await ConnectAsync(ProductionBroker.Hub, HubClientId, persistent: true);
-        Assert.Equal([($"{TopicsA}/alarms", "queued while the hub was away")], await back.DrainAsync(TimeSpan.FromSeconds(2)));
+        Assert.Equal([($"{TopicsA}/alarms", "queued while the hub was away")], await back.ReceiveAsync(1, TimeSpan.FromSeconds(2)));
     }
 }

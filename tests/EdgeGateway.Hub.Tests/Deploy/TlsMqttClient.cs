@@ -106,6 +106,34 @@ internal sealed class TlsMqttClient : IAsyncDisposable
     }
 
     /// <summary>Every message received until nothing more came for <paramref name="quiet"/>.</summary>
+    /// <summary>
+    /// Waits for <paramref name="expected"/> messages (a loaded machine may take seconds to deliver; the deadline only
+    /// bounds a failing run), then goes on reading until <paramref name="quiet"/> passes without one, so that a message
+    /// too many is seen too.
+    /// </summary>
+    public async Task<List<(string Topic, string Payload)>> ReceiveAsync(int expected, TimeSpan quiet)
+    {
+        var messages = new List<(string Topic, string Payload)>();
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            try
+            {
+                while (messages.Count < expected)
+                {
+                    messages.Add(await _received.Reader.ReadAsync(deadline.Token));
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return messages;
+            }
+        }
+
+        messages.AddRange(await DrainAsync(quiet));
+        return messages;
+    }
+
+    /// <summary>Every message that arrives until <paramref name="quiet"/> passes without one.</summary>
     public async Task<List<(string Topic, string Payload)>> DrainAsync(TimeSpan quiet)
     {
         var messages = new List<(string, string)>();
