@@ -158,6 +158,7 @@ public sealed partial class ShedProtection
                 break;
         }
 
+        NoteResumeReading(port, reading.Status);
         CheckShedTotal(now);
     }
 
@@ -165,6 +166,7 @@ public sealed partial class ShedProtection
     public void OnShedSensors(in ShedSensorReadings readings)
     {
         ProtectionInstant now = Now();
+        _shedSensorsRead = true;
         CheckSmoke(readings, now);
         CheckTemperature(readings, now);
         CheckSensorFaults(readings, now);
@@ -174,6 +176,7 @@ public sealed partial class ShedProtection
     public void OnRoundComplete()
     {
         _rounds++;
+        CloseResumedRelays(Now());
         PublishSnapshot(Now());
     }
 
@@ -267,7 +270,11 @@ public sealed partial class ShedProtection
             p.LifetimeEnergyWh,
             p.LastMeasuredAt,
             p.Fault,
-            p.Lockout?.WireName());
+            p.Lockout?.WireName())
+        {
+            SessionId = p.Session?.Id,
+            SessionPeakPowerW = p.Session?.PeakPowerW ?? 0,
+        };
     }
 
     private void PublishSnapshot(ProtectionInstant now)
