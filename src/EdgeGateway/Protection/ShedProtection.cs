@@ -176,8 +176,9 @@ public sealed partial class ShedProtection
     public void OnRoundComplete()
     {
         _rounds++;
-        CloseResumedRelays(Now());
-        PublishSnapshot(Now());
+        ProtectionInstant now = Now();
+        CloseResumedRelays(now);
+        PublishSnapshot(now);
     }
 
     /// <summary>Opens every relay and closes every session (service stop).</summary>
