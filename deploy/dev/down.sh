@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Stops the dev stack that deploy/dev/up.sh started in this state directory: the gateways, the hub, InfluxDB and
-# Mosquitto, each with SIGTERM to its process group (clean stops: the gateways close their sessions, the broker
-# saves its sessions), SIGKILL after --grace seconds. Only processes listed in STATE/pids whose command line names
-# the state directory are signalled: nothing else on the machine, whatever its name. The data stays (up.sh
-# continues from it); --purge removes the state directory as well.
+# Mosquitto, each with SIGTERM to its process group (clean stops: the gateways open their relays and journal their
+# open sessions, the broker saves its sessions), SIGKILL after --grace seconds. Only processes listed in STATE/pids
+# whose command line names the state directory are signalled: nothing else on the machine, whatever its name. The
+# data stays (up.sh continues from it); --purge removes the state directory as well.
 #
 #   deploy/dev/down.sh [--state-dir DIR] [--grace 20] [--purge]
 set -euo pipefail

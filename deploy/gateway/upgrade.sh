@@ -15,8 +15,9 @@
 #  6. if it does not come up, goes back by itself: stop, current and previous as they were, the old unit, start the
 #     old version (exit 1). Otherwise keeps the old version for rollback.sh and removes older ones.
 #
-# Running it again when this version is already current does nothing. Charging sessions end (as "shutdown")
-# while the gateway restarts: upgrade at a quiet hour.
+# Running it again when this version is already current does nothing. Charging pauses while the gateway restarts:
+# the stop keeps open sessions in the session journal, and the new version resumes them (same session, energy
+# continuing) if it is up within the site's resumeAfterRestartMinutes (default 10).
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh

@@ -21,7 +21,7 @@
 #   hub     reads edge/v1/#, publishes commands (edge/v1/+/+/cmd/#) and its own topics (edge/v1/_hub/#,
 #           edge/v1/_deadletter/#)
 #   reader  reads edge/v1/# only (Telegraf, monitoring)
-#   gateway publishes its own status, ports/#, bins/#, alarms, sessions; reads its own cmd/+; publishes command
+#   gateway publishes its own status, ports/#, bins/#, alarms, sessions, sessions/resumed; reads its own cmd/+; publishes command
 #           replies to edge/v1/_hub/replies/# (the hub's response topics)
 set -euo pipefail
 
@@ -294,6 +294,7 @@ for account in "$dir"/accounts/*/; do
         echo "topic write edge/v1/$site/$id/bins/#"
         echo "topic write edge/v1/$site/$id/alarms"
         echo "topic write edge/v1/$site/$id/sessions"
+        echo "topic write edge/v1/$site/$id/sessions/resumed"
         echo "topic read edge/v1/$site/$id/cmd/+"
         echo "topic write edge/v1/_hub/replies/#"
         ;;

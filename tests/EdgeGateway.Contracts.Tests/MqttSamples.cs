@@ -143,6 +143,20 @@ internal static class MqttSamples
         EndReason = SessionEndReason.Complete,
     };
 
+    public static SessionResumedMessage SessionResumed => new()
+    {
+        Seq = 41_214,
+        Ts = Now,
+        Site = "hz-xixi-07",
+        Gateway = "shed-a",
+        SessionId = "s-p03-000917",
+        Port = "p03",
+        StartedTs = Now.AddHours(-3),
+        OfflineS = 212.5,
+        EnergyWh = 301.2,
+        PeakPowerW = 212.4,
+    };
+
     public static CommandRequest Request => new() { V = 1, Port = "p03", Operator = "wang.li", Reason = "charger replaced", Comment = "ticket 88" };
 
     public static CommandReply Reply => CommandReply.Applied(ContractCommands.PortReset, Now, "p03 reset; idle");

@@ -30,6 +30,8 @@ public sealed class MqttSchemaTests
         { "alarm", ContractJson.SerializeToString(MqttSamples.AlarmRaised with { Kind = ContractAlarmKinds.GatewayBufferFull, Severity = AlarmSeverity.Warning, Source = "gateway", Value = 10_000, Threshold = 10_000, Unit = null }) },
         { "session", ContractJson.SerializeToString(MqttSamples.Session) },
         { "session", ContractJson.SerializeToString(MqttSamples.Session with { EndReason = SessionEndReason.DisabledByOperator }) },
+        { "session", ContractJson.SerializeToString(MqttSamples.Session with { EndReason = SessionEndReason.PowerLoss }) },
+        { "session_resumed", ContractJson.SerializeToString(MqttSamples.SessionResumed) },
         { "command_request", ContractJson.SerializeToString(MqttSamples.Request) },
         { "command_request", ContractJson.SerializeToString(new CommandRequest()) },
         { "command_request", "{}" },
@@ -41,7 +43,7 @@ public sealed class MqttSchemaTests
     public void There_is_a_schema_for_every_message()
     {
         Assert.Equal(
-            ["alarm", "bin_state", "bin_telemetry", "command_reply", "command_request", "port_state", "port_telemetry", "session", "status"],
+            ["alarm", "bin_state", "bin_telemetry", "command_reply", "command_request", "port_state", "port_telemetry", "session", "session_resumed", "status"],
             ContractSchemas.Names);
         Assert.Equal(ContractSchemas.Text("status"), ContractSchemas.Text("status.schema.json"));
         Assert.Throws<KeyNotFoundException>(() => ContractSchemas.Text("nope"));
@@ -95,6 +97,8 @@ public sealed class MqttSchemaTests
         { "alarm", "cleared_ts" },
         { "session", "energy_wh" },
         { "session", "v" },
+        { "session_resumed", "offline_s" },
+        { "session_resumed", "session_id" },
         { "command_reply", "ok" },
     };
 

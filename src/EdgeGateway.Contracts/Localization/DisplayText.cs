@@ -78,6 +78,27 @@ public sealed class DisplayText
         _ => state.ToString(),
     };
 
+    /// <summary>Why a session ended, as the console's session history says it.</summary>
+    public string EndReason(SessionEndReason reason) => reason switch
+    {
+        SessionEndReason.Complete => _chinese ? "充满自停" : "Battery full",
+        SessionEndReason.NoLoad => _chinese ? "空载" : "No load",
+        SessionEndReason.MaxDuration => _chinese ? "充电超时" : "Maximum length",
+        SessionEndReason.Overload => _chinese ? "过载" : "Overload",
+        SessionEndReason.ShortCircuit => _chinese ? "短路" : "Short circuit",
+        SessionEndReason.MaliciousLoad => _chinese ? "恶意负载" : "Malicious load",
+        SessionEndReason.ShedOverload => _chinese ? "车棚总功率超限" : "Shed overload",
+        SessionEndReason.OverTemperature => _chinese ? "温度过高" : "Over-temperature",
+        SessionEndReason.Smoke => _chinese ? "烟雾" : "Smoke",
+        SessionEndReason.SensorFault => _chinese ? "计量故障" : "Meter fault",
+        SessionEndReason.RelayFault => _chinese ? "继电器故障" : "Relay fault",
+        SessionEndReason.StoppedByUser => _chinese ? "用户停止" : "Stopped by user",
+        SessionEndReason.DisabledByOperator => _chinese ? "运维停用" : "Disabled by operator",
+        SessionEndReason.Shutdown => _chinese ? "网关关机" : "Gateway shut down",
+        SessionEndReason.PowerLoss => _chinese ? "断电未续充" : "Power lost, not resumed",
+        _ => reason.ToString(),
+    };
+
     public string Port => _chinese ? "端口" : "Port";
 
     public string StateHeading => _chinese ? "状态" : "State";

@@ -31,6 +31,7 @@ namespace EdgeGateway.Contracts.Mqtt;
 [JsonSerializable(typeof(BinStateMessage))]
 [JsonSerializable(typeof(AlarmMessage))]
 [JsonSerializable(typeof(SessionMessage))]
+[JsonSerializable(typeof(SessionResumedMessage))]
 [JsonSerializable(typeof(CommandRequest))]
 [JsonSerializable(typeof(CommandReply))]
 public sealed partial class ContractJson : JsonSerializerContext

@@ -8,7 +8,7 @@ public static class ContractSchemas
     private const string Prefix = "EdgeGateway.Contracts.Mqtt.Schemas.";
     private const string Suffix = ".schema.json";
 
-    /// <summary>The schema names: status, port_telemetry, port_state, bin_telemetry, bin_state, alarm, session, command_request, command_reply.</summary>
+    /// <summary>The schema names: status, port_telemetry, port_state, bin_telemetry, bin_state, alarm, session, session_resumed, command_request, command_reply.</summary>
     public static IReadOnlyList<string> Names { get; } =
         [.. typeof(ContractSchemas).Assembly.GetManifestResourceNames()
             .Where(name => name.StartsWith(Prefix, StringComparison.Ordinal) && name.EndsWith(Suffix, StringComparison.Ordinal))
@@ -38,6 +38,7 @@ public static class ContractSchemas
         nameof(BinStateMessage) => "bin_state",
         nameof(AlarmMessage) => "alarm",
         nameof(SessionMessage) => "session",
+        nameof(SessionResumedMessage) => "session_resumed",
         nameof(CommandRequest) => "command_request",
         nameof(CommandReply) => "command_reply",
         _ => throw new NotSupportedException($"{typeof(T).Name} is not a contract v1 message."),

@@ -11,6 +11,9 @@ public enum ContractTopicKind
     Alarms,
     Sessions,
     Command,
+
+    /// <summary><c>sessions/resumed</c>: a session carried on after a restart.</summary>
+    SessionResumed,
 }
 
 /// <summary>A parsed contract topic. <see cref="Port"/>, <see cref="Bin"/> and <see cref="CommandName"/> are set only for the kinds that have them.</summary>
@@ -47,6 +50,8 @@ public static class ContractTopics
     public static string Alarms(string site, string gw) => Gateway(site, gw) + "/alarms";
 
     public static string Sessions(string site, string gw) => Gateway(site, gw) + "/sessions";
+
+    public static string SessionsResumed(string site, string gw) => Gateway(site, gw) + "/sessions/resumed";
 
     public static string Command(string site, string gw, string name) => Gateway(site, gw) + "/cmd/" + Segment(name, nameof(name));
 
@@ -108,6 +113,10 @@ public static class ContractTopics
                 }
 
                 parsed = new ContractTopic(site, gw, kind.Value);
+                return true;
+
+            case 4 when parts[2] == "sessions" && parts[3] == "resumed":
+                parsed = new ContractTopic(site, gw, ContractTopicKind.SessionResumed);
                 return true;
 
             case 4 when parts[2] == "cmd":

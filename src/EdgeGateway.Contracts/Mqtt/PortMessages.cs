@@ -84,3 +84,28 @@ public sealed record SessionMessage : ContractMessage
 
     public required SessionEndReason EndReason { get; init; }
 }
+
+/// <summary>
+/// <c>edge/v1/{site}/{gw}/sessions/resumed</c>, QoS 1: a session open when the gateway went down carries on after the
+/// restart (断电续充) with the same <see cref="SessionId"/>. The session is still reported once, on <c>sessions</c>, when it
+/// ends; this records the outage.
+/// </summary>
+public sealed record SessionResumedMessage : ContractMessage
+{
+    public required string SessionId { get; init; }
+
+    public required string Port { get; init; }
+
+    public required DateTimeOffset StartedTs { get; init; }
+
+    /// <summary>How long the port was without its gateway (s).</summary>
+    [JsonPropertyName("offline_s")]
+    public required double OfflineS { get; init; }
+
+    /// <summary>The session's energy when it resumed (the journal's last write before the outage).</summary>
+    [JsonPropertyName("energy_wh")]
+    public required double EnergyWh { get; init; }
+
+    [JsonPropertyName("peak_power_w")]
+    public required double PeakPowerW { get; init; }
+}

@@ -31,6 +31,7 @@ public static class PortStateNames
         SessionEndReason.StoppedByUser => "stopped_by_user",
         SessionEndReason.DisabledByOperator => "disabled_by_operator",
         SessionEndReason.Shutdown => "shutdown",
+        SessionEndReason.PowerLoss => "power_loss",
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, null),
     };
 

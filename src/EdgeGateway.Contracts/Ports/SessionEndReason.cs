@@ -17,4 +17,10 @@ public enum SessionEndReason
     StoppedByUser,
     DisabledByOperator,
     Shutdown,
+
+    /// <summary>
+    /// The gateway went down (a crash, a power cut, a stop) with the session open and came back too late to resume it, or
+    /// with resuming switched off: the session's energy is what was journalled last before the outage.
+    /// </summary>
+    PowerLoss,
 }

@@ -106,6 +106,7 @@ public sealed class ContractMessageReader(TimeProvider time)
             ContractTopicKind.BinState => Deserialize<BinStateMessage>(payload),
             ContractTopicKind.Alarms => Deserialize<AlarmMessage>(payload),
             ContractTopicKind.Sessions => Deserialize<SessionMessage>(payload),
+            ContractTopicKind.SessionResumed => Deserialize<SessionResumedMessage>(payload),
             _ => (null, "no message type for this topic"),
         };
         if (message is null)
@@ -222,6 +223,11 @@ public sealed class ContractMessageReader(TimeProvider time)
             return $"port '{session.Port}' is not a valid port id";
         }
 
+        if (message is SessionResumedMessage resumed && !ContractTopics.IsValidSegment(resumed.Port))
+        {
+            return $"port '{resumed.Port}' is not a valid port id";
+        }
+
         return null;
     }
 
@@ -253,6 +259,9 @@ public sealed class ContractMessageReader(TimeProvider time)
                 Range("duration_s", s.DurationS, 0, 366d * 86400) ?? Range("energy_wh", s.EnergyWh, 0, 1e9)
                 ?? Range("peak_power_w", s.PeakPowerW, 0, 1_000_000) ?? Time("started_ts", s.StartedTs) ?? Time("ended_ts", s.EndedTs)
                 ?? (s.EndedTs < s.StartedTs ? "ended_ts is before started_ts" : null),
+            SessionResumedMessage r =>
+                Range("offline_s", r.OfflineS, 0, 366d * 86400) ?? Range("energy_wh", r.EnergyWh, 0, 1e9)
+                ?? Range("peak_power_w", r.PeakPowerW, 0, 1_000_000) ?? Time("started_ts", r.StartedTs),
             AlarmMessage a =>
                 Time("raised_ts", a.RaisedTs) ?? Time("cleared_ts", a.ClearedTs)
                 ?? (string.IsNullOrEmpty(a.AlarmId) || a.AlarmId.Length > 128 ? "alarm_id must be 1 to 128 characters" : null)

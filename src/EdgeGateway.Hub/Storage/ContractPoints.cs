@@ -19,10 +19,11 @@ public static class ContractPoints
     public const string BinState = "bin_state";
     public const string Alarm = "alarm";
     public const string Session = "session";
+    public const string SessionResumed = "session_resumed";
     public const string Gateway = "gateway";
 
     /// <summary>Every measurement the hub writes, for queries that account for all of a gateway's <c>seq</c>.</summary>
-    public static IReadOnlyList<string> Measurements { get; } = [Port, PortState, Bin, BinState, Alarm, Session, Gateway];
+    public static IReadOnlyList<string> Measurements { get; } = [Port, PortState, Bin, BinState, Alarm, Session, SessionResumed, Gateway];
 
     /// <summary>The point for an accepted message. <paramref name="receivedAt"/> times the one message without a usable
     /// <c>ts</c> of its own: the Last Will, composed when the gateway connected but meaning "offline now".</summary>
@@ -87,6 +88,14 @@ public static class ContractPoints
                 .Field("energy_wh", s.EnergyWh)
                 .Field("peak_power_w", s.PeakPowerW)
                 .At(s.Ts, s.Seq),
+            // Informational: a resumed session is counted once, by its closing message on `session`.
+            SessionResumedMessage r => Envelope(SessionResumed, r).Tag("port", r.Port)
+                .Field("session_id", r.SessionId)
+                .Field("started_ts", ContractTime.Format(r.StartedTs))
+                .Field("offline_s", r.OfflineS)
+                .Field("energy_wh", r.EnergyWh)
+                .Field("peak_power_w", r.PeakPowerW)
+                .At(r.Ts, r.Seq),
             StatusMessage s => Envelope(Gateway, s)
                 .Field("online", s.Online)
                 .Field("version", s.Version)

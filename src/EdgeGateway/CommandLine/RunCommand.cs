@@ -96,13 +96,19 @@ internal static class RunCommand
             Console.Error.WriteLine($"warning: {lockoutProblem}");
         }
 
+        IReadOnlyList<JournalledSession> sessions = SessionJournal.Load(dataDirectory, out string? sessionProblem);
+        if (sessionProblem is not null)
+        {
+            Console.Error.WriteLine($"warning: {sessionProblem}");
+        }
+
         var events = new GatewayEventChannel();
         ShedRuntime runtime;
         try
         {
             runtime = scenario is null
-                ? ShedRuntime.OnHardware(site, events, lockouts)
-                : ShedRuntime.Simulated(site, scenario, args.Speed ?? scenario.Speed, events, lockouts);
+                ? ShedRuntime.OnHardware(site, events, lockouts, sessions)
+                : ShedRuntime.Simulated(site, scenario, args.Speed ?? scenario.Speed, events, lockouts, sessions);
         }
         catch (BoardException ex)
         {
@@ -148,7 +154,8 @@ internal static class RunCommand
                 builder.Logging.AddProvider(log);
             }
 
-            builder.AddGatewayServices(runtime, events, new LiveViewSettings(interactive, text), new LockoutJournal(dataDirectory, lockouts));
+            builder.AddGatewayServices(runtime, events, new LiveViewSettings(interactive, text), new LockoutJournal(dataDirectory, lockouts),
+                new SessionJournal(dataDirectory, sessions, runtime.Time, runtime.Boot, () => runtime.Protection.Snapshot));
             builder.AddMqttLinkServices(runtime, dataDirectory);
             return await RunUntilStoppedAsync(builder.Build(), runtime, interactive, cancellationToken);
         }

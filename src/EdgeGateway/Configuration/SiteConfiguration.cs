@@ -160,6 +160,12 @@ public sealed record ShedProtectionSettings
 
     /// <summary>How long a self-clearing alarm's condition must be gone before the alarm clears.</summary>
     public TimeSpan AlarmClearAfter { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Whether a session open when the gateway went down resumes when it comes back (断电续充).</summary>
+    public bool ResumeAfterRestart { get; init; } = true;
+
+    /// <summary>The longest outage a session resumes after; a longer one ends it as power_loss.</summary>
+    public TimeSpan ResumeWindow { get; init; } = TimeSpan.FromMinutes(10);
 }
 
 /// <summary>How often things are sampled.</summary>

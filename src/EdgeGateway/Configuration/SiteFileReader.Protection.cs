@@ -5,7 +5,7 @@ namespace EdgeGateway.Configuration;
 internal sealed partial class SiteFileReader
 {
     private static readonly string[] ProtectionKeys = ["port", "shed"];
-    private static readonly string[] ShedProtectionKeys = ["maxPowerW", "overloadDebounceMs", "overTemperatureC", "temperatureHysteresisC", "alarmClearSeconds"];
+    private static readonly string[] ShedProtectionKeys = ["maxPowerW", "overloadDebounceMs", "overTemperatureC", "temperatureHysteresisC", "alarmClearSeconds", "resumeAfterRestart", "resumeAfterRestartMinutes"];
 
     /// <summary>The keys of <c>protection.port</c>, which are also the keys of a port's own <c>protection:</c> overrides.</summary>
     internal static readonly string[] PortProtectionKeys =
@@ -31,6 +31,8 @@ internal sealed partial class SiteFileReader
             OverTemperatureC = s.Number("overTemperatureC", required: false, 30, 100, "°C") ?? defaults.OverTemperatureC,
             TemperatureHysteresisC = s.Number("temperatureHysteresisC", required: false, 1, 20, "°C") ?? defaults.TemperatureHysteresisC,
             AlarmClearAfter = s.Duration("alarmClearSeconds", required: false, 0, 3600) ?? defaults.AlarmClearAfter,
+            ResumeAfterRestart = s.Bool("resumeAfterRestart") ?? defaults.ResumeAfterRestart,
+            ResumeWindow = s.Duration("resumeAfterRestartMinutes", required: false, 0, 1440) ?? defaults.ResumeWindow,
         };
         return (port, shed);
     }

@@ -34,6 +34,12 @@ public sealed partial class EventJournal(ILogger<EventJournal> logger) : IGatewa
             case SessionClosed { Session: var s }:
                 LogSessionClosed(s.PortId, s.Id, s.Duration, s.EnergyWh, s.PeakPowerW, s.EndReason);
                 break;
+            case SessionResumed r:
+                LogSessionResumed(r.PortId, r.SessionId, r.Offline, r.EnergyWh);
+                break;
+            case SessionSuspended s:
+                LogSessionSuspended(s.PortId, s.SessionId, s.EnergyWh);
+                break;
             case BinCollected b:
                 LogBinCollected(b.BinId, b.FillPctBefore, b.WeightKgBefore);
                 break;
@@ -62,6 +68,12 @@ public sealed partial class EventJournal(ILogger<EventJournal> logger) : IGatewa
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Port {PortId}: session {SessionId} closed after {Duration}, {EnergyWh:0.0} Wh, peak {PeakW:0} W, end {EndReason}")]
     private partial void LogSessionClosed(string portId, string sessionId, TimeSpan duration, double energyWh, double peakW, SessionEndReason endReason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Port {PortId}: session {SessionId} resumed after {Offline} offline, at {EnergyWh:0.0} Wh")]
+    private partial void LogSessionResumed(string portId, string sessionId, TimeSpan offline, double energyWh);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Port {PortId}: session {SessionId} suspended at {EnergyWh:0.0} Wh (relay open; resumes if the gateway is back within the resume window)")]
+    private partial void LogSessionSuspended(string portId, string sessionId, double energyWh);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Bin {BinId} collected at {FillPct:0} % ({WeightKg} kg)")]
     private partial void LogBinCollected(string binId, double fillPct, double? weightKg);

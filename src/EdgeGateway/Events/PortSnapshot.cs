@@ -16,4 +16,11 @@ public sealed record PortSnapshot(
     double LifetimeEnergyWh,
     DateTimeOffset? LastMeasuredAt,
     string? Fault,
-    string? Lockout);
+    string? Lockout)
+{
+    /// <summary>The open session's id (null when none is open): the session journal keys its energy by it.</summary>
+    public string? SessionId { get; init; }
+
+    /// <summary>The open session's highest power so far.</summary>
+    public double SessionPeakPowerW { get; init; }
+}

@@ -15,7 +15,7 @@ public static class GatewayServiceCollectionExtensions
     /// event stream with its journal and live view, and the systemd integration (Type=notify: READY
     /// is sent once every hosted service has started, i.e. after the configuration is applied).
     /// </summary>
-    public static IHostApplicationBuilder AddGatewayServices(this IHostApplicationBuilder builder, ShedRuntime runtime, GatewayEventChannel events, LiveViewSettings liveView, LockoutJournal lockouts)
+    public static IHostApplicationBuilder AddGatewayServices(this IHostApplicationBuilder builder, ShedRuntime runtime, GatewayEventChannel events, LiveViewSettings liveView, LockoutJournal lockouts, SessionJournal sessions)
     {
         builder.Services.AddOptions<GatewayOptions>()
             .BindConfiguration(GatewayOptions.Section)
@@ -30,6 +30,10 @@ public static class GatewayServiceCollectionExtensions
         builder.Services.AddSingleton(liveView);
 
         builder.Services.AddSingleton<IGatewayEventSubscriber>(lockouts);
+
+        // Before the MQTT link's subscriber (added later): a closed session leaves the journal before its report is queued.
+        builder.Services.AddSingleton(sessions);
+        builder.Services.AddSingleton<IGatewayEventSubscriber>(sessions);
         builder.Services.AddSingleton<EventJournal>();
         builder.Services.AddSingleton<IGatewayEventSubscriber>(sp => sp.GetRequiredService<EventJournal>());
         builder.Services.AddSingleton(sp => new LiveConsoleView(runtime.Protection, runtime.Site, runtime.Station, liveView, sp.GetRequiredService<ILogger<LiveConsoleView>>()));
@@ -38,6 +42,7 @@ public static class GatewayServiceCollectionExtensions
         // Order matters for shutdown (reverse order): sampling stops and opens the relays before the
         // dispatcher drains the last events.
         builder.Services.AddHostedService<GatewayEventDispatcher>();
+        builder.Services.AddHostedService(_ => sessions);
         builder.Services.AddHostedService<SamplingService>();
         builder.Services.AddHostedService<BinSamplingService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveConsoleView>());

@@ -44,7 +44,7 @@ public sealed partial class SamplingService(
     {
         _stopping.Cancel();
         _thread?.Join(TimeSpan.FromSeconds(5));
-        runtime.Protection.OpenAll(SessionEndReason.Shutdown);
+        runtime.StopProtection();
         LogStopped();
         AppDomain.CurrentDomain.UnhandledException -= OnUnhandledException;
         return Task.CompletedTask;

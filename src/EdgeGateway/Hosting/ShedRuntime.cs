@@ -49,6 +49,9 @@ public sealed class ShedRuntime : IDisposable, Messaging.ILinkedShed
 
     public ScenarioPlayer? Scenario { get; }
 
+    /// <summary>The machine's boot, which the session journal stamps its writes with (<see cref="BootClock.None"/> in simulation).</summary>
+    public BootClock Boot { get; private init; } = BootClock.None;
+
     /// <summary>The site's bins, if it has any.</summary>
     public RecyclingStation? Station { get; private init; }
 
@@ -56,22 +59,22 @@ public sealed class ShedRuntime : IDisposable, Messaging.ILinkedShed
     public BinSampler? Bins { get; private init; }
 
     /// <summary>Brings up the board's real buses. Throws <see cref="BoardException"/> naming the part that failed.</summary>
-    public static ShedRuntime OnHardware(SiteConfiguration site, IGatewayEventSink events, IReadOnlyList<Alarm>? lockouts = null)
+    public static ShedRuntime OnHardware(SiteConfiguration site, IGatewayEventSink events, IReadOnlyList<Alarm>? lockouts = null, IReadOnlyList<JournalledSession>? sessions = null)
     {
         TimeProvider time = TimeProvider.System;
         var board = ShedBoard.Create(site, new LinuxBoardBuses(site.Board), Ds18b20);
-        return Compose(site, time, board, events, new RealTimePacer(site.Sampling.RoundPeriod), null, null, lockouts);
+        return Compose(site, time, board, events, new RealTimePacer(site.Sampling.RoundPeriod), null, null, lockouts, sessions);
     }
 
     /// <summary>Builds a simulated shed from the site file and runs the scenario on it.</summary>
-    public static ShedRuntime Simulated(SiteConfiguration site, Scenario scenario, double speed, IGatewayEventSink events, IReadOnlyList<Alarm>? lockouts = null)
+    public static ShedRuntime Simulated(SiteConfiguration site, Scenario scenario, double speed, IGatewayEventSink events, IReadOnlyList<Alarm>? lockouts = null, IReadOnlyList<JournalledSession>? sessions = null)
     {
         var clock = new SimulatedClock(scenario.Start);
         var shed = new SimulatedShed(site, clock, scenario.Seed);
         var board = ShedBoard.Create(site, shed.Buses, shed.ThermometerFor);
         var player = new ScenarioPlayer(scenario, shed);
         var pacer = new SimulatedPacer(clock, SimulatedRoundPeriod(site), speed, player.Apply);
-        ShedRuntime runtime = Compose(site, clock, board, events, pacer, shed, player, lockouts);
+        ShedRuntime runtime = Compose(site, clock, board, events, pacer, shed, player, lockouts, sessions);
         player.Connect(runtime.Protection);
         return runtime;
     }
@@ -87,21 +90,43 @@ public sealed class ShedRuntime : IDisposable, Messaging.ILinkedShed
     /// <summary>A DS18B20 on the Pi's w1-gpio bus master (the kernel names the first one w1_bus_master1).</summary>
     public static IShedThermometer Ds18b20(ThermometerDefinition thermometer) => new Ds18b20Thermometer(thermometer.Id, "w1_bus_master1", thermometer.DeviceId);
 
-    private static ShedRuntime Compose(SiteConfiguration site, TimeProvider time, ShedBoard board, IGatewayEventSink events, IRoundPacer pacer, SimulatedShed? shed, ScenarioPlayer? player, IReadOnlyList<Alarm>? lockouts)
+    private static ShedRuntime Compose(SiteConfiguration site, TimeProvider time, ShedBoard board, IGatewayEventSink events, IRoundPacer pacer, SimulatedShed? shed, ScenarioPlayer? player, IReadOnlyList<Alarm>? lockouts, IReadOnlyList<JournalledSession>? sessions)
     {
         var protection = new ShedProtection(site.ShedProtection, PortProtectionPlan.From(site), board, events, time);
         protection.ApplyConfiguration(lockouts);
+
+        // A simulated shed is its own machine: its outages are measured on its own clock, never on the host's boot.
+        BootClock boot = shed is null ? BootClock.OfThisMachine() : BootClock.None;
+        protection.ResumeSessions((sessions ?? []).Select(s => (s, SessionJournal.OutageOf(s, time.GetUtcNow(), boot))));
         var sampler = new ShedSampler(board, protection, time, site.Sampling.TemperaturePeriod);
         RecyclingStation? station = site.Bins.Count > 0 ? new RecyclingStation(site.Bins, events) : null;
         return new ShedRuntime(site, time, board, protection, sampler, pacer, shed, player)
         {
+            Boot = boot,
             Station = station,
             Bins = station is null ? null : new BinSampler(board.Bins, station, time, site.BinSampling.ReadingsPerSample),
         };
     }
 
     /// <summary>
-    /// The end of a run on the shed. First every relay is opened and every session closed; then the board is released,
+    /// Opens every relay at the end of a run. With <c>resumeAfterRestart</c> on, open sessions are suspended rather than
+    /// closed (the session journal keeps them, and a restart within the window carries them on); with it off they are
+    /// closed as <see cref="SessionEndReason.Shutdown"/>.
+    /// </summary>
+    public void StopProtection()
+    {
+        if (Site.ShedProtection.ResumeAfterRestart)
+        {
+            Protection.SuspendAll();
+        }
+        else
+        {
+            Protection.OpenAll(SessionEndReason.Shutdown);
+        }
+    }
+
+    /// <summary>
+    /// The end of a run on the shed. First every relay is opened and every session closed or suspended (<see cref="StopProtection"/>); then the board is released,
     /// part by part. Never throws: if protection cannot open the relays, each relay is driven open directly; a part that
     /// throws while being released is logged to <paramref name="logger"/> (to standard error without one) and the next
     /// part is released all the same. Once the relays are open, nothing a disposer throws matters to the shed, so it
@@ -117,7 +142,7 @@ public sealed class ShedRuntime : IDisposable, Messaging.ILinkedShed
         logger ??= StandardErrorLogger.Instance;
         try
         {
-            Protection.OpenAll(SessionEndReason.Shutdown);
+            StopProtection();
         }
 #pragma warning disable CA1031 // the relays are opened whatever protection throws
         catch (Exception ex)

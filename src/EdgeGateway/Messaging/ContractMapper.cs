@@ -40,6 +40,20 @@ public sealed class ContractMapper(SiteConfiguration site)
             case SessionClosed closed:
                 yield return Session(closed.Session);
                 break;
+            case SessionResumed resumed:
+                yield return Item(ContractTopics.SessionsResumed(_site, _gateway), MessageClass.Session, false, new SessionResumedMessage
+                {
+                    Ts = resumed.At,
+                    Site = _site,
+                    Gateway = _gateway,
+                    SessionId = resumed.SessionId,
+                    Port = resumed.PortId,
+                    StartedTs = resumed.StartedAt,
+                    OfflineS = Math.Round(resumed.Offline.TotalSeconds, 3),
+                    EnergyWh = Math.Round(resumed.EnergyWh, 3),
+                    PeakPowerW = Math.Round(resumed.PeakPowerW, 1),
+                });
+                break;
             case PortStateChanged changed:
                 yield return PortState(changed);
 

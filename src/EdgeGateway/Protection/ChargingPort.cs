@@ -82,6 +82,23 @@ internal sealed class OpenSession(string id, DateTimeOffset startedAt, TimeSpan 
 
     /// <summary>When power fell to no-load level, if it has.</summary>
     public TimeSpan? NearZeroSince { get; set; }
+
+    /// <summary>
+    /// Set for a session taken over from before a restart whose relay is still open: the relay closes at the end of a
+    /// round in which the port's meter read plausibly through the open relay (see ShedProtection.Resume.cs).
+    /// </summary>
+    public ResumingSession? Resuming { get; set; }
+}
+
+/// <summary>What a session resumed after a restart still waits for, and what its <c>session_resumed</c> reports.</summary>
+internal sealed class ResumingSession(TimeSpan offline, double energyAtResumeWh)
+{
+    public TimeSpan Offline { get; } = offline;
+
+    public double EnergyAtResumeWh { get; } = energyAtResumeWh;
+
+    /// <summary>The port's last reading this round was a plausible one, with the relay open and nothing flowing.</summary>
+    public bool ReadOpenRelayPlausibly { get; set; }
 }
 
 /// <summary>

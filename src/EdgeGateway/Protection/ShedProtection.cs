@@ -158,6 +158,7 @@ public sealed partial class ShedProtection
                 break;
         }
 
+        NoteResumeReading(port, reading.Status);
         CheckShedTotal(now);
     }
 
@@ -165,6 +166,7 @@ public sealed partial class ShedProtection
     public void OnShedSensors(in ShedSensorReadings readings)
     {
         ProtectionInstant now = Now();
+        _shedSensorsRead = true;
         CheckSmoke(readings, now);
         CheckTemperature(readings, now);
         CheckSensorFaults(readings, now);
@@ -174,7 +176,9 @@ public sealed partial class ShedProtection
     public void OnRoundComplete()
     {
         _rounds++;
-        PublishSnapshot(Now());
+        ProtectionInstant now = Now();
+        CloseResumedRelays(now);
+        PublishSnapshot(now);
     }
 
     /// <summary>Opens every relay and closes every session (service stop).</summary>
@@ -267,7 +271,11 @@ public sealed partial class ShedProtection
             p.LifetimeEnergyWh,
             p.LastMeasuredAt,
             p.Fault,
-            p.Lockout?.WireName());
+            p.Lockout?.WireName())
+        {
+            SessionId = p.Session?.Id,
+            SessionPeakPowerW = p.Session?.PeakPowerW ?? 0,
+        };
     }
 
     private void PublishSnapshot(ProtectionInstant now)

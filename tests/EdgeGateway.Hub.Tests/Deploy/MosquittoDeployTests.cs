@@ -126,7 +126,7 @@ public sealed class MosquittoDeployTests(ProductionBroker broker) : IClassFixtur
         await a.SubscribeAsync("edge/v1/#"); // granted, but only what A may read is delivered
         await using TlsMqttClient b = await ConnectAsync(UserB);
 
-        foreach (string topic in new[] { "status", "ports/P01/telemetry", "ports/P01/state", "bins/B1/state", "alarms", "sessions" })
+        foreach (string topic in new[] { "status", "ports/P01/telemetry", "ports/P01/state", "bins/B1/state", "alarms", "sessions", "sessions/resumed" })
         {
             Assert.Equal(MqttClientPublishReasonCode.Success, await a.PublishAsync($"{TopicsA}/{topic}", "from A"));
         }
@@ -137,8 +137,8 @@ public sealed class MosquittoDeployTests(ProductionBroker broker) : IClassFixtur
         Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, await PublishOnceAsync(UserA, "edge/v1/_deadletter/bad_topic", "forged"));
         Assert.Equal(MqttClientPublishReasonCode.Success, await b.PublishAsync($"{TopicsB}/alarms", "from B"));
 
-        List<(string Topic, string Payload)> atHub = await hub.ReceiveAsync(7, Quiet);
-        Assert.Equal(6, atHub.Count(m => m.Payload == "from A"));
+        List<(string Topic, string Payload)> atHub = await hub.ReceiveAsync(8, Quiet);
+        Assert.Equal(7, atHub.Count(m => m.Payload == "from A"));
         Assert.Contains(atHub, m => m.Topic == $"{TopicsB}/alarms" && m.Payload == "from B");
         Assert.DoesNotContain(atHub, m => m.Payload.StartsWith("forged", StringComparison.Ordinal) || m.Payload == "a command to itself");
 

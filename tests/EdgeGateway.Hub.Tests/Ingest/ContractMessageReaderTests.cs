@@ -41,6 +41,26 @@ public sealed class ContractMessageReaderTests
     private const string TelemetryTopic = "edge/v1/linzi-001/gw-01/ports/p03/telemetry";
 
     [Fact]
+    public void A_session_resumed_is_accepted_and_stored_apart_from_closed_sessions()
+    {
+        var resumed = new SessionResumedMessage
+        {
+            Seq = 12, Ts = Now.AddSeconds(-1), Site = "linzi-001", Gateway = "gw-01", SessionId = "s-1", Port = "p03",
+            StartedTs = Now.AddHours(-1), OfflineS = 212.5, EnergyWh = 301.2, PeakPowerW = 212.4,
+        };
+
+        IngestDecision decision = Read("edge/v1/linzi-001/gw-01/sessions/resumed", ContractJson.SerializeToString(resumed));
+
+        IngestDecision.Accept accept = Assert.IsType<IngestDecision.Accept>(decision);
+        Assert.Equal(ContractTopicKind.SessionResumed, accept.Topic.Kind);
+        string line = Hub.Storage.ContractPoints.From(accept.Message, Now).ToLineProtocol();
+        Assert.StartsWith("session_resumed,gateway=gw-01,port=p03,site=linzi-001 ", line);
+        Assert.Contains("offline_s=212.5", line);
+        Assert.Contains(Hub.Storage.ContractPoints.SessionResumed, Hub.Storage.ContractPoints.Measurements);
+        Assert.IsType<IngestDecision.Reject>(Read("edge/v1/linzi-001/gw-01/sessions/resumed", ContractJson.SerializeToString(resumed with { OfflineS = -5 })));
+    }
+
+    [Fact]
     public void A_valid_port_telemetry_is_accepted_with_its_parsed_topic()
     {
         IngestDecision decision = Read(TelemetryTopic, Json(Telemetry()));

@@ -74,6 +74,34 @@ public sealed class SiteFileValuesTests
     }
 
     [Fact]
+    public void Resume_after_restart_is_on_for_ten_minutes_unless_the_site_says_otherwise()
+    {
+        Assert.Equal((true, TimeSpan.FromMinutes(10)), (new ShedProtectionSettings().ResumeAfterRestart, new ShedProtectionSettings().ResumeWindow));
+
+        SiteConfiguration site = Load(Valid + """
+            protection:
+              shed:
+                resumeAfterRestart: false
+                resumeAfterRestartMinutes: 2.5
+            """).Configuration!;
+
+        Assert.Equal((false, TimeSpan.FromSeconds(150)), (site.ShedProtection.ResumeAfterRestart, site.ShedProtection.ResumeWindow));
+    }
+
+    [Theory]
+    [InlineData("resumeAfterRestart: sometimes", "resumeAfterRestart", "true or false")]
+    [InlineData("resumeAfterRestartMinutes: 2000", "resumeAfterRestartMinutes", "1440")]
+    public void Bad_resume_settings_are_reported_with_their_line(string setting, string key, string says)
+    {
+        string yaml = Valid + "protection:\n  shed:\n    " + setting + "\n";
+
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
+
+        Assert.Equal(LineOf(yaml, setting), problem.Line);
+        AssertMentions(problem, key, says);
+    }
+
+    [Fact]
     public void I2C_addresses_may_be_written_in_hex_or_decimal()
     {
         SiteConfiguration site = Load(With("address: 0x20", "address: 32").Replace("address: 0x70", "address: 0X70", StringComparison.Ordinal)).Configuration!;

@@ -1,6 +1,5 @@
 using System.Device.Gpio;
 using EdgeGateway.CommandLine;
-using EdgeGateway.Contracts.Ports;
 using EdgeGateway.Events;
 using EdgeGateway.Hardware.Simulation.Shed;
 using EdgeGateway.Hosting;
@@ -33,7 +32,9 @@ public sealed class ShutdownTests
         shed.Runtime.Dispose();
 
         Assert.All(shed.Model.Outlets, o => Assert.False(o.CoilEnergized, $"{o.Id} still energised"));
-        Assert.Equal(2, shed.EventsOf<SessionClosed>().Count(e => e.Session.EndReason == SessionEndReason.Shutdown));
+        // Resuming after a restart is on by default: the sessions are suspended for the journal, not closed.
+        Assert.Equal(["P1", "P3"], shed.EventsOf<SessionSuspended>().Select(e => e.PortId));
+        Assert.Empty(shed.EventsOf<SessionClosed>());
         Assert.True(shed.Shed.Gpio.IsDisposed, "the GPIO header was released (and threw)");
         Assert.Throws<ObjectDisposedException>(() => shed.Shed.Buses.I2c.CreateDevice(0x55)); // released after it all the same
         shed.Runtime.Dispose(); // a second time does nothing

@@ -63,4 +63,19 @@ public sealed class ContractMapperTests
         Assert.Equal(T0, Ts(StatusAt(map, T0)));
         Assert.Equal(T0, Ts(map.BufferFull("a1", raised: true, T0, T0, thinned: 1, bound: 10)));
     }
+
+    [Fact]
+    public void A_resumed_session_is_a_session_class_message_on_sessions_resumed_and_a_suspended_one_is_not_reported()
+    {
+        ContractMapper map = Mapper();
+        var resumed = new Events.SessionResumed(T0, "s-1", "P01", T0.AddHours(-1), TimeSpan.FromSeconds(212.5), 301.2344, 212.4);
+
+        OutboxItem item = Assert.Single(map.ForEvent(resumed));
+
+        Assert.Equal(("edge/v1/linzi-demo-001/gw-01/sessions/resumed", MessageClass.Session, false), (item.Topic, item.Class, item.Retain));
+        using var json = JsonDocument.Parse(item.Render(9));
+        Assert.Equal(("s-1", "P01", 212.5, 301.234), (json.RootElement.GetProperty("session_id").GetString(), json.RootElement.GetProperty("port").GetString(),
+            json.RootElement.GetProperty("offline_s").GetDouble(), json.RootElement.GetProperty("energy_wh").GetDouble()));
+        Assert.Empty(map.ForEvent(new Events.SessionSuspended(T0, "s-1", "P01", T0.AddHours(-1), 301.2, 212.4)));
+    }
 }

@@ -280,6 +280,7 @@ const TEXT = {
     'end.stopped_by_user': '用户停止',
     'end.disabled_by_operator': '运维停用',
     'end.shutdown': '网关关机',
+    'end.power_loss': '断电未续充',
   },
 
   en: {
@@ -559,6 +560,7 @@ const TEXT = {
     'end.stopped_by_user': 'Stopped by user',
     'end.disabled_by_operator': 'Disabled by operator',
     'end.shutdown': 'Gateway shut down',
+    'end.power_loss': 'Power lost, not resumed',
   },
 };
 

@@ -1,0 +1,166 @@
+using EdgeGateway.Contracts.Alarms;
+using EdgeGateway.Contracts.Ports;
+using EdgeGateway.Events;
+using EdgeGateway.Hardware.Metering;
+using static System.FormattableString;
+
+namespace EdgeGateway.Protection;
+
+// 断电续充: sessions that were open when the gateway went down, carried on after the restart or closed with the energy
+// they had; and the clean stop that keeps them open for that.
+public sealed partial class ShedProtection
+{
+    private bool _shedSensorsRead;
+    private bool _suspended;
+
+    /// <summary>
+    /// Takes over the sessions the journal held when the gateway went down. Call after
+    /// <see cref="ApplyConfiguration"/> (every relay open, lockouts restored) and before sampling starts. A session
+    /// resumes when resuming is on, its outage is known and within the window, its port exists, is not locked out,
+    /// disabled or in fault: the port shows it charging again at once, with the relay still open, and the relay closes
+    /// at the end of the first round in which the port's meter read plausibly through the open relay and the shed's
+    /// sensors saw neither smoke nor over-temperature (<see cref="CloseResumedRelays"/>); the first measurement after
+    /// that is checked for short circuit and overload like any other. Every other session is closed at once, with the
+    /// energy and the end of its last journal write, as <see cref="SessionEndReason.Shutdown"/> when the gateway had
+    /// stopped cleanly and <see cref="SessionEndReason.PowerLoss"/> otherwise.
+    /// </summary>
+    /// <param name="sessions">The journalled sessions, each with its outage (null when it cannot be measured).</param>
+    public void ResumeSessions(IEnumerable<(JournalledSession Session, TimeSpan? Outage)> sessions)
+    {
+        ArgumentNullException.ThrowIfNull(sessions);
+        ProtectionInstant now = Now();
+        foreach ((JournalledSession journalled, TimeSpan? outage) in sessions)
+        {
+            _byId.TryGetValue(journalled.PortId, out ChargingPort? port);
+            string? refusal = WhyNotResumed(journalled, outage, port);
+            if (refusal is not null || port is null)
+            {
+                SessionEndReason reason = journalled.StoppedAt is null ? SessionEndReason.PowerLoss : SessionEndReason.Shutdown;
+                DateTimeOffset ended = journalled.StoppedAt ?? journalled.WrittenAt;
+                _events.Publish(new SessionClosed(now.Wall, new ChargingSession(
+                    journalled.Id, journalled.PortId, journalled.StartedAt, ended < journalled.StartedAt ? journalled.StartedAt : ended,
+                    journalled.EnergyWh, journalled.PeakPowerW, reason)));
+                continue;
+            }
+
+            // The session's length so far counts towards its maximum: it was charging from StartedAt to the last write.
+            TimeSpan charged = journalled.WrittenAt - journalled.StartedAt;
+            var session = new OpenSession(journalled.Id, journalled.StartedAt, now.Elapsed - (charged > TimeSpan.Zero ? charged : TimeSpan.Zero))
+            {
+                EnergyWh = journalled.EnergyWh,
+                PeakPowerW = journalled.PeakPowerW,
+                LastAt = now.Elapsed,
+                Resuming = new ResumingSession(outage!.Value, journalled.EnergyWh),
+            };
+            port.Session = session;
+            SetState(port, PortState.Charging, Invariant($"resuming after {outage.Value.TotalSeconds:0} s offline: the relay closes once the meter reads"), now);
+        }
+
+        PublishSnapshot(now);
+    }
+
+    /// <summary>
+    /// The clean stop (service stop or restart, an upgrade): every relay opens, but open sessions are not closed — each
+    /// is reported as <see cref="SessionSuspended"/> for the journal, so a restart within the resume window carries it
+    /// on and the hub, told of it only when it really ends, never counts it twice.
+    /// </summary>
+    public void SuspendAll()
+    {
+        ProtectionInstant now = Now();
+        foreach (ChargingPort port in _ports)
+        {
+            OpenRelay(port, now);
+            if (port.Session is { } session && !_suspended)
+            {
+                _events.Publish(new SessionSuspended(now.Wall, session.Id, port.Id, session.StartedAt, session.EnergyWh, session.PeakPowerW));
+            }
+        }
+
+        _suspended = true;
+        PublishSnapshot(now);
+    }
+
+    private string? WhyNotResumed(JournalledSession journalled, TimeSpan? outage, ChargingPort? port)
+    {
+        if (!_shed.ResumeAfterRestart)
+        {
+            return "resuming is off";
+        }
+
+        if (outage is not { } offline)
+        {
+            return "the outage cannot be measured";
+        }
+
+        if (offline > _shed.ResumeWindow)
+        {
+            return "offline longer than the resume window";
+        }
+
+        if (port is null)
+        {
+            return "no such port";
+        }
+
+        if (port.Lockout is not null || port.State is PortState.Disabled or PortState.Fault || port.Session is not null)
+        {
+            return "port locked out, disabled or in fault";
+        }
+
+        return ShedLockedOut ? "shed locked out" : null;
+    }
+
+    /// <summary>After each port's rules: did a resuming port just read plausibly through its open relay?</summary>
+    private static void NoteResumeReading(ChargingPort port, MeterReadStatus status)
+    {
+        if (port.Session?.Resuming is not { } resuming)
+        {
+            return;
+        }
+
+        resuming.ReadOpenRelayPlausibly = status == MeterReadStatus.Ok
+            && !port.RelayClosed
+            && port.Fault is null
+            && port.ConsecutiveFaults == 0
+            && port.RelayLeakReads == 0
+            && port.State == PortState.Charging;
+    }
+
+    /// <summary>At the end of a round: closes the relays of resuming ports whose meters read plausibly, if the shed is safe.</summary>
+    private void CloseResumedRelays(ProtectionInstant now)
+    {
+        // The shed's sensors are read after the ports in a round: until a round has read them, smoke or heat is unknown.
+        if (!_shedSensorsRead || _suspended || ShedLockedOut || _smoke || _temperatureC >= _shed.OverTemperatureC)
+        {
+            return;
+        }
+
+        foreach (ChargingPort port in _ports)
+        {
+            if (port.Session is not { Resuming: { ReadOpenRelayPlausibly: true } resuming } session)
+            {
+                continue;
+            }
+
+            session.Resuming = null;
+            if (!_relays.TrySetClosed(port.Index, true, out string? error))
+            {
+                port.RelayOpenPending = true;
+                port.Lockout = AlarmKind.RelayFault;
+                EndSession(port, SessionEndReason.RelayFault, now);
+                SetState(port, PortState.Fault, "relay write failed", now);
+                RaisePortAlarm(port, AlarmKind.RelayFault, null, null, null, $"could not close the relay to resume the session: {error}", now);
+                continue;
+            }
+
+            port.RelayClosed = true;
+            port.RelayLeakReads = 0;
+            port.OverloadSince = null;
+            port.Malicious.Reset();
+
+            // The integral starts again here: nothing was drawn through the open relay.
+            session.LastAt = now.Elapsed;
+            _events.Publish(new SessionResumed(now.Wall, session.Id, port.Id, session.StartedAt, resuming.Offline, resuming.EnergyAtResumeWh, session.PeakPowerW));
+        }
+    }
+}
