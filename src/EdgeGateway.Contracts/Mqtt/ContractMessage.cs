@@ -51,4 +51,10 @@ public sealed record StatusMessage : ContractMessage
     public string? LastError { get; init; }
 
     public DateTimeOffset? LastErrorTs { get; init; }
+
+    /// <summary>
+    /// Whether the gateway's wall clock is synchronised (NTP) and so its <c>ts</c> stamps are true time; null when the
+    /// gateway cannot tell, and absent from gateways that predate the field (readers take absent as null).
+    /// </summary>
+    public bool? ClockSynced { get; init; }
 }

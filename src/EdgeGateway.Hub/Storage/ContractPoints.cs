@@ -94,6 +94,7 @@ public static class ContractPoints
                 .Field("outbox_depth", (long)s.OutboxDepth)
                 .Optional("last_error", s.LastError)
                 .Field("last_will", s.Seq == 0)
+                .Optional("clock_synced", s.ClockSynced)
                 .At(s.Seq == 0 ? receivedAt : s.Ts, s.Seq),
             _ => throw new ArgumentException($"no point mapping for {message.GetType().Name}", nameof(message)),
         };
@@ -148,6 +149,9 @@ public static class ContractPoints
         value is { } v ? point.Field(name, v) : point;
 
     private static PointData.Builder Optional(this PointData.Builder point, string name, long? value) =>
+        value is { } v ? point.Field(name, v) : point;
+
+    private static PointData.Builder Optional(this PointData.Builder point, string name, bool? value) =>
         value is { } v ? point.Field(name, v) : point;
 
     private static PointData.Builder Optional(this PointData.Builder point, string name, string? value) =>

@@ -127,7 +127,7 @@ public sealed class ContractMapper(SiteConfiguration site)
         Lockout = p.Lockout,
     });
 
-    public StatusMessage Status(bool online, DateTimeOffset at, TimeSpan uptime, long outboxDepth, string? lastError, DateTimeOffset? lastErrorAt) => new()
+    public StatusMessage Status(bool online, DateTimeOffset at, TimeSpan uptime, long outboxDepth, string? lastError, DateTimeOffset? lastErrorAt, bool? clockSynced = null) => new()
     {
         Ts = at,
         Site = _site,
@@ -138,6 +138,7 @@ public sealed class ContractMapper(SiteConfiguration site)
         OutboxDepth = (int)Math.Min(int.MaxValue, outboxDepth),
         LastError = lastError,
         LastErrorTs = lastErrorAt,
+        ClockSynced = clockSynced,
     };
 
     public OutboxItem StatusItem(StatusMessage status) => Item(ContractTopics.Status(_site, _gateway), MessageClass.Status, true, status);

@@ -5,6 +5,7 @@ using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Events;
 using EdgeGateway.Messaging.Outbox;
 using EdgeGateway.Mqtt;
+using EdgeGateway.Timekeeping;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MQTTnet.Protocol;
@@ -28,6 +29,7 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
     private readonly MqttConnection _connection;
     private readonly OutboxDrain _drain;
     private readonly ContractMapper _map;
+    private readonly ClockSync? _clock;
     private readonly ILogger<MqttLink> _logger;
     private readonly long _started = Stopwatch.GetTimestamp();
     private readonly SemaphoreSlim _wake = new(0);
@@ -38,8 +40,14 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
     private string? _lastError;
     private DateTimeOffset? _lastErrorAt;
 
-    public MqttLink(ILinkedShed runtime, DurableOutbox outbox, MqttConnection connection, ILogger<MqttLink> logger)
+    /// <param name="runtime">The shed.</param>
+    /// <param name="outbox">Its durable outbox.</param>
+    /// <param name="connection">The MQTT connection.</param>
+    /// <param name="logger">The log.</param>
+    /// <param name="clock">Whether the wall clock is synchronised, for the status message's <c>clock_synced</c>; null reports null (cannot tell).</param>
+    public MqttLink(ILinkedShed runtime, DurableOutbox outbox, MqttConnection connection, ILogger<MqttLink> logger, ClockSync? clock = null)
     {
+        _clock = clock;
         _runtime = runtime;
         _commands = new ShedCommands(runtime.Site, runtime.Protection, runtime.Station, RepublishRetainedState, logger);
         _outbox = outbox;
@@ -273,7 +281,7 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
     }
 
     private StatusMessage Status(bool online) =>
-        _map.Status(online, _runtime.Time.GetUtcNow(), Stopwatch.GetElapsedTime(_started), _outbox.Stats.Depth, _lastError, _lastErrorAt);
+        _map.Status(online, _runtime.Time.GetUtcNow(), Stopwatch.GetElapsedTime(_started), _outbox.Stats.Depth, _lastError, _lastErrorAt, _clock?.IsSynchronized());
 
     private void Append(IReadOnlyList<OutboxItem> items)
     {

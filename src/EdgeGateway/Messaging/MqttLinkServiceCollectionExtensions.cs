@@ -2,8 +2,10 @@ using System.Net;
 using System.Text;
 using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Events;
+using EdgeGateway.Hardware.Simulation;
 using EdgeGateway.Messaging.Outbox;
 using EdgeGateway.Mqtt;
+using EdgeGateway.Timekeeping;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -42,7 +44,12 @@ public static class MqttLinkServiceCollectionExtensions
         // A corrupt outbox is moved aside and a fresh one started (Stats.Recovery says so; the link logs and reports it).
         builder.Services.AddSingleton(_ => DurableOutbox.Open(new OutboxOptions { Path = Path.Combine(dataDirectory, "outbox.db"), MaxMessages = options.OutboxMaxMessages }, out string? _));
         builder.Services.AddSingleton(sp => new MqttConnection(ConnectionOptions(runtime, broker, options), sp.GetRequiredService<ILogger<MqttConnection>>()));
-        builder.Services.AddSingleton(sp => new MqttLink(runtime, sp.GetRequiredService<DurableOutbox>(), sp.GetRequiredService<MqttConnection>(), sp.GetRequiredService<ILogger<MqttLink>>()));
+        // Nothing waits for the clock to synchronise: the status only says whether it has (clock_synced).
+        var clock = new ClockOptions();
+        builder.Configuration.GetSection(ClockOptions.Section).Bind(clock);
+        ClockSync clockSync = clock.For(simulated: runtime.Time is SimulatedClock);
+        builder.Services.AddSingleton(clockSync);
+        builder.Services.AddSingleton(sp => new MqttLink(runtime, sp.GetRequiredService<DurableOutbox>(), sp.GetRequiredService<MqttConnection>(), sp.GetRequiredService<ILogger<MqttLink>>(), clockSync));
         builder.Services.AddSingleton<IGatewayEventSubscriber>(sp => sp.GetRequiredService<MqttLink>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MqttLink>());
         return builder;

@@ -43,6 +43,18 @@ public sealed class ContractPointsTests
     }
 
     [Fact]
+    public void A_status_stores_whether_the_gateway_clock_is_synchronised_when_the_gateway_says()
+    {
+        var status = new StatusMessage
+        {
+            Seq = 5, Ts = Received, Site = "s", Gateway = "g", Online = true, Version = "1.0.0", UptimeS = 3, OutboxDepth = 0,
+        };
+
+        Assert.Contains("clock_synced=false", ContractPoints.From(status with { ClockSynced = false }, Received).ToLineProtocol());
+        Assert.DoesNotContain("clock_synced", ContractPoints.From(status, Received).ToLineProtocol());
+    }
+
+    [Fact]
     public void Tag_values_with_spaces_commas_and_equals_are_escaped_by_the_library()
     {
         var alarm = new AlarmMessage
