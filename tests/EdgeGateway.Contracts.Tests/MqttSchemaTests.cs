@@ -19,6 +19,7 @@ public sealed class MqttSchemaTests
         { "status", ContractJson.SerializeToString(MqttSamples.Status) },
         { "status", ContractJson.SerializeToString(MqttSamples.Status with { Online = false, LastError = null, LastErrorTs = null, Seq = 0 }) },
         { "status", ContractJson.SerializeToString(MqttSamples.Status with { ClockSynced = false }) },
+        { "status", ContractJson.SerializeToString(MqttSamples.Status with { ClockSynced = true, ClockStep = new ClockStepReport { StepMs = -7_200_000, DetectedTs = MqttSamples.Now, Corrected = 12, SentCount = 3, SentFirstSeq = 41_100, SentLastSeq = 41_102 } }) },
         { "port_telemetry", ContractJson.SerializeToString(MqttSamples.PortTelemetry) },
         { "port_telemetry", ContractJson.SerializeToString(MqttSamples.PortTelemetry with { State = PortState.Fault, RelayClosed = false, VoltageV = null, CurrentA = null, PowerW = null, PowerFactor = null, SessionEnergyWh = 0, SessionS = null, MeasuredTs = null, Fault = "meter bus timeout" }) },
         { "port_state", ContractJson.SerializeToString(MqttSamples.PortState) },

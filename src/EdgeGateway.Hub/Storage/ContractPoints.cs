@@ -95,6 +95,11 @@ public static class ContractPoints
                 .Optional("last_error", s.LastError)
                 .Field("last_will", s.Seq == 0)
                 .Optional("clock_synced", s.ClockSynced)
+                .Optional("clock_step_ms", s.ClockStep?.StepMs)
+                .Optional("clock_step_corrected", s.ClockStep?.Corrected)
+                .Optional("clock_step_sent", s.ClockStep?.SentCount)
+                .Optional("clock_step_sent_first_seq", s.ClockStep?.SentFirstSeq)
+                .Optional("clock_step_sent_last_seq", s.ClockStep?.SentLastSeq)
                 .At(s.Seq == 0 ? receivedAt : s.Ts, s.Seq),
             _ => throw new ArgumentException($"no point mapping for {message.GetType().Name}", nameof(message)),
         };

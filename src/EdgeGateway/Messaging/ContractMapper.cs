@@ -127,7 +127,7 @@ public sealed class ContractMapper(SiteConfiguration site)
         Lockout = p.Lockout,
     });
 
-    public StatusMessage Status(bool online, DateTimeOffset at, TimeSpan uptime, long outboxDepth, string? lastError, DateTimeOffset? lastErrorAt, bool? clockSynced = null) => new()
+    public StatusMessage Status(bool online, DateTimeOffset at, TimeSpan uptime, long outboxDepth, string? lastError, DateTimeOffset? lastErrorAt, bool? clockSynced = null, ClockStepReport? clockStep = null) => new()
     {
         Ts = at,
         Site = _site,
@@ -139,6 +139,7 @@ public sealed class ContractMapper(SiteConfiguration site)
         LastError = lastError,
         LastErrorTs = lastErrorAt,
         ClockSynced = clockSynced,
+        ClockStep = clockStep,
     };
 
     public OutboxItem StatusItem(StatusMessage status) => Item(ContractTopics.Status(_site, _gateway), MessageClass.Status, true, status);
