@@ -129,7 +129,7 @@ public sealed partial class IngestPipeline : IDisposable
         switch (decision)
         {
             case IngestDecision.Accept accept:
-                point = ContractPoints.From(accept.Message, now);
+                point = ContractPoints.From(accept.Message, now, accept.GatewayTs, accept.ClockProblem);
                 if (accept.Message is StatusMessage { ClockStep: { } step } status)
                 {
                     LogClockStep(status.Site, status.Gateway, step.StepMs, step.Corrected, step.SentCount, step.SentFirstSeq, step.SentLastSeq);

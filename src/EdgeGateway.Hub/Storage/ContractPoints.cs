@@ -26,10 +26,24 @@ public static class ContractPoints
 
     /// <summary>The point for an accepted message. <paramref name="receivedAt"/> times the one message without a usable
     /// <c>ts</c> of its own: the Last Will, composed when the gateway connected but meaning "offline now".</summary>
-    public static PointData From(ContractMessage message, DateTimeOffset receivedAt)
+    /// <param name="message">The message.</param>
+    /// <param name="receivedAt">When the hub received it.</param>
+    /// <param name="gatewayTs">The gateway's own <c>ts</c> when the hub replaced an implausible one (the message's <c>ts</c> is then the receive time): stored as the field <c>gateway_ts</c>.</param>
+    /// <param name="clockProblem">Which of its stamps are implausible: stored as the field <c>clock_problem</c>.</param>
+    public static PointData From(ContractMessage message, DateTimeOffset receivedAt, DateTimeOffset? gatewayTs = null, string? clockProblem = null)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return message switch
+        PointData point = Point(message, receivedAt);
+        if (gatewayTs is { } replaced)
+        {
+            point = point.Field("gateway_ts", ContractTime.Format(replaced));
+        }
+
+        return clockProblem is null ? point : point.Field("clock_problem", clockProblem);
+    }
+
+    private static PointData Point(ContractMessage message, DateTimeOffset receivedAt) =>
+        message switch
         {
             PortTelemetryMessage t => Envelope(Port, t).Tag("port", t.Port)
                 .Field("state", t.State.WireName())
@@ -103,7 +117,6 @@ public static class ContractPoints
                 .At(s.Seq == 0 ? receivedAt : s.Ts, s.Seq),
             _ => throw new ArgumentException($"no point mapping for {message.GetType().Name}", nameof(message)),
         };
-    }
 
     /// <summary>A hub record of missing <c>seq</c> numbers on the <c>gateway</c> measurement (no <c>seq</c> field of its
     /// own, so it never counts as a message).</summary>
