@@ -1,6 +1,7 @@
 using EdgeGateway.Hardware.Clock;
 using EdgeGateway.Tests.Protection;
 using EdgeGateway.Timekeeping;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeGateway.Tests.Timekeeping;
@@ -82,6 +83,45 @@ public sealed class RtcWallClockTests
         Assert.False(clock.OnRtc);
         Assert.Equal(SavedAtShutdown, clock.GetUtcNow());
         Assert.Contains("until NTP sets it", report, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_write_back_service_writes_the_rtc_once_the_clock_synchronises_and_never_waits_for_it()
+    {
+        var clock = RtcWallClock.Start(_system, _sync, _rtc, out string report);
+        var timer = new FakeTimeProvider(TrueNow);
+        var logs = new ListLogger();
+        using var service = new RtcWriteBack(clock, _sync, report, timer, logs);
+
+        await service.StartAsync(CancellationToken.None); // returns at once: nothing waits for the clock
+        timer.Advance(RtcWriteBack.Period);
+        Assert.Equal(0, _rtc.Writes);
+
+        _sync.Synchronized = true;
+        DateTime until = DateTime.UtcNow.AddSeconds(30);
+        while (_rtc.Writes == 0 && DateTime.UtcNow < until)
+        {
+            timer.Advance(RtcWriteBack.Period);
+            await Task.Delay(20);
+        }
+
+        await service.StopAsync(CancellationToken.None);
+        Assert.Equal(1, _rtc.Writes);
+        Assert.Contains(logs.Lines, line => line.Contains("stamps use the RTC", StringComparison.Ordinal));
+        Assert.Contains(logs.Lines, line => line.Contains("written to the RTC", StringComparison.Ordinal));
+    }
+
+    private sealed class ListLogger : ILogger<RtcWriteBack>
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<string> Lines { get; } = new();
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Lines.Enqueue(formatter(state, exception));
     }
 
     private sealed class SettableSync : ClockSync
