@@ -18,6 +18,8 @@ public sealed class MqttSchemaTests
     {
         { "status", ContractJson.SerializeToString(MqttSamples.Status) },
         { "status", ContractJson.SerializeToString(MqttSamples.Status with { Online = false, LastError = null, LastErrorTs = null, Seq = 0 }) },
+        { "status", ContractJson.SerializeToString(MqttSamples.Status with { ClockSynced = false }) },
+        { "status", ContractJson.SerializeToString(MqttSamples.Status with { ClockSynced = true, ClockStep = new ClockStepReport { StepMs = -7_200_000, DetectedTs = MqttSamples.Now, Corrected = 12, SentCount = 3, SentFirstSeq = 41_100, SentLastSeq = 41_102 } }) },
         { "port_telemetry", ContractJson.SerializeToString(MqttSamples.PortTelemetry) },
         { "port_telemetry", ContractJson.SerializeToString(MqttSamples.PortTelemetry with { State = PortState.Fault, RelayClosed = false, VoltageV = null, CurrentA = null, PowerW = null, PowerFactor = null, SessionEnergyWh = 0, SessionS = null, MeasuredTs = null, Fault = "meter bus timeout" }) },
         { "port_state", ContractJson.SerializeToString(MqttSamples.PortState) },
@@ -109,6 +111,20 @@ public sealed class MqttSchemaTests
         JsonObject message = Sample(name);
         Assert.True(message.Remove(field), $"{name} has no field {field}");
         AssertInvalid(name, message.ToJsonString());
+    }
+
+    [Fact]
+    public void A_status_from_a_gateway_before_clock_synced_still_validates_and_reads_as_unknown()
+    {
+        JsonObject message = Sample("status");
+        Assert.True(message.Remove("clock_synced"));
+        string json = message.ToJsonString();
+
+        AssertValid("status", json);
+        Assert.True(ContractJson.TryDeserialize(System.Text.Encoding.UTF8.GetBytes(json), out StatusMessage? status, out string? error), error);
+        Assert.Null(status!.ClockSynced);
+
+        Assert.Contains("\"clock_synced\":true", ContractJson.SerializeToString(MqttSamples.Status with { ClockSynced = true }), StringComparison.Ordinal);
     }
 
     [Theory]

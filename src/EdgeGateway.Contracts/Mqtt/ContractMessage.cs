@@ -51,4 +51,41 @@ public sealed record StatusMessage : ContractMessage
     public string? LastError { get; init; }
 
     public DateTimeOffset? LastErrorTs { get; init; }
+
+    /// <summary>
+    /// Whether the gateway's wall clock is synchronised (NTP) and so its <c>ts</c> stamps are true time; null when the
+    /// gateway cannot tell, and absent from gateways that predate the field (readers take absent as null).
+    /// </summary>
+    public bool? ClockSynced { get; init; }
+
+    /// <summary>
+    /// Set in the status message the gateway sends right after its wall clock stepped (NTP's first synchronisation, a
+    /// manual set), null otherwise; absent from gateways that predate the field.
+    /// </summary>
+    public ClockStepReport? ClockStep { get; init; }
+}
+
+/// <summary>
+/// A step of the gateway's wall clock: the gateway moved the stamps of the messages it had not yet sent by
+/// <see cref="StepMs"/>; those it had already sent carry stamps off by that much.
+/// </summary>
+public sealed record ClockStepReport
+{
+    /// <summary>How far the wall clock stepped, in milliseconds (positive: forward).</summary>
+    public required long StepMs { get; init; }
+
+    /// <summary>When the gateway found the step (on the new clock).</summary>
+    public required DateTimeOffset DetectedTs { get; init; }
+
+    /// <summary>Unsent messages made before the step whose stamps were moved by the step.</summary>
+    public required long Corrected { get; init; }
+
+    /// <summary>Messages made before the step that had already been sent, with stamps off by <see cref="StepMs"/>.</summary>
+    public required long SentCount { get; init; }
+
+    /// <summary>The lowest seq among the sent ones; null when none.</summary>
+    public long? SentFirstSeq { get; init; }
+
+    /// <summary>The highest seq among the sent ones; null when none. Seqs in between may be corrected ones (the outbox drains alarms first).</summary>
+    public long? SentLastSeq { get; init; }
 }

@@ -36,7 +36,11 @@ public enum RejectReason
 public abstract record IngestDecision
 {
     /// <summary>A valid contract message: store it.</summary>
-    public sealed record Accept(ContractTopic Topic, ContractMessage Message) : IngestDecision;
+    /// <param name="Topic">Its topic.</param>
+    /// <param name="Message">The message; its <c>ts</c> is the hub's receive time when the gateway's could not be true (<paramref name="GatewayTs"/>).</param>
+    /// <param name="GatewayTs">The gateway's own <c>ts</c> when it was implausible (the gateway's wall clock was not set) and replaced; null otherwise.</param>
+    /// <param name="ClockProblem">Which stamps of the message are implausible, stored with it; null when none is.</param>
+    public sealed record Accept(ContractTopic Topic, ContractMessage Message, DateTimeOffset? GatewayTs = null, string? ClockProblem = null) : IngestDecision;
 
     /// <summary>Not ingested and not an error: commands to gateways, the hub's own topics, dead letters.</summary>
     public sealed record Ignore : IngestDecision;
@@ -124,7 +128,15 @@ public sealed class ContractMessageReader(TimeProvider time)
             return new IngestDecision.Reject(RejectReason.AbsurdValue, absurd);
         }
 
-        return new IngestDecision.Accept(parsed, message);
+        // A stamp no true clock can give is the gateway's clock not set yet (a board without a real-time clock, before
+        // NTP, in a boot the gateway could not correct): the values are good, so the message is stored, not refused.
+        string? clockProblem = ImplausibleStamps(message);
+        if (message.Seq != 0 && Time("ts", message.Ts) is not null)
+        {
+            return new IngestDecision.Accept(parsed, message with { Ts = time.GetUtcNow() }, message.Ts, clockProblem);
+        }
+
+        return new IngestDecision.Accept(parsed, message, null, clockProblem);
     }
 
     private static (ContractMessage? Message, string? Error) Deserialize<T>(ReadOnlySpan<byte> payload)
@@ -231,7 +243,7 @@ public sealed class ContractMessageReader(TimeProvider time)
         return null;
     }
 
-    private string? Absurd(ContractMessage message)
+    private static string? Absurd(ContractMessage message)
     {
         bool lastWill = message is StatusMessage { Online: false } && message.Seq == 0;
         if (message.Seq < 1 && !lastWill)
@@ -239,37 +251,49 @@ public sealed class ContractMessageReader(TimeProvider time)
             return Invariant($"seq {message.Seq}: sequence numbers start at 1 (0 only in an offline Last Will)");
         }
 
-        if (Time("ts", message.Ts) is { } ts)
-        {
-            return ts;
-        }
-
         return message switch
         {
             PortTelemetryMessage t =>
                 Range("voltage_v", t.VoltageV, 0, 1000) ?? Range("current_a", t.CurrentA, 0, 1000) ?? Range("power_w", t.PowerW, 0, 1_000_000)
                 ?? Range("power_factor", t.PowerFactor, 0, 1) ?? Range("session_energy_wh", t.SessionEnergyWh, 0, 1e9)
-                ?? Range("session_s", t.SessionS, 0, 366L * 86400) ?? Range("lifetime_energy_wh", t.LifetimeEnergyWh, 0, 1e12)
-                ?? Time("measured_ts", t.MeasuredTs),
-            BinTelemetryMessage b => Bin(b.FillPct, b.FillLevelMm, b.WeightKg, b.TemperatureC) ?? Time("sampled_ts", b.SampledTs),
+                ?? Range("session_s", t.SessionS, 0, 366L * 86400) ?? Range("lifetime_energy_wh", t.LifetimeEnergyWh, 0, 1e12),
+            BinTelemetryMessage b => Bin(b.FillPct, b.FillLevelMm, b.WeightKg, b.TemperatureC),
             BinStateMessage b => Bin(b.FillPct, b.FillLevelMm, b.WeightKg, b.TemperatureC)
                 ?? Range("fill_at_last_collection_pct", b.FillAtLastCollectionPct, -50, 200)
                 ?? Range("average_fill_speed_pct_per_day", b.AverageFillSpeedPctPerDay, -10_000, 10_000),
             SessionMessage s =>
                 Range("duration_s", s.DurationS, 0, 366d * 86400) ?? Range("energy_wh", s.EnergyWh, 0, 1e9)
-                ?? Range("peak_power_w", s.PeakPowerW, 0, 1_000_000) ?? Time("started_ts", s.StartedTs) ?? Time("ended_ts", s.EndedTs)
-                ?? (s.EndedTs < s.StartedTs ? "ended_ts is before started_ts" : null),
+                ?? Range("peak_power_w", s.PeakPowerW, 0, 1_000_000),
             SessionResumedMessage r =>
                 Range("offline_s", r.OfflineS, 0, 366d * 86400) ?? Range("energy_wh", r.EnergyWh, 0, 1e9)
-                ?? Range("peak_power_w", r.PeakPowerW, 0, 1_000_000) ?? Time("started_ts", r.StartedTs),
+                ?? Range("peak_power_w", r.PeakPowerW, 0, 1_000_000),
             AlarmMessage a =>
-                Time("raised_ts", a.RaisedTs) ?? Time("cleared_ts", a.ClearedTs)
-                ?? (string.IsNullOrEmpty(a.AlarmId) || a.AlarmId.Length > 128 ? "alarm_id must be 1 to 128 characters" : null)
+                (string.IsNullOrEmpty(a.AlarmId) || a.AlarmId.Length > 128 ? "alarm_id must be 1 to 128 characters" : null)
                 ?? (!IsWireName(a.Kind) ? $"kind '{a.Kind}' is not a lower-case snake_case name" : null)
                 ?? (a.Event == AlarmEvent.Cleared && a.ClearedTs is null ? "a cleared alarm needs cleared_ts" : null),
             StatusMessage s => Range("uptime_s", s.UptimeS, 0, 100L * 366 * 86400) ?? Range("outbox_depth", s.OutboxDepth, 0, 100_000_000),
             _ => null,
         };
+    }
+
+    /// <summary>
+    /// The stamps that cannot be true time: before 2020, too far ahead, or a session that ended before it started (a
+    /// session that began before the gateway's clock stepped back and ended after). Null when all are plausible. The
+    /// Last Will's <c>ts</c> is never used (it is stored at the receive time anyway).
+    /// </summary>
+    private string? ImplausibleStamps(ContractMessage message)
+    {
+        string?[] stamps = message switch
+        {
+            PortTelemetryMessage t => [Time("measured_ts", t.MeasuredTs)],
+            BinTelemetryMessage b => [Time("sampled_ts", b.SampledTs)],
+            SessionMessage s => [Time("started_ts", s.StartedTs), Time("ended_ts", s.EndedTs), s.EndedTs < s.StartedTs ? "ended_ts is before started_ts" : null],
+            SessionResumedMessage r => [Time("started_ts", r.StartedTs)],
+            AlarmMessage a => [Time("raised_ts", a.RaisedTs), Time("cleared_ts", a.ClearedTs)],
+            _ => [],
+        };
+        string[] found = [.. stamps.Prepend(message.Seq == 0 ? null : Time("ts", message.Ts)).OfType<string>()];
+        return found.Length == 0 ? null : string.Join("; ", found);
     }
 
     private static string? Bin(double? fillPct, double? levelMm, double? weightKg, double? temperatureC) =>

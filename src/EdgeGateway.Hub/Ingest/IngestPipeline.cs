@@ -129,7 +129,12 @@ public sealed partial class IngestPipeline : IDisposable
         switch (decision)
         {
             case IngestDecision.Accept accept:
-                point = ContractPoints.From(accept.Message, now);
+                point = ContractPoints.From(accept.Message, now, accept.GatewayTs, accept.ClockProblem);
+                if (accept.Message is StatusMessage { ClockStep: { } step } status)
+                {
+                    LogClockStep(status.Site, status.Gateway, step.StepMs, step.Corrected, step.SentCount, step.SentFirstSeq, step.SentLastSeq);
+                }
+
                 break;
             case IngestDecision.Reject reject:
                 LogRejected(message.Topic, DeadLetter.WireName(reject.Reason), reject.Detail);
@@ -391,6 +396,9 @@ public sealed partial class IngestPipeline : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a message on {Topic}: {Reason}: {Detail}")]
     private partial void LogRejected(string topic, string reason, string detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Gateway {Site}/{Gateway}: its wall clock stepped by {StepMs} ms; {Corrected} unsent messages were restamped, {Sent} sent before the step (seq {FirstSeq}..{LastSeq}) are stored off by the step")]
+    private partial void LogClockStep(string site, string gateway, long stepMs, long corrected, long sent, long? firstSeq, long? lastSeq);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Write of {Points} points to {Database} failed (attempt {Attempt}): {Detail}; retrying in {Delay}; nothing acknowledged meanwhile")]
     private partial void LogWriteFailed(string database, int points, int attempt, string detail, TimeSpan delay);

@@ -27,10 +27,24 @@ public static class ContractPoints
 
     /// <summary>The point for an accepted message. <paramref name="receivedAt"/> times the one message without a usable
     /// <c>ts</c> of its own: the Last Will, composed when the gateway connected but meaning "offline now".</summary>
-    public static PointData From(ContractMessage message, DateTimeOffset receivedAt)
+    /// <param name="message">The message.</param>
+    /// <param name="receivedAt">When the hub received it.</param>
+    /// <param name="gatewayTs">The gateway's own <c>ts</c> when the hub replaced an implausible one (the message's <c>ts</c> is then the receive time): stored as the field <c>gateway_ts</c>.</param>
+    /// <param name="clockProblem">Which of its stamps are implausible: stored as the field <c>clock_problem</c>.</param>
+    public static PointData From(ContractMessage message, DateTimeOffset receivedAt, DateTimeOffset? gatewayTs = null, string? clockProblem = null)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return message switch
+        PointData point = Point(message, receivedAt);
+        if (gatewayTs is { } replaced)
+        {
+            point = point.Field("gateway_ts", ContractTime.Format(replaced));
+        }
+
+        return clockProblem is null ? point : point.Field("clock_problem", clockProblem);
+    }
+
+    private static PointData Point(ContractMessage message, DateTimeOffset receivedAt) =>
+        message switch
         {
             PortTelemetryMessage t => Envelope(Port, t).Tag("port", t.Port)
                 .Field("state", t.State.WireName())
@@ -103,10 +117,15 @@ public static class ContractPoints
                 .Field("outbox_depth", (long)s.OutboxDepth)
                 .Optional("last_error", s.LastError)
                 .Field("last_will", s.Seq == 0)
+                .Optional("clock_synced", s.ClockSynced)
+                .Optional("clock_step_ms", s.ClockStep?.StepMs)
+                .Optional("clock_step_corrected", s.ClockStep?.Corrected)
+                .Optional("clock_step_sent", s.ClockStep?.SentCount)
+                .Optional("clock_step_sent_first_seq", s.ClockStep?.SentFirstSeq)
+                .Optional("clock_step_sent_last_seq", s.ClockStep?.SentLastSeq)
                 .At(s.Seq == 0 ? receivedAt : s.Ts, s.Seq),
             _ => throw new ArgumentException($"no point mapping for {message.GetType().Name}", nameof(message)),
         };
-    }
 
     /// <summary>A hub record of missing <c>seq</c> numbers on the <c>gateway</c> measurement (no <c>seq</c> field of its
     /// own, so it never counts as a message).</summary>
@@ -157,6 +176,9 @@ public static class ContractPoints
         value is { } v ? point.Field(name, v) : point;
 
     private static PointData.Builder Optional(this PointData.Builder point, string name, long? value) =>
+        value is { } v ? point.Field(name, v) : point;
+
+    private static PointData.Builder Optional(this PointData.Builder point, string name, bool? value) =>
         value is { } v ? point.Field(name, v) : point;
 
     private static PointData.Builder Optional(this PointData.Builder point, string name, string? value) =>

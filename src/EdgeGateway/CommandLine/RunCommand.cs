@@ -1,14 +1,17 @@
 using System.CommandLine;
+using System.Device.I2c;
 using System.Globalization;
 using EdgeGateway.Board;
 using EdgeGateway.Configuration;
 using EdgeGateway.Contracts.Localization;
 using EdgeGateway.Events;
+using EdgeGateway.Hardware.Clock;
 using EdgeGateway.Hosting;
 using EdgeGateway.LiveView;
 using EdgeGateway.Messaging;
 using EdgeGateway.Protection;
 using EdgeGateway.Simulation;
+using EdgeGateway.Timekeeping;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -103,11 +106,12 @@ internal static class RunCommand
         }
 
         var events = new GatewayEventChannel();
+        (RtcWallClock Clock, ClockSync Sync, string Report)? rtc = scenario is null ? StartRtc(site) : null;
         ShedRuntime runtime;
         try
         {
             runtime = scenario is null
-                ? ShedRuntime.OnHardware(site, events, lockouts, sessions)
+                ? ShedRuntime.OnHardware(site, events, lockouts, sessions, rtc?.Clock)
                 : ShedRuntime.Simulated(site, scenario, args.Speed ?? scenario.Speed, events, lockouts, sessions);
         }
         catch (BoardException ex)
@@ -157,6 +161,11 @@ internal static class RunCommand
             builder.AddGatewayServices(runtime, events, new LiveViewSettings(interactive, text), new LockoutJournal(dataDirectory, lockouts),
                 new SessionJournal(dataDirectory, sessions, runtime.Time, runtime.Boot, () => runtime.Protection.Snapshot));
             builder.AddMqttLinkServices(runtime, dataDirectory);
+            if (rtc is { } board)
+            {
+                builder.Services.AddHostedService(sp => new RtcWriteBack(board.Clock, board.Sync, board.Report, TimeProvider.System, sp.GetRequiredService<ILogger<RtcWriteBack>>()));
+            }
+
             return await RunUntilStoppedAsync(builder.Build(), runtime, interactive, cancellationToken);
         }
     }
@@ -192,6 +201,34 @@ internal static class RunCommand
         }
 
         return Environment.ExitCode;
+    }
+
+    /// <summary>
+    /// The board's RTC, when the site file declares one: read now, before the first measurement, if the system clock is
+    /// not synchronised (the default timesyncd flag and kernel status decide; the host's configuration is not built yet).
+    /// </summary>
+    private static (RtcWallClock Clock, ClockSync Sync, string Report)? StartRtc(SiteConfiguration site)
+    {
+        if (site.Rtc is not { } declared)
+        {
+            return null;
+        }
+
+        ClockSync sync = new ClockOptions().For(simulated: false);
+        I2cDevice device;
+        try
+        {
+            device = I2cDevice.Create(new I2cConnectionSettings(site.Board.I2cBus, declared.Address));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or PlatformNotSupportedException)
+        {
+            // The gateway runs without it: stamps come from the system clock, corrected when NTP synchronises.
+            Console.Error.WriteLine($"warning: the RTC declared in the site file (line {declared.Line}) cannot be opened on /dev/i2c-{site.Board.I2cBus}: {ex.Message}");
+            return null;
+        }
+
+        var clock = RtcWallClock.Start(TimeProvider.System, sync, new Ds3231RealTimeClock(device), out string report);
+        return (clock, sync, report);
     }
 
     private static int Refuse(IReadOnlyList<ConfigurationProblem> problems, string summary)

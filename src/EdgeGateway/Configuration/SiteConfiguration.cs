@@ -28,7 +28,16 @@ public sealed record SiteConfiguration
     public MqttSiteSettings? Mqtt { get; init; }
     public BinThresholds BinThresholds { get; init; } = new();
     public BinSamplingSettings BinSampling { get; init; } = new();
+
+    /// <summary>A battery-backed real-time clock on the main I2C bus (site key <c>rtc:</c>), if the board has one.</summary>
+    public RealTimeClockDefinition? Rtc { get; init; }
 }
+
+/// <summary>A real-time clock chip on the main I2C bus: read at start while NTP has not synchronised the system clock, written after.</summary>
+/// <param name="Chip">Only <c>ds3231</c> so far.</param>
+/// <param name="Address">Its I2C address (0x68 on the DS3231).</param>
+/// <param name="Line">Where the site file declares it.</param>
+public sealed record RealTimeClockDefinition(string Chip, int Address, int Line);
 
 /// <summary>Who this site and gateway are (the MQTT topic carries both).</summary>
 public sealed record SiteIdentity(string Id, string Gateway, string? Name);

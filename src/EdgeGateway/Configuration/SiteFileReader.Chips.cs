@@ -10,6 +10,7 @@ internal sealed partial class SiteFileReader
     private static readonly string[] AdcKeys = ["id", "chip", "spiBus", "chipSelect", "clockHz", "referenceV"];
     private static readonly string[] ExpanderKeys = ["id", "chip", "address"];
     private static readonly string[] MultiplexerKeys = ["id", "chip", "address"];
+    private static readonly string[] RtcKeys = ["chip", "address"];
 
     /// <summary>Both ADC chips have 8 single-ended channels.</summary>
     private const int AdcChannels = 8;
@@ -126,6 +127,21 @@ internal sealed partial class SiteFileReader
         }
 
         return result;
+    }
+
+    /// <summary>The optional <c>rtc:</c> section: a DS3231 on the main I2C bus (its address is fixed at 0x68).</summary>
+    private RealTimeClockDefinition? ReadRtc(MappingReader root)
+    {
+        if (!root.Has("rtc"))
+        {
+            return null;
+        }
+
+        MappingReader m = root.Mapping("rtc", required: false, RtcKeys);
+        string? chip = m.Choice("chip", required: true, "ds3231");
+        int address = m.Int("address", required: false, 0x68, 0x68, "(DS3231: fixed)", hex: true) ?? 0x68;
+        _i2cDevices.Add(new I2cDevice(address, null, null, "the real-time clock", m.LineOf("address")));
+        return chip is null ? null : new RealTimeClockDefinition(chip, address, m.Line);
     }
 
     private List<I2cMultiplexer> ReadMultiplexers(MappingReader root)

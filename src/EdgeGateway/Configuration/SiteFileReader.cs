@@ -17,7 +17,7 @@ internal sealed partial class SiteFileReader
     private static readonly string[] RootKeys =
     [
         "site", "board", "mains", "adcs", "expanders", "multiplexers", "ports", "shedSensors", "protection", "sampling",
-        "bins", "binThresholds", "binSampling", "mqtt",
+        "bins", "binThresholds", "binSampling", "mqtt", "rtc",
     ];
     private static readonly string[] SiteKeys = ["id", "gateway", "name"];
     private static readonly string[] BoardKeys = ["i2cBus", "gpioChip", "oneWirePin"];
@@ -73,6 +73,7 @@ internal sealed partial class SiteFileReader
         List<AdcChip> adcs = ReadAdcs(root);
         List<RelayExpander> expanders = ReadExpanders(root);
         List<I2cMultiplexer> multiplexers = ReadMultiplexers(root);
+        RealTimeClockDefinition? rtc = ReadRtc(root);
         (PortProtectionSettings? portProtection, ShedProtectionSettings? shedProtection) = ReadProtection(root, out int? siteShortCircuitLine);
         List<ChargingPortDefinition> ports = ReadPorts(root, portProtection);
         ShedSensorSettings shedSensors = ReadShedSensors(root, board);
@@ -120,6 +121,7 @@ internal sealed partial class SiteFileReader
             BinThresholds = binThresholds,
             BinSampling = binSampling,
             Mqtt = mqtt,
+            Rtc = rtc,
         };
     }
 

@@ -59,9 +59,14 @@ public sealed class ShedRuntime : IDisposable, Messaging.ILinkedShed
     public BinSampler? Bins { get; private init; }
 
     /// <summary>Brings up the board's real buses. Throws <see cref="BoardException"/> naming the part that failed.</summary>
-    public static ShedRuntime OnHardware(SiteConfiguration site, IGatewayEventSink events, IReadOnlyList<Alarm>? lockouts = null, IReadOnlyList<JournalledSession>? sessions = null)
+    /// <param name="site">The site file.</param>
+    /// <param name="events">Where protection's events go.</param>
+    /// <param name="lockouts">Lockouts that outlived the last run.</param>
+    /// <param name="sessions">Sessions the journal held when the gateway went down (resumed or closed at start).</param>
+    /// <param name="wallClock">The clock (null: the system's); an <see cref="Timekeeping.RtcWallClock"/> when the board has an RTC. Durations are measured on its monotonic time either way.</param>
+    public static ShedRuntime OnHardware(SiteConfiguration site, IGatewayEventSink events, IReadOnlyList<Alarm>? lockouts = null, IReadOnlyList<JournalledSession>? sessions = null, TimeProvider? wallClock = null)
     {
-        TimeProvider time = TimeProvider.System;
+        TimeProvider time = wallClock ?? TimeProvider.System;
         var board = ShedBoard.Create(site, new LinuxBoardBuses(site.Board), Ds18b20);
         return Compose(site, time, board, events, new RealTimePacer(site.Sampling.RoundPeriod), null, null, lockouts, sessions);
     }

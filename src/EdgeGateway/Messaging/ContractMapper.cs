@@ -141,7 +141,7 @@ public sealed class ContractMapper(SiteConfiguration site)
         Lockout = p.Lockout,
     });
 
-    public StatusMessage Status(bool online, DateTimeOffset at, TimeSpan uptime, long outboxDepth, string? lastError, DateTimeOffset? lastErrorAt) => new()
+    public StatusMessage Status(bool online, DateTimeOffset at, TimeSpan uptime, long outboxDepth, string? lastError, DateTimeOffset? lastErrorAt, bool? clockSynced = null, ClockStepReport? clockStep = null) => new()
     {
         Ts = at,
         Site = _site,
@@ -152,6 +152,8 @@ public sealed class ContractMapper(SiteConfiguration site)
         OutboxDepth = (int)Math.Min(int.MaxValue, outboxDepth),
         LastError = lastError,
         LastErrorTs = lastErrorAt,
+        ClockSynced = clockSynced,
+        ClockStep = clockStep,
     };
 
     public OutboxItem StatusItem(StatusMessage status) => Item(ContractTopics.Status(_site, _gateway), MessageClass.Status, true, status);

@@ -5,6 +5,7 @@ using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Events;
 using EdgeGateway.Messaging.Outbox;
 using EdgeGateway.Mqtt;
+using EdgeGateway.Timekeeping;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MQTTnet.Protocol;
@@ -28,6 +29,7 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
     private readonly MqttConnection _connection;
     private readonly OutboxDrain _drain;
     private readonly ContractMapper _map;
+    private readonly ClockSync? _clock;
     private readonly ILogger<MqttLink> _logger;
     private readonly long _started = Stopwatch.GetTimestamp();
     private readonly SemaphoreSlim _wake = new(0);
@@ -38,8 +40,14 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
     private string? _lastError;
     private DateTimeOffset? _lastErrorAt;
 
-    public MqttLink(ILinkedShed runtime, DurableOutbox outbox, MqttConnection connection, ILogger<MqttLink> logger)
+    /// <param name="runtime">The shed.</param>
+    /// <param name="outbox">Its durable outbox.</param>
+    /// <param name="connection">The MQTT connection.</param>
+    /// <param name="logger">The log.</param>
+    /// <param name="clock">Whether the wall clock is synchronised, for the status message's <c>clock_synced</c>; null reports null (cannot tell).</param>
+    public MqttLink(ILinkedShed runtime, DurableOutbox outbox, MqttConnection connection, ILogger<MqttLink> logger, ClockSync? clock = null)
     {
+        _clock = clock;
         _runtime = runtime;
         _commands = new ShedCommands(runtime.Site, runtime.Protection, runtime.Station, RepublishRetainedState, logger);
         _outbox = outbox;
@@ -160,6 +168,8 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
                 _wake.Release();
             }
 
+            ReportClockSteps();
+
             try
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(100), stoppingToken);
@@ -272,8 +282,43 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
         }
     }
 
-    private StatusMessage Status(bool online) =>
-        _map.Status(online, _runtime.Time.GetUtcNow(), Stopwatch.GetElapsedTime(_started), _outbox.Stats.Depth, _lastError, _lastErrorAt);
+    private StatusMessage Status(bool online, ClockStepReport? clockStep = null) =>
+        _map.Status(online, _runtime.Time.GetUtcNow(), Stopwatch.GetElapsedTime(_started), _outbox.Stats.Depth, _lastError, _lastErrorAt, _clock?.IsSynchronized(), clockStep);
+
+    /// <summary>
+    /// A step of the wall clock: the outbox has moved the stamps of what it had not sent (it also looks before each
+    /// publish); a status message reports the step and what had gone out before it (contract: <c>clock_step</c>).
+    /// </summary>
+    private void ReportClockSteps()
+    {
+        IReadOnlyList<ClockStep> steps;
+        try
+        {
+            steps = _outbox.CorrectClock();
+        }
+#pragma warning disable CA1031 // as for Append: a failing disk is logged and reported, never takes the link down
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogOutboxFailed(ex);
+            return;
+        }
+
+        foreach (ClockStep step in steps)
+        {
+            LogClockStep((long)step.Step.TotalMilliseconds, step.Corrected, step.SentCount, step.SentFirstSeq, step.SentLastSeq);
+            Append([_map.StatusItem(Status(_connection.IsConnected, new ClockStepReport
+            {
+                StepMs = (long)step.Step.TotalMilliseconds,
+                DetectedTs = step.DetectedAt,
+                Corrected = step.Corrected,
+                SentCount = step.SentCount,
+                SentFirstSeq = step.SentFirstSeq,
+                SentLastSeq = step.SentLastSeq,
+            }))]);
+            _wake.Release();
+        }
+    }
 
     private void Append(IReadOnlyList<OutboxItem> items)
     {
@@ -362,6 +407,9 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox recovered at start-up: {Recovery}")]
     private partial void LogOutboxRecovered(string recovery);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The wall clock stepped by {StepMs} ms: {Corrected} unsent messages restamped; {Sent} already sent with the old clock (seq {FirstSeq}..{LastSeq})")]
+    private partial void LogClockStep(long stepMs, long corrected, long sent, long? firstSeq, long? lastSeq);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not write to the outbox")]
     private partial void LogOutboxFailed(Exception exception);

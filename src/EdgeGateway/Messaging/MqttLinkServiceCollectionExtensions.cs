@@ -2,8 +2,10 @@ using System.Net;
 using System.Text;
 using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Events;
+using EdgeGateway.Hardware.Simulation;
 using EdgeGateway.Messaging.Outbox;
 using EdgeGateway.Mqtt;
+using EdgeGateway.Timekeeping;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -40,9 +42,25 @@ public static class MqttLinkServiceCollectionExtensions
         }
 
         // A corrupt outbox is moved aside and a fresh one started (Stats.Recovery says so; the link logs and reports it).
-        builder.Services.AddSingleton(_ => DurableOutbox.Open(new OutboxOptions { Path = Path.Combine(dataDirectory, "outbox.db"), MaxMessages = options.OutboxMaxMessages }, out string? _));
+        // Messages are stamped on the shed's clock: its wall and monotonic readings go with each message, so the outbox
+        // can correct a step. A simulated clock starts again with each process: its readings are of this process only.
+        bool simulated = runtime.Time is SimulatedClock;
+        builder.Services.AddSingleton(_ => DurableOutbox.Open(
+            new OutboxOptions
+            {
+                Path = Path.Combine(dataDirectory, "outbox.db"),
+                MaxMessages = options.OutboxMaxMessages,
+                StampClock = runtime.Time,
+                BootId = simulated ? "simulation-" + Guid.NewGuid().ToString("N") : null,
+            },
+            out string? _));
         builder.Services.AddSingleton(sp => new MqttConnection(ConnectionOptions(runtime, broker, options), sp.GetRequiredService<ILogger<MqttConnection>>()));
-        builder.Services.AddSingleton(sp => new MqttLink(runtime, sp.GetRequiredService<DurableOutbox>(), sp.GetRequiredService<MqttConnection>(), sp.GetRequiredService<ILogger<MqttLink>>()));
+        // Nothing waits for the clock to synchronise: the status only says whether it has (clock_synced).
+        var clock = new ClockOptions();
+        builder.Configuration.GetSection(ClockOptions.Section).Bind(clock);
+        ClockSync clockSync = clock.For(simulated);
+        builder.Services.AddSingleton(clockSync);
+        builder.Services.AddSingleton(sp => new MqttLink(runtime, sp.GetRequiredService<DurableOutbox>(), sp.GetRequiredService<MqttConnection>(), sp.GetRequiredService<ILogger<MqttLink>>(), clockSync));
         builder.Services.AddSingleton<IGatewayEventSubscriber>(sp => sp.GetRequiredService<MqttLink>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MqttLink>());
         return builder;

@@ -150,8 +150,6 @@ public sealed class ContractMessageReaderTests
             (Telemetry() with { PowerW = -5 }, "power_w"),
             (Telemetry() with { PowerFactor = 3 }, "power_factor"),
             (Telemetry() with { VoltageV = 40_000 }, "voltage_v"),
-            (Telemetry() with { Ts = new DateTimeOffset(1970, 1, 1, 0, 0, 0, TimeSpan.Zero) }, "ts"),
-            (Telemetry() with { Ts = Now.AddDays(30) }, "ts"),
             (Telemetry(seq: 0), "seq"),
         ];
 
@@ -161,6 +159,47 @@ public sealed class ContractMessageReaderTests
             Assert.Equal(RejectReason.AbsurdValue, reject.Reason);
             Assert.StartsWith(field, reject.Detail);
         }
+    }
+
+    [Theory]
+    [InlineData(-1)] // 1970: a board that booted without a clock and could not correct the message (an earlier boot)
+    [InlineData(30)] // a month ahead
+    public void A_message_from_an_unset_gateway_clock_is_stored_at_its_receive_time_not_refused(int days)
+    {
+        DateTimeOffset unset = days < 0 ? DateTimeOffset.UnixEpoch.AddMinutes(3) : Now.AddDays(days);
+
+        IngestDecision.Accept accept = Assert.IsType<IngestDecision.Accept>(Read(TelemetryTopic, Json(Telemetry() with { Ts = unset, MeasuredTs = unset })));
+
+        Assert.Equal(Now, accept.Message.Ts);
+        Assert.Equal(unset, accept.GatewayTs);
+        Assert.StartsWith("ts ", accept.ClockProblem);
+        Assert.Contains("measured_ts ", accept.ClockProblem, StringComparison.Ordinal);
+        Assert.Equal(120.5, ((PortTelemetryMessage)accept.Message).PowerW);
+    }
+
+    [Fact]
+    public void A_session_that_spans_a_backward_clock_step_is_stored_with_its_clock_problem()
+    {
+        var session = new SessionMessage
+        {
+            Seq = 9, Ts = Now, Site = "linzi-001", Gateway = "gw-01", SessionId = "s-1", Port = "p03",
+            StartedTs = Now.AddMinutes(20), EndedTs = Now, DurationS = 600, EnergyWh = 40, PeakPowerW = 180, EndReason = SessionEndReason.Complete,
+        };
+
+        IngestDecision.Accept accept = Assert.IsType<IngestDecision.Accept>(
+            _reader.Read("edge/v1/linzi-001/gw-01/sessions", ContractJson.Serialize(session)));
+
+        Assert.Equal(Now, accept.Message.Ts);
+        Assert.Null(accept.GatewayTs);
+        Assert.Equal("ended_ts is before started_ts", accept.ClockProblem);
+    }
+
+    [Fact]
+    public void Plausible_stamps_carry_no_clock_problem()
+    {
+        IngestDecision.Accept accept = Assert.IsType<IngestDecision.Accept>(Read(TelemetryTopic, Json(Telemetry())));
+        Assert.Null(accept.GatewayTs);
+        Assert.Null(accept.ClockProblem);
     }
 
     [Fact]

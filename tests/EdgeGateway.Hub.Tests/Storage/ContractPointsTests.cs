@@ -43,6 +43,36 @@ public sealed class ContractPointsTests
     }
 
     [Fact]
+    public void A_status_stores_whether_the_gateway_clock_is_synchronised_when_the_gateway_says()
+    {
+        var status = new StatusMessage
+        {
+            Seq = 5, Ts = Received, Site = "s", Gateway = "g", Online = true, Version = "1.0.0", UptimeS = 3, OutboxDepth = 0,
+        };
+
+        Assert.Contains("clock_synced=false", ContractPoints.From(status with { ClockSynced = false }, Received).ToLineProtocol());
+        Assert.DoesNotContain("clock_synced", ContractPoints.From(status, Received).ToLineProtocol());
+    }
+
+    [Fact]
+    public void A_clock_step_reported_by_a_gateway_is_stored_on_its_gateway_point()
+    {
+        var status = new StatusMessage
+        {
+            Seq = 9, Ts = Received, Site = "s", Gateway = "g", Online = true, Version = "1.0.0", UptimeS = 3, OutboxDepth = 0, ClockSynced = true,
+            ClockStep = new ClockStepReport { StepMs = 18_000_000, DetectedTs = Received, Corrected = 4, SentCount = 2, SentFirstSeq = 3, SentLastSeq = 5 },
+        };
+
+        string line = ContractPoints.From(status, Received).ToLineProtocol();
+
+        Assert.StartsWith("gateway,gateway=g,site=s ", line);
+        foreach (string field in new[] { "clock_step_ms=18000000i", "clock_step_corrected=4i", "clock_step_sent=2i", "clock_step_sent_first_seq=3i", "clock_step_sent_last_seq=5i" })
+        {
+            Assert.Contains(field, line);
+        }
+    }
+
+    [Fact]
     public void Tag_values_with_spaces_commas_and_equals_are_escaped_by_the_library()
     {
         var alarm = new AlarmMessage

@@ -11,7 +11,8 @@ public sealed partial class DurableOutbox
     internal const int ApplicationId = 0x45474F42;
 
     /// <summary>SQLite <c>user_version</c> of this schema.</summary>
-    internal const int SchemaVersion = 1;
+    /// <remarks>2 added <c>boot</c>, <c>wall_ms</c>, <c>mono_ms</c> (a version-1 file is migrated at open; its rows get boot 0, never corrected).</remarks>
+    internal const int SchemaVersion = 2;
 
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS meta (
@@ -25,7 +26,10 @@ public sealed partial class DurableOutbox
             priority INTEGER NOT NULL,
             retain   INTEGER NOT NULL,
             size     INTEGER NOT NULL,
-            payload  BLOB    NOT NULL
+            payload  BLOB    NOT NULL,
+            boot     INTEGER NOT NULL DEFAULT 0,
+            wall_ms  INTEGER NOT NULL DEFAULT 0,
+            mono_ms  INTEGER NOT NULL DEFAULT 0
         );
         CREATE INDEX IF NOT EXISTS outbox_drain ON outbox (priority);
         CREATE INDEX IF NOT EXISTS outbox_class ON outbox (class);
@@ -51,6 +55,7 @@ public sealed partial class DurableOutbox
         using (SqliteTransaction tx = _connection.BeginTransaction())
         {
             Execute(Schema, tx);
+            MigrateFromVersion1(tx);
             Execute(string.Create(CultureInfo.InvariantCulture, $"PRAGMA application_id = {ApplicationId}; PRAGMA user_version = {SchemaVersion};"), tx);
             using SqliteCommand seed = Create("INSERT OR IGNORE INTO meta (key, value) VALUES ($key, $value);");
             seed.Transaction = tx;
@@ -66,12 +71,13 @@ public sealed partial class DurableOutbox
             tx.Commit();
         }
 
-        _insert = Prepare("INSERT INTO outbox (seq, topic, class, priority, retain, size, payload) VALUES ($seq, $topic, $class, $priority, $retain, $size, $payload);",
+        _insert = Prepare("INSERT INTO outbox (seq, topic, class, priority, retain, size, payload, boot, wall_ms, mono_ms) VALUES ($seq, $topic, $class, $priority, $retain, $size, $payload, $boot, $wall, $mono);",
             ("$seq", SqliteType.Integer), ("$topic", SqliteType.Text), ("$class", SqliteType.Integer), ("$priority", SqliteType.Integer),
-            ("$retain", SqliteType.Integer), ("$size", SqliteType.Integer), ("$payload", SqliteType.Blob));
+            ("$retain", SqliteType.Integer), ("$size", SqliteType.Integer), ("$payload", SqliteType.Blob),
+            ("$boot", SqliteType.Integer), ("$wall", SqliteType.Integer), ("$mono", SqliteType.Integer));
         _setMeta = Prepare("UPDATE meta SET value = $value WHERE key = $key;", ("$key", SqliteType.Text), ("$value", SqliteType.Integer));
         _peek = Prepare("SELECT seq, topic, class, retain, payload FROM outbox ORDER BY priority, seq LIMIT $max;", ("$max", SqliteType.Integer));
-        _deleteOne = Prepare("DELETE FROM outbox WHERE seq = $seq RETURNING class, size;", ("$seq", SqliteType.Integer));
+        _deleteOne = Prepare("DELETE FROM outbox WHERE seq = $seq RETURNING class, size, boot, wall_ms - mono_ms;", ("$seq", SqliteType.Integer));
         _oldestOfClass = Prepare("SELECT seq, size FROM outbox WHERE class = $class ORDER BY seq;", ("$class", SqliteType.Integer));
         _deleteClassUpTo = Prepare("DELETE FROM outbox WHERE class = $class AND seq <= $seq;", ("$class", SqliteType.Integer), ("$seq", SqliteType.Integer));
         _supersededStates = Prepare(
@@ -86,6 +92,18 @@ public sealed partial class DurableOutbox
         _pageSize = Scalar(_connection, "PRAGMA page_size;");
 
         Load();
+        StartClock();
+    }
+
+    /// <summary>A version-1 file gains the clock columns; its rows keep boot 0 (unknown), so their stamps are never moved.</summary>
+    private void MigrateFromVersion1(SqliteTransaction tx)
+    {
+        using SqliteCommand columns = Create("SELECT count(*) FROM pragma_table_info('outbox') WHERE name = 'boot';");
+        columns.Transaction = tx;
+        if (Convert.ToInt64(columns.ExecuteScalar(), CultureInfo.InvariantCulture) == 0)
+        {
+            Execute("ALTER TABLE outbox ADD COLUMN boot INTEGER NOT NULL DEFAULT 0; ALTER TABLE outbox ADD COLUMN wall_ms INTEGER NOT NULL DEFAULT 0; ALTER TABLE outbox ADD COLUMN mono_ms INTEGER NOT NULL DEFAULT 0;", tx);
+        }
     }
 
     /// <summary>
@@ -241,6 +259,7 @@ public sealed partial class DurableOutbox
         ArgumentOutOfRangeException.ThrowIfNegative(options.WalSizeLimitBytes, nameof(options));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.DiskFullReserveBytes, nameof(options));
         ArgumentNullException.ThrowIfNull(options.TimeProvider, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.ClockStepThreshold, TimeSpan.Zero, nameof(options));
     }
 
     /// <summary>Null when the file is a healthy outbox (or new and empty); else what is wrong.</summary>

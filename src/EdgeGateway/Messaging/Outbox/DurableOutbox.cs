@@ -150,13 +150,14 @@ public sealed partial class DurableOutbox : IDisposable
             // numbered with. A render that throws leaves everything as it was: no seq is used.
             var batch = new Entry[items.Count];
             long[] seqs = new long[items.Count];
+            (long wall, long mono, _) = ClockReading();
             long seq = _counters.LastSeq;
             for (int i = 0; i < items.Count; i++)
             {
                 OutboxItem item = items[i];
                 seq++;
                 byte[] payload = AsArray(item.Render(seq));
-                batch[i] = new Entry(seq, item.Topic, item.Class, item.Retain, payload, payload.Length + (long)Encoding.UTF8.GetByteCount(item.Topic));
+                batch[i] = new Entry(seq, item.Topic, item.Class, item.Retain, payload, payload.Length + (long)Encoding.UTF8.GetByteCount(item.Topic), _boot, wall, mono);
                 seqs[i] = seq;
             }
 
@@ -208,6 +209,9 @@ public sealed partial class DurableOutbox : IDisposable
             TryLeaveDiskFull();
             RetryAcknowledgements();
             RetryHeld();
+
+            // Nothing goes out with a stamp of a clock that has since stepped.
+            CorrectIfStepped();
             if (_unsynced || _persisted != _counters)
             {
                 Barrier();
@@ -256,17 +260,17 @@ public sealed partial class DurableOutbox : IDisposable
     /// so a full outbox thins other telemetry, never this (a thinned message that arrives anyway would be counted as
     /// lost and stored all the same).
     /// </summary>
+    /// <remarks>Nor are its stamps corrected for a later step of the wall clock: the broker may have it as it is.</remarks>
     public void Publishing(OutboxRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        if (record.Class != MessageClass.Telemetry)
-        {
-            return; // only telemetry is ever thinned
-        }
-
         lock (_gate)
         {
-            _handedOut.Add(record.Seq);
+            _onWire.Add(record.Seq);
+            if (record.Class == MessageClass.Telemetry)
+            {
+                _handedOut.Add(record.Seq); // only telemetry is ever thinned
+            }
         }
     }
 
@@ -289,10 +293,22 @@ public sealed partial class DurableOutbox : IDisposable
             foreach (long id in ids)
             {
                 _handedOut.Remove(id);
+                _onWire.Remove(id);
+
                 // A message held in memory was published from memory: nothing to delete.
-                if (_held.Count == 0 || _held.RemoveAll(e => e.Seq == id) == 0)
+                int index = _held.FindIndex(e => e.Seq == id);
+                if (index < 0)
                 {
                     stored.Add(id);
+                }
+                else
+                {
+                    Entry held = _held[index];
+                    _held.RemoveAt(index);
+                    if (OnCurrentClock(held.Boot, held.Wall - held.Mono))
+                    {
+                        CountSent(held.Seq);
+                    }
                 }
             }
 
@@ -404,7 +420,8 @@ public sealed partial class DurableOutbox : IDisposable
     }
 
     /// <summary>A message rendered with its seq, on its way into the file (or held in memory while the disk is full).</summary>
-    private sealed record Entry(long Seq, string Topic, MessageClass Class, bool Retain, byte[] Payload, long Size);
+    /// <remarks><paramref name="Boot"/>, <paramref name="Wall"/> and <paramref name="Mono"/>: the boot it was made in and the wall and monotonic clocks (ms) when it was appended.</remarks>
+    private sealed record Entry(long Seq, string Topic, MessageClass Class, bool Retain, byte[] Payload, long Size, long Boot, long Wall, long Mono);
 
     /// <summary>
     /// One transaction for <paramref name="queue"/>, retried on a full disk: first by letting SQLite write again (a
@@ -481,6 +498,9 @@ public sealed partial class DurableOutbox : IDisposable
             _insert.Parameters[4].Value = entry.Retain ? 1 : 0;
             _insert.Parameters[5].Value = entry.Size;
             _insert.Parameters[6].Value = entry.Payload;
+            _insert.Parameters[7].Value = entry.Boot;
+            _insert.Parameters[8].Value = entry.Wall;
+            _insert.Parameters[9].Value = entry.Mono;
             _insert.ExecuteNonQuery();
             depth[c]++;
             bytes[c] += entry.Size;
@@ -558,6 +578,7 @@ public sealed partial class DurableOutbox : IDisposable
         SetSynchronous(fsync);
         long[] depth = new long[ClassCount];
         long[] bytes = new long[ClassCount];
+        var sent = new List<long>();
         using SqliteTransaction tx = _connection.BeginTransaction();
         _deleteOne.Transaction = tx;
         foreach (long id in ids)
@@ -569,11 +590,16 @@ public sealed partial class DurableOutbox : IDisposable
                 int c = reader.GetInt32(0);
                 depth[c]--;
                 bytes[c] -= reader.GetInt64(1);
+                if (OnCurrentClock(reader.GetInt64(2), reader.GetInt64(3)))
+                {
+                    sent.Add(id);
+                }
             }
         }
 
         tx.Commit();
         Apply(depth, bytes);
+        sent.ForEach(CountSent);
         if (depth.Sum() != 0)
         {
             _deletes++;

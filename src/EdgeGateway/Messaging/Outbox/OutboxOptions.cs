@@ -75,4 +75,21 @@ public sealed record OutboxOptions
 
     /// <summary>The clock for the commit window and the moved-aside file's timestamp.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// The clock that stamps the messages' <c>ts</c> (the shed's clock); null: <see cref="TimeProvider"/>. Its wall and
+    /// monotonic readings are stored with each message, so a step of its wall clock can be corrected before the message
+    /// is published (README.md, "Wall-clock steps").
+    /// </summary>
+    public TimeProvider? StampClock { get; init; }
+
+    /// <summary>
+    /// The id of this boot of <see cref="StampClock"/>'s monotonic clock: readings are comparable only within one. Null:
+    /// the kernel's (<c>/proc/sys/kernel/random/boot_id</c>). A simulated clock that starts again with each process needs an
+    /// id of its own per process.
+    /// </summary>
+    public string? BootId { get; init; }
+
+    /// <summary>A change of the stamp clock's wall-minus-monotonic offset by at least this much is a step. 1 s.</summary>
+    public TimeSpan ClockStepThreshold { get; init; } = TimeSpan.FromSeconds(1);
 }

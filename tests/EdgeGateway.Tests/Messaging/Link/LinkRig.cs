@@ -5,6 +5,7 @@ using EdgeGateway.Mqtt;
 using EdgeGateway.Testing;
 using EdgeGateway.Testing.Mosquitto;
 using EdgeGateway.Tests.Simulation;
+using EdgeGateway.Timekeeping;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EdgeGateway.Tests.Messaging.Link;
@@ -38,15 +39,17 @@ internal sealed class LinkRig : IAsyncDisposable
 
     public MqttLink Link { get; }
 
-    public static async Task<LinkRig> StartAsync(MosquittoBroker broker, string? dataDirectory = null, long maxMessages = 200_000, string? siteFile = null)
+    public static async Task<LinkRig> StartAsync(
+        MosquittoBroker broker, string? dataDirectory = null, long maxMessages = 200_000, string? siteFile = null, Func<OutboxOptions, OutboxOptions>? outboxOptions = null, ClockSync? clock = null)
     {
         var shed = new ShedHarness(siteFile: siteFile);
         string dir = dataDirectory ?? Directory.CreateTempSubdirectory("edgegateway-link-").FullName;
         MqttLinkOptions options = LinkOptions.For(broker.Uri, $"{shed.Site.Site.Id}-{shed.Site.Site.Gateway}");
         options.MaxBackoff = TimeSpan.FromSeconds(1);
         var connection = new MqttConnection(options, NullLogger<MqttConnection>.Instance);
-        var outbox = DurableOutbox.Open(new OutboxOptions { Path = Path.Combine(dir, "outbox.db"), MaxMessages = maxMessages }, out _);
-        var link = new MqttLink(shed.Runtime, outbox, connection, NullLogger<MqttLink>.Instance);
+        var stored = new OutboxOptions { Path = Path.Combine(dir, "outbox.db"), MaxMessages = maxMessages };
+        var outbox = DurableOutbox.Open(outboxOptions?.Invoke(stored) ?? stored, out _);
+        var link = new MqttLink(shed.Runtime, outbox, connection, NullLogger<MqttLink>.Instance, clock);
         var rig = new LinkRig(shed, dir, connection, outbox, link);
         await link.StartAsync(rig._stop.Token);
         return rig;
