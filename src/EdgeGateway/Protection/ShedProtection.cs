@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using EdgeGateway.Alarms;
 using EdgeGateway.Configuration;
 using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Contracts.Ports;
@@ -34,6 +35,7 @@ public sealed partial class ShedProtection
     private readonly ConcurrentQueue<PendingCommand> _commands = new();
     private readonly Dictionary<(AlarmKind Kind, string Source), Alarm> _shedAlarms = [];
     private readonly Dictionary<(AlarmKind Kind, string Source), TimeSpan> _clearingSince = [];
+    private readonly AlarmFlapGuard _flaps = new();
 
     private TimeSpan? _shedOverloadSince;
     private int _smokeReads;
@@ -174,7 +176,9 @@ public sealed partial class ShedProtection
     public void OnRoundComplete()
     {
         _rounds++;
-        PublishSnapshot(Now());
+        ProtectionInstant now = Now();
+        SettleFlapping(now);
+        PublishSnapshot(now);
     }
 
     /// <summary>Opens every relay and closes every session (service stop).</summary>
@@ -282,6 +286,15 @@ public sealed partial class ShedProtection
             total += p.PowerW;
             alarms.AddRange(p.Alarms.Values);
             ports[i] = SnapshotOf(p, asDecided: false);
+        }
+
+        // A flapping alarm whose condition is away is still raised for everyone who reads the snapshot.
+        foreach (Alarm held in _flaps.Held)
+        {
+            if (!alarms.Exists(a => a.Id == held.Id))
+            {
+                alarms.Add(held);
+            }
         }
 
         alarms.Sort((a, b) => b.RaisedAt.CompareTo(a.RaisedAt));
