@@ -1,6 +1,8 @@
 using System.Text.Json;
 using EdgeGateway.CommandLine;
 using EdgeGateway.Configuration;
+using EdgeGateway.Contracts.Alarms;
+using EdgeGateway.Events;
 using EdgeGateway.Messaging;
 using EdgeGateway.Messaging.Outbox;
 
@@ -62,5 +64,26 @@ public sealed class ContractMapperTests
 
         Assert.Equal(T0, Ts(StatusAt(map, T0)));
         Assert.Equal(T0, Ts(map.BufferFull("a1", raised: true, T0, T0, thinned: 1, bound: 10)));
+    }
+
+    [Fact]
+    public void A_flapping_alarm_goes_out_raised_with_its_id_and_flapping_true_and_its_clear_says_so()
+    {
+        ContractMapper map = Mapper();
+        var alarm = new Alarm("a-1", AlarmKind.BinSensorFault, AlarmSeverity.Major, "bin:B1", null, null, null, T0, "no echo");
+
+        JsonElement Message(GatewayEvent e)
+        {
+            using var json = JsonDocument.Parse(Assert.Single(map.ForEvent(e)).Render(1));
+            return json.RootElement.Clone();
+        }
+
+        JsonElement plain = Message(new AlarmRaised(T0, alarm));
+        JsonElement flapping = Message(new AlarmRaised(T0.AddMinutes(9), alarm with { Flapping = true }));
+        JsonElement cleared = Message(new AlarmCleared(T0.AddMinutes(40), alarm with { Flapping = true }, "sensors read again (was flapping)"));
+
+        Assert.False(plain.GetProperty("flapping").GetBoolean());
+        Assert.Equal(("a-1", "raised", true), (flapping.GetProperty("alarm_id").GetString(), flapping.GetProperty("event").GetString(), flapping.GetProperty("flapping").GetBoolean()));
+        Assert.Equal(("a-1", "cleared", true), (cleared.GetProperty("alarm_id").GetString(), cleared.GetProperty("event").GetString(), cleared.GetProperty("flapping").GetBoolean()));
     }
 }
