@@ -1,3 +1,4 @@
+using EdgeGateway.Configuration;
 using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Events;
 using static System.FormattableString;

@@ -39,7 +39,7 @@ public sealed class BinMonitor
 
     // _alarms holds the alarms whose condition is present; _flaps decides what is published and holds a flapping
     // alarm raised after its condition went away.
-    private readonly AlarmFlapGuard _flaps = new();
+    private readonly AlarmFlapGuard _flaps;
 
     private double? _fill;
     private double? _distanceMm;
@@ -65,6 +65,7 @@ public sealed class BinMonitor
         _geometry = new FillGeometry(bin.Geometry);
         _events = events;
         _source = "bin:" + bin.Id;
+        _flaps = new AlarmFlapGuard(kind => _t.AlarmFlapping.For(kind));
     }
 
     public string Id => _bin.Id;

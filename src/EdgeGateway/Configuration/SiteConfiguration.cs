@@ -160,6 +160,9 @@ public sealed record ShedProtectionSettings
 
     /// <summary>How long a self-clearing alarm's condition must be gone before the alarm clears.</summary>
     public TimeSpan AlarmClearAfter { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>When a port or shed alarm flaps (site file <c>alarmFlapping</c>, shared with the bins).</summary>
+    public AlarmFlapSettings AlarmFlapping { get; init; } = new();
 }
 
 /// <summary>How often things are sampled.</summary>

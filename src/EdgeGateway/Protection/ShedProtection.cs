@@ -35,7 +35,7 @@ public sealed partial class ShedProtection
     private readonly ConcurrentQueue<PendingCommand> _commands = new();
     private readonly Dictionary<(AlarmKind Kind, string Source), Alarm> _shedAlarms = [];
     private readonly Dictionary<(AlarmKind Kind, string Source), TimeSpan> _clearingSince = [];
-    private readonly AlarmFlapGuard _flaps = new();
+    private readonly AlarmFlapGuard _flaps;
 
     private TimeSpan? _shedOverloadSince;
     private int _smokeReads;
@@ -53,6 +53,9 @@ public sealed partial class ShedProtection
         _events = events;
         _time = time;
         _origin = time.GetTimestamp();
+
+        // Read at each decision, so a reloaded site file's policy applies from the next one.
+        _flaps = new AlarmFlapGuard(kind => _shed.AlarmFlapping.For(kind));
     }
 
     /// <summary>The wall clock for stamps and monotonic time for durations, read together.</summary>

@@ -1,4 +1,5 @@
 using EdgeGateway.Alarms;
+using EdgeGateway.Configuration;
 using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Events;
 using Microsoft.Extensions.Time.Testing;

@@ -1,3 +1,4 @@
+using EdgeGateway.Configuration;
 using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Contracts.Ports;
 using EdgeGateway.Events;
@@ -164,5 +165,40 @@ public sealed class AlarmFlappingTests
         h.Draw(0, 0);
         Assert.Empty(h.Events.After<AlarmCleared>(mark).Skip(1));
         Assert.Null(h.PortAlarm(0, AlarmKind.PortSensorFault));
+    }
+
+    [Fact]
+    public void The_site_files_policy_for_a_kind_applies_and_a_reload_changes_it()
+    {
+        var once = new AlarmFlapSettings
+        {
+            Kinds = new Dictionary<AlarmKind, AlarmFlapPolicy> { [AlarmKind.ShedSensorFault] = new(1, TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(1)) },
+        };
+        var h = new ShedHarness(new ShedProtectionSettings { AlarmFlapping = once });
+
+        VtCycle(h, TimeSpan.FromMinutes(1));
+        VtCycle(h, TimeSpan.FromMinutes(1));
+
+        Assert.Equal([false, false, true], h.Events.Raised(AlarmKind.ShedSensorFault).Select(a => a.Flapping));
+        Assert.Single(h.Events.Cleared(AlarmKind.ShedSensorFault));
+
+        // The default again after a reload: the hold becomes 10 min, so the alarm is still held a minute on.
+        Task reload = h.Protection.UpdateThresholdsAsync(new ShedProtectionSettings(), new Dictionary<string, PortProtectionSettings>());
+        h.Protection.ProcessCommands();
+        Assert.True(reload.IsCompletedSuccessfully);
+        VtQuietFor(h, TimeSpan.FromMinutes(2));
+        Assert.Single(h.Events.Cleared(AlarmKind.ShedSensorFault));
+        VtQuietFor(h, TimeSpan.FromMinutes(8));
+        Assert.Equal(2, h.Events.Cleared(AlarmKind.ShedSensorFault).Count);
+    }
+
+    private static void VtQuietFor(ShedHarness h, TimeSpan duration)
+    {
+        for (TimeSpan t = TimeSpan.Zero; t < duration; t += Second)
+        {
+            h.Sensors(ShedHarness.Quiet);
+            h.Snapshot();
+            h.Advance(Second);
+        }
     }
 }

@@ -1,6 +1,26 @@
+using EdgeGateway.Contracts.Alarms;
 using static System.FormattableString;
 
-namespace EdgeGateway.Alarms;
+namespace EdgeGateway.Configuration;
+
+/// <summary>
+/// The flap policy of every alarm kind (site file <c>alarmFlapping</c>): <see cref="Default"/>, and the kinds that differ.
+/// </summary>
+public sealed record AlarmFlapSettings
+{
+    public AlarmFlapPolicy Default { get; init; } = AlarmFlapPolicy.Default;
+
+    public IReadOnlyDictionary<AlarmKind, AlarmFlapPolicy> Kinds { get; init; } = new Dictionary<AlarmKind, AlarmFlapPolicy>();
+
+    public AlarmFlapPolicy For(AlarmKind kind) => Kinds.TryGetValue(kind, out AlarmFlapPolicy? policy) ? policy : Default;
+
+    // By value, kinds included: two readings of the same site file are equal settings.
+    public bool Equals(AlarmFlapSettings? other) =>
+        other is not null && Default == other.Default && Kinds.Count == other.Kinds.Count
+        && Kinds.All(entry => other.Kinds.TryGetValue(entry.Key, out AlarmFlapPolicy? policy) && policy == entry.Value);
+
+    public override int GetHashCode() => HashCode.Combine(Default, Kinds.Count);
+}
 
 /// <summary>
 /// When an alarm flaps: raised and cleared more than <see cref="MaxCycles"/> times within <see cref="Window"/>, it stays
@@ -19,8 +39,8 @@ public sealed record AlarmFlapPolicy(int MaxCycles, TimeSpan Window, TimeSpan Ho
     public static AlarmFlapPolicy Default { get; } = new(3, TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(10));
 
     /// <summary>"raised and cleared 4 times in 30 min" for a reason text.</summary>
-    internal string Describe(int cycles) => Invariant($"raised and cleared {cycles} times in {Minutes(Window)}");
+    public string Describe(int cycles) => Invariant($"raised and cleared {cycles} times in {Minutes(Window)}");
 
-    internal static string Minutes(TimeSpan span) =>
+    public static string Minutes(TimeSpan span) =>
         span.TotalMinutes >= 1 ? Invariant($"{span.TotalMinutes:0.#} min") : Invariant($"{span.TotalSeconds:0.#} s");
 }
