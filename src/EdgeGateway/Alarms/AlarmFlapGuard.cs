@@ -23,7 +23,8 @@ public enum FlapVerdict
 /// raised and cleared more than <see cref="AlarmFlapPolicy.MaxCycles"/> times within <see cref="AlarmFlapPolicy.Window"/>
 /// is not cleared; it is published once more, raised and <see cref="Alarm.Flapping"/>, and held raised — its condition
 /// coming and going publishes nothing — until the condition has stayed away for <see cref="AlarmFlapPolicy.Hold"/>
-/// (<see cref="Settle"/>), when one clear says it was flapping. One alarm, one notice, not thirty.
+/// (<see cref="Settle"/>), when one clear says it was flapping. One alarm, one notice, not thirty. An alarm raised again
+/// within the window after that clear is raised flapping at once: the same storm, resumed.
 /// </summary>
 /// <remarks>
 /// The guard decides what is published, never what protection does: callers keep acting on the condition itself (a
@@ -45,11 +46,13 @@ public sealed class AlarmFlapGuard(Func<AlarmKind, AlarmFlapPolicy>? policy = nu
     /// <summary>
     /// The condition of <paramref name="candidate"/>'s kind and source is present. Returns the alarm that stands for it:
     /// <paramref name="candidate"/>, to publish as raised (<paramref name="publish"/> true), or the flapping alarm still
-    /// held raised, with nothing to publish.
+    /// held raised, with nothing to publish. When the alarm flaps from its raise, <paramref name="flapping"/> is the
+    /// update to publish right after the raise (a raise marked flapping always updates an alarm already raised).
     /// </summary>
-    public Alarm OnRaised(Alarm candidate, TimeSpan now, out bool publish)
+    public Alarm OnRaised(Alarm candidate, TimeSpan now, out bool publish, out Alarm? flapping)
     {
         ArgumentNullException.ThrowIfNull(candidate);
+        flapping = null;
         (AlarmKind, string) key = (candidate.Kind, candidate.Source);
         if (!_tracks.TryGetValue(key, out Track? track))
         {
@@ -64,8 +67,24 @@ public sealed class AlarmFlapGuard(Func<AlarmKind, AlarmFlapPolicy>? policy = nu
             return held;
         }
 
-        track.Raises.Enqueue(now);
         publish = true;
+        AlarmFlapPolicy p = _policy(candidate.Kind);
+        if (track.SettledAt is { } settled && now - settled <= p.Window)
+        {
+            // Back within the window after a flapping alarm cleared: the storm goes on, so this alarm flaps from its
+            // raise rather than after three more cycles.
+            track.SettledAt = null;
+            track.Cycles = 1;
+            track.Held = flapping = candidate with
+            {
+                Flapping = true,
+                Detail = Invariant($"{candidate.Detail}; flapping: back within {AlarmFlapPolicy.Minutes(p.Window)} of a flapping alarm's clear, kept raised until clear for {AlarmFlapPolicy.Minutes(p.Hold)}"),
+            };
+            _held++;
+            return flapping;
+        }
+
+        track.Raises.Enqueue(now);
         return candidate;
     }
 
@@ -127,13 +146,19 @@ public sealed class AlarmFlapGuard(Func<AlarmKind, AlarmFlapPolicy>? policy = nu
             AlarmFlapPolicy p = _policy(kind);
             if (track.Held is { } held && track.AbsentSince is { } since && now - since >= p.Hold)
             {
-                (settled ??= []).Add((held, Invariant($"{track.LastReason} (was flapping: raised {track.Cycles} times, then clear for {AlarmFlapPolicy.Minutes(p.Hold)})")));
+                string raised = track.Cycles == 1 ? "once" : Invariant($"{track.Cycles} times");
+                (settled ??= []).Add((held, Invariant($"{track.LastReason} (was flapping: raised {raised}, then clear for {AlarmFlapPolicy.Minutes(p.Hold)})")));
             }
         }
 
         foreach ((Alarm alarm, string _) in settled ?? [])
         {
-            _tracks.Remove((alarm.Kind, alarm.Source));
+            // Remembered for a window: a raise soon after is the same storm (OnRaised).
+            Track track = _tracks[(alarm.Kind, alarm.Source)];
+            track.Held = null;
+            track.AbsentSince = null;
+            track.Cycles = 0;
+            track.SettledAt = now;
             _held--;
         }
 
@@ -180,5 +205,8 @@ public sealed class AlarmFlapGuard(Func<AlarmKind, AlarmFlapPolicy>? policy = nu
         public int Cycles { get; set; }
 
         public string? LastReason { get; set; }
+
+        /// <summary>When the last flapping alarm of this kind and source cleared.</summary>
+        public TimeSpan? SettledAt { get; set; }
     }
 }

@@ -484,10 +484,15 @@ public sealed class BinMonitor
         var alarm = new Alarm(Guid.CreateVersion7(now).ToString(), kind, kind.DefaultSeverity(), _source, value is { } v ? Math.Round(v, 2) : null, threshold, unit, now, detail);
 
         // A flapping alarm still held raised stands for the condition again: nothing new is published.
-        _alarms[kind] = _flaps.OnRaised(alarm, FlapTime(now), out bool publish);
+        _alarms[kind] = _flaps.OnRaised(alarm, FlapTime(now), out bool publish, out Alarm? flapping);
         if (publish)
         {
             _events.Publish(new AlarmRaised(now, alarm));
+        }
+
+        if (flapping is not null)
+        {
+            _events.Publish(new AlarmRaised(now, flapping));
         }
     }
 

@@ -58,10 +58,15 @@ public sealed partial class ShedProtection
     /// <summary>Publishes a raise, unless the alarm is flapping and still held raised: then that alarm stands for it.</summary>
     private Alarm Raise(Alarm alarm, ProtectionInstant now)
     {
-        Alarm standing = _flaps.OnRaised(alarm, now.Elapsed, out bool publish);
+        Alarm standing = _flaps.OnRaised(alarm, now.Elapsed, out bool publish, out Alarm? flapping);
         if (publish)
         {
-            _events.Publish(new AlarmRaised(now.Wall, standing));
+            _events.Publish(new AlarmRaised(now.Wall, alarm));
+        }
+
+        if (flapping is not null)
+        {
+            _events.Publish(new AlarmRaised(now.Wall, flapping));
         }
 
         return standing;

@@ -26,7 +26,7 @@ public sealed class AlarmFlapGuardTests
     /// <summary>One raise and, <paramref name="lasting"/> later, its clear; returns what the guard said to publish.</summary>
     private (Alarm Standing, bool RaisePublished, FlapVerdict Clear, Alarm? Flapping) Cycle(TimeSpan lasting, string source = "bin:B1")
     {
-        Alarm standing = _guard.OnRaised(NewAlarm(source), Now, out bool published);
+        Alarm standing = _guard.OnRaised(NewAlarm(source), Now, out bool published, out _);
         _time.Advance(lasting);
         FlapVerdict verdict = _guard.OnCleared(standing, "sensors read again", Now, out Alarm? flapping);
         return (standing, published, verdict, flapping);
@@ -90,7 +90,7 @@ public sealed class AlarmFlapGuardTests
         // 26 more cycles, one every 3 minutes: the held alarm stands for each raise, every clear is swallowed.
         for (int i = 0; i < 26; i++)
         {
-            Alarm standing = _guard.OnRaised(NewAlarm(), Now, out bool published);
+            Alarm standing = _guard.OnRaised(NewAlarm(), Now, out bool published, out _);
             Assert.False(published);
             Assert.Same(flapping, standing);
             Assert.Empty(_guard.Settle(Now));
@@ -112,8 +112,44 @@ public sealed class AlarmFlapGuardTests
         Assert.Empty(_guard.Held);
         Assert.Empty(_guard.Settle(Now + TimeSpan.FromHours(1)));
 
-        // Over: the next raise is a new alarm, published, and flap counting starts afresh.
-        Assert.True(Cycle(TimeSpan.FromMinutes(2)).RaisePublished);
+    }
+
+    [Fact]
+    public void Back_within_the_window_after_a_flapping_alarm_cleared_an_alarm_flaps_from_its_raise_later_it_starts_afresh()
+    {
+        for (int i = 0; i < 4; i++)
+        {
+            Cycle(TimeSpan.FromMinutes(1));
+        }
+
+        _time.Advance(TimeSpan.FromMinutes(10));
+        Assert.Single(_guard.Settle(Now));
+
+        // 20 min later (inside the 30 min window): one new alarm, raised and at once updated as flapping, held like the last.
+        _time.Advance(TimeSpan.FromMinutes(20));
+        Alarm candidate = NewAlarm();
+        Alarm resumed = _guard.OnRaised(candidate, Now, out bool published, out Alarm? update);
+        Assert.True(published);
+        Assert.False(candidate.Flapping);
+        Assert.Same(update, resumed);
+        Assert.Equal((candidate.Id, true), (resumed.Id, resumed.Flapping));
+        Assert.Contains("flapping: back within 30 min of a flapping alarm's clear", resumed.Detail, StringComparison.Ordinal);
+        _time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(FlapVerdict.Suppressed, _guard.OnCleared(resumed, "sensors read again", Now, out _));
+        _time.Advance(TimeSpan.FromMinutes(10));
+        (Alarm cleared, string reason) = Assert.Single(_guard.Settle(Now));
+        Assert.Same(resumed, cleared);
+        Assert.Equal("sensors read again (was flapping: raised once, then clear for 10 min)", reason);
+
+        // More than 30 min after that clear: a plain alarm again, and three plain cycles before the next flapping.
+        _time.Advance(TimeSpan.FromMinutes(31));
+        for (int i = 0; i < 3; i++)
+        {
+            (Alarm standing, bool raised, FlapVerdict verdict, Alarm? _) = Cycle(TimeSpan.FromMinutes(1));
+            Assert.Equal((true, false, FlapVerdict.Publish), (raised, standing.Flapping, verdict));
+        }
+
+        Assert.Equal(FlapVerdict.StartedFlapping, Cycle(TimeSpan.FromMinutes(1)).Clear);
     }
 
     [Fact]
@@ -125,7 +161,7 @@ public sealed class AlarmFlapGuardTests
         }
 
         _time.Advance(TimeSpan.FromMinutes(9));
-        Alarm standing = _guard.OnRaised(NewAlarm(), Now, out _);
+        Alarm standing = _guard.OnRaised(NewAlarm(), Now, out _, out _);
         _time.Advance(TimeSpan.FromMinutes(5));
         Assert.Empty(_guard.Settle(Now));
         _guard.OnCleared(standing, "sensors read again", Now, out _);
@@ -171,9 +207,9 @@ public sealed class AlarmFlapGuardTests
     public void A_policy_per_kind_applies()
     {
         var guard = new AlarmFlapGuard(kind => kind == AlarmKind.BinSensorFault ? new AlarmFlapPolicy(1, TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(1)) : AlarmFlapPolicy.Default);
-        Alarm first = guard.OnRaised(NewAlarm(), Now, out _);
+        Alarm first = guard.OnRaised(NewAlarm(), Now, out _, out _);
         Assert.Equal(FlapVerdict.Publish, guard.OnCleared(first, "ok", Now, out _));
-        Alarm second = guard.OnRaised(NewAlarm(), Now, out _);
+        Alarm second = guard.OnRaised(NewAlarm(), Now, out _, out _);
         Assert.Equal(FlapVerdict.StartedFlapping, guard.OnCleared(second, "ok", Now, out _));
         _time.Advance(TimeSpan.FromMinutes(1));
         Assert.Single(guard.Settle(Now));
