@@ -41,7 +41,7 @@ public sealed class MqttJsonTests
             Names(ContractJson.SerializeToString(MqttSamples.Status)));
         Assert.Equal(
             ["v", "seq", "ts", "site", "gateway", "alarm_id", "event", "kind", "severity", "source", "value", "threshold", "unit",
-             "raised_ts", "cleared_ts", "detail", "clear_reason"],
+             "raised_ts", "cleared_ts", "detail", "clear_reason", "flapping"],
             Names(ContractJson.SerializeToString(MqttSamples.AlarmRaised)));
         Assert.Equal(
             ["v", "seq", "ts", "site", "gateway", "session_id", "port", "started_ts", "ended_ts", "duration_s", "energy_wh", "peak_power_w", "end_reason"],

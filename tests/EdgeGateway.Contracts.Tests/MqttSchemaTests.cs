@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeGateway.Contracts.Alarms;
@@ -29,6 +30,8 @@ public sealed class MqttSchemaTests
         { "bin_state", ContractJson.SerializeToString(MqttSamples.BinState with { FillPct = null, FillLevelMm = null, ForecastFullTs = null, LastCollectedTs = null, AverageFillSpeedPctPerDay = null, Fault = "all fill sensors failed" }) },
         { "alarm", ContractJson.SerializeToString(MqttSamples.AlarmRaised) },
         { "alarm", ContractJson.SerializeToString(MqttSamples.AlarmCleared) },
+        { "alarm", ContractJson.SerializeToString(MqttSamples.AlarmRaised with { Flapping = true }) },
+        { "alarm", ContractJson.SerializeToString(MqttSamples.AlarmCleared with { Flapping = true }) },
         { "alarm", ContractJson.SerializeToString(MqttSamples.AlarmRaised with { Kind = ContractAlarmKinds.GatewayBufferFull, Severity = AlarmSeverity.Warning, Source = "gateway", Value = 10_000, Threshold = 10_000, Unit = null }) },
         { "session", ContractJson.SerializeToString(MqttSamples.Session) },
         { "session", ContractJson.SerializeToString(MqttSamples.Session with { EndReason = SessionEndReason.DisabledByOperator }) },
@@ -179,6 +182,24 @@ public sealed class MqttSchemaTests
         JsonObject message = Sample("alarm");
         message["event"] = "cleared";
         AssertInvalid("alarm", message.ToJsonString());
+    }
+
+    [Fact]
+    public void Flapping_is_an_optional_boolean_an_older_gateways_alarm_without_it_is_valid_and_reads_as_not_flapping()
+    {
+        JsonObject message = Sample("alarm");
+        Assert.False((bool)message["flapping"]!);
+        Assert.True(message.Remove("flapping"));
+        AssertValid("alarm", message.ToJsonString());
+        Assert.True(ContractJson.TryDeserialize(Encoding.UTF8.GetBytes(message.ToJsonString()), out AlarmMessage? read, out string? error), error);
+        Assert.False(read!.Flapping);
+
+        message["flapping"] = "yes";
+        AssertInvalid("alarm", message.ToJsonString());
+        message["flapping"] = true;
+        AssertValid("alarm", message.ToJsonString());
+        Assert.True(ContractJson.TryDeserialize(Encoding.UTF8.GetBytes(message.ToJsonString()), out read, out error), error);
+        Assert.True(read!.Flapping);
     }
 
     [Fact]

@@ -121,6 +121,9 @@ public sealed class DisplayText
 
     public string Cleared => _chinese ? "已解除" : "cleared";
 
+    /// <summary>An alarm raised and cleared too often, held raised as one (the gateway's flap policy).</summary>
+    public string Flapping => _chinese ? "反复" : "flapping";
+
     /// <summary>The bin classes by their wire name (recyclable, kitchen, hazardous, other).</summary>
     public string BinClass(string wireName) => wireName switch
     {

@@ -22,7 +22,10 @@ public static class ContractAlarmKinds
     public static bool IsKnown(string? wireName) => wireName is not null && All.Contains(wireName, StringComparer.Ordinal);
 }
 
-/// <summary><c>edge/v1/{site}/{gw}/alarms</c>, QoS 1: one message per raise and one per clear of the same <see cref="AlarmId"/>.</summary>
+/// <summary>
+/// <c>edge/v1/{site}/{gw}/alarms</c>, QoS 1: one message per raise and one per clear of the same <see cref="AlarmId"/>;
+/// an alarm that starts flapping is raised once more, same <see cref="AlarmId"/>, with <see cref="Flapping"/> set.
+/// </summary>
 public sealed record AlarmMessage : ContractMessage
 {
     /// <summary>Stable from raise to clear.</summary>
@@ -57,4 +60,11 @@ public sealed record AlarmMessage : ContractMessage
 
     /// <summary>Why it cleared (condition gone, operator reset); cleared message only.</summary>
     public string? ClearReason { get; init; }
+
+    /// <summary>
+    /// The alarm was raised and cleared too often and is held raised until its condition stays away (the gateway's flap
+    /// policy): a raised message with this set updates the alarm of the same <see cref="AlarmId"/> — not a new alarm —
+    /// and a cleared one says the alarm ended as flapping. Absent (false) from gateways that predate it.
+    /// </summary>
+    public bool Flapping { get; init; }
 }

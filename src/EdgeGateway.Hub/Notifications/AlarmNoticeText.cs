@@ -89,6 +89,7 @@ internal static class AlarmNoticeText
         SmokeDetector = "烟雾探测器",
         GatewayItself = "网关",
         GatewayBufferFull = "网关缓存已满(遥测数据被丢弃)",
+        Flapping = "（反复报警）",
         Day = "天",
         Hour = "小时",
         Minute = "分",
@@ -123,6 +124,7 @@ internal static class AlarmNoticeText
         SmokeDetector = "smoke detector",
         GatewayItself = "gateway",
         GatewayBufferFull = "Gateway buffer full (telemetry dropped)",
+        Flapping = " (flapping)",
         Day = " d",
         Hour = " h",
         Minute = " min",
@@ -139,7 +141,8 @@ internal static class AlarmNoticeText
         bool chinese = ReferenceEquals(text, DisplayText.Chinese);
         Words words = chinese ? Chinese : English;
 
-        string kind = KindName(alarm.Kind, text, words);
+        // A flapping alarm's clear (and any notice composed from a flapping message) says so beside what it was.
+        string kind = KindName(alarm.Kind, text, words) + (alarm.Flapping ? words.Flapping : string.Empty);
         string severity = text.Severity(alarm.Severity);
         string where = Where(alarm.Source, words);
         string subject = $"{kind} — {alarm.Site} {alarm.Gateway} {where}";
@@ -359,6 +362,9 @@ internal static class AlarmNoticeText
         public required string GatewayItself { get; init; }
 
         public required string GatewayBufferFull { get; init; }
+
+        /// <summary>After the alarm's name when it was flapping (raised and cleared too often, held raised).</summary>
+        public required string Flapping { get; init; }
 
         public required string Day { get; init; }
 

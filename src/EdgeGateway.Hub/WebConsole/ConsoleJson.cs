@@ -92,7 +92,8 @@ internal sealed record AlarmView(
     bool Acknowledged,
     string? AcknowledgedBy,
     DateTimeOffset? AcknowledgedTs,
-    string? AckComment);
+    string? AckComment,
+    bool Flapping);
 
 internal sealed record AlarmList(IReadOnlyList<AlarmView> Alarms);
 

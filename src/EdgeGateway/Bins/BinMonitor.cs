@@ -1,3 +1,4 @@
+using EdgeGateway.Alarms;
 using EdgeGateway.Configuration;
 using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Events;
@@ -36,6 +37,10 @@ public sealed class BinMonitor
     private readonly Dictionary<AlarmKind, Alarm> _alarms = [];
     private readonly Dictionary<AlarmKind, DateTimeOffset> _clearingSince = [];
 
+    // _alarms holds the alarms whose condition is present; _flaps decides what is published and holds a flapping
+    // alarm raised after its condition went away.
+    private readonly AlarmFlapGuard _flaps;
+
     private double? _fill;
     private double? _distanceMm;
     private double? _weightKg;
@@ -60,6 +65,7 @@ public sealed class BinMonitor
         _geometry = new FillGeometry(bin.Geometry);
         _events = events;
         _source = "bin:" + bin.Id;
+        _flaps = new AlarmFlapGuard(kind => _t.AlarmFlapping.For(kind));
     }
 
     public string Id => _bin.Id;
@@ -67,7 +73,9 @@ public sealed class BinMonitor
     /// <summary>Reloaded thresholds take effect from the next sample (a reference swap: the bin thread sees the old or the new set, never a mix).</summary>
     public void UpdateThresholds(BinThresholds thresholds) => _t = thresholds;
 
-    public IReadOnlyCollection<Alarm> ActiveAlarms => _alarms.Values;
+    /// <summary>The raised alarms: those whose condition is present, and the flapping ones held raised.</summary>
+    public IReadOnlyCollection<Alarm> ActiveAlarms =>
+        [.. _alarms.Values, .. _flaps.Held.Where(held => !_alarms.Values.Any(a => a.Id == held.Id))];
 
     public BinSnapshot Snapshot()
     {
@@ -132,7 +140,17 @@ public sealed class BinMonitor
 
         CheckFillAlarms(now);
         CheckSensorFaults(faults, now);
+        foreach ((Alarm alarm, string reason) in _flaps.Settle(FlapTime(now)))
+        {
+            _events.Publish(new AlarmCleared(now, alarm, reason));
+        }
     }
+
+    /// <summary>
+    /// The time the flap guard measures its window and hold on: the bin's, which today is its samples' (every bin
+    /// duration — lid open, clearing, fire rise — is measured on it); it moves with them to a monotonic reading.
+    /// </summary>
+    private static TimeSpan FlapTime(DateTimeOffset sampleAt) => sampleAt - DateTimeOffset.UnixEpoch;
 
     private void UpdateFill(BinSample sample, DateTimeOffset now, double? weightBefore, List<string> faults)
     {
@@ -464,16 +482,36 @@ public sealed class BinMonitor
         }
 
         var alarm = new Alarm(Guid.CreateVersion7(now).ToString(), kind, kind.DefaultSeverity(), _source, value is { } v ? Math.Round(v, 2) : null, threshold, unit, now, detail);
-        _alarms[kind] = alarm;
-        _events.Publish(new AlarmRaised(now, alarm));
+
+        // A flapping alarm still held raised stands for the condition again: nothing new is published.
+        _alarms[kind] = _flaps.OnRaised(alarm, FlapTime(now), out bool publish, out Alarm? flapping);
+        if (publish)
+        {
+            _events.Publish(new AlarmRaised(now, alarm));
+        }
+
+        if (flapping is not null)
+        {
+            _events.Publish(new AlarmRaised(now, flapping));
+        }
     }
 
     private void Clear(AlarmKind kind, string reason, DateTimeOffset now)
     {
         _clearingSince.Remove(kind);
-        if (_alarms.Remove(kind, out Alarm? alarm))
+        if (!_alarms.Remove(kind, out Alarm? alarm))
         {
-            _events.Publish(new AlarmCleared(now, alarm, reason));
+            return;
+        }
+
+        switch (_flaps.OnCleared(alarm, reason, FlapTime(now), out Alarm? flapping))
+        {
+            case FlapVerdict.Publish:
+                _events.Publish(new AlarmCleared(now, alarm, reason));
+                break;
+            case FlapVerdict.StartedFlapping:
+                _events.Publish(new AlarmRaised(now, flapping!));
+                break;
         }
     }
 

@@ -138,6 +138,9 @@ public sealed record BinThresholds
 
     /// <summary>A self-clearing bin alarm clears when its condition has been gone this long.</summary>
     public TimeSpan AlarmClearAfter { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>When a bin alarm flaps (site file <c>alarmFlapping</c>, shared with the shed).</summary>
+    public AlarmFlapSettings AlarmFlapping { get; init; } = new();
 }
 
 /// <summary>How often bins are sampled and how many raw readings make one sample.</summary>

@@ -175,6 +175,9 @@ public sealed record ShedProtectionSettings
 
     /// <summary>The longest outage a session resumes after; a longer one ends it as power_loss.</summary>
     public TimeSpan ResumeWindow { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>When a port or shed alarm flaps (site file <c>alarmFlapping</c>, shared with the bins).</summary>
+    public AlarmFlapSettings AlarmFlapping { get; init; } = new();
 }
 
 /// <summary>How often things are sampled.</summary>

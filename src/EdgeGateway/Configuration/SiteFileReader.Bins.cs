@@ -488,6 +488,7 @@ internal sealed partial class SiteFileReader
             NoEchoSamples = m.Int("noEchoSamples", required: false, 1, 100, "samples") ?? defaults.NoEchoSamples,
             StuckSamples = m.Int("stuckSamples", required: false, 2, 1000, "samples") ?? defaults.StuckSamples,
             AlarmClearAfter = m.Duration("alarmClearMinutes", required: false, 0, 1440) ?? defaults.AlarmClearAfter,
+            AlarmFlapping = defaults.AlarmFlapping,
         };
 
         // Only a mapping that sets one of a pair checks it (the bins inherit a site-wide problem, reported once),

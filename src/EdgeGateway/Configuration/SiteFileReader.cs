@@ -17,7 +17,7 @@ internal sealed partial class SiteFileReader
     private static readonly string[] RootKeys =
     [
         "site", "board", "mains", "adcs", "expanders", "multiplexers", "ports", "shedSensors", "protection", "sampling",
-        "bins", "binThresholds", "binSampling", "mqtt", "rtc",
+        "bins", "binThresholds", "binSampling", "mqtt", "rtc", "alarmFlapping",
     ];
     private static readonly string[] SiteKeys = ["id", "gateway", "name"];
     private static readonly string[] BoardKeys = ["i2cBus", "gpioChip", "oneWirePin"];
@@ -74,12 +74,14 @@ internal sealed partial class SiteFileReader
         List<RelayExpander> expanders = ReadExpanders(root);
         List<I2cMultiplexer> multiplexers = ReadMultiplexers(root);
         RealTimeClockDefinition? rtc = ReadRtc(root);
+        AlarmFlapSettings alarmFlapping = ReadAlarmFlapping(root);
         (PortProtectionSettings? portProtection, ShedProtectionSettings? shedProtection) = ReadProtection(root, out int? siteShortCircuitLine);
+        shedProtection = shedProtection with { AlarmFlapping = alarmFlapping };
         List<ChargingPortDefinition> ports = ReadPorts(root, portProtection);
         ShedSensorSettings shedSensors = ReadShedSensors(root, board);
         SamplingSettings sampling = ReadSampling(root);
         MqttSiteSettings? mqtt = ReadMqtt(root);
-        BinThresholds binThresholds = ReadBinThresholds(root.Mapping("binThresholds", required: false, BinThresholdKeys), new BinThresholds(), inheritedFrom: "default");
+        BinThresholds binThresholds = ReadBinThresholds(root.Mapping("binThresholds", required: false, BinThresholdKeys), new BinThresholds { AlarmFlapping = alarmFlapping }, inheritedFrom: "default");
         List<BinDefinition> bins = ReadBins(root, board, binThresholds);
         BinSamplingSettings binSampling = ReadBinSampling(root);
 

@@ -13,7 +13,7 @@ public abstract record GatewayEvent(DateTimeOffset At);
 /// </summary>
 public sealed record PortStateChanged(DateTimeOffset At, string PortId, PortState From, PortState To, string Reason, PortSnapshot Port) : GatewayEvent(At);
 
-/// <summary>An alarm was raised.</summary>
+/// <summary>An alarm was raised; raised again with the same id when it starts flapping (<see cref="Alarm.Flapping"/>).</summary>
 public sealed record AlarmRaised(DateTimeOffset At, Alarm Alarm) : GatewayEvent(At);
 
 /// <summary>A raised alarm cleared (its condition is gone, or an operator reset the port).</summary>
@@ -44,7 +44,11 @@ public sealed record Alarm(
     double? Threshold,
     string? Unit,
     DateTimeOffset RaisedAt,
-    string Detail);
+    string Detail)
+{
+    /// <summary>Raised and cleared too often (<see cref="EdgeGateway.Alarms.AlarmFlapGuard"/>): held raised until its condition stays away.</summary>
+    public bool Flapping { get; init; }
+}
 
 /// <summary>A closed charging session.</summary>
 public sealed record ChargingSession(

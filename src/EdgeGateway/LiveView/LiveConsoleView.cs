@@ -28,6 +28,7 @@ public sealed partial class LiveConsoleView(ShedProtection protection, SiteConfi
     {
         string? line = gatewayEvent switch
         {
+            AlarmRaised { Alarm: { Flapping: true } a } => $"{Time(gatewayEvent.At)} [yellow]{Markup.Escape(_text.Flapping)}[/] {Markup.Escape(_text.Alarm(a.Kind))} {Markup.Escape(a.Source)}",
             AlarmRaised { Alarm: var a } => $"{Time(a.RaisedAt)} [{Colour(a.Severity)}]{Markup.Escape(_text.Severity(a.Severity))} {Markup.Escape(_text.Alarm(a.Kind))}[/] {Markup.Escape(a.Source)} {Markup.Escape(Measured(a))}",
             AlarmCleared c => $"{Time(c.At)} [green]{Markup.Escape(_text.Cleared)}[/] {Markup.Escape(_text.Alarm(c.Alarm.Kind))} {Markup.Escape(c.Alarm.Source)}",
             BinCollected b => string.Create(CultureInfo.InvariantCulture, $"{Time(b.At)} [blue]{Markup.Escape(_text.LastCollection)}[/] bin:{Markup.Escape(b.BinId)} {b.FillPctBefore:0} %"),

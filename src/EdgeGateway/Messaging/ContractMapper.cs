@@ -213,6 +213,7 @@ public sealed class ContractMapper(SiteConfiguration site)
             ClearedTs = clearedAt,
             Detail = alarm.Detail,
             ClearReason = clearReason,
+            Flapping = alarm.Flapping,
         });
 
     private OutboxItem Session(ChargingSession s) => Item(ContractTopics.Sessions(_site, _gateway), MessageClass.Session, false, new SessionMessage

@@ -1,9 +1,12 @@
+using EdgeGateway.Alarms;
 using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Events;
 
 namespace EdgeGateway.Protection;
 
-// Alarm bookkeeping: a port's alarms, the shed's alarms and their clearing once the condition has settled.
+// Alarm bookkeeping: a port's alarms, the shed's alarms and their clearing once the condition has settled. The
+// dictionaries hold the alarms whose condition is present (the rules act on them); what is published goes through
+// _flaps, which holds a flapping alarm raised after its condition went away.
 public sealed partial class ShedProtection
 {
     private void RaisePortAlarm(ChargingPort port, AlarmKind kind, double? value, double? threshold, string? unit, string detail, ProtectionInstant now)
@@ -13,16 +16,30 @@ public sealed partial class ShedProtection
             return;
         }
 
-        var alarm = new Alarm(Guid.CreateVersion7(now.Wall).ToString(), kind, kind.DefaultSeverity(), port.Source, value, threshold, unit, now.Wall, detail);
-        port.Alarms[kind] = alarm;
-        _events.Publish(new AlarmRaised(now.Wall, alarm));
+        port.Alarms[kind] = Raise(new Alarm(Guid.CreateVersion7(now.Wall).ToString(), kind, kind.DefaultSeverity(), port.Source, value, threshold, unit, now.Wall, detail), now);
     }
 
     private void ClearPortAlarm(ChargingPort port, AlarmKind kind, string reason, ProtectionInstant now)
     {
         if (port.Alarms.Remove(kind, out Alarm? alarm))
         {
-            _events.Publish(new AlarmCleared(now.Wall, alarm, reason));
+            Clear(alarm, reason, now);
+        }
+    }
+
+    /// <summary>An operator's reset clears the port's alarms, the flapping ones held raised too, at once.</summary>
+    private void ResetPortAlarms(ChargingPort port, string reason, ProtectionInstant now)
+    {
+        foreach (AlarmKind kind in port.Alarms.Keys.ToArray())
+        {
+            port.Alarms.Remove(kind, out Alarm? alarm);
+            Alarm held = _flaps.Release(kind, port.Source) ?? alarm!;
+            _events.Publish(new AlarmCleared(now.Wall, held, reason));
+        }
+
+        foreach (Alarm held in _flaps.ReleaseAll(port.Source))
+        {
+            _events.Publish(new AlarmCleared(now.Wall, held, reason));
         }
     }
 
@@ -35,9 +52,47 @@ public sealed partial class ShedProtection
 
     private void RaiseShedAlarm(AlarmKind kind, string source, double? value, double? threshold, string? unit, string detail, ProtectionInstant now)
     {
-        var alarm = new Alarm(Guid.CreateVersion7(now.Wall).ToString(), kind, kind.DefaultSeverity(), source, value, threshold, unit, now.Wall, detail);
-        _shedAlarms[(kind, source)] = alarm;
-        _events.Publish(new AlarmRaised(now.Wall, alarm));
+        _shedAlarms[(kind, source)] = Raise(new Alarm(Guid.CreateVersion7(now.Wall).ToString(), kind, kind.DefaultSeverity(), source, value, threshold, unit, now.Wall, detail), now);
+    }
+
+    /// <summary>Publishes a raise, unless the alarm is flapping and still held raised: then that alarm stands for it.</summary>
+    private Alarm Raise(Alarm alarm, ProtectionInstant now)
+    {
+        Alarm standing = _flaps.OnRaised(alarm, now.Elapsed, out bool publish, out Alarm? flapping);
+        if (publish)
+        {
+            _events.Publish(new AlarmRaised(now.Wall, alarm));
+        }
+
+        if (flapping is not null)
+        {
+            _events.Publish(new AlarmRaised(now.Wall, flapping));
+        }
+
+        return standing;
+    }
+
+    /// <summary>Publishes a clear, or the alarm raised again as flapping, or nothing while it flaps.</summary>
+    private void Clear(Alarm alarm, string reason, ProtectionInstant now)
+    {
+        switch (_flaps.OnCleared(alarm, reason, now.Elapsed, out Alarm? flapping))
+        {
+            case FlapVerdict.Publish:
+                _events.Publish(new AlarmCleared(now.Wall, alarm, reason));
+                break;
+            case FlapVerdict.StartedFlapping:
+                _events.Publish(new AlarmRaised(now.Wall, flapping!));
+                break;
+        }
+    }
+
+    /// <summary>Clears the flapping alarms whose condition has stayed away for the hold time.</summary>
+    private void SettleFlapping(ProtectionInstant now)
+    {
+        foreach ((Alarm alarm, string reason) in _flaps.Settle(now.Elapsed))
+        {
+            _events.Publish(new AlarmCleared(now.Wall, alarm, reason));
+        }
     }
 
     /// <summary>Clears a shed alarm once its condition has been gone for the hysteresis time.</summary>
@@ -58,7 +113,7 @@ public sealed partial class ShedProtection
         if (now.Elapsed - since >= _shed.AlarmClearAfter && _shedAlarms.Remove(key, out Alarm? alarm))
         {
             _clearingSince.Remove(key);
-            _events.Publish(new AlarmCleared(now.Wall, alarm, reason));
+            Clear(alarm, reason, now);
         }
     }
 

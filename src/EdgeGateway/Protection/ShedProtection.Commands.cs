@@ -161,10 +161,7 @@ public sealed partial class ShedProtection
         }
 
         string why = $"reset by {command.By}: {command.Reason}";
-        foreach (AlarmKind kind in port.Alarms.Keys.ToArray())
-        {
-            ClearPortAlarm(port, kind, why, now);
-        }
+        ResetPortAlarms(port, why, now);
 
         port.Lockout = null;
         port.ConsecutiveFaults = 0;

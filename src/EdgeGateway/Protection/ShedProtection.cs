@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using EdgeGateway.Alarms;
 using EdgeGateway.Configuration;
 using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Contracts.Ports;
@@ -34,6 +35,7 @@ public sealed partial class ShedProtection
     private readonly ConcurrentQueue<PendingCommand> _commands = new();
     private readonly Dictionary<(AlarmKind Kind, string Source), Alarm> _shedAlarms = [];
     private readonly Dictionary<(AlarmKind Kind, string Source), TimeSpan> _clearingSince = [];
+    private readonly AlarmFlapGuard _flaps;
 
     private TimeSpan? _shedOverloadSince;
     private int _smokeReads;
@@ -51,6 +53,9 @@ public sealed partial class ShedProtection
         _events = events;
         _time = time;
         _origin = time.GetTimestamp();
+
+        // Read at each decision, so a reloaded site file's policy applies from the next one.
+        _flaps = new AlarmFlapGuard(kind => _shed.AlarmFlapping.For(kind));
     }
 
     /// <summary>The wall clock for stamps and monotonic time for durations, read together.</summary>
@@ -178,6 +183,7 @@ public sealed partial class ShedProtection
         _rounds++;
         ProtectionInstant now = Now();
         CloseResumedRelays(now);
+        SettleFlapping(now);
         PublishSnapshot(now);
     }
 
@@ -290,6 +296,15 @@ public sealed partial class ShedProtection
             total += p.PowerW;
             alarms.AddRange(p.Alarms.Values);
             ports[i] = SnapshotOf(p, asDecided: false);
+        }
+
+        // A flapping alarm whose condition is away is still raised for everyone who reads the snapshot.
+        foreach (Alarm held in _flaps.Held)
+        {
+            if (!alarms.Exists(a => a.Id == held.Id))
+            {
+                alarms.Add(held);
+            }
         }
 
         alarms.Sort((a, b) => b.RaisedAt.CompareTo(a.RaisedAt));

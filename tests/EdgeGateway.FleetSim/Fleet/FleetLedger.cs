@@ -72,8 +72,9 @@ internal sealed class FleetLedger
                 switch (gatewayEvent)
                 {
                     case AlarmRaised raised:
+                        // A flapping update raises the same alarm again: it keeps the time of its first raise.
                         _raised.Add(raised.Alarm.Id);
-                        _raisedAt[raised.Alarm.Id] = raised.At;
+                        _raisedAt.TryAdd(raised.Alarm.Id, raised.At);
                         _kinds[raised.Alarm.Id] = raised.Alarm.Kind.WireName();
                         break;
                     case AlarmCleared cleared:

@@ -1,4 +1,5 @@
 using EdgeGateway.Configuration;
+using EdgeGateway.Contracts.Alarms;
 using static EdgeGateway.Tests.Configuration.SiteYaml;
 
 namespace EdgeGateway.Tests.Configuration;
@@ -143,6 +144,49 @@ public sealed class BinSiteFileTests
         Assert.Equal(siteDefaults with { NearlyFullPct = 70, AlarmClearAfter = TimeSpan.FromSeconds(30) }, site.Bins[1].Thresholds);
         Assert.Equal(siteDefaults, site.Bins[0].Thresholds);
         Assert.Equal(new BinSamplingSettings { Period = TimeSpan.FromMinutes(10), ReadingsPerSample = 7 }, site.BinSampling);
+    }
+
+    [Fact]
+    public void Alarm_flapping_is_set_site_wide_and_per_kind_for_the_shed_and_every_bin()
+    {
+        string yaml = StationWith("    weight:", "    thresholds: { nearlyFullPct: 70 }\n    weight:") + """
+            alarmFlapping:
+              maxCycles: 4
+              windowMinutes: 60
+              kinds:
+                bin_sensor_fault: { maxCycles: 2, holdMinutes: 20 }
+            """;
+
+        SiteConfiguration site = Load(yaml).Configuration!;
+
+        var expected = new AlarmFlapSettings
+        {
+            Default = new AlarmFlapPolicy(4, TimeSpan.FromMinutes(60), TimeSpan.FromMinutes(10)),
+            Kinds = new Dictionary<AlarmKind, AlarmFlapPolicy> { [AlarmKind.BinSensorFault] = new(2, TimeSpan.FromMinutes(60), TimeSpan.FromMinutes(20)) },
+        };
+        Assert.Equal(expected, site.ShedProtection.AlarmFlapping);
+        Assert.Equal(expected, site.BinThresholds.AlarmFlapping);
+        Assert.All(site.Bins, bin => Assert.Equal(expected, bin.Thresholds.AlarmFlapping));
+        Assert.Equal(new AlarmFlapPolicy(2, TimeSpan.FromMinutes(60), TimeSpan.FromMinutes(20)), site.Bins[1].Thresholds.AlarmFlapping.For(AlarmKind.BinSensorFault));
+        Assert.Equal(expected.Default, site.Bins[1].Thresholds.AlarmFlapping.For(AlarmKind.BinFire));
+        Assert.Equal(AlarmFlapPolicy.Default, new ShedProtectionSettings().AlarmFlapping.For(AlarmKind.Smoke));
+    }
+
+    [Fact]
+    public void Alarm_flapping_for_an_unknown_kind_or_out_of_range_is_a_problem()
+    {
+        string yaml = BinStation + """
+            alarmFlapping:
+              holdMinutes: -1
+              kinds:
+                bin_sensor_flap: { maxCycles: 2 }
+            """;
+
+        string[] problems = [.. Load(yaml).Problems.Select(p => p.ToString())];
+
+        Assert.Equal(2, problems.Length);
+        Assert.Contains(problems, p => p.Contains("alarmFlapping.holdMinutes", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("bin_sensor_flap", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using EdgeGateway.CommandLine;
 using EdgeGateway.Configuration;
+using EdgeGateway.Contracts.Alarms;
+using EdgeGateway.Events;
 using EdgeGateway.Messaging;
 using EdgeGateway.Messaging.Outbox;
 
@@ -77,5 +79,26 @@ public sealed class ContractMapperTests
         Assert.Equal(("s-1", "P01", 212.5, 301.234), (json.RootElement.GetProperty("session_id").GetString(), json.RootElement.GetProperty("port").GetString(),
             json.RootElement.GetProperty("offline_s").GetDouble(), json.RootElement.GetProperty("energy_wh").GetDouble()));
         Assert.Empty(map.ForEvent(new Events.SessionSuspended(T0, "s-1", "P01", T0.AddHours(-1), 301.2, 212.4)));
+    }
+
+    [Fact]
+    public void A_flapping_alarm_goes_out_raised_with_its_id_and_flapping_true_and_its_clear_says_so()
+    {
+        ContractMapper map = Mapper();
+        var alarm = new Alarm("a-1", AlarmKind.BinSensorFault, AlarmSeverity.Major, "bin:B1", null, null, null, T0, "no echo");
+
+        JsonElement Message(GatewayEvent e)
+        {
+            using var json = JsonDocument.Parse(Assert.Single(map.ForEvent(e)).Render(1));
+            return json.RootElement.Clone();
+        }
+
+        JsonElement plain = Message(new AlarmRaised(T0, alarm));
+        JsonElement flapping = Message(new AlarmRaised(T0.AddMinutes(9), alarm with { Flapping = true }));
+        JsonElement cleared = Message(new AlarmCleared(T0.AddMinutes(40), alarm with { Flapping = true }, "sensors read again (was flapping)"));
+
+        Assert.False(plain.GetProperty("flapping").GetBoolean());
+        Assert.Equal(("a-1", "raised", true), (flapping.GetProperty("alarm_id").GetString(), flapping.GetProperty("event").GetString(), flapping.GetProperty("flapping").GetBoolean()));
+        Assert.Equal(("a-1", "cleared", true), (cleared.GetProperty("alarm_id").GetString(), cleared.GetProperty("event").GetString(), cleared.GetProperty("flapping").GetBoolean()));
     }
 }

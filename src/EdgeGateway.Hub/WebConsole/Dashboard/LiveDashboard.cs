@@ -265,8 +265,18 @@ internal sealed class LiveDashboard(DashboardStream stream, TimeProvider time)
         LiveGateway gateway = GatewayLocked(alarm.Site, alarm.Gateway);
         if (alarm.IsActive)
         {
-            // A redelivered raise, or a raise arriving after its own clear, changes nothing.
-            if (_active.ContainsKey(alarm.AlarmId) || _recentlyCleared.ContainsKey(alarm.AlarmId))
+            // A raise of an alarm already held that marks it flapping updates it (same id: one alarm, kept with its
+            // acknowledgement); a redelivered raise, or a raise arriving after its own clear, changes nothing.
+            if (_active.TryGetValue(alarm.AlarmId, out AlarmRecord? held))
+            {
+                if (!alarm.Flapping || held.Flapping)
+                {
+                    return false;
+                }
+
+                alarm = held with { Flapping = true, Detail = alarm.Detail };
+            }
+            else if (_recentlyCleared.ContainsKey(alarm.AlarmId))
             {
                 return false;
             }
@@ -283,7 +293,7 @@ internal sealed class LiveDashboard(DashboardStream stream, TimeProvider time)
 
             if (_active.Remove(alarm.AlarmId, out AlarmRecord? raised))
             {
-                alarm = raised with { ClearedTs = alarm.ClearedTs, ClearReason = alarm.ClearReason };
+                alarm = raised with { ClearedTs = alarm.ClearedTs, ClearReason = alarm.ClearReason, Flapping = raised.Flapping || alarm.Flapping };
             }
 
             gateway.Alarms.Remove(alarm.AlarmId);

@@ -19,7 +19,8 @@ internal sealed record AlarmRecord(
     DateTimeOffset? ClearedTs,
     string? Detail,
     string? ClearReason,
-    AlarmAck? Ack = null)
+    AlarmAck? Ack = null,
+    bool Flapping = false)
 {
     /// <summary>Most severe first, then newest first (API.md: the active list's order).</summary>
     public static readonly IComparer<AlarmRecord> SeverityThenNewest = Comparer<AlarmRecord>.Create((a, b) =>
@@ -58,7 +59,8 @@ internal sealed record AlarmRecord(
             message.RaisedTs,
             message.Event == AlarmEvent.Cleared ? message.ClearedTs ?? message.Ts : null,
             message.Detail,
-            message.ClearReason);
+            message.ClearReason,
+            Flapping: message.Flapping);
     }
 
     public AlarmView View(ConsoleText text)
@@ -84,7 +86,8 @@ internal sealed record AlarmRecord(
             Ack is not null,
             Ack?.User,
             Ack?.At,
-            Ack?.Comment);
+            Ack?.Comment,
+            Flapping);
     }
 
     /// <summary>The contract's wire name of a severity.</summary>

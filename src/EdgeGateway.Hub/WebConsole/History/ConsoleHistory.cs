@@ -117,13 +117,16 @@ internal sealed class ConsoleHistory : IDisposable
                 Timestamp(row.Text("raised_ts")) ?? row.Time,
                 cleared ? Timestamp(row.Text("cleared_ts")) ?? row.Time : null,
                 row.Text("detail"),
-                cleared ? row.Text("clear_reason") : null);
+                cleared ? row.Text("clear_reason") : null,
+                Flapping: row.Tag("event") == "flapping" || row.Flag("flapping") == true);
             if (byId.TryGetValue(id, out AlarmRecord? other))
             {
-                // The raise's detail and value describe the alarm; the clear adds when and why it ended.
+                // The raise's detail and value describe the alarm; the clear adds when and why it ended. A flapping
+                // update is a second raise of the same alarm: one alarm, marked flapping.
                 AlarmRecord raised = cleared ? other : alarm;
                 AlarmRecord clear = cleared ? alarm : other;
-                alarm = clear.IsActive ? raised : raised with { ClearedTs = clear.ClearedTs, ClearReason = clear.ClearReason };
+                bool flapping = alarm.Flapping || other.Flapping;
+                alarm = (clear.IsActive ? raised : raised with { ClearedTs = clear.ClearedTs, ClearReason = clear.ClearReason }) with { Flapping = flapping };
             }
 
             byId[id] = alarm;

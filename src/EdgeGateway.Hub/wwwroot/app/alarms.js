@@ -4,7 +4,7 @@ import { t, ALARM_KINDS, SEVERITIES, kindText, severityText } from './i18n.js';
 import {
   api, startPage, openStream, h, can, toast, errorBox, fmtTime, fmtFull, fmtNum, alarmWhere, askText, cstLocal, cstToIso, csvHref,
 } from './app.js';
-import { alarmItem } from './widgets.js';
+import { alarmItem, flappingBadge } from './widgets.js';
 
 const activeEl = document.getElementById('active');
 const activeCount = document.getElementById('active-count');
@@ -103,7 +103,7 @@ function historyTable(alarms) {
     h('tbody', {}, alarms.map((a) => h('tr', { 'data-alarm-id': a.alarm_id, 'data-kind': a.kind },
       h('td', { class: 'nowrap', title: fmtFull(a.raised_ts) }, fmtTime(a.raised_ts)),
       h('td', {}, h('span', { class: `sev sev-${a.severity}` }, severityText(a.severity))),
-      h('td', {}, kindText(a.kind, a.kind_text)),
+      h('td', {}, kindText(a.kind, a.kind_text), a.flapping ? ' ' : null, flappingBadge(a)),
       h('td', { class: 'nowrap' }, `${a.site} / ${a.gateway}`),
       h('td', { class: 'nowrap' }, alarmWhere(a)),
       h('td', { class: 'num' }, a.value === null || a.value === undefined ? '—' : `${fmtNum(a.value, 1)}${a.unit ? ` ${a.unit}` : ''}`),

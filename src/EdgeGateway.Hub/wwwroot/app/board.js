@@ -306,10 +306,20 @@ function onGateway(data) {
   touched();
 }
 
+// The alarm ids already toasted as raised and as cleared: an update of the same alarm (it started flapping, it was
+// acknowledged) is one alarm, never a new toast.
+const toastedRaised = new Set();
+const toastedCleared = new Set();
+
 function onAlarm(alarm) {
   const cleared = Boolean(alarm.cleared_ts);
-  const text = t(cleared ? 'board.alarm_cleared' : 'board.new_alarm', { kind: kindText(alarm.kind, alarm.kind_text), source: alarmWhere(alarm) });
-  if (!alarm.acknowledged || cleared) toast(text, cleared ? 'ok' : 'alarm');
+  const seen = cleared ? toastedCleared : toastedRaised;
+  const fresh = !seen.has(alarm.alarm_id);
+  seen.add(alarm.alarm_id);
+  if (seen.size > 2000) seen.delete(seen.values().next().value);
+  const kind = kindText(alarm.kind, alarm.kind_text) + (alarm.flapping ? ` · ${t('alarms.flapping')}` : '');
+  const text = t(cleared ? 'board.alarm_cleared' : 'board.new_alarm', { kind, source: alarmWhere(alarm) });
+  if (fresh && (!alarm.acknowledged || cleared)) toast(text, cleared ? 'ok' : 'alarm');
   // The alarm changes the gateway's alarm count and what needs attention: take them from the hub.
   refreshSoon();
 }

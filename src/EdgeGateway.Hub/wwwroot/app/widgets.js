@@ -22,7 +22,8 @@ export function alarmItem(alarm, { action = null, showSite = true } = {}) {
     h('span', { 'data-testid': 'alarm-kind' }, kindText(alarm.kind, alarm.kind_text)),
     h('span', { class: 'muted' }, '·'),
     h('span', {}, alarmWhere(alarm)),
-    alarm.cleared_ts ? h('span', { class: 'badge badge-online' }, t('alarms.state_cleared')) : h('span', { class: 'badge badge-alarm' }, t('alarms.state_active'))),
+    alarm.cleared_ts ? h('span', { class: 'badge badge-online' }, t('alarms.state_cleared')) : h('span', { class: 'badge badge-alarm' }, t('alarms.state_active')),
+    flappingBadge(alarm)),
   h('div', { class: 'alarm-meta' },
     showSite ? h('span', {}, `${alarm.site} / ${alarm.gateway}`) : null,
     h('span', { title: fmtFull(alarm.raised_ts) }, `${t('alarms.raised')} ${fmtTime(alarm.raised_ts)}`),
@@ -31,6 +32,13 @@ export function alarmItem(alarm, { action = null, showSite = true } = {}) {
   alarm.detail ? h('div', { class: 'alarm-detail' }, alarm.detail) : null,
   ack,
   action ? h('div', { class: 'alarm-actions' }, action) : null);
+}
+
+/** "Flapping": the gateway held the alarm raised because it came and went too often (one alarm, not one per cycle). */
+export function flappingBadge(alarm) {
+  return alarm.flapping
+    ? h('span', { class: 'badge badge-flapping', 'data-testid': 'alarm-flapping', title: t('alarms.flapping_title') }, t('alarms.flapping'))
+    : null;
 }
 
 // ---- charts ----------------------------------------------------------------------------------------------------
