@@ -33,6 +33,7 @@ public sealed class GatewayKilledDuringOutageTests : IDisposable
         await broker.StopAsync();
 
         // First life: the broker is away the whole time; everything goes to the outbox. Then SIGKILL.
+        string firstOutput, secondOutput;
         await using (ProductProcess first = StartGateway(broker, "0", "02:00:00"))
         {
             // Until its overload alarm is in the outbox (logged after it is appended), and for 6 s at least: how much
@@ -46,6 +47,7 @@ public sealed class GatewayKilledDuringOutageTests : IDisposable
 
             Assert.False(first.HasExited, "the gateway was not running when it was to be killed:\n" + first.Output);
             await first.KillAsync();
+            firstOutput = first.Output;
         }
 
         await broker.StartAsync();
@@ -56,6 +58,7 @@ public sealed class GatewayKilledDuringOutageTests : IDisposable
         await using (ProductProcess second = StartGateway(broker, "1", "00:00:15"))
         {
             Assert.Equal(0, await second.WaitForExitAsync(TimeSpan.FromSeconds(240)));
+            secondOutput = second.Output;
         }
 
         var seqs = new HashSet<long>();
@@ -76,10 +79,14 @@ public sealed class GatewayKilledDuringOutageTests : IDisposable
         }
 
         // The first life's alarm (a 1500 W charger on P02) made it, and the seqs have no hole.
-        Assert.Contains("port_overload", kinds);
+        Assert.True(kinds.Contains("port_overload"),
+            $"no port_overload among {kinds.Count} alarms ({string.Join(", ", kinds)}); {seqs.Count} seqs {(seqs.Count == 0 ? "" : $"{seqs.Min()}..{seqs.Max()}")}\n"
+            + $"--- first life (tail)\n{Tail(firstOutput)}\n--- second life (tail)\n{Tail(secondOutput)}");
         Assert.True(seqs.Count > 20, $"{seqs.Count} seqs: too little traffic to prove anything");
         long max = seqs.Max();
         long[] missing = [.. Enumerable.Range(1, (int)max).Select(i => (long)i).Where(i => !seqs.Contains(i))];
         Assert.True(missing.Length == 0, $"{missing.Length} of {max} seqs missing, first {string.Join(", ", missing.Take(10))}");
     }
+
+    private static string Tail(string output) => string.Join('\n', output.Split('\n').TakeLast(60));
 }
