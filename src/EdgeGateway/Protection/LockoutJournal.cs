@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Events;
@@ -9,7 +8,7 @@ namespace EdgeGateway.Protection;
 /// Keeps the latched port alarms (the lockouts: overload, short circuit, malicious load, relay
 /// fault) in the data directory, so a port locked out before a restart, a crash or a power cut is
 /// still locked out after it — only an operator's port_reset brings it back. It learns them from the
-/// event stream, off the sampling path, and writes the file atomically (temp file, fsync, rename).
+/// event stream, off the sampling path, and writes the file atomically (<see cref="JournalFile"/>).
 /// </summary>
 public sealed class LockoutJournal : IGatewayEventSubscriber
 {
@@ -29,28 +28,8 @@ public sealed class LockoutJournal : IGatewayEventSubscriber
     /// moved aside (kept for inspection) and reported in <paramref name="problem"/>; the gateway then
     /// starts with no lockouts rather than not at all.
     /// </summary>
-    public static IReadOnlyList<Alarm> Load(string dataDirectory, out string? problem)
-    {
-        string path = Path.Combine(dataDirectory, FileName);
-        problem = null;
-        if (!File.Exists(path))
-        {
-            return [];
-        }
-
-        try
-        {
-            Alarm[]? alarms = JsonSerializer.Deserialize(File.ReadAllBytes(path), LockoutJsonContext.Default.AlarmArray);
-            return alarms?.Where(a => a.Kind.LatchesUntilReset()).ToArray() ?? [];
-        }
-        catch (JsonException ex)
-        {
-            string aside = $"{path}.corrupt-{DateTime.UtcNow:yyyyMMddHHmmss}";
-            File.Move(path, aside);
-            problem = $"{path} could not be read ({ex.Message}); moved to {aside}";
-            return [];
-        }
-    }
+    public static IReadOnlyList<Alarm> Load(string dataDirectory, out string? problem) =>
+        [.. JournalFile.Load(Path.Combine(dataDirectory, FileName), LockoutJsonContext.Default.AlarmArray, _ => null, out problem).Where(a => a.Kind.LatchesUntilReset())];
 
     public async ValueTask HandleAsync(GatewayEvent gatewayEvent, CancellationToken cancellationToken)
     {
@@ -67,17 +46,8 @@ public sealed class LockoutJournal : IGatewayEventSubscriber
         }
     }
 
-    private async Task SaveAsync(CancellationToken cancellationToken)
-    {
-        string temp = _path + ".tmp";
-        await using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough))
-        {
-            await JsonSerializer.SerializeAsync(file, _latched.Values.ToArray(), LockoutJsonContext.Default.AlarmArray, cancellationToken);
-            file.Flush(flushToDisk: true);
-        }
-
-        File.Move(temp, _path, overwrite: true);
-    }
+    private Task SaveAsync(CancellationToken cancellationToken) =>
+        JournalFile.SaveAsync(_path, [.. _latched.Values], LockoutJsonContext.Default.AlarmArray, cancellationToken);
 }
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, UseStringEnumConverter = true)]

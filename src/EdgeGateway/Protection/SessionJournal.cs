@@ -1,6 +1,6 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using EdgeGateway.Events;
+using EdgeGateway.Timekeeping;
 using Microsoft.Extensions.Hosting;
 
 namespace EdgeGateway.Protection;
@@ -32,22 +32,8 @@ public sealed record BootClock(string? Id, Func<long> UptimeMs)
     public static BootClock None { get; } = new(null, () => 0);
 
     /// <summary>This Linux machine's boot; <see cref="None"/> where the kernel does not say.</summary>
-    public static BootClock OfThisMachine()
-    {
-        const string BootIdFile = "/proc/sys/kernel/random/boot_id";
-        try
-        {
-            return File.Exists(BootIdFile) ? new BootClock(File.ReadAllText(BootIdFile).Trim(), () => Environment.TickCount64) : None;
-        }
-        catch (IOException)
-        {
-            return None;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return None;
-        }
-    }
+    public static BootClock OfThisMachine() =>
+        BootId.Read(BootId.KernelPath) is { } id ? new BootClock(id, () => Environment.TickCount64) : None;
 }
 
 /// <summary>
@@ -105,30 +91,13 @@ public sealed class SessionJournal : BackgroundService, IGatewayEventSubscriber
     /// </summary>
     public static IReadOnlyList<JournalledSession> Load(string dataDirectory, out string? problem)
     {
-        string path = Path.Combine(dataDirectory, FileName);
-        problem = null;
-        if (!File.Exists(path))
-        {
-            return [];
-        }
-
-        try
-        {
-            JournalledSession[]? sessions = JsonSerializer.Deserialize(File.ReadAllBytes(path), SessionJournalJsonContext.Default.JournalledSessionArray);
-            if (sessions is null || sessions.Any(s => s is null || string.IsNullOrEmpty(s.Id) || string.IsNullOrEmpty(s.PortId)))
-            {
-                throw new JsonException("a session without an id or port");
-            }
-
-            return sessions;
-        }
-        catch (JsonException ex)
-        {
-            string aside = $"{path}.corrupt-{DateTime.UtcNow:yyyyMMddHHmmss}";
-            File.Move(path, aside, overwrite: true);
-            problem = $"{path} could not be read ({ex.Message}); moved to {aside}; no session resumes";
-            return [];
-        }
+        JournalledSession[] sessions = JournalFile.Load(
+            Path.Combine(dataDirectory, FileName),
+            SessionJournalJsonContext.Default.JournalledSessionArray,
+            s => s is null || s.Any(x => x is null || string.IsNullOrEmpty(x.Id) || string.IsNullOrEmpty(x.PortId)) ? "a session without an id or port" : null,
+            out problem);
+        problem = problem is null ? null : problem + "; no session resumes";
+        return sessions;
     }
 
     /// <summary>
@@ -242,14 +211,7 @@ public sealed class SessionJournal : BackgroundService, IGatewayEventSubscriber
                 sessions = [.. _open.Values];
             }
 
-            string temp = _path + ".tmp";
-            await using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough))
-            {
-                await JsonSerializer.SerializeAsync(file, sessions, SessionJournalJsonContext.Default.JournalledSessionArray, cancellationToken);
-                file.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, _path, overwrite: true);
+            await JournalFile.SaveAsync(_path, sessions, SessionJournalJsonContext.Default.JournalledSessionArray, cancellationToken);
             Interlocked.Exchange(ref _lastWrite, _time.GetTimestamp());
         }
         finally
