@@ -165,6 +165,52 @@ public sealed class AlarmFlapGuard(Func<AlarmKind, AlarmFlapPolicy>? policy = nu
         return settled ?? [];
     }
 
+    /// <summary>
+    /// Raises <paramref name="candidate"/> through the guard and publishes what <see cref="OnRaised"/> decided, stamped
+    /// <paramref name="wall"/>; returns the alarm that stands for the condition (the caller keeps it as raised).
+    /// </summary>
+    public Alarm Raise(Alarm candidate, TimeSpan now, DateTimeOffset wall, IGatewayEventSink events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        Alarm standing = OnRaised(candidate, now, out bool publish, out Alarm? flapping);
+        if (publish)
+        {
+            events.Publish(new AlarmRaised(wall, candidate));
+        }
+
+        if (flapping is not null)
+        {
+            events.Publish(new AlarmRaised(wall, flapping));
+        }
+
+        return standing;
+    }
+
+    /// <summary>Clears <paramref name="alarm"/> through the guard: publishes the clear, or the alarm raised again as flapping, or nothing while it flaps.</summary>
+    public void Clear(Alarm alarm, string reason, TimeSpan now, DateTimeOffset wall, IGatewayEventSink events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        switch (OnCleared(alarm, reason, now, out Alarm? flapping))
+        {
+            case FlapVerdict.Publish:
+                events.Publish(new AlarmCleared(wall, alarm, reason));
+                break;
+            case FlapVerdict.StartedFlapping:
+                events.Publish(new AlarmRaised(wall, flapping!));
+                break;
+        }
+    }
+
+    /// <summary>Publishes the clear of each flapping alarm whose condition has stayed away for the hold time (<see cref="Settle"/>).</summary>
+    public void PublishSettled(TimeSpan now, DateTimeOffset wall, IGatewayEventSink events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        foreach ((Alarm alarm, string reason) in Settle(now))
+        {
+            events.Publish(new AlarmCleared(wall, alarm, reason));
+        }
+    }
+
     /// <summary>An operator cleared the alarm: forget its history; returns the flapping alarm that was held, if any, to clear it.</summary>
     public Alarm? Release(AlarmKind kind, string source)
     {

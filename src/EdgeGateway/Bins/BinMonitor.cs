@@ -140,10 +140,7 @@ public sealed class BinMonitor
 
         CheckFillAlarms(now);
         CheckSensorFaults(faults, now);
-        foreach ((Alarm alarm, string reason) in _flaps.Settle(FlapTime(now)))
-        {
-            _events.Publish(new AlarmCleared(now, alarm, reason));
-        }
+        _flaps.PublishSettled(FlapTime(now), now, _events);
     }
 
     /// <summary>
@@ -484,34 +481,15 @@ public sealed class BinMonitor
         var alarm = new Alarm(Guid.CreateVersion7(now).ToString(), kind, kind.DefaultSeverity(), _source, value is { } v ? Math.Round(v, 2) : null, threshold, unit, now, detail);
 
         // A flapping alarm still held raised stands for the condition again: nothing new is published.
-        _alarms[kind] = _flaps.OnRaised(alarm, FlapTime(now), out bool publish, out Alarm? flapping);
-        if (publish)
-        {
-            _events.Publish(new AlarmRaised(now, alarm));
-        }
-
-        if (flapping is not null)
-        {
-            _events.Publish(new AlarmRaised(now, flapping));
-        }
+        _alarms[kind] = _flaps.Raise(alarm, FlapTime(now), now, _events);
     }
 
     private void Clear(AlarmKind kind, string reason, DateTimeOffset now)
     {
         _clearingSince.Remove(kind);
-        if (!_alarms.Remove(kind, out Alarm? alarm))
+        if (_alarms.Remove(kind, out Alarm? alarm))
         {
-            return;
-        }
-
-        switch (_flaps.OnCleared(alarm, reason, FlapTime(now), out Alarm? flapping))
-        {
-            case FlapVerdict.Publish:
-                _events.Publish(new AlarmCleared(now, alarm, reason));
-                break;
-            case FlapVerdict.StartedFlapping:
-                _events.Publish(new AlarmRaised(now, flapping!));
-                break;
+            _flaps.Clear(alarm, reason, FlapTime(now), now, _events);
         }
     }
 

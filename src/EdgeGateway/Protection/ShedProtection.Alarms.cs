@@ -1,4 +1,3 @@
-using EdgeGateway.Alarms;
 using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Events;
 
@@ -56,44 +55,13 @@ public sealed partial class ShedProtection
     }
 
     /// <summary>Publishes a raise, unless the alarm is flapping and still held raised: then that alarm stands for it.</summary>
-    private Alarm Raise(Alarm alarm, ProtectionInstant now)
-    {
-        Alarm standing = _flaps.OnRaised(alarm, now.Elapsed, out bool publish, out Alarm? flapping);
-        if (publish)
-        {
-            _events.Publish(new AlarmRaised(now.Wall, alarm));
-        }
-
-        if (flapping is not null)
-        {
-            _events.Publish(new AlarmRaised(now.Wall, flapping));
-        }
-
-        return standing;
-    }
+    private Alarm Raise(Alarm alarm, ProtectionInstant now) => _flaps.Raise(alarm, now.Elapsed, now.Wall, _events);
 
     /// <summary>Publishes a clear, or the alarm raised again as flapping, or nothing while it flaps.</summary>
-    private void Clear(Alarm alarm, string reason, ProtectionInstant now)
-    {
-        switch (_flaps.OnCleared(alarm, reason, now.Elapsed, out Alarm? flapping))
-        {
-            case FlapVerdict.Publish:
-                _events.Publish(new AlarmCleared(now.Wall, alarm, reason));
-                break;
-            case FlapVerdict.StartedFlapping:
-                _events.Publish(new AlarmRaised(now.Wall, flapping!));
-                break;
-        }
-    }
+    private void Clear(Alarm alarm, string reason, ProtectionInstant now) => _flaps.Clear(alarm, reason, now.Elapsed, now.Wall, _events);
 
     /// <summary>Clears the flapping alarms whose condition has stayed away for the hold time.</summary>
-    private void SettleFlapping(ProtectionInstant now)
-    {
-        foreach ((Alarm alarm, string reason) in _flaps.Settle(now.Elapsed))
-        {
-            _events.Publish(new AlarmCleared(now.Wall, alarm, reason));
-        }
-    }
+    private void SettleFlapping(ProtectionInstant now) => _flaps.PublishSettled(now.Elapsed, now.Wall, _events);
 
     /// <summary>Clears a shed alarm once its condition has been gone for the hysteresis time.</summary>
     private void ClearWhenSettled((AlarmKind Kind, string Source) key, ProtectionInstant now, string reason)
