@@ -86,11 +86,11 @@ public sealed partial class DurableOutbox
 
     private bool OnCurrentClock(long boot, long offset) => boot == _boot && Math.Abs(offset - _referenceOffset) < _stepThresholdMs;
 
-    private void CountSent(long seq)
-    {
-        (long count, long first, long last) = _sentOnClock;
-        _sentOnClock = count == 0 ? (1, seq, seq) : (count + 1, Math.Min(first, seq), Math.Max(last, seq));
-    }
+    private void CountSent(long seq) => _sentOnClock = Including(_sentOnClock, seq);
+
+    /// <summary>A count of sent messages and their seq range, with <paramref name="seq"/> added.</summary>
+    private static (long Count, long First, long Last) Including((long Count, long First, long Last) sent, long seq) =>
+        sent.Count == 0 ? (1, seq, seq) : (sent.Count + 1, Math.Min(sent.First, seq), Math.Max(sent.Last, seq));
 
     private void CorrectIfStepped()
     {
@@ -101,11 +101,7 @@ public sealed partial class DurableOutbox
         }
 
         // Sent on the old clock: what was acknowledged since the last step, and what is on the wire now.
-        (long count, long first, long last) = _sentOnClock;
-        foreach (long seq in _onWire)
-        {
-            (count, first, last) = count == 0 ? (1, seq, seq) : (count + 1, Math.Min(first, seq), Math.Max(last, seq));
-        }
+        (long count, long first, long last) = _onWire.Aggregate(_sentOnClock, Including);
 
         long step = offset - _referenceOffset;
         (long corrected, _) = RestampRows(offset);
