@@ -128,7 +128,8 @@ public sealed class ShedRuntime : IDisposable, Messaging.ILinkedShed
 
     /// <summary>
     /// Lets the outage of this life's power cut pass: simulated time moves on by it with the mains off (nothing draws,
-    /// batteries keep their charge, loads stay plugged in), then the mains come back. Call once this life has stopped,
+    /// batteries keep their charge, loads stay plugged in) and the scenario's events inside it play at their times, then
+    /// the mains come back. Call once this life has stopped,
     /// on the thread that composes the next one.
     /// </summary>
     public void RestorePower()
@@ -140,8 +141,22 @@ public sealed class ShedRuntime : IDisposable, Messaging.ILinkedShed
 
         // This life's sampling loop, which owned the clock, is gone; the next life's takes it over when it starts.
         shed.Clock.ReleaseAdvances();
-        shed.Clock.Advance(outage);
-        shed.Model.AdvanceTo(shed.Clock.Elapsed);
+        SimulatedClock clock = shed.Clock;
+        void AdvanceTo(TimeSpan at)
+        {
+            clock.Advance(at - clock.Elapsed);
+            shed.Model.AdvanceTo(clock.Elapsed);
+        }
+
+        if (Scenario is { } player)
+        {
+            player.PlayWhilePoweredOff(clock.Elapsed + outage, AdvanceTo);
+        }
+        else
+        {
+            AdvanceTo(clock.Elapsed + outage);
+        }
+
         shed.PowerOn();
     }
 

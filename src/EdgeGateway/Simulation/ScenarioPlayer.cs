@@ -86,6 +86,29 @@ public sealed class ScenarioPlayer
         }
     }
 
+    /// <summary>
+    /// Plays the events timed inside a power cut at their times, up to <paramref name="until"/> (the mains' return), moving
+    /// the shed there with <paramref name="advanceTo"/>: people still plug in, unplug and open lids while the gateway is
+    /// down, and nobody hears a start request. A cut timed inside the outage changes nothing: the mains are already off.
+    /// </summary>
+    public void PlayWhilePoweredOff(TimeSpan until, Action<TimeSpan> advanceTo)
+    {
+        ArgumentNullException.ThrowIfNull(advanceTo);
+        IReadOnlyList<ScenarioEvent> events = _scenario.Events;
+        while (_next < events.Count && events[_next].At <= until)
+        {
+            ScenarioEvent next = events[_next];
+            _next++;
+            advanceTo(next.At);
+            if (next is not PowerCutEvent)
+            {
+                Play(next);
+            }
+        }
+
+        advanceTo(until);
+    }
+
     private void Play(ScenarioEvent scenarioEvent)
     {
         ShedModel model = _shed.Model;

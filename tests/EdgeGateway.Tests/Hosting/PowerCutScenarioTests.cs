@@ -22,6 +22,7 @@ public sealed class PowerCutScenarioTests : IDisposable
     private readonly List<ShedRuntime> _lives = [];
     private readonly List<JsonArray> _journalAtBoot = [];
     private readonly List<double> _p01DeliveredAtBoot = [];
+    private readonly List<bool> _p02PluggedAtBoot = [];
     private readonly RecordingLog _log = new();
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
@@ -42,6 +43,7 @@ public sealed class PowerCutScenarioTests : IDisposable
                     _lives.Add(runtime);
                     _journalAtBoot.Add(File.Exists(JournalFile) ? (JsonArray)JsonNode.Parse(File.ReadAllText(JournalFile))! : []);
                     _p01DeliveredAtBoot.Add(runtime.Simulation!.Model.Outlet("P01").DeliveredWh);
+                    _p02PluggedAtBoot.Add(runtime.Simulation.Model.Outlet("P02").Load is not null);
                 },
                 _log));
     }
@@ -102,6 +104,9 @@ public sealed class PowerCutScenarioTests : IDisposable
                 plug: { load: lithium, powerW: 200, stateOfCharge: 0.3 }
               - at: "00:03:00"
                 supply: { cut: "00:15:00" }
+              - at: "00:10:00"
+                port: P02
+                plug: { load: lead_acid, powerW: 150 }
             """);
 
         int exitCode = await RunAsync(scenario);
@@ -115,6 +120,11 @@ public sealed class PowerCutScenarioTests : IDisposable
         Assert.Equal((double)journalled["energy_wh"]!, (double)closed.State["EnergyWh"]!);
         Assert.DoesNotContain(_log.Entries, e => e.Message.Contains(" resumed after ", StringComparison.Ordinal));
         Assert.Equal("[]", (await File.ReadAllTextAsync(JournalFile)).Trim());
+
+        // Someone plugged in at P02 during the outage, at the time the scenario says: it was there when the gateway booted,
+        // and its start request, made while the gateway was down, went unheard.
+        Assert.Equal(new[] { false, true }, _p02PluggedAtBoot);
+        Assert.DoesNotContain(_log.Entries, e => e.Message.StartsWith("Port P02: session", StringComparison.Ordinal));
     }
 
     [Fact]
