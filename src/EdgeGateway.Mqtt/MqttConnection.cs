@@ -97,6 +97,13 @@ public sealed partial class MqttConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// When set before the stop, the connection ends with Disconnect with Will Message (MQTT 5.0 §3.14.2.1, reason code
+    /// 0x04) instead of a normal disconnection: the broker publishes the will, as it does for a client that vanished (a
+    /// gateway whose power was cut).
+    /// </summary>
+    public bool PublishWillOnStop { get; set; }
+
     /// <summary>Connects and keeps the link up until <paramref name="cancellationToken"/> is cancelled (then disconnects
     /// cleanly: the broker discards the will). Completes without throwing when cancelled.</summary>
     public Task RunAsync(CancellationToken cancellationToken)
@@ -388,9 +395,10 @@ public sealed partial class MqttConnection : IAsyncDisposable
         try
         {
             using var timeout = new CancellationTokenSource(DisconnectTimeout);
-            await _client.DisconnectAsync(
-                new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(),
-                timeout.Token);
+            MqttClientDisconnectOptionsReason reason = PublishWillOnStop
+                ? MqttClientDisconnectOptionsReason.DisconnectWithWillMessage
+                : MqttClientDisconnectOptionsReason.NormalDisconnection;
+            await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(reason).Build(), timeout.Token);
         }
         catch (Exception exception) when (exception is MqttCommunicationException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
         {

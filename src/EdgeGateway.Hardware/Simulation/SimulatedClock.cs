@@ -11,11 +11,18 @@ namespace EdgeGateway.Hardware.Simulation;
 /// One thread advances the clock (the sampling thread); any thread may read it.
 /// Timers created through this provider run on real time (the base implementation): they are used
 /// only for display refresh, never for protection.
+/// <para>
+/// Two times: <see cref="TrueNow"/> is the shed's real time, which the physical world follows (daily profiles,
+/// collections, batteries); <see cref="GetUtcNow"/> is what the Pi's wall clock says, which a scenario can step
+/// (<see cref="StepWall"/>) the way NTP's first synchronisation or a manual set does. Monotonic time
+/// (<see cref="GetTimestamp"/>) never steps.
+/// </para>
 /// </remarks>
 public sealed class SimulatedClock : TimeProvider
 {
     private readonly DateTimeOffset _start;
     private long _elapsedTicks;
+    private long _wallOffsetTicks;
     private int _owner;
 
     public SimulatedClock(DateTimeOffset start) => _start = start;
@@ -25,7 +32,20 @@ public sealed class SimulatedClock : TimeProvider
 
     public DateTimeOffset Start => _start;
 
-    public override DateTimeOffset GetUtcNow() => _start + Elapsed;
+    /// <summary>The shed's true time: what the physical model reads. A wrong wall clock on the Pi does not change the world.</summary>
+    public DateTimeOffset TrueNow => _start + Elapsed;
+
+    /// <summary>How far the wall clock is off true time (the sum of every step so far).</summary>
+    public TimeSpan WallOffset => TimeSpan.FromTicks(Volatile.Read(ref _wallOffsetTicks));
+
+    /// <summary>The Pi's wall clock: true time plus every step it has taken.</summary>
+    public override DateTimeOffset GetUtcNow() => TrueNow + WallOffset;
+
+    /// <summary>
+    /// Steps the wall clock by <paramref name="by"/> (forward or backward), as NTP's step or a manual <c>date -s</c>
+    /// does; monotonic time and the shed's true time run on unchanged.
+    /// </summary>
+    public void StepWall(TimeSpan by) => Interlocked.Add(ref _wallOffsetTicks, by.Ticks);
 
     public override long TimestampFrequency => TimeSpan.TicksPerSecond;
 
@@ -39,6 +59,9 @@ public sealed class SimulatedClock : TimeProvider
     /// simulated time of their own: they see time as the owner moves it.
     /// </summary>
     public void OwnAdvances() => Volatile.Write(ref _owner, Environment.CurrentManagedThreadId);
+
+    /// <summary>No thread owns the clock any more (its sampling loop has ended, as at a power cut): any thread's advances count again.</summary>
+    public void ReleaseAdvances() => Volatile.Write(ref _owner, 0);
 
     /// <summary>Moves simulated time forward. Negative spans are ignored: time never runs backwards.</summary>
     public void Advance(TimeSpan span)

@@ -93,33 +93,65 @@ internal static class RunCommand
         // A simulation without --data-dir starts from nothing each time: yesterday's demo lockouts stay in yesterday's folder.
         string dataDirectory = args.DataDir ?? (args.Simulate ? Directory.CreateTempSubdirectory("edgegateway-sim-").FullName : "/var/lib/edgegateway");
         Directory.CreateDirectory(dataDirectory);
-        IReadOnlyList<Alarm> lockouts = LockoutJournal.Load(dataDirectory, out string? lockoutProblem);
-        if (lockoutProblem is not null)
-        {
-            Console.Error.WriteLine($"warning: {lockoutProblem}");
-        }
-
-        IReadOnlyList<JournalledSession> sessions = SessionJournal.Load(dataDirectory, out string? sessionProblem);
-        if (sessionProblem is not null)
-        {
-            Console.Error.WriteLine($"warning: {sessionProblem}");
-        }
-
-        var events = new GatewayEventChannel();
         (RtcWallClock Clock, ClockSync Sync, string Report)? rtc = scenario is null ? StartRtc(site) : null;
-        ShedRuntime runtime;
-        try
-        {
-            runtime = scenario is null
-                ? ShedRuntime.OnHardware(site, events, lockouts, sessions, rtc?.Clock)
-                : ShedRuntime.Simulated(site, scenario, args.Speed ?? scenario.Speed, events, lockouts, sessions);
-        }
-        catch (BoardException ex)
-        {
-            Console.Error.WriteLine($"refusing to start: {ex.Message}");
-            return 3;
-        }
 
+        // A simulated power cut ends a life of the gateway; the next one starts as any start does, on what the data
+        // directory kept, over the same physical shed.
+        ShedRuntime? poweredOff = null;
+        while (true)
+        {
+            IReadOnlyList<Alarm> lockouts = LockoutJournal.Load(dataDirectory, out string? lockoutProblem);
+            if (lockoutProblem is not null)
+            {
+                Console.Error.WriteLine($"warning: {lockoutProblem}");
+            }
+
+            IReadOnlyList<JournalledSession> sessions = SessionJournal.Load(dataDirectory, out string? sessionProblem);
+            if (sessionProblem is not null)
+            {
+                Console.Error.WriteLine($"warning: {sessionProblem}");
+            }
+
+            var events = new GatewayEventChannel();
+            ShedRuntime runtime;
+            try
+            {
+                runtime = poweredOff is not null ? ShedRuntime.PoweredUpAgain(poweredOff, events, lockouts, sessions)
+                    : scenario is null ? ShedRuntime.OnHardware(site, events, lockouts, sessions, rtc?.Clock, WallClockTrusted(rtc, sessions))
+                    : ShedRuntime.Simulated(site, scenario, args.Speed ?? scenario.Speed, events, lockouts, sessions);
+            }
+            catch (BoardException ex)
+            {
+                Console.Error.WriteLine($"refusing to start: {ex.Message}");
+                return 3;
+            }
+
+            int exitCode = await RunLifeAsync(args, siteFile, scenario, dataDirectory, text, runtime, events, lockouts, sessions, rtc, hooks, cancellationToken);
+            if (runtime.PowerCut is null || cancellationToken.IsCancellationRequested)
+            {
+                return exitCode;
+            }
+
+            runtime.RestorePower();
+            poweredOff = runtime;
+        }
+    }
+
+    /// <summary>One life of the gateway on <paramref name="runtime"/>: a host composed around it, run until it stops.</summary>
+    private static async Task<int> RunLifeAsync(
+        RunArguments args,
+        string siteFile,
+        Scenario? scenario,
+        string dataDirectory,
+        DisplayText text,
+        ShedRuntime runtime,
+        GatewayEventChannel events,
+        IReadOnlyList<Alarm> lockouts,
+        IReadOnlyList<JournalledSession> sessions,
+        (RtcWallClock Clock, ClockSync Sync, string Report)? rtc,
+        RunHooks? hooks,
+        CancellationToken cancellationToken)
+    {
         using (runtime)
         {
             hooks?.Composed?.Invoke(runtime);
@@ -201,6 +233,22 @@ internal static class RunCommand
         }
 
         return Environment.ExitCode;
+    }
+
+    /// <summary>
+    /// Whether the wall clock can measure an outage across a reboot: synchronised (the default timesyncd flag and kernel
+    /// status; the host's configuration is not built yet), or set from the RTC. Without either it is fake-hwclock's saved
+    /// time, and sessions journalled in another boot end as power_loss rather than resume on a made-up outage.
+    /// </summary>
+    private static bool WallClockTrusted((RtcWallClock Clock, ClockSync Sync, string Report)? rtc, IReadOnlyList<JournalledSession> sessions)
+    {
+        bool trusted = rtc?.Clock.OnRtc == true || new ClockOptions().For(simulated: false).IsSynchronized();
+        if (!trusted && sessions.Count > 0)
+        {
+            Console.Error.WriteLine("warning: the wall clock is not synchronised and no RTC set it: an outage across a reboot cannot be measured, so sessions journalled before a reboot end as power_loss");
+        }
+
+        return trusted;
     }
 
     /// <summary>

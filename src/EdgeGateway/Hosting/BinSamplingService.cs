@@ -40,8 +40,10 @@ public sealed partial class BinSamplingService(ShedRuntime runtime, ILogger<BinS
         CancellationToken stop = _stopping.Token;
         TimeProvider time = runtime.Time;
         TimeSpan period = runtime.Site.BinSampling.Period;
-        DateTimeOffset next = time.GetUtcNow();
-        while (!stop.IsCancellationRequested)
+        // The schedule runs on the monotonic clock: a step of the wall clock neither bunches samples nor stops them.
+        long origin = time.GetTimestamp();
+        TimeSpan next = TimeSpan.Zero;
+        while (!stop.IsCancellationRequested && !runtime.PowerLost)
         {
             try
             {
@@ -55,7 +57,7 @@ public sealed partial class BinSamplingService(ShedRuntime runtime, ILogger<BinS
             }
 
             next += period;
-            WaitUntil(time, next, stop);
+            WaitUntil(time, origin, next, stop);
         }
     }
 
@@ -63,11 +65,11 @@ public sealed partial class BinSamplingService(ShedRuntime runtime, ILogger<BinS
     /// Waits for the next sample on the gateway's clock. A simulated clock is driven by the ports'
     /// loop and may run many times faster than real time, so it is polled in short real sleeps.
     /// </summary>
-    private static void WaitUntil(TimeProvider time, DateTimeOffset at, CancellationToken stop)
+    private static void WaitUntil(TimeProvider time, long origin, TimeSpan at, CancellationToken stop)
     {
         while (!stop.IsCancellationRequested)
         {
-            TimeSpan left = at - time.GetUtcNow();
+            TimeSpan left = at - time.GetElapsedTime(origin);
             if (left <= TimeSpan.Zero)
             {
                 return;

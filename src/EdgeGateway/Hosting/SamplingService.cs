@@ -44,8 +44,13 @@ public sealed partial class SamplingService(
     {
         _stopping.Cancel();
         _thread?.Join(TimeSpan.FromSeconds(5));
-        runtime.StopProtection();
-        LogStopped();
+        // A power cut already took the relays with it, and there is no gateway left to close or suspend a session.
+        if (!runtime.PowerLost)
+        {
+            runtime.StopProtection();
+            LogStopped();
+        }
+
         AppDomain.CurrentDomain.UnhandledException -= OnUnhandledException;
         return Task.CompletedTask;
     }
@@ -58,13 +63,20 @@ public sealed partial class SamplingService(
         (runtime.Time as Hardware.Simulation.SimulatedClock)?.OwnAdvances();
         CancellationToken stop = _stopping.Token;
         TimeSpan? stopAfter = options.Value.StopAfter ?? runtime.Scenario?.Duration;
-        DateTimeOffset started = runtime.Time.GetUtcNow();
         int failed = 0;
         while (!stop.IsCancellationRequested)
         {
             try
             {
                 runtime.Pacer.BeforeRound();
+                if (runtime.PowerLost)
+                {
+                    // A scenario's power cut: the Pi went down with the shed's mains, in the middle of nothing.
+                    LogPowerCut(runtime.PowerCut!.Value);
+                    lifetime.StopApplication();
+                    return;
+                }
+
                 runtime.Sampler.RunRound();
                 failed = 0;
                 runtime.Pacer.AfterRound(stop);
@@ -93,7 +105,8 @@ public sealed partial class SamplingService(
                 }
             }
 
-            if (stopAfter is { } span && runtime.Time.GetUtcNow() - started >= span)
+            // Shed time on the monotonic clock: a step of the wall clock neither ends the run early nor holds it up.
+            if (stopAfter is { } span && runtime.Time.GetElapsedTime(runtime.RunOrigin) >= span)
             {
                 LogDurationReached(span);
                 lifetime.StopApplication();
@@ -115,6 +128,9 @@ public sealed partial class SamplingService(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The simulated shed failed ({Failed} in a row): a fault of the simulation, not of the gateway's sampling")]
     private partial void LogSimulatorFailed(Exception exception, int failed);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Power cut: the shed and its gateway lose mains for {Outage}")]
+    private partial void LogPowerCut(TimeSpan outage);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Ran for {Duration} of shed time; stopping")]
     private partial void LogDurationReached(TimeSpan duration);

@@ -20,6 +20,7 @@ namespace EdgeGateway.Hosting;
 public sealed class ShedRuntime : IDisposable, Messaging.ILinkedShed
 {
     private int _shutDown;
+    private long _powerCutTicks = -1;
 
     private ShedRuntime(SiteConfiguration site, TimeProvider time, ShedBoard board, ShedProtection protection, ShedSampler sampler, IRoundPacer pacer, SimulatedShed? simulation, ScenarioPlayer? player)
     {
@@ -49,6 +50,20 @@ public sealed class ShedRuntime : IDisposable, Messaging.ILinkedShed
 
     public ScenarioPlayer? Scenario { get; }
 
+    /// <summary>The monotonic reading (<see cref="TimeProvider.GetTimestamp"/>) the run's <c>--duration</c> counts from: this start on a board; the scenario's start in simulation, whatever lives it has.</summary>
+    public long RunOrigin { get; private init; }
+
+    /// <summary>
+    /// Set when a scenario's power cut ended this life (the outage it lasts); null while the shed has mains. The gateway
+    /// is then gone: the sampling loop ends without a word to protection, and nothing is written that a power cut would
+    /// not write (no session end or suspension, no journal save, no final status; the broker publishes the will).
+    /// </summary>
+    public TimeSpan? PowerCut => Interlocked.Read(ref _powerCutTicks) is >= 0 and var ticks ? TimeSpan.FromTicks(ticks) : null;
+
+    public bool PowerLost => PowerCut is not null;
+
+    private double SimulationSpeed { get; set; }
+
     /// <summary>The machine's boot, which the session journal stamps its writes with (<see cref="BootClock.None"/> in simulation).</summary>
     public BootClock Boot { get; private init; } = BootClock.None;
 
@@ -64,11 +79,12 @@ public sealed class ShedRuntime : IDisposable, Messaging.ILinkedShed
     /// <param name="lockouts">Lockouts that outlived the last run.</param>
     /// <param name="sessions">Sessions the journal held when the gateway went down (resumed or closed at start).</param>
     /// <param name="wallClock">The clock (null: the system's); an <see cref="Timekeeping.RtcWallClock"/> when the board has an RTC. Durations are measured on its monotonic time either way.</param>
-    public static ShedRuntime OnHardware(SiteConfiguration site, IGatewayEventSink events, IReadOnlyList<Alarm>? lockouts = null, IReadOnlyList<JournalledSession>? sessions = null, TimeProvider? wallClock = null)
+    /// <param name="wallClockTrusted">Whether the wall clock is synchronised or set from the RTC; if not, an outage across a reboot cannot be measured and the journalled sessions of another boot end as power_loss (<see cref="SessionJournal.OutageOf"/>).</param>
+    public static ShedRuntime OnHardware(SiteConfiguration site, IGatewayEventSink events, IReadOnlyList<Alarm>? lockouts = null, IReadOnlyList<JournalledSession>? sessions = null, TimeProvider? wallClock = null, bool wallClockTrusted = true)
     {
         TimeProvider time = wallClock ?? TimeProvider.System;
         var board = ShedBoard.Create(site, new LinuxBoardBuses(site.Board), Ds18b20);
-        return Compose(site, time, board, events, new RealTimePacer(site.Sampling.RoundPeriod), null, null, lockouts, sessions);
+        return Compose(site, time, board, events, new RealTimePacer(site.Sampling.RoundPeriod), null, null, lockouts, sessions, wallClockTrusted);
     }
 
     /// <summary>Builds a simulated shed from the site file and runs the scenario on it.</summary>
@@ -80,8 +96,75 @@ public sealed class ShedRuntime : IDisposable, Messaging.ILinkedShed
         var player = new ScenarioPlayer(scenario, shed);
         var pacer = new SimulatedPacer(clock, SimulatedRoundPeriod(site), speed, player.Apply);
         ShedRuntime runtime = Compose(site, clock, board, events, pacer, shed, player, lockouts, sessions);
+        runtime.SimulationSpeed = speed;
         player.Connect(runtime.Protection);
+        player.PowerCut = runtime.CutPower;
         return runtime;
+    }
+
+    /// <summary>
+    /// The gateway's next life after a scenario's power cut ended <paramref name="poweredOff"/> and the outage has passed
+    /// (<see cref="RestorePower"/>): the same physical shed and scenario, its chips and board powered up again, and
+    /// protection composed from what the data directory kept (<paramref name="lockouts"/>, <paramref name="sessions"/>),
+    /// exactly as a start does.
+    /// </summary>
+    public static ShedRuntime PoweredUpAgain(ShedRuntime poweredOff, IGatewayEventSink events, IReadOnlyList<Alarm>? lockouts, IReadOnlyList<JournalledSession>? sessions)
+    {
+        ArgumentNullException.ThrowIfNull(poweredOff);
+        if (poweredOff.Simulation is not { } before || poweredOff.Scenario is not { } player || !poweredOff.PowerLost)
+        {
+            throw new InvalidOperationException("only a simulated shed whose power was cut powers up again");
+        }
+
+        var shed = new SimulatedShed(before, player.Seed);
+        var board = ShedBoard.Create(poweredOff.Site, shed.Buses, shed.ThermometerFor);
+        var pacer = new SimulatedPacer(shed.Clock, SimulatedRoundPeriod(poweredOff.Site), poweredOff.SimulationSpeed, player.Apply);
+        ShedRuntime runtime = Compose(poweredOff.Site, shed.Clock, board, events, pacer, shed, player, lockouts, sessions);
+        runtime.SimulationSpeed = poweredOff.SimulationSpeed;
+        player.PoweredUpAgain(shed, runtime.Protection);
+        player.PowerCut = runtime.CutPower;
+        return runtime;
+    }
+
+    /// <summary>
+    /// Lets the outage of this life's power cut pass: simulated time moves on by it with the mains off (nothing draws,
+    /// batteries keep their charge, loads stay plugged in) and the scenario's events inside it play at their times, then
+    /// the mains come back. Call once this life has stopped,
+    /// on the thread that composes the next one.
+    /// </summary>
+    public void RestorePower()
+    {
+        if (Simulation is not { } shed || PowerCut is not { } outage)
+        {
+            throw new InvalidOperationException("the power was not cut");
+        }
+
+        // This life's sampling loop, which owned the clock, is gone; the next life's takes it over when it starts.
+        shed.Clock.ReleaseAdvances();
+        SimulatedClock clock = shed.Clock;
+        void AdvanceTo(TimeSpan at)
+        {
+            clock.Advance(at - clock.Elapsed);
+            shed.Model.AdvanceTo(clock.Elapsed);
+        }
+
+        if (Scenario is { } player)
+        {
+            player.PlayWhilePoweredOff(clock.Elapsed + outage, AdvanceTo);
+        }
+        else
+        {
+            AdvanceTo(clock.Elapsed + outage);
+        }
+
+        shed.PowerOn();
+    }
+
+    /// <summary>A scenario's power cut (on the sampling thread): the coils drop at once; the loop sees <see cref="PowerLost"/> and ends.</summary>
+    private void CutPower(TimeSpan outage)
+    {
+        Simulation?.PowerOff();
+        Interlocked.Exchange(ref _powerCutTicks, outage.Ticks);
     }
 
     /// <summary>
@@ -95,18 +178,20 @@ public sealed class ShedRuntime : IDisposable, Messaging.ILinkedShed
     /// <summary>A DS18B20 on the Pi's w1-gpio bus master (the kernel names the first one w1_bus_master1).</summary>
     public static IShedThermometer Ds18b20(ThermometerDefinition thermometer) => new Ds18b20Thermometer(thermometer.Id, "w1_bus_master1", thermometer.DeviceId);
 
-    private static ShedRuntime Compose(SiteConfiguration site, TimeProvider time, ShedBoard board, IGatewayEventSink events, IRoundPacer pacer, SimulatedShed? shed, ScenarioPlayer? player, IReadOnlyList<Alarm>? lockouts, IReadOnlyList<JournalledSession>? sessions)
+    private static ShedRuntime Compose(SiteConfiguration site, TimeProvider time, ShedBoard board, IGatewayEventSink events, IRoundPacer pacer, SimulatedShed? shed, ScenarioPlayer? player, IReadOnlyList<Alarm>? lockouts, IReadOnlyList<JournalledSession>? sessions, bool wallClockTrusted = true)
     {
         var protection = new ShedProtection(site.ShedProtection, PortProtectionPlan.From(site), board, events, time);
         protection.ApplyConfiguration(lockouts);
 
         // A simulated shed is its own machine: its outages are measured on its own clock, never on the host's boot.
         BootClock boot = shed is null ? BootClock.OfThisMachine() : BootClock.None;
-        protection.ResumeSessions((sessions ?? []).Select(s => (s, SessionJournal.OutageOf(s, time.GetUtcNow(), boot))));
+        protection.ResumeSessions((sessions ?? []).Select(s => (s, SessionJournal.OutageOf(s, time.GetUtcNow(), boot, wallClockTrusted))));
         var sampler = new ShedSampler(board, protection, time, site.Sampling.TemperaturePeriod);
         RecyclingStation? station = site.Bins.Count > 0 ? new RecyclingStation(site.Bins, events) : null;
         return new ShedRuntime(site, time, board, protection, sampler, pacer, shed, player)
         {
+            // A simulated run counts from its scenario's start (the clock's zero), across every life a power cut gives it.
+            RunOrigin = shed is null ? time.GetTimestamp() : 0,
             Boot = boot,
             Station = station,
             Bins = station is null ? null : new BinSampler(board.Bins, station, time, site.BinSampling.ReadingsPerSample),
@@ -147,7 +232,11 @@ public sealed class ShedRuntime : IDisposable, Messaging.ILinkedShed
         logger ??= StandardErrorLogger.Instance;
         try
         {
-            StopProtection();
+            // After a power cut there is no gateway left to decide anything: the coils already dropped with the mains.
+            if (!PowerLost)
+            {
+                StopProtection();
+            }
         }
 #pragma warning disable CA1031 // the relays are opened whatever protection throws
         catch (Exception ex)

@@ -18,4 +18,10 @@ public interface ILinkedShed
     ShedProtection Protection { get; }
 
     RecyclingStation? Station { get; }
+
+    /// <summary>
+    /// True once the shed's power was cut under the gateway (a simulated power cut): the link then writes and sends
+    /// nothing more, and leaves the broker to publish its will, as a Pi that lost its supply would.
+    /// </summary>
+    bool PowerLost => false;
 }

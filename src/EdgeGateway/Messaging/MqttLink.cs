@@ -118,7 +118,17 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
         }
         finally
         {
-            await FinalDrainAsync();
+            if (_runtime.PowerLost)
+            {
+                // A Pi without power sends no DISCONNECT and drains nothing: the broker sees the link die and publishes
+                // the will. Disconnect with Will Message (MQTT 5.0 §3.14.2.1, reason 0x04) is that, in one process.
+                _connection.PublishWillOnStop = true;
+            }
+            else
+            {
+                await FinalDrainAsync();
+            }
+
             await connectionStop.CancelAsync();
             await connection;
         }
@@ -151,18 +161,21 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
     private async Task TelemetryLoopAsync(CancellationToken stoppingToken)
     {
         // Telemetry periods are in shed time: a simulated shed at 60× reports sixty times as often.
+        // The period is counted on the monotonic clock: a wall clock stepped back an hour must not silence telemetry for an hour.
         TimeSpan period = _runtime.Site.Sampling.TelemetryPeriod;
-        DateTimeOffset next = _runtime.Time.GetUtcNow();
+        long origin = _runtime.Time.GetTimestamp();
+        TimeSpan next = TimeSpan.Zero;
         bool first = true;
-        while (!stoppingToken.IsCancellationRequested)
+        while (!stoppingToken.IsCancellationRequested && !_runtime.PowerLost)
         {
-            DateTimeOffset now = _runtime.Time.GetUtcNow();
-            if (now >= next)
+            TimeSpan since = _runtime.Time.GetElapsedTime(origin);
+            if (since >= next)
             {
+                DateTimeOffset now = _runtime.Time.GetUtcNow();
                 // The first report goes at once; the second after this gateway's own phase within the period, so that
                 // a district's gateways that started together (a power cut ending, a broker coming back) do not
                 // publish in lockstep: 645 sheds × 29 messages in the same second is a burst the broker must queue.
-                next = now + (first ? TelemetryPhase(_map.Site, _map.Gateway, period) : period);
+                next = since + (first ? TelemetryPhase(_map.Site, _map.Gateway, period) : period);
                 first = false;
                 Append(TelemetryItems(now));
                 _wake.Release();
@@ -232,7 +245,7 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
     {
         // One drain publishes until the outbox is empty, keeping the PUBLISH window full across batches (OutboxDrain
         // says why that matters); thinning is reported between batches, as before.
-        while (!stoppingToken.IsCancellationRequested)
+        while (!stoppingToken.IsCancellationRequested && !_runtime.PowerLost)
         {
             await _drain.DrainAsync(ReportThinning, stoppingToken);
             ReportThinning();
@@ -322,6 +335,12 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
 
     private void Append(IReadOnlyList<OutboxItem> items)
     {
+        // After a power cut nothing more reaches the disk: what was not written is lost, as on the board.
+        if (_runtime.PowerLost)
+        {
+            return;
+        }
+
         try
         {
             _outbox.Append(items);

@@ -104,15 +104,23 @@ public sealed class SessionJournal : BackgroundService, IGatewayEventSubscriber
     /// How long the gateway was down after <paramref name="session"/> was last written, or null when that cannot be
     /// told. Within one boot the machine's monotonic clock says it exactly. Across boots only the wall clock can, and a
     /// wall clock earlier than the last write (a Pi without a real-time clock boots with the time fake-hwclock saved,
-    /// before the outage; or the clock was set back) measures nothing: such a session is not resumed.
+    /// before the outage; or the clock was set back) measures nothing: such a session is not resumed. Nor does a wall
+    /// clock that is not <paramref name="wallClockTrusted"/> (not synchronised and no RTC behind it): fake-hwclock's saved
+    /// time plus the boot can land anywhere after the last write, and a made-up outage of a few minutes must not switch a
+    /// socket back on after hours or days in which anyone may have plugged anything into it.
     /// </summary>
-    public static TimeSpan? OutageOf(JournalledSession session, DateTimeOffset now, BootClock boot)
+    public static TimeSpan? OutageOf(JournalledSession session, DateTimeOffset now, BootClock boot, bool wallClockTrusted = true)
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(boot);
         if (boot.Id is { } id && session.BootId == id && session.UptimeMs is { } then && boot.UptimeMs() >= then)
         {
             return TimeSpan.FromMilliseconds(boot.UptimeMs() - then);
+        }
+
+        if (!wallClockTrusted)
+        {
+            return null;
         }
 
         TimeSpan wall = now - session.WrittenAt;

@@ -75,3 +75,15 @@ public sealed record BinEvent(
     bool? Fire,
     bool Collect,
     double? FillPct) : ScenarioEvent(At, Line);
+
+/// <summary>
+/// The gateway's wall clock steps by <see cref="By"/> (forward or backward), as NTP's first synchronisation or a manual
+/// set does. Monotonic time and the shed's true time run on: the world does not change when the Pi's clock is wrong.
+/// </summary>
+public sealed record ClockStepEvent(TimeSpan At, int Line, TimeSpan By) : ScenarioEvent(At, Line);
+
+/// <summary>
+/// The shed loses mains for <see cref="Outage"/>, and the gateway (a Pi on the same mains) goes down with it: what it
+/// had not written is lost, the relays drop, and it boots again when the mains return.
+/// </summary>
+public sealed record PowerCutEvent(TimeSpan At, int Line, TimeSpan Outage) : ScenarioEvent(At, Line);

@@ -16,12 +16,18 @@ public static class ScenarioLoader
 {
     private static readonly string[] TopKeys = ["name", "speed", "start", "seed", "duration", "arrivals", "collections", "events"];
     private static readonly string[] ArrivalKeys = ["peakPerHour"];
-    private static readonly string[] EventKeys = ["at", "port", "plug", "unplug", "start", "fault", "adc", "shed", "thermometer", "bin"];
+    private static readonly string[] EventKeys = ["at", "port", "plug", "unplug", "start", "fault", "adc", "shed", "thermometer", "bin", "clock", "supply"];
     private static readonly string[] BinKeys = ["id", "fault", "lid", "tilt", "fire", "collect", "fillPct"];
     private static readonly string[] PlugKeys = ["load", "powerW", "stateOfCharge", "capacityWh", "requestStart"];
     private static readonly string[] AdcKeys = ["id", "fault"];
     private static readonly string[] ShedKeys = ["temperatureC", "rampPerMinute", "temperature", "smoke"];
     private static readonly string[] ThermometerKeys = ["id", "fault"];
+    private static readonly string[] ClockKeys = ["step"];
+    private static readonly string[] SupplyKeys = ["cut"];
+
+    // A step or an outage longer than this is a typo, not a scenario (a Pi's clock is at most decades off; a month covers any outage).
+    private static readonly TimeSpan LongestStep = TimeSpan.FromDays(36_500);
+    private static readonly TimeSpan LongestOutage = TimeSpan.FromDays(31);
 
     public static ScenarioLoadResult Load(string path, SiteConfiguration site)
     {
@@ -133,7 +139,7 @@ public static class ScenarioLoader
             return null;
         }
 
-        string[] actions = ["plug", "unplug", "start", "fault", "adc", "shed", "thermometer", "bin"];
+        string[] actions = ["plug", "unplug", "start", "fault", "adc", "shed", "thermometer", "bin", "clock", "supply"];
         string[] present = actions.Where(e.Contains).ToArray();
         if (present.Length != 1)
         {
@@ -173,6 +179,8 @@ public static class ScenarioLoader
             "adc" => ReadAdc(e, at.Value, line, problems, site),
             "shed" => ReadShed(e, at.Value, line),
             "bin" => ReadBin(e, at.Value, line, problems, site),
+            "clock" => ReadClock(e, at.Value, line, problems),
+            "supply" => ReadSupply(e, at.Value, line, problems),
             _ => ReadThermometer(e, at.Value, line, problems, site),
         };
     }
@@ -266,6 +274,43 @@ public static class ScenarioLoader
             fire is null ? null : fire == "smoulder",
             collect,
             fill);
+    }
+
+    private static ClockStepEvent? ReadClock(MappingReader e, TimeSpan at, int line, ProblemCollector problems)
+    {
+        MappingReader clock = e.Mapping("clock", true, ClockKeys);
+        string? text = clock.String("step", true);
+        if (text is null)
+        {
+            return null;
+        }
+
+        // A leading '-' steps the clock back; TimeSpan's own parser takes it ("-01:00:00").
+        if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out TimeSpan by) && by != TimeSpan.Zero && by.Duration() <= LongestStep)
+        {
+            return new ClockStepEvent(at, line, by);
+        }
+
+        problems.Add(clock.LineOf("step"), $"{clock.Name("step")}: '{text}' is not a non-zero time span (hh:mm:ss or d.hh:mm:ss, '-' in front to step back, at most {LongestStep.Days} days)");
+        return null;
+    }
+
+    private static PowerCutEvent? ReadSupply(MappingReader e, TimeSpan at, int line, ProblemCollector problems)
+    {
+        MappingReader supply = e.Mapping("supply", true, SupplyKeys);
+        TimeSpan? outage = ReadTime(supply, "cut", problems, required: true);
+        if (outage is not { } span)
+        {
+            return null;
+        }
+
+        if (span <= TimeSpan.Zero || span > LongestOutage)
+        {
+            problems.Add(supply.LineOf("cut"), $"{supply.Name("cut")}: an outage lasts more than nothing and at most {LongestOutage.Days} days, not {span}");
+            return null;
+        }
+
+        return new PowerCutEvent(at, line, span);
     }
 
     private static ThermometerEvent? ReadThermometer(MappingReader e, TimeSpan at, int line, ProblemCollector problems, SiteConfiguration site)

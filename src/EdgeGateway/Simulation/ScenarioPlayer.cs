@@ -13,13 +13,17 @@ namespace EdgeGateway.Simulation;
 public sealed class ScenarioPlayer
 {
     private readonly Scenario _scenario;
-    private readonly SimulatedShed _shed;
+    private SimulatedShed _shed;
+    private ShedProtection? _protection;
     private int _next;
 
     public ScenarioPlayer(Scenario scenario, SimulatedShed shed)
     {
         _scenario = scenario;
         _shed = shed;
+
+        // Users' start requests go to the gateway that is up now (none during a power cut: nobody answers the card reader).
+        shed.Model.StartRequested += outlet => _ = _protection?.SubmitAsync(new PortCommand(PortCommandKind.Start, outlet.Id, "user"));
         if (scenario.ArrivalsPeakPerHour > 0)
         {
             Life = new ShedLife(shed.Model, scenario.ArrivalsPeakPerHour);
@@ -38,11 +42,29 @@ public sealed class ScenarioPlayer
 
     public string Name => _scenario.Name;
 
+    /// <summary>The scenario's seed (a shed powered up again wires its chips' noise from it, as at the start).</summary>
+    public int Seed => _scenario.Seed;
+
     public int EventsPlayed => _next;
 
+    /// <summary>
+    /// Called on the sampling thread when a power cut plays, with the outage: the gateway's life ends there (the events
+    /// after it play in the next life). Set by each life's runtime.
+    /// </summary>
+    public Action<TimeSpan>? PowerCut { get; set; }
+
     /// <summary>Routes users' start requests to protection.</summary>
-    public void Connect(ShedProtection protection) =>
-        _shed.Model.StartRequested += outlet => _ = protection.SubmitAsync(new PortCommand(PortCommandKind.Start, outlet.Id, "user"));
+    public void Connect(ShedProtection protection) => _protection = protection;
+
+    /// <summary>
+    /// Carries the scenario on in the gateway's next life after a power cut: the same shed model and scenario, the
+    /// chips and board powered up again (<paramref name="shed"/>), and the new life's protection.
+    /// </summary>
+    public void PoweredUpAgain(SimulatedShed shed, ShedProtection protection)
+    {
+        _shed = shed;
+        _protection = protection;
+    }
 
     /// <summary>Plays every event due by <paramref name="elapsed"/> (simulated time since the start).</summary>
     public void Apply(TimeSpan elapsed)
@@ -50,9 +72,41 @@ public sealed class ScenarioPlayer
         IReadOnlyList<ScenarioEvent> events = _scenario.Events;
         while (_next < events.Count && events[_next].At <= elapsed)
         {
-            Play(events[_next]);
+            ScenarioEvent next = events[_next];
             _next++;
+            if (next is PowerCutEvent cut)
+            {
+                // Nobody is there to hear a start request until the gateway is up again.
+                _protection = null;
+                PowerCut?.Invoke(cut.Outage);
+                return;
+            }
+
+            Play(next);
         }
+    }
+
+    /// <summary>
+    /// Plays the events timed inside a power cut at their times, up to <paramref name="until"/> (the mains' return), moving
+    /// the shed there with <paramref name="advanceTo"/>: people still plug in, unplug and open lids while the gateway is
+    /// down, and nobody hears a start request. A cut timed inside the outage changes nothing: the mains are already off.
+    /// </summary>
+    public void PlayWhilePoweredOff(TimeSpan until, Action<TimeSpan> advanceTo)
+    {
+        ArgumentNullException.ThrowIfNull(advanceTo);
+        IReadOnlyList<ScenarioEvent> events = _scenario.Events;
+        while (_next < events.Count && events[_next].At <= until)
+        {
+            ScenarioEvent next = events[_next];
+            _next++;
+            advanceTo(next.At);
+            if (next is not PowerCutEvent)
+            {
+                Play(next);
+            }
+        }
+
+        advanceTo(until);
     }
 
     private void Play(ScenarioEvent scenarioEvent)
@@ -106,6 +160,9 @@ public sealed class ScenarioPlayer
                 break;
             case BinEvent binEvent:
                 PlayBin(binEvent);
+                break;
+            case ClockStepEvent step:
+                _shed.Clock.StepWall(step.By);
                 break;
         }
     }

@@ -39,11 +39,31 @@ public sealed class SimulatedShed
     private readonly Dictionary<string, object> _rangers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SimulatedHx711> _loadCells = new(StringComparer.Ordinal);
 
+    // What this shed's wiring hooked onto the physical model; a power cut unhooks it (the next life wires its own).
+    private readonly List<Action> _unhook = [];
+    private volatile bool _poweredOff;
+
     public SimulatedShed(SiteConfiguration site, SimulatedClock clock, int seed)
+        : this(site, clock, new ShedModel(clock, site.Mains?.NominalVoltageV ?? 220, site.Mains?.FrequencyHz ?? 50, seed, ChinaStandardTime), null, seed)
+    {
+    }
+
+    /// <summary>
+    /// The same shed after a power cut: the physical world of <paramref name="poweredOff"/> (its clock, mains, sockets,
+    /// loads and bins, which a power cut leaves as they are) under chips and buses that power up again with their reset
+    /// registers, as a board's do.
+    /// </summary>
+    public SimulatedShed(SimulatedShed poweredOff, int seed)
+        : this(poweredOff.Site, poweredOff.Clock, poweredOff.Model, poweredOff.Station, seed)
+    {
+    }
+
+    private SimulatedShed(SiteConfiguration site, SimulatedClock clock, ShedModel model, RecyclingStationModel? station, int seed)
     {
         Site = site;
         Clock = clock;
-        Model = new ShedModel(clock, site.Mains?.NominalVoltageV ?? 220, site.Mains?.FrequencyHz ?? 50, seed, ChinaStandardTime);
+        Model = model;
+        Station = station;
         Gpio = new SimulatedGpioDriver();
 
         // The I2C bus runs in fast mode (400 kHz); the SimulatedBuses own and dispose it.
@@ -51,7 +71,10 @@ public sealed class SimulatedShed
 
         foreach (ChargingPortDefinition port in site.Ports)
         {
-            Model.AddOutlet(port.Id, port.Meter is DcMeterDefinition);
+            if (!model.Outlets.Any(o => o.Id == port.Id))
+            {
+                Model.AddOutlet(port.Id, port.Meter is DcMeterDefinition);
+            }
         }
 
         var devices = new List<IDisposable>();
@@ -78,6 +101,29 @@ public sealed class SimulatedShed
     public IBoardBuses Buses { get; }
 
     public ShedOutlet Outlet(string portId) => Model.Outlet(portId);
+
+    /// <summary>
+    /// The mains go off: every relay coil loses its power (the contacts open), nothing draws, and this shed's chips stop
+    /// following the model. The model keeps everything else (loads plugged in, batteries' charge, bins' fill).
+    /// </summary>
+    public void PowerOff()
+    {
+        foreach (Action unhook in _unhook)
+        {
+            unhook();
+        }
+
+        _unhook.Clear();
+        _poweredOff = true;
+        Model.MainsOn = false;
+        foreach (ShedOutlet outlet in Model.Outlets)
+        {
+            outlet.CoilEnergized = false;
+        }
+    }
+
+    /// <summary>The mains come back (the gateway powers up with them; its next life wires a new <see cref="SimulatedShed"/>).</summary>
+    public void PowerOn() => Model.MainsOn = true;
 
     public SimulatedMcp3208 Adc(string adcId) => _adcs[adcId];
 
@@ -186,7 +232,8 @@ public sealed class SimulatedShed
 
         Gpio.OutputChanged += (pin, level) =>
         {
-            if (byGpio.TryGetValue(pin, out (ShedOutlet Outlet, bool ActiveLow) relay))
+            // Once the power is off, what happens to this board's pins (its release) drives no coil.
+            if (!_poweredOff && byGpio.TryGetValue(pin, out (ShedOutlet Outlet, bool ActiveLow) relay))
             {
                 relay.Outlet.CoilEnergized = (level == PinValue.High) != relay.ActiveLow;
             }
@@ -196,6 +243,11 @@ public sealed class SimulatedShed
         {
             _expanders[id].OutputsChanged += levels =>
             {
+                if (_poweredOff)
+                {
+                    return;
+                }
+
                 foreach ((ShedOutlet outlet, int pin, bool activeLow) in relays)
                 {
                     outlet.CoilEnergized = (((levels >> pin) & 1) == 1) != activeLow;
@@ -211,8 +263,10 @@ public sealed class SimulatedShed
             // The detector's contact: open (idle) reads the pull level, closed (alarm) drives the active level.
             PinValue quiet = smoke.ActiveLow ? PinValue.High : PinValue.Low;
             PinValue alarm = smoke.ActiveLow ? PinValue.Low : PinValue.High;
-            Gpio.SetInputLevel(smoke.Gpio, quiet);
-            Model.SmokeChanged += active => Gpio.SetInputLevel(smoke.Gpio, active ? alarm : quiet);
+            Gpio.SetInputLevel(smoke.Gpio, Model.Smoke ? alarm : quiet);
+            Action<bool> follow = active => Gpio.SetInputLevel(smoke.Gpio, active ? alarm : quiet);
+            Model.SmokeChanged += follow;
+            _unhook.Add(() => Model.SmokeChanged -= follow);
         }
 
         foreach (ThermometerDefinition thermometer in Site.ShedSensors.Thermometers)
@@ -233,11 +287,12 @@ public sealed class SimulatedShed
             return;
         }
 
-        RecyclingStationModel station = Station = new RecyclingStationModel(Clock, seed + 1, ChinaStandardTime);
+        bool poweringUp = Station is not null;
+        RecyclingStationModel station = Station ??= new RecyclingStationModel(Clock, seed + 1, ChinaStandardTime);
         var switches = new Dictionary<SimulatedBin, BinDefinition>();
         foreach (BinDefinition bin in Site.Bins)
         {
-            SimulatedBin model = station.AddBin(bin.Id, BinMonitor.ClassWireName(bin.Class), bin.Geometry.SensorToBottomMm, bin.Geometry.SensorToFullMm, bin.Weight?.CapacityKg ?? 100);
+            SimulatedBin model = poweringUp ? station.Bin(bin.Id) : station.AddBin(bin.Id, BinMonitor.ClassWireName(bin.Class), bin.Geometry.SensorToBottomMm, bin.Geometry.SensorToFullMm, bin.Weight?.CapacityKg ?? 100);
             foreach (FillSensorDefinition sensor in bin.FillSensors)
             {
                 switch (sensor)
@@ -286,7 +341,9 @@ public sealed class SimulatedShed
             SetSwitchLevels(model, bin);
         }
 
-        station.SwitchesChanged += model => SetSwitchLevels(model, switches[model]);
+        Action<SimulatedBin> follow = model => SetSwitchLevels(model, switches[model]);
+        station.SwitchesChanged += follow;
+        _unhook.Add(() => station.SwitchesChanged -= follow);
     }
 
     /// <summary>A switch in its active position drives its active level; at rest the input reads the other.</summary>

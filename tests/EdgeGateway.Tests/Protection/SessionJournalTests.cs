@@ -132,4 +132,14 @@ public sealed class SessionJournalTests : IDisposable
         Assert.Null(SessionJournal.OutageOf(written, ShedHarness.T0 - TimeSpan.FromMinutes(30), newBoot));
         Assert.Equal(TimeSpan.FromMinutes(4), SessionJournal.OutageOf(written, ShedHarness.T0 + TimeSpan.FromMinutes(4), BootClock.None));
     }
+
+    [Fact]
+    public void A_wall_clock_neither_synchronised_nor_set_from_an_RTC_measures_no_outage_across_boots_but_the_machine_clock_still_does_within_one()
+    {
+        var written = new JournalledSession("s", "p1", ShedHarness.T0, 1, 1, ShedHarness.T0, "boot-a", 1_000_000);
+
+        // After a power cut a Pi without an RTC boots on fake-hwclock's saved time: four minutes after the write may be days.
+        Assert.Null(SessionJournal.OutageOf(written, ShedHarness.T0 + TimeSpan.FromMinutes(4), new BootClock("boot-b", () => 20_000), wallClockTrusted: false));
+        Assert.Equal(TimeSpan.FromSeconds(90), SessionJournal.OutageOf(written, ShedHarness.T0 + TimeSpan.FromMinutes(4), new BootClock("boot-a", () => 1_000_000 + 90_000), wallClockTrusted: false));
+    }
 }

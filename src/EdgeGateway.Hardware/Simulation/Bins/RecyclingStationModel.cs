@@ -38,7 +38,8 @@ public sealed class RecyclingStationModel
     {
         get
         {
-            DateTimeOffset local = Clock.GetUtcNow().ToOffset(UtcOffset);
+            // The world follows true time, not the Pi's wall clock (which a scenario may step).
+            DateTimeOffset local = Clock.TrueNow.ToOffset(UtcOffset);
             return local.Hour + (local.Minute / 60.0) + (local.Second / 3600.0);
         }
     }

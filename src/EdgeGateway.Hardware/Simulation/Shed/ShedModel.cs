@@ -59,6 +59,12 @@ public sealed class ShedModel
     /// <summary>The voltage transformer's secondary is open (a blown fuse or loose plug): its channel sees no mains.</summary>
     public bool VoltageTransformerOpen { get; set; }
 
+    /// <summary>
+    /// Whether the shed has mains (a scenario's power cut turns it off): without it the supply reads 0 V, no load is
+    /// powered whatever its relay does, and batteries keep their charge.
+    /// </summary>
+    public bool MainsOn { get; set; } = true;
+
     public double CabinetTemperatureC { get; private set; }
 
     /// <summary>Scenario override of the cabinet temperature: where it is heading and how fast (°C per minute).</summary>
@@ -79,7 +85,8 @@ public sealed class ShedModel
     {
         get
         {
-            DateTimeOffset local = Clock.GetUtcNow().ToOffset(UtcOffset);
+            // The world follows true time, not the Pi's wall clock (which a scenario may step).
+            DateTimeOffset local = Clock.TrueNow.ToOffset(UtcOffset);
             return local.Hour + (local.Minute / 60.0) + (local.Second / 3600.0);
         }
     }
@@ -182,7 +189,7 @@ public sealed class ShedModel
             }
         }
 
-        SupplyVrms = Math.Max(0, sourceV - (FeederOhms * totalCurrent));
+        SupplyVrms = MainsOn ? Math.Max(0, sourceV - (FeederOhms * totalCurrent)) : 0;
 
         double peak = SupplyPeakAmplitude;
         double heatW = 0;

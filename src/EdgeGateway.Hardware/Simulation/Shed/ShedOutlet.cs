@@ -106,7 +106,7 @@ public sealed class ShedOutlet
     internal void Update(TimeSpan dt, double supplyVrms, double supplyPeak)
     {
         OutletLoad? load = Load; // once: an unplug on another thread must not pull it out mid-step
-        bool powered = ContactClosed && load is not null;
+        bool powered = ContactClosed && load is not null && supplyVrms > 0; // no mains (a power cut): nothing draws
         load?.Advance(dt, powered);
         if (!powered)
         {

@@ -182,6 +182,22 @@ public sealed class ClockStepTests : IDisposable
         Assert.False(ContractStamps.TryShift("""{"v":1}"""u8, TimeSpan.FromHours(2), out _));
     }
 
+    [Fact]
+    public void A_scenarios_step_of_the_simulated_clock_is_a_step_to_the_outbox_as_on_a_board()
+    {
+        var shed = new EdgeGateway.Hardware.Simulation.SimulatedClock(BootedWith);
+        using DurableOutbox outbox = Open("simulation-a", shed);
+        outbox.Append([Stamped("before", shed)]);
+        shed.Advance(TimeSpan.FromSeconds(30));
+
+        // What the scenario's `clock: { step: "-01:00:00" }` does: the wall clock only; monotonic and true time run on.
+        shed.StepWall(TimeSpan.FromHours(-1));
+
+        Assert.Equal(BootedWith - TimeSpan.FromHours(1), Stamp(outbox.All()[0], "ts"));
+        Assert.Equal(TimeSpan.FromHours(-1), Assert.Single(outbox.CorrectClock()).Step);
+        Assert.Equal(BootedWith + TimeSpan.FromSeconds(30), shed.TrueNow);
+    }
+
     private DurableOutbox Open(string bootId, TimeProvider? clock = null) =>
         Items.Open(Items.Options(_dir.File("outbox.db")) with { StampClock = clock ?? _clock, TimeProvider = clock ?? _clock, BootId = bootId });
 
