@@ -170,7 +170,7 @@ public sealed class MainsCycleSampler
             return IntegrateCurrentOnly(port, end, ampsPerCode);
         }
 
-        double sumVV = 0, sumII = 0, sumVI = 0, peak = 0;
+        double sumVV = 0, sumII = 0, sumVI = 0, sumVAtIVAtI = 0, peak = 0;
         for (int k = start; k < end; k++)
         {
             double v = _v[k] - meanV;
@@ -181,6 +181,7 @@ public sealed class MainsCycleSampler
             sumVV += v * v;
             sumII += i * i;
             sumVI += vAtI * i;
+            sumVAtIVAtI += vAtI * vAtI;
             peak = Math.Max(peak, Math.Abs(i));
         }
 
@@ -201,6 +202,12 @@ public sealed class MainsCycleSampler
         // Below a few ADC codes of current the ratio is noise over noise.
         double? powerFactor = irms > 4 * ampsPerCode && apparentPower > 0 ? Math.Clamp(realPower / apparentPower, -1, 1) : null;
 
+        // The residual of the least-squares fit i ≈ k·v at the current's instants, in closed form:
+        // Σ (i − k·v)² = Σ i² − (Σ v·i)² / Σ v·v for k = Σ v·i / Σ v·v.
+        double? shapeResidual = powerFactor is not null && sumVAtIVAtI > 0
+            ? Math.Sqrt(Math.Max(0, 1 - (sumVI * sumVI / (sumVAtIVAtI * sumII))))
+            : null;
+
         return MeterReading.Ok(new PortMeasurement(
             ElectricPotential.FromVolts(vrms),
             ElectricCurrent.FromAmperes(irms),
@@ -208,7 +215,7 @@ public sealed class MainsCycleSampler
             Power.FromWatts(apparentPower),
             powerFactor,
             ElectricCurrent.FromAmperes(peak * ampsPerCode),
-            VoltageEstimated: false));
+            VoltageEstimated: false) { ShapeResidual = shapeResidual });
     }
 
     private MeterReading IntegrateCurrentOnly(AcPortMeter port, int count, double ampsPerCode)

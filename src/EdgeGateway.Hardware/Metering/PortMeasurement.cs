@@ -17,6 +17,15 @@ public readonly record struct PortMeasurement(
     ElectricCurrent PeakCurrent,
     bool VoltageEstimated)
 {
+    /// <summary>
+    /// How far the current's waveform is from a scaled copy of the voltage's, over the same whole cycles:
+    /// r = √(Σ (i − k·v)² / Σ i²) with k = Σ v·i / Σ v·v, 0 for a pure resistance (which copies the supply's
+    /// distortion exactly) up to 1. A PFC front end draws its own sinusoid, its zero-crossing cusp and ripple,
+    /// and leads a little: r of several percent. Absent where it cannot be known (no current flowing, no
+    /// voltage, a DC port).
+    /// </summary>
+    public double? ShapeResidual { get; init; }
+
     // Plain doubles for the protection arithmetic (UnitsNet's Power is decimal-based).
     public double VoltageV => Voltage.Volts;
 

@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace EdgeGateway.CommandLine;
 
-/// <summary><c>bench</c>: the cost of a metering-and-protection round and the process's resident memory (see README); <c>bench ultrasonic</c>: the spread of fill readings.</summary>
+/// <summary><c>bench</c>: the cost of a metering-and-protection round and the process's resident memory (see README); <c>bench ultrasonic</c>: the spread of fill readings; <c>bench loads</c>: who the malicious-load rule locks out.</summary>
 internal static class BenchCommand
 {
     public static Command Create()
@@ -14,6 +14,19 @@ internal static class BenchCommand
         command.Options.Add(rounds);
         command.SetAction(parse => Benchmarking.RoundBenchmark.Run(parse.GetValue(config) ?? FirmwareConfig.DemoSite, parse.GetValue(rounds), Console.Out));
         command.Subcommands.Add(Ultrasonic());
+        command.Subcommands.Add(Loads());
+        return command;
+    }
+
+    /// <summary><c>bench loads</c>: the malicious-load rule's confusion matrix over simulated loads (docs/performance.md).</summary>
+    private static Command Loads()
+    {
+        var seeds = new Option<int>("--seeds") { Description = "Noise seeds per load", DefaultValueFactory = _ => 5 };
+        var minutes = new Option<double>("--minutes") { Description = "Shed time per run at most, in minutes", DefaultValueFactory = _ => 30 };
+        var command = new Command("loads", "Run heaters, kettles, chargers with and without PFC, induction cookers and hair dryers through the sampler and protection; print who is locked out");
+        command.Options.Add(seeds);
+        command.Options.Add(minutes);
+        command.SetAction(parse => Benchmarking.LoadClassificationBenchmark.Run(parse.GetValue(seeds), parse.GetValue(minutes), Console.Out));
         return command;
     }
 

@@ -149,6 +149,13 @@ public sealed record PortProtectionSettings
     /// <summary>... for this long.</summary>
     public TimeSpan MaliciousWindow { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// ... and its current is a scaled copy of the voltage waveform: the meter's shape residual (see
+    /// <c>PortMeasurement.ShapeResidual</c>) at most this share. A heater's is its meter's noise (under 2 % from
+    /// 200 W); a PFC charger's is 4 % or more (docs/performance.md, load classification).
+    /// </summary>
+    public double MaliciousMaxShapeResidual { get; init; } = 0.03;
+
     /// <summary>RMS current through a relay commanded open that means the relay did not obey.</summary>
     public double RelayFaultCurrentA { get; init; } = 0.1;
 

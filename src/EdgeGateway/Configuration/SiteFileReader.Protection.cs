@@ -12,7 +12,7 @@ internal sealed partial class SiteFileReader
     [
         "maxPowerW", "overloadDebounceMs", "shortCircuitPeakA", "completeFloorW", "completeHoldMinutes", "noLoadW",
         "noLoadTimeoutSeconds", "maxSessionHours", "maliciousMinPowerFactor", "maliciousMinPowerW",
-        "maliciousMaxVariationPct", "maliciousWindowSeconds", "relayFaultCurrentA", "sensorFaultReads", "stuckReadings",
+        "maliciousMaxVariationPct", "maliciousWindowSeconds", "maliciousMaxShapeResidualPct", "relayFaultCurrentA", "sensorFaultReads", "stuckReadings",
     ];
 
     private (PortProtectionSettings Port, ShedProtectionSettings Shed) ReadProtection(MappingReader root, out int? shortCircuitLine)
@@ -57,6 +57,7 @@ internal sealed partial class SiteFileReader
             MaliciousMinPowerW = m.Number("maliciousMinPowerW", required: false, 50, 3000, "W") ?? defaults.MaliciousMinPowerW,
             MaliciousMaxVariation = m.Number("maliciousMaxVariationPct", required: false, 0.5, 20, "%") / 100 ?? defaults.MaliciousMaxVariation,
             MaliciousWindow = m.Duration("maliciousWindowSeconds", required: false, 1, 120) ?? defaults.MaliciousWindow,
+            MaliciousMaxShapeResidual = m.Number("maliciousMaxShapeResidualPct", required: false, 0.5, 50, "%") / 100 ?? defaults.MaliciousMaxShapeResidual,
             RelayFaultCurrentA = m.Number("relayFaultCurrentA", required: false, 0.02, 5, "A (RMS)") ?? defaults.RelayFaultCurrentA,
             SensorFaultReads = m.Int("sensorFaultReads", required: false, 1, 100, "consecutive reads") ?? defaults.SensorFaultReads,
             StuckReadings = m.Int("stuckReadings", required: false, 3, 1000, "consecutive readings") ?? defaults.StuckReadings,

@@ -23,4 +23,7 @@ public sealed record PortSnapshot(
 
     /// <summary>The open session's highest power so far.</summary>
     public double SessionPeakPowerW { get; init; }
+
+    /// <summary>The last reading's shape residual (<c>PortMeasurement.ShapeResidual</c>), for the live view and the load bench.</summary>
+    public double? ShapeResidual { get; init; }
 }

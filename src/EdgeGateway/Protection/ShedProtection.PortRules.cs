@@ -244,6 +244,15 @@ public sealed partial class ShedProtection
             return false;
         }
 
+        // A resistance copies the supply's waveform, flat top included; a PFC front end draws its own sinusoid with a
+        // cusp at the zero crossings and switching ripple, however close to 1 its power factor. A meter that cannot
+        // tell the shape leaves the decision to the power factor and flatness alone.
+        if (m.ShapeResidual is { } residual && residual > s.MaliciousMaxShapeResidual)
+        {
+            port.Malicious.Reset();
+            return false;
+        }
+
         port.Malicious.Add(now.Elapsed, watts);
         if (port.Malicious.Variation > s.MaliciousMaxVariation)
         {
@@ -258,8 +267,9 @@ public sealed partial class ShedProtection
             return false;
         }
 
+        string shape = m.ShapeResidual is { } r ? Invariant($", current a copy of the voltage within {r:P1}") : "";
         Trip(port, SessionEndReason.MaliciousLoad, AlarmKind.PortMaliciousLoad, pf, s.MaliciousMinPowerFactor, null,
-            Invariant($"resistive load (恶意负载): power factor {pf:0.000}, {port.Malicious.MeanW:0} W flat within {port.Malicious.Variation:P1} for {s.MaliciousWindow.TotalSeconds:0} s"), now);
+            Invariant($"resistive load (恶意负载): power factor {pf:0.000}{shape}, {port.Malicious.MeanW:0} W flat within {port.Malicious.Variation:P1} for {s.MaliciousWindow.TotalSeconds:0} s"), now);
         return true;
     }
 

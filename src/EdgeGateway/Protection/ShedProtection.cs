@@ -281,6 +281,7 @@ public sealed partial class ShedProtection
         {
             SessionId = p.Session?.Id,
             SessionPeakPowerW = p.Session?.PeakPowerW ?? 0,
+            ShapeResidual = m?.ShapeResidual,
         };
     }
 

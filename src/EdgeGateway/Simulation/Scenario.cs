@@ -29,13 +29,27 @@ public enum ScenarioLoad
 
     /// <summary>A tampered, over-powered charger (still a switch-mode load).</summary>
     ModifiedCharger,
+
+    /// <summary>A lithium charger with active power-factor correction (PF 0.95–0.995).</summary>
+    PfcCharger,
     Heater,
+
+    /// <summary>A heater on its thermostat: on and off over minutes.</summary>
+    ThermostaticHeater,
+
+    /// <summary>A kettle that boils its water and switches itself off.</summary>
     Kettle,
+    InductionCooker,
+    HairDryer,
     ShortCircuit,
 }
 
 /// <summary>A user plugs something into a port and (unless <see cref="RequestStart"/> is false) asks it to start.</summary>
-public sealed record PlugEvent(TimeSpan At, int Line, string Port, ScenarioLoad Load, double PowerW, double StateOfCharge, double CapacityWh, bool RequestStart) : ScenarioEvent(At, Line);
+public sealed record PlugEvent(TimeSpan At, int Line, string Port, ScenarioLoad Load, double PowerW, double StateOfCharge, double CapacityWh, bool RequestStart) : ScenarioEvent(At, Line)
+{
+    /// <summary>The power factor asked for (PFC chargers, induction cookers, hair dryers); null keeps the load's default.</summary>
+    public double? PowerFactor { get; init; }
+}
 
 /// <summary>A user pulls the plug.</summary>
 public sealed record UnplugEvent(TimeSpan At, int Line, string Port) : ScenarioEvent(At, Line);

@@ -18,7 +18,7 @@ public static class ScenarioLoader
     private static readonly string[] ArrivalKeys = ["peakPerHour"];
     private static readonly string[] EventKeys = ["at", "port", "plug", "unplug", "start", "fault", "adc", "shed", "thermometer", "bin", "clock", "supply"];
     private static readonly string[] BinKeys = ["id", "fault", "lid", "tilt", "fire", "collect", "fillPct"];
-    private static readonly string[] PlugKeys = ["load", "powerW", "stateOfCharge", "capacityWh", "requestStart"];
+    private static readonly string[] PlugKeys = ["load", "powerW", "pf", "stateOfCharge", "capacityWh", "requestStart"];
     private static readonly string[] AdcKeys = ["id", "fault"];
     private static readonly string[] ShedKeys = ["temperatureC", "rampPerMinute", "temperature", "smoke"];
     private static readonly string[] ThermometerKeys = ["id", "fault"];
@@ -161,7 +161,7 @@ public static class ScenarioLoader
 
         return present[0] switch
         {
-            "plug" => ReadPlug(e, at.Value, line, port!),
+            "plug" => ReadPlug(e, at.Value, line, port!, problems),
             "unplug" => new UnplugEvent(at.Value, line, port!),
             "start" => new StartEvent(at.Value, line, port!),
             "fault" => e.Choice("fault", true, "none", "relay_stuck_closed", "relay_stuck_open", "meter_stuck", "meter_silent") switch
@@ -185,11 +185,21 @@ public static class ScenarioLoader
         };
     }
 
-    private static PlugEvent? ReadPlug(MappingReader e, TimeSpan at, int line, string port)
+    private static PlugEvent? ReadPlug(MappingReader e, TimeSpan at, int line, string port, ProblemCollector problems)
     {
         MappingReader plug = e.Mapping("plug", true, PlugKeys);
-        string? load = plug.Choice("load", true, "lithium", "lead_acid", "modified_charger", "heater", "kettle", "short_circuit");
+        string? load = plug.Choice(
+            "load", true, "lithium", "lead_acid", "modified_charger", "pfc_charger", "heater", "thermostatic_heater", "kettle", "induction_cooker", "hair_dryer", "short_circuit");
         double power = plug.Number("powerW", required: false, 1, 5000, "W") ?? 180;
+
+        // A power factor only for the loads whose front end has one to choose: PFC chargers, induction cookers, hair dryers.
+        double? pf = plug.Number("pf", required: false, 0.9, 0.999, "");
+        if (pf is not null && load is not (null or "pfc_charger" or "induction_cooker" or "hair_dryer"))
+        {
+            problems.Add(plug.LineOf("pf"), $"events[].plug.pf: only for pfc_charger, induction_cooker and hair_dryer, not '{load}'");
+            return null;
+        }
+
         double soc = plug.Number("stateOfCharge", required: false, 0, 1, "(0..1)") ?? 0.3;
         double capacity = plug.Number("capacityWh", required: false, 50, 5000, "Wh") ?? 720;
         bool requestStart = plug.Bool("requestStart") ?? true;
@@ -203,11 +213,15 @@ public static class ScenarioLoader
             "lithium" => ScenarioLoad.Lithium,
             "lead_acid" => ScenarioLoad.LeadAcid,
             "modified_charger" => ScenarioLoad.ModifiedCharger,
+            "pfc_charger" => ScenarioLoad.PfcCharger,
             "heater" => ScenarioLoad.Heater,
+            "thermostatic_heater" => ScenarioLoad.ThermostaticHeater,
             "kettle" => ScenarioLoad.Kettle,
+            "induction_cooker" => ScenarioLoad.InductionCooker,
+            "hair_dryer" => ScenarioLoad.HairDryer,
             _ => ScenarioLoad.ShortCircuit,
         };
-        return new PlugEvent(at, line, port, kind, power, soc, capacity, requestStart);
+        return new PlugEvent(at, line, port, kind, power, soc, capacity, requestStart) { PowerFactor = pf };
     }
 
     private static AdcFaultEvent? ReadAdc(MappingReader e, TimeSpan at, int line, ProblemCollector problems, SiteConfiguration site)

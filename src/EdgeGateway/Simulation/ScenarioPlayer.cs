@@ -242,8 +242,14 @@ public sealed class ScenarioPlayer
         ScenarioLoad.Lithium => new EBikeCharger(BatteryChemistry.Lithium, plug.PowerW, plug.StateOfCharge, plug.CapacityWh, outlet.IsDc),
         ScenarioLoad.LeadAcid => new EBikeCharger(BatteryChemistry.LeadAcid, plug.PowerW, plug.StateOfCharge, plug.CapacityWh, outlet.IsDc),
         ScenarioLoad.ModifiedCharger => new EBikeCharger(BatteryChemistry.LeadAcid, plug.PowerW, plug.StateOfCharge, plug.CapacityWh, outlet.IsDc),
+        ScenarioLoad.PfcCharger => new PfcCharger(BatteryChemistry.Lithium, plug.PowerW, plug.PowerFactor ?? 0.99, plug.StateOfCharge, plug.CapacityWh),
         ScenarioLoad.Heater => new ResistiveLoad(plug.PowerW, nominalV, "heater"),
-        ScenarioLoad.Kettle => new ResistiveLoad(plug.PowerW, nominalV, "kettle"),
+
+        // Two minutes on, three off: a room heater's thermostat in a cold shed.
+        ScenarioLoad.ThermostaticHeater => new ThermostaticHeater(plug.PowerW, nominalV, TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(3)),
+        ScenarioLoad.Kettle => new Kettle(plug.PowerW, nominalV),
+        ScenarioLoad.InductionCooker => new InductionCooker(plug.PowerW, plug.PowerFactor ?? 0.97),
+        ScenarioLoad.HairDryer => new HairDryer(plug.PowerW, nominalV, plug.PowerFactor ?? 0.97),
         _ => new ShortCircuitLoad(),
     };
 }

@@ -44,7 +44,7 @@ public sealed class AdcFrontEnd : IAnalogFrontEnd
         {
             SensorInputFault.Stuck => _bias + 0.4,
             SensorInputFault.Open => 0,
-            _ => _bias + (outlet.CurrentAt(u) * wired.Scale) + noise,
+            _ => _bias + (outlet.CurrentAt(u, _shed.PhaseAt(at), at.Ticks / (double)TimeSpan.TicksPerSecond) * wired.Scale) + noise,
         };
     }
 

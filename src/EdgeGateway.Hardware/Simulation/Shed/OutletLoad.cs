@@ -6,6 +6,16 @@ public abstract class OutletLoad
     /// <summary>Resistive loads draw current in phase with the voltage; chargers draw pulses.</summary>
     public abstract bool IsResistive { get; }
 
+    /// <summary>
+    /// The shape of the current over the cycle, g, at supply phase <paramref name="theta"/> (radians), where the
+    /// normalised supply voltage is <paramref name="u"/>, at <paramref name="seconds"/> of simulated time (for
+    /// switching ripple). The outlet scales it so that the cycle's mean of v·i is the demanded power.
+    /// </summary>
+    public virtual double CurrentShape(double u, double theta, double seconds) => IsResistive ? u : Waveforms.SwitchModeCurrent(u);
+
+    /// <summary>The cycle means of <see cref="CurrentShape"/> that turn a power into an amplitude.</summary>
+    public virtual ShapeIntegrals Shape => IsResistive ? Waveforms.Resistive : Waveforms.SwitchMode;
+
     /// <summary>What the load draws now, in watts, at the given RMS supply voltage (0 when unpowered).</summary>
     public abstract double DemandW(double supplyVrms);
 

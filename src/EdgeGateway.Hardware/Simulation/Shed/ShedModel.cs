@@ -143,9 +143,12 @@ public sealed class ShedModel
     internal double InstantaneousVolts(TimeSpan at, out double u)
     {
         AdvanceTo(at);
-        u = Waveforms.Voltage(_omega * at.Ticks / TimeSpan.TicksPerSecond);
+        u = Waveforms.Voltage(PhaseAt(at));
         return (SupplyPeakAmplitude * u) + (Gaussian() * NoiseShare * SupplyPeakAmplitude);
     }
+
+    /// <summary>Phase of the supply (radians, not wrapped) at instant <paramref name="at"/>.</summary>
+    internal double PhaseAt(TimeSpan at) => _omega * at.Ticks / TimeSpan.TicksPerSecond;
 
     /// <summary>Amplitude A of v = A·u for the present RMS voltage.</summary>
     internal double SupplyPeakAmplitude => SupplyVrms / Math.Sqrt(Waveforms.MeanVoltageSquared);

@@ -85,8 +85,11 @@ public sealed class ShedOutlet
         TruePowerFactor = null;
     }
 
-    /// <summary>Instantaneous current at normalised supply voltage <paramref name="u"/>.</summary>
-    internal double CurrentAt(double u)
+    /// <summary>Instantaneous current at normalised supply voltage <paramref name="u"/> (at the voltage's peak phase).</summary>
+    internal double CurrentAt(double u) => CurrentAt(u, Math.PI / 2, 0);
+
+    /// <summary>Instantaneous current at supply phase <paramref name="theta"/>, where the normalised voltage is <paramref name="u"/>.</summary>
+    internal double CurrentAt(double u, double theta, double seconds)
     {
         // The scenario's thread may unplug between the two reads: take both once.
         OutletLoad? load = Load;
@@ -96,7 +99,7 @@ public sealed class ShedOutlet
             return 0;
         }
 
-        return load.IsResistive ? amplitude * u : amplitude * Waveforms.SwitchModeCurrent(u);
+        return amplitude * load.CurrentShape(u, theta, seconds);
     }
 
     /// <summary>Steady DC current for a DC port.</summary>
@@ -128,7 +131,7 @@ public sealed class ShedOutlet
             return;
         }
 
-        ShapeIntegrals shape = load.IsResistive ? Waveforms.Resistive : Waveforms.SwitchMode;
+        ShapeIntegrals shape = load.Shape;
 
         // P = mean(v·i) = A·k·mean(u·g) with v = A·u, i = k·g.
         _amplitude = watts / (supplyPeak * shape.MeanVoltageTimesCurrent);

@@ -67,6 +67,26 @@ public static class Waveforms
         return excess <= 0 ? 0 : Math.CopySign(excess, u);
     }
 
+    /// <summary>
+    /// Cycle means of u·g and g² for any current shape g(θ) on this supply (numerically, once per load: the
+    /// outlet turns a demanded power into an amplitude with them). <paramref name="extraMeanSquare"/> adds
+    /// content uncorrelated with the voltage, such as switching ripple, to the current's mean square.
+    /// </summary>
+    public static ShapeIntegrals Integrate(Func<double, double> currentAtPhase, double extraMeanSquare = 0)
+    {
+        const int Points = 4000;
+        double ug = 0, gg = 0;
+        for (int k = 0; k < Points; k++)
+        {
+            double theta = 2 * Math.PI * (k + 0.5) / Points;
+            double g = currentAtPhase(theta);
+            ug += Voltage(theta) * g;
+            gg += g * g;
+        }
+
+        return new ShapeIntegrals(ug / Points, (gg / Points) + extraMeanSquare);
+    }
+
     /// <summary>Power factor of a current shape on this supply.</summary>
     public static double PowerFactor(ShapeIntegrals shape) => shape.MeanVoltageTimesCurrent / Math.Sqrt(MeanVoltageSquared * shape.MeanCurrentSquared);
 }
