@@ -137,6 +137,38 @@ public sealed class ProtectionOnSimulatedShedTests
     }
 
     [Fact]
+    public void Two_bolted_shorts_at_the_same_instant_are_each_tripped_in_the_round_that_samples_them_and_the_sag_shows_on_the_vt()
+    {
+        using var shed = new ShedHarness();
+        shed.PlugAndStart("P1", Lithium());
+        shed.RunFor(TimeSpan.FromSeconds(2));
+        double healthy = shed.Port("P1").VoltageV!.Value;
+
+        // Both start in the same round, before P1 (sampled first) is measured: P1's reading is taken with both faults on the busbar.
+        shed.PlugAndStart("P2", new ShortCircuitLoad());
+        shed.PlugAndStart("P3", new ShortCircuitLoad());
+        shed.Round();
+
+        foreach (string id in new[] { "P2", "P3" })
+        {
+            Alarm alarm = shed.RaisedAlarm(AlarmKind.PortShortCircuit, "port:" + id);
+            SessionStarted started = shed.EventsOf<SessionStarted>().Single(s => s.PortId == id);
+            Assert.True(alarm.Value >= 40, $"{id}: {alarm.Value} A");
+            Assert.True(alarm.RaisedAt - started.At < TimeSpan.FromMilliseconds(500), $"{id} tripped {alarm.RaisedAt - started.At} after the start");
+            Assert.Equal(PortState.Disabled, shed.Port(id).State);
+            Assert.False(shed.RelayClosed(id));
+        }
+
+        // The VT saw the busbar sag under the two faults (to about 100 V of 220 V), and its recovery once both were cut.
+        double sagged = shed.Port("P1").VoltageV!.Value;
+        Assert.InRange(sagged, 80, healthy * 0.6);
+        shed.Round();
+        Assert.InRange(shed.Port("P1").VoltageV!.Value, healthy - 6, healthy + 6);
+        Assert.True(shed.RelayClosed("P1"));
+        Assert.Equal(PortState.Charging, shed.Port("P1").State);
+    }
+
+    [Fact]
     public async Task Shed_overload_cuts_the_newest_sessions_until_the_shed_is_under_its_limit()
     {
         using var shed = new ShedHarness();

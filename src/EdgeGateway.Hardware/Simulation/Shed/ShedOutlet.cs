@@ -56,6 +56,13 @@ public sealed class ShedOutlet
         _ => CoilEnergized,
     };
 
+    /// <summary>
+    /// Resistance of the socket's own branch from the shed's busbar, out and back: its breaker and about 2 × 12 m of
+    /// 2.5 mm² copper (7.4 mΩ/m). It is what limits a bolted fault's current besides the source; ordinary loads are
+    /// metered at the busbar's voltage (the shed's one VT sits there), so their few tenths of a volt of branch drop are not modelled.
+    /// </summary>
+    public double BranchOhms { get; set; } = 0.2;
+
     public OutletLoad? Load { get; private set; }
 
     /// <summary>Energy that actually flowed through the socket (the model's truth, for tests).</summary>
@@ -117,7 +124,9 @@ public sealed class ShedOutlet
             return;
         }
 
-        double watts = load!.DemandW(supplyVrms);
+        // A bolted fault's current is limited by its branch as well as by the fault itself; the busbar voltage
+        // supplyVrms already includes the sag it causes at the source (ShedModel.Step).
+        double watts = load is ShortCircuitLoad ? supplyVrms * supplyVrms / (ShortCircuitLoad.Ohms + BranchOhms) : load!.DemandW(supplyVrms);
         DeliveredWh += watts * dt.TotalHours;
         TrueRealPowerW = watts;
         if (IsDc)
