@@ -135,6 +135,12 @@ public sealed record PortProtectionSettings
 
     public TimeSpan NoLoadTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// How long power must stay at or below <see cref="NoLoadW"/> after a tapering tail before the drop is taken as the
+    /// charger's cut-off (session complete): one noisy reading of a float charger is not one.
+    /// </summary>
+    public TimeSpan CutoffConfirm { get; init; } = TimeSpan.FromSeconds(30);
+
     public TimeSpan MaxSession { get; init; } = TimeSpan.FromHours(8);
 
     /// <summary>Malicious-load detection: resistive (power factor at least this) ...</summary>

@@ -11,7 +11,7 @@ internal sealed partial class SiteFileReader
     internal static readonly string[] PortProtectionKeys =
     [
         "maxPowerW", "overloadDebounceMs", "shortCircuitPeakA", "completeFloorW", "completeHoldMinutes", "noLoadW",
-        "noLoadTimeoutSeconds", "maxSessionHours", "maliciousMinPowerFactor", "maliciousMinPowerW",
+        "noLoadTimeoutSeconds", "cutoffConfirmSeconds", "maxSessionHours", "maliciousMinPowerFactor", "maliciousMinPowerW",
         "maliciousMaxVariationPct", "maliciousWindowSeconds", "relayFaultCurrentA", "sensorFaultReads", "stuckReadings",
     ];
 
@@ -52,6 +52,7 @@ internal sealed partial class SiteFileReader
             CompleteHold = m.Duration("completeHoldMinutes", required: false, 0.05, 240) ?? defaults.CompleteHold,
             NoLoadW = m.Number("noLoadW", required: false, 0, 50, "W") ?? defaults.NoLoadW,
             NoLoadTimeout = m.Duration("noLoadTimeoutSeconds", required: false, 1, 600) ?? defaults.NoLoadTimeout,
+            CutoffConfirm = m.Duration("cutoffConfirmSeconds", required: false, 2, 600) ?? defaults.CutoffConfirm,
             MaxSession = m.Duration("maxSessionHours", required: false, 0.01, 24) ?? defaults.MaxSession,
             MaliciousMinPowerFactor = m.Number("maliciousMinPowerFactor", required: false, 0.8, 1.0, "") ?? defaults.MaliciousMinPowerFactor,
             MaliciousMinPowerW = m.Number("maliciousMinPowerW", required: false, 50, 3000, "W") ?? defaults.MaliciousMinPowerW,

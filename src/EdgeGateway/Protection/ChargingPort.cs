@@ -80,8 +80,22 @@ internal sealed class OpenSession(string id, DateTimeOffset startedAt, TimeSpan 
     /// <summary>When power first fell below the completion floor (the charger's tail), if it has.</summary>
     public TimeSpan? LowSince { get; set; }
 
+    /// <summary>The session drew at least the completion floor before its tail began: it came down through a taper.</summary>
+    public bool TailFromAbove { get; set; }
+
+    /// <summary>The tail's power smoothed over readings above no-load level, and when it was last updated (monotonic).</summary>
+    public double TailSmoothedW { get; set; }
+
+    public TimeSpan TailLastAt { get; set; }
+
+    /// <summary>The highest the tail's smoothed power was: where the taper entered the tail.</summary>
+    public double TailEntryW { get; set; }
+
     /// <summary>When power fell to no-load level, if it has.</summary>
     public TimeSpan? NearZeroSince { get; set; }
+
+    /// <summary>Decided at the first no-load reading: whether that drop ended a tail the way a charger's cut-off does.</summary>
+    public bool DropLooksLikeCutoff { get; set; }
 
     /// <summary>
     /// Set for a session taken over from before a restart whose relay is still open: the relay closes at the end of a

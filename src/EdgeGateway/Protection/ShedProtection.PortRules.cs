@@ -263,20 +263,48 @@ public sealed partial class ShedProtection
         return true;
     }
 
+    // How a charge ends, from the physics of the chargers (EBikeCharger, and real CC/CV chargers). A lithium charger's
+    // constant-voltage stage tapers: its current decays towards the termination current (C/10–C/20), so its power comes
+    // down through the completion floor and keeps falling for minutes before it switches off and drops to standby
+    // (~1 W) in one step. A lead-acid charger tapers into float and then sits steady at a few watts for as long as it is
+    // plugged in; a float charger on a full battery sits steady from the start. A drop to no-load level therefore ends the
+    // session as complete only when (a) it was sustained for CutoffConfirm (one noisy reading of a 5.5 W float at or below
+    // 5 W is not a cut-off) and (b) it ended a tail that looks like that taper: the session drew at least the floor before
+    // the tail (it came down through it), the tail lasted MinimumTaper, its smoothed power fell at least TaperFallShare
+    // below where it entered, and it dropped from the lower half of the tail band, where termination puts it. Anything
+    // else that falls to no-load level ends as no_load ("charger pulled out") after NoLoadTimeout, and a float that never
+    // drops runs to CompleteHold.
+    // What the meter cannot see: a 1.2 W standby is about 10 mA, under one code of a 30 A CT on a 12-bit ADC (24 mA),
+    // so an unplug at the very bottom of a taper reads exactly like a cut-off, and is recorded complete — the battery
+    // is within a percent or two of full by then either way. An unplug anywhere else in a tail is no_load.
+    private static readonly TimeSpan MinimumTaper = TimeSpan.FromMinutes(1);
+    private const double TaperFallShare = 0.15;
+    private const double TailSmoothingSeconds = 20;
+
     private void CheckEndOfCharge(ChargingPort port, OpenSession session, double watts, ProtectionInstant now)
     {
         PortProtectionSettings s = port.Settings;
         if (watts <= s.NoLoadW)
         {
-            if (session.LowSince is not null)
+            if (session.NearZeroSince is null)
             {
-                // The charger tapered through its tail and then switched off: a full battery (充满自停).
-                EndSessionComplete(port, now);
+                session.NearZeroSince = now.Elapsed;
+                session.DropLooksLikeCutoff = session.LowSince is { } tailSince && LooksLikeCutoff(session, now.Elapsed - tailSince, s);
+            }
+
+            TimeSpan nearZero = now.Elapsed - session.NearZeroSince.Value;
+            if (session.DropLooksLikeCutoff)
+            {
+                if (nearZero >= s.CutoffConfirm)
+                {
+                    // The charger tapered through its tail and then switched off: a full battery (充满自停).
+                    EndSessionComplete(port, now);
+                }
+
                 return;
             }
 
-            session.NearZeroSince ??= now.Elapsed;
-            if (now.Elapsed - session.NearZeroSince >= s.NoLoadTimeout)
+            if (nearZero >= s.NoLoadTimeout)
             {
                 EndSessionAndIdle(port, SessionEndReason.NoLoad, AlarmKind.PortNoLoad, watts, s.NoLoadW, "W",
                     session.PeakPowerW > s.CompleteFloorW
@@ -288,9 +316,10 @@ public sealed partial class ShedProtection
         }
 
         session.NearZeroSince = null;
+        session.DropLooksLikeCutoff = false;
         if (watts < s.CompleteFloorW)
         {
-            session.LowSince ??= now.Elapsed;
+            TrackTail(session, watts, s, now.Elapsed);
             if (now.Elapsed - session.LowSince >= s.CompleteHold)
             {
                 EndSessionComplete(port, now);
@@ -301,6 +330,34 @@ public sealed partial class ShedProtection
 
         session.LowSince = null;
     }
+
+    /// <summary>Follows a tail's power (smoothed over about <see cref="TailSmoothingSeconds"/>) and the highest it was.</summary>
+    private static void TrackTail(OpenSession session, double watts, PortProtectionSettings s, TimeSpan now)
+    {
+        if (session.LowSince is null)
+        {
+            session.LowSince = now;
+
+            // The reading that starts the tail is below the floor: a peak at or above it was drawn before.
+            session.TailFromAbove = session.PeakPowerW >= s.CompleteFloorW;
+            session.TailSmoothedW = watts;
+            session.TailEntryW = watts;
+            session.TailLastAt = now;
+            return;
+        }
+
+        double alpha = 1 - Math.Exp(-(now - session.TailLastAt).TotalSeconds / TailSmoothingSeconds);
+        session.TailSmoothedW += (watts - session.TailSmoothedW) * alpha;
+        session.TailEntryW = Math.Max(session.TailEntryW, session.TailSmoothedW);
+        session.TailLastAt = now;
+    }
+
+    /// <summary>Whether a drop to no-load level ends a tail the way a CC/CV charger's cut-off does (see above).</summary>
+    private static bool LooksLikeCutoff(OpenSession session, TimeSpan tailAge, PortProtectionSettings s) =>
+        session.TailFromAbove
+        && tailAge >= MinimumTaper
+        && session.TailSmoothedW <= session.TailEntryW * (1 - TaperFallShare)
+        && session.TailSmoothedW <= (s.NoLoadW + s.CompleteFloorW) / 2;
 
     private void EndSessionComplete(ChargingPort port, ProtectionInstant now)
     {

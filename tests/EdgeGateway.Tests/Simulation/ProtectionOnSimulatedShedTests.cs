@@ -228,6 +228,38 @@ public sealed class ProtectionOnSimulatedShedTests
     }
 
     [Fact]
+    public void Float_charger_at_5_5_W_runs_to_the_complete_hold_instead_of_ending_on_a_noisy_reading()
+    {
+        using var shed = new ShedHarness();
+        shed.PlugAndStart("P1", new FloatCharger(5.5, shed.Model.Random));
+
+        shed.RunUntil(() => shed.EventsOf<SessionClosed>().Any(), TimeSpan.FromMinutes(2), "session end");
+
+        ChargingSession session = shed.EventsOf<SessionClosed>().Single().Session;
+        Assert.Equal(SessionEndReason.Complete, session.EndReason);
+
+        // The harness's hold is one minute; the tail begins at the first reading.
+        Assert.InRange(session.Duration, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public void Unplug_during_a_low_tail_ends_as_no_load_not_complete()
+    {
+        using var shed = new ShedHarness();
+
+        // A nearly full lithium pack: the charger is in its CV tail at about 9 W from the start.
+        shed.PlugAndStart("P1", Lithium(watts: 150, soc: 0.985, capacityWh: 150));
+        shed.RunFor(TimeSpan.FromSeconds(20));
+        Assert.InRange(shed.Port("P1").PowerW!.Value, 6, 14);
+
+        shed.Outlet("P1").Unplug();
+        shed.RunUntil(() => shed.EventsOf<SessionClosed>().Any(), TimeSpan.FromSeconds(30), "session end");
+
+        Assert.Equal(SessionEndReason.NoLoad, shed.EventsOf<SessionClosed>().Single().Session.EndReason);
+        Assert.Equal(PortState.Idle, shed.Port("P1").State);
+    }
+
+    [Fact]
     public void Start_with_nothing_drawing_power_ends_with_no_load_after_the_timeout()
     {
         using var shed = new ShedHarness();
@@ -514,5 +546,15 @@ public sealed class ProtectionOnSimulatedShedTests
         double delivered = shed.Outlet("P1").DeliveredWh;
         Assert.InRange(session.EnergyWh, delivered * 0.98, delivered * 1.02);
         Assert.InRange(session.PeakPowerW, 235, 250);
+    }
+
+    /// <summary>A charger holding a full battery at float: a few watts, wandering ±0.8 W as its regulator holds the float voltage.</summary>
+    private sealed class FloatCharger(double watts, Random random) : OutletLoad
+    {
+        public override bool IsResistive => false;
+
+        public override double DemandW(double supplyVrms) => watts + ((random.NextDouble() - 0.5) * 1.6);
+
+        public override string Describe() => $"float charger {watts:0.0} W";
     }
 }
