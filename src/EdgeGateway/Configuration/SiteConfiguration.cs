@@ -182,6 +182,23 @@ public sealed record ShedProtectionSettings
     /// <summary>The longest outage a session resumes after; a longer one ends it as power_loss.</summary>
     public TimeSpan ResumeWindow { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// Whether sessions cut by an over-temperature alarm are offered back when the cabinet has cooled and the alarm has
+    /// cleared (within <see cref="ResumeAfterShedAlarmWindow"/> of the cut). Off by default: the cause of the heat (a
+    /// charger overheating, blocked ventilation) may still be there, and chargers heat the cabinet again; a site whose
+    /// shed only overheats on summer afternoons turns it on.
+    /// </summary>
+    public bool ResumeAfterOverTemperature { get; init; }
+
+    /// <summary>
+    /// Whether sessions cut by a smoke alarm are offered back when the detector has been quiet long enough for the alarm
+    /// to clear. Off by default: after smoke a person should look at the shed before anything is switched on again.
+    /// </summary>
+    public bool ResumeAfterSmoke { get; init; }
+
+    /// <summary>The longest a session cut by smoke or over-temperature waits for the alarm to clear; after that it ends with the alarm's reason.</summary>
+    public TimeSpan ResumeAfterShedAlarmWindow { get; init; } = TimeSpan.FromMinutes(30);
+
     /// <summary>When a port or shed alarm flaps (site file <c>alarmFlapping</c>, shared with the bins).</summary>
     public AlarmFlapSettings AlarmFlapping { get; init; } = new();
 }

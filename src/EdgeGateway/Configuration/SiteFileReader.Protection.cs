@@ -5,7 +5,7 @@ namespace EdgeGateway.Configuration;
 internal sealed partial class SiteFileReader
 {
     private static readonly string[] ProtectionKeys = ["port", "shed"];
-    private static readonly string[] ShedProtectionKeys = ["maxPowerW", "overloadDebounceMs", "overTemperatureC", "temperatureHysteresisC", "alarmClearSeconds", "resumeAfterRestart", "resumeAfterRestartMinutes"];
+    private static readonly string[] ShedProtectionKeys = ["maxPowerW", "overloadDebounceMs", "overTemperatureC", "temperatureHysteresisC", "alarmClearSeconds", "resumeAfterRestart", "resumeAfterRestartMinutes", "resumeAfterOverTemperature", "resumeAfterSmoke", "resumeAfterShedAlarmMinutes"];
 
     /// <summary>The keys of <c>protection.port</c>, which are also the keys of a port's own <c>protection:</c> overrides.</summary>
     internal static readonly string[] PortProtectionKeys =
@@ -33,6 +33,9 @@ internal sealed partial class SiteFileReader
             AlarmClearAfter = s.Duration("alarmClearSeconds", required: false, 0, 3600) ?? defaults.AlarmClearAfter,
             ResumeAfterRestart = s.Bool("resumeAfterRestart") ?? defaults.ResumeAfterRestart,
             ResumeWindow = s.Duration("resumeAfterRestartMinutes", required: false, 0, 1440) ?? defaults.ResumeWindow,
+            ResumeAfterOverTemperature = s.Bool("resumeAfterOverTemperature") ?? defaults.ResumeAfterOverTemperature,
+            ResumeAfterSmoke = s.Bool("resumeAfterSmoke") ?? defaults.ResumeAfterSmoke,
+            ResumeAfterShedAlarmWindow = s.Duration("resumeAfterShedAlarmMinutes", required: false, 1, 1440) ?? defaults.ResumeAfterShedAlarmWindow,
         };
         return (port, shed);
     }

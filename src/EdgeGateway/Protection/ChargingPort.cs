@@ -104,10 +104,13 @@ internal sealed class OpenSession(string id, DateTimeOffset startedAt, TimeSpan 
     public ResumingSession? Resuming { get; set; }
 }
 
-/// <summary>What a session resumed after a restart still waits for, and what its <c>session_resumed</c> reports.</summary>
+/// <summary>What a session resumed after a restart, or paused by a shed alarm, still waits for, and what its <c>session_resumed</c> reports.</summary>
 internal sealed class ResumingSession(TimeSpan offline, double energyAtResumeWh)
 {
     public TimeSpan Offline { get; } = offline;
+
+    /// <summary>For a session paused by smoke or over-temperature: the alarm that cut it, and when (monotonic and wall clock).</summary>
+    public (SessionEndReason Reason, TimeSpan Elapsed, DateTimeOffset Wall)? PausedBy { get; init; }
 
     public double EnergyAtResumeWh { get; } = energyAtResumeWh;
 

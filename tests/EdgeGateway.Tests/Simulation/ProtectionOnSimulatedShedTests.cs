@@ -347,6 +347,34 @@ public sealed class ProtectionOnSimulatedShedTests
     }
 
     [Fact]
+    public void Sessions_cut_by_over_temperature_resume_when_the_cabinet_has_cooled_on_a_site_that_allows_it()
+    {
+        using var shed = new ShedHarness(ShedHarness.SiteYaml.Replace("    alarmClearSeconds: 5", "    alarmClearSeconds: 5\n    resumeAfterOverTemperature: true", StringComparison.Ordinal));
+        shed.PlugAndStart("P1", Lithium());
+        shed.RunFor(TimeSpan.FromSeconds(2));
+        string id = shed.Port("P1").SessionId!;
+
+        shed.Model.TemperatureRamp = (70, 60);
+        shed.RunUntil(() => shed.HasAlarm(AlarmKind.OverTemperature, "shed"), TimeSpan.FromMinutes(2), "over-temperature");
+        shed.Round();
+        Assert.False(shed.RelayClosed("P1"));
+        Assert.Empty(shed.EventsOf<SessionClosed>());
+        Assert.Equal(id, shed.EventsOf<SessionSuspended>().Single().SessionId);
+
+        shed.Model.TemperatureRamp = (25, 60);
+        shed.RunUntil(() => shed.EventsOf<SessionResumed>().Any(), TimeSpan.FromMinutes(1), "resume");
+
+        Assert.True(shed.RelayClosed("P1"));
+        SessionResumed resumed = shed.EventsOf<SessionResumed>().Single();
+        Assert.Equal(("P1", id), (resumed.PortId, resumed.SessionId));
+        AlarmCleared cleared = shed.EventsOf<AlarmCleared>().Single(c => c.Alarm.Kind == AlarmKind.OverTemperature);
+        Assert.True(cleared.At <= resumed.At);
+        shed.RunFor(TimeSpan.FromSeconds(3));
+        Assert.InRange(shed.Port("P1").PowerW!.Value, 150, 250);
+        Assert.Empty(shed.EventsOf<SessionClosed>());
+    }
+
+    [Fact]
     public void Smoke_turns_every_port_off_and_clears_after_the_detector_is_quiet()
     {
         using var shed = new ShedHarness();
