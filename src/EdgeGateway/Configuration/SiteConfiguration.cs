@@ -98,7 +98,18 @@ public sealed record AcMeterDefinition(AnalogChannel CurrentSensor, double AmpsP
 public sealed record DcMeterDefinition(int Address, string? Multiplexer, int? MultiplexerChannel, double ShuntOhms, double MaxCurrentA, double BusVoltageDivider, int Line) : PortMeterDefinition(Line);
 
 /// <summary>Where a port's relay coil is driven from: a board GPIO (BCM number) or a pin (0-15) of an MCP23017.</summary>
-public sealed record RelayOutput(int? Gpio, string? Expander, int? ExpanderPin, bool ActiveLow, int Line);
+public sealed record RelayOutput(int? Gpio, string? Expander, int? ExpanderPin, bool ActiveLow, int Line)
+{
+    /// <summary>The relay's contact-feedback input, where one is fitted (site key <c>relay.feedback</c>).</summary>
+    public RelayFeedbackInput? Feedback { get; init; }
+}
+
+/// <summary>
+/// An input that reads whether a relay's contacts are really closed: an auxiliary contact on the relay, or a mains
+/// presence sensor on the socket side (an optocoupler across the load terminals). On a board GPIO (BCM number) or an
+/// MCP23017 pin; <see cref="ActiveLow"/> when the input reads low while the contacts are closed.
+/// </summary>
+public sealed record RelayFeedbackInput(int? Gpio, string? Expander, int? ExpanderPin, bool ActiveLow, int Line);
 
 /// <summary>Shed-wide sensors.</summary>
 public sealed record ShedSensorSettings

@@ -52,6 +52,9 @@ internal sealed class ChargingPort(int index, PortProtectionPlan plan)
 
     public int RelayLeakReads { get; set; }
 
+    /// <summary>Since when (monotonic) the relay's contact feedback has disagreed with its command, if it does.</summary>
+    public TimeSpan? FeedbackDisagreesSince { get; set; }
+
     public int IdenticalReadings { get; set; }
 
     public Dictionary<AlarmKind, Events.Alarm> Alarms { get; } = [];

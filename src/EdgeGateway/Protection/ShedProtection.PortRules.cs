@@ -206,6 +206,50 @@ public sealed partial class ShedProtection
             Invariant($"{amps:0.00} A flows through a relay commanded open (welded contacts?)"), now);
     }
 
+    // A relay's contacts follow its coil within milliseconds (operate time ≤ 10 ms, release ≤ 5 ms for the common
+    // 10 A PCB relays, e.g. Omron G5LE, plus a few ms of bounce). A feedback input that disagrees with the command for
+    // longer than this is a relay that did not obey; one read straight after the command may still see the old state.
+    private static readonly TimeSpan RelayOperateTime = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>
+    /// A port's relay contact-feedback input (where one is fitted), read just before its measurement: contacts open
+    /// while the relay is commanded closed (a dead coil, a burnt or broken contact) or closed while it is commanded open
+    /// (welded contacts) raise <c>relay_fault</c> as soon as the disagreement outlasts the relay's operate time — the
+    /// next read. Without feedback a relay that never closes is seen only as a port that draws nothing (no_load).
+    /// </summary>
+    public void OnRelayFeedback(int index, bool contactClosed)
+    {
+        ProtectionInstant now = Now();
+        ChargingPort port = _ports[index];
+        bool commandedClosed = port.RelayClosed && !port.RelayOpenPending;
+        if (contactClosed == commandedClosed || port.Alarms.ContainsKey(AlarmKind.RelayFault))
+        {
+            port.FeedbackDisagreesSince = null;
+            return;
+        }
+
+        port.FeedbackDisagreesSince ??= now.Elapsed;
+        if (now.Elapsed - port.FeedbackDisagreesSince < RelayOperateTime)
+        {
+            return;
+        }
+
+        port.FeedbackDisagreesSince = null;
+
+        // Command it open either way: a coil that sometimes fails to pull in must not close later by itself.
+        OpenRelay(port, now);
+        if (port.Session is not null)
+        {
+            EndSession(port, SessionEndReason.RelayFault, now);
+        }
+
+        port.Lockout = AlarmKind.RelayFault;
+        SetState(port, PortState.Fault, commandedClosed ? "relay does not close" : "relay does not open", now);
+        RaisePortAlarm(port, AlarmKind.RelayFault, null, null, null, commandedClosed
+            ? "relay commanded closed but its contact feedback reads open (dead coil, burnt or broken contact)"
+            : "relay commanded open but its contact feedback reads closed (welded contacts?)", now);
+    }
+
     private static void Accumulate(ChargingPort port, OpenSession session, double watts, ProtectionInstant now)
     {
         double hours = (now.Elapsed - session.LastAt).TotalHours;

@@ -507,6 +507,40 @@ public sealed class ProtectionOnSimulatedShedTests
     }
 
     [Fact]
+    public void Relay_that_never_closes_is_a_relay_fault_on_a_port_with_contact_feedback_and_no_load_without()
+    {
+        string site = ShedHarness.SiteYaml
+            .Replace("    relay: { gpio: 5 }", "    relay: { gpio: 5, feedback: { gpio: 17, activeLow: true } }", StringComparison.Ordinal)
+            .Replace("    relay: { expander: relays, pin: 0 }", "    relay: { expander: relays, pin: 0, feedback: { expander: relays, pin: 8, activeLow: true } }", StringComparison.Ordinal);
+        using var shed = new ShedHarness(site);
+        shed.RunFor(TimeSpan.FromSeconds(1));
+        Assert.DoesNotContain(shed.EventsOf<AlarmRaised>(), e => e.Alarm.Kind == AlarmKind.RelayFault);
+
+        // Dead coils (the scenario's relay_stuck_open): P1's feedback on a board GPIO, P3's on an expander input, P2 has none.
+        foreach (string id in new[] { "P1", "P2", "P3" })
+        {
+            shed.Outlet(id).RelayFault = RelayFault.StuckOpen;
+            shed.PlugAndStart(id, Lithium());
+        }
+
+        shed.RunUntil(() => shed.EventsOf<SessionClosed>().Count() == 3, TimeSpan.FromSeconds(30), "three session ends");
+
+        foreach (string id in new[] { "P1", "P3" })
+        {
+            ChargingSession session = shed.EventsOf<SessionClosed>().Single(c => c.Session.PortId == id).Session;
+            Assert.Equal(SessionEndReason.RelayFault, session.EndReason);
+            Assert.True(session.Duration <= TimeSpan.FromSeconds(1), $"{id}: {session.Duration}");
+            Assert.Equal(AlarmSeverity.Critical, shed.RaisedAlarm(AlarmKind.RelayFault, "port:" + id).Severity);
+            Assert.False(shed.HasAlarm(AlarmKind.PortNoLoad, "port:" + id));
+            Assert.Equal((PortState.Fault, "relay_fault"), (shed.Port(id).State, shed.Port(id).Lockout));
+        }
+
+        // Without feedback the meter alone cannot tell a dead relay from a charger that draws nothing.
+        Assert.Equal(SessionEndReason.NoLoad, shed.EventsOf<SessionClosed>().Single(c => c.Session.PortId == "P2").Session.EndReason);
+        Assert.False(shed.HasAlarm(AlarmKind.RelayFault, "port:P2"));
+    }
+
+    [Fact]
     public async Task Relay_that_does_not_open_is_a_critical_relay_fault()
     {
         using var shed = new ShedHarness();

@@ -29,6 +29,9 @@ public sealed class ShedOutlet
 {
     private double _amplitude;
 
+    private bool _coilEnergized;
+    private RelayFault _relayFault;
+
     internal ShedOutlet(string id, int index, bool isDc)
     {
         Id = id;
@@ -43,9 +46,23 @@ public sealed class ShedOutlet
     public bool IsDc { get; }
 
     /// <summary>The level the gateway drives on the relay coil (true = energised = contacts commanded closed).</summary>
-    public bool CoilEnergized { get; set; }
+    public bool CoilEnergized
+    {
+        get => _coilEnergized;
+        set => ChangeContact(() => _coilEnergized = value);
+    }
 
-    public RelayFault RelayFault { get; set; }
+    public RelayFault RelayFault
+    {
+        get => _relayFault;
+        set => ChangeContact(() => _relayFault = value);
+    }
+
+    /// <summary>
+    /// Raised with <see cref="ContactClosed"/> whenever the contacts move (the coil driven or released, a fault injected
+    /// or repaired): a contact-feedback input wired to them follows it.
+    /// </summary>
+    public event Action<bool>? ContactChanged;
 
     public SensorInputFault InputFault { get; set; }
 
@@ -78,6 +95,16 @@ public sealed class ShedOutlet
     public double? TruePowerFactor { get; private set; }
 
     public void Plug(OutletLoad load) => Load = load;
+
+    private void ChangeContact(Action change)
+    {
+        bool before = ContactClosed;
+        change();
+        if (ContactClosed != before)
+        {
+            ContactChanged?.Invoke(ContactClosed);
+        }
+    }
 
     /// <summary>
     /// Pulls the plug: current stops now, not at the model's next step. Until that step a read used to find the old
