@@ -541,6 +541,31 @@ public sealed class ProtectionOnSimulatedShedTests
     }
 
     [Fact]
+    public void Scenario_relay_stuck_open_gives_relay_fault_on_a_port_with_contact_feedback()
+    {
+        string site = ShedHarness.SiteYaml.Replace("    relay: { gpio: 5 }", "    relay: { gpio: 5, feedback: { gpio: 17, activeLow: true } }", StringComparison.Ordinal);
+        const string StuckRelayScenario = """
+            start: "2026-11-25T19:00:00+08:00"
+            events:
+              - at: "00:00:01"
+                port: P1
+                fault: relay_stuck_open
+              - at: "00:00:02"
+                port: P1
+                plug: { load: lithium, powerW: 200 }
+            """;
+        using var shed = new ShedHarness(site, scenarioYaml: StuckRelayScenario);
+
+        shed.RunUntil(() => shed.EventsOf<SessionClosed>().Any(), TimeSpan.FromSeconds(10), "session end");
+
+        ChargingSession session = shed.EventsOf<SessionClosed>().Single().Session;
+        Assert.Equal(("P1", SessionEndReason.RelayFault), (session.PortId, session.EndReason));
+        Assert.True(session.Duration <= TimeSpan.FromSeconds(1), $"{session.Duration}");
+        Assert.True(shed.HasAlarm(AlarmKind.RelayFault, "port:P1"));
+        Assert.False(shed.HasAlarm(AlarmKind.PortNoLoad, "port:P1"));
+    }
+
+    [Fact]
     public async Task Relay_that_does_not_open_is_a_critical_relay_fault()
     {
         using var shed = new ShedHarness();

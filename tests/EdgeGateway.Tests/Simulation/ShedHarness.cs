@@ -63,12 +63,20 @@ internal sealed class ShedHarness : IDisposable
 
     private readonly RecordingSink _events = new();
 
-    public ShedHarness(string? siteYaml = null, DateTimeOffset? start = null, IReadOnlyList<Alarm>? lockouts = null, string? siteFile = null, IReadOnlyList<JournalledSession>? sessions = null)
+    public ShedHarness(string? siteYaml = null, DateTimeOffset? start = null, IReadOnlyList<Alarm>? lockouts = null, string? siteFile = null, IReadOnlyList<JournalledSession>? sessions = null, string? scenarioYaml = null)
     {
         SiteFileLoadResult load = siteFile is not null ? SiteFileLoader.Load(siteFile) : SiteFileLoader.LoadText("test-site.yaml", siteYaml ?? SiteYaml);
         Assert.True(load.IsValid, string.Join(Environment.NewLine, load.Problems));
         Site = load.Configuration!;
-        Runtime = ShedRuntime.Simulated(Site, Scenario.Quiet(start ?? new DateTimeOffset(2026, 11, 25, 19, 0, 0, SimulatedShed.ChinaStandardTime)), 0, _events, lockouts, sessions);
+        var scenario = Scenario.Quiet(start ?? new DateTimeOffset(2026, 11, 25, 19, 0, 0, SimulatedShed.ChinaStandardTime));
+        if (scenarioYaml is not null)
+        {
+            ScenarioLoadResult played = ScenarioLoader.LoadText("test-scenario.yaml", scenarioYaml, Site);
+            Assert.True(played.Scenario is not null, string.Join(Environment.NewLine, played.Problems));
+            scenario = played.Scenario!;
+        }
+
+        Runtime = ShedRuntime.Simulated(Site, scenario, 0, _events, lockouts, sessions);
     }
 
     public SiteConfiguration Site { get; }
