@@ -30,6 +30,9 @@ public sealed class ShedBoard : IRelayBank, IDisposable
 
     public IReadOnlyList<PortRelay> Relays { get; private set; } = [];
 
+    /// <summary>Each port's relay contact-feedback input (by port index), null where none is fitted.</summary>
+    public IReadOnlyList<ContactInput?> RelayFeedback { get; private set; } = [];
+
     public MainsCycleSampler? Mains { get; private set; }
 
     public ContactInput? Smoke { get; private set; }
@@ -192,6 +195,8 @@ public sealed class ShedBoard : IRelayBank, IDisposable
             return;
         }
 
+        RelayFeedback = site.Ports.Select(p => OpenRelayFeedback(p, expanders)).ToArray();
+
         Thermometers = site.ShedSensors.Thermometers.Select(thermometers).ToArray();
 
         Dictionary<string, (Mcp3xxx Adc, AdcChip Chip)> adcs = site.Adcs.ToDictionary(a => a.Id, a => (OpenAdc(a), a), StringComparer.Ordinal);
@@ -293,6 +298,25 @@ public sealed class ShedBoard : IRelayBank, IDisposable
         }
 
         return portRelay;
+    }
+
+    private ContactInput? OpenRelayFeedback(ChargingPortDefinition port, Dictionary<string, GpioController> expanders)
+    {
+        if (port.Relay.Feedback is not { } feedback)
+        {
+            return null;
+        }
+
+        (GpioController controller, int pin, string where) = feedback.Expander is { } expander
+            ? (expanders[expander], feedback.ExpanderPin!.Value, $"{expander} pin {feedback.ExpanderPin}")
+            : (_buses.Gpio, feedback.Gpio!.Value, $"GPIO{feedback.Gpio}");
+        var input = new ContactInput(controller, pin, feedback.ActiveLow, $"relay feedback of {port.Id} ({where})");
+        if (!input.TryInitialize(out string? error))
+        {
+            throw new BoardException(error!);
+        }
+
+        return input;
     }
 
     private Mcp3xxx OpenAdc(AdcChip chip)

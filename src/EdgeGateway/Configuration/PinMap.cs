@@ -97,6 +97,11 @@ internal static class PinMap
             Use(port.Relay.Gpio!.Value, $"relay {port.Id} ({RelayLevel(port.Relay.ActiveLow)})");
         }
 
+        foreach (ChargingPortDefinition port in site.Ports.Where(p => p.Relay.Feedback?.Gpio is not null))
+        {
+            Use(port.Relay.Feedback!.Gpio!.Value, $"relay {port.Id} contact feedback ({(port.Relay.Feedback.ActiveLow ? "low" : "high")} = closed)");
+        }
+
         if (site.ShedSensors.Smoke is { } smoke)
         {
             Use(smoke.Gpio, $"smoke detector ({(smoke.ActiveLow ? "low" : "high")} = alarm)");
@@ -372,6 +377,24 @@ internal static class PinMap
         }
 
         doc.Line();
+        if (site.Ports.Any(p => p.Relay.Feedback is not null))
+        {
+            doc.Line("Relay contact feedback (an auxiliary contact or a socket-side mains sensor): a contact that disagrees with its");
+            doc.Line("relay's command raises `relay_fault` at once. Ports without it find a relay that never closes only as no load.");
+            doc.Line();
+            doc.Line("| port | feedback input | level |");
+            doc.Line("|---|---|---|");
+            foreach (ChargingPortDefinition port in site.Ports.Where(p => p.Relay.Feedback is not null))
+            {
+                RelayFeedbackInput feedback = port.Relay.Feedback!;
+                string input = feedback.Expander is { } feedbackExpander
+                    ? $"`{feedbackExpander}` ({Hex(expanders[feedbackExpander].Address)}) {ExpanderPin(feedback.ExpanderPin!.Value)}, pulled up"
+                    : $"{Gpio(feedback.Gpio!.Value)}, pulled {(feedback.ActiveLow ? "up" : "down")}";
+                doc.Line($"| {port.Id} | {input} | {(feedback.ActiveLow ? "low" : "high")} = contacts closed |");
+            }
+
+            doc.Line();
+        }
         if (site.Mains is { } mains)
         {
             doc.Line(Invariant($"Mains: the voltage transformer on `{mains.VoltageSensor.Adc}` CH{mains.VoltageSensor.Channel} (chip pin {mains.VoltageSensor.Channel + 1}), {Number(mains.VoltsPerAdcVolt)} V/V, {Number(mains.NominalVoltageV)} V {Number(mains.FrequencyHz)} Hz nominal."));
@@ -426,9 +449,12 @@ internal static class PinMap
             for (int pin = 0; pin < 16; pin++)
             {
                 ChargingPortDefinition? port = site.Ports.FirstOrDefault(p => p.Relay.Expander == expander.Id && p.Relay.ExpanderPin == pin);
-                doc.Line(port is null
-                    ? $"| {ExpanderPin(pin)} | spare | – |"
-                    : $"| {ExpanderPin(pin)} | {port.Id} | {RelayLevel(port.Relay.ActiveLow)} |");
+                ChargingPortDefinition? feedback = site.Ports.FirstOrDefault(p => p.Relay.Feedback?.Expander == expander.Id && p.Relay.Feedback.ExpanderPin == pin);
+                doc.Line(port is not null
+                    ? $"| {ExpanderPin(pin)} | {port.Id} | {RelayLevel(port.Relay.ActiveLow)} |"
+                    : feedback is not null
+                    ? $"| {ExpanderPin(pin)} | {feedback.Id} contact feedback (input) | low = closed |"
+                    : $"| {ExpanderPin(pin)} | spare | – |");
             }
 
             doc.Line();

@@ -98,7 +98,18 @@ public sealed record AcMeterDefinition(AnalogChannel CurrentSensor, double AmpsP
 public sealed record DcMeterDefinition(int Address, string? Multiplexer, int? MultiplexerChannel, double ShuntOhms, double MaxCurrentA, double BusVoltageDivider, int Line) : PortMeterDefinition(Line);
 
 /// <summary>Where a port's relay coil is driven from: a board GPIO (BCM number) or a pin (0-15) of an MCP23017.</summary>
-public sealed record RelayOutput(int? Gpio, string? Expander, int? ExpanderPin, bool ActiveLow, int Line);
+public sealed record RelayOutput(int? Gpio, string? Expander, int? ExpanderPin, bool ActiveLow, int Line)
+{
+    /// <summary>The relay's contact-feedback input, where one is fitted (site key <c>relay.feedback</c>).</summary>
+    public RelayFeedbackInput? Feedback { get; init; }
+}
+
+/// <summary>
+/// An input that reads whether a relay's contacts are really closed: an auxiliary contact on the relay, or a mains
+/// presence sensor on the socket side (an optocoupler across the load terminals). On a board GPIO (BCM number) or an
+/// MCP23017 pin; <see cref="ActiveLow"/> when the input reads low while the contacts are closed.
+/// </summary>
+public sealed record RelayFeedbackInput(int? Gpio, string? Expander, int? ExpanderPin, bool ActiveLow, int Line);
 
 /// <summary>Shed-wide sensors.</summary>
 public sealed record ShedSensorSettings
@@ -134,6 +145,12 @@ public sealed record PortProtectionSettings
     public double NoLoadW { get; init; } = 5;
 
     public TimeSpan NoLoadTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// How long power must stay at or below <see cref="NoLoadW"/> after a tapering tail before the drop is taken as the
+    /// charger's cut-off (session complete): one noisy reading of a float charger is not one.
+    /// </summary>
+    public TimeSpan CutoffConfirm { get; init; } = TimeSpan.FromSeconds(30);
 
     public TimeSpan MaxSession { get; init; } = TimeSpan.FromHours(8);
 
@@ -182,6 +199,23 @@ public sealed record ShedProtectionSettings
 
     /// <summary>The longest outage a session resumes after; a longer one ends it as power_loss.</summary>
     public TimeSpan ResumeWindow { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Whether sessions cut by an over-temperature alarm are offered back when the cabinet has cooled and the alarm has
+    /// cleared (within <see cref="ResumeAfterShedAlarmWindow"/> of the cut). Off by default: the cause of the heat (a
+    /// charger overheating, blocked ventilation) may still be there, and chargers heat the cabinet again; a site whose
+    /// shed only overheats on summer afternoons turns it on.
+    /// </summary>
+    public bool ResumeAfterOverTemperature { get; init; }
+
+    /// <summary>
+    /// Whether sessions cut by a smoke alarm are offered back when the detector has been quiet long enough for the alarm
+    /// to clear. Off by default: after smoke a person should look at the shed before anything is switched on again.
+    /// </summary>
+    public bool ResumeAfterSmoke { get; init; }
+
+    /// <summary>The longest a session cut by smoke or over-temperature waits for the alarm to clear; after that it ends with the alarm's reason.</summary>
+    public TimeSpan ResumeAfterShedAlarmWindow { get; init; } = TimeSpan.FromMinutes(30);
 
     /// <summary>When a port or shed alarm flaps (site file <c>alarmFlapping</c>, shared with the bins).</summary>
     public AlarmFlapSettings AlarmFlapping { get; init; } = new();

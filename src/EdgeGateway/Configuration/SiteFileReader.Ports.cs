@@ -10,7 +10,8 @@ internal sealed partial class SiteFileReader
     private static readonly string[] AcMeterKeys = ["type", "adc", "channel", "ampsPerAdcVolt"];
     private static readonly string[] DcMeterKeys = ["type", "address", "multiplexer", "multiplexerChannel", "shuntOhms", "maxCurrentA", "busVoltageDivider"];
     private static readonly string[] AnyMeterKeys = [.. AcMeterKeys.Union(DcMeterKeys, StringComparer.Ordinal)];
-    private static readonly string[] RelayKeys = ["gpio", "expander", "pin", "activeLow"];
+    private static readonly string[] RelayKeys = ["gpio", "expander", "pin", "activeLow", "feedback"];
+    private static readonly string[] FeedbackKeys = ["gpio", "expander", "pin", "activeLow"];
 
     private List<ChargingPortDefinition> ReadPorts(MappingReader root, PortProtectionSettings siteProtection)
     {
@@ -153,6 +154,7 @@ internal sealed partial class SiteFileReader
         int? pin = m.Int("pin", required: false, 0, 15, "(MCP23017 GPA0-7 = 0-7, GPB0-7 = 8-15)");
         bool activeLow = m.Bool("activeLow") ?? false;
         string owner = $"relay of {portName}";
+        RelayFeedbackInput? feedback = ReadRelayFeedback(m, portName);
 
         if (!m.IsPresent)
         {
@@ -173,7 +175,7 @@ internal sealed partial class SiteFileReader
             }
 
             _gpioClaims.Add(new Claim<int>(gpio.Value, owner, m.LineOf("gpio")));
-            return new RelayOutput(gpio, null, null, activeLow, m.Line);
+            return new RelayOutput(gpio, null, null, activeLow, m.Line) { Feedback = feedback };
         }
 
         if (m.Has("expander"))
@@ -194,7 +196,7 @@ internal sealed partial class SiteFileReader
             }
 
             _expanderPinClaims.Add(new Claim<(string, int)>((expander, pin.Value), owner, m.LineOf("pin")));
-            return new RelayOutput(null, expander, pin, activeLow, m.Line);
+            return new RelayOutput(null, expander, pin, activeLow, m.Line) { Feedback = feedback };
         }
 
         if (m.Has("pin"))
@@ -207,6 +209,65 @@ internal sealed partial class SiteFileReader
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The optional contact-feedback input under a relay: <c>feedback: { gpio: N }</c> or
+    /// <c>feedback: { expander: ID, pin: N, activeLow: true }</c>. Its pin is claimed like any other, so it cannot also
+    /// drive a relay or read a sensor.
+    /// </summary>
+    private RelayFeedbackInput? ReadRelayFeedback(MappingReader relay, string portName)
+    {
+        MappingReader m = relay.Mapping("feedback", required: false, FeedbackKeys);
+        if (!m.IsPresent)
+        {
+            return null;
+        }
+
+        int? gpio = m.Int("gpio", required: false, 0, RaspberryPiPins.MaxHeaderGpio, GpioUnit);
+        string? expander = m.String("expander", required: false);
+        int? pin = m.Int("pin", required: false, 0, 15, "(MCP23017 GPA0-7 = 0-7, GPB0-7 = 8-15)");
+        bool? activeLowValue = m.Bool("activeLow");
+        bool activeLow = activeLowValue ?? false;
+        string owner = $"relay feedback of {portName}";
+
+        if (m.Has("gpio") == (m.Has("expander") || m.Has("pin")))
+        {
+            _problems.Add(m.Line, $"{m.Path}: give either 'gpio: N' (a board GPIO) or 'expander: ID' with 'pin: N' (0..15) for the contact-feedback input");
+            return null;
+        }
+
+        if (gpio is not null)
+        {
+            _gpioClaims.Add(new Claim<int>(gpio.Value, owner, m.LineOf("gpio")));
+            return new RelayFeedbackInput(gpio, null, null, activeLow, m.Line);
+        }
+
+        if (!m.Has("expander") || !m.Has("pin"))
+        {
+            _problems.Add(m.Line, $"{m.Path}: an expander input needs both 'expander: ID' and 'pin: N' (0..15)");
+            return null;
+        }
+
+        if (activeLowValue != true)
+        {
+            // MCP23017 datasheet, GPPU (register 0x0C/0x0D): the chip has pull-ups and no pull-downs, so a contact on one
+            // of its pins can only pull the input low against the pull-up.
+            _problems.Add(m.LineOf("pin"), $"{m.Name("pin")}: an MCP23017 input has a pull-up only (GPPU): wire the feedback contact to GND and set 'activeLow: true'");
+        }
+
+        if (expander is not null)
+        {
+            _references.Add(new Reference(ReferenceKind.Expander, expander, m.LineOf("expander"), m.Name("expander")));
+        }
+
+        if (expander is null || pin is null)
+        {
+            return null;
+        }
+
+        _expanderPinClaims.Add(new Claim<(string, int)>((expander, pin.Value), owner, m.LineOf("pin")));
+        return new RelayFeedbackInput(null, expander, pin, activeLow, m.Line);
     }
 
     /// <summary>

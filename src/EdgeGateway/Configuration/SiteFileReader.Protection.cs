@@ -5,13 +5,13 @@ namespace EdgeGateway.Configuration;
 internal sealed partial class SiteFileReader
 {
     private static readonly string[] ProtectionKeys = ["port", "shed"];
-    private static readonly string[] ShedProtectionKeys = ["maxPowerW", "overloadDebounceMs", "overTemperatureC", "temperatureHysteresisC", "alarmClearSeconds", "resumeAfterRestart", "resumeAfterRestartMinutes"];
+    private static readonly string[] ShedProtectionKeys = ["maxPowerW", "overloadDebounceMs", "overTemperatureC", "temperatureHysteresisC", "alarmClearSeconds", "resumeAfterRestart", "resumeAfterRestartMinutes", "resumeAfterOverTemperature", "resumeAfterSmoke", "resumeAfterShedAlarmMinutes"];
 
     /// <summary>The keys of <c>protection.port</c>, which are also the keys of a port's own <c>protection:</c> overrides.</summary>
     internal static readonly string[] PortProtectionKeys =
     [
         "maxPowerW", "overloadDebounceMs", "shortCircuitPeakA", "completeFloorW", "completeHoldMinutes", "noLoadW",
-        "noLoadTimeoutSeconds", "maxSessionHours", "maliciousMinPowerFactor", "maliciousMinPowerW",
+        "noLoadTimeoutSeconds", "cutoffConfirmSeconds", "maxSessionHours", "maliciousMinPowerFactor", "maliciousMinPowerW",
         "maliciousMaxVariationPct", "maliciousWindowSeconds", "maliciousMaxShapeResidualPct", "relayFaultCurrentA", "sensorFaultReads", "stuckReadings",
     ];
 
@@ -33,6 +33,9 @@ internal sealed partial class SiteFileReader
             AlarmClearAfter = s.Duration("alarmClearSeconds", required: false, 0, 3600) ?? defaults.AlarmClearAfter,
             ResumeAfterRestart = s.Bool("resumeAfterRestart") ?? defaults.ResumeAfterRestart,
             ResumeWindow = s.Duration("resumeAfterRestartMinutes", required: false, 0, 1440) ?? defaults.ResumeWindow,
+            ResumeAfterOverTemperature = s.Bool("resumeAfterOverTemperature") ?? defaults.ResumeAfterOverTemperature,
+            ResumeAfterSmoke = s.Bool("resumeAfterSmoke") ?? defaults.ResumeAfterSmoke,
+            ResumeAfterShedAlarmWindow = s.Duration("resumeAfterShedAlarmMinutes", required: false, 1, 1440) ?? defaults.ResumeAfterShedAlarmWindow,
         };
         return (port, shed);
     }
@@ -52,6 +55,7 @@ internal sealed partial class SiteFileReader
             CompleteHold = m.Duration("completeHoldMinutes", required: false, 0.05, 240) ?? defaults.CompleteHold,
             NoLoadW = m.Number("noLoadW", required: false, 0, 50, "W") ?? defaults.NoLoadW,
             NoLoadTimeout = m.Duration("noLoadTimeoutSeconds", required: false, 1, 600) ?? defaults.NoLoadTimeout,
+            CutoffConfirm = m.Duration("cutoffConfirmSeconds", required: false, 2, 600) ?? defaults.CutoffConfirm,
             MaxSession = m.Duration("maxSessionHours", required: false, 0.01, 24) ?? defaults.MaxSession,
             MaliciousMinPowerFactor = m.Number("maliciousMinPowerFactor", required: false, 0.8, 1.0, "") ?? defaults.MaliciousMinPowerFactor,
             MaliciousMinPowerW = m.Number("maliciousMinPowerW", required: false, 50, 3000, "W") ?? defaults.MaliciousMinPowerW,

@@ -52,6 +52,9 @@ internal sealed class ChargingPort(int index, PortProtectionPlan plan)
 
     public int RelayLeakReads { get; set; }
 
+    /// <summary>Since when (monotonic) the relay's contact feedback has disagreed with its command, if it does.</summary>
+    public TimeSpan? FeedbackDisagreesSince { get; set; }
+
     public int IdenticalReadings { get; set; }
 
     public Dictionary<AlarmKind, Events.Alarm> Alarms { get; } = [];
@@ -80,8 +83,22 @@ internal sealed class OpenSession(string id, DateTimeOffset startedAt, TimeSpan 
     /// <summary>When power first fell below the completion floor (the charger's tail), if it has.</summary>
     public TimeSpan? LowSince { get; set; }
 
+    /// <summary>The session drew at least the completion floor before its tail began: it came down through a taper.</summary>
+    public bool TailFromAbove { get; set; }
+
+    /// <summary>The tail's power smoothed over readings above no-load level, and when it was last updated (monotonic).</summary>
+    public double TailSmoothedW { get; set; }
+
+    public TimeSpan TailLastAt { get; set; }
+
+    /// <summary>The highest the tail's smoothed power was: where the taper entered the tail.</summary>
+    public double TailEntryW { get; set; }
+
     /// <summary>When power fell to no-load level, if it has.</summary>
     public TimeSpan? NearZeroSince { get; set; }
+
+    /// <summary>Decided at the first no-load reading: whether that drop ended a tail the way a charger's cut-off does.</summary>
+    public bool DropLooksLikeCutoff { get; set; }
 
     /// <summary>
     /// Set for a session taken over from before a restart whose relay is still open: the relay closes at the end of a
@@ -90,10 +107,13 @@ internal sealed class OpenSession(string id, DateTimeOffset startedAt, TimeSpan 
     public ResumingSession? Resuming { get; set; }
 }
 
-/// <summary>What a session resumed after a restart still waits for, and what its <c>session_resumed</c> reports.</summary>
+/// <summary>What a session resumed after a restart, or paused by a shed alarm, still waits for, and what its <c>session_resumed</c> reports.</summary>
 internal sealed class ResumingSession(TimeSpan offline, double energyAtResumeWh)
 {
     public TimeSpan Offline { get; } = offline;
+
+    /// <summary>For a session paused by smoke or over-temperature: the alarm that cut it, and when (monotonic and wall clock).</summary>
+    public (SessionEndReason Reason, TimeSpan Elapsed, DateTimeOffset Wall)? PausedBy { get; init; }
 
     public double EnergyAtResumeWh { get; } = energyAtResumeWh;
 

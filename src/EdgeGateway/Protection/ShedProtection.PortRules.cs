@@ -206,6 +206,50 @@ public sealed partial class ShedProtection
             Invariant($"{amps:0.00} A flows through a relay commanded open (welded contacts?)"), now);
     }
 
+    // A relay's contacts follow its coil within milliseconds (operate time ≤ 10 ms, release ≤ 5 ms for the common
+    // 10 A PCB relays, e.g. Omron G5LE, plus a few ms of bounce). A feedback input that disagrees with the command for
+    // longer than this is a relay that did not obey; one read straight after the command may still see the old state.
+    private static readonly TimeSpan RelayOperateTime = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>
+    /// A port's relay contact-feedback input (where one is fitted), read just before its measurement: contacts open
+    /// while the relay is commanded closed (a dead coil, a burnt or broken contact) or closed while it is commanded open
+    /// (welded contacts) raise <c>relay_fault</c> as soon as the disagreement outlasts the relay's operate time — the
+    /// next read. Without feedback a relay that never closes is seen only as a port that draws nothing (no_load).
+    /// </summary>
+    public void OnRelayFeedback(int index, bool contactClosed)
+    {
+        ProtectionInstant now = Now();
+        ChargingPort port = _ports[index];
+        bool commandedClosed = port.RelayClosed && !port.RelayOpenPending;
+        if (contactClosed == commandedClosed || port.Alarms.ContainsKey(AlarmKind.RelayFault))
+        {
+            port.FeedbackDisagreesSince = null;
+            return;
+        }
+
+        port.FeedbackDisagreesSince ??= now.Elapsed;
+        if (now.Elapsed - port.FeedbackDisagreesSince < RelayOperateTime)
+        {
+            return;
+        }
+
+        port.FeedbackDisagreesSince = null;
+
+        // Command it open either way: a coil that sometimes fails to pull in must not close later by itself.
+        OpenRelay(port, now);
+        if (port.Session is not null)
+        {
+            EndSession(port, SessionEndReason.RelayFault, now);
+        }
+
+        port.Lockout = AlarmKind.RelayFault;
+        SetState(port, PortState.Fault, commandedClosed ? "relay does not close" : "relay does not open", now);
+        RaisePortAlarm(port, AlarmKind.RelayFault, null, null, null, commandedClosed
+            ? "relay commanded closed but its contact feedback reads open (dead coil, burnt or broken contact)"
+            : "relay commanded open but its contact feedback reads closed (welded contacts?)", now);
+    }
+
     private static void Accumulate(ChargingPort port, OpenSession session, double watts, ProtectionInstant now)
     {
         double hours = (now.Elapsed - session.LastAt).TotalHours;
@@ -273,20 +317,48 @@ public sealed partial class ShedProtection
         return true;
     }
 
+    // How a charge ends, from the physics of the chargers (EBikeCharger, and real CC/CV chargers). A lithium charger's
+    // constant-voltage stage tapers: its current decays towards the termination current (C/10–C/20), so its power comes
+    // down through the completion floor and keeps falling for minutes before it switches off and drops to standby
+    // (~1 W) in one step. A lead-acid charger tapers into float and then sits steady at a few watts for as long as it is
+    // plugged in; a float charger on a full battery sits steady from the start. A drop to no-load level therefore ends the
+    // session as complete only when (a) it was sustained for CutoffConfirm (one noisy reading of a 5.5 W float at or below
+    // 5 W is not a cut-off) and (b) it ended a tail that looks like that taper: the session drew at least the floor before
+    // the tail (it came down through it), the tail lasted MinimumTaper, its smoothed power fell at least TaperFallShare
+    // below where it entered, and it dropped from the lower half of the tail band, where termination puts it. Anything
+    // else that falls to no-load level ends as no_load ("charger pulled out") after NoLoadTimeout, and a float that never
+    // drops runs to CompleteHold.
+    // What the meter cannot see: a 1.2 W standby is about 10 mA, under one code of a 30 A CT on a 12-bit ADC (24 mA),
+    // so an unplug at the very bottom of a taper reads exactly like a cut-off, and is recorded complete — the battery
+    // is within a percent or two of full by then either way. An unplug anywhere else in a tail is no_load.
+    private static readonly TimeSpan MinimumTaper = TimeSpan.FromMinutes(1);
+    private const double TaperFallShare = 0.15;
+    private const double TailSmoothingSeconds = 20;
+
     private void CheckEndOfCharge(ChargingPort port, OpenSession session, double watts, ProtectionInstant now)
     {
         PortProtectionSettings s = port.Settings;
         if (watts <= s.NoLoadW)
         {
-            if (session.LowSince is not null)
+            if (session.NearZeroSince is null)
             {
-                // The charger tapered through its tail and then switched off: a full battery (充满自停).
-                EndSessionComplete(port, now);
+                session.NearZeroSince = now.Elapsed;
+                session.DropLooksLikeCutoff = session.LowSince is { } tailSince && LooksLikeCutoff(session, now.Elapsed - tailSince, s);
+            }
+
+            TimeSpan nearZero = now.Elapsed - session.NearZeroSince.Value;
+            if (session.DropLooksLikeCutoff)
+            {
+                if (nearZero >= s.CutoffConfirm)
+                {
+                    // The charger tapered through its tail and then switched off: a full battery (充满自停).
+                    EndSessionComplete(port, now);
+                }
+
                 return;
             }
 
-            session.NearZeroSince ??= now.Elapsed;
-            if (now.Elapsed - session.NearZeroSince >= s.NoLoadTimeout)
+            if (nearZero >= s.NoLoadTimeout)
             {
                 EndSessionAndIdle(port, SessionEndReason.NoLoad, AlarmKind.PortNoLoad, watts, s.NoLoadW, "W",
                     session.PeakPowerW > s.CompleteFloorW
@@ -298,9 +370,10 @@ public sealed partial class ShedProtection
         }
 
         session.NearZeroSince = null;
+        session.DropLooksLikeCutoff = false;
         if (watts < s.CompleteFloorW)
         {
-            session.LowSince ??= now.Elapsed;
+            TrackTail(session, watts, s, now.Elapsed);
             if (now.Elapsed - session.LowSince >= s.CompleteHold)
             {
                 EndSessionComplete(port, now);
@@ -311,6 +384,34 @@ public sealed partial class ShedProtection
 
         session.LowSince = null;
     }
+
+    /// <summary>Follows a tail's power (smoothed over about <see cref="TailSmoothingSeconds"/>) and the highest it was.</summary>
+    private static void TrackTail(OpenSession session, double watts, PortProtectionSettings s, TimeSpan now)
+    {
+        if (session.LowSince is null)
+        {
+            session.LowSince = now;
+
+            // The reading that starts the tail is below the floor: a peak at or above it was drawn before.
+            session.TailFromAbove = session.PeakPowerW >= s.CompleteFloorW;
+            session.TailSmoothedW = watts;
+            session.TailEntryW = watts;
+            session.TailLastAt = now;
+            return;
+        }
+
+        double alpha = 1 - Math.Exp(-(now - session.TailLastAt).TotalSeconds / TailSmoothingSeconds);
+        session.TailSmoothedW += (watts - session.TailSmoothedW) * alpha;
+        session.TailEntryW = Math.Max(session.TailEntryW, session.TailSmoothedW);
+        session.TailLastAt = now;
+    }
+
+    /// <summary>Whether a drop to no-load level ends a tail the way a CC/CV charger's cut-off does (see above).</summary>
+    private static bool LooksLikeCutoff(OpenSession session, TimeSpan tailAge, PortProtectionSettings s) =>
+        session.TailFromAbove
+        && tailAge >= MinimumTaper
+        && session.TailSmoothedW <= session.TailEntryW * (1 - TaperFallShare)
+        && session.TailSmoothedW <= (s.NoLoadW + s.CompleteFloorW) / 2;
 
     private void EndSessionComplete(ChargingPort port, ProtectionInstant now)
     {

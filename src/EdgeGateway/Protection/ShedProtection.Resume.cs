@@ -110,6 +110,39 @@ public sealed partial class ShedProtection
         return ShedLockedOut ? "shed locked out" : null;
     }
 
+    /// <summary>
+    /// Pauses a session cut by smoke or over-temperature that the site offers back: the relay is already open; the session
+    /// is suspended for the journal (a restart during the alarm finds it as after a clean stop) and waits, the port
+    /// still showing it, for the alarm to clear — then its relay closes as a restarted session's does.
+    /// </summary>
+    private void PauseForShedAlarm(ChargingPort port, OpenSession session, SessionEndReason reason, ProtectionInstant now)
+    {
+        if (session.Resuming is null)
+        {
+            _events.Publish(new SessionSuspended(now.Wall, session.Id, port.Id, session.StartedAt, session.EnergyWh, session.PeakPowerW));
+        }
+
+        session.Resuming = new ResumingSession(TimeSpan.Zero, session.EnergyWh) { PausedBy = (reason, now.Elapsed, now.Wall) };
+        port.OverloadSince = null;
+        port.Malicious.Reset();
+    }
+
+    /// <summary>Ends the paused sessions whose alarm outlasted the window, as cut by that alarm when it cut them.</summary>
+    private void EndSessionsPausedTooLong(ProtectionInstant now)
+    {
+        foreach (ChargingPort port in _ports)
+        {
+            if (port.Session is not { Resuming.PausedBy: { } paused } session || now.Elapsed - paused.Elapsed <= _shed.ResumeAfterShedAlarmWindow)
+            {
+                continue;
+            }
+
+            port.Session = null;
+            _events.Publish(new SessionClosed(now.Wall, new ChargingSession(session.Id, port.Id, session.StartedAt, paused.Wall, session.EnergyWh, session.PeakPowerW, paused.Reason)));
+            SetState(port, PortState.Idle, Invariant($"{paused.Reason.WireName()}: not resumed within {_shed.ResumeAfterShedAlarmWindow.TotalMinutes:0} min"), now);
+        }
+    }
+
     /// <summary>After each port's rules: did a resuming port just read plausibly through its open relay?</summary>
     private static void NoteResumeReading(ChargingPort port, MeterReadStatus status)
     {
@@ -137,7 +170,8 @@ public sealed partial class ShedProtection
 
         foreach (ChargingPort port in _ports)
         {
-            if (port.Session is not { Resuming: { ReadOpenRelayPlausibly: true } resuming } session)
+            // Never a port that went into fault or was locked out meanwhile (those end their session anyway).
+            if (port.Session is not { Resuming: { ReadOpenRelayPlausibly: true } resuming } session || port.Lockout is not null || port.State != PortState.Charging)
             {
                 continue;
             }
@@ -160,7 +194,8 @@ public sealed partial class ShedProtection
 
             // The integral starts again here: nothing was drawn through the open relay.
             session.LastAt = now.Elapsed;
-            _events.Publish(new SessionResumed(now.Wall, session.Id, port.Id, session.StartedAt, resuming.Offline, resuming.EnergyAtResumeWh, session.PeakPowerW));
+            TimeSpan offline = resuming.PausedBy is { } paused ? now.Elapsed - paused.Elapsed : resuming.Offline;
+            _events.Publish(new SessionResumed(now.Wall, session.Id, port.Id, session.StartedAt, offline, resuming.EnergyAtResumeWh, session.PeakPowerW));
         }
     }
 }

@@ -146,16 +146,33 @@ public sealed partial class ShedProtection
         }
     }
 
+    /// <summary>
+    /// Opens every relay. Each open session ends with <paramref name="reason"/>, unless the site offers sessions back
+    /// after this alarm (<see cref="Configuration.ShedProtectionSettings.ResumeAfterSmoke"/>,
+    /// <see cref="Configuration.ShedProtectionSettings.ResumeAfterOverTemperature"/>): then it is paused instead — suspended for the
+    /// journal as at a clean stop, the port still showing it — and resumes through the restart's path once the alarm has
+    /// cleared (see ShedProtection.Resume.cs), or ends with <paramref name="reason"/> at its cut if the alarm outlasts
+    /// <see cref="Configuration.ShedProtectionSettings.ResumeAfterShedAlarmWindow"/>.
+    /// </summary>
     private void AllOff(SessionEndReason reason, ProtectionInstant now)
     {
+        bool offerBack = reason == SessionEndReason.Smoke ? _shed.ResumeAfterSmoke : _shed.ResumeAfterOverTemperature;
         foreach (ChargingPort port in _ports)
         {
             OpenRelay(port, now);
-            if (port.Session is not null)
+            if (port.Session is not { } session)
             {
-                EndSession(port, reason, now);
-                SetState(port, PortState.Idle, reason.WireName(), now);
+                continue;
             }
+
+            if (offerBack && port.Lockout is null && port.State == PortState.Charging)
+            {
+                PauseForShedAlarm(port, session, reason, now);
+                continue;
+            }
+
+            EndSession(port, reason, now);
+            SetState(port, PortState.Idle, reason.WireName(), now);
         }
     }
 

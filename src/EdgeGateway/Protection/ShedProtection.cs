@@ -182,6 +182,7 @@ public sealed partial class ShedProtection
     {
         _rounds++;
         ProtectionInstant now = Now();
+        EndSessionsPausedTooLong(now);
         CloseResumedRelays(now);
         SettleFlapping(now);
         PublishSnapshot(now);

@@ -41,6 +41,7 @@ public sealed class ShedSampler
         for (int i = 0; i < meters.Count; i++)
         {
             _protection.ProcessCommands();
+            ReadRelayFeedback(i);
             MeterReading reading = meters[i].Measure(_protection.ShortCircuitPeakAmps(i));
             _protection.OnPortMeasured(i, reading);
         }
@@ -50,6 +51,16 @@ public sealed class ShedSampler
         _protection.OnRoundComplete();
         Rounds++;
         Volatile.Write(ref _lastRoundEnd, Stopwatch.GetTimestamp());
+    }
+
+    /// <summary>Where the port's relay has contact feedback: whether its contacts are closed, for protection to compare with its command.</summary>
+    private void ReadRelayFeedback(int port)
+    {
+        // A feedback input that cannot be read says nothing this round; the meter still protects the port.
+        if (port < _board.RelayFeedback.Count && _board.RelayFeedback[port] is { } input && input.TryRead(out bool closed, out _))
+        {
+            _protection.OnRelayFeedback(port, closed);
+        }
     }
 
     private ShedSensorReadings ReadShedSensors()

@@ -81,6 +81,7 @@ public sealed class SimulatedShed
         WireAnalogFrontEnds();
         Dictionary<string, SimulatedTca9548A> muxes = WireI2cChips(i2c);
         WireRelays();
+        WireRelayFeedback();
         WireShedSensors();
         WireBins(i2c, muxes, seed, devices);
         Buses = new SimulatedBuses(this, i2c, devices);
@@ -253,6 +254,28 @@ public sealed class SimulatedShed
                     outlet.CoilEnergized = (((levels >> pin) & 1) == 1) != activeLow;
                 }
             };
+        }
+    }
+
+    /// <summary>
+    /// Contact-feedback inputs follow the outlets' real contacts (the coil, or a welded or dead relay), at the pin: a
+    /// board GPIO or an expander input, at the level the site file says means closed.
+    /// </summary>
+    private void WireRelayFeedback()
+    {
+        foreach (ChargingPortDefinition port in Site.Ports)
+        {
+            if (port.Relay.Feedback is not { } feedback)
+            {
+                continue;
+            }
+
+            ShedOutlet outlet = Model.Outlet(port.Id);
+            Action<bool> drive = feedback.Expander is { } expander
+                ? closed => _expanders[expander].SetInputLevel(feedback.ExpanderPin!.Value, closed != feedback.ActiveLow)
+                : closed => Gpio.SetInputLevel(feedback.Gpio!.Value, closed != feedback.ActiveLow ? PinValue.High : PinValue.Low);
+            drive(outlet.ContactClosed);
+            outlet.ContactChanged += drive;
         }
     }
 

@@ -75,21 +75,35 @@ public sealed class SessionEndTests
         Assert.Empty(h.Events.All<SessionClosed>());
     }
 
+    /// <summary>A CC/CV taper: power falling linearly from <paramref name="fromW"/> to <paramref name="toW"/>, a reading every <paramref name="step"/>.</summary>
+    private static void Taper(ShedHarness h, int index, double fromW, double toW, TimeSpan duration, TimeSpan step)
+    {
+        int readings = (int)(duration / step);
+        for (int k = 1; k <= readings; k++)
+        {
+            h.Advance(step);
+            h.Draw(index, fromW + ((toW - fromW) * k / readings));
+        }
+    }
+
     [Fact]
-    public void Tail_that_then_drops_to_near_zero_ends_the_session_as_complete_at_once()
+    public void Taper_that_then_drops_to_near_zero_for_the_confirmation_period_ends_the_session_as_complete()
     {
         var h = new ShedHarness();
         h.Start(0);
         h.DrawFor(0, 150, TimeSpan.FromMinutes(5), TenSeconds);
-        h.DrawFor(0, 10, TimeSpan.FromMinutes(2), TenSeconds);
+        Taper(h, 0, 14, 6, TimeSpan.FromMinutes(3), TenSeconds);   // the CV tail, down to the cut-off current
+        h.DrawFor(0, 1.2, TimeSpan.FromSeconds(30), TenSeconds);    // standby from T0+8:10: not yet confirmed
+        Assert.Equal(PortState.Charging, h.State(0));
+        Assert.Empty(h.Events.All<SessionClosed>());
         long mark = h.Mark();
 
         h.Advance(TenSeconds);
-        h.Draw(0, 2);
+        h.Draw(0, 1.2);                                             // T0+8:40, 30 s at standby
 
         ChargingSession session = Assert.Single(h.Events.After<SessionClosed>(mark)).Session;
         Assert.Equal(SessionEndReason.Complete, session.EndReason);
-        Assert.Equal(ShedHarness.T0 + TimeSpan.FromMinutes(7) + TenSeconds, session.EndedAt);
+        Assert.Equal(ShedHarness.T0 + TimeSpan.FromMinutes(8) + TimeSpan.FromSeconds(40), session.EndedAt);
         Assert.Equal(150, session.PeakPowerW);
         Assert.False(h.Relays.IsClosed(0));
         Assert.Equal(PortState.Complete, h.State(0));
@@ -97,14 +111,83 @@ public sealed class SessionEndTests
     }
 
     [Fact]
-    public void Complete_port_can_start_a_new_session()
+    public void Float_sitting_steady_at_5_5_W_with_noisy_readings_at_5_W_runs_to_the_complete_hold()
     {
         var h = new ShedHarness();
         h.Start(0);
-        h.DrawFor(0, 150, TimeSpan.FromMinutes(1), TenSeconds);
-        h.DrawFor(0, 10, TimeSpan.FromMinutes(1), TenSeconds);
+
+        // A lead-acid charger already in float: 5.5 W, every seventh reading 4.9 W (the meter's noise at this level).
+        for (int k = 0; k < 120; k++)
+        {
+            h.Advance(TimeSpan.FromSeconds(5));
+            h.Draw(0, k % 7 == 6 ? 4.9 : 5.5);
+        }
+
+        // T0+10:00, the tail began at T0+0:05: not yet the hold.
+        Assert.Equal(PortState.Charging, h.State(0));
+        Assert.Empty(h.Events.All<SessionClosed>());
+
+        h.Advance(TimeSpan.FromSeconds(5));
+        h.Draw(0, 5.5);
+
+        ChargingSession session = Assert.Single(h.Events.All<SessionClosed>()).Session;
+        Assert.Equal(SessionEndReason.Complete, session.EndReason);
+        Assert.Equal(TimeSpan.FromMinutes(10) + TimeSpan.FromSeconds(5), session.Duration);
+        Assert.Empty(h.Events.Raised(AlarmKind.PortNoLoad));
+    }
+
+    [Fact]
+    public void One_reading_at_no_load_after_a_taper_into_float_is_not_a_cutoff()
+    {
+        var h = new ShedHarness();
+        h.Start(0);
+        h.DrawFor(0, 150, TimeSpan.FromMinutes(5), TenSeconds);
+        Taper(h, 0, 14, 8, TimeSpan.FromMinutes(2), TenSeconds);
+        h.Advance(TenSeconds);
+        h.Draw(0, 4.5);
+        h.DrawFor(0, 8, TimeSpan.FromMinutes(2), TenSeconds);
+
+        Assert.Equal(PortState.Charging, h.State(0));
+        Assert.Empty(h.Events.All<SessionClosed>());
+    }
+
+    [Fact]
+    public void Unplug_in_the_middle_of_a_tail_ends_as_no_load_not_complete()
+    {
+        using var culture = new InvariantCultureScope();
+        var h = new ShedHarness();
+        h.Start(0);
+        h.DrawFor(0, 150, TimeSpan.FromMinutes(5), TenSeconds);
+        Taper(h, 0, 14, 12, TimeSpan.FromMinutes(2), TenSeconds);
+        h.DrawFor(0, 0, TimeSpan.FromSeconds(60), TenSeconds);      // pulled out at T0+7:10
+        Assert.Equal(PortState.Charging, h.State(0));
+
         h.Advance(TenSeconds);
         h.Draw(0, 0);
+
+        ChargingSession session = Assert.Single(h.Sessions(0));
+        Assert.Equal(SessionEndReason.NoLoad, session.EndReason);
+        Assert.Equal("charger pulled out: 0.0 W for 60 s", Assert.Single(h.Events.Raised(AlarmKind.PortNoLoad)).Detail);
+    }
+
+    [Fact]
+    public void Charger_already_in_its_tail_at_the_start_and_unplugged_is_no_load_not_complete()
+    {
+        var h = new ShedHarness();
+        h.Start(0);
+        h.DrawFor(0, 9, TimeSpan.FromMinutes(3), TenSeconds);
+        h.DrawFor(0, 0, TimeSpan.FromSeconds(70), TenSeconds);      // 60 s after the first reading at zero
+
+        Assert.Equal(SessionEndReason.NoLoad, Assert.Single(h.Sessions(0)).EndReason);
+    }
+
+    [Fact]
+    public void Complete_port_can_start_a_new_session()
+    {
+        var h = new ShedHarness(port: new PortProtectionSettings { CompleteHold = TimeSpan.FromMinutes(1) });
+        h.Start(0);
+        h.DrawFor(0, 150, TimeSpan.FromMinutes(1), TenSeconds);
+        h.DrawFor(0, 10, TimeSpan.FromSeconds(70), TenSeconds);
         Assert.Equal(PortState.Complete, h.State(0));
 
         Assert.Equal(CommandResult.Applied("charging"), h.Send(PortCommandKind.Start, 0));

@@ -137,6 +137,38 @@ public sealed class ProtectionOnSimulatedShedTests
     }
 
     [Fact]
+    public void Two_bolted_shorts_at_the_same_instant_are_each_tripped_in_the_round_that_samples_them_and_the_sag_shows_on_the_vt()
+    {
+        using var shed = new ShedHarness();
+        shed.PlugAndStart("P1", Lithium());
+        shed.RunFor(TimeSpan.FromSeconds(2));
+        double healthy = shed.Port("P1").VoltageV!.Value;
+
+        // Both start in the same round, before P1 (sampled first) is measured: P1's reading is taken with both faults on the busbar.
+        shed.PlugAndStart("P2", new ShortCircuitLoad());
+        shed.PlugAndStart("P3", new ShortCircuitLoad());
+        shed.Round();
+
+        foreach (string id in new[] { "P2", "P3" })
+        {
+            Alarm alarm = shed.RaisedAlarm(AlarmKind.PortShortCircuit, "port:" + id);
+            SessionStarted started = shed.EventsOf<SessionStarted>().Single(s => s.PortId == id);
+            Assert.True(alarm.Value >= 40, $"{id}: {alarm.Value} A");
+            Assert.True(alarm.RaisedAt - started.At < TimeSpan.FromMilliseconds(500), $"{id} tripped {alarm.RaisedAt - started.At} after the start");
+            Assert.Equal(PortState.Disabled, shed.Port(id).State);
+            Assert.False(shed.RelayClosed(id));
+        }
+
+        // The VT saw the busbar sag under the two faults (to about 100 V of 220 V), and its recovery once both were cut.
+        double sagged = shed.Port("P1").VoltageV!.Value;
+        Assert.InRange(sagged, 80, healthy * 0.6);
+        shed.Round();
+        Assert.InRange(shed.Port("P1").VoltageV!.Value, healthy - 6, healthy + 6);
+        Assert.True(shed.RelayClosed("P1"));
+        Assert.Equal(PortState.Charging, shed.Port("P1").State);
+    }
+
+    [Fact]
     public async Task Shed_overload_cuts_the_newest_sessions_until_the_shed_is_under_its_limit()
     {
         using var shed = new ShedHarness();
@@ -193,6 +225,38 @@ public sealed class ProtectionOnSimulatedShedTests
         Assert.True(session.Duration > TimeSpan.FromMinutes(1));
         Assert.True(session.PeakPowerW > 100);
         Assert.False(shed.RelayClosed("P3"));
+    }
+
+    [Fact]
+    public void Float_charger_at_5_5_W_runs_to_the_complete_hold_instead_of_ending_on_a_noisy_reading()
+    {
+        using var shed = new ShedHarness();
+        shed.PlugAndStart("P1", new FloatCharger(5.5, shed.Model.Random));
+
+        shed.RunUntil(() => shed.EventsOf<SessionClosed>().Any(), TimeSpan.FromMinutes(2), "session end");
+
+        ChargingSession session = shed.EventsOf<SessionClosed>().Single().Session;
+        Assert.Equal(SessionEndReason.Complete, session.EndReason);
+
+        // The harness's hold is one minute; the tail begins at the first reading.
+        Assert.InRange(session.Duration, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public void Unplug_during_a_low_tail_ends_as_no_load_not_complete()
+    {
+        using var shed = new ShedHarness();
+
+        // A nearly full lithium pack: the charger is in its CV tail at about 9 W from the start.
+        shed.PlugAndStart("P1", Lithium(watts: 150, soc: 0.985, capacityWh: 150));
+        shed.RunFor(TimeSpan.FromSeconds(20));
+        Assert.InRange(shed.Port("P1").PowerW!.Value, 6, 14);
+
+        shed.Outlet("P1").Unplug();
+        shed.RunUntil(() => shed.EventsOf<SessionClosed>().Any(), TimeSpan.FromSeconds(30), "session end");
+
+        Assert.Equal(SessionEndReason.NoLoad, shed.EventsOf<SessionClosed>().Single().Session.EndReason);
+        Assert.Equal(PortState.Idle, shed.Port("P1").State);
     }
 
     [Fact]
@@ -280,6 +344,34 @@ public sealed class ProtectionOnSimulatedShedTests
         Task<CommandResult> accepted = shed.Command(PortCommandKind.Start, "P1");
         shed.Round();
         Assert.True((await accepted).Accepted);
+    }
+
+    [Fact]
+    public void Sessions_cut_by_over_temperature_resume_when_the_cabinet_has_cooled_on_a_site_that_allows_it()
+    {
+        using var shed = new ShedHarness(ShedHarness.SiteYaml.Replace("    alarmClearSeconds: 5", "    alarmClearSeconds: 5\n    resumeAfterOverTemperature: true", StringComparison.Ordinal));
+        shed.PlugAndStart("P1", Lithium());
+        shed.RunFor(TimeSpan.FromSeconds(2));
+        string id = shed.Port("P1").SessionId!;
+
+        shed.Model.TemperatureRamp = (70, 60);
+        shed.RunUntil(() => shed.HasAlarm(AlarmKind.OverTemperature, "shed"), TimeSpan.FromMinutes(2), "over-temperature");
+        shed.Round();
+        Assert.False(shed.RelayClosed("P1"));
+        Assert.Empty(shed.EventsOf<SessionClosed>());
+        Assert.Equal(id, shed.EventsOf<SessionSuspended>().Single().SessionId);
+
+        shed.Model.TemperatureRamp = (25, 60);
+        shed.RunUntil(() => shed.EventsOf<SessionResumed>().Any(), TimeSpan.FromMinutes(1), "resume");
+
+        Assert.True(shed.RelayClosed("P1"));
+        SessionResumed resumed = shed.EventsOf<SessionResumed>().Single();
+        Assert.Equal(("P1", id), (resumed.PortId, resumed.SessionId));
+        AlarmCleared cleared = shed.EventsOf<AlarmCleared>().Single(c => c.Alarm.Kind == AlarmKind.OverTemperature);
+        Assert.True(cleared.At <= resumed.At);
+        shed.RunFor(TimeSpan.FromSeconds(3));
+        Assert.InRange(shed.Port("P1").PowerW!.Value, 150, 250);
+        Assert.Empty(shed.EventsOf<SessionClosed>());
     }
 
     [Fact]
@@ -415,6 +507,65 @@ public sealed class ProtectionOnSimulatedShedTests
     }
 
     [Fact]
+    public void Relay_that_never_closes_is_a_relay_fault_on_a_port_with_contact_feedback_and_no_load_without()
+    {
+        string site = ShedHarness.SiteYaml
+            .Replace("    relay: { gpio: 5 }", "    relay: { gpio: 5, feedback: { gpio: 17, activeLow: true } }", StringComparison.Ordinal)
+            .Replace("    relay: { expander: relays, pin: 0 }", "    relay: { expander: relays, pin: 0, feedback: { expander: relays, pin: 8, activeLow: true } }", StringComparison.Ordinal);
+        using var shed = new ShedHarness(site);
+        shed.RunFor(TimeSpan.FromSeconds(1));
+        Assert.DoesNotContain(shed.EventsOf<AlarmRaised>(), e => e.Alarm.Kind == AlarmKind.RelayFault);
+
+        // Dead coils (the scenario's relay_stuck_open): P1's feedback on a board GPIO, P3's on an expander input, P2 has none.
+        foreach (string id in new[] { "P1", "P2", "P3" })
+        {
+            shed.Outlet(id).RelayFault = RelayFault.StuckOpen;
+            shed.PlugAndStart(id, Lithium());
+        }
+
+        shed.RunUntil(() => shed.EventsOf<SessionClosed>().Count() == 3, TimeSpan.FromSeconds(30), "three session ends");
+
+        foreach (string id in new[] { "P1", "P3" })
+        {
+            ChargingSession session = shed.EventsOf<SessionClosed>().Single(c => c.Session.PortId == id).Session;
+            Assert.Equal(SessionEndReason.RelayFault, session.EndReason);
+            Assert.True(session.Duration <= TimeSpan.FromSeconds(1), $"{id}: {session.Duration}");
+            Assert.Equal(AlarmSeverity.Critical, shed.RaisedAlarm(AlarmKind.RelayFault, "port:" + id).Severity);
+            Assert.False(shed.HasAlarm(AlarmKind.PortNoLoad, "port:" + id));
+            Assert.Equal((PortState.Fault, "relay_fault"), (shed.Port(id).State, shed.Port(id).Lockout));
+        }
+
+        // Without feedback the meter alone cannot tell a dead relay from a charger that draws nothing.
+        Assert.Equal(SessionEndReason.NoLoad, shed.EventsOf<SessionClosed>().Single(c => c.Session.PortId == "P2").Session.EndReason);
+        Assert.False(shed.HasAlarm(AlarmKind.RelayFault, "port:P2"));
+    }
+
+    [Fact]
+    public void Scenario_relay_stuck_open_gives_relay_fault_on_a_port_with_contact_feedback()
+    {
+        string site = ShedHarness.SiteYaml.Replace("    relay: { gpio: 5 }", "    relay: { gpio: 5, feedback: { gpio: 17, activeLow: true } }", StringComparison.Ordinal);
+        const string StuckRelayScenario = """
+            start: "2026-11-25T19:00:00+08:00"
+            events:
+              - at: "00:00:01"
+                port: P1
+                fault: relay_stuck_open
+              - at: "00:00:02"
+                port: P1
+                plug: { load: lithium, powerW: 200 }
+            """;
+        using var shed = new ShedHarness(site, scenarioYaml: StuckRelayScenario);
+
+        shed.RunUntil(() => shed.EventsOf<SessionClosed>().Any(), TimeSpan.FromSeconds(10), "session end");
+
+        ChargingSession session = shed.EventsOf<SessionClosed>().Single().Session;
+        Assert.Equal(("P1", SessionEndReason.RelayFault), (session.PortId, session.EndReason));
+        Assert.True(session.Duration <= TimeSpan.FromSeconds(1), $"{session.Duration}");
+        Assert.True(shed.HasAlarm(AlarmKind.RelayFault, "port:P1"));
+        Assert.False(shed.HasAlarm(AlarmKind.PortNoLoad, "port:P1"));
+    }
+
+    [Fact]
     public async Task Relay_that_does_not_open_is_a_critical_relay_fault()
     {
         using var shed = new ShedHarness();
@@ -482,5 +633,15 @@ public sealed class ProtectionOnSimulatedShedTests
         double delivered = shed.Outlet("P1").DeliveredWh;
         Assert.InRange(session.EnergyWh, delivered * 0.98, delivered * 1.02);
         Assert.InRange(session.PeakPowerW, 235, 250);
+    }
+
+    /// <summary>A charger holding a full battery at float: a few watts, wandering ±0.8 W as its regulator holds the float voltage.</summary>
+    private sealed class FloatCharger(double watts, Random random) : OutletLoad
+    {
+        public override bool IsResistive => false;
+
+        public override double DemandW(double supplyVrms) => watts + ((random.NextDouble() - 0.5) * 1.6);
+
+        public override string Describe() => $"float charger {watts:0.0} W";
     }
 }

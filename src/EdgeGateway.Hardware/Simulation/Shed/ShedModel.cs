@@ -12,7 +12,9 @@ public sealed class ShedModel
     // the waveforms themselves are evaluated at every sample instant.
     private static readonly TimeSpan StepInterval = TimeSpan.FromMilliseconds(20);
 
-    // Resistance of the shed's feeder: 0.15 Ω drops 5 V at the 5.5 kW shed limit.
+    // Source impedance seen at the shed's busbar (the supply transformer and the feeder to the shed's board): 0.15 Ω
+    // drops 5 V at the 5.5 kW shed limit. Each socket's own branch (its cable and breaker) adds ShedOutlet.BranchOhms
+    // in series with whatever is plugged in there.
     private const double FeederOhms = 0.15;
 
     private readonly List<ShedOutlet> _outlets = [];
@@ -178,21 +180,28 @@ public sealed class ShedModel
         double profile = 229 - (10 * Math.Exp(-Math.Pow((hour - 20) / 3, 2))) - (5 * Math.Exp(-Math.Pow((hour - 8) / 2, 2)));
         _wander = (_wander * 0.98) + (Gaussian() * 0.15);
         double sourceV = (profile + _wander) * _nominalV / 220.0;
-        double totalCurrent = 0;
+
+        // The busbar is a node between the source impedance and the branches. Ordinary loads draw a current that hardly
+        // depends on a few volts of sag (last step's, as metered); a bolted fault is an impedance, R_fault + R_branch,
+        // so it draws V_bus / (R_fault + R_branch). Solving the node: V_bus = (V_source − Z_s·I_loads) / (1 + Z_s·Σ 1/(R_fault + R_branch)).
+        // Two simultaneous shorts therefore each still draw hundreds of amps (the busbar sags to about 100 V), far
+        // above any short-circuit threshold, and each port's CT sees its own: neither hides the other.
+        double loadCurrent = 0;
+        double faultConductance = 0;
         foreach (ShedOutlet outlet in _outlets)
         {
             if (outlet.Load is ShortCircuitLoad && outlet.ContactClosed)
             {
-                // A bolted fault draws what the feeder lets through: V / (R_fault + R_feeder).
-                totalCurrent += sourceV / (ShortCircuitLoad.Ohms + FeederOhms);
+                faultConductance += 1 / (ShortCircuitLoad.Ohms + outlet.BranchOhms);
             }
-            else
+            else if (outlet.ContactClosed)
             {
-                totalCurrent += outlet.IsDc ? outlet.TrueRealPowerW / _nominalV : outlet.TrueCurrentA;
+                // Open contacts carry nothing, whatever the outlet drew at the last step (a short its relay just cleared).
+                loadCurrent += outlet.IsDc ? outlet.TrueRealPowerW / _nominalV : outlet.TrueCurrentA;
             }
         }
 
-        SupplyVrms = MainsOn ? Math.Max(0, sourceV - (FeederOhms * totalCurrent)) : 0;
+        SupplyVrms = MainsOn ? Math.Max(0, (sourceV - (FeederOhms * loadCurrent)) / (1 + (FeederOhms * faultConductance))) : 0;
 
         double peak = SupplyPeakAmplitude;
         double heatW = 0;

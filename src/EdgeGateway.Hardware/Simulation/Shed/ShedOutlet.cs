@@ -29,6 +29,9 @@ public sealed class ShedOutlet
 {
     private double _amplitude;
 
+    private bool _coilEnergized;
+    private RelayFault _relayFault;
+
     internal ShedOutlet(string id, int index, bool isDc)
     {
         Id = id;
@@ -43,9 +46,23 @@ public sealed class ShedOutlet
     public bool IsDc { get; }
 
     /// <summary>The level the gateway drives on the relay coil (true = energised = contacts commanded closed).</summary>
-    public bool CoilEnergized { get; set; }
+    public bool CoilEnergized
+    {
+        get => _coilEnergized;
+        set => ChangeContact(() => _coilEnergized = value);
+    }
 
-    public RelayFault RelayFault { get; set; }
+    public RelayFault RelayFault
+    {
+        get => _relayFault;
+        set => ChangeContact(() => _relayFault = value);
+    }
+
+    /// <summary>
+    /// Raised with <see cref="ContactClosed"/> whenever the contacts move (the coil driven or released, a fault injected
+    /// or repaired): a contact-feedback input wired to them follows it.
+    /// </summary>
+    public event Action<bool>? ContactChanged;
 
     public SensorInputFault InputFault { get; set; }
 
@@ -55,6 +72,13 @@ public sealed class ShedOutlet
         RelayFault.StuckOpen => false,
         _ => CoilEnergized,
     };
+
+    /// <summary>
+    /// Resistance of the socket's own branch from the shed's busbar, out and back: its breaker and about 2 × 12 m of
+    /// 2.5 mm² copper (7.4 mΩ/m). It is what limits a bolted fault's current besides the source; ordinary loads are
+    /// metered at the busbar's voltage (the shed's one VT sits there), so their few tenths of a volt of branch drop are not modelled.
+    /// </summary>
+    public double BranchOhms { get; set; } = 0.2;
 
     public OutletLoad? Load { get; private set; }
 
@@ -71,6 +95,16 @@ public sealed class ShedOutlet
     public double? TruePowerFactor { get; private set; }
 
     public void Plug(OutletLoad load) => Load = load;
+
+    private void ChangeContact(Action change)
+    {
+        bool before = ContactClosed;
+        change();
+        if (ContactClosed != before)
+        {
+            ContactChanged?.Invoke(ContactClosed);
+        }
+    }
 
     /// <summary>
     /// Pulls the plug: current stops now, not at the model's next step. Until that step a read used to find the old
@@ -120,7 +154,9 @@ public sealed class ShedOutlet
             return;
         }
 
-        double watts = load!.DemandW(supplyVrms);
+        // A bolted fault's current is limited by its branch as well as by the fault itself; the busbar voltage
+        // supplyVrms already includes the sag it causes at the source (ShedModel.Step).
+        double watts = load is ShortCircuitLoad ? supplyVrms * supplyVrms / (ShortCircuitLoad.Ohms + BranchOhms) : load!.DemandW(supplyVrms);
         DeliveredWh += watts * dt.TotalHours;
         TrueRealPowerW = watts;
         if (IsDc)
