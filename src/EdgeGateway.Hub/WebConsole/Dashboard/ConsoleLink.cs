@@ -56,7 +56,7 @@ internal sealed partial class ConsoleLink : BackgroundService
         _time = time;
         _logger = logger;
         RepliesTopic = RepliesRoot + hub.ClientId;
-        MqttLinkOptions link = hub.LinkOptions(hub.ClientId + "-console", acknowledgeOnReceipt: true, receiveMaximum: hub.Ingest.QueueCapacity);
+        MqttLinkOptions link = hub.LinkOptions(HubOptions.ConsoleConnection, acknowledgeOnReceipt: true, receiveMaximum: hub.Ingest.QueueCapacity);
         link.SessionExpiry = TimeSpan.Zero; // the board is rebuilt from retained messages; nothing must queue for it
         Connection = new MqttConnection(link, linkLogger);
         foreach (string filter in Filters)
