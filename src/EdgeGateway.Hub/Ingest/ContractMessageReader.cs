@@ -251,6 +251,11 @@ public sealed class ContractMessageReader(TimeProvider time)
             return Invariant($"seq {message.Seq}: sequence numbers start at 1 (0 only in an offline Last Will)");
         }
 
+        if (message.Seq > ContractMessage.MaxSeq)
+        {
+            return Invariant($"seq {message.Seq} is above the contract's largest, {ContractMessage.MaxSeq} (2^53 - 1)");
+        }
+
         return message switch
         {
             PortTelemetryMessage t =>

@@ -151,6 +151,8 @@ public sealed class ContractMessageReaderTests
             (Telemetry() with { PowerFactor = 3 }, "power_factor"),
             (Telemetry() with { VoltageV = 40_000 }, "voltage_v"),
             (Telemetry(seq: 0), "seq"),
+            (Telemetry(seq: long.MaxValue), "seq"),
+            (Telemetry(seq: ContractMessage.MaxSeq + 1), "seq"),
         ];
 
         foreach ((PortTelemetryMessage message, string field) in cases)
@@ -159,6 +161,13 @@ public sealed class ContractMessageReaderTests
             Assert.Equal(RejectReason.AbsurdValue, reject.Reason);
             Assert.StartsWith(field, reject.Detail);
         }
+    }
+
+    [Fact]
+    public void The_largest_seq_a_JSON_number_holds_exactly_is_accepted()
+    {
+        IngestDecision.Accept accept = Assert.IsType<IngestDecision.Accept>(Read(TelemetryTopic, Json(Telemetry(seq: ContractMessage.MaxSeq))));
+        Assert.Equal(9_007_199_254_740_991, accept.Message.Seq);
     }
 
     [Theory]
