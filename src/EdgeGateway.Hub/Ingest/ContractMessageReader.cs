@@ -86,6 +86,13 @@ public sealed class ContractMessageReader(TimeProvider time)
             return new IngestDecision.Reject(RejectReason.BadTopic, $"'{topic}' is not a contract v1 topic");
         }
 
+        return Read(parsed, payload);
+    }
+
+    /// <summary>The decision on a message whose topic is already parsed: the one validation every consumer of contract
+    /// messages runs (ingest, and the console's live board), so that nothing is shown that is not stored.</summary>
+    public IngestDecision Read(ContractTopic parsed, ReadOnlySpan<byte> payload)
+    {
         if (parsed.Kind == ContractTopicKind.Command)
         {
             return IngestDecision.Ignored;

@@ -1,5 +1,6 @@
 using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Contracts.Ports;
+using EdgeGateway.Hub.Ingest;
 using EdgeGateway.Hub.WebConsole.History;
 using EdgeGateway.Hub.WebConsole.Store;
 
@@ -22,25 +23,34 @@ internal sealed class LiveDashboard(DashboardStream stream, TimeProvider time)
     private readonly Dictionary<string, AlarmRecord> _recentlyCleared = new(StringComparer.Ordinal);
     private readonly Queue<string> _clearedOrder = new();
 
+    /// <summary>
+    /// Ingest's validation (<see cref="ContractMessageReader"/>): the board shows what ingest stores, checked the same
+    /// way — ranges, the envelope against the topic — and with the same stamps: a <c>ts</c> no true clock can give
+    /// (9999-12-31, which froze a port) is the receive time, as in the database.
+    /// </summary>
+    private readonly ContractMessageReader _reader = new(time);
+    private readonly TimeProvider _time = time;
+
     public DashboardStream Stream => stream;
 
-    /// <summary>Applies one contract message; false when it is not one the board shows or not valid v1.</summary>
-    public bool Apply(ContractTopic topic, ReadOnlySpan<byte> payload) => topic.Kind switch
-    {
-        ContractTopicKind.Status => Read(payload, out StatusMessage? status) && Matches(topic, status!) && ApplyStatus(status!),
-        ContractTopicKind.PortTelemetry => Read(payload, out PortTelemetryMessage? telemetry) && Matches(topic, telemetry!) && telemetry!.Port == topic.Port && ApplyPortTelemetry(telemetry),
-        ContractTopicKind.PortState => Read(payload, out PortStateMessage? state) && Matches(topic, state!) && state!.Port == topic.Port && ApplyPortState(state),
-        ContractTopicKind.BinTelemetry => Read(payload, out BinTelemetryMessage? binTelemetry) && Matches(topic, binTelemetry!) && binTelemetry!.Bin == topic.Bin && ApplyBinTelemetry(binTelemetry),
-        ContractTopicKind.BinState => Read(payload, out BinStateMessage? binState) && Matches(topic, binState!) && binState!.Bin == topic.Bin && ApplyBinState(binState),
-        ContractTopicKind.Alarms => Read(payload, out AlarmMessage? alarm) && Matches(topic, alarm!) && ApplyAlarm(AlarmRecord.From(alarm!)),
-        _ => false,
-    };
+    /// <summary>Applies one contract message; false when it is not one the board shows or ingest refuses it.</summary>
+    public bool Apply(ContractTopic topic, ReadOnlySpan<byte> payload) =>
+        _reader.Read(topic, payload) is IngestDecision.Accept accept && accept.Message switch
+        {
+            StatusMessage status => ApplyStatus(status),
+            PortTelemetryMessage telemetry => ApplyPortTelemetry(telemetry),
+            PortStateMessage state => ApplyPortState(state),
+            BinTelemetryMessage binTelemetry => ApplyBinTelemetry(binTelemetry),
+            BinStateMessage binState => ApplyBinState(binState),
+            AlarmMessage alarm => ApplyAlarm(AlarmRecord.From(alarm)),
+            _ => false,
+        };
 
     public DashboardView Snapshot()
     {
         lock (_gate)
         {
-            return new DashboardView(time.GetUtcNow(), [.. _gateways.Values.Select(g => g.View())]);
+            return new DashboardView(_time.GetUtcNow(), [.. _gateways.Values.Select(g => g.View())]);
         }
     }
 
@@ -140,13 +150,6 @@ internal sealed class LiveDashboard(DashboardStream stream, TimeProvider time)
 
         return changed;
     }
-
-    private static bool Read<T>(ReadOnlySpan<byte> payload, out T? message)
-        where T : ContractMessage =>
-        ContractJson.TryDeserialize(payload, out message, out _) && message!.V == ContractTopics.ContractVersion;
-
-    private static bool Matches(ContractTopic topic, ContractMessage message) =>
-        message.Site == topic.Site && message.Gateway == topic.Gateway;
 
     private bool ApplyStatus(StatusMessage status)
     {
