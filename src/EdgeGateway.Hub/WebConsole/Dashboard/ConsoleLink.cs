@@ -216,8 +216,7 @@ internal sealed partial class ConsoleLink : BackgroundService
         if (topic.CommandName != ContractCommands.AlarmAck
             || !ContractJson.TryDeserializeCommand(payload, out CommandRequest? request, out _)
             || request is not { AlarmId: { Length: > 0 } alarmId, Operator: { Length: > 0 } by }
-            || _board.FindAlarm(alarmId) is not { Ack: null } alarm
-            || alarm.Site != topic.Site || alarm.Gateway != topic.Gateway)
+            || _board.FindAlarm(topic.Site, topic.Gateway, alarmId) is not { Ack: null })
         {
             return;
         }
