@@ -152,7 +152,7 @@ wait_for() { # what, seconds, command...
 # --- Mosquitto: the production configuration on loopback ----------------------------------------------------------
 mqtt="$state/mosquitto"
 mkdir -p "$mqtt/data"
-"$repo/deploy/mosquitto/make-credentials.sh" --dir "$mqtt/creds" --hub edge-hub \
+"$repo/deploy/mosquitto/make-credentials.sh" --dir "$mqtt/creds" --hub edge-hub --reader watch \
   --gateway linzi-demo-001/gw-01 --gateway zhangdian-demo-002/gw-02 >/dev/null
 "$repo/deploy/mosquitto/install.sh" --dir "$mqtt/creds" --conf-dir "$mqtt/conf.d" --port "$mqtt_port" \
   --bind 127.0.0.1 --no-apt --no-service >/dev/null
@@ -218,7 +218,7 @@ cat >"$hub/hub.json" <<EOF
   "Urls": "http://127.0.0.1:$http_port",
   "Hub": {
     "Broker": "mqtts://127.0.0.1:$mqtt_port",
-    "ClientId": "edge-hub-dev",
+    "ClientId": "edge-hub",
     "Username": "edge-hub",
     "PasswordFile": "$mqtt/creds/accounts/edge-hub/mqtt-password",
     "CaFile": "$mqtt/creds/ca.crt",
@@ -258,7 +258,7 @@ EdgeGateway dev stack is up (state: $state)
   users 用户           admin, maint, manager, viewer — password 密码: $console_password
   sheds 车棚           linzi-demo-001/gw-01, zhangdian-demo-002/gw-02 (simulated$([ "$history_hours" -gt 0 ] && echo "; the last $history_hours hours first, at ${history_speed}x"))
   broker               mqtts://127.0.0.1:$mqtt_port — watch it:
-                       mosquitto_sub -h 127.0.0.1 -p $mqtt_port --cafile $mqtt/creds/ca.crt -u edge-hub -P "\$(cat $mqtt/creds/accounts/edge-hub/mqtt-password)" -i watch-\$\$ -t 'edge/v1/#' -v
+                       mosquitto_sub -h 127.0.0.1 -p $mqtt_port --cafile $mqtt/creds/ca.crt -u watch -P "\$(cat $mqtt/creds/accounts/watch/mqtt-password)" -t 'edge/v1/#' -v
   influxdb             http://127.0.0.1:$influx_port, database edge
   logs                 $logs
 Stop everything: deploy/dev/down.sh --state-dir $state

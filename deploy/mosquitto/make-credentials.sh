@@ -17,7 +17,11 @@
 #       mqtt-ca.pem mqtt-password [mqtt-client.pem mqtt-client.key] [gateway.json]
 #     (gateways: copy them to the Pi's /etc/edgegateway/, see deploy/README.md; hubs: to the hub's /etc/edgegateway/)
 #
-# Account names: a gateway SITE/GW is user gw-SITE-GW (its client id is SITE-GW); hubs and readers are named.
+# Account names: a gateway SITE/GW is user gw-SITE-GW; hubs and readers are named. The broker takes the account name
+# as the client id (use_username_as_clientid), so one account is one session. A hub instance NAME makes three
+# connections, so --hub NAME makes the broker users NAME, NAME-peers and NAME-console, with one password and the
+# hub's grants; run several hub instances as several --hub accounts. Hubs use the password listener: with --mtls a
+# hub's one certificate would give its three connections one client id.
 #   hub     reads edge/v1/#, publishes commands (edge/v1/+/+/cmd/#) and its own topics (edge/v1/_hub/#,
 #           edge/v1/_deadletter/#)
 #   reader  reads edge/v1/# only (Telegraf, monitoring)
@@ -267,19 +271,26 @@ for account in "$dir"/accounts/*/; do
   [ -f "$account/role" ] || continue
   user=$(basename "$account")
   read -r kind site id <"$account/role"
-  # mosquitto_passwd reads the password twice from standard input: it never appears on a command line.
-  printf '%s\n%s\n' "$(cat "$account/mqtt-password")" "$(cat "$account/mqtt-password")" \
-    | mosquitto_passwd "$work/passwd" "$user" >/dev/null
+  # A hub instance connects three times (ingest, peers, console): an account, thus a client id, for each.
+  users=("$user")
+  [ "$kind" = hub ] && users+=("$user-peers" "$user-console")
+  for broker_user in "${users[@]}"; do
+    # mosquitto_passwd reads the password twice from standard input: it never appears on a command line.
+    printf '%s\n%s\n' "$(cat "$account/mqtt-password")" "$(cat "$account/mqtt-password")" \
+      | mosquitto_passwd "$work/passwd" "$broker_user" >/dev/null
+  done
   {
     echo
     case "$kind" in
       hub)
-        echo "# hub instance $user: reads everything, sends commands, publishes its own topics"
-        echo "user $user"
-        echo "topic read edge/v1/#"
-        echo "topic write edge/v1/+/+/cmd/#"
-        echo "topic readwrite edge/v1/_hub/#"
-        echo "topic readwrite edge/v1/_deadletter/#"
+        for broker_user in "${users[@]}"; do
+          echo "# hub instance $user ($broker_user): reads everything, sends commands, publishes its own topics"
+          echo "user $broker_user"
+          echo "topic read edge/v1/#"
+          echo "topic write edge/v1/+/+/cmd/#"
+          echo "topic readwrite edge/v1/_hub/#"
+          echo "topic readwrite edge/v1/_deadletter/#"
+        done
         ;;
       reader)
         echo "# read-only consumer $user"

@@ -81,6 +81,25 @@ public sealed class MqttSchemaTests
         AssertValid(name, json);
     }
 
+    [Theory]
+    [MemberData(nameof(SchemaNames))]
+    public void Every_seq_is_bounded_at_the_largest_integer_JSON_holds_exactly(string name)
+    {
+        if (JsonNode.Parse(ContractSchemas.Text(name))!["properties"]!["seq"] is not { } seq)
+        {
+            return; // commands and replies carry no seq
+        }
+
+        Assert.Equal(ContractMessage.MaxSeq, (long)seq["maximum"]!);
+        JsonObject message = Sample(name);
+        message["seq"] = ContractMessage.MaxSeq;
+        AssertValid(name, message.ToJsonString());
+        message["seq"] = ContractMessage.MaxSeq + 1;
+        AssertInvalid(name, message.ToJsonString());
+        message["seq"] = long.MaxValue;
+        AssertInvalid(name, message.ToJsonString());
+    }
+
     [Fact]
     public void Schema_names_match_the_message_types()
     {

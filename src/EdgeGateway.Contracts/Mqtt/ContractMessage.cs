@@ -13,7 +13,11 @@ public abstract record ContractMessage
     [JsonPropertyOrder(-5)]
     public int V { get; init; } = ContractTopics.ContractVersion;
 
-    /// <summary>The gateway's sequence number: assigned by the outbox from 1, monotonic per gateway, persisted across restarts; 0 only in the Last Will.</summary>
+    /// <summary>The largest <see cref="Seq"/>: 2^53 − 1, the largest integer every JSON parser reads exactly (RFC 8259 §6);
+    /// a gateway sending one message a millisecond takes 285,000 years to reach it. Consumers refuse a larger one.</summary>
+    public const long MaxSeq = (1L << 53) - 1;
+
+    /// <summary>The gateway's sequence number: assigned by the outbox from 1, monotonic per gateway, persisted across restarts; 0 only in the Last Will; at most <see cref="MaxSeq"/>.</summary>
     [JsonPropertyOrder(-4)]
     public long Seq { get; init; }
 

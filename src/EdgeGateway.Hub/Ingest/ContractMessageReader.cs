@@ -86,6 +86,13 @@ public sealed class ContractMessageReader(TimeProvider time)
             return new IngestDecision.Reject(RejectReason.BadTopic, $"'{topic}' is not a contract v1 topic");
         }
 
+        return Read(parsed, payload);
+    }
+
+    /// <summary>The decision on a message whose topic is already parsed: the one validation every consumer of contract
+    /// messages runs (ingest, and the console's live board), so that nothing is shown that is not stored.</summary>
+    public IngestDecision Read(ContractTopic parsed, ReadOnlySpan<byte> payload)
+    {
         if (parsed.Kind == ContractTopicKind.Command)
         {
             return IngestDecision.Ignored;
@@ -249,6 +256,11 @@ public sealed class ContractMessageReader(TimeProvider time)
         if (message.Seq < 1 && !lastWill)
         {
             return Invariant($"seq {message.Seq}: sequence numbers start at 1 (0 only in an offline Last Will)");
+        }
+
+        if (message.Seq > ContractMessage.MaxSeq)
+        {
+            return Invariant($"seq {message.Seq} is above the contract's largest, {ContractMessage.MaxSeq} (2^53 - 1)");
         }
 
         return message switch

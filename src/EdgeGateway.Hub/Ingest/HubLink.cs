@@ -20,7 +20,7 @@ public sealed class HubLink : IDeadLetterSink, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
-        Connection = new MqttConnection(_options.LinkOptions(_options.ClientId, acknowledgeOnReceipt: false, receiveMaximum: _options.Ingest.QueueCapacity), logger);
+        Connection = new MqttConnection(_options.LinkOptions("", acknowledgeOnReceipt: false, receiveMaximum: _options.Ingest.QueueCapacity), logger);
         Filter = SubscriptionFilter(_options.SharedGroup);
         Connection.Subscribe(Filter, MqttQualityOfServiceLevel.AtLeastOnce);
     }

@@ -54,7 +54,7 @@ internal sealed partial class HubPeers : BackgroundService
         _notifier = notifier;
         _time = time;
         _logger = logger;
-        MqttLinkOptions link = _options.LinkOptions(_options.ClientId + "-peers", acknowledgeOnReceipt: true, receiveMaximum: _options.Ingest.QueueCapacity);
+        MqttLinkOptions link = _options.LinkOptions(HubOptions.PeersConnection, acknowledgeOnReceipt: true, receiveMaximum: _options.Ingest.QueueCapacity);
         // The session outlives a restart: what peers reported while this instance was down or starting (the numbers they
         // stored, clears, acknowledgements) is queued by the broker and delivered when it is back. Without it a
         // restarted instance that records gaps counted the numbers a peer stored around its restart as lost (37 in one

@@ -79,7 +79,22 @@ public sealed class IngestStats : IDisposable
         Interlocked.Increment(ref acknowledged ? ref _acknowledged : ref _ackSkipped);
     }
 
-    internal void OnSeqMissing(long count) => Interlocked.Add(ref _seqMissing, count);
+    /// <summary>Adds to the lost-number count, held at <see cref="long.MaxValue"/>: a counter never wraps negative.</summary>
+    internal void OnSeqMissing(long count)
+    {
+        long seen = Interlocked.Read(ref _seqMissing);
+        while (true)
+        {
+            long wanted = SeqTracker.SaturatingAdd(seen, Math.Max(count, 0));
+            long found = Interlocked.CompareExchange(ref _seqMissing, wanted, seen);
+            if (found == seen)
+            {
+                return;
+            }
+
+            seen = found;
+        }
+    }
 
     public void Dispose() => _meter.Dispose();
 }

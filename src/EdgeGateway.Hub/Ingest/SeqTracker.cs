@@ -1,3 +1,5 @@
+using EdgeGateway.Contracts.Mqtt;
+
 namespace EdgeGateway.Hub.Ingest;
 
 /// <summary>A run of <c>seq</c> numbers one gateway never delivered: <see cref="From"/>..<see cref="To"/> inclusive.</summary>
@@ -32,10 +34,12 @@ public sealed class SeqTracker(TimeSpan grace)
     /// </summary>
     public TimeSpan JoinWindow { get; set; }
 
-    /// <summary>Records a delivered number (the Last Will's 0 is not part of the sequence and is ignored).</summary>
+    /// <summary>Records a delivered number (the Last Will's 0 is not part of the sequence and is ignored, and so is a
+    /// number above the contract's <see cref="ContractMessage.MaxSeq"/>, which the reader refuses anyway: every
+    /// difference the tracker takes then fits a <see cref="long"/>).</summary>
     public void Observe(string site, string gateway, long seq, DateTimeOffset now)
     {
-        if (seq <= 0)
+        if (seq is <= 0 or > ContractMessage.MaxSeq)
         {
             return;
         }
@@ -71,17 +75,27 @@ public sealed class SeqTracker(TimeSpan grace)
         return gaps;
     }
 
-    /// <summary>Numbers currently missing (not yet given up on), over all gateways.</summary>
+    /// <summary>Numbers currently missing (not yet given up on), over all gateways; saturates at
+    /// <see cref="long.MaxValue"/> rather than overflow (each stream's count is below 2^53, but there may be many).</summary>
     public long Outstanding
     {
         get
         {
             lock (_gate)
             {
-                return _streams.Values.Sum(s => s.Outstanding);
+                long total = 0;
+                foreach (Stream stream in _streams.Values)
+                {
+                    total = SaturatingAdd(total, stream.Outstanding);
+                }
+
+                return total;
             }
         }
     }
+
+    /// <summary><paramref name="total"/> + <paramref name="count"/> for non-negative counts, held at <see cref="long.MaxValue"/>.</summary>
+    public static long SaturatingAdd(long total, long count) => count > long.MaxValue - total ? long.MaxValue : total + count;
 
     private sealed class Stream(long first, DateTimeOffset joinedAt)
     {

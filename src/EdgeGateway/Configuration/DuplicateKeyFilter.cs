@@ -1,3 +1,4 @@
+using System.Globalization;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 
@@ -7,9 +8,12 @@ namespace EdgeGateway.Configuration;
 /// Sits between YamlDotNet's parser and <c>YamlStream</c>. The representation model throws on the first
 /// duplicate mapping key, which would hide every other problem in the file; this filter reports each
 /// duplicate key (with the line of the first one), drops the duplicate key and its value, and lets the
-/// load go on. It also remembers the last line the parser reached, for parser failures that carry no position.
+/// load go on. It also remembers the last line the parser reached, for parser failures that carry no position, and
+/// refuses what would hurt whoever reads the document (<see cref="YamlLimitException"/>): nesting deeper than
+/// <paramref name="maxDepth"/> (the representation model recurses per level) and aliases (a few nested aliases
+/// stand for billions of nodes).
 /// </summary>
-internal sealed class DuplicateKeyFilter(IParser inner, ProblemCollector problems) : IParser
+internal sealed class DuplicateKeyFilter(IParser inner, ProblemCollector problems, int maxDepth) : IParser
 {
     private readonly Stack<Frame> _frames = new();
 
@@ -34,6 +38,16 @@ internal sealed class DuplicateKeyFilter(IParser inner, ProblemCollector problem
                     SkipNode();
                     continue;
                 }
+            }
+
+            if (parsingEvent is MappingStart or SequenceStart && _frames.Count >= maxDepth)
+            {
+                throw new YamlLimitException(YamlText.LineOf(parsingEvent.Start), TooDeep());
+            }
+
+            if (parsingEvent is AnchorAlias alias)
+            {
+                throw new YamlLimitException(YamlText.LineOf(parsingEvent.Start), $"YAML alias '*{alias.Value}' is not allowed: write the value out (aliases can make a small file stand for billions of values)");
             }
 
             switch (parsingEvent)
@@ -61,6 +75,9 @@ internal sealed class DuplicateKeyFilter(IParser inner, ProblemCollector problem
         return false;
     }
 
+    private string TooDeep() => string.Create(CultureInfo.InvariantCulture,
+        $"nested deeper than {maxDepth} levels of mappings and lists, the most this file may have (a site file needs fewer than ten)");
+
     /// <summary>Reads past one whole node (the value of a dropped duplicate key).</summary>
     private void SkipNode()
     {
@@ -74,6 +91,10 @@ internal sealed class DuplicateKeyFilter(IParser inner, ProblemCollector problem
 
             LastLine = YamlText.LineOf(inner.Current!.End);
             depth += inner.Current.NestingIncrease;
+            if (_frames.Count + depth > maxDepth)
+            {
+                throw new YamlLimitException(LastLine, TooDeep());
+            }
         }
         while (depth > 0);
     }
@@ -95,4 +116,12 @@ internal sealed class DuplicateKeyFilter(IParser inner, ProblemCollector problem
 
         public Dictionary<string, int> Keys { get; } = new(StringComparer.Ordinal);
     }
+}
+
+/// <summary>A limit of <see cref="DuplicateKeyFilter"/> that ends the parse: the problem and its line.</summary>
+internal sealed class YamlLimitException(int line, string problem) : Exception(problem)
+{
+    public int Line { get; } = line;
+
+    public string Problem { get; } = problem;
 }

@@ -66,12 +66,17 @@ public static class MqttLinkServiceCollectionExtensions
         return builder;
     }
 
-    /// <summary>The gateway's MQTT 5 connection: client id <c>{site}-{gateway}</c>, its retained offline status as the Last Will.</summary>
+    /// <summary>The gateway's MQTT 5 connection: client id its broker account (<c>Mqtt:Username</c>, else the account
+    /// name make-credentials.sh gives it, <c>gw-{site}-{gateway}</c>), its retained offline status as the Last Will.</summary>
+    /// <remarks>The production broker replaces the client id with the account name (<c>use_username_as_clientid</c>,
+    /// deploy/mosquitto/edgegateway.conf) so that no account takes over another's session; sending it already keeps
+    /// the gateway's logs and a broker without that setting naming the session alike.</remarks>
     public static MqttLinkOptions ConnectionOptions(ILinkedShed shed, Uri broker, MqttOptions options)
     {
         string site = shed.Site.Site.Id;
         string gateway = shed.Site.Site.Gateway;
-        var link = MqttLinkOptions.For(broker, $"{site}-{gateway}", options);
+        string clientId = string.IsNullOrEmpty(options.Username) ? $"gw-{site}-{gateway}" : options.Username;
+        var link = MqttLinkOptions.For(broker, clientId, options);
         link.MaxBackoff = options.MaxBackoff;
         link.Will = new MqttWill
         {

@@ -20,10 +20,10 @@ public sealed class HubBrokerSettingsTests
         }).Build();
         HubOptions options = configuration.GetSection(HubOptions.Section).Get<HubOptions>()!;
 
-        MqttLinkOptions peers = options.LinkOptions("hub-a-peers", acknowledgeOnReceipt: true, receiveMaximum: 100_000);
+        MqttLinkOptions peers = options.LinkOptions(HubOptions.PeersConnection, acknowledgeOnReceipt: true, receiveMaximum: 100_000);
 
         Assert.Equal(("mqtts://broker.example.cn:8883/", "hub-a-peers"), (peers.Broker.ToString(), peers.ClientId));
-        Assert.Equal(("/etc/edgegateway-hub/ca.pem", "hub", "/etc/edgegateway-hub/mqtt-password"), (peers.CaFile, peers.Username, peers.PasswordFile));
+        Assert.Equal(("/etc/edgegateway-hub/ca.pem", "hub-peers", "/etc/edgegateway-hub/mqtt-password"), (peers.CaFile, peers.Username, peers.PasswordFile));
         Assert.Equal(TimeSpan.FromDays(2), peers.SessionExpiry);
         Assert.Equal(ushort.MaxValue, peers.ReceiveMaximum);
         Assert.True(peers.AcknowledgeOnReceipt);

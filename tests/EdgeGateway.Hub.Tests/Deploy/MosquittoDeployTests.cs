@@ -48,13 +48,19 @@ public sealed class MosquittoDeployTests(ProductionBroker broker) : IClassFixtur
         Assert.Contains($"topic write {TopicsA}/ports/#\n", acl, StringComparison.Ordinal);
         Assert.Contains($"topic read {TopicsB}/cmd/+\n", acl, StringComparison.Ordinal);
         Assert.DoesNotContain(acl.Split('\n'), line => line.StartsWith("pattern", StringComparison.Ordinal));
+        // A hub instance's three connections are three accounts (the broker takes the account as the client id).
+        Assert.Contains($"user {ProductionBroker.Hub}-peers\ntopic read edge/v1/#\n", acl, StringComparison.Ordinal);
+        Assert.Contains($"user {ProductionBroker.Hub}-console\ntopic read edge/v1/#\n", acl, StringComparison.Ordinal);
         string passwd = await File.ReadAllTextAsync(Path.Combine(broker.Credentials, "passwd"));
         foreach (string user in new[] { UserA, UserB, ProductionBroker.Hub, ProductionBroker.Reader })
         {
-            Assert.Contains(user + ":$7$", passwd, StringComparison.Ordinal);
+            Assert.Contains("\n" + user + ":$7$", "\n" + passwd, StringComparison.Ordinal);
             Assert.DoesNotContain(broker.Password(user), passwd, StringComparison.Ordinal);
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(broker.Account(user, "mqtt-password")));
         }
+
+        Assert.Contains($"\n{ProductionBroker.Hub}-peers:$7$", passwd, StringComparison.Ordinal);
+        Assert.Contains($"\n{ProductionBroker.Hub}-console:$7$", passwd, StringComparison.Ordinal);
 
         // The gateway's handover: its settings file and the files it names.
         string settings = await File.ReadAllTextAsync(broker.Account(UserA, "gateway.json"));
@@ -122,6 +128,12 @@ public sealed class MosquittoDeployTests(ProductionBroker broker) : IClassFixtur
     {
         await using TlsMqttClient hub = await ConnectAsync(ProductionBroker.Hub);
         await hub.SubscribeAsync("edge/v1/#");
+        // An account is one session (use_username_as_clientid): the refused publishes, each closing its connection,
+        // come before A's own connection.
+        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, await PublishOnceAsync(UserA, $"{TopicsB}/alarms", "forged by A"));
+        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, await PublishOnceAsync(UserA, $"{TopicsB}/ports/P01/telemetry", "forged by A"));
+        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, await PublishOnceAsync(UserA, $"{TopicsA}/cmd/port_reset", "a command to itself"));
+        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, await PublishOnceAsync(UserA, "edge/v1/_deadletter/bad_topic", "forged"));
         await using TlsMqttClient a = await ConnectAsync(UserA);
         await a.SubscribeAsync("edge/v1/#"); // granted, but only what A may read is delivered
         await using TlsMqttClient b = await ConnectAsync(UserB);
@@ -131,10 +143,6 @@ public sealed class MosquittoDeployTests(ProductionBroker broker) : IClassFixtur
             Assert.Equal(MqttClientPublishReasonCode.Success, await a.PublishAsync($"{TopicsA}/{topic}", "from A"));
         }
 
-        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, await PublishOnceAsync(UserA, $"{TopicsB}/alarms", "forged by A"));
-        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, await PublishOnceAsync(UserA, $"{TopicsB}/ports/P01/telemetry", "forged by A"));
-        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, await PublishOnceAsync(UserA, $"{TopicsA}/cmd/port_reset", "a command to itself"));
-        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, await PublishOnceAsync(UserA, "edge/v1/_deadletter/bad_topic", "forged"));
         Assert.Equal(MqttClientPublishReasonCode.Success, await b.PublishAsync($"{TopicsB}/alarms", "from B"));
 
         List<(string Topic, string Payload)> atHub = await hub.ReceiveAsync(8, Quiet);
@@ -149,6 +157,10 @@ public sealed class MosquittoDeployTests(ProductionBroker broker) : IClassFixtur
     [Fact]
     public async Task The_hub_reads_every_gateway_through_a_shared_subscription_and_sends_commands_that_only_the_addressed_gateway_receives()
     {
+        // The hub cannot speak for a gateway, nor a reader for anyone (before their own connections: an account is
+        // one session).
+        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, await PublishOnceAsync(ProductionBroker.Hub, $"{TopicsA}/status", "forged by the hub"));
+        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, await PublishOnceAsync(ProductionBroker.Reader, $"{TopicsA}/cmd/port_disable", "command from a reader"));
         await using TlsMqttClient hub = await ConnectAsync(ProductionBroker.Hub);
         await hub.SubscribeAsync("$share/hub/edge/v1/#");
         await using TlsMqttClient reader = await ConnectAsync(ProductionBroker.Reader);
@@ -164,9 +176,6 @@ public sealed class MosquittoDeployTests(ProductionBroker broker) : IClassFixtur
         Assert.Equal(MqttClientPublishReasonCode.Success, await hub.PublishAsync($"{TopicsB}/cmd/snapshot", "command for B"));
         Assert.Equal(MqttClientPublishReasonCode.Success, await hub.PublishAsync("edge/v1/_hub/seen/edge-hub", "seen"));
         Assert.Equal(MqttClientPublishReasonCode.Success, await hub.PublishAsync("edge/v1/_deadletter/malformed_json", "dead letter"));
-        // The hub cannot speak for a gateway, nor a reader for anyone.
-        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, await PublishOnceAsync(ProductionBroker.Hub, $"{TopicsA}/status", "forged by the hub"));
-        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, await PublishOnceAsync(ProductionBroker.Reader, $"{TopicsA}/cmd/port_disable", "command from a reader"));
         // A gateway answers on the hub's response topic.
         Assert.Equal(MqttClientPublishReasonCode.Success, await b.PublishAsync("edge/v1/_hub/replies/edge-hub", "reply from B"));
 
@@ -186,22 +195,85 @@ public sealed class MosquittoDeployTests(ProductionBroker broker) : IClassFixtur
     {
         await using TlsMqttClient hub = await ConnectAsync(ProductionBroker.Hub);
         await hub.SubscribeAsync("edge/v1/#");
-        await using TlsMqttClient a = await TlsMqttClient.ConnectAsync("localhost", broker.MtlsPort, broker.CaFile, "mtls-a", null, null,
-            broker.Account(UserA, "mqtt-client.pem"), broker.Account(UserA, "mqtt-client.key"));
-
-        Assert.Equal(MqttClientPublishReasonCode.Success, await a.PublishAsync($"{TopicsA}/sessions", "session over mTLS"));
         await using (TlsMqttClient forger = await TlsMqttClient.ConnectAsync("localhost", broker.MtlsPort, broker.CaFile, "mtls-a-forger", null, null,
             broker.Account(UserA, "mqtt-client.pem"), broker.Account(UserA, "mqtt-client.key")))
         {
             Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, await forger.PublishAsync($"{TopicsB}/sessions", "forged over mTLS"));
         }
+
+        await using TlsMqttClient a = await TlsMqttClient.ConnectAsync("localhost", broker.MtlsPort, broker.CaFile, "mtls-a", null, null,
+            broker.Account(UserA, "mqtt-client.pem"), broker.Account(UserA, "mqtt-client.key"));
+        Assert.Equal(MqttClientPublishReasonCode.Success, await a.PublishAsync($"{TopicsA}/sessions", "session over mTLS"));
         Assert.Equal([($"{TopicsA}/sessions", "session over mTLS")], await hub.ReceiveAsync(1, Quiet));
+    }
+
+    [Fact]
+    public async Task A_gateway_account_connecting_with_the_hubs_client_id_neither_disconnects_the_hub_nor_deletes_its_queued_alarms()
+    {
+        TlsMqttClient hub = await ConnectAsync(ProductionBroker.Hub, ProductionBroker.Hub, persistent: true);
+        await hub.SubscribeAsync($"{TopicsA}/alarms");
+        await using TlsMqttClient a = await ConnectAsync(UserA);
+
+        // While the hub is connected: B's account with the hub's client id and clean start. The hub stays connected.
+        await (await ConnectAsync(UserB, ProductionBroker.Hub)).DisposeAsync();
+        Assert.Equal(MqttClientPublishReasonCode.Success, await a.PublishAsync($"{TopicsA}/alarms", "alarm while the hub is connected"));
+        Assert.Equal([($"{TopicsA}/alarms", "alarm while the hub is connected")], await hub.ReceiveAsync(1, Quiet));
+        await hub.DisposeAsync();
+
+        // While the hub is away: three alarms queue for its session; B tries again, as `edge-hub` and as its account's
+        // other connections' ids; the hub comes back and every alarm arrives.
+        string[] alarms = ["alarm 1 while the hub is away", "alarm 2 while the hub is away", "alarm 3 while the hub is away"];
+        foreach (string alarm in alarms)
+        {
+            Assert.Equal(MqttClientPublishReasonCode.Success, await a.PublishAsync($"{TopicsA}/alarms", alarm));
+        }
+
+        foreach (string clientId in new[] { ProductionBroker.Hub, ProductionBroker.Hub + "-peers", ProductionBroker.Hub + "-console" })
+        {
+            await TakeOverAttemptAsync(UserB, clientId);
+        }
+
+        await using TlsMqttClient back = await ConnectAsync(ProductionBroker.Hub, ProductionBroker.Hub, persistent: true);
+        Assert.Equal(alarms, (await back.ReceiveAsync(alarms.Length, Quiet)).Select(m => m.Payload));
+    }
+
+    [Fact]
+    public async Task A_gateway_account_connecting_with_another_gateways_client_id_leaves_that_gateways_session_and_queued_commands_alone()
+    {
+        await using TlsMqttClient hub = await ConnectAsync(ProductionBroker.Hub);
+        await using (TlsMqttClient a = await ConnectAsync(UserA, UserA, persistent: true))
+        {
+            await a.SubscribeAsync($"{TopicsA}/cmd/+");
+        }
+
+        Assert.Equal(MqttClientPublishReasonCode.Success, await hub.PublishAsync($"{TopicsA}/cmd/snapshot", "command 1 while A is away"));
+        Assert.Equal(MqttClientPublishReasonCode.Success, await hub.PublishAsync($"{TopicsA}/cmd/port_reset", "command 2 while A is away"));
+        // B with A's account name and with A's former client id (SITE-GW), clean start.
+        await TakeOverAttemptAsync(UserB, UserA);
+        await TakeOverAttemptAsync(UserB, $"{ProductionBroker.SiteA}-{ProductionBroker.GatewayA}");
+
+        await using TlsMqttClient back = await ConnectAsync(UserA, UserA, persistent: true);
+        Assert.Equal(["command 1 while A is away", "command 2 while A is away"], (await back.ReceiveAsync(2, Quiet)).Select(m => m.Payload));
+    }
+
+    /// <summary><paramref name="user"/> connects as <paramref name="clientId"/> with clean start (the broker may refuse it;
+    /// either way it must not reach the session of that id's owner) and leaves.</summary>
+    private async Task TakeOverAttemptAsync(string user, string clientId)
+    {
+        try
+        {
+            await (await ConnectAsync(user, clientId)).DisposeAsync();
+        }
+        catch (MqttRefusedException)
+        {
+            // Refused outright is as good.
+        }
     }
 
     [Fact]
     public async Task Messages_queued_for_an_absent_hub_survive_a_broker_restart()
     {
-        const string HubClientId = "edge-hub-persistence";
+        const string HubClientId = ProductionBroker.Hub; // the broker names the session by the account anyway
         await using (TlsMqttClient hub = await ConnectAsync(ProductionBroker.Hub, HubClientId, persistent: true))
         {
             await hub.SubscribeAsync($"{TopicsA}/alarms");

@@ -19,10 +19,10 @@ public sealed class BadInputTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static string Telemetry(long seq, string site = "s1", string port = "p1", double power = 80, int v = 1) =>
+    private static string Telemetry(long seq, string site = "s1", string port = "p1", double power = 80, int v = 1, string gateway = "g1") =>
         ContractJson.SerializeToString(new PortTelemetryMessage
         {
-            V = v, Seq = seq, Ts = DateTimeOffset.UtcNow, Site = site, Gateway = "g1", Port = port, State = PortState.Charging,
+            V = v, Seq = seq, Ts = DateTimeOffset.UtcNow, Site = site, Gateway = gateway, Port = port, State = PortState.Charging,
             RelayClosed = true, VoltageV = 230, CurrentA = 0.5, PowerW = power, PowerFactor = 0.7, SessionEnergyWh = 1,
             SessionS = 60, LifetimeEnergyWh = 10, MeasuredTs = DateTimeOffset.UtcNow,
         });
@@ -86,6 +86,48 @@ public sealed class BadInputTests : IDisposable
         Assert.Equal(2, health.GetProperty("rejected_by_reason").GetProperty("malformed_json").GetInt64());
         Assert.False(hub.Process.HasExited);
 
+        hub.AssertNoErrorsLogged();
+    }
+
+    [Fact]
+    public async Task A_seq_beyond_the_contract_is_dead_lettered_and_monitoring_stays_sound()
+    {
+        await using MosquittoBroker broker = await MosquittoBroker.StartNewAsync(MosquittoBrokerOptions.ForHub);
+        await using InfluxDbServer influx = await InfluxDbServer.StartNewAsync();
+        await influx.CreateDatabaseAsync("edge");
+        await using ProbeClient deadLetters = await ProbeClient.ConnectAsync(broker, clientId: "dead-letter-watch");
+        await deadLetters.SubscribeAsync("edge/v1/_deadletter/#");
+        await using HubProcess hub = await HubProcess.StartAsync(broker, influx.Uri, "v1", "edge", Path.Combine(_dir, "hub"));
+        await using ProbeClient publisher = await ProbeClient.ConnectAsync(broker, clientId: "huge-seq-source");
+
+        // Two gateways, each a good number and then long.MaxValue (the probe's), then the next good number.
+        foreach (string gateway in new[] { "g1", "g2" })
+        {
+            string topic = $"edge/v1/s1/{gateway}/ports/p1/telemetry";
+            await publisher.PublishAsync(topic, Telemetry(1, gateway: gateway));
+            await publisher.PublishAsync(topic, Telemetry(long.MaxValue, gateway: gateway));
+            await publisher.PublishAsync(topic, Telemetry(2, gateway: gateway));
+        }
+
+        var letters = new List<(string Topic, JsonElement Body)>();
+        while (letters.Count < 2 && await deadLetters.TryNextAsync(TimeSpan.FromSeconds(10)) is { } message)
+        {
+            letters.Add((message.Topic, JsonSerializer.Deserialize<JsonElement>(Encoding.UTF8.GetString(message.Payload.ToArray()))));
+        }
+
+        Assert.Equal(2, letters.Count);
+        Assert.All(letters, letter =>
+        {
+            Assert.Equal("edge/v1/_deadletter/absurd_value", letter.Topic);
+            Assert.Contains("seq 9223372036854775807 is above", letter.Body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        });
+
+        List<long> stored = await StoredPoints.WaitForAsync(() => StoredPoints.SeqsAsync(influx, "edge", "g2"), 2, TimeSpan.FromSeconds(15));
+        Assert.Equal([1L, 2L], stored);
+        JsonElement health = await hub.HealthAsync(); // throws unless /healthz answers 200 (it answered 500: OverflowException)
+        Assert.Equal(0, health.GetProperty("seq_missing").GetInt64());
+        Assert.Equal(0, health.GetProperty("seq_outstanding").GetInt64());
+        Assert.Equal(2, health.GetProperty("rejected_by_reason").GetProperty("absurd_value").GetInt64());
         hub.AssertNoErrorsLogged();
     }
 }

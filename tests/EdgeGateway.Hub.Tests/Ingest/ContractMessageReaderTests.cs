@@ -151,6 +151,8 @@ public sealed class ContractMessageReaderTests
             (Telemetry() with { PowerFactor = 3 }, "power_factor"),
             (Telemetry() with { VoltageV = 40_000 }, "voltage_v"),
             (Telemetry(seq: 0), "seq"),
+            (Telemetry(seq: long.MaxValue), "seq"),
+            (Telemetry(seq: ContractMessage.MaxSeq + 1), "seq"),
         ];
 
         foreach ((PortTelemetryMessage message, string field) in cases)
@@ -159,6 +161,67 @@ public sealed class ContractMessageReaderTests
             Assert.Equal(RejectReason.AbsurdValue, reject.Reason);
             Assert.StartsWith(field, reject.Detail);
         }
+    }
+
+    /// <summary>A generated corpus of hostile payloads on a port telemetry topic: deep JSON, huge numbers, wrong types,
+    /// huge strings. Each is refused with its reason and a detail, never an exception.</summary>
+    public static TheoryData<string> HostilePayloads => new(new[]
+    {
+        "deep-array", "deep-object-inside-a-good-message", "deep-and-too-large", "seq-long-max", "seq-above-long", "seq-exponent",
+        "seq-fraction", "power-overflowing-double", "power-huge", "version-huge", "nan", "seq-as-string", "power-as-string",
+        "site-as-number", "relay-as-string", "ts-as-number", "state-unknown", "huge-site-string", "huge-port-string", "array-root",
+        "two-objects",
+    });
+
+    private static string HostilePayload(string name)
+    {
+        string good = ContractJson.SerializeToString(Telemetry());
+        string With(string field, string json) => System.Text.RegularExpressions.Regex.Replace(good, $"\"{field}\":[^,}}]+", $"\"{field}\":{json}");
+        return name switch
+        {
+            "deep-array" => "{\"v\":1,\"x\":" + new string('[', 8_000) + new string(']', 8_000) + "}",
+            "deep-object-inside-a-good-message" => good.TrimEnd('}') + ",\"extra\":" + string.Concat(Enumerable.Repeat("{\"a\":", 2_000)) + "1" + new string('}', 2_001),
+            "deep-and-too-large" => "{\"v\":1,\"x\":" + new string('[', 100_000) + new string(']', 100_000) + "}",
+            "seq-long-max" => With("seq", "9223372036854775807"),
+            "seq-above-long" => With("seq", "99999999999999999999999"),
+            "seq-exponent" => With("seq", "1e30"),
+            "seq-fraction" => With("seq", "7.5"),
+            "power-overflowing-double" => With("power_w", "1e400"),
+            "power-huge" => With("power_w", "1e300"),
+            "version-huge" => With("v", "1e400"),
+            "nan" => With("power_w", "NaN"),
+            "seq-as-string" => With("seq", "\"7\""),
+            "power-as-string" => With("power_w", "\"lots\""),
+            "site-as-number" => With("site", "5"),
+            "relay-as-string" => With("relay_closed", "\"yes\""),
+            "ts-as-number" => With("ts", "1700000000"),
+            "state-unknown" => With("state", "\"<script>\""),
+            "huge-site-string" => With("site", "\"" + new string('x', 15_000) + "\""),
+            "huge-port-string" => With("port", "\"" + new string('x', 20_000) + "\""),
+            "array-root" => "[" + good + "]",
+            "two-objects" => good + good,
+            _ => throw new ArgumentOutOfRangeException(nameof(name)),
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(HostilePayloads))]
+    public async Task A_hostile_payload_is_refused_with_a_reason_never_an_exception(string name)
+    {
+        string payload = HostilePayload(name);
+        Assert.NotEqual(ContractJson.SerializeToString(Telemetry()), payload); // the corpus changed what it meant to
+
+        IngestDecision decision = await Task.Run(() => Read(TelemetryTopic, payload)).WaitAsync(TimeSpan.FromMinutes(1));
+
+        IngestDecision.Reject reject = Assert.IsType<IngestDecision.Reject>(decision);
+        Assert.False(string.IsNullOrWhiteSpace(reject.Detail), name);
+    }
+
+    [Fact]
+    public void The_largest_seq_a_JSON_number_holds_exactly_is_accepted()
+    {
+        IngestDecision.Accept accept = Assert.IsType<IngestDecision.Accept>(Read(TelemetryTopic, Json(Telemetry(seq: ContractMessage.MaxSeq))));
+        Assert.Equal(9_007_199_254_740_991, accept.Message.Seq);
     }
 
     [Theory]

@@ -16,6 +16,33 @@ public sealed class SeqTrackerTests
     }
 
     [Fact]
+    public void A_seq_beyond_the_contract_neither_overflows_the_outstanding_count_nor_becomes_a_gap()
+    {
+        // Two gateways each claiming long.MaxValue: the sum of their holes overflowed a long (/healthz answered 500),
+        // and each hole, given up on, was a seq_missing of 9.2e18.
+        foreach (string gateway in new[] { "g1", "g2" })
+        {
+            _tracker.Observe("s", gateway, 1, T0);
+            _tracker.Observe("s", gateway, long.MaxValue, T0);
+        }
+
+        Assert.Equal(0, _tracker.Outstanding);
+        Assert.Empty(_tracker.TakeGaps(T0.AddHours(1)));
+    }
+
+    [Fact]
+    public void The_outstanding_count_over_many_gateways_at_the_contracts_largest_seq_saturates_instead_of_overflowing()
+    {
+        for (int i = 0; i < 2000; i++)
+        {
+            _tracker.Observe("s", "g" + i, 1, T0);
+            _tracker.Observe("s", "g" + i, EdgeGateway.Contracts.Mqtt.ContractMessage.MaxSeq, T0);
+        }
+
+        Assert.Equal(long.MaxValue, _tracker.Outstanding);
+    }
+
+    [Fact]
     public void Numbers_out_of_order_within_the_grace_period_are_not_gaps()
     {
         See(T0, 10, 11, 14, 15);

@@ -45,6 +45,23 @@ public sealed class GatewayCommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task Check_config_and_run_refuse_a_deeply_nested_site_file_by_file_and_line_instead_of_crashing()
+    {
+        // 50,000 nested '[': check-config exited 134 ("Stack overflow.") and run crash-looped.
+        string file = WriteSite("deep.yaml", "site: " + new string('[', 50_000) + new string(']', 50_000) + "\n");
+
+        GatewayProcess.Result check = await GatewayProcess.RunAsync(TimeSpan.FromMinutes(1), "check-config", file);
+        GatewayProcess.Result run = await GatewayProcess.RunAsync(TimeSpan.FromMinutes(1), "run", "--simulate", "--config", file);
+
+        string problem = $"{file}:1: nested deeper than 64 levels";
+        Assert.Equal(2, check.ExitCode);
+        Assert.Contains(problem, check.Error, StringComparison.Ordinal);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(problem, run.Error, StringComparison.Ordinal);
+        Assert.Contains("refusing to start", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_reports_an_invalid_scenario_by_file_and_line()
     {
         string scenario = WriteSite("scenario.yaml", "speed: 0\nevents:\n  - at: \"00:00:01\"\n    port: P99\n    plug: { load: lithium }\n");

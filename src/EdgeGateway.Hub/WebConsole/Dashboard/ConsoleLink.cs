@@ -56,7 +56,7 @@ internal sealed partial class ConsoleLink : BackgroundService
         _time = time;
         _logger = logger;
         RepliesTopic = RepliesRoot + hub.ClientId;
-        MqttLinkOptions link = hub.LinkOptions(hub.ClientId + "-console", acknowledgeOnReceipt: true, receiveMaximum: hub.Ingest.QueueCapacity);
+        MqttLinkOptions link = hub.LinkOptions(HubOptions.ConsoleConnection, acknowledgeOnReceipt: true, receiveMaximum: hub.Ingest.QueueCapacity);
         link.SessionExpiry = TimeSpan.Zero; // the board is rebuilt from retained messages; nothing must queue for it
         Connection = new MqttConnection(link, linkLogger);
         foreach (string filter in Filters)
@@ -216,8 +216,7 @@ internal sealed partial class ConsoleLink : BackgroundService
         if (topic.CommandName != ContractCommands.AlarmAck
             || !ContractJson.TryDeserializeCommand(payload, out CommandRequest? request, out _)
             || request is not { AlarmId: { Length: > 0 } alarmId, Operator: { Length: > 0 } by }
-            || _board.FindAlarm(alarmId) is not { Ack: null } alarm
-            || alarm.Site != topic.Site || alarm.Gateway != topic.Gateway)
+            || _board.FindAlarm(topic.Site, topic.Gateway, alarmId) is not { Ack: null })
         {
             return;
         }

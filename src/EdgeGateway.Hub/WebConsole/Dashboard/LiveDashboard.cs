@@ -1,5 +1,6 @@
 using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Contracts.Ports;
+using EdgeGateway.Hub.Ingest;
 using EdgeGateway.Hub.WebConsole.History;
 using EdgeGateway.Hub.WebConsole.Store;
 
@@ -18,29 +19,40 @@ internal sealed class LiveDashboard(DashboardStream stream, TimeProvider time)
 
     private readonly Lock _gate = new();
     private readonly SortedDictionary<(string Site, string Gateway), LiveGateway> _gateways = new(GatewayKeyComparer.Instance);
-    private readonly Dictionary<string, AlarmRecord> _active = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, AlarmRecord> _recentlyCleared = new(StringComparer.Ordinal);
-    private readonly Queue<string> _clearedOrder = new();
+    // Keyed by site, gateway and alarm id: an alarm id is unique within the gateway that raised it only, so a gateway's
+    // alarm with another's id (a forged clear) is its own alarm, never the other's.
+    private readonly Dictionary<AlarmKey, AlarmRecord> _active = [];
+    private readonly Dictionary<AlarmKey, AlarmRecord> _recentlyCleared = [];
+    private readonly Queue<AlarmKey> _clearedOrder = new();
+
+    /// <summary>
+    /// Ingest's validation (<see cref="ContractMessageReader"/>): the board shows what ingest stores, checked the same
+    /// way — ranges, the envelope against the topic — and with the same stamps: a <c>ts</c> no true clock can give
+    /// (9999-12-31, which froze a port) is the receive time, as in the database.
+    /// </summary>
+    private readonly ContractMessageReader _reader = new(time);
+    private readonly TimeProvider _time = time;
 
     public DashboardStream Stream => stream;
 
-    /// <summary>Applies one contract message; false when it is not one the board shows or not valid v1.</summary>
-    public bool Apply(ContractTopic topic, ReadOnlySpan<byte> payload) => topic.Kind switch
-    {
-        ContractTopicKind.Status => Read(payload, out StatusMessage? status) && Matches(topic, status!) && ApplyStatus(status!),
-        ContractTopicKind.PortTelemetry => Read(payload, out PortTelemetryMessage? telemetry) && Matches(topic, telemetry!) && telemetry!.Port == topic.Port && ApplyPortTelemetry(telemetry),
-        ContractTopicKind.PortState => Read(payload, out PortStateMessage? state) && Matches(topic, state!) && state!.Port == topic.Port && ApplyPortState(state),
-        ContractTopicKind.BinTelemetry => Read(payload, out BinTelemetryMessage? binTelemetry) && Matches(topic, binTelemetry!) && binTelemetry!.Bin == topic.Bin && ApplyBinTelemetry(binTelemetry),
-        ContractTopicKind.BinState => Read(payload, out BinStateMessage? binState) && Matches(topic, binState!) && binState!.Bin == topic.Bin && ApplyBinState(binState),
-        ContractTopicKind.Alarms => Read(payload, out AlarmMessage? alarm) && Matches(topic, alarm!) && ApplyAlarm(AlarmRecord.From(alarm!)),
-        _ => false,
-    };
+    /// <summary>Applies one contract message; false when it is not one the board shows or ingest refuses it.</summary>
+    public bool Apply(ContractTopic topic, ReadOnlySpan<byte> payload) =>
+        _reader.Read(topic, payload) is IngestDecision.Accept accept && accept.Message switch
+        {
+            StatusMessage status => ApplyStatus(status),
+            PortTelemetryMessage telemetry => ApplyPortTelemetry(telemetry),
+            PortStateMessage state => ApplyPortState(state),
+            BinTelemetryMessage binTelemetry => ApplyBinTelemetry(binTelemetry),
+            BinStateMessage binState => ApplyBinState(binState),
+            AlarmMessage alarm => ApplyAlarm(AlarmRecord.From(alarm)),
+            _ => false,
+        };
 
     public DashboardView Snapshot()
     {
         lock (_gate)
         {
-            return new DashboardView(time.GetUtcNow(), [.. _gateways.Values.Select(g => g.View())]);
+            return new DashboardView(_time.GetUtcNow(), [.. _gateways.Values.Select(g => g.View())]);
         }
     }
 
@@ -79,12 +91,32 @@ internal sealed class LiveDashboard(DashboardStream stream, TimeProvider time)
         }
     }
 
-    /// <summary>An active or recently cleared alarm.</summary>
+    /// <summary>The active or recently cleared alarm <paramref name="alarmId"/> of that gateway.</summary>
+    public AlarmRecord? FindAlarm(string site, string gateway, string alarmId)
+    {
+        var key = new AlarmKey(site, gateway, alarmId);
+        lock (_gate)
+        {
+            return _active.GetValueOrDefault(key) ?? _recentlyCleared.GetValueOrDefault(key);
+        }
+    }
+
+    /// <summary>The alarm <paramref name="alarmId"/> when exactly one gateway has one by that id (active first, then
+    /// recently cleared); null when none or several do: an id alone names no alarm another gateway could shadow.</summary>
     public AlarmRecord? FindAlarm(string alarmId)
     {
         lock (_gate)
         {
-            return _active.GetValueOrDefault(alarmId) ?? _recentlyCleared.GetValueOrDefault(alarmId);
+            foreach (Dictionary<AlarmKey, AlarmRecord> where in new[] { _active, _recentlyCleared })
+            {
+                AlarmRecord[] found = [.. where.Where(a => a.Key.AlarmId == alarmId).Select(a => a.Value).Take(2)];
+                if (found.Length > 0)
+                {
+                    return found.Length == 1 ? found[0] : null;
+                }
+            }
+
+            return null;
         }
     }
 
@@ -94,19 +126,20 @@ internal sealed class LiveDashboard(DashboardStream stream, TimeProvider time)
         ArgumentNullException.ThrowIfNull(ack);
         lock (_gate)
         {
-            Dictionary<string, AlarmRecord>? where = _active.ContainsKey(ack.AlarmId) ? _active : _recentlyCleared.ContainsKey(ack.AlarmId) ? _recentlyCleared : null;
+            var key = new AlarmKey(ack.Site, ack.Gateway, ack.AlarmId);
+            Dictionary<AlarmKey, AlarmRecord>? where = _active.ContainsKey(key) ? _active : _recentlyCleared.ContainsKey(key) ? _recentlyCleared : null;
             if (where is null)
             {
                 return null;
             }
 
-            AlarmRecord alarm = where[ack.AlarmId];
+            AlarmRecord alarm = where[key];
             if (alarm.Ack is not null)
             {
                 return alarm;
             }
 
-            where[ack.AlarmId] = alarm = alarm with { Ack = ack };
+            where[key] = alarm = alarm with { Ack = ack };
             if (alarm.IsActive && _gateways.TryGetValue((alarm.Site, alarm.Gateway), out LiveGateway? gateway))
             {
                 gateway.Alarms[alarm.AlarmId] = alarm;
@@ -130,8 +163,9 @@ internal sealed class LiveDashboard(DashboardStream stream, TimeProvider time)
         {
             foreach (AlarmRecord alarm in alarms)
             {
-                bool known = _active.ContainsKey(alarm.AlarmId) || _recentlyCleared.ContainsKey(alarm.AlarmId);
-                if ((alarm.IsActive && !known) || (!alarm.IsActive && _active.ContainsKey(alarm.AlarmId)))
+                var key = AlarmKey.Of(alarm);
+                bool known = _active.ContainsKey(key) || _recentlyCleared.ContainsKey(key);
+                if ((alarm.IsActive && !known) || (!alarm.IsActive && _active.ContainsKey(key)))
                 {
                     changed += ApplyAlarmLocked(alarm) ? 1 : 0;
                 }
@@ -140,13 +174,6 @@ internal sealed class LiveDashboard(DashboardStream stream, TimeProvider time)
 
         return changed;
     }
-
-    private static bool Read<T>(ReadOnlySpan<byte> payload, out T? message)
-        where T : ContractMessage =>
-        ContractJson.TryDeserialize(payload, out message, out _) && message!.V == ContractTopics.ContractVersion;
-
-    private static bool Matches(ContractTopic topic, ContractMessage message) =>
-        message.Site == topic.Site && message.Gateway == topic.Gateway;
 
     private bool ApplyStatus(StatusMessage status)
     {
@@ -263,11 +290,12 @@ internal sealed class LiveDashboard(DashboardStream stream, TimeProvider time)
     private bool ApplyAlarmLocked(AlarmRecord alarm)
     {
         LiveGateway gateway = GatewayLocked(alarm.Site, alarm.Gateway);
+        var key = AlarmKey.Of(alarm);
         if (alarm.IsActive)
         {
             // A raise of an alarm already held that marks it flapping updates it (same id: one alarm, kept with its
             // acknowledgement); a redelivered raise, or a raise arriving after its own clear, changes nothing.
-            if (_active.TryGetValue(alarm.AlarmId, out AlarmRecord? held))
+            if (_active.TryGetValue(key, out AlarmRecord? held))
             {
                 if (!alarm.Flapping || held.Flapping)
                 {
@@ -276,22 +304,22 @@ internal sealed class LiveDashboard(DashboardStream stream, TimeProvider time)
 
                 alarm = held with { Flapping = true, Detail = alarm.Detail };
             }
-            else if (_recentlyCleared.ContainsKey(alarm.AlarmId))
+            else if (_recentlyCleared.ContainsKey(key))
             {
                 return false;
             }
 
-            _active[alarm.AlarmId] = alarm;
+            _active[key] = alarm;
             gateway.Alarms[alarm.AlarmId] = alarm;
         }
         else
         {
-            if (_recentlyCleared.ContainsKey(alarm.AlarmId))
+            if (_recentlyCleared.ContainsKey(key))
             {
                 return false;
             }
 
-            if (_active.Remove(alarm.AlarmId, out AlarmRecord? raised))
+            if (_active.Remove(key, out AlarmRecord? raised))
             {
                 alarm = raised with { ClearedTs = alarm.ClearedTs, ClearReason = alarm.ClearReason, Flapping = raised.Flapping || alarm.Flapping };
             }
@@ -316,8 +344,9 @@ internal sealed class LiveDashboard(DashboardStream stream, TimeProvider time)
 
     private void Remember(AlarmRecord cleared)
     {
-        _recentlyCleared[cleared.AlarmId] = cleared;
-        _clearedOrder.Enqueue(cleared.AlarmId);
+        var key = AlarmKey.Of(cleared);
+        _recentlyCleared[key] = cleared;
+        _clearedOrder.Enqueue(key);
         while (_clearedOrder.Count > RecentlyClearedCapacity)
         {
             _recentlyCleared.Remove(_clearedOrder.Dequeue());
@@ -633,4 +662,10 @@ internal sealed class NaturalComparer : IComparer<string>
         int byRest = (x.Length - i).CompareTo(y.Length - j);
         return byRest != 0 ? byRest : string.CompareOrdinal(x, y);
     }
+}
+
+/// <summary>An alarm's identity on the board: its id within the gateway that raised it.</summary>
+internal readonly record struct AlarmKey(string Site, string Gateway, string AlarmId)
+{
+    public static AlarmKey Of(AlarmRecord alarm) => new(alarm.Site, alarm.Gateway, alarm.AlarmId);
 }

@@ -52,6 +52,27 @@ public sealed class DashboardStreamTests
     }
 
     [Fact]
+    public void The_board_refuses_what_ingest_refuses_and_a_far_future_stamp_does_not_freeze_a_port()
+    {
+        var board = new LiveDashboard(new DashboardStream(), TimeProvider.System);
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+
+        Assert.True(board.Apply(Topic("ports/P01/telemetry"), Telemetry(1, new DateTimeOffset(9999, 12, 31, 23, 59, 59, TimeSpan.Zero))));
+        Assert.True(board.Apply(Topic("ports/P01/state"), ContractJson.Serialize(new PortStateMessage
+        {
+            Seq = 3, Ts = now.AddMinutes(1), Site = "s", Gateway = "g", Port = "P01", State = PortState.Fault, Reason = "meter", Fault = "meter bus timeout",
+        })));
+        Assert.Equal(("fault", "meter bus timeout"), (board.FindPort("s", "g", "P01")!.State, board.FindPort("s", "g", "P01")!.Fault));
+
+        // Ranges as ingest checks them: a negative uptime is not shown.
+        Assert.False(board.Apply(Topic("status"), ContractJson.Serialize(new StatusMessage
+        {
+            Seq = 4, Ts = now, Site = "s", Gateway = "g", Online = true, Version = "0.1.0", UptimeS = -1, OutboxDepth = 0,
+        })));
+        Assert.Equal("fault", board.FindPort("s", "g", "P01")!.State);
+    }
+
+    [Fact]
     public void A_message_whose_payload_names_another_gateway_than_its_topic_is_ignored()
     {
         var board = new LiveDashboard(new DashboardStream(), TimeProvider.System);

@@ -388,4 +388,35 @@ public sealed class ReloadConfigTests : IDisposable
         Assert.False((bool)refused["ok"]!);
         Assert.Contains("site.Ports[1].Relay.Gpio", (string?)refused["message"], StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Reload_of_a_hostile_site_file_is_refused_and_the_gateway_keeps_running_and_reloading()
+    {
+        string siteFile = Path.Combine(_dir, "site.yaml");
+        await File.WriteAllTextAsync(siteFile, EdgeGateway.Tests.Simulation.ShedHarness.SiteYaml);
+        await using MosquittoBroker broker = await MosquittoBroker.StartNewAsync();
+        await using LinkRig rig = await LinkRig.StartAsync(broker, siteFile: siteFile);
+        await using ProbeClient probe = await ProbeClient.ConnectAsync(broker);
+        await probe.SubscribeAsync("replies/#");
+        while (!rig.Connection.IsConnected)
+        {
+            await Task.Delay(50);
+        }
+
+        await Task.Delay(500);
+
+        // 50,000 nested '[' killed the running gateway (a stack overflow cannot be caught).
+        await File.WriteAllTextAsync(siteFile, "site: " + new string('[', 50_000) + new string(']', 50_000) + "\n");
+        System.Text.Json.Nodes.JsonNode refused = await CommandAsync(rig, probe, "reload_config", "");
+        Assert.False((bool)refused["ok"]!);
+        Assert.Contains($"{siteFile}:1: nested deeper than 64 levels", (string?)refused["message"], StringComparison.Ordinal);
+
+        // Still running: the next good file reloads.
+        rig.Shed.PlugAndStart("P1", new EBikeCharger(BatteryChemistry.LeadAcid, 600, 0.2, 5000));
+        await File.WriteAllTextAsync(siteFile, EdgeGateway.Tests.Simulation.ShedHarness.SiteYaml.Replace("    completeHoldMinutes: 1", "    completeHoldMinutes: 1\n    maxPowerW: 500", StringComparison.Ordinal));
+        System.Text.Json.Nodes.JsonNode applied = await CommandAsync(rig, probe, "reload_config", "");
+        Assert.True((bool)applied["ok"]!, (string?)applied["message"]);
+        rig.Shed.RunFor(TimeSpan.FromSeconds(3));
+        Assert.Equal("port_overload", rig.Shed.Port("P1").Lockout);
+    }
 }
