@@ -15,15 +15,15 @@ public abstract class HubBrokerSettings : MqttBrokerSettings
     [Required]
     public Uri Broker { get; set; } = new("mqtt://127.0.0.1:1883");
 
-    /// <summary>The MQTT client id, and the hub instance's name. Stable per instance: the broker keeps the instance's
-    /// persistent session (and its unacknowledged messages) under it. Give each instance its own, equal to its
-    /// <see cref="MqttBrokerSettings.Username"/>: the production broker takes the account name as the client id.</summary>
     /// <summary>The peers' connection (<see cref="LinkOptions"/>): every clear, <c>alarm_ack</c> and stored range.</summary>
     public const string PeersConnection = "peers";
 
     /// <summary>The console's connection (<see cref="LinkOptions"/>): the live board and command replies.</summary>
     public const string ConsoleConnection = "console";
 
+    /// <summary>The MQTT client id, and the hub instance's name. Stable per instance: the broker keeps the instance's
+    /// persistent session (and its unacknowledged messages) under it. Give each instance its own, equal to its
+    /// <see cref="MqttBrokerSettings.Username"/>: the production broker takes the account name as the client id.</summary>
     [Required]
     [RegularExpression("^[A-Za-z0-9_-]{1,64}$")]
     public string ClientId { get; set; } = "edge-hub";

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json.Nodes;
 using EdgeGateway.CommandLine;
@@ -7,7 +6,6 @@ using EdgeGateway.Contracts.Ports;
 using EdgeGateway.Hosting;
 using EdgeGateway.Testing.Mosquitto;
 using EdgeGateway.Testing.Network;
-using Microsoft.Extensions.Logging;
 
 namespace EdgeGateway.Tests.Hosting;
 
@@ -158,47 +156,5 @@ public sealed class PowerCutScenarioTests : IDisposable
         int will = statuses.FindIndex(s => !s.Online && s.LastError == "connection lost");
         int backOnline = statuses.FindLastIndex(s => s.Online);
         Assert.True(firstOnline >= 0 && will > firstOnline && backOnline > will, $"online, then the will, then online again: {string.Join(", ", statuses)}");
-    }
-
-    /// <summary>Keeps every log entry with its structured state (the message template's named values).</summary>
-    private sealed class RecordingLog : ILoggerProvider
-    {
-        private readonly ConcurrentQueue<Entry> _entries = new();
-        private long _order;
-
-        public IReadOnlyList<Entry> Entries => [.. _entries];
-
-        public ILogger CreateLogger(string categoryName) => new Logger(this);
-
-        public void Dispose()
-        {
-        }
-
-        public override string ToString() => string.Join('\n', _entries.Select(e => $"{e.Level}: {e.Message}{(e.Exception is null ? "" : " — " + e.Exception.Message)}"));
-
-        /// <summary>An entry; <c>At</c> is its place in the whole run's log (its order of arrival).</summary>
-        public sealed record Entry(long At, LogLevel Level, string Message, IReadOnlyDictionary<string, object?> State, Exception? Exception);
-
-        private sealed class Logger(RecordingLog log) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                var values = new Dictionary<string, object?>(StringComparer.Ordinal);
-                if (state is IEnumerable<KeyValuePair<string, object?>> pairs)
-                {
-                    foreach ((string key, object? value) in pairs)
-                    {
-                        values[key] = value;
-                    }
-                }
-
-                log._entries.Enqueue(new Entry(Interlocked.Increment(ref log._order), logLevel, formatter(state, exception), values, exception));
-            }
-        }
     }
 }

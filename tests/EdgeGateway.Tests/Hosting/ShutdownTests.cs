@@ -106,44 +106,4 @@ public sealed class ShutdownTests
             directory.Delete(recursive: true);
         }
     }
-
-    /// <summary>Keeps every log entry with its structured state (the message template's named values).</summary>
-    private sealed class RecordingLog : ILoggerProvider
-    {
-        private readonly System.Collections.Concurrent.ConcurrentQueue<Entry> _entries = new();
-
-        public IReadOnlyList<Entry> Entries => [.. _entries];
-
-        public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _entries);
-
-        public void Dispose()
-        {
-        }
-
-        public override string ToString() => string.Join('\n', _entries.Select(e => $"{e.Level}: {e.Category}: {e.Message}{(e.Exception is null ? "" : " — " + e.Exception.Message)}"));
-
-        public sealed record Entry(LogLevel Level, string Category, string Message, IReadOnlyDictionary<string, object?> State, Exception? Exception);
-
-        private sealed class Logger(string category, System.Collections.Concurrent.ConcurrentQueue<Entry> entries) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                var values = new Dictionary<string, object?>(StringComparer.Ordinal);
-                if (state is IEnumerable<KeyValuePair<string, object?>> pairs)
-                {
-                    foreach ((string key, object? value) in pairs)
-                    {
-                        values[key] = value;
-                    }
-                }
-
-                entries.Enqueue(new Entry(logLevel, category, formatter(state, exception), values, exception));
-            }
-        }
-    }
 }
