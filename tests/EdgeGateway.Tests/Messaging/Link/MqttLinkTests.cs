@@ -341,6 +341,33 @@ public sealed class ReloadConfigTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
+    /// <summary>A broker, a linked simulated shed reading <c>siteFile</c> (written with the harness's site), and a probe listening for replies, once connected.</summary>
+    private sealed record ReloadRig(MosquittoBroker Broker, LinkRig Link, ProbeClient Probe) : IAsyncDisposable
+    {
+        public static async Task<ReloadRig> StartAsync(string siteFile)
+        {
+            await File.WriteAllTextAsync(siteFile, EdgeGateway.Tests.Simulation.ShedHarness.SiteYaml);
+            MosquittoBroker broker = await MosquittoBroker.StartNewAsync();
+            LinkRig link = await LinkRig.StartAsync(broker, siteFile: siteFile);
+            ProbeClient probe = await ProbeClient.ConnectAsync(broker);
+            await probe.SubscribeAsync("replies/#");
+            while (!link.Connection.IsConnected)
+            {
+                await Task.Delay(50);
+            }
+
+            await Task.Delay(500);
+            return new ReloadRig(broker, link, probe);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Probe.DisposeAsync();
+            await Link.DisposeAsync();
+            await Broker.DisposeAsync();
+        }
+    }
+
     private static async Task<System.Text.Json.Nodes.JsonNode> CommandAsync(LinkRig rig, ProbeClient probe, string name, string payload)
     {
         await probe.PublishAsync(ContractTopics.Command("test-site", "gw-test", name), payload, responseTopic: "replies/reload", correlationData: [9]);
@@ -358,17 +385,8 @@ public sealed class ReloadConfigTests : IDisposable
     public async Task Reload_applies_new_thresholds_at_once_and_refuses_a_wiring_change_changing_nothing()
     {
         string siteFile = Path.Combine(_dir, "site.yaml");
-        await File.WriteAllTextAsync(siteFile, EdgeGateway.Tests.Simulation.ShedHarness.SiteYaml);
-        await using MosquittoBroker broker = await MosquittoBroker.StartNewAsync();
-        await using LinkRig rig = await LinkRig.StartAsync(broker, siteFile: siteFile);
-        await using ProbeClient probe = await ProbeClient.ConnectAsync(broker);
-        await probe.SubscribeAsync("replies/#");
-        while (!rig.Connection.IsConnected)
-        {
-            await Task.Delay(50);
-        }
-
-        await Task.Delay(500);
+        await using ReloadRig reload = await ReloadRig.StartAsync(siteFile);
+        (LinkRig rig, ProbeClient probe) = (reload.Link, reload.Probe);
 
         // A 600 W draw is fine under the default 1000 W limit …
         rig.Shed.PlugAndStart("P1", new EBikeCharger(BatteryChemistry.LeadAcid, 600, 0.2, 5000));
@@ -393,17 +411,8 @@ public sealed class ReloadConfigTests : IDisposable
     public async Task Reload_of_a_hostile_site_file_is_refused_and_the_gateway_keeps_running_and_reloading()
     {
         string siteFile = Path.Combine(_dir, "site.yaml");
-        await File.WriteAllTextAsync(siteFile, EdgeGateway.Tests.Simulation.ShedHarness.SiteYaml);
-        await using MosquittoBroker broker = await MosquittoBroker.StartNewAsync();
-        await using LinkRig rig = await LinkRig.StartAsync(broker, siteFile: siteFile);
-        await using ProbeClient probe = await ProbeClient.ConnectAsync(broker);
-        await probe.SubscribeAsync("replies/#");
-        while (!rig.Connection.IsConnected)
-        {
-            await Task.Delay(50);
-        }
-
-        await Task.Delay(500);
+        await using ReloadRig reload = await ReloadRig.StartAsync(siteFile);
+        (LinkRig rig, ProbeClient probe) = (reload.Link, reload.Probe);
 
         // 50,000 nested '[' killed the running gateway (a stack overflow cannot be caught).
         await File.WriteAllTextAsync(siteFile, "site: " + new string('[', 50_000) + new string(']', 50_000) + "\n");
