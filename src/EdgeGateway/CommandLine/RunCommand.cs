@@ -238,14 +238,14 @@ internal static class RunCommand
     /// <summary>
     /// Whether the wall clock can measure an outage across a reboot: synchronised (the default timesyncd flag and kernel
     /// status; the host's configuration is not built yet), or set from the RTC. Without either it is fake-hwclock's saved
-    /// time, and sessions journalled in another boot end as power_loss rather than resume on a made-up outage.
+    /// time, and sessions journalled in another boot wait for the clock rather than resume on a made-up outage.
     /// </summary>
     private static bool WallClockTrusted((RtcWallClock Clock, ClockSync Sync, string Report)? rtc, IReadOnlyList<JournalledSession> sessions)
     {
         bool trusted = rtc?.Clock.OnRtc == true || new ClockOptions().For(simulated: false).IsSynchronized();
         if (!trusted && sessions.Count > 0)
         {
-            Console.Error.WriteLine("warning: the wall clock is not synchronised and no RTC set it: an outage across a reboot cannot be measured, so sessions journalled before a reboot end as power_loss");
+            Console.Error.WriteLine("warning: the wall clock is not synchronised and no RTC set it: an outage across a reboot cannot be measured yet, so sessions journalled before a reboot wait (relays open) for the clock to synchronise, and end as power_loss if it does not within the resume window");
         }
 
         return trusted;

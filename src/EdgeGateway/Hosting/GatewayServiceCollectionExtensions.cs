@@ -1,6 +1,8 @@
 using EdgeGateway.Events;
 using EdgeGateway.LiveView;
 using EdgeGateway.Protection;
+using EdgeGateway.Timekeeping;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -47,6 +49,13 @@ public static class GatewayServiceCollectionExtensions
         builder.Services.AddHostedService<BinSamplingService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveConsoleView>());
         builder.Services.AddHostedService<SystemdWatchdog>();
+        if (runtime.Protection.SessionsAwaitClock)
+        {
+            var clock = new ClockOptions();
+            builder.Configuration.GetSection(ClockOptions.Section).Bind(clock);
+            builder.Services.AddHostedService(sp => new ClockTrustWatch(runtime.Protection, clock.For(runtime.Simulation is not null), TimeProvider.System, sp.GetRequiredService<ILogger<ClockTrustWatch>>()));
+        }
+
         builder.Services.AddSystemd();
         return builder;
     }

@@ -79,7 +79,7 @@ public sealed class ShedRuntime : IDisposable, Messaging.ILinkedShed
     /// <param name="lockouts">Lockouts that outlived the last run.</param>
     /// <param name="sessions">Sessions the journal held when the gateway went down (resumed or closed at start).</param>
     /// <param name="wallClock">The clock (null: the system's); an <see cref="Timekeeping.RtcWallClock"/> when the board has an RTC. Durations are measured on its monotonic time either way.</param>
-    /// <param name="wallClockTrusted">Whether the wall clock is synchronised or set from the RTC; if not, an outage across a reboot cannot be measured and the journalled sessions of another boot end as power_loss (<see cref="SessionJournal.OutageOf"/>).</param>
+    /// <param name="wallClockTrusted">Whether the wall clock is synchronised or set from the RTC; if not, an outage across a reboot cannot be measured yet, and the journalled sessions of another boot wait, relays open, for the clock to synchronise (<see cref="ShedProtection.ResumeSessions"/>).</param>
     public static ShedRuntime OnHardware(SiteConfiguration site, IGatewayEventSink events, IReadOnlyList<Alarm>? lockouts = null, IReadOnlyList<JournalledSession>? sessions = null, TimeProvider? wallClock = null, bool wallClockTrusted = true)
     {
         TimeProvider time = wallClock ?? TimeProvider.System;
@@ -185,7 +185,7 @@ public sealed class ShedRuntime : IDisposable, Messaging.ILinkedShed
 
         // A simulated shed is its own machine: its outages are measured on its own clock, never on the host's boot.
         BootClock boot = shed is null ? BootClock.OfThisMachine() : BootClock.None;
-        protection.ResumeSessions((sessions ?? []).Select(s => (s, SessionJournal.OutageOf(s, time.GetUtcNow(), boot, wallClockTrusted))));
+        protection.ResumeSessions((sessions ?? []).Select(s => (s, SessionJournal.OutageOf(s, time.GetUtcNow(), boot, wallClockTrusted))), outageAwaitsClock: !wallClockTrusted);
         var sampler = new ShedSampler(board, protection, time, site.Sampling.TemperaturePeriod);
         RecyclingStation? station = site.Bins.Count > 0 ? new RecyclingStation(site.Bins, events) : null;
         return new ShedRuntime(site, time, board, protection, sampler, pacer, shed, player)

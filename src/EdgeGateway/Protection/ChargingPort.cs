@@ -117,6 +117,13 @@ internal sealed class ResumingSession(TimeSpan offline, double energyAtResumeWh)
 
     public double EnergyAtResumeWh { get; } = energyAtResumeWh;
 
+    /// <summary>
+    /// For a session journalled in another boot while the wall clock could not measure the outage (not synchronised, no
+    /// RTC): since when (monotonic) it waits for the clock, and when the journal last wrote it. Its relay stays open until
+    /// the clock says how long the shed was off, or the resume window passes without it.
+    /// </summary>
+    public (TimeSpan Since, DateTimeOffset WrittenAt)? AwaitingClock { get; init; }
+
     /// <summary>The port's last reading this round was a plausible one, with the relay open and nothing flowing.</summary>
     public bool ReadOpenRelayPlausibly { get; set; }
 }

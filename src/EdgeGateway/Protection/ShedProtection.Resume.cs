@@ -12,6 +12,7 @@ public sealed partial class ShedProtection
 {
     private bool _shedSensorsRead;
     private bool _suspended;
+    private bool _sessionsAwaitClock;
 
     /// <summary>
     /// Takes over the sessions the journal held when the gateway went down. Call after
@@ -25,14 +26,22 @@ public sealed partial class ShedProtection
     /// stopped cleanly and <see cref="SessionEndReason.PowerLoss"/> otherwise.
     /// </summary>
     /// <param name="sessions">The journalled sessions, each with its outage (null when it cannot be measured).</param>
-    public void ResumeSessions(IEnumerable<(JournalledSession Session, TimeSpan? Outage)> sessions)
+    /// <param name="outageAwaitsClock">
+    /// The outages that cannot be measured are unknown only because the wall clock is not trusted yet (not synchronised, no
+    /// RTC): such a session is held, relay open, until <see cref="WallClockTrusted"/> says how long the shed was off (then it
+    /// resumes or ends as the window says) or the resume window passes on the monotonic clock (then it ends as power_loss).
+    /// Switching a socket back on after an unknown gap is the unsafe choice; ending a five-minute outage's charges only
+    /// because the Pi started before NTP is the needless one.
+    /// </param>
+    public void ResumeSessions(IEnumerable<(JournalledSession Session, TimeSpan? Outage)> sessions, bool outageAwaitsClock = false)
     {
         ArgumentNullException.ThrowIfNull(sessions);
         ProtectionInstant now = Now();
         foreach ((JournalledSession journalled, TimeSpan? outage) in sessions)
         {
             _byId.TryGetValue(journalled.PortId, out ChargingPort? port);
-            string? refusal = WhyNotResumed(journalled, outage, port);
+            bool awaitClock = outageAwaitsClock && outage is null;
+            string? refusal = WhyNotResumed(journalled, awaitClock ? TimeSpan.Zero : outage, port);
             if (refusal is not null || port is null)
             {
                 SessionEndReason reason = journalled.StoppedAt is null ? SessionEndReason.PowerLoss : SessionEndReason.Shutdown;
@@ -50,13 +59,75 @@ public sealed partial class ShedProtection
                 EnergyWh = journalled.EnergyWh,
                 PeakPowerW = journalled.PeakPowerW,
                 LastAt = now.Elapsed,
-                Resuming = new ResumingSession(outage!.Value, journalled.EnergyWh),
+                Resuming = new ResumingSession(outage ?? TimeSpan.Zero, journalled.EnergyWh)
+                {
+                    AwaitingClock = awaitClock ? (now.Elapsed, journalled.WrittenAt) : null,
+                },
             };
             port.Session = session;
-            SetState(port, PortState.Charging, Invariant($"resuming after {outage.Value.TotalSeconds:0} s offline: the relay closes once the meter reads"), now);
+            SetState(port, PortState.Charging, awaitClock
+                ? "waiting for the wall clock to measure the outage: the relay stays open until then"
+                : Invariant($"resuming after {outage!.Value.TotalSeconds:0} s offline: the relay closes once the meter reads"), now);
+            if (awaitClock)
+            {
+                Volatile.Write(ref _sessionsAwaitClock, true);
+            }
         }
 
         PublishSnapshot(now);
+    }
+
+    /// <summary>Whether any session is held until the wall clock is trusted (<see cref="WallClockTrusted"/>). Any thread.</summary>
+    public bool SessionsAwaitClock => Volatile.Read(ref _sessionsAwaitClock);
+
+    /// <summary>
+    /// Tells protection, from any thread, that the wall clock is now synchronised: on the sampling thread, each session held
+    /// for the clock is measured — the wall time since its last journal write is the whole time its socket was off — and
+    /// resumes within the resume window or ends as power_loss at that write.
+    /// </summary>
+    public void WallClockTrusted() => _settingsUpdates.Enqueue(() =>
+    {
+        ProtectionInstant now = Now();
+        foreach (ChargingPort port in _ports)
+        {
+            if (port.Session is not { Resuming: { AwaitingClock: { } awaiting } resuming } session)
+            {
+                continue;
+            }
+
+            TimeSpan off = now.Wall - awaiting.WrittenAt;
+            if (off < TimeSpan.Zero || off > _shed.ResumeWindow)
+            {
+                EndSessionHeldForClock(port, session, awaiting.WrittenAt, off < TimeSpan.Zero ? "the synchronised clock is earlier than the journal's last write" : "offline longer than the resume window", now);
+                continue;
+            }
+
+            session.Resuming = new ResumingSession(off, resuming.EnergyAtResumeWh);
+            SetState(port, PortState.Charging, Invariant($"resuming after {off.TotalSeconds:0} s offline (measured once the clock synchronised): the relay closes once the meter reads"), now);
+        }
+
+        Volatile.Write(ref _sessionsAwaitClock, false);
+        PublishSnapshot(now);
+    });
+
+    /// <summary>Ends the sessions held for the clock longer than the resume window: however long the outage was, the socket has been off longer than that.</summary>
+    private void EndSessionsHeldTooLongForClock(ProtectionInstant now)
+    {
+        foreach (ChargingPort port in _ports)
+        {
+            if (port.Session is { Resuming.AwaitingClock: { } awaiting } session && now.Elapsed - awaiting.Since > _shed.ResumeWindow)
+            {
+                EndSessionHeldForClock(port, session, awaiting.WrittenAt, Invariant($"the wall clock did not synchronise within {_shed.ResumeWindow.TotalMinutes:0} min"), now);
+            }
+        }
+    }
+
+    private void EndSessionHeldForClock(ChargingPort port, OpenSession session, DateTimeOffset writtenAt, string why, ProtectionInstant now)
+    {
+        port.Session = null;
+        DateTimeOffset ended = writtenAt < session.StartedAt ? session.StartedAt : writtenAt;
+        _events.Publish(new SessionClosed(now.Wall, new ChargingSession(session.Id, port.Id, session.StartedAt, ended, session.EnergyWh, session.PeakPowerW, SessionEndReason.PowerLoss)));
+        SetState(port, PortState.Idle, $"power_loss: not resumed ({why})", now);
     }
 
     /// <summary>
@@ -171,7 +242,7 @@ public sealed partial class ShedProtection
         foreach (ChargingPort port in _ports)
         {
             // Never a port that went into fault or was locked out meanwhile (those end their session anyway).
-            if (port.Session is not { Resuming: { ReadOpenRelayPlausibly: true } resuming } session || port.Lockout is not null || port.State != PortState.Charging)
+            if (port.Session is not { Resuming: { ReadOpenRelayPlausibly: true, AwaitingClock: null } resuming } session || port.Lockout is not null || port.State != PortState.Charging)
             {
                 continue;
             }

@@ -183,6 +183,7 @@ public sealed partial class ShedProtection
         _rounds++;
         ProtectionInstant now = Now();
         EndSessionsPausedTooLong(now);
+        EndSessionsHeldTooLongForClock(now);
         CloseResumedRelays(now);
         SettleFlapping(now);
         PublishSnapshot(now);

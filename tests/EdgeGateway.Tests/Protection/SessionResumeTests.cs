@@ -95,6 +95,86 @@ public sealed class SessionResumeTests
         Assert.Empty(h.Events.All<SessionResumed>());
     }
 
+    /// <summary>A Pi without RTC booted before NTP: its wall clock is fake-hwclock's saved time, two hours behind.</summary>
+    private static ShedHarness BootedBeforeNtp()
+    {
+        var h = new ShedHarness();
+        h.StepWallClock(TimeSpan.FromHours(-2));
+        h.Protection.ResumeSessions([(Journalled(), null)], outageAwaitsClock: true);
+        return h;
+    }
+
+    /// <summary>A round with nothing drawn through the open relays and quiet shed sensors (commands and clock news applied first, as the sampler does).</summary>
+    private static void QuietRound(ShedHarness h)
+    {
+        h.Protection.ProcessCommands();
+        h.Draw(0, 0);
+        h.Sensors(ShedHarness.Quiet);
+        h.Protection.OnRoundComplete();
+    }
+
+    [Fact]
+    public void A_session_whose_outage_awaits_the_clock_is_held_with_its_relay_open_then_resumes_on_the_outage_the_synchronised_clock_measures()
+    {
+        ShedHarness h = BootedBeforeNtp();
+        Assert.True(h.Protection.SessionsAwaitClock);
+        for (int i = 0; i < 60; i++)
+        {
+            h.Advance(Second);
+            QuietRound(h);
+        }
+
+        // A minute of plausible open-relay readings: still held, nothing closed, nothing ended.
+        Assert.Equal((PortState.Charging, false, "0193a1b2-resumed"), (h.Port(0).State, h.Port(0).RelayClosed, h.Port(0).SessionId));
+        Assert.DoesNotContain(h.Relays.Writes, w => w.Closed);
+        Assert.Empty(h.Events.All<SessionClosed>());
+
+        // NTP steps the clock to the truth (T0 + 1 min): the socket was off from the last write, 3 min before T0.
+        h.StepWallClock(TimeSpan.FromHours(2));
+        h.Protection.WallClockTrusted();
+        QuietRound(h);
+
+        Assert.False(h.Protection.SessionsAwaitClock);
+        Assert.True(h.Relays.IsClosed(0));
+        SessionResumed resumed = Assert.Single(h.Events.All<SessionResumed>());
+        Assert.Equal(("0193a1b2-resumed", TimeSpan.FromMinutes(4), 150.0), (resumed.SessionId, resumed.Offline, resumed.EnergyWh));
+        Assert.Empty(h.Events.All<SessionClosed>());
+    }
+
+    [Fact]
+    public void A_held_session_whose_measured_outage_is_longer_than_the_window_ends_as_power_loss_at_its_last_write()
+    {
+        ShedHarness h = BootedBeforeNtp();
+
+        // The clock synchronises to 2 h after the last write: far beyond the 10-minute window.
+        h.StepWallClock(TimeSpan.FromHours(2) + TimeSpan.FromHours(2));
+        h.Protection.WallClockTrusted();
+        QuietRound(h);
+
+        ChargingSession closed = Assert.Single(h.Sessions(0));
+        Assert.Equal((SessionEndReason.PowerLoss, Written, 150.0), (closed.EndReason, closed.EndedAt, closed.EnergyWh));
+        Assert.DoesNotContain(h.Relays.Writes, w => w.Closed);
+        Assert.Equal(PortState.Idle, h.State(0));
+        Assert.Empty(h.Events.All<SessionResumed>());
+    }
+
+    [Fact]
+    public void A_held_session_ends_as_power_loss_once_the_resume_window_passes_on_the_monotonic_clock_without_synchronisation()
+    {
+        ShedHarness h = BootedBeforeNtp();
+        h.Advance(TimeSpan.FromMinutes(10));
+        QuietRound(h);
+        Assert.Empty(h.Events.All<SessionClosed>());
+
+        h.Advance(Second);
+        QuietRound(h);
+
+        ChargingSession closed = Assert.Single(h.Sessions(0));
+        Assert.Equal((SessionEndReason.PowerLoss, Written), (closed.EndReason, closed.EndedAt));
+        Assert.DoesNotContain(h.Relays.Writes, w => w.Closed);
+        Assert.Equal(PortState.Idle, h.State(0));
+    }
+
     [Fact]
     public void A_session_stopped_cleanly_and_not_resumed_ends_as_shutdown_at_the_stop()
     {
