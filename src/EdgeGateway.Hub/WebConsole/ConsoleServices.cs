@@ -148,6 +148,7 @@ public static class ConsoleServices
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseConsoleSecurityHeaders();
+        _ = app.Services.GetRequiredService<ConsoleMetrics>(); // its instruments exist from the start, not the first sign-in
         // Behind the TLS-terminating proxy deployment documents (deploy/hub, nginx on the same machine), the request
         // arrives as plain HTTP from the proxy: X-Forwarded-Proto/-For are believed from the configured proxies only
         // (Console:ForwardedHeaders, none by default), so that the cookies are marked Secure, and the sign-in limits and

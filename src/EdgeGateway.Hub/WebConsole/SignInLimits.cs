@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -61,6 +63,7 @@ internal static partial class SignInLimits
     {
         services.AddOptions<SignInLimitOptions>().BindConfiguration(SignInLimitOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SignInLimitOptions>, SignInLimitOptionsValidator>();
+        services.AddSingleton<ConsoleMetrics>();
         services.AddRateLimiter(_ => { }); // the middleware's services; the limits need the validated options, below
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<SignInLimitOptions>>((rate, limits) =>
         {
@@ -102,6 +105,7 @@ internal static partial class SignInLimits
         ILogger logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SignInLimits));
         string from = ClientAddress.Of(http);
         LogRefused(logger, from, seconds);
+        http.RequestServices.GetRequiredService<ConsoleMetrics>().SignIn("throttled");
 
         await http.Response.WriteAsync(
             $"Too many sign-in attempts; try again in {seconds.ToString(CultureInfo.InvariantCulture)} s. 登录尝试过于频繁，请 {seconds.ToString(CultureInfo.InvariantCulture)} 秒后再试。\n",
@@ -120,6 +124,27 @@ internal static partial class SignInLimits
             return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
         }
     }
+}
+
+/// <summary>The console's instruments on the hub's meter: sign-ins by result (ok, failed, locked, expired, throttled).
+/// Observed, not pushed, so that the series exist (at 0) from the first scrape, before anyone signs in.</summary>
+internal sealed class ConsoleMetrics
+{
+    private static readonly string[] Results = ["ok", "failed", "locked", "expired", "throttled"];
+    private readonly ConcurrentDictionary<string, long> _signIns = new(Results.Select(r => KeyValuePair.Create(r, 0L)), StringComparer.Ordinal);
+
+    public ConsoleMetrics(IMeterFactory meterFactory)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        Meter meter = meterFactory.Create("EdgeGateway.Hub");
+        meter.CreateObservableCounter(
+            "edgegateway.hub.console.signins",
+            () => _signIns.Select(r => new Measurement<long>(r.Value, new KeyValuePair<string, object?>("result", r.Key))),
+            "{attempt}",
+            "Console sign-in attempts by result");
+    }
+
+    public void SignIn(string result) => _signIns.AddOrUpdate(result, 1, (_, n) => n + 1);
 }
 
 /// <summary>The client a request counts against: its address, an IPv6 address by its /64 (one subscriber's prefix,

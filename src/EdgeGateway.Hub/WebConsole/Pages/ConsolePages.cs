@@ -89,7 +89,7 @@ internal static partial class ConsolePages
     }
 
     private static async Task<IResult> SignInAsync(
-        HttpContext http, IAntiforgery antiforgery, ConsoleUserDirectory users, SignInThrottle throttle, ConsoleStore store, TimeProvider time, ILogger<ConsoleUserDirectory> logger)
+        HttpContext http, IAntiforgery antiforgery, ConsoleUserDirectory users, SignInThrottle throttle, ConsoleStore store, TimeProvider time, ConsoleMetrics metrics, ILogger<ConsoleUserDirectory> logger)
     {
         DateTimeOffset now = time.GetUtcNow();
         string from = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
@@ -97,6 +97,7 @@ internal static partial class ConsolePages
         if (!http.Request.HasFormContentType || !await antiforgery.IsRequestValidAsync(http))
         {
             store.Audit(new AuditEntry(now, "(anonymous)", null, "sign_in", null, "from " + from, "refused: missing or stale antiforgery token"));
+            metrics.SignIn("expired");
             return ConsoleResults.SeeOther("/login?error=expired");
         }
 
@@ -110,12 +111,14 @@ internal static partial class ConsolePages
         if (name.Length is 0 or > 64 || password.Length is 0 or > 1024)
         {
             store.Audit(new AuditEntry(now, who, null, "sign_in", null, "from " + from, "failed: wrong user name or password"));
+            metrics.SignIn("failed");
             return ConsoleResults.SeeOther("/login?error=1" + again);
         }
 
         if (throttle.IsLocked(name, client))
         {
             store.Audit(new AuditEntry(now, who, null, "sign_in", null, "from " + from, "refused: locked after repeated failures"));
+            metrics.SignIn("locked");
             return ConsoleResults.SeeOther("/login?error=locked" + again);
         }
 
@@ -128,6 +131,7 @@ internal static partial class ConsolePages
                 LogLocked(logger, name, from, SignInThrottle.MaxFailures, SignInThrottle.Window);
             }
 
+            metrics.SignIn("failed");
             return ConsoleResults.SeeOther((locked ? "/login?error=locked" : "/login?error=1") + again);
         }
 
@@ -143,6 +147,7 @@ internal static partial class ConsolePages
             ClaimTypes.Role);
         await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity), new AuthenticationProperties { IsPersistent = false });
         store.Audit(new AuditEntry(now, account.Name, account.Role, "sign_in", null, "from " + from, "ok"));
+        metrics.SignIn("ok");
         return ConsoleResults.SeeOther(returnUrl);
     }
 
