@@ -3,28 +3,34 @@
 # ASP.NET Core Identity's format (version 3: PBKDF2-HMAC-SHA512, 100,000 iterations, a random 128-bit salt, a
 # 256-bit key) — what the hub's PasswordHasher checks, and what `EdgeGateway.Hub hash-password` makes.
 #
-#   deploy/hub/hash-password.sh <<<'the password'          (the first line of standard input)
+#   deploy/hub/hash-password.sh                            (asks, without echo, on a terminal)
+#   deploy/hub/hash-password.sh <<<'the password'          (or the first line of standard input)
 #
-# The password is never an argument of this script. openssl receives it as one for the few milliseconds the
-# derivation takes: run it on a machine where no other user is watching the process list, or use
-# `EdgeGateway.Hub hash-password` where the installed hub has it.
+# The password is never on a command line, neither this script's nor a tool's (the process list shows those to every
+# user): it goes from standard input to python3's standard input through a pipe. (openssl's kdf takes the password
+# only as an argument, so it is not used.)
 set -euo pipefail
 
-command -v openssl >/dev/null 2>&1 || { echo "hash-password: openssl is required" >&2; exit 2; }
+command -v python3 >/dev/null 2>&1 || { echo "hash-password: python3 is required (or use \`EdgeGateway.Hub hash-password\`)" >&2; exit 2; }
 password=""
-IFS= read -r password || true
+if [ -t 0 ]; then
+  IFS= read -r -s -p "Password: " password || true
+  echo >&2
+else
+  IFS= read -r password || true
+fi
 password=${password%$'\r'}
 if [ -z "$password" ]; then
   echo "hash-password: give the password on standard input" >&2
   exit 2
 fi
 
-salt=$(openssl rand -hex 16)
-key=$(openssl kdf -keylen 32 -kdfopt digest:SHA512 -kdfopt "pass:$password" -kdfopt "hexsalt:$salt" \
-  -kdfopt iter:100000 PBKDF2 | tr -d ':\n')
-[ ${#key} -eq 64 ] || { echo "hash-password: openssl kdf failed (OpenSSL 3 is needed)" >&2; exit 2; }
+# printf is a bash builtin: no process, no argv. The program below is on python3's command line; the password is not.
 # 0x01 (format 3), PRF 2 (HMACSHA512), 100000 iterations, 16-byte salt — big-endian 32-bit numbers — salt, key.
-hex="01""00000002""000186a0""00000010$salt$key"
-# shellcheck disable=SC2059 # the format is the bytes themselves, as \xNN escapes
-printf "$(printf '%s' "$hex" | sed 's/../\\x&/g')" | base64 -w 0
-echo
+printf '%s' "$password" | python3 -c '
+import base64, hashlib, os, struct, sys
+password = sys.stdin.buffer.read()
+salt = os.urandom(16)
+key = hashlib.pbkdf2_hmac("sha512", password, salt, 100000, 32)
+print(base64.b64encode(b"\x01" + struct.pack(">III", 2, 100000, 16) + salt + key).decode("ascii"))
+'

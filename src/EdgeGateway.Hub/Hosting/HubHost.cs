@@ -35,10 +35,12 @@ internal static class HubHost
         builder.AddIngestServices();
         builder.AddAlarmNotificationServices();
         builder.AddConsoleServices();
+        builder.AddHubMonitoring();
 
         WebApplication app = builder.Build();
         app.MapIngestHealth();
         app.MapConsole();
+        app.MapHubMonitoring();
         try
         {
             await app.RunAsync(cancellationToken);

@@ -281,7 +281,9 @@ public sealed partial class IngestPipeline : IDisposable
         {
             try
             {
+                long started = _time.GetTimestamp();
                 await _writer.WriteAsync([.. items.Select(i => i.Point!)], cancellationToken);
+                _stats.OnWriteSucceeded(_time.GetElapsedTime(started));
                 _stats.OnBatchWritten(items.Count);
                 if (attempt > 0)
                 {
@@ -293,6 +295,7 @@ public sealed partial class IngestPipeline : IDisposable
             catch (PointWriteException exception) when (exception.Transient)
             {
                 _stats.OnWriteFailed();
+                _stats.OnWriteFailing(_time.GetTimestamp());
                 attempt++;
                 TimeSpan delay = Backoff(attempt);
                 LogWriteFailed(_writer.Describe, items.Count, attempt, exception.Message, delay);

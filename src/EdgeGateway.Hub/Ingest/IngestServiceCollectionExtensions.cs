@@ -42,10 +42,17 @@ public static class IngestServiceCollectionExtensions
         return builder;
     }
 
-    /// <summary><c>GET /healthz</c>: the link, and what ingest has done.</summary>
+    /// <summary>
+    /// <c>GET /healthz</c>: the link, and what ingest has done — to a client on the machine itself (loopback, as the
+    /// connection or a configured proxy says) or a signed-in console admin; 404 to anyone else (the hub's id and
+    /// counters are nobody else's business). Readiness for a load balancer: <c>/health/ready</c>.
+    /// </summary>
     public static IEndpointRouteBuilder MapIngestHealth(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", (HubLink link, IngestStats stats, IngestPipeline pipeline) => TypedResults.Json(
+        app.MapGet("/healthz", IResult (HttpContext http, HubLink link, IngestStats stats, IngestPipeline pipeline) =>
+            http.Connection.RemoteIpAddress is not { } client || !(System.Net.IPAddress.IsLoopback(client) || http.User.IsInRole(ConsoleAdminRole))
+            ? TypedResults.NotFound()
+            : TypedResults.Json(
             new HubHealth(
                 link.HubId,
                 link.Connection.IsConnected,
@@ -62,6 +69,9 @@ public static class IngestServiceCollectionExtensions
             HubHealthJson.Default.HubHealth));
         return app;
     }
+
+    // The console's admin role (WebConsole.ConsoleRoles.Admin), by name: ingest does not depend on the console.
+    private const string ConsoleAdminRole = "admin";
 
     /// <summary>Turns <see cref="HubOptions.Problems"/> into start-up failures that name each key.</summary>
     private sealed class HubOptionsValidator : IValidateOptions<HubOptions>

@@ -23,6 +23,8 @@ public sealed class IngestStats : IDisposable
     private long _ackSkipped;
     private long _seqMissing;
     private long _queued;
+    private long _writesFailingSince; // monotonic timestamp of the first transient failure since the last success; 0: none
+    private readonly Histogram<double> _writeDuration;
 
     public IngestStats()
     {
@@ -34,7 +36,18 @@ public sealed class IngestStats : IDisposable
         _meter.CreateObservableCounter("edgegateway.hub.messages.acknowledged", () => Acknowledged, "{message}");
         _meter.CreateObservableCounter("edgegateway.hub.seq.missing", () => SeqMissing, "{message}", "seq numbers given up on as lost");
         _meter.CreateObservableGauge("edgegateway.hub.queue.depth", () => Queued, "{message}", "received, not yet acknowledged");
+        // Seconds, so the buckets are too (the exporters' defaults suit milliseconds): 5 ms to 30 s.
+        _writeDuration = _meter.CreateHistogram(
+            "edgegateway.hub.write.duration",
+            "s",
+            "One batch written to the database, from request to answer",
+            tags: null,
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
     }
+
+    /// <summary>The monotonic timestamp (<see cref="TimeProvider.GetTimestamp"/>) of the first write that failed
+    /// transiently since the last one that succeeded; null while writes succeed.</summary>
+    public long? WritesFailingSince => Interlocked.Read(ref _writesFailingSince) is var since and not 0 ? since : null;
 
     public long Received => Interlocked.Read(ref _received);
 
@@ -72,6 +85,16 @@ public sealed class IngestStats : IDisposable
     internal void OnBatchWritten(int points) { Interlocked.Add(ref _pointsWritten, points); Interlocked.Increment(ref _batches); }
 
     internal void OnWriteFailed() => Interlocked.Increment(ref _writeFailures);
+
+    /// <summary>A batch written in <paramref name="duration"/>: the database takes writes again.</summary>
+    internal void OnWriteSucceeded(TimeSpan duration)
+    {
+        _writeDuration.Record(duration.TotalSeconds);
+        Interlocked.Exchange(ref _writesFailingSince, 0);
+    }
+
+    /// <summary>A write failed and is retried (the database is down or unreachable) at <paramref name="timestamp"/>.</summary>
+    internal void OnWriteFailing(long timestamp) => Interlocked.CompareExchange(ref _writesFailingSince, Math.Max(1, timestamp), 0);
 
     internal void OnSettled(bool acknowledged)
     {

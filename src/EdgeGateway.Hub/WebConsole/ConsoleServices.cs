@@ -13,7 +13,6 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
-using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -72,6 +71,8 @@ public static class ConsoleServices
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ConsoleUserDirectory>();
         services.AddSingleton<SignInThrottle>();
+        services.AddSignInLimits();
+        ConsoleForwardedHeadersOptions.AddConsoleForwardedHeaders(services);
         services.AddSingleton(sp => ConsoleStore.Open(Path.Combine(sp.GetRequiredService<IOptions<HubOptions>>().Value.DataDirectory, "console.db")));
         services.AddInfluxHttpClients();
         services.AddSingleton<ConsoleHistory>();
@@ -132,6 +133,7 @@ public static class ConsoleServices
             antiforgery.Cookie.HttpOnly = true;
             antiforgery.Cookie.SameSite = SameSiteMode.Strict;
             antiforgery.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            antiforgery.SuppressXFrameOptionsHeader = true; // every answer has DENY (ConsoleSecurityHeaders)
         });
 
         builder.AddTrendServices();
@@ -145,12 +147,16 @@ public static class ConsoleServices
     public static WebApplication MapConsole(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.UseConsoleSecurityHeaders();
+        _ = app.Services.GetRequiredService<ConsoleMetrics>(); // its instruments exist from the start, not the first sign-in
         // Behind the TLS-terminating proxy deployment documents (deploy/hub, nginx on the same machine), the request
-        // arrives as plain HTTP from loopback: trust X-Forwarded-Proto/-For from loopback only (the defaults' known
-        // proxies), so that the session and antiforgery cookies are marked Secure and the audit log has the client.
-        app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto });
+        // arrives as plain HTTP from the proxy: X-Forwarded-Proto/-For are believed from the configured proxies only
+        // (Console:ForwardedHeaders, none by default), so that the cookies are marked Secure, and the sign-in limits and
+        // the audit log see the client.
+        app.UseForwardedHeaders();
         app.UseStaticFiles();
         app.UseRouting();
+        app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();

@@ -84,9 +84,11 @@ internal sealed partial class ConsoleUserDirectory
 }
 
 /// <summary>
-/// Sign-in lockout: <see cref="MaxFailures"/> failures for one user name within <see cref="Window"/> lock that name for
-/// <see cref="Window"/>, whether or not the name exists (so the lockout says nothing about which names do). In memory:
-/// a restart forgets it, which costs an attacker a restart they cannot cause.
+/// Sign-in lockout: <see cref="MaxFailures"/> failures for one user name from one client address (<see cref="ClientAddress"/>)
+/// within <see cref="Window"/> lock that name from that address for <see cref="Window"/>, whether or not the name exists
+/// (so the lockout says nothing about which names do). Keyed by address too, so that nobody can lock a known user out by
+/// failing on purpose from elsewhere (docs/security.md, "Console sign-in"); guessing from many addresses is bounded by
+/// the rate limits (<see cref="SignInLimits"/>). In memory: a restart forgets it, which costs an attacker a restart they cannot cause.
 /// </summary>
 internal sealed class SignInThrottle(TimeProvider time)
 {
@@ -99,28 +101,29 @@ internal sealed class SignInThrottle(TimeProvider time)
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Record> _names = new(StringComparer.OrdinalIgnoreCase);
 
-    public bool IsLocked(string name)
+    public bool IsLocked(string name, string from)
     {
         lock (_gate)
         {
-            return _names.TryGetValue(name, out Record? record) && record.LockedUntil > time.GetUtcNow();
+            return _names.TryGetValue(Key(name, from), out Record? record) && record.LockedUntil > time.GetUtcNow();
         }
     }
 
     /// <summary>Counts a failure; true when it was the one that locks the name.</summary>
-    public bool Fail(string name)
+    public bool Fail(string name, string from)
     {
         DateTimeOffset now = time.GetUtcNow();
+        string key = Key(name, from);
         lock (_gate)
         {
-            if (!_names.TryGetValue(name, out Record? record))
+            if (!_names.TryGetValue(key, out Record? record))
             {
                 if (_names.Count >= MaxNames)
                 {
                     Prune(now);
                 }
 
-                _names[name] = record = new Record();
+                _names[key] = record = new Record();
             }
 
             while (record.Failures.Count > 0 && now - record.Failures.Peek() >= Window)
@@ -140,13 +143,16 @@ internal sealed class SignInThrottle(TimeProvider time)
         }
     }
 
-    public void Succeeded(string name)
+    public void Succeeded(string name, string from)
     {
         lock (_gate)
         {
-            _names.Remove(name);
+            _names.Remove(Key(name, from));
         }
     }
+
+    // NUL cannot be in a user name (ConsoleOptions.IsValidUserName) nor in an address.
+    private static string Key(string name, string from) => from + "\0" + name;
 
     private void Prune(DateTimeOffset now)
     {

@@ -87,6 +87,51 @@ public sealed class HubInstallTests : IDisposable
         Assert.NotEqual(hash, again);
     }
 
+    [Fact]
+    public async Task Hash_password_never_puts_the_password_on_a_command_line()
+    {
+        // Every tool the script may run is wrapped: the wrapper writes its arguments to a log, then runs the real tool.
+        string wrappers = Directory.CreateTempSubdirectory("edgegateway-argv-").FullName;
+        try
+        {
+            string log = Path.Combine(wrappers, "argv.log");
+            foreach (string tool in (string[])["openssl", "python3", "perl", "base64", "sed", "tr", "head", "od", "xxd"])
+            {
+                string wrapper = Path.Combine(wrappers, tool);
+                await File.WriteAllTextAsync(wrapper, "#!/bin/sh\nprintf '%s %s\\n' \"$(basename \"$0\")\" \"$*\" >> \"$ARGV_LOG\"\nPATH=\"$REAL_PATH\" exec \"$(basename \"$0\")\" \"$@\"\n");
+                File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+
+            const string Password = "Secret-On-Argv-7Q";
+            string path = Environment.GetEnvironmentVariable("PATH")!;
+            ScriptResult result = (await DeployScripts.RunAsync("deploy/hub/hash-password.sh", [], TimeSpan.FromSeconds(120), Password + "\n",
+                new Dictionary<string, string> { ["PATH"] = wrappers + ":" + path, ["REAL_PATH"] = path, ["ARGV_LOG"] = log }))
+                .AssertSucceeded("hash-password.sh");
+            Assert.Equal(PasswordVerificationResult.Success, new PasswordHasher<string>().VerifyHashedPassword("user", result.Output.Trim(), Password));
+
+            string argv = await File.ReadAllTextAsync(log);
+            Assert.False(string.IsNullOrWhiteSpace(argv), "no wrapped tool ran: the test saw nothing");
+            Assert.DoesNotContain(Password, argv, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(wrappers, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void The_nginx_example_sends_HSTS_and_keeps_healthz_and_metrics_off_the_internet()
+    {
+        string[] lines = [.. File.ReadAllLines(DeployScripts.PathOf("deploy/hub/nginx-site.conf")).Select(l => l.Trim()).Where(l => !l.StartsWith('#'))];
+        Assert.Contains(lines, l => l.StartsWith("add_header Strict-Transport-Security \"max-age=", StringComparison.Ordinal) && l.EndsWith("always;", StringComparison.Ordinal));
+        foreach (string path in (string[])["healthz", "health/", "metrics"])
+        {
+            int at = Array.FindIndex(lines, l => l.StartsWith("location ", StringComparison.Ordinal) && l.Contains(path, StringComparison.Ordinal));
+            Assert.True(at >= 0, $"no location for {path}");
+            Assert.Contains(lines.Skip(at + 1).TakeWhile(l => l != "}"), l => l is "deny all;" or "return 404;");
+        }
+    }
+
     private static async Task<ScriptResult> RunAsync(string file, string[] args)
     {
         try

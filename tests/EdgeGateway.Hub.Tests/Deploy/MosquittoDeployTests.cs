@@ -94,6 +94,47 @@ public sealed class MosquittoDeployTests(ProductionBroker broker) : IClassFixtur
         Assert.NotNull(TlsMqttClient.LastRefusal); // the chain does not lead to the CA it was given
     }
 
+    [Theory]
+    [InlineData("ECDHE-ECDSA-AES128-SHA")]
+    [InlineData("ECDHE-ECDSA-AES256-SHA")]
+    public async Task On_TLS_1_2_the_broker_refuses_a_CBC_SHA1_suite_and_agrees_on_an_AEAD_one(string cbcSha1)
+    {
+        (int refusedExit, string refused) = await SClientAsync("-tls1_2", "-cipher", cbcSha1);
+        Assert.True(refusedExit != 0 && !refused.Contains("Cipher is " + cbcSha1, StringComparison.Ordinal), $"{cbcSha1} was accepted:\n{refused}");
+
+        (int agreedExit, string agreed) = await SClientAsync("-tls1_2", "-cipher", cbcSha1 + ":ECDHE-ECDSA-AES128-GCM-SHA256");
+        Assert.True(agreedExit == 0, agreed);
+        Assert.Contains("Cipher is ECDHE-ECDSA-AES128-GCM-SHA256", agreed, StringComparison.Ordinal);
+
+        // Both listeners are configured alike.
+        string conf = string.Join('\n', Directory.GetFiles(Path.Combine(broker.Directory, "conf.d")).Select(File.ReadAllText));
+        Assert.Equal(2, conf.Split('\n').Count(l => l.StartsWith("ciphers ", StringComparison.Ordinal)));
+    }
+
+    /// <summary>A TLS handshake with <c>openssl s_client</c> against the broker's password listener: exit code and output.</summary>
+    private async Task<(int Exit, string Output)> SClientAsync(params string[] options)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("openssl")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string arg in (string[])["s_client", "-connect", $"127.0.0.1:{broker.Port}", "-CAfile", broker.CaFile, "-servername", "localhost", .. options])
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using System.Diagnostics.Process process = System.Diagnostics.Process.Start(start)!;
+        process.StandardInput.Close(); // s_client ends once the handshake is done and its input is at its end
+        Task<string> output = process.StandardOutput.ReadToEndAsync();
+        Task<string> error = process.StandardError.ReadToEndAsync();
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60)); // a hang bound
+        await process.WaitForExitAsync(bound.Token);
+        return (process.ExitCode, await output + await error);
+    }
+
     [Fact]
     public async Task Anonymous_clients_wrong_passwords_and_plain_TCP_are_refused()
     {

@@ -98,6 +98,18 @@ public abstract class ConsoleHubRig : IAsyncLifetime
         BaseUri = UriOf(_hub);
     }
 
+    /// <summary>
+    /// The hub's environment beyond <see cref="HubProcess"/>'s: by default a TLS proxy on loopback, as deploy/hub
+    /// installs it, and sign-in limits no test reaches (every client of a rig signs in from 127.0.0.1, many times a
+    /// minute); the sign-in limit tests set their own.
+    /// </summary>
+    protected virtual IReadOnlyDictionary<string, string> HubEnvironment { get; } = new Dictionary<string, string>
+    {
+        ["Console__ForwardedHeaders__KnownProxies__0"] = "127.0.0.1",
+        ["Console__SignIn__PerAddressLimit"] = "100000",
+        ["Console__SignIn__GlobalLimit"] = "100000",
+    };
+
     /// <summary>Writes what the rig's InfluxDB holds before the hub starts (database "edge"); nothing by default.</summary>
     protected virtual Task SeedAsync(InfluxDbServer influx) => Task.CompletedTask;
 
@@ -109,7 +121,7 @@ public abstract class ConsoleHubRig : IAsyncLifetime
     {
         string settings = Path.Combine(WorkDirectory, $"{name}.json");
         await File.WriteAllTextAsync(settings, SettingsJson(_users, _commandTimeout));
-        HubProcess hub = await HubProcess.StartAsync(Broker, influx, "v1", "edge", Dir(name), clientId: $"{_name}-{name}", settingsFile: settings);
+        HubProcess hub = await HubProcess.StartAsync(Broker, influx, "v1", "edge", Dir(name), clientId: $"{_name}-{name}", settingsFile: settings, environment: HubEnvironment);
         try
         {
             await ConsoleClient.WaitServingAsync(UriOf(hub));

@@ -73,8 +73,6 @@ internal static partial class ConsolePages
         ArgumentNullException.ThrowIfNull(http);
         IssueXsrfToken(http);
         http.Response.Headers.CacheControl = "no-store";
-        http.Response.Headers.XContentTypeOptions = "nosniff";
-        http.Response.Headers["Referrer-Policy"] = "same-origin";
         IFileInfo page = http.RequestServices.GetRequiredService<IWebHostEnvironment>().WebRootFileProvider.GetFileInfo("app/" + file);
         if (!page.Exists)
         {
@@ -91,13 +89,15 @@ internal static partial class ConsolePages
     }
 
     private static async Task<IResult> SignInAsync(
-        HttpContext http, IAntiforgery antiforgery, ConsoleUserDirectory users, SignInThrottle throttle, ConsoleStore store, TimeProvider time, ILogger<ConsoleUserDirectory> logger)
+        HttpContext http, IAntiforgery antiforgery, ConsoleUserDirectory users, SignInThrottle throttle, ConsoleStore store, TimeProvider time, ConsoleMetrics metrics, ILogger<ConsoleUserDirectory> logger)
     {
         DateTimeOffset now = time.GetUtcNow();
         string from = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        string client = ClientAddress.Of(http);
         if (!http.Request.HasFormContentType || !await antiforgery.IsRequestValidAsync(http))
         {
             store.Audit(new AuditEntry(now, "(anonymous)", null, "sign_in", null, "from " + from, "refused: missing or stale antiforgery token"));
+            metrics.SignIn("expired");
             return ConsoleResults.SeeOther("/login?error=expired");
         }
 
@@ -111,28 +111,31 @@ internal static partial class ConsolePages
         if (name.Length is 0 or > 64 || password.Length is 0 or > 1024)
         {
             store.Audit(new AuditEntry(now, who, null, "sign_in", null, "from " + from, "failed: wrong user name or password"));
+            metrics.SignIn("failed");
             return ConsoleResults.SeeOther("/login?error=1" + again);
         }
 
-        if (throttle.IsLocked(name))
+        if (throttle.IsLocked(name, client))
         {
             store.Audit(new AuditEntry(now, who, null, "sign_in", null, "from " + from, "refused: locked after repeated failures"));
+            metrics.SignIn("locked");
             return ConsoleResults.SeeOther("/login?error=locked" + again);
         }
 
         if (users.Verify(name, password) is not { } account)
         {
-            bool locked = throttle.Fail(name);
+            bool locked = throttle.Fail(name, client);
             store.Audit(new AuditEntry(now, who, null, "sign_in", null, "from " + from, locked ? "failed: wrong user name or password; now locked" : "failed: wrong user name or password"));
             if (locked)
             {
                 LogLocked(logger, name, from, SignInThrottle.MaxFailures, SignInThrottle.Window);
             }
 
+            metrics.SignIn("failed");
             return ConsoleResults.SeeOther((locked ? "/login?error=locked" : "/login?error=1") + again);
         }
 
-        throttle.Succeeded(name);
+        throttle.Succeeded(name, client);
         var identity = new ClaimsIdentity(
             [
                 new Claim(ClaimTypes.NameIdentifier, account.Name),
@@ -144,6 +147,7 @@ internal static partial class ConsolePages
             ClaimTypes.Role);
         await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity), new AuthenticationProperties { IsPersistent = false });
         store.Audit(new AuditEntry(now, account.Name, account.Role, "sign_in", null, "from " + from, "ok"));
+        metrics.SignIn("ok");
         return ConsoleResults.SeeOther(returnUrl);
     }
 
@@ -164,7 +168,7 @@ internal static partial class ConsolePages
         return ConsoleResults.SeeOther("/login");
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Console sign-in for {User} locked after repeated failures (last from {From}): {Failures} within {Window}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Console sign-in for {User} from {From} locked after repeated failures: {Failures} within {Window}")]
     private static partial void LogLocked(ILogger logger, string user, string from, int failures, TimeSpan window);
 
     /// <summary>A page: <c>app/{file}</c> with the antiforgery cookies.</summary>

@@ -27,7 +27,7 @@ const TEXT = {
     'login.submit': '登录',
     'login.error.1': '用户名或密码错误',
     'login.error.expired': '页面已过期，请重新登录',
-    'login.error.locked': '登录失败次数过多，该用户已锁定 5 分钟，请稍后再试',
+    'login.error.locked': '登录失败次数过多，该用户在此地址已锁定 5 分钟，请稍后再试',
     'login.hint': '物业、城管与维修人员使用各自的账号登录',
 
     'common.loading': '加载中…',
@@ -309,7 +309,7 @@ const TEXT = {
     'login.submit': 'Sign in',
     'login.error.1': 'Wrong user name or password',
     'login.error.expired': 'The page had expired; please sign in again',
-    'login.error.locked': 'Too many failed sign-ins: this user is locked for 5 minutes. Try again later',
+    'login.error.locked': 'Too many failed sign-ins: this user is locked from this address for 5 minutes. Try again later',
     'login.hint': 'Property managers, district staff and maintenance staff sign in with their own accounts',
 
     'common.loading': 'Loading…',

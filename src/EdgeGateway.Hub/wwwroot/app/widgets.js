@@ -79,8 +79,10 @@ export function timeChart(el, { lines, axes, spanHours = 6 }) {
     animation: false,
     grid: { left: 48, right: axes.length > 1 ? 52 : 16, top: 56, bottom: 56, containLabel: false },
     legend: { top: 0, type: 'scroll' },
+    // Drawn on the canvas: ECharts' HTML tooltip writes inline style attributes, which the Content-Security-Policy refuses.
     tooltip: {
       trigger: 'axis',
+      renderMode: 'richText',
       valueFormatter: (v) => (v === null || v === undefined ? '—' : fmtNum(v, 1)),
       axisPointer: { label: { formatter: (p) => (p.axisDimension === 'x' ? mdhm.format(new Date(p.value)) : fmtNum(p.value, 1)) } },
     },
@@ -126,7 +128,7 @@ export function categoryChart(el, { series, kind = 'line', unit = '', stack = fa
     animation: false,
     grid: { left: 48, right: 16, top: 56, bottom: xs.length > 31 ? 56 : 32 },
     legend: { top: 0, type: 'scroll' },
-    tooltip: { trigger: 'axis', valueFormatter: (v) => (v === null || v === undefined ? '—' : `${fmtNum(v, 1)}${unit ? ` ${unit}` : ''}`) },
+    tooltip: { trigger: 'axis', renderMode: 'richText', valueFormatter: (v) => (v === null || v === undefined ? '—' : `${fmtNum(v, 1)}${unit ? ` ${unit}` : ''}`) },
     xAxis: { type: 'category', data: xs, axisLabel: { hideOverlap: true, formatter: xLabel }, axisTick: { alignWithLabel: true } },
     yAxis: { type: 'value', name: unit, nameTextStyle: { align: 'left' }, minInterval: integer ? 1 : 0 },
     dataZoom: xs.length > 31 ? [{ type: 'inside' }, { type: 'slider', height: 18, bottom: 8 }] : [],

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 
@@ -14,10 +15,33 @@ internal sealed class ConsoleClient : IDisposable
 {
     private readonly HttpClient _http;
 
-    public ConsoleClient(Uri baseUri)
+    /// <param name="baseUri">The hub's console.</param>
+    /// <param name="from">The loopback address the client connects from (127.0.0.0/8 is all loopback on Linux): a
+    /// client elsewhere, as the hub sees it; 127.0.0.1 when null.</param>
+    public ConsoleClient(Uri baseUri, IPAddress? from = null)
     {
         BaseUri = baseUri;
-        _http = new HttpClient(new HttpClientHandler { CookieContainer = Cookies, AllowAutoRedirect = false, UseCookies = true })
+        var handler = new SocketsHttpHandler { CookieContainer = Cookies, AllowAutoRedirect = false, UseCookies = true };
+        if (from is not null)
+        {
+            handler.ConnectCallback = async (context, cancellationToken) =>
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    socket.Bind(new IPEndPoint(from, 0));
+                    await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            };
+        }
+
+        _http = new HttpClient(handler)
         {
             BaseAddress = baseUri,
             Timeout = TimeSpan.FromSeconds(60),
@@ -38,7 +62,7 @@ internal sealed class ConsoleClient : IDisposable
     /// Loads the login page (which sets <c>XSRF-TOKEN</c>) and posts the form as the page would; on success loads a page
     /// again, as the browser does after the redirect, so that the token is the signed-in user's. Returns the POST's answer.
     /// </summary>
-    public async Task<HttpResponseMessage> SignInAsync(string user, string password, string? returnUrl = null, bool withToken = true)
+    public async Task<HttpResponseMessage> SignInAsync(string user, string password, string? returnUrl = null, bool withToken = true, string? forwardedFor = null)
     {
         using (HttpResponseMessage page = await _http.GetAsync(new Uri("/login", UriKind.Relative)))
         {
@@ -57,7 +81,13 @@ internal sealed class ConsoleClient : IDisposable
         }
 
         using var content = new FormUrlEncodedContent(form);
-        HttpResponseMessage response = await _http.PostAsync(new Uri("/login", UriKind.Relative), content);
+        using var post = new HttpRequestMessage(HttpMethod.Post, new Uri("/login", UriKind.Relative)) { Content = content };
+        if (forwardedFor is not null)
+        {
+            post.Headers.Add("X-Forwarded-For", forwardedFor);
+        }
+
+        HttpResponseMessage response = await _http.SendAsync(post);
         if (Cookie("edge.auth") is not null)
         {
             await RefreshTokenAsync();
@@ -72,6 +102,8 @@ internal sealed class ConsoleClient : IDisposable
         using HttpResponseMessage page = await _http.GetAsync(new Uri("/login", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
     }
+
+    public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request) => _http.SendAsync(request);
 
     public Task<HttpResponseMessage> GetAsync(string path) => _http.GetAsync(new Uri(path, UriKind.Relative));
 

@@ -18,8 +18,12 @@ public sealed partial class ConsoleBrowserTests(ConsoleRig rig) : IClassFixture<
     private const string Gw = ConsoleRig.Gateway;
     private readonly List<IPage> _pages = [];
 
-    /// <summary>The screenshots leave out the passing notices (an alarm raised, an acknowledgement done).</summary>
-    private const string HideNotices = "#toasts { display: none !important; }";
+    /// <summary>
+    /// The screenshots leave out the passing notices (an alarm raised, an acknowledgement done). Through the CSSOM:
+    /// Playwright's screenshot style would be an inline stylesheet, which the console's Content-Security-Policy refuses.
+    /// </summary>
+    private static async Task HideNoticesAsync(IPage page) =>
+        await page.EvaluateAsync("() => document.getElementById('toasts')?.style.setProperty('display', 'none', 'important')");
 
     /// <summary>
     /// How long a page may take to show what the test waits for. A bound against a hang, not a speed: on two cores
@@ -158,7 +162,8 @@ public sealed partial class ConsoleBrowserTests(ConsoleRig rig) : IClassFixture<
 
         // Let P01's charge show some power, then the picture for README.
         await Expect(Port(page, "P01")).ToHaveAttributeAsync("data-state", "charging");
-        await page.ScreenshotAsync(new() { Path = Path.Combine(ConsoleRig.ScreenshotDirectory, "board.png"), FullPage = true, Style = HideNotices });
+        await HideNoticesAsync(page);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(ConsoleRig.ScreenshotDirectory, "board.png"), FullPage = true });
         AssertNoScriptErrors();
     }
 
@@ -197,7 +202,8 @@ public sealed partial class ConsoleBrowserTests(ConsoleRig rig) : IClassFixture<
         // History (InfluxDB: the seeded weeks and today's overload, with the acknowledgement), filtered by kind, and its CSV.
         string id = (await alarm.GetAttributeAsync("data-alarm-id"))!;
         await Expect(page.GetByTestId("history-table").Locator($"tbody tr[data-alarm-id='{id}']")).ToContainTextAsync("已通知车主");
-        await page.ScreenshotAsync(new() { Path = Path.Combine(ConsoleRig.ScreenshotDirectory, "alarms.png"), Style = HideNotices });
+        await HideNoticesAsync(page);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(ConsoleRig.ScreenshotDirectory, "alarms.png") });
         await page.Locator("#f-kind").SelectOptionAsync("bin_overflow");
         await Expect(page.GetByTestId("history-table").Locator("tbody tr").First).ToHaveAttributeAsync("data-kind", "bin_overflow");
         Assert.Equal(0, await page.GetByTestId("history-table").Locator("tbody tr:not([data-kind=bin_overflow])").CountAsync());
@@ -276,7 +282,8 @@ public sealed partial class ConsoleBrowserTests(ConsoleRig rig) : IClassFixture<
 
         // Both sites compared: two series in a chart per site.
         Assert.Equal(2, await page.EvaluateAsync<int>("() => echarts.getInstanceByDom(document.querySelector('[data-testid=chart-energy_per_day]')).getOption().series.length"));
-        await page.ScreenshotAsync(new() { Path = Path.Combine(ConsoleRig.ScreenshotDirectory, "trends.png"), FullPage = true, Style = HideNotices });
+        await HideNoticesAsync(page);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(ConsoleRig.ScreenshotDirectory, "trends.png"), FullPage = true });
 
         IAPIResponse download = await page.Context.APIRequest.GetAsync((await page.GetByTestId("csv-energy_per_day").GetAttributeAsync("href"))!);
         Assert.Equal(200, download.Status);
@@ -375,6 +382,47 @@ public sealed partial class ConsoleBrowserTests(ConsoleRig rig) : IClassFixture<
         await Expect(page.GetByTestId("trends-unavailable")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("trends-unavailable")).ToContainTextAsync("InfluxDB");
         await Expect(page.GetByTestId("charts")).ToBeHiddenAsync();
+        AssertNoScriptErrors();
+    }
+
+    [Fact]
+    [Step(7)]
+    public async Task Every_page_keeps_to_the_content_security_policy_and_carries_the_protective_headers()
+    {
+        // Any violation is a console error (ConsoleRig.NewPageAsync listens to securitypolicyviolation too).
+        rig.StartGateway();
+        IPage page = await SignInAsync("admin", "/");
+        string[] paths = ["/", "/alarms", "/trends", "/audit", $"/ports/{Site}/{Gw}/P02", $"/bins/{Site}/{Gw}/B2"];
+        foreach (string path in paths)
+        {
+            IResponse? response = await page.GotoAsync(path, new() { WaitUntil = WaitUntilState.Load });
+            Assert.Equal(200, response!.Status);
+            Dictionary<string, string> headers = response.Headers;
+            Assert.Contains("frame-ancestors 'none'", headers["content-security-policy"], StringComparison.Ordinal);
+            Assert.Equal("DENY", headers["x-frame-options"]);
+            Assert.Equal("nosniff", headers["x-content-type-options"]);
+            Assert.Equal("same-origin", headers["referrer-policy"]);
+            await Expect(page.GetByTestId("user")).ToContainTextAsync("管理员");
+        }
+
+        // The board's tiles (inline widths of the fill bars) and the charts' tooltips (ECharts) once they are drawn.
+        await page.GotoAsync("/", new() { WaitUntil = WaitUntilState.Commit });
+        await Expect(page.Locator($".tile[data-site='{Site}'][data-gateway='{Gw}'][data-bin='B2']")).ToBeVisibleAsync(new() { Timeout = ShedBound });
+        await page.GotoAsync("/trends", new() { WaitUntil = WaitUntilState.Commit });
+        await Expect(page.Locator("body")).ToHaveAttributeAsync("data-trends-loaded", "true");
+        ILocator chart = page.GetByTestId("chart-energy_per_day").Locator("canvas").First;
+        await chart.HoverAsync();
+        await chart.HoverAsync(new() { Position = new() { X = 200, Y = 100 } });
+
+        // The sign-in and 403 pages, signed out and as a viewer.
+        IPage viewer = await SignInAsync("viewer", "/trends");
+        IResponse? forbidden = await viewer.GotoAsync("/audit", new() { WaitUntil = WaitUntilState.Load });
+        Assert.Equal(403, forbidden!.Status);
+        Assert.Contains("frame-ancestors 'none'", forbidden.Headers["content-security-policy"], StringComparison.Ordinal);
+        await Expect(viewer.GetByTestId("forbidden")).ToBeVisibleAsync();
+        await viewer.GetByTestId("logout").ClickAsync();
+        await Expect(viewer).ToHaveURLAsync(AtPath("/login"));
+        await Expect(viewer.Locator("#lang [data-lang]").First).ToBeAttachedAsync();
         AssertNoScriptErrors();
     }
 

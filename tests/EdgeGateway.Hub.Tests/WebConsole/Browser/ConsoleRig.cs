@@ -113,7 +113,8 @@ public sealed class ConsoleRig() : ConsoleHubRig("browser", Users, commandTimeou
         return page;
     }
 
-    /// <summary>A page in a fresh context (no cookies), with uncaught script errors collected in <see cref="ScriptErrors"/>.</summary>
+    /// <summary>A page in a fresh context (no cookies), with uncaught script errors, console errors and Content-Security-Policy
+    /// violations collected in <see cref="ScriptErrors"/>.</summary>
     public async Task<IPage> NewPageAsync(BrowserNewContextOptions? options = null)
     {
         options ??= new BrowserNewContextOptions();
@@ -123,6 +124,8 @@ public sealed class ConsoleRig() : ConsoleHubRig("browser", Users, commandTimeou
         options.ViewportSize ??= new ViewportSize { Width = 1440, Height = 900 };
         IBrowserContext context = await Browser.NewContextAsync(options);
         context.SetDefaultTimeout(120_000); // a hang bound, not a speed: see ConsoleBrowserTests.PageBound
+        // A Content-Security-Policy violation is a script error too (Chromium also logs most as console errors).
+        await context.AddInitScriptAsync("document.addEventListener('securitypolicyviolation', e => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));");
         IPage page = await context.NewPageAsync();
         page.PageError += (_, error) => ScriptErrors.Add($"{page.Url}: {error}");
         page.Console += (_, message) =>
