@@ -54,6 +54,8 @@ fi
 #   libstdc++6-arm64-cross
 #   systemd, shellcheck                    every unit verified with systemd-analyze; every deploy script linted
 #   util-linux                             script(1) gives the gateway a terminal for its live table
+#   lintian, fakeroot                      the Debian packages of deploy/package checked by Debian's own linter, and
+#                                          installed with their maintainer scripts into a throwaway root (dpkg --root)
 missing=()
 want() { # package, test that says it is there
   local package=$1; shift
@@ -75,6 +77,8 @@ if ! $fast; then
   want shellcheck command -v shellcheck
   want systemd command -v systemd-analyze
   want util-linux command -v script
+  want lintian command -v lintian
+  want fakeroot command -v fakeroot
   mapfile -t missing < <(printf '%s\n' "${missing[@]}" | awk 'NF && !seen[$0]++')
 fi
 if [ "$cpu_load" -gt 0 ]; then

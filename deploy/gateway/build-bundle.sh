@@ -5,7 +5,7 @@
 #
 # DIR/edgegateway-VERSION-linux-arm64/ is the bundle: the self-contained linux-arm64 publish of src/EdgeGateway
 # (the .NET runtime included: nothing else to install on the Pi), VERSION, and deploy/ with install.sh, upgrade.sh,
-# rollback.sh, uninstall.sh, the systemd unit and the board files of firmware-config/raspberry-pi. With --tar it
+# rollback.sh, uninstall.sh, apply-signed-bundle.sh, the systemd unit and the board files of firmware-config/raspberry-pi. With --tar it
 # is also packed as DIR/edgegateway-VERSION-linux-arm64.tar.gz, the file to copy to the Pi.
 #
 # VERSION defaults to Directory.Build.props' <Version> and the commit (0.1.0-g259b41c0f1), with a
@@ -82,7 +82,7 @@ main() {
   printf '%s\n' "$version" > "$staging/VERSION"
   mkdir -p "$staging/deploy/raspberry-pi"
   local file
-  for file in install.sh upgrade.sh rollback.sh uninstall.sh lib.sh edgegateway.service gateway.json; do
+  for file in install.sh upgrade.sh rollback.sh uninstall.sh apply-signed-bundle.sh lib.sh edgegateway.service gateway.json; do
     cp "$repo/deploy/gateway/$file" "$staging/deploy/$file"
   done
   chmod 0755 "$staging"/deploy/*.sh

@@ -6,7 +6,7 @@
 # rewritten from the accounts. Reload the broker afterwards (systemctl reload mosquitto) for it to take effect.
 #
 #   deploy/mosquitto/make-credentials.sh [--dir DIR] [--server-name NAME]... [--server-ip IP]...
-#       [--hub NAME]... [--reader NAME]... [--gateway SITE/GW]... [--remove USER]... [--mtls]
+#       [--hub NAME]... [--reader NAME]... [--gateway SITE/GW]... [--gateways-file FILE] [--remove USER]... [--mtls]
 #       [--broker-url mqtts://HOST:PORT] [--group GROUP] [--list]
 #
 # DIR (default /etc/mosquitto/edgegateway) afterwards holds:
@@ -16,6 +16,8 @@
 #   accounts/USER/                one account: role, password, and the files to hand over —
 #       mqtt-ca.pem mqtt-password [mqtt-client.pem mqtt-client.key] [gateway.json]
 #     (gateways: copy them to the Pi's /etc/edgegateway/, see deploy/README.md; hubs: to the hub's /etc/edgegateway/)
+#
+# --gateways-file FILE takes the gateways from FILE, one SITE/GW per line (`edgegateway provision` writes gateways.txt).
 #
 # Account names: a gateway SITE/GW is user gw-SITE-GW; hubs and readers are named. The broker takes the account name
 # as the client id (use_username_as_clientid), so one account is one session. A hub instance NAME makes three
@@ -60,6 +62,13 @@ while [ $# -gt 0 ]; do
     --hub) hubs+=("${2:?--hub needs a name}"); shift 2 ;;
     --reader) readers+=("${2:?--reader needs a name}"); shift 2 ;;
     --gateway) gateways+=("${2:?--gateway needs SITE/GW}"); shift 2 ;;
+    --gateways-file)
+      [ -f "${2:?--gateways-file needs a file}" ] || die "--gateways-file: $2 not found"
+      while IFS= read -r line || [ -n "$line" ]; do
+        line=${line%$'\r'}
+        [ -z "$line" ] || gateways+=("$line")
+      done <"$2"
+      shift 2 ;;
     --remove) removals+=("${2:?--remove needs a user name}"); shift 2 ;;
     --mtls) mtls=true; shift ;;
     --broker-url) broker_url=${2:?--broker-url needs mqtts://host:port}; shift 2 ;;

@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace EdgeGateway.CommandLine;
 
-/// <summary>The gateway's commands: run, check-config, relays-off, bench.</summary>
+/// <summary>The gateway's commands: run, check-config, relays-off, bench, pin-map, provision.</summary>
 public static class GatewayCommandLine
 {
     public static RootCommand Build()
@@ -13,6 +13,7 @@ public static class GatewayCommandLine
         root.Subcommands.Add(RelaysOffCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(PinMapCommand.Create());
+        root.Subcommands.Add(ProvisionCommand.Create());
         return root;
     }
 }

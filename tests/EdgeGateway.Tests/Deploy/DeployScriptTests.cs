@@ -292,7 +292,7 @@ public sealed class DeployScriptTests
     }
 
     /// <summary>Installs VERSION, reboots, and has it running; returns the bundle.</summary>
-    private static async Task<string> InstalledAndRunningAsync(DeployRig rig, string version)
+    internal static async Task<string> InstalledAndRunningAsync(DeployRig rig, string version)
     {
         string bundle = await rig.StubBundleAsync(version);
         Tool.Result install = await rig.RunAsync(bundle, "install.sh", "--site", rig.Site);

@@ -45,6 +45,8 @@ public sealed class ShellScriptTests
     [InlineData("upgrade.sh")]
     [InlineData("rollback.sh")]
     [InlineData("uninstall.sh")]
+    [InlineData("sign-bundle.sh")]
+    [InlineData("apply-signed-bundle.sh")]
     public void Gateway_deploy_script_is_strict_bash(string script)
     {
         string[] lines = File.ReadAllLines(Tool.InRepository("deploy", "gateway", script));

@@ -1,0 +1,143 @@
+using Xunit.Abstractions;
+
+namespace EdgeGateway.Tests.Deploy;
+
+/// <summary>
+/// deploy/package/build-deb.sh hub: the edgegateway-hub packages for amd64 and arm64 are lintian-clean, and the amd64
+/// one installs into a throwaway root (<see cref="DpkgRoot"/>) with its maintainer scripts, keeps an edited hub.json
+/// on upgrade, and is removed and purged. The hub inside is a stand-in publish (a script named EdgeGateway.Hub):
+/// what is tested is the packaging, not the hub, and a real self-contained publish of the hub would cost minutes.
+/// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+[Trait("Category", "Servers")]
+public sealed class HubPackageTests(ITestOutputHelper output) : IDisposable
+{
+    private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(5);
+
+    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("edgegateway-hub-deb-");
+
+    [Fact]
+    public async Task Hub_packages_are_lintian_clean_for_amd64_and_arm64()
+    {
+        string amd64 = await BuildAsync("1.0.0", "amd64");
+        string arm64 = await BuildAsync("1.0.0", "arm64");
+
+        Assert.Equal("amd64", await FieldAsync(amd64, "Architecture"));
+        Assert.Equal("arm64", await FieldAsync(arm64, "Architecture"));
+        Assert.Equal("1.0.0-1", await FieldAsync(amd64, "Version"));
+        Tool.Result lintian = await LintianAsync(amd64, arm64);
+        output.WriteLine($"lintian: {lintian.Elapsed.TotalSeconds:0.0} s");
+        Assert.True(lintian.ExitCode == 0, lintian.ToString());
+    }
+
+    [Fact]
+    public async Task Hub_package_installs_keeps_an_edited_hub_json_on_upgrade_and_purges_its_data()
+    {
+        string first = await BuildAsync("1.0.0", "amd64");
+        string second = await BuildAsync("1.0.1", "amd64");
+        using var root = new DpkgRoot();
+
+        Tool.Result install = await root.DpkgAsync(["-i", first]);
+
+        Assert.True(install.ExitCode == 0, install.ToString());
+        Assert.Contains("add-user admin --role admin", install.Output, StringComparison.Ordinal);
+        string uid = root.IdOf("passwd", "edgegateway-hub") ?? throw new Xunit.Sdk.XunitException($"no edgegateway-hub user:\n{install}");
+        string gid = root.IdOf("group", "edgegateway-hub") ?? throw new Xunit.Sdk.XunitException("no edgegateway-hub group");
+        Assert.Equal("1.0.0", await StandInVersionAsync(root));
+        Assert.Equal($"{uid}:{gid} 700", await root.OwnerAndModeAsync("var/lib/edgegateway-hub"));
+        Assert.Equal($"0:{gid} 640", await root.OwnerAndModeAsync("etc/edgegateway/hub.json"));
+        Assert.Equal($"0:{gid} 750", await root.OwnerAndModeAsync("etc/edgegateway"));
+        Assert.True(DpkgRoot.IsLink(root.In("etc/systemd/system/multi-user.target.wants/edgegateway-hub.service")), "the unit is enabled");
+        string unit = File.ReadAllText(root.In("usr/lib/systemd/system/edgegateway-hub.service"));
+        Assert.Contains("ExecStart=/usr/lib/edgegateway-hub/EdgeGateway.Hub run", unit, StringComparison.Ordinal);
+        Assert.DoesNotContain("/opt/", unit, StringComparison.Ordinal);
+
+        // The administrator's settings, and a file of the hub's data.
+        string edited = File.ReadAllText(root.In("etc/edgegateway/hub.json")).Replace("mqtt.example.cn", "mqtt.district-7.example", StringComparison.Ordinal);
+        Assert.Contains("mqtt.district-7.example", edited, StringComparison.Ordinal);
+        File.WriteAllText(root.In("etc/edgegateway/hub.json"), edited);
+        File.WriteAllText(root.In("var/lib/edgegateway-hub/ledger"), "sent\n");
+
+        Tool.Result upgrade = await root.DpkgAsync(["-i", second]);
+
+        Assert.True(upgrade.ExitCode == 0, upgrade.ToString());
+        Assert.Equal("1.0.1", await StandInVersionAsync(root));
+        Assert.Equal(edited, File.ReadAllText(root.In("etc/edgegateway/hub.json")));
+        Assert.Equal($"0:{gid} 640", await root.OwnerAndModeAsync("etc/edgegateway/hub.json"));
+        Assert.Equal([uid], File.ReadAllLines(root.In("etc/passwd")).Where(line => line.StartsWith("edgegateway-hub:", StringComparison.Ordinal)).Select(line => line.Split(':')[2]));
+
+        Tool.Result remove = await root.DpkgAsync(["-r", "edgegateway-hub"]);
+
+        Assert.True(remove.ExitCode == 0, remove.ToString());
+        Assert.False(File.Exists(root.In("usr/lib/edgegateway-hub/EdgeGateway.Hub")), "the program is removed");
+        Assert.False(DpkgRoot.IsLink(root.In("etc/systemd/system/multi-user.target.wants/edgegateway-hub.service")), "the unit is disabled");
+        Assert.Equal(edited, File.ReadAllText(root.In("etc/edgegateway/hub.json")));
+        Assert.True(File.Exists(root.In("var/lib/edgegateway-hub/ledger")), "removal keeps the data");
+
+        Tool.Result purge = await root.DpkgAsync(["-P", "edgegateway-hub"]);
+
+        Assert.True(purge.ExitCode == 0, purge.ToString());
+        Assert.False(File.Exists(root.In("etc/edgegateway/hub.json")), "purge removes the settings");
+        Assert.False(Directory.Exists(root.In("var/lib/edgegateway-hub")), "purge removes the data");
+    }
+
+    [Theory]
+    [InlineData("gateway/postinst")]
+    [InlineData("gateway/prerm")]
+    [InlineData("gateway/postrm")]
+    [InlineData("hub/postinst")]
+    [InlineData("hub/prerm")]
+    [InlineData("hub/postrm")]
+    public async Task Maintainer_script_is_posix_sh_that_passes_shellcheck(string script)
+    {
+        string path = Tool.InRepository("deploy", "package", script);
+        string shellcheck = Tool.Find("shellcheck") ?? throw new InvalidOperationException("shellcheck is not installed: apt-get install shellcheck (./test.sh does)");
+
+        Tool.Result result = await Tool.RunAsync(shellcheck, ["--format=gcc", path], TimeSpan.FromMinutes(2));
+
+        Assert.True(result.ExitCode == 0, $"shellcheck {script}:\n{result.All}");
+        Assert.Equal("#!/bin/sh", File.ReadLines(path).First());
+        Assert.True((File.GetUnixFileMode(path) & UnixFileMode.UserExecute) != 0, $"{script} is executable");
+    }
+
+    /// <summary>Builds the hub package around a stand-in publish whose EdgeGateway.Hub names its version.</summary>
+    private async Task<string> BuildAsync(string version, string arch)
+    {
+        string publish = Path.Combine(_directory.FullName, $"publish-{version}-{arch}");
+        Directory.CreateDirectory(publish);
+        string program = Path.Combine(publish, "EdgeGateway.Hub");
+        File.WriteAllText(program, $"#!/bin/sh\necho {version}\n");
+        File.SetUnixFileMode(program, (UnixFileMode)0b111_101_101);
+        File.WriteAllText(Path.Combine(publish, "EdgeGateway.Hub.dll"), "stand-in\n");
+        string packages = Path.Combine(_directory.FullName, "packages");
+
+        Tool.Result build = await Tool.RunAsync("bash", [Tool.InRepository("deploy", "package", "build-deb.sh"), "hub", "--output", packages, "--arch", arch, "--publish", publish, "--version", version], BuildTimeout);
+
+        Assert.True(build.ExitCode == 0, build.ToString());
+        string deb = Path.Combine(packages, $"edgegateway-hub_{version}-1_{arch}.deb");
+        Assert.Equal(deb, build.Output.Trim());
+        return deb;
+    }
+
+    private static async Task<string> StandInVersionAsync(DpkgRoot root)
+    {
+        Tool.Result run = await Tool.RunAsync(root.In("usr/lib/edgegateway-hub/EdgeGateway.Hub"), [], TimeSpan.FromMinutes(1));
+        return run.Output.Trim();
+    }
+
+    internal static async Task<string> FieldAsync(string deb, string field)
+    {
+        Tool.Result read = await Tool.RunAsync("dpkg-deb", ["--field", deb, field], TimeSpan.FromMinutes(1));
+        Assert.True(read.ExitCode == 0, read.ToString());
+        return read.Output.Trim();
+    }
+
+    /// <summary>Debian's lintian on packages: no error and no warning (info and pedantic tags are not verdicts).</summary>
+    internal static async Task<Tool.Result> LintianAsync(params string[] debs)
+    {
+        string lintian = Tool.Find("lintian") ?? throw new InvalidOperationException("lintian is not installed: apt-get install lintian (./test.sh does)");
+        return await Tool.RunAsync(lintian, ["--fail-on", "error,warning", "--no-tag-display-limit", .. debs], TimeSpan.FromMinutes(15));
+    }
+
+    public void Dispose() => _directory.Delete(recursive: true);
+}
