@@ -42,7 +42,7 @@ public static class TripLatencyBenchmark
     private const double ShedBaselineW = 5000;
 
     /// <summary>One onset's outcome: the latency, or null when the relay did not open within the limit.</summary>
-    public readonly record struct Onset(TripRule Rule, int Ports, string Port, TimeSpan? Latency, TimeSpan RoundLength);
+    public readonly record struct Onset(TripRule Rule, int Ports, string Port, TimeSpan? Latency, TimeSpan RoundLength, TimeSpan IntoRound);
 
     public static int Run(IReadOnlyList<int> portCounts, IReadOnlyList<TripRule> rules, int onsets, int seed, TextWriter output)
     {
@@ -52,8 +52,8 @@ public static class TripLatencyBenchmark
         CultureInfo c = CultureInfo.InvariantCulture;
         output.WriteLine(string.Create(c, $"trip latency: shed time from a fault's onset to the relay's open command; {onsets} onsets per row at random ports and phases of the round, seed {seed}, --speed 0"));
         output.WriteLine();
-        output.WriteLine("| rule | ports | meter | onsets | tripped | p50 ms | p99 ms | max ms | round, ms (mean) |");
-        output.WriteLine("|---|---|---|---|---|---|---|---|---|");
+        output.WriteLine("| rule | ports | meter | onsets | tripped | p50 ms | p99 ms | max ms | round, ms (mean) | slowest onset |");
+        output.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (TripRule rule in rules)
         {
             foreach (int ports in portCounts)
@@ -79,7 +79,8 @@ public static class TripLatencyBenchmark
                 double[] latencies = [.. results.Where(r => r.Latency is not null).Select(r => r.Latency!.Value.TotalMilliseconds).Order()];
                 string Ms(double? value) => value is { } v ? v.ToString("0.0", c) : "–";
                 double? P(double share) => latencies.Length == 0 ? null : latencies[Math.Max(0, (int)Math.Ceiling(share * latencies.Length) - 1)];
-                output.WriteLine(string.Create(c, $"| {Name(rule)} | {ports} | ac (MCP3208) | {onsets} | {latencies.Length} | {Ms(P(0.5))} | {Ms(P(0.99))} | {Ms(latencies.Length == 0 ? null : latencies[^1])} | {results.Average(r => r.RoundLength.TotalMilliseconds):0} |"));
+                Onset slowest = results.MaxBy(r => r.Latency ?? TimeSpan.MaxValue);
+                output.WriteLine(string.Create(c, $"| {Name(rule)} | {ports} | ac (MCP3208) | {onsets} | {latencies.Length} | {Ms(P(0.5))} | {Ms(P(0.99))} | {Ms(latencies.Length == 0 ? null : latencies[^1])} | {results.Average(r => r.RoundLength.TotalMilliseconds):0} | {slowest.Port}, {slowest.IntoRound.TotalMilliseconds:0} ms into the round |"));
             }
         }
 
@@ -118,7 +119,8 @@ public static class TripLatencyBenchmark
         }
 
         ShedOutlet target = model.Outlets[random.Next(ports)];
-        TimeSpan onset = clock.Elapsed + (roundLength * random.NextDouble());
+        TimeSpan nextRound = clock.Elapsed;
+        TimeSpan onset = nextRound + (roundLength * random.NextDouble());
         TimeSpan? opened = null;
         foreach (ShedOutlet outlet in model.Outlets)
         {
@@ -138,7 +140,7 @@ public static class TripLatencyBenchmark
             Round(runtime);
         }
 
-        return new Onset(rule, ports, target.Id, opened - onset, roundLength);
+        return new Onset(rule, ports, target.Id, opened - onset, roundLength, onset - nextRound);
     }
 
     private static void Round(ShedRuntime runtime)
