@@ -20,6 +20,9 @@ public sealed class AcPortMeter : IPortMeter
     /// <summary>The CT input's DC bias in ADC codes, tracked from the last measurement.</summary>
     internal double CurrentOffset { get; set; }
 
+    /// <summary>The RMS current of the last good measurement, in amperes: what the scan compares its estimate with.</summary>
+    internal double LastCurrentRmsAmps { get; set; }
+
     public string Description => $"CT on {Current}";
 
     public MeterReading Measure(double shortCircuitPeakAmps) => _sampler.Measure(this, shortCircuitPeakAmps);

@@ -31,6 +31,9 @@ public sealed class MainsCycleSampler
     private double _voltageOffset;
     private int _pairBudget;
 
+    // How far the voltage moves between two sample pairs near a zero crossing, in codes (0 until a good measurement).
+    private double _crossingStepCodes;
+
     public MainsCycleSampler(AdcInput voltage, double voltsPerAdcVolt, double nominalVoltage, int cyclesPerMeasurement, int maxSamplePairs = 8192)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(cyclesPerMeasurement, 1);
@@ -49,6 +52,9 @@ public sealed class MainsCycleSampler
 
     /// <summary>Sample pairs per mains cycle in the last good measurement (the achieved sample rate).</summary>
     public double SamplesPerCycle { get; private set; }
+
+    /// <summary>The fault-current scan interleaved between this sampler's pairs (every other AC port's CT, all the time), if any.</summary>
+    public FaultCurrentScan? Scan { get; set; }
 
     /// <summary>Measures one port. Never throws: bus errors and implausible readings become faults.</summary>
     internal MeterReading Measure(AcPortMeter port, double shortCircuitPeakAmps)
@@ -83,13 +89,24 @@ public sealed class MainsCycleSampler
                     return MeterReading.ShortCircuit(ElectricCurrent.FromAmperes(Math.Abs(i - port.CurrentOffset) * ampsPerCode));
                 }
 
+                // Every other port is watched between this port's pairs.
+                Scan?.SampleNext(port);
+
                 if (!voltageReadable)
                 {
                     continue;
                 }
 
                 double centred = v - _voltageOffset;
-                if (centred < -hysteresis)
+                if (count == 1 && firstCrossing < 0 && StartsJustAfterRisingCrossing(_v[0] - _voltageOffset, centred))
+                {
+                    // The previous port's measurement ended on a rising crossing a pair or two ago (every port shares
+                    // the shed's voltage transformer): integrate from the first pair instead of waiting a cycle for the next.
+                    crossings = 1;
+                    firstCrossing = 0;
+                    armed = false;
+                }
+                else if (centred < -hysteresis)
                 {
                     armed = true;
                 }
@@ -125,6 +142,15 @@ public sealed class MainsCycleSampler
             : $"voltage transformer {_voltage}: ADC not answering";
         return IntegrateCurrentOnly(port, count, ampsPerCode);
     }
+
+    /// <summary>
+    /// Whether the first pair was taken just after a rising zero crossing: at or above the bias by no more than the
+    /// voltage moves in a few pairs there, and rising. A window that starts there ends on the first pair past the
+    /// crossing a cycle later, as a window started on a found crossing does; the pair or two it may differ by lie where
+    /// the voltage is near zero, so they carry almost nothing of v·i or v².
+    /// </summary>
+    private bool StartsJustAfterRisingCrossing(double first, double second) =>
+        _crossingStepCodes > 0 && first >= 0 && first <= 2.5 * _crossingStepCodes && second > first;
 
     private int ReadVoltage(ref bool readable)
     {
@@ -187,8 +213,12 @@ public sealed class MainsCycleSampler
 
         _voltageOffset = meanV;
         port.CurrentOffset = meanI;
+        port.LastCurrentRmsAmps = Math.Sqrt(sumII / n) * ampsPerCode;
         VoltageFault = null;
         SamplesPerCycle = n / (double)_cycles;
+
+        // Near a crossing the voltage moves by its amplitude × 2π per cycle (√2 × RMS for a sine; a flat-topped one is a little steeper).
+        _crossingStepCodes = Math.Sqrt(2 * sumVV / n) * 2 * Math.PI / SamplesPerCycle;
 
         // Two and a half cycles of samples is enough to find whole cycles from any starting phase.
         _pairBudget = Math.Min(_v.Length, (int)Math.Ceiling(SamplesPerCycle * (_cycles + 2.5)));
@@ -251,6 +281,7 @@ public sealed class MainsCycleSampler
 
         port.CurrentOffset = mean;
         double irms = Math.Sqrt(sumII / count) * ampsPerCode;
+        port.LastCurrentRmsAmps = irms;
 
         // Without a voltage the real power is unknown; the apparent power at nominal voltage bounds it
         // from above, so overload protection stays on the safe side.

@@ -210,6 +210,13 @@ public sealed class ShedBoard : IRelayBank, IDisposable
 
         Meters = site.Ports.Select(p => OpenMeter(p, adcs, muxes)).ToArray();
 
+        // Every AC port's CT is also sampled between the pairs of whichever port is being measured: a short circuit is
+        // seen within a mains cycle on any port, not when its turn in the round comes (FaultCurrentScan).
+        if (Mains is not null)
+        {
+            Mains.Scan = new FaultCurrentScan(Meters);
+        }
+
         if (site.ShedSensors.Smoke is { } smoke)
         {
             Smoke = new ContactInput(_buses.Gpio, smoke.Gpio, smoke.ActiveLow, "smoke");

@@ -15,7 +15,52 @@ internal static class BenchCommand
         command.SetAction(parse => Benchmarking.RoundBenchmark.Run(parse.GetValue(config) ?? FirmwareConfig.DemoSite, parse.GetValue(rounds), Console.Out));
         command.Subcommands.Add(Ultrasonic());
         command.Subcommands.Add(Loads());
+        command.Subcommands.Add(Trip());
         return command;
+    }
+
+    /// <summary><c>bench trip</c>: shed time from a fault's onset to the relay's open command, per rule and shed size (docs/performance.md).</summary>
+    private static Command Trip()
+    {
+        var ports = new Option<string>("--ports") { Description = "Shed sizes, comma-separated (generated sheds of AC ports)", DefaultValueFactory = _ => "20,28,36" };
+        var onsets = new Option<int>("--onsets") { Description = "Onsets per rule and shed size", DefaultValueFactory = _ => 200 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the ports, phases and noise", DefaultValueFactory = _ => 1 };
+        var rules = new Option<string>("--rules") { Description = "Rules, comma-separated: short-circuit, overload, shed-overload, malicious-load", DefaultValueFactory = _ => "short-circuit,overload,shed-overload,malicious-load" };
+        var command = new Command("trip", "Measure trip latency (fault onset to the relay's open command, in shed time) per rule on generated sheds");
+        command.Options.Add(ports);
+        command.Options.Add(onsets);
+        command.Options.Add(seed);
+        command.Options.Add(rules);
+        command.SetAction(parse =>
+        {
+            if (!TryParseList(parse.GetValue(ports)!, s => int.TryParse(s, out int n) && n is >= 1 and <= Configuration.GeneratedShedSite.MaxPorts ? n : null, out int[] sizes)
+                || !TryParseList(parse.GetValue(rules)!, RuleNamed, out Benchmarking.TripRule[] chosen)
+                || parse.GetValue(onsets) < 1)
+            {
+                Console.Error.WriteLine($"bench trip: --ports takes sizes 1..{Configuration.GeneratedShedSite.MaxPorts}, --rules short-circuit, overload, shed-overload or malicious-load, --onsets at least 1");
+                return 2;
+            }
+
+            return Benchmarking.TripLatencyBenchmark.Run(sizes, chosen, parse.GetValue(onsets), parse.GetValue(seed), Console.Out);
+        });
+        return command;
+    }
+
+    private static Benchmarking.TripRule? RuleNamed(string name) => name switch
+    {
+        "short-circuit" => Benchmarking.TripRule.ShortCircuit,
+        "overload" => Benchmarking.TripRule.Overload,
+        "shed-overload" => Benchmarking.TripRule.ShedOverload,
+        "malicious-load" => Benchmarking.TripRule.MaliciousLoad,
+        _ => null,
+    };
+
+    private static bool TryParseList<T>(string text, Func<string, T?> parse, out T[] values)
+        where T : struct
+    {
+        T?[] parsed = [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(parse)];
+        values = [.. parsed.Where(v => v is not null).Select(v => v!.Value)];
+        return parsed.Length > 0 && values.Length == parsed.Length;
     }
 
     /// <summary><c>bench loads</c>: the malicious-load rule's confusion matrix over simulated loads (docs/performance.md).</summary>

@@ -32,6 +32,7 @@ internal static class RunCommand
         var language = new Option<string>("--lang") { Description = "zh-CN (default) or en", DefaultValueFactory = _ => "zh-CN" };
         var duration = new Option<TimeSpan?>("--duration") { Description = "Stop after this much shed time (e.g. 01:00:00)" };
         var broker = new Option<string?>("--broker") { Description = "MQTT broker: embedded (default), none, mqtt://host:port or mqtts://host:port" };
+        var ports = new Option<int?>("--ports") { Description = $"With --simulate: a generated shed of this many AC ports (1..{GeneratedShedSite.MaxPorts}) wired as the demo shed, instead of a site file" };
 
         var command = new Command("run", "Meter and protect the shed (the service's main job)");
         command.Options.Add(config);
@@ -42,6 +43,7 @@ internal static class RunCommand
         command.Options.Add(language);
         command.Options.Add(duration);
         command.Options.Add(broker);
+        command.Options.Add(ports);
         command.SetAction((parse, cancellationToken) => RunAsync(
             new RunArguments(
                 parse.GetValue(config),
@@ -51,7 +53,10 @@ internal static class RunCommand
                 parse.GetValue(dataDir),
                 parse.GetValue(language)!,
                 parse.GetValue(duration),
-                parse.GetValue(broker)),
+                parse.GetValue(broker))
+            {
+                Ports = parse.GetValue(ports),
+            },
             cancellationToken));
         return command;
     }
@@ -59,7 +64,14 @@ internal static class RunCommand
     /// <summary>The run itself; <paramref name="hooks"/> are for tests (a look at the composed runtime, a log of their own).</summary>
     internal static async Task<int> RunAsync(RunArguments args, CancellationToken cancellationToken, RunHooks? hooks = null)
     {
-        string siteFile = args.Config ?? (args.Simulate ? FirmwareConfig.DemoSite : FirmwareConfig.InstalledSite);
+        if (args.Ports is { } portCount && (!args.Simulate || args.Config is not null || portCount is < 1 or > GeneratedShedSite.MaxPorts))
+        {
+            Console.Error.WriteLine($"--ports needs --simulate, no --config, and 1..{GeneratedShedSite.MaxPorts} ports");
+            return 2;
+        }
+
+        string siteFile = args.Ports is { } generated ? WriteGeneratedSite(generated)
+            : args.Config ?? (args.Simulate ? FirmwareConfig.DemoSite : FirmwareConfig.InstalledSite);
         SiteFileLoadResult load = SiteFileLoader.Load(siteFile);
         if (!load.IsValid)
         {
@@ -290,7 +302,22 @@ internal static class RunCommand
         return 2;
     }
 
-    internal sealed record RunArguments(string? Config, bool Simulate, string? Scenario, double? Speed, string? DataDir, string Language, TimeSpan? Duration, string? Broker);
+    /// <summary>
+    /// Writes the generated shed's site file to a folder of its own and returns its path: the run then reads it as any
+    /// site file (a live reload_config re-reads it too).
+    /// </summary>
+    private static string WriteGeneratedSite(int ports)
+    {
+        string path = Path.Combine(Directory.CreateTempSubdirectory("edgegateway-site-").FullName, GeneratedShedSite.FileName(ports));
+        File.WriteAllText(path, GeneratedShedSite.Yaml(ports));
+        return path;
+    }
+
+    internal sealed record RunArguments(string? Config, bool Simulate, string? Scenario, double? Speed, string? DataDir, string Language, TimeSpan? Duration, string? Broker)
+    {
+        /// <summary><c>--ports N</c>: simulate a generated shed of N AC ports (<see cref="GeneratedShedSite"/>).</summary>
+        public int? Ports { get; init; }
+    }
 
     /// <summary>What a test adds to a run: <paramref name="Composed"/> sees the runtime before the host starts; <paramref name="Log"/> receives the run's log too.</summary>
     internal sealed record RunHooks(Action<ShedRuntime>? Composed = null, ILoggerProvider? Log = null);

@@ -187,6 +187,7 @@ public sealed class ShedRuntime : IDisposable, Messaging.ILinkedShed
         BootClock boot = shed is null ? BootClock.OfThisMachine() : BootClock.None;
         protection.ResumeSessions((sessions ?? []).Select(s => (s, SessionJournal.OutageOf(s, time.GetUtcNow(), boot, wallClockTrusted))), outageAwaitsClock: !wallClockTrusted);
         var sampler = new ShedSampler(board, protection, time, site.Sampling.TemperaturePeriod);
+        pacer.BetweenRounds = sampler.WatchBetweenRounds;
         RecyclingStation? station = site.Bins.Count > 0 ? new RecyclingStation(site.Bins, events) : null;
         return new ShedRuntime(site, time, board, protection, sampler, pacer, shed, player)
         {

@@ -78,6 +78,39 @@ public sealed partial class ShedProtection
         return port.RelayClosed || port.RelayOpenPending ? port.Settings.ShortCircuitPeakA : double.PositiveInfinity;
     }
 
+    /// <summary>
+    /// The RMS current above which a charging port may be overloaded (its power limit over its last measured voltage;
+    /// apparent power bounds real power from above), for the fault-current scan to ask for a measurement out of turn;
+    /// +∞ without a session or while an overload there is already being debounced.
+    /// </summary>
+    public double OverloadSuspectAmps(int index)
+    {
+        ChargingPort port = _ports[index];
+        if (!port.RelayClosed || port.Session is null || port.OverloadSince is not null)
+        {
+            return double.PositiveInfinity;
+        }
+
+        double volts = port.Last is { VoltageV: > 80 } last ? last.VoltageV : 220;
+        return port.Settings.MaxPowerW / volts;
+    }
+
+    /// <summary>A port whose overload debounce has run out since it was last measured (its next measurement decides), or -1.</summary>
+    public int OverloadDecisionDue()
+    {
+        TimeSpan now = Now().Elapsed;
+        for (int i = 0; i < _ports.Length; i++)
+        {
+            ChargingPort port = _ports[i];
+            if (port.OverloadSince is { } since && port.RelayClosed && now - since >= port.Settings.OverloadDebounce)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
     /// <summary>True while smoke or over-temperature keeps every port off.</summary>
     public bool ShedLockedOut => HasShedAlarm(AlarmKind.Smoke) || HasShedAlarm(AlarmKind.OverTemperature);
 

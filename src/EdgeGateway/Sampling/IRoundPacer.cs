@@ -9,8 +9,21 @@ public interface IRoundPacer
     /// <summary>Called before each round.</summary>
     void BeforeRound();
 
-    /// <summary>Waits until the next round is due (or <paramref name="stopping"/> is signalled).</summary>
+    /// <summary>Waits until the next round is due (or <paramref name="stopping"/> is signalled), calling <see cref="BetweenRounds"/> every <see cref="RoundPacing.WatchInterval"/> meanwhile.</summary>
     void AfterRound(CancellationToken stopping);
+
+    /// <summary>What watches the ports while the loop waits (the fault-current scan's pass); false when there is nothing to watch.</summary>
+    Func<bool>? BetweenRounds { get; set; }
+}
+
+/// <summary>How the wait between rounds is spent.</summary>
+public static class RoundPacing
+{
+    /// <summary>
+    /// The ports are scanned this often between rounds: a saturated short is confirmed when a sample finds it on the
+    /// other rail, so within 3 + 10 + 3 ms of its onset at 50 Hz.
+    /// </summary>
+    public static readonly TimeSpan WatchInterval = TimeSpan.FromMilliseconds(3);
 }
 
 /// <summary>Real hardware: a round every period, at once when a round overran.</summary>
@@ -19,6 +32,8 @@ public sealed class RealTimePacer(TimeSpan period) : IRoundPacer
     private long _roundStart;
 
     public long Overruns { get; private set; }
+
+    public Func<bool>? BetweenRounds { get; set; }
 
     public void BeforeRound() => _roundStart = Stopwatch.GetTimestamp();
 
@@ -31,7 +46,20 @@ public sealed class RealTimePacer(TimeSpan period) : IRoundPacer
             return;
         }
 
-        stopping.WaitHandle.WaitOne(left);
+        while (left > RoundPacing.WatchInterval && BetweenRounds is { } watch && watch())
+        {
+            if (stopping.WaitHandle.WaitOne(RoundPacing.WatchInterval))
+            {
+                return;
+            }
+
+            left = period - Stopwatch.GetElapsedTime(_roundStart);
+        }
+
+        if (left > TimeSpan.Zero)
+        {
+            stopping.WaitHandle.WaitOne(left);
+        }
     }
 }
 
@@ -45,6 +73,8 @@ public sealed class SimulatedPacer(SimulatedClock clock, TimeSpan period, double
     private readonly TimeSpan _simStart = clock.Elapsed;
     private TimeSpan _roundStart;
 
+    public Func<bool>? BetweenRounds { get; set; }
+
     public void BeforeRound()
     {
         _roundStart = clock.Elapsed;
@@ -53,6 +83,11 @@ public sealed class SimulatedPacer(SimulatedClock clock, TimeSpan period, double
 
     public void AfterRound(CancellationToken stopping)
     {
+        while (_roundStart + period - clock.Elapsed > RoundPacing.WatchInterval && BetweenRounds is { } watch && watch())
+        {
+            clock.Advance(RoundPacing.WatchInterval);
+        }
+
         clock.Advance(_roundStart + period - clock.Elapsed);
         if (speed <= 0)
         {

@@ -16,6 +16,9 @@ public sealed class ShedSampler
     private readonly ShedProtection _protection;
     private readonly TimeProvider _time;
     private readonly TimeSpan _temperaturePeriod;
+
+    // When each port was last measured out of turn (monotonic timestamps; 0: never).
+    private readonly long[] _outOfTurnAt;
     private readonly List<(string Id, string Fault)> _thermometerFaults = [];
     private Task<ThermometerReading[]>? _temperatureRead;
     private long _lastTemperatureRead = long.MinValue;
@@ -28,6 +31,11 @@ public sealed class ShedSampler
         _protection = protection;
         _time = time;
         _temperaturePeriod = temperaturePeriod;
+        _outOfTurnAt = new long[board.Meters.Count];
+        if (board.Mains?.Scan is { } scan)
+        {
+            scan.Listener = new ScanToProtection(protection);
+        }
     }
 
     public long Rounds { get; private set; }
@@ -44,6 +52,7 @@ public sealed class ShedSampler
             ReadRelayFeedback(i);
             MeterReading reading = meters[i].Measure(_protection.ShortCircuitPeakAmps(i));
             _protection.OnPortMeasured(i, reading);
+            MeasureOutOfTurn(meters, i);
         }
 
         _protection.ProcessCommands();
@@ -51,6 +60,49 @@ public sealed class ShedSampler
         _protection.OnRoundComplete();
         Rounds++;
         Volatile.Write(ref _lastRoundEnd, Stopwatch.GetTimestamp());
+    }
+
+    /// <summary>
+    /// Between rounds, while the loop waits for the next: one conversion of every charging port's CT (the pacer calls
+    /// this every few milliseconds), so a short that starts between rounds trips within a mains cycle too, and a port
+    /// due for an overload decision is measured then. False when
+    /// no port is watched (every relay open, or no AC port): the pacer then just waits.
+    /// </summary>
+    public bool WatchBetweenRounds()
+    {
+        bool watching = _board.Mains?.Scan?.SamplePass() ?? false;
+
+        // An overload due for its decision, or a rise the scan just saw, is measured now, not at the next round.
+        MeasureOutOfTurn(_board.Meters, -1);
+        return watching;
+    }
+
+    // A port is measured out of turn at most this often: a meter that keeps failing must not take over the round.
+    private static readonly TimeSpan OutOfTurnSpacing = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// At most one port measured out of turn between two in turn: a port whose overload debounce has run out (its
+    /// measurement decides at once, not a round later), else a port the fault-current scan saw rise above what may be an
+    /// overload (its measurement starts the debounce at once, not when its turn comes). So an overload trips about
+    /// the debounce after its onset whatever the shed's size; the decision is still taken on whole-cycle measurements.
+    /// </summary>
+    private void MeasureOutOfTurn(IReadOnlyList<IPortMeter> meters, int justMeasured)
+    {
+        int port = _protection.OverloadDecisionDue();
+        if (port < 0 && !(_board.Mains?.Scan?.TryTakeSuspect(out port) ?? false))
+        {
+            return;
+        }
+
+        long now = _time.GetTimestamp();
+        if (port == justMeasured || (_outOfTurnAt[port] != 0 && _time.GetElapsedTime(_outOfTurnAt[port], now) < OutOfTurnSpacing))
+        {
+            return;
+        }
+
+        _outOfTurnAt[port] = now;
+        _protection.ProcessCommands();
+        _protection.OnPortMeasured(port, meters[port].Measure(_protection.ShortCircuitPeakAmps(port)));
     }
 
     /// <summary>Where the port's relay has contact feedback: whether its contacts are closed, for protection to compare with its command.</summary>
@@ -133,5 +185,18 @@ public sealed class ShedSampler
         }
 
         return Task.WhenAll(reads);
+    }
+
+    /// <summary>
+    /// The fault-current scan's thresholds come from protection and its verdicts go to it at once, on the sampling
+    /// thread in the middle of another port's measurement: the relay opens on the scan sample that confirmed the short.
+    /// </summary>
+    private sealed class ScanToProtection(ShedProtection protection) : IFaultCurrentListener
+    {
+        public double ShortCircuitPeakAmps(int port) => protection.ShortCircuitPeakAmps(port);
+
+        public void OnShortCircuit(int port, UnitsNet.ElectricCurrent peak) => protection.OnPortMeasured(port, MeterReading.ShortCircuit(peak));
+
+        public double OverloadSuspectAmps(int port) => protection.OverloadSuspectAmps(port);
     }
 }

@@ -44,7 +44,7 @@ public sealed class ProtectionOnSimulatedShedTests
     }
 
     [Fact]
-    public void Overload_opens_that_ports_relay_on_the_first_measurement_after_the_debounce_and_no_other()
+    public void Overload_opens_that_ports_relay_on_the_measurement_that_ends_the_debounce_and_no_other()
     {
         using var shed = new ShedHarness();
         shed.PlugAndStart("P1", Lithium());
@@ -52,30 +52,13 @@ public sealed class ProtectionOnSimulatedShedTests
         shed.RunFor(TimeSpan.FromSeconds(2));
 
         shed.PlugAndStart("P2", new EBikeCharger(BatteryChemistry.LeadAcid, 1500, 0.2, 1000));
-        var measuredAt = new List<DateTimeOffset>();
-        DateTimeOffset? firstOver = null;
-        shed.RunUntil(
-            () =>
-            {
-                PortSnapshot p2 = shed.Port("P2");
-                if (p2.LastMeasuredAt is { } at && (measuredAt.Count == 0 || measuredAt[^1] != at))
-                {
-                    measuredAt.Add(at);
-                }
+        shed.RunUntil(() => shed.Port("P2").State == PortState.Disabled, TimeSpan.FromSeconds(10), "overload trip");
 
-                if (firstOver is null && p2.PowerW > 1000)
-                {
-                    firstOver = p2.LastMeasuredAt;
-                }
-
-                return p2.State == PortState.Disabled;
-            },
-            TimeSpan.FromSeconds(10),
-            "overload trip");
-
+        // Measured out of turn once the scan sees the rise and again when the debounce runs out: the relay opens on
+        // that measurement, the debounce and a measurement or two after the charger started drawing, not rounds later.
         Alarm alarm = shed.RaisedAlarm(AlarmKind.PortOverload, "port:P2");
-        DateTimeOffset expectedTrip = measuredAt.First(t => t - firstOver!.Value >= TimeSpan.FromMilliseconds(500));
-        Assert.Equal(expectedTrip, alarm.RaisedAt);
+        SessionStarted started = shed.EventsOf<SessionStarted>().Single(s => s.PortId == "P2");
+        Assert.InRange(alarm.RaisedAt - started.At, TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(650));
         Assert.InRange(alarm.Value!.Value, 1400, 1600);
         Assert.Equal(1000, alarm.Threshold);
         Assert.Equal("port_overload", shed.Port("P2").Lockout);
@@ -137,14 +120,15 @@ public sealed class ProtectionOnSimulatedShedTests
     }
 
     [Fact]
-    public void Two_bolted_shorts_at_the_same_instant_are_each_tripped_in_the_round_that_samples_them_and_the_sag_shows_on_the_vt()
+    public void Two_bolted_shorts_at_the_same_instant_are_each_tripped_within_a_mains_cycle_while_another_port_is_measured()
     {
         using var shed = new ShedHarness();
         shed.PlugAndStart("P1", Lithium());
         shed.RunFor(TimeSpan.FromSeconds(2));
         double healthy = shed.Port("P1").VoltageV!.Value;
 
-        // Both start in the same round, before P1 (sampled first) is measured: P1's reading is taken with both faults on the busbar.
+        // Both start in the same round, before P1 (sampled first) is measured: the fault-current scan between P1's
+        // sample pairs sees each of them (the busbar sags to about 100 V, and each still draws hundreds of amps).
         shed.PlugAndStart("P2", new ShortCircuitLoad());
         shed.PlugAndStart("P3", new ShortCircuitLoad());
         shed.Round();
@@ -154,14 +138,11 @@ public sealed class ProtectionOnSimulatedShedTests
             Alarm alarm = shed.RaisedAlarm(AlarmKind.PortShortCircuit, "port:" + id);
             SessionStarted started = shed.EventsOf<SessionStarted>().Single(s => s.PortId == id);
             Assert.True(alarm.Value >= 40, $"{id}: {alarm.Value} A");
-            Assert.True(alarm.RaisedAt - started.At < TimeSpan.FromMilliseconds(500), $"{id} tripped {alarm.RaisedAt - started.At} after the start");
+            Assert.True(alarm.RaisedAt - started.At <= TimeSpan.FromMilliseconds(20), $"{id} tripped {alarm.RaisedAt - started.At} after the start");
             Assert.Equal(PortState.Disabled, shed.Port(id).State);
             Assert.False(shed.RelayClosed(id));
         }
 
-        // The VT saw the busbar sag under the two faults (to about 100 V of 220 V), and its recovery once both were cut.
-        double sagged = shed.Port("P1").VoltageV!.Value;
-        Assert.InRange(sagged, 80, healthy * 0.6);
         shed.Round();
         Assert.InRange(shed.Port("P1").VoltageV!.Value, healthy - 6, healthy + 6);
         Assert.True(shed.RelayClosed("P1"));

@@ -58,7 +58,7 @@ public sealed class DcFrontEnd(ShedModel shed, ShedOutlet outlet, double shuntOh
     {
         shed.AdvanceTo(at);
         double amps = outlet.DcCurrent;
-        if (outlet.Load is ShortCircuitLoad && outlet.ContactClosed)
+        if (outlet.LoadAt(at) is ShortCircuitLoad && outlet.ContactClosed)
         {
             // A short across a DC module's output: the module's current limit is far beyond the shunt's range.
             amps = 200;

@@ -190,7 +190,7 @@ public sealed class ShedModel
         double faultConductance = 0;
         foreach (ShedOutlet outlet in _outlets)
         {
-            if (outlet.Load is ShortCircuitLoad && outlet.ContactClosed)
+            if (outlet.LoadAt(_lastStep) is ShortCircuitLoad && outlet.ContactClosed)
             {
                 faultConductance += 1 / (ShortCircuitLoad.Ohms + outlet.BranchOhms);
             }
@@ -207,7 +207,7 @@ public sealed class ShedModel
         double heatW = 0;
         foreach (ShedOutlet outlet in _outlets)
         {
-            outlet.Update(dt, SupplyVrms, peak);
+            outlet.Update(dt, SupplyVrms, peak, _lastStep);
             heatW += outlet.TrueRealPowerW;
         }
 

@@ -29,6 +29,13 @@ public sealed class ShedOutlet
 {
     private double _amplitude;
 
+    // An OnsetLoad's amplitude after its onset (for the load in _onsetAmplitudeOf), so that samples past the onset see
+    // it at once rather than from the model's next step; the supply it was computed for is kept for a load plugged between steps.
+    private double _onsetAmplitude;
+    private OnsetLoad? _onsetAmplitudeOf;
+    private double _supplyVrms;
+    private double _supplyPeak;
+
     private bool _coilEnergized;
     private RelayFault _relayFault;
 
@@ -96,6 +103,9 @@ public sealed class ShedOutlet
 
     public void Plug(OutletLoad load) => Load = load;
 
+    /// <summary>The load drawing at <paramref name="at"/>: an <see cref="OnsetLoad"/> resolved to its side of the onset.</summary>
+    public OutletLoad? LoadAt(TimeSpan at) => Load is OnsetLoad onset ? onset.At(at) : Load;
+
     private void ChangeContact(Action change)
     {
         bool before = ContactClosed;
@@ -128,6 +138,20 @@ public sealed class ShedOutlet
         // The scenario's thread may unplug between the two reads: take both once.
         OutletLoad? load = Load;
         double amplitude = _amplitude;
+        if (load is OnsetLoad onset)
+        {
+            bool after = seconds >= onset.Onset.TotalSeconds;
+            if (after && !ReferenceEquals(_onsetAmplitudeOf, onset))
+            {
+                // Plugged in since the model's last step: the supply is the step's.
+                _onsetAmplitude = ContactClosed && _supplyVrms > 0 ? Amplitude(onset.After, _supplyVrms, _supplyPeak) : 0;
+                _onsetAmplitudeOf = onset;
+            }
+
+            amplitude = after ? _onsetAmplitude : amplitude;
+            load = after ? onset.After : onset.Before;
+        }
+
         if (amplitude == 0 || load is null)
         {
             return 0;
@@ -139,15 +163,20 @@ public sealed class ShedOutlet
     /// <summary>Steady DC current for a DC port.</summary>
     internal double DcCurrent => Load is { PackVolts: > 0 } load && ContactClosed ? TrueRealPowerW / load.PackVolts : 0;
 
-    /// <summary>Recomputes what flows for the supply's current RMS voltage and shape peak.</summary>
-    internal void Update(TimeSpan dt, double supplyVrms, double supplyPeak)
+    /// <summary>Recomputes what flows at <paramref name="now"/> for the supply's current RMS voltage and shape peak.</summary>
+    internal void Update(TimeSpan dt, double supplyVrms, double supplyPeak, TimeSpan now = default)
     {
-        OutletLoad? load = Load; // once: an unplug on another thread must not pull it out mid-step
+        OutletLoad? plugged = Load; // once: an unplug on another thread must not pull it out mid-step
+        OutletLoad? load = plugged is OnsetLoad onset ? onset.At(now) : plugged;
+        _supplyVrms = supplyVrms;
+        _supplyPeak = supplyPeak;
         bool powered = ContactClosed && load is not null && supplyVrms > 0; // no mains (a power cut): nothing draws
         load?.Advance(dt, powered);
-        if (!powered)
+        if (!powered || load is null)
         {
             _amplitude = 0;
+            _onsetAmplitude = 0;
+            _onsetAmplitudeOf = plugged as OnsetLoad;
             TrueRealPowerW = 0;
             TrueCurrentA = 0;
             TruePowerFactor = null;
@@ -156,7 +185,7 @@ public sealed class ShedOutlet
 
         // A bolted fault's current is limited by its branch as well as by the fault itself; the busbar voltage
         // supplyVrms already includes the sag it causes at the source (ShedModel.Step).
-        double watts = load is ShortCircuitLoad ? supplyVrms * supplyVrms / (ShortCircuitLoad.Ohms + BranchOhms) : load!.DemandW(supplyVrms);
+        double watts = Watts(load, supplyVrms);
         DeliveredWh += watts * dt.TotalHours;
         TrueRealPowerW = watts;
         if (IsDc)
@@ -171,7 +200,15 @@ public sealed class ShedOutlet
 
         // P = mean(v·i) = A·k·mean(u·g) with v = A·u, i = k·g.
         _amplitude = watts / (supplyPeak * shape.MeanVoltageTimesCurrent);
+        _onsetAmplitude = plugged is OnsetLoad pending && load == pending.Before ? Amplitude(pending.After, supplyVrms, supplyPeak) : _amplitude;
+        _onsetAmplitudeOf = plugged as OnsetLoad;
         TrueCurrentA = _amplitude * Math.Sqrt(shape.MeanCurrentSquared);
         TruePowerFactor = Waveforms.PowerFactor(shape);
     }
+
+    private double Amplitude(OutletLoad load, double supplyVrms, double supplyPeak) =>
+        IsDc ? 0 : Watts(load, supplyVrms) / (supplyPeak * load.Shape.MeanVoltageTimesCurrent);
+
+    private double Watts(OutletLoad load, double supplyVrms) =>
+        load is ShortCircuitLoad ? supplyVrms * supplyVrms / (ShortCircuitLoad.Ohms + BranchOhms) : load.DemandW(supplyVrms);
 }

@@ -1,0 +1,78 @@
+using System.Globalization;
+using System.Text;
+
+namespace EdgeGateway.Configuration;
+
+/// <summary>
+/// A site file for a shed of N AC ports, wired as the demo shed is and extended the way an installer would: the shed's
+/// voltage transformer on adc0 channel 0, each port's current transformer on the next free MCP3208 channel (up to five
+/// MCP3208s on SPI0 CE0–CE1 and SPI1 CE0–CE2), the first eight relays on the demo's board GPIOs and the rest on
+/// MCP23017s at 0x20, 0x21… (16 relays each). Written as site-file text and read back through
+/// <see cref="SiteFileLoader"/>, so a generated shed passes every check a hand-written one does. Used by
+/// <c>run --simulate --ports N</c> and <c>bench trip</c>.
+/// </summary>
+public static class GeneratedShedSite
+{
+    /// <summary>Five MCP3208s have 40 channels; one carries the voltage transformer.</summary>
+    public const int MaxPorts = 39;
+
+    // The demo's relay GPIOs: free of I2C, SPI0, SPI1 CE0, 1-Wire and the smoke input (demo.yaml).
+    private static readonly int[] RelayGpios = [5, 6, 12, 13, 22, 23, 24, 25];
+
+    // (SPI bus, chip select) of adc0..adc4. SPI1 CE1 and CE2 are BCM 17 and 16 (dtoverlay=spi1-3cs).
+    private static readonly (int Bus, int ChipSelect)[] AdcSelects = [(0, 0), (0, 1), (1, 0), (1, 1), (1, 2)];
+
+    /// <summary>The file name generated sites are given in problems and on disk.</summary>
+    public static string FileName(int ports) => string.Create(CultureInfo.InvariantCulture, $"generated-{ports}-ports.yaml");
+
+    /// <summary>The site file's text for <paramref name="ports"/> AC ports, P01..PNN.</summary>
+    public static string Yaml(int ports)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(ports, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(ports, MaxPorts);
+        CultureInfo c = CultureInfo.InvariantCulture;
+        int adcCount = (ports + 8) / 8;
+        int expanderCount = Math.Max(0, (ports - RelayGpios.Length + 15) / 16);
+        var yaml = new StringBuilder();
+        yaml.AppendLine(c, $"# A generated shed of {ports} AC ports, wired as the demo shed (GeneratedShedSite).");
+        yaml.AppendLine(c, $"site: {{ id: generated-{ports}, gateway: gw-01, name: generated shed of {ports} ports }}");
+        yaml.AppendLine("board: { i2cBus: 1, gpioChip: 0, oneWirePin: 4 }");
+        yaml.AppendLine("mains: { nominalVoltageV: 220, frequencyHz: 50, voltageSensor: { adc: adc0, channel: 0 }, voltsPerAdcVolt: 268.97 }");
+        yaml.AppendLine("adcs:");
+        for (int a = 0; a < adcCount; a++)
+        {
+            yaml.AppendLine(c, $"  - {{ id: adc{a}, chip: mcp3208, spiBus: {AdcSelects[a].Bus}, chipSelect: {AdcSelects[a].ChipSelect}, clockHz: 1000000, referenceV: 3.3 }}");
+        }
+
+        if (expanderCount > 0)
+        {
+            yaml.AppendLine("expanders:");
+            for (int e = 0; e < expanderCount; e++)
+            {
+                yaml.AppendLine(c, $"  - {{ id: relays-{(char)('a' + e)}, chip: mcp23017, address: 0x{0x20 + e:x2} }}");
+            }
+        }
+
+        yaml.AppendLine("ports:");
+        for (int p = 0; p < ports; p++)
+        {
+            int channel = p + 1; // channel 0 of adc0 is the voltage transformer
+            string relay = p < RelayGpios.Length
+                ? string.Create(c, $"{{ gpio: {RelayGpios[p]} }}")
+                : string.Create(c, $"{{ expander: relays-{(char)('a' + ((p - RelayGpios.Length) / 16))}, pin: {(p - RelayGpios.Length) % 16} }}");
+            yaml.AppendLine(c, $"  - id: P{p + 1:00}");
+            yaml.AppendLine(c, $"    meter: {{ type: ac, adc: adc{channel / 8}, channel: {channel % 8}, ampsPerAdcVolt: 30 }}");
+            yaml.AppendLine(c, $"    relay: {relay}");
+        }
+
+        yaml.AppendLine("shedSensors:");
+        yaml.AppendLine("  thermometers: [ { id: cabinet, deviceId: 28-0316a2794dff } ]");
+        yaml.AppendLine("  smoke: { gpio: 27, activeLow: true }");
+        yaml.AppendLine("sampling: { cyclesPerMeasurement: 1, roundPeriodMs: 500, temperaturePeriodSeconds: 5, telemetryPeriodSeconds: 10 }");
+        yaml.AppendLine("mqtt: { broker: embedded }");
+        return yaml.ToString();
+    }
+
+    /// <summary>The generated site, checked as any site file is (<see cref="SiteFileLoader.LoadText"/>).</summary>
+    public static SiteFileLoadResult Load(int ports) => SiteFileLoader.LoadText(FileName(ports), Yaml(ports));
+}
