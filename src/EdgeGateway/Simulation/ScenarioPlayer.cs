@@ -1,4 +1,5 @@
 using EdgeGateway.Events;
+using EdgeGateway.Hardware.Simulation;
 using EdgeGateway.Hardware.Simulation.Bins;
 using EdgeGateway.Hardware.Simulation.Shed;
 using EdgeGateway.Protection;
@@ -16,6 +17,7 @@ public sealed class ScenarioPlayer
     private SimulatedShed _shed;
     private ShedProtection? _protection;
     private int _next;
+    private long _scheduledTicks = -1;
 
     public ScenarioPlayer(Scenario scenario, SimulatedShed shed)
     {
@@ -33,6 +35,8 @@ public sealed class ScenarioPlayer
         {
             station.CollectionTimes = collections;
         }
+
+        ScheduleNext();
     }
 
     public ShedLife? Life { get; }
@@ -64,26 +68,75 @@ public sealed class ScenarioPlayer
     {
         _shed = shed;
         _protection = protection;
+        ScheduleNext();
     }
 
-    /// <summary>Plays every event due by <paramref name="elapsed"/> (simulated time since the start).</summary>
-    public void Apply(TimeSpan elapsed)
+    /// <summary>
+    /// Plays every event due by <paramref name="elapsed"/> (simulated time since the start), at a round's start. Events
+    /// normally play earlier, at their own instants (<see cref="ScheduleNext"/>); this catches those at the very start
+    /// and the power cut, which ends the gateway's life at a round boundary.
+    /// </summary>
+    public void Apply(TimeSpan elapsed) => PlayDue(elapsed, stopBeforeCut: false);
+
+    /// <summary>
+    /// Plays the events due by <paramref name="elapsed"/>; a power cut ends the life there. With <paramref name="stopBeforeCut"/>
+    /// (mid-round), the cut and what follows it wait for the round's end: the gateway's life ends between rounds.
+    /// </summary>
+    private void PlayDue(TimeSpan elapsed, bool stopBeforeCut)
     {
         IReadOnlyList<ScenarioEvent> events = _scenario.Events;
         while (_next < events.Count && events[_next].At <= elapsed)
         {
             ScenarioEvent next = events[_next];
-            _next++;
             if (next is PowerCutEvent cut)
             {
+                if (stopBeforeCut)
+                {
+                    return;
+                }
+
                 // Nobody is there to hear a start request until the gateway is up again.
+                _next++;
                 _protection = null;
                 PowerCut?.Invoke(cut.Outage);
                 return;
             }
 
+            _next++;
             Play(next);
         }
+
+        ScheduleNext();
+    }
+
+    /// <summary>
+    /// Asks the shed's clock to stop at the next event's own instant and play it there, on the thread that moves time:
+    /// a plug-in, a short or an unplug between two samples of a round changes the outlet at that instant, and the
+    /// sampler sees it when it next samples that port. A power cut is left to the round's start (<see cref="Apply"/>).
+    /// </summary>
+    private void ScheduleNext()
+    {
+        IReadOnlyList<ScenarioEvent> events = _scenario.Events;
+        if (_next >= events.Count || events[_next] is PowerCutEvent || events[_next].At.Ticks == _scheduledTicks)
+        {
+            return;
+        }
+
+        long ticks = _scheduledTicks = events[_next].At.Ticks;
+        SimulatedClock clock = _shed.Clock;
+        clock.ScheduleAt(events[_next].At, () =>
+        {
+            // An instant whose events a round's start already played may still fire: it must not forget a later one.
+            if (_scheduledTicks == ticks)
+            {
+                _scheduledTicks = -1;
+            }
+
+            if (_protection is not null)
+            {
+                PlayDue(clock.Elapsed, stopBeforeCut: true);
+            }
+        });
     }
 
     /// <summary>
@@ -165,6 +218,9 @@ public sealed class ScenarioPlayer
                 _shed.Clock.StepWall(step.By);
                 break;
         }
+
+        // The change holds from this instant: the supply and the outlets' currents are worked out again now.
+        model.Settle();
     }
 
     private void PlayBin(BinEvent e)

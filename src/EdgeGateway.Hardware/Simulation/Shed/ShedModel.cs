@@ -141,6 +141,19 @@ public sealed class ShedModel
         Step(dt);
     }
 
+    /// <summary>
+    /// Brings the slow state up to the clock's now at once, however short the step: after a scenario changes the shed
+    /// mid-round (a load plugged in, a relay welded, the supply sagging), the supply and every outlet's current follow
+    /// from that instant, not from the next 20 ms step.
+    /// </summary>
+    public void Settle()
+    {
+        TimeSpan now = Clock.Elapsed;
+        TimeSpan dt = now - _lastStep;
+        _lastStep = now;
+        Step(dt < TimeSpan.Zero ? TimeSpan.Zero : dt);
+    }
+
     /// <summary>Normalised supply voltage shape and its amplitude at instant <paramref name="at"/>, noise included.</summary>
     internal double InstantaneousVolts(TimeSpan at, out double u)
     {
