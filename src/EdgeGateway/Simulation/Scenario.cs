@@ -101,3 +101,15 @@ public sealed record ClockStepEvent(TimeSpan At, int Line, TimeSpan By) : Scenar
 /// had not written is lost, the relays drop, and it boots again when the mains return.
 /// </summary>
 public sealed record PowerCutEvent(TimeSpan At, int Line, TimeSpan Outage) : ScenarioEvent(At, Line);
+
+/// <summary>
+/// An operator's command on a port (<c>port_reset</c>, enable, disable, start, stop), submitted to protection as the
+/// MQTT command path submits it: a <see cref="Events.PortCommand"/> by <see cref="Operator"/>.
+/// </summary>
+public sealed record OperatorCommandEvent(TimeSpan At, int Line, string Port, Events.PortCommandKind Kind, string Operator, string? Reason) : ScenarioEvent(At, Line);
+
+/// <summary>The supply sags to <see cref="Vrms"/> at the source for <see cref="For"/> (a brownout), then comes back.</summary>
+public sealed record SupplySagEvent(TimeSpan At, int Line, double Vrms, TimeSpan For) : ScenarioEvent(At, Line);
+
+/// <summary>The voltage transformer's secondary opens (a blown fuse, a loose plug), or is repaired.</summary>
+public sealed record VoltageTransformerEvent(TimeSpan At, int Line, bool Lost) : ScenarioEvent(At, Line);

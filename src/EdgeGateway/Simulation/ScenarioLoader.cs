@@ -1,5 +1,6 @@
 using System.Globalization;
 using EdgeGateway.Configuration;
+using EdgeGateway.Events;
 using EdgeGateway.Hardware.Simulation.Bins;
 using EdgeGateway.Hardware.Simulation.Mcp3208;
 using EdgeGateway.Hardware.Simulation.Shed;
@@ -16,14 +17,15 @@ public static class ScenarioLoader
 {
     private static readonly string[] TopKeys = ["name", "speed", "start", "seed", "duration", "arrivals", "collections", "events"];
     private static readonly string[] ArrivalKeys = ["peakPerHour"];
-    private static readonly string[] EventKeys = ["at", "port", "plug", "unplug", "start", "fault", "adc", "shed", "thermometer", "bin", "clock", "supply"];
+    private static readonly string[] EventKeys = ["at", "port", "plug", "unplug", "start", "fault", "adc", "shed", "thermometer", "bin", "clock", "supply", "command"];
     private static readonly string[] BinKeys = ["id", "fault", "lid", "tilt", "fire", "collect", "fillPct"];
     private static readonly string[] PlugKeys = ["load", "powerW", "pf", "stateOfCharge", "capacityWh", "requestStart"];
     private static readonly string[] AdcKeys = ["id", "fault"];
     private static readonly string[] ShedKeys = ["temperatureC", "rampPerMinute", "temperature", "smoke"];
     private static readonly string[] ThermometerKeys = ["id", "fault"];
     private static readonly string[] ClockKeys = ["step"];
-    private static readonly string[] SupplyKeys = ["cut"];
+    private static readonly string[] SupplyKeys = ["cut", "voltage", "for", "vt"];
+    private static readonly string[] CommandKeys = ["kind", "port", "operator", "reason"];
 
     // A step or an outage longer than this is a typo, not a scenario (a Pi's clock is at most decades off; a month covers any outage).
     private static readonly TimeSpan LongestStep = TimeSpan.FromDays(36_500);
@@ -139,7 +141,7 @@ public static class ScenarioLoader
             return null;
         }
 
-        string[] actions = ["plug", "unplug", "start", "fault", "adc", "shed", "thermometer", "bin", "clock", "supply"];
+        string[] actions = ["plug", "unplug", "start", "fault", "adc", "shed", "thermometer", "bin", "clock", "supply", "command"];
         string[] present = actions.Where(e.Contains).ToArray();
         if (present.Length != 1)
         {
@@ -181,6 +183,7 @@ public static class ScenarioLoader
             "bin" => ReadBin(e, at.Value, line, problems, site),
             "clock" => ReadClock(e, at.Value, line, problems),
             "supply" => ReadSupply(e, at.Value, line, problems),
+            "command" => ReadCommand(e, at.Value, line, port, problems, site),
             _ => ReadThermometer(e, at.Value, line, problems, site),
         };
     }
@@ -309,22 +312,83 @@ public static class ScenarioLoader
         return null;
     }
 
-    private static PowerCutEvent? ReadSupply(MappingReader e, TimeSpan at, int line, ProblemCollector problems)
+    private static ScenarioEvent? ReadSupply(MappingReader e, TimeSpan at, int line, ProblemCollector problems)
     {
         MappingReader supply = e.Mapping("supply", true, SupplyKeys);
+        string[] kinds = ["cut", "voltage", "vt"];
+        string[] present = kinds.Where(supply.Contains).ToArray();
+        if (present.Length != 1)
+        {
+            problems.Add(e.LineOf("supply"), $"events[].supply: needs exactly one of cut, voltage (with for), vt; found {(present.Length == 0 ? "none" : string.Join(", ", present))}");
+            return null;
+        }
+
+        if (present[0] != "voltage" && supply.Contains("for"))
+        {
+            problems.Add(supply.LineOf("for"), $"{supply.Name("for")}: only with voltage (how long the sag lasts)");
+            return null;
+        }
+
+        switch (present[0])
+        {
+            case "vt":
+                return supply.Choice("vt", true, "lost", "restored") is { } vt ? new VoltageTransformerEvent(at, line, vt == "lost") : null;
+            case "voltage":
+                // Below about 60 V a Pi's supply drops out: that is a cut, not a sag.
+                double? volts = supply.Number("voltage", required: true, 60, 300, "V RMS; lower is a cut");
+                TimeSpan? span = ReadTime(supply, "for", problems, required: true);
+                if (span is { } lasting && (lasting <= TimeSpan.Zero || lasting > LongestOutage))
+                {
+                    problems.Add(supply.LineOf("for"), $"{supply.Name("for")}: a sag lasts more than nothing and at most {LongestOutage.Days} days, not {lasting}");
+                    return null;
+                }
+
+                return volts is { } v && span is { } s ? new SupplySagEvent(at, line, v, s) : null;
+        }
+
         TimeSpan? outage = ReadTime(supply, "cut", problems, required: true);
-        if (outage is not { } span)
+        if (outage is not { } cut)
         {
             return null;
         }
 
-        if (span <= TimeSpan.Zero || span > LongestOutage)
+        if (cut <= TimeSpan.Zero || cut > LongestOutage)
         {
-            problems.Add(supply.LineOf("cut"), $"{supply.Name("cut")}: an outage lasts more than nothing and at most {LongestOutage.Days} days, not {span}");
+            problems.Add(supply.LineOf("cut"), $"{supply.Name("cut")}: an outage lasts more than nothing and at most {LongestOutage.Days} days, not {cut}");
             return null;
         }
 
-        return new PowerCutEvent(at, line, span);
+        return new PowerCutEvent(at, line, cut);
+    }
+
+    private static OperatorCommandEvent? ReadCommand(MappingReader e, TimeSpan at, int line, string? eventPort, ProblemCollector problems, SiteConfiguration site)
+    {
+        MappingReader command = e.Mapping("command", true, CommandKeys);
+        string? kind = command.Choice("kind", true, "start", "stop", "enable", "disable", "reset");
+        string? port = command.String("port", required: eventPort is null) ?? eventPort;
+        string who = command.String("operator", required: false) ?? "operator";
+        string? reason = command.String("reason", required: false);
+        if (port is not null && !site.Ports.Any(p => p.Id == port))
+        {
+            problems.Add(command.LineOf("port"), $"{command.Name("port")}: no port '{port}' in site file {site.SourceFile}");
+            return null;
+        }
+
+        // Over MQTT a port_reset without a reason is refused; a scenario says so when it is read.
+        if (kind == "reset" && string.IsNullOrWhiteSpace(reason))
+        {
+            problems.Add(command.LineOf("kind"), $"{command.Name("reason")}: a reset needs a reason (as port_reset over MQTT does)");
+            return null;
+        }
+
+        return kind is null || port is null ? null : new OperatorCommandEvent(at, line, port, kind switch
+        {
+            "start" => PortCommandKind.Start,
+            "stop" => PortCommandKind.Stop,
+            "enable" => PortCommandKind.Enable,
+            "disable" => PortCommandKind.Disable,
+            _ => PortCommandKind.Reset,
+        }, who, reason);
     }
 
     private static ThermometerEvent? ReadThermometer(MappingReader e, TimeSpan at, int line, ProblemCollector problems, SiteConfiguration site)

@@ -217,6 +217,19 @@ public sealed class ScenarioPlayer
             case ClockStepEvent step:
                 _shed.Clock.StepWall(step.By);
                 break;
+            case OperatorCommandEvent command:
+                // Straight to protection, as the MQTT command path submits it; nobody is there to hear it during a power cut.
+                _ = _protection?.SubmitAsync(new PortCommand(command.Kind, command.Port, command.Operator, command.Reason));
+                break;
+            case SupplySagEvent sag:
+                model.Sag(sag.Vrms, sag.At + sag.For);
+
+                // The supply comes back at its instant too.
+                _shed.Clock.ScheduleAt(sag.At + sag.For, model.Settle);
+                break;
+            case VoltageTransformerEvent vt:
+                model.VoltageTransformerOpen = vt.Lost;
+                break;
         }
 
         // The change holds from this instant: the supply and the outlets' currents are worked out again now.

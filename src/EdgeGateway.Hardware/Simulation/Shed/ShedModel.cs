@@ -22,6 +22,7 @@ public sealed class ShedModel
     private readonly double _nominalV;
     private readonly double _omega;
     private TimeSpan _lastStep;
+    private (double Vrms, TimeSpan Until)? _sag;
     private double _wander;
     private double _spareGaussian = double.NaN;
 
@@ -142,6 +143,12 @@ public sealed class ShedModel
     }
 
     /// <summary>
+    /// The source sags to <paramref name="vrms"/> (a brownout upstream) until <paramref name="until"/> on the shed's clock;
+    /// the feeder's own drop under load comes on top, as for the normal supply.
+    /// </summary>
+    public void Sag(double vrms, TimeSpan until) => _sag = (vrms, until);
+
+    /// <summary>
     /// Brings the slow state up to the clock's now at once, however short the step: after a scenario changes the shed
     /// mid-round (a load plugged in, a relay welded, the supply sagging), the supply and every outlet's current follow
     /// from that instant, not from the next 20 ms step.
@@ -193,6 +200,17 @@ public sealed class ShedModel
         double profile = 229 - (10 * Math.Exp(-Math.Pow((hour - 20) / 3, 2))) - (5 * Math.Exp(-Math.Pow((hour - 8) / 2, 2)));
         _wander = (_wander * 0.98) + (Gaussian() * 0.15);
         double sourceV = (profile + _wander) * _nominalV / 220.0;
+        if (_sag is { } sag)
+        {
+            if (Clock.Elapsed < sag.Until)
+            {
+                sourceV = sag.Vrms + _wander;
+            }
+            else
+            {
+                _sag = null;
+            }
+        }
 
         // The busbar is a node between the source impedance and the branches. Ordinary loads draw a current that hardly
         // depends on a few volts of sag (last step's, as metered); a bolted fault is an impedance, R_fault + R_branch,
