@@ -49,6 +49,21 @@ public sealed record PlugEvent(TimeSpan At, int Line, string Port, ScenarioLoad 
 {
     /// <summary>The power factor asked for (PFC chargers, induction cookers, hair dryers); null keeps the load's default.</summary>
     public double? PowerFactor { get; init; }
+
+    /// <summary>A charger's CC/CV curve where it differs from the chemistry's default.</summary>
+    public Hardware.Simulation.Shed.ChargeCurve? Curve { get; init; }
+
+    /// <summary>A thermostatic heater's cycle (default 2 minutes on, 3 off).</summary>
+    public (TimeSpan On, TimeSpan Off)? Thermostat { get; init; }
+
+    /// <summary>The surge when the load is first powered.</summary>
+    public Hardware.Simulation.Shed.Inrush? Inrush { get; init; }
+
+    /// <summary>Harmonics added to the load's current; null adds none.</summary>
+    public IReadOnlyList<Hardware.Simulation.Shed.CurrentHarmonic>? Harmonics { get; init; }
+
+    /// <summary>A power (and power factor) profile over the time since the plug-in; null draws what the load demands.</summary>
+    public IReadOnlyList<Hardware.Simulation.Shed.ProfilePoint>? Profile { get; init; }
 }
 
 /// <summary>A user pulls the plug.</summary>

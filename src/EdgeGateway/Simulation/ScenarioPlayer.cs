@@ -306,16 +306,35 @@ public sealed class ScenarioPlayer
         }
     }
 
-    private static OutletLoad CreateLoad(PlugEvent plug, ShedOutlet outlet, double nominalV) => plug.Load switch
+    private static OutletLoad CreateLoad(PlugEvent plug, ShedOutlet outlet, double nominalV)
     {
-        ScenarioLoad.Lithium => new EBikeCharger(BatteryChemistry.Lithium, plug.PowerW, plug.StateOfCharge, plug.CapacityWh, outlet.IsDc),
-        ScenarioLoad.LeadAcid => new EBikeCharger(BatteryChemistry.LeadAcid, plug.PowerW, plug.StateOfCharge, plug.CapacityWh, outlet.IsDc),
-        ScenarioLoad.ModifiedCharger => new EBikeCharger(BatteryChemistry.LeadAcid, plug.PowerW, plug.StateOfCharge, plug.CapacityWh, outlet.IsDc),
-        ScenarioLoad.PfcCharger => new PfcCharger(BatteryChemistry.Lithium, plug.PowerW, plug.PowerFactor ?? 0.99, plug.StateOfCharge, plug.CapacityWh),
+        OutletLoad load = CreateKind(plug, outlet, nominalV);
+        load.Inrush = plug.Inrush;
+        load.Harmonics = plug.Harmonics ?? [];
+        if (plug.Profile is { Count: > 0 } points)
+        {
+            double? basePf = plug.Load switch
+            {
+                ScenarioLoad.PfcCharger => plug.PowerFactor ?? 0.99,
+                ScenarioLoad.InductionCooker or ScenarioLoad.HairDryer => plug.PowerFactor ?? 0.97,
+                _ => null,
+            };
+            load.Profile = new PowerProfile(plug.PowerW, basePf, points);
+        }
+
+        return load;
+    }
+
+    private static OutletLoad CreateKind(PlugEvent plug, ShedOutlet outlet, double nominalV) => plug.Load switch
+    {
+        ScenarioLoad.Lithium => new EBikeCharger(BatteryChemistry.Lithium, plug.PowerW, plug.StateOfCharge, plug.CapacityWh, outlet.IsDc, plug.Curve),
+        ScenarioLoad.LeadAcid => new EBikeCharger(BatteryChemistry.LeadAcid, plug.PowerW, plug.StateOfCharge, plug.CapacityWh, outlet.IsDc, plug.Curve),
+        ScenarioLoad.ModifiedCharger => new EBikeCharger(BatteryChemistry.LeadAcid, plug.PowerW, plug.StateOfCharge, plug.CapacityWh, outlet.IsDc, plug.Curve),
+        ScenarioLoad.PfcCharger => new PfcCharger(BatteryChemistry.Lithium, plug.PowerW, plug.PowerFactor ?? 0.99, plug.StateOfCharge, plug.CapacityWh, plug.Curve),
         ScenarioLoad.Heater => new ResistiveLoad(plug.PowerW, nominalV, "heater"),
 
-        // Two minutes on, three off: a room heater's thermostat in a cold shed.
-        ScenarioLoad.ThermostaticHeater => new ThermostaticHeater(plug.PowerW, nominalV, TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(3)),
+        // Two minutes on, three off by default: a room heater's thermostat in a cold shed.
+        ScenarioLoad.ThermostaticHeater => new ThermostaticHeater(plug.PowerW, nominalV, plug.Thermostat?.On ?? TimeSpan.FromMinutes(2), plug.Thermostat?.Off ?? TimeSpan.FromMinutes(3)),
         ScenarioLoad.Kettle => new Kettle(plug.PowerW, nominalV),
         ScenarioLoad.InductionCooker => new InductionCooker(plug.PowerW, plug.PowerFactor ?? 0.97),
         ScenarioLoad.HairDryer => new HairDryer(plug.PowerW, nominalV, plug.PowerFactor ?? 0.97),

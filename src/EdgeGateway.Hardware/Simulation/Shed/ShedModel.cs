@@ -238,7 +238,7 @@ public sealed class ShedModel
         double heatW = 0;
         foreach (ShedOutlet outlet in _outlets)
         {
-            outlet.Update(dt, SupplyVrms, peak);
+            outlet.Update(Clock.Elapsed, dt, SupplyVrms, peak);
             heatW += outlet.TrueRealPowerW;
         }
 

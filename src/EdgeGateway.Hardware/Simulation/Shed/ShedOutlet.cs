@@ -29,6 +29,9 @@ public sealed class ShedOutlet
 {
     private double _amplitude;
 
+    // When the load behind the contacts was last powered up (seconds of shed time): its inrush runs from there.
+    private double _poweredSinceSeconds = double.NaN;
+
     private bool _coilEnergized;
     private RelayFault _relayFault;
 
@@ -113,6 +116,7 @@ public sealed class ShedOutlet
     public void Unplug()
     {
         Load = null;
+        _poweredSinceSeconds = double.NaN;
         _amplitude = 0;
         TrueRealPowerW = 0;
         TrueCurrentA = 0;
@@ -133,20 +137,31 @@ public sealed class ShedOutlet
             return 0;
         }
 
-        return amplitude * load.CurrentShape(u, theta, seconds);
+        double current = amplitude * load.DrawnShape(u, theta, seconds);
+        return load.Inrush is { } inrush && seconds - _poweredSinceSeconds < inrush.Duration.TotalSeconds ? current * inrush.Multiple : current;
     }
 
     /// <summary>Steady DC current for a DC port.</summary>
     internal double DcCurrent => Load is { PackVolts: > 0 } load && ContactClosed ? TrueRealPowerW / load.PackVolts : 0;
 
     /// <summary>Recomputes what flows for the supply's current RMS voltage and shape peak.</summary>
-    internal void Update(TimeSpan dt, double supplyVrms, double supplyPeak)
+    internal void Update(TimeSpan dt, double supplyVrms, double supplyPeak) => Update(TimeSpan.Zero, dt, supplyVrms, supplyPeak);
+
+    /// <summary>Recomputes what flows at shed time <paramref name="now"/> (where a load's inrush starts).</summary>
+    internal void Update(TimeSpan now, TimeSpan dt, double supplyVrms, double supplyPeak)
     {
         OutletLoad? load = Load; // once: an unplug on another thread must not pull it out mid-step
         bool powered = ContactClosed && load is not null && supplyVrms > 0; // no mains (a power cut): nothing draws
         load?.Advance(dt, powered);
+        load?.AgeBy(dt);
+        if (powered && double.IsNaN(_poweredSinceSeconds))
+        {
+            _poweredSinceSeconds = now.TotalSeconds;
+        }
+
         if (!powered)
         {
+            _poweredSinceSeconds = double.NaN;
             _amplitude = 0;
             TrueRealPowerW = 0;
             TrueCurrentA = 0;
@@ -156,7 +171,7 @@ public sealed class ShedOutlet
 
         // A bolted fault's current is limited by its branch as well as by the fault itself; the busbar voltage
         // supplyVrms already includes the sag it causes at the source (ShedModel.Step).
-        double watts = load is ShortCircuitLoad ? supplyVrms * supplyVrms / (ShortCircuitLoad.Ohms + BranchOhms) : load!.DemandW(supplyVrms);
+        double watts = load is ShortCircuitLoad ? supplyVrms * supplyVrms / (ShortCircuitLoad.Ohms + BranchOhms) : load!.DrawnW(supplyVrms);
         DeliveredWh += watts * dt.TotalHours;
         TrueRealPowerW = watts;
         if (IsDc)
@@ -167,7 +182,7 @@ public sealed class ShedOutlet
             return;
         }
 
-        ShapeIntegrals shape = load.Shape;
+        ShapeIntegrals shape = load.DrawnShapeIntegrals;
 
         // P = mean(v·i) = A·k·mean(u·g) with v = A·u, i = k·g.
         _amplitude = watts / (supplyPeak * shape.MeanVoltageTimesCurrent);
