@@ -21,6 +21,12 @@ namespace EdgeGateway.Hardware.Simulation;
 public sealed class SimulatedClock : TimeProvider
 {
     private readonly DateTimeOffset _start;
+
+    // Instants something must happen at exactly (a scenario's event, a telemetry period): when an advance crosses one,
+    // time stops there, the action runs on the advancing thread, and time goes on. Ordered by instant, then by when scheduled.
+    private readonly PriorityQueue<Action, (long Ticks, long Order)> _scheduled = new();
+    private readonly Lock _scheduleLock = new();
+    private long _scheduleOrder;
     private long _elapsedTicks;
     private long _wallOffsetTicks;
     private int _owner;
@@ -63,13 +69,49 @@ public sealed class SimulatedClock : TimeProvider
     /// <summary>No thread owns the clock any more (its sampling loop has ended, as at a power cut): any thread's advances count again.</summary>
     public void ReleaseAdvances() => Volatile.Write(ref _owner, 0);
 
-    /// <summary>Moves simulated time forward. Negative spans are ignored: time never runs backwards.</summary>
+    /// <summary>
+    /// Runs <paramref name="action"/> when simulated time reaches <paramref name="at"/>: the advance that crosses it stops
+    /// there, runs it on the advancing thread (in the middle of a bus transfer or of the idle end of a round, wherever
+    /// the instant falls), then goes on. An instant already passed runs at the next advance. Actions at the same instant
+    /// run in the order they were scheduled; an action may schedule another.
+    /// </summary>
+    public void ScheduleAt(TimeSpan at, Action action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        lock (_scheduleLock)
+        {
+            _scheduled.Enqueue(action, (at.Ticks, _scheduleOrder++));
+        }
+    }
+
+    /// <summary>Moves simulated time forward, stopping at every scheduled instant on the way. Negative spans are ignored: time never runs backwards.</summary>
     public void Advance(TimeSpan span)
     {
         int owner = Volatile.Read(ref _owner);
-        if (span.Ticks > 0 && (owner == 0 || owner == Environment.CurrentManagedThreadId))
+        if (span.Ticks <= 0 || (owner != 0 && owner != Environment.CurrentManagedThreadId))
         {
-            Interlocked.Add(ref _elapsedTicks, span.Ticks);
+            return;
+        }
+
+        long remaining = span.Ticks;
+        while (TakeDue(Volatile.Read(ref _elapsedTicks) + remaining) is { } due)
+        {
+            long step = Math.Max(0, due.Ticks - Volatile.Read(ref _elapsedTicks));
+            Interlocked.Add(ref _elapsedTicks, step);
+            remaining -= step;
+            due.Action();
+        }
+
+        Interlocked.Add(ref _elapsedTicks, remaining);
+    }
+
+    private (long Ticks, Action Action)? TakeDue(long until)
+    {
+        lock (_scheduleLock)
+        {
+            return _scheduled.TryPeek(out _, out (long Ticks, long Order) when) && when.Ticks <= until
+                ? (when.Ticks, _scheduled.Dequeue())
+                : null;
         }
     }
 

@@ -50,6 +50,9 @@ public sealed class ShedRuntime : IDisposable, Messaging.ILinkedShed
 
     public ScenarioPlayer? Scenario { get; }
 
+    /// <summary>A simulated shed's clock (telemetry falls due on it); null on a board.</summary>
+    public SimulatedClock? ShedClock => Simulation?.Clock;
+
     /// <summary>The monotonic reading (<see cref="TimeProvider.GetTimestamp"/>) the run's <c>--duration</c> counts from: this start on a board; the scenario's start in simulation, whatever lives it has.</summary>
     public long RunOrigin { get; private init; }
 

@@ -24,4 +24,10 @@ public interface ILinkedShed
     /// nothing more, and leaves the broker to publish its will, as a Pi that lost its supply would.
     /// </summary>
     bool PowerLost => false;
+
+    /// <summary>
+    /// A simulated shed's clock, on which telemetry falls due: each period of shed time, stamped and snapshotted at that
+    /// instant, at any speed (as fast as the CPU allows included). Null on a board, where shed time is real time.
+    /// </summary>
+    Hardware.Simulation.SimulatedClock? ShedClock => null;
 }

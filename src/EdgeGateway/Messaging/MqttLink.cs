@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using EdgeGateway.Bins;
 using EdgeGateway.Commands;
@@ -5,6 +6,7 @@ using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Events;
 using EdgeGateway.Messaging.Outbox;
 using EdgeGateway.Mqtt;
+using EdgeGateway.Protection;
 using EdgeGateway.Timekeeping;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -34,6 +36,10 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
     private readonly long _started = Stopwatch.GetTimestamp();
     private readonly SemaphoreSlim _wake = new(0);
     private readonly Dictionary<string, BinSnapshot> _lastBinState = new(StringComparer.Ordinal);
+
+    // Telemetry that fell due on a simulated shed's clock (stamp and port snapshot of that instant), for the loop to append.
+    private readonly ConcurrentQueue<(DateTimeOffset At, ShedSnapshot Ports)> _dueTelemetry = new();
+    private volatile bool _telemetryStopped;
     private string? _bufferFullAlarm;
     private bool _diskFull;
     private DateTimeOffset _bufferFullSince;
@@ -163,6 +169,20 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
         // Telemetry periods are in shed time: a simulated shed at 60× reports sixty times as often.
         // The period is counted on the monotonic clock: a wall clock stepped back an hour must not silence telemetry for an hour.
         TimeSpan period = _runtime.Site.Sampling.TelemetryPeriod;
+        if (_runtime.ShedClock is { } shedClock)
+        {
+            try
+            {
+                await ShedTimeTelemetryLoopAsync(shedClock, period, stoppingToken);
+            }
+            finally
+            {
+                _telemetryStopped = true;
+            }
+
+            return;
+        }
+
         long origin = _runtime.Time.GetTimestamp();
         TimeSpan next = TimeSpan.Zero;
         bool first = true;
@@ -181,16 +201,70 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
                 _wake.Release();
             }
 
-            ReportClockSteps();
-
-            try
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(100), stoppingToken);
-            }
-            catch (OperationCanceledException)
+            if (!await ReportClockStepsAndPauseAsync(stoppingToken))
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>
+    /// Telemetry on a simulated shed: due on the shed's own clock, each period of shed time, whatever the speed. The
+    /// clock stops at each due instant on the sampling thread, which only takes the stamp and the port snapshot (no
+    /// disk, no waiting); this loop turns them into outbox items. Polling real time instead, a shed run as fast as the
+    /// CPU allows reported once per 100 ms of real time, minutes of shed time apart.
+    /// </summary>
+    private async Task ShedTimeTelemetryLoopAsync(Hardware.Simulation.SimulatedClock clock, TimeSpan period, CancellationToken stoppingToken)
+    {
+        void DueAt(TimeSpan at) => clock.ScheduleAt(at, () =>
+        {
+            // A link that stopped (a power cut ended its life) reports nothing more and stops asking.
+            if (_telemetryStopped)
+            {
+                return;
+            }
+
+            _dueTelemetry.Enqueue((clock.GetUtcNow(), _runtime.Protection.Snapshot));
+            DueAt(at + period);
+        });
+
+        // The first report goes at once, the second after the gateway's phase (see TelemetryLoopAsync's real-time twin).
+        Append(TelemetryItems(clock.GetUtcNow()));
+        _wake.Release();
+        DueAt(clock.Elapsed + TelemetryPhase(_map.Site, _map.Gateway, period));
+        while (!stoppingToken.IsCancellationRequested && !_runtime.PowerLost)
+        {
+            bool any = false;
+            while (_dueTelemetry.TryDequeue(out (DateTimeOffset At, ShedSnapshot Ports) due))
+            {
+                Append(TelemetryItems(due.At, due.Ports));
+                any = true;
+            }
+
+            if (any)
+            {
+                _wake.Release();
+            }
+
+            if (!await ReportClockStepsAndPauseAsync(stoppingToken))
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Between two looks at what is due: reports clock steps, then waits 100 ms; false once the link is stopping.</summary>
+    private async Task<bool> ReportClockStepsAndPauseAsync(CancellationToken stoppingToken)
+    {
+        ReportClockSteps();
+        try
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100), stoppingToken);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
         }
     }
 
@@ -206,10 +280,10 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
         return TimeSpan.FromTicks(1 + (long)(hash % (ulong)Math.Max(1, period.Ticks)));
     }
 
-    private List<OutboxItem> TelemetryItems(DateTimeOffset now)
+    private List<OutboxItem> TelemetryItems(DateTimeOffset now, ShedSnapshot? ports = null)
     {
         var items = new List<OutboxItem>();
-        foreach (PortSnapshot port in _runtime.Protection.Snapshot.Ports)
+        foreach (PortSnapshot port in (ports ?? _runtime.Protection.Snapshot).Ports)
         {
             items.Add(_map.PortTelemetry(port, now));
         }

@@ -49,6 +49,21 @@ public sealed record PlugEvent(TimeSpan At, int Line, string Port, ScenarioLoad 
 {
     /// <summary>The power factor asked for (PFC chargers, induction cookers, hair dryers); null keeps the load's default.</summary>
     public double? PowerFactor { get; init; }
+
+    /// <summary>A charger's CC/CV curve where it differs from the chemistry's default.</summary>
+    public Hardware.Simulation.Shed.ChargeCurve? Curve { get; init; }
+
+    /// <summary>A thermostatic heater's cycle (default 2 minutes on, 3 off).</summary>
+    public (TimeSpan On, TimeSpan Off)? Thermostat { get; init; }
+
+    /// <summary>The surge when the load is first powered.</summary>
+    public Hardware.Simulation.Shed.Inrush? Inrush { get; init; }
+
+    /// <summary>Harmonics added to the load's current; null adds none.</summary>
+    public IReadOnlyList<Hardware.Simulation.Shed.CurrentHarmonic>? Harmonics { get; init; }
+
+    /// <summary>A power (and power factor) profile over the time since the plug-in; null draws what the load demands.</summary>
+    public IReadOnlyList<Hardware.Simulation.Shed.ProfilePoint>? Profile { get; init; }
 }
 
 /// <summary>A user pulls the plug.</summary>
@@ -101,3 +116,15 @@ public sealed record ClockStepEvent(TimeSpan At, int Line, TimeSpan By) : Scenar
 /// had not written is lost, the relays drop, and it boots again when the mains return.
 /// </summary>
 public sealed record PowerCutEvent(TimeSpan At, int Line, TimeSpan Outage) : ScenarioEvent(At, Line);
+
+/// <summary>
+/// An operator's command on a port (<c>port_reset</c>, enable, disable, start, stop), submitted to protection as the
+/// MQTT command path submits it: a <see cref="Events.PortCommand"/> by <see cref="Operator"/>.
+/// </summary>
+public sealed record OperatorCommandEvent(TimeSpan At, int Line, string Port, Events.PortCommandKind Kind, string Operator, string? Reason) : ScenarioEvent(At, Line);
+
+/// <summary>The supply sags to <see cref="Vrms"/> at the source for <see cref="For"/> (a brownout), then comes back.</summary>
+public sealed record SupplySagEvent(TimeSpan At, int Line, double Vrms, TimeSpan For) : ScenarioEvent(At, Line);
+
+/// <summary>The voltage transformer's secondary opens (a blown fuse, a loose plug), or is repaired.</summary>
+public sealed record VoltageTransformerEvent(TimeSpan At, int Line, bool Lost) : ScenarioEvent(At, Line);

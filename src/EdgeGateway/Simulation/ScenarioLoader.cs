@@ -1,5 +1,6 @@
 using System.Globalization;
 using EdgeGateway.Configuration;
+using EdgeGateway.Events;
 using EdgeGateway.Hardware.Simulation.Bins;
 using EdgeGateway.Hardware.Simulation.Mcp3208;
 using EdgeGateway.Hardware.Simulation.Shed;
@@ -16,14 +17,22 @@ public static class ScenarioLoader
 {
     private static readonly string[] TopKeys = ["name", "speed", "start", "seed", "duration", "arrivals", "collections", "events"];
     private static readonly string[] ArrivalKeys = ["peakPerHour"];
-    private static readonly string[] EventKeys = ["at", "port", "plug", "unplug", "start", "fault", "adc", "shed", "thermometer", "bin", "clock", "supply"];
+    private static readonly string[] EventKeys = ["at", "port", "plug", "unplug", "start", "fault", "adc", "shed", "thermometer", "bin", "clock", "supply", "command"];
     private static readonly string[] BinKeys = ["id", "fault", "lid", "tilt", "fire", "collect", "fillPct"];
-    private static readonly string[] PlugKeys = ["load", "powerW", "pf", "stateOfCharge", "capacityWh", "requestStart"];
+    private static readonly string[] PlugKeys = ["load", "powerW", "pf", "stateOfCharge", "capacityWh", "requestStart", "curve", "thermostat", "inrush", "harmonics", "profile"];
+    private static readonly string[] CurveKeys = ["cvAtSoc", "cvAfter", "taper", "floatW", "cutoffW", "standbyW"];
+    private static readonly string[] ThermostatKeys = ["on", "off"];
+    private static readonly string[] InrushKeys = ["multiple", "for"];
+    private static readonly string[] HarmonicKeys = ["order", "pct", "phaseDeg"];
+    private static readonly string[] ProfileKeys = ["after", "powerW", "pf", "ramp"];
+    private static readonly string[] Chargers = ["lithium", "lead_acid", "modified_charger", "pfc_charger"];
+    private static readonly string[] PowerFactorLoads = ["pfc_charger", "induction_cooker", "hair_dryer"];
     private static readonly string[] AdcKeys = ["id", "fault"];
     private static readonly string[] ShedKeys = ["temperatureC", "rampPerMinute", "temperature", "smoke"];
     private static readonly string[] ThermometerKeys = ["id", "fault"];
     private static readonly string[] ClockKeys = ["step"];
-    private static readonly string[] SupplyKeys = ["cut"];
+    private static readonly string[] SupplyKeys = ["cut", "voltage", "for", "vt"];
+    private static readonly string[] CommandKeys = ["kind", "port", "operator", "reason"];
 
     // A step or an outage longer than this is a typo, not a scenario (a Pi's clock is at most decades off; a month covers any outage).
     private static readonly TimeSpan LongestStep = TimeSpan.FromDays(36_500);
@@ -139,7 +148,7 @@ public static class ScenarioLoader
             return null;
         }
 
-        string[] actions = ["plug", "unplug", "start", "fault", "adc", "shed", "thermometer", "bin", "clock", "supply"];
+        string[] actions = ["plug", "unplug", "start", "fault", "adc", "shed", "thermometer", "bin", "clock", "supply", "command"];
         string[] present = actions.Where(e.Contains).ToArray();
         if (present.Length != 1)
         {
@@ -181,6 +190,7 @@ public static class ScenarioLoader
             "bin" => ReadBin(e, at.Value, line, problems, site),
             "clock" => ReadClock(e, at.Value, line, problems),
             "supply" => ReadSupply(e, at.Value, line, problems),
+            "command" => ReadCommand(e, at.Value, line, port, problems, site),
             _ => ReadThermometer(e, at.Value, line, problems, site),
         };
     }
@@ -203,7 +213,13 @@ public static class ScenarioLoader
         double soc = plug.Number("stateOfCharge", required: false, 0, 1, "(0..1)") ?? 0.3;
         double capacity = plug.Number("capacityWh", required: false, 50, 5000, "Wh") ?? 720;
         bool requestStart = plug.Bool("requestStart") ?? true;
-        if (load is null)
+        int before = problems.Count;
+        ChargeCurve? curve = plug.Contains("curve") && OnlyFor(plug, "curve", load, Chargers, problems) ? ReadCurve(plug, problems) : null;
+        (TimeSpan, TimeSpan)? thermostat = plug.Contains("thermostat") && OnlyFor(plug, "thermostat", load, ["thermostatic_heater"], problems) ? ReadThermostat(plug, problems) : null;
+        Inrush? inrush = plug.Contains("inrush") && NotForAShort(plug, "inrush", load, problems) ? ReadInrush(plug, problems) : null;
+        IReadOnlyList<CurrentHarmonic>? harmonics = plug.Contains("harmonics") && NotForAShort(plug, "harmonics", load, problems) ? ReadHarmonics(plug, problems) : null;
+        IReadOnlyList<ProfilePoint>? profile = plug.Contains("profile") && NotForAShort(plug, "profile", load, problems) ? ReadProfile(plug, load, problems) : null;
+        if (load is null || problems.Count > before)
         {
             return null;
         }
@@ -221,7 +237,128 @@ public static class ScenarioLoader
             "hair_dryer" => ScenarioLoad.HairDryer,
             _ => ScenarioLoad.ShortCircuit,
         };
-        return new PlugEvent(at, line, port, kind, power, soc, capacity, requestStart) { PowerFactor = pf };
+        return new PlugEvent(at, line, port, kind, power, soc, capacity, requestStart)
+        {
+            PowerFactor = pf,
+            Curve = curve,
+            Thermostat = thermostat,
+            Inrush = inrush,
+            Harmonics = harmonics,
+            Profile = profile,
+        };
+    }
+
+    private static bool OnlyFor(MappingReader plug, string key, string? load, string[] loads, ProblemCollector problems)
+    {
+        if (load is null || loads.Contains(load))
+        {
+            return true;
+        }
+
+        problems.Add(plug.LineOf(key), $"{plug.Name(key)}: only for {string.Join(", ", loads)}, not '{load}'");
+        return false;
+    }
+
+    private static bool NotForAShort(MappingReader plug, string key, string? load, ProblemCollector problems) =>
+        load != "short_circuit" || OnlyFor(plug, key, load, ["any load but short_circuit"], problems);
+
+    private static ChargeCurve ReadCurve(MappingReader plug, ProblemCollector problems)
+    {
+        MappingReader c = plug.Mapping("curve", true, CurveKeys);
+        return new ChargeCurve(
+            c.Number("cvAtSoc", required: false, 0.05, 1, "(state of charge 0..1)"),
+            PositiveTime(c, "cvAfter", problems),
+            PositiveTime(c, "taper", problems),
+            c.Number("floatW", required: false, 0, 500, "W"),
+            c.Number("cutoffW", required: false, 0, 500, "W"),
+            c.Number("standbyW", required: false, 0, 50, "W"));
+    }
+
+    private static (TimeSpan, TimeSpan)? ReadThermostat(MappingReader plug, ProblemCollector problems)
+    {
+        MappingReader t = plug.Mapping("thermostat", true, ThermostatKeys);
+        TimeSpan? on = PositiveTime(t, "on", problems, required: true);
+        TimeSpan? off = PositiveTime(t, "off", problems, required: true);
+        return on is { } a && off is { } b ? (a, b) : null;
+    }
+
+    private static Inrush? ReadInrush(MappingReader plug, ProblemCollector problems)
+    {
+        MappingReader i = plug.Mapping("inrush", true, InrushKeys);
+        double? multiple = i.Number("multiple", required: true, 1, 100, "× the running current");
+        TimeSpan? lasting = PositiveTime(i, "for", problems, required: true);
+        if (lasting > TimeSpan.FromSeconds(10))
+        {
+            problems.Add(i.LineOf("for"), $"{i.Name("for")}: an inrush lasts at most 10 s, not {lasting}");
+            return null;
+        }
+
+        return multiple is { } m && lasting is { } d ? new Inrush(m, d) : null;
+    }
+
+    private static List<CurrentHarmonic> ReadHarmonics(MappingReader plug, ProblemCollector problems)
+    {
+        var harmonics = new List<CurrentHarmonic>();
+        foreach (YamlNode item in plug.List("harmonics"))
+        {
+            var h = MappingReader.Read(problems, item, plug.Name("harmonics") + "[]", (int)item.Start.Line, HarmonicKeys);
+            int? order = h.Int("order", required: true, 2, 50);
+            double? pct = h.Number("pct", required: true, 0, 100, "% of the fundamental");
+            double phase = h.Number("phaseDeg", required: false, -360, 360, "°") ?? 0;
+            if (order is { } n && pct is { } share)
+            {
+                harmonics.Add(new CurrentHarmonic(n, share / 100, phase * Math.PI / 180));
+            }
+        }
+
+        return harmonics;
+    }
+
+    private static List<ProfilePoint> ReadProfile(MappingReader plug, string? load, ProblemCollector problems)
+    {
+        var points = new List<ProfilePoint>();
+        foreach (YamlNode item in plug.List("profile"))
+        {
+            var p = MappingReader.Read(problems, item, plug.Name("profile") + "[]", (int)item.Start.Line, ProfileKeys);
+            TimeSpan? after = ReadTime(p, "after", problems, required: true);
+            double? power = p.Number("powerW", required: false, 1, 5000, "W");
+            double? pf = p.Number("pf", required: false, 0.9, 0.999, "");
+            bool linear = p.Choice("ramp", required: false, "step", "linear") == "linear";
+            if (pf is not null && load is not null && !PowerFactorLoads.Contains(load))
+            {
+                problems.Add(p.LineOf("pf"), $"{p.Name("pf")}: only for {string.Join(", ", PowerFactorLoads)}, not '{load}'");
+            }
+
+            if (power is null && pf is null && p.Contains("after"))
+            {
+                problems.Add(p.Line, $"{plug.Name("profile")}[]: a point sets powerW, pf or both");
+            }
+
+            if (after is { } a && points.Count > 0 && a <= points[^1].After)
+            {
+                problems.Add(p.LineOf("after"), $"{p.Name("after")}: {a} is not after the previous point's {points[^1].After}");
+            }
+
+            if (after is { } t)
+            {
+                points.Add(new ProfilePoint(t, power, pf, linear));
+            }
+        }
+
+        return points;
+    }
+
+    /// <summary>A time span more than zero (and at most a day: longer is a typo in a load's parameters).</summary>
+    private static TimeSpan? PositiveTime(MappingReader reader, string key, ProblemCollector problems, bool required = false)
+    {
+        TimeSpan? value = ReadTime(reader, key, problems, required);
+        if (value is { } span && (span <= TimeSpan.Zero || span > TimeSpan.FromDays(1)))
+        {
+            problems.Add(reader.LineOf(key), $"{reader.Name(key)}: {span} is not more than nothing and at most a day");
+            return null;
+        }
+
+        return value;
     }
 
     private static AdcFaultEvent? ReadAdc(MappingReader e, TimeSpan at, int line, ProblemCollector problems, SiteConfiguration site)
@@ -309,22 +446,83 @@ public static class ScenarioLoader
         return null;
     }
 
-    private static PowerCutEvent? ReadSupply(MappingReader e, TimeSpan at, int line, ProblemCollector problems)
+    private static ScenarioEvent? ReadSupply(MappingReader e, TimeSpan at, int line, ProblemCollector problems)
     {
         MappingReader supply = e.Mapping("supply", true, SupplyKeys);
+        string[] kinds = ["cut", "voltage", "vt"];
+        string[] present = kinds.Where(supply.Contains).ToArray();
+        if (present.Length != 1)
+        {
+            problems.Add(e.LineOf("supply"), $"events[].supply: needs exactly one of cut, voltage (with for), vt; found {(present.Length == 0 ? "none" : string.Join(", ", present))}");
+            return null;
+        }
+
+        if (present[0] != "voltage" && supply.Contains("for"))
+        {
+            problems.Add(supply.LineOf("for"), $"{supply.Name("for")}: only with voltage (how long the sag lasts)");
+            return null;
+        }
+
+        switch (present[0])
+        {
+            case "vt":
+                return supply.Choice("vt", true, "lost", "restored") is { } vt ? new VoltageTransformerEvent(at, line, vt == "lost") : null;
+            case "voltage":
+                // Below about 60 V a Pi's supply drops out: that is a cut, not a sag.
+                double? volts = supply.Number("voltage", required: true, 60, 300, "V RMS; lower is a cut");
+                TimeSpan? span = ReadTime(supply, "for", problems, required: true);
+                if (span is { } lasting && (lasting <= TimeSpan.Zero || lasting > LongestOutage))
+                {
+                    problems.Add(supply.LineOf("for"), $"{supply.Name("for")}: a sag lasts more than nothing and at most {LongestOutage.Days} days, not {lasting}");
+                    return null;
+                }
+
+                return volts is { } v && span is { } s ? new SupplySagEvent(at, line, v, s) : null;
+        }
+
         TimeSpan? outage = ReadTime(supply, "cut", problems, required: true);
-        if (outage is not { } span)
+        if (outage is not { } cut)
         {
             return null;
         }
 
-        if (span <= TimeSpan.Zero || span > LongestOutage)
+        if (cut <= TimeSpan.Zero || cut > LongestOutage)
         {
-            problems.Add(supply.LineOf("cut"), $"{supply.Name("cut")}: an outage lasts more than nothing and at most {LongestOutage.Days} days, not {span}");
+            problems.Add(supply.LineOf("cut"), $"{supply.Name("cut")}: an outage lasts more than nothing and at most {LongestOutage.Days} days, not {cut}");
             return null;
         }
 
-        return new PowerCutEvent(at, line, span);
+        return new PowerCutEvent(at, line, cut);
+    }
+
+    private static OperatorCommandEvent? ReadCommand(MappingReader e, TimeSpan at, int line, string? eventPort, ProblemCollector problems, SiteConfiguration site)
+    {
+        MappingReader command = e.Mapping("command", true, CommandKeys);
+        string? kind = command.Choice("kind", true, "start", "stop", "enable", "disable", "reset");
+        string? port = command.String("port", required: eventPort is null) ?? eventPort;
+        string who = command.String("operator", required: false) ?? "operator";
+        string? reason = command.String("reason", required: false);
+        if (port is not null && !site.Ports.Any(p => p.Id == port))
+        {
+            problems.Add(command.LineOf("port"), $"{command.Name("port")}: no port '{port}' in site file {site.SourceFile}");
+            return null;
+        }
+
+        // Over MQTT a port_reset without a reason is refused; a scenario says so when it is read.
+        if (kind == "reset" && string.IsNullOrWhiteSpace(reason))
+        {
+            problems.Add(command.LineOf("kind"), $"{command.Name("reason")}: a reset needs a reason (as port_reset over MQTT does)");
+            return null;
+        }
+
+        return kind is null || port is null ? null : new OperatorCommandEvent(at, line, port, kind switch
+        {
+            "start" => PortCommandKind.Start,
+            "stop" => PortCommandKind.Stop,
+            "enable" => PortCommandKind.Enable,
+            "disable" => PortCommandKind.Disable,
+            _ => PortCommandKind.Reset,
+        }, who, reason);
     }
 
     private static ThermometerEvent? ReadThermometer(MappingReader e, TimeSpan at, int line, ProblemCollector problems, SiteConfiguration site)

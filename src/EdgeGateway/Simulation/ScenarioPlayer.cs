@@ -1,4 +1,5 @@
 using EdgeGateway.Events;
+using EdgeGateway.Hardware.Simulation;
 using EdgeGateway.Hardware.Simulation.Bins;
 using EdgeGateway.Hardware.Simulation.Shed;
 using EdgeGateway.Protection;
@@ -16,6 +17,7 @@ public sealed class ScenarioPlayer
     private SimulatedShed _shed;
     private ShedProtection? _protection;
     private int _next;
+    private long _scheduledTicks = -1;
 
     public ScenarioPlayer(Scenario scenario, SimulatedShed shed)
     {
@@ -33,6 +35,8 @@ public sealed class ScenarioPlayer
         {
             station.CollectionTimes = collections;
         }
+
+        ScheduleNext();
     }
 
     public ShedLife? Life { get; }
@@ -64,26 +68,75 @@ public sealed class ScenarioPlayer
     {
         _shed = shed;
         _protection = protection;
+        ScheduleNext();
     }
 
-    /// <summary>Plays every event due by <paramref name="elapsed"/> (simulated time since the start).</summary>
-    public void Apply(TimeSpan elapsed)
+    /// <summary>
+    /// Plays every event due by <paramref name="elapsed"/> (simulated time since the start), at a round's start. Events
+    /// normally play earlier, at their own instants (<see cref="ScheduleNext"/>); this catches those at the very start
+    /// and the power cut, which ends the gateway's life at a round boundary.
+    /// </summary>
+    public void Apply(TimeSpan elapsed) => PlayDue(elapsed, stopBeforeCut: false);
+
+    /// <summary>
+    /// Plays the events due by <paramref name="elapsed"/>; a power cut ends the life there. With <paramref name="stopBeforeCut"/>
+    /// (mid-round), the cut and what follows it wait for the round's end: the gateway's life ends between rounds.
+    /// </summary>
+    private void PlayDue(TimeSpan elapsed, bool stopBeforeCut)
     {
         IReadOnlyList<ScenarioEvent> events = _scenario.Events;
         while (_next < events.Count && events[_next].At <= elapsed)
         {
             ScenarioEvent next = events[_next];
-            _next++;
             if (next is PowerCutEvent cut)
             {
+                if (stopBeforeCut)
+                {
+                    return;
+                }
+
                 // Nobody is there to hear a start request until the gateway is up again.
+                _next++;
                 _protection = null;
                 PowerCut?.Invoke(cut.Outage);
                 return;
             }
 
+            _next++;
             Play(next);
         }
+
+        ScheduleNext();
+    }
+
+    /// <summary>
+    /// Asks the shed's clock to stop at the next event's own instant and play it there, on the thread that moves time:
+    /// a plug-in, a short or an unplug between two samples of a round changes the outlet at that instant, and the
+    /// sampler sees it when it next samples that port. A power cut is left to the round's start (<see cref="Apply"/>).
+    /// </summary>
+    private void ScheduleNext()
+    {
+        IReadOnlyList<ScenarioEvent> events = _scenario.Events;
+        if (_next >= events.Count || events[_next] is PowerCutEvent || events[_next].At.Ticks == _scheduledTicks)
+        {
+            return;
+        }
+
+        long ticks = _scheduledTicks = events[_next].At.Ticks;
+        SimulatedClock clock = _shed.Clock;
+        clock.ScheduleAt(events[_next].At, () =>
+        {
+            // An instant whose events a round's start already played may still fire: it must not forget a later one.
+            if (_scheduledTicks == ticks)
+            {
+                _scheduledTicks = -1;
+            }
+
+            if (_protection is not null)
+            {
+                PlayDue(clock.Elapsed, stopBeforeCut: true);
+            }
+        });
     }
 
     /// <summary>
@@ -164,7 +217,23 @@ public sealed class ScenarioPlayer
             case ClockStepEvent step:
                 _shed.Clock.StepWall(step.By);
                 break;
+            case OperatorCommandEvent command:
+                // Straight to protection, as the MQTT command path submits it; nobody is there to hear it during a power cut.
+                _ = _protection?.SubmitAsync(new PortCommand(command.Kind, command.Port, command.Operator, command.Reason));
+                break;
+            case SupplySagEvent sag:
+                model.Sag(sag.Vrms, sag.At + sag.For);
+
+                // The supply comes back at its instant too.
+                _shed.Clock.ScheduleAt(sag.At + sag.For, model.Settle);
+                break;
+            case VoltageTransformerEvent vt:
+                model.VoltageTransformerOpen = vt.Lost;
+                break;
         }
+
+        // The change holds from this instant: the supply and the outlets' currents are worked out again now.
+        model.Settle();
     }
 
     private void PlayBin(BinEvent e)
@@ -237,16 +306,35 @@ public sealed class ScenarioPlayer
         }
     }
 
-    private static OutletLoad CreateLoad(PlugEvent plug, ShedOutlet outlet, double nominalV) => plug.Load switch
+    private static OutletLoad CreateLoad(PlugEvent plug, ShedOutlet outlet, double nominalV)
     {
-        ScenarioLoad.Lithium => new EBikeCharger(BatteryChemistry.Lithium, plug.PowerW, plug.StateOfCharge, plug.CapacityWh, outlet.IsDc),
-        ScenarioLoad.LeadAcid => new EBikeCharger(BatteryChemistry.LeadAcid, plug.PowerW, plug.StateOfCharge, plug.CapacityWh, outlet.IsDc),
-        ScenarioLoad.ModifiedCharger => new EBikeCharger(BatteryChemistry.LeadAcid, plug.PowerW, plug.StateOfCharge, plug.CapacityWh, outlet.IsDc),
-        ScenarioLoad.PfcCharger => new PfcCharger(BatteryChemistry.Lithium, plug.PowerW, plug.PowerFactor ?? 0.99, plug.StateOfCharge, plug.CapacityWh),
+        OutletLoad load = CreateKind(plug, outlet, nominalV);
+        load.Inrush = plug.Inrush;
+        load.Harmonics = plug.Harmonics ?? [];
+        if (plug.Profile is { Count: > 0 } points)
+        {
+            double? basePf = plug.Load switch
+            {
+                ScenarioLoad.PfcCharger => plug.PowerFactor ?? 0.99,
+                ScenarioLoad.InductionCooker or ScenarioLoad.HairDryer => plug.PowerFactor ?? 0.97,
+                _ => null,
+            };
+            load.Profile = new PowerProfile(plug.PowerW, basePf, points);
+        }
+
+        return load;
+    }
+
+    private static OutletLoad CreateKind(PlugEvent plug, ShedOutlet outlet, double nominalV) => plug.Load switch
+    {
+        ScenarioLoad.Lithium => new EBikeCharger(BatteryChemistry.Lithium, plug.PowerW, plug.StateOfCharge, plug.CapacityWh, outlet.IsDc, plug.Curve),
+        ScenarioLoad.LeadAcid => new EBikeCharger(BatteryChemistry.LeadAcid, plug.PowerW, plug.StateOfCharge, plug.CapacityWh, outlet.IsDc, plug.Curve),
+        ScenarioLoad.ModifiedCharger => new EBikeCharger(BatteryChemistry.LeadAcid, plug.PowerW, plug.StateOfCharge, plug.CapacityWh, outlet.IsDc, plug.Curve),
+        ScenarioLoad.PfcCharger => new PfcCharger(BatteryChemistry.Lithium, plug.PowerW, plug.PowerFactor ?? 0.99, plug.StateOfCharge, plug.CapacityWh, plug.Curve),
         ScenarioLoad.Heater => new ResistiveLoad(plug.PowerW, nominalV, "heater"),
 
-        // Two minutes on, three off: a room heater's thermostat in a cold shed.
-        ScenarioLoad.ThermostaticHeater => new ThermostaticHeater(plug.PowerW, nominalV, TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(3)),
+        // Two minutes on, three off by default: a room heater's thermostat in a cold shed.
+        ScenarioLoad.ThermostaticHeater => new ThermostaticHeater(plug.PowerW, nominalV, plug.Thermostat?.On ?? TimeSpan.FromMinutes(2), plug.Thermostat?.Off ?? TimeSpan.FromMinutes(3)),
         ScenarioLoad.Kettle => new Kettle(plug.PowerW, nominalV),
         ScenarioLoad.InductionCooker => new InductionCooker(plug.PowerW, plug.PowerFactor ?? 0.97),
         ScenarioLoad.HairDryer => new HairDryer(plug.PowerW, nominalV, plug.PowerFactor ?? 0.97),

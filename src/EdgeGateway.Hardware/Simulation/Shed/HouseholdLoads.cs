@@ -55,14 +55,16 @@ public sealed class PfcCharger : OutletLoad
     private const double PowerRipplePeriodSeconds = 7;
 
     private readonly EBikeCharger _battery;
-    private readonly PfcFrontEnd _frontEnd;
+    private PfcFrontEnd _frontEnd;
     private double _seconds;
 
-    public PfcCharger(BatteryChemistry chemistry, double ratedW, double powerFactor, double stateOfCharge, double capacityWh)
+    public PfcCharger(BatteryChemistry chemistry, double ratedW, double powerFactor, double stateOfCharge, double capacityWh, ChargeCurve? curve = null)
     {
-        _battery = new EBikeCharger(chemistry, ratedW, stateOfCharge, capacityWh);
+        _battery = new EBikeCharger(chemistry, ratedW, stateOfCharge, capacityWh, curve: curve);
         _frontEnd = new PfcFrontEnd(powerFactor, rippleShare: 0.03, switchingHz: 65_000);
     }
+
+    public override void SetPowerFactor(double powerFactor) => _frontEnd = new PfcFrontEnd(powerFactor, rippleShare: 0.03, switchingHz: 65_000);
 
     public double PowerFactor => _frontEnd.PowerFactor;
 
@@ -148,10 +150,12 @@ public sealed class InductionCooker(double ratedW, double powerFactor = 0.97) : 
 
     private static readonly double CycleSeconds = Steps.Sum(s => s.Seconds);
 
-    private readonly PfcFrontEnd _frontEnd = new(powerFactor, rippleShare: 0.06, switchingHz: 24_000);
+    private PfcFrontEnd _frontEnd = new(powerFactor, rippleShare: 0.06, switchingHz: 24_000);
     private double _seconds;
 
     public override bool IsResistive => false;
+
+    public override void SetPowerFactor(double powerFactor) => _frontEnd = new PfcFrontEnd(powerFactor, rippleShare: 0.06, switchingHz: 24_000);
 
     public override ShapeIntegrals Shape => _frontEnd.Shape;
 
@@ -194,22 +198,28 @@ public sealed class HairDryer : OutletLoad
 
     private readonly double _ratedW;
     private readonly double _ratedVoltage;
-    private readonly double _motorShare;
+    private double _motorShare;
+    private ShapeIntegrals _shape;
 
     public HairDryer(double ratedW, double ratedVoltage, double powerFactor = 0.97)
     {
         _ratedW = ratedW;
         _ratedVoltage = ratedVoltage;
-        _motorShare = LoadShapes.SolveForPowerFactor(m => Waveforms.Integrate(theta => ShapeAt(theta, m)), powerFactor, 0, 2);
-        Shape = Waveforms.Integrate(theta => ShapeAt(theta, _motorShare));
-        PowerFactor = Waveforms.PowerFactor(Shape);
+        SetPowerFactor(powerFactor);
     }
 
-    public double PowerFactor { get; }
+    public double PowerFactor { get; private set; }
 
     public override bool IsResistive => false;
 
-    public override ShapeIntegrals Shape { get; }
+    public override ShapeIntegrals Shape => _shape;
+
+    public override void SetPowerFactor(double powerFactor)
+    {
+        _motorShare = LoadShapes.SolveForPowerFactor(m => Waveforms.Integrate(theta => ShapeAt(theta, m)), powerFactor, 0, 2);
+        _shape = Waveforms.Integrate(theta => ShapeAt(theta, _motorShare));
+        PowerFactor = Waveforms.PowerFactor(_shape);
+    }
 
     public override double CurrentShape(double u, double theta, double seconds) => u + (_motorShare * Math.Sin(theta - MotorLag));
 

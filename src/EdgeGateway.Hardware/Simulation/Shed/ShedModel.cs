@@ -22,6 +22,7 @@ public sealed class ShedModel
     private readonly double _nominalV;
     private readonly double _omega;
     private TimeSpan _lastStep;
+    private (double Vrms, TimeSpan Until)? _sag;
     private double _wander;
     private double _spareGaussian = double.NaN;
 
@@ -141,6 +142,25 @@ public sealed class ShedModel
         Step(dt);
     }
 
+    /// <summary>
+    /// The source sags to <paramref name="vrms"/> (a brownout upstream) until <paramref name="until"/> on the shed's clock;
+    /// the feeder's own drop under load comes on top, as for the normal supply.
+    /// </summary>
+    public void Sag(double vrms, TimeSpan until) => _sag = (vrms, until);
+
+    /// <summary>
+    /// Brings the slow state up to the clock's now at once, however short the step: after a scenario changes the shed
+    /// mid-round (a load plugged in, a relay welded, the supply sagging), the supply and every outlet's current follow
+    /// from that instant, not from the next 20 ms step.
+    /// </summary>
+    public void Settle()
+    {
+        TimeSpan now = Clock.Elapsed;
+        TimeSpan dt = now - _lastStep;
+        _lastStep = now;
+        Step(dt < TimeSpan.Zero ? TimeSpan.Zero : dt);
+    }
+
     /// <summary>Normalised supply voltage shape and its amplitude at instant <paramref name="at"/>, noise included.</summary>
     internal double InstantaneousVolts(TimeSpan at, out double u)
     {
@@ -180,6 +200,17 @@ public sealed class ShedModel
         double profile = 229 - (10 * Math.Exp(-Math.Pow((hour - 20) / 3, 2))) - (5 * Math.Exp(-Math.Pow((hour - 8) / 2, 2)));
         _wander = (_wander * 0.98) + (Gaussian() * 0.15);
         double sourceV = (profile + _wander) * _nominalV / 220.0;
+        if (_sag is { } sag)
+        {
+            if (Clock.Elapsed < sag.Until)
+            {
+                sourceV = sag.Vrms + _wander;
+            }
+            else
+            {
+                _sag = null;
+            }
+        }
 
         // The busbar is a node between the source impedance and the branches. Ordinary loads draw a current that hardly
         // depends on a few volts of sag (last step's, as metered); a bolted fault is an impedance, R_fault + R_branch,
@@ -207,7 +238,7 @@ public sealed class ShedModel
         double heatW = 0;
         foreach (ShedOutlet outlet in _outlets)
         {
-            outlet.Update(dt, SupplyVrms, peak, _lastStep);
+            outlet.Update(_lastStep, dt, SupplyVrms, peak);
             heatW += outlet.TrueRealPowerW;
         }
 

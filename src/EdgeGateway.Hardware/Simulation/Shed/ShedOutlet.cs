@@ -35,6 +35,8 @@ public sealed class ShedOutlet
     private OnsetLoad? _onsetAmplitudeOf;
     private double _supplyVrms;
     private double _supplyPeak;
+    // When the load behind the contacts was last powered up (seconds of shed time): its inrush runs from there.
+    private double _poweredSinceSeconds = double.NaN;
 
     private bool _coilEnergized;
     private RelayFault _relayFault;
@@ -123,6 +125,7 @@ public sealed class ShedOutlet
     public void Unplug()
     {
         Load = null;
+        _poweredSinceSeconds = double.NaN;
         _amplitude = 0;
         TrueRealPowerW = 0;
         TrueCurrentA = 0;
@@ -157,14 +160,18 @@ public sealed class ShedOutlet
             return 0;
         }
 
-        return amplitude * load.CurrentShape(u, theta, seconds);
+        double current = amplitude * load.DrawnShape(u, theta, seconds);
+        return load.Inrush is { } inrush && seconds - _poweredSinceSeconds < inrush.Duration.TotalSeconds ? current * inrush.Multiple : current;
     }
 
     /// <summary>Steady DC current for a DC port.</summary>
     internal double DcCurrent => Load is { PackVolts: > 0 } load && ContactClosed ? TrueRealPowerW / load.PackVolts : 0;
 
-    /// <summary>Recomputes what flows at <paramref name="now"/> for the supply's current RMS voltage and shape peak.</summary>
-    internal void Update(TimeSpan dt, double supplyVrms, double supplyPeak, TimeSpan now = default)
+    /// <summary>Recomputes what flows for the supply's current RMS voltage and shape peak.</summary>
+    internal void Update(TimeSpan dt, double supplyVrms, double supplyPeak) => Update(TimeSpan.Zero, dt, supplyVrms, supplyPeak);
+
+    /// <summary>Recomputes what flows at shed time <paramref name="now"/> (which side of an onset load's onset; where a load's inrush starts).</summary>
+    internal void Update(TimeSpan now, TimeSpan dt, double supplyVrms, double supplyPeak)
     {
         OutletLoad? plugged = Load; // once: an unplug on another thread must not pull it out mid-step
         OutletLoad? load = plugged is OnsetLoad onset ? onset.At(now) : plugged;
@@ -172,8 +179,15 @@ public sealed class ShedOutlet
         _supplyPeak = supplyPeak;
         bool powered = ContactClosed && load is not null && supplyVrms > 0; // no mains (a power cut): nothing draws
         load?.Advance(dt, powered);
+        load?.AgeBy(dt);
+        if (powered && double.IsNaN(_poweredSinceSeconds))
+        {
+            _poweredSinceSeconds = now.TotalSeconds;
+        }
+
         if (!powered || load is null)
         {
+            _poweredSinceSeconds = double.NaN;
             _amplitude = 0;
             _onsetAmplitude = 0;
             _onsetAmplitudeOf = plugged as OnsetLoad;
@@ -196,7 +210,7 @@ public sealed class ShedOutlet
             return;
         }
 
-        ShapeIntegrals shape = load.Shape;
+        ShapeIntegrals shape = load.DrawnShapeIntegrals;
 
         // P = mean(v·i) = A·k·mean(u·g) with v = A·u, i = k·g.
         _amplitude = watts / (supplyPeak * shape.MeanVoltageTimesCurrent);
@@ -207,8 +221,8 @@ public sealed class ShedOutlet
     }
 
     private double Amplitude(OutletLoad load, double supplyVrms, double supplyPeak) =>
-        IsDc ? 0 : Watts(load, supplyVrms) / (supplyPeak * load.Shape.MeanVoltageTimesCurrent);
+        IsDc ? 0 : Watts(load, supplyVrms) / (supplyPeak * load.DrawnShapeIntegrals.MeanVoltageTimesCurrent);
 
     private double Watts(OutletLoad load, double supplyVrms) =>
-        load is ShortCircuitLoad ? supplyVrms * supplyVrms / (ShortCircuitLoad.Ohms + BranchOhms) : load.DemandW(supplyVrms);
+        load is ShortCircuitLoad ? supplyVrms * supplyVrms / (ShortCircuitLoad.Ohms + BranchOhms) : load.DrawnW(supplyVrms);
 }
