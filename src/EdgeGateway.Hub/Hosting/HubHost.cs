@@ -32,13 +32,7 @@ internal static class HubHost
 
         builder.Configuration.AddInMemoryCollection(overrides);
         builder.Services.AddSystemd();
-        builder.AddIngestServices();
-        builder.AddAlarmNotificationServices();
-        builder.AddConsoleServices();
-
-        WebApplication app = builder.Build();
-        app.MapIngestHealth();
-        app.MapConsole();
+        WebApplication app = Compose(builder);
         try
         {
             await app.RunAsync(cancellationToken);
@@ -54,5 +48,19 @@ internal static class HubHost
             await Console.Error.WriteLineAsync("refusing to start: the hub's settings are invalid");
             return 2;
         }
+    }
+
+    /// <summary>Every area's services and endpoints on <paramref name="builder"/>: the hub's app, built, not started
+    /// (the tests enumerate its endpoints).</summary>
+    internal static WebApplication Compose(WebApplicationBuilder builder)
+    {
+        builder.AddIngestServices();
+        builder.AddAlarmNotificationServices();
+        builder.AddConsoleServices();
+
+        WebApplication app = builder.Build();
+        app.MapIngestHealth();
+        app.MapConsole();
+        return app;
     }
 }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Hub.WebConsole.Dashboard;
 using EdgeGateway.Hub.WebConsole.History;
+using EdgeGateway.Hub.WebConsole.Scope;
 using EdgeGateway.Hub.WebConsole.Store;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -21,10 +22,10 @@ internal static partial class AlarmEndpoints
 
     public static RouteGroupBuilder MapAlarmReadEndpoints(this RouteGroupBuilder api)
     {
-        api.MapGet("/alarms/active", (HttpContext http, LiveDashboard board, ConsoleUserDirectory users) =>
+        api.MapGet("/alarms/active", (HttpContext http, LiveDashboard board, ConsoleUserDirectory users, ConsoleScope scope) =>
         {
             ConsoleText text = ConsoleLanguage.Text(http, users);
-            return TypedResults.Json(new AlarmList([.. board.ActiveAlarms().Select(a => a.View(text))]), ConsoleJson.Web.AlarmList);
+            return TypedResults.Json(new AlarmList([.. board.ActiveAlarms().Where(a => scope.Sees(a.Site)).Select(a => a.View(text))]), ConsoleJson.Web.AlarmList);
         });
         api.MapGet("/alarms/history", HistoryAsync);
         api.MapGet("/alarms/history.csv", HistoryCsvAsync);
@@ -46,7 +47,7 @@ internal static partial class AlarmEndpoints
     }
 
     private static async Task<Results<JsonHttpResult<AlarmView>, JsonHttpResult<ConsoleError>>> AcknowledgeAsync(
-        string alarmId, HttpContext http, LiveDashboard board, ConsoleLink link, ConsoleStore store, ConsoleUserDirectory users, TimeProvider time, ILogger<ConsoleLink> logger)
+        string alarmId, HttpContext http, LiveDashboard board, ConsoleLink link, ConsoleStore store, ConsoleUserDirectory users, ConsoleScope scope, TimeProvider time, ILogger<ConsoleLink> logger)
     {
         var caller = ConsoleCaller.Of(http, users);
         ConsoleText text = caller.Text;
@@ -72,7 +73,8 @@ internal static partial class AlarmEndpoints
             return ConsoleResults.InvalidRequest(text, text.CommentTooLong(MaxCommentLength));
         }
 
-        if (alarmId.Length > 128 || !ContractTopics.IsValidSegment(alarmId) || board.FindAlarm(alarmId) is not { } alarm)
+        // Another company's alarm is not found, as an unknown one is: a company learns nothing of another's sheds.
+        if (alarmId.Length > 128 || !ContractTopics.IsValidSegment(alarmId) || board.FindAlarm(alarmId) is not { } alarm || !scope.Sees(alarm.Site))
         {
             store.Audit(caller.Audit(now, "alarm_ack", alarmId.Length > 128 ? alarmId[..128] : alarmId, comment, "not_found"));
             return ConsoleResults.NotFound(text, text.Alarm(alarmId));
@@ -106,7 +108,7 @@ internal static partial class AlarmEndpoints
     }
 
     private static async Task<Results<JsonHttpResult<AlarmHistoryView>, JsonHttpResult<ConsoleError>>> HistoryAsync(
-        HttpContext http, ConsoleHistory history, ConsoleStore store, ConsoleUserDirectory users, TimeProvider time, CancellationToken cancellationToken)
+        HttpContext http, ConsoleHistory history, ConsoleStore store, ConsoleUserDirectory users, ConsoleScope scope, TimeProvider time, CancellationToken cancellationToken)
     {
         ConsoleText text = ConsoleLanguage.Text(http, users);
         if (HistoryQuery.Parse(http.Request.Query, time.GetUtcNow(), 500) is not { } query)
@@ -116,7 +118,7 @@ internal static partial class AlarmEndpoints
 
         try
         {
-            List<AlarmRecord> alarms = await history.AlarmsAsync(query.From, query.To, query.Site, query.Kind, query.Limit, cancellationToken);
+            List<AlarmRecord> alarms = await history.AlarmsAsync(query.From, query.To, query.Site, query.Kind, query.Limit, cancellationToken, scope.Sites);
             return TypedResults.Json(new AlarmHistoryView(Views(alarms, store, text), true, null), ConsoleJson.Web.AlarmHistoryView);
         }
         catch (HistoryUnavailableException exception)
@@ -128,7 +130,7 @@ internal static partial class AlarmEndpoints
     /// <summary>The history as CSV for Excel: UTF-8 with a byte order mark (without it Excel reads Chinese as mojibake),
     /// CRLF lines (RFC 4180), the header in the user's language, times in China Standard Time.</summary>
     private static async Task<Results<FileContentHttpResult, JsonHttpResult<ConsoleError>>> HistoryCsvAsync(
-        HttpContext http, ConsoleHistory history, ConsoleStore store, ConsoleUserDirectory users, TimeProvider time, CancellationToken cancellationToken)
+        HttpContext http, ConsoleHistory history, ConsoleStore store, ConsoleUserDirectory users, ConsoleScope scope, TimeProvider time, CancellationToken cancellationToken)
     {
         ConsoleText text = ConsoleLanguage.Text(http, users);
         DateTimeOffset now = time.GetUtcNow();
@@ -140,7 +142,7 @@ internal static partial class AlarmEndpoints
         List<AlarmView> alarms;
         try
         {
-            alarms = Views(await history.AlarmsAsync(query.From, query.To, query.Site, query.Kind, query.Limit, cancellationToken), store, text);
+            alarms = Views(await history.AlarmsAsync(query.From, query.To, query.Site, query.Kind, query.Limit, cancellationToken, scope.Sites), store, text);
         }
         catch (HistoryUnavailableException exception)
         {

@@ -4,6 +4,7 @@ using System.Text.Json;
 using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Hub.WebConsole.Dashboard;
 using EdgeGateway.Hub.WebConsole.History;
+using EdgeGateway.Hub.WebConsole.Scope;
 using EdgeGateway.Hub.WebConsole.Store;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -18,7 +19,11 @@ internal static class DashboardEndpoints
 
     public static RouteGroupBuilder MapDashboardEndpoints(this RouteGroupBuilder api)
     {
-        api.MapGet("/board", (LiveDashboard board) => TypedResults.Json(board.Snapshot(), ConsoleJson.Web.DashboardView));
+        api.MapGet("/board", (LiveDashboard board, ConsoleScope scope) =>
+        {
+            DashboardView all = board.Snapshot();
+            return TypedResults.Json(all with { Gateways = [.. all.Gateways.Where(g => scope.Sees(g.Site))] }, ConsoleJson.Web.DashboardView);
+        });
         api.MapGet("/board/stream", StreamAsync);
         api.MapGet("/ports/{site}/{gw}/{port}", PortAsync);
         api.MapGet("/bins/{site}/{gw}/{bin}", BinAsync);
@@ -85,7 +90,7 @@ internal static class DashboardEndpoints
     /// board). Optional <c>?site=</c> limits the stream to one site. Ends when the browser leaves or the hub stops.
     /// </summary>
     private static async Task StreamAsync(
-        HttpContext http, string? site, DashboardStream stream, ConsoleUserDirectory users, IHostApplicationLifetime lifetime)
+        HttpContext http, string? site, DashboardStream stream, ConsoleUserDirectory users, ConsoleScope scope, IHostApplicationLifetime lifetime)
     {
         ConsoleText text = ConsoleLanguage.Text(http, users);
         HttpResponse response = http.Response;
@@ -95,7 +100,8 @@ internal static class DashboardEndpoints
         http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
-        using DashboardSubscriber subscriber = stream.Subscribe(string.IsNullOrEmpty(site) ? null : site);
+        // Only the caller's sites (the registry as it was when the stream opened; the page reopens it after a resync).
+        using DashboardSubscriber subscriber = stream.Subscribe(string.IsNullOrEmpty(site) ? null : site, scope.Sees);
         try
         {
             await response.WriteAsync("retry: 3000\n: connected\n\n", stop.Token);

@@ -23,7 +23,7 @@ public sealed class ConsoleRig() : ConsoleHubRig("browser", Users, commandTimeou
     /// <summary>One user per role, with the name the console shows.</summary>
     public static IReadOnlyList<ConsoleUser> Users { get; } =
     [
-        new("zhang", "viewer", "城管 张科长"),
+        new("zhang", "viewer", "城管 张科长", "district"),
         new("li", "manager", "物业 李经理"),
         new("wang", "maintenance", "维修 王师傅"),
         new("admin", "admin", "管理员"),
