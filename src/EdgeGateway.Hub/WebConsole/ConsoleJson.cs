@@ -53,7 +53,8 @@ internal sealed record GatewayView(
     IReadOnlyList<PortView> Ports,
     IReadOnlyList<BinView> Bins,
     int ActiveAlarms,
-    bool NeedsAttention);
+    bool NeedsAttention,
+    string? SiteName = null);
 
 /// <summary>A charging port on the board.</summary>
 internal sealed record PortView(
@@ -108,7 +109,8 @@ internal sealed record AlarmView(
     string? AcknowledgedBy,
     DateTimeOffset? AcknowledgedTs,
     string? AckComment,
-    bool Flapping);
+    bool Flapping,
+    string? SiteName = null);
 
 internal sealed record AlarmList(IReadOnlyList<AlarmView> Alarms);
 

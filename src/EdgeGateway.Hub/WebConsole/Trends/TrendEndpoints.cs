@@ -91,7 +91,9 @@ public static class TrendEndpoints
                 trend.Unit,
                 TrendRange.DayText(range.From),
                 TrendRange.DayText(range.To),
-                [.. data.Series.Select(series => series.Kind is { } kind ? series with { KindText = text.Kind(kind) } : series)],
+                [.. data.Series.Select(series => series.Kind is { } kind
+                    ? series with { KindText = text.Kind(kind) }
+                    : series with { SiteName = series.Site is { } site ? scope.Directory.NameOf(site, context.Request.Cookies[TrendText.LanguageCookie]) : null })],
                 data.Problem is null,
                 data.Problem is { } problem ? text.Unavailable(problem) : null),
             TrendJson.Default.TrendResponse);
