@@ -217,16 +217,7 @@ public static class ConsoleServices
 
         ConsoleUserDirectory users = http.RequestServices.GetRequiredService<ConsoleUserDirectory>();
         var caller = ConsoleCaller.Of(http, users);
-        if (!HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method))
-        {
-            string path = http.Request.Path.Value ?? "";
-            http.RequestServices.GetRequiredService<ConsoleStore>().Audit(caller.Audit(
-                http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow(),
-                "forbidden",
-                path.Length > 200 ? path[..200] : path,
-                http.Request.Method,
-                "refused: the role may not do this"));
-        }
+        caller.AuditRefusal(http, "refused: the role may not do this");
 
         http.Response.StatusCode = StatusCodes.Status403Forbidden;
         return http.Response.WriteAsJsonAsync(new ConsoleError(ConsoleError.ForbiddenCode, caller.Text.Forbidden), ConsoleJson.Web.ConsoleError);

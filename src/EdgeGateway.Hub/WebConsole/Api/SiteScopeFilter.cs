@@ -1,6 +1,5 @@
 using EdgeGateway.Hub.Access;
 using EdgeGateway.Hub.WebConsole.Scope;
-using EdgeGateway.Hub.WebConsole.Store;
 
 namespace EdgeGateway.Hub.WebConsole.Api;
 
@@ -32,16 +31,7 @@ internal static class SiteScopeFilter
 
         ConsoleUserDirectory users = http.RequestServices.GetRequiredService<ConsoleUserDirectory>();
         var caller = ConsoleCaller.Of(http, users);
-        if (!HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method))
-        {
-            string path = http.Request.Path.Value ?? "";
-            http.RequestServices.GetRequiredService<ConsoleStore>().Audit(caller.Audit(
-                http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow(),
-                "forbidden",
-                path.Length > 200 ? path[..200] : path,
-                http.Request.Method,
-                refusal));
-        }
+        caller.AuditRefusal(http, refusal);
 
         return decision.Access == SiteAccess.Act && !scope.MayAct
             ? ConsoleResults.Error(StatusCodes.Status403Forbidden, ConsoleError.ForbiddenCode, caller.Text.Forbidden)
