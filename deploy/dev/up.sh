@@ -206,12 +206,40 @@ if [ ! -s "$hub/console-password" ]; then
   openssl rand -hex 6 >"$hub/console-password"
 fi
 console_password=$(cat "$hub/console-password")
+# Two property companies, each running one of the two sheds, and the district (城管) that sees both, read-only
+# (src/EdgeGateway.Hub/Tenants/README.md). Kept when it exists: edits made on the console's registry page survive.
+if [ ! -s "$hub/tenants.yaml" ]; then
+  cat >"$hub/tenants.yaml" <<'EOF'
+companies:
+  - id: linzi-wuye
+    name: 临淄物业
+    nameEn: Linzi Property
+    sites:
+      - id: linzi-demo-001
+        name: 临淄区演示充电棚
+        nameEn: Linzi demo shed
+        address: 山东省淄博市临淄区
+  - id: zhangdian-wuye
+    name: 张店物业
+    nameEn: Zhangdian Property
+    sites:
+      - id: zhangdian-demo-002
+        name: 张店区演示充电棚
+        nameEn: Zhangdian demo shed
+        address: 山东省淄博市张店区
+EOF
+fi
 users=""
-for user in "admin admin 管理员" "maint maintenance 维修-王师傅" "manager manager 物业-李经理" "viewer viewer 城管-张科长"; do
-  read -r name role display <<<"$user"
+for user in "admin admin - 管理员" \
+  "manager manager linzi-wuye 临淄物业-李经理" "maint maintenance linzi-wuye 临淄物业-王师傅" \
+  "zd-manager manager zhangdian-wuye 张店物业-赵经理" "zd-maint maintenance zhangdian-wuye 张店物业-刘师傅" \
+  "district manager district 城管-张科长" "viewer viewer district 城管-孙科员"; do
+  read -r name role company display <<<"$user"
   hash=$("$repo/deploy/hub/hash-password.sh" <<<"$console_password")
+  membership=""
+  [ "$company" = - ] || membership=", \"Company\": \"$company\""
   users="$users${users:+,}
-      \"$name\": { \"PasswordHash\": \"$hash\", \"Role\": \"$role\", \"DisplayName\": \"${display//-/ }\" }"
+      \"$name\": { \"PasswordHash\": \"$hash\", \"Role\": \"$role\"$membership, \"DisplayName\": \"${display//-/ }\" }"
 done
 cat >"$hub/hub.json" <<EOF
 {
@@ -225,6 +253,7 @@ cat >"$hub/hub.json" <<EOF
     "DataDirectory": "$hub/data",
     "Influx": { "Url": "http://127.0.0.1:$influx_port", "Api": "V1", "Database": "edge" }
   },
+  "Tenants": { "File": "$hub/tenants.yaml" },
   "Console": {
     "Users": {$users
     }
@@ -255,7 +284,10 @@ cat <<EOF
 
 EdgeGateway dev stack is up (state: $state)
   web console 控制台   http://127.0.0.1:$http_port
-  users 用户           admin, maint, manager, viewer — password 密码: $console_password
+  users 用户           password 密码 $console_password for each:
+                       admin (admin); manager, maint (临淄物业: linzi-demo-001 only);
+                       zd-manager, zd-maint (张店物业: zhangdian-demo-002 only);
+                       district (城管 manager: both sheds, read-only), viewer (城管: trends of both)
   sheds 车棚           linzi-demo-001/gw-01, zhangdian-demo-002/gw-02 (simulated$([ "$history_hours" -gt 0 ] && echo "; the last $history_hours hours first, at ${history_speed}x"))
   broker               mqtts://127.0.0.1:$mqtt_port — watch it:
                        mosquitto_sub -h 127.0.0.1 -p $mqtt_port --cafile $mqtt/creds/ca.crt -u watch -P "\$(cat $mqtt/creds/accounts/watch/mqtt-password)" -t 'edge/v1/#' -v

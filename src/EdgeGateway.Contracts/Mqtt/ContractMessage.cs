@@ -67,6 +67,10 @@ public sealed record StatusMessage : ContractMessage
     /// manual set), null otherwise; absent from gateways that predate the field.
     /// </summary>
     public ClockStepReport? ClockStep { get; init; }
+
+    /// <summary>The site's display name as the gateway's site file has it (<c>name:</c>, e.g. 临淄区演示充电棚); null when
+    /// the file has none, absent from gateways that predate the field. The hub's registry name wins where it has one.</summary>
+    public string? Name { get; init; }
 }
 
 /// <summary>

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using EdgeGateway.Hub.Hosting;
+using EdgeGateway.Hub.Tenants;
 using Microsoft.AspNetCore.Identity;
 
 namespace EdgeGateway.Hub.CommandLine;
@@ -16,13 +17,18 @@ internal static class DemoCommand
 {
     public const string DemoPassword = "demo";
 
-    private static readonly (string Name, string Role, string DisplayName)[] DemoUsers =
+    private static readonly (string Name, string Role, string DisplayName, string? Company)[] DemoUsers =
     [
-        ("admin", "admin", "管理员"),
-        ("maint", "maintenance", "维修 王师傅"),
-        ("manager", "manager", "物业 李经理"),
-        ("viewer", "viewer", "城管 张科长"),
+        ("admin", "admin", "管理员", null),
+        ("maint", "maintenance", "维修 王师傅", "linzi-demo"),
+        ("manager", "manager", "物业 李经理", "linzi-demo"),
+        ("viewer", "viewer", "城管 张科长", TenantDirectory.District),
     ];
+
+    /// <summary>The demo's registry: one company running the demo shed (written to the hub's data directory).</summary>
+    private static readonly TenantDirectory DemoRegistry = new(
+        [new Company("linzi-demo", "临淄演示物业", "Linzi Demo Property", [])],
+        [new TenantSite("linzi-demo-001", "临淄区演示充电棚", "Linzi demo shed", null, "linzi-demo")]);
 
     public static Command Create()
     {
@@ -73,12 +79,15 @@ internal static class DemoCommand
         }
 
         var hasher = new PasswordHasher<string>();
-        foreach ((string name, string role, string displayName) in DemoUsers)
+        foreach ((string name, string role, string displayName, string? company) in DemoUsers)
         {
             overrides[$"Console:Users:{name}:PasswordHash"] = hasher.HashPassword(name, DemoPassword);
             overrides[$"Console:Users:{name}:Role"] = role;
             overrides[$"Console:Users:{name}:DisplayName"] = displayName;
+            overrides[$"Console:Users:{name}:Company"] = company;
         }
+
+        TenantFile.Write(Path.Combine(data, "hub", "tenants.yaml"), DemoRegistry);
 
         string gatewayLog = Path.Combine(data, "gateway.log");
         using Process gateway = StartGateway(repository, Path.Combine(data, "gateway"), gatewayLog);

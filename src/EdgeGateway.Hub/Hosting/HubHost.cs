@@ -32,15 +32,7 @@ internal static class HubHost
 
         builder.Configuration.AddInMemoryCollection(overrides);
         builder.Services.AddSystemd();
-        builder.AddIngestServices();
-        builder.AddAlarmNotificationServices();
-        builder.AddConsoleServices();
-        builder.AddHubMonitoring();
-
-        WebApplication app = builder.Build();
-        app.MapIngestHealth();
-        app.MapConsole();
-        app.MapHubMonitoring();
+        WebApplication app = Compose(builder);
         try
         {
             await app.RunAsync(cancellationToken);
@@ -56,5 +48,21 @@ internal static class HubHost
             await Console.Error.WriteLineAsync("refusing to start: the hub's settings are invalid");
             return 2;
         }
+    }
+
+    /// <summary>Every area's services and endpoints on <paramref name="builder"/>: the hub's app, built, not started
+    /// (the tests enumerate its endpoints).</summary>
+    internal static WebApplication Compose(WebApplicationBuilder builder)
+    {
+        builder.AddIngestServices();
+        builder.AddAlarmNotificationServices();
+        builder.AddConsoleServices();
+        builder.AddHubMonitoring();
+
+        WebApplication app = builder.Build();
+        app.MapIngestHealth();
+        app.MapConsole();
+        app.MapHubMonitoring();
+        return app;
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using EdgeGateway.Hub.Access;
 using EdgeGateway.Hub.Ingest;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -46,9 +47,10 @@ internal static class HubMonitoring
 
     public static WebApplication MapHubMonitoring(this WebApplication app)
     {
-        app.MapPrometheusScrapingEndpoint("/metrics");
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = WriteAsync });
+        // The hub's own counts and its servers' state: no site's data (the nginx example keeps them off the public side).
+        app.MapPrometheusScrapingEndpoint("/metrics").WithoutSiteData("the hub's own counters, no site's data");
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync }).WithoutSiteData("whether the process answers");
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = WriteAsync }).WithoutSiteData("the broker's and the database's state");
         return app;
     }
 

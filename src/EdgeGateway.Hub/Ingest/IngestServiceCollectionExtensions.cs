@@ -1,3 +1,4 @@
+using EdgeGateway.Hub.Access;
 using EdgeGateway.Hub.Storage;
 using Microsoft.Extensions.Options;
 
@@ -66,7 +67,7 @@ public static class IngestServiceCollectionExtensions
                 stats.Queued,
                 stats.SeqMissing,
                 pipeline.Seq.Outstanding),
-            HubHealthJson.Default.HubHealth));
+            HubHealthJson.Default.HubHealth)).WithoutSiteData("the hub's own counts, no site's data");
         return app;
     }
 

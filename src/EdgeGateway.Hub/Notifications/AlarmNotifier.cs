@@ -1,3 +1,4 @@
+using EdgeGateway.Hub.Tenants;
 using System.Diagnostics.Metrics;
 using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Contracts.Mqtt;
@@ -24,9 +25,10 @@ internal sealed partial class AlarmNotifier : IAlarmRecorder, IAlarmReminders, I
     private readonly NotificationLedger _ledger;
     private readonly TimeProvider _time;
     private readonly ILogger<AlarmNotifier> _logger;
+    private readonly TenantRegistry? _tenants;
 
     public AlarmNotifier(
-        IOptions<NotificationOptions> options, TimeProvider time, IMeterFactory meterFactory, ILogger<AlarmNotifier> logger, IHostEnvironment? environment = null)
+        IOptions<NotificationOptions> options, TimeProvider time, IMeterFactory meterFactory, ILogger<AlarmNotifier> logger, IHostEnvironment? environment = null, TenantRegistry? tenants = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
@@ -42,6 +44,15 @@ internal sealed partial class AlarmNotifier : IAlarmRecorder, IAlarmReminders, I
         Plan = NotificationPlan.From(settings);
         _time = time;
         _logger = logger;
+        _tenants = tenants;
+        foreach (Company company in tenants?.Current.Companies ?? [])
+        {
+            foreach (string unknown in company.Channels.Where(c => !Plan.HasChannel(c)))
+            {
+                LogUnknownCompanyChannel(company.Id, unknown);
+            }
+        }
+
         _ledger = NotificationLedger.Open(settings.ResolveLedgerPath(environment?.ContentRootPath));
         Metrics = new NotificationMetrics(meterFactory, () => _ledger.PendingCount);
         LogOpened(_ledger.Path, _ledger.PendingCount, Plan.Channels.Count);
@@ -69,7 +80,9 @@ internal sealed partial class AlarmNotifier : IAlarmRecorder, IAlarmReminders, I
         ArgumentNullException.ThrowIfNull(alarm);
         cancellationToken.ThrowIfCancellationRequested();
 
-        IReadOnlyList<string> channels = Plan.ChannelsFor(alarm);
+        // The routes of the settings, and the robots of the company that runs the site (the registry as it is now).
+        IReadOnlyList<string> company = _tenants?.Current.Company(_tenants.Current.CompanyOf(alarm.Site))?.Channels ?? [];
+        IReadOnlyList<string> channels = Plan.ChannelsFor(alarm, company);
         if (channels.Count == 0 && alarm.Event == AlarmEvent.Raised)
         {
             // Nothing to send and nothing to remember: a clear is still recorded, since it prevents reminders.
@@ -136,4 +149,7 @@ internal sealed partial class AlarmNotifier : IAlarmRecorder, IAlarmReminders, I
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Alarm {AlarmId} {What}: {Cancelled} pending reminders cancelled")]
     private partial void LogClosed(string alarmId, string what, int cancelled);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Company {Company} of the registry names notification channel {Channel}, which Notifications:Channels does not have: its alarms do not go there")]
+    private partial void LogUnknownCompanyChannel(string company, string channel);
 }

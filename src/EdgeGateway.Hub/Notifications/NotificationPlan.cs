@@ -61,15 +61,33 @@ internal sealed class NotificationPlan
     /// The channels <paramref name="alarm"/> goes to: those of every route whose sites, minimum severity and kinds it
     /// matches, each once, in the order of the routes. Empty when its kind is not notified at all.
     /// </summary>
-    public IReadOnlyList<string> ChannelsFor(AlarmMessage alarm)
+    public IReadOnlyList<string> ChannelsFor(AlarmMessage alarm) => ChannelsFor(alarm, []);
+
+    /// <summary>
+    /// <see cref="ChannelsFor(AlarmMessage)"/>, then <paramref name="companyChannels"/>: the robots of the company that
+    /// runs the alarm's site (Tenants), which get its notified kinds from <c>major</c> up; names no channel has are skipped.
+    /// </summary>
+    public IReadOnlyList<string> ChannelsFor(AlarmMessage alarm, IReadOnlyList<string> companyChannels)
     {
         ArgumentNullException.ThrowIfNull(alarm);
+        ArgumentNullException.ThrowIfNull(companyChannels);
         if (!_kinds.Contains(alarm.Kind))
         {
             return [];
         }
 
         var names = new List<string>();
+        if (alarm.Severity >= AlarmSeverity.Major)
+        {
+            foreach (string channel in companyChannels)
+            {
+                if (Channels.FirstOrDefault(c => string.Equals(c.Name, channel, StringComparison.OrdinalIgnoreCase)) is { } known && !names.Contains(known.Name, StringComparer.Ordinal))
+                {
+                    names.Add(known.Name);
+                }
+            }
+        }
+
         foreach (Route route in _routes)
         {
             if ((route.Sites is null || route.Sites.Contains(alarm.Site))
@@ -88,6 +106,9 @@ internal sealed class NotificationPlan
 
         return names;
     }
+
+    /// <summary>Whether a channel of this name is configured (names compare without case, as configuration keys do).</summary>
+    public bool HasChannel(string name) => Channels.Any(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase));
 
     private sealed record Route(FrozenSet<string>? Sites, AlarmSeverity MinSeverity, FrozenSet<string>? Kinds, string[] Channels);
 }

@@ -21,7 +21,22 @@ internal sealed record ConsoleError(string Error, string Message)
 }
 
 /// <summary><c>GET /api/me</c>.</summary>
-internal sealed record MeView(string Name, string DisplayName, string Role, string Language);
+/// <remarks><c>company</c>: the user's company id, <c>district</c>, or null (an admin); <c>may_act</c>: false for
+/// district staff (the pages hide commands and acknowledgements).</remarks>
+internal sealed record MeView(string Name, string DisplayName, string Role, string Language, string? Company, string? CompanyName, bool MayAct);
+
+/// <summary><c>GET /api/registry</c>: the companies, each with its sites.</summary>
+internal sealed record RegistryView(IReadOnlyList<CompanyView> Companies);
+
+internal sealed record CompanyView(string Id, string Name, string? NameEn, IReadOnlyList<string> Channels, IReadOnlyList<SiteView> Sites);
+
+internal sealed record SiteView(string Id, string Name, string? NameEn, string? Address, string Company);
+
+/// <summary><c>PUT /api/registry/companies/{id}</c>.</summary>
+internal sealed record CompanyRequest(string? Name, string? NameEn, IReadOnlyList<string>? Channels);
+
+/// <summary><c>PUT /api/registry/sites/{id}</c>.</summary>
+internal sealed record SiteRequest(string? Name, string? NameEn, string? Address, string? Company);
 
 /// <summary><c>GET /api/board</c>.</summary>
 internal sealed record DashboardView(DateTimeOffset GeneratedTs, IReadOnlyList<GatewayView> Gateways);
@@ -38,7 +53,8 @@ internal sealed record GatewayView(
     IReadOnlyList<PortView> Ports,
     IReadOnlyList<BinView> Bins,
     int ActiveAlarms,
-    bool NeedsAttention);
+    bool NeedsAttention,
+    string? SiteName = null);
 
 /// <summary>A charging port on the board.</summary>
 internal sealed record PortView(
@@ -93,7 +109,8 @@ internal sealed record AlarmView(
     string? AcknowledgedBy,
     DateTimeOffset? AcknowledgedTs,
     string? AckComment,
-    bool Flapping);
+    bool Flapping,
+    string? SiteName = null);
 
 internal sealed record AlarmList(IReadOnlyList<AlarmView> Alarms);
 
@@ -162,6 +179,9 @@ internal sealed record AuditList(IReadOnlyList<AuditEntryView> Entries);
 [JsonSerializable(typeof(CommandResultView))]
 [JsonSerializable(typeof(AckRequest))]
 [JsonSerializable(typeof(AuditList))]
+[JsonSerializable(typeof(RegistryView))]
+[JsonSerializable(typeof(CompanyRequest))]
+[JsonSerializable(typeof(SiteRequest))]
 internal sealed partial class ConsoleJson : JsonSerializerContext
 {
     /// <summary>What the console answers with: Chinese as itself rather than <c>\uXXXX</c> (readable in a browser's network

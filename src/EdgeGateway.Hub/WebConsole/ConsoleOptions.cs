@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using EdgeGateway.Hub.Tenants;
 using Microsoft.Extensions.Options;
 
 namespace EdgeGateway.Hub.WebConsole;
@@ -38,6 +39,10 @@ public sealed class ConsoleUser
 
     /// <summary>zh-CN or en: the language until the user picks one (cookie <c>lang</c>); zh-CN when empty.</summary>
     public string? Language { get; set; }
+
+    /// <summary>The id of the user's company in the registry (Tenants), or <c>district</c> for district staff (every
+    /// company, read-only). Required for every role but admin.</summary>
+    public string? Company { get; set; }
 }
 
 /// <summary>
@@ -69,8 +74,9 @@ public sealed class ConsoleOptions
     /// <summary>Every user, inline and from the file (a name in both is a validation failure).</summary>
     internal IEnumerable<KeyValuePair<string, ConsoleUser>> AllUsers => Users.Concat(FileUsers);
 
-    /// <summary>Problems with these settings, each naming its key; empty when they are usable.</summary>
-    public IReadOnlyList<string> Problems()
+    /// <summary>Problems with these settings, each naming its key; empty when they are usable. With
+    /// <paramref name="registry"/>, a user's company must be one of its companies (or the district).</summary>
+    internal IReadOnlyList<string> Problems(TenantDirectory? registry = null)
     {
         var problems = new List<string>();
         if (UsersFileProblem is not null)
@@ -80,12 +86,12 @@ public sealed class ConsoleOptions
 
         foreach ((string name, ConsoleUser user) in Users)
         {
-            problems.AddRange(UserProblems(name, user, $"{Section}:Users:{name}:"));
+            problems.AddRange(UserProblems(name, user, $"{Section}:Users:{name}:", registry: registry));
         }
 
         foreach ((string name, ConsoleUser user) in FileUsers)
         {
-            problems.AddRange(UserProblems(name, user, $"{UsersFile}: {name}."));
+            problems.AddRange(UserProblems(name, user, $"{UsersFile}: {name}.", registry: registry));
             if (Users.ContainsKey(name))
             {
                 problems.Add($"{Section}:Users:{name}: the user is also in {UsersFile}; keep one of the two");
@@ -101,7 +107,7 @@ public sealed class ConsoleOptions
     }
 
     /// <summary>What is wrong with one user, each problem prefixed with where the user is configured.</summary>
-    internal static IEnumerable<string> UserProblems(string name, ConsoleUser user, string where, bool withHash = true)
+    internal static IEnumerable<string> UserProblems(string name, ConsoleUser user, string where, bool withHash = true, TenantDirectory? registry = null)
     {
         if (!IsValidUserName(name))
         {
@@ -126,6 +132,37 @@ public sealed class ConsoleOptions
         {
             yield return $"{where}Language: '{language}' is not a console language; use zh-CN or en";
         }
+
+        if (CompanyProblem(user.Role, user.Company, registry) is { } company)
+        {
+            yield return $"{where}Company: {company}";
+        }
+    }
+
+    /// <summary>What is wrong with a user's company: every role but admin belongs to a company of the registry or to the
+    /// district; null when nothing is.</summary>
+    internal static string? CompanyProblem(string? role, string? company, TenantDirectory? registry)
+    {
+        if (string.IsNullOrWhiteSpace(company))
+        {
+            return role == ConsoleRoles.Admin || !ConsoleRoles.IsKnown(role)
+                ? null
+                : $"missing: a {role} belongs to a company of the registry (its id) or to the district ('{TenantDirectory.District}', every company read-only)";
+        }
+
+        if (company == TenantDirectory.District)
+        {
+            return null;
+        }
+
+        if (!TenantDirectory.IsValidCompanyId(company))
+        {
+            return $"'{company}' is not a company id (lower-case letters, digits, '-', '_'), nor '{TenantDirectory.District}'";
+        }
+
+        return registry is not null && registry.Company(company) is null
+            ? $"'{company}' is not a company of the registry; add it there (the console's registry page, or the registry file) or use '{TenantDirectory.District}'"
+            : null;
     }
 
     internal static bool IsValidUserName(string? name) =>
@@ -140,7 +177,7 @@ public sealed class ConsoleOptions
 }
 
 /// <summary>Reads <see cref="ConsoleOptions.UsersFile"/> at start and reports what is wrong with the settings.</summary>
-internal sealed class ConsoleOptionsSetup : IPostConfigureOptions<ConsoleOptions>, IValidateOptions<ConsoleOptions>
+internal sealed class ConsoleOptionsSetup(TenantRegistry? registry = null) : IPostConfigureOptions<ConsoleOptions>, IValidateOptions<ConsoleOptions>
 {
     public void PostConfigure(string? name, ConsoleOptions options)
     {
@@ -170,7 +207,8 @@ internal sealed class ConsoleOptionsSetup : IPostConfigureOptions<ConsoleOptions
     public ValidateOptionsResult Validate(string? name, ConsoleOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        IReadOnlyList<string> problems = options.Problems();
+        // The registry file's problems first (FILE:LINE: message), then the users': one list, so that one start says all.
+        IReadOnlyList<string> problems = [.. registry?.Problems ?? [], .. options.Problems(registry?.Current)];
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }

@@ -1,10 +1,13 @@
 using System.Security.Claims;
+using EdgeGateway.Hub.Access;
 using EdgeGateway.Hub.Ingest;
 using EdgeGateway.Hub.Storage;
+using EdgeGateway.Hub.Tenants;
 using EdgeGateway.Hub.WebConsole.Api;
 using EdgeGateway.Hub.WebConsole.Dashboard;
 using EdgeGateway.Hub.WebConsole.History;
 using EdgeGateway.Hub.WebConsole.Pages;
+using EdgeGateway.Hub.WebConsole.Scope;
 using EdgeGateway.Hub.WebConsole.Store;
 using EdgeGateway.Hub.WebConsole.Trends;
 using Microsoft.AspNetCore.Antiforgery;
@@ -36,7 +39,7 @@ public static class ConsolePolicies
     /// <summary>viewer, manager, admin: trends.</summary>
     public const string Trends = "console.trends";
 
-    /// <summary>admin: the audit log.</summary>
+    /// <summary>admin: the audit log, and the registry of companies and sites.</summary>
     public const string Audit = "console.audit";
 }
 
@@ -68,6 +71,7 @@ public static class ConsoleServices
         services.AddOptions<ConsoleOptions>().BindConfiguration(ConsoleOptions.Section).ValidateOnStart();
         services.AddSingleton<IPostConfigureOptions<ConsoleOptions>, ConsoleOptionsSetup>();
         services.AddSingleton<IValidateOptions<ConsoleOptions>, ConsoleOptionsSetup>();
+        services.AddTenantServices();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ConsoleUserDirectory>();
         services.AddSingleton<SignInThrottle>();
@@ -161,7 +165,7 @@ public static class ConsoleServices
         app.UseAuthorization();
         app.UseAntiforgery();
 
-        app.MapConsolePages();
+        app.MapGroup("").WithoutSiteData("pages, sign-in, sign-out and the language: a page is an empty shell whose data comes from the API").MapConsolePages();
 
         RouteGroupBuilder api = app.MapGroup("/api").RequireAuthorization(ConsolePolicies.SignedIn);
         api.AddEndpointFilter(async (context, next) =>
@@ -175,12 +179,15 @@ public static class ConsoleServices
 
             return await next(context);
         });
+        api.AddEndpointFilter(SiteScopeFilter.InvokeAsync);
+
+        // Each group's tenant decision (Access/SiteScope.cs): a test fails on any endpoint without one.
         api.MapMeEndpoint();
-        api.MapGroup("").RequireAuthorization(ConsolePolicies.Dashboard).MapDashboardEndpoints().MapAlarmReadEndpoints();
-        api.MapGroup("").RequireAuthorization(ConsolePolicies.Commands).MapCommandEndpoints();
-        api.MapGroup("").RequireAuthorization(ConsolePolicies.Acknowledge).MapAlarmAckEndpoints();
-        api.MapGroup("").RequireAuthorization(ConsolePolicies.Audit).MapAuditEndpoint();
-        api.MapGroup("").RequireAuthorization(ConsolePolicies.Trends).MapTrendEndpoints();
+        api.MapGroup("").RequireAuthorization(ConsolePolicies.Dashboard).RequireSiteScope(SiteAccess.Read).MapDashboardEndpoints().MapAlarmReadEndpoints();
+        api.MapGroup("").RequireAuthorization(ConsolePolicies.Commands).RequireSiteScope(SiteAccess.Act).MapCommandEndpoints();
+        api.MapGroup("").RequireAuthorization(ConsolePolicies.Acknowledge).RequireSiteScope(SiteAccess.Act).MapAlarmAckEndpoints();
+        api.MapGroup("").RequireAuthorization(ConsolePolicies.Audit).AdminOnly().MapAuditEndpoint().MapRegistryEndpoints();
+        api.MapGroup("").RequireAuthorization(ConsolePolicies.Trends).RequireSiteScope(SiteAccess.Read).MapTrendEndpoints();
         return app;
     }
 
@@ -216,27 +223,19 @@ public static class ConsoleServices
 
         ConsoleUserDirectory users = http.RequestServices.GetRequiredService<ConsoleUserDirectory>();
         var caller = ConsoleCaller.Of(http, users);
-        if (!HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method))
-        {
-            string path = http.Request.Path.Value ?? "";
-            http.RequestServices.GetRequiredService<ConsoleStore>().Audit(caller.Audit(
-                http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow(),
-                "forbidden",
-                path.Length > 200 ? path[..200] : path,
-                http.Request.Method,
-                "refused: the role may not do this"));
-        }
+        caller.AuditRefusal(http, "refused: the role may not do this");
 
         http.Response.StatusCode = StatusCodes.Status403Forbidden;
         return http.Response.WriteAsJsonAsync(new ConsoleError(ConsoleError.ForbiddenCode, caller.Text.Forbidden), ConsoleJson.Web.ConsoleError);
     }
 
-    /// <summary>A cookie of a user no longer configured, or whose role changed, signs nobody in.</summary>
+    /// <summary>A cookie of a user no longer configured, or whose role or company changed, signs nobody in.</summary>
     private static async Task OnValidatePrincipalAsync(CookieValidatePrincipalContext context)
     {
         ConsoleUserDirectory users = context.HttpContext.RequestServices.GetRequiredService<ConsoleUserDirectory>();
         ConsoleAccount? account = users.Find(context.Principal?.Identity?.Name);
-        if (account is null || account.Role != context.Principal!.FindFirstValue(ClaimTypes.Role))
+        if (account is null || account.Role != context.Principal!.FindFirstValue(ClaimTypes.Role)
+            || account.Company != context.Principal!.FindFirstValue(ConsoleClaims.Company))
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);

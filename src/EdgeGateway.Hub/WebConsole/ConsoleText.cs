@@ -97,8 +97,8 @@ internal sealed class ConsoleText
 
     /// <summary>The alarm CSV's header row.</summary>
     public IReadOnlyList<string> AlarmCsvHeader => _chinese
-        ? ["报警编号", "站点", "网关", "类型", "类型名称", "严重程度", "来源", "端口", "垃圾桶", "数值", "阈值", "单位", "发生时间 (UTC+8)", "解除时间 (UTC+8)", "详情", "解除原因", "已确认", "确认人", "确认时间 (UTC+8)", "确认备注"]
-        : ["Alarm id", "Site", "Gateway", "Kind", "Kind name", "Severity", "Source", "Port", "Bin", "Value", "Threshold", "Unit", "Raised (UTC+8)", "Cleared (UTC+8)", "Detail", "Clear reason", "Acknowledged", "Acknowledged by", "Acknowledged at (UTC+8)", "Comment"];
+        ? ["报警编号", "站点", "网关", "类型", "类型名称", "严重程度", "来源", "端口", "垃圾桶", "数值", "阈值", "单位", "发生时间 (UTC+8)", "解除时间 (UTC+8)", "详情", "解除原因", "已确认", "确认人", "确认时间 (UTC+8)", "确认备注", "站点名称"]
+        : ["Alarm id", "Site", "Gateway", "Kind", "Kind name", "Severity", "Source", "Port", "Bin", "Value", "Threshold", "Unit", "Raised (UTC+8)", "Cleared (UTC+8)", "Detail", "Clear reason", "Acknowledged", "Acknowledged by", "Acknowledged at (UTC+8)", "Comment", "Site name"];
 
     public string Yes => _chinese ? "是" : "yes";
 

@@ -5,7 +5,8 @@ using Microsoft.Extensions.Options;
 namespace EdgeGateway.Hub.WebConsole;
 
 /// <summary>A configured user as the console uses it: the canonical name (the configured key), the role, the texts.</summary>
-internal sealed record ConsoleAccount(string Name, string Role, string DisplayName, string Language, string PasswordHash);
+/// <remarks>Company: the company id, <c>district</c>, or null (an admin without one).</remarks>
+internal sealed record ConsoleAccount(string Name, string Role, string DisplayName, string Language, string PasswordHash, string? Company = null);
 
 /// <summary>
 /// The console's users, from <c>Console:Users</c> and <c>Console:UsersFile</c> as they were at start. Passwords are
@@ -28,7 +29,8 @@ internal sealed partial class ConsoleUserDirectory
                 u.Value.Role,
                 string.IsNullOrWhiteSpace(u.Value.DisplayName) ? u.Key : u.Value.DisplayName,
                 ConsoleLanguage.Normalize(u.Value.Language) ?? ConsoleLanguage.Chinese,
-                u.Value.PasswordHash),
+                u.Value.PasswordHash,
+                string.IsNullOrWhiteSpace(u.Value.Company) ? null : u.Value.Company.Trim()),
             StringComparer.OrdinalIgnoreCase);
 
         // Checked against when the name is unknown, so that an unknown name takes as long as a wrong password; made on
@@ -52,6 +54,9 @@ internal sealed partial class ConsoleUserDirectory
             LogUsers(_accounts.Count, roles);
         }
     }
+
+    /// <summary>Whether any user belongs to <paramref name="company"/> (a company with users is not deleted).</summary>
+    public bool HasUsersOf(string company) => _accounts.Values.Any(a => string.Equals(a.Company, company, StringComparison.Ordinal));
 
     public ConsoleAccount? Find(string? name) => name is not null && _accounts.TryGetValue(name, out ConsoleAccount? account) ? account : null;
 

@@ -154,6 +154,7 @@ public sealed class ContractMapper(SiteConfiguration site)
         LastErrorTs = lastErrorAt,
         ClockSynced = clockSynced,
         ClockStep = clockStep,
+        Name = site.Site.Name,
     };
 
     public OutboxItem StatusItem(StatusMessage status) => Item(ContractTopics.Status(_site, _gateway), MessageClass.Status, true, status);

@@ -65,7 +65,7 @@ public sealed class DevStackTests : IDisposable
     }
 
     /// <summary>
-    /// Through the console's board (/api/board, signed in as the manager) when the hub has the console; a hub without
+    /// Through the console's board (/api/board, signed in as the district's manager, who sees both companies) when the hub has the console; a hub without
     /// it answers 404 there, and then the ports are read from InfluxDB, where the hub stored what the console would show.
     /// </summary>
     private async Task AssertBothGatewaysPortsShownAsync(int http, int influx)
@@ -94,7 +94,7 @@ public sealed class DevStackTests : IDisposable
         string token = cookies.GetCookies(client.BaseAddress!)["XSRF-TOKEN"]?.Value ?? throw new InvalidOperationException("no XSRF-TOKEN cookie from /login");
         using var form = new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["username"] = "manager",
+            ["username"] = "district", // the district's manager: both companies' sheds, read-only
             ["password"] = password,
             ["__RequestVerificationToken"] = token,
             ["returnUrl"] = "/",

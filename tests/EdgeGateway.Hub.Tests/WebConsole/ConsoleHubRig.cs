@@ -11,8 +11,10 @@ using Microsoft.AspNetCore.Identity;
 
 namespace EdgeGateway.Hub.Tests.WebConsole;
 
-/// <summary>A user of the console in a test hub's settings; without a display name the console shows the name.</summary>
-public sealed record ConsoleUser(string Name, string Role, string? DisplayName = null);
+/// <summary>A user of the console in a test hub's settings; without a display name the console shows the name. Every
+/// role but admin belongs to a company of <see cref="ConsoleHubRig.RegistryYaml"/> (<see cref="ConsoleHubRig.OwnCompany"/>
+/// unless said otherwise) or to the district.</summary>
+public sealed record ConsoleUser(string Name, string Role, string? DisplayName = null, string? Company = ConsoleHubRig.OwnCompany);
 
 /// <summary>
 /// The real hub with its web console, started once for the console tests: Mosquitto, InfluxDB 1.x (database "edge",
@@ -25,6 +27,40 @@ public abstract class ConsoleHubRig : IAsyncLifetime
     public const string Site = SimulatedGateway.Site;
     public const string Gateway = SimulatedGateway.Gateway;
 
+    /// <summary>The company of the test users (unless said otherwise): it runs the demo shed and the fake gateway's site.</summary>
+    public const string OwnCompany = "acme";
+
+    /// <summary>Another company, with a site of its own (<see cref="OtherSite"/>).</summary>
+    public const string OtherCompany = "beta";
+
+    public const string OtherSite = "beta-site";
+
+    /// <summary>The registry of every test hub (written as <c>tenants.yaml</c> in its data directory): two companies,
+    /// the demo shed and the fake gateway's site run by <see cref="OwnCompany"/>, <see cref="OtherSite"/> by the other.</summary>
+    public const string RegistryYaml = $"""
+        companies:
+          - id: {OwnCompany}
+            name: 临淄物业
+            nameEn: Acme Property
+            sites:
+              - id: {Site}
+                name: 临淄区演示充电棚
+                nameEn: Linzi demo shed
+                address: 临淄区演示路 1 号
+              - id: {FakeGateway.Site}
+                name: 测试车棚
+                nameEn: Test shed
+              - id: zibo-zhangdian-002
+                name: 张店二号充电棚
+          - id: {OtherCompany}
+            name: 张店物业
+            nameEn: Beta Property
+            sites:
+              - id: {OtherSite}
+                name: 张店测试车棚
+                nameEn: Zhangdian test shed
+        """;
+
     /// <summary>Every test user's password.</summary>
     public const string Password = "Console-test-2026";
 
@@ -32,7 +68,8 @@ public abstract class ConsoleHubRig : IAsyncLifetime
     public static IReadOnlyList<string> Roles { get; } = ["viewer", "manager", "maintenance", "admin"];
 
     /// <summary>One user per role, named as <see cref="UserOf"/> names them.</summary>
-    public static IReadOnlyList<ConsoleUser> OnePerRole { get; } = [.. Roles.Select(role => new ConsoleUser(UserOf(role), role))];
+    public static IReadOnlyList<ConsoleUser> OnePerRole { get; } =
+        [.. Roles.Select(role => new ConsoleUser(UserOf(role), role, Company: role == "admin" ? null : OwnCompany))];
 
     private readonly string _name;
     private readonly IReadOnlyList<ConsoleUser> _users;
@@ -121,7 +158,7 @@ public abstract class ConsoleHubRig : IAsyncLifetime
     {
         string settings = Path.Combine(WorkDirectory, $"{name}.json");
         await File.WriteAllTextAsync(settings, SettingsJson(_users, _commandTimeout));
-        HubProcess hub = await HubProcess.StartAsync(Broker, influx, "v1", "edge", Dir(name), clientId: $"{_name}-{name}", settingsFile: settings, environment: HubEnvironment);
+        HubProcess hub = await HubProcess.StartAsync(Broker, influx, "v1", "edge", WithRegistry(Dir(name)), clientId: $"{_name}-{name}", settingsFile: settings, environment: HubEnvironment);
         try
         {
             await ConsoleClient.WaitServingAsync(UriOf(hub));
@@ -133,6 +170,14 @@ public abstract class ConsoleHubRig : IAsyncLifetime
         }
 
         return hub;
+    }
+
+    /// <summary>Writes <see cref="RegistryYaml"/> as the registry of a hub whose data directory is <paramref name="dataDirectory"/>
+    /// (where the hub looks when <c>Tenants:File</c> is not set); returns the directory.</summary>
+    internal static string WithRegistry(string dataDirectory)
+    {
+        File.WriteAllText(Path.Combine(dataDirectory, "tenants.yaml"), RegistryYaml);
+        return dataDirectory;
     }
 
     /// <summary>An InfluxDB URL where nothing answers (a closed loopback port): a hub without history.</summary>
@@ -156,6 +201,11 @@ public abstract class ConsoleHubRig : IAsyncLifetime
                 if (u.DisplayName is { } displayName)
                 {
                     user["DisplayName"] = displayName;
+                }
+
+                if (u.Company is { } company && u.Role != "admin")
+                {
+                    user["Company"] = company;
                 }
 
                 return user;

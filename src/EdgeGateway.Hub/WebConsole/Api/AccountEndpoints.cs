@@ -1,4 +1,6 @@
 using System.Globalization;
+using EdgeGateway.Hub.Access;
+using EdgeGateway.Hub.WebConsole.Scope;
 using EdgeGateway.Hub.WebConsole.Store;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -9,7 +11,7 @@ internal static class AccountEndpoints
 {
     public static RouteGroupBuilder MapMeEndpoint(this RouteGroupBuilder api)
     {
-        api.MapGet("/me", Results<JsonHttpResult<MeView>, JsonHttpResult<ConsoleError>> (HttpContext http, ConsoleUserDirectory users) =>
+        api.MapGet("/me", Results<JsonHttpResult<MeView>, JsonHttpResult<ConsoleError>> (HttpContext http, ConsoleUserDirectory users, ConsoleScope scope) =>
         {
             // The cookie outlives nothing: a user removed from the configuration is signed out when the cookie is checked.
             if (users.Find(http.User.Identity?.Name) is not { } account)
@@ -17,8 +19,12 @@ internal static class AccountEndpoints
                 return ConsoleResults.Error(StatusCodes.Status401Unauthorized, ConsoleError.UnauthorizedCode, ConsoleText.For(null).NotSignedIn);
             }
 
-            return TypedResults.Json(new MeView(account.Name, account.DisplayName, account.Role, ConsoleLanguage.Of(http, users)), ConsoleJson.Web.MeView);
-        });
+            string language = ConsoleLanguage.Of(http, users);
+            string? companyName = account.Company is { } company ? scope.Directory.CompanyNameOf(company, language) : null;
+            return TypedResults.Json(
+                new MeView(account.Name, account.DisplayName, account.Role, language, account.Company, companyName, scope.MayAct),
+                ConsoleJson.Web.MeView);
+        }).WithoutSiteData("the caller's own account");
         return api;
     }
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Hub.WebConsole.Dashboard;
 using EdgeGateway.Hub.WebConsole.History;
+using EdgeGateway.Hub.WebConsole.Scope;
 using EdgeGateway.Hub.WebConsole.Store;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -21,10 +22,13 @@ internal static partial class AlarmEndpoints
 
     public static RouteGroupBuilder MapAlarmReadEndpoints(this RouteGroupBuilder api)
     {
-        api.MapGet("/alarms/active", (HttpContext http, LiveDashboard board, ConsoleUserDirectory users) =>
+        api.MapGet("/alarms/active", (HttpContext http, LiveDashboard board, ConsoleUserDirectory users, ConsoleScope scope) =>
         {
             ConsoleText text = ConsoleLanguage.Text(http, users);
-            return TypedResults.Json(new AlarmList([.. board.ActiveAlarms().Select(a => a.View(text))]), ConsoleJson.Web.AlarmList);
+            Func<string, string?> name = SiteNames.For(http, scope, board, users);
+            return TypedResults.Json(
+                new AlarmList([.. board.ActiveAlarms().Where(a => scope.Sees(a.Site)).Select(a => a.View(text) with { SiteName = name(a.Site) })]),
+                ConsoleJson.Web.AlarmList);
         });
         api.MapGet("/alarms/history", HistoryAsync);
         api.MapGet("/alarms/history.csv", HistoryCsvAsync);
@@ -38,15 +42,15 @@ internal static partial class AlarmEndpoints
     }
 
     /// <summary>Alarm objects in the caller's language, with the acknowledgements the console recorded.</summary>
-    internal static List<AlarmView> Views(IEnumerable<AlarmRecord> alarms, ConsoleStore store, ConsoleText text)
+    internal static List<AlarmView> Views(IEnumerable<AlarmRecord> alarms, ConsoleStore store, ConsoleText text, Func<string, string?>? name = null)
     {
         List<AlarmRecord> list = [.. alarms];
         Dictionary<string, AlarmAck> acks = store.FindAcks(list.Where(a => a.Ack is null).Select(a => a.AlarmId));
-        return [.. list.Select(a => (a.Ack is null && acks.TryGetValue(a.AlarmId, out AlarmAck? ack) ? a with { Ack = ack } : a).View(text))];
+        return [.. list.Select(a => (a.Ack is null && acks.TryGetValue(a.AlarmId, out AlarmAck? ack) ? a with { Ack = ack } : a).View(text) with { SiteName = name?.Invoke(a.Site) })];
     }
 
     private static async Task<Results<JsonHttpResult<AlarmView>, JsonHttpResult<ConsoleError>>> AcknowledgeAsync(
-        string alarmId, HttpContext http, LiveDashboard board, ConsoleLink link, ConsoleStore store, ConsoleUserDirectory users, TimeProvider time, ILogger<ConsoleLink> logger)
+        string alarmId, HttpContext http, LiveDashboard board, ConsoleLink link, ConsoleStore store, ConsoleUserDirectory users, ConsoleScope scope, TimeProvider time, ILogger<ConsoleLink> logger)
     {
         var caller = ConsoleCaller.Of(http, users);
         ConsoleText text = caller.Text;
@@ -72,7 +76,8 @@ internal static partial class AlarmEndpoints
             return ConsoleResults.InvalidRequest(text, text.CommentTooLong(MaxCommentLength));
         }
 
-        if (alarmId.Length > 128 || !ContractTopics.IsValidSegment(alarmId) || board.FindAlarm(alarmId) is not { } alarm)
+        // Another company's alarm is not found, as an unknown one is: a company learns nothing of another's sheds.
+        if (alarmId.Length > 128 || !ContractTopics.IsValidSegment(alarmId) || board.FindAlarm(alarmId) is not { } alarm || !scope.Sees(alarm.Site))
         {
             store.Audit(caller.Audit(now, "alarm_ack", alarmId.Length > 128 ? alarmId[..128] : alarmId, comment, "not_found"));
             return ConsoleResults.NotFound(text, text.Alarm(alarmId));
@@ -106,9 +111,10 @@ internal static partial class AlarmEndpoints
     }
 
     private static async Task<Results<JsonHttpResult<AlarmHistoryView>, JsonHttpResult<ConsoleError>>> HistoryAsync(
-        HttpContext http, ConsoleHistory history, ConsoleStore store, ConsoleUserDirectory users, TimeProvider time, CancellationToken cancellationToken)
+        HttpContext http, ConsoleHistory history, ConsoleStore store, LiveDashboard board, ConsoleUserDirectory users, ConsoleScope scope, TimeProvider time, CancellationToken cancellationToken)
     {
         ConsoleText text = ConsoleLanguage.Text(http, users);
+        Func<string, string?> name = SiteNames.For(http, scope, board, users);
         if (HistoryQuery.Parse(http.Request.Query, time.GetUtcNow(), 500) is not { } query)
         {
             return ConsoleResults.InvalidRequest(text, HistoryQuery.Usage);
@@ -116,8 +122,8 @@ internal static partial class AlarmEndpoints
 
         try
         {
-            List<AlarmRecord> alarms = await history.AlarmsAsync(query.From, query.To, query.Site, query.Kind, query.Limit, cancellationToken);
-            return TypedResults.Json(new AlarmHistoryView(Views(alarms, store, text), true, null), ConsoleJson.Web.AlarmHistoryView);
+            List<AlarmRecord> alarms = await history.AlarmsAsync(query.From, query.To, query.Site, query.Kind, query.Limit, cancellationToken, scope.Sites);
+            return TypedResults.Json(new AlarmHistoryView(Views(alarms, store, text, name), true, null), ConsoleJson.Web.AlarmHistoryView);
         }
         catch (HistoryUnavailableException exception)
         {
@@ -128,9 +134,10 @@ internal static partial class AlarmEndpoints
     /// <summary>The history as CSV for Excel: UTF-8 with a byte order mark (without it Excel reads Chinese as mojibake),
     /// CRLF lines (RFC 4180), the header in the user's language, times in China Standard Time.</summary>
     private static async Task<Results<FileContentHttpResult, JsonHttpResult<ConsoleError>>> HistoryCsvAsync(
-        HttpContext http, ConsoleHistory history, ConsoleStore store, ConsoleUserDirectory users, TimeProvider time, CancellationToken cancellationToken)
+        HttpContext http, ConsoleHistory history, ConsoleStore store, LiveDashboard board, ConsoleUserDirectory users, ConsoleScope scope, TimeProvider time, CancellationToken cancellationToken)
     {
         ConsoleText text = ConsoleLanguage.Text(http, users);
+        Func<string, string?> siteName = SiteNames.For(http, scope, board, users);
         DateTimeOffset now = time.GetUtcNow();
         if (HistoryQuery.Parse(http.Request.Query, now, MaxHistoryLimit) is not { } query)
         {
@@ -140,7 +147,7 @@ internal static partial class AlarmEndpoints
         List<AlarmView> alarms;
         try
         {
-            alarms = Views(await history.AlarmsAsync(query.From, query.To, query.Site, query.Kind, query.Limit, cancellationToken), store, text);
+            alarms = Views(await history.AlarmsAsync(query.From, query.To, query.Site, query.Kind, query.Limit, cancellationToken, scope.Sites), store, text, siteName);
         }
         catch (HistoryUnavailableException exception)
         {
@@ -155,7 +162,7 @@ internal static partial class AlarmEndpoints
             [
                 a.AlarmId, a.Site, a.Gateway, a.Kind, a.KindText, text.Display.Severity(AlarmRecord.ParseSeverity(a.Severity)), a.Source, a.Port, a.Bin,
                 Number(a.Value), Number(a.Threshold), a.Unit, Local(a.RaisedTs), Local(a.ClearedTs), a.Detail, a.ClearReason,
-                a.Acknowledged ? text.Yes : text.No, a.AcknowledgedBy, Local(a.AcknowledgedTs), a.AckComment,
+                a.Acknowledged ? text.Yes : text.No, a.AcknowledgedBy, Local(a.AcknowledgedTs), a.AckComment, a.SiteName,
             ]);
         }
 

@@ -64,4 +64,19 @@ internal sealed record ConsoleCaller(string Name, string? Role, ConsoleText Text
 
     public AuditEntry Audit(DateTimeOffset at, string action, string? target, string? detail, string result) =>
         new(at, Name, Role, action, target, detail, result);
+
+    /// <summary>Audits a refused request that tried to change something (not a GET or HEAD): action <c>forbidden</c>,
+    /// the path as target, the method as detail, <paramref name="result"/> saying why.</summary>
+    public void AuditRefusal(HttpContext http, string result)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        if (HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method))
+        {
+            return;
+        }
+
+        string path = http.Request.Path.Value ?? "";
+        http.RequestServices.GetRequiredService<ConsoleStore>().Audit(Audit(
+            http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow(), "forbidden", path.Length > 200 ? path[..200] : path, http.Request.Method, result));
+    }
 }

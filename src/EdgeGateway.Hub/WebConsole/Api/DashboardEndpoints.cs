@@ -4,6 +4,7 @@ using System.Text.Json;
 using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Hub.WebConsole.Dashboard;
 using EdgeGateway.Hub.WebConsole.History;
+using EdgeGateway.Hub.WebConsole.Scope;
 using EdgeGateway.Hub.WebConsole.Store;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -18,7 +19,14 @@ internal static class DashboardEndpoints
 
     public static RouteGroupBuilder MapDashboardEndpoints(this RouteGroupBuilder api)
     {
-        api.MapGet("/board", (LiveDashboard board) => TypedResults.Json(board.Snapshot(), ConsoleJson.Web.DashboardView));
+        api.MapGet("/board", (HttpContext http, LiveDashboard board, ConsoleScope scope, ConsoleUserDirectory users) =>
+        {
+            DashboardView all = board.Snapshot();
+            Func<string, string?> name = SiteNames.For(http, scope, board, users);
+            return TypedResults.Json(
+                all with { Gateways = [.. all.Gateways.Where(g => scope.Sees(g.Site)).Select(g => g with { SiteName = name(g.Site) })] },
+                ConsoleJson.Web.DashboardView);
+        });
         api.MapGet("/board/stream", StreamAsync);
         api.MapGet("/ports/{site}/{gw}/{port}", PortAsync);
         api.MapGet("/bins/{site}/{gw}/{bin}", BinAsync);
@@ -85,9 +93,10 @@ internal static class DashboardEndpoints
     /// board). Optional <c>?site=</c> limits the stream to one site. Ends when the browser leaves or the hub stops.
     /// </summary>
     private static async Task StreamAsync(
-        HttpContext http, string? site, DashboardStream stream, ConsoleUserDirectory users, IHostApplicationLifetime lifetime)
+        HttpContext http, string? site, DashboardStream stream, LiveDashboard board, ConsoleUserDirectory users, ConsoleScope scope, IHostApplicationLifetime lifetime)
     {
         ConsoleText text = ConsoleLanguage.Text(http, users);
+        Func<string, string?> name = SiteNames.For(http, scope, board, users);
         HttpResponse response = http.Response;
         response.ContentType = "text/event-stream; charset=utf-8";
         response.Headers.CacheControl = "no-cache, no-store";
@@ -95,7 +104,8 @@ internal static class DashboardEndpoints
         http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
-        using DashboardSubscriber subscriber = stream.Subscribe(string.IsNullOrEmpty(site) ? null : site);
+        // Only the caller's sites (the registry as it was when the stream opened; the page reopens it after a resync).
+        using DashboardSubscriber subscriber = stream.Subscribe(string.IsNullOrEmpty(site) ? null : site, scope.Sees);
         try
         {
             await response.WriteAsync("retry: 3000\n: connected\n\n", stop.Token);
@@ -135,7 +145,7 @@ internal static class DashboardEndpoints
 
                 while (events.Length < 64 * 1024 && subscriber.Changes.TryRead(out DashboardChange? change))
                 {
-                    events.Append("event: ").Append(Name(change.Kind)).Append("\ndata: ").Append(Data(change, text)).Append("\n\n");
+                    events.Append("event: ").Append(Name(change.Kind)).Append("\ndata: ").Append(Data(change, text, name)).Append("\n\n");
                 }
 
                 await response.WriteAsync(events.ToString(), stop.Token);
@@ -161,20 +171,21 @@ internal static class DashboardEndpoints
     };
 
     /// <summary>The event's data: the object as on the board, with <c>site</c> and <c>gateway</c>; one line of JSON.</summary>
-    internal static string Data(DashboardChange change, ConsoleText text)
+    internal static string Data(DashboardChange change, ConsoleText text, Func<string, string?>? name = null)
     {
         switch (change.Item)
         {
             case GatewayView gateway:
-                return JsonSerializer.Serialize(gateway, ConsoleJson.Web.GatewayView);
+                return JsonSerializer.Serialize(gateway with { SiteName = name?.Invoke(gateway.Site) ?? gateway.SiteName }, ConsoleJson.Web.GatewayView);
             case AlarmRecord alarm:
-                return JsonSerializer.Serialize(alarm.View(text), ConsoleJson.Web.AlarmView);
+                return JsonSerializer.Serialize(alarm.View(text) with { SiteName = name?.Invoke(alarm.Site) }, ConsoleJson.Web.AlarmView);
             default:
                 System.Text.Json.Nodes.JsonObject item = change.Item is PortView port
                     ? JsonSerializer.SerializeToNode(port, ConsoleJson.Web.PortView)!.AsObject()
                     : JsonSerializer.SerializeToNode((BinView)change.Item, ConsoleJson.Web.BinView)!.AsObject();
                 item.Insert(0, "site", change.Site);
                 item.Insert(1, "gateway", change.Gateway);
+                item.Insert(2, "site_name", name?.Invoke(change.Site));
                 return item.ToJsonString();
         }
     }

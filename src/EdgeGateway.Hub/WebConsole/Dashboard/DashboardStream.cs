@@ -31,10 +31,10 @@ internal sealed class DashboardStream
 
     public int Count => _subscribers.Length;
 
-    /// <summary>A new subscriber to every change, or only to one site's.</summary>
-    public DashboardSubscriber Subscribe(string? site)
+    /// <summary>A new subscriber to every change, or only to one site's, and only to the sites <paramref name="sees"/> allows.</summary>
+    public DashboardSubscriber Subscribe(string? site, Func<string, bool>? sees = null)
     {
-        var subscriber = new DashboardSubscriber(this, site);
+        var subscriber = new DashboardSubscriber(this, site, sees);
         ImmutableInterlocked.Update(ref _subscribers, (list, s) => list.Add(s), subscriber);
         return subscriber;
     }
@@ -60,10 +60,13 @@ internal sealed class DashboardSubscriber : IDisposable
 
     private int _overflowed;
 
-    internal DashboardSubscriber(DashboardStream stream, string? site)
+    private readonly Func<string, bool>? _sees;
+
+    internal DashboardSubscriber(DashboardStream stream, string? site, Func<string, bool>? sees = null)
     {
         _stream = stream;
         Site = site;
+        _sees = sees;
     }
 
     /// <summary>Only this site's changes, or all when null.</summary>
@@ -82,7 +85,7 @@ internal sealed class DashboardSubscriber : IDisposable
 
     internal void Offer(DashboardChange change)
     {
-        if (Site is not null && !string.Equals(Site, change.Site, StringComparison.Ordinal))
+        if ((Site is not null && !string.Equals(Site, change.Site, StringComparison.Ordinal)) || (_sees is not null && !_sees(change.Site)))
         {
             return;
         }

@@ -56,6 +56,15 @@ internal sealed class LiveDashboard(DashboardStream stream, TimeProvider time)
         }
     }
 
+    /// <summary>The site's name as one of its gateways' status said it; null when none did.</summary>
+    public string? StatusName(string site)
+    {
+        lock (_gate)
+        {
+            return _gateways.Values.FirstOrDefault(g => g.Site == site && g.Name is not null)?.Name;
+        }
+    }
+
     public bool HasGateway(string site, string gateway)
     {
         lock (_gate)
@@ -184,6 +193,7 @@ internal sealed class LiveDashboard(DashboardStream stream, TimeProvider time)
             gateway.Version = status.Version;
             gateway.UptimeS = status.UptimeS;
             gateway.OutboxDepth = status.OutboxDepth;
+            gateway.Name = status.Name ?? gateway.Name;
 
             // The Last Will (seq 0) was composed when the gateway connected: its ts is not when it was last heard from.
             if (status.Seq > 0)
@@ -401,6 +411,9 @@ internal sealed class LiveGateway(string site, string gateway)
 
     public int? OutboxDepth { get; set; }
 
+    /// <summary>The site's name as the gateway's site file has it (its status), if it said one.</summary>
+    public string? Name { get; set; }
+
     public DateTimeOffset? LastSeen { get; private set; }
 
     public SortedDictionary<string, LivePort> Ports { get; } = new(NaturalComparer.Instance);
@@ -454,7 +467,8 @@ internal sealed class LiveGateway(string site, string gateway)
             ports,
             bins,
             Alarms.Count,
-            !online || ports.Any(p => p.NeedsAttention) || bins.Any(b => b.NeedsAttention));
+            !online || ports.Any(p => p.NeedsAttention) || bins.Any(b => b.NeedsAttention),
+            Name);
     }
 
     public PortView View(LivePort port)

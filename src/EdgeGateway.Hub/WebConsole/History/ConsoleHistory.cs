@@ -75,10 +75,19 @@ internal sealed class ConsoleHistory : IDisposable
             Pair(rows.Where(r => r.Measurement == "alarm")));
     }
 
-    /// <summary>Alarms raised or cleared between <paramref name="from"/> and <paramref name="to"/>, raise and clear paired, newest first.</summary>
-    public async Task<List<AlarmRecord>> AlarmsAsync(DateTimeOffset from, DateTimeOffset to, string? site, string? kind, int limit, CancellationToken cancellationToken)
+    /// <summary>Alarms raised or cleared between <paramref name="from"/> and <paramref name="to"/>, raise and clear paired,
+    /// newest first; of <paramref name="site"/> when given, and only of <paramref name="within"/> when given (a company's
+    /// sites: none is no alarm, not every alarm).</summary>
+    public async Task<List<AlarmRecord>> AlarmsAsync(
+        DateTimeOffset from, DateTimeOffset to, string? site, string? kind, int limit, CancellationToken cancellationToken, IReadOnlyList<string>? within = null)
     {
-        string filter = (site is null ? "" : $" AND \"site\" = {InfluxQlClient.Literal(site)}") + (kind is null ? "" : $" AND \"kind\" = {InfluxQlClient.Literal(kind)}");
+        if (within is not null && (within.Count == 0 || (site is not null && !within.Contains(site, StringComparer.Ordinal))))
+        {
+            return [];
+        }
+
+        string filter = (site is null ? "" : $" AND \"site\" = {InfluxQlClient.Literal(site)}") + (kind is null ? "" : $" AND \"kind\" = {InfluxQlClient.Literal(kind)}")
+            + (site is not null || within is null ? "" : " AND (" + string.Join(" OR ", within.Select(s => $"\"site\" = {InfluxQlClient.Literal(s)}")) + ")");
         IReadOnlyList<InfluxQlRow> rows = await QueryAsync(
             string.Create(CultureInfo.InvariantCulture,
                 $"SELECT * FROM \"alarm\" WHERE time >= {InfluxQlClient.Time(from)} AND time <= {InfluxQlClient.Time(to)}{filter} ORDER BY time DESC LIMIT {limit * 2}"),

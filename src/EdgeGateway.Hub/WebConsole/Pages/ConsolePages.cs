@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using EdgeGateway.Hub.WebConsole.Api;
+using EdgeGateway.Hub.WebConsole.Scope;
 using EdgeGateway.Hub.WebConsole.Store;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
@@ -28,6 +29,7 @@ internal static partial class ConsolePages
         app.MapGet("/ports/{site}/{gw}/{port}", () => new PageResult("port.html")).RequireAuthorization(ConsolePolicies.Dashboard);
         app.MapGet("/bins/{site}/{gw}/{bin}", () => new PageResult("bin.html")).RequireAuthorization(ConsolePolicies.Dashboard);
         app.MapGet("/audit", () => new PageResult("audit.html")).RequireAuthorization(ConsolePolicies.Audit);
+        app.MapGet("/registry", () => new PageResult("registry.html")).RequireAuthorization(ConsolePolicies.Audit);
         app.MapGet("/login", () => new PageResult("login.html"));
         app.MapPost("/login", SignInAsync);
         app.MapPost("/logout", SignOutAsync);
@@ -141,6 +143,7 @@ internal static partial class ConsolePages
                 new Claim(ClaimTypes.NameIdentifier, account.Name),
                 new Claim(ClaimTypes.Name, account.Name),
                 new Claim(ClaimTypes.Role, account.Role),
+                .. account.Company is { } company ? [new Claim(ConsoleClaims.Company, company)] : Array.Empty<Claim>(),
             ],
             CookieAuthenticationDefaults.AuthenticationScheme,
             ClaimTypes.Name,

@@ -24,7 +24,11 @@ internal sealed record TrendProblem(TrendProblemKind Kind, string Detail, string
 internal sealed record TrendPoint(string X, double? Y);
 
 /// <summary>One series: a site's, or (alarms_per_week) an alarm kind's with <see cref="Site"/> null.</summary>
-internal sealed record TrendSeries(string? Site, string? Kind, string? KindText, IReadOnlyList<TrendPoint> Points);
+internal sealed record TrendSeries(string? Site, string? Kind, string? KindText, IReadOnlyList<TrendPoint> Points)
+{
+    /// <summary>The site's display name from the registry, when it has one (the chart's legend).</summary>
+    public string? SiteName { get; init; }
+}
 
 /// <summary>A trend's series, or the problem that kept them from being read.</summary>
 internal sealed record TrendData(IReadOnlyList<TrendSeries> Series, TrendProblem? Problem)

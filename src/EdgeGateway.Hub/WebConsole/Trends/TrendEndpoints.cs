@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using EdgeGateway.Hub.Ingest;
 using EdgeGateway.Hub.Storage;
+using EdgeGateway.Hub.WebConsole.Scope;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -58,11 +59,11 @@ public static class TrendEndpoints
         return api;
     }
 
-    internal static async Task<JsonHttpResult<TrendSitesResponse>> SitesAsync(HttpContext context, TrendQueries queries, CancellationToken cancellationToken)
+    internal static async Task<JsonHttpResult<TrendSitesResponse>> SitesAsync(HttpContext context, TrendQueries queries, ConsoleScope scope, CancellationToken cancellationToken)
     {
         TrendSites sites = await queries.SitesAsync(cancellationToken);
         return TypedResults.Json(
-            new TrendSitesResponse(sites.Sites, sites.Problem is null, sites.Problem is { } problem ? TrendText.For(context).Unavailable(problem) : null),
+            new TrendSitesResponse([.. sites.Sites.Where(scope.Sees)], sites.Problem is null, sites.Problem is { } problem ? TrendText.For(context).Unavailable(problem) : null),
             TrendJson.Default.TrendSitesResponse);
     }
 
@@ -73,6 +74,7 @@ public static class TrendEndpoints
         [FromQuery(Name = "to")] string? to,
         [FromQuery(Name = "sites")] string? sites,
         TrendQueries queries,
+        ConsoleScope scope,
         TimeProvider time,
         CancellationToken cancellationToken)
     {
@@ -82,14 +84,16 @@ public static class TrendEndpoints
             return refusal;
         }
 
-        TrendData data = await queries.ReadAsync(trend, range, siteList, cancellationToken);
+        TrendData data = await ReadAsync(queries, scope, trend, range, siteList, cancellationToken);
         return TypedResults.Json(
             new TrendResponse(
                 trend.Name,
                 trend.Unit,
                 TrendRange.DayText(range.From),
                 TrendRange.DayText(range.To),
-                [.. data.Series.Select(series => series.Kind is { } kind ? series with { KindText = text.Kind(kind) } : series)],
+                [.. data.Series.Select(series => series.Kind is { } kind
+                    ? series with { KindText = text.Kind(kind) }
+                    : series with { SiteName = series.Site is { } site ? scope.Directory.NameOf(site, context.Request.Cookies[TrendText.LanguageCookie]) : null })],
                 data.Problem is null,
                 data.Problem is { } problem ? text.Unavailable(problem) : null),
             TrendJson.Default.TrendResponse);
@@ -102,6 +106,7 @@ public static class TrendEndpoints
         [FromQuery(Name = "to")] string? to,
         [FromQuery(Name = "sites")] string? sites,
         TrendQueries queries,
+        ConsoleScope scope,
         TimeProvider time,
         CancellationToken cancellationToken)
     {
@@ -111,7 +116,7 @@ public static class TrendEndpoints
             return refusal;
         }
 
-        TrendData data = await queries.ReadAsync(trend, range, siteList, cancellationToken);
+        TrendData data = await ReadAsync(queries, scope, trend, range, siteList, cancellationToken);
         if (data.Problem is { } problem)
         {
             // A CSV with a header and no rows would read as "nothing happened"; the page shows the reason instead.
@@ -119,6 +124,17 @@ public static class TrendEndpoints
         }
 
         return TypedResults.File(TrendCsv.Write(trend, data.Series, text), TrendCsv.ContentType, TrendCsv.FileName(trend, range));
+    }
+
+    /// <summary>The trend of the caller's sites among those asked for (a company's users: their company's only; none of
+    /// theirs asked for, or none at all, is no series, never every site's).</summary>
+    private static async Task<TrendData> ReadAsync(
+        TrendQueries queries, ConsoleScope scope, TrendDefinition trend, TrendRange range, IReadOnlyList<string> sites, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<string> limited = scope.Limit(sites);
+        return scope.Sites is not null && limited.Count == 0
+            ? new TrendData([], null)
+            : await queries.ReadAsync(trend, range, limited, cancellationToken);
     }
 
     /// <summary>404 for an unknown trend, 400 for a bad range or site list; null when the request is good.</summary>

@@ -32,7 +32,7 @@ function ordered(alarms) {
 async function acknowledge(alarm, button) {
   const comment = await askText({
     title: t('alarms.ack_title'),
-    note: `${kindText(alarm.kind, alarm.kind_text)} · ${alarm.site} / ${alarm.gateway} · ${alarmWhere(alarm)} — ${me.display_name || me.name}`,
+    note: `${kindText(alarm.kind, alarm.kind_text)} · ${alarm.site_name || alarm.site} / ${alarm.gateway} · ${alarmWhere(alarm)} — ${me.display_name || me.name}`,
     label: t('alarms.ack_comment'),
     placeholder: t('alarms.ack_comment_placeholder'),
     confirm: t('alarms.ack_submit'),
@@ -104,7 +104,7 @@ function historyTable(alarms) {
       h('td', { class: 'nowrap', title: fmtFull(a.raised_ts) }, fmtTime(a.raised_ts)),
       h('td', {}, h('span', { class: `sev sev-${a.severity}` }, severityText(a.severity))),
       h('td', {}, kindText(a.kind, a.kind_text), a.flapping ? ' ' : null, flappingBadge(a)),
-      h('td', { class: 'nowrap' }, `${a.site} / ${a.gateway}`),
+      h('td', { class: 'nowrap', title: `${a.site} / ${a.gateway}` }, `${a.site_name || a.site} / ${a.gateway}`),
       h('td', { class: 'nowrap' }, alarmWhere(a)),
       h('td', { class: 'num' }, a.value === null || a.value === undefined ? '—' : `${fmtNum(a.value, 1)}${a.unit ? ` ${a.unit}` : ''}`),
       h('td', { class: 'nowrap' }, a.cleared_ts ? fmtTime(a.cleared_ts) : t('alarms.state_active')),
@@ -125,18 +125,18 @@ async function loadHistory() {
     parts.push(alarms.length ? historyTable(alarms) : h('p', { class: 'empty' }, t('alarms.none_history')));
     historyEl.replaceChildren(...parts);
     historyCount.textContent = alarms.length ? t('alarms.count', { n: alarms.length }) : '';
-    for (const a of alarms) addSite(a.site);
+    for (const a of alarms) addSite(a.site, a.site_name);
   } catch (e) {
     if (e.status !== 401) historyEl.replaceChildren(errorBox(e));
   }
 }
 
 const knownSites = new Set();
-function addSite(site) {
+function addSite(site, name) {
   if (!site || knownSites.has(site)) return;
   knownSites.add(site);
   const options = [...siteSelect.options].slice(1);
-  const option = h('option', { value: site }, site);
+  const option = h('option', { value: site }, name ? `${name} (${site})` : site);
   const after = options.find((o) => o.value.localeCompare(site) > 0);
   siteSelect.insertBefore(option, after || null);
 }
@@ -148,7 +148,7 @@ async function fillFilters() {
   toInput.value = '';
   try {
     const board = await api('/api/board');
-    for (const gw of board.gateways || []) addSite(gw.site);
+    for (const gw of board.gateways || []) addSite(gw.site, gw.site_name);
   } catch {
     // The site list also fills from the history itself.
   }

@@ -83,13 +83,15 @@ export const PAGES = [
   { key: 'alarms', href: '/alarms', roles: ['manager', 'maintenance', 'admin'] },
   { key: 'trends', href: '/trends', roles: ['viewer', 'manager', 'admin'] },
   { key: 'audit', href: '/audit', roles: ['admin'] },
+  { key: 'registry', href: '/registry', roles: ['admin'] },
 ];
 
 export const can = {
   board: (me) => ['manager', 'maintenance', 'admin'].includes(me?.role),
   details: (me) => ['manager', 'maintenance', 'admin'].includes(me?.role),
-  command: (me) => ['maintenance', 'admin'].includes(me?.role),
-  ack: (me) => ['manager', 'admin'].includes(me?.role),
+  // District staff (me.may_act false) read every company's sheds and act on none.
+  command: (me) => ['maintenance', 'admin'].includes(me?.role) && me?.may_act !== false,
+  ack: (me) => ['manager', 'admin'].includes(me?.role) && me?.may_act !== false,
   trends: (me) => ['viewer', 'manager', 'admin'].includes(me?.role),
   audit: (me) => me?.role === 'admin',
 };

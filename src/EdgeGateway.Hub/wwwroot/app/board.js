@@ -169,8 +169,10 @@ function render() {
   } else {
     const sites = [...bySite.keys()].sort(natural).map((site) => {
       const list = bySite.get(site).sort((a, b) => natural(a.gateway, b.gateway));
+      // The shed's name (the registry's, or the gateway's site file's), its id beside it for the technician.
+      const name = list.find((g) => g.site_name)?.site_name;
       return h('section', { class: `site${list.some(gatewayAttention) ? '' : ' calm'}`, 'data-site': site },
-        h('h2', {}, site), list.map(gatewayCard));
+        h('h2', { 'data-testid': 'site-name' }, name || site, name ? h('small', { class: 'site-id' }, ` ${site}`) : null), list.map(gatewayCard));
     });
     boardEl.replaceChildren(...sites, h('p', { class: 'empty', id: 'filter-empty', hidden: true }, t('board.empty_filter')));
   }

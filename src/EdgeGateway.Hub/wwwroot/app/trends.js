@@ -100,7 +100,7 @@ async function loadAll() {
     c.chart.hidden = false;
     c.unit.textContent = unitText(data.unit);
     const series = (data.series || []).map((s) => ({
-      name: s.kind ? kindText(s.kind, s.kind_text) : s.site,
+      name: s.kind ? kindText(s.kind, s.kind_text) : (s.site_name || s.site),
       points: s.points || [],
     }));
     categoryChart(c.chart, {

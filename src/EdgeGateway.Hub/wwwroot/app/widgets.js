@@ -25,7 +25,7 @@ export function alarmItem(alarm, { action = null, showSite = true } = {}) {
     alarm.cleared_ts ? h('span', { class: 'badge badge-online' }, t('alarms.state_cleared')) : h('span', { class: 'badge badge-alarm' }, t('alarms.state_active')),
     flappingBadge(alarm)),
   h('div', { class: 'alarm-meta' },
-    showSite ? h('span', {}, `${alarm.site} / ${alarm.gateway}`) : null,
+    showSite ? h('span', { title: `${alarm.site} / ${alarm.gateway}` }, `${alarm.site_name || alarm.site} / ${alarm.gateway}`) : null,
     h('span', { title: fmtFull(alarm.raised_ts) }, `${t('alarms.raised')} ${fmtTime(alarm.raised_ts)}`),
     alarm.cleared_ts ? h('span', { title: fmtFull(alarm.cleared_ts) }, `${t('alarms.cleared')} ${fmtTime(alarm.cleared_ts)}`) : null,
     value ? h('span', {}, `${t('alarms.value')} ${value}`) : null),

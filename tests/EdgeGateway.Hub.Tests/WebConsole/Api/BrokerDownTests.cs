@@ -22,7 +22,7 @@ public sealed class BrokerDownTests : IDisposable
         string settings = Path.Combine(_dir, "hub.json");
         await File.WriteAllTextAsync(settings, ConsoleApiRig.SettingsJson(ConsoleApiRig.OnePerRole, ConsoleApiRig.CommandTimeout));
         await using HubProcess hub = await HubProcess.StartAsync(broker, new Uri("http://127.0.0.1:9"), "v1", "edge",
-            Directory.CreateDirectory(Path.Combine(_dir, "hub")).FullName, clientId: "brokerdown-hub", settingsFile: settings);
+            ConsoleHubRig.WithRegistry(Directory.CreateDirectory(Path.Combine(_dir, "hub")).FullName), clientId: "brokerdown-hub", settingsFile: settings);
         using var admin = new ConsoleClient(new Uri($"http://127.0.0.1:{hub.HttpPort.ToString(CultureInfo.InvariantCulture)}/"));
         await ConsoleClient.WaitServingAsync(admin.BaseUri);
         await admin.SignInAsync("admin", ConsoleApiRig.Password);

@@ -20,24 +20,38 @@ public sealed class ConsoleApiRig() : ConsoleHubRig("api", Users, CommandTimeout
 {
     public static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(3);
 
-    /// <summary>The test users: one per role and two more; <c>lock-me</c> is for the lockout test only.</summary>
+    /// <summary>The test users: one per role and two more (<c>lock-me</c> is for the lockout test only), and for the
+    /// tenant matrix the other company's and the district's users of each role but admin (<see cref="TenantUser"/>).</summary>
     private static IReadOnlyList<ConsoleUser> Users { get; } =
     [
         .. OnePerRole,
         new("lock-me", "viewer"),
         new("wrong-pw", "manager"),
+        .. new[] { "viewer", "manager", "maintenance" }.SelectMany(role => new ConsoleUser[]
+        {
+            new(TenantUser(OtherCompany, role), role, Company: OtherCompany),
+            new(TenantUser("district", role), role, Company: "district"),
+        }),
     ];
 
     private readonly Dictionary<string, ConsoleClient> _signedIn = [];
     private FakeGateway? _fake;
+    private FakeGateway? _otherFake;
 
     internal FakeGateway Fake => _fake ?? throw new InvalidOperationException("not started");
+
+    /// <summary>A fake gateway at the other company's site (<see cref="ConsoleHubRig.OtherSite"/>).</summary>
+    internal FakeGateway OtherFake => _otherFake ?? throw new InvalidOperationException("not started");
+
+    /// <summary>The tenant matrix's user of <paramref name="company"/> (or <c>district</c>) with <paramref name="role"/>.</summary>
+    public static string TenantUser(string company, string role) => $"{company}-{role}";
 
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
         StartGateway();
         _fake = await FakeGateway.StartAsync(Broker);
+        _otherFake = await FakeGateway.StartAsync(Broker, OtherSite, "gw-beta");
 
         // Ready when the board shows the shed's 20 ports and 4 bins and the fake gateway (retained states).
         using ConsoleClient admin = new(BaseUri);
@@ -47,20 +61,23 @@ public sealed class ConsoleApiRig() : ConsoleHubRig("api", Users, CommandTimeout
             JsonElement board = await admin.GetJsonAsync("/api/board");
             JsonElement? shed = FindGateway(board, Site, Gateway);
             return shed is { } g && g.GetProperty("ports").GetArrayLength() == 20 && g.GetProperty("bins").GetArrayLength() == 4
-                && FindGateway(board, FakeGateway.Site, FakeGateway.Gateway) is not null;
+                && FindGateway(board, FakeGateway.Site, FakeGateway.Gateway) is not null && FindGateway(board, OtherSite, "gw-beta") is not null;
         }, TimeSpan.FromSeconds(60), "the board never showed the demo shed's 20 ports and 4 bins and the fake gateway");
     }
 
     /// <summary>A client signed in as the test user of <paramref name="role"/> (one per role, kept for the whole run).</summary>
-    internal async Task<ConsoleClient> AsAsync(string role)
+    internal Task<ConsoleClient> AsAsync(string role) => AsUserAsync(UserOf(role));
+
+    /// <summary>A client signed in as <paramref name="user"/> (kept for the whole run).</summary>
+    internal async Task<ConsoleClient> AsUserAsync(string user)
     {
-        if (!_signedIn.TryGetValue(role, out ConsoleClient? client))
+        if (!_signedIn.TryGetValue(user, out ConsoleClient? client))
         {
             client = new ConsoleClient(BaseUri);
-            using HttpResponseMessage response = await client.SignInAsync(UserOf(role), Password);
+            using HttpResponseMessage response = await client.SignInAsync(user, Password);
             Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
             Assert.NotNull(client.Cookie("edge.auth"));
-            _signedIn[role] = client;
+            _signedIn[user] = client;
         }
 
         return client;
@@ -119,6 +136,11 @@ public sealed class ConsoleApiRig() : ConsoleHubRig("api", Users, CommandTimeout
         if (_fake is not null)
         {
             await _fake.DisposeAsync();
+        }
+
+        if (_otherFake is not null)
+        {
+            await _otherFake.DisposeAsync();
         }
 
         await base.DisposeAsync();

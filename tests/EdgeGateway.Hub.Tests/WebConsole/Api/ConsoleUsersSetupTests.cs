@@ -32,8 +32,8 @@ public sealed class ConsoleUsersSetupTests : IDisposable
     public async Task Add_user_writes_a_0600_users_file_and_replaces_a_user_of_the_same_name()
     {
         string file = Path.Combine(_dir, "etc", "hub-users.json");
-        Assert.Equal(0, (await RunHubAsync(["add-user", "li", "--role", "maintenance", "--display-name", "李工", "--users-file", file], "first-password\n")).Exit);
-        Assert.Equal(0, (await RunHubAsync(["add-user", "zhang", "--role", "viewer", "--language", "en", "--users-file", file], "second-password\n")).Exit);
+        Assert.Equal(0, (await RunHubAsync(["add-user", "li", "--role", "maintenance", "--company", "acme", "--display-name", "李工", "--users-file", file], "first-password\n")).Exit);
+        Assert.Equal(0, (await RunHubAsync(["add-user", "zhang", "--role", "viewer", "--company", "district", "--language", "en", "--users-file", file], "second-password\n")).Exit);
         (int exit, string output, _) = await RunHubAsync(["add-user", "LI", "--role", "admin", "--users-file", file], "third-password\n");
         Assert.Equal(0, exit);
         Assert.Contains("replaced LI (admin)", output, StringComparison.Ordinal);
@@ -49,14 +49,17 @@ public sealed class ConsoleUsersSetupTests : IDisposable
         Assert.Equal("admin", li.GetProperty("Role").GetString());
         Assert.Equal(PasswordVerificationResult.Success, new PasswordHasher<object>().VerifyHashedPassword(new object(), li.GetProperty("PasswordHash").GetString()!, "third-password"));
         Assert.Equal("en", users.RootElement.GetProperty("zhang").GetProperty("Language").GetString());
+        Assert.Equal("district", users.RootElement.GetProperty("zhang").GetProperty("Company").GetString());
         Assert.DoesNotContain(Directory.GetFiles(Path.GetDirectoryName(file)!), f => f.EndsWith(".tmp", StringComparison.Ordinal));
     }
 
     [Theory]
     [InlineData(new[] { "add-user", "li", "--role", "boss" }, "pw-123456789\n")]
     [InlineData(new[] { "add-user", "li/x", "--role", "viewer" }, "pw-123456789\n")]
-    [InlineData(new[] { "add-user", "li", "--role", "viewer" }, "\n")]
-    public async Task Add_user_refuses_a_bad_role_name_or_empty_password_and_writes_nothing(string[] args, string input)
+    [InlineData(new[] { "add-user", "li", "--role", "viewer", "--company", "district" }, "\n")]
+    [InlineData(new[] { "add-user", "li", "--role", "manager" }, "pw-123456789\n")]
+    [InlineData(new[] { "add-user", "li", "--role", "manager", "--company", "Not An Id" }, "pw-123456789\n")]
+    public async Task Add_user_refuses_a_bad_role_name_company_or_empty_password_and_writes_nothing(string[] args, string input)
     {
         string file = Path.Combine(_dir, "users.json");
         (int exit, _, _) = await RunHubAsync([.. args, "--users-file", file], input);
@@ -65,12 +68,20 @@ public sealed class ConsoleUsersSetupTests : IDisposable
     }
 
     [Fact]
+    public async Task Add_user_says_why_a_manager_without_a_company_is_refused()
+    {
+        (int exit, _, string error) = await RunHubAsync(["add-user", "li", "--role", "manager", "--users-file", Path.Combine(_dir, "u.json")], "pw-123456789\n");
+        Assert.Equal(2, exit);
+        Assert.Contains("li: Company: missing: a manager belongs to a company of the registry (its id) or to the district ('district', every company read-only)", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_hub_signs_in_users_from_the_file_add_user_wrote()
     {
         string file = Path.Combine(_dir, "hub-users.json");
-        Assert.Equal(0, (await RunHubAsync(["add-user", "wang", "--role", "maintenance", "--display-name", "王师傅", "--users-file", file], "From-The-File-1\n")).Exit);
+        Assert.Equal(0, (await RunHubAsync(["add-user", "wang", "--role", "maintenance", "--company", "acme", "--display-name", "王师傅", "--users-file", file], "From-The-File-1\n")).Exit);
         await using MosquittoBroker broker = await MosquittoBroker.StartNewAsync(MosquittoBrokerOptions.ForHub);
-        await using HubProcess hub = await HubProcess.StartAsync(broker, new Uri("http://127.0.0.1:9"), "v1", "edge", Dir("hub"),
+        await using HubProcess hub = await HubProcess.StartAsync(broker, new Uri("http://127.0.0.1:9"), "v1", "edge", ConsoleHubRig.WithRegistry(Dir("hub")),
             environment: new Dictionary<string, string> { ["Console__UsersFile"] = file });
         using var client = new ConsoleClient(new Uri($"http://127.0.0.1:{hub.HttpPort.ToString(CultureInfo.InvariantCulture)}/"));
         await ConsoleClient.WaitServingAsync(client.BaseUri);
@@ -79,6 +90,8 @@ public sealed class ConsoleUsersSetupTests : IDisposable
         JsonElement me = await client.GetJsonAsync("/api/me");
         Assert.Equal("王师傅", me.GetProperty("display_name").GetString());
         Assert.Equal("maintenance", me.GetProperty("role").GetString());
+        Assert.Equal("acme", me.GetProperty("company").GetString());
+        Assert.Equal("临淄物业", me.GetProperty("company_name").GetString());
         Assert.Contains("Web console: 1 users (1 maintenance)", hub.Process.Output, StringComparison.Ordinal);
     }
 
@@ -114,9 +127,13 @@ public sealed class ConsoleUsersSetupTests : IDisposable
                 {
                     ["bob"] = new { PasswordHash = "", Role = "boss" },
                     ["eve"] = new { PasswordHash = "hunter2", Role = "admin", Language = "fr" },
+                    ["dan"] = new { PasswordHash = new PasswordHasher<string>().HashPassword("x", "a-password"), Role = "manager" },
+                    ["fay"] = new { PasswordHash = new PasswordHasher<string>().HashPassword("x", "a-password"), Role = "viewer", Company = "nobody" },
                 },
             },
         }));
+        string registry = Path.Combine(Dir("hub"), "tenants.yaml");
+        await File.WriteAllTextAsync(registry, "companies:\n  - id: a\n    name: A\n    sites: [{id: s1, name: S1}]\n  - id: b\n    name: B\n    sites: [{id: s1, name: S1 again}]\n");
         await using var hub = ProductProcess.Start("EdgeGateway.Hub",
             ["run", "--config", settings, "--broker", "mqtt://127.0.0.1:1", "--http", "http://127.0.0.1:0", "--data-dir", Dir("hub")]);
         Assert.Equal(2, await hub.WaitForExitAsync(TimeSpan.FromSeconds(120)));
@@ -126,6 +143,9 @@ public sealed class ConsoleUsersSetupTests : IDisposable
         Assert.Contains("Console:Users:eve:PasswordHash: not a password hash", output, StringComparison.Ordinal);
         Assert.Contains("Console:Users:eve:Language: 'fr' is not a console language", output, StringComparison.Ordinal);
         Assert.Contains($"Console:UsersFile: {missing} does not exist", output, StringComparison.Ordinal);
+        Assert.Contains("Console:Users:dan:Company: missing: a manager belongs to a company of the registry", output, StringComparison.Ordinal);
+        Assert.Contains("Console:Users:fay:Company: 'nobody' is not a company of the registry", output, StringComparison.Ordinal);
+        Assert.Contains($"{registry}:7: companies[1].sites[0].id: site 's1' is claimed by company 'a' at line 4 too; a site belongs to one company", output, StringComparison.Ordinal);
         Assert.Contains("refusing to start: the hub's settings are invalid", output, StringComparison.Ordinal);
         Assert.DoesNotContain("hunter2", output, StringComparison.Ordinal);
     }

@@ -20,19 +20,29 @@ internal sealed class FakeGateway : IAsyncDisposable
     private readonly ProbeClient _probe;
     private long _seq;
 
-    private FakeGateway(ProbeClient probe) => _probe = probe;
-
-    public static async Task<FakeGateway> StartAsync(MosquittoBroker broker)
+    private FakeGateway(ProbeClient probe, string site, string gateway)
     {
-        var gateway = new FakeGateway(await ProbeClient.ConnectAsync(broker, clientId: "fake-gateway-" + Guid.NewGuid().ToString("N")[..6]));
+        _probe = probe;
+        SiteId = site;
+        GatewayId = gateway;
+    }
+
+    /// <summary>This fake's site (<see cref="Site"/> unless started for another).</summary>
+    public string SiteId { get; }
+
+    public string GatewayId { get; }
+
+    public static async Task<FakeGateway> StartAsync(MosquittoBroker broker, string site = Site, string gatewayId = Gateway)
+    {
+        var gateway = new FakeGateway(await ProbeClient.ConnectAsync(broker, clientId: "fake-gateway-" + Guid.NewGuid().ToString("N")[..6]), site, gatewayId);
         DateTimeOffset now = ContractTime.Truncate(DateTimeOffset.UtcNow);
-        await gateway.PublishAsync(ContractTopics.Status(Site, Gateway), new StatusMessage
+        await gateway.PublishAsync(ContractTopics.Status(site, gatewayId), new StatusMessage
         {
-            Seq = gateway.Next(), Ts = now, Site = Site, Gateway = Gateway, Online = true, Version = "0.1.0-test", UptimeS = 5, OutboxDepth = 0,
+            Seq = gateway.Next(), Ts = now, Site = site, Gateway = gatewayId, Online = true, Version = "0.1.0-test", UptimeS = 5, OutboxDepth = 0,
         }, retain: true);
-        await gateway.PublishAsync(ContractTopics.PortState(Site, Gateway, Port), new PortStateMessage
+        await gateway.PublishAsync(ContractTopics.PortState(site, gatewayId, Port), new PortStateMessage
         {
-            Seq = gateway.Next(), Ts = now, Site = Site, Gateway = Gateway, Port = Port, State = PortState.Idle, Reason = "start-up",
+            Seq = gateway.Next(), Ts = now, Site = site, Gateway = gatewayId, Port = Port, State = PortState.Idle, Reason = "start-up",
         }, retain: true);
         return gateway;
     }
@@ -42,9 +52,9 @@ internal sealed class FakeGateway : IAsyncDisposable
     {
         string id = Guid.NewGuid().ToString();
         DateTimeOffset now = ContractTime.Truncate(DateTimeOffset.UtcNow);
-        await PublishAsync(ContractTopics.Alarms(Site, Gateway), new AlarmMessage
+        await PublishAsync(ContractTopics.Alarms(SiteId, GatewayId), new AlarmMessage
         {
-            Seq = Next(), Ts = now, Site = Site, Gateway = Gateway, AlarmId = id, Event = AlarmEvent.Raised, Kind = kind, Severity = severity,
+            Seq = Next(), Ts = now, Site = SiteId, Gateway = GatewayId, AlarmId = id, Event = AlarmEvent.Raised, Kind = kind, Severity = severity,
             Source = "port:" + Port, RaisedTs = now, Detail = "raised by the test's fake gateway",
         });
         return id;
@@ -53,8 +63,8 @@ internal sealed class FakeGateway : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         // Retained messages outlive the client: take them back, so that nothing of this gateway is left on the broker.
-        await _probe.PublishAsync(ContractTopics.Status(Site, Gateway), "", retain: true);
-        await _probe.PublishAsync(ContractTopics.PortState(Site, Gateway, Port), "", retain: true);
+        await _probe.PublishAsync(ContractTopics.Status(SiteId, GatewayId), "", retain: true);
+        await _probe.PublishAsync(ContractTopics.PortState(SiteId, GatewayId, Port), "", retain: true);
         await _probe.DisposeAsync();
     }
 

@@ -69,7 +69,7 @@ public sealed partial class ConsoleBrowserTests(ConsoleRig rig) : IClassFixture<
     [InlineData("viewer", "/trends", "trends", "/alarms")]
     [InlineData("manager", "/alarms", "board alarms trends", "/audit")]
     [InlineData("maintenance", "/", "board alarms", "/trends")]
-    [InlineData("admin", "/audit", "board alarms trends audit", null)]
+    [InlineData("admin", "/audit", "board alarms trends audit registry", null)]
     public async Task Each_role_sees_only_its_own_pages_in_the_navigation_and_a_403_page_for_another(
         string role, string home, string pages, string? forbidden)
     {
@@ -121,6 +121,30 @@ public sealed partial class ConsoleBrowserTests(ConsoleRig rig) : IClassFixture<
 
         await page.Locator("[data-lang='zh-CN']").ClickAsync();
         await Expect(page.GetByTestId("login-error")).ToHaveTextAsync("用户名或密码错误");
+        AssertNoScriptErrors();
+    }
+
+    [Fact]
+    [Step(6)]
+    public async Task A_company_manager_sees_only_their_company_s_sheds_by_name()
+    {
+        rig.StartGateway();
+        await using Api.FakeGateway other = await Api.FakeGateway.StartAsync(rig.Broker, ConsoleHubRig.OtherSite, "gw-beta");
+
+        // The other company's manager sees their shed, by its registry name: the hub has it before the own page opens.
+        IPage beta = await rig.SignInAsUserAsync(ConsoleRig.OtherManager.Name, "/");
+        _pages.Add(beta);
+        await Expect(beta.Locator($"section.site[data-site='{ConsoleHubRig.OtherSite}'] [data-testid=site-name]")).ToContainTextAsync("张店测试车棚");
+        await Expect(beta.Locator($"section.site[data-site='{Site}']")).ToHaveCountAsync(0);
+
+        IPage own = await SignInAsync("manager", "/");
+        ILocator name = own.Locator($"section.site[data-site='{Site}'] [data-testid=site-name]");
+        await Expect(name).ToContainTextAsync("临淄区演示充电棚", new() { Timeout = ShedBound });
+        await Expect(name).ToContainTextAsync(Site); // the id stays, for the technician
+        await Expect(own.Locator($"section.gateway[data-gateway='{Gw}'] .tile.port")).ToHaveCountAsync(20);
+        await Expect(own.Locator($"section.site[data-site='{ConsoleHubRig.OtherSite}']")).ToHaveCountAsync(0);
+        await Expect(own.GetByTestId("user")).ToContainTextAsync("物业 李经理");
+        await own.ScreenshotAsync(new() { Path = Path.Combine(ConsoleRig.ScreenshotDirectory, "tenant-board.png"), Style = HideNotices });
         AssertNoScriptErrors();
     }
 

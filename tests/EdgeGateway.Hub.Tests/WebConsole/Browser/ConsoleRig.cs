@@ -13,7 +13,7 @@ namespace EdgeGateway.Hub.Tests.WebConsole.Browser;
 /// 2.5 s after it starts) is started on demand, once, by the first test that needs it
 /// (<see cref="ConsoleHubRig.StartGateway"/>).
 /// </summary>
-public sealed class ConsoleRig() : ConsoleHubRig("browser", Users, commandTimeout: null)
+public sealed class ConsoleRig() : ConsoleHubRig("browser", [.. Users, OtherManager], commandTimeout: null)
 {
     public const string Chromium = "/usr/bin/chromium";
 
@@ -23,11 +23,14 @@ public sealed class ConsoleRig() : ConsoleHubRig("browser", Users, commandTimeou
     /// <summary>One user per role, with the name the console shows.</summary>
     public static IReadOnlyList<ConsoleUser> Users { get; } =
     [
-        new("zhang", "viewer", "城管 张科长"),
+        new("zhang", "viewer", "城管 张科长", "district"),
         new("li", "manager", "物业 李经理"),
         new("wang", "maintenance", "维修 王师傅"),
         new("admin", "admin", "管理员"),
     ];
+
+    /// <summary>The other company's manager (<see cref="ConsoleHubRig.OtherCompany"/>), for the tenant test.</summary>
+    public static ConsoleUser OtherManager { get; } = new("zhao", "manager", "张店物业 赵经理", OtherCompany);
 
     private IPlaywright? _playwright;
     private IBrowser? _browser;
@@ -95,9 +98,12 @@ public sealed class ConsoleRig() : ConsoleHubRig("browser", Users, commandTimeou
     /// A fresh browser context (its own cookies) at desktop size in China Standard Time, signed in as the user of
     /// <paramref name="role"/> through the login form, on <paramref name="returnUrl"/>.
     /// </summary>
-    public async Task<IPage> SignInAsync(string role, string returnUrl, BrowserNewContextOptions? options = null)
+    public Task<IPage> SignInAsync(string role, string returnUrl, BrowserNewContextOptions? options = null) =>
+        SignInAsUserAsync(UserOf(role), returnUrl, options);
+
+    /// <summary>A page signed in as <paramref name="user"/> through the login form, on <paramref name="returnUrl"/>.</summary>
+    public async Task<IPage> SignInAsUserAsync(string user, string returnUrl, BrowserNewContextOptions? options = null)
     {
-        string user = UserOf(role);
         IPage page = await NewPageAsync(options);
         await page.GotoAsync($"/login?returnUrl={Uri.EscapeDataString(returnUrl)}", new() { WaitUntil = WaitUntilState.Commit });
 

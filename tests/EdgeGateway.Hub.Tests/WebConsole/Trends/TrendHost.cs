@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.Encodings.Web;
 using EdgeGateway.Hub.Ingest;
 using EdgeGateway.Hub.Storage;
+using EdgeGateway.Hub.WebConsole.Scope;
 using EdgeGateway.Hub.WebConsole.Trends;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
@@ -97,7 +98,9 @@ internal sealed class TrendHost : IAsyncDisposable
                 return Task.FromResult(AuthenticateResult.NoResult());
             }
 
-            var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, "test"), new Claim(ClaimTypes.Role, role)], SchemeName);
+            // District staff: every site (the tenant scope is the console's; these tests are about the trends themselves).
+            var identity = new ClaimsIdentity(
+                [new Claim(ClaimTypes.Name, "test"), new Claim(ClaimTypes.Role, role), new Claim(ConsoleClaims.Company, "district")], SchemeName);
             return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
         }
     }
