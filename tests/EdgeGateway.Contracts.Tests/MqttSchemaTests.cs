@@ -188,6 +188,15 @@ public sealed class MqttSchemaTests
     [InlineData("bin_state", "forecast_empty_ts", "\"2026-11-25T12:00:00.000Z\"")]
     [InlineData("bin_telemetry", "bin", "\"kitchen/1\"")]
     [InlineData("command_request", "port", "3")]
+    [InlineData("alarm", "source", "\"port:p03\\\\\"")]
+    [InlineData("alarm", "source", "\"<b>shed</b>\"")]
+    [InlineData("alarm", "source", "\"thermometer:\"")]
+    [InlineData("alarm", "alarm_id", "\"a-20261125-0042-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"")]
+    [InlineData("alarm", "alarm_id", "\"a b\"")]
+    [InlineData("session", "session_id", "\"s\\u0000\"")]
+    [InlineData("port_state", "port", "\"_p03\"")]
+    [InlineData("status", "site", "\"sssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssss\"")]
+    [InlineData("command_request", "alarm_id", "\"a,b\"")]
     public void Values_outside_the_vocabulary_fail(string name, string field, string json)
     {
         JsonObject message = Sample(name);
@@ -219,6 +228,18 @@ public sealed class MqttSchemaTests
         AssertValid("alarm", message.ToJsonString());
         Assert.True(ContractJson.TryDeserialize(Encoding.UTF8.GetBytes(message.ToJsonString()), out read, out error), error);
         Assert.True(read!.Flapping);
+    }
+
+    [Theory]
+    [MemberData(nameof(SchemaNames))]
+    public void Every_id_in_every_schema_has_the_contracts_id_pattern(string name)
+    {
+        JsonNode properties = JsonNode.Parse(ContractSchemas.Text(name))!["properties"]!;
+        string[] ids = ["site", "gateway", "port", "bin", "alarm_id", "session_id"];
+        foreach (string id in ids.Where(id => properties[id] is not null))
+        {
+            Assert.Equal(ContractIds.Pattern, (string?)properties[id]!["pattern"]);
+        }
     }
 
     [Fact]

@@ -86,14 +86,16 @@ public static class ContractCommands
             PortStart => NeedPort(request),
             PortEnable or PortDisable => NeedPort(request) ?? Need(request.Operator, "operator"),
             PortReset => NeedPort(request) ?? Need(request.Operator, "operator") ?? Need(request.Reason, "reason"),
-            AlarmAck => Need(request.AlarmId, "alarm_id") ?? Need(request.Operator, "operator"),
+            AlarmAck => Need(request.AlarmId, "alarm_id")
+                ?? (ContractIds.IsValid(request.AlarmId) ? null : "alarm_id must be 1 to 64 of A-Z a-z 0-9 _ -, starting with a letter or digit")
+                ?? Need(request.Operator, "operator"),
             _ => null,
         };
         return error is null;
     }
 
     private static string? NeedPort(CommandRequest request) =>
-        Need(request.Port, "port") ?? (ContractTopics.IsValidSegment(request.Port) ? null : "port must be one or more of A-Z a-z 0-9 _ -");
+        Need(request.Port, "port") ?? (ContractTopics.IsValidSegment(request.Port) ? null : "port must be 1 to 64 of A-Z a-z 0-9 _ -, starting with a letter or digit");
 
     private static string? Need(string? value, string field) => string.IsNullOrWhiteSpace(value) ? $"{field} is required" : null;
 }
