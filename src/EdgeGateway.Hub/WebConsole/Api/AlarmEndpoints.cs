@@ -41,8 +41,8 @@ internal static partial class AlarmEndpoints
     internal static List<AlarmView> Views(IEnumerable<AlarmRecord> alarms, ConsoleStore store, ConsoleText text)
     {
         List<AlarmRecord> list = [.. alarms];
-        Dictionary<string, AlarmAck> acks = store.FindAcks(list.Where(a => a.Ack is null).Select(a => a.AlarmId));
-        return [.. list.Select(a => (a.Ack is null && acks.TryGetValue(a.AlarmId, out AlarmAck? ack) ? a with { Ack = ack } : a).View(text))];
+        Dictionary<(string Site, string Gateway, string AlarmId), AlarmAck> acks = store.FindAcks(list.Where(a => a.Ack is null).Select(a => (a.Site, a.Gateway, a.AlarmId)));
+        return [.. list.Select(a => (a.Ack is null && acks.TryGetValue((a.Site, a.Gateway, a.AlarmId), out AlarmAck? ack) ? a with { Ack = ack } : a).View(text))];
     }
 
     private static async Task<Results<JsonHttpResult<AlarmView>, JsonHttpResult<ConsoleError>>> AcknowledgeAsync(
@@ -72,9 +72,9 @@ internal static partial class AlarmEndpoints
             return ConsoleResults.InvalidRequest(text, text.CommentTooLong(MaxCommentLength));
         }
 
-        if (alarmId.Length > 128 || !ContractTopics.IsValidSegment(alarmId) || board.FindAlarm(alarmId) is not { } alarm)
+        if (!ContractIds.IsValid(alarmId) || board.FindAlarm(alarmId) is not { } alarm)
         {
-            store.Audit(caller.Audit(now, "alarm_ack", alarmId.Length > 128 ? alarmId[..128] : alarmId, comment, "not_found"));
+            store.Audit(caller.Audit(now, "alarm_ack", alarmId.Length > ContractIds.MaxLength ? alarmId[..ContractIds.MaxLength] : alarmId, comment, "not_found"));
             return ConsoleResults.NotFound(text, text.Alarm(alarmId));
         }
 
@@ -85,7 +85,7 @@ internal static partial class AlarmEndpoints
         // The store's key decides a race between two acknowledgements: the second is refused, whoever it came from.
         if (!store.TryAcknowledge(ack))
         {
-            AlarmAck first = store.FindAck(alarm.AlarmId) ?? ack;
+            AlarmAck first = store.FindAck(alarm.Site, alarm.Gateway, alarm.AlarmId) ?? ack;
             board.Acknowledge(first);
             store.Audit(caller.Audit(now, "alarm_ack", target, detail, $"conflict: already acknowledged by {first.User}"));
             return ConsoleResults.Error(StatusCodes.Status409Conflict, ConsoleError.AlreadyAcknowledgedCode, text.AlreadyAcknowledged(first.User, first.At));

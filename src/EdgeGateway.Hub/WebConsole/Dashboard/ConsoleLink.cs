@@ -223,7 +223,7 @@ internal sealed partial class ConsoleLink : BackgroundService
 
         var ack = new AlarmAck(alarmId, topic.Site, topic.Gateway, by, null, _time.GetUtcNow(), request.Comment);
         _store.TryAcknowledge(ack);
-        _board.Acknowledge(_store.FindAck(alarmId) ?? ack);
+        _board.Acknowledge(_store.FindAck(topic.Site, topic.Gateway, alarmId) ?? ack);
     }
 
     private async Task ReconcileAlarmsAsync(CancellationToken stoppingToken)
@@ -252,8 +252,8 @@ internal sealed partial class ConsoleLink : BackgroundService
             try
             {
                 List<AlarmRecord> alarms = await _history.RecentAlarmsAsync(ActiveAlarmDays, stoppingToken);
-                Dictionary<string, AlarmAck> acks = _store.FindAcks(alarms.Select(a => a.AlarmId));
-                int changed = _board.Reconcile(alarms.Select(a => acks.TryGetValue(a.AlarmId, out AlarmAck? ack) ? a with { Ack = ack } : a));
+                Dictionary<(string Site, string Gateway, string AlarmId), AlarmAck> acks = _store.FindAcks(alarms.Select(a => (a.Site, a.Gateway, a.AlarmId)));
+                int changed = _board.Reconcile(alarms.Select(a => acks.TryGetValue((a.Site, a.Gateway, a.AlarmId), out AlarmAck? ack) ? a with { Ack = ack } : a));
                 int active = alarms.Count(a => a.IsActive);
                 LogReconciled(active, changed);
                 wanted = false;
