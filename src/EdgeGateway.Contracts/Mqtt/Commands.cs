@@ -29,6 +29,7 @@ public sealed record CommandRequest
 /// </summary>
 public sealed record CommandReply
 {
+    [JsonRequired]
     public int V { get; init; } = ContractTopics.ContractVersion;
 
     public required DateTimeOffset Ts { get; init; }
