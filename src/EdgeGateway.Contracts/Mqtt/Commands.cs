@@ -21,6 +21,16 @@ public sealed record CommandRequest
     public string? AlarmId { get; init; }
 
     public string? Comment { get; init; }
+
+    /// <summary>
+    /// The command's id (a <see cref="ContractIds"/> id; the hub sends a GUID): a gateway applies a given id once and
+    /// answers a replay with its first reply. Generic to every command (port orders included). Optional: added within v1.
+    /// </summary>
+    public string? Id { get; init; }
+
+    /// <summary>When the command was issued: a gateway whose clock is synchronised refuses one older than its window
+    /// (<c>mqtt.commandMaxAgeSeconds</c>). Optional: added within v1.</summary>
+    public DateTimeOffset? IssuedTs { get; init; }
 }
 
 /// <summary>
@@ -84,6 +94,7 @@ public static class ContractCommands
         error = name switch
         {
             _ when !IsKnown(name) => $"unknown command '{name}'",
+            _ when request.Id is not null && !ContractIds.IsValid(request.Id) => "id must be 1 to 64 of A-Z a-z 0-9 _ -, starting with a letter or digit",
             PortStart => NeedPort(request),
             PortEnable or PortDisable => NeedPort(request) ?? Need(request.Operator, "operator"),
             PortReset => NeedPort(request) ?? Need(request.Operator, "operator") ?? Need(request.Reason, "reason"),

@@ -98,7 +98,7 @@ internal sealed partial class ConsoleLink : BackgroundService
         {
             bool sent = await Connection.PublishAsync(
                 ContractTopics.Command(site, gateway, command),
-                ContractJson.Serialize(request),
+                ContractJson.Serialize(Issue(request)),
                 retain: false,
                 MqttQualityOfServiceLevel.AtLeastOnce,
                 new MqttPublishProperties
@@ -133,11 +133,19 @@ internal sealed partial class ConsoleLink : BackgroundService
     public Task<bool> SendAsync(string site, string gateway, string command, CommandRequest request, CancellationToken cancellationToken) =>
         Connection.PublishAsync(
             ContractTopics.Command(site, gateway, command),
-            ContractJson.Serialize(request),
+            ContractJson.Serialize(Issue(request)),
             retain: false,
             MqttQualityOfServiceLevel.AtLeastOnce,
             new MqttPublishProperties { ContentType = "application/json" },
             cancellationToken);
+
+    /// <summary>Every command the console sends carries an id and its issue time: the gateway applies an id once and
+    /// refuses a command older than its window (src/EdgeGateway.Contracts/README.md, Commands).</summary>
+    private CommandRequest Issue(CommandRequest request)
+    {
+        DateTimeOffset now = _time.GetUtcNow();
+        return request with { Id = request.Id ?? Guid.CreateVersion7(now).ToString(), IssuedTs = request.IssuedTs ?? ContractTime.Truncate(now) };
+    }
 
     public override void Dispose()
     {
