@@ -15,6 +15,19 @@ public sealed class MqttCommandTests
     }
 
     [Fact]
+    public void A_command_id_and_issue_time_are_read_and_a_bad_one_is_refused_with_a_reason()
+    {
+        byte[] payload = Encoding.UTF8.GetBytes("""{"port":"p03","operator":"wang","id":"0193a5c4-5f6e-7b8c","issued_ts":"2026-11-25T11:30:00.123Z"}""");
+        Assert.True(ContractJson.TryDeserializeCommand(payload, out CommandRequest? request, out string? error), error);
+        Assert.Equal(("0193a5c4-5f6e-7b8c", new DateTimeOffset(2026, 11, 25, 11, 30, 0, 123, TimeSpan.Zero)), (request!.Id, request.IssuedTs));
+
+        Assert.False(ContractJson.TryDeserializeCommand(Encoding.UTF8.GetBytes("""{"issued_ts":"yesterday"}"""), out _, out error));
+        Assert.StartsWith("wrong format: field 'issued_ts'", error, StringComparison.Ordinal);
+        Assert.False(ContractCommands.TryValidate(ContractCommands.Snapshot, new CommandRequest { Id = "a b" }, out error));
+        Assert.StartsWith("id must be", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_serialized_request_reads_back()
     {
         Assert.True(ContractJson.TryDeserializeCommand(ContractJson.Serialize(MqttSamples.Request), out CommandRequest? request, out _));

@@ -135,6 +135,42 @@ public sealed class MqttSchemaTests
         AssertInvalid(name, message.ToJsonString());
     }
 
+    /// <summary>Every field is always present (null when unknown): the reader refuses a message missing any field its
+    /// schema requires — a nullable one too — naming it, so schema, reader and README agree. Only the fields the schemas
+    /// leave optional (clock_synced, clock_step, flapping) may be left out.</summary>
+    [Theory]
+    [MemberData(nameof(MessageSchemaNames))]
+    public void The_reader_refuses_a_message_missing_any_field_its_schema_requires(string name)
+    {
+        JsonObject sample = Sample(name);
+        string[] required = [.. JsonNode.Parse(ContractSchemas.Text(name))!["required"]!.AsArray().Select(node => (string)node!)];
+        Assert.NotEmpty(required);
+        foreach (string field in required)
+        {
+            JsonObject message = sample.DeepClone().AsObject();
+            Assert.True(message.Remove(field), $"{name} has no field {field}");
+            byte[] payload = Encoding.UTF8.GetBytes(message.ToJsonString());
+
+            (bool read, string? error) = name switch
+            {
+                "status" => (ContractJson.TryDeserialize(payload, out StatusMessage? _, out string? e), e),
+                "port_telemetry" => (ContractJson.TryDeserialize(payload, out PortTelemetryMessage? _, out string? e), e),
+                "port_state" => (ContractJson.TryDeserialize(payload, out PortStateMessage? _, out string? e), e),
+                "bin_telemetry" => (ContractJson.TryDeserialize(payload, out BinTelemetryMessage? _, out string? e), e),
+                "bin_state" => (ContractJson.TryDeserialize(payload, out BinStateMessage? _, out string? e), e),
+                "alarm" => (ContractJson.TryDeserialize(payload, out AlarmMessage? _, out string? e), e),
+                "session" => (ContractJson.TryDeserialize(payload, out SessionMessage? _, out string? e), e),
+                "session_resumed" => (ContractJson.TryDeserialize(payload, out SessionResumedMessage? _, out string? e), e),
+                _ => (ContractJson.TryDeserialize(payload, out CommandReply? _, out string? e), e),
+            };
+
+            Assert.False(read, $"{name} without {field} was read");
+            Assert.Contains($"'{field}'", error, StringComparison.Ordinal);
+        }
+    }
+
+    public static TheoryData<string> MessageSchemaNames => new(ContractSchemas.Names.Where(name => name != "command_request"));
+
     [Fact]
     public void A_status_from_a_gateway_before_clock_synced_still_validates_and_reads_as_unknown()
     {
@@ -188,6 +224,15 @@ public sealed class MqttSchemaTests
     [InlineData("bin_state", "forecast_empty_ts", "\"2026-11-25T12:00:00.000Z\"")]
     [InlineData("bin_telemetry", "bin", "\"kitchen/1\"")]
     [InlineData("command_request", "port", "3")]
+    [InlineData("alarm", "source", "\"port:p03\\\\\"")]
+    [InlineData("alarm", "source", "\"<b>shed</b>\"")]
+    [InlineData("alarm", "source", "\"thermometer:\"")]
+    [InlineData("alarm", "alarm_id", "\"a-20261125-0042-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"")]
+    [InlineData("alarm", "alarm_id", "\"a b\"")]
+    [InlineData("session", "session_id", "\"s\\u0000\"")]
+    [InlineData("port_state", "port", "\"_p03\"")]
+    [InlineData("status", "site", "\"sssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssss\"")]
+    [InlineData("command_request", "alarm_id", "\"a,b\"")]
     public void Values_outside_the_vocabulary_fail(string name, string field, string json)
     {
         JsonObject message = Sample(name);
@@ -219,6 +264,18 @@ public sealed class MqttSchemaTests
         AssertValid("alarm", message.ToJsonString());
         Assert.True(ContractJson.TryDeserialize(Encoding.UTF8.GetBytes(message.ToJsonString()), out read, out error), error);
         Assert.True(read!.Flapping);
+    }
+
+    [Theory]
+    [MemberData(nameof(SchemaNames))]
+    public void Every_id_in_every_schema_has_the_contracts_id_pattern(string name)
+    {
+        JsonNode properties = JsonNode.Parse(ContractSchemas.Text(name))!["properties"]!;
+        string[] ids = ["site", "gateway", "port", "bin", "alarm_id", "session_id"];
+        foreach (string id in ids.Where(id => properties[id] is not null))
+        {
+            Assert.Equal(ContractIds.Pattern, (string?)properties[id]!["pattern"]);
+        }
     }
 
     [Fact]

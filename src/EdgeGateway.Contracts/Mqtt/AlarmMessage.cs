@@ -42,23 +42,28 @@ public sealed record AlarmMessage : ContractMessage
     public required string Source { get; init; }
 
     /// <summary>The measured value that raised the alarm, in <see cref="Unit"/>.</summary>
+    [JsonRequired]
     public double? Value { get; init; }
 
     /// <summary>The limit it crossed, in <see cref="Unit"/>.</summary>
+    [JsonRequired]
     public double? Threshold { get; init; }
 
     /// <summary>Unit of value and threshold: W, A, V, °C, %, s, kg ...</summary>
+    [JsonRequired]
     public string? Unit { get; init; }
 
     public required DateTimeOffset RaisedTs { get; init; }
 
     /// <summary>Set on the cleared message only.</summary>
+    [JsonRequired]
     public DateTimeOffset? ClearedTs { get; init; }
 
     [JsonPropertyName("detail")]
     public required string Detail { get; init; }
 
     /// <summary>Why it cleared (condition gone, operator reset); cleared message only.</summary>
+    [JsonRequired]
     public string? ClearReason { get; init; }
 
     /// <summary>

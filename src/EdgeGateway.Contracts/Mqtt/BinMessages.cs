@@ -23,25 +23,31 @@ public sealed record BinTelemetryMessage : ContractMessage
 
     /// <summary>LwM2M 3435 Actual Fill Percentage.</summary>
     [JsonPropertyName("fill_pct")]
+    [JsonRequired]
     public double? FillPct { get; init; }
 
     /// <summary>LwM2M 3435 Actual Fill Level, mm.</summary>
     [JsonPropertyName("fill_level_mm")]
+    [JsonRequired]
     public double? FillLevelMm { get; init; }
 
     [JsonPropertyName("weight_kg")]
+    [JsonRequired]
     public double? WeightKg { get; init; }
 
     [JsonPropertyName("temperature_c")]
+    [JsonRequired]
     public double? TemperatureC { get; init; }
 
     public required bool LidOpen { get; init; }
 
     public required bool Tilted { get; init; }
 
+    [JsonRequired]
     public string? Fault { get; init; }
 
     /// <summary>When the bin's sensors were last sampled.</summary>
+    [JsonRequired]
     public DateTimeOffset? SampledTs { get; init; }
 }
 
@@ -57,18 +63,22 @@ public sealed record BinStateMessage : ContractMessage
 
     /// <summary>LwM2M 3435 Actual Fill Percentage.</summary>
     [JsonPropertyName("fill_pct")]
+    [JsonRequired]
     public double? FillPct { get; init; }
 
     /// <summary>LwM2M 3435 Actual Fill Level, mm.</summary>
     [JsonPropertyName("fill_level_mm")]
+    [JsonRequired]
     public double? FillLevelMm { get; init; }
 
     /// <summary>LwM2M 3435 High Threshold Percentage.</summary>
     [JsonPropertyName("high_threshold_pct")]
+    [JsonRequired]
     public double? HighThresholdPct { get; init; }
 
     /// <summary>LwM2M 3435 Low Threshold Percentage.</summary>
     [JsonPropertyName("low_threshold_pct")]
+    [JsonRequired]
     public double? LowThresholdPct { get; init; }
 
     /// <summary>Fill above <c>high_threshold_pct</c> (no LwM2M resource; the bin_nearly_full condition).</summary>
@@ -82,30 +92,38 @@ public sealed record BinStateMessage : ContractMessage
 
     /// <summary>LwM2M 3435 Average Fill Speed, percent per day.</summary>
     [JsonPropertyName("average_fill_speed_pct_per_day")]
+    [JsonRequired]
     public double? AverageFillSpeedPctPerDay { get; init; }
 
     /// <summary>LwM2M 3435 Forecast Full Date.</summary>
+    [JsonRequired]
     public DateTimeOffset? ForecastFullTs { get; init; }
 
     /// <summary>LwM2M 3435 Forecast Empty Date; always null in v1.</summary>
+    [JsonRequired]
     public DateTimeOffset? ForecastEmptyTs { get; init; }
 
     /// <summary>LwM2M 3435 Last Collection Date.</summary>
+    [JsonRequired]
     public DateTimeOffset? LastCollectedTs { get; init; }
 
     /// <summary>How full the bin was when last collected, percent.</summary>
     [JsonPropertyName("fill_at_last_collection_pct")]
+    [JsonRequired]
     public double? FillAtLastCollectionPct { get; init; }
 
     [JsonPropertyName("weight_kg")]
+    [JsonRequired]
     public double? WeightKg { get; init; }
 
     [JsonPropertyName("temperature_c")]
+    [JsonRequired]
     public double? TemperatureC { get; init; }
 
     public required bool LidOpen { get; init; }
 
     public required bool Tilted { get; init; }
 
+    [JsonRequired]
     public string? Fault { get; init; }
 }

@@ -21,6 +21,16 @@ public sealed record CommandRequest
     public string? AlarmId { get; init; }
 
     public string? Comment { get; init; }
+
+    /// <summary>
+    /// The command's id (a <see cref="ContractIds"/> id; the hub sends a GUID): a gateway applies a given id once and
+    /// answers a replay with its first reply. Generic to every command (port orders included). Optional: added within v1.
+    /// </summary>
+    public string? Id { get; init; }
+
+    /// <summary>When the command was issued: a gateway whose clock is synchronised refuses one older than its window
+    /// (<c>mqtt.commandMaxAgeSeconds</c>). Optional: added within v1.</summary>
+    public DateTimeOffset? IssuedTs { get; init; }
 }
 
 /// <summary>
@@ -29,6 +39,7 @@ public sealed record CommandRequest
 /// </summary>
 public sealed record CommandReply
 {
+    [JsonRequired]
     public int V { get; init; } = ContractTopics.ContractVersion;
 
     public required DateTimeOffset Ts { get; init; }
@@ -83,17 +94,20 @@ public static class ContractCommands
         error = name switch
         {
             _ when !IsKnown(name) => $"unknown command '{name}'",
+            _ when request.Id is not null && !ContractIds.IsValid(request.Id) => "id must be 1 to 64 of A-Z a-z 0-9 _ -, starting with a letter or digit",
             PortStart => NeedPort(request),
             PortEnable or PortDisable => NeedPort(request) ?? Need(request.Operator, "operator"),
             PortReset => NeedPort(request) ?? Need(request.Operator, "operator") ?? Need(request.Reason, "reason"),
-            AlarmAck => Need(request.AlarmId, "alarm_id") ?? Need(request.Operator, "operator"),
+            AlarmAck => Need(request.AlarmId, "alarm_id")
+                ?? (ContractIds.IsValid(request.AlarmId) ? null : "alarm_id must be 1 to 64 of A-Z a-z 0-9 _ -, starting with a letter or digit")
+                ?? Need(request.Operator, "operator"),
             _ => null,
         };
         return error is null;
     }
 
     private static string? NeedPort(CommandRequest request) =>
-        Need(request.Port, "port") ?? (ContractTopics.IsValidSegment(request.Port) ? null : "port must be one or more of A-Z a-z 0-9 _ -");
+        Need(request.Port, "port") ?? (ContractTopics.IsValidSegment(request.Port) ? null : "port must be 1 to 64 of A-Z a-z 0-9 _ -, starting with a letter or digit");
 
     private static string? Need(string? value, string field) => string.IsNullOrWhiteSpace(value) ? $"{field} is required" : null;
 }

@@ -148,7 +148,7 @@ public sealed partial class ContractJson : JsonSerializerContext
             string? error = name switch
             {
                 "v" => null,
-                "port" or "operator" or "reason" or "alarm_id" or "comment" => ReadString(ref reader, name, out value),
+                "port" or "operator" or "reason" or "alarm_id" or "comment" or "id" or "issued_ts" => ReadString(ref reader, name, out value),
                 _ => $"unknown field '{name}'",
             };
             if (error is not null)
@@ -182,6 +182,22 @@ public sealed partial class ContractJson : JsonSerializerContext
                     break;
                 case "alarm_id":
                     result = result with { AlarmId = value };
+                    break;
+                case "id":
+                    result = result with { Id = value };
+                    break;
+                case "issued_ts":
+                    if (value is null)
+                    {
+                        break;
+                    }
+
+                    if (!ContractTime.TryParse(value, out DateTimeOffset issued))
+                    {
+                        return $"wrong format: field 'issued_ts' must be a timestamp like 2026-11-25T11:30:00.123Z, not '{(value.Length > 40 ? value[..40] : value)}'";
+                    }
+
+                    result = result with { IssuedTs = issued };
                     break;
                 default:
                     result = result with { Comment = value };

@@ -11,6 +11,7 @@ public abstract record ContractMessage
 {
     /// <summary>Contract version; 1 for this contract.</summary>
     [JsonPropertyOrder(-5)]
+    [JsonRequired]
     public int V { get; init; } = ContractTopics.ContractVersion;
 
     /// <summary>The largest <see cref="Seq"/>: 2^53 − 1, the largest integer every JSON parser reads exactly (RFC 8259 §6);
@@ -19,6 +20,7 @@ public abstract record ContractMessage
 
     /// <summary>The gateway's sequence number: assigned by the outbox from 1, monotonic per gateway, persisted across restarts; 0 only in the Last Will; at most <see cref="MaxSeq"/>.</summary>
     [JsonPropertyOrder(-4)]
+    [JsonRequired]
     public long Seq { get; init; }
 
     /// <summary>When the message was made (UTC, milliseconds).</summary>
@@ -52,8 +54,10 @@ public sealed record StatusMessage : ContractMessage
     public required int OutboxDepth { get; init; }
 
     /// <summary>The most recent error of the MQTT link or outbox, if any.</summary>
+    [JsonRequired]
     public string? LastError { get; init; }
 
+    [JsonRequired]
     public DateTimeOffset? LastErrorTs { get; init; }
 
     /// <summary>
@@ -92,8 +96,10 @@ public sealed record ClockStepReport
     public required long SentCount { get; init; }
 
     /// <summary>The lowest seq among the sent ones; null when none.</summary>
+    [JsonRequired]
     public long? SentFirstSeq { get; init; }
 
     /// <summary>The highest seq among the sent ones; null when none. Seqs in between may be corrected ones (the outbox drains alarms first).</summary>
+    [JsonRequired]
     public long? SentLastSeq { get; init; }
 }

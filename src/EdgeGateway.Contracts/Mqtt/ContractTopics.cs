@@ -27,7 +27,8 @@ public readonly record struct ContractTopic(
 
 /// <summary>
 /// The topics of MQTT contract v1: <c>edge/v1/{site}/{gw}/...</c>. Every segment (site, gateway, port, bin,
-/// command name) is one or more of <c>[A-Za-z0-9_-]</c>, so wildcards and empty segments never build or parse.
+/// command name) is a <see cref="ContractIds"/> id (1 to 64 of <c>[A-Za-z0-9_-]</c>, starting with a letter or digit), so
+/// wildcards, empty and overlong segments never build or parse.
 /// </summary>
 public static class ContractTopics
 {
@@ -61,24 +62,9 @@ public static class ContractTopics
     /// <summary>Everything one gateway publishes and receives: <c>edge/v1/{site}/{gw}/#</c>.</summary>
     public static string GatewayFilter(string site, string gw) => Gateway(site, gw) + "/#";
 
-    /// <summary>True when <paramref name="segment"/> is a valid topic segment: one or more of <c>[A-Za-z0-9_-]</c>.</summary>
-    public static bool IsValidSegment(string? segment)
-    {
-        if (string.IsNullOrEmpty(segment))
-        {
-            return false;
-        }
-
-        foreach (char c in segment)
-        {
-            if (!(char.IsAsciiLetterOrDigit(c) || c == '_' || c == '-'))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    /// <summary>True when <paramref name="segment"/> is a valid topic segment: a <see cref="ContractIds"/> id (one to 64 of
+    /// <c>[A-Za-z0-9_-]</c>, starting with a letter or digit).</summary>
+    public static bool IsValidSegment(string? segment) => ContractIds.IsValid(segment);
 
     /// <summary>Parses a v1 topic. Returns false for anything else: another root or version, bad segments, wildcards, extra or missing levels.</summary>
     public static bool TryParse(string? topic, out ContractTopic parsed)
@@ -149,5 +135,5 @@ public static class ContractTopics
     private static string Gateway(string site, string gw) => Root + "/" + Segment(site, nameof(site)) + "/" + Segment(gw, nameof(gw));
 
     private static string Segment(string value, string name) =>
-        IsValidSegment(value) ? value : throw new ArgumentException($"'{value}' is not a valid topic segment: use one or more of A-Z a-z 0-9 _ -.", name);
+        IsValidSegment(value) ? value : throw new ArgumentException($"'{value}' is not a valid topic segment: use 1 to 64 of A-Z a-z 0-9 _ -, starting with a letter or digit.", name);
 }

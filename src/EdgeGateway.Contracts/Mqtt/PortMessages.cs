@@ -13,15 +13,19 @@ public sealed record PortTelemetryMessage : ContractMessage
     public required bool RelayClosed { get; init; }
 
     [JsonPropertyName("voltage_v")]
+    [JsonRequired]
     public double? VoltageV { get; init; }
 
     [JsonPropertyName("current_a")]
+    [JsonRequired]
     public double? CurrentA { get; init; }
 
     [JsonPropertyName("power_w")]
+    [JsonRequired]
     public double? PowerW { get; init; }
 
     /// <summary>0..1.</summary>
+    [JsonRequired]
     public double? PowerFactor { get; init; }
 
     /// <summary>Energy of the open session; 0 when no session is open.</summary>
@@ -30,17 +34,21 @@ public sealed record PortTelemetryMessage : ContractMessage
 
     /// <summary>Seconds the open session has lasted; null when no session is open.</summary>
     [JsonPropertyName("session_s")]
+    [JsonRequired]
     public long? SessionS { get; init; }
 
     [JsonPropertyName("lifetime_energy_wh")]
     public required double LifetimeEnergyWh { get; init; }
 
     /// <summary>When the meter was last read successfully.</summary>
+    [JsonRequired]
     public DateTimeOffset? MeasuredTs { get; init; }
 
+    [JsonRequired]
     public string? Fault { get; init; }
 
     /// <summary>Why the port is locked out (until an operator resets it), if it is.</summary>
+    [JsonRequired]
     public string? Lockout { get; init; }
 }
 
@@ -52,13 +60,16 @@ public sealed record PortStateMessage : ContractMessage
     public required PortState State { get; init; }
 
     /// <summary>The state before the change; null for the first state after start-up.</summary>
+    [JsonRequired]
     public PortState? PreviousState { get; init; }
 
     /// <summary>Why the state changed.</summary>
     public required string Reason { get; init; }
 
+    [JsonRequired]
     public string? Fault { get; init; }
 
+    [JsonRequired]
     public string? Lockout { get; init; }
 }
 

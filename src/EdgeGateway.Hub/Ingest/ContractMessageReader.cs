@@ -30,6 +30,9 @@ public enum RejectReason
 
     /// <summary>The database refused the point itself (a field type conflict): retrying cannot help.</summary>
     RejectedByDatabase,
+
+    /// <summary>The message names one port or bin more than its gateway may have (<see cref="HubLimits"/>).</summary>
+    LimitExceeded,
 }
 
 /// <summary>What the hub does with one MQTT message.</summary>
@@ -55,10 +58,13 @@ public abstract record IngestDecision
 /// Turns an MQTT message into an <see cref="IngestDecision"/>, never throwing. Contract v1 rules
 /// (src/EdgeGateway.Contracts/README.md): topic shape, <c>v</c> = 1, every required field present with its type,
 /// envelope agrees with the topic, and values a meter or sensor can produce. Fields a newer v1 gateway adds are
-/// ignored, as the contract's versioning section asks of consumers.
+/// ignored, as the contract's versioning section asks of consumers. Each reader keeps the port and bin ids each gateway
+/// has named (<see cref="GatewayInventory"/>) and refuses those beyond the gateway's caps.
 /// </summary>
-public sealed class ContractMessageReader(TimeProvider time)
+public sealed class ContractMessageReader(TimeProvider time, HubLimits? limits = null)
 {
+    private readonly GatewayInventory _inventory = new(limits ?? new HubLimits());
+
     /// <summary>The largest payload read (a full bin state is about 700 bytes; a port telemetry about 400).</summary>
     public const int MaxPayloadBytes = 16 * 1024;
 
@@ -130,9 +136,19 @@ public sealed class ContractMessageReader(TimeProvider time)
             return new IngestDecision.Reject(RejectReason.TopicMismatch, mismatch);
         }
 
+        if (Unknown(message) is { } unknown)
+        {
+            return new IngestDecision.Reject(RejectReason.InvalidMessage, unknown);
+        }
+
         if (Absurd(message) is { } absurd)
         {
             return new IngestDecision.Reject(RejectReason.AbsurdValue, absurd);
+        }
+
+        if (_inventory.Admit(message) is { } excess)
+        {
+            return new IngestDecision.Reject(RejectReason.LimitExceeded, excess);
         }
 
         // A stamp no true clock can give is the gateway's clock not set yet (a board without a real-time clock, before
@@ -237,17 +253,38 @@ public sealed class ContractMessageReader(TimeProvider time)
             return $"bin '{payloadBin}' in the payload, '{topic.Bin}' in the topic";
         }
 
-        if (message is SessionMessage session && !ContractTopics.IsValidSegment(session.Port))
-        {
-            return $"port '{session.Port}' is not a valid port id";
-        }
-
-        if (message is SessionResumedMessage resumed && !ContractTopics.IsValidSegment(resumed.Port))
-        {
-            return $"port '{resumed.Port}' is not a valid port id";
-        }
-
         return null;
+    }
+
+    /// <summary>
+    /// Enumerations the C# types hold as strings (<c>class</c>, <c>kind</c>, <c>source</c>) and ids not in a topic
+    /// (alarm, session, a session's port): each must be one the contract defines, so that no tag InfluxDB stores can
+    /// carry markup, a NUL, a trailing backslash (which broke the line protocol) or an unbounded length.
+    /// </summary>
+    private static string? Unknown(ContractMessage message) => message switch
+    {
+        BinTelemetryMessage b => BinClass(b.Class),
+        BinStateMessage b => BinClass(b.Class),
+        SessionMessage s => Id("session_id", s.SessionId) ?? Id("port", s.Port),
+        SessionResumedMessage r => Id("session_id", r.SessionId) ?? Id("port", r.Port),
+        AlarmMessage a => Id("alarm_id", a.AlarmId)
+            ?? (ContractAlarmKinds.IsKnown(a.Kind) ? null : $"kind '{Shown(a.Kind)}' is not an alarm kind of the contract")
+            ?? (ContractIds.IsValidAlarmSource(a.Source) ? null
+                : $"source '{Shown(a.Source)}' is not one of {string.Join(", ", ContractIds.PlainSources)} or port:, bin:, thermometer: and an id"),
+        _ => null,
+    };
+
+    private static string? BinClass(string value) =>
+        BinClasses.All.Contains(value, StringComparer.Ordinal) ? null : $"class '{Shown(value)}' is not one of {string.Join(", ", BinClasses.All)}";
+
+    private static string? Id(string name, string value) =>
+        ContractIds.IsValid(value) ? null : $"{name} '{Shown(value)}' is not 1 to {ContractIds.MaxLength} of A-Z a-z 0-9 _ -, starting with a letter or digit";
+
+    /// <summary>A refused value as the dead letter's detail shows it: at most 80 characters, control characters escaped.</summary>
+    private static string Shown(string value)
+    {
+        string cut = value.Length > 80 ? value[..80] + "…" : value;
+        return string.Concat(cut.Select(c => char.IsControl(c) ? Invariant($"\\u{(int)c:x4}") : c.ToString()));
     }
 
     private static string? Absurd(ContractMessage message)
@@ -279,10 +316,7 @@ public sealed class ContractMessageReader(TimeProvider time)
             SessionResumedMessage r =>
                 Range("offline_s", r.OfflineS, 0, 366d * 86400) ?? Range("energy_wh", r.EnergyWh, 0, 1e9)
                 ?? Range("peak_power_w", r.PeakPowerW, 0, 1_000_000),
-            AlarmMessage a =>
-                (string.IsNullOrEmpty(a.AlarmId) || a.AlarmId.Length > 128 ? "alarm_id must be 1 to 128 characters" : null)
-                ?? (!IsWireName(a.Kind) ? $"kind '{a.Kind}' is not a lower-case snake_case name" : null)
-                ?? (a.Event == AlarmEvent.Cleared && a.ClearedTs is null ? "a cleared alarm needs cleared_ts" : null),
+            AlarmMessage a => a.Event == AlarmEvent.Cleared && a.ClearedTs is null ? "a cleared alarm needs cleared_ts" : null,
             StatusMessage s => Range("uptime_s", s.UptimeS, 0, 100L * 366 * 86400) ?? Range("outbox_depth", s.OutboxDepth, 0, 100_000_000),
             _ => null,
         };
@@ -329,9 +363,6 @@ public sealed class ContractMessageReader(TimeProvider time)
         value is { } v && (v < min || v > max || !double.IsFinite(v))
             ? Invariant($"{name} {v} is outside {min} .. {max}")
             : null;
-
-    private static bool IsWireName(string value) =>
-        value.Length is > 0 and <= 64 && value.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_');
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

@@ -42,6 +42,7 @@ public sealed record DeadLetter
         RejectReason.TopicMismatch => "topic_mismatch",
         RejectReason.AbsurdValue => "absurd_value",
         RejectReason.RejectedByDatabase => "rejected_by_database",
+        RejectReason.LimitExceeded => "limit_exceeded",
         _ => "unknown",
     };
 

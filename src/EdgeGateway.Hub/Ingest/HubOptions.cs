@@ -26,6 +26,10 @@ public sealed class HubOptions : HubBrokerSettings
     [Required]
     public IngestOptions Ingest { get; set; } = new();
 
+    /// <summary>How many ports and bins one gateway may name (<c>Hub:Limits</c>).</summary>
+    [Required]
+    public HubLimits Limits { get; set; } = new();
+
     /// <summary>Problems with these settings, each naming its key; empty when they are usable.</summary>
     public IReadOnlyList<string> Problems()
     {
@@ -88,6 +92,7 @@ public sealed class HubOptions : HubBrokerSettings
             problems.Add("Hub:Ingest:SeqGapGrace/SeqGapCheckInterval: positive");
         }
 
+        problems.AddRange(Limits.Problems());
         return problems;
     }
 

@@ -120,14 +120,15 @@ internal sealed partial class HubPeers : BackgroundService
             && ContractJson.TryDeserialize(message.Payload.Span, out AlarmMessage? alarm, out _)
             && alarm is { Event: AlarmEvent.Cleared })
         {
-            await _notifier.ObserveClearedAsync(alarm.AlarmId, alarm.ClearedTs ?? alarm.Ts, cancellationToken);
+            // The topic names the gateway (the broker's ACL vouches for it), not the payload.
+            await _notifier.ObserveClearedAsync(topic.Site, topic.Gateway, alarm.AlarmId, alarm.ClearedTs ?? alarm.Ts, cancellationToken);
         }
         else if (topic.Kind == ContractTopicKind.Command
             && ContractJson.TryDeserializeCommand(message.Payload.Span, out CommandRequest? request, out _)
             && request is { AlarmId: { Length: > 0 } alarmId })
         {
             LogAcknowledged(alarmId, request.Operator ?? "(unnamed)");
-            await _notifier.ObserveAcknowledgedAsync(alarmId, request.Operator ?? "", _time.GetUtcNow(), cancellationToken);
+            await _notifier.ObserveAcknowledgedAsync(topic.Site, topic.Gateway, alarmId, request.Operator ?? "", _time.GetUtcNow(), cancellationToken);
         }
     }
 

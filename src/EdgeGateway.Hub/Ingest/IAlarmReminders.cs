@@ -6,9 +6,10 @@ namespace EdgeGateway.Hub.Ingest;
 /// </summary>
 public interface IAlarmReminders
 {
-    /// <summary>An operator acknowledged <paramref name="alarmId"/>: no reminder for it from now on.</summary>
-    Task ObserveAcknowledgedAsync(string alarmId, string operatorName, DateTimeOffset at, CancellationToken cancellationToken);
+    /// <summary>An operator acknowledged the gateway's <paramref name="alarmId"/> (an alarm id names an alarm only within
+    /// its gateway): no reminder for it from now on.</summary>
+    Task ObserveAcknowledgedAsync(string site, string gateway, string alarmId, string operatorName, DateTimeOffset at, CancellationToken cancellationToken);
 
-    /// <summary><paramref name="alarmId"/> cleared: no reminder for it from now on.</summary>
-    Task ObserveClearedAsync(string alarmId, DateTimeOffset at, CancellationToken cancellationToken);
+    /// <summary>The gateway's <paramref name="alarmId"/> cleared: no reminder for it from now on.</summary>
+    Task ObserveClearedAsync(string site, string gateway, string alarmId, DateTimeOffset at, CancellationToken cancellationToken);
 }

@@ -87,7 +87,8 @@ public sealed partial class IngestPipeline : IDisposable
         IngestStats stats,
         string hubId,
         TimeProvider time,
-        ILogger<IngestPipeline> logger)
+        ILogger<IngestPipeline> logger,
+        HubLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _writer = writer;
@@ -98,7 +99,7 @@ public sealed partial class IngestPipeline : IDisposable
         _hubId = hubId;
         _time = time;
         _logger = logger;
-        _reader = new ContractMessageReader(time);
+        _reader = new ContractMessageReader(time, limits);
         Seq = new SeqTracker(options.SeqGapGrace);
         _queue = Channel.CreateBounded<Item>(new BoundedChannelOptions(options.QueueCapacity)
         {

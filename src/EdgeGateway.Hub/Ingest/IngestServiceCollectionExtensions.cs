@@ -20,6 +20,7 @@ public static class IngestServiceCollectionExtensions
         builder.Services.AddSingleton<IngestStats>();
         builder.Services.AddStorageServices(sp => sp.GetRequiredService<IOptions<HubOptions>>().Value.Influx);
         builder.Services.AddSingleton<HubLink>();
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<HubOptions>>().Value.Limits);
         builder.Services.AddSingleton(sp =>
         {
             HubOptions options = sp.GetRequiredService<IOptions<HubOptions>>().Value;
@@ -31,7 +32,8 @@ public static class IngestServiceCollectionExtensions
                 sp.GetRequiredService<IngestStats>(),
                 options.ClientId,
                 sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<ILogger<IngestPipeline>>());
+                sp.GetRequiredService<ILogger<IngestPipeline>>(),
+                options.Limits);
         });
         builder.Services.AddHostedService<HubIngestService>();
         builder.Services.AddHostedService<HubPeers>();

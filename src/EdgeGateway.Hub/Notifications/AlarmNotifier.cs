@@ -116,22 +116,26 @@ internal sealed partial class AlarmNotifier : IAlarmRecorder, IAlarmReminders, I
     }
 
     /// <summary>An operator acknowledged <paramref name="alarmId"/> (seen on any instance): no reminder for it from now on.</summary>
-    public Task ObserveAcknowledgedAsync(string alarmId, string operatorName, DateTimeOffset at, CancellationToken cancellationToken)
+    public Task ObserveAcknowledgedAsync(string site, string gateway, string alarmId, string operatorName, DateTimeOffset at, CancellationToken cancellationToken)
     {
+        ArgumentException.ThrowIfNullOrEmpty(site);
+        ArgumentException.ThrowIfNullOrEmpty(gateway);
         ArgumentException.ThrowIfNullOrEmpty(alarmId);
         ArgumentNullException.ThrowIfNull(operatorName);
         cancellationToken.ThrowIfCancellationRequested();
-        int cancelled = _ledger.Acknowledge(alarmId, operatorName, at, _time.GetUtcNow());
+        int cancelled = _ledger.Acknowledge(site, gateway, alarmId, operatorName, at, _time.GetUtcNow());
         LogClosed(alarmId, "acknowledged", cancelled);
         return Task.CompletedTask;
     }
 
     /// <summary><paramref name="alarmId"/> cleared (seen on any instance): no reminder for it from now on.</summary>
-    public Task ObserveClearedAsync(string alarmId, DateTimeOffset at, CancellationToken cancellationToken)
+    public Task ObserveClearedAsync(string site, string gateway, string alarmId, DateTimeOffset at, CancellationToken cancellationToken)
     {
+        ArgumentException.ThrowIfNullOrEmpty(site);
+        ArgumentException.ThrowIfNullOrEmpty(gateway);
         ArgumentException.ThrowIfNullOrEmpty(alarmId);
         cancellationToken.ThrowIfCancellationRequested();
-        int cancelled = _ledger.Clear(alarmId, at, _time.GetUtcNow());
+        int cancelled = _ledger.Clear(site, gateway, alarmId, at, _time.GetUtcNow());
         LogClosed(alarmId, "cleared", cancelled);
         return Task.CompletedTask;
     }

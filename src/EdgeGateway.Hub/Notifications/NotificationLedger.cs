@@ -24,7 +24,7 @@ internal sealed record DueJob(long Id, string AlarmId, NoticeKind Notice, int At
 /// <summary>A job as stored (for diagnostics and tests).</summary>
 internal sealed record LedgerJob(
     long Id, string AlarmId, NoticeKind Notice, string Channel, JobState State, DateTimeOffset Due, DateTimeOffset NextAttempt, int Attempts, string? LastError,
-    int Interrupted);
+    int Interrupted, string Site = "", string Gateway = "");
 
 /// <summary>
 /// A pending job whose last attempt was under way when the ledger was last closed without an outcome (the hub was
@@ -39,12 +39,15 @@ internal readonly record struct RecordOutcome(bool Duplicate, int Added, int Can
 /// The notification ledger of one hub instance: one SQLite file (WAL, <c>synchronous = FULL</c>, so a recorded job
 /// survives a crash or power cut the moment <see cref="Record"/> returns) holding
 /// <list type="bullet">
-/// <item><c>alarm_event(alarm_id, event)</c>: each alarm message recorded, with its contract JSON — the idempotency key;</item>
-/// <item><c>alarm_state(alarm_id)</c>: acknowledgements and clears observed, which cancel and prevent reminders;</item>
+/// <item><c>alarm_event(site, gateway, alarm_id, event)</c>: each alarm message recorded, with its contract JSON — the
+/// idempotency key;</item>
+/// <item><c>alarm_state(site, gateway, alarm_id)</c>: acknowledgements and clears observed, which cancel and prevent reminders;</item>
 /// <item><c>job</c>: one row per notice per channel, pending until sent (or a reminder cancelled); its rowid is the
-/// recording order a channel delivers in. <c>sending_ms</c> is set (committed) before each attempt and cleared with
+/// recording order a channel delivers in, keyed by site, gateway and alarm id like the rest. <c>sending_ms</c> is set (committed) before each attempt and cleared with
 /// its outcome, so a job found with it set at open was interrupted mid-request; <c>interrupted</c> counts those.</item>
 /// </list>
+/// An alarm id is unique only within the gateway that raised it: a gateway clearing or acknowledging another site's
+/// alarm id touches its own alarm of that id, never the other site's reminders.
 /// Thread-safe: one connection behind one lock; nothing here does network I/O.
 /// </summary>
 /// <remarks>
@@ -57,25 +60,32 @@ internal sealed class NotificationLedger : IDisposable
     internal const int ApplicationId = 0x45474E4C;
 
     /// <summary>SQLite <c>user_version</c> of this schema.</summary>
-    internal const int SchemaVersion = 2;
+    internal const int SchemaVersion = 3;
 
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS alarm_event (
+            site        TEXT    NOT NULL,
+            gateway     TEXT    NOT NULL,
             alarm_id    TEXT    NOT NULL,
             event       INTEGER NOT NULL,
             alarm       TEXT    NOT NULL,
             recorded_ms INTEGER NOT NULL,
-            PRIMARY KEY (alarm_id, event)
+            PRIMARY KEY (site, gateway, alarm_id, event)
         ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS alarm_state (
-            alarm_id        TEXT    PRIMARY KEY,
+            site            TEXT    NOT NULL,
+            gateway         TEXT    NOT NULL,
+            alarm_id        TEXT    NOT NULL,
             acknowledged_ms INTEGER,
             acknowledged_by TEXT,
             cleared_ms      INTEGER,
-            updated_ms      INTEGER NOT NULL
+            updated_ms      INTEGER NOT NULL,
+            PRIMARY KEY (site, gateway, alarm_id)
         ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS job (
             id         INTEGER PRIMARY KEY,
+            site       TEXT    NOT NULL,
+            gateway    TEXT    NOT NULL,
             alarm_id   TEXT    NOT NULL,
             event      INTEGER NOT NULL,
             notice     INTEGER NOT NULL,
@@ -88,7 +98,7 @@ internal sealed class NotificationLedger : IDisposable
             done_ms    INTEGER,
             sending_ms  INTEGER,
             interrupted INTEGER NOT NULL DEFAULT 0,
-            UNIQUE (alarm_id, notice, channel)
+            UNIQUE (site, gateway, alarm_id, notice, channel)
         );
         CREATE INDEX IF NOT EXISTS job_pending ON job (channel, id) WHERE state = 0;
         """;
@@ -99,18 +109,62 @@ internal sealed class NotificationLedger : IDisposable
         ALTER TABLE job ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0;
         """;
 
+    /// <summary>
+    /// Version 2 → 3: keyed by site, gateway and alarm id (they were keyed by alarm id alone). Each recorded event's
+    /// site and gateway come from its own JSON; jobs and states take those of their alarm's event (a state with no
+    /// event left is kept under an empty site and gateway, where nothing matches it, until pruned).
+    /// </summary>
+    private const string MigrateFrom2 = """
+        CREATE TABLE alarm_event_v3 (
+            site TEXT NOT NULL, gateway TEXT NOT NULL, alarm_id TEXT NOT NULL, event INTEGER NOT NULL, alarm TEXT NOT NULL,
+            recorded_ms INTEGER NOT NULL, PRIMARY KEY (site, gateway, alarm_id, event)
+        ) WITHOUT ROWID;
+        INSERT INTO alarm_event_v3
+            SELECT COALESCE(json_extract(alarm, '$.site'), ''), COALESCE(json_extract(alarm, '$.gateway'), ''), alarm_id, event, alarm, recorded_ms
+            FROM alarm_event;
+        CREATE TABLE alarm_state_v3 (
+            site TEXT NOT NULL, gateway TEXT NOT NULL, alarm_id TEXT NOT NULL, acknowledged_ms INTEGER, acknowledged_by TEXT,
+            cleared_ms INTEGER, updated_ms INTEGER NOT NULL, PRIMARY KEY (site, gateway, alarm_id)
+        ) WITHOUT ROWID;
+        INSERT INTO alarm_state_v3
+            SELECT COALESCE(e.site, ''), COALESCE(e.gateway, ''), s.alarm_id, s.acknowledged_ms, s.acknowledged_by, s.cleared_ms, s.updated_ms
+            FROM alarm_state AS s
+            LEFT JOIN (SELECT alarm_id, MIN(site) AS site, MIN(gateway) AS gateway FROM alarm_event_v3 GROUP BY alarm_id) AS e ON e.alarm_id = s.alarm_id;
+        CREATE TABLE job_v3 (
+            id INTEGER PRIMARY KEY, site TEXT NOT NULL, gateway TEXT NOT NULL, alarm_id TEXT NOT NULL, event INTEGER NOT NULL,
+            notice INTEGER NOT NULL, channel TEXT NOT NULL, state INTEGER NOT NULL, due_ms INTEGER NOT NULL, next_ms INTEGER NOT NULL,
+            attempts INTEGER NOT NULL, last_error TEXT, done_ms INTEGER, sending_ms INTEGER, interrupted INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (site, gateway, alarm_id, notice, channel)
+        );
+        INSERT INTO job_v3
+            SELECT j.id, COALESCE(e.site, ''), COALESCE(e.gateway, ''), j.alarm_id, j.event, j.notice, j.channel, j.state, j.due_ms, j.next_ms,
+                   j.attempts, j.last_error, j.done_ms, j.sending_ms, j.interrupted
+            FROM job AS j
+            LEFT JOIN (SELECT alarm_id, event, MIN(site) AS site, MIN(gateway) AS gateway FROM alarm_event_v3 GROUP BY alarm_id, event) AS e
+                ON e.alarm_id = j.alarm_id AND e.event = j.event;
+        DROP TABLE alarm_event;
+        DROP TABLE alarm_state;
+        DROP TABLE job;
+        ALTER TABLE alarm_event_v3 RENAME TO alarm_event;
+        ALTER TABLE alarm_state_v3 RENAME TO alarm_state;
+        ALTER TABLE job_v3 RENAME TO job;
+        """;
+
     private static readonly SqliteFileFormat Format = new()
     {
         Kind = "notification ledger",
         ApplicationId = ApplicationId,
         SchemaVersion = SchemaVersion,
         Schema = Schema,
-        Migrations = new Dictionary<int, string> { [1] = MigrateFrom1 },
+        Migrations = new Dictionary<int, string> { [1] = MigrateFrom1, [2] = MigrateFrom2 },
         ExclusiveLocking = true,
         // Only one connection ever uses the file, so waiting on a lock only delays refusing a second instance.
         BusyTimeoutSeconds = 1,
         InUseAdvice = $"give each hub instance its own {NotificationOptions.Section}:LedgerPath",
     };
+
+    /// <summary>The parameters that name an alarm, first in every statement about one: site, gateway, alarm id.</summary>
+    private static readonly (string Name, SqliteType Type)[] Key = [("$site", SqliteType.Text), ("$gateway", SqliteType.Text), ("$alarm_id", SqliteType.Text)];
 
     private readonly Lock _gate = new();
     private readonly SqliteConnection _connection;
@@ -135,40 +189,40 @@ internal sealed class NotificationLedger : IDisposable
         _connection = connection;
         InterruptedAtOpen = interrupted;
         _insertEvent = Prepare(
-            "INSERT OR IGNORE INTO alarm_event (alarm_id, event, alarm, recorded_ms) VALUES ($alarm_id, $event, $alarm, $now);",
-            ("$alarm_id", SqliteType.Text), ("$event", SqliteType.Integer), ("$alarm", SqliteType.Text), ("$now", SqliteType.Integer));
+            "INSERT OR IGNORE INTO alarm_event (site, gateway, alarm_id, event, alarm, recorded_ms) VALUES ($site, $gateway, $alarm_id, $event, $alarm, $now);",
+            [.. Key, ("$event", SqliteType.Integer), ("$alarm", SqliteType.Text), ("$now", SqliteType.Integer)]);
         _insertJob = Prepare(
             """
-            INSERT OR IGNORE INTO job (alarm_id, event, notice, channel, state, due_ms, next_ms, attempts)
-            VALUES ($alarm_id, $event, $notice, $channel, 0, $due, $due, 0);
+            INSERT OR IGNORE INTO job (site, gateway, alarm_id, event, notice, channel, state, due_ms, next_ms, attempts)
+            VALUES ($site, $gateway, $alarm_id, $event, $notice, $channel, 0, $due, $due, 0);
             """,
-            ("$alarm_id", SqliteType.Text), ("$event", SqliteType.Integer), ("$notice", SqliteType.Integer), ("$channel", SqliteType.Text), ("$due", SqliteType.Integer));
+            [.. Key, ("$event", SqliteType.Integer), ("$notice", SqliteType.Integer), ("$channel", SqliteType.Text), ("$due", SqliteType.Integer)]);
         _acknowledge = Prepare(
             """
-            INSERT INTO alarm_state (alarm_id, acknowledged_ms, acknowledged_by, updated_ms) VALUES ($alarm_id, $at, $by, $now)
-            ON CONFLICT (alarm_id) DO UPDATE SET acknowledged_ms = COALESCE(acknowledged_ms, excluded.acknowledged_ms),
+            INSERT INTO alarm_state (site, gateway, alarm_id, acknowledged_ms, acknowledged_by, updated_ms) VALUES ($site, $gateway, $alarm_id, $at, $by, $now)
+            ON CONFLICT (site, gateway, alarm_id) DO UPDATE SET acknowledged_ms = COALESCE(acknowledged_ms, excluded.acknowledged_ms),
                 acknowledged_by = COALESCE(acknowledged_by, excluded.acknowledged_by), updated_ms = excluded.updated_ms;
             """,
-            ("$alarm_id", SqliteType.Text), ("$at", SqliteType.Integer), ("$by", SqliteType.Text), ("$now", SqliteType.Integer));
+            [.. Key, ("$at", SqliteType.Integer), ("$by", SqliteType.Text), ("$now", SqliteType.Integer)]);
         _clear = Prepare(
             """
-            INSERT INTO alarm_state (alarm_id, cleared_ms, updated_ms) VALUES ($alarm_id, $at, $now)
-            ON CONFLICT (alarm_id) DO UPDATE SET cleared_ms = COALESCE(cleared_ms, excluded.cleared_ms), updated_ms = excluded.updated_ms;
+            INSERT INTO alarm_state (site, gateway, alarm_id, cleared_ms, updated_ms) VALUES ($site, $gateway, $alarm_id, $at, $now)
+            ON CONFLICT (site, gateway, alarm_id) DO UPDATE SET cleared_ms = COALESCE(cleared_ms, excluded.cleared_ms), updated_ms = excluded.updated_ms;
             """,
-            ("$alarm_id", SqliteType.Text), ("$at", SqliteType.Integer), ("$now", SqliteType.Integer));
+            [.. Key, ("$at", SqliteType.Integer), ("$now", SqliteType.Integer)]);
         _isClosed = Prepare(
-            "SELECT COUNT(*) FROM alarm_state WHERE alarm_id = $alarm_id AND (acknowledged_ms IS NOT NULL OR cleared_ms IS NOT NULL);",
-            ("$alarm_id", SqliteType.Text));
+            "SELECT COUNT(*) FROM alarm_state WHERE site = $site AND gateway = $gateway AND alarm_id = $alarm_id AND (acknowledged_ms IS NOT NULL OR cleared_ms IS NOT NULL);",
+            Key);
         _cancelReminders = Prepare(
-            $"UPDATE job SET state = {(int)JobState.Cancelled}, done_ms = $now WHERE alarm_id = $alarm_id AND notice = {(int)NoticeKind.Reminder} AND state = 0;",
-            ("$alarm_id", SqliteType.Text), ("$now", SqliteType.Integer));
+            $"UPDATE job SET state = {(int)JobState.Cancelled}, done_ms = $now WHERE site = $site AND gateway = $gateway AND alarm_id = $alarm_id AND notice = {(int)NoticeKind.Reminder} AND state = 0;",
+            [.. Key, ("$now", SqliteType.Integer)]);
         _head = Prepare(
             """
             SELECT j.id, j.alarm_id, j.notice, j.attempts, j.next_ms, e.alarm,
                    (s.acknowledged_ms IS NOT NULL OR s.cleared_ms IS NOT NULL) AS closed
             FROM job AS j
-            JOIN alarm_event AS e ON e.alarm_id = j.alarm_id AND e.event = j.event
-            LEFT JOIN alarm_state AS s ON s.alarm_id = j.alarm_id
+            JOIN alarm_event AS e ON e.site = j.site AND e.gateway = j.gateway AND e.alarm_id = j.alarm_id AND e.event = j.event
+            LEFT JOIN alarm_state AS s ON s.site = j.site AND s.gateway = j.gateway AND s.alarm_id = j.alarm_id
             WHERE j.channel = $channel AND j.state = 0 AND j.due_ms <= $now
             ORDER BY j.id
             LIMIT 1;
@@ -223,7 +277,7 @@ internal sealed class NotificationLedger : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             long nowMs = now.ToUnixTimeMilliseconds();
             using SqliteTransaction tx = _connection.BeginTransaction();
-            if (Run(_insertEvent, tx, alarm.AlarmId, (long)alarm.Event, alarmJson, nowMs) == 0)
+            if (Run(_insertEvent, tx, alarm.Site, alarm.Gateway, alarm.AlarmId, (long)alarm.Event, alarmJson, nowMs) == 0)
             {
                 return new RecordOutcome(Duplicate: true, Added: 0, Cancelled: 0);
             }
@@ -231,11 +285,11 @@ internal sealed class NotificationLedger : IDisposable
             int cancelled = 0;
             if (alarm.Event == AlarmEvent.Cleared)
             {
-                Run(_clear, tx, alarm.AlarmId, (alarm.ClearedTs ?? now).ToUnixTimeMilliseconds(), nowMs);
-                cancelled = Run(_cancelReminders, tx, alarm.AlarmId, nowMs);
+                Run(_clear, tx, alarm.Site, alarm.Gateway, alarm.AlarmId, (alarm.ClearedTs ?? now).ToUnixTimeMilliseconds(), nowMs);
+                cancelled = Run(_cancelReminders, tx, alarm.Site, alarm.Gateway, alarm.AlarmId, nowMs);
             }
 
-            bool closed = IsClosed(alarm.AlarmId, tx);
+            bool closed = IsClosed(alarm.Site, alarm.Gateway, alarm.AlarmId, tx);
             int added = 0;
             foreach (NewJob job in jobs)
             {
@@ -244,7 +298,7 @@ internal sealed class NotificationLedger : IDisposable
                     continue;
                 }
 
-                added += Run(_insertJob, tx, alarm.AlarmId, (long)alarm.Event, (long)job.Notice, job.Channel, job.Due.ToUnixTimeMilliseconds());
+                added += Run(_insertJob, tx, alarm.Site, alarm.Gateway, alarm.AlarmId, (long)alarm.Event, (long)job.Notice, job.Channel, job.Due.ToUnixTimeMilliseconds());
             }
 
             tx.Commit();
@@ -253,12 +307,12 @@ internal sealed class NotificationLedger : IDisposable
         }
     }
 
-    /// <summary>Remembers that <paramref name="alarmId"/> was acknowledged and cancels its pending reminders; returns how many.</summary>
-    public int Acknowledge(string alarmId, string operatorName, DateTimeOffset at, DateTimeOffset now) =>
-        Close(_acknowledge, alarmId, at, operatorName, now);
+    /// <summary>Remembers that the gateway's <paramref name="alarmId"/> was acknowledged and cancels its pending reminders; returns how many.</summary>
+    public int Acknowledge(string site, string gateway, string alarmId, string operatorName, DateTimeOffset at, DateTimeOffset now) =>
+        Close(_acknowledge, site, gateway, alarmId, at, operatorName, now);
 
-    /// <summary>Remembers that <paramref name="alarmId"/> cleared and cancels its pending reminders; returns how many.</summary>
-    public int Clear(string alarmId, DateTimeOffset at, DateTimeOffset now) => Close(_clear, alarmId, at, null, now);
+    /// <summary>Remembers that the gateway's <paramref name="alarmId"/> cleared and cancels its pending reminders; returns how many.</summary>
+    public int Clear(string site, string gateway, string alarmId, DateTimeOffset at, DateTimeOffset now) => Close(_clear, site, gateway, alarmId, at, null, now);
 
     /// <summary>The oldest-recorded pending job of <paramref name="channel"/> that is due at <paramref name="now"/>.</summary>
     public DueJob? Head(string channel, DateTimeOffset now)
@@ -356,7 +410,8 @@ internal sealed class NotificationLedger : IDisposable
             int removed = command.ExecuteNonQuery();
             command.CommandText = """
                 DELETE FROM alarm_event WHERE recorded_ms < $cutoff
-                AND NOT EXISTS (SELECT 1 FROM job WHERE job.alarm_id = alarm_event.alarm_id AND job.event = alarm_event.event);
+                AND NOT EXISTS (SELECT 1 FROM job WHERE job.site = alarm_event.site AND job.gateway = alarm_event.gateway
+                    AND job.alarm_id = alarm_event.alarm_id AND job.event = alarm_event.event);
                 """;
             removed += command.ExecuteNonQuery();
             command.CommandText = "DELETE FROM alarm_state WHERE updated_ms < $cutoff;";
@@ -366,7 +421,7 @@ internal sealed class NotificationLedger : IDisposable
         }
     }
 
-    /// <summary>Every job (of one alarm, if given), in recording order.</summary>
+    /// <summary>Every job (of alarms with this id on any gateway, if given), in recording order.</summary>
     public IReadOnlyList<LedgerJob> Jobs(string? alarmId = null)
     {
         lock (_gate)
@@ -374,7 +429,7 @@ internal sealed class NotificationLedger : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             using SqliteCommand command = _connection.CreateCommand();
             command.CommandText = """
-                SELECT id, alarm_id, notice, channel, state, due_ms, next_ms, attempts, last_error, interrupted FROM job
+                SELECT id, alarm_id, notice, channel, state, due_ms, next_ms, attempts, last_error, interrupted, site, gateway FROM job
                 WHERE $alarm_id IS NULL OR alarm_id = $alarm_id ORDER BY id;
                 """;
             command.Parameters.AddWithValue("$alarm_id", (object?)alarmId ?? DBNull.Value);
@@ -385,7 +440,7 @@ internal sealed class NotificationLedger : IDisposable
                 jobs.Add(new LedgerJob(
                     reader.GetInt64(0), reader.GetString(1), (NoticeKind)reader.GetInt32(2), reader.GetString(3), (JobState)reader.GetInt32(4),
                     DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)),
-                    reader.GetInt32(7), reader.IsDBNull(8) ? null : reader.GetString(8), reader.GetInt32(9)));
+                    reader.GetInt32(7), reader.IsDBNull(8) ? null : reader.GetString(8), reader.GetInt32(9), reader.GetString(10), reader.GetString(11)));
             }
 
             return jobs;
@@ -414,8 +469,10 @@ internal sealed class NotificationLedger : IDisposable
         }
     }
 
-    private int Close(SqliteCommand upsert, string alarmId, DateTimeOffset at, string? operatorName, DateTimeOffset now)
+    private int Close(SqliteCommand upsert, string site, string gateway, string alarmId, DateTimeOffset at, string? operatorName, DateTimeOffset now)
     {
+        ArgumentNullException.ThrowIfNull(site);
+        ArgumentNullException.ThrowIfNull(gateway);
         ArgumentNullException.ThrowIfNull(alarmId);
         lock (_gate)
         {
@@ -424,14 +481,14 @@ internal sealed class NotificationLedger : IDisposable
             using SqliteTransaction tx = _connection.BeginTransaction();
             if (operatorName is null)
             {
-                Run(upsert, tx, alarmId, at.ToUnixTimeMilliseconds(), nowMs);
+                Run(upsert, tx, site, gateway, alarmId, at.ToUnixTimeMilliseconds(), nowMs);
             }
             else
             {
-                Run(upsert, tx, alarmId, at.ToUnixTimeMilliseconds(), operatorName, nowMs);
+                Run(upsert, tx, site, gateway, alarmId, at.ToUnixTimeMilliseconds(), operatorName, nowMs);
             }
 
-            int cancelled = Run(_cancelReminders, tx, alarmId, nowMs);
+            int cancelled = Run(_cancelReminders, tx, site, gateway, alarmId, nowMs);
             tx.Commit();
             Interlocked.Add(ref _pending, -cancelled);
             return cancelled;
@@ -476,10 +533,12 @@ internal sealed class NotificationLedger : IDisposable
         return interrupted;
     }
 
-    private bool IsClosed(string alarmId, SqliteTransaction tx)
+    private bool IsClosed(string site, string gateway, string alarmId, SqliteTransaction tx)
     {
         _isClosed.Transaction = tx;
-        _isClosed.Parameters[0].Value = alarmId;
+        _isClosed.Parameters[0].Value = site;
+        _isClosed.Parameters[1].Value = gateway;
+        _isClosed.Parameters[2].Value = alarmId;
         return Convert.ToInt64(_isClosed.ExecuteScalar(), CultureInfo.InvariantCulture) > 0;
     }
 

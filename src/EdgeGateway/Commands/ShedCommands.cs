@@ -18,6 +18,8 @@ public sealed partial class ShedCommands
     private readonly ShedProtection _protection;
     private readonly RecyclingStation? _station;
     private readonly Action<DateTimeOffset> _republishRetainedState;
+    private readonly Func<bool?> _clockSynchronized;
+    private readonly CommandReplayGuard _replays = new();
     private readonly ILogger _logger;
 
     /// <param name="site">The site file the gateway started with; a reload replaces it.</param>
@@ -25,8 +27,12 @@ public sealed partial class ShedCommands
     /// <param name="station">The site's bins, if it has any: a reload gives them their new thresholds.</param>
     /// <param name="republishRetainedState">What the <c>snapshot</c> command does: the transport republishes every retained state.</param>
     /// <param name="logger">The transport's logger: acknowledgements are logged where the transport logs its commands.</param>
-    public ShedCommands(SiteConfiguration site, ShedProtection protection, RecyclingStation? station, Action<DateTimeOffset> republishRetainedState, ILogger logger)
+    /// <param name="clockSynchronized">Whether the wall clock is synchronised (null: cannot tell): a command's age is judged only then.</param>
+    public ShedCommands(
+        SiteConfiguration site, ShedProtection protection, RecyclingStation? station, Action<DateTimeOffset> republishRetainedState, ILogger logger,
+        Func<bool?>? clockSynchronized = null)
     {
+        _clockSynchronized = clockSynchronized ?? (() => null);
         Site = site;
         _protection = protection;
         _station = station;
@@ -41,6 +47,10 @@ public sealed partial class ShedCommands
     public static CommandReply Unknown(string name, DateTimeOffset now) =>
         CommandReply.Refused(name.Length == 0 ? "(unknown)" : name, now, $"unknown command '{name}'; known: {string.Join(", ", ContractCommands.All)}");
 
+    /// <summary>
+    /// Applies a command once: a replay of an id already applied gets its first reply again, and a command issued longer
+    /// ago than <c>mqtt.commandMaxAgeSeconds</c> is refused while the wall clock is synchronised.
+    /// </summary>
     public async Task<CommandReply> ExecuteAsync(string name, CommandRequest request, DateTimeOffset now)
     {
         if (!ContractCommands.IsKnown(name))
@@ -53,6 +63,25 @@ public sealed partial class ShedCommands
             return CommandReply.Refused(name, now, error!);
         }
 
+        if (_replays.TryGetReply(request.Id, out CommandReply? first))
+        {
+            LogReplay(name, request.Id!);
+            return first!;
+        }
+
+        var maxAge = TimeSpan.FromSeconds(Site.Mqtt?.CommandMaxAgeSeconds ?? MqttSiteSettings.DefaultCommandMaxAgeSeconds);
+        if (CommandReplayGuard.Expired(request, now, maxAge, _clockSynchronized()) is { } expired)
+        {
+            return CommandReply.Refused(name, now, expired);
+        }
+
+        CommandReply reply = await ApplyAsync(name, request, now);
+        _replays.Remember(request.Id, reply);
+        return reply;
+    }
+
+    private async Task<CommandReply> ApplyAsync(string name, CommandRequest request, DateTimeOffset now)
+    {
         string by = request.Operator ?? "platform";
         switch (name)
         {
@@ -103,6 +132,9 @@ public sealed partial class ShedCommands
         Site = reloaded;
         return CommandReply.Applied(name, now, "thresholds reloaded; sessions, lockouts and the outbox kept");
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Command {Command} id {Id} was applied already: answered with its first reply, not applied again")]
+    private partial void LogReplay(string command, string id);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Alarm {AlarmId} acknowledged by {Operator}: {Comment}")]
     private partial void LogAlarmAcknowledged(string alarmId, string @operator, string? comment);

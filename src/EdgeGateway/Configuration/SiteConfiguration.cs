@@ -250,4 +250,11 @@ public sealed class MqttSiteSettings : MqttBrokerSettings
 
     /// <summary>The line of the <c>mqtt:</c> section in the site file.</summary>
     public int Line { get; init; }
+
+    /// <summary>The default of <see cref="CommandMaxAgeSeconds"/>.</summary>
+    public const int DefaultCommandMaxAgeSeconds = 300;
+
+    /// <summary><c>commandMaxAgeSeconds</c>: a command issued longer ago than this is refused (judged only on a
+    /// synchronised wall clock).</summary>
+    public int CommandMaxAgeSeconds { get; init; } = DefaultCommandMaxAgeSeconds;
 }

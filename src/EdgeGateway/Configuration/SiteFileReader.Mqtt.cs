@@ -3,7 +3,7 @@ namespace EdgeGateway.Configuration;
 // The broker the gateway publishes to: `mqtt:`.
 internal sealed partial class SiteFileReader
 {
-    private static readonly string[] MqttKeys = ["broker", "caFile", "username", "passwordFile", "passwordEnvironmentVariable", "clientCertificateFile", "clientKeyFile"];
+    private static readonly string[] MqttKeys = ["broker", "caFile", "username", "passwordFile", "passwordEnvironmentVariable", "clientCertificateFile", "clientKeyFile", "commandMaxAgeSeconds"];
 
     private MqttSiteSettings? ReadMqtt(MappingReader root)
     {
@@ -20,6 +20,7 @@ internal sealed partial class SiteFileReader
         string? passwordVariable = m.String("passwordEnvironmentVariable", required: false);
         string? certificate = m.String("clientCertificateFile", required: false);
         string? key = m.String("clientKeyFile", required: false);
+        int? commandMaxAge = m.Int("commandMaxAgeSeconds", required: false, 10, 86_400, "seconds");
         if (broker is null)
         {
             return null;
@@ -72,6 +73,7 @@ internal sealed partial class SiteFileReader
             ClientCertificateFile = certificate,
             ClientKeyFile = key,
             Line = m.Line,
+            CommandMaxAgeSeconds = commandMaxAge ?? MqttSiteSettings.DefaultCommandMaxAgeSeconds,
         };
     }
 }

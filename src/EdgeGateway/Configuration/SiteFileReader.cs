@@ -23,8 +23,8 @@ internal sealed partial class SiteFileReader
     private static readonly string[] BoardKeys = ["i2cBus", "gpioChip", "oneWirePin"];
     private static readonly string[] SamplingKeys = ["cyclesPerMeasurement", "roundPeriodMs", "temperaturePeriodSeconds", "telemetryPeriodSeconds"];
 
-    private const string IdRule = "use letters, digits, '-' and '_'";
-    private const string SiteIdRule = "use lower-case letters, digits, '-' and '_', starting with a letter or digit (it goes into MQTT topics)";
+    private const string IdRule = "use 1 to 64 letters, digits, '-' and '_', starting with a letter or digit";
+    private const string SiteIdRule = "use 1 to 64 lower-case letters, digits, '-' and '_', starting with a letter or digit (it goes into MQTT topics)";
     private const string GpioUnit = "(BCM numbering)";
 
     private readonly string _fileName;
@@ -204,10 +204,11 @@ internal sealed partial class SiteFileReader
 
     private static string AtLine(int line, string words = "line") => line > 0 ? Invariant($" ({words} {line})") : "";
 
-    [GeneratedRegex(@"^[a-z0-9][a-z0-9_-]*\z", RegexOptions.CultureInvariant)]
+    // Ids go into MQTT topics and InfluxDB tags: the contract's id rule (ContractIds), lower-case for site and gateway.
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9_-]{0,63}\z", RegexOptions.CultureInvariant)]
     private static partial Regex SiteIdPattern();
 
-    [GeneratedRegex(@"^[A-Za-z0-9_-]+\z", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}\z", RegexOptions.CultureInvariant)]
     private static partial Regex IdPattern();
 
     [GeneratedRegex(@"^28-[0-9a-f]{12}\z", RegexOptions.CultureInvariant)]

@@ -55,7 +55,7 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
     {
         _clock = clock;
         _runtime = runtime;
-        _commands = new ShedCommands(runtime.Site, runtime.Protection, runtime.Station, RepublishRetainedState, logger);
+        _commands = new ShedCommands(runtime.Site, runtime.Protection, runtime.Station, RepublishRetainedState, logger, () => _clock?.IsSynchronized());
         _outbox = outbox;
         _connection = connection;
         _drain = new OutboxDrain(outbox, connection);

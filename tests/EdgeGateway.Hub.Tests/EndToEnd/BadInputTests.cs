@@ -27,6 +27,13 @@ public sealed class BadInputTests : IDisposable
             SessionS = 60, LifetimeEnergyWh = 10, MeasuredTs = DateTimeOffset.UtcNow,
         });
 
+    private static string BinState(long seq, string binClass) =>
+        ContractJson.SerializeToString(new BinStateMessage
+        {
+            Seq = seq, Ts = DateTimeOffset.UtcNow, Site = "s1", Gateway = "g1", Bin = "b1", Class = binClass, FillPct = 40,
+            NearlyFull = false, ContainerFull = false, ContainerEmpty = false, LidOpen = false, Tilted = false,
+        });
+
     [Fact]
     public async Task Each_bad_message_is_dead_lettered_with_its_reason_and_none_is_written()
     {
@@ -49,6 +56,10 @@ public sealed class BadInputTests : IDisposable
             (Topic, Telemetry(4, site: "s2"), "topic_mismatch", "site"),
             ("edge/v1/s1/g1/ports/p1/oops", Telemetry(5), "bad_topic", "oops"),
             (Topic, "{\"v\":1,\"pad\":\"" + new string('x', 20_000) + "\"}", "payload_too_large", "20"),
+            // A tag value ending in a backslash broke InfluxDB's line protocol (refused only as rejected_by_database);
+            // the reader now refuses it, and markup as a bin class, for what they are.
+            ("edge/v1/s1/g1/alarms", ContractJson.SerializeToString(Notifications.Alarms.Raised(site: "s1", gateway: "g1", source: "port:p1\\", at: DateTimeOffset.UtcNow) with { Seq = 7 }), "invalid_message", "source 'port:p1\\'"),
+            ("edge/v1/s1/g1/bins/b1/state", BinState(8, "<b>bogus</b>"), "invalid_message", "class '<b>bogus</b>'"),
         ];
 
         foreach ((string topic, string payload, _, _) in cases)

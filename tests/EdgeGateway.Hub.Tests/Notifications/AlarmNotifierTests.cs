@@ -160,7 +160,7 @@ public sealed class AlarmNotifierTests
         await rig.RecordAsync(Alarms.Raised("alm-acked"));
         await rig.RecordAsync(Alarms.Raised("alm-open", source: "port:p04"));
         await rig.UntilAsync(() => rig.Receiver.On(Path).Count == 2);
-        await rig.Notifier.ObserveAcknowledgedAsync("alm-acked", "li.wei", NotificationRig.Start.AddMinutes(5), CancellationToken.None);
+        await rig.Notifier.ObserveAcknowledgedAsync("dongguan", "shed-1", "alm-acked", "li.wei", NotificationRig.Start.AddMinutes(5), CancellationToken.None);
 
         // Both reminders fall due together; the acknowledged one was recorded first, so it would come first.
         await rig.UntilAsync(() => rig.For(Path, "alm-open").Count == 2, advance: TimeSpan.FromSeconds(20));
@@ -199,7 +199,7 @@ public sealed class AlarmNotifierTests
         await using NotificationRig rig = await NotificationRig.StartAsync(NotificationRig.OneChannel("wecom-ops", "WeCom", Path + "?key=k1"), deliver: false);
 
         await rig.RecordAsync(Alarms.Raised("alm-1"));
-        await rig.Notifier.ObserveClearedAsync("alm-1", NotificationRig.Start.AddMinutes(3), CancellationToken.None);
+        await rig.Notifier.ObserveClearedAsync("dongguan", "shed-1", "alm-1", NotificationRig.Start.AddMinutes(3), CancellationToken.None);
 
         LedgerJob reminder = rig.Notifier.Ledger.Jobs("alm-1").Single(job => job.Notice == NoticeKind.Reminder);
         Assert.Equal(JobState.Cancelled, reminder.State);
@@ -213,11 +213,11 @@ public sealed class AlarmNotifierTests
         await using NotificationRig rig = await NotificationRig.StartAsync(NotificationRig.OneChannel("wecom-ops", "WeCom", Path + "?key=k1"), deliver: false);
         if (acknowledged)
         {
-            await rig.Notifier.ObserveAcknowledgedAsync("alm-1", "li.wei", NotificationRig.Start.AddMinutes(1), CancellationToken.None);
+            await rig.Notifier.ObserveAcknowledgedAsync("dongguan", "shed-1", "alm-1", "li.wei", NotificationRig.Start.AddMinutes(1), CancellationToken.None);
         }
         else
         {
-            await rig.Notifier.ObserveClearedAsync("alm-1", NotificationRig.Start.AddMinutes(1), CancellationToken.None);
+            await rig.Notifier.ObserveClearedAsync("dongguan", "shed-1", "alm-1", NotificationRig.Start.AddMinutes(1), CancellationToken.None);
         }
 
         // Restarted in between: the observed state is durable too.

@@ -25,12 +25,20 @@ public sealed class MqttSiteSectionTests
     [InlineData("mqtt: { broker: \"mqtts://mqtt.example.cn:8883\", caFile: /ca.pem, username: gw }", "say where the password is")]
     [InlineData("mqtt: { broker: \"http://x:1\" }", "is not embedded, none")]
     [InlineData("mqtt: { broker: embedded, password: hunter2 }", "password")]
+    [InlineData("mqtt: { broker: embedded, commandMaxAgeSeconds: 5 }", "mqtt.commandMaxAgeSeconds: 5 is out of range (allowed 10..86400")]
     public void Insecure_or_incomplete_broker_settings_are_reported(string section, string expected)
     {
         SiteFileLoadResult result = Load(section);
 
         Assert.False(result.IsValid);
         Assert.Contains(result.Problems, p => p.Message.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_command_window_defaults_to_300_seconds_and_can_be_set()
+    {
+        Assert.Equal(300, Load("mqtt: { broker: embedded }").Configuration!.Mqtt!.CommandMaxAgeSeconds);
+        Assert.Equal(120, Load("mqtt: { broker: embedded, commandMaxAgeSeconds: 120 }").Configuration!.Mqtt!.CommandMaxAgeSeconds);
     }
 
     [Fact]

@@ -15,6 +15,22 @@ public sealed class SiteFileProblemTests
         Assert.True(result.IsValid);
     }
 
+    /// <summary>Ids go into MQTT topics and InfluxDB tags: the contract's id rule (1 to 64 characters, starting with a
+    /// letter or digit), so a gateway cannot be configured with an id the hub refuses.</summary>
+    [Theory]
+    [InlineData("- id: P01", "- id: _P01", "ports[#1].id")]
+    [InlineData("- id: P01", "- id: P0123456789012345678901234567890123456789012345678901234567890123", "ports[#1].id")]
+    [InlineData("gateway: gw-test", "gateway: gw-0123456789012345678901234567890123456789012345678901234567890123", "site.gateway")]
+    public void An_id_beyond_the_contracts_id_rule_is_refused(string line, string replacement, string path)
+    {
+        string yaml = Valid.Replace(line, replacement, StringComparison.Ordinal);
+
+        ConfigurationProblem problem = Assert.Single(Load(yaml).Problems, p => p.Message.Contains("1 to 64", StringComparison.Ordinal));
+
+        Assert.Equal(LineOf(yaml, replacement.TrimStart('-', ' ')), problem.Line);
+        AssertMentions(problem, path, "starting with a letter or digit");
+    }
+
     [Fact]
     public void Unknown_key_is_reported_with_the_closest_allowed_key()
     {

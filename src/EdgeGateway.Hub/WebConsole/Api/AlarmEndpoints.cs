@@ -45,8 +45,8 @@ internal static partial class AlarmEndpoints
     internal static List<AlarmView> Views(IEnumerable<AlarmRecord> alarms, ConsoleStore store, ConsoleText text, Func<string, string?>? name = null)
     {
         List<AlarmRecord> list = [.. alarms];
-        Dictionary<string, AlarmAck> acks = store.FindAcks(list.Where(a => a.Ack is null).Select(a => a.AlarmId));
-        return [.. list.Select(a => (a.Ack is null && acks.TryGetValue(a.AlarmId, out AlarmAck? ack) ? a with { Ack = ack } : a).View(text) with { SiteName = name?.Invoke(a.Site) })];
+        Dictionary<(string Site, string Gateway, string AlarmId), AlarmAck> acks = store.FindAcks(list.Where(a => a.Ack is null).Select(a => (a.Site, a.Gateway, a.AlarmId)));
+        return [.. list.Select(a => (a.Ack is null && acks.TryGetValue((a.Site, a.Gateway, a.AlarmId), out AlarmAck? ack) ? a with { Ack = ack } : a).View(text) with { SiteName = name?.Invoke(a.Site) })];
     }
 
     private static async Task<Results<JsonHttpResult<AlarmView>, JsonHttpResult<ConsoleError>>> AcknowledgeAsync(
@@ -77,9 +77,9 @@ internal static partial class AlarmEndpoints
         }
 
         // Another company's alarm is not found, as an unknown one is: a company learns nothing of another's sheds.
-        if (alarmId.Length > 128 || !ContractTopics.IsValidSegment(alarmId) || board.FindAlarm(alarmId) is not { } alarm || !scope.Sees(alarm.Site))
+        if (!ContractIds.IsValid(alarmId) || board.FindAlarm(alarmId) is not { } alarm || !scope.Sees(alarm.Site))
         {
-            store.Audit(caller.Audit(now, "alarm_ack", alarmId.Length > 128 ? alarmId[..128] : alarmId, comment, "not_found"));
+            store.Audit(caller.Audit(now, "alarm_ack", alarmId.Length > ContractIds.MaxLength ? alarmId[..ContractIds.MaxLength] : alarmId, comment, "not_found"));
             return ConsoleResults.NotFound(text, text.Alarm(alarmId));
         }
 
@@ -90,7 +90,7 @@ internal static partial class AlarmEndpoints
         // The store's key decides a race between two acknowledgements: the second is refused, whoever it came from.
         if (!store.TryAcknowledge(ack))
         {
-            AlarmAck first = store.FindAck(alarm.AlarmId) ?? ack;
+            AlarmAck first = store.FindAck(alarm.Site, alarm.Gateway, alarm.AlarmId) ?? ack;
             board.Acknowledge(first);
             store.Audit(caller.Audit(now, "alarm_ack", target, detail, $"conflict: already acknowledged by {first.User}"));
             return ConsoleResults.Error(StatusCodes.Status409Conflict, ConsoleError.AlreadyAcknowledgedCode, text.AlreadyAcknowledged(first.User, first.At));

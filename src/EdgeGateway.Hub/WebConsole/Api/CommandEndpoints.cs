@@ -47,7 +47,7 @@ internal static partial class CommandEndpoints
 
         if (!ContractTopics.IsValidSegment(site) || !ContractTopics.IsValidSegment(gw) || !ContractTopics.IsValidSegment(command))
         {
-            return Invalid("site, gateway and command are one or more of A-Z a-z 0-9 _ -");
+            return Invalid("site, gateway and command are 1 to 64 of A-Z a-z 0-9 _ -, starting with a letter or digit");
         }
 
         if (!Allowed.Contains(command, StringComparer.Ordinal))

@@ -98,7 +98,7 @@ internal sealed partial class ConsoleLink : BackgroundService
         {
             bool sent = await Connection.PublishAsync(
                 ContractTopics.Command(site, gateway, command),
-                ContractJson.Serialize(request),
+                ContractJson.Serialize(Issue(request)),
                 retain: false,
                 MqttQualityOfServiceLevel.AtLeastOnce,
                 new MqttPublishProperties
@@ -133,11 +133,19 @@ internal sealed partial class ConsoleLink : BackgroundService
     public Task<bool> SendAsync(string site, string gateway, string command, CommandRequest request, CancellationToken cancellationToken) =>
         Connection.PublishAsync(
             ContractTopics.Command(site, gateway, command),
-            ContractJson.Serialize(request),
+            ContractJson.Serialize(Issue(request)),
             retain: false,
             MqttQualityOfServiceLevel.AtLeastOnce,
             new MqttPublishProperties { ContentType = "application/json" },
             cancellationToken);
+
+    /// <summary>Every command the console sends carries an id and its issue time: the gateway applies an id once and
+    /// refuses a command older than its window (src/EdgeGateway.Contracts/README.md, Commands).</summary>
+    private CommandRequest Issue(CommandRequest request)
+    {
+        DateTimeOffset now = _time.GetUtcNow();
+        return request with { Id = request.Id ?? Guid.CreateVersion7(now).ToString(), IssuedTs = request.IssuedTs ?? ContractTime.Truncate(now) };
+    }
 
     public override void Dispose()
     {
@@ -223,7 +231,7 @@ internal sealed partial class ConsoleLink : BackgroundService
 
         var ack = new AlarmAck(alarmId, topic.Site, topic.Gateway, by, null, _time.GetUtcNow(), request.Comment);
         _store.TryAcknowledge(ack);
-        _board.Acknowledge(_store.FindAck(alarmId) ?? ack);
+        _board.Acknowledge(_store.FindAck(topic.Site, topic.Gateway, alarmId) ?? ack);
     }
 
     private async Task ReconcileAlarmsAsync(CancellationToken stoppingToken)
@@ -252,8 +260,8 @@ internal sealed partial class ConsoleLink : BackgroundService
             try
             {
                 List<AlarmRecord> alarms = await _history.RecentAlarmsAsync(ActiveAlarmDays, stoppingToken);
-                Dictionary<string, AlarmAck> acks = _store.FindAcks(alarms.Select(a => a.AlarmId));
-                int changed = _board.Reconcile(alarms.Select(a => acks.TryGetValue(a.AlarmId, out AlarmAck? ack) ? a with { Ack = ack } : a));
+                Dictionary<(string Site, string Gateway, string AlarmId), AlarmAck> acks = _store.FindAcks(alarms.Select(a => (a.Site, a.Gateway, a.AlarmId)));
+                int changed = _board.Reconcile(alarms.Select(a => acks.TryGetValue((a.Site, a.Gateway, a.AlarmId), out AlarmAck? ack) ? a with { Ack = ack } : a));
                 int active = alarms.Count(a => a.IsActive);
                 LogReconciled(active, changed);
                 wanted = false;

@@ -12,7 +12,7 @@ namespace EdgeGateway.Hub.WebConsole.Dashboard;
 /// whole picture within moments of connecting). Each change is also published to <see cref="DashboardStream"/>.
 /// Thread-safe: one lock; nothing under it waits.
 /// </summary>
-internal sealed class LiveDashboard(DashboardStream stream, TimeProvider time)
+internal sealed class LiveDashboard(DashboardStream stream, TimeProvider time, HubLimits? limits = null)
 {
     /// <summary>Cleared alarms remembered (to be shown when acknowledged late, and not raised again by a late raise).</summary>
     private const int RecentlyClearedCapacity = 2000;
@@ -28,9 +28,10 @@ internal sealed class LiveDashboard(DashboardStream stream, TimeProvider time)
     /// <summary>
     /// Ingest's validation (<see cref="ContractMessageReader"/>): the board shows what ingest stores, checked the same
     /// way — ranges, the envelope against the topic — and with the same stamps: a <c>ts</c> no true clock can give
-    /// (9999-12-31, which froze a port) is the receive time, as in the database.
+    /// (9999-12-31, which froze a port) is the receive time, as in the database — and with the same caps on ports and
+    /// bins per gateway, so forged ids cannot grow the board either.
     /// </summary>
-    private readonly ContractMessageReader _reader = new(time);
+    private readonly ContractMessageReader _reader = new(time, limits);
     private readonly TimeProvider _time = time;
 
     public DashboardStream Stream => stream;

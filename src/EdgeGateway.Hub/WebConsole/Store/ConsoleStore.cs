@@ -12,8 +12,9 @@ internal sealed record AuditEntry(DateTimeOffset At, string User, string? Role, 
 /// <summary>
 /// The console's own records, in <c>console.db</c> (SQLite, WAL) in the hub's data directory:
 /// <list type="bullet">
-/// <item><c>alarm_ack</c>: one row per acknowledged alarm (the alarm id is the key, so a second acknowledgement of the
-/// same alarm is refused by the database itself, also when two requests race);</item>
+/// <item><c>alarm_ack</c>: one row per acknowledged alarm (site, gateway and alarm id are the key — an alarm id is unique
+/// only within its gateway — so a second acknowledgement of the same alarm is refused by the database itself, also when
+/// two requests race, and one gateway's alarm id never stands for another's);</item>
 /// <item><c>audit</c>: every command, acknowledgement and sign-in, with its result, oldest first.</item>
 /// </list>
 /// InfluxDB holds what gateways said; this holds what people did. Thread-safe: one connection behind one lock.
@@ -23,17 +24,18 @@ internal sealed class ConsoleStore : IDisposable
     /// <summary>SQLite <c>application_id</c> of a console store ("EGCS").</summary>
     internal const int ApplicationId = 0x45474353;
 
-    internal const int SchemaVersion = 1;
+    internal const int SchemaVersion = 2;
 
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS alarm_ack (
-            alarm_id        TEXT    PRIMARY KEY,
+            alarm_id        TEXT    NOT NULL,
             site            TEXT    NOT NULL,
             gateway         TEXT    NOT NULL,
             user_name       TEXT    NOT NULL,
             role            TEXT,
             acknowledged_ms INTEGER NOT NULL,
-            comment         TEXT
+            comment         TEXT,
+            PRIMARY KEY (site, gateway, alarm_id)
         ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS audit (
             id        INTEGER PRIMARY KEY,
@@ -47,6 +49,18 @@ internal sealed class ConsoleStore : IDisposable
         );
         """;
 
+    /// <summary>Version 1 → 2: <c>alarm_ack</c> keyed by site, gateway and alarm id (it was keyed by alarm id alone; each
+    /// row already held its site and gateway).</summary>
+    private const string MigrateFrom1 = """
+        CREATE TABLE alarm_ack_v2 (
+            alarm_id TEXT NOT NULL, site TEXT NOT NULL, gateway TEXT NOT NULL, user_name TEXT NOT NULL, role TEXT,
+            acknowledged_ms INTEGER NOT NULL, comment TEXT, PRIMARY KEY (site, gateway, alarm_id)
+        ) WITHOUT ROWID;
+        INSERT INTO alarm_ack_v2 SELECT alarm_id, site, gateway, user_name, role, acknowledged_ms, comment FROM alarm_ack;
+        DROP TABLE alarm_ack;
+        ALTER TABLE alarm_ack_v2 RENAME TO alarm_ack;
+        """;
+
     // An acknowledgement is also sent to the gateway: it must not vanish from the console on a power cut (the format's
     // synchronous = FULL).
     private static readonly SqliteFileFormat Format = new()
@@ -55,6 +69,7 @@ internal sealed class ConsoleStore : IDisposable
         ApplicationId = ApplicationId,
         SchemaVersion = SchemaVersion,
         Schema = Schema,
+        Migrations = new Dictionary<int, string> { [1] = MigrateFrom1 },
         BusyTimeoutSeconds = 5,
     };
 
@@ -101,7 +116,10 @@ internal sealed class ConsoleStore : IDisposable
         ArgumentNullException.ThrowIfNull(ack);
         lock (_gate)
         {
-            using SqliteCommand command = Command("DELETE FROM alarm_ack WHERE alarm_id = $alarm_id AND user_name = $user AND acknowledged_ms = $at;");
+            using SqliteCommand command = Command(
+                "DELETE FROM alarm_ack WHERE site = $site AND gateway = $gateway AND alarm_id = $alarm_id AND user_name = $user AND acknowledged_ms = $at;");
+            command.Parameters.AddWithValue("$site", ack.Site);
+            command.Parameters.AddWithValue("$gateway", ack.Gateway);
             command.Parameters.AddWithValue("$alarm_id", ack.AlarmId);
             command.Parameters.AddWithValue("$user", ack.User);
             command.Parameters.AddWithValue("$at", ack.At.ToUnixTimeMilliseconds());
@@ -109,33 +127,31 @@ internal sealed class ConsoleStore : IDisposable
         }
     }
 
-    public AlarmAck? FindAck(string alarmId)
-    {
-        lock (_gate)
-        {
-            using SqliteCommand command = Command("SELECT alarm_id, site, gateway, user_name, role, acknowledged_ms, comment FROM alarm_ack WHERE alarm_id = $alarm_id;");
-            command.Parameters.AddWithValue("$alarm_id", alarmId);
-            using SqliteDataReader reader = command.ExecuteReader();
-            return reader.Read() ? ReadAck(reader) : null;
-        }
-    }
+    /// <summary>The acknowledgement of the gateway's alarm <paramref name="alarmId"/>, if it has one.</summary>
+    public AlarmAck? FindAck(string site, string gateway, string alarmId) =>
+        FindAcks([(site, gateway, alarmId)]).Values.SingleOrDefault();
 
-    /// <summary>The acknowledgements of these alarms (those that have one).</summary>
-    public Dictionary<string, AlarmAck> FindAcks(IEnumerable<string> alarmIds)
+    /// <summary>The acknowledgements of these alarms (those that have one), by site, gateway and alarm id.</summary>
+    public Dictionary<(string Site, string Gateway, string AlarmId), AlarmAck> FindAcks(IEnumerable<(string Site, string Gateway, string AlarmId)> alarms)
     {
-        ArgumentNullException.ThrowIfNull(alarmIds);
-        var found = new Dictionary<string, AlarmAck>(StringComparer.Ordinal);
+        ArgumentNullException.ThrowIfNull(alarms);
+        var found = new Dictionary<(string Site, string Gateway, string AlarmId), AlarmAck>();
         lock (_gate)
         {
-            using SqliteCommand command = Command("SELECT alarm_id, site, gateway, user_name, role, acknowledged_ms, comment FROM alarm_ack WHERE alarm_id = $alarm_id;");
+            using SqliteCommand command = Command("""
+                SELECT alarm_id, site, gateway, user_name, role, acknowledged_ms, comment FROM alarm_ack
+                WHERE site = $site AND gateway = $gateway AND alarm_id = $alarm_id;
+                """);
+            SqliteParameter site = command.Parameters.Add("$site", SqliteType.Text);
+            SqliteParameter gateway = command.Parameters.Add("$gateway", SqliteType.Text);
             SqliteParameter id = command.Parameters.Add("$alarm_id", SqliteType.Text);
-            foreach (string alarmId in alarmIds.Distinct(StringComparer.Ordinal))
+            foreach ((string Site, string Gateway, string AlarmId) alarm in alarms.Distinct())
             {
-                id.Value = alarmId;
+                (site.Value, gateway.Value, id.Value) = alarm;
                 using SqliteDataReader reader = command.ExecuteReader();
                 if (reader.Read())
                 {
-                    found[alarmId] = ReadAck(reader);
+                    found[alarm] = ReadAck(reader);
                 }
             }
         }

@@ -69,6 +69,9 @@ public sealed class OverloadStoryTests(ConsoleApiRig stack)
         Assert.Equal(alarmId, request!.AlarmId);
         Assert.Equal("li", request.Operator);
         Assert.Equal("已通知车主", request.Comment);
+        // Every command the console sends has an id and an issue time: the gateway applies it once, and not when stale.
+        Assert.True(ContractIds.IsValid(request.Id), request.Id);
+        Assert.InRange(request.IssuedTs!.Value, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddMinutes(1));
 
         // ... shown in the active list, and audited.
         JsonElement listed = (await maintenance.GetJsonAsync("/api/alarms/active")).GetProperty("alarms").EnumerateArray().Single(a => a.GetProperty("alarm_id").GetString() == alarmId);

@@ -144,7 +144,8 @@ public sealed partial class ConsoleBrowserTests(ConsoleRig rig) : IClassFixture<
         await Expect(own.Locator($"section.gateway[data-gateway='{Gw}'] .tile.port")).ToHaveCountAsync(20);
         await Expect(own.Locator($"section.site[data-site='{ConsoleHubRig.OtherSite}']")).ToHaveCountAsync(0);
         await Expect(own.GetByTestId("user")).ToContainTextAsync("物业 李经理");
-        await own.ScreenshotAsync(new() { Path = Path.Combine(ConsoleRig.ScreenshotDirectory, "tenant-board.png"), Style = HideNotices });
+        await HideNoticesAsync(own);
+        await own.ScreenshotAsync(new() { Path = Path.Combine(ConsoleRig.ScreenshotDirectory, "tenant-board.png") });
         AssertNoScriptErrors();
     }
 
