@@ -19,7 +19,7 @@ public sealed partial class ShedCommands
     private readonly RecyclingStation? _station;
     private readonly Action<DateTimeOffset> _republishRetainedState;
     private readonly Func<bool?> _clockSynchronized;
-    private readonly CommandReplayGuard _replays = new();
+    private readonly CommandReplayGuard _replays;
     private readonly ILogger _logger;
 
     /// <param name="site">The site file the gateway started with; a reload replaces it.</param>
@@ -28,9 +28,10 @@ public sealed partial class ShedCommands
     /// <param name="republishRetainedState">What the <c>snapshot</c> command does: the transport republishes every retained state.</param>
     /// <param name="logger">The transport's logger: acknowledgements are logged where the transport logs its commands.</param>
     /// <param name="clockSynchronized">Whether the wall clock is synchronised (null: cannot tell): a command's age is judged only then.</param>
+    /// <param name="replays">The ids applied already (a journal in the data directory keeps them across restarts); in memory only when null.</param>
     public ShedCommands(
         SiteConfiguration site, ShedProtection protection, RecyclingStation? station, Action<DateTimeOffset> republishRetainedState, ILogger logger,
-        Func<bool?>? clockSynchronized = null)
+        Func<bool?>? clockSynchronized = null, CommandReplayGuard? replays = null)
     {
         _clockSynchronized = clockSynchronized ?? (() => null);
         Site = site;
@@ -38,6 +39,11 @@ public sealed partial class ShedCommands
         _station = station;
         _republishRetainedState = republishRetainedState;
         _logger = logger;
+        _replays = replays ?? new CommandReplayGuard();
+        if (_replays.JournalProblem is { } problem)
+        {
+            LogReplayJournalProblem(problem);
+        }
     }
 
     /// <summary>The site file in force: the one the gateway started with, or the last one reloaded.</summary>
@@ -135,6 +141,9 @@ public sealed partial class ShedCommands
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Command {Command} id {Id} was applied already: answered with its first reply, not applied again")]
     private partial void LogReplay(string command, string id);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Command ids applied before: {Problem}")]
+    private partial void LogReplayJournalProblem(string problem);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Alarm {AlarmId} acknowledged by {Operator}: {Comment}")]
     private partial void LogAlarmAcknowledged(string alarmId, string @operator, string? comment);

@@ -55,7 +55,8 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
     {
         _clock = clock;
         _runtime = runtime;
-        _commands = new ShedCommands(runtime.Site, runtime.Protection, runtime.Station, RepublishRetainedState, logger, () => _clock?.IsSynchronized());
+        _commands = new ShedCommands(runtime.Site, runtime.Protection, runtime.Station, RepublishRetainedState, logger, () => _clock?.IsSynchronized(),
+            new CommandReplayGuard(Path.Combine(outbox.DataDirectory, CommandReplayGuard.FileName)));
         _outbox = outbox;
         _connection = connection;
         _drain = new OutboxDrain(outbox, connection);

@@ -185,6 +185,17 @@ internal sealed class LiveDashboard(DashboardStream stream, TimeProvider time, H
         return changed;
     }
 
+    /// <summary>
+    /// Where a message stands in the board's order: its ts, or now when it claims to come from the future. The reader
+    /// accepts a ts up to days ahead (a gateway whose clock is wrong still reports), but a message stamped ahead must not
+    /// hold a port or bin until then: every genuine message after it would look older and be ignored.
+    /// </summary>
+    private DateTimeOffset Ordered(DateTimeOffset ts)
+    {
+        DateTimeOffset now = _time.GetUtcNow();
+        return ts > now ? now : ts;
+    }
+
     private bool ApplyStatus(StatusMessage status)
     {
         lock (_gate)
@@ -199,7 +210,7 @@ internal sealed class LiveDashboard(DashboardStream stream, TimeProvider time, H
             // The Last Will (seq 0) was composed when the gateway connected: its ts is not when it was last heard from.
             if (status.Seq > 0)
             {
-                gateway.Seen(status.Ts);
+                gateway.Seen(Ordered(status.Ts));
             }
 
             PublishGateway(gateway);
@@ -209,13 +220,14 @@ internal sealed class LiveDashboard(DashboardStream stream, TimeProvider time, H
 
     private bool ApplyPortTelemetry(PortTelemetryMessage message)
     {
+        DateTimeOffset at = Ordered(message.Ts);
         lock (_gate)
         {
             LiveGateway gateway = GatewayLocked(message.Site, message.Gateway);
             LivePort port = gateway.Port(message.Port);
-            if (message.Ts >= port.TelemetryTs)
+            if (at >= port.TelemetryTs)
             {
-                port.TelemetryTs = message.Ts;
+                port.TelemetryTs = at;
                 port.RelayClosed = message.RelayClosed;
                 port.PowerW = message.PowerW;
                 port.VoltageV = message.VoltageV;
@@ -225,9 +237,9 @@ internal sealed class LiveDashboard(DashboardStream stream, TimeProvider time, H
                 port.SessionEnergyWh = message.SessionEnergyWh;
             }
 
-            port.ApplyState(message.Ts, message.State, message.Fault, message.Lockout);
-            port.Seen(message.Ts);
-            gateway.Seen(message.Ts);
+            port.ApplyState(at, message.State, message.Fault, message.Lockout);
+            port.Seen(at);
+            gateway.Seen(at);
             Publish(DashboardChangeKind.Port, gateway.Site, gateway.Gateway, gateway.View(port));
             return true;
         }
@@ -235,18 +247,19 @@ internal sealed class LiveDashboard(DashboardStream stream, TimeProvider time, H
 
     private bool ApplyPortState(PortStateMessage message)
     {
+        DateTimeOffset at = Ordered(message.Ts);
         lock (_gate)
         {
             LiveGateway gateway = GatewayLocked(message.Site, message.Gateway);
             LivePort port = gateway.Port(message.Port);
-            if (port.ApplyState(message.Ts, message.State, message.Fault, message.Lockout) && message.State != PortState.Charging)
+            if (port.ApplyState(at, message.State, message.Fault, message.Lockout) && message.State != PortState.Charging)
             {
                 // No telemetry may follow for a while: a port that stopped charging draws nothing.
                 port.RelayClosed = false;
             }
 
-            port.Seen(message.Ts);
-            gateway.Seen(message.Ts);
+            port.Seen(at);
+            gateway.Seen(at);
             Publish(DashboardChangeKind.Port, gateway.Site, gateway.Gateway, gateway.View(port));
             return true;
         }
@@ -254,14 +267,15 @@ internal sealed class LiveDashboard(DashboardStream stream, TimeProvider time, H
 
     private bool ApplyBinTelemetry(BinTelemetryMessage message)
     {
+        DateTimeOffset at = Ordered(message.Ts);
         lock (_gate)
         {
             LiveGateway gateway = GatewayLocked(message.Site, message.Gateway);
             LiveBin bin = gateway.Bin(message.Bin);
-            bin.ApplyReading(message.Ts, message.Class, message.FillPct, message.TemperatureC, message.LidOpen, message.Tilted, message.Fault);
+            bin.ApplyReading(at, message.Class, message.FillPct, message.TemperatureC, message.LidOpen, message.Tilted, message.Fault);
 
-            bin.Seen(message.Ts);
-            gateway.Seen(message.Ts);
+            bin.Seen(at);
+            gateway.Seen(at);
             Publish(DashboardChangeKind.Bin, gateway.Site, gateway.Gateway, gateway.View(bin));
             return true;
         }
@@ -269,22 +283,23 @@ internal sealed class LiveDashboard(DashboardStream stream, TimeProvider time, H
 
     private bool ApplyBinState(BinStateMessage message)
     {
+        DateTimeOffset at = Ordered(message.Ts);
         lock (_gate)
         {
             LiveGateway gateway = GatewayLocked(message.Site, message.Gateway);
             LiveBin bin = gateway.Bin(message.Bin);
-            if (message.Ts >= bin.StateTs)
+            if (at >= bin.StateTs)
             {
-                bin.StateTs = message.Ts;
+                bin.StateTs = at;
                 bin.NearlyFull = message.NearlyFull;
                 bin.ContainerFull = message.ContainerFull;
                 bin.ForecastFullTs = message.ForecastFullTs;
             }
 
-            bin.ApplyReading(message.Ts, message.Class, message.FillPct, message.TemperatureC, message.LidOpen, message.Tilted, message.Fault);
+            bin.ApplyReading(at, message.Class, message.FillPct, message.TemperatureC, message.LidOpen, message.Tilted, message.Fault);
 
-            bin.Seen(message.Ts);
-            gateway.Seen(message.Ts);
+            bin.Seen(at);
+            gateway.Seen(at);
             Publish(DashboardChangeKind.Bin, gateway.Site, gateway.Gateway, gateway.View(bin));
             return true;
         }

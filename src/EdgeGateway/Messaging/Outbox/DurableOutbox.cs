@@ -94,6 +94,9 @@ public sealed partial class DurableOutbox : IDisposable
 
     private bool _disposed;
 
+    /// <summary>The gateway's data directory, where the outbox's file lies (other small journals of the link lie beside it).</summary>
+    public string DataDirectory => _directory;
+
     /// <summary>The outbox's counters; cheap (kept in memory, no I/O).</summary>
     public OutboxStats Stats
     {

@@ -55,6 +55,37 @@ public sealed class LiveBoardValidationTests(ConsoleApiRig stack)
         Assert.Equal(5, shown.Value.GetProperty("uptime_s").GetInt64());
     }
 
+    [Fact]
+    public async Task A_telemetry_stamped_days_ahead_that_the_reader_accepts_does_not_hold_the_port_either()
+    {
+        const string Ahead = "P02";
+        await using ProbeClient gateway = await ProbeClient.ConnectAsync(stack.Broker, clientId: "board-ahead-" + Guid.NewGuid().ToString("N")[..6]);
+        DateTimeOffset now = ContractTime.Truncate(DateTimeOffset.UtcNow);
+
+        // Three days ahead: within what the reader accepts from a gateway whose clock is wrong, so it is stored and shown …
+        await gateway.PublishAsync(ContractTopics.PortTelemetry(Site, Gateway, Ahead), ContractJson.SerializeToString(new PortTelemetryMessage
+        {
+            Seq = 100, Ts = now.AddDays(3), Site = Site, Gateway = Gateway, Port = Ahead,
+            State = PortState.Charging, RelayClosed = true, VoltageV = 230, CurrentA = 0.8, PowerW = 180.5, PowerFactor = 0.98,
+            SessionEnergyWh = 1, SessionS = 60, LifetimeEnergyWh = 10, MeasuredTs = now.AddDays(3),
+        }));
+
+        // … but the genuine fault that follows, stamped seconds later in true time, is what the board shows.
+        await gateway.PublishAsync(ContractTopics.PortTelemetry(Site, Gateway, Ahead), ContractJson.SerializeToString(Fault(101, now.AddSeconds(30), "meter bus timeout") with { Port = Ahead }));
+
+        ConsoleClient admin = await stack.AsAsync("admin");
+        JsonElement? shown = null;
+        await ConsoleApiRig.Eventually(async () =>
+        {
+            shown = ConsoleApiRig.FindGateway(await admin.GetJsonAsync("/api/board"), Site, Gateway);
+            return shown is { } g && ConsoleApiRig.FindItem(g, "ports", "port", Ahead) is { } p && p.GetProperty("state").GetString() == "fault";
+        }, TimeSpan.FromSeconds(30), $"a telemetry stamped three days ahead held the port: {shown}");
+
+        JsonElement port = ConsoleApiRig.FindItem(shown!.Value, "ports", "port", Ahead)!.Value;
+        Assert.Equal("meter bus timeout", port.GetProperty("fault").GetString());
+        Assert.False(port.GetProperty("relay_closed").ValueKind == JsonValueKind.True, "the relay of a faulted port shown closed");
+    }
+
     private static StatusMessage Status(long seq, DateTimeOffset ts, long uptimeS) => new()
     {
         Seq = seq, Ts = ts, Site = Site, Gateway = Gateway, Online = true, Version = "0.1.0-probe", UptimeS = uptimeS, OutboxDepth = 0,

@@ -102,4 +102,44 @@ public sealed class CommandReplayTests
         Assert.True(guard.TryGetReply("c", out _));
         Assert.False(guard.TryGetReply(null, out _));
     }
+
+    [Fact]
+    public void Applied_ids_survive_a_restart_through_the_journal_and_a_torn_last_line_is_ignored()
+    {
+        string dir = Directory.CreateTempSubdirectory("edgegateway-cmd-ids-").FullName;
+        try
+        {
+            string journal = Path.Combine(dir, CommandReplayGuard.FileName);
+            var first = CommandReply.Applied("port_disable", DateTimeOffset.UnixEpoch, "disabled");
+            var before = new CommandReplayGuard(journal, capacity: 3);
+            before.Remember("cmd-1", first);
+            before.Remember("cmd-2", CommandReply.Refused("port_reset", DateTimeOffset.UnixEpoch, "nothing to reset"));
+
+            // A power cut while the next line was being appended leaves half of it.
+            File.AppendAllText(journal, "{\"id\":\"cmd-3\",\"rep");
+
+            var after = new CommandReplayGuard(journal, capacity: 3);
+            Assert.Null(after.JournalProblem);
+            Assert.True(after.TryGetReply("cmd-1", out CommandReply? again));
+            Assert.Equal((first.Command, first.Ok, first.Message), (again!.Command, again.Ok, again.Message));
+            Assert.True(after.TryGetReply("cmd-2", out CommandReply? refused));
+            Assert.False(refused!.Ok);
+            Assert.False(after.TryGetReply("cmd-3", out _));
+
+            // Past twice the capacity the journal is rewritten with the newest ids only, and still reads back.
+            for (int i = 4; i <= 10; i++)
+            {
+                after.Remember($"cmd-{i}", first);
+            }
+
+            var later = new CommandReplayGuard(journal, capacity: 3);
+            Assert.False(later.TryGetReply("cmd-1", out _));
+            Assert.True(later.TryGetReply("cmd-10", out _));
+            Assert.True(File.ReadAllLines(journal).Length <= 6);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }
