@@ -5,7 +5,7 @@
 #       [--credentials-dir DIR] [--templates DIR] [--edgegateway COMMAND]
 #
 #  1. `edgegateway provision` makes DIR/sites/SITE-GW.yaml (from the wiring templates, each checked as check-config
-#     checks it), DIR/registry.yaml (for the hub's site registry) and DIR/gateways.txt; a bad row stops everything;
+#     checks it), DIR/tenants.yaml (the hub's registry) and DIR/gateways.txt; a bad row stops everything;
 #  2. deploy/mosquitto/make-credentials.sh --gateways-file DIR/gateways.txt makes (or keeps) each gateway's broker
 #     account, its ACL entries and its gateway.json, in --credentials-dir (default /etc/mosquitto/edgegateway);
 #  3. DIR/first-boot/SITE-GW.tar.gz per gateway: etc/edgegateway/site.yaml, gateway.json, mqtt-ca.pem and

@@ -16,7 +16,7 @@ internal static class ProvisionCommand
     public static Command Create()
     {
         var inventory = new Argument<string>("inventory") { Description = "The inventory: CSV with site_id, name, company, address, template, ports (and gateway)" };
-        var output = new Option<string>("--output") { Description = "Directory for sites/, registry.yaml and gateways.txt", Required = true };
+        var output = new Option<string>("--output") { Description = "Directory for sites/, tenants.yaml (the hub's registry) and gateways.txt", Required = true };
         var templates = new Option<string>("--templates") { Description = "Directory of wiring templates (site files; default: the shipped firmware-config/sites)" };
         var command = new Command("provision", "Make the site files of a fleet of sheds from an inventory, each checked like check-config");
         command.Arguments.Add(inventory);
@@ -37,7 +37,7 @@ internal static class ProvisionCommand
                 return CheckConfig.Invalid;
             }
 
-            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"provision: {result.SiteFiles.Count} site files in {Path.Combine(directory, "sites")}, registry.yaml and gateways.txt in {directory}"));
+            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"provision: {result.SiteFiles.Count} site files in {Path.Combine(directory, "sites")}, tenants.yaml and gateways.txt in {directory}"));
             return 0;
         });
         return command;

@@ -40,10 +40,19 @@ public static class FleetProvisioning
         }
 
         var firstLineOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        var companyNames = new Dictionary<string, InventoryShed>(StringComparer.Ordinal);
         var siteFiles = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (InventoryShed shed in sheds)
         {
             void Refuse(string message) => problems.Add(new ConfigurationProblem(inventoryName, shed.Line, message));
+
+            // One company, one name in the registry.
+            if (!companyNames.TryAdd(shed.Company, shed) && companyNames[shed.Company].CompanyName != shed.CompanyName)
+            {
+                InventoryShed named = companyNames[shed.Company];
+                Refuse(string.Create(CultureInfo.InvariantCulture, $"company '{shed.Company}' is named '{named.CompanyName}' at line {named.Line}, not '{shed.CompanyName}'"));
+                continue;
+            }
 
             if (!firstLineOf.TryAdd(shed.SiteId, shed.Line))
             {
@@ -93,22 +102,26 @@ public static class FleetProvisioning
     }
 
     /// <summary>
-    /// The hub's site registry fragment: one entry per shed with its site id, gateway, name, company and address
-    /// (YAML, double-quoted strings).
+    /// The hub's registry (<c>tenants.yaml</c>, src/EdgeGateway.Hub/Tenants/README.md): the inventory's companies, each with
+    /// its sites (id, name, address). A site with several gateways is one site of the registry.
     /// </summary>
-    public static string RegistryFragment(IReadOnlyList<InventoryShed> sheds, string inventoryName)
+    public static string Registry(IReadOnlyList<InventoryShed> sheds, string inventoryName)
     {
         ArgumentNullException.ThrowIfNull(sheds);
         var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"# The sheds of {inventoryName} for the hub's site registry (made by `edgegateway provision`).\n");
-        text.Append("sites:\n");
-        foreach (InventoryShed shed in sheds)
+        text.Append(CultureInfo.InvariantCulture, $"# The hub's registry of the sheds of {inventoryName} (made by `edgegateway provision`).\n");
+        text.Append("companies:\n");
+        foreach (IGrouping<string, InventoryShed> company in sheds.GroupBy(shed => shed.Company, StringComparer.Ordinal))
         {
-            text.Append(CultureInfo.InvariantCulture, $"  - id: {Quoted(shed.SiteId)}\n");
-            text.Append(CultureInfo.InvariantCulture, $"    gateway: {Quoted(shed.Gateway)}\n");
-            text.Append(CultureInfo.InvariantCulture, $"    name: {Quoted(shed.Name)}\n");
-            text.Append(CultureInfo.InvariantCulture, $"    company: {Quoted(shed.Company)}\n");
-            text.Append(CultureInfo.InvariantCulture, $"    address: {Quoted(shed.Address)}\n");
+            text.Append(CultureInfo.InvariantCulture, $"  - id: {Quoted(company.Key)}\n");
+            text.Append(CultureInfo.InvariantCulture, $"    name: {Quoted(company.First().CompanyName)}\n");
+            text.Append("    sites:\n");
+            foreach (InventoryShed shed in company.DistinctBy(shed => shed.SiteId, StringComparer.Ordinal))
+            {
+                text.Append(CultureInfo.InvariantCulture, $"      - id: {Quoted(shed.SiteId)}\n");
+                text.Append(CultureInfo.InvariantCulture, $"        name: {Quoted(shed.Name)}\n");
+                text.Append(CultureInfo.InvariantCulture, $"        address: {Quoted(shed.Address)}\n");
+            }
         }
 
         return text.ToString();
@@ -149,7 +162,7 @@ public static class FleetProvisioning
             File.WriteAllText(Path.Combine(outputDirectory, name), text);
         }
 
-        File.WriteAllText(Path.Combine(outputDirectory, "registry.yaml"), RegistryFragment(result.Sheds, Path.GetFileName(inventoryPath)));
+        File.WriteAllText(Path.Combine(outputDirectory, "tenants.yaml"), Registry(result.Sheds, Path.GetFileName(inventoryPath)));
         File.WriteAllText(Path.Combine(outputDirectory, "gateways.txt"), GatewayList(result.Sheds));
         return result;
     }

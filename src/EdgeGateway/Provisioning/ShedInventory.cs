@@ -5,19 +5,29 @@ using EdgeGateway.Configuration;
 namespace EdgeGateway.Provisioning;
 
 /// <summary>One shed of the inventory: a gateway to provision, with the line of the inventory it came from.</summary>
-public sealed record InventoryShed(int Line, string SiteId, string Gateway, string Name, string Company, string Address, string Template, int PortCount);
+/// <param name="Line">The inventory's line.</param>
+/// <param name="SiteId">The site's id (the contract's <c>{site}</c>).</param>
+/// <param name="Gateway">The gateway's id within the site.</param>
+/// <param name="Name">The shed's display name.</param>
+/// <param name="Company">The company's id in the hub's registry (lower-case letters, digits, '-', '_').</param>
+/// <param name="Address">The shed's address.</param>
+/// <param name="Template">The wiring template (a site file of firmware-config/sites).</param>
+/// <param name="PortCount">How many of the template's ports the shed has.</param>
+/// <param name="CompanyName">The company's display name (the id when the inventory gives none).</param>
+public sealed record InventoryShed(int Line, string SiteId, string Gateway, string Name, string Company, string Address, string Template, int PortCount, string CompanyName = "");
 
 /// <summary>
 /// Reads a fleet inventory: CSV (RFC 4180: a header line, then one shed per line; a field with a comma or a quote is
-/// quoted, a quote inside doubled) with the columns <c>site_id, name, company, address, template, ports</c> and an
-/// optional <c>gateway</c> (default gw-01), in any order. Every problem is reported as <c>FILE:LINE: message</c>.
+/// quoted, a quote inside doubled) with the columns <c>site_id, name, company, address, template, ports</c> and the
+/// optional <c>gateway</c> (default gw-01) and <c>company_name</c>, in any order. <c>company</c> is the company's id in
+/// the hub's registry (1-64 lower-case letters, digits, '-', '_'), <c>company_name</c> its display name. Every problem is reported as <c>FILE:LINE: message</c>.
 /// </summary>
-internal static class ShedInventory
+internal static partial class ShedInventory
 {
     public const string DefaultGateway = "gw-01";
 
     private static readonly string[] RequiredColumns = ["site_id", "name", "company", "address", "template", "ports"];
-    private static readonly string[] KnownColumns = [.. RequiredColumns, "gateway"];
+    private static readonly string[] KnownColumns = [.. RequiredColumns, "gateway", "company_name"];
 
     /// <summary>Reads the inventory text; <paramref name="fileName"/> names it in problems.</summary>
     public static IReadOnlyList<InventoryShed> Read(string fileName, string text, List<ConfigurationProblem> problems)
@@ -97,10 +107,19 @@ internal static class ShedInventory
                 problems.Add(new ConfigurationProblem(fileName, line, $"ports: '{portsText}' is not a whole number of ports"));
             }
 
+            string company = Field("company");
+            if (company.Length > 0 && (!CompanyIdPattern().IsMatch(company) || company == "district"))
+            {
+                problems.Add(new ConfigurationProblem(fileName, line,
+                    $"company: '{company}' is not a company id of the hub's registry (1-64 lower-case letters, digits, '-', '_'; not 'district'); its display name goes in company_name"));
+            }
+
             if (problems.Count == count)
             {
                 string gateway = Field("gateway");
-                sheds.Add(new InventoryShed(line, Field("site_id"), gateway.Length == 0 ? DefaultGateway : gateway, Field("name"), Field("company"), Field("address"), Field("template"), ports));
+                string companyName = Field("company_name");
+                sheds.Add(new InventoryShed(line, Field("site_id"), gateway.Length == 0 ? DefaultGateway : gateway, Field("name"), company, Field("address"), Field("template"), ports,
+                    companyName.Length == 0 ? company : companyName));
             }
         }
 
@@ -183,4 +202,8 @@ internal static class ShedInventory
         error = null;
         return true;
     }
+
+    // The hub's registry rule for a company id (Tenants/TenantDirectory.cs).
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,63}$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex CompanyIdPattern();
 }

@@ -110,7 +110,7 @@ public sealed class SiteTemplate
 
     private string Header(InventoryShed shed, string inventoryName) => string.Create(
         CultureInfo.InvariantCulture,
-        $"# {shed.Name} ({shed.Company}): made by `edgegateway provision` from {inventoryName} line {shed.Line}, template {Name} with\n# its first {shed.PortCount} ports. Change the inventory and provision again rather than editing this file.\n\n");
+        $"# {shed.Name} ({shed.CompanyName}): made by `edgegateway provision` from {inventoryName} line {shed.Line}, template {Name} with\n# its first {shed.PortCount} ports. Change the inventory and provision again rather than editing this file.\n\n");
 
     /// <summary>A YAML double-quoted scalar (YAML 1.2 §7.3.1): backslash and quote escaped; control characters never reach here.</summary>
     private static string Quoted(string value) => $"\"{value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)}\"";

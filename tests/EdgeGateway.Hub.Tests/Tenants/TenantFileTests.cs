@@ -30,6 +30,23 @@ public sealed class TenantFileTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Fact]
+    public void The_registry_that_fleet_provisioning_writes_for_645_sheds_is_read_without_a_problem()
+    {
+        EdgeGateway.Provisioning.InventoryShed[] sheds = [.. Enumerable.Range(1, 645).Select(i => new EdgeGateway.Provisioning.InventoryShed(
+            i + 1, $"zibo-{i:000}", "gw-01", $"淄博第{i}号充电棚 \"{i}\"", $"wuye-{i % 7}", $"临淄区, 齐园路 {i} 号", "demo", 8, $"物业公司{i % 7}"))];
+
+        TenantFileResult result = TenantFile.Parse("tenants.yaml", EdgeGateway.Provisioning.FleetProvisioning.Registry(sheds, "district.csv"));
+
+        Assert.Empty(result.Problems);
+        TenantDirectory registry = Assert.IsType<TenantDirectory>(result.Directory);
+        Assert.Equal(7, registry.Companies.Count);
+        Assert.Equal(645, registry.Sites.Count);
+        Assert.Equal("wuye-1", registry.CompanyOf("zibo-645"));
+        Assert.Equal("淄博第645号充电棚 \"645\"", registry.NameOf("zibo-645", "zh-CN"));
+        Assert.Equal("物业公司1", registry.CompanyNameOf("wuye-1", "zh-CN"));
+    }
+
+    [Fact]
     public void A_good_file_gives_companies_sites_names_and_routes()
     {
         TenantFileResult result = TenantFile.Parse("tenants.yaml", Good);
