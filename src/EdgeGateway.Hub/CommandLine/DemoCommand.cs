@@ -90,7 +90,8 @@ internal static class DemoCommand
         TenantFile.Write(Path.Combine(data, "hub", "tenants.yaml"), DemoRegistry);
 
         string gatewayLog = Path.Combine(data, "gateway.log");
-        using Process gateway = StartGateway(repository, Path.Combine(data, "gateway"), gatewayLog);
+        var progress = new DemoGatewayProgress(Console.Out, TimeProvider.System, gatewayLog);
+        using Process gateway = StartGateway(repository, Path.Combine(data, "gateway"), gatewayLog, progress);
         Console.WriteLine($"""
 
             EdgeGateway demo — 演示
@@ -101,6 +102,7 @@ internal static class DemoCommand
             Ctrl+C stops everything.
 
             """);
+        progress.Starting();
         try
         {
             return await HubHost.RunAsync(null, overrides, cancellationToken);
@@ -115,7 +117,7 @@ internal static class DemoCommand
         }
     }
 
-    private static Process StartGateway(string repository, string dataDirectory, string log)
+    private static Process StartGateway(string repository, string dataDirectory, string log, DemoGatewayProgress progress)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -131,11 +133,19 @@ internal static class DemoCommand
 
         Process process = Process.Start(start) ?? throw new InvalidOperationException("could not start the simulated gateway");
         var writer = new StreamWriter(log) { AutoFlush = true };
-        process.OutputDataReceived += (_, e) => Write(writer, e.Data);
+        process.OutputDataReceived += (_, e) =>
+        {
+            Write(writer, e.Data);
+            progress.OnGatewayOutput(e.Data);
+        };
         process.ErrorDataReceived += (_, e) => Write(writer, e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        process.Exited += (_, _) => writer.Dispose();
+        process.Exited += (_, _) =>
+        {
+            writer.Dispose();
+            progress.OnGatewayExited(process.ExitCode);
+        };
         process.EnableRaisingEvents = true;
         return process;
     }

@@ -348,6 +348,7 @@ const TEXT = {
     'common.ago.m': '{n} min ago',
     'common.ago.h': '{n} h ago',
     'common.ago.d': '{n} days ago',
+    'common.ago.d.one': '{n} day ago',
     'common.just_now': 'just now',
     'common.network': 'Cannot reach the server; check the network',
     'common.antiforgery': 'The page has expired; reload it and try again',
@@ -375,6 +376,7 @@ const TEXT = {
     'board.uptime': 'Up',
     'board.outbox': 'Queued',
     'board.active_alarms': '{n} alarms',
+    'board.active_alarms.one': '{n} alarm',
     'board.ports': 'Charging ports',
     'board.bins': 'Bins',
     'board.power': 'Power',
@@ -483,6 +485,7 @@ const TEXT = {
     'alarms.state_active': 'Active',
     'alarms.state_cleared': 'Cleared',
     'alarms.count': '{n} alarms',
+    'alarms.count.one': '{n} alarm',
     'where.port': 'Port {port}',
     'where.bin': 'Bin {bin}',
     'where.shed': 'Shed',
@@ -631,7 +634,9 @@ document.documentElement.lang = lang;
 
 /** The text for a key in the current language, with {name} placeholders filled from params. */
 export function t(key, params = {}) {
-  const text = TEXT[lang][key] ?? TEXT['zh-CN'][key] ?? key;
+  // English says "1 alarm": a key's ".one" form, where the language has one, when the count is 1 (Chinese has none).
+  const one = params.n === 1 ? TEXT[lang][`${key}.one`] : undefined;
+  const text = one ?? TEXT[lang][key] ?? TEXT['zh-CN'][key] ?? key;
   return text.replace(/\{(\w+)\}/g, (m, name) => (params[name] ?? m));
 }
 
@@ -665,5 +670,6 @@ export function languageUrl(code) {
 export function missingKeys() {
   const zh = Object.keys(TEXT['zh-CN']);
   const en = Object.keys(TEXT.en);
-  return [...zh.filter((k) => !(k in TEXT.en)), ...en.filter((k) => !(k in TEXT['zh-CN']))];
+  // A ".one" form is the singular of its key, which both languages have.
+  return [...zh.filter((k) => !(k in TEXT.en)), ...en.filter((k) => !(k in TEXT['zh-CN']) && !(k.endsWith('.one') && k.slice(0, -4) in TEXT['zh-CN']))];
 }

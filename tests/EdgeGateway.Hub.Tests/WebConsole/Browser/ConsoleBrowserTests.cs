@@ -344,6 +344,10 @@ public sealed partial class ConsoleBrowserTests(ConsoleRig rig) : IClassFixture<
         // Every text the pages use exists in both languages.
         Assert.Empty(await page.EvaluateAsync<string[]>("async () => (await import('/app/i18n.js')).missingKeys()"));
 
+        // English counts: "1 alarm", "2 alarms" (issue 17: it said "1 alarms").
+        Assert.Equal(["1 alarm", "2 alarms", "1 alarm", "3 alarms"], await page.EvaluateAsync<string[]>(
+            "async () => { const { t } = await import('/app/i18n.js'); return [t('board.active_alarms', { n: 1 }), t('board.active_alarms', { n: 2 }), t('alarms.count', { n: 1 }), t('alarms.count', { n: 3 })]; }"));
+
         // Other pages follow (the cookie), alarm kinds and port states included.
         rig.StartGateway();
         await page.GotoAsync("/", new() { WaitUntil = WaitUntilState.Commit });
