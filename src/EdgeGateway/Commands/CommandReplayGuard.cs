@@ -111,13 +111,9 @@ public sealed class CommandReplayGuard
                     _journalLines++;
                 }
             }
-            catch (IOException ex)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 // The id is remembered in memory; only a restart within the window would forget it.
-                JournalProblem = $"{_journal}: {ex.Message}";
-            }
-            catch (UnauthorizedAccessException ex)
-            {
                 JournalProblem = $"{_journal}: {ex.Message}";
             }
         }
@@ -187,11 +183,7 @@ public sealed class CommandReplayGuard
                 Rewrite(journal);
             }
         }
-        catch (IOException ex)
-        {
-            JournalProblem = $"{journal}: {ex.Message}; starting without the ids applied before";
-        }
-        catch (UnauthorizedAccessException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             JournalProblem = $"{journal}: {ex.Message}; starting without the ids applied before";
         }

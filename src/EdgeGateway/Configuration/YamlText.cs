@@ -11,6 +11,10 @@ internal static class YamlText
 
     public static int LineOf(YamlNode node) => LineOf(node.Start);
 
+    /// <summary>A value written as a YAML double-quoted scalar (backslashes and quotes escaped), for files the gateway writes.</summary>
+    public static string DoubleQuoted(string value) =>
+        $"\"{value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)}\"";
+
     /// <summary>A plain <c>null</c>, <c>~</c> or nothing at all is YAML's null.</summary>
     public static bool IsNull(YamlNode node) =>
         node is YamlScalarNode scalar

@@ -113,14 +113,14 @@ public static class FleetProvisioning
         text.Append("companies:\n");
         foreach (IGrouping<string, InventoryShed> company in sheds.GroupBy(shed => shed.Company, StringComparer.Ordinal))
         {
-            text.Append(CultureInfo.InvariantCulture, $"  - id: {Quoted(company.Key)}\n");
-            text.Append(CultureInfo.InvariantCulture, $"    name: {Quoted(company.First().CompanyName)}\n");
+            text.Append(CultureInfo.InvariantCulture, $"  - id: {YamlText.DoubleQuoted(company.Key)}\n");
+            text.Append(CultureInfo.InvariantCulture, $"    name: {YamlText.DoubleQuoted(company.First().CompanyName)}\n");
             text.Append("    sites:\n");
             foreach (InventoryShed shed in company.DistinctBy(shed => shed.SiteId, StringComparer.Ordinal))
             {
-                text.Append(CultureInfo.InvariantCulture, $"      - id: {Quoted(shed.SiteId)}\n");
-                text.Append(CultureInfo.InvariantCulture, $"        name: {Quoted(shed.Name)}\n");
-                text.Append(CultureInfo.InvariantCulture, $"        address: {Quoted(shed.Address)}\n");
+                text.Append(CultureInfo.InvariantCulture, $"      - id: {YamlText.DoubleQuoted(shed.SiteId)}\n");
+                text.Append(CultureInfo.InvariantCulture, $"        name: {YamlText.DoubleQuoted(shed.Name)}\n");
+                text.Append(CultureInfo.InvariantCulture, $"        address: {YamlText.DoubleQuoted(shed.Address)}\n");
             }
         }
 
@@ -167,5 +167,4 @@ public static class FleetProvisioning
         return result;
     }
 
-    private static string Quoted(string value) => $"\"{value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)}\"";
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using EdgeGateway.Configuration;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
@@ -87,9 +88,9 @@ public sealed class SiteTemplate
         ArgumentNullException.ThrowIfNull(shed);
         var edits = new List<(int Start, int End, string Text)>
         {
-            (Index(_siteValues[0]), Index(_siteValues[1]), Quoted(shed.SiteId)),
-            (Index(_siteValues[2]), Index(_siteValues[3]), Quoted(shed.Gateway)),
-            (Index(_siteValues[4]), Index(_siteValues[5]), Quoted(shed.Name)),
+            (Index(_siteValues[0]), Index(_siteValues[1]), YamlText.DoubleQuoted(shed.SiteId)),
+            (Index(_siteValues[2]), Index(_siteValues[3]), YamlText.DoubleQuoted(shed.Gateway)),
+            (Index(_siteValues[4]), Index(_siteValues[5]), YamlText.DoubleQuoted(shed.Name)),
             // The template's opening comment describes the template; the shed's file says where it came from.
             (0, _lineStarts[_firstContentLine - 1], Header(shed, inventoryName)),
         };
@@ -113,7 +114,6 @@ public sealed class SiteTemplate
         $"# {shed.Name} ({shed.CompanyName}): made by `edgegateway provision` from {inventoryName} line {shed.Line}, template {Name} with\n# its first {shed.PortCount} ports. Change the inventory and provision again rather than editing this file.\n\n");
 
     /// <summary>A YAML double-quoted scalar (YAML 1.2 §7.3.1): backslash and quote escaped; control characters never reach here.</summary>
-    private static string Quoted(string value) => $"\"{value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)}\"";
 
     private static int Index(Mark mark) => (int)mark.Index;
 

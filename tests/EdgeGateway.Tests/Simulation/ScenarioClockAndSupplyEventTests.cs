@@ -1,20 +1,11 @@
-using EdgeGateway.CommandLine;
-using EdgeGateway.Configuration;
 using EdgeGateway.Simulation;
+using static EdgeGateway.Tests.Simulation.DemoScenario;
 
 namespace EdgeGateway.Tests.Simulation;
 
 /// <summary>The scenario file's <c>clock: { step }</c> and <c>supply: { cut }</c> events: read, and refused with <c>FILE:LINE: message</c>.</summary>
 public sealed class ScenarioClockAndSupplyEventTests
 {
-    private static readonly SiteConfiguration Demo = SiteFileLoader.Load(FirmwareConfig.DemoSite).Configuration!;
-
-    private static ScenarioLoadResult Load(string events) => ScenarioLoader.LoadText("s.yaml", $"""
-        speed: 0
-        events:
-        {events}
-        """, Demo);
-
     [Fact]
     public void Steps_either_way_and_a_cut_are_read_in_time_order()
     {

@@ -1,22 +1,13 @@
-using EdgeGateway.CommandLine;
-using EdgeGateway.Configuration;
 using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Events;
 using EdgeGateway.Simulation;
+using static EdgeGateway.Tests.Simulation.DemoScenario;
 
 namespace EdgeGateway.Tests.Simulation;
 
 /// <summary>A scenario's operator commands and supply events (sag, lost VT): read, refused with <c>FILE:LINE: message</c>, and played on the shed.</summary>
 public sealed class ScenarioCommandAndSupplyTests
 {
-    private static readonly SiteConfiguration Demo = SiteFileLoader.Load(FirmwareConfig.DemoSite).Configuration!;
-
-    private static ScenarioLoadResult Load(string events) => ScenarioLoader.LoadText("s.yaml", $"""
-        speed: 0
-        events:
-        {events}
-        """, Demo);
-
     [Fact]
     public void Commands_sags_and_a_lost_vt_are_read()
     {

@@ -1,4 +1,3 @@
-using EdgeGateway.CommandLine;
 using EdgeGateway.Configuration;
 using EdgeGateway.Hardware.Simulation.Shed;
 using EdgeGateway.Simulation;
@@ -8,7 +7,7 @@ namespace EdgeGateway.Tests.Simulation;
 /// <summary>A plug-in's load parameters and power profile: read, refused with <c>FILE:LINE: message</c>, and metered on the shed.</summary>
 public sealed class ScenarioLoadParameterTests
 {
-    private static readonly SiteConfiguration Demo = SiteFileLoader.Load(FirmwareConfig.DemoSite).Configuration!;
+    private static readonly SiteConfiguration Demo = DemoScenario.Demo;
 
     private static ScenarioLoadResult Load(string plug) => ScenarioLoader.LoadText("s.yaml", $"""
         speed: 0
