@@ -21,6 +21,7 @@ internal static class MqttSamples
         OutboxDepth = 3,
         LastError = "broker unreachable: connection refused",
         LastErrorTs = Now.AddMinutes(-12),
+        Figures = new GatewayFigures { Rounds = 172_800, RoundMsMean = 498.6, RoundMsMax = 512.3, ThinnedTotal = 0, PortsFaulted = 1, CpuPct = 21.4, MemoryMb = 68.9 },
     };
 
     public static PortTelemetryMessage PortTelemetry => new()

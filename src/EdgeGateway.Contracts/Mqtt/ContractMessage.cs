@@ -75,6 +75,38 @@ public sealed record StatusMessage : ContractMessage
     /// <summary>The site's display name as the gateway's site file has it (<c>name:</c>, e.g. 临淄区演示充电棚); null when
     /// the file has none, absent from gateways that predate the field. The hub's registry name wins where it has one.</summary>
     public string? Name { get; init; }
+
+    /// <summary>How the gateway itself is doing (sampling rounds, thinned telemetry, faulted ports, CPU, memory), in
+    /// every status it sends while running; null in the Last Will and absent from gateways that predate the field.</summary>
+    public GatewayFigures? Figures { get; init; }
+}
+
+/// <summary>
+/// A gateway's own figures in its status (contract v1, additive): what an operator of hundreds of sheds watches to see
+/// a gateway falling behind before its shed does. Windowed values cover the time since the gateway's previous status.
+/// </summary>
+public sealed record GatewayFigures
+{
+    /// <summary>Sampling rounds completed since the process started.</summary>
+    public required long Rounds { get; init; }
+
+    /// <summary>Mean length of the rounds since the previous status, on the shed's clock (ms); null when none completed.</summary>
+    public double? RoundMsMean { get; init; }
+
+    /// <summary>Longest round since the previous status (ms); null when none completed.</summary>
+    public double? RoundMsMax { get; init; }
+
+    /// <summary>Telemetry messages thinned (dropped, oldest first) because the outbox was full, since the outbox was created.</summary>
+    public required long ThinnedTotal { get; init; }
+
+    /// <summary>Ports now in the fault state (a meter, relay or sensor fault).</summary>
+    public required int PortsFaulted { get; init; }
+
+    /// <summary>Processor time the gateway process used since the previous status, in percent of one core; null on the first.</summary>
+    public double? CpuPct { get; init; }
+
+    /// <summary>The process's resident memory (MiB).</summary>
+    public required double MemoryMb { get; init; }
 }
 
 /// <summary>

@@ -123,6 +123,13 @@ public static class ContractPoints
                 .Optional("clock_step_sent", s.ClockStep?.SentCount)
                 .Optional("clock_step_sent_first_seq", s.ClockStep?.SentFirstSeq)
                 .Optional("clock_step_sent_last_seq", s.ClockStep?.SentLastSeq)
+                .Optional("rounds", s.Figures?.Rounds)
+                .Optional("round_ms_mean", s.Figures?.RoundMsMean)
+                .Optional("round_ms_max", s.Figures?.RoundMsMax)
+                .Optional("thinned_total", s.Figures?.ThinnedTotal)
+                .Optional("ports_faulted", (long?)s.Figures?.PortsFaulted)
+                .Optional("cpu_pct", s.Figures?.CpuPct)
+                .Optional("memory_mb", s.Figures?.MemoryMb)
                 .At(s.Seq == 0 ? receivedAt : s.Ts, s.Seq),
             _ => throw new ArgumentException($"no point mapping for {message.GetType().Name}", nameof(message)),
         };

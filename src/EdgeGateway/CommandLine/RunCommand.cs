@@ -4,6 +4,7 @@ using System.Globalization;
 using EdgeGateway.Board;
 using EdgeGateway.Configuration;
 using EdgeGateway.Contracts.Localization;
+using EdgeGateway.Diagnostics;
 using EdgeGateway.Events;
 using EdgeGateway.Hardware.Clock;
 using EdgeGateway.Hosting;
@@ -202,6 +203,7 @@ internal static class RunCommand
                 builder.Logging.AddProvider(log);
             }
 
+            builder.AddDiagnosticsServices(runtime.Protection);
             builder.AddGatewayServices(runtime, events, new LiveViewSettings(interactive, text), new LockoutJournal(dataDirectory, lockouts),
                 new SessionJournal(dataDirectory, sessions, runtime.Time, runtime.Boot, () => runtime.Protection.Snapshot));
             builder.AddMqttLinkServices(runtime, dataDirectory);

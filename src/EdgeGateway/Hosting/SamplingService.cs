@@ -1,4 +1,5 @@
 using EdgeGateway.Contracts.Ports;
+using EdgeGateway.Diagnostics;
 using EdgeGateway.Simulation;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -13,6 +14,7 @@ namespace EdgeGateway.Hosting;
 /// </summary>
 public sealed partial class SamplingService(
     ShedRuntime runtime,
+    GatewayMeters meters,
     IOptions<GatewayOptions> options,
     IHostApplicationLifetime lifetime,
     ILogger<SamplingService> logger) : IHostedService, IDisposable
@@ -77,7 +79,9 @@ public sealed partial class SamplingService(
                     return;
                 }
 
+                long roundStart = runtime.Time.GetTimestamp();
                 runtime.Sampler.RunRound();
+                meters.RoundCompleted(runtime.Time.GetElapsedTime(roundStart));
                 failed = 0;
                 runtime.Pacer.AfterRound(stop);
             }

@@ -3,6 +3,8 @@ using System.Diagnostics;
 using EdgeGateway.Bins;
 using EdgeGateway.Commands;
 using EdgeGateway.Contracts.Mqtt;
+using EdgeGateway.Contracts.Ports;
+using EdgeGateway.Diagnostics;
 using EdgeGateway.Events;
 using EdgeGateway.Messaging.Outbox;
 using EdgeGateway.Mqtt;
@@ -32,6 +34,7 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
     private readonly OutboxDrain _drain;
     private readonly ContractMapper _map;
     private readonly ClockSync? _clock;
+    private readonly GatewayMeters? _meters;
     private readonly ILogger<MqttLink> _logger;
     private readonly long _started = Stopwatch.GetTimestamp();
     private readonly SemaphoreSlim _wake = new(0);
@@ -51,9 +54,13 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
     /// <param name="connection">The MQTT connection.</param>
     /// <param name="logger">The log.</param>
     /// <param name="clock">Whether the wall clock is synchronised, for the status message's <c>clock_synced</c>; null reports null (cannot tell).</param>
-    public MqttLink(ILinkedShed runtime, DurableOutbox outbox, MqttConnection connection, ILogger<MqttLink> logger, ClockSync? clock = null)
+    /// <param name="meters">The gateway's own figures for its status (and the outbox's for <c>/metrics</c>); null sends none (the fleet simulator).</param>
+    public MqttLink(ILinkedShed runtime, DurableOutbox outbox, MqttConnection connection, ILogger<MqttLink> logger, ClockSync? clock = null, GatewayMeters? meters = null)
     {
         _clock = clock;
+        _meters = meters;
+        meters?.Observe("edgegateway.gateway.outbox.depth", "{message}", "Messages in the outbox, not yet acknowledged by the broker.", () => outbox.Stats.Depth);
+        meters?.Observe("edgegateway.gateway.outbox.thinned", "{message}", "Telemetry thinned by a full outbox since it was created.", () => outbox.Stats.ThinnedTotal);
         _runtime = runtime;
         _commands = new ShedCommands(runtime.Site, runtime.Protection, runtime.Station, RepublishRetainedState, logger, () => _clock?.IsSynchronized(),
             new CommandReplayGuard(Path.Combine(outbox.DataDirectory, CommandReplayGuard.FileName)));
@@ -370,8 +377,14 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
         }
     }
 
-    private StatusMessage Status(bool online, ClockStepReport? clockStep = null) =>
-        _map.Status(online, _runtime.Time.GetUtcNow(), Stopwatch.GetElapsedTime(_started), _outbox.Stats.Depth, _lastError, _lastErrorAt, _clock?.IsSynchronized(), clockStep);
+    private StatusMessage Status(bool online, ClockStepReport? clockStep = null)
+    {
+        OutboxStats outbox = _outbox.Stats;
+        return _map.Status(online, _runtime.Time.GetUtcNow(), Stopwatch.GetElapsedTime(_started), outbox.Depth, _lastError, _lastErrorAt, _clock?.IsSynchronized(), clockStep) with
+        {
+            Figures = _meters?.TakeFigures(outbox.ThinnedTotal, _runtime.Protection.Snapshot.Ports.Count(p => p.State == PortState.Fault)),
+        };
+    }
 
     /// <summary>
     /// A step of the wall clock: the outbox has moved the stamps of what it had not sent (it also looks before each

@@ -162,6 +162,7 @@ public sealed partial class GrafanaDashboardTests(SeededInflux influx) : IClassF
     {
         Seq = seq, Ts = ts, Site = site, Gateway = "gw-01", Online = online, Version = "1.0.0",
         UptimeS = seq * 3600, OutboxDepth = outbox,
+        Figures = online ? new GatewayFigures { Rounds = seq * 7200, RoundMsMean = 480, RoundMsMax = 520, ThinnedTotal = 0, PortsFaulted = 0, CpuPct = 18, MemoryMb = 70 } : null,
     };
 
     [GeneratedRegex("edgegateway_hub_[a-z_]+")]

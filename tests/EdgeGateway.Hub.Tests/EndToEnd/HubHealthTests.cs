@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using EdgeGateway.Hub.Tests.Deploy;
 using EdgeGateway.Testing.Mosquitto;
+using EdgeGateway.Testing.Network;
 using EdgeGateway.Testing.Processes;
 using EdgeGateway.Testing.Servers;
 
@@ -10,7 +11,8 @@ namespace EdgeGateway.Hub.Tests.EndToEnd;
 /// <summary>
 /// The hub's health and metrics against real servers going down and coming back (issue 20): <c>/health/ready</c> is 503
 /// with the reason while Mosquitto is stopped or InfluxDB has refused writes past the threshold, and 200 again once they
-/// are back; <c>/health/live</c> stays 200; <c>/metrics</c> has every metric the hub's README documents;
+/// are back; <c>/health/live</c> stays 200; <c>/metrics</c> has every metric the hub's README documents; a gateway's own
+/// figures reach its status, the hub's <c>gateway</c> measurement and the gateway's loopback <c>/metrics</c>;
 /// <c>/healthz</c> answers loopback only (or a console admin).
 /// </summary>
 [Trait("Category", "Servers")]
@@ -49,14 +51,16 @@ public sealed class HubHealthTests : IDisposable
     }
 
     [Fact]
-    public async Task With_InfluxDB_stopped_past_the_threshold_ready_is_503_and_metrics_have_every_documented_name()
+    public async Task With_InfluxDB_stopped_past_the_threshold_ready_is_503_and_metrics_have_every_documented_name_and_the_gateway_its_own()
     {
         await using MosquittoBroker broker = await MosquittoBroker.StartNewAsync(MosquittoBrokerOptions.ForHub);
         await using InfluxDbServer influx = await InfluxDbServer.StartNewAsync();
         await influx.CreateDatabaseAsync("edge");
         await using HubProcess hub = await HubProcess.StartAsync(broker, influx.Uri, "v1", "edge", Dir("hub"),
             environment: new Dictionary<string, string> { ["Hub__Readiness__InfluxFailureThreshold"] = "00:00:03" });
-        await using ProductProcess gateway = SimulatedGateway.Start(broker, Dir("gw"), speed: "4", duration: "00:05:00");
+        int gatewayMetricsPort = LoopbackPorts.Claim();
+        await using ProductProcess gateway = SimulatedGateway.Start(broker, Dir("gw"), speed: "4", duration: "00:05:00",
+            environment: new Dictionary<string, string> { ["EDGEGATEWAY_Metrics__PrometheusPort"] = gatewayMetricsPort.ToString(CultureInfo.InvariantCulture) });
         using HttpClient http = Client(hub);
 
         // Traffic stored: every documented metric that is there from the start, and the write latency, are exported.
@@ -69,6 +73,18 @@ public sealed class HubHealthTests : IDisposable
             Assert.True(
                 metrics.Split('\n').Any(l => l.StartsWith(name + "{", StringComparison.Ordinal) || l.StartsWith(name + " ", StringComparison.Ordinal) || l.StartsWith(name + "_bucket{", StringComparison.Ordinal)),
                 $"{name} is documented but not in /metrics:\n{metrics}");
+        }
+
+        // The gateway's own figures: in its status, stored by the hub, and on its loopback /metrics.
+        await Eventually(async () => await influx.CountAsync("edge", "gateway", "rounds") > 0, "no status with figures was stored");
+        InfluxQueryResult figures = await influx.QueryAsync("edge", "SELECT last(\"rounds\") AS rounds, last(\"memory_mb\") AS memory_mb, last(\"ports_faulted\") AS ports_faulted FROM \"gateway\"");
+        Assert.True(figures.Rows[0]["rounds"].GetInt64() > 0);
+        Assert.True(figures.Rows[0]["memory_mb"].GetDouble() > 10, "a .NET process's resident memory is tens of MiB");
+        using var gatewayHttp = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{gatewayMetricsPort}"), Timeout = Bound };
+        string gatewayMetrics = await gatewayHttp.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        foreach (string name in new[] { "edgegateway_gateway_rounds_total", "edgegateway_gateway_round_duration_seconds_bucket", "edgegateway_gateway_outbox_depth", "edgegateway_gateway_outbox_thinned", "edgegateway_gateway_ports_faulted", "edgegateway_gateway_memory_resident_bytes", "edgegateway_gateway_cpu_time_seconds_total" })
+        {
+            Assert.True(gatewayMetrics.Split('\n').Any(l => l.StartsWith(name, StringComparison.Ordinal)), $"{name} not in the gateway's /metrics:\n{gatewayMetrics}");
         }
 
         await StatusEventuallyAsync(http, "/health/ready", HttpStatusCode.OK);

@@ -10,11 +10,11 @@ internal static class SimulatedGateway
     public const string Gateway = "gw-01";
 
     /// <summary>The demo shed with one port overloaded (a port_overload alarm, a locked-out port, sessions).</summary>
-    public static ProductProcess Start(MosquittoBroker broker, string dataDirectory, string speed, string duration, string scenario = "overload") =>
+    public static ProductProcess Start(MosquittoBroker broker, string dataDirectory, string speed, string duration, string scenario = "overload", IReadOnlyDictionary<string, string>? environment = null) =>
         ProductProcess.Start("EdgeGateway",
         [
             "run", "--simulate", "--config", "firmware-config/sites/demo.yaml",
             "--scenario", $"firmware-config/scenarios/{scenario}.yaml", "--speed", speed, "--duration", duration,
             "--data-dir", dataDirectory, "--broker", broker.Uri.ToString(),
-        ]);
+        ], environment);
 }
