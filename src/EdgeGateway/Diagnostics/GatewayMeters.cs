@@ -33,6 +33,7 @@ public sealed class GatewayMeters : IDisposable
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1, 1.5, 2, 5] });
         _meter.CreateObservableCounter("edgegateway.gateway.rounds", () => Interlocked.Read(ref _rounds), "{round}", "Sampling rounds completed since start.");
         _meter.CreateObservableGauge("edgegateway.gateway.memory.resident", () => Environment.WorkingSet, "By", "Resident memory of the gateway process.");
+        _meter.CreateObservableGauge("edgegateway.gateway.memory.managed", () => GC.GetTotalMemory(forceFullCollection: false), "By", "Managed heap in use (GC.GetTotalMemory), for telling a managed leak from native growth.");
         _meter.CreateObservableCounter("edgegateway.gateway.cpu.time", () => Environment.CpuUsage.TotalTime.TotalSeconds, "s", "Processor time the gateway process has used.");
     }
 
