@@ -8,10 +8,16 @@ using EdgeGateway.Benchmarks;
 //     --allow-debug-build where the projects were built in Debug, as `dotnet test` builds them: figures then mean nothing)
 // dotnet run -c Release --project tests/EdgeGateway.Benchmarks -- ingest [--messages N] (hub ingest through real servers)
 // dotnet run -c Release --project tests/EdgeGateway.Benchmarks -- soak [--shed-hours H] [--speed S] [--wall-limit T] (the gateway alone for hours, beside an empty worker)
+// dotnet run -c Release --project tests/EdgeGateway.Benchmarks -- footprint [--minutes M] (the gateway's resident memory under runtime settings, beside an empty worker)
 // dotnet run -c Release --project tests/EdgeGateway.Benchmarks -- drain [--messages N] [--delay-ms D] [--window W] [--runs R] (gateway outbox drain to Mosquitto)
 if (args.Length > 0 && args[0] == "ingest")
 {
     return await IngestBench.RunAsync(args);
+}
+
+if (args.Length > 0 && args[0] == "footprint")
+{
+    return await FootprintBench.RunAsync(args);
 }
 
 if (args.Length > 0 && args[0] == "soak")

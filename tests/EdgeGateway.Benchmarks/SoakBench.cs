@@ -146,7 +146,7 @@ internal static class SoakBench
     }
 
     /// <summary><c>dotnet new worker</c>, built in Release: the smallest Generic Host service, for comparing footprints.</summary>
-    private static async Task<string> BuildEmptyWorkerAsync(string work)
+    internal static async Task<string> BuildEmptyWorkerAsync(string work)
     {
         string project = Directory.CreateDirectory(Path.Combine(work, "EmptyWorker")).FullName;
         await Dotnet(project, "new", "worker", "--force");
@@ -154,10 +154,15 @@ internal static class SoakBench
         return Path.Combine(project, "out", "EmptyWorker.dll");
     }
 
-    private static Process StartWorker(string dll)
+    internal static Process StartWorker(string dll, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(dll);
+        foreach ((string key, string value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
         start.Environment["Logging__LogLevel__Default"] = "Warning"; // its template logs a line a second
         Process process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };

@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using System.Globalization;
+using EdgeGateway.Testing.Network;
+using EdgeGateway.Testing.Processes;
+
+namespace EdgeGateway.Benchmarks;
+
+/// <summary>
+/// <c>dotnet run -c Release --project tests/EdgeGateway.Benchmarks -- footprint [--minutes M] [--ports N]</c>: the
+/// gateway at real time (<c>run --simulate --speed 1</c>, its embedded broker on a port of its own) under several
+/// runtime settings at once, beside an empty <c>dotnet new worker</c> under the default and the chosen settings, all
+/// started together so that they share the machine's state; after the first third of M minutes (default 6), resident
+/// memory (mean and max) and CPU (mean, % of one core) of each. The settings are runtime knobs that need no rebuild
+/// (environment variables the .NET runtime reads); ReadyToRun, trimming and Native AOT need a publish of their own
+/// and are compared by hand (docs/measurements.md).
+/// </summary>
+internal static class FootprintBench
+{
+    // Measured first (docs/measurements.md): the GC knobs (gen0 budget, non-concurrent, conserve memory) change nothing
+    // — the managed heap is about 5 MiB of the gateway's ~95 — so what is left is code: the JIT's double-mapped
+    // executable memory (W^X), tiered compilation's two versions of hot methods and PGO's instrumented ones.
+    private static readonly (string Name, Dictionary<string, string> Environment)[] GatewayVariants =
+    [
+        ("default", []),
+        ("non-concurrent GC", new() { ["DOTNET_gcConcurrent"] = "0" }),
+        ("no tiered PGO", new() { ["DOTNET_TieredPGO"] = "0" }),
+        ("W^X off", new() { ["DOTNET_EnableWriteXorExecute"] = "0" }),
+        ("no tiered compilation", new() { ["DOTNET_TieredCompilation"] = "0" }),
+        ("W^X off + no PGO + non-concurrent", new() { ["DOTNET_EnableWriteXorExecute"] = "0", ["DOTNET_TieredPGO"] = "0", ["DOTNET_gcConcurrent"] = "0" }),
+    ];
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        double minutes = args.SkipWhile(a => a != "--minutes").Skip(1).Take(1).Select(t => double.Parse(t, CultureInfo.InvariantCulture)).FirstOrDefault(6);
+        string? ports = args.SkipWhile(a => a != "--ports").Skip(1).Take(1).FirstOrDefault();
+        var duration = TimeSpan.FromMinutes(minutes);
+        var interval = TimeSpan.FromSeconds(2);
+        string work = Directory.CreateTempSubdirectory("edgegateway-footprint-").FullName;
+        var processes = new List<IAsyncDisposable>();
+        var sampled = new List<(string Name, ProcessSampler Sampler)>();
+        try
+        {
+            string worker = await SoakBench.BuildEmptyWorkerAsync(work);
+            foreach ((string name, Dictionary<string, string> environment) in GatewayVariants)
+            {
+                var env = new Dictionary<string, string>(environment)
+                {
+                    ["EDGEGATEWAY_Mqtt__EmbeddedPort"] = LoopbackPorts.Claim().ToString(CultureInfo.InvariantCulture),
+                };
+                string data = Directory.CreateDirectory(Path.Combine(work, "gw-" + sampled.Count.ToString(CultureInfo.InvariantCulture))).FullName;
+                var gateway = ProductProcess.Start("EdgeGateway",
+                    ["run", "--simulate", "--speed", "1", "--duration", duration.Add(TimeSpan.FromMinutes(1)).ToString("c", CultureInfo.InvariantCulture), "--data-dir", data,
+                     .. ports is null ? Array.Empty<string>() : ["--ports", ports]], env);
+                processes.Add(gateway);
+                sampled.Add(("gateway, " + name, ProcessSampler.Start(gateway.Id, interval)));
+            }
+
+            foreach ((string name, Dictionary<string, string> environment) in new[] { GatewayVariants[0], GatewayVariants[^1] })
+            {
+                Process empty = SoakBench.StartWorker(worker, environment);
+                processes.Add(new KilledOnDispose(empty));
+                sampled.Add(("empty worker, " + name, ProcessSampler.Start(empty.Id, interval)));
+            }
+
+            Console.WriteLine($"footprint: {sampled.Count} processes for {duration}");
+            await Task.Delay(duration);
+            Console.WriteLine("| process | RSS mean / max (MiB) | CPU mean (% of one core) |");
+            Console.WriteLine("|---|---|---|");
+            foreach ((string name, ProcessSampler sampler) in sampled)
+            {
+                List<ProcessSample> kept = [.. sampler.Samples.Skip(sampler.Samples.Count / 3)];
+                double cpu = kept.Where(s => s.CpuPercent is not null).Select(s => s.CpuPercent!.Value).DefaultIfEmpty(0).Average();
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {name}{(sampler.ProcessExited ? " (exited early)" : "")} | {kept.Average(s => s.RssBytes) / 1048576.0:0.0} / {kept.Max(s => s.RssBytes) / 1048576.0:0.0} | {cpu:0.0} |"));
+            }
+
+            return 0;
+        }
+        finally
+        {
+            foreach ((string _, ProcessSampler sampler) in sampled)
+            {
+                await sampler.DisposeAsync();
+            }
+
+            foreach (IAsyncDisposable process in processes)
+            {
+                await process.DisposeAsync();
+            }
+
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    private sealed class KilledOnDispose(Process process) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            process.Dispose();
+        }
+    }
+}
