@@ -47,14 +47,22 @@ internal static class SoakBench
             await using var gatewaySampler = ProcessSampler.Start(gateway.Id, interval);
             await using ProcessSampler? workerSampler = empty is null ? null : ProcessSampler.Start(empty.Id, interval);
             var heap = new List<(TimeSpan Elapsed, double Bytes)>();
+            var committed = new List<(TimeSpan Elapsed, double Bytes)>();
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{metricsPort}"), Timeout = TimeSpan.FromSeconds(30) };
             long started = Stopwatch.GetTimestamp();
             while (!gatewaySampler.ProcessExited && Stopwatch.GetElapsedTime(started) < wallLimit)
             {
                 await Task.Delay(interval);
-                if (await ManagedHeapAsync(http) is { } bytes)
+                if (await ScrapeAsync(http) is { } metrics)
                 {
-                    heap.Add((Stopwatch.GetElapsedTime(started), bytes));
+                    TimeSpan at = Stopwatch.GetElapsedTime(started);
+                    foreach ((List<(TimeSpan, double)> series, string name) in new[] { (heap, "edgegateway_gateway_memory_managed_bytes"), (committed, "edgegateway_gateway_memory_gc_committed_bytes") })
+                    {
+                        if (Gauge(metrics, name) is var value && double.IsFinite(value))
+                        {
+                            series.Add((at, value));
+                        }
+                    }
                 }
             }
 
@@ -65,6 +73,7 @@ internal static class SoakBench
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"soak: {(finished ? "the gateway ran its shed time" : "wall limit reached")} after {Stopwatch.GetElapsedTime(started):hh\\:mm\\:ss}; {gw.Count} samples"));
             Report("gateway", gw, warmup);
             Report("  managed heap", heap.Select(h => (h.Elapsed, h.Bytes)).ToList(), warmup, "MiB", 1024.0 * 1024.0);
+            Report("  GC committed", committed.Select(h => (h.Elapsed, h.Bytes)).ToList(), warmup, "MiB", 1024.0 * 1024.0);
             if (wk.Count > 0)
             {
                 Report("empty worker", wk, warmup);
@@ -127,13 +136,11 @@ internal static class SoakBench
         return (slope, Math.Sqrt(residuals / (samples.Count - 2) / sxx));
     }
 
-    private static async Task<double?> ManagedHeapAsync(HttpClient http)
+    private static async Task<string?> ScrapeAsync(HttpClient http)
     {
         try
         {
-            string text = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
-            string? line = text.Split('\n').FirstOrDefault(l => l.StartsWith("edgegateway_gateway_memory_managed_bytes", StringComparison.Ordinal));
-            return line is null ? null : double.Parse(line.Split(' ')[^1], CultureInfo.InvariantCulture);
+            return await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
         }
         catch (HttpRequestException)
         {
@@ -144,6 +151,9 @@ internal static class SoakBench
             return null;
         }
     }
+
+    private static double Gauge(string metrics, string name) =>
+        metrics.Split('\n').Where(l => l.StartsWith(name, StringComparison.Ordinal)).Select(l => double.Parse(l.Split(' ')[^1], CultureInfo.InvariantCulture)).FirstOrDefault(double.NaN);
 
     /// <summary><c>dotnet new worker</c>, built in Release: the smallest Generic Host service, for comparing footprints.</summary>
     internal static async Task<string> BuildEmptyWorkerAsync(string work)

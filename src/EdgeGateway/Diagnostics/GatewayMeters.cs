@@ -34,6 +34,7 @@ public sealed class GatewayMeters : IDisposable
         _meter.CreateObservableCounter("edgegateway.gateway.rounds", () => Interlocked.Read(ref _rounds), "{round}", "Sampling rounds completed since start.");
         _meter.CreateObservableGauge("edgegateway.gateway.memory.resident", () => Environment.WorkingSet, "By", "Resident memory of the gateway process.");
         _meter.CreateObservableGauge("edgegateway.gateway.memory.managed", () => GC.GetTotalMemory(forceFullCollection: false), "By", "Managed heap in use (GC.GetTotalMemory), for telling a managed leak from native growth.");
+        _meter.CreateObservableGauge("edgegateway.gateway.memory.gc_committed", () => GC.GetGCMemoryInfo().TotalCommittedBytes, "By", "Memory the GC has committed (as of the last collection): the managed heap's share of resident memory.");
         _meter.CreateObservableCounter("edgegateway.gateway.cpu.time", () => Environment.CpuUsage.TotalTime.TotalSeconds, "s", "Processor time the gateway process has used.");
     }
 
