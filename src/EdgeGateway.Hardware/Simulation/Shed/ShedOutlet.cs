@@ -106,7 +106,7 @@ public sealed class ShedOutlet
     public void Plug(OutletLoad load) => Load = load;
 
     /// <summary>The load drawing at <paramref name="at"/>: an <see cref="OnsetLoad"/> resolved to its side of the onset.</summary>
-    public OutletLoad? LoadAt(TimeSpan at) => Load is OnsetLoad onset ? onset.At(at) : Load;
+    public OutletLoad? LoadAt(TimeSpan at) => Resolve(Load, at);
 
     private void ChangeContact(Action change)
     {
@@ -167,6 +167,8 @@ public sealed class ShedOutlet
     /// <summary>Steady DC current for a DC port.</summary>
     internal double DcCurrent => Load is { PackVolts: > 0 } load && ContactClosed ? TrueRealPowerW / load.PackVolts : 0;
 
+    private static OutletLoad? Resolve(OutletLoad? load, TimeSpan at) => load is OnsetLoad onset ? onset.At(at) : load;
+
     /// <summary>Recomputes what flows for the supply's current RMS voltage and shape peak.</summary>
     internal void Update(TimeSpan dt, double supplyVrms, double supplyPeak) => Update(TimeSpan.Zero, dt, supplyVrms, supplyPeak);
 
@@ -174,7 +176,7 @@ public sealed class ShedOutlet
     internal void Update(TimeSpan now, TimeSpan dt, double supplyVrms, double supplyPeak)
     {
         OutletLoad? plugged = Load; // once: an unplug on another thread must not pull it out mid-step
-        OutletLoad? load = plugged is OnsetLoad onset ? onset.At(now) : plugged;
+        OutletLoad? load = Resolve(plugged, now);
         _supplyVrms = supplyVrms;
         _supplyPeak = supplyPeak;
         bool powered = ContactClosed && load is not null && supplyVrms > 0; // no mains (a power cut): nothing draws
