@@ -168,6 +168,7 @@ internal sealed record IncidentView(
     string AlarmId,
     string? SiteName,
     string? Company,
+    string? CompanyName,
     string Kind,
     string KindText,
     string Severity,

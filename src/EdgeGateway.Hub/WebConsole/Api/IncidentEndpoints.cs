@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Hub.Incidents;
+using EdgeGateway.Hub.Tenants;
 using EdgeGateway.Hub.WebConsole.Dashboard;
 using EdgeGateway.Hub.WebConsole.Scope;
 using EdgeGateway.Hub.WebConsole.Store;
@@ -82,7 +83,7 @@ internal static partial class IncidentEndpoints
         var filter = new IncidentFilter(sites, only, state == "open", mine == "true" ? http.User.Identity?.Name : null);
         Func<string, string?> name = SiteNames.For(http, scope, board, users);
         DateTimeOffset now = time.GetUtcNow();
-        return TypedResults.Json(new IncidentList([.. store.List(filter).Select(i => View(i, text, name, users, now, withSteps: false))]), ConsoleJson.Web.IncidentList);
+        return TypedResults.Json(new IncidentList([.. store.List(filter).Select(i => View(i, text, name, users, scope.Directory, now, withSteps: false))]), ConsoleJson.Web.IncidentList);
     }
 
     private static Results<JsonHttpResult<IncidentView>, JsonHttpResult<ConsoleError>> Get(
@@ -91,7 +92,7 @@ internal static partial class IncidentEndpoints
         ConsoleText text = ConsoleLanguage.Text(http, users);
         var key = new IncidentKey(site, gw, alarmId);
         return scope.Sees(site) && store.Find(key) is { } incident
-            ? TypedResults.Json(View(incident, text, SiteNames.For(http, scope, board, users), users, time.GetUtcNow(), withSteps: true), ConsoleJson.Web.IncidentView)
+            ? TypedResults.Json(View(incident, text, SiteNames.For(http, scope, board, users), users, scope.Directory, time.GetUtcNow(), withSteps: true), ConsoleJson.Web.IncidentView)
             : ConsoleResults.NotFound(text, Incident(text, key));
     }
 
@@ -168,7 +169,7 @@ internal static partial class IncidentEndpoints
         ILogger<IncidentStore> logger = services.GetRequiredService<ILogger<IncidentStore>>();
         LogTransition(logger, target, transition, caller.Name);
         Func<string, string?> name = SiteNames.For(http, scope, services.GetRequiredService<LiveDashboard>(), users);
-        return TypedResults.Json(View(done.Incident, text, name, users, now, withSteps: true), ConsoleJson.Web.IncidentView);
+        return TypedResults.Json(View(done.Incident, text, name, users, scope.Directory, now, withSteps: true), ConsoleJson.Web.IncidentView);
     }
 
     /// <summary><c>?weeks=</c> 1 .. 53 (default 8): the weeks up to this one, per company the caller sees.</summary>
@@ -189,7 +190,7 @@ internal static partial class IncidentEndpoints
                 [.. report.Report.Weeks.Select(w => new IncidentWeekView(
                     w.Company, scope.Directory.CompanyNameOf(w.Company, text.Language), w.Week, w.Opened, w.Closed,
                     Seconds(w.AcknowledgeMedian), Seconds(w.AcknowledgeP90), Seconds(w.CloseMedian), Seconds(w.CloseP90), w.Kinds))],
-                [.. report.Report.OldestOpen.OrderBy(o => o.Key, StringComparer.Ordinal).SelectMany(o => o.Value).Select(i => View(i, text, name, users, now, withSteps: false))]),
+                [.. report.Report.OldestOpen.OrderBy(o => o.Key, StringComparer.Ordinal).SelectMany(o => o.Value).Select(i => View(i, text, name, users, scope.Directory, now, withSteps: false))]),
             ConsoleJson.Web.IncidentStatsView);
     }
 
@@ -245,12 +246,12 @@ internal static partial class IncidentEndpoints
         return (since, IncidentStatistics.Compute(incidents, since));
     }
 
-    private static IncidentView View(Incident i, ConsoleText text, Func<string, string?> siteName, ConsoleUserDirectory users, DateTimeOffset now, bool withSteps)
+    private static IncidentView View(Incident i, ConsoleText text, Func<string, string?> siteName, ConsoleUserDirectory users, TenantDirectory companies, DateTimeOffset now, bool withSteps)
     {
         bool chinese = IsChinese(text);
         string? Display(string? user) => user is null || user == IncidentWire.System ? null : users.Find(user)?.DisplayName ?? user;
         return new IncidentView(
-            i.Key.Site, i.Key.Gateway, i.Key.AlarmId, siteName(i.Key.Site), i.Company, i.Kind, text.KindText(i.Kind), i.Severity, i.Source,
+            i.Key.Site, i.Key.Gateway, i.Key.AlarmId, siteName(i.Key.Site), i.Company, i.Company is null ? null : companies.CompanyNameOf(i.Company, text.Language), i.Kind, text.KindText(i.Kind), i.Severity, i.Source,
             IncidentWire.Name(i.State), IncidentText.State(i.State, chinese), i.OpenedAt, (long)Math.Max(0, ((i.Closing?.At ?? now) - i.OpenedAt).TotalSeconds),
             i.CurrentAlarmId, i.Acknowledgement?.At, i.Acknowledgement?.User, Display(i.Acknowledgement?.User), i.Assignee, Display(i.Assignee), i.OnSite?.At,
             i.ResolutionCode is { } code ? IncidentWire.Name(code) : null, i.ResolutionCode is { } named ? IncidentText.Resolution(named, chinese) : null,

@@ -37,7 +37,7 @@ function oldestTable(incidents) {
       h('th', {}, t('stats.company')), h('th', {}, t('incidents.site')), h('th', {}, t('incidents.kind')), h('th', {}, t('incidents.state')),
       h('th', {}, t('incidents.opened')), h('th', { class: 'num' }, t('incidents.age')), h('th', {}, t('incidents.assignee')))),
     h('tbody', {}, incidents.map((i) => h('tr', {},
-      h('td', {}, i.company || '—'),
+      h('td', {}, i.company_name || i.company || '—'),
       h('td', {}, i.site_name || i.site),
       h('td', {}, kindText(i.kind, i.kind_text)),
       h('td', {}, t(`incident_state.${i.state}`)),

@@ -122,7 +122,7 @@ function card(incident) {
     incident.reopened ? [t('incidents.reopened'), String(incident.reopened)] : null,
   ].filter(Boolean);
   return h('article', {
-    class: `incident incident-${incident.state} sev-${incident.severity}`, 'data-testid': 'incident', 'data-state': incident.state, 'data-alarm': incident.alarm_id,
+    class: `incident incident-${incident.state} incident-${incident.severity}`, 'data-testid': 'incident', 'data-state': incident.state, 'data-alarm': incident.alarm_id,
   },
   h('div', { class: 'incident-head' },
     h('strong', { class: 'incident-kind' }, kindText(incident.kind, incident.kind_text)),
