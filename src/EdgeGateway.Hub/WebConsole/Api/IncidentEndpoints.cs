@@ -119,7 +119,8 @@ internal static partial class IncidentEndpoints
         var caller = ConsoleCaller.Of(http, users);
         ConsoleText text = caller.Text;
         DateTimeOffset now = services.GetRequiredService<TimeProvider>().GetUtcNow();
-        string action = "incident_" + transition;
+        // Named as the route names the transition: incident_ack, incident_assign, incident_on_site, incident_resolve, incident_close.
+        string action = "incident_" + (transition == IncidentLifecycle.Acknowledge ? "ack" : transition);
         string target = key.ToString();
         if (target.Length > 300)
         {

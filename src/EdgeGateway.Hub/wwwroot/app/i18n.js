@@ -245,6 +245,11 @@ const TEXT = {
     'audit.action.sign_in': '登录',
     'audit.action.sign_out': '退出登录',
     'audit.action.alarm_ack': '确认报警',
+    'audit.action.incident_ack': '确认事件',
+    'audit.action.incident_assign': '指派事件',
+    'audit.action.incident_on_site': '事件到场',
+    'audit.action.incident_resolve': '登记处理结果',
+    'audit.action.incident_close': '关闭事件',
 
     'forbidden.title': '无权访问',
     'forbidden.text': '您的账号没有权限查看此页面。',
@@ -612,6 +617,11 @@ const TEXT = {
     'audit.action.sign_in': 'Sign-in',
     'audit.action.sign_out': 'Sign-out',
     'audit.action.alarm_ack': 'Acknowledge alarm',
+    'audit.action.incident_ack': 'Acknowledge incident',
+    'audit.action.incident_assign': 'Assign incident',
+    'audit.action.incident_on_site': 'Incident: on site',
+    'audit.action.incident_resolve': 'Incident resolution',
+    'audit.action.incident_close': 'Close incident',
 
     'forbidden.title': 'Not allowed',
     'forbidden.text': 'Your account may not open this page.',
