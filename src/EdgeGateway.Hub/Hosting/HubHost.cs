@@ -56,6 +56,7 @@ internal static class HubHost
     {
         builder.AddIngestServices();
         builder.AddAlarmNotificationServices();
+        builder.AddIncidentServices();
         builder.AddConsoleServices();
         builder.AddHubMonitoring();
 

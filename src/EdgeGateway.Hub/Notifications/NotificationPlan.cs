@@ -77,7 +77,7 @@ internal sealed class NotificationPlan
         }
 
         var names = new List<string>();
-        if (alarm.Severity >= AlarmSeverity.Major)
+        if (IsNotifiable(alarm))
         {
             foreach (string channel in companyChannels)
             {
@@ -105,6 +105,17 @@ internal sealed class NotificationPlan
         }
 
         return names;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="alarm"/> calls for people at all, whatever robots are configured: its kind is notified
+    /// (<see cref="NotificationOptions.NotifiedKinds"/>) and its severity is at least <c>major</c>, the rule by which a
+    /// company's robots get it. Such an alarm opens an incident (Incidents).
+    /// </summary>
+    public bool IsNotifiable(AlarmMessage alarm)
+    {
+        ArgumentNullException.ThrowIfNull(alarm);
+        return _kinds.Contains(alarm.Kind) && alarm.Severity >= AlarmSeverity.Major;
     }
 
     /// <summary>Whether a channel of this name is configured (names compare without case, as configuration keys do).</summary>

@@ -18,6 +18,7 @@ internal sealed record ConsoleError(string Error, string Message)
     public const string UnauthorizedCode = "unauthorized";
     public const string ForbiddenCode = "forbidden";
     public const string AlreadyAcknowledgedCode = "already_acknowledged";
+    public const string InvalidTransitionCode = "invalid_transition";
 }
 
 /// <summary><c>GET /api/me</c>.</summary>
@@ -160,6 +161,65 @@ internal sealed record AuditEntryView(DateTimeOffset Ts, string User, string? Ro
 
 internal sealed record AuditList(IReadOnlyList<AuditEntryView> Entries);
 
+/// <summary>An incident (API.md "Incidents"); <c>steps</c> only in the answer about one incident.</summary>
+internal sealed record IncidentView(
+    string Site,
+    string Gateway,
+    string AlarmId,
+    string? SiteName,
+    string? Company,
+    string? CompanyName,
+    string Kind,
+    string KindText,
+    string Severity,
+    string Source,
+    string State,
+    string StateText,
+    DateTimeOffset OpenedTs,
+    long AgeS,
+    string CurrentAlarmId,
+    DateTimeOffset? AcknowledgedTs,
+    string? AcknowledgedBy,
+    string? AcknowledgedByName,
+    string? Assignee,
+    string? AssigneeName,
+    DateTimeOffset? OnSiteTs,
+    string? Resolution,
+    string? ResolutionText,
+    string? ResolutionComment,
+    DateTimeOffset? ResolvedTs,
+    DateTimeOffset? AlarmClearedTs,
+    DateTimeOffset? ClosedTs,
+    string? ClosedBy,
+    int Reopened,
+    IReadOnlyList<IncidentStepView>? Steps);
+
+internal sealed record IncidentStepView(string Action, DateTimeOffset Ts, string User, string? UserName, string? Comment, string? Detail);
+
+internal sealed record IncidentList(IReadOnlyList<IncidentView> Incidents);
+
+/// <summary>The body of an incident transition: a comment, the assignee (assign), the resolution code (resolve).</summary>
+internal sealed record IncidentRequest(string? Comment, string? Assignee, string? Resolution);
+
+internal sealed record AssigneeView(string Name, string DisplayName);
+
+internal sealed record AssigneeList(IReadOnlyList<AssigneeView> Assignees);
+
+/// <summary><c>GET /api/incidents/stats</c>: durations in seconds.</summary>
+internal sealed record IncidentStatsView(DateTimeOffset FromTs, IReadOnlyList<IncidentWeekView> Weeks, IReadOnlyList<IncidentView> OldestOpen);
+
+internal sealed record IncidentWeekView(
+    string Company,
+    string? CompanyName,
+    string Week,
+    int Opened,
+    int Closed,
+    double? AckMedianS,
+    double? AckP90S,
+    double? CloseMedianS,
+    double? CloseP90S,
+    IReadOnlyDictionary<string, int> Kinds);
+
 /// <summary>The console's JSON: snake_case, nulls written (the page tells "unknown" from "absent"), contract timestamps.</summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
@@ -182,6 +242,11 @@ internal sealed record AuditList(IReadOnlyList<AuditEntryView> Entries);
 [JsonSerializable(typeof(RegistryView))]
 [JsonSerializable(typeof(CompanyRequest))]
 [JsonSerializable(typeof(SiteRequest))]
+[JsonSerializable(typeof(IncidentView))]
+[JsonSerializable(typeof(IncidentList))]
+[JsonSerializable(typeof(IncidentRequest))]
+[JsonSerializable(typeof(AssigneeList))]
+[JsonSerializable(typeof(IncidentStatsView))]
 internal sealed partial class ConsoleJson : JsonSerializerContext
 {
     /// <summary>What the console answers with: Chinese as itself rather than <c>\uXXXX</c> (readable in a browser's network

@@ -188,6 +188,10 @@ public static class ConsoleServices
         api.MapGroup("").RequireAuthorization(ConsolePolicies.Acknowledge).RequireSiteScope(SiteAccess.Act).MapAlarmAckEndpoints();
         api.MapGroup("").RequireAuthorization(ConsolePolicies.Audit).AdminOnly().MapAuditEndpoint().MapRegistryEndpoints();
         api.MapGroup("").RequireAuthorization(ConsolePolicies.Trends).RequireSiteScope(SiteAccess.Read).MapTrendEndpoints();
+        api.MapGroup("").RequireAuthorization(ConsolePolicies.Dashboard).RequireSiteScope(SiteAccess.Read).MapIncidentReadEndpoints();
+        api.MapGroup("").RequireAuthorization(ConsolePolicies.Acknowledge).RequireSiteScope(SiteAccess.Act).MapIncidentManagerEndpoints();
+        api.MapGroup("").RequireAuthorization(ConsolePolicies.Commands).RequireSiteScope(SiteAccess.Act).MapIncidentFieldEndpoints();
+        api.MapGroup("").RequireAuthorization(ConsolePolicies.Trends).RequireSiteScope(SiteAccess.Read).MapIncidentStatisticsEndpoints();
         return app;
     }
 

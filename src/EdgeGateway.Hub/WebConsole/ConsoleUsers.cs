@@ -41,6 +41,9 @@ internal sealed partial class ConsoleUserDirectory
 
     public int Count => _accounts.Count;
 
+    /// <summary>Every configured user.</summary>
+    public IEnumerable<ConsoleAccount> Accounts => _accounts.Values;
+
     /// <summary>Says at start who can sign in, or how to add someone when nobody can.</summary>
     public void Announce()
     {

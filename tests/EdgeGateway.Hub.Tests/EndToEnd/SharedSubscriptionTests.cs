@@ -1,3 +1,4 @@
+using EdgeGateway.Hub.Incidents;
 using EdgeGateway.Testing.Http;
 using EdgeGateway.Testing.Mosquitto;
 using EdgeGateway.Testing.Processes;
@@ -8,7 +9,8 @@ namespace EdgeGateway.Hub.Tests.EndToEnd;
 /// <summary>
 /// Two hub instances in one MQTT 5 shared-subscription group ($share/hub/edge/v1/#) on a real Mosquitto: they split
 /// the messages, one is killed with SIGKILL midway and comes back (as systemd's Restart= brings it back), and still
-/// every message is stored once and every alarm notified once.
+/// every message is stored once, every alarm notified once, and every notifiable alarm opens one incident in the
+/// incident database the two share (Hub:Incidents:Path), whichever instance recorded it.
 /// </summary>
 [Trait("Category", "Servers")]
 public sealed class SharedSubscriptionTests : IDisposable
@@ -21,15 +23,17 @@ public sealed class SharedSubscriptionTests : IDisposable
     private string Dir(string name) => Directory.CreateDirectory(Path.Combine(_dir, name)).FullName;
 
     [Fact]
-    public async Task Two_instances_share_the_load_and_one_killed_midway_loses_nothing_and_notifies_each_alarm_once()
+    public async Task Two_instances_share_the_load_and_one_killed_midway_loses_nothing_and_notifies_each_alarm_once_with_one_incident_each()
     {
         await using MosquittoBroker broker = await MosquittoBroker.StartNewAsync(MosquittoBrokerOptions.ForHub);
         await using InfluxDbServer influx = await InfluxDbServer.StartNewAsync();
         await influx.CreateDatabaseAsync("edge");
         await using LoopbackReceiver webhook = await LoopbackReceiver.StartAsync();
         string settings = Path.Combine(_dir, "hub.json");
+        string incidents = Path.Combine(_dir, "shared", "incidents.db");
         await File.WriteAllTextAsync(settings, $$"""
             {
+              "Hub": { "Incidents": { "Path": "{{incidents}}" } },
               "Notifications": {
                 "Channels": { "ops": { "Type": "Webhook", "Url": "{{webhook.Url("/alarms")}}" } },
                 "Routes": [ { "Sites": [ "*" ], "MinSeverity": "info", "Channels": [ "ops" ] } ],
@@ -89,6 +93,20 @@ public sealed class SharedSubscriptionTests : IDisposable
 
         await Task.Delay(TimeSpan.FromSeconds(2)); // room for a duplicate to show up, if there were one
         Assert.Equal(raised.Order(), Notices(webhook, "raised").Order());
+
+        // Every notifiable raise (a notified kind, major or critical) opened one incident, whichever instance had it.
+        string[] opening = [.. sent.On("/alarms")
+            .Where(body => body.GetProperty("event").GetString() == "raised" && notifiable.Contains(body.GetProperty("kind").GetString())
+                && body.GetProperty("severity").GetString() is "major" or "critical")
+            .Select(body => body.GetProperty("alarm_id").GetString()!)
+            .Distinct()];
+        Assert.NotEmpty(opening);
+        using (var store = IncidentStore.Open(incidents))
+        {
+            List<Incident> all = store.List(new IncidentFilter());
+            Assert.Equal(opening.Order(), all.Select(i => i.Key.AlarmId).Order());
+            Assert.All(all, i => Assert.Single(i.Steps, s => s.Action == IncidentWire.Opened));
+        }
 
         a.AssertNoErrorsLogged();
         b.AssertNoErrorsLogged();

@@ -38,6 +38,10 @@ public sealed class EndpointScopeDecisionTests : IDisposable
         Assert.Equal("site-scoped read", decisions["GET /api/trends/{name}.csv"]);
         Assert.Equal("site-scoped action (district read-only)", decisions["POST /api/gateways/{site}/{gw}/commands/{command}"]);
         Assert.Equal("site-scoped action (district read-only)", decisions["POST /api/alarms/{alarmId}/ack"]);
+        Assert.Equal("site-scoped read", decisions["GET /api/incidents"]);
+        Assert.Equal("site-scoped read", decisions["GET /api/incidents/stats.csv"]);
+        Assert.Equal("site-scoped action (district read-only)", decisions["POST /api/incidents/{site}/{gw}/{alarmId}/ack"]);
+        Assert.Equal("site-scoped action (district read-only)", decisions["POST /api/incidents/{site}/{gw}/{alarmId}/resolve"]);
         Assert.Equal("admins only", decisions["GET /api/audit"]);
         Assert.Equal("admins only", decisions["DELETE /api/registry/companies/{id}"]);
         Assert.StartsWith("no site data", decisions["GET /api/me"], StringComparison.Ordinal);

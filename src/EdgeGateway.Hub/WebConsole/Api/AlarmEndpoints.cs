@@ -176,7 +176,7 @@ internal static partial class AlarmEndpoints
     private static string? Local(DateTimeOffset? value) =>
         value?.ToOffset(ChinaStandardTime).ToString("yyyy'-'MM'-'dd' 'HH':'mm':'ss", CultureInfo.InvariantCulture);
 
-    private static void Line(StringBuilder csv, IReadOnlyList<string?> cells)
+    internal static void Line(StringBuilder csv, IReadOnlyList<string?> cells)
     {
         for (int i = 0; i < cells.Count; i++)
         {

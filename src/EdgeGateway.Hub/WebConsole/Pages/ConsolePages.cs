@@ -28,6 +28,8 @@ internal static partial class ConsolePages
         app.MapGet("/trends", () => new PageResult("trends.html")).RequireAuthorization(ConsolePolicies.Trends);
         app.MapGet("/ports/{site}/{gw}/{port}", () => new PageResult("port.html")).RequireAuthorization(ConsolePolicies.Dashboard);
         app.MapGet("/bins/{site}/{gw}/{bin}", () => new PageResult("bin.html")).RequireAuthorization(ConsolePolicies.Dashboard);
+        app.MapGet("/incidents", () => new PageResult("incidents.html")).RequireAuthorization(ConsolePolicies.Dashboard);
+        app.MapGet("/incidents/stats", () => new PageResult("incident-stats.html")).RequireAuthorization(ConsolePolicies.Trends);
         app.MapGet("/audit", () => new PageResult("audit.html")).RequireAuthorization(ConsolePolicies.Audit);
         app.MapGet("/registry", () => new PageResult("registry.html")).RequireAuthorization(ConsolePolicies.Audit);
         app.MapGet("/login", () => new PageResult("login.html"));

@@ -81,7 +81,9 @@ export async function api(path, { method = 'GET', body, signal } = {}) {
 export const PAGES = [
   { key: 'board', href: '/', roles: ['manager', 'maintenance', 'admin'] },
   { key: 'alarms', href: '/alarms', roles: ['manager', 'maintenance', 'admin'] },
+  { key: 'incidents', href: '/incidents', roles: ['manager', 'maintenance', 'admin'] },
   { key: 'trends', href: '/trends', roles: ['viewer', 'manager', 'admin'] },
+  { key: 'incident_stats', href: '/incidents/stats', roles: ['viewer', 'manager', 'admin'] },
   { key: 'audit', href: '/audit', roles: ['admin'] },
   { key: 'registry', href: '/registry', roles: ['admin'] },
 ];

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using EdgeGateway.Contracts.Alarms;
 
 namespace EdgeGateway.Hub.Tests.WebConsole.Api;
 
@@ -19,6 +20,7 @@ public sealed class TenantMatrixTests(ConsoleApiRig stack)
 
     private static readonly SemaphoreSlim SharedAlarmGate = new(1, 1);
     private static string? _sharedAlarm;
+    private static string? _sharedIncident;
 
     /// <summary>What a user got from an endpoint about the own company's sites.</summary>
     public enum Access
@@ -54,10 +56,17 @@ public sealed class TenantMatrixTests(ConsoleApiRig stack)
         ["trends_sites"] = ["viewer", "manager", "admin"],
         ["audit"] = ["admin"],
         ["registry"] = ["admin"],
+        ["incidents"] = ["manager", "maintenance", "admin"],
+        ["incident_detail"] = ["manager", "maintenance", "admin"],
+        ["incident_assignees"] = ["manager", "maintenance", "admin"],
+        ["incident_ack"] = ["manager", "admin"],
+        ["incident_resolve"] = ["maintenance", "admin"],
+        ["incident_stats"] = ["viewer", "manager", "admin"],
+        ["incident_stats_csv"] = ["viewer", "manager", "admin"],
     };
 
-    private static readonly string[] Actions = ["command", "alarm_ack"];
-    private static readonly string[] SiteRoutes = ["port_detail", "bin_detail"];
+    private static readonly string[] Actions = ["command", "alarm_ack", "incident_ack", "incident_resolve"];
+    private static readonly string[] SiteRoutes = ["port_detail", "bin_detail", "incident_detail", "incident_assignees"];
 
     /// <summary>Every endpoint × (own company, other company, district) × role, and the admin.</summary>
     public static TheoryData<string, string, string> EveryEndpointRoleAndCompany()
@@ -164,9 +173,26 @@ public sealed class TenantMatrixTests(ConsoleApiRig stack)
                 {
                     return Of(ack.StatusCode, () => true);
                 }
+
+            case "incident_ack":
+                // A fresh incident of the own company each time it should go through; any incident of it otherwise.
+                string toAcknowledge = expected == Access.Sees ? await FreshIncidentAsync() : await SharedIncidentAsync();
+                using (HttpResponseMessage ack = await client.PostJsonAsync(toAcknowledge + "/ack", """{"comment":"tenant test"}"""))
+                {
+                    return Of(ack.StatusCode, () => true);
+                }
+
+            case "incident_resolve":
+                // Acknowledged and assigned to the own company's maintenance user by the admin, resolved by the caller.
+                string toResolve = expected == Access.Sees ? await FreshIncidentAsync(assignTo: ConsoleHubRig.UserOf("maintenance")) : await SharedIncidentAsync();
+                using (HttpResponseMessage resolve = await client.PostJsonAsync(toResolve + "/resolve", """{"resolution":"reset_port"}"""))
+                {
+                    return Of(resolve.StatusCode, () => true);
+                }
         }
 
         string shared = await SharedAlarmAsync();
+        string incident = await SharedIncidentAsync();
         string path = endpoint switch
         {
             "me" => "/api/me",
@@ -181,6 +207,11 @@ public sealed class TenantMatrixTests(ConsoleApiRig stack)
             "trends_sites" => "/api/trends/sites",
             "audit" => "/api/audit",
             "registry" => "/api/registry",
+            "incidents" => "/api/incidents",
+            "incident_detail" => incident,
+            "incident_assignees" => $"/api/incidents/assignees/{FakeGateway.Site}",
+            "incident_stats" => "/api/incidents/stats",
+            "incident_stats_csv" => "/api/incidents/stats.csv",
             _ => throw new ArgumentOutOfRangeException(nameof(endpoint), endpoint, null),
         };
 
@@ -222,6 +253,12 @@ public sealed class TenantMatrixTests(ConsoleApiRig stack)
                 return JsonDocument.Parse(body).RootElement.GetProperty("series").EnumerateArray().Any(s => s.GetProperty("site").GetString() == ConsoleApiRig.Site);
             case "trends_sites":
                 return JsonDocument.Parse(body).RootElement.GetProperty("sites").EnumerateArray().Any(s => ownSites.Contains(s.GetString()));
+            case "incidents":
+                return JsonDocument.Parse(body).RootElement.GetProperty("incidents").EnumerateArray().Any(i => ownSites.Contains(i.GetProperty("site").GetString()));
+            case "incident_stats":
+                return JsonDocument.Parse(body).RootElement.GetProperty("weeks").EnumerateArray().Any(w => w.GetProperty("company").GetString() == ConsoleHubRig.OwnCompany);
+            case "incident_stats_csv":
+                return body.Contains(ConsoleHubRig.OwnCompany, StringComparison.Ordinal);
             default:
                 return true;
         }
@@ -290,6 +327,45 @@ public sealed class TenantMatrixTests(ConsoleApiRig stack)
         {
             SharedAlarmGate.Release();
         }
+    }
+
+    /// <summary>An incident of the own company opened once for the whole run: its API path.</summary>
+    private async Task<string> SharedIncidentAsync()
+    {
+        await SharedAlarmGate.WaitAsync();
+        try
+        {
+            return _sharedIncident ??= await FreshIncidentAsync();
+        }
+        finally
+        {
+            SharedAlarmGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// A new notifiable alarm (port overload, major) of the own company's fake gateway, once the admin sees the incident
+    /// it opened: the incident's API path. With <paramref name="assignTo"/>, the admin acknowledges it and assigns it.
+    /// </summary>
+    private async Task<string> FreshIncidentAsync(string? assignTo = null)
+    {
+        string id = await stack.Fake.RaiseAlarmAsync("port_overload", AlarmSeverity.Major);
+        string path = $"/api/incidents/{FakeGateway.Site}/{FakeGateway.Gateway}/{id}";
+        ConsoleClient admin = await stack.AsAsync("admin");
+        await ConsoleApiRig.Eventually(async () =>
+        {
+            using HttpResponseMessage response = await admin.GetAsync(path);
+            return response.IsSuccessStatusCode;
+        }, TimeSpan.FromSeconds(10), $"alarm {id} never opened an incident");
+        if (assignTo is not null)
+        {
+            using HttpResponseMessage ack = await admin.PostJsonAsync(path + "/ack", "{}");
+            Assert.Equal(HttpStatusCode.OK, ack.StatusCode);
+            using HttpResponseMessage assign = await admin.PostJsonAsync(path + "/assign", $$"""{"assignee":"{{assignTo}}"}""");
+            Assert.Equal(HttpStatusCode.OK, assign.StatusCode);
+        }
+
+        return path;
     }
 
     /// <summary>A new alarm raised by <paramref name="fake"/>, once the console shows it to the admin.</summary>

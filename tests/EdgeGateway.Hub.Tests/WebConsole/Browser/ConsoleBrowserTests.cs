@@ -66,10 +66,10 @@ public sealed partial class ConsoleBrowserTests(ConsoleRig rig) : IClassFixture<
 
     [Theory]
     [Step(1)]
-    [InlineData("viewer", "/trends", "trends", "/alarms")]
-    [InlineData("manager", "/alarms", "board alarms trends", "/audit")]
-    [InlineData("maintenance", "/", "board alarms", "/trends")]
-    [InlineData("admin", "/audit", "board alarms trends audit registry", null)]
+    [InlineData("viewer", "/trends", "trends incident_stats", "/alarms")]
+    [InlineData("manager", "/alarms", "board alarms incidents trends incident_stats", "/audit")]
+    [InlineData("maintenance", "/", "board alarms incidents", "/trends")]
+    [InlineData("admin", "/audit", "board alarms incidents trends incident_stats audit registry", null)]
     public async Task Each_role_sees_only_its_own_pages_in_the_navigation_and_a_403_page_for_another(
         string role, string home, string pages, string? forbidden)
     {
@@ -379,7 +379,7 @@ public sealed partial class ConsoleBrowserTests(ConsoleRig rig) : IClassFixture<
         // Touch-sized: the filter and the tiles are at least 44 px tall.
         Assert.True((await page.GetByTestId("attention-filter").BoundingBoxAsync())!.Height >= 44);
         Assert.True((await bin.BoundingBoxAsync())!.Height >= 44);
-        await Expect(page.Locator("[data-testid=nav] a[data-nav]")).ToHaveCountAsync(2);
+        await Expect(page.Locator("[data-testid=nav] a[data-nav]")).ToHaveCountAsync(3);
 
         // The board replaces a gateway's whole card when its set of ports or bins changes, as the gateway's first reports
         // arrive one by one; a tap on a tile being replaced opens nothing (twice the bin page never came). So the tap
@@ -421,7 +421,7 @@ public sealed partial class ConsoleBrowserTests(ConsoleRig rig) : IClassFixture<
         // Any violation is a console error (ConsoleRig.NewPageAsync listens to securitypolicyviolation too).
         rig.StartGateway();
         IPage page = await SignInAsync("admin", "/");
-        string[] paths = ["/", "/alarms", "/trends", "/audit", $"/ports/{Site}/{Gw}/P02", $"/bins/{Site}/{Gw}/B2"];
+        string[] paths = ["/", "/alarms", "/trends", "/audit", $"/ports/{Site}/{Gw}/P02", $"/bins/{Site}/{Gw}/B2", "/incidents", "/incidents/stats"];
         foreach (string path in paths)
         {
             IResponse? response = await page.GotoAsync(path, new() { WaitUntil = WaitUntilState.Load });
