@@ -58,6 +58,10 @@ public sealed class ShedSampler
             ReadRelayFeedback(i);
             MeterReading reading = meters[i].Measure(_protection.ShortCircuitPeakAmps(i));
             _protection.OnPortMeasured(i, reading);
+
+            // A BL0942's read is a 52 ms exchange: an over-current output raised meanwhile is acted on now, not after
+            // another port's measurement out of turn.
+            WatchOverCurrentOutputs();
             MeasureOutOfTurn(meters, i);
         }
 
