@@ -88,7 +88,26 @@ public sealed class SimulatedClock : TimeProvider
     public void Advance(TimeSpan span)
     {
         int owner = Volatile.Read(ref _owner);
-        if (span.Ticks <= 0 || (owner != 0 && owner != Environment.CurrentManagedThreadId))
+        if (owner != 0 && owner != Environment.CurrentManagedThreadId)
+        {
+            return;
+        }
+
+        AdvanceUnowned(span);
+    }
+
+    /// <summary>
+    /// Moves simulated time forward on behalf of the owning thread while that thread waits on this one: a device behind
+    /// an operating-system channel (a UART's far end on a pseudo-terminal) answers on its own thread while the gateway's
+    /// sampling thread is blocked reading it, so the wire time of the request and the answer is the sampling thread's
+    /// time, spent by the device before it answers. Only for request/response exchanges whose requester blocks until the
+    /// answer: any other use would move the clock under the owner's feet.
+    /// </summary>
+    public void AdvanceWhileOwnerWaits(TimeSpan span) => AdvanceUnowned(span);
+
+    private void AdvanceUnowned(TimeSpan span)
+    {
+        if (span.Ticks <= 0)
         {
             return;
         }

@@ -1,6 +1,7 @@
 using System.Device.Gpio;
 using System.Device.I2c;
 using System.Device.Spi;
+using System.IO.Ports;
 using EdgeGateway.Configuration;
 
 namespace EdgeGateway.Board;
@@ -16,6 +17,12 @@ public interface IBoardBuses : IDisposable
     I2cBus I2c { get; }
 
     SpiDevice OpenSpi(AdcChip adc);
+
+    /// <summary>
+    /// Opens a BL0942 UART at 4800 baud, 8N1 (datasheet V1.06, 4.2), by its device path: /dev/ttyAMA0 on a Pi, the
+    /// pseudo-terminal a simulated bus answers on in simulation. The same <see cref="SerialPort"/> either way.
+    /// </summary>
+    SerialPort OpenSerial(string device);
 }
 
 /// <summary>The buses of a real board: /dev/gpiochipN, /dev/i2c-N, /dev/spidevB.C.</summary>
@@ -38,6 +45,8 @@ public sealed class LinuxBoardBuses(BoardSettings board) : IBoardBuses
         Mode = SpiMode.Mode0,
     });
 
+    public SerialPort OpenSerial(string device) => SerialLine.Open(device);
+
     /// <summary>Closes the I2C bus, then the GPIO chip: the GPIO chip is closed even when closing the I2C bus throws.</summary>
     public void Dispose()
     {
@@ -55,5 +64,33 @@ public sealed class LinuxBoardBuses(BoardSettings board) : IBoardBuses
                 _gpio.Value.Dispose();
             }
         }
+    }
+}
+
+/// <summary>How the gateway opens a metering IC's UART, on a board or in simulation.</summary>
+public static class SerialLine
+{
+    /// <summary>
+    /// A read waits this long for the rest of an answer: a full BL0942 packet takes 48 ms on the wire at 4800 baud, so a
+    /// chip that has not answered by then will not.
+    /// </summary>
+    public const int ReadTimeoutMs = 150;
+
+    /// <summary>
+    /// In simulation the chip answers on another thread of a machine that may be busy, and a pty carries bytes at once:
+    /// the timeout only has to tell a silent chip from a thread that was not scheduled in time (it costs no shed time).
+    /// </summary>
+    public const int SimulatedReadTimeoutMs = 500;
+
+    public static SerialPort Open(string device, int readTimeoutMs = ReadTimeoutMs)
+    {
+        var port = new SerialPort(device, Hardware.Metering.Bl0942.Bl0942Frame.BaudRate, Parity.None, 8, StopBits.One)
+        {
+            ReadTimeout = readTimeoutMs,
+            WriteTimeout = readTimeoutMs,
+            Handshake = Handshake.None,
+        };
+        port.Open();
+        return port;
     }
 }

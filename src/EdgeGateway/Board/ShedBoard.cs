@@ -1,9 +1,11 @@
 using System.Device.Gpio;
 using System.Device.I2c;
 using System.Device.Spi;
+using System.IO.Ports;
 using EdgeGateway.Configuration;
 using EdgeGateway.Hardware.Bins;
 using EdgeGateway.Hardware.Metering;
+using EdgeGateway.Hardware.Metering.Bl0942;
 using EdgeGateway.Hardware.Relays;
 using EdgeGateway.Hardware.ShedSensors;
 using EdgeGateway.Protection;
@@ -21,6 +23,8 @@ namespace EdgeGateway.Board;
 public sealed class ShedBoard : IRelayBank, IDisposable
 {
     private readonly IBoardBuses _buses;
+    private readonly Dictionary<string, SerialPort> _serialLines = new(StringComparer.Ordinal);
+    private TimeProvider _time = TimeProvider.System;
     private readonly List<(string Name, IDisposable Part)> _owned = [];
     private bool _released;
 
@@ -51,9 +55,10 @@ public sealed class ShedBoard : IRelayBank, IDisposable
     /// file (the shed's and the bins'). With <paramref name="relaysOnly"/> only the relays are claimed
     /// (the relays-off command must not depend on any sensor answering).
     /// </summary>
-    public static ShedBoard Create(SiteConfiguration site, IBoardBuses buses, Func<ThermometerDefinition, IShedThermometer> thermometers, bool relaysOnly = false)
+    /// <paramref name="time"/> is the monotonic clock meters measure durations on (the shed's clock in simulation).
+    public static ShedBoard Create(SiteConfiguration site, IBoardBuses buses, Func<ThermometerDefinition, IShedThermometer> thermometers, bool relaysOnly = false, TimeProvider? time = null)
     {
-        var board = new ShedBoard(buses);
+        var board = new ShedBoard(buses) { _time = time ?? TimeProvider.System };
         try
         {
             board.Build(site, thermometers, relaysOnly);
@@ -351,6 +356,42 @@ public sealed class ShedBoard : IRelayBank, IDisposable
         return new AdcInput(adc, chip.Id, channel.Channel, chip.ReferenceV, chip.Chip == AdcChipType.Mcp3008 ? 10 : 12);
     }
 
+    /// <summary>
+    /// A BL0942 port: its UART (opened once, shared by up to four chips) and its over-current input. The chip itself is
+    /// not contacted here: a silent chip becomes a sensor fault at its first reads, and never keeps the shed from starting.
+    /// </summary>
+    private Bl0942PortMeter OpenBl0942(ChargingPortDefinition port, Bl0942MeterDefinition meter)
+    {
+        if (!_serialLines.TryGetValue(meter.Serial, out SerialPort? line))
+        {
+            try
+            {
+                line = Own(_buses.OpenSerial(meter.Serial), $"serial line {meter.Serial}");
+            }
+            catch (Exception ex) when (ex is IOException or InvalidOperationException or UnauthorizedAccessException or ArgumentException)
+            {
+                throw new BoardException($"serial line {meter.Serial} (BL0942 of {port.Id}): {ex.Message}", ex);
+            }
+
+            _serialLines[meter.Serial] = line;
+        }
+
+        ContactInput? overCurrent = null;
+        if (meter.OverCurrentGpio is { } pin)
+        {
+            // The BL0942's CF1 pin is a push-pull output, high while the fast RMS is past its threshold: pulled down, so a
+            // cut wire reads "no over-current" and the meter's own reads still protect the port.
+            overCurrent = new ContactInput(_buses.Gpio, pin, activeLow: false, $"over-current output of {port.Id}'s BL0942");
+            if (!overCurrent.TryInitialize(out string? error))
+            {
+                throw new BoardException(error!);
+            }
+        }
+
+        var chip = new Bl0942(line, meter.Address, $"BL0942 {meter.Address} on {meter.Serial}");
+        return new Bl0942PortMeter(chip, meter.ShuntOhms, meter.VoltageDivider, overCurrent, _time);
+    }
+
     private IPortMeter OpenMeter(ChargingPortDefinition port, Dictionary<string, (Mcp3xxx Adc, AdcChip Chip)> adcs, Dictionary<string, Tca9548A> muxes)
     {
         switch (port.Meter)
@@ -362,6 +403,8 @@ public sealed class ShedBoard : IRelayBank, IDisposable
                 string where = dc.Multiplexer is { } m ? $"INA219 0x{dc.Address:x2} on {m}/{dc.MultiplexerChannel}" : $"INA219 0x{dc.Address:x2}";
                 Ina219 ina219 = Own(new Ina219(bus.CreateDevice(dc.Address)), $"meter of {port.Id} ({where})");
                 return new Ina219PortMeter(ina219, where, dc.ShuntOhms, dc.MaxCurrentA, dc.BusVoltageDivider);
+            case Bl0942MeterDefinition bl:
+                return OpenBl0942(port, bl);
             default:
                 throw new BoardException($"port {port.Id}: unknown meter type");
         }

@@ -26,22 +26,32 @@ internal static class BenchCommand
         var onsets = new Option<int>("--onsets") { Description = "Onsets per rule and shed size", DefaultValueFactory = _ => 200 };
         var seed = new Option<int>("--seed") { Description = "Seed of the ports, phases and noise", DefaultValueFactory = _ => 1 };
         var rules = new Option<string>("--rules") { Description = "Rules, comma-separated: short-circuit, overload, shed-overload, malicious-load", DefaultValueFactory = _ => "short-circuit,overload,shed-overload,malicious-load" };
+        var meter = new Option<string>("--meter") { Description = "The ports' meter: ac (a CT on an MCP3208) or bl0942 (a BL0942 on a UART, up to 20 ports)", DefaultValueFactory = _ => "ac" };
         var command = new Command("trip", "Measure trip latency (fault onset to the relay's open command, in shed time) per rule on generated sheds");
+        command.Options.Add(meter);
         command.Options.Add(ports);
         command.Options.Add(onsets);
         command.Options.Add(seed);
         command.Options.Add(rules);
         command.SetAction(parse =>
         {
-            if (!TryParseList(parse.GetValue(ports)!, s => int.TryParse(s, out int n) && n is >= 1 and <= Configuration.GeneratedShedSite.MaxPorts ? n : null, out int[] sizes)
+            Configuration.GeneratedMeter? kind = parse.GetValue(meter) switch
+            {
+                "ac" => Configuration.GeneratedMeter.Ac,
+                "bl0942" => Configuration.GeneratedMeter.Bl0942,
+                _ => null,
+            };
+            int maxPorts = kind == Configuration.GeneratedMeter.Bl0942 ? Configuration.GeneratedShedSite.MaxBl0942Ports : Configuration.GeneratedShedSite.MaxPorts;
+            if (kind is null
+                || !TryParseList(parse.GetValue(ports)!, s => int.TryParse(s, out int n) && n >= 1 && n <= maxPorts ? n : null, out int[] sizes)
                 || !TryParseList(parse.GetValue(rules)!, RuleNamed, out Benchmarking.TripRule[] chosen)
                 || parse.GetValue(onsets) < 1)
             {
-                Console.Error.WriteLine($"bench trip: --ports takes sizes 1..{Configuration.GeneratedShedSite.MaxPorts}, --rules short-circuit, overload, shed-overload or malicious-load, --onsets at least 1");
+                Console.Error.WriteLine($"bench trip: --meter takes ac or bl0942, --ports sizes 1..{Configuration.GeneratedShedSite.MaxPorts} (1..{Configuration.GeneratedShedSite.MaxBl0942Ports} with bl0942), --rules short-circuit, overload, shed-overload or malicious-load, --onsets at least 1");
                 return 2;
             }
 
-            return Benchmarking.TripLatencyBenchmark.Run(sizes, chosen, parse.GetValue(onsets), parse.GetValue(seed), Console.Out);
+            return Benchmarking.TripLatencyBenchmark.Run(sizes, chosen, parse.GetValue(onsets), parse.GetValue(seed), Console.Out, kind.Value);
         });
         return command;
     }

@@ -50,7 +50,7 @@ public static class CheckConfig
     private static string Summary(string file, SiteConfiguration configuration)
     {
         IReadOnlyList<ChargingPortDefinition> ports = configuration.Ports;
-        int ac = ports.Count(p => p.Meter is AcMeterDefinition);
+        int ac = ports.Count(p => p.Meter is not DcMeterDefinition);
         int dc = ports.Count(p => p.Meter is DcMeterDefinition);
         int disabled = ports.Count(p => p.Disabled);
         string disabledText = disabled > 0 ? string.Create(CultureInfo.InvariantCulture, $", {disabled} disabled") : "";

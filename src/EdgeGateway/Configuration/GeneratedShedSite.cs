@@ -25,6 +25,55 @@ public static class GeneratedShedSite
     /// <summary>The file name generated sites are given in problems and on disk.</summary>
     public static string FileName(int ports) => string.Create(CultureInfo.InvariantCulture, $"generated-{ports}-ports.yaml");
 
+    /// <summary>Five USB-serial adapters of four BL0942s each.</summary>
+    public const int MaxBl0942Ports = 20;
+
+    // Over-current outputs of generated BL0942 ports: board GPIOs free of I2C (2, 3), 1-Wire (4) and the smoke input (27);
+    // a BL0942 shed has no ADC, so SPI0's pins are free too.
+    private static readonly int[] OverCurrentGpios = [5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24];
+
+    /// <summary>The site file's text for <paramref name="ports"/> ports of <paramref name="meter"/>, P01..PNN.</summary>
+    public static string Yaml(int ports, GeneratedMeter meter) => meter == GeneratedMeter.Bl0942 ? Bl0942Yaml(ports) : Yaml(ports);
+
+    /// <summary>The generated site of <paramref name="meter"/> ports, checked as any site file is.</summary>
+    public static SiteFileLoadResult Load(int ports, GeneratedMeter meter) => SiteFileLoader.LoadText(FileName(ports), Yaml(ports, meter));
+
+    /// <summary>
+    /// <paramref name="ports"/> BL0942 ports: four chips (addresses 0–3) on each of /dev/ttyUSB0..4 (USB-serial adapters:
+    /// the header cannot spare UART pins besides twenty over-current inputs), each chip's over-current output on its own
+    /// board GPIO, the relays on MCP23017s at 0x20 and 0x21.
+    /// </summary>
+    public static string Bl0942Yaml(int ports)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(ports, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(ports, MaxBl0942Ports);
+        CultureInfo c = CultureInfo.InvariantCulture;
+        var yaml = new StringBuilder();
+        yaml.AppendLine(c, $"# A generated shed of {ports} BL0942 ports (GeneratedShedSite).");
+        yaml.AppendLine(c, $"site: {{ id: generated-bl0942-{ports}, gateway: gw-01, name: generated shed of {ports} BL0942 ports }}");
+        yaml.AppendLine("board: { i2cBus: 1, gpioChip: 0, oneWirePin: 4 }");
+        yaml.AppendLine("expanders:");
+        for (int e = 0; e < (ports + 15) / 16; e++)
+        {
+            yaml.AppendLine(c, $"  - {{ id: relays-{(char)('a' + e)}, chip: mcp23017, address: 0x{0x20 + e:x2} }}");
+        }
+
+        yaml.AppendLine("ports:");
+        for (int p = 0; p < ports; p++)
+        {
+            yaml.AppendLine(c, $"  - id: P{p + 1:00}");
+            yaml.AppendLine(c, $"    meter: {{ type: bl0942, serial: /dev/ttyUSB{p / 4}, address: {p % 4}, shuntOhms: 0.001, voltageDivider: 3824.5, overCurrentGpio: {OverCurrentGpios[p]} }}");
+            yaml.AppendLine(c, $"    relay: {{ expander: relays-{(char)('a' + (p / 16))}, pin: {p % 16} }}");
+        }
+
+        yaml.AppendLine("shedSensors:");
+        yaml.AppendLine("  thermometers: [ { id: cabinet, deviceId: 28-0316a2794dff } ]");
+        yaml.AppendLine("  smoke: { gpio: 27, activeLow: true }");
+        yaml.AppendLine("sampling: { roundPeriodMs: 500, temperaturePeriodSeconds: 5, telemetryPeriodSeconds: 10 }");
+        yaml.AppendLine("mqtt: { broker: embedded }");
+        return yaml.ToString();
+    }
+
     /// <summary>The site file's text for <paramref name="ports"/> AC ports, P01..PNN.</summary>
     public static string Yaml(int ports)
     {
@@ -75,4 +124,14 @@ public static class GeneratedShedSite
 
     /// <summary>The generated site, checked as any site file is (<see cref="SiteFileLoader.LoadText"/>).</summary>
     public static SiteFileLoadResult Load(int ports) => SiteFileLoader.LoadText(FileName(ports), Yaml(ports));
+}
+
+/// <summary>The meters a generated shed's ports have.</summary>
+public enum GeneratedMeter
+{
+    /// <summary>A CT on an MCP3208 channel per port, the shed's VT on adc0.</summary>
+    Ac,
+
+    /// <summary>A BL0942 per port on a UART, its over-current output on a GPIO.</summary>
+    Bl0942,
 }

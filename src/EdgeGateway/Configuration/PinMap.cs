@@ -7,6 +7,9 @@ namespace EdgeGateway.Configuration;
 /// <summary>Renders a site's wiring as Markdown and its Raspberry Pi config.txt lines. Output uses \n line ends only.</summary>
 internal static class PinMap
 {
+    /// <summary>The Pi's primary PL011 UART on GPIO14/15.</summary>
+    internal const string Bl0942Uart0 = "/dev/ttyAMA0";
+
     /// <summary>
     /// I2C clock. Every supported chip does 400 kHz (MCP23017 1.7 MHz, TCA9548A 400 kHz, INA219 and VL53L0X
     /// 400 kHz, VL53L1X 1 MHz), but the bus leaves the cabinet on cables (the bins' time-of-flight sensors), and
@@ -100,6 +103,21 @@ internal static class PinMap
         foreach (ChargingPortDefinition port in site.Ports.Where(p => p.Relay.Feedback?.Gpio is not null))
         {
             Use(port.Relay.Feedback!.Gpio!.Value, $"relay {port.Id} contact feedback ({(port.Relay.Feedback.ActiveLow ? "low" : "high")} = closed)");
+        }
+
+        foreach (Bl0942MeterDefinition meter in site.Ports.Select(p => p.Meter).OfType<Bl0942MeterDefinition>())
+        {
+            if (meter.OverCurrentGpio is { } ot)
+            {
+                Use(ot, Invariant($"BL0942 {meter.Address} on {meter.Serial} CF1 over-current (high = over)"));
+            }
+        }
+
+        if (site.Ports.Any(p => p.Meter is Bl0942MeterDefinition { Serial: Bl0942Uart0 }))
+        {
+            // UART0 (PL011) on its default pins; config.txt: enable_uart=1 and, on a Pi 3/4, dtoverlay=disable-bt.
+            Use(14, "UART0 TXD0 (BL0942 RX)");
+            Use(15, "UART0 RXD0 (BL0942 TX)");
         }
 
         if (site.ShedSensors.Smoke is { } smoke)
@@ -364,6 +382,10 @@ internal static class PinMap
                     signal = dc.Multiplexer is { } mux
                         ? Invariant($"`{mux}` ({Hex(muxes[mux].Address)}) channel {dc.MultiplexerChannel}")
                         : "main I2C bus";
+                    break;
+                case Bl0942MeterDefinition bl:
+                    meter = $"AC: BL0942, shunt {Number(bl.ShuntOhms)} Ω, divider {Number(bl.VoltageDivider)}:1";
+                    signal = Invariant($"`{bl.Serial}` address {bl.Address}{(bl.OverCurrentGpio is { } ot ? $", over-current output on GPIO{ot}" : "")}");
                     break;
                 default:
                     throw new InvalidOperationException($"port {port.Id}: unknown meter {port.Meter.GetType().Name}");

@@ -97,6 +97,14 @@ public sealed record AcMeterDefinition(AnalogChannel CurrentSensor, double AmpsP
 /// </summary>
 public sealed record DcMeterDefinition(int Address, string? Multiplexer, int? MultiplexerChannel, double ShuntOhms, double MaxCurrentA, double BusVoltageDivider, int Line) : PortMeterDefinition(Line);
 
+/// <summary>
+/// AC port metered by its own BL0942 on a UART (<see cref="Serial"/>, e.g. /dev/ttyAMA0 or /dev/ttyUSB0) at A1/A2
+/// <see cref="Address"/> (0-3, up to four chips a bus), with the board's current shunt and the voltage divider's ratio
+/// (line volts per volt at the VP pin). <see cref="OverCurrentGpio"/> is the board GPIO its CF1 pin (configured as the
+/// over-current output) drives, when wired.
+/// </summary>
+public sealed record Bl0942MeterDefinition(string Serial, int Address, double ShuntOhms, double VoltageDivider, int? OverCurrentGpio, int Line) : PortMeterDefinition(Line);
+
 /// <summary>Where a port's relay coil is driven from: a board GPIO (BCM number) or a pin (0-15) of an MCP23017.</summary>
 public sealed record RelayOutput(int? Gpio, string? Expander, int? ExpanderPin, bool ActiveLow, int Line)
 {

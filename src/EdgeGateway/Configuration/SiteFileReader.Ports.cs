@@ -2,14 +2,18 @@ using YamlDotNet.RepresentationModel;
 
 namespace EdgeGateway.Configuration;
 
-// The charging ports: `ports:`, each with its meter (ac: a CT on an ADC channel; dc: an INA219), its relay and its
+// The charging ports: `ports:`, each with its meter (ac: a CT on an ADC channel; dc: an INA219; bl0942: a metering IC on
+// a UART), its relay and its
 // own protection overrides.
 internal sealed partial class SiteFileReader
 {
     private static readonly string[] PortKeys = ["id", "meter", "relay", "protection", "disabled"];
     private static readonly string[] AcMeterKeys = ["type", "adc", "channel", "ampsPerAdcVolt"];
     private static readonly string[] DcMeterKeys = ["type", "address", "multiplexer", "multiplexerChannel", "shuntOhms", "maxCurrentA", "busVoltageDivider"];
-    private static readonly string[] AnyMeterKeys = [.. AcMeterKeys.Union(DcMeterKeys, StringComparer.Ordinal)];
+    private static readonly string[] Bl0942MeterKeys = ["type", "serial", "address", "shuntOhms", "voltageDivider", "overCurrentGpio"];
+    private static readonly string[] AnyMeterKeys = [.. AcMeterKeys.Union(DcMeterKeys, StringComparer.Ordinal).Union(Bl0942MeterKeys, StringComparer.Ordinal)];
+    private bool _uart0Claimed;
+
     private static readonly string[] RelayKeys = ["gpio", "expander", "pin", "activeLow", "feedback"];
     private static readonly string[] FeedbackKeys = ["gpio", "expander", "pin", "activeLow"];
 
@@ -64,14 +68,17 @@ internal sealed partial class SiteFileReader
         string? type = port.Node("meter") is { } meterNode ? MappingReader.PeekScalar(meterNode, "type")?.Trim() : null;
         bool isAc = string.Equals(type, "ac", StringComparison.OrdinalIgnoreCase);
         bool isDc = string.Equals(type, "dc", StringComparison.OrdinalIgnoreCase);
-        string[] allowed = isAc ? AcMeterKeys : isDc ? DcMeterKeys : AnyMeterKeys;
+        bool isBl0942 = string.Equals(type, "bl0942", StringComparison.OrdinalIgnoreCase);
+        string[] allowed = isAc ? AcMeterKeys : isDc ? DcMeterKeys : isBl0942 ? Bl0942MeterKeys : AnyMeterKeys;
         Func<string, string?> misplaced = key =>
             isAc && DcMeterKeys.Contains(key, StringComparer.Ordinal) ? $"'{key}' is a dc meter key, but this meter is type ac"
             : isDc && AcMeterKeys.Contains(key, StringComparer.Ordinal) ? $"'{key}' is an ac meter key, but this meter is type dc"
+            : !isBl0942 && Bl0942MeterKeys.Except(AcMeterKeys.Union(DcMeterKeys), StringComparer.Ordinal).Contains(key, StringComparer.Ordinal) ? $"'{key}' is a bl0942 meter key, but this meter is type {type}"
+            : isBl0942 && AcMeterKeys.Union(DcMeterKeys).Except(Bl0942MeterKeys, StringComparer.Ordinal).Contains(key, StringComparer.Ordinal) ? $"'{key}' is not a bl0942 meter key (a BL0942 takes serial, address, shuntOhms, voltageDivider, overCurrentGpio)"
             : null;
 
         MappingReader m = port.Mapping("meter", required: true, allowed, misplaced);
-        string? kind = m.Choice("type", required: true, "ac", "dc");
+        string? kind = m.Choice("type", required: true, "ac", "dc", "bl0942");
         if (kind == "ac")
         {
             _acPorts.Add((context.Label, m.LineOf("type")));
@@ -81,6 +88,7 @@ internal sealed partial class SiteFileReader
         {
             "ac" => ReadAcMeter(m, context),
             "dc" => ReadDcMeter(m, context),
+            "bl0942" => ReadBl0942Meter(m, context),
             _ => null,
         };
     }
@@ -144,6 +152,50 @@ internal sealed partial class SiteFileReader
         int limitLine = m.LineOf("shuntOhms");
         _meterFacts.Add(new PortMeterFacts(context, limitLine, null, 0, shuntOhms, maxCurrentA));
         return new DcMeterDefinition(address.Value, multiplexer, multiplexerChannel, shuntOhms.Value, maxCurrentA.Value, divider, m.Line);
+    }
+
+    /// <summary>
+    /// A BL0942 on a UART: <c>{ type: bl0942, serial: /dev/ttyAMA0, address: 0, shuntOhms: 0.001, voltageDivider: 3824.5,
+    /// overCurrentGpio: 17 }</c>. Up to four chips share a serial device, each at its own A1/A2 address.
+    /// </summary>
+    private Bl0942MeterDefinition? ReadBl0942Meter(MappingReader m, PortContext context)
+    {
+        string? serial = m.String("serial", required: true);
+        int? address = m.Int("address", required: true, 0, 3, "(BL0942 A2A1 pins)");
+        double? shuntOhms = m.Number("shuntOhms", required: true, 0.0001, 0.1, "Ω (the current shunt between IP and IN)");
+        double? divider = m.Number("voltageDivider", required: true, 100, 100000, "(line volts per volt at the VP pin)");
+        int? overCurrentGpio = m.Int("overCurrentGpio", required: false, 0, RaspberryPiPins.MaxHeaderGpio, GpioUnit);
+
+        if (serial is not null && !serial.StartsWith("/dev/", StringComparison.Ordinal))
+        {
+            _problems.Add(m.LineOf("serial"), $"{m.Name("serial")}: '{serial}' is not a serial device path (e.g. /dev/ttyAMA0, /dev/ttyUSB0)");
+            serial = null;
+        }
+
+        if (serial == PinMap.Bl0942Uart0 && !_uart0Claimed)
+        {
+            // UART0 takes BCM 14 and 15 (TXD0, RXD0): nothing else may use them.
+            _uart0Claimed = true;
+            _gpioClaims.Add(new Claim<int>(14, "UART0 TXD0 (/dev/ttyAMA0)", m.LineOf("serial"), Priority: 1));
+            _gpioClaims.Add(new Claim<int>(15, "UART0 RXD0 (/dev/ttyAMA0)", m.LineOf("serial"), Priority: 1));
+        }
+
+        if (serial is not null && address is not null)
+        {
+            _serialAddressClaims.Add(new Claim<(string, int)>((serial, address.Value), $"meter of {context.Name}", m.LineOf("address")));
+        }
+
+        if (overCurrentGpio is not null)
+        {
+            _gpioClaims.Add(new Claim<int>(overCurrentGpio.Value, $"over-current output of {context.Name}'s BL0942", m.LineOf("overCurrentGpio")));
+        }
+
+        if (serial is null || address is null || shuntOhms is null || divider is null)
+        {
+            return null;
+        }
+
+        return new Bl0942MeterDefinition(serial, address.Value, shuntOhms.Value, divider.Value, overCurrentGpio, m.Line);
     }
 
     private RelayOutput? ReadRelay(MappingReader port, string portName)

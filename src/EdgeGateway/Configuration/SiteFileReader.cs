@@ -39,6 +39,7 @@ internal sealed partial class SiteFileReader
     private readonly List<Claim<(string Adc, int Channel)>> _adcChannelClaims = [];
     private readonly List<Claim<(int Bus, int ChipSelect)>> _spiClaims = [];
     private readonly List<Claim<(string Expander, int Pin)>> _expanderPinClaims = [];
+    private readonly List<Claim<(string Serial, int Address)>> _serialAddressClaims = [];
     private readonly List<I2cDevice> _i2cDevices = [];
     private readonly List<PortMeterFacts> _meterFacts = [];
     private readonly Dictionary<string, int> _portLines = new(StringComparer.Ordinal);
@@ -92,6 +93,7 @@ internal sealed partial class SiteFileReader
         ReportConflicts(_adcChannelClaims, key => Invariant($"{key.Adc} channel {key.Channel}"));
         ReportConflicts(_spiClaims, key => Invariant($"SPI bus {key.Bus} chip select {key.ChipSelect}"));
         ReportConflicts(_expanderPinClaims, key => Invariant($"expander {key.Expander} pin {key.Pin}"));
+        ReportConflicts(_serialAddressClaims, key => Invariant($"BL0942 address {key.Address} on {key.Serial}"));
         ReportConflicts(_sensorIdClaims, id => $"sensor id '{id}'");
         ReportConflicts(_deviceIdClaims, deviceId => $"DS18B20 {deviceId}");
         CheckBinIdsAgainstPortIds();

@@ -86,7 +86,7 @@ public sealed class ShedRuntime : IDisposable, Messaging.ILinkedShed
     public static ShedRuntime OnHardware(SiteConfiguration site, IGatewayEventSink events, IReadOnlyList<Alarm>? lockouts = null, IReadOnlyList<JournalledSession>? sessions = null, TimeProvider? wallClock = null, bool wallClockTrusted = true)
     {
         TimeProvider time = wallClock ?? TimeProvider.System;
-        var board = ShedBoard.Create(site, new LinuxBoardBuses(site.Board), Ds18b20);
+        var board = ShedBoard.Create(site, new LinuxBoardBuses(site.Board), Ds18b20, time: time);
         return Compose(site, time, board, events, new RealTimePacer(site.Sampling.RoundPeriod), null, null, lockouts, sessions, wallClockTrusted);
     }
 
@@ -95,7 +95,7 @@ public sealed class ShedRuntime : IDisposable, Messaging.ILinkedShed
     {
         var clock = new SimulatedClock(scenario.Start);
         var shed = new SimulatedShed(site, clock, scenario.Seed);
-        var board = ShedBoard.Create(site, shed.Buses, shed.ThermometerFor);
+        var board = ShedBoard.Create(site, shed.Buses, shed.ThermometerFor, time: clock);
         var player = new ScenarioPlayer(scenario, shed);
         var pacer = new SimulatedPacer(clock, SimulatedRoundPeriod(site), speed, player.Apply);
         ShedRuntime runtime = Compose(site, clock, board, events, pacer, shed, player, lockouts, sessions);
@@ -120,7 +120,7 @@ public sealed class ShedRuntime : IDisposable, Messaging.ILinkedShed
         }
 
         var shed = new SimulatedShed(before, player.Seed);
-        var board = ShedBoard.Create(poweredOff.Site, shed.Buses, shed.ThermometerFor);
+        var board = ShedBoard.Create(poweredOff.Site, shed.Buses, shed.ThermometerFor, time: shed.Clock);
         var pacer = new SimulatedPacer(shed.Clock, SimulatedRoundPeriod(poweredOff.Site), poweredOff.SimulationSpeed, player.Apply);
         ShedRuntime runtime = Compose(poweredOff.Site, shed.Clock, board, events, pacer, shed, player, lockouts, sessions);
         runtime.SimulationSpeed = poweredOff.SimulationSpeed;

@@ -6,5 +6,5 @@ namespace EdgeGateway.Protection;
 public sealed record PortProtectionPlan(string Id, PortProtectionSettings Settings, bool IsAc, bool StartDisabled = false)
 {
     public static IReadOnlyList<PortProtectionPlan> From(SiteConfiguration site) =>
-        site.Ports.Select(p => new PortProtectionPlan(p.Id, p.Protection, p.Meter is AcMeterDefinition, p.Disabled)).ToArray();
+        site.Ports.Select(p => new PortProtectionPlan(p.Id, p.Protection, p.Meter is not DcMeterDefinition, p.Disabled)).ToArray();
 }

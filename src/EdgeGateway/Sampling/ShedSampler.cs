@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using EdgeGateway.Board;
 using EdgeGateway.Hardware.Metering;
+using EdgeGateway.Hardware.Metering.Bl0942;
 using EdgeGateway.Hardware.ShedSensors;
 using EdgeGateway.Protection;
 
@@ -20,6 +21,9 @@ public sealed class ShedSampler
     // When each port was last measured out of turn (monotonic timestamps; 0: never).
     private readonly long[] _outOfTurnAt;
     private readonly List<(string Id, string Fault)> _thermometerFaults = [];
+
+    // The ports whose BL0942 drives an over-current output into a GPIO: watched between every two measurements.
+    private readonly (int Port, Bl0942PortMeter Meter)[] _overCurrentOutputs;
     private Task<ThermometerReading[]>? _temperatureRead;
     private long _lastTemperatureRead = long.MinValue;
     private double? _maxTemperatureC;
@@ -32,6 +36,7 @@ public sealed class ShedSampler
         _time = time;
         _temperaturePeriod = temperaturePeriod;
         _outOfTurnAt = new long[board.Meters.Count];
+        _overCurrentOutputs = [.. board.Meters.Select((m, i) => (Port: i, Meter: m as Bl0942PortMeter)).Where(w => w.Meter is { WatchesOverCurrent: true }).Select(w => (w.Port, w.Meter!))];
         if (board.Mains?.Scan is { } scan)
         {
             scan.Listener = new ScanToProtection(protection);
@@ -49,13 +54,19 @@ public sealed class ShedSampler
         for (int i = 0; i < meters.Count; i++)
         {
             _protection.ProcessCommands();
+            WatchOverCurrentOutputs();
             ReadRelayFeedback(i);
             MeterReading reading = meters[i].Measure(_protection.ShortCircuitPeakAmps(i));
             _protection.OnPortMeasured(i, reading);
+
+            // A BL0942's read is a 52 ms exchange: an over-current output raised meanwhile is acted on now, not after
+            // another port's measurement out of turn.
+            WatchOverCurrentOutputs();
             MeasureOutOfTurn(meters, i);
         }
 
         _protection.ProcessCommands();
+        WatchOverCurrentOutputs();
         _protection.OnShedSensors(ReadShedSensors());
         _protection.OnRoundComplete();
         Rounds++;
@@ -66,11 +77,12 @@ public sealed class ShedSampler
     /// Between rounds, while the loop waits for the next: one conversion of every charging port's CT (the pacer calls
     /// this every few milliseconds), so a short that starts between rounds trips within a mains cycle too, and a port
     /// due for an overload decision is measured then. False when
-    /// no port is watched (every relay open, or no AC port): the pacer then just waits.
+    /// no port is watched (every relay open, or no AC port and no BL0942 over-current output): the pacer then just waits.
     /// </summary>
     public bool WatchBetweenRounds()
     {
         bool watching = _board.Mains?.Scan?.SamplePass() ?? false;
+        watching |= WatchOverCurrentOutputs();
 
         // An overload due for its decision, or a rise the scan just saw, is measured now, not at the next round.
         MeasureOutOfTurn(_board.Meters, -1);
@@ -103,6 +115,25 @@ public sealed class ShedSampler
         _outOfTurnAt[port] = now;
         _protection.ProcessCommands();
         _protection.OnPortMeasured(port, meters[port].Measure(_protection.ShortCircuitPeakAmps(port)));
+    }
+
+    /// <summary>
+    /// A BL0942's over-current output high on a port whose relay is closed is a short circuit, decided here at once (the
+    /// chip compares its half-cycle fast RMS with the threshold protection gave it): the relay opens on the sampling
+    /// thread, between two other measurements, as the fault-current scan's does. True when any output is watched.
+    /// </summary>
+    private bool WatchOverCurrentOutputs()
+    {
+        foreach ((int port, Bl0942PortMeter meter) in _overCurrentOutputs)
+        {
+            double threshold = _protection.ShortCircuitPeakAmps(port);
+            if (!double.IsInfinity(threshold) && meter.TryReadOverCurrent(out bool asserted) && asserted)
+            {
+                _protection.OnPortMeasured(port, MeterReading.ShortCircuit(UnitsNet.ElectricCurrent.FromAmperes(Math.Max(threshold, meter.OverCurrentPeakAmps))));
+            }
+        }
+
+        return _overCurrentOutputs.Length > 0;
     }
 
     /// <summary>Where the port's relay has contact feedback: whether its contacts are closed, for protection to compare with its command.</summary>

@@ -273,6 +273,18 @@ public sealed class ScenarioPlayer
     private void ApplyPortFault(PortFaultEvent fault)
     {
         ShedOutlet outlet = _shed.Model.Outlet(fault.Port);
+
+        // A BL0942 port's meter faults are the chip's: silent on its UART, or answering the same packet for ever.
+        if (_shed.TryMeteringIc(fault.Port, out Hardware.Simulation.Bl0942.SimulatedBl0942? chip) && fault.Fault is PortFault.None or PortFault.MeterSilent or PortFault.MeterStuck)
+        {
+            chip.Fault = fault.Fault switch
+            {
+                PortFault.MeterSilent => Hardware.Simulation.Bl0942.Bl0942Fault.Silent,
+                PortFault.MeterStuck => Hardware.Simulation.Bl0942.Bl0942Fault.Stuck,
+                _ => Hardware.Simulation.Bl0942.Bl0942Fault.None,
+            };
+        }
+
         switch (fault.Fault)
         {
             case PortFault.None:

@@ -1,12 +1,14 @@
 using System.Device.Gpio;
 using System.Device.I2c;
 using System.Device.Spi;
+using System.IO.Ports;
 using EdgeGateway.Bins;
 using EdgeGateway.Board;
 using EdgeGateway.Configuration;
 using EdgeGateway.Hardware.ShedSensors;
 using EdgeGateway.Hardware.Simulation;
 using EdgeGateway.Hardware.Simulation.Bins;
+using EdgeGateway.Hardware.Simulation.Bl0942;
 using EdgeGateway.Hardware.Simulation.Gpio;
 using EdgeGateway.Hardware.Simulation.Hcsr04;
 using EdgeGateway.Hardware.Simulation.Hx711;
@@ -38,6 +40,8 @@ public sealed class SimulatedShed
     private readonly Dictionary<string, AdcFrontEnd> _frontEnds = new(StringComparer.Ordinal);
     private readonly Dictionary<string, object> _rangers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SimulatedHx711> _loadCells = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SimulatedBl0942Bus> _serialBuses = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SimulatedBl0942> _meteringIcs = new(StringComparer.Ordinal);
 
     // What this shed's wiring hooked onto the physical model; a power cut unhooks it (the next life wires its own).
     private readonly List<Action> _unhook = [];
@@ -83,6 +87,7 @@ public sealed class SimulatedShed
         WireRelays();
         WireRelayFeedback();
         WireShedSensors();
+        WireMeteringIcs(devices);
         WireBins(i2c, muxes, seed, devices);
         Buses = new SimulatedBuses(this, i2c, devices);
     }
@@ -144,6 +149,43 @@ public sealed class SimulatedShed
     public SimulatedHcsr04 Ultrasonic(string sensorId) => (SimulatedHcsr04)_rangers[sensorId];
 
     public SimulatedHx711 LoadCell(string binId) => _loadCells[binId];
+
+    /// <summary>The simulated BL0942 metering a port.</summary>
+    public SimulatedBl0942 MeteringIc(string portId) => _meteringIcs[portId];
+
+    /// <summary>The simulated BL0942 metering a port, when its meter is one.</summary>
+    public bool TryMeteringIc(string portId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SimulatedBl0942? chip) => _meteringIcs.TryGetValue(portId, out chip);
+
+    /// <summary>The simulated UART a site file's serial device stands for (its pseudo-terminal).</summary>
+    public SimulatedBl0942Bus SerialBus(string device) => _serialBuses[device];
+
+    /// <summary>
+    /// Every BL0942 of the site file on a simulated UART per serial device (a pseudo-terminal whose slave the gateway
+    /// opens instead of the device path), fed by its port's outlet; its over-current pin drives the GPIO it is wired to.
+    /// </summary>
+    private void WireMeteringIcs(List<IDisposable> devices)
+    {
+        foreach (ChargingPortDefinition port in Site.Ports)
+        {
+            if (port.Meter is not Bl0942MeterDefinition meter)
+            {
+                continue;
+            }
+
+            if (!_serialBuses.TryGetValue(meter.Serial, out SimulatedBl0942Bus? bus))
+            {
+                bus = new SimulatedBl0942Bus(Clock);
+                devices.Add(bus);
+                _serialBuses[meter.Serial] = bus;
+            }
+
+            Action<bool>? pin = meter.OverCurrentGpio is { } gpio ? high => Gpio.SetInputLevel(gpio, high ? PinValue.High : PinValue.Low) : null;
+            var chip = new SimulatedBl0942(meter.Address, Model.CreateMeteringIcFrontEnd(Model.Outlet(port.Id)), Clock, meter.ShuntOhms, meter.VoltageDivider, pin);
+            bus.Attach(chip);
+            _meteringIcs[port.Id] = chip;
+            _unhook.Add(chip.Stop);
+        }
+    }
 
     private void WireAnalogFrontEnds()
     {
@@ -398,6 +440,9 @@ public sealed class SimulatedShed
             shed._adcs[adc.Id] = chip;
             return chip;
         }
+
+        /// <summary>The gateway opens the simulated UART's pseudo-terminal, with the same serial settings as a board's device.</summary>
+        public SerialPort OpenSerial(string device) => SerialLine.Open(shed._serialBuses[device].DevicePath, SerialLine.SimulatedReadTimeoutMs);
 
         /// <summary>Like a board's buses, each part is released even when an earlier one throws.</summary>
         public void Dispose()

@@ -69,3 +69,43 @@ public sealed class DcFrontEnd(ShedModel shed, ShedOutlet outlet, double shuntOh
         return new DcInputs((amps * shuntOhms) + noise, pack / busVoltageDivider);
     }
 }
+
+/// <summary>
+/// What a port's metering IC (BL0942) sees: the shed's supply across its voltage divider and the port's current through
+/// its shunt, integrated over a window ending at an instant, from the same waveforms the CTs see (an onset load switches
+/// at its exact instant, a short draws its fault current, open contacts carry nothing).
+/// </summary>
+public sealed class MeteringIcFrontEnd(ShedModel shed, ShedOutlet outlet)
+{
+    private const int SamplesPerCycle = 40;
+
+    /// <summary>The port's outlet.</summary>
+    public ShedOutlet Outlet => outlet;
+
+    /// <summary>The supply's frequency (Hz).</summary>
+    public double FrequencyHz => shed.FrequencyHz;
+
+    /// <summary>RMS volts, RMS amps and mean power over <paramref name="cycles"/> mains cycles ending at <paramref name="at"/>.</summary>
+    public (double Vrms, double Irms, double Watts) Integrate(TimeSpan at, double cycles)
+    {
+        int samples = Math.Max(4, (int)Math.Round(SamplesPerCycle * cycles));
+        double span = cycles / shed.FrequencyHz;
+        double vv = 0, ii = 0, vi = 0;
+        for (int k = 0; k < samples; k++)
+        {
+            TimeSpan t = at - TimeSpan.FromSeconds(span * (samples - k) / samples);
+            if (t < TimeSpan.Zero)
+            {
+                t = TimeSpan.Zero;
+            }
+
+            double v = shed.InstantaneousVolts(t, out double u);
+            double i = outlet.ContactClosed ? outlet.CurrentAt(u, shed.PhaseAt(t), t.Ticks / (double)TimeSpan.TicksPerSecond) : 0;
+            vv += v * v;
+            ii += i * i;
+            vi += v * i;
+        }
+
+        return (Math.Sqrt(vv / samples), Math.Sqrt(ii / samples), vi / samples);
+    }
+}

@@ -108,6 +108,8 @@ public sealed class ShedModel
 
     public AdcFrontEnd CreateAdcFrontEnd(double referenceV) => new(this, referenceV);
 
+    public MeteringIcFrontEnd CreateMeteringIcFrontEnd(ShedOutlet outlet) => new(this, outlet);
+
     public DcFrontEnd CreateDcFrontEnd(ShedOutlet outlet, double shuntOhms, double busVoltageDivider) => new(this, outlet, shuntOhms, busVoltageDivider);
 
     public void SetSmoke(bool smoke)

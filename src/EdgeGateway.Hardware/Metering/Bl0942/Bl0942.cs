@@ -1,0 +1,184 @@
+using System.IO.Ports;
+using static System.FormattableString;
+
+namespace EdgeGateway.Hardware.Metering.Bl0942;
+
+/// <summary>
+/// One BL0942 on a UART shared by up to four (its A1/A2 address, 0–3), read and written as <see cref="Bl0942Frame"/>
+/// says. Every call is bounded by the port's read timeout and never throws: a silent chip, a short or garbled answer and
+/// a bad checksum come back as false with what went wrong. Used from one thread (the sampling thread) only; the chips
+/// of one bus are asked one after the other.
+/// </summary>
+public sealed class Bl0942
+{
+    private readonly SerialPort _port;
+    private readonly byte[] _buffer = new byte[Bl0942Frame.PacketLength];
+
+    public Bl0942(SerialPort port, int address, string description)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(address);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(address, 3);
+        _port = port;
+        Address = address;
+        Description = description;
+    }
+
+    /// <summary>The chip's A2A1 address, 0–3.</summary>
+    public int Address { get; }
+
+    public string Description { get; }
+
+    private byte ReadCommand => (byte)(Bl0942Frame.ReadCommand | Address);
+
+    private byte WriteCommand => (byte)(Bl0942Frame.WriteCommand | Address);
+
+    /// <summary>Reads the full packet (0xAA): I_RMS, V_RMS, I_FAST_RMS, WATT, CF_CNT, FREQ and STATUS in one answer.</summary>
+    public bool TryReadPacket(out Bl0942Packet packet, out string? fault)
+    {
+        packet = default;
+        if (!TryExchange([ReadCommand, Bl0942Frame.FullPacketRegister], Bl0942Frame.PacketLength, out fault))
+        {
+            return false;
+        }
+
+        ReadOnlySpan<byte> answer = _buffer.AsSpan(0, Bl0942Frame.PacketLength);
+        if (answer[0] != Bl0942Frame.PacketHeader)
+        {
+            fault = Invariant($"{Description}: packet header 0x{answer[0]:X2}, not 0x55");
+            return false;
+        }
+
+        byte expected = Bl0942Frame.Checksum(ReadCommand, answer[..^1]);
+        if (answer[^1] != expected)
+        {
+            fault = Invariant($"{Description}: packet checksum 0x{answer[^1]:X2}, expected 0x{expected:X2}");
+            return false;
+        }
+
+        packet = Bl0942Packet.Decode(answer);
+        return true;
+    }
+
+    /// <summary>Reads one register.</summary>
+    public bool TryReadRegister(Bl0942Register register, out uint value, out string? fault)
+    {
+        value = 0;
+        if (!TryExchange([ReadCommand, (byte)register], 4, out fault))
+        {
+            return false;
+        }
+
+        byte expected = Bl0942Frame.Checksum(ReadCommand, [(byte)register, _buffer[0], _buffer[1], _buffer[2]]);
+        if (_buffer[3] != expected)
+        {
+            fault = Invariant($"{Description}: {register} checksum 0x{_buffer[3]:X2}, expected 0x{expected:X2}");
+            return false;
+        }
+
+        value = Bl0942Frame.Read24(_buffer);
+        return true;
+    }
+
+    /// <summary>
+    /// Writes a user register and reads it back: the chip never answers a write, so the read-back is the only proof it
+    /// took (a locked USR_WRPROT, a checksum the chip rejected, a chip not there).
+    /// </summary>
+    public bool TryWriteRegister(Bl0942Register register, uint value, out string? fault)
+    {
+        byte[] frame = new byte[6];
+        frame[0] = WriteCommand;
+        frame[1] = (byte)register;
+        Bl0942Frame.Write24(frame.AsSpan(2), value);
+        frame[5] = Bl0942Frame.Checksum(WriteCommand, frame.AsSpan(1, 4));
+        if (!TrySend(frame, out fault))
+        {
+            return false;
+        }
+
+        if (register == Bl0942Register.UsrWrprot)
+        {
+            return true;
+        }
+
+        if (!TryReadRegister(register, out uint readBack, out fault))
+        {
+            return false;
+        }
+
+        if (readBack != (value & 0xFF_FFFF))
+        {
+            fault = Invariant($"{Description}: wrote 0x{value:X6} to {register}, reads back 0x{readBack:X6}");
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Unlocks the user registers (USR_WRPROT = 0x55), writes each one and locks them again.</summary>
+    public bool TryConfigure(IReadOnlyList<(Bl0942Register Register, uint Value)> writes, out string? fault)
+    {
+        ArgumentNullException.ThrowIfNull(writes);
+        if (!TryWriteRegister(Bl0942Register.UsrWrprot, Bl0942Frame.UnlockCode, out fault))
+        {
+            return false;
+        }
+
+        foreach ((Bl0942Register register, uint value) in writes)
+        {
+            if (!TryWriteRegister(register, value, out fault))
+            {
+                return false;
+            }
+        }
+
+        return TryWriteRegister(Bl0942Register.UsrWrprot, 0, out fault);
+    }
+
+    private bool TrySend(byte[] frame, out string? fault)
+    {
+        try
+        {
+            // A late answer to an earlier request (one that timed out) must not be taken for this one's.
+            _port.DiscardInBuffer();
+            _port.Write(frame, 0, frame.Length);
+            fault = null;
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or TimeoutException or UnauthorizedAccessException)
+        {
+            fault = $"{Description}: {ex.Message}";
+            return false;
+        }
+    }
+
+    private bool TryExchange(byte[] request, int answerLength, out string? fault)
+    {
+        if (!TrySend(request, out fault))
+        {
+            return false;
+        }
+
+        int got = 0;
+        try
+        {
+            while (got < answerLength)
+            {
+                got += _port.Read(_buffer, got, answerLength - got);
+            }
+
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            fault = got == 0
+                ? Invariant($"{Description}: no answer within {_port.ReadTimeout} ms")
+                : Invariant($"{Description}: answer cut short ({got} of {answerLength} bytes within {_port.ReadTimeout} ms)");
+            return false;
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or UnauthorizedAccessException)
+        {
+            fault = $"{Description}: {ex.Message}";
+            return false;
+        }
+    }
+}

@@ -1,0 +1,115 @@
+using EdgeGateway.Contracts.Alarms;
+using EdgeGateway.Contracts.Ports;
+using EdgeGateway.Events;
+using EdgeGateway.Hardware.Simulation.Bl0942;
+using EdgeGateway.Hardware.Simulation.Shed;
+
+namespace EdgeGateway.Tests.Simulation;
+
+/// <summary>
+/// BL0942 ports on the simulated shed: the gateway opens each UART with System.IO.Ports on the simulated bus's
+/// pseudo-terminal and the same protection rules act on the chips' readings; a short trips from the chip's over-current
+/// output on its GPIO, and a chip that goes silent is a sensor fault on its own port only.
+/// </summary>
+public sealed class Bl0942OnSimulatedShedTests
+{
+    private const string Site = """
+        site: { id: test-bl0942, gateway: gw-test }
+        ports:
+          - id: P1
+            meter: { type: bl0942, serial: /dev/ttyAMA0, address: 0, shuntOhms: 0.001, voltageDivider: 3824.5, overCurrentGpio: 16 }
+            relay: { gpio: 5 }
+          - id: P2
+            meter: { type: bl0942, serial: /dev/ttyAMA0, address: 1, shuntOhms: 0.001, voltageDivider: 3824.5, overCurrentGpio: 17 }
+            relay: { gpio: 6 }
+          - id: P3
+            meter: { type: bl0942, serial: /dev/ttyAMA0, address: 2, shuntOhms: 0.001, voltageDivider: 3824.5 }
+            relay: { gpio: 12 }
+        protection:
+          port: { maxPowerW: 1000, overloadDebounceMs: 500, shortCircuitPeakA: 40 }
+        sampling: { roundPeriodMs: 500, temperaturePeriodSeconds: 1 }
+        """;
+
+    [Fact]
+    public void A_short_trips_from_the_over_current_output_within_a_mains_cycle_and_a_watch_interval()
+    {
+        using var shed = new ShedHarness(Site);
+        ChargeEveryPort(shed);
+        ShedOutlet p2 = shed.Outlet("P2");
+        TimeSpan? opened = null;
+        p2.ContactChanged += closed => opened ??= closed ? null : shed.Now;
+
+        // Onsets across the round: while P1's, P2's or P3's packet is on the wire, and between rounds.
+        TimeSpan onset = shed.Now + TimeSpan.FromMilliseconds(37);
+        p2.Plug(new OnsetLoad(p2.Load!, new ShortCircuitLoad(), onset));
+        shed.RunUntil(() => opened is not null, TimeSpan.FromSeconds(2), "P2's relay opening");
+
+        // The output rises on the first half-cycle fast RMS past the threshold; the sampler sees it at the end of the
+        // packet exchange under way (52 ms at 4800 baud) or within a 3 ms watch between rounds.
+        Assert.True(opened - onset <= TimeSpan.FromMilliseconds(10 + 52 + 3), $"relay opened {(opened - onset)!.Value.TotalMilliseconds} ms after the onset");
+        Alarm alarm = shed.RaisedAlarm(AlarmKind.PortShortCircuit, "port:P2");
+        Assert.Equal(40, alarm.Value); // the output's threshold: decided on the pin, not on a packet's fast RMS
+        Assert.Equal(PortState.Disabled, shed.Port("P2").State);
+        Assert.True(shed.Outlet("P1").ContactClosed);
+        Assert.True(shed.Outlet("P3").ContactClosed);
+    }
+
+    [Fact]
+    public void Without_the_over_current_output_a_short_trips_on_the_packets_fast_rms()
+    {
+        using var shed = new ShedHarness(Site);
+        ChargeEveryPort(shed);
+        ShedOutlet p3 = shed.Outlet("P3");
+        p3.Plug(new OnsetLoad(p3.Load!, new ShortCircuitLoad(), shed.Now + TimeSpan.FromMilliseconds(5)));
+
+        shed.RunUntil(() => !p3.ContactClosed, TimeSpan.FromSeconds(2), "P3's relay opening");
+
+        Assert.True(shed.RaisedAlarm(AlarmKind.PortShortCircuit, "port:P3").Value > 40);
+    }
+
+    [Fact]
+    public void An_overload_read_from_the_chip_trips_after_its_debounce()
+    {
+        using var shed = new ShedHarness(Site);
+        ChargeEveryPort(shed);
+        ShedOutlet p1 = shed.Outlet("P1");
+        TimeSpan onset = shed.Now + TimeSpan.FromMilliseconds(5);
+        p1.Plug(new OnsetLoad(p1.Load!, new ResistiveLoad(1500, 220, "kettle"), onset));
+
+        shed.RunUntil(() => !p1.ContactClosed, TimeSpan.FromSeconds(5), "P1's relay opening");
+
+        Assert.True(shed.Now - onset >= TimeSpan.FromMilliseconds(500), "tripped inside the debounce");
+        Alarm alarm = shed.RaisedAlarm(AlarmKind.PortOverload, "port:P1");
+        Assert.InRange(alarm.Value!.Value, 1400, 1600);
+        Assert.True(shed.Outlet("P2").ContactClosed);
+    }
+
+    [Fact]
+    public void Readings_of_a_charging_port_follow_the_model_and_a_silent_chip_faults_its_port_only()
+    {
+        using var shed = new ShedHarness(Site);
+        ChargeEveryPort(shed);
+        shed.RunFor(TimeSpan.FromSeconds(3));
+        ShedOutlet p1 = shed.Outlet("P1");
+        Assert.InRange(shed.Port("P1").PowerW!.Value, p1.TrueRealPowerW * 0.95, p1.TrueRealPowerW * 1.05);
+
+        shed.Shed.MeteringIc("P2").Fault = Bl0942Fault.Silent;
+        shed.RunUntil(() => shed.HasAlarm(AlarmKind.PortSensorFault, "port:P2"), TimeSpan.FromSeconds(10), "P2's sensor fault");
+
+        Assert.Contains("no answer", shed.RaisedAlarm(AlarmKind.PortSensorFault, "port:P2").Detail, StringComparison.Ordinal);
+        Assert.False(shed.Outlet("P2").ContactClosed);
+        Assert.Equal(PortState.Charging, shed.Port("P1").State);
+        Assert.Equal(PortState.Charging, shed.Port("P3").State);
+    }
+
+    private static void ChargeEveryPort(ShedHarness shed)
+    {
+        foreach (ShedOutlet outlet in shed.Model.Outlets)
+        {
+            shed.PlugAndStart(outlet.Id, new EBikeCharger(BatteryChemistry.LeadAcid, 200, 0.3, 576));
+        }
+
+        shed.RunFor(TimeSpan.FromSeconds(2));
+        Assert.All(shed.Model.Outlets, o => Assert.True(o.ContactClosed, $"{o.Id} not charging"));
+    }
+}
