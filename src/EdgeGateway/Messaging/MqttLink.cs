@@ -2,7 +2,9 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using EdgeGateway.Bins;
 using EdgeGateway.Commands;
+using EdgeGateway.Contracts.Localization;
 using EdgeGateway.Contracts.Mqtt;
+using EdgeGateway.Contracts.Reasons;
 using EdgeGateway.Events;
 using EdgeGateway.Messaging.Outbox;
 using EdgeGateway.Mqtt;
@@ -456,7 +458,7 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
 
         if (!ContractJson.TryDeserializeCommand(payload.Span, out CommandRequest? request, out string? error))
         {
-            return CommandReply.Refused(name, now, error!);
+            return ReasonText.Reply(name, now, false, ReasonCatalogue.InvalidCommand(error!));
         }
 
         return await _commands.ExecuteAsync(name, request!, now);

@@ -278,7 +278,7 @@ public sealed partial class ConsoleBrowserTests(ConsoleRig rig) : IClassFixture<
         await page.GetByTestId("confirm-ok").ClickAsync();
         await Expect(result).ToHaveAttributeAsync("data-outcome", "refused");
         await Expect(result).ToContainTextAsync("网关拒绝");
-        await Expect(result).ToContainTextAsync("not disabled");
+        await Expect(result).ToContainTextAsync("网关拒绝：端口未停用（当前空闲）");
         AssertNoScriptErrors();
     }
 
