@@ -15,13 +15,8 @@ public sealed class ReasonCodeTests
     [Fact]
     public void An_overload_trip_raises_its_alarm_with_the_code_and_the_measured_numbers()
     {
-        var h = new ShedHarness();
-        h.Start(0);
-        h.Draw(0, 1200);
-        h.Advance(TimeSpan.FromMilliseconds(500));
-        h.Draw(0, 1250);
+        Alarm alarm = OverloadTrip();
 
-        Alarm alarm = Assert.Single(h.Events.Raised(AlarmKind.PortOverload));
         ContractReason reason = Assert.IsType<ContractReason>(alarm.Reason);
         Assert.Equal("power_over_limit", reason.Code);
         Assert.Equal((1250.0, 1000.0, 500.0), (reason.Params["power_w"].GetDouble(), reason.Params["limit_w"].GetDouble(), reason.Params["for_ms"].GetDouble()));
@@ -45,12 +40,7 @@ public sealed class ReasonCodeTests
     [Fact]
     public void The_alarm_message_on_the_wire_carries_the_reason_beside_the_English_detail()
     {
-        var h = new ShedHarness();
-        h.Start(0);
-        h.Draw(0, 1200);
-        h.Advance(TimeSpan.FromMilliseconds(500));
-        h.Draw(0, 1250);
-        Alarm alarm = Assert.Single(h.Events.Raised(AlarmKind.PortOverload));
+        Alarm alarm = OverloadTrip();
 
         var map = new ContractMapper(SiteFileLoader.Load(FirmwareConfig.DemoSite).Configuration!);
         using var json = JsonDocument.Parse(Assert.Single(map.ForEvent(new AlarmRaised(alarm.RaisedAt, alarm))).Render(1));
@@ -59,5 +49,16 @@ public sealed class ReasonCodeTests
         Assert.Equal("power_over_limit", reason.GetProperty("code").GetString());
         Assert.Equal(1250, reason.GetProperty("params").GetProperty("power_w").GetDouble());
         Assert.Equal(alarm.Detail, json.RootElement.GetProperty("detail").GetString());
+    }
+
+    /// <summary>p0 charging at 1200 W then 1250 W over its 1000 W limit for the 500 ms debounce: tripped.</summary>
+    private static Alarm OverloadTrip()
+    {
+        var h = new ShedHarness();
+        h.Start(0);
+        h.Draw(0, 1200);
+        h.Advance(TimeSpan.FromMilliseconds(500));
+        h.Draw(0, 1250);
+        return Assert.Single(h.Events.Raised(AlarmKind.PortOverload));
     }
 }

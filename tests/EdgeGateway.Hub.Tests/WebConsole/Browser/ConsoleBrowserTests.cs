@@ -305,6 +305,13 @@ public sealed partial class ConsoleBrowserTests(ConsoleRig rig) : IClassFixture<
             Assert.StartsWith($"/api/trends/{trend}.csv?", csv, StringComparison.Ordinal);
         }
 
+        await Expect(page.GetByTestId("chart-energy_per_day")).ToHaveAttributeAsync("data-empty", "false");
+
+        // Axis labels fit (the grid contains them) and keep the digits small values need: 0.0008, not ".0008" or "0".
+        Assert.All(await page.EvaluateAsync<bool[]>("() => [...document.querySelectorAll('[data-trend] .chart')].map((el) => echarts.getInstanceByDom(el).getOption().grid[0].containLabel === true)"), Assert.True);
+        Assert.Equal(["0.0008", "0.25", "7.5", "1,250"], await page.EvaluateAsync<string[]>(
+            "async () => { const { valueLabel } = await import('/app/widgets.js'); return [valueLabel(0.0009)(0.0008), valueLabel(0.5)(0.25), valueLabel(9)(7.5), valueLabel(1300)(1250)]; }"));
+
         // Both sites compared: two series in a chart per site.
         Assert.Equal(2, await page.EvaluateAsync<int>("() => echarts.getInstanceByDom(document.querySelector('[data-testid=chart-energy_per_day]')).getOption().series.length"));
         await HideNoticesAsync(page);
@@ -320,6 +327,12 @@ public sealed partial class ConsoleBrowserTests(ConsoleRig rig) : IClassFixture<
         await Expect(page.Locator("body")).ToHaveAttributeAsync("data-trends-loaded", "true");
         await Expect(page).ToHaveURLAsync(new Regex($"sites={Site}"));
         Assert.Equal(1, await page.EvaluateAsync<int>("() => echarts.getInstanceByDom(document.querySelector('[data-testid=chart-energy_per_day]')).getOption().series.length"));
+
+        // A range without history: every chart says "no data" instead of drawing bare axes that read like zero.
+        await page.GotoAsync("/trends?from=2020-01-01&to=2020-01-07", new() { WaitUntil = WaitUntilState.Commit });
+        await Expect(page.Locator("body")).ToHaveAttributeAsync("data-trends-loaded", "true");
+        await Expect(page.GetByTestId("chart-energy_per_day")).ToHaveAttributeAsync("data-empty", "true");
+        Assert.Equal("暂无数据", await page.EvaluateAsync<string>("() => echarts.getInstanceByDom(document.querySelector('[data-testid=chart-energy_per_day]')).getOption().title[0].text"));
         AssertNoScriptErrors();
     }
 
@@ -347,6 +360,8 @@ public sealed partial class ConsoleBrowserTests(ConsoleRig rig) : IClassFixture<
         // English counts: "1 alarm", "2 alarms" (issue 17: it said "1 alarms").
         Assert.Equal(["1 alarm", "2 alarms", "1 alarm", "3 alarms"], await page.EvaluateAsync<string[]>(
             "async () => { const { t } = await import('/app/i18n.js'); return [t('board.active_alarms', { n: 1 }), t('board.active_alarms', { n: 2 }), t('alarms.count', { n: 1 }), t('alarms.count', { n: 3 })]; }"));
+        // ... and every other count followed by a word has its singular (enumerated from the dictionary, not listed here).
+        Assert.Empty(await page.EvaluateAsync<string[]>("async () => (await import('/app/i18n.js')).singularProblems()"));
 
         // Other pages follow (the cookie), alarm kinds and port states included.
         rig.StartGateway();
