@@ -431,6 +431,26 @@ public sealed partial class ConsoleBrowserTests(ConsoleRig rig) : IClassFixture<
 
     [Fact]
     [Step(7)]
+    public async Task A_connected_gateway_with_nothing_new_for_minutes_is_marked_stale_not_just_online()
+    {
+        rig.StartGateway();
+        IPage page = await SignInAsync("manager", "/");
+        ILocator status = page.Locator($"section.gateway[data-gateway='{Gw}'] [data-testid=gateway-status]");
+        await Expect(status).ToHaveAttributeAsync("data-state", "online", new() { Timeout = ShedBound });
+        await Expect(status).ToHaveTextAsync(new Regex("在线$"));
+
+        // The page's clock 10 minutes ahead: the gateway is as connected as before, but its last report is 10 minutes old
+        // (a stalled gateway, or one replaying its past): 在线·无新数据, not 在线 beside "10 分钟前".
+        await page.Clock.InstallAsync(new() { TimeDate = DateTime.UtcNow.AddMinutes(10) });
+        await page.GotoAsync("/", new() { WaitUntil = WaitUntilState.Commit });
+        await Expect(status).ToHaveAttributeAsync("data-state", "stale", new() { Timeout = ShedBound });
+        await Expect(status).ToHaveAttributeAsync("data-online", "true");
+        await Expect(status).ToContainTextAsync("在线·无新数据");
+        AssertNoScriptErrors();
+    }
+
+    [Fact]
+    [Step(7)]
     public async Task Every_page_keeps_to_the_content_security_policy_and_carries_the_protective_headers()
     {
         // Any violation is a console error (ConsoleRig.NewPageAsync listens to securitypolicyviolation too).
