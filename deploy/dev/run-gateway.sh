@@ -45,8 +45,12 @@ run_args=(run --simulate --config "$site_file" --data-dir "$dir/data" --broker "
 
 if [ "$history_minutes" -gt 0 ]; then
   duration=$(printf '%d.%02d:%02d:00' $((history_minutes / 1440)) $((history_minutes / 60 % 24)) $((history_minutes % 60)))
-  scenario "$dir/history.yaml" "$(start_at $((history_minutes * 60)))" "$history_speed" "duration: \"$duration\""
-  echo "$(date -u +%FT%TZ) history: the last $history_minutes minutes at ${history_speed}x"
+  # The replay takes history_minutes / history_speed of real time: start it that much later than "N minutes ago",
+  # so that its last point is the present when it ends and the live phase carries on from there without a gap
+  # (and the console's last 6 hours, and its last-seen, are the replay's end, not hours ago).
+  replay_s=$(awk -v m="$history_minutes" -v x="$history_speed" 'BEGIN { printf "%d", m * 60 / x }')
+  scenario "$dir/history.yaml" "$(start_at $((history_minutes * 60 - replay_s)))" "$history_speed" "duration: \"$duration\""
+  echo "$(date -u +%FT%TZ) history: $history_minutes minutes at ${history_speed}x, ending now + ${replay_s}s (when the replay ends)"
   # Not exec: the live phase follows. A stop (SIGTERM to the process group) ends both.
   dotnet "$dll" "${run_args[@]}" --scenario "$dir/history.yaml" || true
 fi

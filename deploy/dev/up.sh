@@ -11,8 +11,12 @@
 #
 # --state-dir      default ${XDG_STATE_HOME:-~/.local/state}/edgegateway-dev: certificates, passwords, data, logs
 #                  (logs/*.log), pids/ — run up.sh again on the same directory and the data is still there
-# --history-hours N  each gateway first plays the last N hours of its shed at --history-speed (60x: a day in 24
-#                  minutes) so that the console's trends have days to show, then runs live at --speed; 0: live only
+# --history-hours N  each gateway first plays N hours of its shed at --history-speed (60x: a day in 24 minutes) so
+#                  that the console's trends have days to show, then runs live at --speed; 0: live only. The replay
+#                  is timed to end at the present (it starts N hours minus its own duration ago), so the live phase
+#                  follows without a gap; until it ends the board marks each gateway "在线·无新数据" (online, no new
+#                  data) rather than "在线" beside a last report hours ago, and the ports' 6 h charts fill as it
+#                  reaches them (about 18 minutes in, for the defaults)
 # --no-build       use the existing build (src/*/bin/CONFIGURATION/net10.0) instead of `dotnet build`
 # --no-install     never apt-get install (Mosquitto, InfluxDB, openssl, curl must be there)
 set -euo pipefail

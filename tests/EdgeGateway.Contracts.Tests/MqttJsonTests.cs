@@ -41,12 +41,12 @@ public sealed class MqttJsonTests
             Names(ContractJson.SerializeToString(MqttSamples.Status)));
         Assert.Equal(
             ["v", "seq", "ts", "site", "gateway", "alarm_id", "event", "kind", "severity", "source", "value", "threshold", "unit",
-             "raised_ts", "cleared_ts", "detail", "clear_reason", "flapping"],
+             "raised_ts", "cleared_ts", "detail", "reason", "clear_reason", "flapping"],
             Names(ContractJson.SerializeToString(MqttSamples.AlarmRaised)));
         Assert.Equal(
             ["v", "seq", "ts", "site", "gateway", "session_id", "port", "started_ts", "ended_ts", "duration_s", "energy_wh", "peak_power_w", "end_reason"],
             Names(ContractJson.SerializeToString(MqttSamples.Session)));
-        Assert.Equal(["v", "ts", "command", "ok", "message"], Names(ContractJson.SerializeToString(MqttSamples.Reply)));
+        Assert.Equal(["v", "ts", "command", "ok", "message", "reason"], Names(ContractJson.SerializeToString(MqttSamples.Reply)));
         Assert.Equal(["v", "port", "operator", "reason", "alarm_id", "comment", "id", "issued_ts"], Names(ContractJson.SerializeToString(MqttSamples.Request)));
     }
 

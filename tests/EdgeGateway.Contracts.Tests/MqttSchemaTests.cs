@@ -31,6 +31,8 @@ public sealed class MqttSchemaTests
         { "alarm", ContractJson.SerializeToString(MqttSamples.AlarmRaised) },
         { "alarm", ContractJson.SerializeToString(MqttSamples.AlarmCleared) },
         { "alarm", ContractJson.SerializeToString(MqttSamples.AlarmRaised with { Flapping = true }) },
+        { "alarm", ContractJson.SerializeToString(MqttSamples.AlarmRaised with { Reason = Reasons.ReasonCatalogue.InstantaneousOverCurrent(49.5, 40) }) },
+        { "alarm", ContractJson.SerializeToString(MqttSamples.AlarmRaised with { Reason = Reasons.ReasonCatalogue.SensorFault("no echo") }) },
         { "alarm", ContractJson.SerializeToString(MqttSamples.AlarmCleared with { Flapping = true }) },
         { "alarm", ContractJson.SerializeToString(MqttSamples.AlarmRaised with { Kind = ContractAlarmKinds.GatewayBufferFull, Severity = AlarmSeverity.Warning, Source = "gateway", Value = 10_000, Threshold = 10_000, Unit = null }) },
         { "session", ContractJson.SerializeToString(MqttSamples.Session) },
@@ -42,6 +44,7 @@ public sealed class MqttSchemaTests
         { "command_request", "{}" },
         { "command_reply", ContractJson.SerializeToString(MqttSamples.Reply) },
         { "command_reply", ContractJson.SerializeToString(CommandReply.Refused("port_reset", MqttSamples.Now, "reason is required")) },
+        { "command_reply", ContractJson.SerializeToString(Localization.ReasonText.Reply("port_reset", MqttSamples.Now, false, Reasons.ReasonCatalogue.NothingToReset(PortState.Idle))) },
     };
 
     [Fact]

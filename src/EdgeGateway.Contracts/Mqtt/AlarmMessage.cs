@@ -59,8 +59,12 @@ public sealed record AlarmMessage : ContractMessage
     [JsonRequired]
     public DateTimeOffset? ClearedTs { get; init; }
 
+    /// <summary>In English; readers that know <see cref="Reason"/> render that in their own language instead.</summary>
     [JsonPropertyName("detail")]
     public required string Detail { get; init; }
+
+    /// <summary>The detail as a reason code with its parameters; null from gateways that predate it. Added within v1.</summary>
+    public ContractReason? Reason { get; init; }
 
     /// <summary>Why it cleared (condition gone, operator reset); cleared message only.</summary>
     [JsonRequired]

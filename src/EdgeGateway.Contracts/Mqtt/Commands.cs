@@ -51,12 +51,20 @@ public sealed record CommandReply
     public required bool Ok { get; init; }
 
     /// <summary>What was done, or why the command was refused.</summary>
+    /// <summary>In English; readers that know <see cref="Reason"/> render that in their own language instead.</summary>
     [JsonPropertyName("message")]
     public required string Message { get; init; }
+
+    /// <summary>The message as a reason code with its parameters; null from gateways that predate it. Added within v1.</summary>
+    public ContractReason? Reason { get; init; }
 
     public static CommandReply Applied(string command, DateTimeOffset ts, string message) => new() { Command = command, Ts = ts, Ok = true, Message = message };
 
     public static CommandReply Refused(string command, DateTimeOffset ts, string message) => new() { Command = command, Ts = ts, Ok = false, Message = message };
+
+    /// <summary>An applied or refused reply saying <paramref name="reason"/>, with <paramref name="message"/> its English text.</summary>
+    public static CommandReply Of(string command, DateTimeOffset ts, bool ok, ContractReason reason, string message) =>
+        new() { Command = command, Ts = ts, Ok = ok, Message = message, Reason = reason };
 }
 
 /// <summary>The command names of contract v1 and the fields each one needs.</summary>

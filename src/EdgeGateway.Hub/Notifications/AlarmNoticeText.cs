@@ -166,9 +166,11 @@ internal static class AlarmNoticeText
             new(words.Alarm, kind),
             new(words.Severity, severity),
         };
-        if (!string.IsNullOrWhiteSpace(alarm.Detail))
+        // The reason code in the reader's language; the gateway's English detail for a code this hub does not know.
+        string detail = ReasonText.For(text).Render(alarm.Reason, alarm.Detail);
+        if (!string.IsNullOrWhiteSpace(detail))
         {
-            fields.Add(new(words.Detail, alarm.Detail));
+            fields.Add(new(words.Detail, detail));
         }
 
         if (alarm.Value is double value)

@@ -169,6 +169,7 @@ public static class ContractPoints
             .Field("raised_ts", ContractTime.Format(a.RaisedTs))
             .Optional("cleared_ts", Text(a.ClearedTs))
             .Field("detail", a.Detail)
+            .Optional("reason", a.Reason is { } reason ? ContractJson.SerializeToString(reason) : null)
             .Optional("clear_reason", a.ClearReason)
             .Flag("flapping", a.Flapping)
             .At(a.Ts, a.Seq);

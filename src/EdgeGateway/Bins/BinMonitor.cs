@@ -1,6 +1,9 @@
 using EdgeGateway.Alarms;
 using EdgeGateway.Configuration;
 using EdgeGateway.Contracts.Alarms;
+using EdgeGateway.Contracts.Localization;
+using EdgeGateway.Contracts.Mqtt;
+using EdgeGateway.Contracts.Reasons;
 using EdgeGateway.Events;
 using static System.FormattableString;
 
@@ -342,7 +345,7 @@ public sealed class BinMonitor
         if (fill >= threshold)
         {
             _clearingSince.Remove(kind);
-            Raise(kind, fill, threshold, "%", Invariant($"{ClassWireName(_bin.Class)} bin at {fill:0} %"), now);
+            Raise(kind, fill, threshold, "%", ReasonCatalogue.BinFill(ClassWireName(_bin.Class), fill), now);
         }
         else if (fill < threshold - _t.HysteresisPct)
         {
@@ -366,7 +369,7 @@ public sealed class BinMonitor
             TimeSpan openFor = now - _lidOpenSince.Value;
             if (openFor >= _t.LidOpenAfter)
             {
-                Raise(AlarmKind.BinLidOpen, openFor.TotalMinutes, _t.LidOpenAfter.TotalMinutes, "min", Invariant($"lid open for {openFor.TotalMinutes:0} min"), now);
+                Raise(AlarmKind.BinLidOpen, openFor.TotalMinutes, _t.LidOpenAfter.TotalMinutes, "min", ReasonCatalogue.BinLidOpen(openFor.TotalMinutes), now);
             }
         }
         else
@@ -390,7 +393,7 @@ public sealed class BinMonitor
         if (_tiltReads >= 2)
         {
             _clearingSince.Remove(AlarmKind.BinTamper);
-            Raise(AlarmKind.BinTamper, null, null, null, "bin tipped or moved (tilt switch)", now);
+            Raise(AlarmKind.BinTamper, null, null, null, ReasonCatalogue.BinTipped(), now);
         }
         else if (!tilted)
         {
@@ -420,7 +423,7 @@ public sealed class BinMonitor
         {
             _clearingSince.Remove(AlarmKind.BinFire);
             Raise(AlarmKind.BinFire, celsius, _t.FireTemperatureC, "°C",
-                hot ? Invariant($"{celsius:0.0} °C inside the bin") : Invariant($"smouldering: {celsius:0.0} °C, rising {rise:0.0} °C/min"), now);
+                hot ? ReasonCatalogue.BinHot(celsius) : ReasonCatalogue.BinSmouldering(celsius, rise), now);
         }
         else if (celsius < _t.FireTemperatureC - 10 && rise < _t.FireRiseCPerMinute / 2)
         {
@@ -453,7 +456,7 @@ public sealed class BinMonitor
         {
             _fault = string.Join("; ", faults);
             _clearingSince.Remove(AlarmKind.BinSensorFault);
-            Raise(AlarmKind.BinSensorFault, null, null, null, _fault, now);
+            Raise(AlarmKind.BinSensorFault, null, null, null, ReasonCatalogue.SensorFault(_fault), now);
             return;
         }
 
@@ -471,14 +474,14 @@ public sealed class BinMonitor
         return track;
     }
 
-    private void Raise(AlarmKind kind, double? value, double? threshold, string? unit, string detail, DateTimeOffset now)
+    private void Raise(AlarmKind kind, double? value, double? threshold, string? unit, ContractReason reason, DateTimeOffset now)
     {
         if (_alarms.ContainsKey(kind))
         {
             return;
         }
 
-        var alarm = new Alarm(Guid.CreateVersion7(now).ToString(), kind, kind.DefaultSeverity(), _source, value is { } v ? Math.Round(v, 2) : null, threshold, unit, now, detail);
+        var alarm = new Alarm(Guid.CreateVersion7(now).ToString(), kind, kind.DefaultSeverity(), _source, value is { } v ? Math.Round(v, 2) : null, threshold, unit, now, ReasonText.Detail(reason)) { Reason = reason };
 
         // A flapping alarm still held raised stands for the condition again: nothing new is published.
         _alarms[kind] = _flaps.Raise(alarm, FlapTime(now), now, _events);

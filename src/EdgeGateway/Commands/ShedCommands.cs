@@ -1,6 +1,8 @@
 using EdgeGateway.Bins;
 using EdgeGateway.Configuration;
+using EdgeGateway.Contracts.Localization;
 using EdgeGateway.Contracts.Mqtt;
+using EdgeGateway.Contracts.Reasons;
 using EdgeGateway.Events;
 using EdgeGateway.Protection;
 using Microsoft.Extensions.Logging;
@@ -51,7 +53,7 @@ public sealed partial class ShedCommands
 
     /// <summary>The reply to a command nobody knows.</summary>
     public static CommandReply Unknown(string name, DateTimeOffset now) =>
-        CommandReply.Refused(name.Length == 0 ? "(unknown)" : name, now, $"unknown command '{name}'; known: {string.Join(", ", ContractCommands.All)}");
+        ReasonText.Reply(name.Length == 0 ? "(unknown)" : name, now, false, ReasonCatalogue.UnknownCommand(name, string.Join(", ", ContractCommands.All)));
 
     /// <summary>
     /// Applies a command once: a replay of an id already applied gets its first reply again, and a command issued longer
@@ -66,7 +68,7 @@ public sealed partial class ShedCommands
 
         if (!ContractCommands.TryValidate(name, request, out string? error))
         {
-            return CommandReply.Refused(name, now, error!);
+            return ReasonText.Reply(name, now, false, ReasonCatalogue.InvalidCommand(error!));
         }
 
         if (_replays.TryGetReply(request.Id, out CommandReply? first))
@@ -78,7 +80,7 @@ public sealed partial class ShedCommands
         var maxAge = TimeSpan.FromSeconds(Site.Mqtt?.CommandMaxAgeSeconds ?? MqttSiteSettings.DefaultCommandMaxAgeSeconds);
         if (CommandReplayGuard.Expired(request, now, maxAge, _clockSynchronized()) is { } expired)
         {
-            return CommandReply.Refused(name, now, expired);
+            return ReasonText.Reply(name, now, false, ReasonCatalogue.InvalidCommand(expired));
         }
 
         CommandReply reply = await ApplyAsync(name, request, now);
@@ -103,13 +105,15 @@ public sealed partial class ShedCommands
                     _ => PortCommandKind.Reset,
                 };
                 CommandResult result = await _protection.SubmitAsync(new PortCommand(kind, request.Port!, by, request.Reason));
-                return result.Accepted ? CommandReply.Applied(name, now, result.Message) : CommandReply.Refused(name, now, result.Message);
+                return result.Reason is { } reason
+                    ? CommandReply.Of(name, now, result.Accepted, reason, result.Message)
+                    : result.Accepted ? CommandReply.Applied(name, now, result.Message) : CommandReply.Refused(name, now, result.Message);
             case ContractCommands.AlarmAck:
                 LogAlarmAcknowledged(request.AlarmId!, by, request.Comment);
-                return CommandReply.Applied(name, now, $"alarm {request.AlarmId} acknowledged by {by}");
+                return ReasonText.Reply(name, now, true, ReasonCatalogue.AlarmAcknowledged(request.AlarmId!, by));
             case ContractCommands.Snapshot:
                 _republishRetainedState(now);
-                return CommandReply.Applied(name, now, "every retained state republished");
+                return ReasonText.Reply(name, now, true, ReasonCatalogue.SnapshotRepublished());
             default:
                 return await ReloadAsync(name, now);
         }
@@ -124,19 +128,19 @@ public sealed partial class ShedCommands
         SiteFileLoadResult load = SiteFileLoader.Load(Site.SourceFile);
         if (!load.IsValid)
         {
-            return CommandReply.Refused(name, now, $"site file invalid, nothing changed: {string.Join("; ", load.Problems.Take(5))}");
+            return ReasonText.Reply(name, now, false, ReasonCatalogue.SiteFileInvalid(string.Join("; ", load.Problems.Take(5))));
         }
 
         SiteConfiguration reloaded = load.Configuration!;
         if (WiringComparer.FirstDifference(Site, reloaded) is { } difference)
         {
-            return CommandReply.Refused(name, now, $"the wiring changed ({difference}): restart the service to apply it; nothing changed");
+            return ReasonText.Reply(name, now, false, ReasonCatalogue.WiringChanged(difference));
         }
 
         await _protection.UpdateThresholdsAsync(reloaded.ShedProtection, reloaded.Ports.ToDictionary(p => p.Id, p => p.Protection, StringComparer.Ordinal));
         _station?.UpdateThresholds(reloaded.Bins.ToDictionary(b => b.Id, b => b.Thresholds, StringComparer.Ordinal));
         Site = reloaded;
-        return CommandReply.Applied(name, now, "thresholds reloaded; sessions, lockouts and the outbox kept");
+        return ReasonText.Reply(name, now, true, ReasonCatalogue.ThresholdsReloaded());
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Command {Command} id {Id} was applied already: answered with its first reply, not applied again")]

@@ -48,6 +48,9 @@ public sealed record Alarm(
 {
     /// <summary>Raised and cleared too often (<see cref="EdgeGateway.Alarms.AlarmFlapGuard"/>): held raised until its condition stays away.</summary>
     public bool Flapping { get; init; }
+
+    /// <summary>The detail as a catalogue reason code with its parameters (<see cref="Detail"/> is its English text).</summary>
+    public EdgeGateway.Contracts.Mqtt.ContractReason? Reason { get; init; }
 }
 
 /// <summary>A closed charging session.</summary>

@@ -1,3 +1,6 @@
+using EdgeGateway.Contracts.Localization;
+using EdgeGateway.Contracts.Mqtt;
+
 namespace EdgeGateway.Events;
 
 /// <summary>What can be asked of a port: by a user's start request (card or payment platform), or by maintenance staff.</summary>
@@ -13,10 +16,19 @@ public enum PortCommandKind
 /// <summary>A request to a port. <see cref="By"/> names who asked; resets also need a reason.</summary>
 public sealed record PortCommand(PortCommandKind Kind, string PortId, string By, string? Reason = null);
 
-/// <summary>The outcome of a command: applied, or refused with the reason.</summary>
+/// <summary>
+/// The outcome of a command: applied, or refused with the reason — <see cref="Reason"/> a catalogue code, and
+/// <see cref="Message"/> its English text. Two results are equal when they say the same (accepted and message).
+/// </summary>
 public sealed record CommandResult(bool Accepted, string Message)
 {
-    public static CommandResult Applied(string message) => new(true, message);
+    public ContractReason? Reason { get; init; }
 
-    public static CommandResult Refused(string message) => new(false, message);
+    public static CommandResult Applied(ContractReason reason) => new(true, ReasonText.Detail(reason)) { Reason = reason };
+
+    public static CommandResult Refused(ContractReason reason) => new(false, ReasonText.Detail(reason)) { Reason = reason };
+
+    public bool Equals(CommandResult? other) => other is not null && Accepted == other.Accepted && string.Equals(Message, other.Message, StringComparison.Ordinal);
+
+    public override int GetHashCode() => HashCode.Combine(Accepted, StringComparer.Ordinal.GetHashCode(Message));
 }

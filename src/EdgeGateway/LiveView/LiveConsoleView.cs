@@ -110,7 +110,7 @@ public sealed partial class LiveConsoleView(ShedProtection protection, SiteConfi
                 p.PowerFactor is { } pf && p.RelayClosed ? pf.ToString("0.00", CultureInfo.InvariantCulture) : "",
                 p.SessionEnergyWh > 0 ? p.SessionEnergyWh.ToString("0.0", CultureInfo.InvariantCulture) : "",
                 session is { } d ? $"{(int)d.TotalHours}:{d.Minutes:00}:{d.Seconds:00}" : "",
-                Markup.Escape(p.Lockout ?? p.Fault ?? ""));
+                Markup.Escape(Note(p)));
         }
 
         string site = siteFile.Site.Name ?? siteFile.Site.Id;
@@ -180,13 +180,18 @@ public sealed partial class LiveConsoleView(ShedProtection protection, SiteConfi
         ? "0:00"
         : string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalHours}:{span.Minutes:00}");
 
-    /// <summary>Measured value against its limit, in numbers and units (the same in every language); the English detail only in English.</summary>
+    /// <summary>A port's lockout in words (the alarm that locked it), else its fault.</summary>
+    private string Note(PortSnapshot port) =>
+        port.Lockout is { } lockout && AlarmKinds.TryParse(lockout, out AlarmKind kind) ? _text.Alarm(kind) : port.Lockout ?? port.Fault ?? "";
+
+    /// <summary>Measured value against its limit, in numbers and units; the detail in the view's language (English only when it has no reason code).</summary>
     private string Measured(Alarm alarm)
     {
         string measured = alarm.Value is { } value
             ? string.Create(CultureInfo.InvariantCulture, $"{value:0.##} {alarm.Unit} / {alarm.Threshold:0.##} {alarm.Unit}").Trim()
             : "";
-        return _text == DisplayText.English ? $"{measured} {alarm.Detail}".Trim() : measured;
+        string? detail = ReasonText.For(_text).TryRender(alarm.Reason, out string? said) ? said : _text == DisplayText.English ? alarm.Detail : null;
+        return $"{measured} {detail}".Trim();
     }
 
     private static string Time(DateTimeOffset at) => at.ToOffset(TimeSpan.FromHours(8)).ToString("HH:mm:ss", CultureInfo.InvariantCulture);

@@ -1,7 +1,9 @@
 using EdgeGateway.Bins;
 using EdgeGateway.Configuration;
 using EdgeGateway.Contracts.Alarms;
+using EdgeGateway.Contracts.Localization;
 using EdgeGateway.Contracts.Mqtt;
+using EdgeGateway.Contracts.Reasons;
 using EdgeGateway.Events;
 using EdgeGateway.Messaging.Outbox;
 
@@ -175,7 +177,8 @@ public sealed class ContractMapper(SiteConfiguration site)
         Unit = "messages",
         RaisedTs = raisedAt,
         ClearedTs = raised ? null : at,
-        Detail = raised ? $"outbox full: {thinned} telemetry messages thinned (oldest first)" : "outbox below its bound again",
+        Detail = ReasonText.Detail(raised ? ReasonCatalogue.OutboxFull(thinned) : ReasonCatalogue.OutboxDrained()),
+        Reason = raised ? ReasonCatalogue.OutboxFull(thinned) : ReasonCatalogue.OutboxDrained(),
         ClearReason = raised ? null : "outbox drained",
     });
 
@@ -213,6 +216,7 @@ public sealed class ContractMapper(SiteConfiguration site)
             RaisedTs = alarm.RaisedAt,
             ClearedTs = clearedAt,
             Detail = alarm.Detail,
+            Reason = alarm.Reason,
             ClearReason = clearReason,
             Flapping = alarm.Flapping,
         });

@@ -2,8 +2,10 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using EdgeGateway.Bins;
 using EdgeGateway.Commands;
+using EdgeGateway.Contracts.Localization;
 using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Contracts.Ports;
+using EdgeGateway.Contracts.Reasons;
 using EdgeGateway.Diagnostics;
 using EdgeGateway.Events;
 using EdgeGateway.Messaging.Outbox;
@@ -469,7 +471,7 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
 
         if (!ContractJson.TryDeserializeCommand(payload.Span, out CommandRequest? request, out string? error))
         {
-            return CommandReply.Refused(name, now, error!);
+            return ReasonText.Reply(name, now, false, ReasonCatalogue.InvalidCommand(error!));
         }
 
         return await _commands.ExecuteAsync(name, request!, now);

@@ -1,4 +1,6 @@
 using EdgeGateway.Contracts.Alarms;
+using EdgeGateway.Contracts.Localization;
+using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Events;
 
 namespace EdgeGateway.Protection;
@@ -8,14 +10,14 @@ namespace EdgeGateway.Protection;
 // _flaps, which holds a flapping alarm raised after its condition went away.
 public sealed partial class ShedProtection
 {
-    private void RaisePortAlarm(ChargingPort port, AlarmKind kind, double? value, double? threshold, string? unit, string detail, ProtectionInstant now)
+    private void RaisePortAlarm(ChargingPort port, AlarmKind kind, double? value, double? threshold, string? unit, ContractReason reason, ProtectionInstant now)
     {
         if (port.Alarms.ContainsKey(kind))
         {
             return;
         }
 
-        port.Alarms[kind] = Raise(new Alarm(Guid.CreateVersion7(now.Wall).ToString(), kind, kind.DefaultSeverity(), port.Source, value, threshold, unit, now.Wall, detail), now);
+        port.Alarms[kind] = Raise(new Alarm(Guid.CreateVersion7(now.Wall).ToString(), kind, kind.DefaultSeverity(), port.Source, value, threshold, unit, now.Wall, ReasonText.Detail(reason)) { Reason = reason }, now);
     }
 
     private void ClearPortAlarm(ChargingPort port, AlarmKind kind, string reason, ProtectionInstant now)
@@ -49,9 +51,9 @@ public sealed partial class ShedProtection
         ClearPortAlarm(port, AlarmKind.PortMaxDuration, reason, now);
     }
 
-    private void RaiseShedAlarm(AlarmKind kind, string source, double? value, double? threshold, string? unit, string detail, ProtectionInstant now)
+    private void RaiseShedAlarm(AlarmKind kind, string source, double? value, double? threshold, string? unit, ContractReason reason, ProtectionInstant now)
     {
-        _shedAlarms[(kind, source)] = Raise(new Alarm(Guid.CreateVersion7(now.Wall).ToString(), kind, kind.DefaultSeverity(), source, value, threshold, unit, now.Wall, detail), now);
+        _shedAlarms[(kind, source)] = Raise(new Alarm(Guid.CreateVersion7(now.Wall).ToString(), kind, kind.DefaultSeverity(), source, value, threshold, unit, now.Wall, ReasonText.Detail(reason)) { Reason = reason }, now);
     }
 
     /// <summary>Publishes a raise, unless the alarm is flapping and still held raised: then that alarm stands for it.</summary>

@@ -1,5 +1,6 @@
 using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Contracts.Ports;
+using EdgeGateway.Contracts.Reasons;
 using EdgeGateway.Events;
 
 namespace EdgeGateway.Protection;
@@ -36,12 +37,12 @@ public sealed partial class ShedProtection
     {
         if (!_byId.TryGetValue(command.PortId, out ChargingPort? port))
         {
-            return CommandResult.Refused($"unknown port '{command.PortId}'");
+            return CommandResult.Refused(ReasonCatalogue.UnknownPort(command.PortId));
         }
 
         if (string.IsNullOrWhiteSpace(command.By))
         {
-            return CommandResult.Refused("a command must say who asks");
+            return CommandResult.Refused(ReasonCatalogue.OperatorRequired());
         }
 
         return command.Kind switch
@@ -51,7 +52,7 @@ public sealed partial class ShedProtection
             PortCommandKind.Disable => Disable(port, now),
             PortCommandKind.Enable => Enable(port, now),
             PortCommandKind.Reset => Reset(port, command, now),
-            _ => CommandResult.Refused($"unknown command {command.Kind}"),
+            _ => CommandResult.Refused(ReasonCatalogue.UnknownCommand(command.Kind.ToString(), "start, stop, enable, disable, reset")),
         };
     }
 
@@ -61,21 +62,21 @@ public sealed partial class ShedProtection
         {
             return CommandResult.Refused(port.State switch
             {
-                PortState.Charging => "already charging",
-                PortState.Disabled when port.Lockout is { } lockout => $"locked out by {lockout.WireName()}: needs port_reset",
-                PortState.Disabled => "disabled by an operator",
-                _ => $"port in fault: {port.Fault ?? port.Lockout?.WireName() ?? "unknown"}",
+                PortState.Charging => ReasonCatalogue.AlreadyCharging(),
+                PortState.Disabled when port.Lockout is { } lockout => ReasonCatalogue.LockedOutNeedsReset(lockout),
+                PortState.Disabled => ReasonCatalogue.DisabledByOperator(),
+                _ => ReasonCatalogue.PortInFault(port.Fault ?? port.Lockout?.WireName() ?? "unknown"),
             });
         }
 
         if (ShedLockedOut)
         {
-            return CommandResult.Refused(HasShedAlarm(AlarmKind.Smoke) ? "smoke alarm: every port is off" : "over-temperature: every port is off");
+            return CommandResult.Refused(HasShedAlarm(AlarmKind.Smoke) ? ReasonCatalogue.ShedSmokeOff() : ReasonCatalogue.ShedOverTemperatureOff());
         }
 
         if (HasShedAlarm(AlarmKind.ShedOverload))
         {
-            return CommandResult.Refused("shed at its power limit: try again later");
+            return CommandResult.Refused(ReasonCatalogue.ShedAtPowerLimit());
         }
 
         ClearMomentaryAlarms(port, "new session", now);
@@ -86,8 +87,8 @@ public sealed partial class ShedProtection
             port.RelayOpenPending = true;
             port.Lockout = AlarmKind.RelayFault;
             SetState(port, PortState.Fault, "relay write failed", now);
-            RaisePortAlarm(port, AlarmKind.RelayFault, null, null, null, $"could not close the relay: {error}", now);
-            return CommandResult.Refused($"relay write failed: {error}");
+            RaisePortAlarm(port, AlarmKind.RelayFault, null, null, null, ReasonCatalogue.RelayCloseFailed(error ?? ""), now);
+            return CommandResult.Refused(ReasonCatalogue.RelayWriteFailed(error ?? ""));
         }
 
         port.RelayClosed = true;
@@ -98,20 +99,20 @@ public sealed partial class ShedProtection
         port.Session = new OpenSession(sessionId, now.Wall, now.Elapsed);
         SetState(port, PortState.Charging, "started by " + by, now);
         _events.Publish(new SessionStarted(now.Wall, sessionId, port.Id, by));
-        return CommandResult.Applied("charging");
+        return CommandResult.Applied(ReasonCatalogue.Charging());
     }
 
     private CommandResult Stop(ChargingPort port, ProtectionInstant now)
     {
         if (port.Session is null)
         {
-            return CommandResult.Refused("no session to stop");
+            return CommandResult.Refused(ReasonCatalogue.NoSessionToStop());
         }
 
         OpenRelay(port, now);
         EndSession(port, SessionEndReason.StoppedByUser, now);
         SetState(port, PortState.Idle, "stopped by user", now);
-        return CommandResult.Applied("stopped");
+        return CommandResult.Applied(ReasonCatalogue.Stopped());
     }
 
     private CommandResult Disable(ChargingPort port, ProtectionInstant now)
@@ -125,39 +126,39 @@ public sealed partial class ShedProtection
         ClearMomentaryAlarms(port, "port disabled", now);
         if (port.State == PortState.Disabled)
         {
-            return CommandResult.Applied("already disabled");
+            return CommandResult.Applied(ReasonCatalogue.AlreadyDisabled());
         }
 
         SetState(port, PortState.Disabled, "disabled by operator", now);
-        return CommandResult.Applied("disabled");
+        return CommandResult.Applied(ReasonCatalogue.Disabled());
     }
 
     private CommandResult Enable(ChargingPort port, ProtectionInstant now)
     {
         if (port.Lockout is { } lockout)
         {
-            return CommandResult.Refused($"locked out by {lockout.WireName()}: only port_reset brings it back");
+            return CommandResult.Refused(ReasonCatalogue.LockedOutOnlyReset(lockout));
         }
 
         if (port.State != PortState.Disabled)
         {
-            return CommandResult.Refused($"not disabled (state {port.State.WireName()})");
+            return CommandResult.Refused(ReasonCatalogue.NotDisabled(port.State));
         }
 
         SetState(port, port.Alarms.ContainsKey(AlarmKind.PortSensorFault) ? PortState.Fault : PortState.Idle, "enabled by operator", now);
-        return CommandResult.Applied("enabled");
+        return CommandResult.Applied(ReasonCatalogue.Enabled());
     }
 
     private CommandResult Reset(ChargingPort port, PortCommand command, ProtectionInstant now)
     {
         if (string.IsNullOrWhiteSpace(command.Reason))
         {
-            return CommandResult.Refused("port_reset needs a reason");
+            return CommandResult.Refused(ReasonCatalogue.ResetNeedsReason());
         }
 
         if (port.Lockout is null && port.State != PortState.Fault)
         {
-            return CommandResult.Refused($"nothing to reset (state {port.State.WireName()})");
+            return CommandResult.Refused(ReasonCatalogue.NothingToReset(port.State));
         }
 
         string why = $"reset by {command.By}: {command.Reason}";
@@ -169,7 +170,7 @@ public sealed partial class ShedProtection
         port.IdenticalReadings = 0;
         port.Fault = null;
         SetState(port, PortState.Idle, why, now);
-        return CommandResult.Applied("reset");
+        return CommandResult.Applied(ReasonCatalogue.Reset());
     }
 
     private sealed record PendingCommand(PortCommand Command, TaskCompletionSource<CommandResult> Completion);

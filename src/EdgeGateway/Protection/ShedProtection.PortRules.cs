@@ -1,8 +1,10 @@
 using EdgeGateway.Configuration;
 using EdgeGateway.Contracts.Alarms;
+using EdgeGateway.Contracts.Localization;
+using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Contracts.Ports;
 using EdgeGateway.Hardware.Metering;
-using static System.FormattableString;
+using EdgeGateway.Contracts.Reasons;
 
 namespace EdgeGateway.Protection;
 
@@ -17,7 +19,7 @@ public sealed partial class ShedProtection
         if (port.RelayClosed)
         {
             Trip(port, SessionEndReason.ShortCircuit, AlarmKind.PortShortCircuit, peak, port.Settings.ShortCircuitPeakA, "A",
-                Invariant($"instantaneous current {peak:0.0} A ≥ {port.Settings.ShortCircuitPeakA:0.0} A; relay opened on that sample"), now);
+                ReasonCatalogue.InstantaneousOverCurrent(peak, port.Settings.ShortCircuitPeakA), now);
             return;
         }
 
@@ -25,19 +27,23 @@ public sealed partial class ShedProtection
         RelayDidNotObey(port, peak, now);
     }
 
-    private void OnMeterFault(ChargingPort port, string fault, ProtectionInstant now)
+    private void OnMeterFault(ChargingPort port, string fault, ProtectionInstant now) => OnMeterFault(port, ReasonCatalogue.MeterFault(fault), now);
+
+    private void OnMeterFault(ChargingPort port, ContractReason reason, ProtectionInstant now)
     {
+        string fault = ReasonText.Detail(reason);
         port.Fault = fault;
         port.HealthySince = null;
         port.ConsecutiveFaults++;
         if (port.ConsecutiveFaults >= port.Settings.SensorFaultReads)
         {
-            EnterSensorFault(port, fault, now);
+            EnterSensorFault(port, reason, now);
         }
     }
 
-    private void EnterSensorFault(ChargingPort port, string fault, ProtectionInstant now)
+    private void EnterSensorFault(ChargingPort port, ContractReason reason, ProtectionInstant now)
     {
+        string fault = ReasonText.Detail(reason);
         port.Fault = fault;
         port.HealthySince = null;
         if (port.Alarms.ContainsKey(AlarmKind.PortSensorFault))
@@ -57,12 +63,12 @@ public sealed partial class ShedProtection
             SetState(port, PortState.Fault, fault, now);
         }
 
-        RaisePortAlarm(port, AlarmKind.PortSensorFault, null, null, null, fault, now);
+        RaisePortAlarm(port, AlarmKind.PortSensorFault, null, null, null, reason, now);
     }
 
     private void OnMeasurement(ChargingPort port, in PortMeasurement m, ProtectionInstant now)
     {
-        if (!IsPlausible(port, m, out string? implausible))
+        if (!IsPlausible(port, m, out ContractReason? implausible))
         {
             OnMeterFault(port, implausible, now);
             return;
@@ -71,7 +77,7 @@ public sealed partial class ShedProtection
         if (IsStuck(port, m))
         {
             // StuckReadings identical readings are already the confirmation: no further count.
-            EnterSensorFault(port, Invariant($"meter stuck: {port.Settings.StuckReadings} identical readings ({m.VoltageV:0.00} V, {m.CurrentA:0.000} A)"), now);
+            EnterSensorFault(port, ReasonCatalogue.MeterStuck(port.Settings.StuckReadings, m.VoltageV, m.CurrentA), now);
             return;
         }
 
@@ -100,31 +106,31 @@ public sealed partial class ShedProtection
         if (now.Elapsed - session.StartedElapsed >= port.Settings.MaxSession)
         {
             EndSessionAndIdle(port, SessionEndReason.MaxDuration, AlarmKind.PortMaxDuration, (now.Elapsed - session.StartedElapsed).TotalHours, port.Settings.MaxSession.TotalHours, "h",
-                Invariant($"session reached the maximum length of {port.Settings.MaxSession.TotalHours:0.##} h"), now);
+                ReasonCatalogue.SessionMaxLength(port.Settings.MaxSession.TotalHours), now);
             return;
         }
 
         CheckEndOfCharge(port, session, watts, now);
     }
 
-    private static bool IsPlausible(ChargingPort port, in PortMeasurement m, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? why)
+    private static bool IsPlausible(ChargingPort port, in PortMeasurement m, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out ContractReason? why)
     {
         double pf = m.PowerFactor ?? 1;
         if (m.RealPowerW < -port.Settings.NoLoadW * 4)
         {
-            why = Invariant($"negative power {m.RealPowerW:0} W (current transformer reversed?)");
+            why = ReasonCatalogue.NegativePower(m.RealPowerW);
             return false;
         }
 
         if (port.IsAc && !m.VoltageEstimated && (m.VoltageV > 300 || m.VoltageV < 80))
         {
-            why = Invariant($"impossible mains voltage {m.VoltageV:0} V");
+            why = ReasonCatalogue.ImpossibleVoltage(m.VoltageV);
             return false;
         }
 
         if (pf > 1.0001 || double.IsNaN(m.RealPowerW))
         {
-            why = "impossible power factor";
+            why = ReasonCatalogue.ImpossiblePowerFactor();
             return false;
         }
 
@@ -203,7 +209,7 @@ public sealed partial class ShedProtection
         port.Lockout = AlarmKind.RelayFault;
         SetState(port, PortState.Fault, "relay does not obey", now);
         RaisePortAlarm(port, AlarmKind.RelayFault, amps, port.Settings.RelayFaultCurrentA, "A",
-            Invariant($"{amps:0.00} A flows through a relay commanded open (welded contacts?)"), now);
+            ReasonCatalogue.CurrentThroughOpenRelay(amps), now);
     }
 
     // A relay's contacts follow its coil within milliseconds (operate time ≤ 10 ms, release ≤ 5 ms for the common
@@ -245,9 +251,7 @@ public sealed partial class ShedProtection
 
         port.Lockout = AlarmKind.RelayFault;
         SetState(port, PortState.Fault, commandedClosed ? "relay does not close" : "relay does not open", now);
-        RaisePortAlarm(port, AlarmKind.RelayFault, null, null, null, commandedClosed
-            ? "relay commanded closed but its contact feedback reads open (dead coil, burnt or broken contact)"
-            : "relay commanded open but its contact feedback reads closed (welded contacts?)", now);
+        RaisePortAlarm(port, AlarmKind.RelayFault, null, null, null, commandedClosed ? ReasonCatalogue.RelayFeedbackOpen() : ReasonCatalogue.RelayFeedbackClosed(), now);
     }
 
     private static void Accumulate(ChargingPort port, OpenSession session, double watts, ProtectionInstant now)
@@ -275,7 +279,7 @@ public sealed partial class ShedProtection
         }
 
         Trip(port, SessionEndReason.Overload, AlarmKind.PortOverload, watts, port.Settings.MaxPowerW, "W",
-            Invariant($"{watts:0} W above the {port.Settings.MaxPowerW:0} W limit for {(now.Elapsed - port.OverloadSince.Value).TotalMilliseconds:0} ms"), now);
+            ReasonCatalogue.PowerOverLimit(watts, port.Settings.MaxPowerW, (now.Elapsed - port.OverloadSince.Value).TotalMilliseconds), now);
         return true;
     }
 
@@ -311,9 +315,10 @@ public sealed partial class ShedProtection
             return false;
         }
 
-        string shape = m.ShapeResidual is { } r ? Invariant($", current a copy of the voltage within {r:P1}") : "";
-        Trip(port, SessionEndReason.MaliciousLoad, AlarmKind.PortMaliciousLoad, pf, s.MaliciousMinPowerFactor, null,
-            Invariant($"resistive load (恶意负载): power factor {pf:0.000}{shape}, {port.Malicious.MeanW:0} W flat within {port.Malicious.Variation:P1} for {s.MaliciousWindow.TotalSeconds:0} s"), now);
+        ContractReason reason = m.ShapeResidual is { } r
+            ? ReasonCatalogue.ResistiveLoadByShape(pf, r * 100, port.Malicious.MeanW, port.Malicious.Variation * 100, s.MaliciousWindow.TotalSeconds)
+            : ReasonCatalogue.ResistiveLoad(pf, port.Malicious.MeanW, port.Malicious.Variation * 100, s.MaliciousWindow.TotalSeconds);
+        Trip(port, SessionEndReason.MaliciousLoad, AlarmKind.PortMaliciousLoad, pf, s.MaliciousMinPowerFactor, null, reason, now);
         return true;
     }
 
@@ -362,8 +367,8 @@ public sealed partial class ShedProtection
             {
                 EndSessionAndIdle(port, SessionEndReason.NoLoad, AlarmKind.PortNoLoad, watts, s.NoLoadW, "W",
                     session.PeakPowerW > s.CompleteFloorW
-                        ? Invariant($"charger pulled out: {watts:0.0} W for {s.NoLoadTimeout.TotalSeconds:0} s")
-                        : Invariant($"no charger drew power within {s.NoLoadTimeout.TotalSeconds:0} s of the start"), now);
+                        ? ReasonCatalogue.ChargerPulledOut(watts, s.NoLoadTimeout.TotalSeconds)
+                        : ReasonCatalogue.NoChargerDrewPower(s.NoLoadTimeout.TotalSeconds), now);
             }
 
             return;
@@ -420,7 +425,7 @@ public sealed partial class ShedProtection
         SetState(port, PortState.Complete, "charge complete (充满自停)", now);
     }
 
-    private void EndSessionAndIdle(ChargingPort port, SessionEndReason reason, AlarmKind kind, double? value, double? threshold, string? unit, string detail, ProtectionInstant now)
+    private void EndSessionAndIdle(ChargingPort port, SessionEndReason reason, AlarmKind kind, double? value, double? threshold, string? unit, ContractReason detail, ProtectionInstant now)
     {
         OpenRelay(port, now);
         EndSession(port, reason, now);
@@ -429,7 +434,7 @@ public sealed partial class ShedProtection
     }
 
     /// <summary>Opens the relay, ends the session, locks the port out and raises the latched alarm — in that order.</summary>
-    private void Trip(ChargingPort port, SessionEndReason reason, AlarmKind kind, double value, double threshold, string? unit, string detail, ProtectionInstant now)
+    private void Trip(ChargingPort port, SessionEndReason reason, AlarmKind kind, double value, double threshold, string? unit, ContractReason detail, ProtectionInstant now)
     {
         OpenRelay(port, now);
         port.OverloadSince = null;

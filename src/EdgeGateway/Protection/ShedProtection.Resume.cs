@@ -1,5 +1,6 @@
 using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Contracts.Ports;
+using EdgeGateway.Contracts.Reasons;
 using EdgeGateway.Events;
 using EdgeGateway.Hardware.Metering;
 using static System.FormattableString;
@@ -254,7 +255,7 @@ public sealed partial class ShedProtection
                 port.Lockout = AlarmKind.RelayFault;
                 EndSession(port, SessionEndReason.RelayFault, now);
                 SetState(port, PortState.Fault, "relay write failed", now);
-                RaisePortAlarm(port, AlarmKind.RelayFault, null, null, null, $"could not close the relay to resume the session: {error}", now);
+                RaisePortAlarm(port, AlarmKind.RelayFault, null, null, null, ReasonCatalogue.RelayResumeFailed(error ?? ""), now);
                 continue;
             }
 

@@ -1,6 +1,6 @@
 using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Contracts.Ports;
-using static System.FormattableString;
+using EdgeGateway.Contracts.Reasons;
 
 namespace EdgeGateway.Protection;
 
@@ -51,7 +51,7 @@ public sealed partial class ShedProtection
         if (!_shedAlarms.ContainsKey(key))
         {
             RaiseShedAlarm(AlarmKind.ShedOverload, ShedSource, before, _shed.MaxPowerW, "W",
-                Invariant($"shed draws {before:0} W, limit {_shed.MaxPowerW:0} W; cut {CutList(cut)}"), now);
+                ReasonCatalogue.ShedOverLimit(before, _shed.MaxPowerW, CutList(cut)), now);
         }
     }
 
@@ -73,7 +73,7 @@ public sealed partial class ShedProtection
             if (!_shedAlarms.ContainsKey(key))
             {
                 AllOff(SessionEndReason.Smoke, now);
-                RaiseShedAlarm(AlarmKind.Smoke, ShedSource, null, null, null, "smoke detector active: every port off", now);
+                RaiseShedAlarm(AlarmKind.Smoke, ShedSource, null, null, null, ReasonCatalogue.SmokeDetected(), now);
             }
         }
         else if (!smoke)
@@ -98,7 +98,7 @@ public sealed partial class ShedProtection
             {
                 AllOff(SessionEndReason.OverTemperature, now);
                 RaiseShedAlarm(AlarmKind.OverTemperature, ShedSource, celsius, _shed.OverTemperatureC, "°C",
-                    Invariant($"cabinet at {celsius:0.0} °C, limit {_shed.OverTemperatureC:0} °C: every port off"), now);
+                    ReasonCatalogue.CabinetOverTemperature(celsius, _shed.OverTemperatureC), now);
             }
         }
         else if (celsius < _shed.OverTemperatureC - _shed.TemperatureHysteresisC)
@@ -142,7 +142,7 @@ public sealed partial class ShedProtection
         _clearingSince.Remove(key);
         if (!_shedAlarms.ContainsKey(key))
         {
-            RaiseShedAlarm(AlarmKind.ShedSensorFault, source, null, null, null, fault, now);
+            RaiseShedAlarm(AlarmKind.ShedSensorFault, source, null, null, null, ReasonCatalogue.SensorFault(fault), now);
         }
     }
 

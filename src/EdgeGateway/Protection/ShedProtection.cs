@@ -3,6 +3,7 @@ using EdgeGateway.Alarms;
 using EdgeGateway.Configuration;
 using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Contracts.Ports;
+using EdgeGateway.Contracts.Reasons;
 using EdgeGateway.Events;
 using EdgeGateway.Hardware.Metering;
 using static System.FormattableString;
@@ -255,7 +256,7 @@ public sealed partial class ShedProtection
         port.Lockout ??= AlarmKind.RelayFault;
         if (!port.Alarms.ContainsKey(AlarmKind.RelayFault))
         {
-            RaisePortAlarm(port, AlarmKind.RelayFault, null, null, null, $"could not open the relay: {error}", now);
+            RaisePortAlarm(port, AlarmKind.RelayFault, null, null, null, ReasonCatalogue.RelayOpenFailed(error ?? ""), now);
         }
 
         SetState(port, PortState.Fault, "relay write failed", now);

@@ -44,7 +44,7 @@ public sealed class MaliciousLoadTests
         PortSnapshot port = h.Port(0);
         Assert.Equal((PortState.Disabled, "port_malicious_load"), (port.State, port.Lockout));
         Assert.True(h.Relays.IsClosed(1));
-        Assert.Equal(CommandResult.Refused("locked out by port_malicious_load: needs port_reset"), h.Send(PortCommandKind.Start, 0));
+        Assert.Equal(new CommandResult(false, "locked out by port_malicious_load: needs port_reset"), h.Send(PortCommandKind.Start, 0));
     }
 
     [Fact]

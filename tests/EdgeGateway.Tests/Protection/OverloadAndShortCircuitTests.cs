@@ -129,10 +129,10 @@ public sealed class OverloadAndShortCircuitTests
         h.DrawFor(0, 0, TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(1));
         Assert.Equal(alarm, h.PortAlarm(0, AlarmKind.PortOverload));
 
-        Assert.Equal(CommandResult.Refused("locked out by port_overload: needs port_reset"), h.Send(PortCommandKind.Start, 0));
-        Assert.Equal(CommandResult.Refused("locked out by port_overload: only port_reset brings it back"), h.Send(PortCommandKind.Enable, 0));
-        Assert.Equal(CommandResult.Refused("port_reset needs a reason"), h.Send(PortCommandKind.Reset, 0));
-        Assert.Equal(CommandResult.Refused("port_reset needs a reason"), h.Send(PortCommandKind.Reset, 0, reason: " "));
+        Assert.Equal(new CommandResult(false, "locked out by port_overload: needs port_reset"), h.Send(PortCommandKind.Start, 0));
+        Assert.Equal(new CommandResult(false, "locked out by port_overload: only port_reset brings it back"), h.Send(PortCommandKind.Enable, 0));
+        Assert.Equal(new CommandResult(false, "port_reset needs a reason"), h.Send(PortCommandKind.Reset, 0));
+        Assert.Equal(new CommandResult(false, "port_reset needs a reason"), h.Send(PortCommandKind.Reset, 0, reason: " "));
 
         Assert.Equal(PortState.Disabled, h.State(0));
         Assert.Empty(h.Events.Cleared(AlarmKind.PortOverload));
@@ -151,7 +151,7 @@ public sealed class OverloadAndShortCircuitTests
 
         CommandResult reset = h.Send(PortCommandKind.Reset, 0, "operator:li", "heater removed");
 
-        Assert.Equal(CommandResult.Applied("reset"), reset);
+        Assert.Equal(new CommandResult(true, "reset"), reset);
         AlarmCleared cleared = Assert.Single(h.Events.After<AlarmCleared>(mark));
         Assert.Equal(alarm.Id, cleared.Alarm.Id);
         Assert.Equal("reset by operator:li: heater removed", cleared.Reason);
@@ -189,7 +189,7 @@ public sealed class OverloadAndShortCircuitTests
         Assert.True(h.Events.SequenceOf(closed) < h.Events.SequenceOf(raised));
         PortSnapshot port = h.Port(0);
         Assert.Equal((PortState.Disabled, "port_short_circuit"), (port.State, port.Lockout));
-        Assert.Equal(CommandResult.Refused("locked out by port_short_circuit: needs port_reset"), h.Send(PortCommandKind.Start, 0));
+        Assert.Equal(new CommandResult(false, "locked out by port_short_circuit: needs port_reset"), h.Send(PortCommandKind.Start, 0));
     }
 
     [Fact]

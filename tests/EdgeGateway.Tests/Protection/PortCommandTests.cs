@@ -31,7 +31,7 @@ public sealed class PortCommandTests
 
         CommandResult result = h.Send(PortCommandKind.Start, 1, "card:0042");
 
-        Assert.Equal(CommandResult.Applied("charging"), result);
+        Assert.Equal(new CommandResult(true, "charging"), result);
         RelayWrite write = Assert.Single(h.Relays.WritesAfter(mark));
         Assert.Equal((1, true, true), (write.Port, write.Closed, write.Succeeded));
         Assert.True(h.Relays.IsClosed(1));
@@ -63,7 +63,7 @@ public sealed class PortCommandTests
 
         CommandResult result = h.Send(PortCommandKind.Start, 0);
 
-        Assert.Equal(CommandResult.Refused("already charging"), result);
+        Assert.Equal(new CommandResult(false, "already charging"), result);
         Assert.Empty(h.Relays.WritesAfter(mark));
         Assert.Empty(h.Events.After<SessionStarted>(mark));
         Assert.Equal(result, Assert.Single(h.Events.After<CommandHandled>(mark)).Result);
@@ -73,14 +73,14 @@ public sealed class PortCommandTests
     public void Start_is_refused_on_a_port_disabled_by_an_operator_and_allowed_after_enable()
     {
         var h = new ShedHarness();
-        Assert.Equal(CommandResult.Applied("disabled"), h.Send(PortCommandKind.Disable, 0));
+        Assert.Equal(new CommandResult(true, "disabled"), h.Send(PortCommandKind.Disable, 0));
         Assert.Equal(PortState.Disabled, h.State(0));
         long mark = h.Mark();
 
-        Assert.Equal(CommandResult.Refused("disabled by an operator"), h.Send(PortCommandKind.Start, 0));
+        Assert.Equal(new CommandResult(false, "disabled by an operator"), h.Send(PortCommandKind.Start, 0));
         Assert.DoesNotContain(h.Relays.WritesAfter(mark), w => w.Closed);
 
-        Assert.Equal(CommandResult.Applied("enabled"), h.Send(PortCommandKind.Enable, 0));
+        Assert.Equal(new CommandResult(true, "enabled"), h.Send(PortCommandKind.Enable, 0));
         Assert.Equal(PortState.Idle, h.State(0));
         h.Start(0);
         Assert.Equal(PortState.Charging, h.State(0));
@@ -94,9 +94,9 @@ public sealed class PortCommandTests
 
         Assert.Equal(PortState.Idle, h.State(0));
         Assert.Equal(PortState.Disabled, h.State(1));
-        Assert.Equal(CommandResult.Refused("disabled by an operator"), h.Send(PortCommandKind.Start, 1));
-        Assert.Equal(CommandResult.Applied("enabled"), h.Send(PortCommandKind.Enable, 1));
-        Assert.Equal(CommandResult.Applied("charging"), h.Send(PortCommandKind.Start, 1));
+        Assert.Equal(new CommandResult(false, "disabled by an operator"), h.Send(PortCommandKind.Start, 1));
+        Assert.Equal(new CommandResult(true, "enabled"), h.Send(PortCommandKind.Enable, 1));
+        Assert.Equal(new CommandResult(true, "charging"), h.Send(PortCommandKind.Start, 1));
     }
 
     [Fact]
@@ -107,7 +107,7 @@ public sealed class PortCommandTests
 
         CommandResult result = h.Send(new PortCommand(PortCommandKind.Start, "p9", "card:0042"));
 
-        Assert.Equal(CommandResult.Refused("unknown port 'p9'"), result);
+        Assert.Equal(new CommandResult(false, "unknown port 'p9'"), result);
         Assert.Empty(h.Relays.WritesAfter(mark));
         Assert.Equal(result, Assert.Single(h.Events.After<CommandHandled>(mark)).Result);
     }
@@ -122,7 +122,7 @@ public sealed class PortCommandTests
 
         CommandResult result = h.Send(new PortCommand(PortCommandKind.Start, "p1", by));
 
-        Assert.Equal(CommandResult.Refused("a command must say who asks"), result);
+        Assert.Equal(new CommandResult(false, "a command must say who asks"), result);
         Assert.Empty(h.Relays.WritesAfter(mark));
         Assert.Empty(h.Events.After<SessionStarted>(mark));
     }
@@ -136,7 +136,7 @@ public sealed class PortCommandTests
 
         CommandResult result = h.Send(PortCommandKind.Start, 0);
 
-        Assert.Equal(CommandResult.Refused("relay write failed: i2c write to 0x20 not acknowledged"), result);
+        Assert.Equal(new CommandResult(false, "relay write failed: i2c write to 0x20 not acknowledged"), result);
         Assert.Empty(h.Events.After<SessionStarted>(mark));
         Assert.Equal((PortState.Fault, "relay_fault"), (h.State(0), h.Port(0).Lockout));
         Alarm alarm = Assert.Single(h.Events.Raised(AlarmKind.RelayFault));
@@ -152,7 +152,7 @@ public sealed class PortCommandTests
         h.DrawFor(0, 360, TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(30));
         long mark = h.Mark();
 
-        Assert.Equal(CommandResult.Applied("stopped"), h.Send(PortCommandKind.Stop, 0));
+        Assert.Equal(new CommandResult(true, "stopped"), h.Send(PortCommandKind.Stop, 0));
 
         Assert.False(h.Relays.IsClosed(0));
         ChargingSession session = Assert.Single(h.Sessions(0));
@@ -161,7 +161,7 @@ public sealed class PortCommandTests
         Assert.Equal(60, session.EnergyWh, 6);
         Assert.True(Assert.Single(h.Relays.WritesAfter(mark)).Sequence < h.Events.SequenceOf(h.Events.All<SessionClosed>()[0]));
         Assert.Equal(PortState.Idle, h.State(0));
-        Assert.Equal(CommandResult.Refused("no session to stop"), h.Send(PortCommandKind.Stop, 0));
+        Assert.Equal(new CommandResult(false, "no session to stop"), h.Send(PortCommandKind.Stop, 0));
     }
 
     [Fact]
@@ -171,13 +171,13 @@ public sealed class PortCommandTests
         h.Start(2);
         h.DrawFor(2, 200, TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(1));
 
-        Assert.Equal(CommandResult.Applied("disabled"), h.Send(PortCommandKind.Disable, 2));
+        Assert.Equal(new CommandResult(true, "disabled"), h.Send(PortCommandKind.Disable, 2));
 
         Assert.False(h.Relays.IsClosed(2));
         Assert.Equal(SessionEndReason.DisabledByOperator, Assert.Single(h.Sessions(2)).EndReason);
         Assert.Equal(PortState.Disabled, h.State(2));
         Assert.Null(h.Port(2).Lockout);
-        Assert.Equal(CommandResult.Applied("already disabled"), h.Send(PortCommandKind.Disable, 2));
+        Assert.Equal(new CommandResult(true, "already disabled"), h.Send(PortCommandKind.Disable, 2));
     }
 
     [Fact]
@@ -185,7 +185,7 @@ public sealed class PortCommandTests
     {
         var h = new ShedHarness();
 
-        Assert.Equal(CommandResult.Refused("not disabled (state idle)"), h.Send(PortCommandKind.Enable, 0));
+        Assert.Equal(new CommandResult(false, "not disabled (state idle)"), h.Send(PortCommandKind.Enable, 0));
     }
 
     [Fact]
@@ -194,7 +194,7 @@ public sealed class PortCommandTests
         var h = new ShedHarness();
         h.Start(0);
 
-        Assert.Equal(CommandResult.Refused("nothing to reset (state charging)"), h.Send(PortCommandKind.Reset, 0, reason: "checked"));
+        Assert.Equal(new CommandResult(false, "nothing to reset (state charging)"), h.Send(PortCommandKind.Reset, 0, reason: "checked"));
         Assert.Equal(PortState.Charging, h.State(0));
     }
 
@@ -210,7 +210,7 @@ public sealed class PortCommandTests
         Assert.Equal(PortState.Fault, h.State(0));
         long mark = h.Mark();
 
-        Assert.Equal(CommandResult.Refused("port in fault: adc1 ch0: spi timeout"), h.Send(PortCommandKind.Start, 0));
+        Assert.Equal(new CommandResult(false, "port in fault: adc1 ch0: spi timeout"), h.Send(PortCommandKind.Start, 0));
         Assert.DoesNotContain(h.Relays.WritesAfter(mark), w => w.Closed);
     }
 
@@ -223,7 +223,7 @@ public sealed class PortCommandTests
         Assert.NotNull(h.ShedAlarm(AlarmKind.Smoke));
         long mark = h.Mark();
 
-        Assert.Equal(CommandResult.Refused("smoke alarm: every port is off"), h.Send(PortCommandKind.Start, 0));
+        Assert.Equal(new CommandResult(false, "smoke alarm: every port is off"), h.Send(PortCommandKind.Start, 0));
         Assert.Empty(h.Relays.WritesAfter(mark));
     }
 
@@ -235,7 +235,7 @@ public sealed class PortCommandTests
         Assert.True(h.Protection.ShedLockedOut);
         long mark = h.Mark();
 
-        Assert.Equal(CommandResult.Refused("over-temperature: every port is off"), h.Send(PortCommandKind.Start, 1));
+        Assert.Equal(new CommandResult(false, "over-temperature: every port is off"), h.Send(PortCommandKind.Start, 1));
         Assert.Empty(h.Relays.WritesAfter(mark));
     }
 }

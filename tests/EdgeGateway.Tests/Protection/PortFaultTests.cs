@@ -123,7 +123,7 @@ public sealed class PortFaultTests
 
         Assert.Equal(PortState.Fault, h.State(0));
         Assert.Empty(h.Events.Cleared(AlarmKind.PortSensorFault));
-        Assert.Equal(CommandResult.Refused("port in fault: " + SpiTimeout), h.Send(PortCommandKind.Start, 0));
+        Assert.Equal(new CommandResult(false, "port in fault: " + SpiTimeout), h.Send(PortCommandKind.Start, 0));
         long mark = h.Mark();
         h.Advance(Second);
         h.Draw(0, 0);
@@ -149,7 +149,7 @@ public sealed class PortFaultTests
 
         Assert.NotNull(h.PortAlarm(0, AlarmKind.PortSensorFault));
         Assert.Equal(PortState.Disabled, h.State(0));
-        Assert.Equal(CommandResult.Applied("enabled"), h.Send(PortCommandKind.Enable, 0));
+        Assert.Equal(new CommandResult(true, "enabled"), h.Send(PortCommandKind.Enable, 0));
         Assert.Equal(PortState.Fault, h.State(0));
     }
 
@@ -275,14 +275,14 @@ public sealed class PortFaultTests
         Assert.True(open.Sequence < h.Events.SequenceOf(raised));
         PortSnapshot port = h.Port(0);
         Assert.Equal((PortState.Fault, "relay_fault"), (port.State, port.Lockout));
-        Assert.Equal(CommandResult.Refused("port in fault: relay_fault"), h.Send(PortCommandKind.Start, 0));
-        Assert.Equal(CommandResult.Refused("locked out by relay_fault: only port_reset brings it back"), h.Send(PortCommandKind.Enable, 0));
+        Assert.Equal(new CommandResult(false, "port in fault: relay_fault"), h.Send(PortCommandKind.Start, 0));
+        Assert.Equal(new CommandResult(false, "locked out by relay_fault: only port_reset brings it back"), h.Send(PortCommandKind.Enable, 0));
 
         // Latched: still raised long after the current stopped.
         h.DrawFor(0, 0, TimeSpan.FromMinutes(1), Second);
         Assert.Equal(alarm, h.PortAlarm(0, AlarmKind.RelayFault));
 
-        Assert.Equal(CommandResult.Applied("reset"), h.Send(PortCommandKind.Reset, 0, reason: "relay replaced"));
+        Assert.Equal(new CommandResult(true, "reset"), h.Send(PortCommandKind.Reset, 0, reason: "relay replaced"));
         Assert.Null(h.PortAlarm(0, AlarmKind.RelayFault));
         Assert.Equal(PortState.Idle, h.State(0));
     }
@@ -340,7 +340,7 @@ public sealed class PortFaultTests
         h.Relays.FailingPorts.Add(0);
         long mark = h.Mark();
 
-        Assert.Equal(CommandResult.Applied("stopped"), h.Send(PortCommandKind.Stop, 0));
+        Assert.Equal(new CommandResult(true, "stopped"), h.Send(PortCommandKind.Stop, 0));
 
         RelayWrite failed = Assert.Single(h.Relays.WritesAfter(mark));
         Assert.Equal((0, false, false), (failed.Port, failed.Closed, failed.Succeeded));
@@ -400,7 +400,7 @@ public sealed class PortFaultTests
         Assert.False(h.Relays.IsClosed(0));
         Assert.Equal(double.PositiveInfinity, h.Protection.ShortCircuitPeakAmps(0));
 
-        Assert.Equal(CommandResult.Applied("reset"), h.Send(PortCommandKind.Reset, 0, reason: "bus cable reseated, heater removed"));
+        Assert.Equal(new CommandResult(true, "reset"), h.Send(PortCommandKind.Reset, 0, reason: "bus cable reseated, heater removed"));
         Assert.Equal(2, h.Events.All<AlarmCleared>().Count);
         Assert.Empty(h.ActiveAlarms());
         Assert.Equal(PortState.Idle, h.State(0));
@@ -446,7 +446,7 @@ public sealed class PortFaultTests
         Alarm alarm = Assert.Single(h.Events.Raised(AlarmKind.RelayFault));
 
         Assert.False(h.Send(PortCommandKind.Start, 0).Accepted);
-        Assert.Equal(CommandResult.Applied("reset"), h.Send(PortCommandKind.Reset, 0, reason: "bus cable reseated"));
+        Assert.Equal(new CommandResult(true, "reset"), h.Send(PortCommandKind.Reset, 0, reason: "bus cable reseated"));
         Assert.Equal(alarm.Id, Assert.Single(h.Events.Cleared(AlarmKind.RelayFault)).Alarm.Id);
         Assert.Null(h.PortAlarm(0, AlarmKind.RelayFault));
     }

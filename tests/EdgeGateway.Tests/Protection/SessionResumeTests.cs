@@ -49,7 +49,7 @@ public sealed class SessionResumeTests
 
         // Energy continues from the journalled value; the seconds the relay was open added nothing.
         h.DrawFor(0, 360, TimeSpan.FromSeconds(10), Second);
-        Assert.Equal(CommandResult.Applied("stopped"), h.Send(PortCommandKind.Stop, 0));
+        Assert.Equal(new CommandResult(true, "stopped"), h.Send(PortCommandKind.Stop, 0));
         ChargingSession closed = Assert.Single(h.Sessions(0));
         Assert.Equal(("0193a1b2-resumed", Started, SessionEndReason.StoppedByUser), (closed.Id, closed.StartedAt, closed.EndReason));
         Assert.Equal(151, closed.EnergyWh, precision: 6);

@@ -104,7 +104,7 @@ public sealed class ShedOverloadTests
         h.Round(800, 0, 900, 0);        // t+1 s: cut; under the limit from here
         Alarm alarm = Assert.Single(h.Events.Raised(AlarmKind.ShedOverload));
 
-        Assert.Equal(CommandResult.Refused("shed at its power limit: try again later"), h.Send(PortCommandKind.Start, 1));
+        Assert.Equal(new CommandResult(false, "shed at its power limit: try again later"), h.Send(PortCommandKind.Start, 1));
 
         // Under the limit since t+1 s: still raised at t+10.5 s.
         while (h.Now < t + TimeSpan.FromSeconds(10.5))
@@ -114,14 +114,14 @@ public sealed class ShedOverloadTests
         }
 
         Assert.Empty(h.Events.Cleared(AlarmKind.ShedOverload));
-        Assert.Equal(CommandResult.Refused("shed at its power limit: try again later"), h.Send(PortCommandKind.Start, 3));
+        Assert.Equal(new CommandResult(false, "shed at its power limit: try again later"), h.Send(PortCommandKind.Start, 3));
         h.Advance(Half);
         h.Round(800, 0, 900, 0);        // t+11 s
 
         AlarmCleared cleared = Assert.Single(h.Events.Cleared(AlarmKind.ShedOverload));
         Assert.Equal((alarm.Id, t + TimeSpan.FromSeconds(11), "shed power back under its limit"), (cleared.Alarm.Id, cleared.At, cleared.Reason));
         Assert.Null(h.ShedAlarm(AlarmKind.ShedOverload));
-        Assert.Equal(CommandResult.Applied("charging"), h.Send(PortCommandKind.Start, 1));
+        Assert.Equal(new CommandResult(true, "charging"), h.Send(PortCommandKind.Start, 1));
     }
 
     [Fact]

@@ -90,7 +90,7 @@ public sealed class ShedSensorTests
         h.Advance(TimeSpan.FromSeconds(9));
         h.Temperature(50);
         Assert.Empty(h.Events.Cleared(AlarmKind.OverTemperature));
-        Assert.Equal(CommandResult.Refused("over-temperature: every port is off"), h.Send(PortCommandKind.Start, 0));
+        Assert.Equal(new CommandResult(false, "over-temperature: every port is off"), h.Send(PortCommandKind.Start, 0));
         Assert.True(h.Now - coolSince >= TimeSpan.FromSeconds(10));
 
         h.Advance(Second);
@@ -99,7 +99,7 @@ public sealed class ShedSensorTests
         AlarmCleared cleared = Assert.Single(h.Events.Cleared(AlarmKind.OverTemperature));
         Assert.Equal((alarm.Id, restarted + TimeSpan.FromSeconds(10), "cabinet cooled down"), (cleared.Alarm.Id, cleared.At, cleared.Reason));
         Assert.False(h.Protection.ShedLockedOut);
-        Assert.Equal(CommandResult.Applied("charging"), h.Send(PortCommandKind.Start, 0));
+        Assert.Equal(new CommandResult(true, "charging"), h.Send(PortCommandKind.Start, 0));
     }
 
     [Fact]
@@ -165,14 +165,14 @@ public sealed class ShedSensorTests
         }
 
         Assert.Empty(h.Events.Cleared(AlarmKind.Smoke));
-        Assert.Equal(CommandResult.Refused("smoke alarm: every port is off"), h.Send(PortCommandKind.Start, 0));
+        Assert.Equal(new CommandResult(false, "smoke alarm: every port is off"), h.Send(PortCommandKind.Start, 0));
         h.Advance(Second);
         h.Smoke(false);
 
         AlarmCleared cleared = Assert.Single(h.Events.Cleared(AlarmKind.Smoke));
         Assert.Equal((alarm.Id, quietSince + TimeSpan.FromSeconds(10), "smoke detector quiet"), (cleared.Alarm.Id, cleared.At, cleared.Reason));
         Assert.False(h.Protection.ShedLockedOut);
-        Assert.Equal(CommandResult.Applied("charging"), h.Send(PortCommandKind.Start, 0));
+        Assert.Equal(new CommandResult(true, "charging"), h.Send(PortCommandKind.Start, 0));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Globalization;
+using EdgeGateway.Contracts.Localization;
 using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Hub.WebConsole.Dashboard;
 using EdgeGateway.Hub.WebConsole.Store;
@@ -110,7 +111,7 @@ internal static partial class CommandEndpoints
                 CommandReply reply = outcome.Reply!;
                 store.Audit(caller.Audit(now, command, target, detail, (reply.Ok ? "ok: " : "refused: ") + reply.Message));
                 LogCommand(logger, command, target, caller.Name, reply.Ok, reply.Message);
-                return TypedResults.Json(new CommandResultView(reply.Ok, reply.Message), ConsoleJson.Web.CommandResultView);
+                return TypedResults.Json(new CommandResultView(reply.Ok, ReasonText.For(text.Display).Render(reply.Reason, reply.Message)), ConsoleJson.Web.CommandResultView);
             case CommandOutcomeKind.NoReply:
                 store.Audit(caller.Audit(now, command, target, detail, string.Create(CultureInfo.InvariantCulture, $"no_reply: no answer within {timeout.TotalSeconds:0.#} s")));
                 return ConsoleResults.Error(StatusCodes.Status504GatewayTimeout, ConsoleError.NoReplyCode, text.NoReply(gw, timeout));

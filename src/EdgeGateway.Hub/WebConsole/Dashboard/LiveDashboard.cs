@@ -328,7 +328,7 @@ internal sealed class LiveDashboard(DashboardStream stream, TimeProvider time, H
                     return false;
                 }
 
-                alarm = held with { Flapping = true, Detail = alarm.Detail };
+                alarm = held with { Flapping = true, Detail = alarm.Detail, Reason = alarm.Reason };
             }
             else if (_recentlyCleared.ContainsKey(key))
             {

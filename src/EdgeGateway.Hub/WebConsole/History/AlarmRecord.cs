@@ -1,4 +1,5 @@
 using EdgeGateway.Contracts.Alarms;
+using EdgeGateway.Contracts.Localization;
 using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Hub.WebConsole.Store;
 
@@ -20,7 +21,8 @@ internal sealed record AlarmRecord(
     string? Detail,
     string? ClearReason,
     AlarmAck? Ack = null,
-    bool Flapping = false)
+    bool Flapping = false,
+    ContractReason? Reason = null)
 {
     /// <summary>Most severe first, then newest first (API.md: the active list's order).</summary>
     public static readonly IComparer<AlarmRecord> SeverityThenNewest = Comparer<AlarmRecord>.Create((a, b) =>
@@ -60,7 +62,8 @@ internal sealed record AlarmRecord(
             message.Event == AlarmEvent.Cleared ? message.ClearedTs ?? message.Ts : null,
             message.Detail,
             message.ClearReason,
-            Flapping: message.Flapping);
+            Flapping: message.Flapping,
+            Reason: message.Reason);
     }
 
     public AlarmView View(ConsoleText text)
@@ -81,7 +84,7 @@ internal sealed record AlarmRecord(
             Unit,
             RaisedTs,
             ClearedTs,
-            Detail,
+            Detail is null ? null : ReasonText.For(text.Display).Render(Reason, Detail),
             ClearReason,
             Ack is not null,
             Ack?.User,

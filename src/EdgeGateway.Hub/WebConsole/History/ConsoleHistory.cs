@@ -127,7 +127,8 @@ internal sealed class ConsoleHistory : IDisposable
                 cleared ? Timestamp(row.Text("cleared_ts")) ?? row.Time : null,
                 row.Text("detail"),
                 cleared ? row.Text("clear_reason") : null,
-                Flapping: row.Tag("event") == "flapping" || row.Flag("flapping") == true);
+                Flapping: row.Tag("event") == "flapping" || row.Flag("flapping") == true,
+                Reason: Reason(row.Text("reason")));
             if (byId.TryGetValue(id, out AlarmRecord? other))
             {
                 // The raise's detail and value describe the alarm; the clear adds when and why it ended. A flapping
@@ -155,6 +156,10 @@ internal sealed class ConsoleHistory : IDisposable
     private static double? Round(double? value) => value is { } v ? Math.Round(v, 3) : null;
 
     private static DateTimeOffset? Timestamp(string? text) => ContractTime.TryParse(text, out DateTimeOffset value) ? value : null;
+
+    /// <summary>The stored reason code; none when absent (alarms written before reason codes) or unreadable.</summary>
+    private static ContractReason? Reason(string? json) =>
+        json is { Length: > 0 } && ContractJson.TryDeserialize(System.Text.Encoding.UTF8.GetBytes(json), out ContractReason? reason, out _) ? reason : null;
 
     private async Task<IReadOnlyList<InfluxQlRow>> QueryAsync(string influxQl, CancellationToken cancellationToken)
     {

@@ -43,6 +43,8 @@ internal static class TrendCatalog
 
     public static TrendDefinition SessionLength { get; } = new("session_length", "min", TrendAxis.Day, TrendSeriesKey.Site, TrendGap.Null);
 
+    public static TrendDefinition SessionsCutAtStart { get; } = new("sessions_cut_at_start", "sessions", TrendAxis.Day, TrendSeriesKey.Site, TrendGap.Zero);
+
     public static TrendDefinition Utilisation { get; } = new("utilisation", "%", TrendAxis.Day, TrendSeriesKey.Site, TrendGap.Null);
 
     public static TrendDefinition StartHourProfile { get; } = new("start_hour_profile", "sessions", TrendAxis.HourOfDay, TrendSeriesKey.Site, TrendGap.Zero);
@@ -54,7 +56,7 @@ internal static class TrendCatalog
     public static TrendDefinition FillAtCollection { get; } = new("fill_at_collection", "%", TrendAxis.Day, TrendSeriesKey.Site, TrendGap.Null);
 
     public static IReadOnlyList<TrendDefinition> All { get; } =
-        [EnergyPerDay, SessionsPerDay, SessionLength, Utilisation, StartHourProfile, AlarmsPerWeek, BinOverflows, FillAtCollection];
+        [EnergyPerDay, SessionsPerDay, SessionLength, SessionsCutAtStart, Utilisation, StartHourProfile, AlarmsPerWeek, BinOverflows, FillAtCollection];
 
     private static readonly FrozenDictionary<string, TrendDefinition> ByName =
         All.ToFrozenDictionary(trend => trend.Name, StringComparer.Ordinal);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using EdgeGateway.Contracts.Mqtt;
+using EdgeGateway.Contracts.Ports;
 using EdgeGateway.Hub.Storage;
 
 namespace EdgeGateway.Hub.WebConsole.Trends;
@@ -25,6 +26,25 @@ internal sealed partial class TrendQueries : IDisposable
     internal static readonly TimeSpan CollectionReportWindow = TimeSpan.FromDays(1);
 
     private const string Charging = "charging";
+
+    /// <summary>
+    /// A session that protection cut within this long of its start (an overload, a short circuit, a resistive load …
+    /// seen in the first seconds) was no charge: it is left out of <c>session_length</c> and counted by
+    /// <c>sessions_cut_at_start</c> instead (README.md in this folder).
+    /// </summary>
+    internal static readonly TimeSpan CutAtStart = TimeSpan.FromSeconds(60);
+
+    /// <summary>The end reasons that are protection cutting a session (not the user, the charger or an operator).</summary>
+    internal static readonly IReadOnlyList<SessionEndReason> ProtectionCuts =
+    [
+        SessionEndReason.Overload, SessionEndReason.ShortCircuit, SessionEndReason.MaliciousLoad, SessionEndReason.ShedOverload,
+        SessionEndReason.OverTemperature, SessionEndReason.Smoke, SessionEndReason.SensorFault, SessionEndReason.RelayFault,
+    ];
+
+    /// <summary><c>/^(overload|short_circuit|…)$/</c> over the <c>end_reason</c> tag (wire names are [a-z_]: nothing to escape).</summary>
+    private static readonly string ProtectionCutPattern = $"/^({string.Join('|', ProtectionCuts.Select(r => r.WireName()))})$/";
+
+    private static readonly string CutSeconds = CutAtStart.TotalSeconds.ToString(CultureInfo.InvariantCulture);
 
     private static readonly TrendProblem Disabled =
         new(TrendProblemKind.NotConfigured, "Hub:Influx:Enabled is false (--influx-url none): no InfluxDB to query");
@@ -131,7 +151,9 @@ internal sealed partial class TrendQueries : IDisposable
             "sessions_per_day" =>
                 $"SELECT count(duration_s) AS y FROM session {Where(start, end, sites)} GROUP BY {ByDay}, site fill(none)",
             "session_length" =>
-                $"SELECT mean(duration_s) / 60 AS y FROM session {Where(start, end, sites)} GROUP BY {ByDay}, site fill(none)",
+                $"SELECT mean(duration_s) / 60 AS y FROM session {Where(start, end, sites, $"(duration_s >= {CutSeconds} OR end_reason !~ {ProtectionCutPattern})")} GROUP BY {ByDay}, site fill(none)",
+            "sessions_cut_at_start" =>
+                $"SELECT count(duration_s) AS y FROM session {Where(start, end, sites, $"duration_s < {CutSeconds} AND end_reason =~ {ProtectionCutPattern}")} GROUP BY {ByDay}, site fill(none)",
             "utilisation" =>
                 $"SELECT count(state) AS total FROM port {Where(start, end, sites)} GROUP BY {ByDay}, site fill(none); "
                 + $"SELECT count(state) AS charging FROM port {Where(start, end, sites, "state = " + InfluxQlClient.Literal(Charging))} GROUP BY {ByDay}, site fill(none)",

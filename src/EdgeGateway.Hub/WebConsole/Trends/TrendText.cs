@@ -89,6 +89,7 @@ internal sealed class TrendText
             "energy_per_day" => _chinese ? "用电量（kWh）" : "Energy (kWh)",
             "sessions_per_day" => _chinese ? "充电次数" : "Sessions",
             "session_length" => _chinese ? "平均充电时长（分钟）" : "Mean session length (min)",
+            "sessions_cut_at_start" => _chinese ? "开始即被保护切断次数" : "Sessions cut at start",
             "utilisation" => _chinese ? "充电占用率（%）" : "Utilisation (%)",
             "start_hour_profile" => _chinese ? "开始充电次数" : "Sessions started",
             "alarms_per_week" => _chinese ? "告警次数" : "Alarms raised",

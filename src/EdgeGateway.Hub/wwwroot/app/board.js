@@ -123,12 +123,32 @@ function gatewayAttention(gw) {
   return gw.online === false || Boolean(gw.needs_attention) || tilesAttention(gw);
 }
 
+// A connected gateway sends port telemetry every 10 s (and bins, status and states between): connected but silent
+// for this long, its board is old news — a stalled gateway, or one still replaying its past — and says so.
+const STALE_MS = 2 * 60 * 1000;
+
+/** Online, online but stale (nothing new for STALE_MS), or offline: the badge's state, text and style. */
+function statusOf(online, lastSeen) {
+  if (!online) return { state: 'offline', cls: 'badge-offline', icon: '○', text: t('board.offline') };
+  const age = lastSeen ? Date.now() - Date.parse(lastSeen) : 0;
+  return age > STALE_MS
+    ? { state: 'stale', cls: 'badge-stale', icon: '◐', text: t('board.stale') }
+    : { state: 'online', cls: 'badge-online', icon: '●', text: t('board.online') };
+}
+
+function statusBadge(online, lastSeen) {
+  const s = statusOf(online, lastSeen);
+  return h('span', {
+    class: `badge ${s.cls}`, 'data-testid': 'gateway-status', 'data-online': String(online), 'data-state': s.state,
+    'data-last-seen': lastSeen || '', title: s.state === 'stale' ? t('board.stale_title') : '',
+  }, h('span', { 'aria-hidden': 'true' }, s.icon), s.text);
+}
+
 function gatewayHead(gw) {
   const online = gw.online !== false;
   return h('div', { class: 'gw-head' },
     h('h3', {}, gw.gateway),
-    h('span', { class: `badge ${online ? 'badge-online' : 'badge-offline'}`, 'data-testid': 'gateway-status', 'data-online': String(online) },
-      h('span', { 'aria-hidden': 'true' }, online ? '●' : '○'), t(online ? 'board.online' : 'board.offline')),
+    statusBadge(online, gw.last_seen_ts),
     gw.active_alarms ? h('a', { class: 'badge badge-alarm', href: '/alarms', 'data-testid': 'gateway-alarms' }, `⚠ ${t('board.active_alarms', { n: gw.active_alarms })}`) : null,
     h('div', { class: 'gw-meta' },
       h('span', { 'data-ts': gw.last_seen_ts || '', 'data-prefix': t('board.last_seen'), title: fmtFull(gw.last_seen_ts) }, `${t('board.last_seen')} ${fmtAgo(gw.last_seen_ts)}`),
@@ -331,6 +351,10 @@ function tickAges() {
     const ts = el.dataset.ts;
     const prefix = el.dataset.prefix || t('board.last_seen');
     el.textContent = `${prefix} ${fmtAgo(ts)}`;
+  }
+  // Time alone turns an online gateway stale.
+  for (const el of boardEl.querySelectorAll('[data-testid=gateway-status][data-online=true]')) {
+    if (statusOf(true, el.dataset.lastSeen || null).state !== el.dataset.state) el.replaceWith(statusBadge(true, el.dataset.lastSeen || null));
   }
 }
 

@@ -70,6 +70,8 @@ const TEXT = {
     'board.reconnecting': '连接中断，正在重连…',
     'board.online': '在线',
     'board.offline': '离线',
+    'board.stale': '在线·无新数据',
+    'board.stale_title': '已连接，但超过 2 分钟没有收到新数据（网关卡住，或仍在回放历史数据）',
     'board.last_seen': '最后上报',
     'board.version': '版本',
     'board.uptime': '运行时长',
@@ -199,6 +201,7 @@ const TEXT = {
     'trends.energy_per_day': '每日充电量',
     'trends.sessions_per_day': '每日充电次数',
     'trends.session_length': '平均充电时长',
+    'trends.sessions_cut_at_start': '开始即被保护切断',
     'trends.utilisation': '端口利用率',
     'trends.start_hour_profile': '开始充电时段分布',
     'trends.alarms_per_week': '每周报警（按类型）',
@@ -423,6 +426,7 @@ const TEXT = {
     'common.antiforgery': 'The page has expired; reload it and try again',
     'common.no_data': 'No data yet',
     'common.hours': 'Last {n} hours',
+    'common.hours.one': 'Last {n} hour',
     'dur.d': '{n} d',
     'dur.h': '{n} h',
     'dur.m': '{n} min',
@@ -431,6 +435,7 @@ const TEXT = {
     'board.title': 'Live board',
     'board.attention': 'Needs attention',
     'board.attention_count': '{n} need attention',
+    'board.attention_count.one': '{n} needs attention',
     'board.all_ok': 'All normal',
     'board.show_all': 'Show all',
     'board.empty': 'No gateway has reported yet',
@@ -440,6 +445,8 @@ const TEXT = {
     'board.reconnecting': 'Connection lost, reconnecting…',
     'board.online': 'Online',
     'board.offline': 'Offline',
+    'board.stale': 'Online, no new data',
+    'board.stale_title': 'Connected, but nothing new for over 2 minutes (the gateway is stuck, or still replaying its history)',
     'board.last_seen': 'Last seen',
     'board.version': 'Version',
     'board.uptime': 'Up',
@@ -571,6 +578,7 @@ const TEXT = {
     'trends.energy_per_day': 'Energy per day',
     'trends.sessions_per_day': 'Sessions per day',
     'trends.session_length': 'Mean session length',
+    'trends.sessions_cut_at_start': 'Sessions cut at start',
     'trends.utilisation': 'Port utilisation',
     'trends.start_hour_profile': 'Sessions started by hour of day',
     'trends.alarms_per_week': 'Alarms per week by kind',
@@ -802,6 +810,15 @@ export function applyI18n(root = document) {
 /** The URL that switches the language and comes back here. */
 export function languageUrl(code) {
   return `/lang/${code}?returnUrl=${encodeURIComponent(location.pathname + location.search)}`;
+}
+
+/**
+ * For tests: the English keys whose count ({n}) is followed by a word — "{n} alarms", "{n} need attention" — but that
+ * have no ".one" form, so that one would read "1 alarms". A unit after the count (s, min, h, d) needs none.
+ */
+export function singularProblems() {
+  return Object.keys(TEXT.en)
+    .filter((k) => !k.endsWith('.one') && /\{n\} (?!(s|ms|min|h|d)\b)[a-z]/i.test(TEXT.en[k]) && !(`${k}.one` in TEXT.en));
 }
 
 /** For tests and diagnostics: both dictionaries have the same keys. */

@@ -9,6 +9,7 @@ const TRENDS = [
   { name: 'energy_per_day', kind: 'bar' },
   { name: 'sessions_per_day', kind: 'bar' },
   { name: 'session_length', kind: 'line' },
+  { name: 'sessions_cut_at_start', kind: 'bar' },
   { name: 'utilisation', kind: 'line' },
   { name: 'start_hour_profile', kind: 'bar' },
   { name: 'alarms_per_week', kind: 'bar', stack: true },
@@ -106,7 +107,6 @@ async function loadAll() {
     categoryChart(c.chart, {
       series, kind: trend.kind, stack: trend.stack, unit: unitText(data.unit), xLabel, integer: ['sessions', 'alarms'].includes(data.unit),
     });
-    if (!series.length) c.chart.dataset.empty = 'true'; else delete c.chart.dataset.empty;
   }
   document.body.dataset.trendsLoaded = 'true';
 }

@@ -51,6 +51,21 @@ const mdhm = new Intl.DateTimeFormat(locale, { timeZone: TIME_ZONE, month: '2-di
 const charts = new Set();
 window.addEventListener('resize', () => { for (const chart of charts) chart.resize(); });
 
+/**
+ * Axis labels for values up to `max`: as many decimals as the numbers need (0.0008 is not "0"), in the page's locale.
+ * The grid contains its labels (containLabel), so a long label widens the margin instead of being clipped.
+ */
+export function valueLabel(max) {
+  const m = Math.abs(max || 0);
+  const digits = m === 0 || m >= 10 ? 0 : m >= 1 ? 1 : Math.min(6, 1 - Math.floor(Math.log10(m)));
+  return (v) => fmtNum(v, digits);
+}
+
+/** "No data" over an empty chart, instead of bare axes that read like zero. */
+function emptyTitle(empty) {
+  return { show: empty, text: t('common.no_data'), left: 'center', top: 'middle', textStyle: { color: '#888', fontSize: 14, fontWeight: 'normal' } };
+}
+
 /** The ECharts instance of an element (created once). */
 export function chartOf(el) {
   if (!window.echarts) throw new Error('ECharts did not load (/lib/echarts/echarts.min.js)');
@@ -73,11 +88,14 @@ export function timeChart(el, { lines, axes, spanHours = 6 }) {
   const end = Date.now();
   const spanMs = spanHours * 3600000;
   const labels = Math.max(2, Math.floor((el.clientWidth || 600) / (multiDay ? 110 : 64)));
+  const drawn = lines.reduce((n, line) => n + line.points.filter((p) => p[1] !== null && p[1] !== undefined).length, 0);
+  const maxOf = (axis) => Math.max(0, ...lines.filter((line) => (line.axis || 0) === axis).flatMap((line) => line.points.map((p) => Math.abs(p[1] ?? 0))));
   const step = [5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880].map((m) => m * 60000).find((ms) => spanMs / ms <= labels) || 86400000 * 7;
   chart.setOption({
     color: PALETTE,
     animation: false,
-    grid: { left: 48, right: axes.length > 1 ? 52 : 16, top: 56, bottom: 56, containLabel: false },
+    grid: { left: 8, right: 8, top: 56, bottom: 32, containLabel: true },
+    title: emptyTitle(drawn === 0),
     legend: { top: 0, type: 'scroll' },
     // Drawn on the canvas: ECharts' HTML tooltip writes inline style attributes, which the Content-Security-Policy refuses.
     tooltip: {
@@ -97,7 +115,7 @@ export function timeChart(el, { lines, axes, spanHours = 6 }) {
     },
     yAxis: axes.map((name, i) => ({
       type: 'value', name, position: i === 0 ? 'left' : 'right', scale: i > 0, splitLine: { show: i === 0 },
-      nameTextStyle: { align: i === 0 ? 'left' : 'right' },
+      nameTextStyle: { align: i === 0 ? 'left' : 'right' }, axisLabel: { formatter: valueLabel(maxOf(i)) },
     })),
     dataZoom: [{ type: 'inside' }, { type: 'slider', height: 18, bottom: 8 }],
     series: lines.map((line) => ({
@@ -115,7 +133,8 @@ export function timeChart(el, { lines, axes, spanHours = 6 }) {
       data: line.points,
     })),
   }, true);
-  el.dataset.points = String(lines.reduce((n, line) => n + line.points.filter((p) => p[1] !== null && p[1] !== undefined).length, 0));
+  el.dataset.points = String(drawn);
+  el.dataset.empty = String(drawn === 0);
   return chart;
 }
 
@@ -123,14 +142,21 @@ export function timeChart(el, { lines, axes, spanHours = 6 }) {
 export function categoryChart(el, { series, kind = 'line', unit = '', stack = false, integer = false, xLabel = (x) => x }) {
   const chart = chartOf(el);
   const xs = [...new Set(series.flatMap((s) => s.points.map((p) => p.x)))].sort();
+  const values = series.flatMap((s) => s.points.map((p) => p.y)).filter((y) => y !== null && y !== undefined);
+  // A stacked chart's axis reaches the largest sum; the labels need the digits of the largest value drawn.
+  const max = Math.max(0, ...values.map(Math.abs));
   chart.setOption({
     color: PALETTE,
     animation: false,
-    grid: { left: 48, right: 16, top: 56, bottom: xs.length > 31 ? 56 : 32 },
+    grid: { left: 8, right: 16, top: 56, bottom: xs.length > 31 ? 32 : 8, containLabel: true },
+    title: emptyTitle(values.length === 0),
     legend: { top: 0, type: 'scroll' },
     tooltip: { trigger: 'axis', renderMode: 'richText', valueFormatter: (v) => (v === null || v === undefined ? '—' : `${fmtNum(v, 1)}${unit ? ` ${unit}` : ''}`) },
     xAxis: { type: 'category', data: xs, axisLabel: { hideOverlap: true, formatter: xLabel }, axisTick: { alignWithLabel: true } },
-    yAxis: { type: 'value', name: unit, nameTextStyle: { align: 'left' }, minInterval: integer ? 1 : 0 },
+    yAxis: {
+      type: 'value', name: unit, nameGap: 12, nameTextStyle: { align: 'left' }, minInterval: integer ? 1 : 0,
+      axisLabel: { formatter: integer ? (v) => fmtNum(v, 0) : valueLabel(max) },
+    },
     dataZoom: xs.length > 31 ? [{ type: 'inside' }, { type: 'slider', height: 18, bottom: 8 }] : [],
     series: series.map((s) => {
       const byX = new Map(s.points.map((p) => [p.x, p.y]));
@@ -146,7 +172,8 @@ export function categoryChart(el, { series, kind = 'line', unit = '', stack = fa
       };
     }),
   }, true);
-  el.dataset.points = String(series.reduce((n, s) => n + s.points.filter((p) => p.y !== null && p.y !== undefined).length, 0));
+  el.dataset.points = String(values.length);
+  el.dataset.empty = String(values.length === 0);
   return chart;
 }
 

@@ -94,7 +94,8 @@ public sealed class OverloadStoryTests(ConsoleApiRig stack)
             $"/api/gateways/{Site}/{Gw}/commands/port_reset", """{"port":"P02","reason":"charger replaced","comment":"换了原装充电器"}""");
         Assert.Equal(HttpStatusCode.OK, resetStatus);
         Assert.True(reply.GetProperty("ok").GetBoolean(), reply.ToString());
-        Assert.Equal("reset", reply.GetProperty("message").GetString());
+        // The gateway's reason code in the reader's language (zh-CN); the audit keeps the gateway's English words.
+        Assert.Equal("已复位", reply.GetProperty("message").GetString());
 
         // The stream delivers P02 idle, without its lockout, and the alarm cleared (in whichever order they came).
         bool IsP02Reset((string Name, JsonElement Data) e) =>
@@ -118,7 +119,7 @@ public sealed class OverloadStoryTests(ConsoleApiRig stack)
         (HttpStatusCode againStatus, JsonElement again) = await maintenance.PostAsync($"/api/gateways/{Site}/{Gw}/commands/port_reset", """{"port":"P02","reason":"again"}""");
         Assert.Equal(HttpStatusCode.OK, againStatus);
         Assert.False(again.GetProperty("ok").GetBoolean());
-        Assert.Contains("nothing to reset", again.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal("无需复位（当前空闲）", again.GetProperty("message").GetString());
 
         JsonElement[] resets = [.. (await admin.GetJsonAsync("/api/audit")).GetProperty("entries").EnumerateArray().Where(e => e.GetProperty("action").GetString() == "port_reset" && e.GetProperty("user").GetString() == "wang")];
         Assert.Contains(resets, e => e.GetProperty("result").GetString() == "ok: reset"

@@ -278,7 +278,7 @@ public sealed partial class ConsoleBrowserTests(ConsoleRig rig) : IClassFixture<
         await page.GetByTestId("confirm-ok").ClickAsync();
         await Expect(result).ToHaveAttributeAsync("data-outcome", "refused");
         await Expect(result).ToContainTextAsync("网关拒绝");
-        await Expect(result).ToContainTextAsync("not disabled");
+        await Expect(result).ToContainTextAsync("网关拒绝：端口未停用（当前空闲）");
         AssertNoScriptErrors();
     }
 
@@ -305,6 +305,13 @@ public sealed partial class ConsoleBrowserTests(ConsoleRig rig) : IClassFixture<
             Assert.StartsWith($"/api/trends/{trend}.csv?", csv, StringComparison.Ordinal);
         }
 
+        await Expect(page.GetByTestId("chart-energy_per_day")).ToHaveAttributeAsync("data-empty", "false");
+
+        // Axis labels fit (the grid contains them) and keep the digits small values need: 0.0008, not ".0008" or "0".
+        Assert.All(await page.EvaluateAsync<bool[]>("() => [...document.querySelectorAll('[data-trend] .chart')].map((el) => echarts.getInstanceByDom(el).getOption().grid[0].containLabel === true)"), Assert.True);
+        Assert.Equal(["0.0008", "0.25", "7.5", "1,250"], await page.EvaluateAsync<string[]>(
+            "async () => { const { valueLabel } = await import('/app/widgets.js'); return [valueLabel(0.0009)(0.0008), valueLabel(0.5)(0.25), valueLabel(9)(7.5), valueLabel(1300)(1250)]; }"));
+
         // Both sites compared: two series in a chart per site.
         Assert.Equal(2, await page.EvaluateAsync<int>("() => echarts.getInstanceByDom(document.querySelector('[data-testid=chart-energy_per_day]')).getOption().series.length"));
         await HideNoticesAsync(page);
@@ -320,6 +327,12 @@ public sealed partial class ConsoleBrowserTests(ConsoleRig rig) : IClassFixture<
         await Expect(page.Locator("body")).ToHaveAttributeAsync("data-trends-loaded", "true");
         await Expect(page).ToHaveURLAsync(new Regex($"sites={Site}"));
         Assert.Equal(1, await page.EvaluateAsync<int>("() => echarts.getInstanceByDom(document.querySelector('[data-testid=chart-energy_per_day]')).getOption().series.length"));
+
+        // A range without history: every chart says "no data" instead of drawing bare axes that read like zero.
+        await page.GotoAsync("/trends?from=2020-01-01&to=2020-01-07", new() { WaitUntil = WaitUntilState.Commit });
+        await Expect(page.Locator("body")).ToHaveAttributeAsync("data-trends-loaded", "true");
+        await Expect(page.GetByTestId("chart-energy_per_day")).ToHaveAttributeAsync("data-empty", "true");
+        Assert.Equal("暂无数据", await page.EvaluateAsync<string>("() => echarts.getInstanceByDom(document.querySelector('[data-testid=chart-energy_per_day]')).getOption().title[0].text"));
         AssertNoScriptErrors();
     }
 
@@ -347,6 +360,8 @@ public sealed partial class ConsoleBrowserTests(ConsoleRig rig) : IClassFixture<
         // English counts: "1 alarm", "2 alarms" (issue 17: it said "1 alarms").
         Assert.Equal(["1 alarm", "2 alarms", "1 alarm", "3 alarms"], await page.EvaluateAsync<string[]>(
             "async () => { const { t } = await import('/app/i18n.js'); return [t('board.active_alarms', { n: 1 }), t('board.active_alarms', { n: 2 }), t('alarms.count', { n: 1 }), t('alarms.count', { n: 3 })]; }"));
+        // ... and every other count followed by a word has its singular (enumerated from the dictionary, not listed here).
+        Assert.Empty(await page.EvaluateAsync<string[]>("async () => (await import('/app/i18n.js')).singularProblems()"));
 
         // Other pages follow (the cookie), alarm kinds and port states included.
         rig.StartGateway();
@@ -411,6 +426,26 @@ public sealed partial class ConsoleBrowserTests(ConsoleRig rig) : IClassFixture<
         await Expect(page.GetByTestId("trends-unavailable")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("trends-unavailable")).ToContainTextAsync("InfluxDB");
         await Expect(page.GetByTestId("charts")).ToBeHiddenAsync();
+        AssertNoScriptErrors();
+    }
+
+    [Fact]
+    [Step(7)]
+    public async Task A_connected_gateway_with_nothing_new_for_minutes_is_marked_stale_not_just_online()
+    {
+        rig.StartGateway();
+        IPage page = await SignInAsync("manager", "/");
+        ILocator status = page.Locator($"section.gateway[data-gateway='{Gw}'] [data-testid=gateway-status]");
+        await Expect(status).ToHaveAttributeAsync("data-state", "online", new() { Timeout = ShedBound });
+        await Expect(status).ToHaveTextAsync(new Regex("在线$"));
+
+        // The page's clock 10 minutes ahead: the gateway is as connected as before, but its last report is 10 minutes old
+        // (a stalled gateway, or one replaying its past): 在线·无新数据, not 在线 beside "10 分钟前".
+        await page.Clock.InstallAsync(new() { TimeDate = DateTime.UtcNow.AddMinutes(10) });
+        await page.GotoAsync("/", new() { WaitUntil = WaitUntilState.Commit });
+        await Expect(status).ToHaveAttributeAsync("data-state", "stale", new() { Timeout = ShedBound });
+        await Expect(status).ToHaveAttributeAsync("data-online", "true");
+        await Expect(status).ToContainTextAsync("在线·无新数据");
         AssertNoScriptErrors();
     }
 

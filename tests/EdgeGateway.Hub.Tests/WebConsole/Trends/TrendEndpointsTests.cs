@@ -300,7 +300,7 @@ public sealed class TrendEndpointsWithoutInfluxTests
     {
         await using TrendHost host = await TrendHost.StartAsync(TrendSeed.Settings(Nowhere));
 
-        foreach (string name in new[] { "energy_per_day", "sessions_per_day", "session_length", "utilisation", "start_hour_profile", "alarms_per_week", "bin_overflows", "fill_at_collection" })
+        foreach (string name in new[] { "energy_per_day", "sessions_per_day", "session_length", "sessions_cut_at_start", "utilisation", "start_hour_profile", "alarms_per_week", "bin_overflows", "fill_at_collection" })
         {
             using HttpResponseMessage response = await host.GetAsync($"/api/trends/{name}?from=2026-11-02&to=2026-11-04", language: language);
 

@@ -56,6 +56,23 @@ public sealed class TrendQueriesTests(SeededInflux influx) : IClassFixture<Seede
     }
 
     [Fact]
+    public async Task Session_length_leaves_out_protection_cuts_at_the_start_which_are_counted_on_their_own()
+    {
+        var nov20 = new TrendRange(new DateOnly(2026, 11, 20), new DateOnly(2026, 11, 20));
+
+        TrendData length = await ReadAsync(TrendCatalog.SessionLength, nov20);
+        TrendData cut = await ReadAsync(TrendCatalog.SessionsCutAtStart, nov20);
+        TrendData all = await ReadAsync(TrendCatalog.SessionsPerDay, nov20);
+
+        // (60 + 10 + 20 s) / 3 sessions = 23.444 min: the 2 s overload and the 1 s short circuit are not sessions;
+        // the over-temperature cut after 10 min and the user's stop after 20 s are.
+        AssertSeries(length, TrendSeed.SiteA, 23.444);
+        AssertSeries(cut, TrendSeed.SiteA, 2);
+        AssertSeries(all, TrendSeed.SiteA, 5);
+        Assert.Single(cut.Series);
+    }
+
+    [Fact]
     public async Task Utilisation_is_the_share_of_telemetry_points_reporting_charging_per_site_and_CST_day()
     {
         TrendData data = await ReadAsync(TrendCatalog.Utilisation, Nov2To4);

@@ -67,6 +67,15 @@ internal static class TrendSeed
         // The quoted site, 2 Nov 12:00-12:01, 7 Wh.
         messages.Add(Session(QuotedSite, "P01", Cst(11, 2, 12, 0), Cst(11, 2, 12, 1), 7));
 
+        // A, 20 Nov (a day no other test reads): a 60 min charge; an overload cut after 2 s and a short circuit after 1 s
+        // (protection cuts at the start: no sessions); an over-temperature cut after 10 min and a user's stop after
+        // 20 s (sessions, however short).
+        messages.Add(Session(SiteA, "P01", Cst(11, 20, 10, 0), Cst(11, 20, 11, 0), 200));
+        messages.Add(Session(SiteA, "P02", Cst(11, 20, 10, 30), Cst(11, 20, 10, 30).AddSeconds(2), 0, SessionEndReason.Overload));
+        messages.Add(Session(SiteA, "P03", Cst(11, 20, 10, 40), Cst(11, 20, 10, 40).AddSeconds(1), 0, SessionEndReason.ShortCircuit));
+        messages.Add(Session(SiteA, "P04", Cst(11, 20, 11, 0), Cst(11, 20, 11, 10), 30, SessionEndReason.OverTemperature));
+        messages.Add(Session(SiteA, "P05", Cst(11, 20, 12, 0), Cst(11, 20, 12, 0).AddSeconds(20), 1, SessionEndReason.StoppedByUser));
+
         // Port telemetry. A, 2 Nov: 3 charging of 10 (30 %), the last charging one at 23:59 CST.
         foreach (int hour in new[] { 1, 2, 3, 4, 5, 6, 7 })
         {
@@ -118,11 +127,11 @@ internal static class TrendSeed
         return messages;
     }
 
-    private static SessionMessage Session(string site, string port, DateTimeOffset started, DateTimeOffset ended, double energyWh) => new()
+    private static SessionMessage Session(string site, string port, DateTimeOffset started, DateTimeOffset ended, double energyWh, SessionEndReason endReason = SessionEndReason.Complete) => new()
     {
         Seq = ++_seq, Ts = ended, Site = site, Gateway = Gw, SessionId = $"{site}-{port}-{started.ToUnixTimeSeconds()}", Port = port,
         StartedTs = started, EndedTs = ended, DurationS = (ended - started).TotalSeconds, EnergyWh = energyWh, PeakPowerW = 200,
-        EndReason = SessionEndReason.Complete,
+        EndReason = endReason,
     };
 
     private static PortTelemetryMessage Telemetry(string site, string port, DateTimeOffset ts, PortState state) => new()
