@@ -25,6 +25,7 @@ public sealed class MqttSchemaTests
         { "port_telemetry", ContractJson.SerializeToString(MqttSamples.PortTelemetry with { State = PortState.Fault, RelayClosed = false, VoltageV = null, CurrentA = null, PowerW = null, PowerFactor = null, SessionEnergyWh = 0, SessionS = null, MeasuredTs = null, Fault = "meter bus timeout" }) },
         { "port_state", ContractJson.SerializeToString(MqttSamples.PortState) },
         { "port_state", ContractJson.SerializeToString(MqttSamples.PortState with { State = PortState.Idle, PreviousState = null, Reason = "start-up", Lockout = null }) },
+        { "port_state", ContractJson.SerializeToString(MqttSamples.PortState with { State = PortState.Charging, Lockout = null, Session = new PortSessionState { Id = "0193a5c4-5f6e-7b8c", OrderId = "ord-42", StartedTs = MqttSamples.Now, EnergyWh = 12.5, CostFen = 2, Limit = new ChargeLimit { DurationMin = 120 } } }) },
         { "bin_telemetry", ContractJson.SerializeToString(MqttSamples.BinTelemetry) },
         { "bin_state", ContractJson.SerializeToString(MqttSamples.BinState) },
         { "bin_state", ContractJson.SerializeToString(MqttSamples.BinState with { FillPct = null, FillLevelMm = null, ForecastFullTs = null, LastCollectedTs = null, AverageFillSpeedPctPerDay = null, Fault = "all fill sensors failed" }) },
@@ -36,11 +37,15 @@ public sealed class MqttSchemaTests
         { "session", ContractJson.SerializeToString(MqttSamples.Session) },
         { "session", ContractJson.SerializeToString(MqttSamples.Session with { EndReason = SessionEndReason.DisabledByOperator }) },
         { "session", ContractJson.SerializeToString(MqttSamples.Session with { EndReason = SessionEndReason.PowerLoss }) },
+        { "session", ContractJson.SerializeToString(MqttSamples.Session with { EndReason = SessionEndReason.LimitReached, OrderId = "ord-42", Card = "card-7", Limit = new ChargeLimit { EnergyWh = 500, AmountFen = 80 }, Tariff = new ChargeTariff { FenPerKwh = 160 }, CostFen = 80 }) },
+        { "session", ContractJson.SerializeToString(MqttSamples.Session with { EndReason = SessionEndReason.UserStop, Tariff = new ChargeTariff { FenPerHour = 100 }, CostFen = 200 }) },
         { "session_resumed", ContractJson.SerializeToString(MqttSamples.SessionResumed) },
         { "command_request", ContractJson.SerializeToString(MqttSamples.Request) },
         { "command_request", ContractJson.SerializeToString(new CommandRequest()) },
         { "command_request", "{}" },
         { "command_reply", ContractJson.SerializeToString(MqttSamples.Reply) },
+        { "command_reply", ContractJson.SerializeToString(CommandReply.Applied("port_start", MqttSamples.Now, "charging") with { SessionId = "0193a5c4-5f6e-7b8c" }) },
+        { "command_request", ContractJson.SerializeToString(new CommandRequest { Port = "p03", Id = "c-1", OrderId = "ord-42", Card = "card-7", Limit = new ChargeLimit { EnergyWh = 500, DurationMin = 240, AmountFen = 300 }, Tariff = new ChargeTariff { FenPerKwh = 150 } }) },
         { "command_reply", ContractJson.SerializeToString(CommandReply.Refused("port_reset", MqttSamples.Now, "reason is required")) },
     };
 

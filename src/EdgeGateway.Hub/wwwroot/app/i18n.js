@@ -301,6 +301,8 @@ const TEXT = {
     'end.disabled_by_operator': '运维停用',
     'end.shutdown': '网关关机',
     'end.power_loss': '断电未续充',
+    'end.limit_reached': '达到充电限额',
+    'end.user_stop': '用户结束充电',
   },
 
   en: {
@@ -604,6 +606,8 @@ const TEXT = {
     'end.disabled_by_operator': 'Disabled by operator',
     'end.shutdown': 'Gateway shut down',
     'end.power_loss': 'Power lost, not resumed',
+    'end.limit_reached': 'Limit reached',
+    'end.user_stop': 'Ended by user',
   },
 };
 
