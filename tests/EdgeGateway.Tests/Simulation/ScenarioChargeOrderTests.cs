@@ -35,6 +35,26 @@ public sealed class ScenarioChargeOrderTests
         Assert.Equal((PortCommandKind.Stop, null), (stop.Kind, stop.Order));
     }
 
+    [Fact]
+    public void The_readme_example_of_a_paid_charge_loads()
+    {
+        string? dir = AppContext.BaseDirectory;
+        while (dir is not null && !File.Exists(Path.Combine(dir, "EdgeGateway.sln")))
+        {
+            dir = Path.GetDirectoryName(dir);
+        }
+
+        Assert.NotNull(dir);
+        string readme = File.ReadAllText(Path.Combine(dir, "firmware-config", "scenarios", "README.md"));
+        int from = readme.IndexOf("```yaml", readme.IndexOf("A charge paid for through the platform", StringComparison.Ordinal), StringComparison.Ordinal) + "```yaml".Length;
+        string example = readme[from..readme.IndexOf("```", from, StringComparison.Ordinal)];
+
+        ScenarioLoadResult result = ScenarioLoader.LoadText("README.md", "events:" + example, Demo);
+
+        Assert.Empty(result.Problems);
+        Assert.Equal(new ChargeOrder("ord-20261207-001", null, new ChargeLimit { AmountFen = 300 }, new ChargeTariff { FenPerKwh = 150 }), result.Scenario!.Events.OfType<OperatorCommandEvent>().First().Order);
+    }
+
     [Theory]
     [InlineData("{ kind: start, port: P01, limit: { energy_wh: 0 } }", "s.yaml:4: events[].command.limit: limit.energy_wh must be more than 0")]
     [InlineData("{ kind: start, port: P01, limit: { amount_fen: 300 } }", "s.yaml:4: events[].command.limit: limit.amount_fen needs a tariff")]
