@@ -44,10 +44,11 @@ public sealed class MqttJsonTests
              "raised_ts", "cleared_ts", "detail", "reason", "clear_reason", "flapping"],
             Names(ContractJson.SerializeToString(MqttSamples.AlarmRaised)));
         Assert.Equal(
-            ["v", "seq", "ts", "site", "gateway", "session_id", "port", "started_ts", "ended_ts", "duration_s", "energy_wh", "peak_power_w", "end_reason"],
+            ["v", "seq", "ts", "site", "gateway", "session_id", "port", "started_ts", "ended_ts", "duration_s", "energy_wh", "peak_power_w", "end_reason",
+             "order_id", "card", "limit", "tariff", "cost_fen"],
             Names(ContractJson.SerializeToString(MqttSamples.Session)));
-        Assert.Equal(["v", "ts", "command", "ok", "message", "reason"], Names(ContractJson.SerializeToString(MqttSamples.Reply)));
-        Assert.Equal(["v", "port", "operator", "reason", "alarm_id", "comment", "id", "issued_ts"], Names(ContractJson.SerializeToString(MqttSamples.Request)));
+        Assert.Equal(["v", "ts", "command", "ok", "message", "reason", "session_id"], Names(ContractJson.SerializeToString(MqttSamples.Reply)));
+        Assert.Equal(["v", "port", "operator", "reason", "alarm_id", "comment", "id", "issued_ts", "order_id", "card", "limit", "tariff"], Names(ContractJson.SerializeToString(MqttSamples.Request)));
     }
 
     [Theory]

@@ -96,6 +96,8 @@ public sealed class DisplayText
         SessionEndReason.DisabledByOperator => _chinese ? "运维停用" : "Disabled by operator",
         SessionEndReason.Shutdown => _chinese ? "网关关机" : "Gateway shut down",
         SessionEndReason.PowerLoss => _chinese ? "断电未续充" : "Power lost, not resumed",
+        SessionEndReason.LimitReached => _chinese ? "达到充电限额" : "Limit reached",
+        SessionEndReason.UserStop => _chinese ? "用户结束充电" : "Ended by user",
         _ => reason.ToString(),
     };
 

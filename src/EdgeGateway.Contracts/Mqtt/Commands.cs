@@ -31,6 +31,19 @@ public sealed record CommandRequest
     /// <summary>When the command was issued: a gateway whose clock is synchronised refuses one older than its window
     /// (<c>mqtt.commandMaxAgeSeconds</c>). Optional: added within v1.</summary>
     public DateTimeOffset? IssuedTs { get; init; }
+
+    /// <summary>port_start: the platform's order (a <see cref="ContractIds"/> id); a start retried for an order whose session
+    /// runs answers as the first start did. Optional: added within v1.</summary>
+    public string? OrderId { get; init; }
+
+    /// <summary>port_start: the card that pays (a <see cref="ContractIds"/> id). Optional: added within v1.</summary>
+    public string? Card { get; init; }
+
+    /// <summary>port_start: what the charge may use; the gateway ends it as <c>limit_reached</c> at the first limit reached. Optional: added within v1.</summary>
+    public ChargeLimit? Limit { get; init; }
+
+    /// <summary>port_start: the price (needed by <see cref="ChargeLimit.AmountFen"/>). Optional: added within v1.</summary>
+    public ChargeTariff? Tariff { get; init; }
 }
 
 /// <summary>
@@ -58,6 +71,9 @@ public sealed record CommandReply
     /// <summary>The message as a reason code with its parameters; null from gateways that predate it. Added within v1.</summary>
     public ContractReason? Reason { get; init; }
 
+    /// <summary>The session a successful <c>port_start</c> opened (or, for an order already charging, is running). Optional: added within v1.</summary>
+    public string? SessionId { get; init; }
+
     public static CommandReply Applied(string command, DateTimeOffset ts, string message) => new() { Command = command, Ts = ts, Ok = true, Message = message };
 
     public static CommandReply Refused(string command, DateTimeOffset ts, string message) => new() { Command = command, Ts = ts, Ok = false, Message = message };
@@ -70,8 +86,11 @@ public sealed record CommandReply
 /// <summary>The command names of contract v1 and the fields each one needs.</summary>
 public static class ContractCommands
 {
-    /// <summary>Start a session on a port: needs <c>port</c>; <c>operator</c> optional.</summary>
+    /// <summary>Start a session on a port: needs <c>port</c>; <c>operator</c>, <c>order_id</c>, <c>card</c>, <c>limit</c> and <c>tariff</c> optional.</summary>
     public const string PortStart = "port_start";
+
+    /// <summary>End a port's session as <c>user_stop</c> (no lock-out, unlike port_disable): needs <c>port</c>.</summary>
+    public const string PortStop = "port_stop";
 
     /// <summary>Enable a disabled port: needs <c>port</c> and <c>operator</c>.</summary>
     public const string PortEnable = "port_enable";
@@ -91,7 +110,7 @@ public static class ContractCommands
     /// <summary>Reload the site file.</summary>
     public const string ReloadConfig = "reload_config";
 
-    public static IReadOnlyList<string> All { get; } = [PortStart, PortEnable, PortDisable, PortReset, AlarmAck, Snapshot, ReloadConfig];
+    public static IReadOnlyList<string> All { get; } = [PortStart, PortStop, PortEnable, PortDisable, PortReset, AlarmAck, Snapshot, ReloadConfig];
 
     public static bool IsKnown(string? name) => name is not null && All.Contains(name, StringComparer.Ordinal);
 
@@ -103,7 +122,8 @@ public static class ContractCommands
         {
             _ when !IsKnown(name) => $"unknown command '{name}'",
             _ when request.Id is not null && !ContractIds.IsValid(request.Id) => "id must be 1 to 64 of A-Z a-z 0-9 _ -, starting with a letter or digit",
-            PortStart => NeedPort(request),
+            PortStart => NeedPort(request) ?? ChargeOrderRules.Check(request),
+            PortStop => NeedPort(request),
             PortEnable or PortDisable => NeedPort(request) ?? Need(request.Operator, "operator"),
             PortReset => NeedPort(request) ?? Need(request.Operator, "operator") ?? Need(request.Reason, "reason"),
             AlarmAck => Need(request.AlarmId, "alarm_id")

@@ -145,10 +145,14 @@ public sealed partial class ContractJson : JsonSerializerContext
 
             reader.Read();
             string? value = null;
+            ChargeLimit? limit = null;
+            ChargeTariff? tariff = null;
             string? error = name switch
             {
                 "v" => null,
-                "port" or "operator" or "reason" or "alarm_id" or "comment" or "id" or "issued_ts" => ReadString(ref reader, name, out value),
+                "port" or "operator" or "reason" or "alarm_id" or "comment" or "id" or "issued_ts" or "order_id" or "card" => ReadString(ref reader, name, out value),
+                "limit" => ReadLimit(ref reader, out limit),
+                "tariff" => ReadTariff(ref reader, out tariff),
                 _ => $"unknown field '{name}'",
             };
             if (error is not null)
@@ -186,6 +190,18 @@ public sealed partial class ContractJson : JsonSerializerContext
                 case "id":
                     result = result with { Id = value };
                     break;
+                case "order_id":
+                    result = result with { OrderId = value };
+                    break;
+                case "card":
+                    result = result with { Card = value };
+                    break;
+                case "limit":
+                    result = result with { Limit = limit };
+                    break;
+                case "tariff":
+                    result = result with { Tariff = tariff };
+                    break;
                 case "issued_ts":
                     if (value is null)
                     {
@@ -213,6 +229,94 @@ public sealed partial class ContractJson : JsonSerializerContext
 
         request = result;
         return null;
+    }
+
+    /// <summary>Reads <c>limit</c>: null, or an object of <c>energy_wh</c>, <c>duration_min</c> (numbers) and <c>amount_fen</c> (an integer), each once.</summary>
+    private static string? ReadLimit(ref Utf8JsonReader reader, out ChargeLimit? limit)
+    {
+        limit = null;
+        var read = new ChargeLimit();
+        string? error = ReadNumbers(ref reader, "limit", ["energy_wh", "duration_min", "amount_fen"], (field, number) =>
+        {
+            read = field switch
+            {
+                "energy_wh" => read with { EnergyWh = number.Real },
+                "duration_min" => read with { DurationMin = number.Real },
+                _ => read with { AmountFen = number.Whole },
+            };
+            return field == "amount_fen" && number.Whole is null ? "wrong type: field 'limit.amount_fen' must be an integer (fen)" : null;
+        }, out bool present);
+        limit = error is null && present ? read : null;
+        return error;
+    }
+
+    /// <summary>Reads <c>tariff</c>: null, or an object of integer <c>fen_per_kwh</c> and <c>fen_per_hour</c>.</summary>
+    private static string? ReadTariff(ref Utf8JsonReader reader, out ChargeTariff? tariff)
+    {
+        tariff = null;
+        var read = new ChargeTariff();
+        string? error = ReadNumbers(ref reader, "tariff", ["fen_per_kwh", "fen_per_hour"], (field, number) =>
+        {
+            read = field == "fen_per_kwh" ? read with { FenPerKwh = number.Whole } : read with { FenPerHour = number.Whole };
+            return number.Whole is null ? $"wrong type: field 'tariff.{field}' must be an integer (fen)" : null;
+        }, out bool present);
+        tariff = error is null && present ? read : null;
+        return error;
+    }
+
+    private delegate string? NumberField(string field, (double Real, long? Whole) number);
+
+    /// <summary>An object whose fields are all among <paramref name="fields"/>, numbers, each once; or null (<paramref name="present"/> false).</summary>
+    private static string? ReadNumbers(ref Utf8JsonReader reader, string name, string[] fields, NumberField apply, out bool present)
+    {
+        present = reader.TokenType != JsonTokenType.Null;
+        if (!present)
+        {
+            return null;
+        }
+
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            return $"wrong type: field '{name}' must be an object, not {Describe(reader.TokenType)}";
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            string field = reader.GetString() ?? string.Empty;
+            if (!fields.Contains(field, StringComparer.Ordinal))
+            {
+                return $"unknown field '{name}.{field}'; known: {string.Join(", ", fields)}";
+            }
+
+            if (!seen.Add(field))
+            {
+                return $"field '{name}.{field}' appears more than once";
+            }
+
+            reader.Read();
+            if (reader.TokenType == JsonTokenType.Null)
+            {
+                continue;
+            }
+
+            if (reader.TokenType != JsonTokenType.Number)
+            {
+                return $"wrong type: field '{name}.{field}' must be a number, not {Describe(reader.TokenType)}";
+            }
+
+            if (!reader.TryGetDouble(out double real) || !double.IsFinite(real))
+            {
+                return $"wrong value: field '{name}.{field}' is not a finite number";
+            }
+
+            if (apply(field, (real, reader.TryGetInt64(out long whole) ? whole : null)) is { } error)
+            {
+                return error;
+            }
+        }
+
+        return reader.TokenType == JsonTokenType.EndObject ? null : $"malformed JSON: field '{name}' is not a closed object";
     }
 
     private static string? ReadString(ref Utf8JsonReader reader, string name, out string? value)

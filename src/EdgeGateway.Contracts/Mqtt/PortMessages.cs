@@ -71,6 +71,9 @@ public sealed record PortStateMessage : ContractMessage
 
     [JsonRequired]
     public string? Lockout { get; init; }
+
+    /// <summary>The running session (energy, cost) while one is open, else null; absent from gateways that predate it.</summary>
+    public PortSessionState? Session { get; init; }
 }
 
 /// <summary><c>edge/v1/{site}/{gw}/sessions</c>, QoS 1: one message per closed charging session.</summary>
@@ -94,6 +97,19 @@ public sealed record SessionMessage : ContractMessage
     public required double PeakPowerW { get; init; }
 
     public required SessionEndReason EndReason { get; init; }
+
+    /// <summary>The platform's order the session was started for; absent from gateways that predate it.</summary>
+    public string? OrderId { get; init; }
+
+    /// <summary>The card that paid; absent from gateways that predate it.</summary>
+    public string? Card { get; init; }
+
+    public ChargeLimit? Limit { get; init; }
+
+    public ChargeTariff? Tariff { get; init; }
+
+    /// <summary>What the session cost at its tariff (fen), never more than a prepaid amount; null without a tariff.</summary>
+    public long? CostFen { get; init; }
 }
 
 /// <summary>

@@ -32,6 +32,8 @@ public static class PortStateNames
         SessionEndReason.DisabledByOperator => "disabled_by_operator",
         SessionEndReason.Shutdown => "shutdown",
         SessionEndReason.PowerLoss => "power_loss",
+        SessionEndReason.LimitReached => "limit_reached",
+        SessionEndReason.UserStop => "user_stop",
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, null),
     };
 

@@ -14,6 +14,7 @@ public enum SessionEndReason
     Smoke,
     SensorFault,
     RelayFault,
+    /// <summary>Stopped by the user on gateways before <c>port_stop</c>; now <see cref="UserStop"/>.</summary>
     StoppedByUser,
     DisabledByOperator,
     Shutdown,
@@ -23,4 +24,10 @@ public enum SessionEndReason
     /// with resuming switched off: the session's energy is what was journalled last before the outage.
     /// </summary>
     PowerLoss,
+
+    /// <summary>The session used up its order's limit (energy, duration or prepaid amount); no lock-out.</summary>
+    LimitReached,
+
+    /// <summary>Ended by <c>cmd/port_stop</c> (the user, through the platform or the shed): no lock-out.</summary>
+    UserStop,
 }

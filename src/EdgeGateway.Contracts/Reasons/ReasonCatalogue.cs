@@ -127,6 +127,17 @@ public static class ReasonCatalogue
 
     public static ContractReason NoSessionToStop() => ContractReason.Of("no_session_to_stop");
 
+    public static ContractReason GatewayStopping() => ContractReason.Of("gateway_stopping");
+
+    public static ContractReason ConfigurationNotApplied() => ContractReason.Of("configuration_not_applied");
+
+    public static ContractReason ChargingAwaitingClock() => ContractReason.Of("charging_awaiting_clock");
+
+    public static ContractReason OrderAlreadyCharging(string orderId, string port) => ContractReason.Of("order_already_charging", ("order_id", orderId), ("port", port));
+
+    public static ContractReason OrderAlreadyCharged(string orderId, SessionEndReason endReason) =>
+        ContractReason.Of("order_already_charged", ("order_id", orderId), ("end_reason", endReason.WireName()));
+
     public static ContractReason NotDisabled(PortState state) => ContractReason.Of("not_disabled", ("state", state.WireName()));
 
     public static ContractReason ResetNeedsReason() => ContractReason.Of("reset_needs_reason");
@@ -201,6 +212,11 @@ public static class ReasonCatalogue
         ["shed_at_power_limit"] = ("车棚总功率已达上限：请稍后再试", "shed at its power limit: try again later"),
         ["relay_write_failed"] = ("继电器写入失败：{error}", "relay write failed: {error}"),
         ["no_session_to_stop"] = ("没有可停止的充电", "no session to stop"),
+        ["gateway_stopping"] = ("网关正在停止：所有继电器已断开", "the gateway is stopping: every relay is open"),
+        ["configuration_not_applied"] = ("配置尚未生效：所有继电器保持断开", "the configuration is not applied yet: every relay stays open"),
+        ["charging_awaiting_clock"] = ("正在充电：重启前的充电正在等待时钟同步", "already charging: a session from before the restart waits for the wall clock to synchronise"),
+        ["order_already_charging"] = ("订单 {order_id} 已在端口 {port} 充电", "order {order_id} already charging on port {port}"),
+        ["order_already_charged"] = ("订单 {order_id} 已充电结束（{end_reason}）：新的充电需要新订单", "order {order_id} already charged: its session ended ({end_reason}); a new charge needs a new order"),
         ["not_disabled"] = ("端口未停用（当前{state:state}）", "not disabled (state {state})"),
         ["reset_needs_reason"] = ("复位须填写原因", "port_reset needs a reason"),
         ["nothing_to_reset"] = ("无需复位（当前{state:state}）", "nothing to reset (state {state})"),

@@ -94,20 +94,28 @@ public sealed partial class ShedCommands
         switch (name)
         {
             case ContractCommands.PortStart:
+            case ContractCommands.PortStop:
             case ContractCommands.PortEnable:
             case ContractCommands.PortDisable:
             case ContractCommands.PortReset:
                 PortCommandKind kind = name switch
                 {
                     ContractCommands.PortStart => PortCommandKind.Start,
+                    ContractCommands.PortStop => PortCommandKind.Stop,
                     ContractCommands.PortEnable => PortCommandKind.Enable,
                     ContractCommands.PortDisable => PortCommandKind.Disable,
                     _ => PortCommandKind.Reset,
                 };
-                CommandResult result = await _protection.SubmitAsync(new PortCommand(kind, request.Port!, by, request.Reason));
-                return result.Reason is { } reason
+                // A start's order and limit go to protection with it: protection refuses a start it must not make and
+                // enforces the limit itself, on the sampling path.
+                ChargeOrder? order = kind == PortCommandKind.Start && (request.OrderId is not null || request.Card is not null || request.Limit is not null || request.Tariff is not null)
+                    ? new ChargeOrder(request.OrderId, request.Card, request.Limit, request.Tariff)
+                    : null;
+                CommandResult result = await _protection.SubmitAsync(new PortCommand(kind, request.Port!, by, request.Reason, order));
+                CommandReply reply = result.Reason is { } reason
                     ? CommandReply.Of(name, now, result.Accepted, reason, result.Message)
                     : result.Accepted ? CommandReply.Applied(name, now, result.Message) : CommandReply.Refused(name, now, result.Message);
+                return reply with { SessionId = result.SessionId };
             case ContractCommands.AlarmAck:
                 LogAlarmAcknowledged(request.AlarmId!, by, request.Comment);
                 return ReasonText.Reply(name, now, true, ReasonCatalogue.AlarmAcknowledged(request.AlarmId!, by));

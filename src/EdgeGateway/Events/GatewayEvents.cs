@@ -20,7 +20,11 @@ public sealed record AlarmRaised(DateTimeOffset At, Alarm Alarm) : GatewayEvent(
 public sealed record AlarmCleared(DateTimeOffset At, Alarm Alarm, string Reason) : GatewayEvent(At);
 
 /// <summary>A charging session began.</summary>
-public sealed record SessionStarted(DateTimeOffset At, string SessionId, string PortId, string RequestedBy) : GatewayEvent(At);
+public sealed record SessionStarted(DateTimeOffset At, string SessionId, string PortId, string RequestedBy) : GatewayEvent(At)
+{
+    /// <summary>The order, card, limit and tariff the start carried, if any.</summary>
+    public ChargeOrder? Order { get; init; }
+}
 
 /// <summary>A charging session ended.</summary>
 public sealed record SessionClosed(DateTimeOffset At, ChargingSession Session) : GatewayEvent(At);
@@ -64,6 +68,12 @@ public sealed record ChargingSession(
     SessionEndReason EndReason)
 {
     public TimeSpan Duration => EndedAt - StartedAt;
+
+    /// <summary>The order, card, limit and tariff the session was started with, if any.</summary>
+    public ChargeOrder? Order { get; init; }
+
+    /// <summary>What the session cost at its tariff (fen); null without one.</summary>
+    public long? CostFen { get; init; }
 }
 
 /// <summary>Where events go. Implementations never block: the sampling thread publishes.</summary>

@@ -26,4 +26,10 @@ public sealed record PortSnapshot(
 
     /// <summary>The last reading's shape residual (<c>PortMeasurement.ShapeResidual</c>), for the live view and the load bench.</summary>
     public double? ShapeResidual { get; init; }
+
+    /// <summary>The open session's order, card, limit and tariff, if its start carried any.</summary>
+    public ChargeOrder? SessionOrder { get; init; }
+
+    /// <summary>The open session's cost so far at its tariff (fen); null without one.</summary>
+    public long? SessionCostFen { get; init; }
 }

@@ -141,6 +141,7 @@ public sealed class ContractMapper(SiteConfiguration site)
         Reason = reason,
         Fault = p.Fault,
         Lockout = p.Lockout,
+        Session = RunningSession(p),
     });
 
     public StatusMessage Status(bool online, DateTimeOffset at, TimeSpan uptime, long outboxDepth, string? lastError, DateTimeOffset? lastErrorAt, bool? clockSynced = null, ClockStepReport? clockStep = null) => new()
@@ -196,8 +197,21 @@ public sealed class ContractMapper(SiteConfiguration site)
             Reason = changed.Reason,
             Fault = port.Fault,
             Lockout = port.Lockout,
+            Session = RunningSession(port),
         });
     }
+
+    /// <summary>The port's running session for its retained state (energy and cost so far), or null.</summary>
+    private static PortSessionState? RunningSession(PortSnapshot p) => p is { SessionId: { } id, SessionStartedAt: { } started } ? new PortSessionState
+    {
+        Id = id,
+        OrderId = p.SessionOrder?.OrderId,
+        Card = p.SessionOrder?.Card,
+        StartedTs = started,
+        EnergyWh = Math.Round(Math.Max(0, p.SessionEnergyWh), 3),
+        CostFen = p.SessionCostFen,
+        Limit = p.SessionOrder?.Limit,
+    } : null;
 
     private OutboxItem Alarm(Alarm alarm, AlarmEvent kind, DateTimeOffset? clearedAt, string? clearReason, DateTimeOffset at) =>
         Item(ContractTopics.Alarms(_site, _gateway), MessageClass.Alarm, false, new AlarmMessage
@@ -234,6 +248,11 @@ public sealed class ContractMapper(SiteConfiguration site)
         EnergyWh = Math.Round(s.EnergyWh, 3),
         PeakPowerW = Math.Round(s.PeakPowerW, 1),
         EndReason = s.EndReason,
+        OrderId = s.Order?.OrderId,
+        Card = s.Order?.Card,
+        Limit = s.Order?.Limit,
+        Tariff = s.Order?.Tariff,
+        CostFen = s.CostFen,
     });
 
     private OutboxItem Item<T>(string topic, MessageClass messageClass, bool retain, T message)

@@ -296,6 +296,13 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
         foreach (PortSnapshot port in (ports ?? _runtime.Protection.Snapshot).Ports)
         {
             items.Add(_map.PortTelemetry(port, now));
+
+            // The retained state of a charging port carries its running session (energy, cost): renewed once a
+            // telemetry period, never per sample.
+            if (port.SessionId is not null)
+            {
+                items.Add(_map.PortStateNow(port, now, "session running"));
+            }
         }
 
         if (_runtime.Station is { } station)

@@ -80,6 +80,12 @@ internal sealed class OpenSession(string id, DateTimeOffset startedAt, TimeSpan 
 
     public double PeakPowerW { get; set; }
 
+    /// <summary>The order, card, limit and tariff the start carried, if any (see ShedProtection.Limits.cs).</summary>
+    public Events.ChargeOrder? Order { get; init; }
+
+    /// <summary>The cost so far (fen) at the order's tariff, as of the last energy added; null without a tariff.</summary>
+    public long? CostFen => Order?.CostFen(EnergyWh, LastAt - StartedElapsed);
+
     /// <summary>When power first fell below the completion floor (the charger's tail), if it has.</summary>
     public TimeSpan? LowSince { get; set; }
 

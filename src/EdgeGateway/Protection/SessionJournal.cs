@@ -20,7 +20,11 @@ public sealed record JournalledSession(
     DateTimeOffset WrittenAt,
     string? BootId,
     long? UptimeMs,
-    DateTimeOffset? StoppedAt = null);
+    DateTimeOffset? StoppedAt = null)
+{
+    /// <summary>The order, card, limit and tariff the session was started with: a resumed session keeps its limit.</summary>
+    public ChargeOrder? Order { get; init; }
+}
 
 /// <summary>
 /// The machine the gateway runs on: which boot this is (<c>/proc/sys/kernel/random/boot_id</c>) and its monotonic
@@ -134,7 +138,7 @@ public sealed class SessionJournal : BackgroundService, IGatewayEventSubscriber
         {
             changed = gatewayEvent switch
             {
-                SessionStarted s => _open.TryAdd(s.SessionId, Stamp(new JournalledSession(s.SessionId, s.PortId, s.At, 0, 0, default, null, null))),
+                SessionStarted s => _open.TryAdd(s.SessionId, Stamp(new JournalledSession(s.SessionId, s.PortId, s.At, 0, 0, default, null, null) { Order = s.Order })),
                 SessionClosed { Session: var s } => _open.Remove(s.Id),
                 SessionResumed s => Replace(new JournalledSession(s.SessionId, s.PortId, s.StartedAt, s.EnergyWh, s.PeakPowerW, default, null, null)),
                 SessionSuspended s => Replace(new JournalledSession(s.SessionId, s.PortId, s.StartedAt, s.EnergyWh, s.PeakPowerW, default, null, null, s.At)),
@@ -201,6 +205,12 @@ public sealed class SessionJournal : BackgroundService, IGatewayEventSubscriber
 
     private bool Replace(JournalledSession session)
     {
+        // A resume or a suspension knows the session's energy, not its order: the order it was started with stays.
+        if (session.Order is null && _open.TryGetValue(session.Id, out JournalledSession? known))
+        {
+            session = session with { Order = known.Order };
+        }
+
         _open[session.Id] = Stamp(session);
         return true;
     }

@@ -47,7 +47,7 @@ public sealed partial class ShedProtection
 
         return command.Kind switch
         {
-            PortCommandKind.Start => Start(port, command.By, now),
+            PortCommandKind.Start => Start(port, command.By, command.Order, now),
             PortCommandKind.Stop => Stop(port, now),
             PortCommandKind.Disable => Disable(port, now),
             PortCommandKind.Enable => Enable(port, now),
@@ -56,12 +56,23 @@ public sealed partial class ShedProtection
         };
     }
 
-    private CommandResult Start(ChargingPort port, string by, ProtectionInstant now)
+    private CommandResult Start(ChargingPort port, string by, ChargeOrder? order, ProtectionInstant now)
     {
+        if (StartForKnownOrder(order?.OrderId) is { } known)
+        {
+            return known;
+        }
+
+        if (!_configured || _suspended)
+        {
+            return CommandResult.Refused(_suspended ? ReasonCatalogue.GatewayStopping() : ReasonCatalogue.ConfigurationNotApplied());
+        }
+
         if (port.State is not (PortState.Idle or PortState.Complete))
         {
             return CommandResult.Refused(port.State switch
             {
+                PortState.Charging when port.Session?.Resuming?.AwaitingClock is not null => ReasonCatalogue.ChargingAwaitingClock(),
                 PortState.Charging => ReasonCatalogue.AlreadyCharging(),
                 PortState.Disabled when port.Lockout is { } lockout => ReasonCatalogue.LockedOutNeedsReset(lockout),
                 PortState.Disabled => ReasonCatalogue.DisabledByOperator(),
@@ -96,10 +107,10 @@ public sealed partial class ShedProtection
         port.OverloadSince = null;
         port.Malicious.Reset();
         string sessionId = Guid.CreateVersion7(now.Wall).ToString();
-        port.Session = new OpenSession(sessionId, now.Wall, now.Elapsed);
+        port.Session = new OpenSession(sessionId, now.Wall, now.Elapsed) { Order = order };
         SetState(port, PortState.Charging, "started by " + by, now);
-        _events.Publish(new SessionStarted(now.Wall, sessionId, port.Id, by));
-        return CommandResult.Applied(ReasonCatalogue.Charging());
+        _events.Publish(new SessionStarted(now.Wall, sessionId, port.Id, by) { Order = order });
+        return CommandResult.Applied(ReasonCatalogue.Charging()) with { SessionId = sessionId };
     }
 
     private CommandResult Stop(ChargingPort port, ProtectionInstant now)
@@ -109,9 +120,10 @@ public sealed partial class ShedProtection
             return CommandResult.Refused(ReasonCatalogue.NoSessionToStop());
         }
 
+        // A user stop (port_stop): the relay opens, the port is free for the next charge; no lock-out, unlike port_disable.
         OpenRelay(port, now);
-        EndSession(port, SessionEndReason.StoppedByUser, now);
-        SetState(port, PortState.Idle, "stopped by user", now);
+        EndSession(port, SessionEndReason.UserStop, now);
+        SetState(port, PortState.Idle, "user_stop", now);
         return CommandResult.Applied(ReasonCatalogue.Stopped());
     }
 

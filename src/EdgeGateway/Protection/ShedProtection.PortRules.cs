@@ -98,7 +98,7 @@ public sealed partial class ShedProtection
         double watts = m.RealPowerW;
         Accumulate(port, session, watts, now);
 
-        if (CheckOverload(port, watts, now) || CheckMaliciousLoad(port, m, watts, now))
+        if (CheckOverload(port, watts, now) || CheckMaliciousLoad(port, m, watts, now) || CheckLimit(port, session, now))
         {
             return;
         }

@@ -47,9 +47,10 @@ public sealed partial class ShedProtection
             {
                 SessionEndReason reason = journalled.StoppedAt is null ? SessionEndReason.PowerLoss : SessionEndReason.Shutdown;
                 DateTimeOffset ended = journalled.StoppedAt ?? journalled.WrittenAt;
-                _events.Publish(new SessionClosed(now.Wall, new ChargingSession(
+                var closed = new ChargingSession(
                     journalled.Id, journalled.PortId, journalled.StartedAt, ended < journalled.StartedAt ? journalled.StartedAt : ended,
-                    journalled.EnergyWh, journalled.PeakPowerW, reason)));
+                    journalled.EnergyWh, journalled.PeakPowerW, reason);
+                _events.Publish(new SessionClosed(now.Wall, WithOrder(closed, journalled.Order, closed.Duration)));
                 continue;
             }
 
@@ -60,6 +61,7 @@ public sealed partial class ShedProtection
                 EnergyWh = journalled.EnergyWh,
                 PeakPowerW = journalled.PeakPowerW,
                 LastAt = now.Elapsed,
+                Order = journalled.Order,
                 Resuming = new ResumingSession(outage ?? TimeSpan.Zero, journalled.EnergyWh)
                 {
                     AwaitingClock = awaitClock ? (now.Elapsed, journalled.WrittenAt) : null,
@@ -127,7 +129,8 @@ public sealed partial class ShedProtection
     {
         port.Session = null;
         DateTimeOffset ended = writtenAt < session.StartedAt ? session.StartedAt : writtenAt;
-        _events.Publish(new SessionClosed(now.Wall, new ChargingSession(session.Id, port.Id, session.StartedAt, ended, session.EnergyWh, session.PeakPowerW, SessionEndReason.PowerLoss)));
+        var closed = new ChargingSession(session.Id, port.Id, session.StartedAt, ended, session.EnergyWh, session.PeakPowerW, SessionEndReason.PowerLoss);
+        _events.Publish(new SessionClosed(now.Wall, WithOrder(closed, session.Order, closed.Duration)));
         SetState(port, PortState.Idle, $"power_loss: not resumed ({why})", now);
     }
 
@@ -210,7 +213,8 @@ public sealed partial class ShedProtection
             }
 
             port.Session = null;
-            _events.Publish(new SessionClosed(now.Wall, new ChargingSession(session.Id, port.Id, session.StartedAt, paused.Wall, session.EnergyWh, session.PeakPowerW, paused.Reason)));
+            var closed = new ChargingSession(session.Id, port.Id, session.StartedAt, paused.Wall, session.EnergyWh, session.PeakPowerW, paused.Reason);
+            _events.Publish(new SessionClosed(now.Wall, WithOrder(closed, session.Order, paused.Elapsed - session.StartedElapsed)));
             SetState(port, PortState.Idle, Invariant($"{paused.Reason.WireName()}: not resumed within {_shed.ResumeAfterShedAlarmWindow.TotalMinutes:0} min"), now);
         }
     }

@@ -43,6 +43,9 @@ public sealed partial class ShedProtection
     private double? _temperatureC;
     private bool _smoke;
     private long _rounds;
+
+    // Until the configuration is applied every relay is in an unknown state: nothing starts.
+    private bool _configured;
     private volatile ShedSnapshot _snapshot = ShedSnapshot.Empty;
 
     public ShedProtection(ShedProtectionSettings shed, IReadOnlyList<PortProtectionPlan> ports, IRelayBank relays, IGatewayEventSink events, TimeProvider time)
@@ -123,6 +126,7 @@ public sealed partial class ShedProtection
     public void ApplyConfiguration(IEnumerable<Alarm>? lockouts = null)
     {
         ProtectionInstant now = Now();
+        _configured = true;
         foreach (ChargingPort port in _ports)
         {
             OpenRelay(port, now);
@@ -218,6 +222,7 @@ public sealed partial class ShedProtection
         ProtectionInstant now = Now();
         EndSessionsPausedTooLong(now);
         EndSessionsHeldTooLongForClock(now);
+        EndSessionsOutOfTime(now);
         CloseResumedRelays(now);
         SettleFlapping(now);
         PublishSnapshot(now);
@@ -271,7 +276,8 @@ public sealed partial class ShedProtection
         }
 
         port.Session = null;
-        _events.Publish(new SessionClosed(now.Wall, new ChargingSession(session.Id, port.Id, session.StartedAt, now.Wall, session.EnergyWh, session.PeakPowerW, reason)));
+        var closed = new ChargingSession(session.Id, port.Id, session.StartedAt, now.Wall, session.EnergyWh, session.PeakPowerW, reason);
+        _events.Publish(new SessionClosed(now.Wall, WithOrder(closed, session.Order, now.Elapsed - session.StartedElapsed)));
     }
 
     private void SetState(ChargingPort port, PortState state, string reason, ProtectionInstant now)
@@ -318,6 +324,8 @@ public sealed partial class ShedProtection
             SessionId = p.Session?.Id,
             SessionPeakPowerW = p.Session?.PeakPowerW ?? 0,
             ShapeResidual = m?.ShapeResidual,
+            SessionOrder = p.Session?.Order,
+            SessionCostFen = p.Session?.CostFen,
         };
     }
 

@@ -119,9 +119,10 @@ public sealed record PowerCutEvent(TimeSpan At, int Line, TimeSpan Outage) : Sce
 
 /// <summary>
 /// An operator's command on a port (<c>port_reset</c>, enable, disable, start, stop), submitted to protection as the
-/// MQTT command path submits it: a <see cref="Events.PortCommand"/> by <see cref="Operator"/>.
+/// MQTT command path submits it: a <see cref="Events.PortCommand"/> by <see cref="Operator"/>; a start may carry an
+/// <see cref="Order"/> (order or card, limit, tariff) as <c>cmd/port_start</c> does.
 /// </summary>
-public sealed record OperatorCommandEvent(TimeSpan At, int Line, string Port, Events.PortCommandKind Kind, string Operator, string? Reason) : ScenarioEvent(At, Line);
+public sealed record OperatorCommandEvent(TimeSpan At, int Line, string Port, Events.PortCommandKind Kind, string Operator, string? Reason, Events.ChargeOrder? Order = null) : ScenarioEvent(At, Line);
 
 /// <summary>The supply sags to <see cref="Vrms"/> at the source for <see cref="For"/> (a brownout), then comes back.</summary>
 public sealed record SupplySagEvent(TimeSpan At, int Line, double Vrms, TimeSpan For) : ScenarioEvent(At, Line);

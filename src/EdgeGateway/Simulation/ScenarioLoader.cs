@@ -1,5 +1,6 @@
 using System.Globalization;
 using EdgeGateway.Configuration;
+using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Events;
 using EdgeGateway.Hardware.Simulation.Bins;
 using EdgeGateway.Hardware.Simulation.Mcp3208;
@@ -32,7 +33,10 @@ public static class ScenarioLoader
     private static readonly string[] ThermometerKeys = ["id", "fault"];
     private static readonly string[] ClockKeys = ["step"];
     private static readonly string[] SupplyKeys = ["cut", "voltage", "for", "vt"];
-    private static readonly string[] CommandKeys = ["kind", "port", "operator", "reason"];
+    private static readonly string[] CommandKeys = ["kind", "port", "operator", "reason", "order_id", "card", "limit", "tariff"];
+    private static readonly string[] OrderKeys = ["order_id", "card", "limit", "tariff"];
+    private static readonly string[] LimitKeys = ["energy_wh", "duration_min", "amount_fen"];
+    private static readonly string[] TariffKeys = ["fen_per_kwh", "fen_per_hour"];
 
     // A step or an outage longer than this is a typo, not a scenario (a Pi's clock is at most decades off; a month covers any outage).
     private static readonly TimeSpan LongestStep = TimeSpan.FromDays(36_500);
@@ -515,6 +519,7 @@ public static class ScenarioLoader
             return null;
         }
 
+        ChargeOrder? order = ReadChargeOrder(command, kind, port, problems);
         return kind is null || port is null ? null : new OperatorCommandEvent(at, line, port, kind switch
         {
             "start" => PortCommandKind.Start,
@@ -522,7 +527,50 @@ public static class ScenarioLoader
             "enable" => PortCommandKind.Enable,
             "disable" => PortCommandKind.Disable,
             _ => PortCommandKind.Reset,
-        }, who, reason);
+        }, who, reason, order);
+    }
+
+    /// <summary>A start's <c>order_id</c>, <c>card</c>, <c>limit</c> and <c>tariff</c>, checked by the rules <c>cmd/port_start</c> is checked by.</summary>
+    private static ChargeOrder? ReadChargeOrder(MappingReader command, string? kind, string? port, ProblemCollector problems)
+    {
+        string[] present = [.. OrderKeys.Where(command.Contains)];
+        if (present.Length == 0 || port is null)
+        {
+            return null;
+        }
+
+        if (kind != "start")
+        {
+            problems.Add(command.LineOf(present[0]), $"{command.Name(present[0])}: only a start carries an order, card, limit or tariff");
+            return null;
+        }
+
+        MappingReader limitKeys = command.Mapping("limit", false, LimitKeys);
+        MappingReader tariffKeys = command.Mapping("tariff", false, TariffKeys);
+        var request = new CommandRequest
+        {
+            Port = port,
+            OrderId = command.String("order_id", false),
+            Card = command.String("card", false),
+            Limit = limitKeys.IsPresent ? new ChargeLimit
+            {
+                EnergyWh = limitKeys.Number("energy_wh", false, 0, double.MaxValue, "Wh"),
+                DurationMin = limitKeys.Number("duration_min", false, 0, double.MaxValue, "min"),
+                AmountFen = limitKeys.Int("amount_fen", false, 0, int.MaxValue, "fen"),
+            } : null,
+            Tariff = tariffKeys.IsPresent ? new ChargeTariff
+            {
+                FenPerKwh = tariffKeys.Int("fen_per_kwh", false, 0, int.MaxValue, "fen"),
+                FenPerHour = tariffKeys.Int("fen_per_hour", false, 0, int.MaxValue, "fen"),
+            } : null,
+        };
+        if (!ContractCommands.TryValidate(ContractCommands.PortStart, request, out string? error))
+        {
+            problems.Add(command.LineOf(present[0]), $"{command.Name(present[0])}: {error} (as cmd/port_start would refuse it)");
+            return null;
+        }
+
+        return new ChargeOrder(request.OrderId, request.Card, request.Limit, request.Tariff);
     }
 
     private static ThermometerEvent? ReadThermometer(MappingReader e, TimeSpan at, int line, ProblemCollector problems, SiteConfiguration site)

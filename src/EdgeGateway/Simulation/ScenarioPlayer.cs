@@ -219,7 +219,7 @@ public sealed class ScenarioPlayer
                 break;
             case OperatorCommandEvent command:
                 // Straight to protection, as the MQTT command path submits it; nobody is there to hear it during a power cut.
-                _ = _protection?.SubmitAsync(new PortCommand(command.Kind, command.Port, command.Operator, command.Reason));
+                _ = _protection?.SubmitAsync(new PortCommand(command.Kind, command.Port, command.Operator, command.Reason, command.Order));
                 break;
             case SupplySagEvent sag:
                 model.Sag(sag.Vrms, sag.At + sag.For);

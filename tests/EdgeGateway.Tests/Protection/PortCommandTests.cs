@@ -31,7 +31,7 @@ public sealed class PortCommandTests
 
         CommandResult result = h.Send(PortCommandKind.Start, 1, "card:0042");
 
-        Assert.Equal(new CommandResult(true, "charging"), result);
+        Assert.True(result is { Accepted: true, Message: "charging", SessionId: not null });
         RelayWrite write = Assert.Single(h.Relays.WritesAfter(mark));
         Assert.Equal((1, true, true), (write.Port, write.Closed, write.Succeeded));
         Assert.True(h.Relays.IsClosed(1));
@@ -96,7 +96,7 @@ public sealed class PortCommandTests
         Assert.Equal(PortState.Disabled, h.State(1));
         Assert.Equal(new CommandResult(false, "disabled by an operator"), h.Send(PortCommandKind.Start, 1));
         Assert.Equal(new CommandResult(true, "enabled"), h.Send(PortCommandKind.Enable, 1));
-        Assert.Equal(new CommandResult(true, "charging"), h.Send(PortCommandKind.Start, 1));
+        Assert.True(h.Send(PortCommandKind.Start, 1) is { Accepted: true, Message: "charging", SessionId: not null });
     }
 
     [Fact]
@@ -145,7 +145,7 @@ public sealed class PortCommandTests
     }
 
     [Fact]
-    public void Stop_opens_the_relay_and_closes_the_session_as_stopped_by_user()
+    public void Stop_opens_the_relay_and_closes_the_session_as_user_stop()
     {
         var h = new ShedHarness();
         h.Start(0);
@@ -156,7 +156,7 @@ public sealed class PortCommandTests
 
         Assert.False(h.Relays.IsClosed(0));
         ChargingSession session = Assert.Single(h.Sessions(0));
-        Assert.Equal(SessionEndReason.StoppedByUser, session.EndReason);
+        Assert.Equal(SessionEndReason.UserStop, session.EndReason);
         Assert.Equal(TimeSpan.FromMinutes(10), session.Duration);
         Assert.Equal(60, session.EnergyWh, 6);
         Assert.True(Assert.Single(h.Relays.WritesAfter(mark)).Sequence < h.Events.SequenceOf(h.Events.All<SessionClosed>()[0]));

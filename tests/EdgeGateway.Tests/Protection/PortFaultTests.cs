@@ -304,7 +304,7 @@ public sealed class PortFaultTests
 
         PortSnapshot port = h.Port(0);
         Assert.Equal((PortState.Fault, "relay_fault"), (port.State, port.Lockout));
-        Assert.Equal(SessionEndReason.StoppedByUser, Assert.Single(h.Sessions(0)).EndReason);
+        Assert.Equal(SessionEndReason.UserStop, Assert.Single(h.Sessions(0)).EndReason);
     }
 
     [Fact]
@@ -349,7 +349,7 @@ public sealed class PortFaultTests
         Alarm alarm = raised.Alarm;
         Assert.Equal((AlarmKind.RelayFault, AlarmSeverity.Critical, "port:p1"), (alarm.Kind, alarm.Severity, alarm.Source));
         Assert.Equal("could not open the relay: i2c write to 0x20 not acknowledged", alarm.Detail);
-        Assert.Equal(SessionEndReason.StoppedByUser, Assert.Single(h.Sessions(0)).EndReason);
+        Assert.Equal(SessionEndReason.UserStop, Assert.Single(h.Sessions(0)).EndReason);
         Assert.Equal(40, h.Protection.ShortCircuitPeakAmps(0));
 
         h.Relays.FailingPorts.Clear();

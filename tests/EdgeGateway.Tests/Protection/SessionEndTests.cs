@@ -190,7 +190,7 @@ public sealed class SessionEndTests
         h.DrawFor(0, 10, TimeSpan.FromSeconds(70), TenSeconds);
         Assert.Equal(PortState.Complete, h.State(0));
 
-        Assert.Equal(new CommandResult(true, "charging"), h.Send(PortCommandKind.Start, 0));
+        Assert.True(h.Send(PortCommandKind.Start, 0) is { Accepted: true, Message: "charging", SessionId: not null });
         Assert.Equal(PortState.Charging, h.State(0));
         Assert.Equal(2, h.Events.All<SessionStarted>().Count);
     }

@@ -51,7 +51,7 @@ public sealed class SessionResumeTests
         h.DrawFor(0, 360, TimeSpan.FromSeconds(10), Second);
         Assert.Equal(new CommandResult(true, "stopped"), h.Send(PortCommandKind.Stop, 0));
         ChargingSession closed = Assert.Single(h.Sessions(0));
-        Assert.Equal(("0193a1b2-resumed", Started, SessionEndReason.StoppedByUser), (closed.Id, closed.StartedAt, closed.EndReason));
+        Assert.Equal(("0193a1b2-resumed", Started, SessionEndReason.UserStop), (closed.Id, closed.StartedAt, closed.EndReason));
         Assert.Equal(151, closed.EnergyWh, precision: 6);
         Assert.Equal(420, closed.PeakPowerW);
     }

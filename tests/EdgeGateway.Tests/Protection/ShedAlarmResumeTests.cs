@@ -72,7 +72,7 @@ public sealed class ShedAlarmResumeTests
         Rounds(h, 36, 25, false, 100, 100, 0);
         h.Send(PortCommandKind.Stop, 0);
         ChargingSession session = Assert.Single(h.Sessions(0));
-        Assert.Equal((ids[0], SessionEndReason.StoppedByUser), (session.Id, session.EndReason));
+        Assert.Equal((ids[0], SessionEndReason.UserStop), (session.Id, session.EndReason));
         Assert.Equal(energy0 + 1, session.EnergyWh, precision: 6);
     }
 

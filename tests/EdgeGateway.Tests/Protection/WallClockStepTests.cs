@@ -43,7 +43,7 @@ public sealed class WallClockStepTests
         ChargingSession steady = Session(_ => { });
 
         // Stopped by the user: not ended at the 8 h maximum by a forward step.
-        Assert.Equal(SessionEndReason.StoppedByUser, stepped.EndReason);
+        Assert.Equal(SessionEndReason.UserStop, stepped.EndReason);
         Assert.Equal(steady.EnergyWh, stepped.EnergyWh, 9);
         Assert.InRange(stepped.EnergyWh, 1.6, 1.7); // 300 W for 20 s
     }

@@ -610,7 +610,7 @@ public sealed class ProtectionOnSimulatedShedTests
 
         Assert.True((await stop).Accepted);
         ChargingSession session = shed.EventsOf<SessionClosed>().Single().Session;
-        Assert.Equal(SessionEndReason.StoppedByUser, session.EndReason);
+        Assert.Equal(SessionEndReason.UserStop, session.EndReason);
         double delivered = shed.Outlet("P1").DeliveredWh;
         Assert.InRange(session.EnergyWh, delivered * 0.98, delivered * 1.02);
         Assert.InRange(session.PeakPowerW, 235, 250);

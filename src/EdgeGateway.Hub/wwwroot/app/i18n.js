@@ -373,6 +373,8 @@ const TEXT = {
     'stats.close_median': '关闭用时中位数',
     'stats.close_p90': '关闭用时 P90',
     'stats.kinds': '报警类型',
+    'end.limit_reached': '达到充电限额',
+    'end.user_stop': '用户结束充电',
   },
 
   en: {
@@ -750,6 +752,8 @@ const TEXT = {
     'stats.close_median': 'To close, median',
     'stats.close_p90': 'To close, p90',
     'stats.kinds': 'Kinds',
+    'end.limit_reached': 'Limit reached',
+    'end.user_stop': 'Ended by user',
   },
 };
 
