@@ -31,6 +31,22 @@ public sealed record CommandRequest
     /// <summary>When the command was issued: a gateway whose clock is synchronised refuses one older than its window
     /// (<c>mqtt.commandMaxAgeSeconds</c>). Optional: added within v1.</summary>
     public DateTimeOffset? IssuedTs { get; init; }
+
+    /// <summary>port_start: the operator platform's order (a <see cref="ContractIds"/> id). Optional: added within v1.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? OrderId { get; init; }
+
+    /// <summary>port_start: the card reference (a <see cref="ContractIds"/> id). Optional: added within v1.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Card { get; init; }
+
+    /// <summary>port_start: what ends the session. Optional: added within v1.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ChargeLimit? Limit { get; init; }
+
+    /// <summary>port_start: the price; needed with <see cref="ChargeLimit.AmountFen"/>. Optional: added within v1.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ChargeTariff? Tariff { get; init; }
 }
 
 /// <summary>
@@ -54,6 +70,10 @@ public sealed record CommandReply
     [JsonPropertyName("message")]
     public required string Message { get; init; }
 
+    /// <summary>The session a successful port_start opened. Optional: added within v1.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? SessionId { get; init; }
+
     public static CommandReply Applied(string command, DateTimeOffset ts, string message) => new() { Command = command, Ts = ts, Ok = true, Message = message };
 
     public static CommandReply Refused(string command, DateTimeOffset ts, string message) => new() { Command = command, Ts = ts, Ok = false, Message = message };
@@ -64,6 +84,9 @@ public static class ContractCommands
 {
     /// <summary>Start a session on a port: needs <c>port</c>; <c>operator</c> optional.</summary>
     public const string PortStart = "port_start";
+
+    /// <summary>End the port's session (end reason <c>user_stop</c>), no lock-out: needs <c>port</c>.</summary>
+    public const string PortStop = "port_stop";
 
     /// <summary>Enable a disabled port: needs <c>port</c> and <c>operator</c>.</summary>
     public const string PortEnable = "port_enable";

@@ -94,6 +94,24 @@ public sealed record SessionMessage : ContractMessage
     public required double PeakPowerW { get; init; }
 
     public required SessionEndReason EndReason { get; init; }
+
+    /// <summary>The operator platform's order that started the session. Optional: added within v1.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? OrderId { get; init; }
+
+    /// <summary>The card that started the session. Optional: added within v1.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Card { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ChargeLimit? Limit { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ChargeTariff? Tariff { get; init; }
+
+    /// <summary>What the session cost (fen), by its tariff. Optional: added within v1.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? CostFen { get; init; }
 }
 
 /// <summary>
