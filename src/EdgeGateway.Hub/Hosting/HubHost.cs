@@ -57,11 +57,13 @@ internal static class HubHost
         builder.AddIngestServices();
         builder.AddAlarmNotificationServices();
         builder.AddConsoleServices();
+        builder.AddPlatformServices();
         builder.AddHubMonitoring();
 
         WebApplication app = builder.Build();
         app.MapIngestHealth();
         app.MapConsole();
+        app.MapPlatform();
         app.MapHubMonitoring();
         return app;
     }
