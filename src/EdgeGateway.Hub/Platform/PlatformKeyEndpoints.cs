@@ -25,9 +25,7 @@ internal static class PlatformKeyEndpoints
             .RequireAuthorization(ConsolePolicies.Audit)
             .AdminOnly()
             .AddEndpointFilter(ConsoleServices.RequireAntiforgeryAsync);
-        keys.MapGet("", (PlatformStore store) => TypedResults.Json(
-            new ApiKeyList([.. store.Keys().Select(k => new ApiKeyView(k.Id, k.Company, k.Name, k.WebhookUrl, k.CreatedAt, k.CreatedBy, k.RevokedAt))]),
-            PlatformJson.Api.ApiKeyList));
+        keys.MapGet("", (PlatformStore store) => List(store));
         keys.MapPost("", CreateAsync);
         keys.MapPost("/{id}/revoke", Revoke);
         return app;
@@ -81,10 +79,13 @@ internal static class PlatformKeyEndpoints
         }
 
         audit.Audit(caller.Audit(now, "platform_key_revoke", target, null, "ok"));
-        return TypedResults.Json(
-            new ApiKeyList([.. store.Keys().Select(k => new ApiKeyView(k.Id, k.Company, k.Name, k.WebhookUrl, k.CreatedAt, k.CreatedBy, k.RevokedAt))]),
-            PlatformJson.Api.ApiKeyList);
+        return List(store);
     }
+
+    /// <summary>Every key, revoked ones too, without a secret.</summary>
+    private static JsonHttpResult<ApiKeyList> List(PlatformStore store) => TypedResults.Json(
+        new ApiKeyList([.. store.Keys().Select(k => new ApiKeyView(k.Id, k.Company, k.Name, k.WebhookUrl, k.CreatedAt, k.CreatedBy, k.RevokedAt))]),
+        PlatformJson.Api.ApiKeyList);
 
     /// <summary>Null when <paramref name="url"/> is absent or a webhook URL the hub may post to: absolute http(s),
     /// https unless on loopback (a signature proves the sender, not secrecy: the body is billing data), no credentials in it.</summary>

@@ -41,6 +41,21 @@ public sealed class PlatformApiTests(PlatformRig rig)
     }
 
     [Fact]
+    public async Task The_admins_key_page_is_served_and_lists_the_keys_without_secrets()
+    {
+        using HttpResponseMessage page = await rig.Admin.GetAsync("/platform-keys");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("/app/platform-keys.js", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        JsonElement keys = await rig.Admin.GetJsonAsync("/api/platform/keys");
+        string listed = keys.ToString();
+        Assert.True(ApiKeyToken.TryParse(rig.OwnKey, out string? id, out string? secret));
+        Assert.Contains(id, listed, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret, listed, StringComparison.Ordinal);
+        Assert.DoesNotContain(rig.OwnWebhookSecret, listed, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task No_key_a_wrong_key_or_a_revoked_key_is_401_problem_and_audited()
     {
         string path = PortPath(PlatformRig.OwnSite, PlatformRig.OwnGateway, "P01");
