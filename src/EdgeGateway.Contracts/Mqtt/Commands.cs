@@ -34,15 +34,19 @@ public sealed record CommandRequest
 
     /// <summary>port_start: the platform's order (a <see cref="ContractIds"/> id); a start retried for an order whose session
     /// runs answers as the first start did. Optional: added within v1.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? OrderId { get; init; }
 
     /// <summary>port_start: the card that pays (a <see cref="ContractIds"/> id). Optional: added within v1.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Card { get; init; }
 
     /// <summary>port_start: what the charge may use; the gateway ends it as <c>limit_reached</c> at the first limit reached. Optional: added within v1.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public ChargeLimit? Limit { get; init; }
 
     /// <summary>port_start: the price (needed by <see cref="ChargeLimit.AmountFen"/>). Optional: added within v1.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public ChargeTariff? Tariff { get; init; }
 }
 
@@ -72,6 +76,7 @@ public sealed record CommandReply
     public ContractReason? Reason { get; init; }
 
     /// <summary>The session a successful <c>port_start</c> opened (or, for an order already charging, is running). Optional: added within v1.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? SessionId { get; init; }
 
     public static CommandReply Applied(string command, DateTimeOffset ts, string message) => new() { Command = command, Ts = ts, Ok = true, Message = message };

@@ -99,16 +99,21 @@ public sealed record SessionMessage : ContractMessage
     public required SessionEndReason EndReason { get; init; }
 
     /// <summary>The platform's order the session was started for; absent from gateways that predate it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? OrderId { get; init; }
 
     /// <summary>The card that paid; absent from gateways that predate it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Card { get; init; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public ChargeLimit? Limit { get; init; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public ChargeTariff? Tariff { get; init; }
 
     /// <summary>What the session cost at its tariff (fen), never more than a prepaid amount; null without a tariff.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long? CostFen { get; init; }
 }
 

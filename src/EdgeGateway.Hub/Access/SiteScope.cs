@@ -32,6 +32,13 @@ public sealed record AdminOnlyScope : SiteScopeDecision
     public override string Describe() => "admins only";
 }
 
+/// <summary>The endpoint is the platform API's: its API key belongs to one company and reaches that company's sites only
+/// (another company's site is not found).</summary>
+public sealed record ApiKeyScope : SiteScopeDecision
+{
+    public override string Describe() => "platform API key: its company's sites";
+}
+
 /// <summary>The endpoint shows no site's data (sign-in, the caller's own account, a page's empty shell, health).</summary>
 public sealed record NoSiteData(string Why) : SiteScopeDecision
 {
@@ -49,6 +56,10 @@ public static class SiteScopeConventions
     /// <summary>Only admins (the caller must add the admin policy; this records the decision).</summary>
     public static TBuilder AdminOnly<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder => builder.WithMetadata(new AdminOnlyScope());
+
+    /// <summary>The platform API: the caller's API key limits it to its company's sites.</summary>
+    public static TBuilder RequireApiKeyScope<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder => builder.WithMetadata(new ApiKeyScope());
 
     /// <summary>The endpoint shows no site's data; <paramref name="why"/> says why that is so.</summary>
     public static TBuilder WithoutSiteData<TBuilder>(this TBuilder builder, string why)

@@ -58,11 +58,13 @@ internal static class HubHost
         builder.AddAlarmNotificationServices();
         builder.AddIncidentServices();
         builder.AddConsoleServices();
+        builder.AddPlatformServices();
         builder.AddHubMonitoring();
 
         WebApplication app = builder.Build();
         app.MapIngestHealth();
         app.MapConsole();
+        app.MapPlatform();
         app.MapHubMonitoring();
         return app;
     }

@@ -20,6 +20,13 @@ public interface IAlarmRecorder
     Task RecordAsync(AlarmMessage alarm, CancellationToken cancellationToken);
 }
 
+/// <summary>Takes every stored message durably before its MQTT acknowledgement, after the alarm recorder (the platform
+/// API's sessions and webhook outbox). Must not wait on the network.</summary>
+public interface IStoredMessageObserver
+{
+    Task ObserveAsync(ContractMessage message, CancellationToken cancellationToken);
+}
+
 /// <summary>How ingest batches, writes and retries.</summary>
 public sealed class IngestOptions
 {
@@ -69,6 +76,7 @@ public sealed partial class IngestPipeline : IDisposable
     private readonly IPointWriter _writer;
     private readonly IDeadLetterSink _deadLetters;
     private readonly IAlarmRecorder? _alarms;
+    private readonly IStoredMessageObserver? _observer;
     private readonly IngestOptions _options;
     private readonly IngestStats _stats;
     private readonly TimeProvider _time;
@@ -88,12 +96,14 @@ public sealed partial class IngestPipeline : IDisposable
         string hubId,
         TimeProvider time,
         ILogger<IngestPipeline> logger,
-        HubLimits? limits = null)
+        HubLimits? limits = null,
+        IStoredMessageObserver? observer = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _writer = writer;
         _deadLetters = deadLetters;
         _alarms = alarms;
+        _observer = observer;
         _options = options;
         _stats = stats;
         _hubId = hubId;
@@ -335,6 +345,11 @@ public sealed partial class IngestPipeline : IDisposable
                 if (accept.Message is AlarmMessage alarm && _alarms is not null)
                 {
                     await _alarms.RecordAsync(alarm, cancellationToken);
+                }
+
+                if (_observer is not null)
+                {
+                    await _observer.ObserveAsync(accept.Message, cancellationToken);
                 }
 
                 break;

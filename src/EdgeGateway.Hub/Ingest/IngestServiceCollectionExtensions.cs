@@ -33,7 +33,8 @@ public static class IngestServiceCollectionExtensions
                 options.ClientId,
                 sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<ILogger<IngestPipeline>>(),
-                options.Limits);
+                options.Limits,
+                sp.GetService<IStoredMessageObserver>());
         });
         builder.Services.AddHostedService<HubIngestService>();
         builder.Services.AddHostedService<HubPeers>();

@@ -9,8 +9,9 @@ namespace EdgeGateway.Hub.Tenants;
 /// settings, never in the registry the console shows and edits).</summary>
 internal sealed record Company(string Id, string Name, string? NameEn, IReadOnlyList<string> Channels);
 
-/// <summary>A site (one shed, the <c>{site}</c> of the contract's topics) and the company that runs it.</summary>
-internal sealed record TenantSite(string Id, string Name, string? NameEn, string? Address, string Company);
+/// <summary>A site (one shed, the <c>{site}</c> of the contract's topics), the company that runs it, and the price of a
+/// charge there (its tariff, in fen; none: the platform API takes no prepaid amount for the site).</summary>
+internal sealed record TenantSite(string Id, string Name, string? NameEn, string? Address, string Company, ChargeTariff? Tariff = null);
 
 /// <summary>
 /// The registry's content at one moment: companies in file order, each site once. Immutable; the registry swaps a new

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using EdgeGateway.Contracts.Mqtt;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
@@ -30,7 +31,11 @@ internal static class TenantFile
 
     private static readonly string[] TopKeys = ["companies"];
     private static readonly string[] CompanyKeys = ["id", "name", "nameEn", "channels", "sites"];
-    private static readonly string[] SiteKeys = ["id", "name", "nameEn", "address"];
+    private static readonly string[] SiteKeys = ["id", "name", "nameEn", "address", "tariff"];
+    private static readonly string[] TariffKeys = ["yuanPerKwh", "yuanPerHour"];
+
+    /// <summary>The highest price a tariff may name: 100 元 per kWh or per hour (a shed charges about 1 元).</summary>
+    private const decimal MaxTariffYuan = 100m;
 
     // Chinese names stay readable in the file (临淄区, not \u4E34…): it is a file people edit.
     private static readonly JsonSerializerOptions Quoting = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -151,6 +156,15 @@ internal static class TenantFile
                 if (site.Address is { } address)
                 {
                     yaml.Append("        address: ").Append(Quote(address)).Append('\n');
+                }
+
+                if (site.Tariff is { FenPerKwh: { } perKwh })
+                {
+                    yaml.Append("        tariff: { yuanPerKwh: ").Append((perKwh / 100m).ToString("0.00", CultureInfo.InvariantCulture)).Append(" }\n");
+                }
+                else if (site.Tariff is { FenPerHour: { } perHour })
+                {
+                    yaml.Append("        tariff: { yuanPerHour: ").Append((perHour / 100m).ToString("0.00", CultureInfo.InvariantCulture)).Append(" }\n");
                 }
             }
         }
@@ -350,6 +364,7 @@ internal static class TenantFile
                 string? siteName = Scalar(site, "name", siteWhere, siteLine, required: true, problems);
                 string? siteEn = Scalar(site, "nameEn", siteWhere, siteLine, required: false, problems);
                 string? address = Scalar(site, "address", siteWhere, siteLine, required: false, problems);
+                ChargeTariff? tariff = Tariff(site, siteWhere, problems);
                 if (siteId is null)
                 {
                     continue;
@@ -372,7 +387,7 @@ internal static class TenantFile
                 siteClaims[siteId] = (id ?? "", idLine);
                 if (id is not null && siteName is not null)
                 {
-                    sites.Add(new TenantSite(siteId, siteName.Trim(), Trimmed(siteEn), Trimmed(address), id));
+                    sites.Add(new TenantSite(siteId, siteName.Trim(), Trimmed(siteEn), Trimmed(address), id, tariff));
                 }
             }
         }
@@ -381,6 +396,44 @@ internal static class TenantFile
     }
 
     private static string? Trimmed(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    /// <summary>
+    /// A site's <c>tariff:</c> — <c>yuanPerKwh: 1.2</c> (元 per kWh) or <c>yuanPerHour: 1</c> (元 per started hour), one of
+    /// the two, at most two decimals (a fen), 0 to <see cref="MaxTariffYuan"/> — in fen; null when absent or wrong (a
+    /// problem then says why at its line).
+    /// </summary>
+    private static ChargeTariff? Tariff(Dictionary<string, (int Line, YamlNode Value)> site, string where, List<(int, string)> problems)
+    {
+        if (!site.TryGetValue("tariff", out (int Line, YamlNode Value) entry) || IsNull(entry.Value))
+        {
+            return null;
+        }
+
+        int before = problems.Count;
+        Dictionary<string, (int Line, YamlNode Value)>? tariff = Mapping(entry.Value, where + ".tariff", TariffKeys, problems);
+        if (tariff is null || problems.Count > before)
+        {
+            return null;
+        }
+
+        if (tariff.Count != 1)
+        {
+            problems.Add((entry.Line, $"{where}.tariff: give one of yuanPerKwh (元 per kWh) or yuanPerHour (元 per started hour), not {(tariff.Count == 0 ? "neither" : "both")}"));
+            return null;
+        }
+
+        (string key, (int line, YamlNode value)) = tariff.Single();
+        if (value is not YamlScalarNode { Value: { } text }
+            || !decimal.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out decimal yuan)
+            || yuan > MaxTariffYuan || yuan * 100m != decimal.Truncate(yuan * 100m))
+        {
+            problems.Add((line, $"{where}.tariff.{key}: expected a price in 元 from 0 to {MaxTariffYuan} with at most two decimals (e.g. 1.20), got {Describe(value)}"));
+            return null;
+        }
+
+        long fen = (long)(yuan * 100m);
+        return key == "yuanPerKwh" ? new ChargeTariff { FenPerKwh = fen } : new ChargeTariff { FenPerHour = fen };
+    }
 
     private static Dictionary<string, (int Line, YamlNode Value)>? Mapping(YamlNode node, string where, string[] allowed, List<(int, string)> problems)
     {

@@ -142,7 +142,8 @@ internal sealed class TenantRegistry
                 return (directory, new TenantEdit(TenantEditOutcome.Invalid, $"company: '{company}' is not a company of the registry; add it first"));
             }
 
-            var site = new TenantSite(id, name!.Trim(), Trimmed(nameEn), Trimmed(address), company!);
+            // The console does not edit tariffs (the file does): an edit keeps the site's.
+            var site = new TenantSite(id, name!.Trim(), Trimmed(nameEn), Trimmed(address), company!, directory.Site(id)?.Tariff);
             List<TenantSite> sites = [.. directory.Sites];
             int at = sites.FindIndex(s => s.Id == id);
             if (at >= 0)

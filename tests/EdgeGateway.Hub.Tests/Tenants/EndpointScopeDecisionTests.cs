@@ -46,6 +46,10 @@ public sealed class EndpointScopeDecisionTests : IDisposable
         Assert.Equal("admins only", decisions["DELETE /api/registry/companies/{id}"]);
         Assert.StartsWith("no site data", decisions["GET /api/me"], StringComparison.Ordinal);
         Assert.StartsWith("no site data", decisions["GET /healthz"], StringComparison.Ordinal);
+        Assert.Equal("platform API key: its company's sites", decisions["POST /api/platform/v1/sites/{site}/gateways/{gw}/ports/{port}/start"]);
+        Assert.Equal("platform API key: its company's sites", decisions["GET /api/platform/v1/sessions"]);
+        Assert.Equal("admins only", decisions["POST /api/platform/keys/{id}/revoke"]);
+        Assert.StartsWith("no site data", decisions["GET /api/platform/v1/openapi.json"], StringComparison.Ordinal);
     }
 
     [Fact]

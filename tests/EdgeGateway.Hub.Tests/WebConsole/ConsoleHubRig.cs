@@ -50,6 +50,8 @@ public abstract class ConsoleHubRig : IAsyncLifetime
               - id: {FakeGateway.Site}
                 name: 测试车棚
                 nameEn: Test shed
+                tariff:
+                  yuanPerKwh: 1.20
               - id: zibo-zhangdian-002
                 name: 张店二号充电棚
           - id: {OtherCompany}

@@ -32,6 +32,7 @@ internal static partial class ConsolePages
         app.MapGet("/incidents/stats", () => new PageResult("incident-stats.html")).RequireAuthorization(ConsolePolicies.Trends);
         app.MapGet("/audit", () => new PageResult("audit.html")).RequireAuthorization(ConsolePolicies.Audit);
         app.MapGet("/registry", () => new PageResult("registry.html")).RequireAuthorization(ConsolePolicies.Audit);
+        app.MapGet("/platform-keys", () => new PageResult("platform-keys.html")).RequireAuthorization(ConsolePolicies.Audit);
         app.MapGet("/login", () => new PageResult("login.html"));
         app.MapPost("/login", SignInAsync);
         app.MapPost("/logout", SignOutAsync);
