@@ -44,11 +44,27 @@ public sealed class MqttJsonTests
              "raised_ts", "cleared_ts", "detail", "reason", "clear_reason", "flapping"],
             Names(ContractJson.SerializeToString(MqttSamples.AlarmRaised)));
         Assert.Equal(
-            ["v", "seq", "ts", "site", "gateway", "session_id", "port", "started_ts", "ended_ts", "duration_s", "energy_wh", "peak_power_w", "end_reason",
-             "order_id", "card", "limit", "tariff", "cost_fen"],
+            ["v", "seq", "ts", "site", "gateway", "session_id", "port", "started_ts", "ended_ts", "duration_s", "energy_wh", "peak_power_w", "end_reason"],
             Names(ContractJson.SerializeToString(MqttSamples.Session)));
-        Assert.Equal(["v", "ts", "command", "ok", "message", "reason", "session_id"], Names(ContractJson.SerializeToString(MqttSamples.Reply)));
-        Assert.Equal(["v", "port", "operator", "reason", "alarm_id", "comment", "id", "issued_ts", "order_id", "card", "limit", "tariff"], Names(ContractJson.SerializeToString(MqttSamples.Request)));
+
+        // A session started for an order: its fields follow; those left null (here the card) are left out, as older readers expect.
+        Assert.Equal(
+            ["v", "seq", "ts", "site", "gateway", "session_id", "port", "started_ts", "ended_ts", "duration_s", "energy_wh", "peak_power_w", "end_reason",
+             "order_id", "limit", "tariff", "cost_fen"],
+            Names(ContractJson.SerializeToString(MqttSamples.Session with
+            {
+                OrderId = "ord-0042", Limit = new ChargeLimit { AmountFen = 500 }, Tariff = new ChargeTariff { FenPerKwh = 120 }, CostFen = 60, EndReason = SessionEndReason.LimitReached,
+            })));
+        Assert.Equal(["v", "ts", "command", "ok", "message", "reason"], Names(ContractJson.SerializeToString(MqttSamples.Reply)));
+        Assert.Equal(["v", "ts", "command", "ok", "message", "reason", "session_id"], Names(ContractJson.SerializeToString(MqttSamples.Reply with { SessionId = "s-p03-000918" })));
+        // The order's fields are left out when null: a gateway that refuses unknown fields still takes every other command.
+        Assert.Equal(["v", "port", "operator", "reason", "alarm_id", "comment", "id", "issued_ts"], Names(ContractJson.SerializeToString(MqttSamples.Request)));
+        Assert.Equal(
+            ["v", "port", "operator", "reason", "alarm_id", "comment", "id", "issued_ts", "order_id", "card", "limit", "tariff"],
+            Names(ContractJson.SerializeToString(MqttSamples.Request with
+            {
+                OrderId = "ord-0042", Card = "card-7", Limit = new ChargeLimit { EnergyWh = 1000 }, Tariff = new ChargeTariff { FenPerKwh = 120 },
+            })));
     }
 
     [Theory]
