@@ -47,7 +47,7 @@ public sealed class MqttJsonTests
             ["v", "seq", "ts", "site", "gateway", "session_id", "port", "started_ts", "ended_ts", "duration_s", "energy_wh", "peak_power_w", "end_reason"],
             Names(ContractJson.SerializeToString(MqttSamples.Session)));
         Assert.Equal(["v", "ts", "command", "ok", "message"], Names(ContractJson.SerializeToString(MqttSamples.Reply)));
-        Assert.Equal(["v", "port", "operator", "reason", "alarm_id", "comment", "id", "issued_ts"], Names(ContractJson.SerializeToString(MqttSamples.Request)));
+        Assert.Equal(["v", "port", "operator", "operator_name", "reason", "alarm_id", "comment", "id", "issued_ts"], Names(ContractJson.SerializeToString(MqttSamples.Request)));
     }
 
     [Theory]

@@ -148,7 +148,7 @@ public sealed partial class ContractJson : JsonSerializerContext
             string? error = name switch
             {
                 "v" => null,
-                "port" or "operator" or "reason" or "alarm_id" or "comment" or "id" or "issued_ts" => ReadString(ref reader, name, out value),
+                "port" or "operator" or "operator_name" or "reason" or "alarm_id" or "comment" or "id" or "issued_ts" => ReadString(ref reader, name, out value),
                 _ => $"unknown field '{name}'",
             };
             if (error is not null)
@@ -176,6 +176,9 @@ public sealed partial class ContractJson : JsonSerializerContext
                     break;
                 case "operator":
                     result = result with { Operator = value };
+                    break;
+                case "operator_name":
+                    result = result with { OperatorName = value };
                     break;
                 case "reason":
                     result = result with { Reason = value };
