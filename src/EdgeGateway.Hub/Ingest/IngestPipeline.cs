@@ -435,7 +435,7 @@ public sealed partial class IngestPipeline : IDisposable
         }
 
         _nextGapCheck = now + _options.SeqGapCheckInterval;
-        IReadOnlyList<SeqGap> gaps = Seq.TakeGaps(now);
+        IReadOnlyList<SeqGap> gaps = Seq.TakeGaps(now, hold: _stats.WritesFailingSince is not null);
         if (gaps.Count == 0 || !RecordsGaps)
         {
             return;
