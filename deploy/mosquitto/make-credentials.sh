@@ -20,10 +20,10 @@
 # --gateways-file FILE takes the gateways from FILE, one SITE/GW per line (`edgegateway provision` writes gateways.txt).
 #
 # Account names: a gateway SITE/GW is user gw-SITE-GW; hubs and readers are named. The broker takes the account name
-# as the client id (use_username_as_clientid), so one account is one session. A hub instance NAME makes three
-# connections, so --hub NAME makes the broker users NAME, NAME-peers and NAME-console, with one password and the
+# as the client id (use_username_as_clientid), so one account is one session. A hub instance NAME makes four
+# connections, so --hub NAME makes the broker users NAME, NAME-alarms, NAME-peers and NAME-console, with one password and the
 # hub's grants; run several hub instances as several --hub accounts. Hubs use the password listener: with --mtls a
-# hub's one certificate would give its three connections one client id.
+# hub's one certificate would give its four connections one client id.
 #   hub     reads edge/v1/#, publishes commands (edge/v1/+/+/cmd/#) and its own topics (edge/v1/_hub/#,
 #           edge/v1/_deadletter/#)
 #   reader  reads edge/v1/# only (Telegraf, monitoring)
@@ -280,9 +280,9 @@ for account in "$dir"/accounts/*/; do
   [ -f "$account/role" ] || continue
   user=$(basename "$account")
   read -r kind site id <"$account/role"
-  # A hub instance connects three times (ingest, peers, console): an account, thus a client id, for each.
+  # A hub instance connects four times (ingest, alarms, peers, console): an account, thus a client id, for each.
   users=("$user")
-  [ "$kind" = hub ] && users+=("$user-peers" "$user-console")
+  [ "$kind" = hub ] && users+=("$user-alarms" "$user-peers" "$user-console")
   for broker_user in "${users[@]}"; do
     # mosquitto_passwd reads the password twice from standard input: it never appears on a command line.
     printf '%s\n%s\n' "$(cat "$account/mqtt-password")" "$(cat "$account/mqtt-password")" \

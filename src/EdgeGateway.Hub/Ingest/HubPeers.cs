@@ -45,12 +45,12 @@ internal sealed partial class HubPeers : BackgroundService
     private readonly ConcurrentQueue<(string Site, string Gateway, long Seq)> _stored = new();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _peersHeard = new(StringComparer.Ordinal);
 
-    public HubPeers(IOptions<HubOptions> options, IngestPipeline pipeline, TimeProvider time, ILogger<MqttConnection> linkLogger, ILogger<HubPeers> logger, IAlarmReminders? notifier = null)
+    public HubPeers(IOptions<HubOptions> options, IngestLanes lanes, TimeProvider time, ILogger<MqttConnection> linkLogger, ILogger<HubPeers> logger, IAlarmReminders? notifier = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(pipeline);
+        ArgumentNullException.ThrowIfNull(lanes);
         _options = options.Value;
-        _pipeline = pipeline;
+        _pipeline = lanes.Telemetry.Pipeline; // it owns the seq tracker both lanes share, and checks it for gaps
         _notifier = notifier;
         _time = time;
         _logger = logger;
@@ -66,7 +66,11 @@ internal sealed partial class HubPeers : BackgroundService
         if (Shared)
         {
             _connection.Subscribe(SeenRoot + "+", MqttQualityOfServiceLevel.AtLeastOnce);
-            _pipeline.Stored += (site, gateway, seq) => _stored.Enqueue((site, gateway, seq));
+            foreach (IngestLane lane in lanes.All)
+            {
+                lane.Pipeline.Stored += (site, gateway, seq) => _stored.Enqueue((site, gateway, seq));
+            }
+
             _pipeline.RecordsGaps = false; // until this instance knows it is the lowest id heard from
             _pipeline.Seq.JoinWindow = JoinWindow;
         }

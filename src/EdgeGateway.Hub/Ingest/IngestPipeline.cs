@@ -13,11 +13,17 @@ public interface IDeadLetterSink
     Task<bool> PublishAsync(DeadLetter letter, CancellationToken cancellationToken);
 }
 
-/// <summary>Takes every stored alarm message (raised and cleared) durably before its MQTT acknowledgement: the
-/// notification ledger. Must not wait on the network.</summary>
+/// <summary>Takes every alarm message (raised and cleared), and every session end, durably as soon as ingest has read it
+/// and before its MQTT acknowledgement: the notification ledger. Must not wait on the network (nor on InfluxDB): the
+/// people who act on an alarm hear of it from here, whatever the time-series database is doing. A redelivered message
+/// must add nothing.</summary>
 public interface IAlarmRecorder
 {
     Task RecordAsync(AlarmMessage alarm, CancellationToken cancellationToken);
+
+    /// <summary>A charging session ended (billing and incidents read it from the ledger). Recorders that keep no
+    /// sessions need not implement it.</summary>
+    Task RecordSessionEndAsync(SessionMessage session, CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>Takes every stored message durably before its MQTT acknowledgement, after the alarm recorder (the platform
@@ -53,6 +59,28 @@ public sealed class IngestOptions
 
     /// <summary>How often missing numbers are checked.</summary>
     public TimeSpan SeqGapCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Alarms and session ends the alarm connection (<c>{client id}-alarms</c>) holds unacknowledged: its queue and its
+    /// Receive Maximum. While InfluxDB is down each stays unacknowledged (its point is not written yet) but is notified
+    /// at once; a district raises a few alarms and ends a few sessions a minute, so this lasts an outage of hours.
+    /// </summary>
+    public int AlarmQueueCapacity { get; set; } = 2000;
+
+    /// <summary>The options of the alarm connection's pipeline: its own queue, no linger (an alarm rarely has company),
+    /// one write at a time; the rest as these.</summary>
+    public IngestOptions ForAlarms() => new()
+    {
+        QueueCapacity = AlarmQueueCapacity,
+        MaxBatchPoints = Math.Min(MaxBatchPoints, 500),
+        BatchLinger = TimeSpan.FromMilliseconds(2),
+        WriteConcurrency = 1,
+        InitialRetryDelay = InitialRetryDelay,
+        MaxRetryDelay = MaxRetryDelay,
+        SeqGapGrace = SeqGapGrace,
+        SeqGapCheckInterval = SeqGapCheckInterval,
+        AlarmQueueCapacity = AlarmQueueCapacity,
+    };
 }
 
 /// <summary>
@@ -65,8 +93,11 @@ public sealed class IngestOptions
 /// <see cref="IngestOptions.WriteConcurrency"/> of them at once; a failed write is retried with back-off forever
 /// (InfluxDB down: nothing is acknowledged, the broker keeps everything, and ingest resumes where it stopped);</item>
 /// <item>a batch the database refuses (HTTP 400) is split until the refused points are alone; those are dead-lettered;</item>
-/// <item>after its write, a batch's alarms go to the notification ledger and its refused messages to the dead-letter
-/// topic, and only then are its messages acknowledged, batch after batch in arrival order.</item>
+/// <item>an alarm or session end goes to the notification ledger (<see cref="IAlarmRecorder"/>) as soon as it is read,
+/// before it is queued: it is notified whatever InfluxDB is doing, and its point is written with the rest (a recording
+/// that failed then is tried again after the write);</item>
+/// <item>after its write, a batch's refused messages go to the dead-letter topic, and only then are its messages
+/// acknowledged (recorded and written), batch after batch in arrival order.</item>
 /// </list>
 /// A message acknowledged is therefore stored; one not acknowledged (hub killed, link lost) is delivered again and
 /// written again as the same point (series and timestamp), which InfluxDB keeps once.
@@ -85,6 +116,7 @@ public sealed partial class IngestPipeline : IDisposable
     private readonly Channel<Item> _queue;
     private readonly SemaphoreSlim _writeSlots;
     private readonly string _hubId;
+    private readonly bool _checksGaps;
     private DateTimeOffset _nextGapCheck;
 
     public IngestPipeline(
@@ -97,7 +129,8 @@ public sealed partial class IngestPipeline : IDisposable
         TimeProvider time,
         ILogger<IngestPipeline> logger,
         HubLimits? limits = null,
-        IStoredMessageObserver? observer = null)
+        IStoredMessageObserver? observer = null,
+        SeqTracker? sharedSeq = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _writer = writer;
@@ -110,7 +143,10 @@ public sealed partial class IngestPipeline : IDisposable
         _time = time;
         _logger = logger;
         _reader = new ContractMessageReader(time, limits);
-        Seq = new SeqTracker(options.SeqGapGrace);
+        // A pipeline that shares another's tracker (the alarm connection's shares ingest's: one seq per gateway across
+        // all its topics) leaves checking for gaps to the tracker's owner.
+        _checksGaps = sharedSeq is null;
+        Seq = sharedSeq ?? new SeqTracker(options.SeqGapGrace);
         _queue = Channel.CreateBounded<Item>(new BoundedChannelOptions(options.QueueCapacity)
         {
             SingleReader = true,
@@ -153,8 +189,43 @@ public sealed partial class IngestPipeline : IDisposable
         }
 
         _stats.OnReceived();
-        await _queue.Writer.WriteAsync(new Item(message, decision, point, now), cancellationToken);
+        bool recorded = decision is IngestDecision.Accept { Message: var read } && await TryRecordAsync(read, message.Topic, cancellationToken);
+        await _queue.Writer.WriteAsync(new Item(message, decision, point, now) { Recorded = recorded }, cancellationToken);
     }
+
+    /// <summary>Records an alarm or session end in the ledger at once; false when it is not one, or not recorded yet
+    /// (tried again when its batch settles, and not acknowledged before).</summary>
+    private async Task<bool> TryRecordAsync(ContractMessage message, string topic, CancellationToken cancellationToken)
+    {
+        if (_alarms is null || message is not (AlarmMessage or SessionMessage))
+        {
+            return false;
+        }
+
+        try
+        {
+            await RecordAsync(message, cancellationToken);
+            return true;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+#pragma warning disable CA1031 // The recorder is the ledger (SQLite) or whatever hooks into it; its failure only defers the recording.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            LogRecordDeferred(exception, topic);
+            return false;
+        }
+    }
+
+    private Task RecordAsync(ContractMessage message, CancellationToken cancellationToken) => message switch
+    {
+        AlarmMessage alarm => _alarms!.RecordAsync(alarm, cancellationToken),
+        SessionMessage session => _alarms!.RecordSessionEndAsync(session, cancellationToken),
+        _ => Task.CompletedTask,
+    };
 
     /// <summary>Runs until cancelled. Messages still queued or in flight then are not acknowledged: the broker keeps them.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -162,6 +233,7 @@ public sealed partial class IngestPipeline : IDisposable
         Task previous = Task.CompletedTask;
         var inFlight = new List<Task>();
         _nextGapCheck = _time.GetUtcNow() + _options.SeqGapCheckInterval;
+
         try
         {
             while (await WaitForWorkAsync(cancellationToken))
@@ -194,6 +266,11 @@ public sealed partial class IngestPipeline : IDisposable
 
     private async Task<bool> WaitForWorkAsync(CancellationToken cancellationToken)
     {
+        if (!_checksGaps)
+        {
+            return await _queue.Reader.WaitToReadAsync(cancellationToken);
+        }
+
         // Wake for queued messages, or at the next gap check when the queue stays empty.
         TimeSpan untilCheck = _nextGapCheck - _time.GetUtcNow();
         if (untilCheck <= TimeSpan.Zero || _queue.Reader.TryPeek(out _))
@@ -342,9 +419,10 @@ public sealed partial class IngestPipeline : IDisposable
                 {
                     Stored?.Invoke(accept.Topic.Site, accept.Topic.Gateway, accept.Message.Seq);
                 }
-                if (accept.Message is AlarmMessage alarm && _alarms is not null)
+
+                if (!item.Recorded && _alarms is not null)
                 {
-                    await _alarms.RecordAsync(alarm, cancellationToken);
+                    await RecordAsync(accept.Message, cancellationToken);
                 }
 
                 if (_observer is not null)
@@ -367,13 +445,13 @@ public sealed partial class IngestPipeline : IDisposable
     private async Task RecordGapsAsync(CancellationToken cancellationToken)
     {
         DateTimeOffset now = _time.GetUtcNow();
-        if (now < _nextGapCheck)
+        if (!_checksGaps || now < _nextGapCheck)
         {
             return;
         }
 
         _nextGapCheck = now + _options.SeqGapCheckInterval;
-        IReadOnlyList<SeqGap> gaps = Seq.TakeGaps(now);
+        IReadOnlyList<SeqGap> gaps = Seq.TakeGaps(now, hold: _stats.WritesFailingSince is not null);
         if (gaps.Count == 0 || !RecordsGaps)
         {
             return;
@@ -416,6 +494,9 @@ public sealed partial class IngestPipeline : IDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a message on {Topic}: {Reason}: {Detail}")]
     private partial void LogRejected(string topic, string reason, string detail);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not record the message on {Topic} in the notification ledger as it arrived; trying again once it is written, and not acknowledging it before")]
+    private partial void LogRecordDeferred(Exception exception, string topic);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Gateway {Site}/{Gateway}: its wall clock stepped by {StepMs} ms; {Corrected} unsent messages were restamped, {Sent} sent before the step (seq {FirstSeq}..{LastSeq}) are stored off by the step")]
     private partial void LogClockStep(string site, string gateway, long stepMs, long corrected, long sent, long? firstSeq, long? lastSeq);
 
@@ -445,6 +526,9 @@ public sealed partial class IngestPipeline : IDisposable
         public DateTimeOffset ReceivedAt { get; } = receivedAt;
 
         public bool Acknowledgeable { get; set; } = true;
+
+        /// <summary>Recorded in the ledger as it was read (an alarm or session end).</summary>
+        public bool Recorded { get; init; }
 
         public void Refuse(RejectReason reason, string detail)
         {

@@ -19,23 +19,20 @@ public static class IngestServiceCollectionExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IngestStats>();
         builder.Services.AddStorageServices(sp => sp.GetRequiredService<IOptions<HubOptions>>().Value.Influx);
-        builder.Services.AddSingleton<HubLink>();
         builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<HubOptions>>().Value.Limits);
         builder.Services.AddSingleton(sp =>
         {
             HubOptions options = sp.GetRequiredService<IOptions<HubOptions>>().Value;
-            return new IngestPipeline(
-                sp.GetRequiredService<IPointWriter>(),
-                sp.GetRequiredService<HubLink>(),
-                sp.GetService<IAlarmRecorder>(),
-                options.Ingest,
-                sp.GetRequiredService<IngestStats>(),
-                options.ClientId,
-                sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<ILogger<IngestPipeline>>(),
-                options.Limits,
-                sp.GetService<IStoredMessageObserver>());
+            ILogger<Mqtt.MqttConnection> linkLogger = sp.GetRequiredService<ILogger<Mqtt.MqttConnection>>();
+            var telemetryLink = HubLink.ForTelemetry(options, linkLogger);
+            var alarmLink = HubLink.ForAlarms(options, linkLogger);
+            IngestPipeline telemetry = Pipeline(sp, options, options.Ingest, telemetryLink, sharedSeq: null);
+            IngestPipeline alarms = Pipeline(sp, options, options.Ingest.ForAlarms(), alarmLink, sharedSeq: telemetry.Seq);
+            return new IngestLanes(new IngestLane("telemetry", telemetryLink, telemetry), new IngestLane("alarms", alarmLink, alarms));
         });
+        // The telemetry lane's link and pipeline, as health and monitoring know them.
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<IngestLanes>().Telemetry.Link);
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<IngestLanes>().Telemetry.Pipeline);
         builder.Services.AddHostedService<HubIngestService>();
         builder.Services.AddHostedService<HubPeers>();
         builder.Services.PostConfigure<HubOptions>(options =>
@@ -73,6 +70,20 @@ public static class IngestServiceCollectionExtensions
             HubHealthJson.Default.HubHealth)).WithoutSiteData("the hub's own counts, no site's data");
         return app;
     }
+
+    private static IngestPipeline Pipeline(IServiceProvider sp, HubOptions options, IngestOptions ingest, HubLink link, SeqTracker? sharedSeq) =>
+        new(
+            sp.GetRequiredService<IPointWriter>(),
+            link,
+            sp.GetService<IAlarmRecorder>(),
+            ingest,
+            sp.GetRequiredService<IngestStats>(),
+            options.ClientId,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<IngestPipeline>>(),
+            options.Limits,
+            sp.GetService<IStoredMessageObserver>(),
+            sharedSeq);
 
     // The console's admin role (WebConsole.ConsoleRoles.Admin), by name: ingest does not depend on the console.
     private const string ConsoleAdminRole = "admin";

@@ -22,6 +22,7 @@ public sealed class SeqTracker(TimeSpan grace)
 
     private readonly Dictionary<(string Site, string Gateway), Stream> _streams = [];
     private readonly Lock _gate = new();
+    private bool _held;
 
     public TimeSpan Grace { get; } = grace;
 
@@ -57,12 +58,33 @@ public sealed class SeqTracker(TimeSpan grace)
         }
     }
 
-    /// <summary>Gives up on numbers missing for longer than <see cref="Grace"/> and returns them as gaps.</summary>
-    public IReadOnlyList<SeqGap> TakeGaps(DateTimeOffset now)
+    /// <summary>
+    /// Gives up on numbers missing for longer than <see cref="Grace"/> and returns them as gaps. With
+    /// <paramref name="hold"/> (the hub's writes are failing) it judges nothing, and once called without it again every
+    /// hole gets a fresh <see cref="Grace"/>: the hub stores alarms and telemetry on two connections, and a telemetry
+    /// number written just before InfluxDB went away waits out the outage in a retried batch while the alarm numbered
+    /// after it was stored before — a hole that is no loss, however long the outage.
+    /// </summary>
+    public IReadOnlyList<SeqGap> TakeGaps(DateTimeOffset now, bool hold = false)
     {
         var gaps = new List<SeqGap>();
         lock (_gate)
         {
+            if (hold)
+            {
+                _held = true;
+                return gaps;
+            }
+
+            if (_held)
+            {
+                _held = false;
+                foreach (Stream stream in _streams.Values)
+                {
+                    stream.RestartGrace(now);
+                }
+            }
+
             foreach (((string site, string gateway), Stream stream) in _streams)
             {
                 while (stream.TakeGap(now, Grace) is { } gap)
@@ -133,6 +155,15 @@ public sealed class SeqTracker(TimeSpan grace)
             while (_above.Remove(_low + 1))
             {
                 _low++;
+            }
+        }
+
+        /// <summary>Every hole's clock starts again at <paramref name="now"/>.</summary>
+        public void RestartGrace(DateTimeOffset now)
+        {
+            foreach (long seq in _above.Keys.ToList())
+            {
+                _above[seq] = now;
             }
         }
 

@@ -115,6 +115,20 @@ internal sealed partial class AlarmNotifier : IAlarmRecorder, IAlarmReminders, I
         return Task.CompletedTask;
     }
 
+    /// <summary>Records a charging session's end, durably, before returning; a repeat adds nothing.</summary>
+    /// <exception cref="Microsoft.Data.Sqlite.SqliteException">The ledger could not be written: do not acknowledge the message.</exception>
+    public Task RecordSessionEndAsync(SessionMessage session, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!_ledger.RecordSessionEnd(session, ContractJson.SerializeToString(session), _time.GetUtcNow()))
+        {
+            LogDuplicateSession(session.SessionId);
+        }
+
+        return Task.CompletedTask;
+    }
+
     /// <summary>An operator acknowledged <paramref name="alarmId"/> (seen on any instance): no reminder for it from now on.</summary>
     public Task ObserveAcknowledgedAsync(string site, string gateway, string alarmId, string operatorName, DateTimeOffset at, CancellationToken cancellationToken)
     {
@@ -150,6 +164,9 @@ internal sealed partial class AlarmNotifier : IAlarmRecorder, IAlarmReminders, I
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Alarm {AlarmId} {Event} was already recorded; nothing added")]
     private partial void LogDuplicate(string alarmId, AlarmEvent @event);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Session {SessionId} end was already recorded; nothing added")]
+    private partial void LogDuplicateSession(string sessionId);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Alarm {AlarmId} {What}: {Cancelled} pending reminders cancelled")]
     private partial void LogClosed(string alarmId, string what, int cancelled);

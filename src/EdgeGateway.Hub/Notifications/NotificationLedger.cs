@@ -45,6 +45,8 @@ internal readonly record struct RecordOutcome(bool Duplicate, int Added, int Can
 /// <item><c>job</c>: one row per notice per channel, pending until sent (or a reminder cancelled); its rowid is the
 /// recording order a channel delivers in, keyed by site, gateway and alarm id like the rest. <c>sending_ms</c> is set (committed) before each attempt and cleared with
 /// its outcome, so a job found with it set at open was interrupted mid-request; <c>interrupted</c> counts those.</item>
+/// <item><c>session_end(site, gateway, session_id)</c>: each charging session's end as it arrived, with its contract
+/// JSON (what billing and incidents read without InfluxDB); a redelivery adds nothing.</item>
 /// </list>
 /// An alarm id is unique only within the gateway that raised it: a gateway clearing or acknowledging another site's
 /// alarm id touches its own alarm of that id, never the other site's reminders.
@@ -60,7 +62,7 @@ internal sealed class NotificationLedger : IDisposable
     internal const int ApplicationId = 0x45474E4C;
 
     /// <summary>SQLite <c>user_version</c> of this schema.</summary>
-    internal const int SchemaVersion = 3;
+    internal const int SchemaVersion = 4;
 
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS alarm_event (
@@ -101,6 +103,15 @@ internal sealed class NotificationLedger : IDisposable
             UNIQUE (site, gateway, alarm_id, notice, channel)
         );
         CREATE INDEX IF NOT EXISTS job_pending ON job (channel, id) WHERE state = 0;
+        CREATE TABLE IF NOT EXISTS session_end (
+            site        TEXT    NOT NULL,
+            gateway     TEXT    NOT NULL,
+            session_id  TEXT    NOT NULL,
+            port        TEXT    NOT NULL,
+            session     TEXT    NOT NULL,
+            recorded_ms INTEGER NOT NULL,
+            PRIMARY KEY (site, gateway, session_id)
+        ) WITHOUT ROWID;
         """;
 
     /// <summary>Version 1 → 2: the in-flight mark and the interruption count.</summary>
@@ -169,6 +180,7 @@ internal sealed class NotificationLedger : IDisposable
     private readonly Lock _gate = new();
     private readonly SqliteConnection _connection;
     private readonly SqliteCommand _insertEvent;
+    private readonly SqliteCommand _insertSessionEnd;
     private readonly SqliteCommand _insertJob;
     private readonly SqliteCommand _acknowledge;
     private readonly SqliteCommand _clear;
@@ -191,6 +203,10 @@ internal sealed class NotificationLedger : IDisposable
         _insertEvent = Prepare(
             "INSERT OR IGNORE INTO alarm_event (site, gateway, alarm_id, event, alarm, recorded_ms) VALUES ($site, $gateway, $alarm_id, $event, $alarm, $now);",
             [.. Key, ("$event", SqliteType.Integer), ("$alarm", SqliteType.Text), ("$now", SqliteType.Integer)]);
+        _insertSessionEnd = Prepare(
+            "INSERT OR IGNORE INTO session_end (site, gateway, session_id, port, session, recorded_ms) VALUES ($site, $gateway, $session_id, $port, $session, $now);",
+            ("$site", SqliteType.Text), ("$gateway", SqliteType.Text), ("$session_id", SqliteType.Text), ("$port", SqliteType.Text),
+            ("$session", SqliteType.Text), ("$now", SqliteType.Integer));
         _insertJob = Prepare(
             """
             INSERT OR IGNORE INTO job (site, gateway, alarm_id, event, notice, channel, state, due_ms, next_ms, attempts)
@@ -307,6 +323,38 @@ internal sealed class NotificationLedger : IDisposable
         }
     }
 
+    /// <summary>Records a charging session's end; false when it was recorded already (a redelivery).</summary>
+    public bool RecordSessionEnd(SessionMessage session, string sessionJson, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return Run(_insertSessionEnd, null, session.Site, session.Gateway, session.SessionId, session.Port, sessionJson, now.ToUnixTimeMilliseconds()) == 1;
+        }
+    }
+
+    /// <summary>The session ends recorded for a gateway, as their contract JSON, oldest first.</summary>
+    public IReadOnlyList<string> SessionEnds(string site, string gateway)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            using SqliteCommand command = _connection.CreateCommand();
+            command.CommandText = "SELECT session FROM session_end WHERE site = $site AND gateway = $gateway ORDER BY recorded_ms, session_id;";
+            command.Parameters.AddWithValue("$site", site);
+            command.Parameters.AddWithValue("$gateway", gateway);
+            using SqliteDataReader reader = command.ExecuteReader();
+            var sessions = new List<string>();
+            while (reader.Read())
+            {
+                sessions.Add(reader.GetString(0));
+            }
+
+            return sessions;
+        }
+    }
+
     /// <summary>Remembers that the gateway's <paramref name="alarmId"/> was acknowledged and cancels its pending reminders; returns how many.</summary>
     public int Acknowledge(string site, string gateway, string alarmId, string operatorName, DateTimeOffset at, DateTimeOffset now) =>
         Close(_acknowledge, site, gateway, alarmId, at, operatorName, now);
@@ -395,7 +443,8 @@ internal sealed class NotificationLedger : IDisposable
 
     /// <summary>
     /// Forgets what finished before <paramref name="cutoff"/>: sent and cancelled jobs, alarm messages no job refers to
-    /// (after which a redelivery of that old message would notify again), and old acknowledgement/clear states.
+    /// (after which a redelivery of that old message would notify again), old acknowledgement/clear states, and session
+    /// ends recorded before it.
     /// </summary>
     public int Prune(DateTimeOffset cutoff)
     {
@@ -415,6 +464,8 @@ internal sealed class NotificationLedger : IDisposable
                 """;
             removed += command.ExecuteNonQuery();
             command.CommandText = "DELETE FROM alarm_state WHERE updated_ms < $cutoff;";
+            removed += command.ExecuteNonQuery();
+            command.CommandText = "DELETE FROM session_end WHERE recorded_ms < $cutoff;";
             removed += command.ExecuteNonQuery();
             tx.Commit();
             return removed;
@@ -459,7 +510,7 @@ internal sealed class NotificationLedger : IDisposable
             _disposed = true;
             foreach (SqliteCommand command in new[]
                      {
-                         _insertEvent, _insertJob, _acknowledge, _clear, _isClosed, _cancelReminders, _head, _nextDue, _sending, _sent, _failed, _cancel,
+                         _insertEvent, _insertSessionEnd, _insertJob, _acknowledge, _clear, _isClosed, _cancelReminders, _head, _nextDue, _sending, _sent, _failed, _cancel,
                      })
             {
                 command.Dispose();

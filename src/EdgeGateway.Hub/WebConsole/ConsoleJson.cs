@@ -111,7 +111,8 @@ internal sealed record AlarmView(
     DateTimeOffset? AcknowledgedTs,
     string? AckComment,
     bool Flapping,
-    string? SiteName = null);
+    string? SiteName = null,
+    string? AcknowledgedByUser = null);
 
 internal sealed record AlarmList(IReadOnlyList<AlarmView> Alarms);
 

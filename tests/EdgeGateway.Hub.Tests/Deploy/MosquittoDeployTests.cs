@@ -48,7 +48,8 @@ public sealed class MosquittoDeployTests(ProductionBroker broker) : IClassFixtur
         Assert.Contains($"topic write {TopicsA}/ports/#\n", acl, StringComparison.Ordinal);
         Assert.Contains($"topic read {TopicsB}/cmd/+\n", acl, StringComparison.Ordinal);
         Assert.DoesNotContain(acl.Split('\n'), line => line.StartsWith("pattern", StringComparison.Ordinal));
-        // A hub instance's three connections are three accounts (the broker takes the account as the client id).
+        // A hub instance's four connections are four accounts (the broker takes the account as the client id).
+        Assert.Contains($"user {ProductionBroker.Hub}-alarms\ntopic read edge/v1/#\n", acl, StringComparison.Ordinal);
         Assert.Contains($"user {ProductionBroker.Hub}-peers\ntopic read edge/v1/#\n", acl, StringComparison.Ordinal);
         Assert.Contains($"user {ProductionBroker.Hub}-console\ntopic read edge/v1/#\n", acl, StringComparison.Ordinal);
         string passwd = await File.ReadAllTextAsync(Path.Combine(broker.Credentials, "passwd"));
@@ -59,6 +60,7 @@ public sealed class MosquittoDeployTests(ProductionBroker broker) : IClassFixtur
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(broker.Account(user, "mqtt-password")));
         }
 
+        Assert.Contains($"\n{ProductionBroker.Hub}-alarms:$7$", passwd, StringComparison.Ordinal);
         Assert.Contains($"\n{ProductionBroker.Hub}-peers:$7$", passwd, StringComparison.Ordinal);
         Assert.Contains($"\n{ProductionBroker.Hub}-console:$7$", passwd, StringComparison.Ordinal);
 
@@ -269,7 +271,7 @@ public sealed class MosquittoDeployTests(ProductionBroker broker) : IClassFixtur
             Assert.Equal(MqttClientPublishReasonCode.Success, await a.PublishAsync($"{TopicsA}/alarms", alarm));
         }
 
-        foreach (string clientId in new[] { ProductionBroker.Hub, ProductionBroker.Hub + "-peers", ProductionBroker.Hub + "-console" })
+        foreach (string clientId in new[] { ProductionBroker.Hub, ProductionBroker.Hub + "-alarms", ProductionBroker.Hub + "-peers", ProductionBroker.Hub + "-console" })
         {
             await TakeOverAttemptAsync(UserB, clientId);
         }

@@ -53,6 +53,27 @@ public sealed class SeqTrackerTests
     }
 
     [Fact]
+    public void A_hole_open_while_writes_fail_is_judged_only_a_grace_period_after_they_succeed_again()
+    {
+        // Telemetry 11 waits out a 10-minute outage in a retried batch; alarm 12, on the other connection, was stored before it.
+        See(T0, 10, 12);
+        Assert.Empty(_tracker.TakeGaps(T0.AddMinutes(1)));
+        Assert.Empty(_tracker.TakeGaps(T0.AddMinutes(5), hold: true));
+        Assert.Empty(_tracker.TakeGaps(T0.AddMinutes(10), hold: true));
+
+        Assert.Empty(_tracker.TakeGaps(T0.AddMinutes(11))); // writes succeed again: a fresh grace, not 11 minutes old
+        See(T0.AddMinutes(11.5), 11);
+        Assert.Empty(_tracker.TakeGaps(T0.AddMinutes(20)));
+        Assert.Equal(0, _tracker.Outstanding);
+
+        // A real loss is still found, a grace period after the writes recovered.
+        See(T0.AddMinutes(21), 14);
+        Assert.Empty(_tracker.TakeGaps(T0.AddMinutes(22), hold: true));
+        Assert.Empty(_tracker.TakeGaps(T0.AddMinutes(23)));
+        Assert.Equal((13L, 13L), Assert.Single(_tracker.TakeGaps(T0.AddMinutes(25.5))) is var gap ? (gap.From, gap.To) : default);
+    }
+
+    [Fact]
     public void A_number_missing_past_the_grace_period_is_one_gap_with_its_range()
     {
         See(T0, 10, 11, 15, 16);

@@ -132,6 +132,27 @@ public sealed class AlarmKeyedByGatewayTests : IDisposable
         Assert.True(store.TryAcknowledge(new AlarmAck("alm-1", "site-c", "gw-c", "zhao", null, Now, null))); // the same id elsewhere
     }
 
+    [Fact]
+    public void A_console_store_of_schema_version_2_keeps_its_acknowledgements_and_then_records_display_names()
+    {
+        Write(PathOf("console.db"), $"""
+            CREATE TABLE alarm_ack (alarm_id TEXT NOT NULL, site TEXT NOT NULL, gateway TEXT NOT NULL, user_name TEXT NOT NULL, role TEXT,
+                acknowledged_ms INTEGER NOT NULL, comment TEXT, PRIMARY KEY (site, gateway, alarm_id)) WITHOUT ROWID;
+            CREATE TABLE audit (id INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, user_name TEXT NOT NULL, role TEXT, action TEXT NOT NULL,
+                target TEXT, detail TEXT, result TEXT NOT NULL);
+            INSERT INTO alarm_ack VALUES ('alm-1', 'site-a', 'gw-a', 'manager', 'manager', 1000, 'checked');
+            PRAGMA application_id = {ConsoleStore.ApplicationId}; PRAGMA user_version = 2;
+            """);
+
+        using var store = ConsoleStore.Open(PathOf("console.db"));
+
+        AlarmAck before = store.FindAck("site-a", "gw-a", "alm-1")!;
+        Assert.Equal(("manager", null, "manager"), (before.User, before.DisplayName, before.ShownName)); // shown as the login it has
+        Assert.True(store.TryAcknowledge(new AlarmAck("alm-2", "site-a", "gw-a", "manager", "manager", Now, null, "张经理")));
+        AlarmAck after = store.FindAck("site-a", "gw-a", "alm-2")!;
+        Assert.Equal(("manager", "张经理", "张经理"), (after.User, after.DisplayName, after.ShownName));
+    }
+
     private static void Write(string path, string sql, params (string Name, string Value)[] parameters)
     {
         using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());

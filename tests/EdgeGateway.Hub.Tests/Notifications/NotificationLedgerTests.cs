@@ -1,5 +1,6 @@
 using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Contracts.Mqtt;
+using EdgeGateway.Contracts.Ports;
 using EdgeGateway.Hub.Notifications;
 using Microsoft.Data.Sqlite;
 
@@ -101,6 +102,30 @@ public sealed class NotificationLedgerTests : IDisposable
         Assert.Equal("alm-0001", head.AlarmId);
         Assert.True(ContractJson.TryDeserialize(System.Text.Encoding.UTF8.GetBytes(head.AlarmJson), out AlarmMessage? alarm, out string? error), error);
         Assert.Equal(AlarmSeverity.Critical, alarm!.Severity);
+    }
+
+    [Fact]
+    public void A_session_end_is_recorded_once_also_when_delivered_again_after_a_reopen()
+    {
+        var session = new SessionMessage
+        {
+            Seq = 9, Ts = Now, Site = "dongguan", Gateway = "shed-1", SessionId = "ses-0001", Port = "p03", StartedTs = Now.AddHours(-2), EndedTs = Now,
+            DurationS = 7200, EnergyWh = 480, PeakPowerW = 260, EndReason = SessionEndReason.Complete,
+        };
+        using (var ledger = NotificationLedger.Open(LedgerPath))
+        {
+            Assert.True(ledger.RecordSessionEnd(session, ContractJson.SerializeToString(session), Now));
+            Assert.False(ledger.RecordSessionEnd(session, ContractJson.SerializeToString(session), Now.AddSeconds(1)));
+        }
+
+        using (var ledger = NotificationLedger.Open(LedgerPath))
+        {
+            Assert.False(ledger.RecordSessionEnd(session, ContractJson.SerializeToString(session), Now.AddMinutes(1)));
+            string json = Assert.Single(ledger.SessionEnds("dongguan", "shed-1"));
+            Assert.True(ContractJson.TryDeserialize(System.Text.Encoding.UTF8.GetBytes(json), out SessionMessage? stored, out string? error), error);
+            Assert.Equal(session, stored);
+            Assert.Empty(ledger.SessionEnds("dongguan", "shed-2"));
+        }
     }
 
     private static void Record(NotificationLedger ledger, string alarmId, string channel)

@@ -103,11 +103,13 @@ public sealed class HubProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await _process.DisposeAsync();
 
-    /// <summary>Ready means both: the web server listens (Kestrel's "Now listening on") and ingest has subscribed.</summary>
+    /// <summary>Ready means all: the web server listens (Kestrel's "Now listening on") and both ingest connections (the
+    /// telemetry one and the alarm one) have subscribed.</summary>
     private async Task WaitIngestingAsync()
     {
         await _process.WaitForLineAsync("Now listening on", TimeSpan.FromSeconds(120));
-        await _process.WaitForLineAsync($"Hub {ClientId} ingesting", TimeSpan.FromSeconds(120));
+        await _process.WaitForLineAsync($"Hub {ClientId} ingesting telemetry", TimeSpan.FromSeconds(120));
+        await _process.WaitForLineAsync($"Hub {ClientId} ingesting alarms", TimeSpan.FromSeconds(120));
     }
 
 

@@ -85,7 +85,7 @@ internal static partial class AlarmEndpoints
 
         string target = $"{alarm.Site}/{alarm.Gateway}/{alarm.Source}";
         string detail = $"{alarm.Kind} {alarm.AlarmId}" + (comment is null ? "" : "; comment: " + comment);
-        var ack = new AlarmAck(alarm.AlarmId, alarm.Site, alarm.Gateway, caller.Name, caller.Role, now, comment);
+        var ack = new AlarmAck(alarm.AlarmId, alarm.Site, alarm.Gateway, caller.Name, caller.Role, now, comment, caller.DisplayName);
 
         // The store's key decides a race between two acknowledgements: the second is refused, whoever it came from.
         if (!store.TryAcknowledge(ack))
@@ -93,10 +93,11 @@ internal static partial class AlarmEndpoints
             AlarmAck first = store.FindAck(alarm.Site, alarm.Gateway, alarm.AlarmId) ?? ack;
             board.Acknowledge(first);
             store.Audit(caller.Audit(now, "alarm_ack", target, detail, $"conflict: already acknowledged by {first.User}"));
-            return ConsoleResults.Error(StatusCodes.Status409Conflict, ConsoleError.AlreadyAcknowledgedCode, text.AlreadyAcknowledged(first.User, first.At));
+            return ConsoleResults.Error(StatusCodes.Status409Conflict, ConsoleError.AlreadyAcknowledgedCode, text.AlreadyAcknowledged(first.ShownName, first.At));
         }
 
-        var request = new CommandRequest { AlarmId = alarm.AlarmId, Operator = caller.Name, Comment = comment };
+        // The operator is the login (an id the gateway logs); the display name travels beside it for the other instances' consoles.
+        var request = new CommandRequest { AlarmId = alarm.AlarmId, Operator = caller.Name, OperatorName = caller.DisplayName, Comment = comment };
         if (!await link.SendAsync(alarm.Site, alarm.Gateway, ContractCommands.AlarmAck, request, http.RequestAborted))
         {
             store.Withdraw(ack);

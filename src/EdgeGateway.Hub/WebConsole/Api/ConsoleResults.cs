@@ -50,16 +50,18 @@ internal sealed class SeeOtherResult(string location) : IResult, IStatusCodeHttp
     }
 }
 
-/// <summary>Who is asking (signed in), and in which language to answer.</summary>
-internal sealed record ConsoleCaller(string Name, string? Role, ConsoleText Text)
+/// <summary>Who is asking (signed in: the login, and the name people read), and in which language to answer.</summary>
+internal sealed record ConsoleCaller(string Name, string? Role, ConsoleText Text, string DisplayName)
 {
     public static ConsoleCaller Of(HttpContext http, ConsoleUserDirectory users)
     {
         ArgumentNullException.ThrowIfNull(http);
+        string name = http.User.Identity?.Name ?? "(anonymous)";
         return new ConsoleCaller(
-            http.User.Identity?.Name ?? "(anonymous)",
+            name,
             http.User.FindFirstValue(ClaimTypes.Role),
-            ConsoleLanguage.Text(http, users));
+            ConsoleLanguage.Text(http, users),
+            users.Find(name)?.DisplayName ?? name);
     }
 
     public AuditEntry Audit(DateTimeOffset at, string action, string? target, string? detail, string result) =>

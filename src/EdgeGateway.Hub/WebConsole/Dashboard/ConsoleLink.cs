@@ -229,7 +229,7 @@ internal sealed partial class ConsoleLink : BackgroundService
             return;
         }
 
-        var ack = new AlarmAck(alarmId, topic.Site, topic.Gateway, by, null, _time.GetUtcNow(), request.Comment);
+        var ack = new AlarmAck(alarmId, topic.Site, topic.Gateway, by, null, _time.GetUtcNow(), request.Comment, request.OperatorName);
         _store.TryAcknowledge(ack);
         _board.Acknowledge(_store.FindAck(topic.Site, topic.Gateway, alarmId) ?? ack);
     }

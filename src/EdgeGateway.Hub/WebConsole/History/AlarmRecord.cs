@@ -87,10 +87,11 @@ internal sealed record AlarmRecord(
             Detail is null ? null : ReasonText.For(text.Display).Render(Reason, Detail),
             ClearReason,
             Ack is not null,
-            Ack?.User,
+            Ack?.ShownName,
             Ack?.At,
             Ack?.Comment,
-            Flapping);
+            Flapping,
+            AcknowledgedByUser: Ack?.User);
     }
 
     /// <summary>The contract's wire name of a severity.</summary>

@@ -3,8 +3,13 @@ using Microsoft.Data.Sqlite;
 
 namespace EdgeGateway.Hub.WebConsole.Store;
 
-/// <summary>An alarm acknowledged in the console: by whom, when, with what comment.</summary>
-internal sealed record AlarmAck(string AlarmId, string Site, string Gateway, string User, string? Role, DateTimeOffset At, string? Comment);
+/// <summary>An alarm acknowledged in the console: by whom (<see cref="User"/> the login, an id; <see cref="DisplayName"/>
+/// the name people read, when known), when, with what comment.</summary>
+internal sealed record AlarmAck(string AlarmId, string Site, string Gateway, string User, string? Role, DateTimeOffset At, string? Comment, string? DisplayName = null)
+{
+    /// <summary>Who acknowledged, as a person reads it: the display name, else the login.</summary>
+    public string ShownName => string.IsNullOrWhiteSpace(DisplayName) ? User : DisplayName;
+}
 
 /// <summary>One line of the audit log.</summary>
 internal sealed record AuditEntry(DateTimeOffset At, string User, string? Role, string Action, string? Target, string? Detail, string Result);
@@ -24,7 +29,7 @@ internal sealed class ConsoleStore : IDisposable
     /// <summary>SQLite <c>application_id</c> of a console store ("EGCS").</summary>
     internal const int ApplicationId = 0x45474353;
 
-    internal const int SchemaVersion = 2;
+    internal const int SchemaVersion = 3;
 
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS alarm_ack (
@@ -35,6 +40,7 @@ internal sealed class ConsoleStore : IDisposable
             role            TEXT,
             acknowledged_ms INTEGER NOT NULL,
             comment         TEXT,
+            display_name    TEXT,
             PRIMARY KEY (site, gateway, alarm_id)
         ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS audit (
@@ -61,6 +67,10 @@ internal sealed class ConsoleStore : IDisposable
         ALTER TABLE alarm_ack_v2 RENAME TO alarm_ack;
         """;
 
+    /// <summary>Version 2 → 3: the acknowledging user's display name beside the login (null in the rows before it, shown
+    /// as the login).</summary>
+    private const string MigrateFrom2 = "ALTER TABLE alarm_ack ADD COLUMN display_name TEXT;";
+
     // An acknowledgement is also sent to the gateway: it must not vanish from the console on a power cut (the format's
     // synchronous = FULL).
     private static readonly SqliteFileFormat Format = new()
@@ -69,7 +79,7 @@ internal sealed class ConsoleStore : IDisposable
         ApplicationId = ApplicationId,
         SchemaVersion = SchemaVersion,
         Schema = Schema,
-        Migrations = new Dictionary<int, string> { [1] = MigrateFrom1 },
+        Migrations = new Dictionary<int, string> { [1] = MigrateFrom1, [2] = MigrateFrom2 },
         BusyTimeoutSeconds = 5,
     };
 
@@ -96,8 +106,8 @@ internal sealed class ConsoleStore : IDisposable
         lock (_gate)
         {
             using SqliteCommand command = Command("""
-                INSERT OR IGNORE INTO alarm_ack (alarm_id, site, gateway, user_name, role, acknowledged_ms, comment)
-                VALUES ($alarm_id, $site, $gateway, $user, $role, $at, $comment);
+                INSERT OR IGNORE INTO alarm_ack (alarm_id, site, gateway, user_name, role, acknowledged_ms, comment, display_name)
+                VALUES ($alarm_id, $site, $gateway, $user, $role, $at, $comment, $display_name);
                 """);
             command.Parameters.AddWithValue("$alarm_id", ack.AlarmId);
             command.Parameters.AddWithValue("$site", ack.Site);
@@ -106,6 +116,7 @@ internal sealed class ConsoleStore : IDisposable
             command.Parameters.AddWithValue("$role", (object?)ack.Role ?? DBNull.Value);
             command.Parameters.AddWithValue("$at", ack.At.ToUnixTimeMilliseconds());
             command.Parameters.AddWithValue("$comment", (object?)ack.Comment ?? DBNull.Value);
+            command.Parameters.AddWithValue("$display_name", (object?)ack.DisplayName ?? DBNull.Value);
             return command.ExecuteNonQuery() == 1;
         }
     }
@@ -139,7 +150,7 @@ internal sealed class ConsoleStore : IDisposable
         lock (_gate)
         {
             using SqliteCommand command = Command("""
-                SELECT alarm_id, site, gateway, user_name, role, acknowledged_ms, comment FROM alarm_ack
+                SELECT alarm_id, site, gateway, user_name, role, acknowledged_ms, comment, display_name FROM alarm_ack
                 WHERE site = $site AND gateway = $gateway AND alarm_id = $alarm_id;
                 """);
             SqliteParameter site = command.Parameters.Add("$site", SqliteType.Text);
@@ -225,7 +236,8 @@ internal sealed class ConsoleStore : IDisposable
         reader.GetString(3),
         reader.IsDBNull(4) ? null : reader.GetString(4),
         DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
-        reader.IsDBNull(6) ? null : reader.GetString(6));
+        reader.IsDBNull(6) ? null : reader.GetString(6),
+        reader.IsDBNull(7) ? null : reader.GetString(7));
 
     private SqliteCommand Command(string sql)
     {

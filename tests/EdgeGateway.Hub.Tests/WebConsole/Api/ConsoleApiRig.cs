@@ -27,6 +27,7 @@ public sealed class ConsoleApiRig() : ConsoleHubRig("api", Users, CommandTimeout
         .. OnePerRole,
         new("lock-me", "viewer"),
         new("wrong-pw", "manager"),
+        new("manager", "manager", DisplayName: "张经理"),
         .. new[] { "viewer", "manager", "maintenance" }.SelectMany(role => new ConsoleUser[]
         {
             new(TenantUser(OtherCompany, role), role, Company: OtherCompany),

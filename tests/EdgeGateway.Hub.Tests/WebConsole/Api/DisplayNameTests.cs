@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -56,6 +57,30 @@ public sealed class DisplayNameTests(ConsoleApiRig stack)
         }, TimeSpan.FromSeconds(30), "the alarm never reached the history CSV");
         Assert.EndsWith(",Site name", csv.Split("\r\n")[0], StringComparison.Ordinal);
         Assert.EndsWith(",Test shed", csv.Split("\r\n").Single(l => l.Contains(id, StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_acknowledgement_shows_the_user_s_display_name_and_sends_the_login_as_the_operator()
+    {
+        ConsoleClient manager = await stack.AsUserAsync("manager"); // display name 张经理
+        string id = await stack.Fake.RaiseAlarmAsync();
+        await ConsoleApiRig.Eventually(
+            async () => (await manager.GetJsonAsync("/api/alarms/active")).GetProperty("alarms").EnumerateArray().Any(a => a.GetProperty("alarm_id").GetString() == id),
+            TimeSpan.FromSeconds(10),
+            "the alarm never showed");
+        await using ProbeClient probe = await ProbeClient.ConnectAsync(stack.Broker, clientId: "ack-probe-" + Guid.NewGuid().ToString("N")[..6]);
+        await probe.SubscribeAsync(ContractTopics.Command(FakeGateway.Site, FakeGateway.Gateway, ContractCommands.AlarmAck));
+
+        (HttpStatusCode status, JsonElement acknowledged) = await manager.PostAsync($"/api/alarms/{id}/ack", """{"comment":"已通知车主"}""");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("张经理", acknowledged.GetProperty("acknowledged_by").GetString());
+        Assert.Equal("manager", acknowledged.GetProperty("acknowledged_by_user").GetString());
+        JsonElement listed = (await manager.GetJsonAsync("/api/alarms/active")).GetProperty("alarms").EnumerateArray().Single(a => a.GetProperty("alarm_id").GetString() == id);
+        Assert.Equal("张经理", listed.GetProperty("acknowledged_by").GetString());
+        MQTTnet.MqttApplicationMessage sent = await probe.NextAsync(TimeSpan.FromSeconds(30));
+        Assert.True(ContractJson.TryDeserializeCommand(sent.Payload.ToArray(), out CommandRequest? request, out string? error), error);
+        Assert.Equal(("manager", "张经理"), (request!.Operator, request.OperatorName));
     }
 
     [Fact]
