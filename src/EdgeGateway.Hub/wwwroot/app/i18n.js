@@ -766,6 +766,7 @@ const TEXT = {
     'stats.title': 'Incident statistics',
     'stats.weeks': 'Weeks',
     'stats.last_weeks': 'Last {n} weeks',
+    'stats.last_weeks.one': 'Last week',
     'stats.weekly': 'Incidents per week',
     'stats.note': 'Per company and ISO week (China Standard Time); times count from the opening',
     'stats.oldest': 'Oldest open incidents',
