@@ -58,9 +58,9 @@ public sealed class MqttJsonTests
         Assert.Equal(["v", "ts", "command", "ok", "message", "reason"], Names(ContractJson.SerializeToString(MqttSamples.Reply)));
         Assert.Equal(["v", "ts", "command", "ok", "message", "reason", "session_id"], Names(ContractJson.SerializeToString(MqttSamples.Reply with { SessionId = "s-p03-000918" })));
         // The order's fields are left out when null: a gateway that refuses unknown fields still takes every other command.
-        Assert.Equal(["v", "port", "operator", "operator_name", "reason", "alarm_id", "comment", "id", "issued_ts"], Names(ContractJson.SerializeToString(MqttSamples.Request)));
+        Assert.Equal(["v", "port", "operator", "reason", "alarm_id", "comment", "id", "issued_ts"], Names(ContractJson.SerializeToString(MqttSamples.Request)));
         Assert.Equal(
-            ["v", "port", "operator", "operator_name", "reason", "alarm_id", "comment", "id", "issued_ts", "order_id", "card", "limit", "tariff"],
+            ["v", "port", "operator", "reason", "alarm_id", "comment", "id", "issued_ts", "order_id", "card", "limit", "tariff"],
             Names(ContractJson.SerializeToString(MqttSamples.Request with
             {
                 OrderId = "ord-0042", Card = "card-7", Limit = new ChargeLimit { EnergyWh = 1000 }, Tariff = new ChargeTariff { FenPerKwh = 120 },

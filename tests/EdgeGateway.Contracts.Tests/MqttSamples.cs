@@ -158,7 +158,7 @@ internal static class MqttSamples
         PeakPowerW = 212.4,
     };
 
-    public static CommandRequest Request => new() { V = 1, Port = "p03", Operator = "wang.li", OperatorName = "王力", Reason = "charger replaced", Comment = "ticket 88" };
+    public static CommandRequest Request => new() { V = 1, Port = "p03", Operator = "wang.li", Reason = "charger replaced", Comment = "ticket 88" };
 
     public static CommandReply Reply => CommandReply.Applied(ContractCommands.PortReset, Now, "p03 reset; idle");
 }

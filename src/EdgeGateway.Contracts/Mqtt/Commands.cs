@@ -16,10 +16,6 @@ public sealed record CommandRequest
     /// <summary>Who asked (maintenance staff id or name).</summary>
     public string? Operator { get; init; }
 
-    /// <summary>The name people read for <see cref="Operator"/> (a console user's display name, "张经理" for login
-    /// <c>manager</c>): shown, never used as an id. Optional: added within v1, and left out when null.</summary>
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? OperatorName { get; init; }
 
     public string? Reason { get; init; }
 

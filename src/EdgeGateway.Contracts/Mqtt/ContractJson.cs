@@ -150,7 +150,7 @@ public sealed partial class ContractJson : JsonSerializerContext
             string? error = name switch
             {
                 "v" => null,
-                "port" or "operator" or "operator_name" or "reason" or "alarm_id" or "comment" or "id" or "issued_ts" or "order_id" or "card" => ReadString(ref reader, name, out value),
+                "port" or "operator" or "reason" or "alarm_id" or "comment" or "id" or "issued_ts" or "order_id" or "card" => ReadString(ref reader, name, out value),
                 "limit" => ReadLimit(ref reader, out limit),
                 "tariff" => ReadTariff(ref reader, out tariff),
                 _ => $"unknown field '{name}'",
@@ -180,9 +180,6 @@ public sealed partial class ContractJson : JsonSerializerContext
                     break;
                 case "operator":
                     result = result with { Operator = value };
-                    break;
-                case "operator_name":
-                    result = result with { OperatorName = value };
                     break;
                 case "reason":
                     result = result with { Reason = value };

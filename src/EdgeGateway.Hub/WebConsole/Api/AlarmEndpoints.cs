@@ -97,7 +97,7 @@ internal static partial class AlarmEndpoints
         }
 
         // The operator is the login (an id the gateway logs); the display name travels beside it for the other instances' consoles.
-        var request = new CommandRequest { AlarmId = alarm.AlarmId, Operator = caller.Name, OperatorName = caller.DisplayName, Comment = comment };
+        var request = new CommandRequest { AlarmId = alarm.AlarmId, Operator = caller.Name, Comment = comment };
         if (!await link.SendAsync(alarm.Site, alarm.Gateway, ContractCommands.AlarmAck, request, http.RequestAborted))
         {
             store.Withdraw(ack);

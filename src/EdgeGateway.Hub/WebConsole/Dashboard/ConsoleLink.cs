@@ -229,7 +229,9 @@ internal sealed partial class ConsoleLink : BackgroundService
             return;
         }
 
-        var ack = new AlarmAck(alarmId, topic.Site, topic.Gateway, by, null, _time.GetUtcNow(), request.Comment, request.OperatorName);
+        // The command names the login (an id); people read the display name, which every instance finds in its own user
+        // directory (the instances of a hub share it). Not carried in the command: a gateway refuses fields it does not know.
+        var ack = new AlarmAck(alarmId, topic.Site, topic.Gateway, by, null, _time.GetUtcNow(), request.Comment, _users.Find(by)?.DisplayName);
         _store.TryAcknowledge(ack);
         _board.Acknowledge(_store.FindAck(topic.Site, topic.Gateway, alarmId) ?? ack);
     }
