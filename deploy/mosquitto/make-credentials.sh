@@ -297,6 +297,7 @@ for account in "$dir"/accounts/*/; do
           echo "user $broker_user"
           echo "topic read edge/v1/#"
           echo "topic write edge/v1/+/+/cmd/#"
+          echo "topic write edge/v1/+/+/cards"
           echo "topic readwrite edge/v1/_hub/#"
           echo "topic readwrite edge/v1/_deadletter/#"
         done
@@ -316,6 +317,7 @@ for account in "$dir"/accounts/*/; do
         echo "topic write edge/v1/$site/$id/sessions"
         echo "topic write edge/v1/$site/$id/sessions/resumed"
         echo "topic read edge/v1/$site/$id/cmd/+"
+        echo "topic read edge/v1/$site/$id/cards"
         echo "topic write edge/v1/_hub/replies/#"
         ;;
       *) die "$account/role: unknown role '$kind'" ;;

@@ -161,4 +161,19 @@ internal static class MqttSamples
     public static CommandRequest Request => new() { V = 1, Port = "p03", Operator = "wang.li", Reason = "charger replaced", Comment = "ticket 88" };
 
     public static CommandReply Reply => CommandReply.Applied(ContractCommands.PortReset, Now, "p03 reset; idle");
+
+    public static CardListMessage Cards => new()
+    {
+        Revision = 7,
+        Ts = Now,
+        Site = "hz-xixi-07",
+        Gateway = "shed-a",
+        Tariff = new ChargeTariff { FenPerKwh = 120 },
+        Cards =
+        [
+            new CardEntry { Uid = "04A1B2C3D4E5F6", Card = "C000123", BalanceFen = 2_000, Blocked = false },
+            new CardEntry { Uid = "DEADBEEF", Card = "C000124", BalanceFen = -35, Blocked = true },
+        ],
+        AppliedSessions = ["0193a5c4-5f6e-7b8c"],
+    };
 }

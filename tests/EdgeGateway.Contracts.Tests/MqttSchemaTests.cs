@@ -46,6 +46,9 @@ public sealed class MqttSchemaTests
         { "command_request", ContractJson.SerializeToString(new CommandRequest()) },
         { "command_request", "{}" },
         { "command_reply", ContractJson.SerializeToString(MqttSamples.Reply) },
+        { "cards", ContractJson.SerializeToString(MqttSamples.Cards) },
+        { "cards", ContractJson.SerializeToString(MqttSamples.Cards with { Tariff = null, Cards = [], AppliedSessions = [] }) },
+        { "cards", ContractJson.SerializeToString(MqttSamples.Cards with { Tariff = new ChargeTariff { FenPerHour = 100 } }) },
         { "command_reply", ContractJson.SerializeToString(CommandReply.Applied("port_start", MqttSamples.Now, "charging") with { SessionId = "0193a5c4-5f6e-7b8c" }) },
         { "command_request", ContractJson.SerializeToString(new CommandRequest { Port = "p03", Id = "c-1", OrderId = "ord-42", Card = "card-7", Limit = new ChargeLimit { EnergyWh = 500, DurationMin = 240, AmountFen = 300 }, Tariff = new ChargeTariff { FenPerKwh = 150 } }) },
         { "command_reply", ContractJson.SerializeToString(CommandReply.Refused("port_reset", MqttSamples.Now, "reason is required")) },
@@ -56,7 +59,7 @@ public sealed class MqttSchemaTests
     public void There_is_a_schema_for_every_message()
     {
         Assert.Equal(
-            ["alarm", "bin_state", "bin_telemetry", "command_reply", "command_request", "port_state", "port_telemetry", "session", "session_resumed", "status"],
+            ["alarm", "bin_state", "bin_telemetry", "cards", "command_reply", "command_request", "port_state", "port_telemetry", "session", "session_resumed", "status"],
             ContractSchemas.Names);
         Assert.Equal(ContractSchemas.Text("status"), ContractSchemas.Text("status.schema.json"));
         Assert.Throws<KeyNotFoundException>(() => ContractSchemas.Text("nope"));
@@ -169,6 +172,7 @@ public sealed class MqttSchemaTests
                 "alarm" => (ContractJson.TryDeserialize(payload, out AlarmMessage? _, out string? e), e),
                 "session" => (ContractJson.TryDeserialize(payload, out SessionMessage? _, out string? e), e),
                 "session_resumed" => (ContractJson.TryDeserialize(payload, out SessionResumedMessage? _, out string? e), e),
+                "cards" => (ContractJson.TryDeserialize(payload, out CardListMessage? _, out string? e), e),
                 _ => (ContractJson.TryDeserialize(payload, out CommandReply? _, out string? e), e),
             };
 

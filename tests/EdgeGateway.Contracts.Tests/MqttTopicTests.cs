@@ -15,6 +15,7 @@ public sealed class MqttTopicTests
         Assert.Equal("edge/v1/s/g/alarms", ContractTopics.Alarms("s", "g"));
         Assert.Equal("edge/v1/s/g/sessions", ContractTopics.Sessions("s", "g"));
         Assert.Equal("edge/v1/s/g/sessions/resumed", ContractTopics.SessionsResumed("s", "g"));
+        Assert.Equal("edge/v1/s/g/cards", ContractTopics.Cards("s", "g"));
         Assert.Equal("edge/v1/s/g/cmd/port_reset", ContractTopics.Command("s", "g", ContractCommands.PortReset));
         Assert.Equal("edge/v1/s/g/cmd/+", ContractTopics.CommandFilter("s", "g"));
         Assert.Equal("edge/v1/s/g/#", ContractTopics.GatewayFilter("s", "g"));
@@ -27,6 +28,7 @@ public sealed class MqttTopicTests
         { ContractTopics.Alarms("site_1", "gw-A"), new ContractTopic("site_1", "gw-A", ContractTopicKind.Alarms) },
         { ContractTopics.Sessions("site_1", "gw-A"), new ContractTopic("site_1", "gw-A", ContractTopicKind.Sessions) },
         { ContractTopics.SessionsResumed("site_1", "gw-A"), new ContractTopic("site_1", "gw-A", ContractTopicKind.SessionResumed) },
+        { ContractTopics.Cards("site_1", "gw-A"), new ContractTopic("site_1", "gw-A", ContractTopicKind.Cards) },
         { ContractTopics.PortTelemetry("site_1", "gw-A", "p01"), new ContractTopic("site_1", "gw-A", ContractTopicKind.PortTelemetry, Port: "p01") },
         { ContractTopics.PortState("site_1", "gw-A", "p01"), new ContractTopic("site_1", "gw-A", ContractTopicKind.PortState, Port: "p01") },
         { ContractTopics.BinTelemetry("site_1", "gw-A", "b-2"), new ContractTopic("site_1", "gw-A", ContractTopicKind.BinTelemetry, Bin: "b-2") },

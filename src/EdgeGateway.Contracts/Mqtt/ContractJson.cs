@@ -34,6 +34,7 @@ namespace EdgeGateway.Contracts.Mqtt;
 [JsonSerializable(typeof(SessionResumedMessage))]
 [JsonSerializable(typeof(CommandRequest))]
 [JsonSerializable(typeof(CommandReply))]
+[JsonSerializable(typeof(CardListMessage))]
 public sealed partial class ContractJson : JsonSerializerContext
 {
     /// <summary>The largest command payload accepted, in bytes.</summary>

@@ -8,7 +8,7 @@ public static class ContractSchemas
     private const string Prefix = "EdgeGateway.Contracts.Mqtt.Schemas.";
     private const string Suffix = ".schema.json";
 
-    /// <summary>The schema names: status, port_telemetry, port_state, bin_telemetry, bin_state, alarm, session, session_resumed, command_request, command_reply.</summary>
+    /// <summary>The schema names: status, port_telemetry, port_state, bin_telemetry, bin_state, alarm, session, session_resumed, command_request, command_reply, cards.</summary>
     public static IReadOnlyList<string> Names { get; } =
         [.. typeof(ContractSchemas).Assembly.GetManifestResourceNames()
             .Where(name => name.StartsWith(Prefix, StringComparison.Ordinal) && name.EndsWith(Suffix, StringComparison.Ordinal))
@@ -41,6 +41,7 @@ public static class ContractSchemas
         nameof(SessionResumedMessage) => "session_resumed",
         nameof(CommandRequest) => "command_request",
         nameof(CommandReply) => "command_reply",
+        nameof(CardListMessage) => "cards",
         _ => throw new NotSupportedException($"{typeof(T).Name} is not a contract v1 message."),
     };
 }

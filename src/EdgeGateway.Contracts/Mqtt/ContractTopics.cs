@@ -14,6 +14,9 @@ public enum ContractTopicKind
 
     /// <summary><c>sessions/resumed</c>: a session carried on after a restart.</summary>
     SessionResumed,
+
+    /// <summary><c>cards</c>: the hub's retained list of the prepaid cards a gateway's card terminal accepts.</summary>
+    Cards,
 }
 
 /// <summary>A parsed contract topic. <see cref="Port"/>, <see cref="Bin"/> and <see cref="CommandName"/> are set only for the kinds that have them.</summary>
@@ -54,6 +57,9 @@ public static class ContractTopics
 
     public static string SessionsResumed(string site, string gw) => Gateway(site, gw) + "/sessions/resumed";
 
+    /// <summary><c>edge/v1/{site}/{gw}/cards</c>: written by the hub, retained; see <see cref="CardListMessage"/>.</summary>
+    public static string Cards(string site, string gw) => Gateway(site, gw) + "/cards";
+
     public static string Command(string site, string gw, string name) => Gateway(site, gw) + "/cmd/" + Segment(name, nameof(name));
 
     /// <summary>The subscription a gateway makes for its commands: <c>edge/v1/{site}/{gw}/cmd/+</c>.</summary>
@@ -91,6 +97,7 @@ public static class ContractTopics
                     "status" => ContractTopicKind.Status,
                     "alarms" => ContractTopicKind.Alarms,
                     "sessions" => ContractTopicKind.Sessions,
+                    "cards" => ContractTopicKind.Cards,
                     _ => null,
                 };
                 if (kind is null)

@@ -99,7 +99,8 @@ public sealed class ContractMessageReader(TimeProvider time, HubLimits? limits =
     /// messages runs (ingest, and the console's live board), so that nothing is shown that is not stored.</summary>
     public IngestDecision Read(ContractTopic parsed, ReadOnlySpan<byte> payload)
     {
-        if (parsed.Kind == ContractTopicKind.Command)
+        // Commands and card lists are what the hub itself sends to gateways: nothing to store.
+        if (parsed.Kind is ContractTopicKind.Command or ContractTopicKind.Cards)
         {
             return IngestDecision.Ignored;
         }
