@@ -36,10 +36,10 @@ internal static class DrainBench
 
     public static async Task<int> RunAsync(string[] args)
     {
-        int messages = Option(args, "--messages").Select(Parse).FirstOrDefault(3000);
-        int[] delays = Option(args, "--delay-ms").Select(List).FirstOrDefault([0, 10]);
-        int[] windows = Option(args, "--window").Select(List).FirstOrDefault([OutboxDrain.DefaultWindow, 1]);
-        int runs = Option(args, "--runs").Select(Parse).FirstOrDefault(3);
+        int messages = BenchArguments.Option(args, "--messages").Select(BenchArguments.Int).FirstOrDefault(3000);
+        int[] delays = BenchArguments.Option(args, "--delay-ms").Select(BenchArguments.IntList).FirstOrDefault([0, 10]);
+        int[] windows = BenchArguments.Option(args, "--window").Select(BenchArguments.IntList).FirstOrDefault([OutboxDrain.DefaultWindow, 1]);
+        int runs = BenchArguments.Option(args, "--runs").Select(BenchArguments.Int).FirstOrDefault(3);
         bool batched = args.Contains("--batched");
         bool breakdown = batched && args.Contains("--breakdown");
         bool brokerNoDelay = args.Contains("--broker-nodelay");
@@ -272,12 +272,6 @@ internal static class DrainBench
             LifetimeEnergyWh = 10_234.5, MeasuredTs = at,
         });
     }
-
-    private static IEnumerable<string> Option(string[] args, string name) => args.SkipWhile(a => a != name).Skip(1).Take(1);
-
-    private static int Parse(string text) => int.Parse(text, CultureInfo.InvariantCulture);
-
-    private static int[] List(string text) => [.. text.Split(',').Select(Parse)];
 
     private static double Median(List<double> values)
     {

@@ -31,8 +31,8 @@ internal static class FootprintBench
 
     public static async Task<int> RunAsync(string[] args)
     {
-        double minutes = args.SkipWhile(a => a != "--minutes").Skip(1).Take(1).Select(t => double.Parse(t, CultureInfo.InvariantCulture)).FirstOrDefault(6);
-        string? ports = args.SkipWhile(a => a != "--ports").Skip(1).Take(1).FirstOrDefault();
+        double minutes = BenchArguments.Option(args, "--minutes").Select(BenchArguments.Double).FirstOrDefault(6);
+        string? ports = BenchArguments.Option(args, "--ports").FirstOrDefault();
         var duration = TimeSpan.FromMinutes(minutes);
         var interval = TimeSpan.FromSeconds(2);
         string work = Directory.CreateTempSubdirectory("edgegateway-footprint-").FullName;

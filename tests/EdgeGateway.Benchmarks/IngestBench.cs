@@ -29,7 +29,7 @@ internal static class IngestBench
 
     public static async Task<int> RunAsync(string[] args)
     {
-        int messages = args.SkipWhile(a => a != "--messages").Skip(1).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).FirstOrDefault(60_000);
+        int messages = BenchArguments.Option(args, "--messages").Select(BenchArguments.Int).FirstOrDefault(60_000);
         if (messages < 1)
         {
             Console.Error.WriteLine("ingest: --messages must be at least 1");

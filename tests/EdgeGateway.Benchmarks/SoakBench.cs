@@ -21,12 +21,12 @@ internal static class SoakBench
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        double shedHours = Option(args, "--shed-hours").Select(ParseDouble).FirstOrDefault(24);
-        string speed = Option(args, "--speed").FirstOrDefault("0");
-        string? ports = Option(args, "--ports").FirstOrDefault();
-        TimeSpan wallLimit = Option(args, "--wall-limit").Select(t => TimeSpan.Parse(t, CultureInfo.InvariantCulture)).FirstOrDefault(TimeSpan.FromHours(2.5));
-        var interval = TimeSpan.FromSeconds(Option(args, "--interval-s").Select(ParseDouble).FirstOrDefault(10));
-        double warmup = Option(args, "--warmup-fraction").Select(ParseDouble).FirstOrDefault(0.2);
+        double shedHours = BenchArguments.Option(args, "--shed-hours").Select(BenchArguments.Double).FirstOrDefault(24);
+        string speed = BenchArguments.Option(args, "--speed").FirstOrDefault("0");
+        string? ports = BenchArguments.Option(args, "--ports").FirstOrDefault();
+        TimeSpan wallLimit = BenchArguments.Option(args, "--wall-limit").Select(t => TimeSpan.Parse(t, CultureInfo.InvariantCulture)).FirstOrDefault(TimeSpan.FromHours(2.5));
+        var interval = TimeSpan.FromSeconds(BenchArguments.Option(args, "--interval-s").Select(BenchArguments.Double).FirstOrDefault(10));
+        double warmup = BenchArguments.Option(args, "--warmup-fraction").Select(BenchArguments.Double).FirstOrDefault(0.2);
         bool baseline = !args.Contains("--no-baseline");
 
         string work = Directory.CreateTempSubdirectory("edgegateway-soak-").FullName;
@@ -199,8 +199,4 @@ internal static class SoakBench
             throw new InvalidOperationException($"dotnet {string.Join(' ', args)} failed ({process.ExitCode}):\n{await output}\n{await error}");
         }
     }
-
-    private static IEnumerable<string> Option(string[] args, string name) => args.SkipWhile(a => a != name).Skip(1).Take(1);
-
-    private static double ParseDouble(string text) => double.Parse(text, CultureInfo.InvariantCulture);
 }

@@ -18,7 +18,7 @@ public static class DiagnosticsServiceCollectionExtensions
             .ValidateOnStart();
 
         var meters = new GatewayMeters();
-        meters.Observe("edgegateway.gateway.ports.faulted", "{port}", "Ports now in the fault state.", () => protection.Snapshot.Ports.Count(p => p.State == Contracts.Ports.PortState.Fault));
+        meters.Observe("edgegateway.gateway.ports.faulted", "{port}", "Ports now in the fault state.", () => protection.Snapshot.FaultedPorts);
         builder.Services.AddSingleton(_ => meters); // made by the container's factory, so disposed with it
 
         int port = builder.Configuration.GetSection(GatewayMetricsOptions.Section).GetValue<int>(nameof(GatewayMetricsOptions.PrometheusPort));

@@ -4,7 +4,6 @@ using EdgeGateway.Bins;
 using EdgeGateway.Commands;
 using EdgeGateway.Contracts.Localization;
 using EdgeGateway.Contracts.Mqtt;
-using EdgeGateway.Contracts.Ports;
 using EdgeGateway.Contracts.Reasons;
 using EdgeGateway.Diagnostics;
 using EdgeGateway.Events;
@@ -391,7 +390,7 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
         OutboxStats outbox = _outbox.Stats;
         return _map.Status(online, _runtime.Time.GetUtcNow(), Stopwatch.GetElapsedTime(_started), outbox.Depth, _lastError, _lastErrorAt, _clock?.IsSynchronized(), clockStep) with
         {
-            Figures = _meters?.TakeFigures(outbox.ThinnedTotal, _runtime.Protection.Snapshot.Ports.Count(p => p.State == PortState.Fault)),
+            Figures = _meters?.TakeFigures(outbox.ThinnedTotal, _runtime.Protection.Snapshot.FaultedPorts),
         };
     }
 

@@ -1,3 +1,4 @@
+using EdgeGateway.Contracts.Ports;
 using EdgeGateway.Events;
 
 namespace EdgeGateway.Protection;
@@ -13,6 +14,10 @@ public sealed record ShedSnapshot(
     long Rounds)
 {
     public static ShedSnapshot Empty { get; } = new(default, [], 0, null, false, [], 0);
+
+    /// <summary>How many ports are in the fault state (their meter failed): the status figures and the
+    /// <c>/metrics</c> gauge both report it.</summary>
+    public int FaultedPorts => Ports.Count(p => p.State == PortState.Fault);
 }
 
 /// <summary>Shed-wide sensor readings handed to protection once per round.</summary>

@@ -1,0 +1,17 @@
+using System.Globalization;
+
+namespace EdgeGateway.Benchmarks;
+
+/// <summary>The bench commands' options: <c>--name value</c> pairs, read with the invariant culture.</summary>
+internal static class BenchArguments
+{
+    /// <summary>The value after <paramref name="name"/>, or none.</summary>
+    public static IEnumerable<string> Option(string[] args, string name) => args.SkipWhile(a => a != name).Skip(1).Take(1);
+
+    public static int Int(string text) => int.Parse(text, CultureInfo.InvariantCulture);
+
+    public static double Double(string text) => double.Parse(text, CultureInfo.InvariantCulture);
+
+    /// <summary>A comma-separated list of integers: <c>0,10</c>.</summary>
+    public static int[] IntList(string text) => [.. text.Split(',').Select(Int)];
+}
