@@ -6,11 +6,11 @@ namespace EdgeGateway.Calibration;
 /// <summary>
 /// Measures one port for calibration on a board opened as <c>run</c> opens it (every relay open): closes that port's
 /// relay, drops the settling readings, takes the readings, and opens the relay again whatever happens. A short circuit
-/// ends the measurement on the reading that saw it.
+/// ends the measurement on the reading that saw it; so does <c>cancellation</c> (Ctrl+C), between two readings.
 /// </summary>
 public static class CalibrationBench
 {
-    public static IReadOnlyList<MeterReading> Measure(ShedBoard board, int portIndex, IMeterCalibration calibration, out string? relayProblem)
+    public static IReadOnlyList<MeterReading> Measure(ShedBoard board, int portIndex, IMeterCalibration calibration, out string? relayProblem, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(board);
         ArgumentNullException.ThrowIfNull(calibration);
@@ -22,7 +22,7 @@ public static class CalibrationBench
 
         try
         {
-            for (int i = 0; i < calibration.SettleReadings + calibration.Readings; i++)
+            for (int i = 0; i < calibration.SettleReadings + calibration.Readings && !cancellation.IsCancellationRequested; i++)
             {
                 MeterReading reading = calibration.Measure();
                 if (reading.Status == MeterReadStatus.ShortCircuit)

@@ -39,7 +39,8 @@ internal static class CalibrateCommand
             command.Options.Add(option);
         }
 
-        command.SetAction(parse => Run(
+        // Ctrl+C cancels the token: the measurement stops between two readings and the relay is opened before the exit.
+        command.SetAction((parse, cancellation) => Task.FromResult(Run(
             new CalibrateArguments(parse.GetValue(config)!, parse.GetValue(port)!, new CalibrationReferences(parse.GetValue(watts), parse.GetValue(amps), parse.GetValue(volts)))
             {
                 Yes = parse.GetValue(yes),
@@ -51,12 +52,13 @@ internal static class CalibrateCommand
             },
             Console.Out,
             Console.Error,
-            Console.In));
+            Console.In,
+            cancellation)));
         return command;
     }
 
     /// <summary>The calibration itself; <paramref name="answers"/> is where the confirmation is read from.</summary>
-    internal static int Run(CalibrateArguments args, TextWriter output, TextWriter error, TextReader answers)
+    internal static int Run(CalibrateArguments args, TextWriter output, TextWriter error, TextReader answers, CancellationToken cancellation = default)
     {
         CalibrationReferences references = args.References;
         if (ArgumentProblem(args) is { } problem)
@@ -110,7 +112,7 @@ internal static class CalibrateCommand
             calibration = MeterCalibrations.For(site, port, board.Meters[portIndex], out whyNot)!;
             output.WriteLine($"{port.Id}: {calibration.Description}");
             output.WriteLine(Invariant($"relay of {port.Id} closed; measuring {calibration.ReadingsExplained} ..."));
-            IReadOnlyList<MeterReading> readings = CalibrationBench.Measure(board, portIndex, calibration, out string? relayProblem);
+            IReadOnlyList<MeterReading> readings = CalibrationBench.Measure(board, portIndex, calibration, out string? relayProblem, cancellation);
             if (relayProblem is not null)
             {
                 error.WriteLine($"calibrate: the relay of {port.Id}: {relayProblem}");
@@ -118,6 +120,12 @@ internal static class CalibrateCommand
             }
 
             output.WriteLine($"relay of {port.Id} open");
+            if (cancellation.IsCancellationRequested)
+            {
+                error.WriteLine($"calibrate: interrupted; {args.Config} not changed");
+                return 1;
+            }
+
             outcome = PortCalibration.Compute(port.Id, references, calibration.Factors, readings, args.MaxCorrectionPct / 100);
         }
         finally
