@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace EdgeGateway.CommandLine;
 
-/// <summary>The gateway's commands: run, check-config, relays-off, bench, pin-map, provision.</summary>
+/// <summary>The gateway's commands: run, check-config, relays-off, bench, pin-map, provision, calibrate.</summary>
 public static class GatewayCommandLine
 {
     public static RootCommand Build()
@@ -14,6 +14,7 @@ public static class GatewayCommandLine
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(PinMapCommand.Create());
         root.Subcommands.Add(ProvisionCommand.Create());
+        root.Subcommands.Add(CalibrateCommand.Create());
         return root;
     }
 }

@@ -52,4 +52,30 @@ public sealed class ShedFeederTests
         Assert.True(p2.TrueCurrentA > both, $"{p2.TrueCurrentA} A alone, {both} A with the other short");
         Assert.InRange(model.SupplyVrms, healthy / 1.6 * 0.97, healthy / 1.6 * 1.03);
     }
+
+    [Fact]
+    public void A_held_supply_stays_at_its_voltage_under_load_so_a_heater_draws_its_rating()
+    {
+        (ShedModel model, SimulatedClock clock) = Shed();
+        ShedOutlet p1 = model.Outlets[0];
+        p1.Plug(new ResistiveLoad(1000, 230, "reference heater"));
+        p1.CoilEnergized = true;
+        for (int i = 0; i < 10; i++)
+        {
+            Step(model, clock);
+        }
+
+        double normal = model.SupplyVrms;
+
+        model.HeldSupplyVrms = 230;
+        for (int i = 0; i < 50; i++)
+        {
+            Step(model, clock);
+            Assert.Equal(230, model.SupplyVrms);
+            Assert.Equal(1000, p1.TrueRealPowerW, 9);
+        }
+
+        // The normal supply follows its daily profile and sags under the load: not 230 V.
+        Assert.True(Math.Abs(normal - 230) > 1, $"{normal} V");
+    }
 }

@@ -68,6 +68,12 @@ public sealed class ShedModel
     /// </summary>
     public bool MainsOn { get; set; } = true;
 
+    /// <summary>
+    /// The busbar held at this RMS voltage whatever the load, without the daily profile, wander or sag (null: the normal
+    /// supply): a stabilised source on a calibration bench, so a reference load draws exactly its rated power.
+    /// </summary>
+    public double? HeldSupplyVrms { get; set; }
+
     public double CabinetTemperatureC { get; private set; }
 
     /// <summary>Scenario override of the cabinet temperature: where it is heading and how fast (°C per minute).</summary>
@@ -234,7 +240,7 @@ public sealed class ShedModel
             }
         }
 
-        SupplyVrms = MainsOn ? Math.Max(0, (sourceV - (FeederOhms * loadCurrent)) / (1 + (FeederOhms * faultConductance))) : 0;
+        SupplyVrms = !MainsOn ? 0 : HeldSupplyVrms ?? Math.Max(0, (sourceV - (FeederOhms * loadCurrent)) / (1 + (FeederOhms * faultConductance)));
 
         double peak = SupplyPeakAmplitude;
         double heatW = 0;
