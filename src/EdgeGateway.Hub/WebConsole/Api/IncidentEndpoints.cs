@@ -181,6 +181,16 @@ internal static partial class IncidentEndpoints
     }
 
     /// <summary>
+    /// The newest <paramref name="limit"/> incident steps taken by <c>system</c> as audit entries: <c>incident_opened</c>,
+    /// <c>incident_reopened</c>, <c>incident_alarm_cleared</c> (the gateway's clear) and <c>incident_auto_close</c>, the
+    /// target the incident, the detail the alarm it is about.
+    /// </summary>
+    internal static IEnumerable<AuditEntry> SystemAudit(IncidentStore store, int limit) =>
+        store.SystemSteps(limit).Select(s => new AuditEntry(
+            s.Step.At, IncidentWire.System, null, s.Step.Action == IncidentWire.Closed ? "incident_auto_close" : "incident_" + s.Step.Action,
+            s.Incident.ToString(), s.Step.Action == IncidentWire.Closed ? s.Step.Detail : "alarm: " + (s.Step.Detail ?? s.Incident.AlarmId), "ok"));
+
+    /// <summary>
     /// Records the notice of the assignment <paramref name="incident"/> just took (its last step) in the notification
     /// ledger, for the robots of the company that runs the site, which delivers it (retried, once). The step is already
     /// committed: should the ledger fail, the assignment stands and the failure is logged (the assignee still finds it

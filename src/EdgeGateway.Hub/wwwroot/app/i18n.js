@@ -267,6 +267,10 @@ const TEXT = {
     'audit.action.incident_on_site': '事件到场',
     'audit.action.incident_resolve': '登记处理结果',
     'audit.action.incident_close': '关闭事件',
+    'audit.action.incident_opened': '事件开启',
+    'audit.action.incident_reopened': '事件重新开启',
+    'audit.action.incident_alarm_cleared': '网关解除报警',
+    'audit.action.incident_auto_close': '事件自动关闭',
 
     'forbidden.title': '无权访问',
     'forbidden.text': '您的账号没有权限查看此页面。',
@@ -660,6 +664,10 @@ const TEXT = {
     'audit.action.incident_on_site': 'Incident: on site',
     'audit.action.incident_resolve': 'Incident resolution',
     'audit.action.incident_close': 'Close incident',
+    'audit.action.incident_opened': 'Incident opened',
+    'audit.action.incident_reopened': 'Incident reopened',
+    'audit.action.incident_alarm_cleared': 'Gateway cleared the alarm',
+    'audit.action.incident_auto_close': 'Incident closed automatically',
 
     'forbidden.title': 'Not allowed',
     'forbidden.text': 'Your account may not open this page.',
