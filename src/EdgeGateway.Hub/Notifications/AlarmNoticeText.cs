@@ -209,7 +209,8 @@ internal static class AlarmNoticeText
 
             if (!string.IsNullOrWhiteSpace(alarm.ClearReason))
             {
-                fields.Add(new(words.ClearReason, alarm.ClearReason));
+                // The clear code in the reader's language; the gateway's English for a code this hub does not know.
+                fields.Add(new(words.ClearReason, ReasonText.For(text).Render(alarm.ClearCode, alarm.ClearReason)));
             }
         }
         else if (notice == NoticeKind.Reminder)

@@ -839,6 +839,8 @@ export const classText = (c) => tOr(`class.${c}`, c || '');
 export const endReasonText = (r) => tOr(`end.${r}`, r || '');
 export const roleText = (r) => tOr(`role.${r}`, r || '');
 export const commandText = (c) => tOr(`cmd.${c}`, c || '');
+/** A text the hub rendered in both languages ({"zh-CN": …, "en": …}, e.g. a port's fault_text), or the fallback. */
+export const localText = (texts, fallback) => (texts && texts[lang]) || fallback || '';
 
 /** Fills every [data-i18n] element's text (and data-i18n-placeholder / -title / -aria-label attributes). */
 export function applyI18n(root = document) {
