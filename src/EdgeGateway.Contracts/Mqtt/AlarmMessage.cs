@@ -71,6 +71,14 @@ public sealed record AlarmMessage : ContractMessage
     public string? ClearReason { get; init; }
 
     /// <summary>
+    /// <see cref="ClearReason"/> as a reason code with its parameters, for readers to render in their language; cleared
+    /// message only, absent from gateways that predate it (and left out when null, so strict older readers are
+    /// unaffected). Added within v1.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ContractReason? ClearCode { get; init; }
+
+    /// <summary>
     /// The alarm was raised and cleared too often and is held raised until its condition stays away (the gateway's flap
     /// policy): a raised message with this set updates the alarm of the same <see cref="AlarmId"/> — not a new alarm —
     /// and a cleared one says the alarm ended as flapping. Absent (false) from gateways that predate it.

@@ -46,6 +46,14 @@ public sealed record BinTelemetryMessage : ContractMessage
     [JsonRequired]
     public string? Fault { get; init; }
 
+    /// <summary>
+    /// <see cref="Fault"/> as a reason code with its parameters (a bus or sensor error text stays a parameter), for
+    /// readers to render in their language; absent while there is no fault and from gateways that predate it. Added
+    /// within v1.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ContractReason? FaultCode { get; init; }
+
     /// <summary>When the bin's sensors were last sampled.</summary>
     [JsonRequired]
     public DateTimeOffset? SampledTs { get; init; }
@@ -126,4 +134,12 @@ public sealed record BinStateMessage : ContractMessage
 
     [JsonRequired]
     public string? Fault { get; init; }
+
+    /// <summary>
+    /// <see cref="Fault"/> as a reason code with its parameters (a bus or sensor error text stays a parameter), for
+    /// readers to render in their language; absent while there is no fault and from gateways that predate it. Added
+    /// within v1.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ContractReason? FaultCode { get; init; }
 }

@@ -47,6 +47,14 @@ public sealed record PortTelemetryMessage : ContractMessage
     [JsonRequired]
     public string? Fault { get; init; }
 
+    /// <summary>
+    /// <see cref="Fault"/> as a reason code with its parameters (a bus or sensor error text stays a parameter), for
+    /// readers to render in their language; absent while there is no fault and from gateways that predate it. Added
+    /// within v1.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ContractReason? FaultCode { get; init; }
+
     /// <summary>Why the port is locked out (until an operator resets it), if it is.</summary>
     [JsonRequired]
     public string? Lockout { get; init; }
@@ -68,6 +76,14 @@ public sealed record PortStateMessage : ContractMessage
 
     [JsonRequired]
     public string? Fault { get; init; }
+
+    /// <summary>
+    /// <see cref="Fault"/> as a reason code with its parameters (a bus or sensor error text stays a parameter), for
+    /// readers to render in their language; absent while there is no fault and from gateways that predate it. Added
+    /// within v1.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ContractReason? FaultCode { get; init; }
 
     [JsonRequired]
     public string? Lockout { get; init; }

@@ -83,6 +83,34 @@ public static class ReasonCatalogue
     public static ContractReason BinSmouldering(double temperatureC, double riseCPerMin) =>
         ContractReason.Of("bin_smouldering", ("temperature_c", temperatureC), ("rise_c_per_min", riseCPerMin));
 
+    // Why an alarm cleared (an alarm message's clear_code; the English reproduces its clear_reason).
+    public static ContractReason MeterReadsAgain() => ContractReason.Of("meter_reads_again");
+
+    public static ContractReason NewSession() => ContractReason.Of("new_session");
+
+    public static ContractReason PortDisabled() => ContractReason.Of("port_disabled");
+
+    /// <summary>An operator's reset: who, and the reason they gave (their own words).</summary>
+    public static ContractReason ResetBy(string by, string reason) => ContractReason.Of("reset_by", ("by", by), ("reason", reason));
+
+    public static ContractReason ShedPowerUnderLimit() => ContractReason.Of("shed_power_under_limit");
+
+    public static ContractReason SmokeDetectorQuiet() => ContractReason.Of("smoke_detector_quiet");
+
+    public static ContractReason CabinetCooledDown() => ContractReason.Of("cabinet_cooled_down");
+
+    public static ContractReason SensorReadsAgain() => ContractReason.Of("sensor_reads_again");
+
+    public static ContractReason BinSensorsReadAgain() => ContractReason.Of("bin_sensors_read_again");
+
+    public static ContractReason LidClosed() => ContractReason.Of("lid_closed");
+
+    public static ContractReason BinUpright() => ContractReason.Of("bin_upright");
+
+    public static ContractReason BinCooled(double temperatureC) => ContractReason.Of("bin_cooled", ("temperature_c", temperatureC));
+
+    public static ContractReason FillDown(double fillPct) => ContractReason.Of("fill_down", ("fill_pct", fillPct));
+
     // The MQTT link's outbox (gateway_buffer_full).
     public static ContractReason OutboxFull(long thinned) => ContractReason.Of("outbox_full", ("thinned", thinned));
 
@@ -192,6 +220,19 @@ public static class ReasonCatalogue
         ["bin_tipped"] = ("垃圾桶倾倒或被移动（倾斜开关）", "bin tipped or moved (tilt switch)"),
         ["bin_hot"] = ("桶内温度 {temperature_c:0.0} °C", "{temperature_c:0.0} °C inside the bin"),
         ["bin_smouldering"] = ("阴燃：{temperature_c:0.0} °C，每分钟上升 {rise_c_per_min:0.0} °C", "smouldering: {temperature_c:0.0} °C, rising {rise_c_per_min:0.0} °C/min"),
+        ["meter_reads_again"] = ("电表恢复读数", "meter reads again"),
+        ["new_session"] = ("新的充电已开始", "new session"),
+        ["port_disabled"] = ("端口已停用", "port disabled"),
+        ["reset_by"] = ("由 {by} 复位：{reason}", "reset by {by}: {reason}"),
+        ["shed_power_under_limit"] = ("车棚总功率已回到上限以下", "shed power back under its limit"),
+        ["smoke_detector_quiet"] = ("烟雾探测器已恢复正常", "smoke detector quiet"),
+        ["cabinet_cooled_down"] = ("柜内温度已回落", "cabinet cooled down"),
+        ["sensor_reads_again"] = ("传感器恢复读数", "sensor reads again"),
+        ["bin_sensors_read_again"] = ("垃圾桶传感器恢复读数", "sensors read again"),
+        ["lid_closed"] = ("桶盖已关闭", "lid closed"),
+        ["bin_upright"] = ("垃圾桶已扶正", "bin upright"),
+        ["bin_cooled"] = ("桶内温度已降至 {temperature_c:0.0} °C", "cooled to {temperature_c:0.0} °C"),
+        ["fill_down"] = ("满溢度已降至 {fill_pct:0} %", "fill down to {fill_pct:0} %"),
         ["outbox_full"] = ("发件箱已满：已精简 {thinned} 条遥测消息（最旧的优先）", "outbox full: {thinned} telemetry messages thinned (oldest first)"),
         ["outbox_drained"] = ("发件箱已回到上限以下", "outbox below its bound again"),
         ["charging"] = ("已开始充电", "charging"),

@@ -66,6 +66,7 @@ internal sealed class IncidentStore : IDisposable
             detail    TEXT,
             PRIMARY KEY (site, gateway, alarm_id, seq)
         ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS incident_step_by_user ON incident_step (user_name, at_ms);
         CREATE TABLE IF NOT EXISTS incident_alarm (
             site              TEXT NOT NULL,
             gateway           TEXT NOT NULL,
@@ -273,6 +274,32 @@ internal sealed class IncidentStore : IDisposable
             }
 
             return [.. keys.Select(k => Load(k, null)).OfType<Incident>()];
+        }
+    }
+
+    /// <summary>
+    /// The newest <paramref name="limit"/> steps no person took (user <see cref="IncidentWire.System"/>: openings,
+    /// reopenings, the gateway's clears, automatic closes), newest first, each with its incident: the audit log shows
+    /// them beside the steps people took, read from here, the one record of them.
+    /// </summary>
+    public List<(IncidentKey Incident, IncidentStep Step)> SystemSteps(int limit)
+    {
+        lock (_gate)
+        {
+            using SqliteCommand command = Command(
+                "SELECT site, gateway, alarm_id, action, at_ms, detail FROM incident_step WHERE user_name = $system ORDER BY at_ms DESC, seq DESC LIMIT $limit;", null);
+            command.Parameters.AddWithValue("$system", IncidentWire.System);
+            command.Parameters.AddWithValue("$limit", limit);
+            using SqliteDataReader reader = command.ExecuteReader();
+            var steps = new List<(IncidentKey, IncidentStep)>();
+            while (reader.Read())
+            {
+                steps.Add((
+                    new IncidentKey(reader.GetString(0), reader.GetString(1), reader.GetString(2)),
+                    new IncidentStep(reader.GetString(3), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)), IncidentWire.System, Detail: reader.IsDBNull(5) ? null : reader.GetString(5))));
+            }
+
+            return steps;
         }
     }
 

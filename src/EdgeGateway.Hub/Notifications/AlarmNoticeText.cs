@@ -17,6 +17,9 @@ internal enum NoticeKind
 
     /// <summary>A critical alarm is still neither acknowledged nor cleared <see cref="NotificationOptions.ReminderAfter"/> after it was raised.</summary>
     Reminder = 2,
+
+    /// <summary>An incident was assigned to a maintenance user (Incidents): not made from an alarm message, see <see cref="AssignmentNotice"/>.</summary>
+    Assigned = 3,
 }
 
 /// <summary>One labelled line of a notice.</summary>
@@ -90,6 +93,12 @@ internal static class AlarmNoticeText
         GatewayItself = "网关",
         GatewayBufferFull = "网关缓存已满(遥测数据被丢弃)",
         Flapping = "（反复报警）",
+        AssignedTag = "事件指派",
+        ShedName = "车棚",
+        AssignedTo = "指派给",
+        AssignedBy = "指派人",
+        AssignedAt = "指派时间",
+        Comment = "备注",
         Day = "天",
         Hour = "小时",
         Minute = "分",
@@ -125,6 +134,12 @@ internal static class AlarmNoticeText
         GatewayItself = "gateway",
         GatewayBufferFull = "Gateway buffer full (telemetry dropped)",
         Flapping = " (flapping)",
+        AssignedTag = "Incident assigned",
+        ShedName = "Shed",
+        AssignedTo = "Assigned to",
+        AssignedBy = "Assigned by",
+        AssignedAt = "Assigned",
+        Comment = "Comment",
         Day = " d",
         Hour = " h",
         Minute = " min",
@@ -194,7 +209,8 @@ internal static class AlarmNoticeText
 
             if (!string.IsNullOrWhiteSpace(alarm.ClearReason))
             {
-                fields.Add(new(words.ClearReason, alarm.ClearReason));
+                // The clear code in the reader's language; the gateway's English for a code this hub does not know.
+                fields.Add(new(words.ClearReason, ReasonText.For(text).Render(alarm.ClearCode, alarm.ClearReason)));
             }
         }
         else if (notice == NoticeKind.Reminder)
@@ -204,6 +220,42 @@ internal static class AlarmNoticeText
 
         fields.Add(new(words.AlarmId, alarm.AlarmId));
         return new AlarmNotice(title, fields, words.Separator);
+    }
+
+    /// <summary>
+    /// The notice that an incident was assigned, in the language of <paramref name="text"/>: to whom and by whom (display
+    /// names), the shed by its name (the English one for an English channel when the registry has one), where (port or
+    /// bin), the alarm's kind, the manager's comment, when, and the alarm id. The title and a label carry 报警 / Alarm,
+    /// the keyword a DingTalk robot may be set to require.
+    /// </summary>
+    public static AlarmNotice ComposeAssignment(AssignmentNotice assignment, DisplayText text)
+    {
+        ArgumentNullException.ThrowIfNull(assignment);
+        ArgumentNullException.ThrowIfNull(text);
+        bool chinese = ReferenceEquals(text, DisplayText.Chinese);
+        Words words = chinese ? Chinese : English;
+        string kind = KindName(assignment.Kind, text, words);
+        string where = Where(assignment.Source, words);
+        string shed = !chinese && !string.IsNullOrWhiteSpace(assignment.SiteNameEn) ? assignment.SiteNameEn : assignment.SiteName ?? assignment.Site;
+        string subject = $"{kind} — {shed} {where} → {assignment.AssigneeName}";
+        var fields = new List<NoticeField>
+        {
+            new(words.AssignedTo, assignment.AssigneeName),
+            new(words.ShedName, shed),
+            new(words.Site, assignment.Site),
+            new(words.Gateway, assignment.Gateway),
+            new(words.Where, where),
+            new(words.Alarm, kind),
+            new(words.AssignedBy, assignment.AssignedByName),
+        };
+        if (!string.IsNullOrWhiteSpace(assignment.Comment))
+        {
+            fields.Add(new(words.Comment, assignment.Comment));
+        }
+
+        fields.Add(new(words.AssignedAt, Time(assignment.AssignedAt)));
+        fields.Add(new(words.AlarmId, assignment.AlarmId));
+        return new AlarmNotice(chinese ? $"【{words.AssignedTag}】{subject}" : $"[{words.AssignedTag}] {subject}", fields, words.Separator);
     }
 
     /// <summary>The name of an alarm kind; the link's own <c>gateway_buffer_full</c> and kinds newer than this hub get a text too.</summary>
@@ -367,6 +419,18 @@ internal static class AlarmNoticeText
 
         /// <summary>After the alarm's name when it was flapping (raised and cleared too often, held raised).</summary>
         public required string Flapping { get; init; }
+
+        public required string AssignedTag { get; init; }
+
+        public required string ShedName { get; init; }
+
+        public required string AssignedTo { get; init; }
+
+        public required string AssignedBy { get; init; }
+
+        public required string AssignedAt { get; init; }
+
+        public required string Comment { get; init; }
 
         public required string Day { get; init; }
 

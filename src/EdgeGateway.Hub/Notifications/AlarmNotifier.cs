@@ -115,6 +115,33 @@ internal sealed partial class AlarmNotifier : IAlarmRecorder, IAlarmReminders, I
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Records the notice that an incident was assigned, durably, before returning: one job per robot of the company
+    /// that runs the site (the registry's channels for it; the settings' routes are for alarms, not for a company's
+    /// own work). Never does network I/O; recording the same assignment step again adds nothing. Returns how many
+    /// channels it goes to.
+    /// </summary>
+    /// <exception cref="Microsoft.Data.Sqlite.SqliteException">The ledger could not be written.</exception>
+    public int RecordAssignment(AssignmentNotice assignment)
+    {
+        ArgumentNullException.ThrowIfNull(assignment);
+        IReadOnlyList<string> company = _tenants?.Current.Company(_tenants.Current.CompanyOf(assignment.Site))?.Channels ?? [];
+        List<string> channels = [.. Plan.Channels.Where(c => company.Contains(c.Name, StringComparer.OrdinalIgnoreCase)).Select(c => c.Name)];
+        if (channels.Count == 0)
+        {
+            return 0;
+        }
+
+        string body = System.Text.Json.JsonSerializer.Serialize(assignment, NotificationJson.Readable.AssignmentNotice);
+        int added = _ledger.RecordNotice(assignment.Site, assignment.Gateway, assignment.Key, NoticeKind.Assigned, body, channels, _time.GetUtcNow());
+        if (added > 0)
+        {
+            Wake.Pulse();
+        }
+
+        return channels.Count;
+    }
+
     /// <summary>Records a charging session's end, durably, before returning; a repeat adds nothing.</summary>
     /// <exception cref="Microsoft.Data.Sqlite.SqliteException">The ledger could not be written: do not acknowledge the message.</exception>
     public Task RecordSessionEndAsync(SessionMessage session, CancellationToken cancellationToken)

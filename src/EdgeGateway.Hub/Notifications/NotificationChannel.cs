@@ -4,7 +4,6 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using EdgeGateway.Contracts.Localization;
-using EdgeGateway.Contracts.Mqtt;
 
 namespace EdgeGateway.Hub.Notifications;
 
@@ -25,8 +24,11 @@ internal readonly record struct DeliveryResult(bool Delivered, string? Failure)
     public static DeliveryResult Failed(string reason) => new(false, reason);
 }
 
-/// <summary>What a channel posts: the alarm (as read and as the contract JSON it arrived in) and its text.</summary>
-internal sealed record OutgoingNotice(NoticeKind Kind, AlarmMessage Alarm, string AlarmJson, AlarmNotice Text);
+/// <summary>
+/// What a channel posts: its key (the alarm id, or an assignment's <see cref="AssignmentNotice.Key"/>), what it is
+/// about as JSON (the contract alarm message as it arrived, or the <see cref="AssignmentNotice"/>), and its text.
+/// </summary>
+internal sealed record OutgoingNotice(NoticeKind Kind, string Key, string Json, AlarmNotice Text);
 
 /// <summary>
 /// A configured robot or webhook: builds its platform's request, posts it, and reads the platform's answer.

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
+using System.Text.Json;
 using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Mqtt;
 using Microsoft.Data.Sqlite;
@@ -128,14 +129,13 @@ internal sealed partial class NotificationDelivery : BackgroundService
             return Until(nextDue is { } due && due < job.NextAttempt ? due : job.NextAttempt, now);
         }
 
-        if (!ContractJson.TryDeserialize(Encoding.UTF8.GetBytes(job.AlarmJson), out AlarmMessage? alarm, out string? error))
+        if (Compose(job, channel, now, out string? error) is not { } notice)
         {
             // Cannot happen for a ledger this hub wrote; kept pending (never dropped) and reported like any failure.
-            Fail(channel, job, $"unreadable alarm in the ledger: {error}", now);
+            Fail(channel, job, $"unreadable notice in the ledger: {error}", now);
             return TimeSpan.Zero;
         }
 
-        var notice = new OutgoingNotice(job.Notice, alarm!, job.AlarmJson, AlarmNoticeText.Compose(alarm!, job.Notice, channel.Text, now));
         // Committed before the request leaves: a hub killed between the receiver's answer and MarkSent knows, at its next
         // start, that this notice may have arrived, and says so when it sends it again (at least once, never lost).
         ledger.MarkSending(job.Id, now);
@@ -154,6 +154,32 @@ internal sealed partial class NotificationDelivery : BackgroundService
         }
 
         return TimeSpan.Zero;
+    }
+
+    /// <summary>The notice of <paramref name="job"/> in <paramref name="channel"/>'s language: from its alarm message, or
+    /// for an assignment from the <see cref="AssignmentNotice"/> the job carries; null (with why) when that cannot be read.</summary>
+    private static OutgoingNotice? Compose(DueJob job, NotificationChannel channel, DateTimeOffset now, out string? error)
+    {
+        byte[] json = Encoding.UTF8.GetBytes(job.AlarmJson);
+        if (job.Notice == NoticeKind.Assigned)
+        {
+            AssignmentNotice? assignment;
+            try
+            {
+                assignment = JsonSerializer.Deserialize(json, NotificationJson.Default.AssignmentNotice);
+                error = assignment is null ? "null" : null;
+            }
+            catch (JsonException exception)
+            {
+                (assignment, error) = (null, exception.Message);
+            }
+
+            return assignment is null ? null : new OutgoingNotice(job.Notice, job.AlarmId, job.AlarmJson, AlarmNoticeText.ComposeAssignment(assignment, channel.Text));
+        }
+
+        return ContractJson.TryDeserialize(json, out AlarmMessage? alarm, out error)
+            ? new OutgoingNotice(job.Notice, alarm!.AlarmId, job.AlarmJson, AlarmNoticeText.Compose(alarm, job.Notice, channel.Text, now))
+            : null;
     }
 
     private void Fail(NotificationChannel channel, DueJob job, string reason, DateTimeOffset now)

@@ -15,6 +15,7 @@ namespace EdgeGateway.Hub.Notifications;
 [JsonSerializable(typeof(FeishuTextMessage))]
 [JsonSerializable(typeof(WebhookNotice))]
 [JsonSerializable(typeof(PlatformReply))]
+[JsonSerializable(typeof(AssignmentNotice))]
 internal sealed partial class NotificationJson : JsonSerializerContext
 {
     /// <summary>
@@ -53,13 +54,17 @@ internal sealed record FeishuTextMessage(
 
 internal sealed record FeishuText([property: JsonPropertyName("text")] string Text);
 
-/// <summary>The generic webhook's body; <see cref="Alarm"/> is the contract v1 alarm message as it arrived.</summary>
+/// <summary>
+/// The generic webhook's body; <see cref="Alarm"/> is the contract v1 alarm message as it arrived, or, for an
+/// incident's assignment, <see cref="Assignment"/> the <see cref="AssignmentNotice"/> (never both).
+/// </summary>
 internal sealed record WebhookNotice(
     [property: JsonPropertyName("notice")] string Notice,
     [property: JsonPropertyName("language")] string Language,
     [property: JsonPropertyName("title")] string Title,
     [property: JsonPropertyName("text")] string Text,
-    [property: JsonPropertyName("alarm")] JsonElement Alarm);
+    [property: JsonPropertyName("alarm")] JsonElement? Alarm,
+    [property: JsonPropertyName("assignment")] JsonElement? Assignment = null);
 
 /// <summary>
 /// The answer of WeCom and DingTalk (<c>errcode</c>/<c>errmsg</c>), Feishu (<c>code</c>/<c>msg</c>) and older Feishu

@@ -18,7 +18,10 @@ internal enum JobState
 /// <summary>A job to record: this notice to this channel, not before <see cref="Due"/>.</summary>
 internal sealed record NewJob(string Channel, NoticeKind Notice, DateTimeOffset Due);
 
-/// <summary>A channel's next job, with the alarm it is about and whether that alarm is closed (acknowledged or cleared).</summary>
+/// <summary>
+/// A channel's next job, with what it is about — the alarm's contract JSON, or for a notice not made from an alarm
+/// message (<see cref="NoticeKind.Assigned"/>) its own JSON — and whether that alarm is closed (acknowledged or cleared).
+/// </summary>
 internal sealed record DueJob(long Id, string AlarmId, NoticeKind Notice, int Attempts, DateTimeOffset NextAttempt, string AlarmJson, bool Closed);
 
 /// <summary>A job as stored (for diagnostics and tests).</summary>
@@ -45,6 +48,8 @@ internal readonly record struct RecordOutcome(bool Duplicate, int Added, int Can
 /// <item><c>job</c>: one row per notice per channel, pending until sent (or a reminder cancelled); its rowid is the
 /// recording order a channel delivers in, keyed by site, gateway and alarm id like the rest. <c>sending_ms</c> is set (committed) before each attempt and cleared with
 /// its outcome, so a job found with it set at open was interrupted mid-request; <c>interrupted</c> counts those.</item>
+/// <item>A job may carry its own <c>body</c>: a notice made from something other than an alarm message (an incident's
+/// assignment, <see cref="NoticeKind.Assigned"/>), keyed by the incident's alarm id and the step.</item>
 /// <item><c>session_end(site, gateway, session_id)</c>: each charging session's end as it arrived, with its contract
 /// JSON (what billing and incidents read without InfluxDB); a redelivery adds nothing.</item>
 /// </list>
@@ -62,7 +67,7 @@ internal sealed class NotificationLedger : IDisposable
     internal const int ApplicationId = 0x45474E4C;
 
     /// <summary>SQLite <c>user_version</c> of this schema.</summary>
-    internal const int SchemaVersion = 4;
+    internal const int SchemaVersion = 5;
 
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS alarm_event (
@@ -100,6 +105,7 @@ internal sealed class NotificationLedger : IDisposable
             done_ms    INTEGER,
             sending_ms  INTEGER,
             interrupted INTEGER NOT NULL DEFAULT 0,
+            body        TEXT,
             UNIQUE (site, gateway, alarm_id, notice, channel)
         );
         CREATE INDEX IF NOT EXISTS job_pending ON job (channel, id) WHERE state = 0;
@@ -161,13 +167,16 @@ internal sealed class NotificationLedger : IDisposable
         ALTER TABLE job_v3 RENAME TO job;
         """;
 
+    /// <summary>Version 4 → 5: a job's own body, for notices not made from an alarm message (an incident's assignment).</summary>
+    private const string MigrateFrom4 = "ALTER TABLE job ADD COLUMN body TEXT;";
+
     private static readonly SqliteFileFormat Format = new()
     {
         Kind = "notification ledger",
         ApplicationId = ApplicationId,
         SchemaVersion = SchemaVersion,
         Schema = Schema,
-        Migrations = new Dictionary<int, string> { [1] = MigrateFrom1, [2] = MigrateFrom2 },
+        Migrations = new Dictionary<int, string> { [1] = MigrateFrom1, [2] = MigrateFrom2, [4] = MigrateFrom4 },
         ExclusiveLocking = true,
         // Only one connection ever uses the file, so waiting on a lock only delays refusing a second instance.
         BusyTimeoutSeconds = 1,
@@ -182,6 +191,7 @@ internal sealed class NotificationLedger : IDisposable
     private readonly SqliteCommand _insertEvent;
     private readonly SqliteCommand _insertSessionEnd;
     private readonly SqliteCommand _insertJob;
+    private readonly SqliteCommand _insertNotice;
     private readonly SqliteCommand _acknowledge;
     private readonly SqliteCommand _clear;
     private readonly SqliteCommand _isClosed;
@@ -207,6 +217,12 @@ internal sealed class NotificationLedger : IDisposable
             "INSERT OR IGNORE INTO session_end (site, gateway, session_id, port, session, recorded_ms) VALUES ($site, $gateway, $session_id, $port, $session, $now);",
             ("$site", SqliteType.Text), ("$gateway", SqliteType.Text), ("$session_id", SqliteType.Text), ("$port", SqliteType.Text),
             ("$session", SqliteType.Text), ("$now", SqliteType.Integer));
+        _insertNotice = Prepare(
+            """
+            INSERT OR IGNORE INTO job (site, gateway, alarm_id, event, notice, channel, state, due_ms, next_ms, attempts, body)
+            VALUES ($site, $gateway, $alarm_id, 0, $notice, $channel, 0, $due, $due, 0, $body);
+            """,
+            [.. Key, ("$notice", SqliteType.Integer), ("$channel", SqliteType.Text), ("$due", SqliteType.Integer), ("$body", SqliteType.Text)]);
         _insertJob = Prepare(
             """
             INSERT OR IGNORE INTO job (site, gateway, alarm_id, event, notice, channel, state, due_ms, next_ms, attempts)
@@ -234,12 +250,12 @@ internal sealed class NotificationLedger : IDisposable
             [.. Key, ("$now", SqliteType.Integer)]);
         _head = Prepare(
             """
-            SELECT j.id, j.alarm_id, j.notice, j.attempts, j.next_ms, e.alarm,
+            SELECT j.id, j.alarm_id, j.notice, j.attempts, j.next_ms, COALESCE(j.body, e.alarm),
                    (s.acknowledged_ms IS NOT NULL OR s.cleared_ms IS NOT NULL) AS closed
             FROM job AS j
-            JOIN alarm_event AS e ON e.site = j.site AND e.gateway = j.gateway AND e.alarm_id = j.alarm_id AND e.event = j.event
+            LEFT JOIN alarm_event AS e ON e.site = j.site AND e.gateway = j.gateway AND e.alarm_id = j.alarm_id AND e.event = j.event
             LEFT JOIN alarm_state AS s ON s.site = j.site AND s.gateway = j.gateway AND s.alarm_id = j.alarm_id
-            WHERE j.channel = $channel AND j.state = 0 AND j.due_ms <= $now
+            WHERE j.channel = $channel AND j.state = 0 AND j.due_ms <= $now AND (j.body IS NOT NULL OR e.alarm IS NOT NULL)
             ORDER BY j.id
             LIMIT 1;
             """,
@@ -320,6 +336,32 @@ internal sealed class NotificationLedger : IDisposable
             tx.Commit();
             Interlocked.Add(ref _pending, added - cancelled);
             return new RecordOutcome(Duplicate: false, Added: added, Cancelled: cancelled);
+        }
+    }
+
+    /// <summary>
+    /// Records a notice that is not made from an alarm message — an incident's assignment — for each of
+    /// <paramref name="channels"/>, due at once, with its own JSON <paramref name="body"/>, in one transaction.
+    /// <paramref name="key"/> names the notice (the incident's alarm id and the step): recording it again adds nothing.
+    /// Returns how many jobs were added.
+    /// </summary>
+    public int RecordNotice(string site, string gateway, string key, NoticeKind notice, string body, IReadOnlyList<string> channels, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(channels);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            using SqliteTransaction tx = _connection.BeginTransaction();
+            int added = 0;
+            foreach (string channel in channels)
+            {
+                added += Run(_insertNotice, tx, site, gateway, key, (long)notice, channel, now.ToUnixTimeMilliseconds(), body);
+            }
+
+            tx.Commit();
+            Interlocked.Add(ref _pending, added);
+            return added;
         }
     }
 
@@ -510,7 +552,7 @@ internal sealed class NotificationLedger : IDisposable
             _disposed = true;
             foreach (SqliteCommand command in new[]
                      {
-                         _insertEvent, _insertSessionEnd, _insertJob, _acknowledge, _clear, _isClosed, _cancelReminders, _head, _nextDue, _sending, _sent, _failed, _cancel,
+                         _insertEvent, _insertSessionEnd, _insertJob, _insertNotice, _acknowledge, _clear, _isClosed, _cancelReminders, _head, _nextDue, _sending, _sent, _failed, _cancel,
                      })
             {
                 command.Dispose();

@@ -7,7 +7,8 @@ namespace EdgeGateway.Hub.Notifications;
 
 /// <summary>
 /// A generic JSON webhook: <c>POST URL</c> with
-/// <c>{"notice":"raised|cleared|reminder","language":"zh-CN","title":"…","text":"…","alarm":{…contract v1 alarm…}}</c>;
+/// <c>{"notice":"raised|cleared|reminder","language":"zh-CN","title":"…","text":"…","alarm":{…contract v1 alarm…}}</c>
+/// (an incident's assignment: <c>"notice":"assigned"</c> and <c>"assignment":{…}</c> instead of <c>alarm</c>);
 /// delivered on any 2xx answer.
 /// </summary>
 /// <remarks>
@@ -39,26 +40,29 @@ internal sealed class WebhookChannel(string name, Uri url, string? secret, Displ
         return "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
     }
 
-    /// <summary>The wire name of a notice kind: raised, cleared, reminder.</summary>
+    /// <summary>The wire name of a notice kind: raised, cleared, reminder, assigned.</summary>
     public static string NoticeName(NoticeKind kind) => kind switch
     {
         NoticeKind.Cleared => "cleared",
         NoticeKind.Reminder => "reminder",
+        NoticeKind.Assigned => "assigned",
         _ => "raised",
     };
 
     protected override HttpRequestMessage CreateRequest(OutgoingNotice notice, DateTimeOffset now)
     {
         byte[] body;
-        using (var alarm = JsonDocument.Parse(notice.AlarmJson))
+        using (var about = JsonDocument.Parse(notice.Json))
         {
-            var payload = new WebhookNotice(NoticeName(notice.Kind), Language, notice.Text.Title, notice.Text.ToPlainText(), alarm.RootElement);
+            bool assigned = notice.Kind == NoticeKind.Assigned;
+            var payload = new WebhookNotice(
+                NoticeName(notice.Kind), Language, notice.Text.Title, notice.Text.ToPlainText(), assigned ? null : about.RootElement, assigned ? about.RootElement : null);
             body = JsonSerializer.SerializeToUtf8Bytes(payload, NotificationJson.Readable.WebhookNotice);
         }
 
         HttpRequestMessage request = Post(Url, body);
         // An RFC 8941 sf-string, as the draft asks: quoted.
-        request.Headers.TryAddWithoutValidation(IdempotencyKeyHeader, $"\"{IdempotencyKey(notice.Alarm.AlarmId, notice.Kind)}\"");
+        request.Headers.TryAddWithoutValidation(IdempotencyKeyHeader, $"\"{IdempotencyKey(notice.Key, notice.Kind)}\"");
         if (Secret is not null)
         {
             request.Headers.Add(SignatureHeader, Sign(body, Secret));

@@ -11,8 +11,9 @@ namespace EdgeGateway.Hub.Platform;
 /// <summary>
 /// What the platform is told, recorded durably before anyone is told: ingest hands every stored message here before its
 /// MQTT acknowledgement (<see cref="IStoredMessageObserver"/>), so a closed session is in the <c>session</c> table and its
-/// <c>session_ended</c> event in the webhook outbox once its message is acknowledged, whatever happens next; the API
-/// records <c>session_started</c> and <c>start_refused</c> with the gateway's answer. One event per id and key, to every
+/// <c>session_ended</c> event in the webhook outbox once its message is acknowledged, whatever happens next; the first
+/// port state showing a new session records <c>session_started</c> (any start: API, console, card), and the API records
+/// it and <c>start_refused</c> with the gateway's answer. One event per id and key, to every
 /// live key with a webhook of the company that runs the site; <see cref="WebhookDelivery"/> sends them.
 /// </summary>
 internal sealed class PlatformEvents(PlatformStore store, TenantRegistry tenants, TimeProvider time) : IStoredMessageObserver
@@ -21,6 +22,12 @@ internal sealed class PlatformEvents(PlatformStore store, TenantRegistry tenants
     public const string SessionEnded = "session_ended";
     public const string StartRefused = "start_refused";
     public const string Fault = "fault";
+
+    /// <summary>How many session starts <see cref="OnSessionRunning"/> remembers before it forgets them all (the outbox
+    /// still drops a repeat: forgetting costs one database write per running session).</summary>
+    private const int MaxStartsRemembered = 10_000;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _startsSeen = new(StringComparer.Ordinal);
 
     /// <summary>Pulsed when an event is recorded: the delivery loop looks at once.</summary>
     public WakeSignal Wake { get; } = new();
@@ -31,6 +38,9 @@ internal sealed class PlatformEvents(PlatformStore store, TenantRegistry tenants
         {
             case SessionMessage session:
                 OnSessionEnded(session);
+                break;
+            case PortStateMessage { Session: { } running } state:
+                OnSessionRunning(state, running);
                 break;
             case AlarmMessage { Event: AlarmEvent.Raised } alarm when alarm.Source.StartsWith("port:", StringComparison.Ordinal):
                 Record(alarm.Site, new WebhookEvent
@@ -44,6 +54,40 @@ internal sealed class PlatformEvents(PlatformStore store, TenantRegistry tenants
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// A port's retained state shows a running session: <c>session_started</c> for every start — from the API, the
+    /// console or a card at the shed — once per session id. The event id is the one the API's start records
+    /// (<see cref="Started"/>), and the outbox keeps one row per key and event id, so a later state of the same session,
+    /// a redelivery, a restart or the API's own record of the start adds nothing. The sessions this instance has seen
+    /// are remembered so that the states of a long charge do not each cost a database write.
+    /// </summary>
+    private void OnSessionRunning(PortStateMessage state, PortSessionState running)
+    {
+        string eventId = EventId(SessionStarted, state.Site, state.Gateway, running.Id);
+        if (_startsSeen.ContainsKey(eventId))
+        {
+            return;
+        }
+
+        OrderRecord? order = store.OrderOfSession(state.Site, state.Gateway, running.Id);
+        ChargeTariff? tariff = (order?.TariffJson is { } json ? JsonSerializer.Deserialize(json, PlatformJson.Api.ChargeTariff) : null)
+            ?? tenants.Current.Site(state.Site)?.Tariff;
+        Record(state.Site, new WebhookEvent
+        {
+            EventId = eventId, Type = SessionStarted, Ts = time.GetUtcNow(), Site = state.Site, Gateway = state.Gateway, Port = state.Port,
+            SessionId = running.Id, OrderId = running.OrderId ?? order?.OrderId, Card = running.Card, StartedTs = running.StartedTs,
+            Limit = running.Limit, Tariff = tariff,
+        });
+
+        // Remembered once recorded: a write that failed is tried again when the broker delivers the message again.
+        if (_startsSeen.Count >= MaxStartsRemembered)
+        {
+            _startsSeen.Clear();
+        }
+
+        _startsSeen.TryAdd(eventId, 0);
     }
 
     /// <summary>The gateway accepted an order's start.</summary>

@@ -71,7 +71,8 @@ internal sealed record PortView(
     string? Fault,
     string? Lockout,
     DateTimeOffset? LastSeenTs,
-    bool NeedsAttention);
+    bool NeedsAttention,
+    IReadOnlyDictionary<string, string>? FaultText = null);
 
 /// <summary>A bin on the board.</summary>
 internal sealed record BinView(
@@ -86,7 +87,8 @@ internal sealed record BinView(
     bool Tilted,
     string? Fault,
     DateTimeOffset? LastSeenTs,
-    bool NeedsAttention);
+    bool NeedsAttention,
+    IReadOnlyDictionary<string, string>? FaultText = null);
 
 /// <summary>The alarm object of API.md "Alarms".</summary>
 internal sealed record AlarmView(

@@ -1,5 +1,7 @@
 using EdgeGateway.Configuration;
 using EdgeGateway.Contracts.Alarms;
+using EdgeGateway.Contracts.Localization;
+using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Events;
 using static System.FormattableString;
 
@@ -187,16 +189,22 @@ public sealed class AlarmFlapGuard(Func<AlarmKind, AlarmFlapPolicy>? policy = nu
     }
 
     /// <summary>Clears <paramref name="alarm"/> through the guard: publishes the clear, or the alarm raised again as flapping, or nothing while it flaps.</summary>
-    public void Clear(Alarm alarm, string reason, TimeSpan now, DateTimeOffset wall, IGatewayEventSink events)
+    public void Clear(Alarm alarm, ContractReason reason, TimeSpan now, DateTimeOffset wall, IGatewayEventSink events)
     {
         ArgumentNullException.ThrowIfNull(events);
-        switch (OnCleared(alarm, reason, now, out Alarm? flapping))
+        ArgumentNullException.ThrowIfNull(reason);
+        string text = ReasonText.Detail(reason);
+        switch (OnCleared(alarm, text, now, out Alarm? flapping))
         {
             case FlapVerdict.Publish:
-                events.Publish(new AlarmCleared(wall, alarm, reason));
+                events.Publish(new AlarmCleared(wall, alarm, text) { Code = reason });
                 break;
             case FlapVerdict.StartedFlapping:
+                _tracks[(alarm.Kind, alarm.Source)].LastCode = reason;
                 events.Publish(new AlarmRaised(wall, flapping!));
+                break;
+            case FlapVerdict.Suppressed:
+                _tracks[(alarm.Kind, alarm.Source)].LastCode = reason;
                 break;
         }
     }
@@ -205,9 +213,12 @@ public sealed class AlarmFlapGuard(Func<AlarmKind, AlarmFlapPolicy>? policy = nu
     public void PublishSettled(TimeSpan now, DateTimeOffset wall, IGatewayEventSink events)
     {
         ArgumentNullException.ThrowIfNull(events);
+        // The code of the condition's own clear: the English text adds that the alarm was flapping, which a reader of
+        // the code sees from the alarm's flapping mark.
+        Dictionary<(AlarmKind, string), ContractReason?> codes = _tracks.Where(t => t.Value.Held is not null).ToDictionary(t => t.Key, t => t.Value.LastCode);
         foreach ((Alarm alarm, string reason) in Settle(now))
         {
-            events.Publish(new AlarmCleared(wall, alarm, reason));
+            events.Publish(new AlarmCleared(wall, alarm, reason) { Code = codes.GetValueOrDefault((alarm.Kind, alarm.Source)) });
         }
     }
 
@@ -251,6 +262,9 @@ public sealed class AlarmFlapGuard(Func<AlarmKind, AlarmFlapPolicy>? policy = nu
         public int Cycles { get; set; }
 
         public string? LastReason { get; set; }
+
+        /// <summary>The code of <see cref="LastReason"/>, when the clear came with one.</summary>
+        public ContractReason? LastCode { get; set; }
 
         /// <summary>When the last flapping alarm of this kind and source cleared.</summary>
         public TimeSpan? SettledAt { get; set; }

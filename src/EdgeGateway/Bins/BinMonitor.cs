@@ -350,7 +350,7 @@ public sealed class BinMonitor
         else if (fill < threshold - _t.HysteresisPct)
         {
             // Below the threshold by the hysteresis: no flapping around the line.
-            Clear(kind, Invariant($"fill down to {fill:0} %"), now);
+            Clear(kind, ReasonCatalogue.FillDown(fill), now);
         }
     }
 
@@ -375,7 +375,7 @@ public sealed class BinMonitor
         else
         {
             _lidOpenSince = null;
-            ClearWhenSettled(AlarmKind.BinLidOpen, "lid closed", now);
+            ClearWhenSettled(AlarmKind.BinLidOpen, ReasonCatalogue.LidClosed(), now);
         }
     }
 
@@ -397,7 +397,7 @@ public sealed class BinMonitor
         }
         else if (!tilted)
         {
-            ClearWhenSettled(AlarmKind.BinTamper, "bin upright", now);
+            ClearWhenSettled(AlarmKind.BinTamper, ReasonCatalogue.BinUpright(), now);
         }
     }
 
@@ -427,7 +427,7 @@ public sealed class BinMonitor
         }
         else if (celsius < _t.FireTemperatureC - 10 && rise < _t.FireRiseCPerMinute / 2)
         {
-            ClearWhenSettled(AlarmKind.BinFire, Invariant($"cooled to {celsius:0.0} °C"), now);
+            ClearWhenSettled(AlarmKind.BinFire, ReasonCatalogue.BinCooled(celsius), now);
         }
         else
         {
@@ -461,7 +461,7 @@ public sealed class BinMonitor
         }
 
         _fault = null;
-        ClearWhenSettled(AlarmKind.BinSensorFault, "sensors read again", now);
+        ClearWhenSettled(AlarmKind.BinSensorFault, ReasonCatalogue.BinSensorsReadAgain(), now);
     }
 
     private SensorTrack Track(string sensorId)
@@ -487,7 +487,7 @@ public sealed class BinMonitor
         _alarms[kind] = _flaps.Raise(alarm, FlapTime(now), now, _events);
     }
 
-    private void Clear(AlarmKind kind, string reason, DateTimeOffset now)
+    private void Clear(AlarmKind kind, ContractReason reason, DateTimeOffset now)
     {
         _clearingSince.Remove(kind);
         if (_alarms.Remove(kind, out Alarm? alarm))
@@ -496,7 +496,7 @@ public sealed class BinMonitor
         }
     }
 
-    private void ClearWhenSettled(AlarmKind kind, string reason, DateTimeOffset now)
+    private void ClearWhenSettled(AlarmKind kind, ContractReason reason, DateTimeOffset now)
     {
         if (!_alarms.ContainsKey(kind))
         {

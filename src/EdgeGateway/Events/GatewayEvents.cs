@@ -1,4 +1,5 @@
 using EdgeGateway.Contracts.Alarms;
+using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Contracts.Ports;
 
 namespace EdgeGateway.Events;
@@ -17,7 +18,11 @@ public sealed record PortStateChanged(DateTimeOffset At, string PortId, PortStat
 public sealed record AlarmRaised(DateTimeOffset At, Alarm Alarm) : GatewayEvent(At);
 
 /// <summary>A raised alarm cleared (its condition is gone, or an operator reset the port).</summary>
-public sealed record AlarmCleared(DateTimeOffset At, Alarm Alarm, string Reason) : GatewayEvent(At);
+public sealed record AlarmCleared(DateTimeOffset At, Alarm Alarm, string Reason) : GatewayEvent(At)
+{
+    /// <summary><see cref="Reason"/> as a reason code (the alarm message's <c>clear_code</c>); null where none was given.</summary>
+    public ContractReason? Code { get; init; }
+}
 
 /// <summary>A charging session began.</summary>
 public sealed record SessionStarted(DateTimeOffset At, string SessionId, string PortId, string RequestedBy) : GatewayEvent(At)

@@ -1,3 +1,4 @@
+using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Contracts.Ports;
 
 namespace EdgeGateway.Events;
@@ -29,6 +30,9 @@ public sealed record PortSnapshot(
 
     /// <summary>The open session's order, card, limit and tariff, if its start carried any.</summary>
     public ChargeOrder? SessionOrder { get; init; }
+
+    /// <summary><see cref="Fault"/> as a reason code (<c>fault_code</c>); null without a fault.</summary>
+    public ContractReason? FaultCode { get; init; }
 
     /// <summary>The open session's cost so far at its tariff (fen); null without one.</summary>
     public long? SessionCostFen { get; init; }

@@ -37,7 +37,7 @@ public sealed class ContractMapper(SiteConfiguration site)
                 yield return Alarm(raised.Alarm, AlarmEvent.Raised, null, null, raised.At);
                 break;
             case AlarmCleared cleared:
-                yield return Alarm(cleared.Alarm, AlarmEvent.Cleared, cleared.At, cleared.Reason, cleared.At);
+                yield return Alarm(cleared.Alarm, AlarmEvent.Cleared, cleared.At, cleared.Reason, cleared.At, cleared.Code);
                 break;
             case SessionClosed closed:
                 yield return Session(closed.Session);
@@ -84,6 +84,7 @@ public sealed class ContractMapper(SiteConfiguration site)
         LifetimeEnergyWh = Math.Round(p.LifetimeEnergyWh, 3),
         MeasuredTs = p.LastMeasuredAt,
         Fault = p.Fault,
+        FaultCode = p.FaultCode,
         Lockout = p.Lockout,
     });
 
@@ -101,6 +102,7 @@ public sealed class ContractMapper(SiteConfiguration site)
         LidOpen = b.LidOpen,
         Tilted = b.Tilted,
         Fault = b.Fault,
+        FaultCode = SensorFaultCode(b.Fault),
         SampledTs = b.LastSampleAt,
     });
 
@@ -128,6 +130,7 @@ public sealed class ContractMapper(SiteConfiguration site)
         LidOpen = b.LidOpen,
         Tilted = b.Tilted,
         Fault = b.Fault,
+        FaultCode = SensorFaultCode(b.Fault),
     });
 
     public OutboxItem PortStateNow(PortSnapshot p, DateTimeOffset at, string reason) => Item(ContractTopics.PortState(_site, _gateway, p.Id), MessageClass.State, true, new PortStateMessage
@@ -140,6 +143,7 @@ public sealed class ContractMapper(SiteConfiguration site)
         PreviousState = null,
         Reason = reason,
         Fault = p.Fault,
+        FaultCode = p.FaultCode,
         Lockout = p.Lockout,
         Session = RunningSession(p),
     });
@@ -181,6 +185,7 @@ public sealed class ContractMapper(SiteConfiguration site)
         Detail = ReasonText.Detail(raised ? ReasonCatalogue.OutboxFull(thinned) : ReasonCatalogue.OutboxDrained()),
         Reason = raised ? ReasonCatalogue.OutboxFull(thinned) : ReasonCatalogue.OutboxDrained(),
         ClearReason = raised ? null : "outbox drained",
+        ClearCode = raised ? null : ReasonCatalogue.OutboxDrained(),
     });
 
     private OutboxItem PortState(PortStateChanged changed)
@@ -196,10 +201,14 @@ public sealed class ContractMapper(SiteConfiguration site)
             PreviousState = changed.From,
             Reason = changed.Reason,
             Fault = port.Fault,
+            FaultCode = port.FaultCode,
             Lockout = port.Lockout,
             Session = RunningSession(port),
         });
     }
+
+    /// <summary>A bin's fault (its sensors' own error texts) as the <c>sensor_fault</c> reason code, so readers frame it in their language.</summary>
+    private static ContractReason? SensorFaultCode(string? fault) => fault is null ? null : ReasonCatalogue.SensorFault(fault);
 
     /// <summary>The port's running session for its retained state (energy and cost so far), or null.</summary>
     private static PortSessionState? RunningSession(PortSnapshot p) => p is { SessionId: { } id, SessionStartedAt: { } started } ? new PortSessionState
@@ -213,7 +222,7 @@ public sealed class ContractMapper(SiteConfiguration site)
         Limit = p.SessionOrder?.Limit,
     } : null;
 
-    private OutboxItem Alarm(Alarm alarm, AlarmEvent kind, DateTimeOffset? clearedAt, string? clearReason, DateTimeOffset at) =>
+    private OutboxItem Alarm(Alarm alarm, AlarmEvent kind, DateTimeOffset? clearedAt, string? clearReason, DateTimeOffset at, ContractReason? clearCode = null) =>
         Item(ContractTopics.Alarms(_site, _gateway), MessageClass.Alarm, false, new AlarmMessage
         {
             Ts = at,
@@ -232,6 +241,7 @@ public sealed class ContractMapper(SiteConfiguration site)
             Detail = alarm.Detail,
             Reason = alarm.Reason,
             ClearReason = clearReason,
+            ClearCode = clearCode,
             Flapping = alarm.Flapping,
         });
 

@@ -1,5 +1,7 @@
 using EdgeGateway.Configuration;
 using EdgeGateway.Contracts.Alarms;
+using EdgeGateway.Contracts.Localization;
+using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Contracts.Ports;
 using EdgeGateway.Hardware.Metering;
 
@@ -39,7 +41,18 @@ internal sealed class ChargingPort(int index, PortProtectionPlan plan)
 
     public DateTimeOffset? LastMeasuredAt { get; set; }
 
-    public string? Fault { get; set; }
+    /// <summary>The port's fault as a reason code (published as <c>fault_code</c>); <see cref="Fault"/> is its English text.</summary>
+    public ContractReason? FaultCode
+    {
+        get;
+        set
+        {
+            field = value;
+            Fault = value is null ? null : ReasonText.Detail(value);
+        }
+    }
+
+    public string? Fault { get; private set; }
 
     public int ConsecutiveFaults { get; set; }
 

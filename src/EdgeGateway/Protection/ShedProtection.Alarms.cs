@@ -20,7 +20,7 @@ public sealed partial class ShedProtection
         port.Alarms[kind] = Raise(new Alarm(Guid.CreateVersion7(now.Wall).ToString(), kind, kind.DefaultSeverity(), port.Source, value, threshold, unit, now.Wall, ReasonText.Detail(reason)) { Reason = reason }, now);
     }
 
-    private void ClearPortAlarm(ChargingPort port, AlarmKind kind, string reason, ProtectionInstant now)
+    private void ClearPortAlarm(ChargingPort port, AlarmKind kind, ContractReason reason, ProtectionInstant now)
     {
         if (port.Alarms.Remove(kind, out Alarm? alarm))
         {
@@ -29,23 +29,23 @@ public sealed partial class ShedProtection
     }
 
     /// <summary>An operator's reset clears the port's alarms, the flapping ones held raised too, at once.</summary>
-    private void ResetPortAlarms(ChargingPort port, string reason, ProtectionInstant now)
+    private void ResetPortAlarms(ChargingPort port, ContractReason reason, ProtectionInstant now)
     {
         foreach (AlarmKind kind in port.Alarms.Keys.ToArray())
         {
             port.Alarms.Remove(kind, out Alarm? alarm);
             Alarm held = _flaps.Release(kind, port.Source) ?? alarm!;
-            _events.Publish(new AlarmCleared(now.Wall, held, reason));
+            _events.Publish(new AlarmCleared(now.Wall, held, ReasonText.Detail(reason)) { Code = reason });
         }
 
         foreach (Alarm held in _flaps.ReleaseAll(port.Source))
         {
-            _events.Publish(new AlarmCleared(now.Wall, held, reason));
+            _events.Publish(new AlarmCleared(now.Wall, held, ReasonText.Detail(reason)) { Code = reason });
         }
     }
 
     /// <summary>No-load and maximum-duration notices clear when the port is used again.</summary>
-    private void ClearMomentaryAlarms(ChargingPort port, string reason, ProtectionInstant now)
+    private void ClearMomentaryAlarms(ChargingPort port, ContractReason reason, ProtectionInstant now)
     {
         ClearPortAlarm(port, AlarmKind.PortNoLoad, reason, now);
         ClearPortAlarm(port, AlarmKind.PortMaxDuration, reason, now);
@@ -60,13 +60,13 @@ public sealed partial class ShedProtection
     private Alarm Raise(Alarm alarm, ProtectionInstant now) => _flaps.Raise(alarm, now.Elapsed, now.Wall, _events);
 
     /// <summary>Publishes a clear, or the alarm raised again as flapping, or nothing while it flaps.</summary>
-    private void Clear(Alarm alarm, string reason, ProtectionInstant now) => _flaps.Clear(alarm, reason, now.Elapsed, now.Wall, _events);
+    private void Clear(Alarm alarm, ContractReason reason, ProtectionInstant now) => _flaps.Clear(alarm, reason, now.Elapsed, now.Wall, _events);
 
     /// <summary>Clears the flapping alarms whose condition has stayed away for the hold time.</summary>
     private void SettleFlapping(ProtectionInstant now) => _flaps.PublishSettled(now.Elapsed, now.Wall, _events);
 
     /// <summary>Clears a shed alarm once its condition has been gone for the hysteresis time.</summary>
-    private void ClearWhenSettled((AlarmKind Kind, string Source) key, ProtectionInstant now, string reason)
+    private void ClearWhenSettled((AlarmKind Kind, string Source) key, ProtectionInstant now, ContractReason reason)
     {
         if (!_shedAlarms.ContainsKey(key))
         {

@@ -90,7 +90,7 @@ public sealed partial class ShedProtection
             return CommandResult.Refused(ReasonCatalogue.ShedAtPowerLimit());
         }
 
-        ClearMomentaryAlarms(port, "new session", now);
+        ClearMomentaryAlarms(port, ReasonCatalogue.NewSession(), now);
         if (!_relays.TrySetClosed(port.Index, true, out string? error))
         {
             // The relay did not get the command, and the bus that drives it is in doubt: lock the port
@@ -135,7 +135,7 @@ public sealed partial class ShedProtection
             EndSession(port, SessionEndReason.DisabledByOperator, now);
         }
 
-        ClearMomentaryAlarms(port, "port disabled", now);
+        ClearMomentaryAlarms(port, ReasonCatalogue.PortDisabled(), now);
         if (port.State == PortState.Disabled)
         {
             return CommandResult.Applied(ReasonCatalogue.AlreadyDisabled());
@@ -174,13 +174,13 @@ public sealed partial class ShedProtection
         }
 
         string why = $"reset by {command.By}: {command.Reason}";
-        ResetPortAlarms(port, why, now);
+        ResetPortAlarms(port, ReasonCatalogue.ResetBy(command.By, command.Reason), now);
 
         port.Lockout = null;
         port.ConsecutiveFaults = 0;
         port.RelayLeakReads = 0;
         port.IdenticalReadings = 0;
-        port.Fault = null;
+        port.FaultCode = null;
         SetState(port, PortState.Idle, why, now);
         return CommandResult.Applied(ReasonCatalogue.Reset());
     }

@@ -1,6 +1,5 @@
 using EdgeGateway.Configuration;
 using EdgeGateway.Contracts.Alarms;
-using EdgeGateway.Contracts.Localization;
 using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Contracts.Ports;
 using EdgeGateway.Hardware.Metering;
@@ -31,8 +30,7 @@ public sealed partial class ShedProtection
 
     private void OnMeterFault(ChargingPort port, ContractReason reason, ProtectionInstant now)
     {
-        string fault = ReasonText.Detail(reason);
-        port.Fault = fault;
+        port.FaultCode = reason;
         port.HealthySince = null;
         port.ConsecutiveFaults++;
         if (port.ConsecutiveFaults >= port.Settings.SensorFaultReads)
@@ -43,8 +41,8 @@ public sealed partial class ShedProtection
 
     private void EnterSensorFault(ChargingPort port, ContractReason reason, ProtectionInstant now)
     {
-        string fault = ReasonText.Detail(reason);
-        port.Fault = fault;
+        port.FaultCode = reason;
+        string fault = port.Fault!;
         port.HealthySince = null;
         if (port.Alarms.ContainsKey(AlarmKind.PortSensorFault))
         {
@@ -157,7 +155,7 @@ public sealed partial class ShedProtection
     {
         if (!port.Alarms.ContainsKey(AlarmKind.PortSensorFault))
         {
-            port.Fault = null;
+            port.FaultCode = null;
             return;
         }
 
@@ -167,8 +165,8 @@ public sealed partial class ShedProtection
             return;
         }
 
-        port.Fault = null;
-        ClearPortAlarm(port, AlarmKind.PortSensorFault, "meter reads again", now);
+        port.FaultCode = null;
+        ClearPortAlarm(port, AlarmKind.PortSensorFault, ReasonCatalogue.MeterReadsAgain(), now);
         if (port.State == PortState.Fault)
         {
             SetState(port, PortState.Idle, "meter reads again", now);

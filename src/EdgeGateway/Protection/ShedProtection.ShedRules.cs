@@ -19,7 +19,7 @@ public sealed partial class ShedProtection
         if (total <= _shed.MaxPowerW)
         {
             _shedOverloadSince = null;
-            ClearWhenSettled(key, now, "shed power back under its limit");
+            ClearWhenSettled(key, now, ReasonCatalogue.ShedPowerUnderLimit());
             return;
         }
 
@@ -78,7 +78,7 @@ public sealed partial class ShedProtection
         }
         else if (!smoke)
         {
-            ClearWhenSettled(key, now, "smoke detector quiet");
+            ClearWhenSettled(key, now, ReasonCatalogue.SmokeDetectorQuiet());
         }
     }
 
@@ -103,7 +103,7 @@ public sealed partial class ShedProtection
         }
         else if (celsius < _shed.OverTemperatureC - _shed.TemperatureHysteresisC)
         {
-            ClearWhenSettled(key, now, "cabinet cooled down");
+            ClearWhenSettled(key, now, ReasonCatalogue.CabinetCooledDown());
         }
         else
         {
@@ -131,7 +131,7 @@ public sealed partial class ShedProtection
 
         foreach ((AlarmKind kind, string source) in _shedAlarms.Keys.Where(k => k.Kind == AlarmKind.ShedSensorFault && !failing.Contains(k.Source)).ToArray())
         {
-            ClearWhenSettled((kind, source), now, "sensor reads again");
+            ClearWhenSettled((kind, source), now, ReasonCatalogue.SensorReadsAgain());
         }
     }
 

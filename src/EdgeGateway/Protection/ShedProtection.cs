@@ -326,6 +326,7 @@ public sealed partial class ShedProtection
             ShapeResidual = m?.ShapeResidual,
             SessionOrder = p.Session?.Order,
             SessionCostFen = p.Session?.CostFen,
+            FaultCode = p.FaultCode,
         };
     }
 

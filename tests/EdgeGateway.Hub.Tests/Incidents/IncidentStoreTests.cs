@@ -61,6 +61,31 @@ public sealed class IncidentStoreTests : IDisposable
     }
 
     [Fact]
+    public void The_steps_no_person_took_are_listed_for_the_audit_newest_first_and_the_steps_people_took_are_not()
+    {
+        AlarmMessage alarm = TestAlarms.Raised("alarm-1", "port_overload", AlarmSeverity.Major, site: "acme-site");
+        using var store = IncidentStore.Open(DbPath);
+        store.RecordRaise(alarm, "acme", _lifecycle);
+        _time.Advance(TimeSpan.FromMinutes(1));
+        store.Apply(Key(alarm), i => _lifecycle.AcknowledgeBy(i, Manager, null));
+        store.Apply(Key(alarm), i => _lifecycle.AssignTo(i, Manager, "wang", Fixer, null));
+        _time.Advance(TimeSpan.FromMinutes(1));
+        store.Apply(Key(alarm), i => _lifecycle.ResolveBy(i, Fixer, "reset_port", null));
+        _time.Advance(TimeSpan.FromMinutes(1));
+        store.RecordClear("acme-site", alarm.Gateway, "alarm-1", Start.AddMinutes(3), _lifecycle);
+        _time.Advance(TimeSpan.FromMinutes(1));
+        AlarmMessage again = TestAlarms.Raised("alarm-2", "port_overload", AlarmSeverity.Major, site: "acme-site");
+        Assert.Equal(IncidentOpening.Reopened, store.RecordRaise(again, "acme", _lifecycle));
+
+        Assert.Equal(
+            [(IncidentWire.Reopened, Start.AddMinutes(4), "alarm-2"), (IncidentWire.Closed, Start.AddMinutes(3), "alarm_cleared_and_resolved"),
+             (IncidentWire.AlarmCleared, Start.AddMinutes(3), "alarm-1"), (IncidentWire.Opened, Start, (string?)null)],
+            store.SystemSteps(10).Select(s => (s.Step.Action, s.Step.At, s.Step.Detail)));
+        Assert.All(store.SystemSteps(10), s => Assert.Equal(Key(alarm), s.Incident));
+        Assert.Equal(2, store.SystemSteps(2).Count);
+    }
+
+    [Fact]
     public async Task Two_store_instances_on_one_file_racing_to_open_the_same_alarms_make_one_incident_each()
     {
         using var first = IncidentStore.Open(DbPath);

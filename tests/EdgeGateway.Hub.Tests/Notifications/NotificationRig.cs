@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Hub.Notifications;
+using EdgeGateway.Hub.Tenants;
 using EdgeGateway.Testing;
 using EdgeGateway.Testing.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -46,6 +47,9 @@ internal sealed class NotificationRig : IAsyncDisposable
 
     public AlarmNotifier Notifier { get; private set; } = null!;
 
+    /// <summary>The registry the notifier reads companies' robots from; none unless started with one.</summary>
+    internal TenantRegistry? Tenants { get; private set; }
+
     public NotificationDelivery Delivery { get; private set; } = null!;
 
     public ListLogger<AlarmNotifier> NotifierLog { get; } = new();
@@ -56,7 +60,8 @@ internal sealed class NotificationRig : IAsyncDisposable
     public string AllLogs => NotifierLog.Text + "\n" + DeliveryLog.Text;
 
     /// <summary>Starts a rig; <paramref name="configure"/> adds channels (pointing at <see cref="Receiver"/>) and routes.</summary>
-    public static async Task<NotificationRig> StartAsync(Action<NotificationOptions, LoopbackReceiver> configure, bool deliver = true)
+    /// <remarks>With <paramref name="tenants"/>, the notifier knows the companies' robots (the hub's registry).</remarks>
+    public static async Task<NotificationRig> StartAsync(Action<NotificationOptions, LoopbackReceiver> configure, bool deliver = true, TenantDirectory? tenants = null)
     {
         var time = new FakeTimeProvider(Start);
         LoopbackReceiver receiver = await LoopbackReceiver.StartAsync(time);
@@ -64,6 +69,7 @@ internal sealed class NotificationRig : IAsyncDisposable
         var options = new NotificationOptions { LedgerPath = Path.Combine(directory, "notifications.db") };
         configure(options, receiver);
         var rig = new NotificationRig(receiver, time, options, directory);
+        rig.Tenants = tenants is null ? null : new TenantRegistry(tenants, Path.Combine(directory, "tenants.yaml"));
         rig.Open();
         if (deliver)
         {
@@ -162,7 +168,7 @@ internal sealed class NotificationRig : IAsyncDisposable
     }
 
     private void Open() =>
-        Notifier = new AlarmNotifier(Microsoft.Extensions.Options.Options.Create(Options), Time, MeterFactory, NotifierLog);
+        Notifier = new AlarmNotifier(Microsoft.Extensions.Options.Options.Create(Options), Time, MeterFactory, NotifierLog, tenants: Tenants);
 
     private async Task StopAsync()
     {

@@ -287,6 +287,29 @@ public sealed class PlatformApiTests(PlatformRig rig)
     }
 
     [Fact]
+    public async Task A_charge_started_without_the_api_is_told_as_session_started_once_from_the_port_s_state()
+    {
+        // A start from the console or a card at the shed: the platform learns of it from the port's retained state,
+        // whose running session appears with a new id; a later state of the same session is the same event.
+        string session = Guid.NewGuid().ToString();
+        await rig.Own.SessionRunningAsync("P02", session, card: "card-0042", energyWh: 0);
+        await rig.Own.SessionRunningAsync("P02", session, card: "card-0042", energyWh: 120);
+        // The session's end is recorded after both states, so once it arrives any second session_started would have too.
+        await rig.Own.EndSessionAsync("P02", session, energyWh: 150, TimeSpan.FromMinutes(10), orderId: null);
+        await ConsoleApiRig.Eventually(
+            () => Task.FromResult(rig.Receiver.On("/own").Any(r => r.Text.Contains(session, StringComparison.Ordinal) && r.Text.Contains("\"session_ended\"", StringComparison.Ordinal))),
+            Deadline, "session_ended never delivered");
+
+        ReceivedRequest started = Assert.Single(rig.Receiver.On("/own"), r => r.Text.Contains(session, StringComparison.Ordinal) && r.Text.Contains("\"session_started\"", StringComparison.Ordinal));
+        JsonElement e = started.Json;
+        Assert.Equal(
+            (PlatformEvents.EventId("session_started", PlatformRig.OwnSite, PlatformRig.OwnGateway, session), "P02", "card-0042"),
+            (e.GetProperty("event_id").GetString(), e.GetProperty("port").GetString(), e.GetProperty("card").GetString()));
+        Assert.Equal("session_started", started.Headers["X-EdgeGateway-Event"]);
+        Assert.True(WebhookSignature.Verify(rig.OwnWebhookSecret, started.Headers[WebhookSignature.Header], started.Body, DateTimeOffset.UtcNow), "signature");
+    }
+
+    [Fact]
     public async Task A_webhook_pending_when_the_hub_restarts_is_delivered_once_after()
     {
         string order = "restart-" + Guid.NewGuid().ToString("N")[..12];

@@ -126,6 +126,16 @@ internal sealed class PlatformGateway : IAsyncDisposable
         }
     }
 
+    /// <summary>The retained state of <paramref name="port"/> charging a session the gateway started on its own (from the
+    /// console, a card or a scenario), as a gateway publishes it: with the running session.</summary>
+    public Task SessionRunningAsync(string port, string sessionId, string? card, double energyWh) =>
+        PublishAsync(ContractTopics.PortState(Site, Gateway, port), new PortStateMessage
+        {
+            Seq = Next(), Ts = ContractTime.Truncate(DateTimeOffset.UtcNow), Site = Site, Gateway = Gateway, Port = port, State = PortState.Charging,
+            PreviousState = PortState.Idle, Reason = "charging",
+            Session = new PortSessionState { Id = sessionId, Card = card, StartedTs = ContractTime.Truncate(DateTimeOffset.UtcNow), EnergyWh = energyWh },
+        }, retain: true);
+
     private Task StateAsync(string port, PortState state, bool retain) =>
         PublishAsync(ContractTopics.PortState(Site, Gateway, port), new PortStateMessage
         {

@@ -2,6 +2,8 @@ using System.Text.Json;
 using EdgeGateway.CommandLine;
 using EdgeGateway.Configuration;
 using EdgeGateway.Contracts.Alarms;
+using EdgeGateway.Contracts.Ports;
+using EdgeGateway.Contracts.Reasons;
 using EdgeGateway.Events;
 using EdgeGateway.Messaging;
 using EdgeGateway.Messaging.Outbox;
@@ -79,6 +81,30 @@ public sealed class ContractMapperTests
         Assert.Equal(("s-1", "P01", 212.5, 301.234), (json.RootElement.GetProperty("session_id").GetString(), json.RootElement.GetProperty("port").GetString(),
             json.RootElement.GetProperty("offline_s").GetDouble(), json.RootElement.GetProperty("energy_wh").GetDouble()));
         Assert.Empty(map.ForEvent(new Events.SessionSuspended(T0, "s-1", "P01", T0.AddHours(-1), 301.2, 212.4)));
+    }
+
+    [Fact]
+    public void A_port_s_fault_and_an_alarm_s_clear_carry_their_reason_codes_and_nothing_without_one()
+    {
+        ContractMapper map = Mapper();
+        const string Spi = "adc1 ch0: spi timeout";
+        var faulted = new PortSnapshot("P01", PortState.Fault, false, null, null, null, null, null, 0, 0, null, Spi, null) { FaultCode = ReasonCatalogue.MeterFault(Spi) };
+        var alarm = new Alarm("a-1", AlarmKind.PortOverload, AlarmSeverity.Major, "port:P01", 2600, 2400, "W", T0, "2600 W above the 2400 W limit for 2000 ms");
+
+        using var telemetry = JsonDocument.Parse(map.PortTelemetry(faulted, T0).Render(1));
+        using var healthy = JsonDocument.Parse(map.PortStateNow(faulted with { Fault = null, FaultCode = null, State = PortState.Idle }, T0, "start-up").Render(1));
+        using var cleared = JsonDocument.Parse(Assert.Single(map.ForEvent(
+            new AlarmCleared(T0.AddMinutes(3), alarm, "reset by li: charger replaced") { Code = ReasonCatalogue.ResetBy("li", "charger replaced") })).Render(1));
+        using var clearedWithoutCode = JsonDocument.Parse(Assert.Single(map.ForEvent(new AlarmCleared(T0.AddMinutes(3), alarm, "gone"))).Render(1));
+
+        JsonElement fault = telemetry.RootElement.GetProperty("fault_code");
+        Assert.Equal(("meter_fault", Spi, Spi), (fault.GetProperty("code").GetString(), fault.GetProperty("params").GetProperty("fault").GetString(), telemetry.RootElement.GetProperty("fault").GetString()));
+        Assert.False(healthy.RootElement.TryGetProperty("fault_code", out _));
+        JsonElement clear = cleared.RootElement.GetProperty("clear_code");
+        Assert.Equal(("reset_by", "li", "charger replaced", "reset by li: charger replaced"), (
+            clear.GetProperty("code").GetString(), clear.GetProperty("params").GetProperty("by").GetString(),
+            clear.GetProperty("params").GetProperty("reason").GetString(), cleared.RootElement.GetProperty("clear_reason").GetString()));
+        Assert.False(clearedWithoutCode.RootElement.TryGetProperty("clear_code", out _));
     }
 
     [Fact]

@@ -1,6 +1,8 @@
 using EdgeGateway.Configuration;
 using EdgeGateway.Contracts.Alarms;
+using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Contracts.Ports;
+using EdgeGateway.Contracts.Reasons;
 using EdgeGateway.Events;
 using EdgeGateway.Hardware.Metering;
 using EdgeGateway.Protection;
@@ -124,16 +126,18 @@ public sealed class PortFaultTests
         Assert.Equal(PortState.Fault, h.State(0));
         Assert.Empty(h.Events.Cleared(AlarmKind.PortSensorFault));
         Assert.Equal(new CommandResult(false, "port in fault: " + SpiTimeout), h.Send(PortCommandKind.Start, 0));
+        Assert.Equal(ReasonCatalogue.MeterFault(SpiTimeout), h.Port(0).FaultCode);
         long mark = h.Mark();
         h.Advance(Second);
         h.Draw(0, 0);
 
         AlarmCleared cleared = Assert.Single(h.Events.After<AlarmCleared>(mark));
         Assert.Equal((alarm.Id, goodSince + TimeSpan.FromSeconds(10), "meter reads again"), (cleared.Alarm.Id, cleared.At, cleared.Reason));
+        Assert.Equal(ReasonCatalogue.MeterReadsAgain(), cleared.Code);
         PortStateChanged state = Assert.Single(h.Events.After<PortStateChanged>(mark));
         Assert.Equal((PortState.Fault, PortState.Idle), (state.From, state.To));
         PortSnapshot port = h.Port(0);
-        Assert.Equal((PortState.Idle, (string?)null), (port.State, port.Fault));
+        Assert.Equal((PortState.Idle, (string?)null, (ContractReason?)null), (port.State, port.Fault, port.FaultCode));
         h.Start(0);
     }
 

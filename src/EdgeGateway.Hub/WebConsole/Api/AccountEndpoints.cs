@@ -1,5 +1,6 @@
 using System.Globalization;
 using EdgeGateway.Hub.Access;
+using EdgeGateway.Hub.Incidents;
 using EdgeGateway.Hub.WebConsole.Scope;
 using EdgeGateway.Hub.WebConsole.Store;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -38,8 +39,12 @@ internal static class AccountEndpoints
                 return ConsoleResults.InvalidRequest(ConsoleLanguage.Text(http, users), "limit: 1 .. 1000");
             }
 
+            // The steps of incidents no person took (opening, the gateway's clear, automatic close, reopening) are audited
+            // too: read from the incident database, their one record, shared by every hub instance on the host.
+            IEnumerable<AuditEntry> system = http.RequestServices.GetService<IncidentStore>() is { } incidents ? IncidentEndpoints.SystemAudit(incidents, count) : [];
             return TypedResults.Json(
-                new AuditList([.. store.RecentAudit(count).Select(e => new AuditEntryView(e.At, e.User, e.Role, e.Action, e.Target, e.Detail, e.Result))]),
+                new AuditList([.. store.RecentAudit(count).Concat(system).OrderByDescending(e => e.At).Take(count)
+                    .Select(e => new AuditEntryView(e.At, e.User, e.Role, e.Action, e.Target, e.Detail, e.Result))]),
                 ConsoleJson.Web.AuditList);
         });
         return api;

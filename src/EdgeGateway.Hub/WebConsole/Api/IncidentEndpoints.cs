@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Hub.Incidents;
+using EdgeGateway.Hub.Notifications;
 using EdgeGateway.Hub.Tenants;
 using EdgeGateway.Hub.WebConsole.Dashboard;
 using EdgeGateway.Hub.WebConsole.Scope;
@@ -169,8 +170,54 @@ internal static partial class IncidentEndpoints
         console.Audit(caller.Audit(now, action, target, detail, "ok"));
         ILogger<IncidentStore> logger = services.GetRequiredService<ILogger<IncidentStore>>();
         LogTransition(logger, target, transition, caller.Name);
-        Func<string, string?> name = SiteNames.For(http, scope, services.GetRequiredService<LiveDashboard>(), users);
+        LiveDashboard board = services.GetRequiredService<LiveDashboard>();
+        if (transition == IncidentLifecycle.Assign)
+        {
+            NotifyAssignee(services, done.Incident, board, users, logger);
+        }
+
+        Func<string, string?> name = SiteNames.For(http, scope, board, users);
         return TypedResults.Json(View(done.Incident, text, name, users, scope.Directory, now, withSteps: true), ConsoleJson.Web.IncidentView);
+    }
+
+    /// <summary>
+    /// The newest <paramref name="limit"/> incident steps taken by <c>system</c> as audit entries: <c>incident_opened</c>,
+    /// <c>incident_reopened</c>, <c>incident_alarm_cleared</c> (the gateway's clear) and <c>incident_auto_close</c>, the
+    /// target the incident, the detail the alarm it is about.
+    /// </summary>
+    internal static IEnumerable<AuditEntry> SystemAudit(IncidentStore store, int limit) =>
+        store.SystemSteps(limit).Select(s => new AuditEntry(
+            s.Step.At, IncidentWire.System, null, s.Step.Action == IncidentWire.Closed ? "incident_auto_close" : "incident_" + s.Step.Action,
+            s.Incident.ToString(), s.Step.Action == IncidentWire.Closed ? s.Step.Detail : "alarm: " + (s.Step.Detail ?? s.Incident.AlarmId), "ok"));
+
+    /// <summary>
+    /// Records the notice of the assignment <paramref name="incident"/> just took (its last step) in the notification
+    /// ledger, for the robots of the company that runs the site, which delivers it (retried, once). The step is already
+    /// committed: should the ledger fail, the assignment stands and the failure is logged (the assignee still finds it
+    /// on "my incidents").
+    /// </summary>
+    private static void NotifyAssignee(IServiceProvider services, Incident incident, LiveDashboard board, ConsoleUserDirectory users, ILogger logger)
+    {
+        if (services.GetService<AlarmNotifier>() is not { } notifier || incident.Assignment is not { } step || incident.Assignee is not { } assignee)
+        {
+            return;
+        }
+
+        TenantDirectory registry = services.GetService<TenantRegistry>()?.Current ?? TenantDirectory.Empty;
+        string site = incident.Key.Site;
+        var notice = new AssignmentNotice(
+            site, incident.Key.Gateway, incident.Key.AlarmId, incident.Steps.Count - 1,
+            registry.NameOf(site, "zh-CN") ?? board.StatusName(site), registry.Site(site)?.NameEn, incident.Source, incident.Kind,
+            assignee, users.Find(assignee)?.DisplayName ?? assignee, step.User, users.Find(step.User)?.DisplayName ?? step.User, step.At, step.Comment);
+        try
+        {
+            int channels = notifier.RecordAssignment(notice);
+            LogAssigneeNotice(logger, notice.Key, assignee, channels);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException exception)
+        {
+            LogAssigneeNoticeFailed(logger, notice.Key, assignee, exception.Message);
+        }
     }
 
     /// <summary><c>?weeks=</c> 1 .. 53 (default 8): the weeks up to this one, per company the caller sees.</summary>
@@ -267,6 +314,12 @@ internal static partial class IncidentEndpoints
     private static double? Seconds(TimeSpan? value) => value?.TotalSeconds;
 
     private static string? Minutes(TimeSpan? value) => value?.TotalMinutes.ToString("0.#", CultureInfo.InvariantCulture);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Console: incident assignment {Notice} to {Assignee}: notice recorded for {Channels} channels of the company")]
+    private static partial void LogAssigneeNotice(ILogger logger, string notice, string assignee, int channels);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Console: incident assignment {Notice} to {Assignee}: its notice could not be recorded in the notification ledger: {Reason}")]
+    private static partial void LogAssigneeNoticeFailed(ILogger logger, string notice, string assignee, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Console: incident {Incident}: {Transition} by {User}")]
     private static partial void LogTransition(ILogger logger, string incident, string transition, string user);

@@ -1,3 +1,4 @@
+using EdgeGateway.Contracts.Localization;
 using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Contracts.Ports;
 using EdgeGateway.Hub.Ingest;
@@ -237,7 +238,7 @@ internal sealed class LiveDashboard(DashboardStream stream, TimeProvider time, H
                 port.SessionEnergyWh = message.SessionEnergyWh;
             }
 
-            port.ApplyState(at, message.State, message.Fault, message.Lockout);
+            port.ApplyState(at, message.State, message.Fault, message.Lockout, message.FaultCode);
             port.Seen(at);
             gateway.Seen(at);
             Publish(DashboardChangeKind.Port, gateway.Site, gateway.Gateway, gateway.View(port));
@@ -252,7 +253,7 @@ internal sealed class LiveDashboard(DashboardStream stream, TimeProvider time, H
         {
             LiveGateway gateway = GatewayLocked(message.Site, message.Gateway);
             LivePort port = gateway.Port(message.Port);
-            if (port.ApplyState(at, message.State, message.Fault, message.Lockout) && message.State != PortState.Charging)
+            if (port.ApplyState(at, message.State, message.Fault, message.Lockout, message.FaultCode) && message.State != PortState.Charging)
             {
                 // No telemetry may follow for a while: a port that stopped charging draws nothing.
                 port.RelayClosed = false;
@@ -272,7 +273,7 @@ internal sealed class LiveDashboard(DashboardStream stream, TimeProvider time, H
         {
             LiveGateway gateway = GatewayLocked(message.Site, message.Gateway);
             LiveBin bin = gateway.Bin(message.Bin);
-            bin.ApplyReading(at, message.Class, message.FillPct, message.TemperatureC, message.LidOpen, message.Tilted, message.Fault);
+            bin.ApplyReading(at, message.Class, message.FillPct, message.TemperatureC, message.LidOpen, message.Tilted, message.Fault, message.FaultCode);
 
             bin.Seen(at);
             gateway.Seen(at);
@@ -296,7 +297,7 @@ internal sealed class LiveDashboard(DashboardStream stream, TimeProvider time, H
                 bin.ForecastFullTs = message.ForecastFullTs;
             }
 
-            bin.ApplyReading(at, message.Class, message.FillPct, message.TemperatureC, message.LidOpen, message.Tilted, message.Fault);
+            bin.ApplyReading(at, message.Class, message.FillPct, message.TemperatureC, message.LidOpen, message.Tilted, message.Fault, message.FaultCode);
 
             bin.Seen(at);
             gateway.Seen(at);
@@ -347,7 +348,7 @@ internal sealed class LiveDashboard(DashboardStream stream, TimeProvider time, H
 
             if (_active.Remove(key, out AlarmRecord? raised))
             {
-                alarm = raised with { ClearedTs = alarm.ClearedTs, ClearReason = alarm.ClearReason, Flapping = raised.Flapping || alarm.Flapping };
+                alarm = raised with { ClearedTs = alarm.ClearedTs, ClearReason = alarm.ClearReason, ClearCode = alarm.ClearCode, Flapping = raised.Flapping || alarm.Flapping };
             }
 
             gateway.Alarms.Remove(alarm.AlarmId);
@@ -504,7 +505,8 @@ internal sealed class LiveGateway(string site, string gateway)
             port.Fault,
             port.Lockout,
             port.LastSeen,
-            port.State == "fault" || port.Fault is not null || port.Lockout is not null || alarmed);
+            port.State == "fault" || port.Fault is not null || port.Lockout is not null || alarmed,
+            FaultTexts(port.FaultCode, port.Fault));
     }
 
     public BinView View(LiveBin bin)
@@ -523,8 +525,20 @@ internal sealed class LiveGateway(string site, string gateway)
             bin.Tilted,
             bin.Fault,
             bin.LastSeen,
-            bin.NearlyFull || bin.ContainerFull || bin.Fault is not null || bin.LidOpen || bin.Tilted || alarmed);
+            bin.NearlyFull || bin.ContainerFull || bin.Fault is not null || bin.LidOpen || bin.Tilted || alarmed,
+            FaultTexts(bin.FaultCode, bin.Fault));
     }
+
+    /// <summary>
+    /// The fault in both console languages, rendered from its reason code (the board is one stream for every reader, so
+    /// each page picks its own); null without a code (a gateway that predates it: the page shows its English text).
+    /// </summary>
+    private static Dictionary<string, string>? FaultTexts(ContractReason? code, string? fault) =>
+        code is null || fault is null ? null : new(StringComparer.Ordinal)
+        {
+            [ConsoleLanguage.Chinese] = ReasonText.Chinese.Render(code, fault),
+            [ConsoleLanguage.English] = ReasonText.English.Render(code, fault),
+        };
 }
 
 /// <summary>A port's last known state. State, fault and lockout and the measurements are each taken from the newest
@@ -551,6 +565,9 @@ internal sealed class LivePort(string id)
 
     public string? Fault { get; set; }
 
+    /// <summary><see cref="Fault"/> as a reason code, from gateways that send one.</summary>
+    public ContractReason? FaultCode { get; set; }
+
     public string? Lockout { get; set; }
 
     public DateTimeOffset StateTs { get; set; } = DateTimeOffset.MinValue;
@@ -569,7 +586,7 @@ internal sealed class LivePort(string id)
 
     /// <summary>State, fault and lockout from a message at <paramref name="ts"/> (telemetry and state messages both carry
     /// them); ignored when a newer message already set them. True when applied.</summary>
-    public bool ApplyState(DateTimeOffset ts, PortState state, string? fault, string? lockout)
+    public bool ApplyState(DateTimeOffset ts, PortState state, string? fault, string? lockout, ContractReason? faultCode = null)
     {
         if (ts < StateTs)
         {
@@ -579,6 +596,7 @@ internal sealed class LivePort(string id)
         StateTs = ts;
         State = state.WireName();
         Fault = fault;
+        FaultCode = fault is null ? null : faultCode;
         Lockout = lockout;
         return true;
     }
@@ -607,6 +625,9 @@ internal sealed class LiveBin(string id)
 
     public string? Fault { get; set; }
 
+    /// <summary><see cref="Fault"/> as a reason code, from gateways that send one.</summary>
+    public ContractReason? FaultCode { get; set; }
+
     public DateTimeOffset StateTs { get; set; } = DateTimeOffset.MinValue;
 
     public DateTimeOffset TelemetryTs { get; set; } = DateTimeOffset.MinValue;
@@ -623,7 +644,7 @@ internal sealed class LiveBin(string id)
 
     /// <summary>The sensor readings telemetry and state messages both carry, from a message at <paramref name="ts"/>;
     /// ignored when a newer message already set them.</summary>
-    public void ApplyReading(DateTimeOffset ts, string @class, double? fillPct, double? temperatureC, bool lidOpen, bool tilted, string? fault)
+    public void ApplyReading(DateTimeOffset ts, string @class, double? fillPct, double? temperatureC, bool lidOpen, bool tilted, string? fault, ContractReason? faultCode = null)
     {
         if (ts < TelemetryTs)
         {
@@ -637,6 +658,7 @@ internal sealed class LiveBin(string id)
         LidOpen = lidOpen;
         Tilted = tilted;
         Fault = fault;
+        FaultCode = fault is null ? null : faultCode;
     }
 }
 

@@ -22,7 +22,8 @@ internal sealed record AlarmRecord(
     string? ClearReason,
     AlarmAck? Ack = null,
     bool Flapping = false,
-    ContractReason? Reason = null)
+    ContractReason? Reason = null,
+    ContractReason? ClearCode = null)
 {
     /// <summary>Most severe first, then newest first (API.md: the active list's order).</summary>
     public static readonly IComparer<AlarmRecord> SeverityThenNewest = Comparer<AlarmRecord>.Create((a, b) =>
@@ -63,7 +64,8 @@ internal sealed record AlarmRecord(
             message.Detail,
             message.ClearReason,
             Flapping: message.Flapping,
-            Reason: message.Reason);
+            Reason: message.Reason,
+            ClearCode: message.ClearCode);
     }
 
     public AlarmView View(ConsoleText text)
@@ -85,7 +87,7 @@ internal sealed record AlarmRecord(
             RaisedTs,
             ClearedTs,
             Detail is null ? null : ReasonText.For(text.Display).Render(Reason, Detail),
-            ClearReason,
+            ClearReason is null ? null : ReasonText.For(text.Display).Render(ClearCode, ClearReason),
             Ack is not null,
             Ack?.ShownName,
             Ack?.At,

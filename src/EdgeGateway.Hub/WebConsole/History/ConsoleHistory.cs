@@ -136,7 +136,7 @@ internal sealed class ConsoleHistory : IDisposable
                 AlarmRecord raised = cleared ? other : alarm;
                 AlarmRecord clear = cleared ? alarm : other;
                 bool flapping = alarm.Flapping || other.Flapping;
-                alarm = (clear.IsActive ? raised : raised with { ClearedTs = clear.ClearedTs, ClearReason = clear.ClearReason }) with { Flapping = flapping };
+                alarm = (clear.IsActive ? raised : raised with { ClearedTs = clear.ClearedTs, ClearReason = clear.ClearReason, ClearCode = clear.ClearCode }) with { Flapping = flapping };
             }
 
             byId[id] = alarm;

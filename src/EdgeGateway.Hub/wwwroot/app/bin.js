@@ -1,6 +1,6 @@
 // Bin detail (/bins/{site}/{gw}/{bin}): now (live from the board stream), the last hours' fill as a chart
 // (weight and temperature beside it), its alarms; maintenance and admin: a snapshot of the gateway.
-import { t, classText } from './i18n.js';
+import { t, classText, localText } from './i18n.js';
 import { h, fmtNum, fmtTime, fmtAgo, fmtFull } from './app.js';
 import { detailPage, fact } from './detail.js';
 
@@ -22,7 +22,7 @@ function renderNow(bin) {
     fact(t('board.temperature'), bin.temperature_c === null || bin.temperature_c === undefined ? '—' : `${fmtNum(bin.temperature_c, 1)} °C`),
     bin.weight_kg !== undefined ? fact(t('detail.weight'), bin.weight_kg === null ? '—' : `${fmtNum(bin.weight_kg, 1)} kg`) : null,
     flags.length ? fact(t('alarms.state'), flags.join(' · ')) : null,
-    bin.fault ? fact(t('board.fault'), bin.fault) : null,
+    bin.fault ? fact(t('board.fault'), localText(bin.fault_text, bin.fault)) : null,
     h('div', { title: fmtFull(bin.last_seen_ts) }, h('dt', {}, t('board.last_seen')), h('dd', {}, fmtAgo(bin.last_seen_ts))),
   ].filter(Boolean));
 }

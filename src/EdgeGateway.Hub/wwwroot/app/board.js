@@ -1,6 +1,6 @@
 // Live board: every site → gateway → its ports and bins, from GET /api/board, kept current by the
 // /api/board/stream events (port, bin, gateway, alarm) without reloading.
-import { t, stateText, classText, kindText } from './i18n.js';
+import { t, stateText, classText, kindText, localText } from './i18n.js';
 import {
   api, startPage, openStream, h, can, toast, showError, fmtNum, fmtDuration, fmtAgo, fmtFull, fmtTime, fmtClock, alarmWhere,
 } from './app.js';
@@ -62,7 +62,7 @@ function portTile(site, gateway, port) {
   }
   const flags = [];
   if (port.lockout) flags.push(h('span', { class: 'flag' }, t('board.locked_by', { kind: kindText(port.lockout) })));
-  if (port.fault) flags.push(h('span', { class: 'flag', title: port.fault }, `${t('board.fault')}: ${port.fault}`));
+  if (port.fault) flags.push(h('span', { class: 'flag', title: localText(port.fault_text, port.fault) }, `${t('board.fault')}: ${localText(port.fault_text, port.fault)}`));
   const attrs = {
     class: `tile port${port.needs_attention ? ' attention' : ''}`,
     'data-site': site, 'data-gateway': gateway, 'data-port': port.port, 'data-state': state, 'data-testid': `port-${port.port}`,
@@ -93,7 +93,7 @@ function binTile(site, gateway, bin) {
   else if (bin.nearly_full) flags.push(h('span', { class: 'flag flag-warn' }, t('board.nearly_full')));
   if (bin.lid_open) flags.push(h('span', { class: 'flag flag-warn' }, t('board.lid_open')));
   if (bin.tilted) flags.push(h('span', { class: 'flag' }, t('board.tilted')));
-  if (bin.fault) flags.push(h('span', { class: 'flag', title: bin.fault }, `${t('board.fault')}: ${bin.fault}`));
+  if (bin.fault) flags.push(h('span', { class: 'flag', title: localText(bin.fault_text, bin.fault) }, `${t('board.fault')}: ${localText(bin.fault_text, bin.fault)}`));
   const attrs = {
     class: `tile bin${bin.needs_attention ? ' attention' : ''}`,
     'data-site': site, 'data-gateway': gateway, 'data-bin': bin.bin, 'data-level': level, 'data-testid': `bin-${bin.bin}`,

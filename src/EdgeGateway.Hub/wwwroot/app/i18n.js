@@ -267,6 +267,10 @@ const TEXT = {
     'audit.action.incident_on_site': '事件到场',
     'audit.action.incident_resolve': '登记处理结果',
     'audit.action.incident_close': '关闭事件',
+    'audit.action.incident_opened': '事件开启',
+    'audit.action.incident_reopened': '事件重新开启',
+    'audit.action.incident_alarm_cleared': '网关解除报警',
+    'audit.action.incident_auto_close': '事件自动关闭',
 
     'forbidden.title': '无权访问',
     'forbidden.text': '您的账号没有权限查看此页面。',
@@ -660,6 +664,10 @@ const TEXT = {
     'audit.action.incident_on_site': 'Incident: on site',
     'audit.action.incident_resolve': 'Incident resolution',
     'audit.action.incident_close': 'Close incident',
+    'audit.action.incident_opened': 'Incident opened',
+    'audit.action.incident_reopened': 'Incident reopened',
+    'audit.action.incident_alarm_cleared': 'Gateway cleared the alarm',
+    'audit.action.incident_auto_close': 'Incident closed automatically',
 
     'forbidden.title': 'Not allowed',
     'forbidden.text': 'Your account may not open this page.',
@@ -831,6 +839,8 @@ export const classText = (c) => tOr(`class.${c}`, c || '');
 export const endReasonText = (r) => tOr(`end.${r}`, r || '');
 export const roleText = (r) => tOr(`role.${r}`, r || '');
 export const commandText = (c) => tOr(`cmd.${c}`, c || '');
+/** A text the hub rendered in both languages ({"zh-CN": …, "en": …}, e.g. a port's fault_text), or the fallback. */
+export const localText = (texts, fallback) => (texts && texts[lang]) || fallback || '';
 
 /** Fills every [data-i18n] element's text (and data-i18n-placeholder / -title / -aria-label attributes). */
 export function applyI18n(root = document) {

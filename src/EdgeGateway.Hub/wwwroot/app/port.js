@@ -1,6 +1,6 @@
 // Port detail (/ports/{site}/{gw}/{port}): now (live from the board stream), the last hours' power as a chart,
 // the current and recent sessions, its alarms; maintenance and admin: reset, disable, enable, snapshot.
-import { t, stateText, kindText, endReasonText } from './i18n.js';
+import { t, stateText, kindText, endReasonText, localText } from './i18n.js';
 import { h, fmtNum, fmtDuration, fmtTime, fmtAgo, fmtFull } from './app.js';
 import { detailPage, fact } from './detail.js';
 
@@ -24,7 +24,7 @@ function renderNow(port) {
     fact(t('detail.relay'), port.relay_closed ? t('detail.relay_closed') : t('detail.relay_open')),
     fact(t('board.session'), fmtDuration(port.session_s)),
     fact(t('board.energy'), `${fmtNum(port.session_energy_wh, 1)} Wh`),
-    port.fault ? fact(t('board.fault'), port.fault) : null,
+    port.fault ? fact(t('board.fault'), localText(port.fault_text, port.fault)) : null,
     port.lockout ? fact(t('board.locked'), kindText(port.lockout)) : null,
     h('div', { title: fmtFull(port.last_seen_ts) }, h('dt', {}, t('board.last_seen')), h('dd', {}, fmtAgo(port.last_seen_ts))),
   ].filter(Boolean));

@@ -49,6 +49,10 @@ public sealed class IncidentApiTests(ConsoleApiRig stack)
             && e.GetProperty("result").GetString() == $"refused: cannot assign: '{outsider}' does not belong to the company that runs this shed");
         Assert.Contains(audit.GetProperty("entries").EnumerateArray(), e =>
             e.GetProperty("action").GetString() == "incident_ack" && e.GetProperty("user").GetString() == "li" && e.GetProperty("result").GetString() == "ok");
+        // The step no person took is in the audit too, by "system".
+        Assert.Contains(audit.GetProperty("entries").EnumerateArray(), e =>
+            e.GetProperty("action").GetString() == "incident_opened" && e.GetProperty("user").GetString() == "system"
+            && e.GetProperty("target").GetString() == $"{FakeGateway.Site}/{FakeGateway.Gateway}/{id}" && e.GetProperty("detail").GetString() == "alarm: " + id);
     }
 
     private static async Task<(HttpStatusCode Status, JsonElement Body)> PostAsync(ConsoleClient client, string path, string json)
