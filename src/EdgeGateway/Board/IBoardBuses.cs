@@ -18,6 +18,9 @@ public interface IBoardBuses : IDisposable
 
     SpiDevice OpenSpi(AdcChip adc);
 
+    /// <summary>Opens another SPI device (the card terminal's reader) by its bus, chip select, clock and mode.</summary>
+    SpiDevice OpenSpi(SpiConnectionSettings settings) => SpiDevice.Create(settings);
+
     /// <summary>
     /// Opens a BL0942 UART at 4800 baud, 8N1 (datasheet V1.06, 4.2), by its device path: /dev/ttyAMA0 on a Pi, the
     /// pseudo-terminal a simulated bus answers on in simulation. The same <see cref="SerialPort"/> either way.

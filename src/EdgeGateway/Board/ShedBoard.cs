@@ -30,6 +30,9 @@ public sealed class ShedBoard : IRelayBank, IDisposable
 
     private ShedBoard(IBoardBuses buses) => _buses = buses;
 
+    /// <summary>The buses the board was built on, for the optional devices a service owns (the card terminal).</summary>
+    public IBoardBuses Buses => _buses;
+
     public IReadOnlyList<IPortMeter> Meters { get; private set; } = [];
 
     public IReadOnlyList<PortRelay> Relays { get; private set; } = [];

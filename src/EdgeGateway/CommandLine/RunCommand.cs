@@ -206,6 +206,7 @@ internal static class RunCommand
             builder.AddDiagnosticsServices(runtime.Protection);
             builder.AddGatewayServices(runtime, events, new LiveViewSettings(interactive, text), new LockoutJournal(dataDirectory, lockouts),
                 new SessionJournal(dataDirectory, sessions, runtime.Time, runtime.Boot, () => runtime.Protection.Snapshot));
+            builder.AddCardTerminalServices(runtime, dataDirectory);
             builder.AddMqttLinkServices(runtime, dataDirectory);
             if (rtc is { } board)
             {

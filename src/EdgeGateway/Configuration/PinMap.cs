@@ -45,7 +45,7 @@ internal static class PinMap
 
     private static bool UsesI2c(SiteConfiguration site) =>
         site.Expanders.Count > 0 || site.Multiplexers.Count > 0 || site.Ports.Any(p => p.Meter is DcMeterDefinition) ||
-        site.Bins.Any(b => b.FillSensors.Any(s => s is TimeOfFlightFillSensor));
+        site.Bins.Any(b => b.FillSensors.Any(s => s is TimeOfFlightFillSensor)) || site.Terminal is not null;
 
     private static IEnumerable<ThermometerDefinition> Thermometers(SiteConfiguration site) =>
         site.ShedSensors.Thermometers.Concat(site.Bins.Where(b => b.Thermometer is not null).Select(b => b.Thermometer!));
@@ -93,6 +93,38 @@ internal static class PinMap
         if (site.Board.OneWirePin is { } oneWire)
         {
             Use(oneWire, "1-Wire data (DS18B20)");
+        }
+
+        if (site.Terminal is { } terminal)
+        {
+            CardReaderDefinition reader = terminal.Reader;
+            if (!site.Adcs.Any(a => a.SpiBus == reader.SpiBus))
+            {
+                foreach ((int pin, string signal) in RaspberryPiPins.SpiDataPins(reader.SpiBus))
+                {
+                    Use(pin, Invariant($"SPI{reader.SpiBus} {signal}"));
+                }
+            }
+
+            if (RaspberryPiPins.ChipSelectPin(reader.SpiBus, reader.ChipSelect) is { } select)
+            {
+                Use(select, Invariant($"SPI{reader.SpiBus} CE{reader.ChipSelect}: card reader (MFRC522 SDA/NSS)"));
+            }
+
+            if (reader.ResetGpio is { } reset)
+            {
+                Use(reset, "card reader RST (MFRC522 NRSTPD)");
+            }
+
+            for (int i = 0; i < terminal.Keypad.RowGpios.Count; i++)
+            {
+                Use(terminal.Keypad.RowGpios[i], Invariant($"keypad row {i + 1} (driven)"));
+            }
+
+            for (int i = 0; i < terminal.Keypad.ColumnGpios.Count; i++)
+            {
+                Use(terminal.Keypad.ColumnGpios[i], Invariant($"keypad column {i + 1} (pulled down)"));
+            }
         }
 
         foreach (ChargingPortDefinition port in site.Ports.Where(p => p.Relay.Gpio is not null))
@@ -323,7 +355,8 @@ internal static class PinMap
             IEnumerable<string> devices = site.Expanders.Select(e => $"MCP23017 `{e.Id}` at {Hex(e.Address)}")
                 .Concat(site.Multiplexers.Select(m => $"TCA9548A `{m.Id}` at {Hex(m.Address)}"))
                 .Concat(site.Ports.Where(p => p.Meter is DcMeterDefinition { Multiplexer: null }).Select(p => $"INA219 of {p.Id} at {Hex(((DcMeterDefinition)p.Meter).Address)}"))
-                .Concat(site.Bins.SelectMany(b => b.FillSensors.OfType<TimeOfFlightFillSensor>().Where(s => s.Multiplexer is null).Select(s => $"{FillSensorSpec.Of(s).Name} `{s.Id}` at {Hex(s.Address)}")));
+                .Concat(site.Bins.SelectMany(b => b.FillSensors.OfType<TimeOfFlightFillSensor>().Where(s => s.Multiplexer is null).Select(s => $"{FillSensorSpec.Of(s).Name} `{s.Id}` at {Hex(s.Address)}")))
+                .Concat(site.Terminal is { Lcd: var lcd } ? [Invariant($"the terminal's {lcd.Columns}×{lcd.Rows} LCD (PCF8574 backpack) at {Hex(lcd.Address)}")] : []);
             string pins = RaspberryPiPins.I2cPins(site.Board.I2cBus) is var (sda, scl) ? $"SDA {Gpio(sda)}, SCL {Gpio(scl)}" : "–";
             doc.Line(Invariant($"| I2C, {I2cBaudRate / 1000} kHz | `/dev/i2c-{site.Board.I2cBus}` | {pins} | {string.Join(", ", devices)} |"));
         }
@@ -337,6 +370,13 @@ internal static class PinMap
                 string pins = data.Length > 0 ? $"{select}; {data}" : $"{select} (not on the header)";
                 doc.Line(Invariant($"| SPI{bus.Key}, {Number(adc.ClockHz / 1e6)} MHz | `/dev/spidev{bus.Key}.{adc.ChipSelect}` | {pins} | {ChipName(adc.Chip)} `{adc.Id}` (VREF {Number(adc.ReferenceV)} V) |"));
             }
+        }
+
+        if (site.Terminal?.Reader is { } cardReader)
+        {
+            string select = RaspberryPiPins.ChipSelectPin(cardReader.SpiBus, cardReader.ChipSelect) is { } pin ? $"CE{cardReader.ChipSelect} {Gpio(pin)}" : Invariant($"CE{cardReader.ChipSelect}");
+            string data = string.Join(", ", RaspberryPiPins.SpiDataPins(cardReader.SpiBus).Select(p => $"{p.Signal} {Gpio(p.Pin)}"));
+            doc.Line(Invariant($"| SPI{cardReader.SpiBus}, {Number(cardReader.ClockHz / 1e6)} MHz | `/dev/spidev{cardReader.SpiBus}.{cardReader.ChipSelect}` | {select}; {data} | MFRC522 card reader (mode 0) |"));
         }
 
         if (site.Board.OneWirePin is { } oneWire)

@@ -31,6 +31,9 @@ public sealed record SiteConfiguration
 
     /// <summary>A battery-backed real-time clock on the main I2C bus (site key <c>rtc:</c>), if the board has one.</summary>
     public RealTimeClockDefinition? Rtc { get; init; }
+
+    /// <summary>The shed's card terminal (site key <c>terminal:</c>), if it has one.</summary>
+    public TerminalSettings? Terminal { get; init; }
 }
 
 /// <summary>A real-time clock chip on the main I2C bus: read at start while NTP has not synchronised the system clock, written after.</summary>

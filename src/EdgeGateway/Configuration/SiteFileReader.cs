@@ -17,7 +17,7 @@ internal sealed partial class SiteFileReader
     private static readonly string[] RootKeys =
     [
         "site", "board", "mains", "adcs", "expanders", "multiplexers", "ports", "shedSensors", "protection", "sampling",
-        "bins", "binThresholds", "binSampling", "mqtt", "rtc", "alarmFlapping",
+        "bins", "binThresholds", "binSampling", "mqtt", "rtc", "alarmFlapping", "terminal",
     ];
     private static readonly string[] SiteKeys = ["id", "gateway", "name"];
     private static readonly string[] BoardKeys = ["i2cBus", "gpioChip", "oneWirePin"];
@@ -85,6 +85,7 @@ internal sealed partial class SiteFileReader
         BinThresholds binThresholds = ReadBinThresholds(root.Mapping("binThresholds", required: false, BinThresholdKeys), new BinThresholds { AlarmFlapping = alarmFlapping }, inheritedFrom: "default");
         List<BinDefinition> bins = ReadBins(root, board, binThresholds);
         BinSamplingSettings binSampling = ReadBinSampling(root);
+        TerminalSettings? terminal = ReadTerminal(root, board);
 
         CheckMainsForAcPorts(root);
         CheckReferences();
@@ -126,6 +127,7 @@ internal sealed partial class SiteFileReader
             BinSampling = binSampling,
             Mqtt = mqtt,
             Rtc = rtc,
+            Terminal = terminal,
         };
     }
 

@@ -40,6 +40,7 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
     private readonly long _started = Stopwatch.GetTimestamp();
     private readonly SemaphoreSlim _wake = new(0);
     private readonly Dictionary<string, BinSnapshot> _lastBinState = new(StringComparer.Ordinal);
+    private readonly Terminal.CardListInbox? _cardLists;
 
     // Telemetry that fell due on a simulated shed's clock (stamp and port snapshot of that instant), for the loop to append.
     private readonly ConcurrentQueue<(DateTimeOffset At, ShedSnapshot Ports)> _dueTelemetry = new();
@@ -56,8 +57,10 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
     /// <param name="logger">The log.</param>
     /// <param name="clock">Whether the wall clock is synchronised, for the status message's <c>clock_synced</c>; null reports null (cannot tell).</param>
     /// <param name="meters">The gateway's own figures for its status (and the outbox's for <c>/metrics</c>); null sends none (the fleet simulator).</param>
-    public MqttLink(ILinkedShed runtime, DurableOutbox outbox, MqttConnection connection, ILogger<MqttLink> logger, ClockSync? clock = null, GatewayMeters? meters = null)
+    /// <param name="cardLists">Where the hub's card lists go when the shed has a card terminal; null: the link does not subscribe to them.</param>
+    public MqttLink(ILinkedShed runtime, DurableOutbox outbox, MqttConnection connection, ILogger<MqttLink> logger, ClockSync? clock = null, GatewayMeters? meters = null, Terminal.CardListInbox? cardLists = null)
     {
+        _cardLists = cardLists;
         _clock = clock;
         _meters = meters;
         meters?.Observe("edgegateway.gateway.outbox.depth", "{message}", "Messages in the outbox, not yet acknowledged by the broker.", () => outbox.Stats.Depth);
@@ -71,6 +74,11 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
         _logger = logger;
         _map = new ContractMapper(runtime.Site);
         _connection.Subscribe(ContractTopics.CommandFilter(_map.Site, _map.Gateway), MqttQualityOfServiceLevel.AtLeastOnce);
+        if (cardLists is not null)
+        {
+            _connection.Subscribe(ContractTopics.Cards(_map.Site, _map.Gateway), MqttQualityOfServiceLevel.AtLeastOnce);
+        }
+
         _connection.MessageHandler = OnCommandAsync;
         _connection.Connected += (_, _) =>
         {
@@ -454,6 +462,13 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
     private async Task OnCommandAsync(MqttIncomingMessage message)
     {
         DateTimeOffset now = _runtime.Time.GetUtcNow();
+        if (_cardLists is not null && message.Topic == ContractTopics.Cards(_map.Site, _map.Gateway))
+        {
+            // The hub's retained card list: the terminal's loop validates and applies it; it is no command.
+            _cardLists.Receive(message.Payload.Span);
+            return;
+        }
+
         string name = ContractTopics.TryParse(message.Topic, out ContractTopic topic) && topic.Kind == ContractTopicKind.Command ? topic.CommandName! : "";
         CommandReply reply = await ExecuteAsync(name, message.Payload, now);
         LogCommand(name, reply.Ok, reply.Message);

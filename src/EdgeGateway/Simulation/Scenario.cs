@@ -129,3 +129,9 @@ public sealed record SupplySagEvent(TimeSpan At, int Line, double Vrms, TimeSpan
 
 /// <summary>The voltage transformer's secondary opens (a blown fuse, a loose plug), or is repaired.</summary>
 public sealed record VoltageTransformerEvent(TimeSpan At, int Line, bool Lost) : ScenarioEvent(At, Line);
+
+/// <summary>A resident lays a card on the terminal's reader (<see cref="Uid"/>, upper-case hex) or takes it off (null).</summary>
+public sealed record CardEvent(TimeSpan At, int Line, string? Uid) : ScenarioEvent(At, Line);
+
+/// <summary>A resident types <see cref="Keys"/> on the terminal's keypad, one key after the other.</summary>
+public sealed record KeysEvent(TimeSpan At, int Line, string Keys) : ScenarioEvent(At, Line);

@@ -18,7 +18,7 @@ public static class ScenarioLoader
 {
     private static readonly string[] TopKeys = ["name", "speed", "start", "seed", "duration", "arrivals", "collections", "events"];
     private static readonly string[] ArrivalKeys = ["peakPerHour"];
-    private static readonly string[] EventKeys = ["at", "port", "plug", "unplug", "start", "fault", "adc", "shed", "thermometer", "bin", "clock", "supply", "command"];
+    private static readonly string[] EventKeys = ["at", "port", "plug", "unplug", "start", "fault", "adc", "shed", "thermometer", "bin", "clock", "supply", "command", "card", "keys"];
     private static readonly string[] BinKeys = ["id", "fault", "lid", "tilt", "fire", "collect", "fillPct"];
     private static readonly string[] PlugKeys = ["load", "powerW", "pf", "stateOfCharge", "capacityWh", "requestStart", "curve", "thermostat", "inrush", "harmonics", "profile"];
     private static readonly string[] CurveKeys = ["cvAtSoc", "cvAfter", "taper", "floatW", "cutoffW", "standbyW"];
@@ -152,7 +152,7 @@ public static class ScenarioLoader
             return null;
         }
 
-        string[] actions = ["plug", "unplug", "start", "fault", "adc", "shed", "thermometer", "bin", "clock", "supply", "command"];
+        string[] actions = ["plug", "unplug", "start", "fault", "adc", "shed", "thermometer", "bin", "clock", "supply", "command", "card", "keys"];
         string[] present = actions.Where(e.Contains).ToArray();
         if (present.Length != 1)
         {
@@ -195,8 +195,49 @@ public static class ScenarioLoader
             "clock" => ReadClock(e, at.Value, line, problems),
             "supply" => ReadSupply(e, at.Value, line, problems),
             "command" => ReadCommand(e, at.Value, line, port, problems, site),
+            "card" or "keys" => ReadTerminalEvent(e, present[0], at.Value, line, problems, site),
             _ => ReadThermometer(e, at.Value, line, problems, site),
         };
+    }
+
+    /// <summary><c>card: UID</c> lays a card on the terminal's reader, <c>card: none</c> takes it off; <c>keys: "3#"</c> types.</summary>
+    private static ScenarioEvent? ReadTerminalEvent(MappingReader e, string action, TimeSpan at, int line, ProblemCollector problems, SiteConfiguration site)
+    {
+        string? text = e.String(action, required: true);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (site.Terminal is null)
+        {
+            problems.Add(e.LineOf(action), $"events[].{action}: site file {site.SourceFile} has no terminal: section");
+            return null;
+        }
+
+        if (action == "keys")
+        {
+            if (text.Length == 0 || text.Any(c => !"0123456789ABCD*#".Contains(c, StringComparison.Ordinal)))
+            {
+                problems.Add(e.LineOf(action), $"events[].keys: '{text}' is not keys of the 4×4 keypad (0-9, A-D, *, #)");
+                return null;
+            }
+
+            return new KeysEvent(at, line, text);
+        }
+
+        if (text == "none")
+        {
+            return new CardEvent(at, line, null);
+        }
+
+        if (!Contracts.Mqtt.CardEntry.IsValidUid(text))
+        {
+            problems.Add(e.LineOf(action), $"events[].card: '{text}' is not a 4-, 7- or 10-byte UID in upper-case hex (or none, to take the card off)");
+            return null;
+        }
+
+        return new CardEvent(at, line, text);
     }
 
     private static PlugEvent? ReadPlug(MappingReader e, TimeSpan at, int line, string port, ProblemCollector problems)

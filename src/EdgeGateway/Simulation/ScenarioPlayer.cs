@@ -230,6 +230,15 @@ public sealed class ScenarioPlayer
             case VoltageTransformerEvent vt:
                 model.VoltageTransformerOpen = vt.Lost;
                 break;
+            case CardEvent card when card.Uid is { } uid:
+                _shed.Terminal?.Swipe(uid);
+                break;
+            case CardEvent:
+                _shed.Terminal?.RemoveCard();
+                break;
+            case KeysEvent keys:
+                _shed.Terminal?.Type(keys.Keys);
+                break;
         }
 
         // The change holds from this instant: the supply and the outlets' currents are worked out again now.

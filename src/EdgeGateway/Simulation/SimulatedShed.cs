@@ -89,6 +89,7 @@ public sealed class SimulatedShed
         WireShedSensors();
         WireMeteringIcs(devices);
         WireBins(i2c, muxes, seed, devices);
+        Terminal = site.Terminal is { } terminal ? new SimulatedCardTerminal(terminal, Gpio, i2c) : null;
         Buses = new SimulatedBuses(this, i2c, devices);
     }
 
@@ -102,6 +103,9 @@ public sealed class SimulatedShed
     public RecyclingStationModel? Station { get; private set; }
 
     public SimulatedGpioDriver Gpio { get; }
+
+    /// <summary>The card terminal, when the site file has one.</summary>
+    public SimulatedCardTerminal? Terminal { get; }
 
     /// <summary>The buses the gateway's <see cref="ShedBoard"/> is built on.</summary>
     public IBoardBuses Buses { get; }
@@ -440,6 +444,9 @@ public sealed class SimulatedShed
             shed._adcs[adc.Id] = chip;
             return chip;
         }
+
+        public SpiDevice OpenSpi(SpiConnectionSettings settings) =>
+            shed.Terminal?.OpenSpi(settings) ?? throw new IOException($"no simulated chip on SPI{settings.BusId} CE{settings.ChipSelectLine}");
 
         /// <summary>The gateway opens the simulated UART's pseudo-terminal, with the same serial settings as a board's device.</summary>
         public SerialPort OpenSerial(string device) => SerialLine.Open(shed._serialBuses[device].DevicePath, SerialLine.SimulatedReadTimeoutMs);

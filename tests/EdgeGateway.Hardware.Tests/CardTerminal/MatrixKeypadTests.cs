@@ -1,0 +1,89 @@
+using System.Device.Gpio;
+using EdgeGateway.Hardware.CardTerminal;
+using EdgeGateway.Hardware.Simulation.Gpio;
+using EdgeGateway.Hardware.Simulation.Keypad;
+
+namespace EdgeGateway.Hardware.Tests.CardTerminal;
+
+/// <summary>A simulated 4×4 key matrix on the GPIO header, scanned by the real dotnet/iot KeyMatrix binding.</summary>
+public sealed class MatrixKeypadTests : IDisposable
+{
+    private static readonly int[] Rows = [5, 6, 13, 19];
+    private static readonly int[] Columns = [12, 16, 20, 21];
+    private readonly SimulatedGpioDriver _driver = new();
+    private readonly GpioController _gpio;
+    private readonly SimulatedKeypad _keys;
+
+    public MatrixKeypadTests()
+    {
+        _gpio = new GpioController(_driver);
+        _keys = new SimulatedKeypad(_driver, Rows, Columns);
+    }
+
+    public void Dispose()
+    {
+        _keys.Dispose();
+        _gpio.Dispose();
+    }
+
+    [Fact]
+    public void Typed_keys_arrive_in_order_each_once()
+    {
+        using var keypad = new MatrixKeypad(_gpio, Rows, Columns, TimeSpan.FromMilliseconds(1));
+
+        _keys.Type("12#*0D");
+
+        Assert.Equal("12#*0D", Read(keypad, 6));
+        Assert.Equal(0, _keys.Pending);
+    }
+
+    [Fact]
+    public void A_key_held_down_is_one_press()
+    {
+        using var keypad = new MatrixKeypad(_gpio, Rows, Columns, TimeSpan.FromMilliseconds(1));
+
+        _keys.Hold('5');
+        Assert.Equal("5", Read(keypad, 1));
+        Thread.Sleep(30);
+        _keys.Release('5');
+        _keys.Type("9");
+
+        Assert.Equal("9", Read(keypad, 1));
+    }
+
+    [Fact]
+    public void Rows_are_outputs_and_columns_read_low_with_no_key()
+    {
+        using var keypad = new MatrixKeypad(_gpio, Rows, Columns, TimeSpan.FromMilliseconds(1));
+
+        Assert.All(Rows, row => Assert.True(_driver.IsOutput(row)));
+        Assert.All(Columns, column => Assert.Equal(PinValue.Low, _gpio.Read(column)));
+        Thread.Sleep(20);
+        Assert.False(keypad.TryReadKey(out _));
+    }
+
+    private static string Read(MatrixKeypad keypad, int count)
+    {
+        var read = new System.Text.StringBuilder();
+        DateTime deadline = DateTime.UtcNow.AddSeconds(10); // bounds a failure only
+        while (read.Length < count && DateTime.UtcNow < deadline)
+        {
+            if (keypad.TryReadKey(out char key))
+            {
+                read.Append(key);
+            }
+            else
+            {
+                Thread.Sleep(1);
+            }
+        }
+
+        Thread.Sleep(20);
+        while (keypad.TryReadKey(out char extra))
+        {
+            read.Append(extra);
+        }
+
+        return read.ToString();
+    }
+}
