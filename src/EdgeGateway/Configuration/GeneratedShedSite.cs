@@ -33,7 +33,48 @@ public static class GeneratedShedSite
     private static readonly int[] OverCurrentGpios = [5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24];
 
     /// <summary>The site file's text for <paramref name="ports"/> ports of <paramref name="meter"/>, P01..PNN.</summary>
-    public static string Yaml(int ports, GeneratedMeter meter) => meter == GeneratedMeter.Bl0942 ? Bl0942Yaml(ports) : Yaml(ports);
+    public static string Yaml(int ports, GeneratedMeter meter) => meter switch
+    {
+        GeneratedMeter.Bl0942 => Bl0942Yaml(ports),
+        GeneratedMeter.Hlw8032 => Hlw8032Yaml(ports),
+        _ => Yaml(ports),
+    };
+
+    /// <summary>
+    /// <paramref name="ports"/> HLW8032 ports: each IC on a UART of its own, /dev/ttyUSB0..N-1 (quad USB-serial adapters;
+    /// the board's GPIOs stay free), the datasheet's reference board coefficients (Kv 1.88, Ki 1), the relays on
+    /// MCP23017s at 0x20, 0x21 and 0x22.
+    /// </summary>
+    public static string Hlw8032Yaml(int ports)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(ports, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(ports, MaxPorts);
+        CultureInfo c = CultureInfo.InvariantCulture;
+        var yaml = new StringBuilder();
+        yaml.AppendLine(c, $"# A generated shed of {ports} HLW8032 ports (GeneratedShedSite).");
+        yaml.AppendLine(c, $"site: {{ id: generated-hlw8032-{ports}, gateway: gw-01, name: generated shed of {ports} HLW8032 ports }}");
+        yaml.AppendLine("board: { i2cBus: 1, gpioChip: 0, oneWirePin: 4 }");
+        yaml.AppendLine("expanders:");
+        for (int e = 0; e < (ports + 15) / 16; e++)
+        {
+            yaml.AppendLine(c, $"  - {{ id: relays-{(char)('a' + e)}, chip: mcp23017, address: 0x{0x20 + e:x2} }}");
+        }
+
+        yaml.AppendLine("ports:");
+        for (int p = 0; p < ports; p++)
+        {
+            yaml.AppendLine(c, $"  - id: P{p + 1:00}");
+            yaml.AppendLine(c, $"    meter: {{ type: hlw8032, serial: /dev/ttyUSB{p}, voltageCoefficient: 1.88, currentCoefficient: 1.0 }}");
+            yaml.AppendLine(c, $"    relay: {{ expander: relays-{(char)('a' + (p / 16))}, pin: {p % 16} }}");
+        }
+
+        yaml.AppendLine("shedSensors:");
+        yaml.AppendLine("  thermometers: [ { id: cabinet, deviceId: 28-0316a2794dff } ]");
+        yaml.AppendLine("  smoke: { gpio: 27, activeLow: true }");
+        yaml.AppendLine("sampling: { roundPeriodMs: 500, temperaturePeriodSeconds: 5, telemetryPeriodSeconds: 10 }");
+        yaml.AppendLine("mqtt: { broker: embedded }");
+        return yaml.ToString();
+    }
 
     /// <summary>The generated site of <paramref name="meter"/> ports, checked as any site file is.</summary>
     public static SiteFileLoadResult Load(int ports, GeneratedMeter meter) => SiteFileLoader.LoadText(FileName(ports), Yaml(ports, meter));
@@ -134,4 +175,7 @@ public enum GeneratedMeter
 
     /// <summary>A BL0942 per port on a UART, its over-current output on a GPIO.</summary>
     Bl0942,
+
+    /// <summary>An HLW8032 per port, each on a UART of its own.</summary>
+    Hlw8032,
 }
