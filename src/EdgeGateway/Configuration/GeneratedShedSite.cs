@@ -45,14 +45,18 @@ public static class GeneratedShedSite
     /// the board's GPIOs stay free), the datasheet's reference board coefficients (Kv 1.88, Ki 1), the relays on
     /// MCP23017s at 0x20, 0x21 and 0x22.
     /// </summary>
-    public static string Hlw8032Yaml(int ports)
+    public static string Hlw8032Yaml(int ports) => MeteringIcYaml(ports, MaxPorts, "hlw8032", "HLW8032",
+        p => string.Create(CultureInfo.InvariantCulture, $"{{ type: hlw8032, serial: /dev/ttyUSB{p}, voltageCoefficient: 1.88, currentCoefficient: 1.0 }}"));
+
+    /// <summary>A shed of metering-IC ports: no ADC, the relays on MCP23017s (16 each), <paramref name="meter"/> giving each port's meter.</summary>
+    private static string MeteringIcYaml(int ports, int maxPorts, string kind, string chip, Func<int, string> meter)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(ports, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(ports, MaxPorts);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(ports, maxPorts);
         CultureInfo c = CultureInfo.InvariantCulture;
         var yaml = new StringBuilder();
-        yaml.AppendLine(c, $"# A generated shed of {ports} HLW8032 ports (GeneratedShedSite).");
-        yaml.AppendLine(c, $"site: {{ id: generated-hlw8032-{ports}, gateway: gw-01, name: generated shed of {ports} HLW8032 ports }}");
+        yaml.AppendLine(c, $"# A generated shed of {ports} {chip} ports (GeneratedShedSite).");
+        yaml.AppendLine(c, $"site: {{ id: generated-{kind}-{ports}, gateway: gw-01, name: generated shed of {ports} {chip} ports }}");
         yaml.AppendLine("board: { i2cBus: 1, gpioChip: 0, oneWirePin: 4 }");
         yaml.AppendLine("expanders:");
         for (int e = 0; e < (ports + 15) / 16; e++)
@@ -64,7 +68,7 @@ public static class GeneratedShedSite
         for (int p = 0; p < ports; p++)
         {
             yaml.AppendLine(c, $"  - id: P{p + 1:00}");
-            yaml.AppendLine(c, $"    meter: {{ type: hlw8032, serial: /dev/ttyUSB{p}, voltageCoefficient: 1.88, currentCoefficient: 1.0 }}");
+            yaml.AppendLine(c, $"    meter: {meter(p)}");
             yaml.AppendLine(c, $"    relay: {{ expander: relays-{(char)('a' + (p / 16))}, pin: {p % 16} }}");
         }
 
@@ -84,36 +88,8 @@ public static class GeneratedShedSite
     /// the header cannot spare UART pins besides twenty over-current inputs), each chip's over-current output on its own
     /// board GPIO, the relays on MCP23017s at 0x20 and 0x21.
     /// </summary>
-    public static string Bl0942Yaml(int ports)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(ports, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(ports, MaxBl0942Ports);
-        CultureInfo c = CultureInfo.InvariantCulture;
-        var yaml = new StringBuilder();
-        yaml.AppendLine(c, $"# A generated shed of {ports} BL0942 ports (GeneratedShedSite).");
-        yaml.AppendLine(c, $"site: {{ id: generated-bl0942-{ports}, gateway: gw-01, name: generated shed of {ports} BL0942 ports }}");
-        yaml.AppendLine("board: { i2cBus: 1, gpioChip: 0, oneWirePin: 4 }");
-        yaml.AppendLine("expanders:");
-        for (int e = 0; e < (ports + 15) / 16; e++)
-        {
-            yaml.AppendLine(c, $"  - {{ id: relays-{(char)('a' + e)}, chip: mcp23017, address: 0x{0x20 + e:x2} }}");
-        }
-
-        yaml.AppendLine("ports:");
-        for (int p = 0; p < ports; p++)
-        {
-            yaml.AppendLine(c, $"  - id: P{p + 1:00}");
-            yaml.AppendLine(c, $"    meter: {{ type: bl0942, serial: /dev/ttyUSB{p / 4}, address: {p % 4}, shuntOhms: 0.001, voltageDivider: 3824.5, overCurrentGpio: {OverCurrentGpios[p]} }}");
-            yaml.AppendLine(c, $"    relay: {{ expander: relays-{(char)('a' + (p / 16))}, pin: {p % 16} }}");
-        }
-
-        yaml.AppendLine("shedSensors:");
-        yaml.AppendLine("  thermometers: [ { id: cabinet, deviceId: 28-0316a2794dff } ]");
-        yaml.AppendLine("  smoke: { gpio: 27, activeLow: true }");
-        yaml.AppendLine("sampling: { roundPeriodMs: 500, temperaturePeriodSeconds: 5, telemetryPeriodSeconds: 10 }");
-        yaml.AppendLine("mqtt: { broker: embedded }");
-        return yaml.ToString();
-    }
+    public static string Bl0942Yaml(int ports) => MeteringIcYaml(ports, MaxBl0942Ports, "bl0942", "BL0942",
+        p => string.Create(CultureInfo.InvariantCulture, $"{{ type: bl0942, serial: /dev/ttyUSB{p / 4}, address: {p % 4}, shuntOhms: 0.001, voltageDivider: 3824.5, overCurrentGpio: {OverCurrentGpios[p]} }}"));
 
     /// <summary>The site file's text for <paramref name="ports"/> AC ports, P01..PNN.</summary>
     public static string Yaml(int ports)

@@ -34,7 +34,7 @@ public sealed class Hlw8032OnSimulatedShedTests
     public void A_short_between_rounds_trips_on_its_ports_next_refreshed_frame()
     {
         using var shed = new ShedHarness(Site);
-        ChargeEveryPort(shed);
+        shed.ChargeEveryPort();
         ShedOutlet p3 = shed.Outlet("P3");
         TimeSpan? opened = null;
         p3.ContactChanged += closed => opened ??= closed ? null : shed.Now;
@@ -54,7 +54,7 @@ public sealed class Hlw8032OnSimulatedShedTests
     public void An_overload_trips_on_the_first_frame_after_its_debounce()
     {
         using var shed = new ShedHarness(Site);
-        ChargeEveryPort(shed);
+        shed.ChargeEveryPort();
         ShedOutlet p1 = shed.Outlet("P1");
         TimeSpan? opened = null;
         p1.ContactChanged += closed => opened ??= closed ? null : shed.Now;
@@ -75,7 +75,7 @@ public sealed class Hlw8032OnSimulatedShedTests
     public void Readings_of_a_charging_port_follow_the_model_and_a_silent_ic_faults_its_port_only()
     {
         using var shed = new ShedHarness(Site);
-        ChargeEveryPort(shed);
+        shed.ChargeEveryPort();
         shed.RunFor(TimeSpan.FromSeconds(3));
         ShedOutlet p1 = shed.Outlet("P1");
         Assert.InRange(shed.Port("P1").PowerW!.Value, p1.TrueRealPowerW * 0.95, p1.TrueRealPowerW * 1.05);
@@ -89,16 +89,5 @@ public sealed class Hlw8032OnSimulatedShedTests
         Assert.False(shed.Outlet("P2").ContactClosed);
         Assert.Equal(PortState.Charging, shed.Port("P1").State);
         Assert.Equal(PortState.Charging, shed.Port("P3").State);
-    }
-
-    private static void ChargeEveryPort(ShedHarness shed)
-    {
-        foreach (ShedOutlet outlet in shed.Model.Outlets)
-        {
-            shed.PlugAndStart(outlet.Id, new EBikeCharger(BatteryChemistry.LeadAcid, 200, 0.3, 576));
-        }
-
-        shed.RunFor(TimeSpan.FromSeconds(2));
-        Assert.All(shed.Model.Outlets, o => Assert.True(o.ContactClosed, $"{o.Id} not charging"));
     }
 }
