@@ -80,7 +80,7 @@ public static class TripLatencyBenchmark
                 string Ms(double? value) => value is { } v ? v.ToString("0.0", c) : "–";
                 double? P(double share) => latencies.Length == 0 ? null : latencies[Math.Max(0, (int)Math.Ceiling(share * latencies.Length) - 1)];
                 Onset slowest = results.MaxBy(r => r.Latency ?? TimeSpan.MaxValue);
-                output.WriteLine(string.Create(c, $"| {Name(rule)} | {ports} | {(meter == GeneratedMeter.Bl0942 ? "bl0942 (UART)" : "ac (MCP3208)")} | {onsets} | {latencies.Length} | {Ms(P(0.5))} | {Ms(P(0.99))} | {Ms(latencies.Length == 0 ? null : latencies[^1])} | {results.Average(r => r.RoundLength.TotalMilliseconds):0} | {slowest.Port}, {slowest.IntoRound.TotalMilliseconds:0} ms into the round |"));
+                output.WriteLine(string.Create(c, $"| {Name(rule)} | {ports} | {meter switch { GeneratedMeter.Bl0942 => "bl0942 (UART)", GeneratedMeter.Hlw8032 => "hlw8032 (UART each)", _ => "ac (MCP3208)" }} | {onsets} | {latencies.Length} | {Ms(P(0.5))} | {Ms(P(0.99))} | {Ms(latencies.Length == 0 ? null : latencies[^1])} | {results.Average(r => r.RoundLength.TotalMilliseconds):0} | {slowest.Port}, {slowest.IntoRound.TotalMilliseconds:0} ms into the round |"));
             }
         }
 

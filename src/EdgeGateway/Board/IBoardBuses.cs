@@ -24,8 +24,9 @@ public interface IBoardBuses : IDisposable
     /// <summary>
     /// Opens a BL0942 UART at 4800 baud, 8N1 (datasheet V1.06, 4.2), by its device path: /dev/ttyAMA0 on a Pi, the
     /// pseudo-terminal a simulated bus answers on in simulation. The same <see cref="SerialPort"/> either way.
+    /// <paramref name="parity"/>: an HLW8032 sends 8E1 (set when opening: a pty refuses a parity change once open).
     /// </summary>
-    SerialPort OpenSerial(string device);
+    SerialPort OpenSerial(string device, Parity parity = Parity.None);
 }
 
 /// <summary>The buses of a real board: /dev/gpiochipN, /dev/i2c-N, /dev/spidevB.C.</summary>
@@ -48,7 +49,7 @@ public sealed class LinuxBoardBuses(BoardSettings board) : IBoardBuses
         Mode = SpiMode.Mode0,
     });
 
-    public SerialPort OpenSerial(string device) => SerialLine.Open(device);
+    public SerialPort OpenSerial(string device, Parity parity = Parity.None) => SerialLine.Open(device, parity: parity);
 
     /// <summary>Closes the I2C bus, then the GPIO chip: the GPIO chip is closed even when closing the I2C bus throws.</summary>
     public void Dispose()
@@ -85,9 +86,9 @@ public static class SerialLine
     /// </summary>
     public const int SimulatedReadTimeoutMs = 500;
 
-    public static SerialPort Open(string device, int readTimeoutMs = ReadTimeoutMs)
+    public static SerialPort Open(string device, int readTimeoutMs = ReadTimeoutMs, Parity parity = Parity.None)
     {
-        var port = new SerialPort(device, Hardware.Metering.Bl0942.Bl0942Frame.BaudRate, Parity.None, 8, StopBits.One)
+        var port = new SerialPort(device, Hardware.Metering.Bl0942.Bl0942Frame.BaudRate, parity, 8, StopBits.One)
         {
             ReadTimeout = readTimeoutMs,
             WriteTimeout = readTimeoutMs,

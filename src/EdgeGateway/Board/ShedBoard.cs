@@ -6,6 +6,7 @@ using EdgeGateway.Configuration;
 using EdgeGateway.Hardware.Bins;
 using EdgeGateway.Hardware.Metering;
 using EdgeGateway.Hardware.Metering.Bl0942;
+using EdgeGateway.Hardware.Metering.Hlw8032;
 using EdgeGateway.Hardware.Relays;
 using EdgeGateway.Hardware.ShedSensors;
 using EdgeGateway.Protection;
@@ -395,6 +396,25 @@ public sealed class ShedBoard : IRelayBank, IDisposable
         return new Bl0942PortMeter(chip, meter.ShuntOhms, meter.VoltageDivider, overCurrent, _time);
     }
 
+    /// <summary>
+    /// An HLW8032 port: its own UART at the IC's 4800 baud 8E1 (datasheet, "UART interface"). The IC is not waited
+    /// for: a silent one becomes a sensor fault at its first reads, and never keeps the shed from starting.
+    /// </summary>
+    private Hlw8032PortMeter OpenHlw8032(ChargingPortDefinition port, Hlw8032MeterDefinition meter)
+    {
+        SerialPort line;
+        try
+        {
+            line = Own(_buses.OpenSerial(meter.Serial, Parity.Even), $"serial line {meter.Serial}");
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or UnauthorizedAccessException or ArgumentException)
+        {
+            throw new BoardException($"serial line {meter.Serial} (HLW8032 of {port.Id}): {ex.Message}", ex);
+        }
+
+        return new Hlw8032PortMeter(new Hlw8032(line, $"HLW8032 on {meter.Serial}"), meter.VoltageCoefficient, meter.CurrentCoefficient, _time);
+    }
+
     private IPortMeter OpenMeter(ChargingPortDefinition port, Dictionary<string, (Mcp3xxx Adc, AdcChip Chip)> adcs, Dictionary<string, Tca9548A> muxes)
     {
         switch (port.Meter)
@@ -408,6 +428,8 @@ public sealed class ShedBoard : IRelayBank, IDisposable
                 return new Ina219PortMeter(ina219, where, dc.ShuntOhms, dc.MaxCurrentA, dc.BusVoltageDivider);
             case Bl0942MeterDefinition bl:
                 return OpenBl0942(port, bl);
+            case Hlw8032MeterDefinition hlw:
+                return OpenHlw8032(port, hlw);
             default:
                 throw new BoardException($"port {port.Id}: unknown meter type");
         }

@@ -26,7 +26,7 @@ internal static class BenchCommand
         var onsets = new Option<int>("--onsets") { Description = "Onsets per rule and shed size", DefaultValueFactory = _ => 200 };
         var seed = new Option<int>("--seed") { Description = "Seed of the ports, phases and noise", DefaultValueFactory = _ => 1 };
         var rules = new Option<string>("--rules") { Description = "Rules, comma-separated: short-circuit, overload, shed-overload, malicious-load", DefaultValueFactory = _ => "short-circuit,overload,shed-overload,malicious-load" };
-        var meter = new Option<string>("--meter") { Description = "The ports' meter: ac (a CT on an MCP3208) or bl0942 (a BL0942 on a UART, up to 20 ports)", DefaultValueFactory = _ => "ac" };
+        var meter = new Option<string>("--meter") { Description = "The ports' meter: ac (a CT on an MCP3208), bl0942 (a BL0942 on a UART, up to 20 ports) or hlw8032 (an HLW8032 on a UART of its own)", DefaultValueFactory = _ => "ac" };
         var command = new Command("trip", "Measure trip latency (fault onset to the relay's open command, in shed time) per rule on generated sheds");
         command.Options.Add(meter);
         command.Options.Add(ports);
@@ -39,6 +39,7 @@ internal static class BenchCommand
             {
                 "ac" => Configuration.GeneratedMeter.Ac,
                 "bl0942" => Configuration.GeneratedMeter.Bl0942,
+                "hlw8032" => Configuration.GeneratedMeter.Hlw8032,
                 _ => null,
             };
             int maxPorts = kind == Configuration.GeneratedMeter.Bl0942 ? Configuration.GeneratedShedSite.MaxBl0942Ports : Configuration.GeneratedShedSite.MaxPorts;
@@ -47,7 +48,7 @@ internal static class BenchCommand
                 || !TryParseList(parse.GetValue(rules)!, RuleNamed, out Benchmarking.TripRule[] chosen)
                 || parse.GetValue(onsets) < 1)
             {
-                Console.Error.WriteLine($"bench trip: --meter takes ac or bl0942, --ports sizes 1..{Configuration.GeneratedShedSite.MaxPorts} (1..{Configuration.GeneratedShedSite.MaxBl0942Ports} with bl0942), --rules short-circuit, overload, shed-overload or malicious-load, --onsets at least 1");
+                Console.Error.WriteLine($"bench trip: --meter takes ac, bl0942 or hlw8032, --ports sizes 1..{Configuration.GeneratedShedSite.MaxPorts} (1..{Configuration.GeneratedShedSite.MaxBl0942Ports} with bl0942), --rules short-circuit, overload, shed-overload or malicious-load, --onsets at least 1");
                 return 2;
             }
 

@@ -33,24 +33,30 @@ public static class GeneratedShedSite
     private static readonly int[] OverCurrentGpios = [5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24];
 
     /// <summary>The site file's text for <paramref name="ports"/> ports of <paramref name="meter"/>, P01..PNN.</summary>
-    public static string Yaml(int ports, GeneratedMeter meter) => meter == GeneratedMeter.Bl0942 ? Bl0942Yaml(ports) : Yaml(ports);
-
-    /// <summary>The generated site of <paramref name="meter"/> ports, checked as any site file is.</summary>
-    public static SiteFileLoadResult Load(int ports, GeneratedMeter meter) => SiteFileLoader.LoadText(FileName(ports), Yaml(ports, meter));
+    public static string Yaml(int ports, GeneratedMeter meter) => meter switch
+    {
+        GeneratedMeter.Bl0942 => Bl0942Yaml(ports),
+        GeneratedMeter.Hlw8032 => Hlw8032Yaml(ports),
+        _ => Yaml(ports),
+    };
 
     /// <summary>
-    /// <paramref name="ports"/> BL0942 ports: four chips (addresses 0–3) on each of /dev/ttyUSB0..4 (USB-serial adapters:
-    /// the header cannot spare UART pins besides twenty over-current inputs), each chip's over-current output on its own
-    /// board GPIO, the relays on MCP23017s at 0x20 and 0x21.
+    /// <paramref name="ports"/> HLW8032 ports: each IC on a UART of its own, /dev/ttyUSB0..N-1 (quad USB-serial adapters;
+    /// the board's GPIOs stay free), the datasheet's reference board coefficients (Kv 1.88, Ki 1), the relays on
+    /// MCP23017s at 0x20, 0x21 and 0x22.
     /// </summary>
-    public static string Bl0942Yaml(int ports)
+    public static string Hlw8032Yaml(int ports) => MeteringIcYaml(ports, MaxPorts, "hlw8032", "HLW8032",
+        p => string.Create(CultureInfo.InvariantCulture, $"{{ type: hlw8032, serial: /dev/ttyUSB{p}, voltageCoefficient: 1.88, currentCoefficient: 1.0 }}"));
+
+    /// <summary>A shed of metering-IC ports: no ADC, the relays on MCP23017s (16 each), <paramref name="meter"/> giving each port's meter.</summary>
+    private static string MeteringIcYaml(int ports, int maxPorts, string kind, string chip, Func<int, string> meter)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(ports, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(ports, MaxBl0942Ports);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(ports, maxPorts);
         CultureInfo c = CultureInfo.InvariantCulture;
         var yaml = new StringBuilder();
-        yaml.AppendLine(c, $"# A generated shed of {ports} BL0942 ports (GeneratedShedSite).");
-        yaml.AppendLine(c, $"site: {{ id: generated-bl0942-{ports}, gateway: gw-01, name: generated shed of {ports} BL0942 ports }}");
+        yaml.AppendLine(c, $"# A generated shed of {ports} {chip} ports (GeneratedShedSite).");
+        yaml.AppendLine(c, $"site: {{ id: generated-{kind}-{ports}, gateway: gw-01, name: generated shed of {ports} {chip} ports }}");
         yaml.AppendLine("board: { i2cBus: 1, gpioChip: 0, oneWirePin: 4 }");
         yaml.AppendLine("expanders:");
         for (int e = 0; e < (ports + 15) / 16; e++)
@@ -62,7 +68,7 @@ public static class GeneratedShedSite
         for (int p = 0; p < ports; p++)
         {
             yaml.AppendLine(c, $"  - id: P{p + 1:00}");
-            yaml.AppendLine(c, $"    meter: {{ type: bl0942, serial: /dev/ttyUSB{p / 4}, address: {p % 4}, shuntOhms: 0.001, voltageDivider: 3824.5, overCurrentGpio: {OverCurrentGpios[p]} }}");
+            yaml.AppendLine(c, $"    meter: {meter(p)}");
             yaml.AppendLine(c, $"    relay: {{ expander: relays-{(char)('a' + (p / 16))}, pin: {p % 16} }}");
         }
 
@@ -73,6 +79,17 @@ public static class GeneratedShedSite
         yaml.AppendLine("mqtt: { broker: embedded }");
         return yaml.ToString();
     }
+
+    /// <summary>The generated site of <paramref name="meter"/> ports, checked as any site file is.</summary>
+    public static SiteFileLoadResult Load(int ports, GeneratedMeter meter) => SiteFileLoader.LoadText(FileName(ports), Yaml(ports, meter));
+
+    /// <summary>
+    /// <paramref name="ports"/> BL0942 ports: four chips (addresses 0–3) on each of /dev/ttyUSB0..4 (USB-serial adapters:
+    /// the header cannot spare UART pins besides twenty over-current inputs), each chip's over-current output on its own
+    /// board GPIO, the relays on MCP23017s at 0x20 and 0x21.
+    /// </summary>
+    public static string Bl0942Yaml(int ports) => MeteringIcYaml(ports, MaxBl0942Ports, "bl0942", "BL0942",
+        p => string.Create(CultureInfo.InvariantCulture, $"{{ type: bl0942, serial: /dev/ttyUSB{p / 4}, address: {p % 4}, shuntOhms: 0.001, voltageDivider: 3824.5, overCurrentGpio: {OverCurrentGpios[p]} }}"));
 
     /// <summary>The site file's text for <paramref name="ports"/> AC ports, P01..PNN.</summary>
     public static string Yaml(int ports)
@@ -134,4 +151,7 @@ public enum GeneratedMeter
 
     /// <summary>A BL0942 per port on a UART, its over-current output on a GPIO.</summary>
     Bl0942,
+
+    /// <summary>An HLW8032 per port, each on a UART of its own.</summary>
+    Hlw8032,
 }

@@ -145,6 +145,13 @@ internal static class PinMap
             }
         }
 
+        if (site.Ports.Any(p => p.Meter is Hlw8032MeterDefinition { Serial: Bl0942Uart0 }))
+        {
+            // The HLW8032 only sends: its TX (through the optocoupler) on RXD0; TXD0 stays with the UART.
+            Use(14, "UART0 TXD0 (not wired: the HLW8032 only sends)");
+            Use(15, "UART0 RXD0 (HLW8032 TX)");
+        }
+
         if (site.Ports.Any(p => p.Meter is Bl0942MeterDefinition { Serial: Bl0942Uart0 }))
         {
             // UART0 (PL011) on its default pins; config.txt: enable_uart=1 and, on a Pi 3/4, dtoverlay=disable-bt.
@@ -422,6 +429,10 @@ internal static class PinMap
                     signal = dc.Multiplexer is { } mux
                         ? Invariant($"`{mux}` ({Hex(muxes[mux].Address)}) channel {dc.MultiplexerChannel}")
                         : "main I2C bus";
+                    break;
+                case Hlw8032MeterDefinition hlw:
+                    meter = $"AC: HLW8032, Kv {Number(hlw.VoltageCoefficient)}, Ki {Number(hlw.CurrentCoefficient)}";
+                    signal = $"`{hlw.Serial}` (4800 baud 8E1, the IC's TX only)";
                     break;
                 case Bl0942MeterDefinition bl:
                     meter = $"AC: BL0942, shunt {Number(bl.ShuntOhms)} Ω, divider {Number(bl.VoltageDivider)}:1";

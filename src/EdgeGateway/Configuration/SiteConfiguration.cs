@@ -108,6 +108,13 @@ public sealed record DcMeterDefinition(int Address, string? Multiplexer, int? Mu
 /// </summary>
 public sealed record Bl0942MeterDefinition(string Serial, int Address, double ShuntOhms, double VoltageDivider, int? OverCurrentGpio, int Line) : PortMeterDefinition(Line);
 
+/// <summary>
+/// AC port metered by its own HLW8032 on a UART of its own (<see cref="Serial"/>: the IC sends unasked and has no
+/// address), with the board's coefficients as the datasheet names them: <see cref="VoltageCoefficient"/> Kv (the
+/// divider's ratio / 1000) and <see cref="CurrentCoefficient"/> Ki (1 / (shunt Ω × 1000)); calibration writes them.
+/// </summary>
+public sealed record Hlw8032MeterDefinition(string Serial, double VoltageCoefficient, double CurrentCoefficient, int Line) : PortMeterDefinition(Line);
+
 /// <summary>Where a port's relay coil is driven from: a board GPIO (BCM number) or a pin (0-15) of an MCP23017.</summary>
 public sealed record RelayOutput(int? Gpio, string? Expander, int? ExpanderPin, bool ActiveLow, int Line)
 {

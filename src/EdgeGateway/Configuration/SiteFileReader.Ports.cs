@@ -11,7 +11,8 @@ internal sealed partial class SiteFileReader
     private static readonly string[] AcMeterKeys = ["type", "adc", "channel", "ampsPerAdcVolt"];
     private static readonly string[] DcMeterKeys = ["type", "address", "multiplexer", "multiplexerChannel", "shuntOhms", "maxCurrentA", "busVoltageDivider"];
     private static readonly string[] Bl0942MeterKeys = ["type", "serial", "address", "shuntOhms", "voltageDivider", "overCurrentGpio"];
-    private static readonly string[] AnyMeterKeys = [.. AcMeterKeys.Union(DcMeterKeys, StringComparer.Ordinal).Union(Bl0942MeterKeys, StringComparer.Ordinal)];
+    private static readonly string[] Hlw8032MeterKeys = ["type", "serial", "voltageCoefficient", "currentCoefficient"];
+    private static readonly string[] AnyMeterKeys = [.. AcMeterKeys.Union(DcMeterKeys, StringComparer.Ordinal).Union(Bl0942MeterKeys, StringComparer.Ordinal).Union(Hlw8032MeterKeys, StringComparer.Ordinal)];
     private bool _uart0Claimed;
 
     private static readonly string[] RelayKeys = ["gpio", "expander", "pin", "activeLow", "feedback"];
@@ -69,16 +70,19 @@ internal sealed partial class SiteFileReader
         bool isAc = string.Equals(type, "ac", StringComparison.OrdinalIgnoreCase);
         bool isDc = string.Equals(type, "dc", StringComparison.OrdinalIgnoreCase);
         bool isBl0942 = string.Equals(type, "bl0942", StringComparison.OrdinalIgnoreCase);
-        string[] allowed = isAc ? AcMeterKeys : isDc ? DcMeterKeys : isBl0942 ? Bl0942MeterKeys : AnyMeterKeys;
+        bool isHlw8032 = string.Equals(type, "hlw8032", StringComparison.OrdinalIgnoreCase);
+        string[] allowed = isAc ? AcMeterKeys : isDc ? DcMeterKeys : isBl0942 ? Bl0942MeterKeys : isHlw8032 ? Hlw8032MeterKeys : AnyMeterKeys;
         Func<string, string?> misplaced = key =>
-            isAc && DcMeterKeys.Contains(key, StringComparer.Ordinal) ? $"'{key}' is a dc meter key, but this meter is type ac"
+            isHlw8032 ? (Hlw8032MeterKeys.Contains(key, StringComparer.Ordinal) ? null : $"'{key}' is not an hlw8032 meter key (an HLW8032 takes serial, voltageCoefficient, currentCoefficient)")
+            : Hlw8032MeterKeys.Except(Bl0942MeterKeys, StringComparer.Ordinal).Contains(key, StringComparer.Ordinal) ? $"'{key}' is an hlw8032 meter key, but this meter is type {type}"
+            : isAc && DcMeterKeys.Contains(key, StringComparer.Ordinal) ? $"'{key}' is a dc meter key, but this meter is type ac"
             : isDc && AcMeterKeys.Contains(key, StringComparer.Ordinal) ? $"'{key}' is an ac meter key, but this meter is type dc"
             : !isBl0942 && Bl0942MeterKeys.Except(AcMeterKeys.Union(DcMeterKeys), StringComparer.Ordinal).Contains(key, StringComparer.Ordinal) ? $"'{key}' is a bl0942 meter key, but this meter is type {type}"
             : isBl0942 && AcMeterKeys.Union(DcMeterKeys).Except(Bl0942MeterKeys, StringComparer.Ordinal).Contains(key, StringComparer.Ordinal) ? $"'{key}' is not a bl0942 meter key (a BL0942 takes serial, address, shuntOhms, voltageDivider, overCurrentGpio)"
             : null;
 
         MappingReader m = port.Mapping("meter", required: true, allowed, misplaced);
-        string? kind = m.Choice("type", required: true, "ac", "dc", "bl0942");
+        string? kind = m.Choice("type", required: true, "ac", "dc", "bl0942", "hlw8032");
         if (kind == "ac")
         {
             _acPorts.Add((context.Label, m.LineOf("type")));
@@ -89,6 +93,7 @@ internal sealed partial class SiteFileReader
             "ac" => ReadAcMeter(m, context),
             "dc" => ReadDcMeter(m, context),
             "bl0942" => ReadBl0942Meter(m, context),
+            "hlw8032" => ReadHlw8032Meter(m, context),
             _ => null,
         };
     }
@@ -172,13 +177,7 @@ internal sealed partial class SiteFileReader
             serial = null;
         }
 
-        if (serial == PinMap.Bl0942Uart0 && !_uart0Claimed)
-        {
-            // UART0 takes BCM 14 and 15 (TXD0, RXD0): nothing else may use them.
-            _uart0Claimed = true;
-            _gpioClaims.Add(new Claim<int>(14, "UART0 TXD0 (/dev/ttyAMA0)", m.LineOf("serial"), Priority: 1));
-            _gpioClaims.Add(new Claim<int>(15, "UART0 RXD0 (/dev/ttyAMA0)", m.LineOf("serial"), Priority: 1));
-        }
+        ClaimUart0(serial, m);
 
         if (serial is not null && address is not null)
         {
@@ -196,6 +195,41 @@ internal sealed partial class SiteFileReader
         }
 
         return new Bl0942MeterDefinition(serial, address.Value, shuntOhms.Value, divider.Value, overCurrentGpio, m.Line);
+    }
+
+    /// <summary>
+    /// An HLW8032 on a UART of its own: <c>{ type: hlw8032, serial: /dev/ttyUSB3, voltageCoefficient: 1.88,
+    /// currentCoefficient: 1.0 }</c>. The IC sends unasked and has no address, so no other meter may share its device.
+    /// </summary>
+    private Hlw8032MeterDefinition? ReadHlw8032Meter(MappingReader m, PortContext context)
+    {
+        string? serial = m.String("serial", required: true);
+        double? kv = m.Number("voltageCoefficient", required: true, 0.1, 100, "(Kv: the voltage divider's ratio / 1000, 1.88 for 4 × 470 kΩ over 1 kΩ)");
+        double? ki = m.Number("currentCoefficient", required: true, 0.01, 100, "(Ki: 1 / (shunt Ω × 1000), 1 for 1 mΩ)");
+        if (serial is not null && !serial.StartsWith("/dev/", StringComparison.Ordinal))
+        {
+            _problems.Add(m.LineOf("serial"), $"{m.Name("serial")}: '{serial}' is not a serial device path (e.g. /dev/ttyUSB0, /dev/ttyAMA0)");
+            serial = null;
+        }
+
+        ClaimUart0(serial, m);
+        if (serial is not null)
+        {
+            _serialLineClaims.Add(new Claim<string>(serial, $"HLW8032 of {context.Name}", m.LineOf("serial")));
+        }
+
+        return serial is null || kv is null || ki is null ? null : new Hlw8032MeterDefinition(serial, kv.Value, ki.Value, m.Line);
+    }
+
+    /// <summary>UART0 takes BCM 14 and 15 (TXD0, RXD0): nothing else may use them.</summary>
+    private void ClaimUart0(string? serial, MappingReader m)
+    {
+        if (serial == PinMap.Bl0942Uart0 && !_uart0Claimed)
+        {
+            _uart0Claimed = true;
+            _gpioClaims.Add(new Claim<int>(14, "UART0 TXD0 (/dev/ttyAMA0)", m.LineOf("serial"), Priority: 1));
+            _gpioClaims.Add(new Claim<int>(15, "UART0 RXD0 (/dev/ttyAMA0)", m.LineOf("serial"), Priority: 1));
+        }
     }
 
     private RelayOutput? ReadRelay(MappingReader port, string portName)

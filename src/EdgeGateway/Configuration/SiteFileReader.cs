@@ -40,6 +40,7 @@ internal sealed partial class SiteFileReader
     private readonly List<Claim<(int Bus, int ChipSelect)>> _spiClaims = [];
     private readonly List<Claim<(string Expander, int Pin)>> _expanderPinClaims = [];
     private readonly List<Claim<(string Serial, int Address)>> _serialAddressClaims = [];
+    private readonly List<Claim<string>> _serialLineClaims = [];
     private readonly List<I2cDevice> _i2cDevices = [];
     private readonly List<PortMeterFacts> _meterFacts = [];
     private readonly Dictionary<string, int> _portLines = new(StringComparer.Ordinal);
@@ -95,6 +96,12 @@ internal sealed partial class SiteFileReader
         ReportConflicts(_spiClaims, key => Invariant($"SPI bus {key.Bus} chip select {key.ChipSelect}"));
         ReportConflicts(_expanderPinClaims, key => Invariant($"expander {key.Expander} pin {key.Pin}"));
         ReportConflicts(_serialAddressClaims, key => Invariant($"BL0942 address {key.Address} on {key.Serial}"));
+
+        // An HLW8032 sends unasked: its UART is its own (a BL0942 bus's first chip stands for the bus).
+        ReportConflicts(
+            [.. _serialLineClaims, .. _serialAddressClaims.GroupBy(c => c.Key.Serial).Select(g => g.OrderBy(c => c.Line).First()).Select(c => new Claim<string>(c.Key.Serial, $"the BL0942 bus ({c.Owner})", c.Line))],
+            serial => $"serial line {serial}",
+            (_, _) => " (an HLW8032 sends on its own and needs a UART of its own)");
         ReportConflicts(_sensorIdClaims, id => $"sensor id '{id}'");
         ReportConflicts(_deviceIdClaims, deviceId => $"DS18B20 {deviceId}");
         CheckBinIdsAgainstPortIds();

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using EdgeGateway.Board;
 using EdgeGateway.Hardware.Metering;
 using EdgeGateway.Hardware.Metering.Bl0942;
+using EdgeGateway.Hardware.Metering.Hlw8032;
 using EdgeGateway.Hardware.ShedSensors;
 using EdgeGateway.Protection;
 
@@ -24,6 +25,9 @@ public sealed class ShedSampler
 
     // The ports whose BL0942 drives an over-current output into a GPIO: watched between every two measurements.
     private readonly (int Port, Bl0942PortMeter Meter)[] _overCurrentOutputs;
+
+    // The ports whose HLW8032 sends a frame every 55 ms on a UART of its own: every new frame is handed to protection.
+    private readonly (int Port, Hlw8032PortMeter Meter)[] _frameStreams;
     private Task<ThermometerReading[]>? _temperatureRead;
     private long _lastTemperatureRead = long.MinValue;
     private double? _maxTemperatureC;
@@ -37,6 +41,7 @@ public sealed class ShedSampler
         _temperaturePeriod = temperaturePeriod;
         _outOfTurnAt = new long[board.Meters.Count];
         _overCurrentOutputs = [.. board.Meters.Select((m, i) => (Port: i, Meter: m as Bl0942PortMeter)).Where(w => w.Meter is { WatchesOverCurrent: true }).Select(w => (w.Port, w.Meter!))];
+        _frameStreams = [.. board.Meters.Select((m, i) => (Port: i, Meter: m as Hlw8032PortMeter)).Where(w => w.Meter is not null).Select(w => (w.Port, w.Meter!))];
         if (board.Mains?.Scan is { } scan)
         {
             scan.Listener = new ScanToProtection(protection);
@@ -55,6 +60,7 @@ public sealed class ShedSampler
         {
             _protection.ProcessCommands();
             WatchOverCurrentOutputs();
+            TakeNewFrames();
             ReadRelayFeedback(i);
             MeterReading reading = meters[i].Measure(_protection.ShortCircuitPeakAmps(i));
             _protection.OnPortMeasured(i, reading);
@@ -67,6 +73,7 @@ public sealed class ShedSampler
 
         _protection.ProcessCommands();
         WatchOverCurrentOutputs();
+        TakeNewFrames();
         _protection.OnShedSensors(ReadShedSensors());
         _protection.OnRoundComplete();
         Rounds++;
@@ -83,6 +90,7 @@ public sealed class ShedSampler
     {
         bool watching = _board.Mains?.Scan?.SamplePass() ?? false;
         watching |= WatchOverCurrentOutputs();
+        watching |= TakeNewFrames();
 
         // An overload due for its decision, or a rise the scan just saw, is measured now, not at the next round.
         MeasureOutOfTurn(_board.Meters, -1);
@@ -134,6 +142,23 @@ public sealed class ShedSampler
         }
 
         return _overCurrentOutputs.Length > 0;
+    }
+
+    /// <summary>
+    /// Every HLW8032's frames that came in since the last look, each handed to protection at once: every port is
+    /// watched all the time, each IC on its own UART, whatever the port's turn in the round. True when any IC is watched.
+    /// </summary>
+    private bool TakeNewFrames()
+    {
+        foreach ((int port, Hlw8032PortMeter meter) in _frameStreams)
+        {
+            if (meter.TryTakeNewFrame(_protection.ShortCircuitPeakAmps(port), out MeterReading reading))
+            {
+                _protection.OnPortMeasured(port, reading);
+            }
+        }
+
+        return _frameStreams.Length > 0;
     }
 
     /// <summary>Where the port's relay has contact feedback: whether its contacts are closed, for protection to compare with its command.</summary>

@@ -82,6 +82,9 @@ public enum PortFault
     RelayStuckOpen,
     MeterStuck,
     MeterSilent,
+
+    /// <summary>A metering IC on a UART (BL0942, HLW8032) sends frames whose checksum fails; other meters ignore it.</summary>
+    MeterBadChecksum,
 }
 
 /// <summary>A whole ADC chip misbehaves.</summary>

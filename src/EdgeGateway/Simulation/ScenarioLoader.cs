@@ -177,7 +177,7 @@ public static class ScenarioLoader
             "plug" => ReadPlug(e, at.Value, line, port!, problems),
             "unplug" => new UnplugEvent(at.Value, line, port!),
             "start" => new StartEvent(at.Value, line, port!),
-            "fault" => e.Choice("fault", true, "none", "relay_stuck_closed", "relay_stuck_open", "meter_stuck", "meter_silent") switch
+            "fault" => e.Choice("fault", true, "none", "relay_stuck_closed", "relay_stuck_open", "meter_stuck", "meter_silent", "meter_bad_checksum") switch
             {
                 null => null,
                 var f => new PortFaultEvent(at.Value, line, port!, f switch
@@ -186,6 +186,7 @@ public static class ScenarioLoader
                     "relay_stuck_open" => PortFault.RelayStuckOpen,
                     "meter_stuck" => PortFault.MeterStuck,
                     "meter_silent" => PortFault.MeterSilent,
+                    "meter_bad_checksum" => PortFault.MeterBadChecksum,
                     _ => PortFault.None,
                 }),
             },

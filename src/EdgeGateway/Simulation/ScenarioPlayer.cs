@@ -284,13 +284,26 @@ public sealed class ScenarioPlayer
         ShedOutlet outlet = _shed.Model.Outlet(fault.Port);
 
         // A BL0942 port's meter faults are the chip's: silent on its UART, or answering the same packet for ever.
-        if (_shed.TryMeteringIc(fault.Port, out Hardware.Simulation.Bl0942.SimulatedBl0942? chip) && fault.Fault is PortFault.None or PortFault.MeterSilent or PortFault.MeterStuck)
+        if (_shed.TryMeteringIc(fault.Port, out Hardware.Simulation.Bl0942.SimulatedBl0942? chip) && fault.Fault is PortFault.None or PortFault.MeterSilent or PortFault.MeterStuck or PortFault.MeterBadChecksum)
         {
             chip.Fault = fault.Fault switch
             {
                 PortFault.MeterSilent => Hardware.Simulation.Bl0942.Bl0942Fault.Silent,
                 PortFault.MeterStuck => Hardware.Simulation.Bl0942.Bl0942Fault.Stuck,
+                PortFault.MeterBadChecksum => Hardware.Simulation.Bl0942.Bl0942Fault.BadChecksum,
                 _ => Hardware.Simulation.Bl0942.Bl0942Fault.None,
+            };
+        }
+
+        // An HLW8032 port's are the IC's: silent, the same frame over and over, or frames whose checksum fails.
+        if (_shed.TryHlw8032(fault.Port, out Hardware.Simulation.Hlw8032.SimulatedHlw8032? hlw) && fault.Fault is PortFault.None or PortFault.MeterSilent or PortFault.MeterStuck or PortFault.MeterBadChecksum)
+        {
+            hlw.Fault = fault.Fault switch
+            {
+                PortFault.MeterSilent => Hardware.Simulation.Hlw8032.Hlw8032Fault.Silent,
+                PortFault.MeterStuck => Hardware.Simulation.Hlw8032.Hlw8032Fault.Stuck,
+                PortFault.MeterBadChecksum => Hardware.Simulation.Hlw8032.Hlw8032Fault.BadChecksum,
+                _ => Hardware.Simulation.Hlw8032.Hlw8032Fault.None,
             };
         }
 

@@ -10,6 +10,7 @@ using EdgeGateway.Hardware.Simulation;
 using EdgeGateway.Hardware.Simulation.Bins;
 using EdgeGateway.Hardware.Simulation.Bl0942;
 using EdgeGateway.Hardware.Simulation.Gpio;
+using EdgeGateway.Hardware.Simulation.Hlw8032;
 using EdgeGateway.Hardware.Simulation.Hcsr04;
 using EdgeGateway.Hardware.Simulation.Hx711;
 using EdgeGateway.Hardware.Simulation.I2c;
@@ -42,6 +43,8 @@ public sealed class SimulatedShed
     private readonly Dictionary<string, SimulatedHx711> _loadCells = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SimulatedBl0942Bus> _serialBuses = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SimulatedBl0942> _meteringIcs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SimulatedHlw8032> _hlw8032s = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _serialDevices = new(StringComparer.Ordinal);
 
     // What this shed's wiring hooked onto the physical model; a power cut unhooks it (the next life wires its own).
     private readonly List<Action> _unhook = [];
@@ -88,6 +91,7 @@ public sealed class SimulatedShed
         WireRelayFeedback();
         WireShedSensors();
         WireMeteringIcs(devices);
+        WireHlw8032s(devices, seed);
         WireBins(i2c, muxes, seed, devices);
         Terminal = site.Terminal is { } terminal ? new SimulatedCardTerminal(terminal, Gpio, i2c) : null;
         Buses = new SimulatedBuses(this, i2c, devices);
@@ -163,6 +167,31 @@ public sealed class SimulatedShed
     /// <summary>The simulated UART a site file's serial device stands for (its pseudo-terminal).</summary>
     public SimulatedBl0942Bus SerialBus(string device) => _serialBuses[device];
 
+    /// <summary>The simulated HLW8032 metering a port, when its meter is one.</summary>
+    public bool TryHlw8032(string portId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SimulatedHlw8032? chip) => _hlw8032s.TryGetValue(portId, out chip);
+
+    /// <summary>
+    /// Every HLW8032 of the site file on a pseudo-terminal of its own (its UART), fed by its port's outlet, with the
+    /// site file's coefficients as the board's (a calibration test gives the board other ones).
+    /// </summary>
+    private void WireHlw8032s(List<IDisposable> devices, int seed)
+    {
+        int n = 0;
+        foreach (ChargingPortDefinition port in Site.Ports)
+        {
+            if (port.Meter is not Hlw8032MeterDefinition meter)
+            {
+                continue;
+            }
+
+            var chip = new SimulatedHlw8032(Model.CreateMeteringIcFrontEnd(Model.Outlet(port.Id)), Clock, meter.VoltageCoefficient, meter.CurrentCoefficient, seed + 8032 + n++);
+            devices.Add(chip);
+            _hlw8032s[port.Id] = chip;
+            _serialDevices[meter.Serial] = chip.DevicePath;
+            _unhook.Add(chip.Stop);
+        }
+    }
+
     /// <summary>
     /// Every BL0942 of the site file on a simulated UART per serial device (a pseudo-terminal whose slave the gateway
     /// opens instead of the device path), fed by its port's outlet; its over-current pin drives the GPIO it is wired to.
@@ -181,6 +210,7 @@ public sealed class SimulatedShed
                 bus = new SimulatedBl0942Bus(Clock);
                 devices.Add(bus);
                 _serialBuses[meter.Serial] = bus;
+                _serialDevices[meter.Serial] = bus.DevicePath;
             }
 
             Action<bool>? pin = meter.OverCurrentGpio is { } gpio ? high => Gpio.SetInputLevel(gpio, high ? PinValue.High : PinValue.Low) : null;
@@ -449,7 +479,7 @@ public sealed class SimulatedShed
             shed.Terminal?.OpenSpi(settings) ?? throw new IOException($"no simulated chip on SPI{settings.BusId} CE{settings.ChipSelectLine}");
 
         /// <summary>The gateway opens the simulated UART's pseudo-terminal, with the same serial settings as a board's device.</summary>
-        public SerialPort OpenSerial(string device) => SerialLine.Open(shed._serialBuses[device].DevicePath, SerialLine.SimulatedReadTimeoutMs);
+        public SerialPort OpenSerial(string device, Parity parity = Parity.None) => SerialLine.Open(shed._serialDevices[device], SerialLine.SimulatedReadTimeoutMs, parity);
 
         /// <summary>Like a board's buses, each part is released even when an earlier one throws.</summary>
         public void Dispose()

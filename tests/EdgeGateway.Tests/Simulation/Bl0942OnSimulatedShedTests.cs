@@ -34,7 +34,7 @@ public sealed class Bl0942OnSimulatedShedTests
     public void A_short_trips_from_the_over_current_output_within_a_mains_cycle_and_a_watch_interval()
     {
         using var shed = new ShedHarness(Site);
-        ChargeEveryPort(shed);
+        shed.ChargeEveryPort();
         ShedOutlet p2 = shed.Outlet("P2");
         TimeSpan? opened = null;
         p2.ContactChanged += closed => opened ??= closed ? null : shed.Now;
@@ -58,7 +58,7 @@ public sealed class Bl0942OnSimulatedShedTests
     public void Without_the_over_current_output_a_short_trips_on_the_packets_fast_rms()
     {
         using var shed = new ShedHarness(Site);
-        ChargeEveryPort(shed);
+        shed.ChargeEveryPort();
         ShedOutlet p3 = shed.Outlet("P3");
         p3.Plug(new OnsetLoad(p3.Load!, new ShortCircuitLoad(), shed.Now + TimeSpan.FromMilliseconds(5)));
 
@@ -71,7 +71,7 @@ public sealed class Bl0942OnSimulatedShedTests
     public void An_overload_read_from_the_chip_trips_after_its_debounce()
     {
         using var shed = new ShedHarness(Site);
-        ChargeEveryPort(shed);
+        shed.ChargeEveryPort();
         ShedOutlet p1 = shed.Outlet("P1");
         TimeSpan onset = shed.Now + TimeSpan.FromMilliseconds(5);
         p1.Plug(new OnsetLoad(p1.Load!, new ResistiveLoad(1500, 220, "kettle"), onset));
@@ -88,7 +88,7 @@ public sealed class Bl0942OnSimulatedShedTests
     public void Readings_of_a_charging_port_follow_the_model_and_a_silent_chip_faults_its_port_only()
     {
         using var shed = new ShedHarness(Site);
-        ChargeEveryPort(shed);
+        shed.ChargeEveryPort();
         shed.RunFor(TimeSpan.FromSeconds(3));
         ShedOutlet p1 = shed.Outlet("P1");
         Assert.InRange(shed.Port("P1").PowerW!.Value, p1.TrueRealPowerW * 0.95, p1.TrueRealPowerW * 1.05);
@@ -100,16 +100,5 @@ public sealed class Bl0942OnSimulatedShedTests
         Assert.False(shed.Outlet("P2").ContactClosed);
         Assert.Equal(PortState.Charging, shed.Port("P1").State);
         Assert.Equal(PortState.Charging, shed.Port("P3").State);
-    }
-
-    private static void ChargeEveryPort(ShedHarness shed)
-    {
-        foreach (ShedOutlet outlet in shed.Model.Outlets)
-        {
-            shed.PlugAndStart(outlet.Id, new EBikeCharger(BatteryChemistry.LeadAcid, 200, 0.3, 576));
-        }
-
-        shed.RunFor(TimeSpan.FromSeconds(2));
-        Assert.All(shed.Model.Outlets, o => Assert.True(o.ContactClosed, $"{o.Id} not charging"));
     }
 }

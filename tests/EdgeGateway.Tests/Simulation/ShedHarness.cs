@@ -102,6 +102,18 @@ internal sealed class ShedHarness : IDisposable
 
     public void PlugAndStart(string id, OutletLoad load) => Model.PlugAndRequestStart(Outlet(id), load);
 
+    /// <summary>A 200 W lead-acid charger started on every port, then two seconds of shed time: every relay closed.</summary>
+    public void ChargeEveryPort()
+    {
+        foreach (ShedOutlet outlet in Model.Outlets)
+        {
+            PlugAndStart(outlet.Id, new EBikeCharger(BatteryChemistry.LeadAcid, 200, 0.3, 576));
+        }
+
+        RunFor(TimeSpan.FromSeconds(2));
+        Assert.All(Model.Outlets, o => Assert.True(o.ContactClosed, $"{o.Id} not charging"));
+    }
+
     public Task<CommandResult> Command(PortCommandKind kind, string id, string by = "tester", string? reason = null) =>
         Protection.SubmitAsync(new PortCommand(kind, id, by, reason));
 

@@ -21,6 +21,7 @@ public sealed partial class PseudoTerminal : IDisposable
     private const short PollIn = 0x1;
     private const int InterruptedErrno = 4;
     private const int WouldBlockErrno = 11;
+    private const nuint FionRead = 0x541B;
 
     private readonly int _master;
     private readonly int _slaveHold;
@@ -119,6 +120,17 @@ public sealed partial class PseudoTerminal : IDisposable
         }
     }
 
+    /// <summary>
+    /// Bytes written to the master and waiting on the slave side, not yet read by the gateway (FIONREAD on the
+    /// simulator's own slave descriptor: the slave's one input queue). Bytes written reach that queue a moment later
+    /// (the kernel moves them on its own thread), which is how a device that sends on its own waits for them to be there.
+    /// </summary>
+    public int QueuedForSlave()
+    {
+        int queued = 0;
+        return Ioctl(_slaveHold, FionRead, ref queued) == 0 ? queued : 0;
+    }
+
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
@@ -178,6 +190,9 @@ public sealed partial class PseudoTerminal : IDisposable
 
     [LibraryImport("libc", EntryPoint = "cfmakeraw")]
     private static partial void Cfmakeraw([In, Out] byte[] termios);
+
+    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
+    private static partial int Ioctl(int fd, nuint request, ref int value);
 
     [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
     private static partial int Poll(ref PollFd fds, nuint count, int timeoutMs);
