@@ -13,6 +13,9 @@ public sealed record ShedSnapshot(
     long Rounds)
 {
     public static ShedSnapshot Empty { get; } = new(default, [], 0, null, false, [], 0);
+
+    /// <summary>The supply meter's last reading, null without one (no supply meter, or it is faulted).</summary>
+    public SupplySnapshot? Supply { get; init; }
 }
 
 /// <summary>Shed-wide sensor readings handed to protection once per round.</summary>

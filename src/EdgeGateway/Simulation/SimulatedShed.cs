@@ -5,6 +5,7 @@ using System.IO.Ports;
 using EdgeGateway.Bins;
 using EdgeGateway.Board;
 using EdgeGateway.Configuration;
+using EdgeGateway.Hardware.Metering.SupplyMeters;
 using EdgeGateway.Hardware.ShedSensors;
 using EdgeGateway.Hardware.Simulation;
 using EdgeGateway.Hardware.Simulation.Bins;
@@ -16,6 +17,7 @@ using EdgeGateway.Hardware.Simulation.I2c;
 using EdgeGateway.Hardware.Simulation.Ina219;
 using EdgeGateway.Hardware.Simulation.Mcp23017;
 using EdgeGateway.Hardware.Simulation.Mcp3208;
+using EdgeGateway.Hardware.Simulation.Modbus;
 using EdgeGateway.Hardware.Simulation.Shed;
 using EdgeGateway.Hardware.Simulation.Tca9548A;
 using EdgeGateway.Hardware.Simulation.Vl53L0X;
@@ -88,6 +90,7 @@ public sealed class SimulatedShed
         WireRelayFeedback();
         WireShedSensors();
         WireMeteringIcs(devices);
+        WireSupplyMeter(devices);
         WireBins(i2c, muxes, seed, devices);
         Buses = new SimulatedBuses(this, i2c, devices);
     }
@@ -158,6 +161,28 @@ public sealed class SimulatedShed
 
     /// <summary>The simulated UART a site file's serial device stands for (its pseudo-terminal).</summary>
     public SimulatedBl0942Bus SerialBus(string device) => _serialBuses[device];
+
+    /// <summary>The simulated RS-485 meter on the shed's supply, when the site file has one.</summary>
+    public SimulatedSupplyMeter? SupplyMeter { get; private set; }
+
+    /// <summary>The pseudo-terminal that stands for a site file's serial device: a BL0942 UART or the supply meter's line.</summary>
+    private string SerialDevicePath(string device) =>
+        _serialBuses.TryGetValue(device, out SimulatedBl0942Bus? bus) ? bus.DevicePath
+        : SupplyMeter is { } meter && device == Site.SupplyMeter?.Serial ? meter.DevicePath
+        : throw new IOException($"no simulated serial device {device}");
+
+    /// <summary>The supply meter of the site file on its own pseudo-terminal, measuring the whole shed's supply.</summary>
+    private void WireSupplyMeter(List<IDisposable> devices)
+    {
+        if (Site.SupplyMeter is not { } definition || !SupplyMeterMap.TryGet(definition.Map, out SupplyMeterMap? map))
+        {
+            return;
+        }
+
+        SupplyMeter = new SimulatedSupplyMeter(Clock, new SupplyFrontEnd(Model), map, (byte)definition.Unit, definition.BaudRate);
+        devices.Add(SupplyMeter);
+        _unhook.Add(SupplyMeter.Stop);
+    }
 
     /// <summary>
     /// Every BL0942 of the site file on a simulated UART per serial device (a pseudo-terminal whose slave the gateway
@@ -442,7 +467,7 @@ public sealed class SimulatedShed
         }
 
         /// <summary>The gateway opens the simulated UART's pseudo-terminal, with the same serial settings as a board's device.</summary>
-        public SerialPort OpenSerial(string device) => SerialLine.Open(shed._serialBuses[device].DevicePath, SerialLine.SimulatedReadTimeoutMs);
+        public SerialPort OpenSerial(string device) => SerialLine.Open(shed.SerialDevicePath(device), SerialLine.SimulatedReadTimeoutMs);
 
         /// <summary>Like a board's buses, each part is released even when an earlier one throws.</summary>
         public void Dispose()

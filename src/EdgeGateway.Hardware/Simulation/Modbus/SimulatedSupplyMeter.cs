@@ -105,6 +105,13 @@ public sealed class SimulatedSupplyMeter : IDisposable
         _image = image;
     }
 
+    /// <summary>The meter loses power: it stops measuring and answers nothing more.</summary>
+    public void Stop()
+    {
+        _stopping = true;
+        _fault = SupplyMeterFault.Silent;
+    }
+
     public void Dispose()
     {
         _stopping = true;
