@@ -30,8 +30,8 @@ public sealed class UnmeteredLoadEndToEndTests : IDisposable
         await using SentMessages sent = await SentMessages.SubscribeAsync(broker, Site, Gw);
         await using HubProcess hub = await HubProcess.StartAsync(broker, influx.Uri, "v1", "edge", Dir("hub"));
 
-        // The 500 W tap starts at 0:15 of shed time; with the site's 20 s debounce the alarm is due by about 0:40.
-        await using (ProductProcess gateway = SimulatedGateway.Start(broker, Dir("gw"), speed: "10", duration: "00:00:55", scenario: "unmetered-load", site: "demo-supply-meter"))
+        // The 500 W tap starts at 0:15 of shed time; with the site's 20 s debounce and 2 s polls the alarm is due by 0:39.
+        await using (ProductProcess gateway = SimulatedGateway.Start(broker, Dir("gw"), speed: "15", duration: "00:00:50", scenario: "unmetered-load", site: "demo-supply-meter"))
         {
             Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(120)));
         }
