@@ -24,6 +24,7 @@ public sealed class AlarmVocabularyTests
     [InlineData(AlarmKind.BinLidOpen, "bin_lid_open")]
     [InlineData(AlarmKind.BinTamper, "bin_tamper")]
     [InlineData(AlarmKind.BinSensorFault, "bin_sensor_fault")]
+    [InlineData(AlarmKind.UnmeteredLoad, "unmetered_load")]
     public void Every_alarm_kind_has_the_contract_wire_name_and_parses_back(AlarmKind kind, string wireName)
     {
         Assert.Equal(wireName, kind.WireName());

@@ -37,7 +37,7 @@ public sealed class MqttJsonTests
     public void Other_messages_carry_the_documented_names()
     {
         Assert.Equal(
-            ["v", "seq", "ts", "site", "gateway", "online", "version", "uptime_s", "outbox_depth", "last_error", "last_error_ts", "clock_synced", "clock_step", "name", "figures"],
+            ["v", "seq", "ts", "site", "gateway", "online", "version", "uptime_s", "outbox_depth", "last_error", "last_error_ts", "clock_synced", "clock_step", "name", "figures", "supply"],
             Names(ContractJson.SerializeToString(MqttSamples.Status)));
         Assert.Equal(
             ["v", "seq", "ts", "site", "gateway", "alarm_id", "event", "kind", "severity", "source", "value", "threshold", "unit",

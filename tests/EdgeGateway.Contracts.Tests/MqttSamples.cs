@@ -22,6 +22,11 @@ internal static class MqttSamples
         LastError = "broker unreachable: connection refused",
         LastErrorTs = Now.AddMinutes(-12),
         Figures = new GatewayFigures { Rounds = 172_800, RoundMsMean = 498.6, RoundMsMax = 512.3, ThinnedTotal = 0, PortsFaulted = 1, CpuPct = 21.4, MemoryMb = 68.9 },
+        Supply = new ShedSupply
+        {
+            MeasuredTs = Now.AddSeconds(-1), VoltageV = 228.4, CurrentA = 14.2, PowerW = 3190, PowerFactor = 0.983, FrequencyHz = 50.01,
+            ImportEnergyKwh = 48_212.6, PortsPowerW = 3105, UnmeteredW = 85,
+        },
     };
 
     public static PortTelemetryMessage PortTelemetry => new()

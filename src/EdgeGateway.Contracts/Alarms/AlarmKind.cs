@@ -56,4 +56,10 @@ public enum AlarmKind
 
     /// <summary>A bin's fill, weight or temperature sensor failed or reads implausibly.</summary>
     BinSensorFault,
+
+    /// <summary>
+    /// The supply meter reads more than the ports' meters add up to, beyond the site's tolerance, for the debounce time:
+    /// something draws before the port meters (a tapped wire, a leaking cable).
+    /// </summary>
+    UnmeteredLoad,
 }

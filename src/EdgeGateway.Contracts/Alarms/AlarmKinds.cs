@@ -24,6 +24,7 @@ public static class AlarmKinds
         [AlarmKind.BinLidOpen] = "bin_lid_open",
         [AlarmKind.BinTamper] = "bin_tamper",
         [AlarmKind.BinSensorFault] = "bin_sensor_fault",
+        [AlarmKind.UnmeteredLoad] = "unmetered_load",
     }.ToFrozenDictionary();
 
     private static readonly FrozenDictionary<string, AlarmKind> ByName =
@@ -37,6 +38,7 @@ public static class AlarmKinds
     {
         AlarmKind.PortShortCircuit or AlarmKind.RelayFault or AlarmKind.OverTemperature or AlarmKind.Smoke or AlarmKind.BinFire => AlarmSeverity.Critical,
         AlarmKind.PortOverload or AlarmKind.PortMaliciousLoad or AlarmKind.ShedOverload or AlarmKind.PortSensorFault or AlarmKind.ShedSensorFault
+            or AlarmKind.UnmeteredLoad
             or AlarmKind.BinOverflow or AlarmKind.BinTamper or AlarmKind.BinSensorFault => AlarmSeverity.Major,
         AlarmKind.BinNearlyFull or AlarmKind.BinLidOpen => AlarmSeverity.Warning,
         _ => AlarmSeverity.Info,

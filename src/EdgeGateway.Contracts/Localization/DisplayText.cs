@@ -51,6 +51,7 @@ public sealed class DisplayText
         AlarmKind.OverTemperature => _chinese ? "柜内温度过高" : "Over-temperature",
         AlarmKind.Smoke => _chinese ? "烟雾报警" : "Smoke",
         AlarmKind.ShedSensorFault => _chinese ? "车棚传感器故障" : "Shed sensor fault",
+        AlarmKind.UnmeteredLoad => _chinese ? "未计量用电" : "Unmetered load",
         AlarmKind.BinNearlyFull => _chinese ? "垃圾桶将满" : "Bin nearly full",
         AlarmKind.BinOverflow => _chinese ? "垃圾桶满溢" : "Bin overflow",
         AlarmKind.BinFire => _chinese ? "垃圾桶起火" : "Bin fire",

@@ -15,7 +15,7 @@ public static class ContractIds
     public const string Pattern = "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$";
 
     /// <summary>The alarm sources that carry no id (<c>shed</c>, the shed sensors <c>vt</c> and <c>smoke</c>, <c>gateway</c>).</summary>
-    public static IReadOnlyList<string> PlainSources { get; } = ["shed", "vt", "smoke", "gateway"];
+    public static IReadOnlyList<string> PlainSources { get; } = ["shed", "vt", "smoke", "gateway", "supply_meter"];
 
     /// <summary>The alarm sources that name an id: <c>port:{id}</c>, <c>bin:{id}</c>, <c>thermometer:{id}</c>.</summary>
     public static IReadOnlyList<string> SourcePrefixes { get; } = ["port:", "bin:", "thermometer:"];

@@ -79,6 +79,39 @@ public sealed record StatusMessage : ContractMessage
     /// <summary>How the gateway itself is doing (sampling rounds, thinned telemetry, faulted ports, CPU, memory), in
     /// every status it sends while running; null in the Last Will and absent from gateways that predate the field.</summary>
     public GatewayFigures? Figures { get; init; }
+
+    /// <summary>The shed's incoming supply as its RS-485 meter last read it (site key <c>supplyMeter</c>); null when the
+    /// site has none or its meter has no fresh reading (a fault is an alarm), absent from gateways that predate the field.</summary>
+    public ShedSupply? Supply { get; init; }
+}
+
+/// <summary>
+/// The shed's incoming supply in a status (contract v1, additive): the supply meter's reading, what the ports' meters
+/// added up to at that moment and the difference, the load no port meter sees.
+/// </summary>
+public sealed record ShedSupply
+{
+    /// <summary>When the meter was read.</summary>
+    public required DateTimeOffset MeasuredTs { get; init; }
+
+    public required double VoltageV { get; init; }
+
+    public required double CurrentA { get; init; }
+
+    public required double PowerW { get; init; }
+
+    public required double PowerFactor { get; init; }
+
+    public required double FrequencyHz { get; init; }
+
+    /// <summary>The meter's imported active energy register (kWh).</summary>
+    public required double ImportEnergyKwh { get; init; }
+
+    /// <summary>The ports' power added up when the meter was read (W).</summary>
+    public required double PortsPowerW { get; init; }
+
+    /// <summary><see cref="PowerW"/> minus <see cref="PortsPowerW"/> (W): what draws before the port meters, plus their errors.</summary>
+    public required double UnmeteredW { get; init; }
 }
 
 /// <summary>

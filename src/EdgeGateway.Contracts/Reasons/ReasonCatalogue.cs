@@ -68,6 +68,9 @@ public static class ReasonCatalogue
     public static ContractReason CabinetOverTemperature(double temperatureC, double limitC) =>
         ContractReason.Of("cabinet_over_temperature", ("temperature_c", temperatureC), ("limit_c", limitC));
 
+    public static ContractReason UnmeteredLoad(double supplyW, double portsW, double unmeteredW, double forS) =>
+        ContractReason.Of("unmetered_load", ("supply_w", supplyW), ("ports_w", portsW), ("unmetered_w", unmeteredW), ("for_s", forS));
+
     /// <summary>A shed or bin sensor's own fault text.</summary>
     public static ContractReason SensorFault(string fault) => ContractReason.Of("sensor_fault", ("fault", fault));
 
@@ -215,6 +218,8 @@ public static class ReasonCatalogue
         ["smoke_detected"] = ("烟雾探测器报警：所有端口已断电", "smoke detector active: every port off"),
         ["cabinet_over_temperature"] = ("柜内温度 {temperature_c:0.0} °C，上限 {limit_c:0} °C：所有端口已断电", "cabinet at {temperature_c:0.0} °C, limit {limit_c:0} °C: every port off"),
         ["sensor_fault"] = ("传感器故障：{fault}", "{fault}"),
+        ["unmetered_load"] = ("进线电表 {supply_w:0} W，各端口合计 {ports_w:0} W：{unmetered_w:0} W 未经端口计量（私接电线？线缆漏电？）已持续 {for_s:0} 秒",
+            "supply meter reads {supply_w:0} W, the ports {ports_w:0} W: {unmetered_w:0} W drawn before the port meters (a tapped wire? a leaking cable?) for {for_s:0} s"),
         ["bin_fill"] = ("{bin_class:bin_class}桶满溢度 {fill_pct:0} %", "{bin_class} bin at {fill_pct:0} %"),
         ["bin_lid_open"] = ("桶盖已打开 {open_min:0} 分钟", "lid open for {open_min:0} min"),
         ["bin_tipped"] = ("垃圾桶倾倒或被移动（倾斜开关）", "bin tipped or moved (tilt switch)"),

@@ -7,6 +7,8 @@ using EdgeGateway.Hardware.Bins;
 using EdgeGateway.Hardware.Metering;
 using EdgeGateway.Hardware.Metering.Bl0942;
 using EdgeGateway.Hardware.Metering.Hlw8032;
+using EdgeGateway.Hardware.Metering.SupplyMeters;
+using EdgeGateway.Hardware.Modbus;
 using EdgeGateway.Hardware.Relays;
 using EdgeGateway.Hardware.ShedSensors;
 using EdgeGateway.Protection;
@@ -49,6 +51,12 @@ public sealed class ShedBoard : IRelayBank, IDisposable
 
     /// <summary>Relays <see cref="OpenEveryRelay"/> could not reach (a dead expander, a pin refused), each with why.</summary>
     public IReadOnlyList<string> UnreachableRelays { get; private set; } = [];
+
+    /// <summary>The shed's supply meter on its RS-485 line; null without one, or when its line did not open (<see cref="SupplyMeterFault"/>).</summary>
+    public SupplyMeter? SupplyMeter { get; private set; }
+
+    /// <summary>Why the site file's supply meter could not be opened: reported as its fault at every poll, never a failed start.</summary>
+    public string? SupplyMeterFault { get; private set; }
 
     /// <summary>The bins' sensors, sampled on the bin thread.</summary>
     public IReadOnlyList<BinHardware> Bins { get; private set; } = [];
@@ -235,7 +243,36 @@ public sealed class ShedBoard : IRelayBank, IDisposable
             }
         }
 
+        if (site.SupplyMeter is { } supplyMeter)
+        {
+            OpenSupplyMeter(supplyMeter);
+        }
+
         Bins = site.Bins.Select(b => OpenBin(b, muxes, thermometers)).ToArray();
+    }
+
+    /// <summary>
+    /// The supply meter's RS-485 line, at the meter's speed and parity. It protects no port, so a line that does not
+    /// open (an unplugged USB adapter) is the meter's fault, not a reason for the shed not to start.
+    /// </summary>
+    private void OpenSupplyMeter(SupplyMeterDefinition meter)
+    {
+        if (!SupplyMeterMap.TryGet(meter.Map, out SupplyMeterMap? map))
+        {
+            throw new BoardException($"supply meter: no register map '{meter.Map}'");
+        }
+
+        try
+        {
+            // Parity at open: a pseudo-terminal (the simulator's line) refuses a parity change once open.
+            SerialPort line = Own(_buses.OpenSerial(meter.Serial, meter.Parity), $"RS-485 line {meter.Serial}");
+            line.BaudRate = meter.BaudRate;
+            SupplyMeter = new SupplyMeter(new ModbusRtuMaster(new SerialRtuLine(line), meter.BaudRate, meter.ResponseTimeout, meter.Retries), (byte)meter.Unit, map);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or UnauthorizedAccessException or ArgumentException)
+        {
+            SupplyMeterFault = $"supply meter line {meter.Serial}: {ex.Message}";
+        }
     }
 
     /// <summary>

@@ -34,6 +34,44 @@ public sealed record SiteConfiguration
 
     /// <summary>The shed's card terminal (site key <c>terminal:</c>), if it has one.</summary>
     public TerminalSettings? Terminal { get; init; }
+
+    /// <summary>The RS-485 Modbus energy meter on the shed's incoming supply (site key <c>supplyMeter:</c>), if fitted.</summary>
+    public SupplyMeterDefinition? SupplyMeter { get; init; }
+}
+
+/// <summary>
+/// The shed's supply meter: a Modbus RTU energy meter at <see cref="Unit"/> on the RS-485 line at <see cref="Serial"/>,
+/// its register map (<c>ddsu666</c>, <c>sdm120</c>, <c>sdm630</c>), read every <see cref="PollPeriod"/>, each request
+/// waiting <see cref="ResponseTimeout"/> and repeated up to <see cref="Retries"/> times.
+/// </summary>
+public sealed record SupplyMeterDefinition(string Serial, int BaudRate, System.IO.Ports.Parity Parity, int Unit, string Map, TimeSpan PollPeriod, TimeSpan ResponseTimeout, int Retries, int Line);
+
+/// <summary>
+/// What protection does with the supply meter's readings (site keys under <c>supplyMeter:</c>). The unmetered load is
+/// the supply's power minus the ports' power; it is beyond tolerance above the larger of <see cref="UnmeteredToleranceW"/>
+/// and <see cref="UnmeteredTolerancePercent"/> of the supply, raises <c>unmetered_load</c> once it has stayed there for
+/// <see cref="UnmeteredDebounce"/>, and clears once it has stayed under <see cref="UnmeteredClearShare"/> of the
+/// tolerance for the shed's alarm-clear time.
+/// </summary>
+public sealed record SupplyRuleSettings
+{
+    public double UnmeteredToleranceW { get; init; } = 60;
+
+    public double UnmeteredTolerancePercent { get; init; } = 5;
+
+    public TimeSpan UnmeteredDebounce { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The hysteresis: the unmetered load must fall under this share of the tolerance for the alarm to clear.</summary>
+    public double UnmeteredClearShare { get; init; } = 0.8;
+
+    /// <summary>Whether the shed overload rule acts on the larger of the measured supply and the ports' sum.</summary>
+    public bool ShedOverloadOnSupply { get; init; } = true;
+
+    /// <summary>
+    /// A reading older than this is not used, and the meter counts as faulted: five poll periods (the site file adds the
+    /// timeouts of a failing poll), so a poll thread held up by a busy machine is not taken for a dead meter.
+    /// </summary>
+    public TimeSpan FreshFor { get; init; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>A real-time clock chip on the main I2C bus: read at start while NTP has not synchronised the system clock, written after.</summary>
@@ -237,6 +275,9 @@ public sealed record ShedProtectionSettings
 
     /// <summary>When a port or shed alarm flaps (site file <c>alarmFlapping</c>, shared with the bins).</summary>
     public AlarmFlapSettings AlarmFlapping { get; init; } = new();
+
+    /// <summary>The supply meter's rules; null when the site has no supply meter.</summary>
+    public SupplyRuleSettings? Supply { get; init; }
 }
 
 /// <summary>How often things are sampled.</summary>

@@ -18,6 +18,7 @@ internal sealed partial class SiteFileReader
     [
         "site", "board", "mains", "adcs", "expanders", "multiplexers", "ports", "shedSensors", "protection", "sampling",
         "bins", "binThresholds", "binSampling", "mqtt", "rtc", "alarmFlapping", "terminal",
+        "supplyMeter",
     ];
     private static readonly string[] SiteKeys = ["id", "gateway", "name"];
     private static readonly string[] BoardKeys = ["i2cBus", "gpioChip", "oneWirePin"];
@@ -80,6 +81,8 @@ internal sealed partial class SiteFileReader
         (PortProtectionSettings? portProtection, ShedProtectionSettings? shedProtection) = ReadProtection(root, out int? siteShortCircuitLine);
         shedProtection = shedProtection with { AlarmFlapping = alarmFlapping };
         List<ChargingPortDefinition> ports = ReadPorts(root, portProtection);
+        (SupplyMeterDefinition? supplyMeter, SupplyRuleSettings? supplyRules) = ReadSupplyMeter(root);
+        shedProtection = shedProtection with { Supply = supplyRules };
         ShedSensorSettings shedSensors = ReadShedSensors(root, board);
         SamplingSettings sampling = ReadSampling(root);
         MqttSiteSettings? mqtt = ReadMqtt(root);
@@ -135,6 +138,7 @@ internal sealed partial class SiteFileReader
             Mqtt = mqtt,
             Rtc = rtc,
             Terminal = terminal,
+            SupplyMeter = supplyMeter,
         };
     }
 

@@ -65,7 +65,7 @@ public sealed partial class BinSamplingService(ShedRuntime runtime, ILogger<BinS
     /// Waits for the next sample on the gateway's clock. A simulated clock is driven by the ports'
     /// loop and may run many times faster than real time, so it is polled in short real sleeps.
     /// </summary>
-    private static void WaitUntil(TimeProvider time, long origin, TimeSpan at, CancellationToken stop)
+    internal static void WaitUntil(TimeProvider time, long origin, TimeSpan at, CancellationToken stop)
     {
         while (!stop.IsCancellationRequested)
         {

@@ -47,6 +47,7 @@ public static class GatewayServiceCollectionExtensions
         builder.Services.AddHostedService(_ => sessions);
         builder.Services.AddHostedService<SamplingService>();
         builder.Services.AddHostedService<BinSamplingService>();
+        builder.Services.AddHostedService<SupplyMeterService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveConsoleView>());
         builder.Services.AddHostedService<SystemdWatchdog>();
         if (runtime.Protection.SessionsAwaitClock)

@@ -6,6 +6,7 @@ using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Contracts.Reasons;
 using EdgeGateway.Events;
 using EdgeGateway.Messaging.Outbox;
+using EdgeGateway.Protection;
 
 namespace EdgeGateway.Messaging;
 
@@ -162,6 +163,20 @@ public sealed class ContractMapper(SiteConfiguration site)
         ClockSynced = clockSynced,
         ClockStep = clockStep,
         Name = site.Site.Name,
+    };
+
+    /// <summary>The supply meter's last reading as the status carries it; null without one.</summary>
+    public static ShedSupply? Supply(SupplySnapshot? supply) => supply is not { } s ? null : new ShedSupply
+    {
+        MeasuredTs = s.MeasuredAt,
+        VoltageV = Math.Round(s.Reading.VoltageV, 2),
+        CurrentA = Math.Round(s.Reading.CurrentA, 3),
+        PowerW = Math.Round(s.Reading.PowerW, 1),
+        PowerFactor = Math.Round(s.Reading.PowerFactor, 3),
+        FrequencyHz = Math.Round(s.Reading.FrequencyHz, 3),
+        ImportEnergyKwh = Math.Round(s.Reading.ImportEnergyKWh, 3),
+        PortsPowerW = Math.Round(s.PortsPowerW, 1),
+        UnmeteredW = Math.Round(s.UnmeteredW, 1),
     };
 
     public OutboxItem StatusItem(StatusMessage status) => Item(ContractTopics.Status(_site, _gateway), MessageClass.Status, true, status);

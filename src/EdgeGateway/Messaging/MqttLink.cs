@@ -399,6 +399,7 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
         return _map.Status(online, _runtime.Time.GetUtcNow(), Stopwatch.GetElapsedTime(_started), outbox.Depth, _lastError, _lastErrorAt, _clock?.IsSynchronized(), clockStep) with
         {
             Figures = _meters?.TakeFigures(outbox.ThinnedTotal, _runtime.Protection.Snapshot.FaultedPorts),
+            Supply = ContractMapper.Supply(_runtime.Protection.Snapshot.Supply),
         };
     }
 

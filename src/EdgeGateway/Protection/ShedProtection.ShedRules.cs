@@ -15,6 +15,10 @@ public sealed partial class ShedProtection
             total += port.PowerW;
         }
 
+        // With a supply meter the rule acts on the larger of what it measures and the ports' sum: a load before the
+        // port meters loads the shed's feeder too (the ports' sum still decides which sessions are cut).
+        total = Math.Max(total, MeasuredSupplyW(now) ?? 0);
+
         (AlarmKind ShedOverload, string ShedSource) key = (AlarmKind.ShedOverload, ShedSource);
         if (total <= _shed.MaxPowerW)
         {
@@ -129,7 +133,7 @@ public sealed partial class ShedProtection
             RaiseSensorFault("vt", voltageFault, now, failing);
         }
 
-        foreach ((AlarmKind kind, string source) in _shedAlarms.Keys.Where(k => k.Kind == AlarmKind.ShedSensorFault && !failing.Contains(k.Source)).ToArray())
+        foreach ((AlarmKind kind, string source) in _shedAlarms.Keys.Where(k => k.Kind == AlarmKind.ShedSensorFault && !failing.Contains(k.Source) && k.Source != SupplyMeterSource).ToArray())
         {
             ClearWhenSettled((kind, source), now, ReasonCatalogue.SensorReadsAgain());
         }

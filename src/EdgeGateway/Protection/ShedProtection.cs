@@ -225,6 +225,7 @@ public sealed partial class ShedProtection
         EndSessionsOutOfTime(now);
         CloseResumedRelays(now);
         SettleFlapping(now);
+        ApplySupplyPolls(now);
         PublishSnapshot(now);
     }
 
@@ -354,6 +355,6 @@ public sealed partial class ShedProtection
         }
 
         alarms.Sort((a, b) => b.RaisedAt.CompareTo(a.RaisedAt));
-        _snapshot = new ShedSnapshot(now.Wall, ports, total, _temperatureC, _smoke, alarms, _rounds);
+        _snapshot = new ShedSnapshot(now.Wall, ports, total, _temperatureC, _smoke, alarms, _rounds) { Supply = SupplyNow() };
     }
 }

@@ -18,6 +18,9 @@ public sealed record ShedSnapshot(
     /// <summary>How many ports are in the fault state (their meter failed): the status figures and the
     /// <c>/metrics</c> gauge both report it.</summary>
     public int FaultedPorts => Ports.Count(p => p.State == PortState.Fault);
+
+    /// <summary>The supply meter's last reading, null without one (no supply meter, or it is faulted).</summary>
+    public SupplySnapshot? Supply { get; init; }
 }
 
 /// <summary>Shed-wide sensor readings handed to protection once per round.</summary>

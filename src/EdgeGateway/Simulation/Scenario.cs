@@ -127,6 +127,12 @@ public sealed record PowerCutEvent(TimeSpan At, int Line, TimeSpan Outage) : Sce
 /// </summary>
 public sealed record OperatorCommandEvent(TimeSpan At, int Line, string Port, Events.PortCommandKind Kind, string Operator, string? Reason, Events.ChargeOrder? Order = null) : ScenarioEvent(At, Line);
 
+/// <summary>A resistive load of <paramref name="Watts"/> between the supply meter and the port meters (0 removes it).</summary>
+public sealed record UnmeteredLoadEvent(TimeSpan At, int Line, double Watts) : ScenarioEvent(At, Line);
+
+/// <summary>The supply meter goes silent, answers with bad CRCs or exceptions, or recovers.</summary>
+public sealed record SupplyMeterFaultEvent(TimeSpan At, int Line, Hardware.Simulation.Modbus.SupplyMeterFault Fault) : ScenarioEvent(At, Line);
+
 /// <summary>The supply sags to <see cref="Vrms"/> at the source for <see cref="For"/> (a brownout), then comes back.</summary>
 public sealed record SupplySagEvent(TimeSpan At, int Line, double Vrms, TimeSpan For) : ScenarioEvent(At, Line);
 

@@ -32,7 +32,7 @@ public static class ScenarioLoader
     private static readonly string[] ShedKeys = ["temperatureC", "rampPerMinute", "temperature", "smoke"];
     private static readonly string[] ThermometerKeys = ["id", "fault"];
     private static readonly string[] ClockKeys = ["step"];
-    private static readonly string[] SupplyKeys = ["cut", "voltage", "for", "vt"];
+    private static readonly string[] SupplyKeys = ["cut", "voltage", "for", "vt", "unmeteredW", "meter"];
     private static readonly string[] CommandKeys = ["kind", "port", "operator", "reason", "order_id", "card", "limit", "tariff"];
     private static readonly string[] OrderKeys = ["order_id", "card", "limit", "tariff"];
     private static readonly string[] LimitKeys = ["energy_wh", "duration_min", "amount_fen"];
@@ -194,7 +194,7 @@ public static class ScenarioLoader
             "shed" => ReadShed(e, at.Value, line),
             "bin" => ReadBin(e, at.Value, line, problems, site),
             "clock" => ReadClock(e, at.Value, line, problems),
-            "supply" => ReadSupply(e, at.Value, line, problems),
+            "supply" => ReadSupply(e, at.Value, line, problems, site),
             "command" => ReadCommand(e, at.Value, line, port, problems, site),
             "card" or "keys" => ReadTerminalEvent(e, present[0], at.Value, line, problems, site),
             _ => ReadThermometer(e, at.Value, line, problems, site),
@@ -492,14 +492,14 @@ public static class ScenarioLoader
         return null;
     }
 
-    private static ScenarioEvent? ReadSupply(MappingReader e, TimeSpan at, int line, ProblemCollector problems)
+    private static ScenarioEvent? ReadSupply(MappingReader e, TimeSpan at, int line, ProblemCollector problems, SiteConfiguration site)
     {
         MappingReader supply = e.Mapping("supply", true, SupplyKeys);
-        string[] kinds = ["cut", "voltage", "vt"];
+        string[] kinds = ["cut", "voltage", "vt", "unmeteredW", "meter"];
         string[] present = kinds.Where(supply.Contains).ToArray();
         if (present.Length != 1)
         {
-            problems.Add(e.LineOf("supply"), $"events[].supply: needs exactly one of cut, voltage (with for), vt; found {(present.Length == 0 ? "none" : string.Join(", ", present))}");
+            problems.Add(e.LineOf("supply"), $"events[].supply: needs exactly one of cut, voltage (with for), vt, unmeteredW, meter; found {(present.Length == 0 ? "none" : string.Join(", ", present))}");
             return null;
         }
 
@@ -509,8 +509,26 @@ public static class ScenarioLoader
             return null;
         }
 
+        if (present[0] is "unmeteredW" or "meter" && site.SupplyMeter is null)
+        {
+            problems.Add(supply.LineOf(present[0]), $"{supply.Name(present[0])}: site file {site.SourceFile} has no supplyMeter");
+            return null;
+        }
+
         switch (present[0])
         {
+            case "unmeteredW":
+                // A load between the supply meter and the port meters: a tapped wire, a leaking cable (0 removes it).
+                return supply.Number("unmeteredW", required: true, 0, 20_000, "W") is { } watts ? new UnmeteredLoadEvent(at, line, watts) : null;
+            case "meter":
+                return supply.Choice("meter", true, "ok", "silent", "bad_crc", "device_failure") switch
+                {
+                    "ok" => new SupplyMeterFaultEvent(at, line, Hardware.Simulation.Modbus.SupplyMeterFault.None),
+                    "silent" => new SupplyMeterFaultEvent(at, line, Hardware.Simulation.Modbus.SupplyMeterFault.Silent),
+                    "bad_crc" => new SupplyMeterFaultEvent(at, line, Hardware.Simulation.Modbus.SupplyMeterFault.BadCrc),
+                    "device_failure" => new SupplyMeterFaultEvent(at, line, Hardware.Simulation.Modbus.SupplyMeterFault.DeviceFailure),
+                    _ => null,
+                };
             case "vt":
                 return supply.Choice("vt", true, "lost", "restored") is { } vt ? new VoltageTransformerEvent(at, line, vt == "lost") : null;
             case "voltage":

@@ -239,6 +239,12 @@ public sealed class ScenarioPlayer
             case KeysEvent keys:
                 _shed.Terminal?.Type(keys.Keys);
                 break;
+            case UnmeteredLoadEvent unmetered when _shed.SupplyMeter is { } meter:
+                meter.FrontEnd.UnmeteredLoadW = unmetered.Watts;
+                break;
+            case SupplyMeterFaultEvent fault when _shed.SupplyMeter is { } meter:
+                meter.Fault = fault.Fault;
+                break;
         }
 
         // The change holds from this instant: the supply and the outlets' currents are worked out again now.

@@ -5,6 +5,7 @@ using System.IO.Ports;
 using EdgeGateway.Bins;
 using EdgeGateway.Board;
 using EdgeGateway.Configuration;
+using EdgeGateway.Hardware.Metering.SupplyMeters;
 using EdgeGateway.Hardware.ShedSensors;
 using EdgeGateway.Hardware.Simulation;
 using EdgeGateway.Hardware.Simulation.Bins;
@@ -17,6 +18,7 @@ using EdgeGateway.Hardware.Simulation.I2c;
 using EdgeGateway.Hardware.Simulation.Ina219;
 using EdgeGateway.Hardware.Simulation.Mcp23017;
 using EdgeGateway.Hardware.Simulation.Mcp3208;
+using EdgeGateway.Hardware.Simulation.Modbus;
 using EdgeGateway.Hardware.Simulation.Shed;
 using EdgeGateway.Hardware.Simulation.Tca9548A;
 using EdgeGateway.Hardware.Simulation.Vl53L0X;
@@ -92,6 +94,7 @@ public sealed class SimulatedShed
         WireShedSensors();
         WireMeteringIcs(devices);
         WireHlw8032s(devices, seed);
+        WireSupplyMeter(devices);
         WireBins(i2c, muxes, seed, devices);
         Terminal = site.Terminal is { } terminal ? new SimulatedCardTerminal(terminal, Gpio, i2c) : null;
         Buses = new SimulatedBuses(this, i2c, devices);
@@ -190,6 +193,23 @@ public sealed class SimulatedShed
             _serialDevices[meter.Serial] = chip.DevicePath;
             _unhook.Add(chip.Stop);
         }
+    }
+
+    /// <summary>The simulated RS-485 meter on the shed's supply, when the site file has one.</summary>
+    public SimulatedSupplyMeter? SupplyMeter { get; private set; }
+
+    /// <summary>The supply meter of the site file on its own pseudo-terminal, measuring the whole shed's supply.</summary>
+    private void WireSupplyMeter(List<IDisposable> devices)
+    {
+        if (Site.SupplyMeter is not { } definition || !SupplyMeterMap.TryGet(definition.Map, out SupplyMeterMap? map))
+        {
+            return;
+        }
+
+        SupplyMeter = new SimulatedSupplyMeter(Clock, new SupplyFrontEnd(Model), map, (byte)definition.Unit, definition.BaudRate);
+        devices.Add(SupplyMeter);
+        _unhook.Add(SupplyMeter.Stop);
+        _serialDevices[definition.Serial] = SupplyMeter.DevicePath;
     }
 
     /// <summary>

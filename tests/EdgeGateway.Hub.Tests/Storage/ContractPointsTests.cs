@@ -55,6 +55,29 @@ public sealed class ContractPointsTests
     }
 
     [Fact]
+    public void The_sheds_supply_in_a_status_is_stored_on_its_gateway_point_and_absent_without_a_supply_meter()
+    {
+        var status = new StatusMessage
+        {
+            Seq = 11, Ts = Received, Site = "s", Gateway = "g", Online = true, Version = "1.0.0", UptimeS = 3, OutboxDepth = 0,
+        };
+        var supply = new ShedSupply
+        {
+            MeasuredTs = Received, VoltageV = 228.4, CurrentA = 14.2, PowerW = 3190, PowerFactor = 0.983, FrequencyHz = 50.01,
+            ImportEnergyKwh = 48212.6, PortsPowerW = 2690, UnmeteredW = 500,
+        };
+
+        string line = ContractPoints.From(status with { Supply = supply }, Received).ToLineProtocol();
+
+        foreach (string field in new[] { "supply_power_w=3190", "supply_voltage_v=228.4", "supply_current_a=14.2", "supply_power_factor=0.983", "supply_frequency_hz=50.01", "supply_import_energy_kwh=48212.6", "supply_ports_power_w=2690", "supply_unmetered_w=500" })
+        {
+            Assert.Contains(field, line, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("supply_", ContractPoints.From(status, Received).ToLineProtocol(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_clock_step_reported_by_a_gateway_is_stored_on_its_gateway_point()
     {
         var status = new StatusMessage

@@ -115,7 +115,7 @@ public sealed class FleetProvisioningTests
             Assert.Equal(
                 [
                     $"{file}:3: duplicate site id 'shed-1' (first at line 2): each shed has its own",
-                    $"{file}:4: unknown template 'carport'; the templates are dc-cabinet, demo, demo-bl0942, demo-card-terminal, demo-hlw8032, recycling-station",
+                    $"{file}:4: unknown template 'carport'; the templates are dc-cabinet, demo, demo-bl0942, demo-card-terminal, demo-hlw8032, demo-supply-meter, recycling-station",
                     $"{file}:5: template 'demo' wires 1 to 20 ports, not 24",
                     $"{file}:6: company is missing",
                     $"{file}:7: template 'recycling-station' wires no ports, not 2",

@@ -47,8 +47,10 @@ public sealed class ScenarioCommandAndSupplyTests
     [InlineData("supply: { voltage: 180 }", "s.yaml:4: events[].supply: missing required key 'for'")]
     [InlineData("supply: { voltage: 180, for: soon }", "s.yaml:4: events[].supply.for: 'soon' is not a time span")]
     [InlineData("supply: { vt: broken }", "s.yaml:4: events[].supply.vt:")]
-    [InlineData("supply: { cut: \"00:05:00\", vt: lost }", "s.yaml:4: events[].supply: needs exactly one of cut, voltage (with for), vt; found cut, vt")]
+    [InlineData("supply: { cut: \"00:05:00\", vt: lost }", "s.yaml:4: events[].supply: needs exactly one of cut, voltage (with for), vt, unmeteredW, meter; found cut, vt")]
     [InlineData("supply: { cut: \"00:05:00\", for: \"00:00:05\" }", "s.yaml:4: events[].supply.for: only with voltage")]
+    [InlineData("supply: { unmeteredW: 300 }", "s.yaml:4: events[].supply.unmeteredW: site file")]
+    [InlineData("supply: { meter: silent }", "s.yaml:4: events[].supply.meter: site file")]
     public void A_bad_command_or_supply_event_is_refused_with_its_file_and_line(string action, string expected)
     {
         ScenarioLoadResult result = Load($"""

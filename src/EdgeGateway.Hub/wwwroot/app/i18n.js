@@ -299,6 +299,7 @@ const TEXT = {
     'kind.over_temperature': '柜内温度过高',
     'kind.smoke': '烟雾报警',
     'kind.shed_sensor_fault': '车棚传感器故障',
+    'kind.unmetered_load': '未计量用电',
     'kind.bin_nearly_full': '垃圾桶将满',
     'kind.bin_overflow': '垃圾桶满溢',
     'kind.bin_fire': '垃圾桶起火',
@@ -696,6 +697,7 @@ const TEXT = {
     'kind.over_temperature': 'Over-temperature',
     'kind.smoke': 'Smoke',
     'kind.shed_sensor_fault': 'Shed sensor fault',
+    'kind.unmetered_load': 'Unmetered load',
     'kind.bin_nearly_full': 'Bin nearly full',
     'kind.bin_overflow': 'Bin overflow',
     'kind.bin_fire': 'Bin fire',
@@ -798,7 +800,7 @@ const TEXT = {
 export const ALARM_KINDS = [
   'port_overload', 'port_short_circuit', 'shed_overload', 'port_malicious_load', 'port_max_duration', 'port_no_load',
   'port_sensor_fault', 'relay_fault', 'over_temperature', 'smoke', 'shed_sensor_fault', 'bin_nearly_full',
-  'bin_overflow', 'bin_fire', 'bin_lid_open', 'bin_tamper', 'bin_sensor_fault', 'gateway_buffer_full',
+  'bin_overflow', 'bin_fire', 'bin_lid_open', 'bin_tamper', 'bin_sensor_fault', 'unmetered_load', 'gateway_buffer_full',
 ];
 
 export const SEVERITIES = ['critical', 'major', 'warning', 'info'];
