@@ -102,6 +102,9 @@ public static class ReasonCatalogue
 
     public static ContractReason CabinetCooledDown() => ContractReason.Of("cabinet_cooled_down");
 
+    /// <summary>The clear of <c>unmetered_load</c>: the supply meter and the ports' sum agree within tolerance again.</summary>
+    public static ContractReason SupplyAgreesWithPorts() => ContractReason.Of("supply_agrees_with_ports");
+
     public static ContractReason SensorReadsAgain() => ContractReason.Of("sensor_reads_again");
 
     public static ContractReason BinSensorsReadAgain() => ContractReason.Of("bin_sensors_read_again");
@@ -232,6 +235,7 @@ public static class ReasonCatalogue
         ["shed_power_under_limit"] = ("车棚总功率已回到上限以下", "shed power back under its limit"),
         ["smoke_detector_quiet"] = ("烟雾探测器已恢复正常", "smoke detector quiet"),
         ["cabinet_cooled_down"] = ("柜内温度已回落", "cabinet cooled down"),
+        ["supply_agrees_with_ports"] = ("进线电表与各端口合计重新相符", "supply meter and ports agree again"),
         ["sensor_reads_again"] = ("传感器恢复读数", "sensor reads again"),
         ["bin_sensors_read_again"] = ("垃圾桶传感器恢复读数", "sensors read again"),
         ["lid_closed"] = ("桶盖已关闭", "lid closed"),

@@ -80,7 +80,7 @@ public sealed partial class ShedProtection
             return;
         }
 
-        ClearWhenSettled(faultKey, now, "supply meter reads again");
+        ClearWhenSettled(faultKey, now, ReasonCatalogue.SensorReadsAgain());
         _supply = reading;
         _supplyAt = now.Elapsed;
         _supplyWallAt = now.Wall;
@@ -129,7 +129,7 @@ public sealed partial class ShedProtection
         _unmeteredSince = null;
         if (unmetered < tolerance * rules.UnmeteredClearShare)
         {
-            ClearWhenSettled(key, now, "supply and ports agree again");
+            ClearWhenSettled(key, now, ReasonCatalogue.SupplyAgreesWithPorts());
         }
         else
         {
