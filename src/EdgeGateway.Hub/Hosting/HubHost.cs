@@ -59,12 +59,14 @@ internal static class HubHost
         builder.AddIncidentServices();
         builder.AddConsoleServices();
         builder.AddPlatformServices();
+        builder.AddCardServices();
         builder.AddHubMonitoring();
 
         WebApplication app = builder.Build();
         app.MapIngestHealth();
         app.MapConsole();
         app.MapPlatform();
+        app.MapCards();
         app.MapHubMonitoring();
         return app;
     }

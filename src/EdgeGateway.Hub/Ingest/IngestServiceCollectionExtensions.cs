@@ -1,3 +1,4 @@
+using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Hub.Access;
 using EdgeGateway.Hub.Storage;
 using Microsoft.Extensions.Options;
@@ -82,7 +83,7 @@ public static class IngestServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<IngestPipeline>>(),
             options.Limits,
-            sp.GetService<IStoredMessageObserver>(),
+            StoredMessageObservers.Of(sp.GetServices<IStoredMessageObserver>()),
             sharedSeq);
 
     // The console's admin role (WebConsole.ConsoleRoles.Admin), by name: ingest does not depend on the console.
@@ -117,3 +118,27 @@ public sealed record HubHealth(
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.SnakeCaseLower)]
 [System.Text.Json.Serialization.JsonSerializable(typeof(HubHealth))]
 internal sealed partial class HubHealthJson : System.Text.Json.Serialization.JsonSerializerContext;
+
+/// <summary>Every registered <see cref="IStoredMessageObserver"/> (the platform's events, the cards' reconciliation) as
+/// one, called in registration order; null when there is none.</summary>
+internal sealed class StoredMessageObservers(IReadOnlyList<IStoredMessageObserver> observers) : IStoredMessageObserver
+{
+    public static IStoredMessageObserver? Of(IEnumerable<IStoredMessageObserver> registered)
+    {
+        IStoredMessageObserver[] all = [.. registered];
+        return all.Length switch
+        {
+            0 => null,
+            1 => all[0],
+            _ => new StoredMessageObservers(all),
+        };
+    }
+
+    public async Task ObserveAsync(ContractMessage message, CancellationToken cancellationToken)
+    {
+        foreach (IStoredMessageObserver observer in observers)
+        {
+            await observer.ObserveAsync(message, cancellationToken);
+        }
+    }
+}

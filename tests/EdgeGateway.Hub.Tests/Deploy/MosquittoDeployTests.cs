@@ -11,7 +11,7 @@ namespace EdgeGateway.Hub.Tests.Deploy;
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 [Trait("Category", "Servers")]
-public sealed class MosquittoDeployTests(ProductionBroker broker) : IClassFixture<ProductionBroker>
+public sealed partial class MosquittoDeployTests(ProductionBroker broker) : IClassFixture<ProductionBroker>
 {
     private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(700);
     private static readonly string UserA = ProductionBroker.UserOf(ProductionBroker.SiteA, ProductionBroker.GatewayA);

@@ -50,6 +50,10 @@ public sealed class EndpointScopeDecisionTests : IDisposable
         Assert.Equal("platform API key: its company's sites", decisions["GET /api/platform/v1/sessions"]);
         Assert.Equal("admins only", decisions["POST /api/platform/keys/{id}/revoke"]);
         Assert.StartsWith("no site data", decisions["GET /api/platform/v1/openapi.json"], StringComparison.Ordinal);
+        Assert.Equal("site-scoped read", decisions["GET /api/cards/unmatched"]);
+        Assert.Equal("site-scoped read", decisions["GET /api/cards/{company}/{reference}"]);
+        Assert.Equal("site-scoped action (district read-only)", decisions["POST /api/cards/{company}"]);
+        Assert.Equal("site-scoped action (district read-only)", decisions["POST /api/cards/{company}/{reference}/top_up"]);
     }
 
     [Fact]

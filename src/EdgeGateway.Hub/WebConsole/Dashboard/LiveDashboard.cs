@@ -67,6 +67,15 @@ internal sealed class LiveDashboard(DashboardStream stream, TimeProvider time, H
         }
     }
 
+    /// <summary>Every gateway the board knows (from its status or any other message), by site and id.</summary>
+    public List<(string Site, string Gateway)> GatewayKeys()
+    {
+        lock (_gate)
+        {
+            return [.. _gateways.Keys];
+        }
+    }
+
     public bool HasGateway(string site, string gateway)
     {
         lock (_gate)

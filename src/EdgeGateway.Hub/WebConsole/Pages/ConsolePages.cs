@@ -33,6 +33,7 @@ internal static partial class ConsolePages
         app.MapGet("/audit", () => new PageResult("audit.html")).RequireAuthorization(ConsolePolicies.Audit);
         app.MapGet("/registry", () => new PageResult("registry.html")).RequireAuthorization(ConsolePolicies.Audit);
         app.MapGet("/platform-keys", () => new PageResult("platform-keys.html")).RequireAuthorization(ConsolePolicies.Audit);
+        app.MapGet("/cards", () => new PageResult("cards.html")).RequireAuthorization(ConsolePolicies.Dashboard);
         app.MapGet("/login", () => new PageResult("login.html"));
         app.MapPost("/login", SignInAsync);
         app.MapPost("/logout", SignOutAsync);

@@ -60,6 +60,17 @@ internal sealed class FakeGateway : IAsyncDisposable
         return id;
     }
 
+    /// <summary>Ends a session on the port paid with <paramref name="card"/> (its reference) costing <paramref name="costFen"/>.</summary>
+    public async Task EndCardSessionAsync(string sessionId, string card, long costFen)
+    {
+        DateTimeOffset now = ContractTime.Truncate(DateTimeOffset.UtcNow);
+        await PublishAsync(ContractTopics.Sessions(SiteId, GatewayId), new SessionMessage
+        {
+            Seq = Next(), Ts = now, Site = SiteId, Gateway = GatewayId, SessionId = sessionId, Port = Port, StartedTs = now.AddMinutes(-20), EndedTs = now,
+            DurationS = 1200, EnergyWh = 300, PeakPowerW = 150, EndReason = EdgeGateway.Contracts.Ports.SessionEndReason.Complete, Card = card, CostFen = costFen,
+        });
+    }
+
     public async ValueTask DisposeAsync()
     {
         // Retained messages outlive the client: take them back, so that nothing of this gateway is left on the broker.

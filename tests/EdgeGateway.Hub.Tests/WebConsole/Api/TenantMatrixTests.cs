@@ -21,6 +21,7 @@ public sealed class TenantMatrixTests(ConsoleApiRig stack)
     private static readonly SemaphoreSlim SharedAlarmGate = new(1, 1);
     private static string? _sharedAlarm;
     private static string? _sharedIncident;
+    private static string? _sharedCard;
 
     /// <summary>What a user got from an endpoint about the own company's sites.</summary>
     public enum Access
@@ -63,10 +64,13 @@ public sealed class TenantMatrixTests(ConsoleApiRig stack)
         ["incident_resolve"] = ["maintenance", "admin"],
         ["incident_stats"] = ["viewer", "manager", "admin"],
         ["incident_stats_csv"] = ["viewer", "manager", "admin"],
+        ["cards"] = ["manager", "maintenance", "admin"],
+        ["card_detail"] = ["manager", "maintenance", "admin"],
+        ["card_top_up"] = ["manager", "admin"],
     };
 
-    private static readonly string[] Actions = ["command", "alarm_ack", "incident_ack", "incident_resolve"];
-    private static readonly string[] SiteRoutes = ["port_detail", "bin_detail", "incident_detail", "incident_assignees"];
+    private static readonly string[] Actions = ["command", "alarm_ack", "incident_ack", "incident_resolve", "card_top_up"];
+    private static readonly string[] SiteRoutes = ["port_detail", "bin_detail", "incident_detail", "incident_assignees", "card_detail"];
 
     /// <summary>Every endpoint × (own company, other company, district) × role, and the admin.</summary>
     public static TheoryData<string, string, string> EveryEndpointRoleAndCompany()
@@ -189,6 +193,20 @@ public sealed class TenantMatrixTests(ConsoleApiRig stack)
                 {
                     return Of(resolve.StatusCode, () => true);
                 }
+            case "card_top_up":
+                using (HttpResponseMessage topUp = await client.PostJsonAsync(await SharedCardAsync() + "/top_up", """{"amount_yuan":1}"""))
+                {
+                    return Of(topUp.StatusCode, () => true);
+                }
+        }
+
+        if (endpoint is "cards" or "card_detail")
+        {
+            string card = await SharedCardAsync();
+            using HttpResponseMessage cards = await client.GetAsync(endpoint == "cards" ? "/api/cards" : card);
+            string cardsBody = await cards.Content.ReadAsStringAsync();
+            return Of(cards.StatusCode, () => endpoint == "card_detail" || JsonDocument.Parse(cardsBody).RootElement.GetProperty("cards").EnumerateArray()
+                .Any(c => c.GetProperty("company").GetString() == ConsoleHubRig.OwnCompany));
         }
 
         string shared = await SharedAlarmAsync();
@@ -313,6 +331,28 @@ public sealed class TenantMatrixTests(ConsoleApiRig stack)
         }
 
         return lines;
+    }
+
+    /// <summary>A card of the own company issued once for the whole run by the admin: its path under <c>/api/cards</c>.</summary>
+    private async Task<string> SharedCardAsync()
+    {
+        await SharedAlarmGate.WaitAsync();
+        try
+        {
+            if (_sharedCard is null)
+            {
+                ConsoleClient admin = await stack.AsAsync("admin");
+                using HttpResponseMessage issued = await admin.PostJsonAsync($"/api/cards/{ConsoleHubRig.OwnCompany}", """{"uid":"0A0B0C0D","reference":"MATRIX-1","opening_yuan":10}""");
+                Assert.True(issued.IsSuccessStatusCode, $"issuing the matrix's card: {(int)issued.StatusCode}");
+                _sharedCard = $"/api/cards/{ConsoleHubRig.OwnCompany}/MATRIX-1";
+            }
+
+            return _sharedCard;
+        }
+        finally
+        {
+            SharedAlarmGate.Release();
+        }
     }
 
     /// <summary>An alarm of the own company raised once for the whole run (active, and in InfluxDB's history).</summary>

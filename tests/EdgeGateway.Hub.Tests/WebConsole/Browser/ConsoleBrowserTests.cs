@@ -456,7 +456,7 @@ public sealed partial class ConsoleBrowserTests(ConsoleRig rig) : IClassFixture<
         // Any violation is a console error (ConsoleRig.NewPageAsync listens to securitypolicyviolation too).
         rig.StartGateway();
         IPage page = await SignInAsync("admin", "/");
-        string[] paths = ["/", "/alarms", "/trends", "/audit", $"/ports/{Site}/{Gw}/P02", $"/bins/{Site}/{Gw}/B2", "/incidents", "/incidents/stats"];
+        string[] paths = ["/", "/alarms", "/trends", "/audit", $"/ports/{Site}/{Gw}/P02", $"/bins/{Site}/{Gw}/B2", "/incidents", "/incidents/stats", "/cards"];
         foreach (string path in paths)
         {
             IResponse? response = await page.GotoAsync(path, new() { WaitUntil = WaitUntilState.Load });
