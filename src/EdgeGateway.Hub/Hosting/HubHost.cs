@@ -1,4 +1,5 @@
 using EdgeGateway.Hub.Ingest;
+using EdgeGateway.Hub.Upgrades;
 using EdgeGateway.Hub.WebConsole;
 using Microsoft.Extensions.Options;
 
@@ -59,12 +60,14 @@ internal static class HubHost
         builder.AddIncidentServices();
         builder.AddConsoleServices();
         builder.AddPlatformServices();
+        builder.AddUpgradeServices();
         builder.AddHubMonitoring();
 
         WebApplication app = builder.Build();
         app.MapIngestHealth();
         app.MapConsole();
         app.MapPlatform();
+        app.MapUpgrades();
         app.MapHubMonitoring();
         return app;
     }
