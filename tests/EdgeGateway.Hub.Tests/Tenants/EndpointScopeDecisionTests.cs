@@ -50,6 +50,10 @@ public sealed class EndpointScopeDecisionTests : IDisposable
         Assert.Equal("platform API key: its company's sites", decisions["GET /api/platform/v1/sessions"]);
         Assert.Equal("admins only", decisions["POST /api/platform/keys/{id}/revoke"]);
         Assert.StartsWith("no site data", decisions["GET /api/platform/v1/openapi.json"], StringComparison.Ordinal);
+        Assert.Equal("site-scoped read", decisions.Single(d => d.Key.TrimEnd('/') == "GET /api/upgrades").Value);
+        Assert.Equal("admins only", decisions["POST /api/upgrades/rollouts"]);
+        Assert.Equal("admins only", decisions["POST /api/upgrades/bundles/{file}"]);
+        Assert.StartsWith("no site data", decisions["GET /upgrade-bundles/{token}/{file}"], StringComparison.Ordinal);
     }
 
     [Fact]
