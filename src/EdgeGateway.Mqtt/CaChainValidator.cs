@@ -9,7 +9,7 @@ namespace EdgeGateway.Mqtt;
 /// name must match (SslStream's own check), and any chain error refuses the connection. Revocation is not checked
 /// (a private MQTT CA normally publishes no CRL/OCSP; short-lived certificates are the answer).
 /// </summary>
-internal static class CaChainValidator
+public static class CaChainValidator
 {
     public static X509Certificate2Collection LoadRoots(string caFile)
     {

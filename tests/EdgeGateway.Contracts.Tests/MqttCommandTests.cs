@@ -135,7 +135,7 @@ public sealed class MqttCommandTests
     [Fact]
     public void The_command_vocabulary_is_the_contracts()
     {
-        Assert.Equal(["port_start", "port_stop", "port_enable", "port_disable", "port_reset", "alarm_ack", "snapshot", "reload_config"], ContractCommands.All);
+        Assert.Equal(["port_start", "port_stop", "port_enable", "port_disable", "port_reset", "alarm_ack", "snapshot", "reload_config", "upgrade"], ContractCommands.All);
         Assert.All(ContractCommands.All, name => Assert.True(ContractTopics.IsValidSegment(name)));
     }
 }

@@ -51,6 +51,7 @@ public sealed class MqttSchemaTests
         { "cards", ContractJson.SerializeToString(MqttSamples.Cards with { Tariff = new ChargeTariff { FenPerHour = 100 } }) },
         { "command_reply", ContractJson.SerializeToString(CommandReply.Applied("port_start", MqttSamples.Now, "charging") with { SessionId = "0193a5c4-5f6e-7b8c" }) },
         { "command_request", ContractJson.SerializeToString(new CommandRequest { Port = "p03", Id = "c-1", OrderId = "ord-42", Card = "card-7", Limit = new ChargeLimit { EnergyWh = 500, DurationMin = 240, AmountFen = 300 }, Tariff = new ChargeTariff { FenPerKwh = 150 } }) },
+        { "command_request", ContractJson.SerializeToString(new CommandRequest { Id = "c-2", Version = "0.2.0", Url = "https://hub.example/upgrade-bundles/t0k3n/edgegateway-0.2.0-linux-arm64.tar.gz", Sha256 = new string('a', 64), Signature = "MEUCIQ==" }) },
         { "command_reply", ContractJson.SerializeToString(CommandReply.Refused("port_reset", MqttSamples.Now, "reason is required")) },
         { "command_reply", ContractJson.SerializeToString(Localization.ReasonText.Reply("port_reset", MqttSamples.Now, false, Reasons.ReasonCatalogue.NothingToReset(PortState.Idle))) },
     };

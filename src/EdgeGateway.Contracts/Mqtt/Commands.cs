@@ -49,6 +49,22 @@ public sealed record CommandRequest
     /// <summary>port_start: the price (needed by <see cref="ChargeLimit.AmountFen"/>). Optional: added within v1.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public ChargeTariff? Tariff { get; init; }
+
+    /// <summary>upgrade: the version to install (the bundle's <c>edgegateway-VERSION-linux-arm64</c>). Optional: added within v1.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Version { get; init; }
+
+    /// <summary>upgrade: where the signed archive is downloaded from (https; http to a loopback host only). Optional: added within v1.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Url { get; init; }
+
+    /// <summary>upgrade: the archive's SHA-256, 64 lowercase hex digits. Optional: added within v1.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Sha256 { get; init; }
+
+    /// <summary>upgrade: the archive's signature (sign-bundle.sh's <c>.sig</c>: ECDSA P-256 over SHA-256, DER), in base64. Optional: added within v1.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Signature { get; init; }
 }
 
 /// <summary>
@@ -116,7 +132,10 @@ public static class ContractCommands
     /// <summary>Reload the site file.</summary>
     public const string ReloadConfig = "reload_config";
 
-    public static IReadOnlyList<string> All { get; } = [PortStart, PortStop, PortEnable, PortDisable, PortReset, AlarmAck, Snapshot, ReloadConfig];
+    /// <summary>Download, verify and install a signed bundle: needs <c>version</c>, <c>url</c>, <c>sha256</c> and <c>signature</c>.</summary>
+    public const string Upgrade = "upgrade";
+
+    public static IReadOnlyList<string> All { get; } = [PortStart, PortStop, PortEnable, PortDisable, PortReset, AlarmAck, Snapshot, ReloadConfig, Upgrade];
 
     public static bool IsKnown(string? name) => name is not null && All.Contains(name, StringComparer.Ordinal);
 
@@ -135,6 +154,7 @@ public static class ContractCommands
             AlarmAck => Need(request.AlarmId, "alarm_id")
                 ?? (ContractIds.IsValid(request.AlarmId) ? null : "alarm_id must be 1 to 64 of A-Z a-z 0-9 _ -, starting with a letter or digit")
                 ?? Need(request.Operator, "operator"),
+            Upgrade => UpgradeRules.Check(request),
             _ => null,
         };
         return error is null;
@@ -144,4 +164,48 @@ public static class ContractCommands
         Need(request.Port, "port") ?? (ContractTopics.IsValidSegment(request.Port) ? null : "port must be 1 to 64 of A-Z a-z 0-9 _ -, starting with a letter or digit");
 
     private static string? Need(string? value, string field) => string.IsNullOrWhiteSpace(value) ? $"{field} is required" : null;
+}
+
+/// <summary>What an <c>upgrade</c> request must carry, and in which form.</summary>
+public static partial class UpgradeRules
+{
+    /// <summary>A bundle version as build-bundle.sh names it (<c>edgegateway-VERSION-linux-arm64</c>).</summary>
+    public static bool IsValidVersion(string? version) => version is not null && VersionPattern().IsMatch(version);
+
+    /// <summary>Null when <paramref name="request"/> is a well-formed upgrade; otherwise what is wrong.</summary>
+    public static string? Check(CommandRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!IsValidVersion(request.Version))
+        {
+            return "version is required: 1 to 64 of A-Z a-z 0-9 . _ + -, starting with a letter or digit";
+        }
+
+        // The signature, not the transport, is what the gateway trusts; https still keeps the archive private and
+        // plain http is allowed only to the machine itself (tests, a hub on the same host).
+        if (!Uri.TryCreate(request.Url, UriKind.Absolute, out Uri? url) || request.Url!.Length > 1024
+            || !(url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && url.IsLoopback)))
+        {
+            return "url is required: an https URL (http only to a loopback host), at most 1024 characters";
+        }
+
+        if (request.Sha256 is null || !Sha256Pattern().IsMatch(request.Sha256))
+        {
+            return "sha256 is required: 64 lowercase hex digits";
+        }
+
+        // A DER ECDSA P-256 signature is at most 72 bytes: 96 characters of base64.
+        if (request.Signature is null || request.Signature.Length > 128 || !Convert.TryFromBase64String(request.Signature, new byte[96], out _))
+        {
+            return "signature is required: the bundle's .sig in base64";
+        }
+
+        return null;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex VersionPattern();
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[0-9a-f]{64}$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex Sha256Pattern();
 }

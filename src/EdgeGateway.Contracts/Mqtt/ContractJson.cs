@@ -151,7 +151,7 @@ public sealed partial class ContractJson : JsonSerializerContext
             string? error = name switch
             {
                 "v" => null,
-                "port" or "operator" or "reason" or "alarm_id" or "comment" or "id" or "issued_ts" or "order_id" or "card" => ReadString(ref reader, name, out value),
+                "port" or "operator" or "reason" or "alarm_id" or "comment" or "id" or "issued_ts" or "order_id" or "card" or "version" or "url" or "sha256" or "signature" => ReadString(ref reader, name, out value),
                 "limit" => ReadLimit(ref reader, out limit),
                 "tariff" => ReadTariff(ref reader, out tariff),
                 _ => $"unknown field '{name}'",
@@ -196,6 +196,18 @@ public sealed partial class ContractJson : JsonSerializerContext
                     break;
                 case "card":
                     result = result with { Card = value };
+                    break;
+                case "version":
+                    result = result with { Version = value };
+                    break;
+                case "url":
+                    result = result with { Url = value };
+                    break;
+                case "sha256":
+                    result = result with { Sha256 = value };
+                    break;
+                case "signature":
+                    result = result with { Signature = value };
                     break;
                 case "limit":
                     result = result with { Limit = limit };

@@ -194,6 +194,25 @@ public static class ReasonCatalogue
 
     public static ContractReason ThresholdsReloaded() => ContractReason.Of("thresholds_reloaded");
 
+    // The upgrade command (the gateway's Upgrading): the reply, then what went wrong after it (status last_error).
+    public static ContractReason UpgradeAccepted(string version) => ContractReason.Of("upgrade_accepted", ("version", version));
+
+    public static ContractReason UpgradeNotConfigured(string publicKey) => ContractReason.Of("upgrade_not_configured", ("public_key", publicKey));
+
+    public static ContractReason UpgradeNotNewer(string version, string running) => ContractReason.Of("upgrade_not_newer", ("version", version), ("running", running));
+
+    public static ContractReason UpgradeInProgress(string version) => ContractReason.Of("upgrade_in_progress", ("version", version));
+
+    public static ContractReason UpgradeNoSpace(long freeMb, long neededMb) => ContractReason.Of("upgrade_no_space", ("free_mb", freeMb), ("needed_mb", neededMb));
+
+    public static ContractReason UpgradeDownloadFailed(string error) => ContractReason.Of("upgrade_download_failed", ("error", error));
+
+    public static ContractReason UpgradeDigestMismatch() => ContractReason.Of("upgrade_digest_mismatch");
+
+    public static ContractReason UpgradeSignatureInvalid() => ContractReason.Of("upgrade_signature_invalid");
+
+    public static ContractReason UpgradeRunnerFailed(string error) => ContractReason.Of("upgrade_runner_failed", ("error", error));
+
     /// <summary>Each code's texts: zh-CN first, English second (the English reproduces the legacy detail / message).</summary>
     public static IReadOnlyDictionary<string, (string Chinese, string English)> Templates { get; } = new Dictionary<string, (string, string)>(StringComparer.Ordinal)
     {
@@ -277,5 +296,14 @@ public static class ReasonCatalogue
         ["site_file_invalid"] = ("站点文件无效，未做任何更改：{problems}", "site file invalid, nothing changed: {problems}"),
         ["wiring_changed"] = ("接线已变更（{difference}）：需重启服务才能生效，未做任何更改", "the wiring changed ({difference}): restart the service to apply it; nothing changed"),
         ["thresholds_reloaded"] = ("阈值已重新加载；充电会话、锁定状态和发件箱保持不变", "thresholds reloaded; sessions, lockouts and the outbox kept"),
+        ["upgrade_accepted"] = ("已接受升级到 {version}：正在下载并校验", "upgrade to {version} accepted: downloading and verifying"),
+        ["upgrade_not_configured"] = ("本网关没有升级包公钥（{public_key}），不能校验升级包", "no bundle-signing public key on this gateway ({public_key}): it cannot verify a bundle"),
+        ["upgrade_not_newer"] = ("版本 {version} 不比正在运行的 {running} 新", "version {version} is not newer than the running {running}"),
+        ["upgrade_in_progress"] = ("升级到 {version} 正在进行", "an upgrade to {version} is already running"),
+        ["upgrade_no_space"] = ("磁盘空间不足：剩余 {free_mb} MB，需要 {needed_mb} MB", "not enough disk space: {free_mb} MB free, {needed_mb} MB needed"),
+        ["upgrade_download_failed"] = ("升级包下载失败：{error}", "the bundle could not be downloaded: {error}"),
+        ["upgrade_digest_mismatch"] = ("升级包的 SHA-256 与命令不符，未安装任何内容", "the bundle's SHA-256 does not match the command's: nothing installed"),
+        ["upgrade_signature_invalid"] = ("升级包签名无效（被改动或非发布者签名），未安装任何内容", "the bundle's signature does not verify (changed or not the publisher's): nothing installed"),
+        ["upgrade_runner_failed"] = ("无法启动安装：{error}", "the installation could not be started: {error}"),
     }.ToFrozenDictionary(StringComparer.Ordinal);
 }

@@ -1,4 +1,5 @@
 using EdgeGateway.Hub.Ingest;
+using EdgeGateway.Hub.Upgrades;
 using EdgeGateway.Hub.WebConsole;
 using Microsoft.Extensions.Options;
 
@@ -60,6 +61,7 @@ internal static class HubHost
         builder.AddConsoleServices();
         builder.AddPlatformServices();
         builder.AddCardServices();
+        builder.AddUpgradeServices();
         builder.AddHubMonitoring();
 
         WebApplication app = builder.Build();
@@ -67,6 +69,7 @@ internal static class HubHost
         app.MapConsole();
         app.MapPlatform();
         app.MapCards();
+        app.MapUpgrades();
         app.MapHubMonitoring();
         return app;
     }

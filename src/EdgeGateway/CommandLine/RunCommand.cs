@@ -13,6 +13,7 @@ using EdgeGateway.Messaging;
 using EdgeGateway.Protection;
 using EdgeGateway.Simulation;
 using EdgeGateway.Timekeeping;
+using EdgeGateway.Upgrading;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -207,6 +208,7 @@ internal static class RunCommand
             builder.AddGatewayServices(runtime, events, new LiveViewSettings(interactive, text), new LockoutJournal(dataDirectory, lockouts),
                 new SessionJournal(dataDirectory, sessions, runtime.Time, runtime.Boot, () => runtime.Protection.Snapshot));
             builder.AddCardTerminalServices(runtime, dataDirectory);
+            builder.AddUpgradeServices(dataDirectory, TimeProvider.System);
             builder.AddMqttLinkServices(runtime, dataDirectory);
             if (rtc is { } board)
             {

@@ -5,6 +5,7 @@ using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Contracts.Reasons;
 using EdgeGateway.Events;
 using EdgeGateway.Protection;
+using EdgeGateway.Upgrading;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeGateway.Commands;
@@ -22,6 +23,7 @@ public sealed partial class ShedCommands
     private readonly Action<DateTimeOffset> _republishRetainedState;
     private readonly Func<bool?> _clockSynchronized;
     private readonly CommandReplayGuard _replays;
+    private readonly BundleUpgrader? _upgrader;
     private readonly ILogger _logger;
 
     /// <param name="site">The site file the gateway started with; a reload replaces it.</param>
@@ -31,10 +33,12 @@ public sealed partial class ShedCommands
     /// <param name="logger">The transport's logger: acknowledgements are logged where the transport logs its commands.</param>
     /// <param name="clockSynchronized">Whether the wall clock is synchronised (null: cannot tell): a command's age is judged only then.</param>
     /// <param name="replays">The ids applied already (a journal in the data directory keeps them across restarts); in memory only when null.</param>
+    /// <param name="upgrader">Who takes an <c>upgrade</c>; null refuses every upgrade (the fleet simulator, tests).</param>
     public ShedCommands(
         SiteConfiguration site, ShedProtection protection, RecyclingStation? station, Action<DateTimeOffset> republishRetainedState, ILogger logger,
-        Func<bool?>? clockSynchronized = null, CommandReplayGuard? replays = null)
+        Func<bool?>? clockSynchronized = null, CommandReplayGuard? replays = null, BundleUpgrader? upgrader = null)
     {
+        _upgrader = upgrader;
         _clockSynchronized = clockSynchronized ?? (() => null);
         Site = site;
         _protection = protection;
@@ -119,6 +123,9 @@ public sealed partial class ShedCommands
             case ContractCommands.AlarmAck:
                 LogAlarmAcknowledged(request.AlarmId!, by, request.Comment);
                 return ReasonText.Reply(name, now, true, ReasonCatalogue.AlarmAcknowledged(request.AlarmId!, by));
+            case ContractCommands.Upgrade:
+                (bool accepted, ContractReason why) = _upgrader?.Offer(request) ?? (false, ReasonCatalogue.UpgradeNotConfigured("upgrades are not set up on this gateway"));
+                return ReasonText.Reply(name, now, accepted, why);
             case ContractCommands.Snapshot:
                 _republishRetainedState(now);
                 return ReasonText.Reply(name, now, true, ReasonCatalogue.SnapshotRepublished());

@@ -58,7 +58,8 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
     /// <param name="clock">Whether the wall clock is synchronised, for the status message's <c>clock_synced</c>; null reports null (cannot tell).</param>
     /// <param name="meters">The gateway's own figures for its status (and the outbox's for <c>/metrics</c>); null sends none (the fleet simulator).</param>
     /// <param name="cardLists">Where the hub's card lists go when the shed has a card terminal; null: the link does not subscribe to them.</param>
-    public MqttLink(ILinkedShed runtime, DurableOutbox outbox, MqttConnection connection, ILogger<MqttLink> logger, ClockSync? clock = null, GatewayMeters? meters = null, Terminal.CardListInbox? cardLists = null)
+    /// <param name="upgrader">Who takes the <c>upgrade</c> command; its failures after the reply go into the status's <c>last_error</c>. Null refuses upgrades.</param>
+    public MqttLink(ILinkedShed runtime, DurableOutbox outbox, MqttConnection connection, ILogger<MqttLink> logger, ClockSync? clock = null, GatewayMeters? meters = null, Terminal.CardListInbox? cardLists = null, Upgrading.BundleUpgrader? upgrader = null)
     {
         _cardLists = cardLists;
         _clock = clock;
@@ -67,7 +68,12 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
         meters?.Observe("edgegateway.gateway.outbox.thinned", "{message}", "Telemetry thinned by a full outbox since it was created.", () => outbox.Stats.ThinnedTotal);
         _runtime = runtime;
         _commands = new ShedCommands(runtime.Site, runtime.Protection, runtime.Station, RepublishRetainedState, logger, () => _clock?.IsSynchronized(),
-            new CommandReplayGuard(Path.Combine(outbox.DataDirectory, CommandReplayGuard.FileName)));
+            new CommandReplayGuard(Path.Combine(outbox.DataDirectory, CommandReplayGuard.FileName)), upgrader);
+        if (upgrader is not null)
+        {
+            upgrader.Failed = ReportUpgradeFailure;
+        }
+
         _outbox = outbox;
         _connection = connection;
         _drain = new OutboxDrain(outbox, connection);
@@ -497,6 +503,15 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
         }
 
         return await _commands.ExecuteAsync(name, request!, now);
+    }
+
+    /// <summary>An upgrade that failed after its reply: the retained status says so (<c>last_error</c>) at once.</summary>
+    private void ReportUpgradeFailure(string failure)
+    {
+        _lastError = failure;
+        _lastErrorAt = _runtime.Time.GetUtcNow();
+        Append([_map.StatusItem(Status(_connection.IsConnected))]);
+        _wake.Release();
     }
 
     private void RepublishRetainedState(DateTimeOffset now)

@@ -60,7 +60,7 @@ public static class MqttLinkServiceCollectionExtensions
         builder.Configuration.GetSection(ClockOptions.Section).Bind(clock);
         ClockSync clockSync = clock.For(simulated);
         builder.Services.AddSingleton(clockSync);
-        builder.Services.AddSingleton(sp => new MqttLink(runtime, sp.GetRequiredService<DurableOutbox>(), sp.GetRequiredService<MqttConnection>(), sp.GetRequiredService<ILogger<MqttLink>>(), clockSync, sp.GetService<Diagnostics.GatewayMeters>(), sp.GetService<Terminal.CardListInbox>()));
+        builder.Services.AddSingleton(sp => new MqttLink(runtime, sp.GetRequiredService<DurableOutbox>(), sp.GetRequiredService<MqttConnection>(), sp.GetRequiredService<ILogger<MqttLink>>(), clockSync, sp.GetService<Diagnostics.GatewayMeters>(), sp.GetService<Terminal.CardListInbox>(), sp.GetService<Upgrading.BundleUpgrader>()));
         builder.Services.AddSingleton<IGatewayEventSubscriber>(sp => sp.GetRequiredService<MqttLink>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MqttLink>());
         return builder;

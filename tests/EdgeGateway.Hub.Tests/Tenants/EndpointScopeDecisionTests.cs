@@ -54,6 +54,10 @@ public sealed class EndpointScopeDecisionTests : IDisposable
         Assert.Equal("site-scoped read", decisions["GET /api/cards/{company}/{reference}"]);
         Assert.Equal("site-scoped action (district read-only)", decisions["POST /api/cards/{company}"]);
         Assert.Equal("site-scoped action (district read-only)", decisions["POST /api/cards/{company}/{reference}/top_up"]);
+        Assert.Equal("site-scoped read", decisions.Single(d => d.Key.TrimEnd('/') == "GET /api/upgrades").Value);
+        Assert.Equal("admins only", decisions["POST /api/upgrades/rollouts"]);
+        Assert.Equal("admins only", decisions["POST /api/upgrades/bundles/{file}"]);
+        Assert.StartsWith("no site data", decisions["GET /upgrade-bundles/{token}/{file}"], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -41,9 +41,10 @@ public sealed class HubProcess : IAsyncDisposable
         string? sharedGroup = null,
         string? settingsFile = null,
         IReadOnlyDictionary<string, string>? environment = null,
-        IEnumerable<string>? extraArgs = null)
+        IEnumerable<string>? extraArgs = null,
+        int? httpPort = null)
     {
-        int port = LoopbackPorts.Claim();
+        int port = httpPort ?? LoopbackPorts.Claim();
         var args = new List<string>
         {
             "run", "--broker", broker.Uri.ToString(), "--influx-url", influx.ToString(), "--influx-api", api,

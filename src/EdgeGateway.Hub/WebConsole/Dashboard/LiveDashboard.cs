@@ -76,6 +76,15 @@ internal sealed class LiveDashboard(DashboardStream stream, TimeProvider time, H
         }
     }
 
+    /// <summary>The version and last error the gateway's retained status says; null when no status came.</summary>
+    public (string? Version, string? LastError)? StatusOf(string site, string gateway)
+    {
+        lock (_gate)
+        {
+            return _gateways.TryGetValue((site, gateway), out LiveGateway? live) && live.Online is not null ? (live.Version, live.LastError) : null;
+        }
+    }
+
     public bool HasGateway(string site, string gateway)
     {
         lock (_gate)
@@ -213,6 +222,7 @@ internal sealed class LiveDashboard(DashboardStream stream, TimeProvider time, H
             LiveGateway gateway = GatewayLocked(status.Site, status.Gateway);
             gateway.Online = status.Online;
             gateway.Version = status.Version;
+            gateway.LastError = status.LastError;
             gateway.UptimeS = status.UptimeS;
             gateway.OutboxDepth = status.OutboxDepth;
             gateway.Name = status.Name ?? gateway.Name;
@@ -432,6 +442,9 @@ internal sealed class LiveGateway(string site, string gateway)
     public bool? Online { get; set; }
 
     public string? Version { get; set; }
+
+    /// <summary>The retained status's <c>last_error</c> (an upgrade's failure among others).</summary>
+    public string? LastError { get; set; }
 
     public long? UptimeS { get; set; }
 

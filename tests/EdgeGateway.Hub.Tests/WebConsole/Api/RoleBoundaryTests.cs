@@ -41,6 +41,7 @@ public sealed class RoleBoundaryTests(ConsoleApiRig stack)
         [$"/ports/{Shed}/P01"] = ["manager", "maintenance", "admin"],
         [$"/bins/{Shed}/B1"] = ["manager", "maintenance", "admin"],
         ["/audit"] = ["admin"],
+        ["/upgrades"] = ["manager", "maintenance", "admin"],
         ["/"] = ["manager", "maintenance", "admin"],
     };
 

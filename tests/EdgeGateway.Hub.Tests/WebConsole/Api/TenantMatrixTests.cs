@@ -67,6 +67,7 @@ public sealed class TenantMatrixTests(ConsoleApiRig stack)
         ["cards"] = ["manager", "maintenance", "admin"],
         ["card_detail"] = ["manager", "maintenance", "admin"],
         ["card_top_up"] = ["manager", "admin"],
+        ["upgrades"] = ["manager", "maintenance", "admin"],
     };
 
     private static readonly string[] Actions = ["command", "alarm_ack", "incident_ack", "incident_resolve", "card_top_up"];
@@ -230,6 +231,7 @@ public sealed class TenantMatrixTests(ConsoleApiRig stack)
             "incident_assignees" => $"/api/incidents/assignees/{FakeGateway.Site}",
             "incident_stats" => "/api/incidents/stats",
             "incident_stats_csv" => "/api/incidents/stats.csv",
+            "upgrades" => "/api/upgrades",
             _ => throw new ArgumentOutOfRangeException(nameof(endpoint), endpoint, null),
         };
 
@@ -277,6 +279,8 @@ public sealed class TenantMatrixTests(ConsoleApiRig stack)
                 return JsonDocument.Parse(body).RootElement.GetProperty("weeks").EnumerateArray().Any(w => w.GetProperty("company").GetString() == ConsoleHubRig.OwnCompany);
             case "incident_stats_csv":
                 return body.Contains(ConsoleHubRig.OwnCompany, StringComparison.Ordinal);
+            case "upgrades":
+                return JsonDocument.Parse(body).RootElement.GetProperty("gateways").EnumerateArray().Any(g => ownSites.Contains(g.GetProperty("site").GetString()));
             default:
                 return true;
         }

@@ -67,9 +67,9 @@ public sealed partial class ConsoleBrowserTests(ConsoleRig rig) : IClassFixture<
     [Theory]
     [Step(1)]
     [InlineData("viewer", "/trends", "trends incident_stats", "/alarms")]
-    [InlineData("manager", "/alarms", "board alarms incidents trends incident_stats", "/audit")]
-    [InlineData("maintenance", "/", "board alarms incidents", "/trends")]
-    [InlineData("admin", "/audit", "board alarms incidents trends incident_stats audit registry", null)]
+    [InlineData("manager", "/alarms", "board alarms incidents trends incident_stats upgrades", "/audit")]
+    [InlineData("maintenance", "/", "board alarms incidents upgrades", "/trends")]
+    [InlineData("admin", "/audit", "board alarms incidents trends incident_stats audit registry upgrades", null)]
     public async Task Each_role_sees_only_its_own_pages_in_the_navigation_and_a_403_page_for_another(
         string role, string home, string pages, string? forbidden)
     {

@@ -1,0 +1,45 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace EdgeGateway.Upgrading;
+
+/// <summary>
+/// How the gateway takes an <c>upgrade</c> command (section <c>Upgrade</c>; /etc/edgegateway/gateway.json or
+/// <c>EDGEGATEWAY_Upgrade__*</c>): the key it trusts, where it downloads to, and what it hands the verified bundle to.
+/// </summary>
+public sealed class UpgradeOptions
+{
+    public const string Section = "Upgrade";
+
+    /// <summary>The publisher's public key (sign-bundle.sh's bundle-signing.pem). Without it every upgrade is refused.</summary>
+    [Required]
+    public string PublicKeyPath { get; set; } = "/etc/edgegateway/bundle-signing.pem";
+
+    /// <summary>The CA that signed the hub's HTTPS certificate (as <c>Mqtt:CaFile</c> for the broker); null or empty: the system's roots.</summary>
+    public string? CaFile { get; set; }
+
+    /// <summary>Where archives are downloaded to; empty: <c>upgrade/</c> in the gateway's data directory.</summary>
+    public string DownloadDirectory { get; set; } = "";
+
+    /// <summary>
+    /// The runner, as words separated by spaces (no quoting), followed by <see cref="ApplyScript"/> and its arguments. It
+    /// must outlive the gateway, which apply-signed-bundle.sh stops: on a Pi a transient systemd unit.
+    /// </summary>
+    [Required]
+    public string Runner { get; set; } = "systemd-run --unit edgegateway-upgrade --collect --quiet";
+
+    /// <summary>What the runner runs: the installed apply-signed-bundle.sh, which verifies again, switches and rolls back.</summary>
+    [Required]
+    public string ApplyScript { get; set; } = "/opt/edgegateway/current/deploy/apply-signed-bundle.sh";
+
+    /// <summary>The largest archive downloaded (a self-contained arm64 bundle is about 40 MB).</summary>
+    [Range(1024, 4L * 1024 * 1024 * 1024)]
+    public long MaxBundleBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>Free space the download directory must have before an upgrade is accepted (archive, unpacked copy, new release).</summary>
+    [Range(0, long.MaxValue)]
+    public long MinFreeBytes { get; set; } = 512L * 1024 * 1024;
+
+    /// <summary>How long the download may take.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "06:00:00")]
+    public TimeSpan DownloadTimeout { get; set; } = TimeSpan.FromMinutes(15);
+}

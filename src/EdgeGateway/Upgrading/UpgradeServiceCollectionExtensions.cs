@@ -1,0 +1,22 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EdgeGateway.Upgrading;
+
+/// <summary>The <c>upgrade</c> command's services: <see cref="UpgradeOptions"/> and the <see cref="BundleUpgrader"/> the MQTT link hands it to.</summary>
+public static class UpgradeServiceCollectionExtensions
+{
+    public static IHostApplicationBuilder AddUpgradeServices(this IHostApplicationBuilder builder, string dataDirectory, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<UpgradeOptions>()
+            .BindConfiguration(UpgradeOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton(sp => new BundleUpgrader(
+            sp.GetRequiredService<IOptions<UpgradeOptions>>().Value, dataDirectory, BundleUpgrader.RunningVersion, time, sp.GetRequiredService<ILogger<BundleUpgrader>>()));
+        return builder;
+    }
+}

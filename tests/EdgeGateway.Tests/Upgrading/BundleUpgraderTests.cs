@@ -1,0 +1,85 @@
+using EdgeGateway.Contracts.Mqtt;
+using EdgeGateway.Upgrading;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EdgeGateway.Tests.Upgrading;
+
+/// <summary>
+/// The gateway's answer to <c>upgrade</c> before anything is downloaded: refused with its reason code without the
+/// publisher's public key, for a version not newer than the running one, and without the free space an install needs;
+/// which versions count as newer; and the request's form (<see cref="UpgradeRules"/>).
+/// </summary>
+public sealed class BundleUpgraderTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("edgegateway-upgrader-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Theory]
+    [InlineData("0.2.0", "0.1.0", true)]
+    [InlineData("0.10.0", "0.9.0", true)]
+    [InlineData("0.1.0", "0.1.0", false)]
+    [InlineData("0.0.9", "0.1.0", false)]
+    [InlineData("0.1.0", "0.1.0-rc1", true)]
+    [InlineData("0.1.0-rc2", "0.1.0", false)]
+    [InlineData("nightly", "0.1.0", true)]
+    public void Newer_is_numeric_and_a_suffixed_version_ranks_below_its_release(string version, string running, bool newer) =>
+        Assert.Equal(newer, BundleUpgrader.IsNewer(version, running));
+
+    [Fact]
+    public void Without_the_public_key_an_old_version_or_free_space_the_upgrade_is_refused_with_its_code_and_nothing_starts()
+    {
+        string key = Path.Combine(_dir, "bundle-signing.pem");
+        using BundleUpgrader noKey = Upgrader(key, minFree: 0);
+        Assert.Equal("upgrade_not_configured", noKey.Offer(Request("0.2.0")).Reason.Code);
+
+        File.WriteAllText(key, "-----BEGIN PUBLIC KEY-----\n-----END PUBLIC KEY-----\n");
+        using BundleUpgrader old = Upgrader(key, minFree: 0);
+        (bool accepted, ContractReason reason) = old.Offer(Request("0.1.0"));
+        Assert.False(accepted);
+        Assert.Equal("upgrade_not_newer", reason.Code);
+
+        using BundleUpgrader full = Upgrader(key, minFree: long.MaxValue);
+        Assert.Equal("upgrade_no_space", full.Offer(Request("0.2.0")).Reason.Code);
+
+        Assert.Null(noKey.Current);
+        Assert.Null(old.Current);
+        Assert.Null(full.Current);
+    }
+
+    [Theory]
+    [InlineData("https://hub.example/upgrade-bundles/t/edgegateway-0.2.0-linux-arm64.tar.gz", null)]
+    [InlineData("http://127.0.0.1:8480/upgrade-bundles/t/x.tar.gz", null)]
+    [InlineData("http://hub.example/upgrade-bundles/t/x.tar.gz", "url is required")]
+    [InlineData("file:///etc/shadow", "url is required")]
+    public void An_upgrade_needs_https_or_loopback_http(string url, string? error)
+    {
+        Assert.Equal(error is null, ContractCommands.TryValidate(ContractCommands.Upgrade, Request("0.2.0") with { Url = url }, out string? problem));
+        if (error is not null)
+        {
+            Assert.StartsWith(error, problem, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void An_upgrade_without_a_well_formed_digest_or_signature_is_invalid()
+    {
+        Assert.False(ContractCommands.TryValidate(ContractCommands.Upgrade, Request("0.2.0") with { Sha256 = "ABC" }, out string? problem));
+        Assert.StartsWith("sha256", problem, StringComparison.Ordinal);
+        Assert.False(ContractCommands.TryValidate(ContractCommands.Upgrade, Request("0.2.0") with { Signature = "not base64!" }, out problem));
+        Assert.StartsWith("signature", problem, StringComparison.Ordinal);
+        Assert.False(ContractCommands.TryValidate(ContractCommands.Upgrade, Request("../0.2.0"), out problem));
+        Assert.StartsWith("version", problem, StringComparison.Ordinal);
+    }
+
+    private BundleUpgrader Upgrader(string key, long minFree) =>
+        new(new UpgradeOptions { PublicKeyPath = key, MinFreeBytes = minFree }, _dir, "0.1.0", TimeProvider.System, NullLogger<BundleUpgrader>.Instance);
+
+    private static CommandRequest Request(string version) => new()
+    {
+        Version = version,
+        Url = "https://hub.example/upgrade-bundles/t/edgegateway-" + version + "-linux-arm64.tar.gz",
+        Sha256 = new string('a', 64),
+        Signature = Convert.ToBase64String(new byte[70]),
+    };
+}
