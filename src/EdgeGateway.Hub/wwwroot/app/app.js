@@ -86,6 +86,7 @@ export const PAGES = [
   { key: 'incident_stats', href: '/incidents/stats', roles: ['viewer', 'manager', 'admin'] },
   { key: 'audit', href: '/audit', roles: ['admin'] },
   { key: 'registry', href: '/registry', roles: ['admin'] },
+  { key: 'cards', href: '/cards', roles: ['manager', 'maintenance', 'admin'] },
   { key: 'upgrades', href: '/upgrades', roles: ['manager', 'maintenance', 'admin'] },
 ];
 

@@ -791,7 +791,7 @@ const TEXT = {
     'upgrades.started': 'Rollout started',
     'upgrades.pause': 'Pause',
     'upgrades.resume': 'Resume',
-    'upgrades.stage': 'stage {n} of {of}',
+    'upgrades.stage': 'stage {n}/{of}',
     'upgrades.stage_col': 'Stage',
     'upgrades.state.running': 'Running',
     'upgrades.state.paused': 'Paused',
