@@ -18,6 +18,9 @@ public sealed class GatewayMeters : IDisposable
     public const string MeterName = "EdgeGateway.Gateway";
 
     private readonly Meter _meter = new(MeterName);
+
+    /// <summary>This instance's meter: a listener tells its instruments from another instance's of the same name.</summary>
+    internal Meter Meter => _meter;
     private readonly Histogram<double> _roundDuration;
     private readonly Lock _gate = new();
     private long _rounds;

@@ -38,7 +38,8 @@ public sealed class GatewayMetersTests
         {
             InstrumentPublished = (instrument, l) =>
             {
-                if (instrument.Meter.Name == GatewayMeters.MeterName && instrument.Name == "edgegateway.gateway.round.duration")
+                // This instance's instrument only: other tests' simulated sheds run their own GatewayMeters meanwhile.
+                if (ReferenceEquals(instrument.Meter, meters.Meter) && instrument.Name == "edgegateway.gateway.round.duration")
                 {
                     l.EnableMeasurementEvents(instrument);
                 }
