@@ -10,8 +10,12 @@ namespace EdgeGateway.Hardware.CardTerminal;
 /// inputs, pulled down so an open key reads low. Each key pressed (a rising edge) is queued for <see cref="TryReadKey"/>.
 /// </summary>
 /// <remarks>
-/// The binding scans on a thread of its own, which a GPIO error would end with an unhandled exception: this keypad must be
-/// disposed (scan stopped, pins closed) before the GPIO controller is.
+/// The binding's own listening thread (<c>StartListeningKeyEvent</c>) cannot be waited for: <c>StopListeningKeyEvent</c>
+/// only clears a flag and <c>Dispose</c> sleeps one scan interval hoping the loop has ended, so on a busy CPU the loop could
+/// still drive a row after the controller was disposed, and the exception ended the process. The keypad therefore calls the
+/// binding's blocking <c>ReadKey</c> from a thread of its own, which catches what the binding throws and which
+/// <see cref="Dispose"/> joins before it returns: once disposed, nothing touches the controller. A GPIO error while
+/// scanning stops the scan and is kept in <see cref="Fault"/>.
 /// </remarks>
 public sealed class MatrixKeypad : IDisposable
 {
@@ -19,6 +23,9 @@ public sealed class MatrixKeypad : IDisposable
     private readonly string _layout;
     private readonly int _columns;
     private readonly ConcurrentQueue<char> _pressed = new();
+    private readonly Thread _scan;
+    private volatile bool _stopping;
+    private volatile string? _fault;
     private bool _disposed;
 
     /// <param name="gpio">The controller of the pins; owned by the caller.</param>
@@ -40,9 +47,12 @@ public sealed class MatrixKeypad : IDisposable
         _layout = layout;
         _columns = columnPins.Count;
         _matrix = new KeyMatrix(rowPins, columnPins, scanInterval, PinMode.InputPullDown, gpio, shouldDispose: false);
-        _matrix.KeyEvent += OnKeyEvent;
-        _matrix.StartListeningKeyEvent();
+        _scan = new Thread(Scan) { IsBackground = true, Name = "keypad scan" };
+        _scan.Start();
     }
+
+    /// <summary>What ended the scan (a GPIO error), or null while the keypad is being scanned.</summary>
+    public string? Fault => _fault;
 
     /// <summary>The next key pressed since the last call, if any.</summary>
     public bool TryReadKey(out char key) => _pressed.TryDequeue(out key);
@@ -55,16 +65,47 @@ public sealed class MatrixKeypad : IDisposable
         }
 
         _disposed = true;
-        _matrix.StopListeningKeyEvent();
-        _matrix.KeyEvent -= OnKeyEvent;
-        _matrix.Dispose();
+        _stopping = true;
+        try
+        {
+            _matrix.Dispose(); // closes the pins, which ends ReadKey's loop (or makes its next pin access throw)
+        }
+        catch (InvalidOperationException) when (_fault is not null)
+        {
+            // The pin whose failure ended the scan may not close either; the fault already says what happened.
+        }
+        finally
+        {
+            _scan.Join();
+        }
     }
 
-    private void OnKeyEvent(object sender, KeyMatrixEvent keyEvent)
+    private void Scan()
     {
-        if (keyEvent.EventType == PinEventTypes.Rising)
+        while (!_stopping)
         {
-            _pressed.Enqueue(_layout[(keyEvent.Output * _columns) + keyEvent.Input]);
+            KeyMatrixEvent? keyEvent;
+            try
+            {
+                keyEvent = _matrix.ReadKey();
+            }
+#pragma warning disable CA1031 // any GPIO error ends the scan and is reported through Fault, never out of this thread
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                if (!_stopping)
+                {
+                    _fault = $"{ex.GetType().Name}: {ex.Message}";
+                }
+
+                return;
+            }
+
+            // ReadKey also returns, with the last event again, when the pins are closed under it.
+            if (!_stopping && keyEvent is { EventType: PinEventTypes.Rising })
+            {
+                _pressed.Enqueue(_layout[(keyEvent.Output * _columns) + keyEvent.Input]);
+            }
         }
     }
 }

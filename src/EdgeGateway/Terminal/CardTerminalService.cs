@@ -137,6 +137,13 @@ public sealed partial class CardTerminalService : BackgroundService, IGatewayEve
             _terminal.KeyPressed(key);
         }
 
+        if (devices.Keypad.Fault is { } keypadFault)
+        {
+            LogDeviceFault("keypad", keypadFault);
+            Close();
+            return;
+        }
+
         _terminal.Tick();
         if (_terminal.TakeCommand() is { } command)
         {

@@ -62,6 +62,56 @@ public sealed class MatrixKeypadTests : IDisposable
         Assert.False(keypad.TryReadKey(out _));
     }
 
+    [Fact]
+    public void Once_disposed_the_keypad_never_drives_a_row_again_so_the_controller_can_go_at_once()
+    {
+        // The binding's own listening thread outlived Dispose on a busy machine and drove a row of a disposed controller,
+        // which ended the process. Disposing at every moment of a scan, with no wait between scans, must leave no scan.
+        for (int round = 0; round < 200; round++)
+        {
+            var driver = new SimulatedGpioDriver();
+            var gpio = new GpioController(driver);
+            bool disposed = false;
+            int drivenAfterDispose = 0;
+            driver.OutputChanged += (_, _) =>
+            {
+                if (Volatile.Read(ref disposed))
+                {
+                    Interlocked.Increment(ref drivenAfterDispose);
+                }
+            };
+
+            var keypad = new MatrixKeypad(gpio, Rows, Columns, TimeSpan.Zero);
+            Thread.SpinWait(round * 50);
+            keypad.Dispose();
+            Volatile.Write(ref disposed, true);
+            gpio.Dispose();
+            Thread.Yield();
+
+            Assert.Equal(0, Volatile.Read(ref drivenAfterDispose));
+            Assert.Null(keypad.Fault);
+        }
+    }
+
+    [Fact]
+    public void A_gpio_error_while_scanning_stops_the_scan_as_a_fault_instead_of_ending_the_process()
+    {
+        using var keypad = new MatrixKeypad(_gpio, Rows, Columns, TimeSpan.FromMilliseconds(1));
+
+        _gpio.ClosePin(Rows[2]); // the next drive of that row fails inside the binding
+
+        DateTime deadline = DateTime.UtcNow.AddSeconds(10); // bounds a failure only
+        while (keypad.Fault is null && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(1);
+        }
+
+        Assert.NotNull(keypad.Fault);
+        _keys.Type("1");
+        Thread.Sleep(20);
+        Assert.False(keypad.TryReadKey(out _));
+    }
+
     private static string Read(MatrixKeypad keypad, int count)
     {
         var read = new System.Text.StringBuilder();
