@@ -1,6 +1,6 @@
+using EdgeGateway.Configuration;
 using EdgeGateway.Hardware.Metering.SupplyMeters;
 using EdgeGateway.Protection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeGateway.Hosting;
@@ -11,57 +11,31 @@ namespace EdgeGateway.Hosting;
 /// requests, tens of milliseconds at 9600 baud, a timeout and its retries when the meter is silent) never holds up the
 /// ports' protection loop.
 /// </summary>
-public sealed partial class SupplyMeterService(ShedRuntime runtime, ILogger<SupplyMeterService> logger) : IHostedService, IDisposable
+public sealed partial class SupplyMeterService(ShedRuntime runtime, ILogger<SupplyMeterService> logger) : PeriodicSamplingService(runtime)
 {
-    private readonly CancellationTokenSource _stopping = new();
-    private Thread? _thread;
+    private string? _lastFault;
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    protected override string ThreadName => "supply-meter";
+
+    protected override TimeSpan? Period => Runtime.Site.SupplyMeter?.PollPeriod;
+
+    protected override void OnStarted(TimeSpan period)
     {
-        if (runtime.Site.SupplyMeter is not { } meter)
-        {
-            return Task.CompletedTask;
-        }
-
-        _thread = new Thread(Run) { Name = "supply-meter", IsBackground = true };
-        _thread.Start();
-        LogStarted(meter.Map, meter.Serial, meter.Unit, meter.PollPeriod);
-        return Task.CompletedTask;
+        SupplyMeterDefinition meter = Runtime.Site.SupplyMeter!;
+        LogStarted(meter.Map, meter.Serial, meter.Unit, period);
     }
 
-    public Task StopAsync(CancellationToken cancellationToken)
+    protected override void SampleOnce(CancellationToken stopping)
     {
-        _stopping.Cancel();
-        _thread?.Join(TimeSpan.FromSeconds(5));
-        return Task.CompletedTask;
-    }
-
-    public void Dispose() => _stopping.Dispose();
-
-    private void Run()
-    {
-        CancellationToken stop = _stopping.Token;
-        TimeProvider time = runtime.Time;
-        TimeSpan period = runtime.Site.SupplyMeter!.PollPeriod;
-        long origin = time.GetTimestamp();
-        TimeSpan next = TimeSpan.Zero;
-        string? lastFault = null;
-        while (!stop.IsCancellationRequested && !runtime.PowerLost)
+        SupplyMeterPoll poll = Poll(Runtime.Board.SupplyMeter, Runtime.Board.SupplyMeterFault);
+        Runtime.Protection.SubmitSupplyPoll(poll);
+        if (poll.Fault != _lastFault)
         {
-            SupplyMeterPoll poll = Poll(runtime.Board.SupplyMeter, runtime.Board.SupplyMeterFault);
-            runtime.Protection.SubmitSupplyPoll(poll);
-            if (poll.Fault != lastFault)
+            _lastFault = poll.Fault;
+            if (poll.Fault is not null)
             {
-                lastFault = poll.Fault;
-                if (poll.Fault is not null)
-                {
-                    LogFault(poll.Fault);
-                }
+                LogFault(poll.Fault);
             }
-
-            next += period;
-            // The bins' schedule: on the monotonic clock, a simulated one polled in short real sleeps.
-            BinSamplingService.WaitUntil(time, origin, next, stop);
         }
     }
 
