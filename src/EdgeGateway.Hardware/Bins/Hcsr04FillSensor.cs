@@ -82,6 +82,17 @@ public sealed class Hcsr04FillSensor : IFillDistanceSensor, IDisposable
     }
 
     /// <summary>
+    /// The binding on GPIO with the reading thread's context switches counted by <paramref name="threadSwitches"/>
+    /// instead of the kernel, for tests whose verdict must not depend on how busy the machine is.
+    /// </summary>
+    internal Hcsr04FillSensor(GpioController gpio, int triggerPin, int echoPin, string id, UltrasonicModule module, Func<long> threadSwitches)
+        : this(gpio, triggerPin, echoPin, id, module)
+    {
+        ArgumentNullException.ThrowIfNull(threadSwitches);
+        _threadSwitches = threadSwitches;
+    }
+
+    /// <summary>
     /// The layer above the binding alone, for tests: <paramref name="ping"/> stands for <see cref="Hcsr04.TryGetDistance"/>
     /// (its results replayed from recorded echo timings), pings <paramref name="pingSpacing"/> apart.
     /// </summary>
