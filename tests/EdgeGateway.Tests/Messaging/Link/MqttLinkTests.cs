@@ -291,6 +291,13 @@ public sealed class OutboxBoundThroughTheLinkTests
     {
         await using MosquittoBroker broker = await MosquittoBroker.StartNewAsync();
         await using LinkRig rig = await LinkRig.StartAsync(broker, maxMessages: 60);
+        // The auditor's session outlives the broker's restart (persistence on): what the link delivers the moment it
+        // reconnects is queued for the auditor even if the link is quicker than the auditor's own reconnect.
+        await using (ProbeClient early = await ProbeClient.ConnectAsync(broker, clientId: "auditor", persistentSession: true))
+        {
+            await early.SubscribeAsync("edge/v1/test-site/gw-test/#");
+        }
+
         await broker.StopAsync();
 
         // Broker away: ports charge (telemetry every 10 s of shed time), one overload and one no-load notice.
@@ -310,8 +317,7 @@ public sealed class OutboxBoundThroughTheLinkTests
         Assert.True(alarmsRaised >= 2 && sessions >= 2, $"{alarmsRaised} alarms, {sessions} sessions");
 
         await broker.StartAsync();
-        await using ProbeClient probe = await ProbeClient.ConnectAsync(broker, clientId: "auditor");
-        await probe.SubscribeAsync("edge/v1/test-site/gw-test/#");
+        await using ProbeClient probe = await ProbeClient.ConnectAsync(broker, clientId: "auditor", persistentSession: true);
 
         var received = new List<MQTTnet.MqttApplicationMessage>();
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(120));
