@@ -231,7 +231,7 @@ public sealed class PlatformApiTests(PlatformRig rig)
         });
         try
         {
-            (HttpStatusCode status, _, string body) = await rig.CallAsync(HttpMethod.Post, port + "/start", rig.OwnKey, Start(order, """{"energy_wh":50}"""));
+            (HttpStatusCode status, _, string body) = await rig.CallAsync(HttpMethod.Post, port + "/start", rig.OwnKey, Start(order, """{"energy_wh":20}"""));
             Assert.Equal(HttpStatusCode.OK, status);
             string session = JsonDocument.Parse(body).RootElement.GetProperty("session_id").GetString()!;
 
@@ -241,19 +241,19 @@ public sealed class PlatformApiTests(PlatformRig rig)
 
             await ConsoleApiRig.Eventually(() => Task.FromResult(!ended.IsEmpty), Deadline, "session_ended never delivered");
             ReceivedRequest delivered = Assert.Single(ended);
-            AssertEndedAtLimit(delivered, order, limitWh: 50, costFen: 6); // 0.05 kWh at 1.20 元, rounded down to the fen
+            AssertEndedAtLimit(delivered, order, limitWh: 20, costFen: 2); // 0.02 kWh at 1.20 元 is 2.4 fen: 2 to the nearest fen
             Assert.Equal(PlatformEvents.EventId("session_ended", PlatformRig.OwnSite, PlatformRig.OwnGateway, session), delivered.Json.GetProperty("event_id").GetString());
             Assert.Equal(3, Volatile.Read(ref refused)); // two 500s, then delivered
             Assert.Single(rig.Receiver.On("/own"), r => r.Text.Contains(session, StringComparison.Ordinal) && r.Text.Contains("\"session_started\"", StringComparison.Ordinal));
 
-            // By order within a window that reaches a day ahead: the shed's clock runs ahead at 60×, and its sessions
+            // By order within a window that reaches a day ahead: the shed's clock runs ahead at 30×, and its sessions
             // end in what is still the hub's future (an order alone is looked for in the last 24 h only).
             DateTimeOffset now = DateTimeOffset.UtcNow;
             string sessions = string.Create(CultureInfo.InvariantCulture, $"/api/platform/v1/sessions?order_id={order}&from={now.AddHours(-1):yyyy-MM-ddTHH:mm:ssZ}&to={now.AddDays(1):yyyy-MM-ddTHH:mm:ssZ}");
             (HttpStatusCode listed, _, string list) = await rig.CallAsync(HttpMethod.Get, sessions, rig.OwnKey);
             Assert.Equal(HttpStatusCode.OK, listed);
             JsonElement item = Assert.Single(JsonDocument.Parse(list).RootElement.GetProperty("sessions").EnumerateArray());
-            Assert.Equal(6, item.GetProperty("cost_fen").GetInt64());
+            Assert.Equal(2, item.GetProperty("cost_fen").GetInt64());
             (_, _, string otherList) = await rig.CallAsync(HttpMethod.Get, sessions, rig.OtherKey);
             Assert.Empty(JsonDocument.Parse(otherList).RootElement.GetProperty("sessions").EnumerateArray());
         }
@@ -308,7 +308,7 @@ public sealed class PlatformApiTests(PlatformRig rig)
         });
         try
         {
-            (HttpStatusCode status, _, string body) = await rig.CallAsync(HttpMethod.Post, port + "/start", rig.OwnKey, Start(order, """{"energy_wh":100}"""));
+            (HttpStatusCode status, _, string body) = await rig.CallAsync(HttpMethod.Post, port + "/start", rig.OwnKey, Start(order, """{"energy_wh":30}"""));
             Assert.Equal(HttpStatusCode.OK, status);
             string session = JsonDocument.Parse(body).RootElement.GetProperty("session_id").GetString()!;
             await RunningAsync(port);
@@ -320,7 +320,7 @@ public sealed class PlatformApiTests(PlatformRig rig)
             // The session_started recorded before the restart, refused until after it, and the session's end.
             await ConsoleApiRig.Eventually(() => Task.FromResult(accepted.Any(r => r.Text.Contains("\"session_ended\"", StringComparison.Ordinal)) && accepted.Any(r => r.Text.Contains("\"session_started\"", StringComparison.Ordinal))),
                 Deadline, $"the webhooks were not delivered after the restart");
-            AssertEndedAtLimit(Assert.Single(accepted, r => r.Text.Contains("\"session_ended\"", StringComparison.Ordinal)), order, limitWh: 100, costFen: 12); // 0.1 kWh at 1.20 元
+            AssertEndedAtLimit(Assert.Single(accepted, r => r.Text.Contains("\"session_ended\"", StringComparison.Ordinal)), order, limitWh: 30, costFen: 4); // 0.03 kWh at 1.20 元 is 3.6 fen: 4 to the nearest fen
             Assert.Equal(session, Assert.Single(accepted, r => r.Text.Contains("\"session_started\"", StringComparison.Ordinal)).Json.GetProperty("session_id").GetString());
         }
         finally
@@ -334,7 +334,7 @@ public sealed class PlatformApiTests(PlatformRig rig)
     {
         string order = NewOrder("offline");
         string port = PortPath(PlatformRig.OwnSite, PlatformRig.OwnGateway, "P07");
-        (HttpStatusCode status, _, string body) = await rig.CallAsync(HttpMethod.Post, port + "/start", rig.OwnKey, Start(order, """{"energy_wh":100}"""));
+        (HttpStatusCode status, _, string body) = await rig.CallAsync(HttpMethod.Post, port + "/start", rig.OwnKey, Start(order, """{"energy_wh":30}"""));
         Assert.Equal(HttpStatusCode.OK, status);
         string session = JsonDocument.Parse(body).RootElement.GetProperty("session_id").GetString()!;
         await RunningAsync(port);
@@ -365,7 +365,7 @@ public sealed class PlatformApiTests(PlatformRig rig)
             rig.GatewayLink.Restore();
         }
 
-        AssertEndedAtLimit(await DeliveredAsync("session_ended", session), order, limitWh: 100, costFen: 12);
+        AssertEndedAtLimit(await DeliveredAsync("session_ended", session), order, limitWh: 30, costFen: 4);
         await ConsoleApiRig.Eventually(async () =>
         {
             (_, _, string state) = await rig.CallAsync(HttpMethod.Get, port, rig.OwnKey);
@@ -375,8 +375,8 @@ public sealed class PlatformApiTests(PlatformRig rig)
 
     private static string NewOrder(string prefix) => prefix + "-" + Guid.NewGuid().ToString("N")[..12];
 
-    /// <summary>Cost at the test site's 1.20 元/kWh, rounded down to the fen (Platform README, "Money and tariffs").</summary>
-    private static long CostFen(double energyWh) => (long)Math.Floor(energyWh * 120 / 1000);
+    /// <summary>Cost at the test site's 1.20 元/kWh, to the nearest fen (Platform README, "Money and tariffs").</summary>
+    private static long CostFen(double energyWh) => (long)Math.Round(energyWh * 120 / 1000, MidpointRounding.AwayFromZero);
 
     /// <summary>The command of <paramref name="order"/> the hub sent to <paramref name="gateway"/>, once the recorder has it.</summary>
     private async Task<CommandRequest> SentAsync(string gateway, string command, string order)
