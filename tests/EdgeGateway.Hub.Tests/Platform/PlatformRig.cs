@@ -43,7 +43,7 @@ public sealed class PlatformRig() : ConsoleHubRig("platform", [new ConsoleUser("
 
     /// <summary>
     /// Shed seconds per real second: a 600 W charger draws 5 Wh a real second. The simulated shed costs CPU by the shed
-    /// second (about 6 ms of a core each for these seven ports, measured with <c>/usr/bin/time</c>), so the tests' limits
+    /// second (about 8 ms of a core each for these seven ports with the process's start, <c>/usr/bin/time</c> on 15 minutes at 30×: 7.2 s), so the tests' limits
     /// are small and the speed no higher than leaves a test time to act before a charge reaches its limit.
     /// </summary>
     public const int Speed = 30;
