@@ -27,16 +27,12 @@ internal static class Tariffs
     }
 
     /// <summary>
-    /// What a session of <paramref name="energyWh"/> over <paramref name="duration"/> costs at <paramref name="tariff"/>:
-    /// per kWh, the energy's price rounded down to the fen (a resident never pays for a fraction of a fen); per hour,
-    /// every started hour block in full (a session of 61 minutes is two blocks). Null without a tariff.
+    /// What a session of <paramref name="energyWh"/> over <paramref name="duration"/> costs at <paramref name="tariff"/>,
+    /// by the contract's one rule (<see cref="ChargeTariff.CostFen"/>), the one the gateway bills with: per kWh, the
+    /// energy's price to the nearest fen; per hour, every started hour block in full (at least one). Null without a
+    /// tariff. One rule on both sides, so that the running cost the API shows is the bill the gateway then reports.
     /// </summary>
-    public static long? CostFen(ChargeTariff? tariff, double energyWh, TimeSpan duration) => tariff switch
-    {
-        { FenPerKwh: { } perKwh } => (long)Math.Floor(Math.Max(0, energyWh) * perKwh / 1000.0),
-        { FenPerHour: { } perHour } => (long)Math.Ceiling(Math.Max(0, duration.TotalSeconds) / 3600.0) * perHour,
-        _ => null,
-    };
+    public static long? CostFen(ChargeTariff? tariff, double energyWh, TimeSpan duration) => tariff?.CostFen(energyWh, duration, amountFen: null);
 
     /// <summary>Fen as 元 with two decimals, for messages.</summary>
     public static string Yuan(long fen) => (fen / 100m).ToString("0.00", CultureInfo.InvariantCulture);

@@ -87,7 +87,7 @@ public sealed class CardReconciliationTests : IAsyncDisposable
     {
         _store.SetBlocked("acme", "NO-0001", blocked: true, "li", _time.GetUtcNow());
         await _reconciliation.ObserveAsync(Session("s-1", "NO-0001", costFen: 200), CancellationToken.None);
-        // 1.5 元/kWh × 1 kWh, rounded down to the fen.
+        // 1.5 元/kWh × 1.0004 kWh, to the nearest fen (150.06).
         await _reconciliation.ObserveAsync(Session("s-2", "NO-0001", costFen: null, energyWh: 1000.4), CancellationToken.None);
         await _reconciliation.ObserveAsync(Session("s-3", card: null, costFen: 500), CancellationToken.None);
 

@@ -5,8 +5,8 @@ using EdgeGateway.Hub.Tenants;
 namespace EdgeGateway.Hub.Tests.Platform;
 
 /// <summary>
-/// Money and limits of a start: 元 with at most two decimals to integer fen, the cost by the site's tariff (元/kWh rounded
-/// down to the fen, 元 per started hour block), a site's <c>tariff:</c> in the registry file (problems as
+/// Money and limits of a start: 元 with at most two decimals to integer fen, the cost by the site's tariff (元/kWh to the
+/// nearest fen, as the gateway bills, 元 per started hour block), a site's <c>tariff:</c> in the registry file (problems as
 /// <c>FILE:LINE: message</c>), and the start request's validation.
 /// </summary>
 public sealed class TariffTests
@@ -34,14 +34,15 @@ public sealed class TariffTests
         Assert.False(Tariffs.TryFen(decimal.Parse(yuan, System.Globalization.CultureInfo.InvariantCulture), out _));
 
     [Fact]
-    public void Per_kwh_the_cost_is_rounded_down_to_the_fen_and_per_hour_every_started_block_counts()
+    public void The_hub_prices_as_the_gateway_bills_per_kwh_to_the_nearest_fen_and_per_hour_every_started_block()
     {
         Assert.Equal(120, Tariffs.CostFen(new ChargeTariff { FenPerKwh = 120 }, 1000, TimeSpan.Zero));
-        Assert.Equal(59, Tariffs.CostFen(new ChargeTariff { FenPerKwh = 120 }, 499, TimeSpan.Zero)); // 59.88 fen
+        Assert.Equal(60, Tariffs.CostFen(new ChargeTariff { FenPerKwh = 120 }, 499, TimeSpan.Zero)); // 59.88 fen
+        Assert.Equal(59, Tariffs.CostFen(new ChargeTariff { FenPerKwh = 120 }, 494, TimeSpan.Zero)); // 59.28 fen
         Assert.Equal(100, Tariffs.CostFen(new ChargeTariff { FenPerHour = 100 }, 0, TimeSpan.FromMinutes(1)));
         Assert.Equal(100, Tariffs.CostFen(new ChargeTariff { FenPerHour = 100 }, 0, TimeSpan.FromMinutes(60)));
         Assert.Equal(200, Tariffs.CostFen(new ChargeTariff { FenPerHour = 100 }, 0, TimeSpan.FromMinutes(61)));
-        Assert.Equal(0, Tariffs.CostFen(new ChargeTariff { FenPerHour = 100 }, 0, TimeSpan.Zero));
+        Assert.Equal(100, Tariffs.CostFen(new ChargeTariff { FenPerHour = 100 }, 0, TimeSpan.Zero)); // the first block starts with the charge
         Assert.Null(Tariffs.CostFen(null, 1000, TimeSpan.FromHours(1)));
     }
 

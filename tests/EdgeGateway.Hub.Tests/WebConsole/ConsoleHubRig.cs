@@ -237,16 +237,10 @@ public abstract class ConsoleHubRig : IAsyncLifetime
 
             string output = ProductProcess.BuildOutputOf("EdgeGateway");
             string scenario = File.ReadAllText(Path.Combine(output, "firmware-config", "scenarios", "overload.yaml"));
-            string now = DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(8)).ToString("yyyy-MM-dd'T'HH:mm:ss'+08:00'", CultureInfo.InvariantCulture);
-            scenario = Regex.Replace(scenario, "^start: .*$", $"start: \"{now}\"", RegexOptions.Multiline);
+            scenario = Regex.Replace(scenario, "^start: .*$", $"start: \"{SimulatedGateway.StartingNow()}\"", RegexOptions.Multiline);
             string scenarioFile = Path.Combine(WorkDirectory, "overload-now.yaml");
             File.WriteAllText(scenarioFile, scenario);
-            _gateway = ProductProcess.Start("EdgeGateway",
-            [
-                "run", "--simulate", "--config", Path.Combine(output, "firmware-config", "sites", "demo.yaml"),
-                "--scenario", scenarioFile, "--speed", "1", "--duration", "00:30:00",
-                "--data-dir", Dir("gw"), "--broker", Broker.Uri.ToString(),
-            ]);
+            _gateway = SimulatedGateway.Start(Broker.Uri, Path.Combine(output, "firmware-config", "sites", "demo.yaml"), scenarioFile, Dir("gw"), "1", "00:30:00");
         }
     }
 
