@@ -23,6 +23,9 @@
 #   no trimming, no single file       the gateway reads its configuration and YAML by reflection (trimming would
 #                                     need every type kept by hand), and a single file would unpack its native
 #                                     libraries into a writable directory, which ProtectSystem=strict does not give.
+#   RunAnalyzers=false                the code analyzers and style rules change nothing in the output; the build of
+#                                     the tree that was tested ran them (warnings are errors). A third of the
+#                                     publish's CPU (72 → 48 CPU-seconds measured), paid in every test run.
 set -euo pipefail
 
 usage() {
@@ -69,7 +72,7 @@ main() {
     # A build directory of its own (--artifacts-path): the publish neither reads nor rewrites the work tree's bin/
     # and obj/ folders, so it runs beside a build or a test run of the same tree.
     if ! dotnet publish "$repo/src/EdgeGateway" -c Release -r linux-arm64 --self-contained \
-        -p:InvariantGlobalization=true -p:PublishReadyToRun=true -p:PublishDocumentationFiles=false \
+        -p:InvariantGlobalization=true -p:PublishReadyToRun=true -p:PublishDocumentationFiles=false -p:RunAnalyzers=false \
         --artifacts-path "$artifacts" -o "$staging" -nologo; then
       rm -rf "$artifacts" "$staging"
       echo "build-bundle.sh: dotnet publish failed" >&2
