@@ -33,6 +33,11 @@ while [ $# -gt 0 ]; do
 done
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# Every .NET process of the run (the compiler, test hosts, the hubs and gateways the tests start) without tiered PGO:
+# the suite is CPU-bound on two cores, and its processes are short-lived, so the instrumented tier's extra JIT work is
+# never paid back (the same test classes took 10.9 instead of 12.4 CPU-seconds; docs/testing.md). The gateway ships
+# with TieredPGO off already (src/EdgeGateway/EdgeGateway.csproj); no behaviour depends on it.
+export DOTNET_TieredPGO=0
 
 if ! command -v dotnet >/dev/null 2>&1; then
   echo "test.sh: the .NET SDK is needed (global.json: 10.0.100 or later): https://dot.net" >&2

@@ -49,13 +49,16 @@ internal static class RealTime
     /// Readings through the real HC-SR04 binding that the simulator saw sampled in time: each ping whose echo edges the
     /// reading thread saw within <paramref name="maxDelayUs"/> µs (<see cref="SimulatedHcsr04.LastEchoSamplingDelay"/>) gives
     /// its reading (NaN when the binding failed it); pings whose thread lost its CPU at an edge are left out, as their
-    /// error is the scheduler's, not the module's. Stops after <paramref name="needed"/> such readings or
-    /// <paramref name="attempts"/> pings.
+    /// error is the scheduler's, not the module's. Stops after <paramref name="needed"/> such readings, or after
+    /// <paramref name="attempts"/> pings once a minute has passed: on a saturated machine most pings are disturbed, so
+    /// the number of pings tried grows with the load instead of the verdict depending on it (the minute only bounds a
+    /// machine so busy that no ping in hundreds keeps its CPU).
     /// </summary>
     public static List<double> UndisturbedReadings(SimulatedHcsr04 module, Func<double?> read, int needed = 3, int attempts = 30, double maxDelayUs = 10)
     {
         var readings = new List<double>();
-        for (int i = 0; i < attempts && readings.Count < needed; i++)
+        long started = Stopwatch.GetTimestamp();
+        for (int i = 0; readings.Count < needed && (i < attempts || (readings.Count == 0 && Stopwatch.GetElapsedTime(started) < TimeSpan.FromMinutes(1))); i++)
         {
             int pings = module.PingCount;
             double? reading = read();
