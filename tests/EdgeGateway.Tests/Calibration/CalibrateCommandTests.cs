@@ -66,6 +66,15 @@ public sealed class CalibrateCommandTests : IDisposable
         return PortCalibration.Compute(port, new CalibrationReferences(1000, null, 230), calibration.Factors, readings);
     }
 
+    /// <summary>A fresh measurement through <paramref name="site"/>'s factors reads the 1000 W, 230 V reference within 1 %.</summary>
+    private static void AssertReadsTheReference(string site, string truth, string port)
+    {
+        CalibrationOutcome calibrated = Measure(site, truth, port);
+        Assert.InRange(calibrated.PowerW, 990, 1010);
+        Assert.InRange(calibrated.VoltageV, 230 * 0.99, 230 * 1.01);
+        Assert.InRange(calibrated.CurrentA, 1000 / 230.0 * 0.99, 1000 / 230.0 * 1.01);
+    }
+
     /// <summary>Every line but <paramref name="changed"/> (0-based) is byte-identical; those differ only in their number.</summary>
     private static void AssertOnlyNumbersChanged(string before, string after, params int[] changed)
     {
@@ -106,9 +115,7 @@ public sealed class CalibrateCommandTests : IDisposable
         Assert.Contains("ports[P02].meter.ampsPerAdcVolt: 27.6 -> ", output, StringComparison.Ordinal);
         string after = File.ReadAllText(site);
         AssertOnlyNumbersChanged(before, after, LineOf(before, "voltsPerAdcVolt"), LineOf(before, "channel: 2, ampsPerAdcVolt"));
-        CalibrationOutcome calibrated = Measure(site, truth, "P02");
-        Assert.InRange(calibrated.PowerW, 990, 1010);
-        Assert.InRange(calibrated.VoltageV, 230 * 0.99, 230 * 1.01);
+        AssertReadsTheReference(site, truth, "P02");
     }
 
     [Fact]
@@ -124,9 +131,7 @@ public sealed class CalibrateCommandTests : IDisposable
         Assert.True(exitCode == 0, error);
         string after = File.ReadAllText(site);
         AssertOnlyNumbersChanged(before, after, LineOf(before, "address: 1, shuntOhms: 0.00093"));
-        CalibrationOutcome calibrated = Measure(site, truth, "P02");
-        Assert.InRange(calibrated.PowerW, 990, 1010);
-        Assert.InRange(calibrated.VoltageV, 230 * 0.99, 230 * 1.01);
+        AssertReadsTheReference(site, truth, "P02");
     }
 
     [Fact]
@@ -147,10 +152,7 @@ public sealed class CalibrateCommandTests : IDisposable
         Assert.Contains("ports[P02].meter.currentCoefficient: 1.07 -> ", output, StringComparison.Ordinal);
         string after = File.ReadAllText(site);
         AssertOnlyNumbersChanged(before, after, LineOf(before, "serial: /dev/ttyUSB1,"));
-        CalibrationOutcome calibrated = Measure(site, truth, "P02");
-        Assert.InRange(calibrated.PowerW, 990, 1010);
-        Assert.InRange(calibrated.VoltageV, 230 * 0.99, 230 * 1.01);
-        Assert.InRange(calibrated.CurrentA, 1000 / 230.0 * 0.99, 1000 / 230.0 * 1.01);
+        AssertReadsTheReference(site, truth, "P02");
     }
 
     [Fact]
