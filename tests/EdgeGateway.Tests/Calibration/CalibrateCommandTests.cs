@@ -66,6 +66,27 @@ public sealed class CalibrateCommandTests : IDisposable
         return PortCalibration.Compute(port, new CalibrationReferences(1000, null, 230), calibration.Factors, readings);
     }
 
+    /// <summary>
+    /// <c>calibrate</c> of P02 in <paramref name="site"/> against <paramref name="truth"/>'s chips succeeds, shows each of
+    /// <paramref name="changes"/> (a key and its old value), changes only the numbers of the lines holding
+    /// <paramref name="changedLines"/>, and a fresh measurement through the new file reads the reference within 1 %.
+    /// </summary>
+    private static void AssertCalibratesP02(string site, string truth, string[] changes, params string[] changedLines)
+    {
+        string before = File.ReadAllText(site);
+
+        (int exitCode, string output, string error) = Calibrate(site, truth, "P02");
+
+        Assert.True(exitCode == 0, error);
+        foreach (string change in changes)
+        {
+            Assert.Contains(change, output, StringComparison.Ordinal);
+        }
+
+        AssertOnlyNumbersChanged(before, File.ReadAllText(site), [.. changedLines.Select(line => LineOf(before, line))]);
+        AssertReadsTheReference(site, truth, "P02");
+    }
+
     /// <summary>A fresh measurement through <paramref name="site"/>'s factors reads the 1000 W, 230 V reference within 1 %.</summary>
     private static void AssertReadsTheReference(string site, string truth, string port)
     {
@@ -104,18 +125,10 @@ public sealed class CalibrateCommandTests : IDisposable
             FirmwareConfig.DemoSite,
             ("voltsPerAdcVolt: 268.97", "voltsPerAdcVolt: 252.8"),
             ("channel: 2, ampsPerAdcVolt: 30 }", "channel: 2, ampsPerAdcVolt: 27.6 }"));
-        string before = File.ReadAllText(site);
         CalibrationOutcome uncalibrated = Measure(site, truth, "P02");
         Assert.InRange(uncalibrated.PowerW, 800, 900);
 
-        (int exitCode, string output, string error) = Calibrate(site, truth, "P02");
-
-        Assert.True(exitCode == 0, error);
-        Assert.Contains("mains.voltsPerAdcVolt: 252.8 -> ", output, StringComparison.Ordinal);
-        Assert.Contains("ports[P02].meter.ampsPerAdcVolt: 27.6 -> ", output, StringComparison.Ordinal);
-        string after = File.ReadAllText(site);
-        AssertOnlyNumbersChanged(before, after, LineOf(before, "voltsPerAdcVolt"), LineOf(before, "channel: 2, ampsPerAdcVolt"));
-        AssertReadsTheReference(site, truth, "P02");
+        AssertCalibratesP02(site, truth, ["mains.voltsPerAdcVolt: 252.8 -> ", "ports[P02].meter.ampsPerAdcVolt: 27.6 -> "], "voltsPerAdcVolt", "channel: 2, ampsPerAdcVolt");
     }
 
     [Fact]
@@ -123,15 +136,9 @@ public sealed class CalibrateCommandTests : IDisposable
     {
         const string P02 = "address: 1, shuntOhms: 0.001, voltageDivider: 3824.5,";
         (string truth, string site) = Files(Path.Combine(FirmwareConfig.Root, "sites", "demo-bl0942.yaml"), (P02, "address: 1, shuntOhms: 0.00093, voltageDivider: 4000,"));
-        string before = File.ReadAllText(site);
         Assert.InRange(Measure(site, truth, "P02").PowerW, 1100, 1150);
 
-        (int exitCode, _, string error) = Calibrate(site, truth, "P02");
-
-        Assert.True(exitCode == 0, error);
-        string after = File.ReadAllText(site);
-        AssertOnlyNumbersChanged(before, after, LineOf(before, "address: 1, shuntOhms: 0.00093"));
-        AssertReadsTheReference(site, truth, "P02");
+        AssertCalibratesP02(site, truth, ["ports[P02].meter.voltageDivider: 4000 -> ", "ports[P02].meter.shuntOhms: 0.00093 -> "], "address: 1, shuntOhms: 0.00093");
     }
 
     [Fact]
@@ -140,19 +147,11 @@ public sealed class CalibrateCommandTests : IDisposable
         // Kv 4 % low (a divider resistor off its marked value), Ki 7 % high (a 0.935 mΩ shunt entered where the board has 1 mΩ).
         const string P02 = "serial: /dev/ttyUSB1, voltageCoefficient: 1.88, currentCoefficient: 1.0 }";
         (string truth, string site) = Files(Path.Combine(FirmwareConfig.Root, "sites", "demo-hlw8032.yaml"), (P02, "serial: /dev/ttyUSB1, voltageCoefficient: 1.805, currentCoefficient: 1.07 }"));
-        string before = File.ReadAllText(site);
         CalibrationOutcome uncalibrated = Measure(site, truth, "P02");
         Assert.InRange(uncalibrated.PowerW, 1015, 1040);
         Assert.InRange(uncalibrated.VoltageV, 218, 223);
 
-        (int exitCode, string output, string error) = Calibrate(site, truth, "P02");
-
-        Assert.True(exitCode == 0, error);
-        Assert.Contains("ports[P02].meter.voltageCoefficient: 1.805 -> ", output, StringComparison.Ordinal);
-        Assert.Contains("ports[P02].meter.currentCoefficient: 1.07 -> ", output, StringComparison.Ordinal);
-        string after = File.ReadAllText(site);
-        AssertOnlyNumbersChanged(before, after, LineOf(before, "serial: /dev/ttyUSB1,"));
-        AssertReadsTheReference(site, truth, "P02");
+        AssertCalibratesP02(site, truth, ["ports[P02].meter.voltageCoefficient: 1.805 -> ", "ports[P02].meter.currentCoefficient: 1.07 -> "], "serial: /dev/ttyUSB1,");
     }
 
     [Fact]
