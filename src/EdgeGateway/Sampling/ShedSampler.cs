@@ -28,6 +28,7 @@ public sealed class ShedSampler
 
     // The ports whose HLW8032 sends a frame every 55 ms on a UART of its own: every new frame is handed to protection.
     private readonly (int Port, Hlw8032PortMeter Meter)[] _frameStreams;
+
     // The order ports are measured in: the BL0942 ports take turns across their UARTs (the first chip of every UART, then
     // the second...), so that the chips of different UARTs are asked at once (RequestAhead); every other port keeps its place.
     private readonly int[] _order;
