@@ -26,6 +26,7 @@ public sealed class SimulatedClock : TimeProvider
     // time stops there, the action runs on the advancing thread, and time goes on. Ordered by instant, then by when scheduled.
     private readonly PriorityQueue<Action, (long Ticks, long Order)> _scheduled = new();
     private readonly Lock _scheduleLock = new();
+    private readonly Lock _advanceLock = new();
     private long _scheduleOrder;
     private long _elapsedTicks;
     private long _wallOffsetTicks;
@@ -105,6 +106,20 @@ public sealed class SimulatedClock : TimeProvider
     /// </summary>
     public void AdvanceWhileOwnerWaits(TimeSpan span) => AdvanceUnowned(span);
 
+    /// <summary>
+    /// Moves simulated time forward to the instant <paramref name="at"/> on behalf of the owning thread while it waits
+    /// (as <see cref="AdvanceWhileOwnerWaits"/>); nothing when time is there already. Devices on channels of their own
+    /// (the UARTs of a board) work at the same time: each asks for the instant its answer is due, the first moves time
+    /// there, and the others find it reached, so wire times on two channels overlap instead of adding up.
+    /// </summary>
+    public void AdvanceWhileOwnerWaitsTo(TimeSpan at)
+    {
+        lock (_advanceLock)
+        {
+            AdvanceUnowned(at - Elapsed);
+        }
+    }
+
     private void AdvanceUnowned(TimeSpan span)
     {
         if (span.Ticks <= 0)
@@ -112,16 +127,21 @@ public sealed class SimulatedClock : TimeProvider
             return;
         }
 
-        long remaining = span.Ticks;
-        while (TakeDue(Volatile.Read(ref _elapsedTicks) + remaining) is { } due)
+        // Two devices' threads may move time on while the owner waits on both (two UARTs): one advance at a time, so
+        // each scheduled action runs once and time never passes an instant twice. (Re-entered by an action that advances.)
+        lock (_advanceLock)
         {
-            long step = Math.Max(0, due.Ticks - Volatile.Read(ref _elapsedTicks));
-            Interlocked.Add(ref _elapsedTicks, step);
-            remaining -= step;
-            due.Action();
-        }
+            long remaining = span.Ticks;
+            while (TakeDue(Volatile.Read(ref _elapsedTicks) + remaining) is { } due)
+            {
+                long step = Math.Max(0, due.Ticks - Volatile.Read(ref _elapsedTicks));
+                Interlocked.Add(ref _elapsedTicks, step);
+                remaining -= step;
+                due.Action();
+            }
 
-        Interlocked.Add(ref _elapsedTicks, remaining);
+            Interlocked.Add(ref _elapsedTicks, remaining);
+        }
     }
 
     private (long Ticks, Action Action)? TakeDue(long until)

@@ -36,6 +36,9 @@ public sealed class ShedBoard : IRelayBank, IDisposable
     /// <summary>The buses the board was built on, for the optional devices a service owns (the card terminal).</summary>
     public IBoardBuses Buses => _buses;
 
+    /// <summary>The monotonic clock the meters measure durations on (the shed's clock in simulation).</summary>
+    public TimeProvider Time => _time;
+
     public IReadOnlyList<IPortMeter> Meters { get; private set; } = [];
 
     public IReadOnlyList<PortRelay> Relays { get; private set; } = [];

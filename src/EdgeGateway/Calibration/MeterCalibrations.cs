@@ -2,6 +2,8 @@ using System.Globalization;
 using EdgeGateway.Configuration;
 using EdgeGateway.Hardware.Metering;
 using EdgeGateway.Hardware.Metering.Bl0942;
+using EdgeGateway.Hardware.Metering.Hlw8032;
+using EdgeGateway.Hardware.Simulation;
 
 namespace EdgeGateway.Calibration;
 
@@ -14,7 +16,7 @@ public static class MeterCalibrations
         ArgumentNullException.ThrowIfNull(port);
         whyNot = port.Meter switch
         {
-            AcMeterDefinition or Bl0942MeterDefinition => null,
+            AcMeterDefinition or Bl0942MeterDefinition or Hlw8032MeterDefinition => null,
 
             // The INA219 reads its shunt's voltage to 0.5 % (INA219B, datasheet 7.5) and shuntOhms is the resistor's marked
             // value; a DC port is a battery module's output, which cannot be closed onto a known resistive load from here.
@@ -26,9 +28,10 @@ public static class MeterCalibrations
 
     /// <summary>
     /// The calibration of <paramref name="port"/>'s meter (<paramref name="meter"/>, opened on the board), or null with
-    /// why it has none.
+    /// why it has none. <paramref name="time"/> is the board's clock (<see cref="Board.ShedBoard.Time"/>): a meter that
+    /// sends unasked is waited for on it.
     /// </summary>
-    public static IMeterCalibration? For(SiteConfiguration site, ChargingPortDefinition port, IPortMeter meter, out string? whyNot)
+    public static IMeterCalibration? For(SiteConfiguration site, ChargingPortDefinition port, IPortMeter meter, TimeProvider time, out string? whyNot)
     {
         ArgumentNullException.ThrowIfNull(site);
         ArgumentNullException.ThrowIfNull(port);
@@ -39,6 +42,8 @@ public static class MeterCalibrations
                 return new AcMeterCalibration(site, port.Id, ac, ct, port.Protection.ShortCircuitPeakA);
             case Bl0942MeterDefinition bl when meter is Bl0942PortMeter chip:
                 return new Bl0942MeterCalibration(port.Id, bl, chip, port.Protection.ShortCircuitPeakA);
+            case Hlw8032MeterDefinition hlw when meter is Hlw8032PortMeter ic:
+                return new Hlw8032MeterCalibration(port.Id, hlw, ic, port.Protection.ShortCircuitPeakA, time);
             default:
                 CanCalibrate(port, out whyNot);
                 return null;
@@ -132,4 +137,87 @@ internal sealed class Bl0942MeterCalibration : IMeterCalibration
     public string ReadingsExplained => "96 packets, 5 s: 12 of the chip's 400 ms refreshes";
 
     public MeterReading Measure() => _meter.Measure(_shortCircuitPeakA);
+}
+
+/// <summary>
+/// An HLW8032 on its own UART: the port's <c>voltageCoefficient</c> (Kv) and <c>currentCoefficient</c> (Ki), both
+/// proportional to the reading (V = Vparam / Vreg × Kv, I = Iparam / Ireg × Ki; power follows their product). The IC
+/// sends a frame every 55 ms unasked and the meter's <see cref="Hlw8032PortMeter.Measure"/> gives the latest without
+/// waiting, so each reading here waits for a frame that came in since the last one: averaging the same frame twice
+/// would weigh it double, and the readings must span the time the installer reads the reference meter.
+/// </summary>
+internal sealed class Hlw8032MeterCalibration : IMeterCalibration
+{
+    // The IC refreshes its registers every 50 ms (datasheet, "UART interface") and a frame takes 55 ms on the wire at
+    // 4800 8E1: 40 frames are 2.2 s, like a CT port's 100 cycles longer than a reference meter's display update, and
+    // shrink the IC's per-refresh noise (about ±0.1 %) well under 0.1 %. 10 frames (0.55 s) are dropped first: the first
+    // after the relay closes may carry a refresh from before it, and the relay bounces and a cold element's inrush settle.
+    private const int MeasuredFrames = 40;
+    private const int SettleFrames = 10;
+
+    // How often the UART is looked at while a frame is awaited: a tenth of a frame's wire time.
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(5);
+
+    private readonly Hlw8032PortMeter _meter;
+    private readonly double _shortCircuitPeakA;
+    private readonly TimeProvider _time;
+
+    public Hlw8032MeterCalibration(string portId, Hlw8032MeterDefinition hlw, Hlw8032PortMeter meter, double shortCircuitPeakA, TimeProvider time)
+    {
+        _meter = meter;
+        _shortCircuitPeakA = shortCircuitPeakA;
+        _time = time;
+        Description = $"HLW8032 on {hlw.Serial}";
+        Factors =
+        [
+            new ScaleFactor(CalibratedQuantity.Voltage, $"ports[{portId}].meter.voltageCoefficient", hlw.VoltageCoefficient, ReadingGrowsWithFactor: true),
+            new ScaleFactor(CalibratedQuantity.Current, $"ports[{portId}].meter.currentCoefficient", hlw.CurrentCoefficient, ReadingGrowsWithFactor: true),
+        ];
+    }
+
+    public string Description { get; }
+
+    public IReadOnlyList<ScaleFactor> Factors { get; }
+
+    public int SettleReadings => SettleFrames;
+
+    public int Readings => MeasuredFrames;
+
+    public string ReadingsExplained => "40 frames, 2.2 s: one every 55 ms, each with the IC's latest 50 ms refresh";
+
+    /// <summary>
+    /// The next frame the IC sends; when none comes within the meter's <see cref="Hlw8032PortMeter.SilentAfter"/>, the
+    /// meter's own reading, which is then the fault (silence, bad checksums) with its reason.
+    /// </summary>
+    public MeterReading Measure()
+    {
+        long start = _time.GetTimestamp();
+        while (true)
+        {
+            if (_meter.TryTakeNewFrame(_shortCircuitPeakA, out MeterReading reading))
+            {
+                return reading;
+            }
+
+            if (_time.GetElapsedTime(start) >= Hlw8032PortMeter.SilentAfter)
+            {
+                return _meter.Measure(_shortCircuitPeakA);
+            }
+
+            Wait(Poll);
+        }
+    }
+
+    /// <summary>On the board, real time passes; on the simulator, its shed time is moved on (the simulated IC sends on it).</summary>
+    private void Wait(TimeSpan span)
+    {
+        if (_time is SimulatedClock shed)
+        {
+            shed.Advance(span);
+        }
+        else
+        {
+            Thread.Sleep(span);
+        }
+    }
 }

@@ -109,7 +109,7 @@ internal static class CalibrateCommand
         IMeterCalibration calibration;
         try
         {
-            calibration = MeterCalibrations.For(site, port, board.Meters[portIndex], out whyNot)!;
+            calibration = MeterCalibrations.For(site, port, board.Meters[portIndex], board.Time, out whyNot)!;
             output.WriteLine($"{port.Id}: {calibration.Description}");
             output.WriteLine(Invariant($"relay of {port.Id} closed; measuring {calibration.ReadingsExplained} ..."));
             IReadOnlyList<MeterReading> readings = CalibrationBench.Measure(board, portIndex, calibration, out string? relayProblem, cancellation);

@@ -25,8 +25,8 @@ public static class GeneratedShedSite
     /// <summary>The file name generated sites are given in problems and on disk.</summary>
     public static string FileName(int ports) => string.Create(CultureInfo.InvariantCulture, $"generated-{ports}-ports.yaml");
 
-    /// <summary>Five USB-serial adapters of four BL0942s each.</summary>
-    public const int MaxBl0942Ports = 20;
+    /// <summary>Nine USB-serial UARTs of four BL0942s each (the first twenty with their over-current outputs on GPIOs).</summary>
+    public const int MaxBl0942Ports = 36;
 
     // Over-current outputs of generated BL0942 ports: board GPIOs free of I2C (2, 3), 1-Wire (4) and the smoke input (27);
     // a BL0942 shed has no ADC, so SPI0's pins are free too.
@@ -84,12 +84,13 @@ public static class GeneratedShedSite
     public static SiteFileLoadResult Load(int ports, GeneratedMeter meter) => SiteFileLoader.LoadText(FileName(ports), Yaml(ports, meter));
 
     /// <summary>
-    /// <paramref name="ports"/> BL0942 ports: four chips (addresses 0–3) on each of /dev/ttyUSB0..4 (USB-serial adapters:
-    /// the header cannot spare UART pins besides twenty over-current inputs), each chip's over-current output on its own
-    /// board GPIO, the relays on MCP23017s at 0x20 and 0x21.
+    /// <paramref name="ports"/> BL0942 ports: four chips (addresses 0–3) on each of /dev/ttyUSB0..8 (USB-serial adapters:
+    /// the header cannot spare UART pins besides twenty over-current inputs), the first twenty chips' over-current outputs
+    /// each on its own board GPIO (the header has no more; P21 and on see a short in their next packet's fast RMS), the
+    /// relays on MCP23017s at 0x20, 0x21 and 0x22.
     /// </summary>
     public static string Bl0942Yaml(int ports) => MeteringIcYaml(ports, MaxBl0942Ports, "bl0942", "BL0942",
-        p => string.Create(CultureInfo.InvariantCulture, $"{{ type: bl0942, serial: /dev/ttyUSB{p / 4}, address: {p % 4}, shuntOhms: 0.001, voltageDivider: 3824.5, overCurrentGpio: {OverCurrentGpios[p]} }}"));
+        p => string.Create(CultureInfo.InvariantCulture, $"{{ type: bl0942, serial: /dev/ttyUSB{p / 4}, address: {p % 4}, shuntOhms: 0.001, voltageDivider: 3824.5{(p < OverCurrentGpios.Length ? $", overCurrentGpio: {OverCurrentGpios[p]}" : "")} }}"));
 
     /// <summary>The site file's text for <paramref name="ports"/> AC ports, P01..PNN.</summary>
     public static string Yaml(int ports)

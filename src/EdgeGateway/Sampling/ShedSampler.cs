@@ -28,6 +28,14 @@ public sealed class ShedSampler
 
     // The ports whose HLW8032 sends a frame every 55 ms on a UART of its own: every new frame is handed to protection.
     private readonly (int Port, Hlw8032PortMeter Meter)[] _frameStreams;
+
+    // The order ports are measured in: the BL0942 ports take turns across their UARTs (the first chip of every UART, then
+    // the second...), so that the chips of different UARTs are asked at once (RequestAhead); every other port keeps its place.
+    private readonly int[] _order;
+
+    // The BL0942 ports of each UART, in measuring order.
+    private readonly (int Port, Bl0942PortMeter Meter)[][] _bl0942Lines;
+    private readonly int[] _positionOf;
     private Task<ThermometerReading[]>? _temperatureRead;
     private long _lastTemperatureRead = long.MinValue;
     private double? _maxTemperatureC;
@@ -42,6 +50,21 @@ public sealed class ShedSampler
         _outOfTurnAt = new long[board.Meters.Count];
         _overCurrentOutputs = [.. board.Meters.Select((m, i) => (Port: i, Meter: m as Bl0942PortMeter)).Where(w => w.Meter is { WatchesOverCurrent: true }).Select(w => (w.Port, w.Meter!))];
         _frameStreams = [.. board.Meters.Select((m, i) => (Port: i, Meter: m as Hlw8032PortMeter)).Where(w => w.Meter is not null).Select(w => (w.Port, w.Meter!))];
+        (int Port, Bl0942PortMeter Meter)[][] byLine = [.. board.Meters
+            .Select((m, i) => (Port: i, Meter: m as Bl0942PortMeter))
+            .Where(w => w.Meter is not null)
+            .Select(w => (w.Port, Meter: w.Meter!))
+            .GroupBy(w => w.Meter.Chip.Line, StringComparer.Ordinal)
+            .Select(g => g.ToArray())];
+        var interleaved = new Queue<int>(byLine.SelectMany(line => line.Select((w, n) => (w.Port, n))).OrderBy(w => w.n).ThenBy(w => w.Port).Select(w => w.Port));
+        _order = [.. Enumerable.Range(0, board.Meters.Count).Select(i => board.Meters[i] is Bl0942PortMeter ? interleaved.Dequeue() : i)];
+        _positionOf = new int[_order.Length];
+        for (int k = 0; k < _order.Length; k++)
+        {
+            _positionOf[_order[k]] = k;
+        }
+
+        _bl0942Lines = [.. byLine.Select(line => line.OrderBy(w => _positionOf[w.Port]).ToArray())];
         if (board.Mains?.Scan is { } scan)
         {
             scan.Listener = new ScanToProtection(protection);
@@ -56,12 +79,14 @@ public sealed class ShedSampler
     public void RunRound()
     {
         IReadOnlyList<IPortMeter> meters = _board.Meters;
-        for (int i = 0; i < meters.Count; i++)
+        for (int k = 0; k < meters.Count; k++)
         {
+            int i = _order[k];
             _protection.ProcessCommands();
             WatchOverCurrentOutputs();
             TakeNewFrames();
             ReadRelayFeedback(i);
+            RequestAhead(k);
             MeterReading reading = meters[i].Measure(_protection.ShortCircuitPeakAmps(i));
             _protection.OnPortMeasured(i, reading);
 
@@ -121,8 +146,48 @@ public sealed class ShedSampler
         }
 
         _outOfTurnAt[port] = now;
+        if (meters[port] is Bl0942PortMeter { Requested: false })
+        {
+            // Another chip of its UART may be answering: take that answer first (it is that port's measurement).
+            foreach ((int other, Bl0942PortMeter meter) in _bl0942Lines.First(line => line.Any(w => w.Port == port)))
+            {
+                if (meter.Requested)
+                {
+                    _protection.OnPortMeasured(other, meter.Measure(_protection.ShortCircuitPeakAmps(other)));
+                }
+            }
+        }
+
         _protection.ProcessCommands();
         _protection.OnPortMeasured(port, meters[port].Measure(_protection.ShortCircuitPeakAmps(port)));
+    }
+
+    /// <summary>
+    /// Before the measurement at <paramref name="position"/> of the round: on every UART with BL0942s and no request on
+    /// the wire, the request of its next chip still to be measured this round. Each UART is a wire of its own, so the
+    /// chips of five UARTs answer in the time of one (52 ms at 4800 baud), and a round of 20 chips, four on each of five
+    /// UARTs, takes four exchanges instead of twenty; the chips of one UART still answer one after the other.
+    /// </summary>
+    private void RequestAhead(int position)
+    {
+        foreach ((int Port, Bl0942PortMeter Meter)[] line in _bl0942Lines)
+        {
+            int next = -1;
+            bool busy = false;
+            foreach ((int port, Bl0942PortMeter meter) in line)
+            {
+                busy |= meter.Requested;
+                if (next < 0 && _positionOf[port] >= position)
+                {
+                    next = port;
+                }
+            }
+
+            if (!busy && next >= 0)
+            {
+                ((Bl0942PortMeter)_board.Meters[next]).TryRequest(_protection.ShortCircuitPeakAmps(next));
+            }
+        }
     }
 
     /// <summary>

@@ -7,7 +7,9 @@ namespace EdgeGateway.Hardware.Metering.Bl0942;
 /// One BL0942 on a UART shared by up to four (its A1/A2 address, 0–3), read and written as <see cref="Bl0942Frame"/>
 /// says. Every call is bounded by the port's read timeout and never throws: a silent chip, a short or garbled answer and
 /// a bad checksum come back as false with what went wrong. Used from one thread (the sampling thread) only; the chips
-/// of one bus are asked one after the other.
+/// of one bus are asked one after the other, and the chips of different buses at once: a full-packet read splits into
+/// <see cref="TryRequestPacket"/> and <see cref="TryTakePacket"/>, so the sampler can send the request on every UART
+/// before it waits for the first answer (each UART is its own wire: the answers cross them in parallel).
 /// </summary>
 public sealed class Bl0942
 {
@@ -28,6 +30,9 @@ public sealed class Bl0942
 
     public string Description { get; }
 
+    /// <summary>The UART the chip is on (its device path): chips on one line share its wire, chips on two do not.</summary>
+    public string Line => _port.PortName;
+
     private byte ReadCommand => (byte)(Bl0942Frame.ReadCommand | Address);
 
     private byte WriteCommand => (byte)(Bl0942Frame.WriteCommand | Address);
@@ -36,7 +41,20 @@ public sealed class Bl0942
     public bool TryReadPacket(out Bl0942Packet packet, out string? fault)
     {
         packet = default;
-        if (!TryExchange([ReadCommand, Bl0942Frame.FullPacketRegister], Bl0942Frame.PacketLength, out fault))
+        return TryRequestPacket(out fault) && TryTakePacket(out packet, out fault);
+    }
+
+    /// <summary>
+    /// Sends the full-packet request and returns at once; <see cref="TryTakePacket"/> waits for the answer. No other
+    /// exchange on the same UART may come between the two (the answer would be taken for the other's).
+    /// </summary>
+    public bool TryRequestPacket(out string? fault) => TrySend([ReadCommand, Bl0942Frame.FullPacketRegister], out fault);
+
+    /// <summary>Waits (up to the port's read timeout) for the answer to <see cref="TryRequestPacket"/>'s request.</summary>
+    public bool TryTakePacket(out Bl0942Packet packet, out string? fault)
+    {
+        packet = default;
+        if (!TryReceive(Bl0942Frame.PacketLength, out fault))
         {
             return false;
         }
@@ -151,13 +169,12 @@ public sealed class Bl0942
         }
     }
 
-    private bool TryExchange(byte[] request, int answerLength, out string? fault)
-    {
-        if (!TrySend(request, out fault))
-        {
-            return false;
-        }
+    private bool TryExchange(byte[] request, int answerLength, out string? fault) =>
+        TrySend(request, out fault) && TryReceive(answerLength, out fault);
 
+    private bool TryReceive(int answerLength, out string? fault)
+    {
+        fault = null;
         int got = 0;
         try
         {

@@ -52,6 +52,7 @@ public sealed class Bl0942PortMeter : IPortMeter
     private string? _silentFault;
     private int _unanswered;
     private uint? _lastCfCnt;
+    private bool _requested;
 
     /// <param name="chip">The chip on its UART.</param>
     /// <param name="shuntOhms">The current shunt between IP and IN.</param>
@@ -97,30 +98,80 @@ public sealed class Bl0942PortMeter : IPortMeter
     /// <summary>The peak current the over-current output stands for: the fast RMS threshold of a sine, × √2.</summary>
     public double OverCurrentPeakAmps => double.IsNaN(_configuredPeakAmps) ? 0 : _configuredPeakAmps;
 
+    /// <summary>Whether a packet request is on the wire (<see cref="TryRequest"/>) and <see cref="Measure"/> takes its answer.</summary>
+    public bool Requested => _requested;
+
+    /// <summary>
+    /// Sends the full-packet request now, so that the chip answers while the sampler asks the chips of other UARTs;
+    /// <see cref="Measure"/> then takes the answer. False (nothing sent) when the next read is not a plain packet read:
+    /// a silent chip's retry wait, or the over-current threshold to program first; <see cref="Measure"/> does those
+    /// itself. The caller sends no other request on the same UART before <see cref="Measure"/>.
+    /// </summary>
+    public bool TryRequest(double shortCircuitPeakAmps)
+    {
+        if (_requested)
+        {
+            return true;
+        }
+
+        if ((_unanswered >= SilentReads && _time.GetElapsedTime(_silentAt, _time.GetTimestamp()) < SilentRetry)
+            || (!double.IsInfinity(shortCircuitPeakAmps) && shortCircuitPeakAmps != _configuredPeakAmps))
+        {
+            return false;
+        }
+
+        // A request that could not be sent is sent again by Measure, which reports the fault.
+        _requested = Chip.TryRequestPacket(out _);
+        return _requested;
+    }
+
     public MeterReading Measure(double shortCircuitPeakAmps)
     {
         long now = _time.GetTimestamp();
-        if (_unanswered >= SilentReads && _time.GetElapsedTime(_silentAt, now) < SilentRetry)
+        Bl0942Packet packet;
+        string? fault;
+        if (_requested)
         {
-            return MeterReading.Failed(_silentFault!);
-        }
-
-        // The threshold follows the port's setting; +∞ (relay open) keeps the last one programmed.
-        if (!double.IsInfinity(shortCircuitPeakAmps) && shortCircuitPeakAmps != _configuredPeakAmps && !TryConfigure(shortCircuitPeakAmps, now, out string? configureFault))
-        {
-            return MeterReading.Failed(configureFault!);
-        }
-
-        if (!Chip.TryReadPacket(out Bl0942Packet packet, out string? fault))
-        {
-            if (fault!.Contains("no answer", StringComparison.Ordinal))
+            _requested = false;
+            if (!Chip.TryTakePacket(out packet, out fault))
             {
-                NoteSilent(fault, now);
+                return Unanswered(fault!, now);
+            }
+        }
+        else
+        {
+            if (_unanswered >= SilentReads && _time.GetElapsedTime(_silentAt, now) < SilentRetry)
+            {
+                return MeterReading.Failed(_silentFault!);
             }
 
-            return MeterReading.Failed(fault);
+            // The threshold follows the port's setting; +∞ (relay open) keeps the last one programmed.
+            if (!double.IsInfinity(shortCircuitPeakAmps) && shortCircuitPeakAmps != _configuredPeakAmps && !TryConfigure(shortCircuitPeakAmps, now, out string? configureFault))
+            {
+                return MeterReading.Failed(configureFault!);
+            }
+
+            if (!Chip.TryReadPacket(out packet, out fault))
+            {
+                return Unanswered(fault!, now);
+            }
         }
 
+        return Decode(packet, shortCircuitPeakAmps, now);
+    }
+
+    private MeterReading Unanswered(string fault, long now)
+    {
+        if (fault.Contains("no answer", StringComparison.Ordinal))
+        {
+            NoteSilent(fault, now);
+        }
+
+        return MeterReading.Failed(fault);
+    }
+
+    private MeterReading Decode(Bl0942Packet packet, double shortCircuitPeakAmps, long now)
+    {
         _unanswered = 0;
         if (_lastPacket == packet)
         {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using EdgeGateway.Hardware.Metering.Bl0942;
 using EdgeGateway.Hardware.Simulation.Serial;
 
@@ -9,12 +10,23 @@ namespace EdgeGateway.Hardware.Simulation.Bl0942;
 /// its bytes on the master side and answers as the addressed chip would, byte for byte (<see cref="Bl0942Frame"/>).
 /// </summary>
 /// <remarks>
+/// <para>
 /// A pty carries bytes at once, so the bus spends the wire time on the shed's clock: the request's bytes at 4800 baud
 /// before the chip samples its registers, the answer's before it is written (a full packet, 25 bytes both ways, is
 /// 52 ms). The gateway's sampling thread is blocked reading the answer meanwhile, so the bus advances the clock on its
-/// behalf (<see cref="SimulatedClock.AdvanceWhileOwnerWaits"/>) and the chip answers with the physical model's state
+/// behalf (<see cref="SimulatedClock.AdvanceWhileOwnerWaitsTo"/>) and the chip answers with the physical model's state
 /// at that instant of shed time, whatever the simulation speed. A request to an address with no chip, or to a silent
 /// chip, gets nothing back: the gateway's read times out in real time, which costs no shed time.
+/// </para>
+/// <para>
+/// The wire time is this bus's own: an exchange starts when its request arrives or when the bus's previous one ended,
+/// whichever is later, and ends at an instant of shed time this bus computes; the clock is moved to that instant, not
+/// on by the wire time. So the buses of one shed run in parallel, as the UARTs of a board do: a request sent on five
+/// buses at once is answered on all five 52 ms later, not 260 ms. The buses of one clock move it earliest instant first
+/// and wait (briefly, in real time) for the gateway to send what it sends at the current instant (<see cref="MoveTimeTo"/>);
+/// a gateway thread slower than that wait gets its exchanges later than the wire allows, never sooner. A shed with one
+/// bus waits for nothing.
+/// </para>
 /// </remarks>
 public sealed class SimulatedBl0942Bus : IDisposable
 {
@@ -23,12 +35,41 @@ public sealed class SimulatedBl0942Bus : IDisposable
     private readonly SimulatedBl0942?[] _chips = new SimulatedBl0942?[4];
     private readonly Thread _thread;
     private readonly List<byte> _pending = [];
+
+    // The pause, in real time, in which a gateway sends its requests on the other buses: its sampling thread writes
+    // them back to back, microseconds apart.
+    private static readonly TimeSpan ParallelSendPause = TimeSpan.FromMilliseconds(1);
+
+    // The longest a bus waits, in real time, for the gateway or another bus before it moves time anyway.
+    private static readonly TimeSpan ParallelHold = TimeSpan.FromMilliseconds(50);
+
+    // The buses of each shed clock, which run in parallel.
+    private static readonly ConditionalWeakTable<SimulatedClock, List<SimulatedBl0942Bus>> BusesOf = [];
+
+    private readonly List<SimulatedBl0942Bus> _busesOnClock;
     private volatile bool _stopping;
     private int _requests;
+    private TimeSpan _busyUntil;
+
+    // The instant a request waiting unread on this bus's pty was sent at, stamped by another bus about to move time
+    // (ticks; -1: none).
+    private long _sentAtTicks = -1;
+
+    // The instant this bus's exchange in progress needs the clock at next (ticks; long.MaxValue: no exchange).
+    private long _dueTicks = long.MaxValue;
+
+    // The instant this bus's last answer was written at (ticks).
+    private long _answeredAtTicks = -1;
 
     public SimulatedBl0942Bus(SimulatedClock clock)
     {
         _clock = clock;
+        _busesOnClock = BusesOf.GetValue(clock, _ => []);
+        lock (_busesOnClock)
+        {
+            _busesOnClock.Add(this);
+        }
+
         _pty = PseudoTerminal.Open();
         _thread = new Thread(Serve) { IsBackground = true, Name = $"BL0942 bus {_pty.SlavePath}" };
         _thread.Start();
@@ -56,6 +97,11 @@ public sealed class SimulatedBl0942Bus : IDisposable
 
     public void Dispose()
     {
+        lock (_busesOnClock)
+        {
+            _busesOnClock.Remove(this);
+        }
+
         _stopping = true;
         foreach (SimulatedBl0942? chip in _chips)
         {
@@ -72,9 +118,22 @@ public sealed class SimulatedBl0942Bus : IDisposable
         while (!_stopping)
         {
             int n;
+            TimeSpan sentAt;
             try
             {
-                n = _pty.Read(buffer, 50);
+                if (!_pty.WaitReadable(50))
+                {
+                    continue;
+                }
+
+                // Under the buses' lock, so that no other bus moves time or stamps this one between the look at the
+                // clock and the read: bytes another bus saw waiting carry its stamp, the others were sent by now.
+                lock (_busesOnClock)
+                {
+                    long stamped = Interlocked.Exchange(ref _sentAtTicks, -1);
+                    sentAt = stamped >= 0 ? TimeSpan.FromTicks(stamped) : _clock.Elapsed;
+                    n = _pty.Read(buffer, 0);
+                }
             }
             catch (IOException)
             {
@@ -83,13 +142,13 @@ public sealed class SimulatedBl0942Bus : IDisposable
 
             for (int i = 0; i < n; i++)
             {
-                Take(buffer[i]);
+                Take(buffer[i], sentAt);
             }
         }
     }
 
     /// <summary>One byte from the gateway: a command byte starts a frame (2 bytes for a read, 6 for a write); stray bytes are dropped, as the chip's UART does.</summary>
-    private void Take(byte b)
+    private void Take(byte b, TimeSpan sentAt)
     {
         if (_pending.Count == 0 && (b & 0xFC) is not (Bl0942Frame.ReadCommand or Bl0942Frame.WriteCommand))
         {
@@ -107,33 +166,126 @@ public sealed class SimulatedBl0942Bus : IDisposable
         _pending.Clear();
         Interlocked.Increment(ref _requests);
         SimulatedBl0942? chip = _chips[frame[0] & 0x3];
-        _clock.AdvanceWhileOwnerWaits(Bl0942Frame.ByteTime * frame.Length);
-        if (chip is null || chip.Fault == Bl0942Fault.Silent || _stopping)
+
+        // The request left the gateway at this instant (the clock stands while the gateway runs); its bytes end on this
+        // bus's wire a request's time later. Other buses' requests sent in the same breath must arrive before time moves.
+        TimeSpan start = sentAt > _busyUntil ? sentAt : _busyUntil;
+        _busyUntil = start + (Bl0942Frame.ByteTime * frame.Length);
+        MoveTimeTo(_busyUntil, pauseFirst: true);
+        try
         {
+            if (chip is null || chip.Fault == Bl0942Fault.Silent || _stopping)
+            {
+                return;
+            }
+
+            if (isRead)
+            {
+                Answer(chip, frame);
+            }
+            else if (frame[5] == Bl0942Frame.Checksum(frame[0], frame.AsSpan(1, 4)))
+            {
+                chip.WriteRegister((Bl0942Register)frame[1], Bl0942Frame.Read24(frame.AsSpan(2)));
+            }
+        }
+        finally
+        {
+            Done();
+        }
+    }
+
+    /// <summary>
+    /// Moves the shed's clock to <paramref name="at"/> for this bus's exchange, as a discrete-event simulation of the
+    /// shed's UARTs: time moves to the earliest instant any bus needs next, so an answer due earlier on another bus is
+    /// written at its own instant, not at this bus's later one. Three things hold the move back, each for at most
+    /// <see cref="ParallelHold"/> of real time: another bus's exchange due earlier; a request sent on another bus and
+    /// not yet read by its thread (stamped here with the instant it was sent by, so a slow thread does not make it a
+    /// later one); and an answer the gateway has not taken yet (it reads it and sends that bus's next request at this
+    /// instant, before it waits on this bus). A gateway that is slower than the hold meanwhile (a loaded machine) gets
+    /// its exchanges later than the wire allows, never sooner.
+    /// </summary>
+    private void MoveTimeTo(TimeSpan at, bool pauseFirst)
+    {
+        Volatile.Write(ref _dueTicks, at.Ticks);
+        SimulatedBl0942Bus[] others;
+        lock (_busesOnClock)
+        {
+            others = [.. _busesOnClock.Where(b => b != this)];
+        }
+
+        if (others.Length == 0)
+        {
+            _clock.AdvanceWhileOwnerWaitsTo(at);
             return;
         }
 
-        if (isRead)
+        if (pauseFirst && at > _clock.Elapsed)
         {
-            Answer(chip, frame);
+            // The gateway's requests on the other buses follow this one within microseconds: let them reach their ptys.
+            Thread.Sleep(ParallelSendPause);
         }
-        else if (frame[5] == Bl0942Frame.Checksum(frame[0], frame.AsSpan(1, 4)))
+
+        long holdUntil = Environment.TickCount64 + (long)ParallelHold.TotalMilliseconds;
+        lock (_busesOnClock)
         {
-            chip.WriteRegister((Bl0942Register)frame[1], Bl0942Frame.Read24(frame.AsSpan(2)));
+            while (true)
+            {
+                long now = _clock.Elapsed.Ticks;
+                if (at.Ticks <= now)
+                {
+                    return;
+                }
+
+                bool held = false;
+                foreach (SimulatedBl0942Bus other in others)
+                {
+                    if (other._pty.QueuedForMaster() > 0)
+                    {
+                        Interlocked.CompareExchange(ref other._sentAtTicks, now, -1);
+                    }
+
+                    long stamped = Volatile.Read(ref other._sentAtTicks);
+                    held |= Volatile.Read(ref other._dueTicks) < at.Ticks
+                        || (stamped >= 0 && stamped + (2 * Bl0942Frame.ByteTime.Ticks) < at.Ticks)
+                        || (Volatile.Read(ref other._answeredAtTicks) == now && other._pty.QueuedForSlave() > 0);
+                }
+
+                if (!held || Environment.TickCount64 >= holdUntil)
+                {
+                    _clock.AdvanceWhileOwnerWaitsTo(at);
+                    Monitor.PulseAll(_busesOnClock);
+                    return;
+                }
+
+                Monitor.Wait(_busesOnClock, 1);
+            }
+        }
+    }
+
+    /// <summary>This bus's exchange is over (its answer written, or none due): it holds no other bus's time back.</summary>
+    private void Done()
+    {
+        Volatile.Write(ref _dueTicks, long.MaxValue);
+        lock (_busesOnClock)
+        {
+            Monitor.PulseAll(_busesOnClock);
         }
     }
 
     private void Answer(SimulatedBl0942 chip, byte[] request)
     {
         byte[] answer;
+        // The chip samples its registers when the request's last byte is in (this bus's instant: another bus may have
+        // moved the clock further meanwhile).
+        TimeSpan sampled = _busyUntil;
         if (request[1] == Bl0942Frame.FullPacketRegister)
         {
-            answer = chip.Packet(_clock.Elapsed);
+            answer = chip.Packet(sampled);
         }
         else
         {
             answer = new byte[4];
-            Bl0942Frame.Write24(answer, chip.ReadRegister((Bl0942Register)request[1], _clock.Elapsed));
+            Bl0942Frame.Write24(answer, chip.ReadRegister((Bl0942Register)request[1], sampled));
             answer[3] = Bl0942Frame.Checksum(request[0], [request[1], answer[0], answer[1], answer[2]]);
         }
 
@@ -142,10 +294,12 @@ public sealed class SimulatedBl0942Bus : IDisposable
             answer[^1] ^= 0x5A;
         }
 
-        _clock.AdvanceWhileOwnerWaits(Bl0942Frame.ByteTime * answer.Length);
+        _busyUntil = sampled + (Bl0942Frame.ByteTime * answer.Length);
+        MoveTimeTo(_busyUntil, pauseFirst: false);
         try
         {
             _pty.Write(answer);
+            Volatile.Write(ref _answeredAtTicks, _busyUntil.Ticks);
         }
         catch (IOException)
         {

@@ -99,6 +99,13 @@ public sealed partial class PseudoTerminal : IDisposable
         return n > 0 ? (int)n : 0;
     }
 
+    /// <summary>Waits up to <paramref name="timeoutMs"/> for bytes from the gateway; true when there are some to read.</summary>
+    public bool WaitReadable(int timeoutMs)
+    {
+        var poll = new PollFd { Fd = _master, Events = PollIn };
+        return Poll(ref poll, 1, timeoutMs) > 0 && (poll.Revents & PollIn) != 0;
+    }
+
     /// <summary>Writes <paramref name="bytes"/> to the gateway's side, all of them (a short write is continued).</summary>
     public void Write(ReadOnlySpan<byte> bytes)
     {
@@ -129,6 +136,13 @@ public sealed partial class PseudoTerminal : IDisposable
     {
         int queued = 0;
         return Ioctl(_slaveHold, FionRead, ref queued) == 0 ? queued : 0;
+    }
+
+    /// <summary>Bytes the gateway wrote that are waiting on the master side, not yet read by the simulator (FIONREAD on the master).</summary>
+    public int QueuedForMaster()
+    {
+        int queued = 0;
+        return Volatile.Read(ref _disposed) == 0 && Ioctl(_master, FionRead, ref queued) == 0 ? queued : 0;
     }
 
     public void Dispose()
