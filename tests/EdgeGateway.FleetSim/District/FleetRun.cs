@@ -250,6 +250,8 @@ internal static partial class FleetRun
                 TimeSpan settled = settle.Elapsed;
                 foreach (HubProcess hub in rig.Hubs)
                 {
+                    // Kept beside the run's data: each notice's timing is in it (a tail is read there, notice by notice).
+                    await File.WriteAllLinesAsync(Path.Combine(options.Directory, hub.ClientId + ".log"), hub.OutputLines(), cancellationToken);
                     System.Text.Json.JsonElement health = await hub.HealthAsync();
                     if (health.GetProperty("rejected").GetInt64() > 0)
                     {
