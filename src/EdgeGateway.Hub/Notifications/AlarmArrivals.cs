@@ -1,8 +1,9 @@
 namespace EdgeGateway.Hub.Notifications;
 
 /// <summary>When an alarm message reached this hub: <see cref="Timestamp"/> monotonic (<see cref="TimeProvider.GetTimestamp"/>),
-/// for the delay until its notice is delivered; <see cref="At"/> the wall clock, to set beside the gateway's <c>ts</c>.</summary>
-internal readonly record struct AlarmArrival(long Timestamp, DateTimeOffset At);
+/// for the delay until its notice is delivered; <see cref="At"/> the wall clock, to set beside the gateway's <c>ts</c>;
+/// <see cref="Recording"/> how long the ledger took to record it (one fsync).</summary>
+internal readonly record struct AlarmArrival(long Timestamp, DateTimeOffset At, TimeSpan Recording);
 
 /// <summary>
 /// The arrival of each alarm message whose notices are still to be delivered, so that delivery can say how long the

@@ -114,7 +114,7 @@ internal sealed partial class AlarmNotifier : IAlarmRecorder, IAlarmReminders, I
         LogRecorded(alarm.AlarmId, alarm.Event, outcome.Added, outcome.Cancelled);
         if (outcome.Added > 0)
         {
-            Arrivals.Arrived(alarm.Site, alarm.Gateway, alarm.AlarmId, notice, new AlarmArrival(arrived, now), channels.Count);
+            Arrivals.Arrived(alarm.Site, alarm.Gateway, alarm.AlarmId, notice, new AlarmArrival(arrived, now, _time.GetElapsedTime(arrived)), channels.Count);
             Wake.Pulse();
         }
 

@@ -152,7 +152,7 @@ internal sealed partial class NotificationDelivery : BackgroundService
             {
                 TimeSpan delay = _time.GetElapsedTime(arrival.Timestamp);
                 _notifier.Metrics.Delivered(job.Notice, delay);
-                LogSentAfterArrival(job.Notice, job.AlarmId, channel.Name, job.Attempts + 1, arrival.At, delay.TotalMilliseconds, request.TotalMilliseconds);
+                LogSentAfterArrival(job.Notice, job.AlarmId, channel.Name, job.Attempts + 1, arrival.At, delay.TotalMilliseconds, arrival.Recording.TotalMilliseconds, request.TotalMilliseconds);
             }
             else
             {
@@ -273,8 +273,8 @@ internal sealed partial class NotificationDelivery : BackgroundService
     [LoggerMessage(Level = LogLevel.Information, Message = "Notice {Notice} of alarm {AlarmId} sent via channel {Channel} (attempt {Attempt})")]
     private partial void LogSent(NoticeKind notice, string alarmId, string channel, int attempt);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Notice {Notice} of alarm {AlarmId} sent via channel {Channel} (attempt {Attempt}); the alarm reached this hub at {ArrivedAt:O}, {DelayMs:0.0} ms before (the request took {RequestMs:0.0} ms)")]
-    private partial void LogSentAfterArrival(NoticeKind notice, string alarmId, string channel, int attempt, DateTimeOffset arrivedAt, double delayMs, double requestMs);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Notice {Notice} of alarm {AlarmId} sent via channel {Channel} (attempt {Attempt}); the alarm reached this hub at {ArrivedAt:O}, {DelayMs:0.0} ms before (the ledger took {RecordMs:0.0} ms, the request {RequestMs:0.0} ms)")]
+    private partial void LogSentAfterArrival(NoticeKind notice, string alarmId, string channel, int attempt, DateTimeOffset arrivedAt, double delayMs, double recordMs, double requestMs);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Notice {Notice} of alarm {AlarmId} via channel {Channel} failed (attempt {Attempt}): {Reason}; next attempt in {RetryIn}")]
     private partial void LogFailed(NoticeKind notice, string alarmId, string channel, int attempt, string reason, TimeSpan retryIn);

@@ -78,6 +78,7 @@ internal sealed record FleetRunReport(
     IReadOnlyList<double> NoticeLatencyMs,
     IReadOnlyList<double> HubArrivalLatencyMs,
     IReadOnlyList<double> HubDeliveryLatencyMs,
+    IReadOnlyList<double> HubLedgerMs,
     IReadOnlyList<double> HubRequestMs,
     IReadOnlyList<double> HubWaitMs,
     ProcessSummary? Hub,
@@ -101,8 +102,9 @@ internal sealed record FleetRunReport(
         text.AppendLine(CultureInfo.InvariantCulture, $"   alarm ts -> webhook ms: {Spread(NoticeLatencyMs)}");
         text.AppendLine(CultureInfo.InvariantCulture, $"     of which alarm ts -> hub arrival ms (fleet, broker): {Spread(HubArrivalLatencyMs)}");
         text.AppendLine(CultureInfo.InvariantCulture, $"     and hub arrival -> notice delivered ms (the hub, monotonic): {Spread(HubDeliveryLatencyMs)}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"       of which the webhook request (the receiver is in the fleet process): {Spread(HubRequestMs)}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"       and the rest (ledger, waiting for the channel's loop): {Spread(HubWaitMs)}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"       of which the ledger recording the alarm: {Spread(HubLedgerMs)}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"       the webhook request (the receiver is in the fleet process): {Spread(HubRequestMs)}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"       and the rest (waiting for the channel's loop, the \"sending\" mark): {Spread(HubWaitMs)}");
         foreach ((string name, ProcessSummary? p) in new[] { ("hub", Hub), ("mosquitto", Broker), ("influxd", Influx), ("fleet", (ProcessSummary?)Fleet) })
         {
             if (p is not null)
@@ -280,8 +282,9 @@ internal static partial class FleetRun
                     timed ? noticeLatency : [],
                     timed ? [.. hubTimings.Select(t => (t.ArrivedAt - raisedAt[t.AlarmId]).TotalMilliseconds)] : [],
                     timed ? [.. hubTimings.Select(t => t.DelayMs)] : [],
+                    timed ? [.. hubTimings.Select(t => t.LedgerMs)] : [],
                     timed ? [.. hubTimings.Select(t => t.RequestMs)] : [],
-                    timed ? [.. hubTimings.Select(t => t.DelayMs - t.RequestMs)] : [],
+                    timed ? [.. hubTimings.Select(t => t.DelayMs - t.LedgerMs - t.RequestMs)] : [],
                     hubFigures,
                     brokerFigures,
                     influxFigures,
@@ -356,7 +359,7 @@ internal static partial class FleetRun
 
     /// <summary>A raised notice as the hub that sent it logged it: when the alarm reached it (wall clock), and how long
     /// after that (its monotonic clock) the notice was delivered.</summary>
-    private readonly record struct HubNoticeTiming(string AlarmId, DateTimeOffset ArrivedAt, double DelayMs, double RequestMs);
+    private readonly record struct HubNoticeTiming(string AlarmId, DateTimeOffset ArrivedAt, double DelayMs, double LedgerMs, double RequestMs);
 
     /// <summary>The first delivery of each raised notice, from the hubs' "sent" lines (NotificationDelivery).</summary>
     private static IEnumerable<HubNoticeTiming> HubNoticeTimings(DistrictRig rig) =>
@@ -367,10 +370,11 @@ internal static partial class FleetRun
                 match.Groups["alarm"].Value,
                 DateTimeOffset.Parse(match.Groups["at"].Value, CultureInfo.InvariantCulture),
                 double.Parse(match.Groups["ms"].Value, CultureInfo.InvariantCulture),
+                double.Parse(match.Groups["ledger"].Value, CultureInfo.InvariantCulture),
                 double.Parse(match.Groups["request"].Value, CultureInfo.InvariantCulture)))
             .DistinctBy(timing => timing.AlarmId, StringComparer.Ordinal);
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"Notice Raised of alarm (?<alarm>\S+) sent via channel \S+ \(attempt \d+\); the alarm reached this hub at (?<at>\S+), (?<ms>[0-9.]+) ms before \(the request took (?<request>[0-9.]+) ms\)")]
+    [System.Text.RegularExpressions.GeneratedRegex(@"Notice Raised of alarm (?<alarm>\S+) sent via channel \S+ \(attempt \d+\); the alarm reached this hub at (?<at>\S+), (?<ms>[0-9.]+) ms before \(the ledger took (?<ledger>[0-9.]+) ms, the request (?<request>[0-9.]+) ms\)")]
     private static partial System.Text.RegularExpressions.Regex SentNotice();
 
     /// <summary>Polls the accounting until it is exact (everything arrived) or the time is up; returns the last one.</summary>
