@@ -6,7 +6,8 @@ namespace EdgeGateway.Mqtt.Tests;
 
 /// <summary>
 /// A loopback TCP forwarder to a broker that reads the MQTT packets going through it and records the most QoS 1
-/// PUBLISHes the client had sent without yet receiving their PUBACK (one client connection at a time).
+/// PUBLISHes the client had sent without yet receiving their PUBACK (one client connection at a time); it can hold
+/// what the broker sends, as a slow broker would.
 /// </summary>
 internal sealed class InFlightCounter : IAsyncDisposable
 {
@@ -17,6 +18,8 @@ internal sealed class InFlightCounter : IAsyncDisposable
     private readonly Task _accepting;
     private int _inFlight;
     private int _maxInFlight;
+    private int _published;
+    private volatile TaskCompletionSource? _fromBrokerHeld;
 
     public InFlightCounter(int brokerPort)
     {
@@ -28,6 +31,14 @@ internal sealed class InFlightCounter : IAsyncDisposable
     public Uri Uri => new($"mqtt://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture)}");
 
     public int MaxInFlight => Volatile.Read(ref _maxInFlight);
+
+    /// <summary>QoS 1 PUBLISHes the client has sent through this forwarder.</summary>
+    public int Published => Volatile.Read(ref _published);
+
+    /// <summary>Holds everything the broker sends (its PUBACKs) until <see cref="ReleaseFromBroker"/>: a broker that is slow to answer.</summary>
+    public void HoldFromBroker() => _fromBrokerHeld = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void ReleaseFromBroker() => _fromBrokerHeld?.TrySetResult();
 
     public async ValueTask DisposeAsync()
     {
@@ -86,6 +97,7 @@ internal sealed class InFlightCounter : IAsyncDisposable
                     int type = header >> 4;
                     if (fromClient && type == 3 && ((header >> 1) & 3) == 1)
                     {
+                        Interlocked.Increment(ref _published);
                         int now = Interlocked.Increment(ref _inFlight);
                         int max;
                         while (now > (max = Volatile.Read(ref _maxInFlight)) && Interlocked.CompareExchange(ref _maxInFlight, now, max) != max)
@@ -96,6 +108,11 @@ internal sealed class InFlightCounter : IAsyncDisposable
                     {
                         Interlocked.Decrement(ref _inFlight);
                     }
+                }
+
+                if (!fromClient && _fromBrokerHeld is { } held)
+                {
+                    await held.Task.WaitAsync(_stop.Token);
                 }
 
                 await to.SendAsync(buffer.AsMemory(0, n), SocketFlags.None, _stop.Token);

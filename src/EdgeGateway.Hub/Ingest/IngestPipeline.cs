@@ -372,6 +372,7 @@ public sealed partial class IngestPipeline : IDisposable
                 long started = _time.GetTimestamp();
                 await _writer.WriteAsync([.. items.Select(i => i.Point!)], cancellationToken);
                 _stats.OnWriteSucceeded(_time.GetElapsedTime(started));
+                Seq.Release(this, _time.GetUtcNow());
                 _stats.OnBatchWritten(items.Count);
                 if (attempt > 0)
                 {
@@ -384,6 +385,7 @@ public sealed partial class IngestPipeline : IDisposable
             {
                 _stats.OnWriteFailed();
                 _stats.OnWriteFailing(_time.GetTimestamp());
+                Seq.Hold(this);
                 attempt++;
                 TimeSpan delay = Backoff(attempt);
                 LogWriteFailed(_writer.Describe, items.Count, attempt, exception.Message, delay);
@@ -414,7 +416,10 @@ public sealed partial class IngestPipeline : IDisposable
         {
             case IngestDecision.Accept accept when item.Point is not null:
                 _stats.OnAccepted();
-                Seq.Observe(accept.Topic.Site, accept.Topic.Gateway, accept.Message.Seq, item.ReceivedAt);
+                // Stamped now, when it is stored, not when it was received: an alarm received during an outage and
+                // stored after it opens its hole now, and the numbers below it (telemetry, still in the broker's backlog)
+                // get the whole grace to arrive. Stamped with its receipt, that hole was already older than the grace.
+                Seq.Observe(accept.Topic.Site, accept.Topic.Gateway, accept.Message.Seq, _time.GetUtcNow());
                 if (accept.Message.Seq > 0)
                 {
                     Stored?.Invoke(accept.Topic.Site, accept.Topic.Gateway, accept.Message.Seq);
@@ -451,7 +456,7 @@ public sealed partial class IngestPipeline : IDisposable
         }
 
         _nextGapCheck = now + _options.SeqGapCheckInterval;
-        IReadOnlyList<SeqGap> gaps = Seq.TakeGaps(now, hold: _stats.WritesFailingSince is not null);
+        IReadOnlyList<SeqGap> gaps = Seq.TakeGaps(now);
         if (gaps.Count == 0 || !RecordsGaps)
         {
             return;

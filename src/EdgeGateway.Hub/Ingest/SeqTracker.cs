@@ -22,7 +22,7 @@ public sealed class SeqTracker(TimeSpan grace)
 
     private readonly Dictionary<(string Site, string Gateway), Stream> _streams = [];
     private readonly Lock _gate = new();
-    private bool _held;
+    private readonly HashSet<object> _holding = [];
 
     public TimeSpan Grace { get; } = grace;
 
@@ -59,30 +59,52 @@ public sealed class SeqTracker(TimeSpan grace)
     }
 
     /// <summary>
-    /// Gives up on numbers missing for longer than <see cref="Grace"/> and returns them as gaps. With
-    /// <paramref name="hold"/> (the hub's writes are failing) it judges nothing, and once called without it again every
-    /// hole gets a fresh <see cref="Grace"/>: the hub stores alarms and telemetry on two connections, and a telemetry
-    /// number written just before InfluxDB went away waits out the outage in a retried batch while the alarm numbered
-    /// after it was stored before — a hole that is no loss, however long the outage.
+    /// <paramref name="lane"/> (an ingest pipeline) cannot store: its writes fail and are retried. Until every lane that
+    /// held has released, nothing is judged: the hub stores alarms and telemetry on two connections, and a telemetry
+    /// number received just before InfluxDB went away waits out the outage in a retried batch (or in the broker, behind
+    /// a full window) while the alarm numbered after it was stored before — a hole that is no loss, however long the
+    /// outage. Set by the lane itself at each failure, not sampled at the next check: a lane whose write slots are all
+    /// retrying checks nothing until one succeeds, and one lane's success says nothing of the other's.
     /// </summary>
-    public IReadOnlyList<SeqGap> TakeGaps(DateTimeOffset now, bool hold = false)
+    public void Hold(object lane)
     {
-        var gaps = new List<SeqGap>();
+        ArgumentNullException.ThrowIfNull(lane);
         lock (_gate)
         {
-            if (hold)
-            {
-                _held = true;
-                return gaps;
-            }
+            _holding.Add(lane);
+        }
+    }
 
-            if (_held)
+    /// <summary>
+    /// <paramref name="lane"/> stores again. When it was the last lane holding, every hole open now gets a fresh
+    /// <see cref="Grace"/> from <paramref name="now"/>: what the outage held back (the broker's backlog included) has that
+    /// long to arrive.
+    /// </summary>
+    public void Release(object lane, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(lane);
+        lock (_gate)
+        {
+            if (_holding.Remove(lane) && _holding.Count == 0)
             {
-                _held = false;
                 foreach (Stream stream in _streams.Values)
                 {
                     stream.RestartGrace(now);
                 }
+            }
+        }
+    }
+
+    /// <summary>Gives up on numbers missing for longer than <see cref="Grace"/> and returns them as gaps; nothing while a
+    /// lane holds (<see cref="Hold"/>).</summary>
+    public IReadOnlyList<SeqGap> TakeGaps(DateTimeOffset now)
+    {
+        var gaps = new List<SeqGap>();
+        lock (_gate)
+        {
+            if (_holding.Count > 0)
+            {
+                return gaps;
             }
 
             foreach (((string site, string gateway), Stream stream) in _streams)

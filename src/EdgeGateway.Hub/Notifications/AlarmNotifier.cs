@@ -66,6 +66,9 @@ internal sealed partial class AlarmNotifier : IAlarmRecorder, IAlarmReminders, I
 
     internal NotificationMetrics Metrics { get; }
 
+    /// <summary>When each alarm message with notices still to send reached this hub (this process's arrivals only).</summary>
+    internal AlarmArrivals Arrivals { get; } = new();
+
     /// <summary>Pulsed whenever new jobs are recorded, so the delivery loops need not poll.</summary>
     internal WakeSignal Wake { get; } = new();
 
@@ -79,6 +82,8 @@ internal sealed partial class AlarmNotifier : IAlarmRecorder, IAlarmReminders, I
     {
         ArgumentNullException.ThrowIfNull(alarm);
         cancellationToken.ThrowIfCancellationRequested();
+        // Ingest calls this as it reads the message: its arrival at this hub (monotonic, for the delay until delivery).
+        long arrived = _time.GetTimestamp();
 
         // The routes of the settings, and the robots of the company that runs the site (the registry as it is now).
         IReadOnlyList<string> company = _tenants?.Current.Company(_tenants.Current.CompanyOf(alarm.Site))?.Channels ?? [];
@@ -109,6 +114,7 @@ internal sealed partial class AlarmNotifier : IAlarmRecorder, IAlarmReminders, I
         LogRecorded(alarm.AlarmId, alarm.Event, outcome.Added, outcome.Cancelled);
         if (outcome.Added > 0)
         {
+            Arrivals.Arrived(alarm.Site, alarm.Gateway, alarm.AlarmId, notice, new AlarmArrival(arrived, now, _time.GetElapsedTime(arrived)), channels.Count);
             Wake.Pulse();
         }
 

@@ -140,13 +140,24 @@ internal sealed partial class NotificationDelivery : BackgroundService
         // start, that this notice may have arrived, and says so when it sends it again (at least once, never lost).
         ledger.MarkSending(job.Id, now);
         using HttpClient http = _httpClients.CreateClient(HttpClientName);
+        long requested = _time.GetTimestamp();
         DeliveryResult result = await channel.SendAsync(http, notice, now, _notifier.Options.RequestTimeout, stoppingToken);
+        TimeSpan request = _time.GetElapsedTime(requested);
         DateTimeOffset after = _time.GetUtcNow();
         if (result.Delivered)
         {
             ledger.MarkSent(job.Id, after);
             _notifier.Metrics.Sent(channel.Name, job.Notice);
-            LogSent(job.Notice, job.AlarmId, channel.Name, job.Attempts + 1);
+            if (_notifier.Arrivals.Delivered(job.Site, job.Gateway, job.AlarmId, job.Notice) is { } arrival)
+            {
+                TimeSpan delay = _time.GetElapsedTime(arrival.Timestamp);
+                _notifier.Metrics.Delivered(job.Notice, delay);
+                LogSentAfterArrival(job.Notice, job.AlarmId, channel.Name, job.Attempts + 1, arrival.At, delay.TotalMilliseconds, arrival.Recording.TotalMilliseconds, request.TotalMilliseconds);
+            }
+            else
+            {
+                LogSent(job.Notice, job.AlarmId, channel.Name, job.Attempts + 1);
+            }
         }
         else
         {
@@ -261,6 +272,9 @@ internal sealed partial class NotificationDelivery : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Notice {Notice} of alarm {AlarmId} sent via channel {Channel} (attempt {Attempt})")]
     private partial void LogSent(NoticeKind notice, string alarmId, string channel, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Notice {Notice} of alarm {AlarmId} sent via channel {Channel} (attempt {Attempt}); the alarm reached this hub at {ArrivedAt:O}, {DelayMs:0.0} ms before (the ledger took {RecordMs:0.0} ms, the request {RequestMs:0.0} ms)")]
+    private partial void LogSentAfterArrival(NoticeKind notice, string alarmId, string channel, int attempt, DateTimeOffset arrivedAt, double delayMs, double recordMs, double requestMs);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Notice {Notice} of alarm {AlarmId} via channel {Channel} failed (attempt {Attempt}): {Reason}; next attempt in {RetryIn}")]
     private partial void LogFailed(NoticeKind notice, string alarmId, string channel, int attempt, string reason, TimeSpan retryIn);

@@ -22,7 +22,7 @@ internal sealed record NewJob(string Channel, NoticeKind Notice, DateTimeOffset 
 /// A channel's next job, with what it is about — the alarm's contract JSON, or for a notice not made from an alarm
 /// message (<see cref="NoticeKind.Assigned"/>) its own JSON — and whether that alarm is closed (acknowledged or cleared).
 /// </summary>
-internal sealed record DueJob(long Id, string AlarmId, NoticeKind Notice, int Attempts, DateTimeOffset NextAttempt, string AlarmJson, bool Closed);
+internal sealed record DueJob(long Id, string AlarmId, NoticeKind Notice, int Attempts, DateTimeOffset NextAttempt, string AlarmJson, bool Closed, string Site = "", string Gateway = "");
 
 /// <summary>A job as stored (for diagnostics and tests).</summary>
 internal sealed record LedgerJob(
@@ -251,7 +251,7 @@ internal sealed class NotificationLedger : IDisposable
         _head = Prepare(
             """
             SELECT j.id, j.alarm_id, j.notice, j.attempts, j.next_ms, COALESCE(j.body, e.alarm),
-                   (s.acknowledged_ms IS NOT NULL OR s.cleared_ms IS NOT NULL) AS closed
+                   (s.acknowledged_ms IS NOT NULL OR s.cleared_ms IS NOT NULL) AS closed, j.site, j.gateway
             FROM job AS j
             LEFT JOIN alarm_event AS e ON e.site = j.site AND e.gateway = j.gateway AND e.alarm_id = j.alarm_id AND e.event = j.event
             LEFT JOIN alarm_state AS s ON s.site = j.site AND s.gateway = j.gateway AND s.alarm_id = j.alarm_id
@@ -420,7 +420,7 @@ internal sealed class NotificationLedger : IDisposable
 
             return new DueJob(
                 reader.GetInt64(0), reader.GetString(1), (NoticeKind)reader.GetInt32(2), reader.GetInt32(3),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)), reader.GetString(5), reader.GetInt64(6) != 0);
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)), reader.GetString(5), reader.GetInt64(6) != 0, reader.GetString(7), reader.GetString(8));
         }
     }
 

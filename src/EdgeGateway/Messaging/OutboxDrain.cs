@@ -74,15 +74,23 @@ public sealed class OutboxDrain
         int removed = 0;
         bool stopped = false;
         bool exhausted = false;
+        long urgentSeen = _outbox.UrgentAppended;
         while (true)
         {
-            if (!stopped && !exhausted && unsent.Count == 0)
+            // An alarm or session appended since the last peek does not wait behind the telemetry already peeked (up to
+            // a batch of it, which under a slow broker is seconds of PUBACKs): what was peeked and not sent is dropped
+            // from this queue — it is still in the outbox — and peeked again behind the alarm. Per topic the order is
+            // the same (the peek gives alarms and sessions first, then the rest in seq order).
+            bool urgentWaiting = _outbox.UrgentAppended != urgentSeen;
+            if (!stopped && (urgentWaiting || (!exhausted && unsent.Count == 0)))
             {
                 // Refill while the window is still full. What was acknowledged leaves the outbox first, so the peek
                 // (which returns the head until it is acknowledged) gives the in-flight messages and then new ones —
                 // or, first, an alarm appended meanwhile (alarms and sessions drain first).
+                unsent.Clear();
                 removed += Remove(acknowledged);
                 betweenBatches?.Invoke();
+                urgentSeen = _outbox.UrgentAppended;
                 IReadOnlyList<OutboxRecord> batch = _connection.IsConnected ? _outbox.PeekBatch(Batch + inFlight.Count) : [];
                 foreach (OutboxRecord record in batch)
                 {

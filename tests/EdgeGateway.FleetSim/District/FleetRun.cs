@@ -76,6 +76,11 @@ internal sealed record FleetRunReport(
     double StoredPointsPerSecond,
     IReadOnlyList<double> VisibleLatencyMs,
     IReadOnlyList<double> NoticeLatencyMs,
+    IReadOnlyList<double> HubArrivalLatencyMs,
+    IReadOnlyList<double> HubDeliveryLatencyMs,
+    IReadOnlyList<double> HubLedgerMs,
+    IReadOnlyList<double> HubRequestMs,
+    IReadOnlyList<double> HubWaitMs,
     ProcessSummary? Hub,
     ProcessSummary? Broker,
     ProcessSummary? Influx,
@@ -84,13 +89,22 @@ internal sealed record FleetRunReport(
     TimeSpan Settled,
     IReadOnlyList<string> Notes)
 {
+    private static string Spread(IReadOnlyList<double> ms) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"p50 {Percentiles.Of(ms, 50):0} p95 {Percentiles.Of(ms, 95):0} p99 {Percentiles.Of(ms, 99):0} max {Percentiles.Of(ms, 100):0} (n={ms.Count})");
+
     public string Describe()
     {
         var text = new System.Text.StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"== {Name}: {Options.Fleet.Gateways} gateways x {Options.Fleet.PortsPerGateway} ports, telemetry every {Options.Fleet.TelemetryPeriod.TotalSeconds:0.#} s, x{Options.Fleet.Acceleration:0.#}, {Options.Duration}, {Options.Hubs} hub(s), fault {Options.Fault}");
         text.AppendLine(CultureInfo.InvariantCulture, $"   messages/s {MessagesPerSecond:0}, stored points/s {StoredPointsPerSecond:0}, settled in {Settled.TotalSeconds:0.0} s, late sampling rounds {LateRounds}");
         text.AppendLine(CultureInfo.InvariantCulture, $"   ts -> visible in InfluxDB ms: p50 {Percentiles.Of(VisibleLatencyMs, 50):0} p95 {Percentiles.Of(VisibleLatencyMs, 95):0} p99 {Percentiles.Of(VisibleLatencyMs, 99):0} max {Percentiles.Of(VisibleLatencyMs, 100):0} (n={VisibleLatencyMs.Count})");
-        text.AppendLine(CultureInfo.InvariantCulture, $"   alarm ts -> webhook ms: p50 {Percentiles.Of(NoticeLatencyMs, 50):0} p95 {Percentiles.Of(NoticeLatencyMs, 95):0} p99 {Percentiles.Of(NoticeLatencyMs, 99):0} max {Percentiles.Of(NoticeLatencyMs, 100):0} (n={NoticeLatencyMs.Count})");
+        text.AppendLine(CultureInfo.InvariantCulture, $"   alarm ts -> webhook ms: {Spread(NoticeLatencyMs)}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"     of which alarm ts -> hub arrival ms (fleet, broker): {Spread(HubArrivalLatencyMs)}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"     and hub arrival -> notice delivered ms (the hub, monotonic): {Spread(HubDeliveryLatencyMs)}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"       of which the ledger recording the alarm: {Spread(HubLedgerMs)}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"       the webhook request (the receiver is in the fleet process): {Spread(HubRequestMs)}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"       and the rest (waiting for the channel's loop, the \"sending\" mark): {Spread(HubWaitMs)}");
         foreach ((string name, ProcessSummary? p) in new[] { ("hub", Hub), ("mosquitto", Broker), ("influxd", Influx), ("fleet", (ProcessSummary?)Fleet) })
         {
             if (p is not null)
@@ -241,6 +255,8 @@ internal static partial class FleetRun
                 TimeSpan settled = settle.Elapsed;
                 foreach (HubProcess hub in rig.Hubs)
                 {
+                    // Kept beside the run's data: each notice's timing is in it (a tail is read there, notice by notice).
+                    await File.WriteAllLinesAsync(Path.Combine(options.Directory, hub.ClientId + ".log"), hub.OutputLines(), cancellationToken);
                     System.Text.Json.JsonElement health = await hub.HealthAsync();
                     if (health.GetProperty("rejected").GetInt64() > 0)
                     {
@@ -257,6 +273,8 @@ internal static partial class FleetRun
                 double[] noticeLatency = [.. FleetAccount.RaisedNotices(rig.Webhook)
                     .Where(n => raisedAt.ContainsKey(n.AlarmId))
                     .Select(n => (n.ReceivedAt - raisedAt[n.AlarmId]).TotalMilliseconds)];
+                HubNoticeTiming[] hubTimings = [.. HubNoticeTimings(rig).Where(t => raisedAt.ContainsKey(t.AlarmId))];
+                bool timed = options.Fleet.Acceleration == 1;
                 return new FleetRunReport(
                     name,
                     options,
@@ -264,7 +282,12 @@ internal static partial class FleetRun
                     account.Sent / trafficTime.TotalSeconds,
                     account.Stored / trafficTime.TotalSeconds,
                     probe.LatenciesMs,
-                    options.Fleet.Acceleration == 1 ? noticeLatency : [],
+                    timed ? noticeLatency : [],
+                    timed ? [.. hubTimings.Select(t => (t.ArrivedAt - raisedAt[t.AlarmId]).TotalMilliseconds)] : [],
+                    timed ? [.. hubTimings.Select(t => t.DelayMs)] : [],
+                    timed ? [.. hubTimings.Select(t => t.LedgerMs)] : [],
+                    timed ? [.. hubTimings.Select(t => t.RequestMs)] : [],
+                    timed ? [.. hubTimings.Select(t => t.DelayMs - t.LedgerMs - t.RequestMs)] : [],
                     hubFigures,
                     brokerFigures,
                     influxFigures,
@@ -336,6 +359,26 @@ internal static partial class FleetRun
 
     [System.Text.RegularExpressions.GeneratedRegex(@"Notice Raised of alarm (?<alarm>\S+) via channel \S+ was being sent when the hub stopped")]
     private static partial System.Text.RegularExpressions.Regex InterruptedNotice();
+
+    /// <summary>A raised notice as the hub that sent it logged it: when the alarm reached it (wall clock), and how long
+    /// after that (its monotonic clock) the notice was delivered.</summary>
+    private readonly record struct HubNoticeTiming(string AlarmId, DateTimeOffset ArrivedAt, double DelayMs, double LedgerMs, double RequestMs);
+
+    /// <summary>The first delivery of each raised notice, from the hubs' "sent" lines (NotificationDelivery).</summary>
+    private static IEnumerable<HubNoticeTiming> HubNoticeTimings(DistrictRig rig) =>
+        rig.Hubs.SelectMany(hub => hub.OutputLines())
+            .Select(line => SentNotice().Match(line))
+            .Where(match => match.Success)
+            .Select(match => new HubNoticeTiming(
+                match.Groups["alarm"].Value,
+                DateTimeOffset.Parse(match.Groups["at"].Value, CultureInfo.InvariantCulture),
+                double.Parse(match.Groups["ms"].Value, CultureInfo.InvariantCulture),
+                double.Parse(match.Groups["ledger"].Value, CultureInfo.InvariantCulture),
+                double.Parse(match.Groups["request"].Value, CultureInfo.InvariantCulture)))
+            .DistinctBy(timing => timing.AlarmId, StringComparer.Ordinal);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"Notice Raised of alarm (?<alarm>\S+) sent via channel \S+ \(attempt \d+\); the alarm reached this hub at (?<at>\S+), (?<ms>[0-9.]+) ms before \(the ledger took (?<ledger>[0-9.]+) ms, the request (?<request>[0-9.]+) ms\)")]
+    private static partial System.Text.RegularExpressions.Regex SentNotice();
 
     /// <summary>Polls the accounting until it is exact (everything arrived) or the time is up; returns the last one.</summary>
     private static async Task<FleetAccount> SettleAsync(DistrictRig rig, FleetLedger ledger, DateTimeOffset since, TimeSpan timeout, CancellationToken cancellationToken)

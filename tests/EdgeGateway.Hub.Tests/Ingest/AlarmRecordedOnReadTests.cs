@@ -168,7 +168,7 @@ public sealed class AlarmRecordedOnReadTests
         }
     }
 
-    private sealed class NoDeadLetters : IDeadLetterSink
+    internal sealed class NoDeadLetters : IDeadLetterSink
     {
         public Task<bool> PublishAsync(DeadLetter letter, CancellationToken cancellationToken) => Task.FromResult(true);
     }

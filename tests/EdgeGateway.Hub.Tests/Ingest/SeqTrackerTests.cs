@@ -55,21 +55,28 @@ public sealed class SeqTrackerTests
     [Fact]
     public void A_hole_open_while_writes_fail_is_judged_only_a_grace_period_after_they_succeed_again()
     {
+        object telemetry = new(), alarms = new();
         // Telemetry 11 waits out a 10-minute outage in a retried batch; alarm 12, on the other connection, was stored before it.
         See(T0, 10, 12);
         Assert.Empty(_tracker.TakeGaps(T0.AddMinutes(1)));
-        Assert.Empty(_tracker.TakeGaps(T0.AddMinutes(5), hold: true));
-        Assert.Empty(_tracker.TakeGaps(T0.AddMinutes(10), hold: true));
+        _tracker.Hold(telemetry);
+        _tracker.Hold(alarms);
+        Assert.Empty(_tracker.TakeGaps(T0.AddMinutes(5)));
+        _tracker.Release(alarms, T0.AddMinutes(9)); // the alarm lane writes again; the telemetry lane still retries
+        Assert.Empty(_tracker.TakeGaps(T0.AddMinutes(10)));
 
-        Assert.Empty(_tracker.TakeGaps(T0.AddMinutes(11))); // writes succeed again: a fresh grace, not 11 minutes old
-        See(T0.AddMinutes(11.5), 11);
+        _tracker.Release(telemetry, T0.AddMinutes(11)); // every lane writes again: a fresh grace, not 11 minutes old
+        Assert.Empty(_tracker.TakeGaps(T0.AddMinutes(12)));
+        See(T0.AddMinutes(12.5), 11);
         Assert.Empty(_tracker.TakeGaps(T0.AddMinutes(20)));
         Assert.Equal(0, _tracker.Outstanding);
 
         // A real loss is still found, a grace period after the writes recovered.
         See(T0.AddMinutes(21), 14);
-        Assert.Empty(_tracker.TakeGaps(T0.AddMinutes(22), hold: true));
-        Assert.Empty(_tracker.TakeGaps(T0.AddMinutes(23)));
+        _tracker.Hold(telemetry);
+        Assert.Empty(_tracker.TakeGaps(T0.AddMinutes(22)));
+        _tracker.Release(telemetry, T0.AddMinutes(23));
+        Assert.Empty(_tracker.TakeGaps(T0.AddMinutes(24.5)));
         Assert.Equal((13L, 13L), Assert.Single(_tracker.TakeGaps(T0.AddMinutes(25.5))) is var gap ? (gap.From, gap.To) : default);
     }
 

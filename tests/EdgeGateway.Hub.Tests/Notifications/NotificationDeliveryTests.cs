@@ -52,6 +52,16 @@ public sealed class NotificationDeliveryTests
         Assert.Equal(2, failed.Total);
         Assert.Contains("channel flaky failed (attempt 1): HTTP 500: boom", rig.DeliveryLog.Text, StringComparison.Ordinal);
         Assert.Contains("channel flaky failed (attempt 2): errcode 310000: keywords not in content", rig.DeliveryLog.Text, StringComparison.Ordinal);
+
+        // Each delivery says when the alarm reached the hub and how long the hub took since (its monotonic clock: here
+        // the test's), so a slow notice can be told from a slow way to the hub; the channel in trouble is timed apart.
+        string arrived = NotificationRig.Start.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains($"Notice Raised of alarm alm-1 sent via channel steady (attempt 1); the alarm reached this hub at {arrived}, 0.0 ms before", rig.DeliveryLog.Text, StringComparison.Ordinal);
+        System.Text.RegularExpressions.Match late = System.Text.RegularExpressions.Regex.Match(
+            rig.DeliveryLog.Text, @"alarm alm-1 sent via channel flaky \(attempt 3\); the alarm reached this hub at \S+, (?<ms>[0-9.]+) ms before");
+        Assert.True(late.Success, rig.DeliveryLog.Text);
+        Assert.InRange(double.Parse(late.Groups["ms"].Value, System.Globalization.CultureInfo.InvariantCulture), 7_500, 15_000); // the two back-offs
+        Assert.Equal(0, rig.Notifier.Arrivals.Count); // every channel delivered: nothing kept
     }
 
     [Theory]

@@ -72,6 +72,9 @@ public sealed partial class DurableOutbox : IDisposable
     /// <summary>Every seq up to this is on stable storage (its message stored or its number counted in <c>last_seq</c>, fsynced): only those are handed out.</summary>
     private long _syncedSeq;
 
+    // Appends with an alarm or a session (UrgentAppended); read without the lock by the drain.
+    private long _urgentAppended;
+
     private bool _synchronousIsFull;
     private bool _unsynced;
     private long _unsyncedSince;
@@ -98,6 +101,10 @@ public sealed partial class DurableOutbox : IDisposable
     public string DataDirectory => _directory;
 
     /// <summary>The outbox's counters; cheap (kept in memory, no I/O).</summary>
+    /// <summary>Appends that carried an alarm or a session, since the outbox was opened: the drain re-peeks when it
+    /// changes, so such a message overtakes telemetry it had already peeked (<see cref="OutboxDrain"/>).</summary>
+    public long UrgentAppended => Interlocked.Read(ref _urgentAppended);
+
     public OutboxStats Stats
     {
         get
@@ -188,6 +195,11 @@ public sealed partial class DurableOutbox : IDisposable
             else
             {
                 Hold(batch);
+            }
+
+            if (urgent)
+            {
+                Interlocked.Increment(ref _urgentAppended);
             }
 
             return seqs;
