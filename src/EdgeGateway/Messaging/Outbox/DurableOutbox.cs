@@ -100,11 +100,11 @@ public sealed partial class DurableOutbox : IDisposable
     /// <summary>The gateway's data directory, where the outbox's file lies (other small journals of the link lie beside it).</summary>
     public string DataDirectory => _directory;
 
-    /// <summary>The outbox's counters; cheap (kept in memory, no I/O).</summary>
     /// <summary>Appends that carried an alarm or a session, since the outbox was opened: the drain re-peeks when it
     /// changes, so such a message overtakes telemetry it had already peeked (<see cref="OutboxDrain"/>).</summary>
     public long UrgentAppended => Interlocked.Read(ref _urgentAppended);
 
+    /// <summary>The outbox's counters; cheap (kept in memory, no I/O).</summary>
     public OutboxStats Stats
     {
         get
