@@ -1,5 +1,8 @@
 using EdgeGateway.Contracts.Localization;
 using EdgeGateway.Contracts.Mqtt;
+using EdgeGateway.Commands;
+using EdgeGateway.Configuration;
+using EdgeGateway.Protection;
 using EdgeGateway.Upgrading;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -79,6 +82,25 @@ public sealed class BundleUpgraderTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(_dir, "upgrade")), "the download directory was made for an upgrade refused");
         Assert.Contains("配置尚未生效", ReasonText.Chinese.Render(reason, ""), StringComparison.Ordinal);
         Assert.Contains("configuration is not applied", ReasonText.English.Render(reason, ""), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_upgrade_command_is_refused_until_protection_has_applied_the_site_file()
+    {
+        string key = Path.Combine(_dir, "bundle-signing.pem");
+        File.WriteAllText(key, "-----BEGIN PUBLIC KEY-----\n-----END PUBLIC KEY-----\n");
+        using BundleUpgrader upgrader = Upgrader(key, minFree: 0);
+        using var shed = new Simulation.ShedHarness();
+        var sequence = new Protection.Sequence();
+        var protection = new ShedProtection(new ShedProtectionSettings(), [new PortProtectionPlan("p1", new PortProtectionSettings(), IsAc: true)],
+            new Protection.RecordingRelayBank(sequence, 1), new Protection.RecordingEventSink(sequence), TimeProvider.System);
+        var commands = new ShedCommands(shed.Site, protection, null, _ => { }, NullLogger.Instance, upgrader: upgrader);
+
+        CommandReply reply = await commands.ExecuteAsync(ContractCommands.Upgrade, Request("0.2.0") with { Id = "u-1" }, DateTimeOffset.UtcNow);
+
+        Assert.False(reply.Ok);
+        Assert.Equal("upgrade_configuration_not_applied", reply.Reason?.Code);
+        Assert.Null(upgrader.Current);
     }
 
     [Theory]
