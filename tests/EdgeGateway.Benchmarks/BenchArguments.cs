@@ -8,6 +8,9 @@ internal static class BenchArguments
     /// <summary>The value after <paramref name="name"/>, or none.</summary>
     public static IEnumerable<string> Option(string[] args, string name) => args.SkipWhile(a => a != name).Skip(1).Take(1);
 
+    /// <summary>Every value of an option that may be given more than once.</summary>
+    public static IEnumerable<string> Options(string[] args, string name) => args.Zip(args.Skip(1)).Where(p => p.First == name).Select(p => p.Second);
+
     public static int Int(string text) => int.Parse(text, CultureInfo.InvariantCulture);
 
     public static double Double(string text) => double.Parse(text, CultureInfo.InvariantCulture);

@@ -6,27 +6,32 @@ using EdgeGateway.Testing.Processes;
 namespace EdgeGateway.Benchmarks;
 
 /// <summary>
-/// <c>dotnet run -c Release --project tests/EdgeGateway.Benchmarks -- footprint [--minutes M] [--ports N]</c>: the
+/// <c>dotnet run -c Release --project tests/EdgeGateway.Benchmarks -- footprint [--minutes M] [--ports N]
+/// [--publish NAME=DIR]…</c>: the
 /// gateway at real time (<c>run --simulate --speed 1</c>, its embedded broker on a port of its own) under several
 /// runtime settings at once, beside an empty <c>dotnet new worker</c> under the default and the chosen settings, all
 /// started together so that they share the machine's state; after the first third of M minutes (default 6), resident
 /// memory (mean and max) and CPU (mean, % of one core) of each. The settings are runtime knobs that need no rebuild
-/// (environment variables the .NET runtime reads); ReadyToRun, trimming and Native AOT need a publish of their own
-/// and are compared by hand (docs/measurements.md).
+/// (environment variables the .NET runtime reads); ReadyToRun, trimming and Native AOT need a publish of their own,
+/// which <c>--publish NAME=DIR</c> runs beside them (DIR/EdgeGateway.dll with dotnet, or a native DIR/EdgeGateway
+/// when there is no dll: Native AOT); the commands that made them are in docs/measurements.md.
 /// </summary>
 internal static class FootprintBench
 {
     // Measured first (docs/measurements.md): the GC knobs (gen0 budget, non-concurrent, conserve memory) change nothing
     // — the managed heap is about 5 MiB of the gateway's ~95 — so what is left is code: the JIT's double-mapped
     // executable memory (W^X), tiered compilation's two versions of hot methods and PGO's instrumented ones.
+    // TieredPGO is off in the project already (the first such run chose it), Server GC is off by default for a
+    // console host (<ServerGarbageCollector> unset): both are the "default" here. Invariant globalization drops ICU
+    // (4.7 MiB of mapped libraries), which the gateway does not need: it formats with the invariant culture.
     private static readonly (string Name, Dictionary<string, string> Environment)[] GatewayVariants =
     [
         ("default", []),
         ("non-concurrent GC", new() { ["DOTNET_gcConcurrent"] = "0" }),
-        ("no tiered PGO", new() { ["DOTNET_TieredPGO"] = "0" }),
-        ("W^X off", new() { ["DOTNET_EnableWriteXorExecute"] = "0" }),
+        ("ConserveMemory 7", new() { ["DOTNET_GCConserveMemory"] = "7" }),
+        ("invariant globalization", new() { ["DOTNET_SYSTEM_GLOBALIZATION_INVARIANT"] = "1" }),
         ("no tiered compilation", new() { ["DOTNET_TieredCompilation"] = "0" }),
-        ("W^X off + no PGO + non-concurrent", new() { ["DOTNET_EnableWriteXorExecute"] = "0", ["DOTNET_TieredPGO"] = "0", ["DOTNET_gcConcurrent"] = "0" }),
+        ("invariant + non-concurrent + ConserveMemory", new() { ["DOTNET_SYSTEM_GLOBALIZATION_INVARIANT"] = "1", ["DOTNET_gcConcurrent"] = "0", ["DOTNET_GCConserveMemory"] = "7" }),
     ];
 
     public static async Task<int> RunAsync(string[] args)
@@ -53,6 +58,13 @@ internal static class FootprintBench
                      .. ports is null ? Array.Empty<string>() : ["--ports", ports]], env);
                 processes.Add(gateway);
                 sampled.Add(("gateway, " + name, ProcessSampler.Start(gateway.Id, interval)));
+            }
+
+            foreach ((string name, string directory) in BenchArguments.Options(args, "--publish").Select(Named))
+            {
+                Process published = StartPublished(directory, ports, duration, Directory.CreateDirectory(Path.Combine(work, "gw-" + sampled.Count.ToString(CultureInfo.InvariantCulture))).FullName);
+                processes.Add(new KilledOnDispose(published));
+                sampled.Add(("gateway, " + name, ProcessSampler.Start(published.Id, interval)));
             }
 
             foreach ((string name, Dictionary<string, string> environment) in new[] { GatewayVariants[0], GatewayVariants[^1] })
@@ -90,6 +102,31 @@ internal static class FootprintBench
 
             Directory.Delete(work, recursive: true);
         }
+    }
+
+    private static (string Name, string Directory) Named(string option)
+    {
+        int equals = option.IndexOf('=', StringComparison.Ordinal);
+        return equals > 0 ? (option[..equals], Path.GetFullPath(option[(equals + 1)..])) : throw new ArgumentException($"--publish NAME=DIR, not '{option}'");
+    }
+
+    /// <summary>The gateway of a publish directory at real time, as <see cref="ProductProcess"/> runs the build's.</summary>
+    private static Process StartPublished(string directory, string? ports, TimeSpan duration, string data)
+    {
+        string dll = Path.Combine(directory, "EdgeGateway.dll");
+        ProcessStartInfo start = File.Exists(dll)
+            ? new ProcessStartInfo("dotnet") { ArgumentList = { dll } }
+            : new ProcessStartInfo(Path.Combine(directory, "EdgeGateway"));
+        start.WorkingDirectory = directory;
+        foreach (string arg in (string[])["run", "--simulate", "--speed", "1", "--duration", duration.Add(TimeSpan.FromMinutes(1)).ToString("c", CultureInfo.InvariantCulture), "--data-dir", data,
+                     .. ports is null ? Array.Empty<string>() : ["--ports", ports]])
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["EDGEGATEWAY_Mqtt__EmbeddedPort"] = LoopbackPorts.Claim().ToString(CultureInfo.InvariantCulture);
+        start.Environment["Logging__Console__FormatterName"] = "simple";
+        return SoakBench.StartDrained(start);
     }
 
     private sealed class KilledOnDispose(Process process) : IAsyncDisposable

@@ -174,6 +174,16 @@ internal static class SoakBench
         }
 
         start.Environment["Logging__LogLevel__Default"] = "Warning"; // its template logs a line a second
+        return StartDrained(start);
+    }
+
+    /// <summary>Starts a process whose output is read and dropped (a full pipe would stop it).</summary>
+    internal static Process StartDrained(ProcessStartInfo start)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        start.UseShellExecute = false;
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
         Process process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };

@@ -201,6 +201,8 @@ public static class ReasonCatalogue
 
     public static ContractReason UpgradeNotNewer(string version, string running) => ContractReason.Of("upgrade_not_newer", ("version", version), ("running", running));
 
+    public static ContractReason UpgradeConfigurationNotApplied() => ContractReason.Of("upgrade_configuration_not_applied");
+
     public static ContractReason UpgradeInProgress(string version) => ContractReason.Of("upgrade_in_progress", ("version", version));
 
     public static ContractReason UpgradeNoSpace(long freeMb, long neededMb) => ContractReason.Of("upgrade_no_space", ("free_mb", freeMb), ("needed_mb", neededMb));
@@ -299,6 +301,7 @@ public static class ReasonCatalogue
         ["upgrade_accepted"] = ("已接受升级到 {version}：正在下载并校验", "upgrade to {version} accepted: downloading and verifying"),
         ["upgrade_not_configured"] = ("本网关没有升级包公钥（{public_key}），不能校验升级包", "no bundle-signing public key on this gateway ({public_key}): it cannot verify a bundle"),
         ["upgrade_not_newer"] = ("版本 {version} 不比正在运行的 {running} 新", "version {version} is not newer than the running {running}"),
+        ["upgrade_configuration_not_applied"] = ("配置尚未生效（继电器保持断开）：暂不升级，配置生效后再试", "the configuration is not applied yet (every relay held open): no upgrade until it is"),
         ["upgrade_in_progress"] = ("升级到 {version} 正在进行", "an upgrade to {version} is already running"),
         ["upgrade_no_space"] = ("磁盘空间不足：剩余 {free_mb} MB，需要 {needed_mb} MB", "not enough disk space: {free_mb} MB free, {needed_mb} MB needed"),
         ["upgrade_download_failed"] = ("升级包下载失败：{error}", "the bundle could not be downloaded: {error}"),

@@ -124,7 +124,7 @@ public sealed partial class ShedCommands
                 LogAlarmAcknowledged(request.AlarmId!, by, request.Comment);
                 return ReasonText.Reply(name, now, true, ReasonCatalogue.AlarmAcknowledged(request.AlarmId!, by));
             case ContractCommands.Upgrade:
-                (bool accepted, ContractReason why) = _upgrader?.Offer(request) ?? (false, ReasonCatalogue.UpgradeNotConfigured("upgrades are not set up on this gateway"));
+                (bool accepted, ContractReason why) = _upgrader?.Offer(request, _protection.ConfigurationApplied) ?? (false, ReasonCatalogue.UpgradeNotConfigured("upgrades are not set up on this gateway"));
                 return ReasonText.Reply(name, now, accepted, why);
             case ContractCommands.Snapshot:
                 _republishRetainedState(now);

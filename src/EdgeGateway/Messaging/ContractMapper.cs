@@ -155,7 +155,7 @@ public sealed class ContractMapper(SiteConfiguration site)
         Site = _site,
         Gateway = _gateway,
         Online = online,
-        Version = typeof(ContractMapper).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
+        Version = Upgrading.GatewayVersion.Running,
         UptimeS = (long)uptime.TotalSeconds,
         OutboxDepth = (int)Math.Min(int.MaxValue, outboxDepth),
         LastError = lastError,

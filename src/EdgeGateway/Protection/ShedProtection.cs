@@ -116,6 +116,10 @@ public sealed partial class ShedProtection
     }
 
     /// <summary>True while smoke or over-temperature keeps every port off.</summary>
+    /// <summary>Whether the site file is applied (every relay driven to its known state); read from other threads,
+    /// e.g. by the <c>upgrade</c> command, which waits for it.</summary>
+    public bool ConfigurationApplied => Volatile.Read(ref _configured);
+
     public bool ShedLockedOut => HasShedAlarm(AlarmKind.Smoke) || HasShedAlarm(AlarmKind.OverTemperature);
 
     /// <summary>
@@ -126,7 +130,7 @@ public sealed partial class ShedProtection
     public void ApplyConfiguration(IEnumerable<Alarm>? lockouts = null)
     {
         ProtectionInstant now = Now();
-        _configured = true;
+        Volatile.Write(ref _configured, true);
         foreach (ChargingPort port in _ports)
         {
             OpenRelay(port, now);

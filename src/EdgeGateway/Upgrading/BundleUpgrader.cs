@@ -46,9 +46,6 @@ public sealed partial class BundleUpgrader : IDisposable
         _logger = logger;
     }
 
-    /// <summary>This program's version, as the status message's <c>version</c> says it.</summary>
-    public static string RunningVersion { get; } = typeof(BundleUpgrader).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
-
     /// <summary>What went wrong after an accepted upgrade, as <c>upgrade VERSION failed: CODE: text</c>.</summary>
     public Action<string>? Failed { get; set; }
 
@@ -66,10 +63,14 @@ public sealed partial class BundleUpgrader : IDisposable
 
     /// <summary>
     /// Accepts a well-formed upgrade request (<see cref="UpgradeRules.Check"/> passed) and starts it, or refuses it with
-    /// the reason: no public key to check it with, a version not newer than this one, another upgrade running, not
-    /// enough disk space.
+    /// the reason: no public key to check it with, a version not newer than this one, the site file not applied yet
+    /// (<paramref name="configurationApplied"/> false), another upgrade running, not enough disk space.
     /// </summary>
-    public (bool Accepted, ContractReason Reason) Offer(CommandRequest request)
+    /// <param name="request">The command.</param>
+    /// <param name="configurationApplied">Whether protection has applied the site file. Until then every relay is
+    /// held open and the journal's sessions are not taken over yet: a gateway still starting, or one that cannot apply
+    /// its configuration (a technician's case), is not one to stop for an install.</param>
+    public (bool Accepted, ContractReason Reason) Offer(CommandRequest request, bool configurationApplied)
     {
         ArgumentNullException.ThrowIfNull(request);
         string version = request.Version!;
@@ -81,6 +82,11 @@ public sealed partial class BundleUpgrader : IDisposable
         if (!IsNewer(version, _running))
         {
             return (false, ReasonCatalogue.UpgradeNotNewer(version, _running));
+        }
+
+        if (!configurationApplied)
+        {
+            return (false, ReasonCatalogue.UpgradeConfigurationNotApplied());
         }
 
         lock (_gate)

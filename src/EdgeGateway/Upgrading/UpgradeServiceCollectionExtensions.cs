@@ -16,7 +16,7 @@ public static class UpgradeServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton(sp => new BundleUpgrader(
-            sp.GetRequiredService<IOptions<UpgradeOptions>>().Value, dataDirectory, BundleUpgrader.RunningVersion, time, sp.GetRequiredService<ILogger<BundleUpgrader>>()));
+            sp.GetRequiredService<IOptions<UpgradeOptions>>().Value, dataDirectory, GatewayVersion.Running, time, sp.GetRequiredService<ILogger<BundleUpgrader>>()));
         return builder;
     }
 }

@@ -1,4 +1,8 @@
+using EdgeGateway.Contracts.Localization;
 using EdgeGateway.Contracts.Mqtt;
+using EdgeGateway.Commands;
+using EdgeGateway.Configuration;
+using EdgeGateway.Protection;
 using EdgeGateway.Upgrading;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -6,7 +10,8 @@ namespace EdgeGateway.Tests.Upgrading;
 
 /// <summary>
 /// The gateway's answer to <c>upgrade</c> before anything is downloaded: refused with its reason code without the
-/// publisher's public key, for a version not newer than the running one, and without the free space an install needs;
+/// publisher's public key, for a version not newer than the running one, while the site file is not applied (relays
+/// held open), and without the free space an install needs;
 /// which versions count as newer; and the request's form (<see cref="UpgradeRules"/>).
 /// </summary>
 public sealed class BundleUpgraderTests : IDisposable
@@ -31,20 +36,71 @@ public sealed class BundleUpgraderTests : IDisposable
     {
         string key = Path.Combine(_dir, "bundle-signing.pem");
         using BundleUpgrader noKey = Upgrader(key, minFree: 0);
-        Assert.Equal("upgrade_not_configured", noKey.Offer(Request("0.2.0")).Reason.Code);
+        Assert.Equal("upgrade_not_configured", noKey.Offer(Request("0.2.0"), configurationApplied: true).Reason.Code);
 
         File.WriteAllText(key, "-----BEGIN PUBLIC KEY-----\n-----END PUBLIC KEY-----\n");
         using BundleUpgrader old = Upgrader(key, minFree: 0);
-        (bool accepted, ContractReason reason) = old.Offer(Request("0.1.0"));
+        (bool accepted, ContractReason reason) = old.Offer(Request("0.1.0"), configurationApplied: true);
         Assert.False(accepted);
         Assert.Equal("upgrade_not_newer", reason.Code);
 
         using BundleUpgrader full = Upgrader(key, minFree: long.MaxValue);
-        Assert.Equal("upgrade_no_space", full.Offer(Request("0.2.0")).Reason.Code);
+        Assert.Equal("upgrade_no_space", full.Offer(Request("0.2.0"), configurationApplied: true).Reason.Code);
 
         Assert.Null(noKey.Current);
         Assert.Null(old.Current);
         Assert.Null(full.Current);
+    }
+
+    [Theory]
+    [InlineData(null, "0.1.0")]
+    [InlineData("0.2.0\n", "0.2.0")]
+    [InlineData("0.1.0-g259b41c0f1\n", "0.1.0-g259b41c0f1")]
+    [InlineData("../etc\n", "0.1.0")]
+    public void The_running_version_is_the_bundles_VERSION_file_else_the_assemblys(string? file, string expected)
+    {
+        if (file is not null)
+        {
+            File.WriteAllText(Path.Combine(_dir, GatewayVersion.FileName), file);
+        }
+
+        Assert.Equal(expected, GatewayVersion.Of(_dir, new Version(0, 1, 0, 0)));
+    }
+
+    [Fact]
+    public void While_the_site_file_is_not_applied_the_upgrade_is_refused_with_its_code_in_both_languages_and_nothing_is_downloaded()
+    {
+        string key = Path.Combine(_dir, "bundle-signing.pem");
+        File.WriteAllText(key, "-----BEGIN PUBLIC KEY-----\n-----END PUBLIC KEY-----\n");
+        using BundleUpgrader upgrader = Upgrader(key, minFree: 0);
+
+        (bool accepted, ContractReason reason) = upgrader.Offer(Request("0.2.0"), configurationApplied: false);
+
+        Assert.False(accepted);
+        Assert.Equal("upgrade_configuration_not_applied", reason.Code);
+        Assert.Null(upgrader.Current);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "upgrade")), "the download directory was made for an upgrade refused");
+        Assert.Contains("配置尚未生效", ReasonText.Chinese.Render(reason, ""), StringComparison.Ordinal);
+        Assert.Contains("configuration is not applied", ReasonText.English.Render(reason, ""), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_upgrade_command_is_refused_until_protection_has_applied_the_site_file()
+    {
+        string key = Path.Combine(_dir, "bundle-signing.pem");
+        File.WriteAllText(key, "-----BEGIN PUBLIC KEY-----\n-----END PUBLIC KEY-----\n");
+        using BundleUpgrader upgrader = Upgrader(key, minFree: 0);
+        using var shed = new Simulation.ShedHarness();
+        var sequence = new Protection.Sequence();
+        var protection = new ShedProtection(new ShedProtectionSettings(), [new PortProtectionPlan("p1", new PortProtectionSettings(), IsAc: true)],
+            new Protection.RecordingRelayBank(sequence, 1), new Protection.RecordingEventSink(sequence), TimeProvider.System);
+        var commands = new ShedCommands(shed.Site, protection, null, _ => { }, NullLogger.Instance, upgrader: upgrader);
+
+        CommandReply reply = await commands.ExecuteAsync(ContractCommands.Upgrade, Request("0.2.0") with { Id = "u-1" }, DateTimeOffset.UtcNow);
+
+        Assert.False(reply.Ok);
+        Assert.Equal("upgrade_configuration_not_applied", reply.Reason?.Code);
+        Assert.Null(upgrader.Current);
     }
 
     [Theory]
