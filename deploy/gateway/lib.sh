@@ -112,6 +112,7 @@ init_paths() {
   WATCHDOG_CONF="$ROOT/etc/systemd/system.conf.d/edgegateway-watchdog.conf"
   REBOOT_MARK="$ROOT/run/edgegateway-reboot-required"
   ROLLED_BACK_MARK="$OPT/rolled-back-from"
+  UPGRADE_UNDONE_MARK="$STATE/upgrade-undone"
 }
 
 # True when acting on this machine itself (not on --root).
@@ -363,6 +364,9 @@ switch_to() {
   fi
   warn "$new did not come up: going back to $old"
   stop_gateway
+  # The old version, once up, reports the undone upgrade in its status (its last_error), so the hub's rollout learns of
+  # it at once instead of at its apply deadline (src/EdgeGateway/Upgrading, BundleUpgrader.TakeUndoneUpgrade).
+  mark_upgrade_undone "$new"
   set_link current "$old"
   if [ -n "$old_previous" ]; then
     set_link previous "$old_previous"
@@ -378,11 +382,21 @@ switch_to() {
   return 1
 }
 
+# mark_upgrade_undone VERSION: tells the gateway's next life that VERSION was installed and undone (the gateway's data
+# directory, StateDirectory of the unit, owned by the service's user so that it can remove the mark once reported).
+mark_upgrade_undone() {
+  mkdir -p "$STATE"
+  printf '%s\n' "$1" >"$UPGRADE_UNDONE_MARK"
+  if on_this_machine && id -u "$EG_USER" >/dev/null 2>&1; then
+    chown "$EG_USER:" "$UPGRADE_UNDONE_MARK" 2>/dev/null || true
+  fi
+}
+
 # switch_and_keep VERSION: switch_to VERSION; once it runs, a rollback mark is stale (this is a move forward) and
 # only current and previous are kept. Returns 1 when VERSION did not come up (switch_to undid the switch then).
 switch_and_keep() {
   switch_to "$1" || return 1
-  rm -f "$ROLLED_BACK_MARK"
+  rm -f "$ROLLED_BACK_MARK" "$UPGRADE_UNDONE_MARK"
   prune_releases
 }
 

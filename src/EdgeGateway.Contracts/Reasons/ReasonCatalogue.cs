@@ -215,6 +215,8 @@ public static class ReasonCatalogue
 
     public static ContractReason UpgradeRunnerFailed(string error) => ContractReason.Of("upgrade_runner_failed", ("error", error));
 
+    public static ContractReason UpgradeRolledBack(string running) => ContractReason.Of("upgrade_rolled_back", ("running", running));
+
     /// <summary>Each code's texts: zh-CN first, English second (the English reproduces the legacy detail / message).</summary>
     public static IReadOnlyDictionary<string, (string Chinese, string English)> Templates { get; } = new Dictionary<string, (string, string)>(StringComparer.Ordinal)
     {
@@ -308,5 +310,6 @@ public static class ReasonCatalogue
         ["upgrade_digest_mismatch"] = ("升级包的 SHA-256 与命令不符，未安装任何内容", "the bundle's SHA-256 does not match the command's: nothing installed"),
         ["upgrade_signature_invalid"] = ("升级包签名无效（被改动或非发布者签名），未安装任何内容", "the bundle's signature does not verify (changed or not the publisher's): nothing installed"),
         ["upgrade_runner_failed"] = ("无法启动安装：{error}", "the installation could not be started: {error}"),
+        ["upgrade_rolled_back"] = ("新版本未能正常启动，已自动回退，{running} 继续运行", "the new version did not come up and was rolled back: {running} runs again"),
     }.ToFrozenDictionary(StringComparer.Ordinal);
 }

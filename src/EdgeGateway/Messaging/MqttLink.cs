@@ -39,6 +39,7 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
     private readonly ILogger<MqttLink> _logger;
     private readonly long _started = Stopwatch.GetTimestamp();
     private readonly SemaphoreSlim _wake = new(0);
+    private string? _undoneUpgrade;
     private readonly Dictionary<string, BinSnapshot> _lastBinState = new(StringComparer.Ordinal);
     private readonly Terminal.CardListInbox? _cardLists;
 
@@ -72,6 +73,7 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
         if (upgrader is not null)
         {
             upgrader.Failed = ReportUpgradeFailure;
+            _undoneUpgrade = upgrader.TakeUndoneUpgrade();
         }
 
         _outbox = outbox;
@@ -88,6 +90,14 @@ public sealed partial class MqttLink : BackgroundService, IGatewayEventSubscribe
         _connection.MessageHandler = OnCommandAsync;
         _connection.Connected += (_, _) =>
         {
+            // A rollback of the installation is reported in the first online status of this life, whatever the
+            // connection attempts before it left in last_error.
+            if (Interlocked.Exchange(ref _undoneUpgrade, null) is { } undone)
+            {
+                _lastError = undone;
+                _lastErrorAt = _runtime.Time.GetUtcNow();
+            }
+
             Append([_map.StatusItem(Status(online: true))]);
             _wake.Release();
         };

@@ -23,6 +23,7 @@ public sealed partial class BundleUpgrader : IDisposable
 {
     private readonly UpgradeOptions _options;
     private readonly string _directory;
+    private readonly string _undoneMarker;
     private readonly string _running;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -41,13 +42,55 @@ public sealed partial class BundleUpgrader : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         _directory = string.IsNullOrWhiteSpace(options.DownloadDirectory) ? Path.Combine(dataDirectory, "upgrade") : options.DownloadDirectory;
+        _undoneMarker = Path.Combine(dataDirectory, UndoneMarkerName);
         _running = runningVersion;
         _time = time;
         _logger = logger;
     }
 
+    /// <summary>
+    /// The file deploy/gateway/lib.sh writes into the data directory when it undid a switch (the new version did not come
+    /// up and the old one was started again): the version that failed, on its first line.
+    /// </summary>
+    public const string UndoneMarkerName = "upgrade-undone";
+
     /// <summary>What went wrong after an accepted upgrade, as <c>upgrade VERSION failed: CODE: text</c>.</summary>
     public Action<string>? Failed { get; set; }
+
+    /// <summary>
+    /// At start: when the installation undid an upgrade (<see cref="UndoneMarkerName"/> names a version other than this
+    /// one), removes the mark and returns the failure as <c>upgrade VERSION failed: upgrade_rolled_back: …</c> for the
+    /// status's <c>last_error</c>, so the hub's rollout learns of the rollback as soon as this (old) version is up instead
+    /// of at its apply deadline. Null when nothing was undone.
+    /// </summary>
+    public string? TakeUndoneUpgrade()
+    {
+        string? undone;
+        try
+        {
+            if (!File.Exists(_undoneMarker))
+            {
+                return null;
+            }
+
+            undone = File.ReadLines(_undoneMarker).FirstOrDefault()?.Trim();
+            File.Delete(_undoneMarker);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            LogUndoneMarkerUnreadable(_undoneMarker, exception.Message);
+            return null;
+        }
+
+        if (string.IsNullOrEmpty(undone) || string.Equals(undone, _running, StringComparison.Ordinal))
+        {
+            return null; // a mark of the version that runs now is stale: it came up after all
+        }
+
+        string text = FailureText(undone, ReasonCatalogue.UpgradeRolledBack(_running));
+        LogFailed(text);
+        return text;
+    }
 
     /// <summary>The download, checks and hand-over under way (for tests and the stop); null when none ran.</summary>
     public Task? Current
@@ -334,10 +377,15 @@ public sealed partial class BundleUpgrader : IDisposable
             }
         }
 
-        string text = $"upgrade {version} failed: {reason.Code}: {ReasonText.Detail(reason)}";
+        string text = FailureText(version, reason);
         LogFailed(text);
         Failed?.Invoke(text);
     }
+
+    private static string FailureText(string version, ContractReason reason) => $"upgrade {version} failed: {reason.Code}: {ReasonText.Detail(reason)}";
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The upgrade mark {Path} could not be read: {Problem}")]
+    private partial void LogUndoneMarkerUnreadable(string path, string problem);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Upgrade to {Version} accepted: downloading from {Server}")]
     private partial void LogAccepted(string version, string server);

@@ -22,8 +22,8 @@ namespace EdgeGateway.Hub.Tests.EndToEnd;
 /// build as 0.2.0 and starts a rollout of two stages; the gateway accepts, downloads, verifies and hands the archive
 /// to the runner, the real apply-signed-bundle.sh and upgrade.sh switch the installation and restart the gateway, which
 /// reports 0.2.0: the hub marks it applied and sends the second stage. Then 0.3.0, a version that fails at start:
-/// upgrade.sh rolls back by itself, 0.2.0 runs again, and the hub, seeing 0.2.0 past the deadline, marks it failed and
-/// pauses. Last the gateway is sent — as a compromised hub would — a tampered archive (one byte changed) and one
+/// upgrade.sh rolls back by itself and marks the undone version in the gateway's data directory, 0.2.0 runs again and
+/// reports the rollback in its status, and the hub marks it failed and pauses — at once, not at its apply deadline. Last the gateway is sent — as a compromised hub would — a tampered archive (one byte changed) and one
 /// signed by another key: both refused in its status with nothing run.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
@@ -35,7 +35,7 @@ public sealed class UpgradeRolloutTests : IDisposable
 
     /// <summary>
     /// The hub's <c>ApplyDeadline</c>: long enough for the switch on a loaded machine (check-config, a stop, a start
-    /// up to sampling, 2 s of settling), and the time the rollback case waits before the hub calls it failed.
+    /// up to sampling, 2 s of settling). The rollback case does not wait for it: the gateway reports the rollback.
     /// </summary>
     private static readonly TimeSpan ApplyDeadline = TimeSpan.FromSeconds(40);
 
@@ -71,7 +71,7 @@ public sealed class UpgradeRolloutTests : IDisposable
         // the test and handed to the stand-in systemctl, which runs every later version from the installation.
         await using var installed = InstalledGateway.Create(Dir("root"), "0.1.0", Path.Combine(output, "firmware-config", "sites", "demo.yaml"),
             Path.Combine(output, "firmware-config", "scenarios", "overload.yaml"),
-            ["--speed", "1", "--duration", "00:10:00", "--data-dir", Dir("gw"), "--broker", broker.Uri.ToString()]);
+            ["--speed", "1", "--duration", "00:10:00", "--data-dir", Directory.CreateDirectory(Path.Combine(Dir("root"), "var", "lib", "edgegateway")).FullName, "--broker", broker.Uri.ToString()]);
         File.WriteAllText(Path.Combine(installed.Root, "scenario.yaml"), System.Text.RegularExpressions.Regex.Replace(
             File.ReadAllText(Path.Combine(installed.Root, "scenario.yaml")), "^start: .*$", $"start: \"{ShedNow()}\"", System.Text.RegularExpressions.RegexOptions.Multiline));
         await using var gateway = ProductProcess.Start("EdgeGateway", installed.RunArgs, new Dictionary<string, string>
@@ -113,11 +113,12 @@ public sealed class UpgradeRolloutTests : IDisposable
         Assert.Equal(0, await gateway.WaitForExitAsync(Bound));
         Assert.Equal("0.2.0", VersionOf(await admin.GetJsonAsync("/api/upgrades"), SimulatedGateway.Gateway));
 
-        // Rolled back: 0.3.0 does not come up, upgrade.sh starts 0.2.0 again, the hub calls it failed at the deadline.
+        // Rolled back: 0.3.0 does not come up, upgrade.sh starts 0.2.0 again, which says so in its status: failed at once.
         string rollback = await StartRolloutAsync(admin, "0.3.0", $$"""[["{{first}}"]]""");
         rollout = await RolloutWhenAsync(admin, rollback, r => r.GetProperty("state").GetString() == "paused", () => $"the rollout was never paused\n{installed.ApplyLog}");
         Assert.Equal("failed", State(rollout, SimulatedGateway.Gateway));
-        Assert.Contains("still 0.2.0", rollout.GetProperty("gateways")[0].GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Contains("upgrade 0.3.0 failed: upgrade_rolled_back", rollout.GetProperty("gateways")[0].GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(Dir("root"), "var", "lib", "edgegateway", "upgrade-undone")), "the gateway removes the mark once it has reported it");
         Assert.True(installed.ApplyLog.Contains("0.3.0 did not come up: going back to 0.2.0", StringComparison.Ordinal), installed.ApplyLog);
         Assert.Equal("0.2.0", installed.Link("current"));
         Assert.Contains("0.3.0 stand-in: fails at start", installed.GatewayLog("0.3.0"), StringComparison.Ordinal);

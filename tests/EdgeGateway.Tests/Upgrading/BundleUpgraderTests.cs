@@ -128,6 +128,27 @@ public sealed class BundleUpgraderTests : IDisposable
         Assert.StartsWith("version", problem, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void An_upgrade_the_installation_undid_is_reported_once_as_rolled_back_and_a_stale_mark_is_dropped()
+    {
+        string mark = Path.Combine(_dir, BundleUpgrader.UndoneMarkerName);
+        using BundleUpgrader upgrader = Upgrader(Path.Combine(_dir, "bundle-signing.pem"), minFree: 0); // runs 0.1.0
+
+        Assert.Null(upgrader.TakeUndoneUpgrade());
+
+        File.WriteAllText(mark, "0.2.0\n"); // as deploy/gateway/lib.sh writes it after going back to 0.1.0
+        string? failure = upgrader.TakeUndoneUpgrade();
+        Assert.NotNull(failure);
+        Assert.StartsWith("upgrade 0.2.0 failed: upgrade_rolled_back: ", failure, StringComparison.Ordinal); // the hub's rollout matches this prefix
+        Assert.Contains("0.1.0", failure, StringComparison.Ordinal);
+        Assert.False(File.Exists(mark));
+        Assert.Null(upgrader.TakeUndoneUpgrade());
+
+        File.WriteAllText(mark, "0.1.0\n"); // the version that runs: it came up after all
+        Assert.Null(upgrader.TakeUndoneUpgrade());
+        Assert.False(File.Exists(mark));
+    }
+
     private BundleUpgrader Upgrader(string key, long minFree) =>
         new(new UpgradeOptions { PublicKeyPath = key, MinFreeBytes = minFree }, _dir, "0.1.0", TimeProvider.System, NullLogger<BundleUpgrader>.Instance);
 
