@@ -109,8 +109,8 @@ public sealed class PlatformRig() : ConsoleHubRig("platform", [new ConsoleUser("
     /// start (nobody asks); at P05 an operator starts a charge paid by card <c>card-0042</c> with a 5 Wh limit, as the
     /// console or a card terminal would (not the platform's API). At the card terminal, once P05 is idle again, a
     /// resident lays card <see cref="CardUid"/> on the reader at 00:10, keys <c>5#</c> (P05 starts with the card's
-    /// balance as its limit) and takes the card away; at 00:14 lays it on again and keys <c>5#</c>: P05 stops
-    /// (<c>user_stop</c>) after 4 shed minutes of 600 W, about 40 Wh, far below the 1 元 the card holds. The swipe comes
+    /// balance as its limit) and takes the card away; at 00:11:30 lays it on again and keys <c>5#</c>: P05 stops
+    /// (<c>user_stop</c>) after 90 shed seconds of 600 W, 15 Wh (2 fen at 1.20 元/kWh), far below the 1 元 the card holds. The swipe comes
     /// 20 real seconds after the gateway starts, by when the hub has sent it the card list (at its first status).
     /// </summary>
     public static string ScenarioYaml(string start) => $$"""
@@ -134,11 +134,11 @@ public sealed class PlatformRig() : ConsoleHubRig("platform", [new ConsoleUser("
             keys: "5#"
           - at: "00:10:20"
             card: none
-          - at: "00:14:00"
+          - at: "00:11:30"
             card: {{CardUid}}
-          - at: "00:14:10"
+          - at: "00:11:40"
             keys: "5#"
-          - at: "00:14:20"
+          - at: "00:11:50"
             card: none
         """;
 
