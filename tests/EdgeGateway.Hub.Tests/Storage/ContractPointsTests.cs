@@ -109,14 +109,10 @@ public sealed class ContractPointsTests
         string plain = ContractPoints.From(session, Received).ToLineProtocol();
 
         Assert.StartsWith("session,end_reason=user_stop,gateway=g,port=P05,site=s ", paid); // the card is no tag: no series per card
-        Assert.Contains("card=\"RIG-0001\"", paid);
-        Assert.Contains("limit_amount_fen=100i", paid);
-        Assert.Contains("cost_fen=5i", paid);
+        Assert.All(["card=\"RIG-0001\"", "limit_amount_fen=100i", "cost_fen=5i"], field => Assert.Contains(field, paid));
         Assert.DoesNotContain("order_id", paid);
         Assert.Contains("energy_wh=40.2", plain);
-        Assert.DoesNotContain("card", plain);
-        Assert.DoesNotContain("limit_", plain);
-        Assert.DoesNotContain("cost_fen", plain);
+        Assert.All(["card", "order_id", "limit_", "cost_fen"], field => Assert.DoesNotContain(field, plain));
     }
 
     [Fact]
