@@ -101,6 +101,13 @@ public static class ContractPoints
                 .Field("duration_s", s.DurationS)
                 .Field("energy_wh", s.EnergyWh)
                 .Field("peak_power_w", s.PeakPowerW)
+                // What billing needs (issue 18): fields, not tags, so that orders and cards add no series.
+                .Optional("order_id", s.OrderId)
+                .Optional("card", s.Card)
+                .Optional("limit_energy_wh", s.Limit?.EnergyWh)
+                .Optional("limit_duration_min", s.Limit?.DurationMin)
+                .Optional("limit_amount_fen", s.Limit?.AmountFen)
+                .Optional("cost_fen", s.CostFen)
                 .At(s.Ts, s.Seq),
             // Informational: a resumed session is counted once, by its closing message on `session`.
             SessionResumedMessage r => Envelope(SessionResumed, r).Tag("port", r.Port)

@@ -131,7 +131,10 @@ internal sealed record SessionView(
     double? DurationS,
     double? EnergyWh,
     double? PeakPowerW,
-    string? EndReason);
+    string? EndReason,
+    string? OrderId,
+    string? Card,
+    long? CostFen);
 
 /// <summary><c>GET /api/ports/{site}/{gw}/{port}</c>.</summary>
 internal sealed record PortDetail(

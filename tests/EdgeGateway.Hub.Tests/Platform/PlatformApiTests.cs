@@ -7,6 +7,7 @@ using EdgeGateway.Hub.Platform;
 using EdgeGateway.Hub.Tests.WebConsole;
 using EdgeGateway.Hub.Tests.WebConsole.Api;
 using EdgeGateway.Testing.Http;
+using EdgeGateway.Testing.Servers;
 
 namespace EdgeGateway.Hub.Tests.Platform;
 
@@ -373,6 +374,48 @@ public sealed class PlatformApiTests(PlatformRig rig)
         }, Deadline, "the hub never saw the gateway back online");
     }
 
+    [Fact]
+    public async Task A_resident_swipes_a_card_keys_a_port_and_swipes_again_to_stop_and_the_hub_stores_shows_and_charges_the_session_once()
+    {
+        // The scenario's card terminal (PlatformRig.ScenarioYaml): card RIG-0001 on the reader, 5#, and again to stop.
+        // InfluxDB: the session record as the gateway sent it, with the card's reference, its limit and its cost.
+        IReadOnlyDictionary<string, JsonElement>? row = null;
+        await ConsoleApiRig.Eventually(async () =>
+        {
+            InfluxQueryResult stored = await rig.Influx.QueryAsync("edge",
+                $"SELECT * FROM session WHERE gateway = '{PlatformRig.OwnGateway}' AND card = '{PlatformRig.CardReference}'");
+            row = stored.Rows.Count > 0 ? Assert.Single(stored.Rows) : null;
+            return row is not null;
+        }, Deadline, "the card session never reached InfluxDB:\n" + rig.GatewayProcess.Output);
+        string session = row!["session_id"].GetString()!;
+        double energy = row["energy_wh"].GetDouble();
+        long cost = row["cost_fen"].GetInt64();
+        Assert.Equal(("P05", "user_stop"), (row["port"].GetString(), row["end_reason"].GetString()));
+        Assert.Equal(PlatformRig.CardOpeningFen, row["limit_amount_fen"].GetInt64()); // the whole balance: below maxAmountFen
+        Assert.InRange(energy, 12, 18); // 90 shed seconds of a 600 W charger, from one 5# to the other
+        Assert.Equal(CostFen(energy), cost);
+        Assert.True(cost > 0, "a charge of 15 Wh costs 2 fen");
+        Assert.Contains($"Terminal port_start on P05 for card {PlatformRig.CardReference} (limit {PlatformRig.CardOpeningFen} fen): True", rig.GatewayProcess.Output, StringComparison.Ordinal);
+
+        // The console, for the company's manager: the port's sessions carry the card and the cost.
+        JsonElement detail = await rig.Manager.GetJsonAsync($"/api/ports/{PlatformRig.OwnSite}/{PlatformRig.OwnGateway}/P05?hours=6");
+        JsonElement shown = Assert.Single(detail.GetProperty("sessions").EnumerateArray(), s => s.GetProperty("session_id").GetString() == session);
+        Assert.Equal((PlatformRig.CardReference, cost, "user_stop"), (shown.GetProperty("card").GetString(), shown.GetProperty("cost_fen").GetInt64(), shown.GetProperty("end_reason").GetString()));
+
+        // The hub charged the card once: one spend of the session's cost, and the next list names the session applied
+        // with the balance after it (so the gateway's own pending spend is dropped, not subtracted again).
+        string cardPath = $"/api/cards/{ConsoleHubRig.OwnCompany}/{PlatformRig.CardReference}";
+        await ConsoleApiRig.Eventually(async () => (await rig.Manager.GetJsonAsync(cardPath)).GetProperty("ledger").EnumerateArray().Any(e => e.GetProperty("kind").GetString() == "spend"),
+            Deadline, "the card was never charged");
+        CardListMessage listed = await ListApplyingAsync(session);
+        JsonElement card = await rig.Manager.GetJsonAsync(cardPath);
+        JsonElement spend = Assert.Single(card.GetProperty("ledger").EnumerateArray(), e => e.GetProperty("kind").GetString() == "spend");
+        Assert.Equal((session, -cost), (spend.GetProperty("session_id").GetString(), spend.GetProperty("amount_fen").GetInt64()));
+        Assert.Equal(PlatformRig.CardOpeningFen - cost, card.GetProperty("card").GetProperty("balance_fen").GetInt64());
+        Assert.Equal(PlatformRig.CardOpeningFen - cost, listed.Cards.Single(c => c.Card == PlatformRig.CardReference).BalanceFen);
+        Assert.Equal(PlatformRig.CardUid, listed.Cards.Single(c => c.Card == PlatformRig.CardReference).Uid);
+    }
+
     private static string NewOrder(string prefix) => prefix + "-" + Guid.NewGuid().ToString("N")[..12];
 
     /// <summary>Cost at the test site's 1.20 元/kWh, to the nearest fen (Platform README, "Money and tariffs").</summary>
@@ -383,6 +426,13 @@ public sealed class PlatformApiTests(PlatformRig rig)
     {
         await ConsoleApiRig.Eventually(() => Task.FromResult(rig.CommandsTo(gateway, command).Any(c => c.OrderId == order)), Deadline, $"no {command} for {order}");
         return rig.CommandsTo(gateway, command).First(c => c.OrderId == order);
+    }
+
+    /// <summary>The first card list the hub published for the own gateway that names <paramref name="session"/> applied.</summary>
+    private async Task<CardListMessage> ListApplyingAsync(string session)
+    {
+        await ConsoleApiRig.Eventually(() => Task.FromResult(rig.CardLists.Any(l => l.AppliedSessions.Contains(session))), Deadline, $"no card list named {session} applied");
+        return rig.CardLists.First(l => l.AppliedSessions.Contains(session));
     }
 
     /// <summary>The port's running session once the gateway's telemetry shows energy drawn.</summary>

@@ -30,13 +30,25 @@ public sealed class SharedPlatformApi : ICollectionFixture<PlatformRig>
 /// <see cref="OwnGateway"/> of that site, on the seven-port shed of <see cref="SiteYaml"/> playing
 /// <see cref="ScenarioYaml"/> at <see cref="Speed"/>×, connected through a <see cref="TcpCutter"/> so that a test can cut
 /// its link; a gateway that says it is online and never answers (<see cref="FakeGateway"/>); a subscriber that records
-/// every command the hub sends to the site's gateways; an API key per company (the own company's with a webhook to a
-/// loopback receiver), made by the admin through the console's key endpoints before the gateway starts, so that every
-/// event of the shed has a key to go to.
+/// every command the hub sends to the site's gateways and every card list it sends to the own gateway; an API key per
+/// company (the own company's with a webhook to a loopback receiver), made by the admin through the console's key
+/// endpoints, and a prepaid card (<see cref="CardReference"/>) issued by the own company's manager through the console's
+/// card endpoints, both before the gateway starts, so that every event of the shed has a key to go to and the shed's
+/// card terminal knows the card.
 /// </summary>
 [SuppressMessage("Design", "CA1001", Justification = "xunit ends a fixture through IAsyncLifetime.DisposeAsync, which disposes the link and the recorder")]
-public sealed class PlatformRig() : ConsoleHubRig("platform", [new ConsoleUser("admin", "admin", Company: null)], commandTimeout: null)
+public sealed class PlatformRig() : ConsoleHubRig("platform", [new ConsoleUser("admin", "admin", Company: null), new ConsoleUser(ManagerName, "manager")], commandTimeout: null)
 {
+    /// <summary>The own company's manager, who issued <see cref="CardReference"/>.</summary>
+    public const string ManagerName = "li";
+
+    /// <summary>The resident's prepaid card: its UID (what the reader reads), its number, its opening balance (1 元).</summary>
+    public const string CardUid = "04C1D2E3F4A5B6";
+
+    public const string CardReference = "RIG-0001";
+
+    public const long CardOpeningFen = 100;
+
     public const string OwnSite = FakeGateway.Site;
     public const string OwnGateway = "gw-platform";
     public const string SilentGateway = "gw-silent";
@@ -49,7 +61,9 @@ public sealed class PlatformRig() : ConsoleHubRig("platform", [new ConsoleUser("
     public const int Speed = 30;
 
     /// <summary>
-    /// Seven ports on one MCP3208 (the VT on channel 0), as the demo shed's first seven. The shed's clock runs at
+    /// Seven ports on one MCP3208 (the VT on channel 0), as the demo shed's first seven, and the card terminal of
+    /// <c>firmware-config/sites/demo-card-terminal.yaml</c> (reader, 16×2 LCD, limits as there; the keypad's pins that
+    /// are this shed's relays, BCM 22, 23 and 24, moved to free pins 18, 19 and 21; BCM 4 is the 1-Wire bus's). The shed's clock runs at
     /// <see cref="Speed"/>×, so it is soon an hour and more ahead of the hub's, which stamps every command: the command window is
     /// the widest a site file allows (24 h), or every command after the first few seconds would be refused as expired.
     /// </summary>
@@ -59,6 +73,7 @@ public sealed class PlatformRig() : ConsoleHubRig("platform", [new ConsoleUser("
           gateway: {{OwnGateway}}
           name: 平台测试车棚
         board:
+          i2cBus: 1
           gpioChip: 0
         mains:
           nominalVoltageV: 220
@@ -69,6 +84,12 @@ public sealed class PlatformRig() : ConsoleHubRig("platform", [new ConsoleUser("
           - { id: adc0, chip: mcp3208, spiBus: 0, chipSelect: 0, clockHz: 1000000, referenceV: 3.3 }
         ports:
         {{string.Join("\n", new[] { 5, 6, 12, 13, 22, 23, 24 }.Select((gpio, i) => Invariant($"  - {{ id: P0{i + 1}, meter: {{ type: ac, adc: adc0, channel: {i + 1}, ampsPerAdcVolt: 30 }}, relay: {{ gpio: {gpio} }} }}")))}}
+        terminal:
+          reader: { chip: mfrc522, spiBus: 0, chipSelect: 1, resetGpio: 25, clockHz: 1000000 }
+          keypad: { rowGpios: [17, 27, 18, 19], columnGpios: [21, 26, 16, 20] }
+          lcd: { address: 0x27, columns: 16, rows: 2 }
+          maxAmountFen: 2000
+          allowConcurrentSessions: false
         protection:
           port:
             maxPowerW: 1000
@@ -86,7 +107,11 @@ public sealed class PlatformRig() : ConsoleHubRig("platform", [new ConsoleUser("
     /// What happens at the shed, by port: P01 has nothing plugged; P02 gets a 1500 W modified charger that asks to start
     /// and is locked out by the overload; P03, P04, P06 and P07 have a 600 W lithium charger plugged that waits for a
     /// start (nobody asks); at P05 an operator starts a charge paid by card <c>card-0042</c> with a 5 Wh limit, as the
-    /// console or a card terminal would (not the platform's API).
+    /// console or a card terminal would (not the platform's API). At the card terminal, once P05 is idle again, a
+    /// resident lays card <see cref="CardUid"/> on the reader at 00:10, keys <c>5#</c> (P05 starts with the card's
+    /// balance as its limit) and takes the card away; at 00:11:30 lays it on again and keys <c>5#</c>: P05 stops
+    /// (<c>user_stop</c>) after 90 shed seconds of 600 W, 15 Wh (2 fen at 1.20 元/kWh), far below the 1 元 the card holds. The swipe comes
+    /// 20 real seconds after the gateway starts, by when the hub has sent it the card list (at its first status).
     /// </summary>
     public static string ScenarioYaml(string start) => $$"""
         name: platform e2e
@@ -103,6 +128,18 @@ public sealed class PlatformRig() : ConsoleHubRig("platform", [new ConsoleUser("
           - at: "00:00:30"
             port: P05
             command: { kind: start, card: card-0042, limit: { energy_wh: 5 } }
+          - at: "00:10:00"
+            card: {{CardUid}}
+          - at: "00:10:10"
+            keys: "5#"
+          - at: "00:10:20"
+            card: none
+          - at: "00:11:30"
+            card: {{CardUid}}
+          - at: "00:11:40"
+            keys: "5#"
+          - at: "00:11:50"
+            card: none
         """;
 
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(60) }; // a hang bound, generous for a loaded machine
@@ -125,6 +162,12 @@ public sealed class PlatformRig() : ConsoleHubRig("platform", [new ConsoleUser("
     internal ProductProcess GatewayProcess => _gateway ?? throw new InvalidOperationException("not started");
 
     internal ConsoleClient Admin => _clients.Count > 0 ? _clients[0] : throw new InvalidOperationException("not started");
+
+    /// <summary>The own company's manager (<see cref="ManagerName"/>), signed in.</summary>
+    internal ConsoleClient Manager => _clients.Count > 1 ? _clients[1] : throw new InvalidOperationException("not started");
+
+    /// <summary>Every card list the hub published for <see cref="OwnGateway"/>, in order.</summary>
+    internal ConcurrentQueue<CardListMessage> CardLists { get; } = new();
 
     /// <summary>Every command the hub published to a gateway of <see cref="OwnSite"/>: (gateway, command, request), in order.</summary>
     internal ConcurrentQueue<(string Gateway, string Command, CommandRequest Request)> Commands { get; } = new();
@@ -150,6 +193,7 @@ public sealed class PlatformRig() : ConsoleHubRig("platform", [new ConsoleUser("
         _silent = await FakeGateway.StartAsync(Broker, OwnSite, SilentGateway);
         _commands = await ProbeClient.ConnectAsync(Broker, clientId: "platform-commands-" + Guid.NewGuid().ToString("N")[..6]);
         await _commands.SubscribeAsync($"{ContractTopics.Root}/{OwnSite}/+/cmd/+");
+        await _commands.SubscribeAsync(ContractTopics.Cards(OwnSite, OwnGateway));
         _recording = RecordCommandsAsync(_commands, _stopRecording.Token);
 
         var admin = new ConsoleClient(BaseUri);
@@ -162,6 +206,18 @@ public sealed class PlatformRig() : ConsoleHubRig("platform", [new ConsoleUser("
         OwnKey = own.GetProperty("key").GetString()!;
         OwnWebhookSecret = own.GetProperty("webhook_secret").GetString()!;
         OtherKey = (await CreateKeyAsync(OtherCompany, "beta-platform", null)).GetProperty("key").GetString()!;
+
+        // The manager issues the resident's card in the console, as the cards page does, before the gateway starts.
+        var manager = new ConsoleClient(BaseUri);
+        _clients.Add(manager);
+        using (HttpResponseMessage signedIn = await manager.SignInAsync(ManagerName, Password))
+        {
+            Assert.Equal(HttpStatusCode.SeeOther, signedIn.StatusCode);
+        }
+
+        (HttpStatusCode issued, JsonElement card) = await manager.PostAsync($"/api/cards/{OwnCompany}",
+            Invariant($$"""{"uid":"{{CardUid}}","reference":"{{CardReference}}","opening_yuan":{{CardOpeningFen / 100m}}}"""));
+        Assert.True(issued == HttpStatusCode.OK, $"issuing the card: {(int)issued} {card}");
 
         string siteFile = Path.Combine(WorkDirectory, "platform-site.yaml");
         string scenarioFile = Path.Combine(WorkDirectory, "platform-scenario.yaml");
@@ -272,10 +328,18 @@ public sealed class PlatformRig() : ConsoleHubRig("platform", [new ConsoleUser("
         while (!stop.IsCancellationRequested)
         {
             MQTTnet.MqttApplicationMessage? message = await probe.TryNextAsync(TimeSpan.FromMilliseconds(200));
-            if (message is not null && ContractTopics.TryParse(message.Topic, out ContractTopic topic) && topic.Kind == ContractTopicKind.Command
-                && ContractJson.TryDeserialize(message.Payload.ToArray(), out CommandRequest? request, out _))
+            if (message is null || !ContractTopics.TryParse(message.Topic, out ContractTopic topic))
+            {
+                continue;
+            }
+
+            if (topic.Kind == ContractTopicKind.Command && ContractJson.TryDeserialize(message.Payload.ToArray(), out CommandRequest? request, out _))
             {
                 Commands.Enqueue((topic.Gateway, topic.CommandName!, request!));
+            }
+            else if (topic.Kind == ContractTopicKind.Cards && ContractJson.TryDeserialize(message.Payload.ToArray(), out CardListMessage? list, out _))
+            {
+                CardLists.Enqueue(list!);
             }
         }
     }

@@ -1,5 +1,6 @@
 using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Contracts.Mqtt;
+using EdgeGateway.Contracts.Ports;
 using EdgeGateway.Hub.Storage;
 using EdgeGateway.Hub.Tests.Ingest;
 
@@ -93,6 +94,25 @@ public sealed class ContractPointsTests
         {
             Assert.Contains(field, line);
         }
+    }
+
+    [Fact]
+    public void A_session_stores_its_order_or_card_its_limit_and_its_cost_as_fields_and_none_of_them_when_absent()
+    {
+        var session = new SessionMessage
+        {
+            Seq = 9, Ts = Received, Site = "s", Gateway = "g", SessionId = "s-1", Port = "P05", StartedTs = Received.AddMinutes(-4), EndedTs = Received,
+            DurationS = 240, EnergyWh = 40.2, PeakPowerW = 601, EndReason = SessionEndReason.UserStop,
+        };
+
+        string paid = ContractPoints.From(session with { Card = "RIG-0001", Limit = new ChargeLimit { AmountFen = 100 }, CostFen = 5 }, Received).ToLineProtocol();
+        string plain = ContractPoints.From(session, Received).ToLineProtocol();
+
+        Assert.StartsWith("session,end_reason=user_stop,gateway=g,port=P05,site=s ", paid); // the card is no tag: no series per card
+        Assert.All(["card=\"RIG-0001\"", "limit_amount_fen=100i", "cost_fen=5i"], field => Assert.Contains(field, paid));
+        Assert.DoesNotContain("order_id", paid);
+        Assert.Contains("energy_wh=40.2", plain);
+        Assert.All(["card", "order_id", "limit_", "cost_fen"], field => Assert.DoesNotContain(field, plain));
     }
 
     [Fact]

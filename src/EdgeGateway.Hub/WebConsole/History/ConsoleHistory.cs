@@ -47,7 +47,7 @@ internal sealed class ConsoleHistory : IDisposable
         IReadOnlyList<InfluxQlRow> rows = await QueryAsync(
             // The highest power of each interval, not the mean: a short overload must not vanish from the chart.
             $"SELECT max(\"power_w\") AS \"power_w\", mean(\"voltage_v\") AS \"voltage_v\" FROM \"port\" WHERE {where} GROUP BY time({Bucket(hours)}) fill(none); " +
-            $"SELECT \"session_id\", \"started_ts\", \"ended_ts\", \"duration_s\", \"energy_wh\", \"peak_power_w\", \"end_reason\" FROM \"session\" WHERE {where} ORDER BY time DESC LIMIT 200; " +
+            $"SELECT \"session_id\", \"started_ts\", \"ended_ts\", \"duration_s\", \"energy_wh\", \"peak_power_w\", \"end_reason\", \"order_id\", \"card\", \"cost_fen\" FROM \"session\" WHERE {where} ORDER BY time DESC LIMIT 200; " +
             $"SELECT * FROM \"alarm\" WHERE {where} ORDER BY time DESC LIMIT 400",
             cancellationToken);
         return new PortHistory(
@@ -59,7 +59,10 @@ internal sealed class ConsoleHistory : IDisposable
                 r.Number("duration_s"),
                 r.Number("energy_wh"),
                 r.Number("peak_power_w"),
-                r.Tag("end_reason")))],
+                r.Tag("end_reason"),
+                r.Text("order_id"),
+                r.Text("card"),
+                r.Number("cost_fen") is { } cost ? (long)cost : null))],
             Pair(rows.Where(r => r.Measurement == "alarm")));
     }
 

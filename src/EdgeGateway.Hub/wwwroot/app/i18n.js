@@ -134,6 +134,8 @@ const TEXT = {
     'session.energy': '电量',
     'session.peak': '峰值功率',
     'session.end_reason': '结束原因',
+    'session.paid_by': '卡号 / 订单',
+    'session.cost': '费用',
 
     'cmd.port_reset': '复位',
     'cmd.port_disable': '停用',
@@ -609,6 +611,8 @@ const TEXT = {
     'session.energy': 'Energy',
     'session.peak': 'Peak power',
     'session.end_reason': 'End reason',
+    'session.paid_by': 'Card / order',
+    'session.cost': 'Cost',
 
     'cmd.port_reset': 'Reset',
     'cmd.port_disable': 'Disable',

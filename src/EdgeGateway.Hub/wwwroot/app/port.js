@@ -48,14 +48,18 @@ function renderSessions(sessions) {
   sessionsEl.replaceChildren(h('table', { 'data-testid': 'sessions' },
     h('thead', {}, h('tr', {},
       h('th', {}, t('session.started')), h('th', {}, t('session.ended')), h('th', {}, t('session.duration')),
-      h('th', {}, t('session.energy')), h('th', {}, t('session.peak')), h('th', {}, t('session.end_reason')))),
+      h('th', {}, t('session.energy')), h('th', {}, t('session.peak')), h('th', {}, t('session.end_reason')),
+      h('th', {}, t('session.paid_by')), h('th', {}, t('session.cost')))),
     h('tbody', {}, sessions.map((s) => h('tr', {},
       h('td', { class: 'nowrap' }, fmtTime(s.started_ts)),
       h('td', { class: 'nowrap' }, fmtTime(s.ended_ts)),
       h('td', { class: 'nowrap' }, fmtDuration(s.duration_s)),
       h('td', { class: 'num' }, `${fmtNum(s.energy_wh, 1)} Wh`),
       h('td', { class: 'num' }, `${fmtNum(s.peak_power_w, 0)} W`),
-      h('td', {}, endReasonText(s.end_reason)))))));
+      h('td', {}, endReasonText(s.end_reason)),
+      // The card's reference or the platform's order (issue 18); the cost is kept in fen, shown in 元.
+      h('td', {}, s.card || s.order_id || ''),
+      h('td', { class: 'num' }, s.cost_fen == null ? '' : `${fmtNum(s.cost_fen / 100, 2)} 元`))))));
 }
 
 await detailPage({
