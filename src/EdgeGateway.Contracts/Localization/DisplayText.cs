@@ -116,6 +116,18 @@ public sealed class DisplayText
 
     public string Note => _chinese ? "备注" : "Note";
 
+    /// <summary>
+    /// Who pays for a charge, for the live table's note: the card (刷卡) or the platform's order (扫码), and its cost so
+    /// far in 元; empty for a charge started without either (a console start, a demo).
+    /// </summary>
+    public string PaidBy(string? card, string? orderId, long? costFen)
+    {
+        string who = card is not null ? (_chinese ? $"刷卡 {card}" : $"card {card}")
+            : orderId is not null ? (_chinese ? $"订单 {orderId}" : $"order {orderId}")
+            : "";
+        return who.Length == 0 || costFen is not { } fen ? who : string.Create(CultureInfo.InvariantCulture, $"{who} · ¥{fen / 100.0:0.00}");
+    }
+
     public string RecentAlarms => _chinese ? "最近报警" : "Recent alarms";
 
     public string ShedTotal => _chinese ? "车棚总功率" : "Shed total";

@@ -110,7 +110,7 @@ public sealed partial class LiveConsoleView(ShedProtection protection, SiteConfi
                 p.PowerFactor is { } pf && p.RelayClosed ? pf.ToString("0.00", CultureInfo.InvariantCulture) : "",
                 p.SessionEnergyWh > 0 ? p.SessionEnergyWh.ToString("0.0", CultureInfo.InvariantCulture) : "",
                 session is { } d ? $"{(int)d.TotalHours}:{d.Minutes:00}:{d.Seconds:00}" : "",
-                Markup.Escape(Note(p)));
+                Markup.Escape(Note(p, _text)));
         }
 
         string site = siteFile.Site.Name ?? siteFile.Site.Id;
@@ -181,8 +181,11 @@ public sealed partial class LiveConsoleView(ShedProtection protection, SiteConfi
         : string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalHours}:{span.Minutes:00}");
 
     /// <summary>A port's lockout in words (the alarm that locked it), else its fault.</summary>
-    private string Note(PortSnapshot port) =>
-        port.Lockout is { } lockout && AlarmKinds.TryParse(lockout, out AlarmKind kind) ? _text.Alarm(kind) : port.Lockout ?? port.Fault ?? "";
+    /// <summary>The port's note: its lockout or fault, else who pays for its charge (a card swiped at the terminal, a
+    /// platform order) and the cost so far.</summary>
+    internal static string Note(PortSnapshot port, DisplayText text) =>
+        port.Lockout is { } lockout && AlarmKinds.TryParse(lockout, out AlarmKind kind) ? text.Alarm(kind)
+        : port.Lockout ?? port.Fault ?? text.PaidBy(port.SessionOrder?.Card, port.SessionOrder?.OrderId, port.SessionCostFen);
 
     /// <summary>Measured value against its limit, in numbers and units; the detail in the view's language (English only when it has no reason code).</summary>
     private string Measured(Alarm alarm)
