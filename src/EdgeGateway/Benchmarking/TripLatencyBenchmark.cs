@@ -69,7 +69,9 @@ public static class TripLatencyBenchmark
                     return 2;
                 }
 
-                var random = new Random(HashCode.Combine(seed, ports, (int)rule));
+                // A seed of its own per row, the same in every process (HashCode.Combine is randomised per process, so
+                // --seed did not repeat a run's onsets).
+                var random = new Random(unchecked((((seed * 397) ^ ports) * 397) ^ (int)rule));
                 var results = new List<Onset>(onsets);
                 for (int k = 0; k < onsets; k++)
                 {
