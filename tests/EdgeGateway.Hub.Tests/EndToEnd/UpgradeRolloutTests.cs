@@ -120,6 +120,8 @@ public sealed class UpgradeRolloutTests : IDisposable
         Assert.Contains("upgrade 0.3.0 failed: upgrade_rolled_back", rollout.GetProperty("gateways")[0].GetProperty("reason").GetString(), StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(Dir("root"), "var", "lib", "edgegateway", "upgrade-undone")), "the gateway removes the mark once it has reported it");
         Assert.True(installed.ApplyLog.Contains("0.3.0 did not come up: going back to 0.2.0", StringComparison.Ordinal), installed.ApplyLog);
+        // 0.2.0 reports the rollback as soon as it is up, while upgrade.sh still watches it settle: its last word comes later.
+        await Eventually(() => Task.FromResult(installed.ApplyLog.Contains("the upgrade to 0.3.0 failed and was undone", StringComparison.Ordinal)), () => installed.ApplyLog);
         Assert.Equal("0.2.0", installed.Link("current"));
         Assert.Contains("0.3.0 stand-in: fails at start", installed.GatewayLog("0.3.0"), StringComparison.Ordinal);
         JsonElement[] audit = [.. (await admin.GetJsonAsync("/api/audit")).GetProperty("entries").EnumerateArray()];
