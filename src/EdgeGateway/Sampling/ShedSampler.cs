@@ -42,6 +42,7 @@ public sealed class ShedSampler
     // Per UART, the chip whose fast RMS is read next between waves and rounds (round robin).
     private readonly int[] _fastNext;
     private readonly Func<int, TimeSpan> _decisionLead;
+    private readonly Func<int, TimeSpan> _freeLineLead;
     private readonly int[] _positionOf;
     private Task<ThermometerReading[]>? _temperatureRead;
     private long _lastTemperatureRead = long.MinValue;
@@ -86,8 +87,12 @@ public sealed class ShedSampler
         _fastNext = new int[_bl0942Lines.Length];
 
         // A BL0942's measurement out of turn is a full packet on the wire: asked that much before the debounce runs out,
-        // its reading lands as it does (a millisecond to spare, so that it never lands before).
-        _decisionLead = port => _lineOf[port] >= 0 ? Bl0942PortMeter.PacketExchange - TimeSpan.FromMilliseconds(1) : TimeSpan.Zero;
+        // its reading lands as it does (a millisecond to spare, so that it never lands before). Behind another chip's
+        // packet on its UART, one packet more (MeasureOutOfTurn takes that answer, then asks only if it is still due).
+        _decisionLead = port => _lineOf[port] < 0
+            ? TimeSpan.Zero
+            : (Bl0942PortMeter.PacketExchange * (LineBusy(port) ? 2 : 1)) - TimeSpan.FromMilliseconds(1);
+        _freeLineLead = port => _lineOf[port] < 0 ? TimeSpan.Zero : Bl0942PortMeter.PacketExchange - TimeSpan.FromMilliseconds(1);
         if (board.Mains?.Scan is { } scan)
         {
             scan.Listener = new ScanToProtection(protection);
@@ -176,10 +181,10 @@ public sealed class ShedSampler
             return;
         }
 
-        _outOfTurnAt[port] = now;
-        if (meters[port] is Bl0942PortMeter { Requested: false })
+        if (meters[port] is Bl0942PortMeter { Requested: false } && LineBusy(port))
         {
-            // Another chip of its UART may be answering: take that answer first (it is that port's measurement).
+            // Another chip of its UART is answering: take that answer first (it is that port's measurement), then ask
+            // this one only if its packet would not land before the debounce runs out (it is asked at a later look).
             foreach ((int other, Bl0942PortMeter meter) in _bl0942Lines[_lineOf[port]])
             {
                 if (meter.Requested)
@@ -187,11 +192,20 @@ public sealed class ShedSampler
                     OnMeasured(other, meter.Measure(_protection.ShortCircuitPeakAmps(other)));
                 }
             }
+
+            if (_protection.OverloadDecisionDue(_freeLineLead) != port)
+            {
+                return;
+            }
         }
 
+        _outOfTurnAt[port] = _time.GetTimestamp();
         _protection.ProcessCommands();
         OnMeasured(port, meters[port].Measure(_protection.ShortCircuitPeakAmps(port)));
     }
+
+    /// <summary>Whether another chip of this BL0942 port's UART has a packet request on the wire.</summary>
+    private bool LineBusy(int port) => _bl0942Lines[_lineOf[port]].Any(w => w.Meter.Requested && w.Port != port);
 
     /// <summary>A port's measurement to protection; a BL0942 packet's fast RMS current too (it may start an overload's debounce).</summary>
     private void OnMeasured(int port, in MeterReading reading)
