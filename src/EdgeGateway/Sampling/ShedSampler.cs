@@ -287,7 +287,9 @@ public sealed class ShedSampler
     /// Before the measurement at <paramref name="position"/> of the round: on every UART with BL0942s and no request on
     /// the wire, the request of its next chip still to be measured this round. Each UART is a wire of its own, so the
     /// chips of five UARTs answer in the time of one (52 ms at 4800 baud), and a round of 20 chips, four on each of five
-    /// UARTs, takes four exchanges instead of twenty; the chips of one UART still answer one after the other.
+    /// UARTs, takes four exchanges instead of twenty; the chips of one UART still answer one after the other. Only chips
+    /// of <paramref name="wave"/> (their place on their UART) are asked, so that every UART is free when the fast-RMS
+    /// reads between two waves begin.
     /// </summary>
     private void RequestAhead(int position, int wave)
     {
