@@ -41,6 +41,7 @@ public sealed class ShedSampler
 
     // Per UART, the chip whose fast RMS is read next between waves and rounds (round robin).
     private readonly int[] _fastNext;
+    private readonly int _chipsOnBusiestLine;
     private readonly Func<int, TimeSpan> _decisionLead;
     private readonly Func<int, TimeSpan> _freeLineLead;
     private readonly int[] _positionOf;
@@ -85,6 +86,7 @@ public sealed class ShedSampler
         }
 
         _fastNext = new int[_bl0942Lines.Length];
+        _chipsOnBusiestLine = _bl0942Lines.Length == 0 ? 0 : _bl0942Lines.Max(line => line.Length);
 
         // A BL0942's measurement out of turn is a full packet on the wire: asked that much before the debounce runs out,
         // its reading lands as it does (a millisecond to spare, so that it never lands before). Behind another chip's
@@ -205,7 +207,18 @@ public sealed class ShedSampler
     }
 
     /// <summary>Whether another chip of this BL0942 port's UART has a packet request on the wire.</summary>
-    private bool LineBusy(int port) => _bl0942Lines[_lineOf[port]].Any(w => w.Meter.Requested && w.Port != port);
+    private bool LineBusy(int port)
+    {
+        foreach ((int other, Bl0942PortMeter meter) in _bl0942Lines[_lineOf[port]])
+        {
+            if (other != port && meter.Requested)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>A port's measurement to protection; a BL0942 packet's fast RMS current too (it may start an overload's debounce).</summary>
     private void OnMeasured(int port, in MeterReading reading)
@@ -233,7 +246,7 @@ public sealed class ShedSampler
         }
 
         bool read = false;
-        int chips = everyChip ? _bl0942Lines.Max(line => line.Length) : 1;
+        int chips = everyChip ? _chipsOnBusiestLine : 1;
         for (int c = 0; c < chips; c++)
         {
             bool any = false;
