@@ -39,6 +39,15 @@ public sealed class FaultCurrentScan
     // An estimate this far above the port's last measured RMS current is a rise worth measuring out of turn.
     private const double SuspectRise = 1.25;
 
+    // A port whose last scan sample was beyond the threshold is sampled at every other scan slot until its watch
+    // decides, for at most this many of its samples (over a half cycle at a pair's 120 µs): a pinned input, which never
+    // confirms, halves the others' scan rate only that long at a time, until its own measurement reports the meter fault.
+    private const int ArmedSamplesAtMost = 100;
+
+    // Between rounds, a port whose watch is armed is sampled this many times in a row after the pass (3 ms at 40 µs a
+    // conversion): the other rail of a saturated short is then seen within a conversion of its zero crossing.
+    private const int ArmedBurst = 75;
+
     private readonly AcPortMeter?[] _ports;
     private readonly ScanFaultWatch[] _watches;
     private readonly double[] _sumSquares;
@@ -46,6 +55,10 @@ public sealed class FaultCurrentScan
     private readonly bool[] _suspects;
     private int _next;
     private int _nextSuspect;
+    private int _armed = -1;
+    private int _spent = -1;
+    private int _armedSamples;
+    private bool _armedTurn;
 
     /// <summary>Scans the AC ports among <paramref name="meters"/> (indexed as protection indexes its ports).</summary>
     public FaultCurrentScan(IReadOnlyList<IPortMeter> meters)
@@ -82,6 +95,19 @@ public sealed class FaultCurrentScan
             }
         }
 
+        for (int k = 0; k < ArmedBurst && _armed >= 0; k++)
+        {
+            int index = _armed;
+            double threshold = listener.ShortCircuitPeakAmps(index);
+            if (double.IsPositiveInfinity(threshold))
+            {
+                _armed = -1;
+                break;
+            }
+
+            Sample(index, _ports[index]!, threshold, listener, estimate: false);
+        }
+
         return any;
     }
 
@@ -91,6 +117,21 @@ public sealed class FaultCurrentScan
         if (Listener is not { } listener)
         {
             return false;
+        }
+
+        // A port with one sample beyond its threshold: every other slot is its, so the sample that confirms a saturated
+        // short (the other rail, after the zero crossing) comes within a pair or two of that crossing, not a pass later.
+        _armedTurn = !_armedTurn;
+        if (_armedTurn && _armed >= 0 && _ports[_armed] is { } armedPort && !ReferenceEquals(armedPort, measuring))
+        {
+            double armedThreshold = listener.ShortCircuitPeakAmps(_armed);
+            if (!double.IsPositiveInfinity(armedThreshold))
+            {
+                Sample(_armed, armedPort, armedThreshold, listener, estimate: false);
+                return true;
+            }
+
+            _armed = -1;
         }
 
         for (int tried = 0; tried < _ports.Length; tried++)
@@ -118,7 +159,9 @@ public sealed class FaultCurrentScan
         return false;
     }
 
-    private void Sample(int index, AcPortMeter port, double thresholdAmps, IFaultCurrentListener listener)
+    // The armed port's extra samples fall milliseconds apart at most, not spread over the cycle: they are kept out of its
+    // RMS estimate (a saturated short's would ask for its measurement out of turn, which stops the scan watching it).
+    private void Sample(int index, AcPortMeter port, double thresholdAmps, IFaultCurrentListener listener, bool estimate = true)
     {
         int code;
         try
@@ -136,14 +179,50 @@ public sealed class FaultCurrentScan
         double ampsPerCode = port.Current.VoltsPerCode * port.AmpsPerAdcVolt;
         double deviation = code - port.CurrentOffset;
         double movingCodes = port.Current.MidScaleCode * 2 * FaultCurrentWatch.MovingShareOfFullScale;
-        if (_watches[index].IsFaultCurrent(code, deviation, thresholdAmps / ampsPerCode, movingCodes))
+        if (_watches[index].IsFaultCurrent(code, deviation, thresholdAmps / ampsPerCode, movingCodes, estimate ? 1 : ScanFaultWatch.ArmedWithinAtMost))
         {
             _watches[index] = default;
+            if (_armed == index)
+            {
+                _armed = -1;
+            }
+
             listener.OnShortCircuit(index, ElectricCurrent.FromAmperes(Math.Abs(deviation) * ampsPerCode));
             return;
         }
 
+        Arm(index);
+        if (!estimate)
+        {
+            return;
+        }
+
         EstimateRms(index, port, deviation, ampsPerCode, listener);
+    }
+
+    /// <summary>Follows which port's watch is armed (a sample beyond the threshold, not yet decided), for at most <see cref="ArmedSamplesAtMost"/> of its samples.</summary>
+    private void Arm(int index)
+    {
+        bool armed = _watches[index].Armed;
+        if (_spent == index && !armed)
+        {
+            _spent = -1;
+        }
+
+        if (_armed == index)
+        {
+            if (!armed || ++_armedSamples >= ArmedSamplesAtMost)
+            {
+                // Beyond for that long and never confirmed: a pinned input. Not armed again before it reads within.
+                _spent = armed ? index : -1;
+                _armed = -1;
+            }
+        }
+        else if (_armed < 0 && armed && _spent != index)
+        {
+            _armed = index;
+            _armedSamples = 0;
+        }
     }
 
     /// <summary>
@@ -201,23 +280,33 @@ public sealed class FaultCurrentScan
 /// </summary>
 internal struct ScanFaultWatch
 {
-    // 0: no sample beyond the threshold yet; 1: the previous sample was beyond; 2: one sample within since; 3: more.
+    /// <summary>
+    /// Samples within the threshold allowed between two beyond it on opposite sides when the port is sampled every other
+    /// scan slot (armed): about 240 µs apart, so 24 cover the 5.8 ms a fault current of twice the threshold spends within
+    /// it around its zero crossing. Sampled once a pass (milliseconds apart), one is allowed.
+    /// </summary>
+    public const int ArmedWithinAtMost = 24;
+
+    // 0: no sample beyond the threshold yet; 1: the previous sample was beyond; k > 1: k - 1 samples within since.
     private int _beyondAgo;
     private int _lastSign;
     private int _lastCode;
 
+    /// <summary>Whether a sample beyond the threshold was taken and the next one or two may confirm it.</summary>
+    public readonly bool Armed => _beyondAgo >= 1 && _beyondAgo - 1 <= ArmedWithinAtMost;
+
     /// <summary>Takes the port's next scan sample (its code, its distance from the bias); true when it confirms fault current.</summary>
-    public bool IsFaultCurrent(int code, double deviation, double thresholdCodes, double movingCodes)
+    public bool IsFaultCurrent(int code, double deviation, double thresholdCodes, double movingCodes, int withinAtMost = 1)
     {
         if (Math.Abs(deviation) < thresholdCodes)
         {
-            _beyondAgo = _beyondAgo is 0 or 3 ? _beyondAgo : _beyondAgo + 1;
+            _beyondAgo = _beyondAgo is 0 or > ArmedWithinAtMost + 1 ? _beyondAgo : _beyondAgo + 1;
             return false;
         }
 
         int sign = Math.Sign(deviation);
         bool confirmed = (_beyondAgo == 1 && (sign != _lastSign || Math.Abs(code - _lastCode) >= movingCodes))
-            || (_beyondAgo == 2 && sign != _lastSign);
+            || (_beyondAgo >= 2 && _beyondAgo - 1 <= withinAtMost && sign != _lastSign);
         _beyondAgo = 1;
         _lastSign = sign;
         _lastCode = code;

@@ -54,6 +54,7 @@ public static class TripLatencyBenchmark
         output.WriteLine();
         output.WriteLine("| rule | ports | meter | onsets | tripped | p50 ms | p99 ms | max ms | round, ms (mean) | slowest onset |");
         output.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
+        int restarts = 0;
         foreach (TripRule rule in rules)
         {
             foreach (int ports in portCounts)
@@ -75,7 +76,21 @@ public static class TripLatencyBenchmark
                 var results = new List<Onset>(onsets);
                 for (int k = 0; k < onsets; k++)
                 {
-                    results.Add(Measure(load.Configuration!, rule, random, seed + k));
+                    // A shed whose ports were not all charging before the onset is started again (its onset is drawn
+                    // after that check, so the same one): on a loaded machine a simulated UART chip's answer can come
+                    // after the gateway's real-time read timeout, which faults its port. That is the machine, not a latency.
+                    for (int attempt = 0; ; attempt++)
+                    {
+                        try
+                        {
+                            results.Add(Measure(load.Configuration!, rule, random, seed + k));
+                            break;
+                        }
+                        catch (InvalidOperationException) when (attempt < MaxRestarts)
+                        {
+                            restarts++;
+                        }
+                    }
                 }
 
                 double[] latencies = [.. results.Where(r => r.Latency is not null).Select(r => r.Latency!.Value.TotalMilliseconds).Order()];
@@ -86,8 +101,17 @@ public static class TripLatencyBenchmark
             }
         }
 
+        if (restarts > 0)
+        {
+            output.WriteLine();
+            output.WriteLine(string.Create(c, $"({restarts} sheds started again: not every port was charging before the onset)"));
+        }
+
         return 0;
     }
+
+    // How many times an onset's shed is started again before the run gives up.
+    private const int MaxRestarts = 3;
 
     /// <summary>One onset on a fresh shed of the site's ports, every one charging.</summary>
     public static Onset Measure(SiteConfiguration site, TripRule rule, Random random, int seed)

@@ -61,6 +61,19 @@ internal sealed class ChargingPort(int index, PortProtectionPlan plan)
 
     public TimeSpan? OverloadSince { get; set; }
 
+    /// <summary>
+    /// Set while the overload debounce was started by the meter's fast RMS current rather than by power: power readings
+    /// before this instant may still describe the load before the crossing (a BL0942's WATT is refreshed every 400 ms),
+    /// so they neither clear the debounce nor decide it.
+    /// </summary>
+    public TimeSpan? OverloadPowerFreshAt { get; set; }
+
+    /// <summary>
+    /// A debounce started by the fast current was refuted by power (current above the limit's equivalent, real power
+    /// below it: a power factor under 1). The current starts no new one until it has fallen back below that equivalent.
+    /// </summary>
+    public bool OverloadCurrentRefuted { get; set; }
+
     public MaliciousLoadWindow Malicious { get; } = new();
 
     public int RelayLeakReads { get; set; }

@@ -266,12 +266,31 @@ public sealed partial class ShedProtection
     {
         if (watts <= port.Settings.MaxPowerW)
         {
+            if (port.OverloadSince is not null && port.OverloadPowerFreshAt is { } freshAt)
+            {
+                if (now.Elapsed < freshAt)
+                {
+                    // Power from before the fast current's crossing: it says nothing about the load since.
+                    return false;
+                }
+
+                // Current above the limit's equivalent, real power below the limit: a power factor under 1, not an overload.
+                port.OverloadCurrentRefuted = true;
+            }
+
             port.OverloadSince = null;
+            port.OverloadPowerFreshAt = null;
             return false;
         }
 
-        port.OverloadSince ??= now.Elapsed;
-        if (now.Elapsed - port.OverloadSince < port.Settings.OverloadDebounce)
+        if (port.OverloadSince is null)
+        {
+            port.OverloadSince = now.Elapsed;
+            port.OverloadPowerFreshAt = null;
+        }
+
+        if (now.Elapsed - port.OverloadSince < port.Settings.OverloadDebounce
+            || (port.OverloadPowerFreshAt is { } fresh && now.Elapsed < fresh))
         {
             return false;
         }
@@ -279,6 +298,44 @@ public sealed partial class ShedProtection
         Trip(port, SessionEndReason.Overload, AlarmKind.PortOverload, watts, port.Settings.MaxPowerW, "W",
             ReasonCatalogue.PowerOverLimit(watts, port.Settings.MaxPowerW, (now.Elapsed - port.OverloadSince.Value).TotalMilliseconds), now);
         return true;
+    }
+
+    /// <summary>
+    /// A fast RMS current of a charging port (a BL0942's I_FAST_RMS, over half a mains cycle, refreshed every half cycle
+    /// with I_FAST_RMS_CYC = 0: datasheet V1.06, 3.2), read between its power readings. Past the current equivalent of
+    /// the port's limit (<see cref="OverloadCurrentA"/>) it starts the overload debounce there and then; the trip is
+    /// still decided on real power, by the first power reading at or after the debounce's end that is newer than
+    /// <paramref name="powerLag"/> after the crossing (the meter's power refresh) and above the limit. A power reading
+    /// that is that new and at or below the limit ends the debounce: a charger with a power factor of 0.6 draws 1.67
+    /// times the current of its real power, so current past the equivalent is not power past the limit. Back below the
+    /// equivalent, the current ends a debounce it started (real power ≤ V·I is then under the limit).
+    /// </summary>
+    public void OnFastCurrent(int index, double amps, TimeSpan powerLag)
+    {
+        ChargingPort port = _ports[index];
+        if (!port.RelayClosed || port.Session is null || double.IsNaN(amps))
+        {
+            return;
+        }
+
+        ProtectionInstant now = Now();
+        if (amps <= OverloadCurrentA(port))
+        {
+            port.OverloadCurrentRefuted = false;
+            if (port.OverloadPowerFreshAt is not null)
+            {
+                port.OverloadSince = null;
+                port.OverloadPowerFreshAt = null;
+            }
+
+            return;
+        }
+
+        if (port.OverloadSince is null && !port.OverloadCurrentRefuted)
+        {
+            port.OverloadSince = now.Elapsed;
+            port.OverloadPowerFreshAt = now.Elapsed + powerLag;
+        }
     }
 
     private bool CheckMaliciousLoad(ChargingPort port, in PortMeasurement m, double watts, ProtectionInstant now)

@@ -95,18 +95,31 @@ public sealed partial class ShedProtection
             return double.PositiveInfinity;
         }
 
+        return OverloadCurrentA(port);
+    }
+
+    /// <summary>The port's power limit over its last measured voltage (220 V before one): the RMS current past which its apparent power is.</summary>
+    private static double OverloadCurrentA(ChargingPort port)
+    {
         double volts = port.Last is { VoltageV: > 80 } last ? last.VoltageV : 220;
         return port.Settings.MaxPowerW / volts;
     }
 
-    /// <summary>A port whose overload debounce has run out since it was last measured (its next measurement decides), or -1.</summary>
-    public int OverloadDecisionDue()
+    /// <summary>
+    /// A port whose overload debounce has run out since it was last measured (its next measurement decides), or -1.
+    /// <paramref name="leadOf"/> gives, per port, how long its measurement takes to come back (a BL0942's full packet,
+    /// 52 ms on the wire): such a port is due that much earlier, so that its reading lands as the debounce runs out.
+    /// </summary>
+    public int OverloadDecisionDue(Func<int, TimeSpan>? leadOf = null)
     {
         TimeSpan now = Now().Elapsed;
         for (int i = 0; i < _ports.Length; i++)
         {
             ChargingPort port = _ports[i];
-            if (port.OverloadSince is { } since && port.RelayClosed && now - since >= port.Settings.OverloadDebounce)
+            TimeSpan lead = leadOf?.Invoke(i) ?? TimeSpan.Zero;
+            if (port.OverloadSince is { } since && port.RelayClosed
+                && now + lead - since >= port.Settings.OverloadDebounce
+                && (port.OverloadPowerFreshAt is not { } fresh || now + lead >= fresh))
             {
                 return i;
             }

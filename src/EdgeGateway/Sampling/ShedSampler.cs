@@ -33,8 +33,17 @@ public sealed class ShedSampler
     // the second...), so that the chips of different UARTs are asked at once (RequestAhead); every other port keeps its place.
     private readonly int[] _order;
 
-    // The BL0942 ports of each UART, in measuring order.
+    // The BL0942 ports of each UART, in measuring order; for each port, its UART's index there (-1: not a BL0942) and its
+    // place on that UART (its wave: the round measures the first chip of every UART, then the second...).
     private readonly (int Port, Bl0942PortMeter Meter)[][] _bl0942Lines;
+    private readonly int[] _lineOf;
+    private readonly int[] _waveOf;
+
+    // Per UART, the chip whose fast RMS is read next between waves and rounds (round robin).
+    private readonly int[] _fastNext;
+    private readonly int _chipsOnBusiestLine;
+    private readonly Func<int, TimeSpan> _decisionLead;
+    private readonly Func<int, TimeSpan> _freeLineLead;
     private readonly int[] _positionOf;
     private Task<ThermometerReading[]>? _temperatureRead;
     private long _lastTemperatureRead = long.MinValue;
@@ -65,6 +74,27 @@ public sealed class ShedSampler
         }
 
         _bl0942Lines = [.. byLine.Select(line => line.OrderBy(w => _positionOf[w.Port]).ToArray())];
+        _lineOf = [.. Enumerable.Repeat(-1, board.Meters.Count)];
+        _waveOf = [.. Enumerable.Repeat(-1, board.Meters.Count)];
+        for (int l = 0; l < _bl0942Lines.Length; l++)
+        {
+            for (int n = 0; n < _bl0942Lines[l].Length; n++)
+            {
+                _lineOf[_bl0942Lines[l][n].Port] = l;
+                _waveOf[_bl0942Lines[l][n].Port] = n;
+            }
+        }
+
+        _fastNext = new int[_bl0942Lines.Length];
+        _chipsOnBusiestLine = _bl0942Lines.Length == 0 ? 0 : _bl0942Lines.Max(line => line.Length);
+
+        // A BL0942's measurement out of turn is a full packet on the wire: asked that much before the debounce runs out,
+        // its reading lands as it does (a millisecond to spare, so that it never lands before). Behind another chip's
+        // packet on its UART, one packet more (MeasureOutOfTurn takes that answer, then asks only if it is still due).
+        _decisionLead = port => _lineOf[port] < 0
+            ? TimeSpan.Zero
+            : (Bl0942PortMeter.PacketExchange * (LineBusy(port) ? 2 : 1)) - TimeSpan.FromMilliseconds(1);
+        _freeLineLead = port => _lineOf[port] < 0 ? TimeSpan.Zero : Bl0942PortMeter.PacketExchange - TimeSpan.FromMilliseconds(1);
         if (board.Mains?.Scan is { } scan)
         {
             scan.Listener = new ScanToProtection(protection);
@@ -79,6 +109,7 @@ public sealed class ShedSampler
     public void RunRound()
     {
         IReadOnlyList<IPortMeter> meters = _board.Meters;
+        int wave = 0;
         for (int k = 0; k < meters.Count; k++)
         {
             int i = _order[k];
@@ -86,9 +117,15 @@ public sealed class ShedSampler
             WatchOverCurrentOutputs();
             TakeNewFrames();
             ReadRelayFeedback(i);
-            RequestAhead(k);
-            MeterReading reading = meters[i].Measure(_protection.ShortCircuitPeakAmps(i));
-            _protection.OnPortMeasured(i, reading);
+            if (_waveOf[i] > wave)
+            {
+                // Every chip of the wave before has answered: before the next wave's packets, every chip's fast RMS once.
+                wave = _waveOf[i];
+                ReadFastCurrents(everyChip: true);
+            }
+
+            RequestAhead(k, wave);
+            OnMeasured(i, meters[i].Measure(_protection.ShortCircuitPeakAmps(i)));
 
             // A BL0942's read is a 52 ms exchange: an over-current output raised meanwhile is acted on now, not after
             // another port's measurement out of turn.
@@ -116,6 +153,7 @@ public sealed class ShedSampler
         bool watching = _board.Mains?.Scan?.SamplePass() ?? false;
         watching |= WatchOverCurrentOutputs();
         watching |= TakeNewFrames();
+        watching |= ReadFastCurrents(everyChip: false);
 
         // An overload due for its decision, or a rise the scan just saw, is measured now, not at the next round.
         MeasureOutOfTurn(_board.Meters, -1);
@@ -133,7 +171,7 @@ public sealed class ShedSampler
     /// </summary>
     private void MeasureOutOfTurn(IReadOnlyList<IPortMeter> meters, int justMeasured)
     {
-        int port = _protection.OverloadDecisionDue();
+        int port = _protection.OverloadDecisionDue(_decisionLead);
         if (port < 0 && !(_board.Mains?.Scan?.TryTakeSuspect(out port) ?? false))
         {
             return;
@@ -145,30 +183,128 @@ public sealed class ShedSampler
             return;
         }
 
-        _outOfTurnAt[port] = now;
-        if (meters[port] is Bl0942PortMeter { Requested: false })
+        if (meters[port] is Bl0942PortMeter { Requested: false } && LineBusy(port))
         {
-            // Another chip of its UART may be answering: take that answer first (it is that port's measurement).
-            foreach ((int other, Bl0942PortMeter meter) in _bl0942Lines.First(line => line.Any(w => w.Port == port)))
+            // Another chip of its UART is answering: take that answer first (it is that port's measurement), then ask
+            // this one only if its packet would not land before the debounce runs out (it is asked at a later look).
+            foreach ((int other, Bl0942PortMeter meter) in _bl0942Lines[_lineOf[port]])
             {
                 if (meter.Requested)
                 {
-                    _protection.OnPortMeasured(other, meter.Measure(_protection.ShortCircuitPeakAmps(other)));
+                    OnMeasured(other, meter.Measure(_protection.ShortCircuitPeakAmps(other)));
                 }
+            }
+
+            if (_protection.OverloadDecisionDue(_freeLineLead) != port)
+            {
+                return;
             }
         }
 
+        _outOfTurnAt[port] = _time.GetTimestamp();
         _protection.ProcessCommands();
-        _protection.OnPortMeasured(port, meters[port].Measure(_protection.ShortCircuitPeakAmps(port)));
+        OnMeasured(port, meters[port].Measure(_protection.ShortCircuitPeakAmps(port)));
+    }
+
+    /// <summary>Whether another chip of this BL0942 port's UART has a packet request on the wire.</summary>
+    private bool LineBusy(int port)
+    {
+        foreach ((int other, Bl0942PortMeter meter) in _bl0942Lines[_lineOf[port]])
+        {
+            if (other != port && meter.Requested)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>A port's measurement to protection; a BL0942 packet's fast RMS current too (it may start an overload's debounce).</summary>
+    private void OnMeasured(int port, in MeterReading reading)
+    {
+        _protection.OnPortMeasured(port, reading);
+        if (reading.Status == MeterReadStatus.Ok && _board.Meters[port] is Bl0942PortMeter meter)
+        {
+            _protection.OnFastCurrent(port, meter.FastRmsAmps, Bl0942PortMeter.PowerLag);
+        }
+    }
+
+    /// <summary>
+    /// Reads the fast RMS current (I_FAST_RMS alone, a 12.5 ms exchange) of the charging BL0942s, on every UART with
+    /// nothing on its wire, all UARTs at once: one chip of each (round robin) between rounds, every chip of each
+    /// (one after the other) between two waves of a round. Each reading goes to protection at once, where current past
+    /// the port's limit over its voltage starts the overload's debounce (<see cref="ShedProtection.OnFastCurrent"/>), so
+    /// the debounce starts within a few tens of milliseconds of the onset instead of at the chip's next 400 ms WATT
+    /// refresh and the port's next packet. True when any chip was read.
+    /// </summary>
+    private bool ReadFastCurrents(bool everyChip)
+    {
+        if (_bl0942Lines.Length == 0)
+        {
+            return false;
+        }
+
+        bool read = false;
+        int chips = everyChip ? _chipsOnBusiestLine : 1;
+        for (int c = 0; c < chips; c++)
+        {
+            bool any = false;
+            for (int l = 0; l < _bl0942Lines.Length; l++)
+            {
+                (int Port, Bl0942PortMeter Meter)[] line = _bl0942Lines[l];
+                if (line.Any(w => w.Meter.Requested))
+                {
+                    continue;
+                }
+
+                // The next chip of this UART whose relay is closed (an open port has no overload to start).
+                for (int tried = 0; tried < line.Length; tried++)
+                {
+                    (int port, Bl0942PortMeter meter) = line[_fastNext[l]];
+                    _fastNext[l] = (_fastNext[l] + 1) % line.Length;
+                    if (!double.IsInfinity(_protection.ShortCircuitPeakAmps(port)) && meter.TryRequestFastCurrent())
+                    {
+                        any = true;
+                        break;
+                    }
+                }
+            }
+
+            if (!any)
+            {
+                break;
+            }
+
+            read = true;
+            foreach ((int Port, Bl0942PortMeter Meter)[] line in _bl0942Lines)
+            {
+                foreach ((int port, Bl0942PortMeter meter) in line)
+                {
+                    if (meter.TryTakeFastCurrent(out double amps))
+                    {
+                        _protection.OnFastCurrent(port, amps, Bl0942PortMeter.PowerLag);
+                    }
+                }
+            }
+
+            // A chip's over-current output raised meanwhile is acted on now.
+            WatchOverCurrentOutputs();
+            MeasureOutOfTurn(_board.Meters, -1);
+        }
+
+        return read;
     }
 
     /// <summary>
     /// Before the measurement at <paramref name="position"/> of the round: on every UART with BL0942s and no request on
     /// the wire, the request of its next chip still to be measured this round. Each UART is a wire of its own, so the
     /// chips of five UARTs answer in the time of one (52 ms at 4800 baud), and a round of 20 chips, four on each of five
-    /// UARTs, takes four exchanges instead of twenty; the chips of one UART still answer one after the other.
+    /// UARTs, takes four exchanges instead of twenty; the chips of one UART still answer one after the other. Only chips
+    /// of <paramref name="wave"/> (their place on their UART) are asked, so that every UART is free when the fast-RMS
+    /// reads between two waves begin.
     /// </summary>
-    private void RequestAhead(int position)
+    private void RequestAhead(int position, int wave)
     {
         foreach ((int Port, Bl0942PortMeter Meter)[] line in _bl0942Lines)
         {
@@ -177,7 +313,9 @@ public sealed class ShedSampler
             foreach ((int port, Bl0942PortMeter meter) in line)
             {
                 busy |= meter.Requested;
-                if (next < 0 && _positionOf[port] >= position)
+
+                // Not past this wave: the UARTs must all be free when the fast RMS reads between two waves begin.
+                if (next < 0 && _positionOf[port] >= position && _waveOf[port] <= wave)
                 {
                     next = port;
                 }

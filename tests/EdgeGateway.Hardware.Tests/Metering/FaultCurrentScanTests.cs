@@ -18,12 +18,15 @@ public sealed class FaultCurrentScanTests
     private const int Bias = 2048;
 
     /// <summary>The sample, 1-based, on which the scan's watch confirms fault current, or 0 when it never does.</summary>
-    private static int ConfirmedAt(params int[] codes)
+    private static int ConfirmedAt(params int[] codes) => ConfirmedAtAllowing(1, codes);
+
+    /// <summary>As above, with up to <paramref name="withinAtMost"/> samples within the threshold allowed between two on opposite rails.</summary>
+    private static int ConfirmedAtAllowing(int withinAtMost, params int[] codes)
     {
         var watch = new ScanFaultWatch();
         for (int k = 0; k < codes.Length; k++)
         {
-            if (watch.IsFaultCurrent(codes[k], codes[k] - Bias, 1600, 41))
+            if (watch.IsFaultCurrent(codes[k], codes[k] - Bias, 1600, 41, withinAtMost))
             {
                 return k + 1;
             }
@@ -51,6 +54,19 @@ public sealed class FaultCurrentScanTests
     [Fact]
     public void A_fault_current_within_the_ADC_range_is_confirmed_on_its_second_scan_sample_because_it_moves() =>
         Assert.Equal(2, ConfirmedAt(3700, 3800, 3900));
+
+    [Fact]
+    public void Sampled_every_other_slot_a_saturated_short_is_confirmed_across_its_zero_crossing_however_many_samples_fall_in_it()
+    {
+        // 240 µs apart, a fault current of a few times the threshold spends several samples within it around zero.
+        int[] crossing = [2100, 4095, 4095, 3000, 2048, 1000, 0];
+        Assert.Equal(0, ConfirmedAt(crossing));
+        Assert.Equal(7, ConfirmedAtAllowing(ScanFaultWatch.ArmedWithinAtMost, crossing));
+    }
+
+    [Fact]
+    public void Sampled_every_other_slot_an_input_that_opens_is_still_never_fault_current() =>
+        Assert.Equal(0, ConfirmedAtAllowing(ScanFaultWatch.ArmedWithinAtMost, [2100, 2000, 2050, .. Enumerable.Repeat(0, 200)]));
 
     [Fact]
     public void A_single_scan_sample_beyond_the_threshold_is_not_a_short() =>

@@ -236,4 +236,72 @@ public sealed class OverloadAndShortCircuitTests
         Assert.Equal((1, false), (h.Relays.WritesAfter(mark)[0].Port, h.Relays.WritesAfter(mark)[0].Closed));
         Assert.Equal(PortState.Fault, h.State(1));
     }
+
+    // A BL0942's power comes from its 400 ms WATT refresh; its fast RMS current is read between packets. 1000 W over
+    // 230 V is 4.35 A: the current past which the port's apparent power is past its limit.
+    private static readonly TimeSpan PowerLag = TimeSpan.FromMilliseconds(468);
+
+    [Fact]
+    public void Fast_current_past_the_limits_equivalent_starts_the_debounce_and_fresh_power_above_the_limit_trips_when_it_runs_out()
+    {
+        ShedHarness h = ThreePortsCharging();
+        h.Draw(0, 200);
+
+        h.Protection.OnFastCurrent(0, 6.8, PowerLag);   // T0: a kettle's current
+        h.Advance(TimeSpan.FromMilliseconds(100));
+        h.Draw(0, 200);                                 // T0+100: WATT from before the kettle: does not end the debounce
+        h.Advance(TimeSpan.FromMilliseconds(399));
+        h.Draw(0, 1500);                                // T0+499: fresh, above, but the debounce has not run out
+        Assert.Equal(PortState.Charging, h.State(0));
+        Assert.Equal(-1, h.Protection.OverloadDecisionDue());
+        Assert.Equal(0, h.Protection.OverloadDecisionDue(_ => TimeSpan.FromMilliseconds(51)));
+
+        h.Advance(TimeSpan.FromMilliseconds(1));
+        h.Draw(0, 1500);                                // T0+500: decided, timed from the current's crossing
+
+        Assert.Equal(PortState.Disabled, h.State(0));
+        Assert.Equal(ShedHarness.T0 + TimeSpan.FromMilliseconds(500), Assert.Single(h.Events.Raised(AlarmKind.PortOverload)).RaisedAt);
+    }
+
+    [Fact]
+    public void Current_past_the_limits_equivalent_at_a_power_factor_under_one_does_not_trip()
+    {
+        ShedHarness h = ThreePortsCharging();
+
+        // A charger without PFC at 900 W and PF 0.64: 6.1 A, past 4.35 A, yet under the 1000 W limit.
+        for (int k = 0; k < 30; k++)
+        {
+            h.Protection.OnFastCurrent(0, 6.1, PowerLag);
+            h.Advance(TimeSpan.FromMilliseconds(50));
+            h.Protection.OnFastCurrent(0, 6.1, PowerLag);
+            h.Advance(TimeSpan.FromMilliseconds(50));
+            h.Draw(0, 900, powerFactor: 0.64);
+        }
+
+        Assert.Equal(PortState.Charging, h.State(0));
+        Assert.Empty(h.Events.Raised(AlarmKind.PortOverload));
+        Assert.Equal(-1, h.Protection.OverloadDecisionDue(_ => TimeSpan.FromMilliseconds(51)));
+
+        // Refuted by power: the current starts nothing until it has been back under; the power still trips on its own.
+        h.DrawFor(0, 1200, TimeSpan.FromMilliseconds(600), TimeSpan.FromMilliseconds(100), powerFactor: 0.64);
+        Assert.Equal(PortState.Disabled, h.State(0));
+    }
+
+    [Fact]
+    public void An_inrush_of_fast_current_that_falls_back_ends_the_debounce_it_started()
+    {
+        ShedHarness h = ThreePortsCharging();
+        h.Draw(0, 300);
+
+        h.Protection.OnFastCurrent(0, 20, PowerLag);    // a charger's bulk capacitor charging
+        h.Advance(TimeSpan.FromMilliseconds(50));
+        h.Protection.OnFastCurrent(0, 1.5, PowerLag);   // back to its running current: real power ≤ V·I is under the limit
+        h.Advance(TimeSpan.FromMilliseconds(500));
+        h.Draw(0, 1200);                                // a later rise starts a debounce of its own, from here
+
+        Assert.Equal(PortState.Charging, h.State(0));
+        h.Advance(TimeSpan.FromMilliseconds(499));
+        h.Draw(0, 1200);
+        Assert.Equal(PortState.Charging, h.State(0));
+    }
 }

@@ -81,7 +81,21 @@ public sealed class Bl0942
     public bool TryReadRegister(Bl0942Register register, out uint value, out string? fault)
     {
         value = 0;
-        if (!TryExchange([ReadCommand, (byte)register], 4, out fault))
+        return TryRequestRegister(register, out fault) && TryTakeRegister(register, out value, out fault);
+    }
+
+    /// <summary>
+    /// Sends a register read and returns at once (a 2-byte request, a 4-byte answer: 12.5 ms at 4800 baud);
+    /// <see cref="TryTakeRegister"/> waits for the answer. As with <see cref="TryRequestPacket"/>, no other exchange on
+    /// the same UART may come between the two.
+    /// </summary>
+    public bool TryRequestRegister(Bl0942Register register, out string? fault) => TrySend([ReadCommand, (byte)register], out fault);
+
+    /// <summary>Waits (up to the port's read timeout) for the answer to <see cref="TryRequestRegister"/>'s request.</summary>
+    public bool TryTakeRegister(Bl0942Register register, out uint value, out string? fault)
+    {
+        value = 0;
+        if (!TryReceive(4, out fault))
         {
             return false;
         }
@@ -168,9 +182,6 @@ public sealed class Bl0942
             return false;
         }
     }
-
-    private bool TryExchange(byte[] request, int answerLength, out string? fault) =>
-        TrySend(request, out fault) && TryReceive(answerLength, out fault);
 
     private bool TryReceive(int answerLength, out string? fault)
     {
