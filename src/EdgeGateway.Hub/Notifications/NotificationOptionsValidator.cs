@@ -41,6 +41,7 @@ internal sealed class NotificationOptionsValidator : IValidateOptions<Notificati
         {
             problems.Add($"{Root}:ChannelConcurrency: {options.ChannelConcurrency} is not between 1 and {MaxChannelConcurrency}");
         }
+
         if (options.MaxBackoff > TimeSpan.Zero && options.InitialBackoff > options.MaxBackoff)
         {
             problems.Add($"{Root}:MaxBackoff: {options.MaxBackoff} is shorter than InitialBackoff {options.InitialBackoff}");
