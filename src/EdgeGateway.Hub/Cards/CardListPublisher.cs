@@ -22,7 +22,7 @@ namespace EdgeGateway.Hub.Cards;
 /// The recheck used to compose every gateway's list every minute (reading its company's cards and serialising the
 /// list to compare its hash) whether or not anything had changed; this instance's own changes already reach
 /// <see cref="Changed"/>, so only others' writes need the recheck, and SQLite's <c>data_version</c> says whether there
-/// were any (<see cref="Composed"/> counts the lists composed; CardListTests compares the rounds).
+/// were any (<see cref="Composed"/> counts the lists composed; MosquittoDeployTests.Cards compares the rounds).
 /// </remarks>
 internal sealed partial class CardListPublisher : BackgroundService
 {
