@@ -141,6 +141,7 @@ package_hub() {
   local publish=$1 upstream=$2 arch=$3 root="$WORK/edgegateway-hub"
   mkdir -p "$root/usr/lib/edgegateway-hub"
   cp -a "$publish/." "$root/usr/lib/edgegateway-hub/"
+  strip_libraries "$root/usr/lib/edgegateway-hub" "$arch"
   program_modes "$root/usr/lib/edgegateway-hub" EdgeGateway.Hub
   unit_from "$REPO/deploy/hub/edgegateway-hub.service" /opt/edgegateway-hub/current/ /usr/lib/edgegateway-hub/ \
     "file:/usr/share/doc/edgegateway-hub/README.md.gz" "$root/usr/lib/systemd/system/edgegateway-hub.service"
@@ -148,6 +149,26 @@ package_hub() {
   install -D -m 0755 "$REPO/deploy/hub/hash-password.sh" "$root/usr/share/edgegateway-hub/hash-password.sh"
   common_files edgegateway-hub "$root" "$HERE/hub"
   finish edgegateway-hub "$root" "$arch" "$upstream" "$HERE/hub"
+}
+
+# strip_libraries DIR ARCH: the shared libraries beside the program without their symbol tables, as Debian ships them
+# (dh_strip's options; lintian's unstripped-binary-or-object). The .NET runtime's come stripped; SQLitePCLRaw's
+# libe_sqlite3.so does not. Only the publish's own directory: a self-contained publish for one RID has its native
+# libraries there (a portable publish keeps every platform's under runtimes/, which is left as it is).
+strip_libraries() {
+  local dir=$1 arch=$2 strip binutils library
+  case "$arch" in
+    amd64) strip=x86_64-linux-gnu-strip binutils=binutils-x86-64-linux-gnu ;;
+    arm64) strip=aarch64-linux-gnu-strip binutils=binutils-aarch64-linux-gnu ;;
+  esac
+  for library in "$dir"/*.so "$dir"/*.so.*; do
+    [ -f "$library" ] || continue
+    # grep without -q reads all: under pipefail, readelf cut short by SIGPIPE would fail the test.
+    readelf -S "$library" 2>/dev/null | grep '[.]symtab' >/dev/null || continue
+    command -v "$strip" >/dev/null 2>&1 \
+      || die "$(basename "$library") has its symbols and $strip is missing: apt-get install $binutils" 69
+    "$strip" --remove-section=.comment --remove-section=.note --strip-unneeded "$library"
+  done
 }
 
 # program_modes DIR PROGRAM: a publish's files as Debian has them: 0644, but for the program (.NET's apphost) and

@@ -12,10 +12,18 @@ namespace EdgeGateway.Hub.Cards;
 /// console's MQTT connection: after any change that affects it (a card of the site's company issued, topped up, blocked
 /// or unblocked, a spend applied), gathered for <see cref="CardOptions.PublishInterval"/> (at most one list per gateway
 /// per interval); for a gateway seen for the first time (its status on the board); and at every
-/// <see cref="CardOptions.RecheckInterval"/> for every gateway (the other instance's changes, a tariff changed at a
-/// restart, a publication that failed). The store numbers each content once (<see cref="CardStore.NumberList"/>); after
-/// publishing, a newer revision the other instance made meanwhile is published too, so the broker ends with the newest.
+/// <see cref="CardOptions.RecheckInterval"/> for every gateway when the card file was written by another connection (the
+/// other instance's changes) or the tenant registry changed since the last such round. A list that failed to go out is
+/// tried again every round, and a restart or a broker reconnection sends every list. The store numbers each content
+/// once (<see cref="CardStore.NumberList"/>); after publishing, a newer revision the other instance made meanwhile is
+/// published too, so the broker ends with the newest.
 /// </summary>
+/// <remarks>
+/// The recheck used to compose every gateway's list every minute (reading its company's cards and serialising the
+/// list to compare its hash) whether or not anything had changed; this instance's own changes already reach
+/// <see cref="Changed"/>, so only others' writes need the recheck, and SQLite's <c>data_version</c> says whether there
+/// were any (<see cref="Composed"/> counts the lists composed; MosquittoDeployTests.Cards compares the rounds).
+/// </remarks>
 internal sealed partial class CardListPublisher : BackgroundService
 {
     private readonly CardStore _store;
@@ -31,6 +39,9 @@ internal sealed partial class CardListPublisher : BackgroundService
     private readonly HashSet<(string Site, string Gateway)> _failed = [];
     private volatile bool _republishAll = true;
     private DateTimeOffset _nextRecheck;
+    // What the last round that composed every list saw: the store's data_version and the tenant directory.
+    private long _storeVersionSeen = -1;
+    private TenantDirectory? _directorySeen;
 
     public CardListPublisher(
         CardStore store, TenantRegistry tenants, MqttConnection link, Func<IReadOnlyList<(string Site, string Gateway)>> boardGateways,
@@ -53,11 +64,23 @@ internal sealed partial class CardListPublisher : BackgroundService
     /// sessions): its gateways' lists go out at the next round.</summary>
     public void Changed(string company) => _changedCompanies[company] = 0;
 
+    /// <summary>Lists composed (numbered against the store) since start: the publisher's cost, counted for tests.</summary>
+    internal long Composed { get; private set; }
+
     /// <summary>One round: numbers and publishes every list that is due. Returns how many lists were published.</summary>
     public async Task<int> PublishDueAsync(CancellationToken cancellationToken)
     {
         DateTimeOffset now = _time.GetUtcNow();
-        bool all = _republishAll || now >= _nextRecheck;
+        TenantDirectory directory = _tenants.Current;
+        bool recheck = now >= _nextRecheck;
+        if (recheck)
+        {
+            _nextRecheck = now + _options.RecheckInterval;
+        }
+
+        // Read before composing: a write by the other instance during this round is seen at the next recheck.
+        long storeVersion = recheck || _republishAll ? _store.WrittenByOthers() : _storeVersionSeen;
+        bool all = _republishAll || (recheck && (storeVersion != _storeVersionSeen || !ReferenceEquals(directory, _directorySeen)));
         if (_republishAll)
         {
             _republishAll = false;
@@ -66,7 +89,7 @@ internal sealed partial class CardListPublisher : BackgroundService
 
         if (all)
         {
-            _nextRecheck = now + _options.RecheckInterval;
+            (_storeVersionSeen, _directorySeen) = (storeVersion, directory);
         }
 
         var changed = new HashSet<string>(StringComparer.Ordinal);
@@ -78,7 +101,6 @@ internal sealed partial class CardListPublisher : BackgroundService
             }
         }
 
-        TenantDirectory directory = _tenants.Current;
         var gateways = new SortedSet<(string Site, string Gateway)>(_store.ListedGateways());
         gateways.UnionWith(_boardGateways());
         int published = 0;
@@ -96,6 +118,7 @@ internal sealed partial class CardListPublisher : BackgroundService
                 continue;
             }
 
+            Composed++;
             (NumberedCardList list, _) = _store.NumberList(
                 key.site, key.gateway, site.Company, (cards, applied, revision) => CardList.Payload(key.site, key.gateway, site.Tariff, cards, applied, revision, now), now);
             if (_published.TryGetValue(key, out long sent) && sent >= list.Revision)

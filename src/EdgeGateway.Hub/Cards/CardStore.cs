@@ -455,6 +455,19 @@ internal sealed class CardStore : IDisposable
         }
     }
 
+    /// <summary>
+    /// SQLite's <c>data_version</c> of this store's connection: it changes when another connection — the other hub
+    /// instance on the file — commits, never for this connection's own writes (sqlite.org/pragma.html#pragma_data_version).
+    /// </summary>
+    public long WrittenByOthers()
+    {
+        lock (_gate)
+        {
+            using SqliteCommand read = Command("PRAGMA data_version;", null);
+            return (long)read.ExecuteScalar()!;
+        }
+    }
+
     /// <summary>Every gateway a list was ever made for.</summary>
     public List<(string Site, string Gateway)> ListedGateways()
     {

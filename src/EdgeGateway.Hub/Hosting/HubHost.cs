@@ -14,10 +14,66 @@ internal static class HubHost
 
     public static async Task<int> RunAsync(FileInfo? settingsFile, IReadOnlyDictionary<string, string?> overrides, CancellationToken cancellationToken)
     {
+        if (CreateBuilder(settingsFile, overrides) is not { } builder)
+        {
+            return 2;
+        }
+
+        builder.Services.AddSystemd();
+        WebApplication app = Compose(builder);
+        try
+        {
+            await app.RunAsync(cancellationToken);
+            return 0;
+        }
+        catch (Exception exception) when (ValidationFailures(exception) is { } failures)
+        {
+            await RefuseAsync(failures, "refusing to start: the hub's settings are invalid");
+            return 2;
+        }
+    }
+
+    /// <summary>
+    /// <c>check</c>: the settings <c>run</c> would read, composed and validated exactly as at start (every
+    /// <c>ValidateOnStart</c> validator), without starting anything: exit 0 and one line naming the hub's version, or
+    /// each problem and exit 2. The packages' tests run it on the packaged hub.json; an administrator runs it after an
+    /// edit, before <c>systemctl restart</c>.
+    /// </summary>
+    public static async Task<int> CheckAsync(FileInfo? settingsFile, IReadOnlyDictionary<string, string?> overrides)
+    {
+        if (CreateBuilder(settingsFile, overrides) is not { } builder)
+        {
+            return 2;
+        }
+
+        await using WebApplication app = Compose(builder);
+        try
+        {
+            app.Services.GetRequiredService<IStartupValidator>().Validate();
+        }
+        catch (Exception exception) when (ValidationFailures(exception) is { } failures)
+        {
+            await RefuseAsync(failures, "the hub's settings are invalid");
+            return 2;
+        }
+
+        string read = string.Join(", ", new[] { InstalledSettings, settingsFile?.FullName }.OfType<string>().Where(File.Exists));
+        await Console.Out.WriteLineAsync($"EdgeGateway.Hub {Version}: the settings are valid (read: {(read.Length == 0 ? "no file" : read)})");
+        return 0;
+    }
+
+    /// <summary>The hub's informational version (Directory.Build.props' Version, with the commit the SDK adds).</summary>
+    public static string Version { get; } =
+        typeof(HubHost).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "unknown";
+
+    /// <summary>The configuration layers of <c>run</c> and <c>check</c>; null (said on standard error) when --config names no file.</summary>
+    private static WebApplicationBuilder? CreateBuilder(FileInfo? settingsFile, IReadOnlyDictionary<string, string?> overrides)
+    {
         if (settingsFile is { Exists: false })
         {
-            await Console.Error.WriteLineAsync($"--config: {settingsFile.FullName} does not exist");
-            return 2;
+            Console.Error.WriteLine($"--config: {settingsFile.FullName} does not exist");
+            return null;
         }
 
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
@@ -31,24 +87,32 @@ internal static class HubHost
             builder.Configuration.AddJsonFile(settingsFile.FullName, optional: false, reloadOnChange: false);
         }
 
+        // The environment after the files, as README.md says (the slim builder read it before them, so a key in hub.json
+        // used to win over Hub__Influx__Token=… or a unit's Environment=); the command line last.
+        builder.Configuration.AddEnvironmentVariables();
         builder.Configuration.AddInMemoryCollection(overrides);
-        builder.Services.AddSystemd();
-        WebApplication app = Compose(builder);
-        try
-        {
-            await app.RunAsync(cancellationToken);
-            return 0;
-        }
-        catch (OptionsValidationException exception)
-        {
-            foreach (string failure in exception.Failures)
-            {
-                await Console.Error.WriteLineAsync(failure);
-            }
+        return builder;
+    }
 
-            await Console.Error.WriteLineAsync("refusing to start: the hub's settings are invalid");
-            return 2;
+    /// <summary>The options failures of a start-up validation: one <see cref="OptionsValidationException"/>, or several
+    /// in an <see cref="AggregateException"/> when more than one section is invalid (the host's startup validator
+    /// collects them); null for any other exception.</summary>
+    private static IReadOnlyList<string>? ValidationFailures(Exception exception) => exception switch
+    {
+        OptionsValidationException one => [.. one.Failures],
+        AggregateException many when many.InnerExceptions.All(inner => inner is OptionsValidationException) =>
+            [.. many.InnerExceptions.Cast<OptionsValidationException>().SelectMany(inner => inner.Failures)],
+        _ => null,
+    };
+
+    private static async Task RefuseAsync(IReadOnlyList<string> failures, string conclusion)
+    {
+        foreach (string failure in failures)
+        {
+            await Console.Error.WriteLineAsync(failure);
         }
+
+        await Console.Error.WriteLineAsync(conclusion);
     }
 
     /// <summary>Every area's services and endpoints on <paramref name="builder"/>: the hub's app, built, not started

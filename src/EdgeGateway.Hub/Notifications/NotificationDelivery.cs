@@ -9,7 +9,9 @@ namespace EdgeGateway.Hub.Notifications;
 
 /// <summary>
 /// Sends the notices <see cref="AlarmNotifier"/> recorded: one loop per channel, so a failing channel holds back only
-/// itself, each delivering its due jobs in recording order. A failed attempt (connection refused, timeout, non-2xx,
+/// itself, each with up to <see cref="NotificationOptions.ChannelConcurrency"/> requests under way (one while its last
+/// attempt failed), so a slow or hanging request holds back only the later notices of its own alarm: those of one alarm
+/// go one after another in recording order, the others in recording order as slots free. A failed attempt (connection refused, timeout, non-2xx,
 /// a platform error code) is retried after an exponential backoff with jitter, capped at
 /// <see cref="NotificationOptions.MaxBackoff"/>, for as long as it takes: a notice is never dropped. A reminder whose
 /// alarm was acknowledged or cleared meanwhile is cancelled instead of sent.
@@ -70,101 +72,178 @@ internal sealed partial class NotificationDelivery : BackgroundService
     {
         // Off the caller's thread at once: ExecuteAsync starts every loop before awaiting any.
         await Task.Yield();
-        while (!stoppingToken.IsCancellationRequested)
+        var lane = new Lane(channel);
+        try
         {
-            // Taken before looking, so a job recorded while this loop looks still wakes it.
-            Task woken = _notifier.Wake.Next;
-            TimeSpan? wait;
-            try
+            while (!stoppingToken.IsCancellationRequested)
             {
-                wait = await DeliverNextAsync(channel, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (SqliteException exception)
-            {
-                // The ledger failed (disk full, I/O error): nothing is lost, the job is still pending; look again later.
-                LogLedgerFailed(channel.Name, exception.Message);
-                wait = _notifier.Options.InitialBackoff;
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException)
-            {
-                // A fault here must not end this channel's deliveries (nor, through the host, ingest); the job stays pending.
-                LogDeliveryFault(channel.Name, exception.GetType().Name, channel.Redact(exception.Message));
-                wait = _notifier.Options.InitialBackoff;
-            }
+                // Taken before looking, so a job recorded while this loop looks still wakes it.
+                Task woken = _notifier.Wake.Next;
+                TimeSpan? wait;
+                try
+                {
+                    wait = Turn(lane, stoppingToken);
+                }
+                catch (SqliteException exception)
+                {
+                    // The ledger failed (disk full, I/O error): nothing is lost, the jobs are still pending and the ended
+                    // attempts still under way here; look again later.
+                    LogLedgerFailed(channel.Name, exception.Message);
+                    wait = _notifier.Options.InitialBackoff;
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    // A fault here must not end this channel's deliveries (nor, through the host, ingest); the job stays pending.
+                    LogDeliveryFault(channel.Name, exception.GetType().Name, channel.Redact(exception.Message));
+                    wait = _notifier.Options.InitialBackoff;
+                }
 
-            if (wait != TimeSpan.Zero)
+                if (wait != TimeSpan.Zero)
+                {
+                    await WaitAsync(lane, woken, wait, stoppingToken);
+                }
+            }
+        }
+        finally
+        {
+            // Stopping cancels the requests under way: their jobs keep the "under way" mark, which the next start reports
+            // (InterruptedAtOpen) before sending them again.
+            foreach (Attempt attempt in lane.UnderWay)
             {
-                await WaitAsync(channel.Name, woken, wait, stoppingToken);
+                try
+                {
+                    await attempt.Request;
+                }
+                catch (Exception exception) when (exception is OperationCanceledException or HttpRequestException)
+                {
+                    // Ended by the stop.
+                }
             }
         }
     }
 
-    /// <summary>Handles the channel's next due job, if any; returns how long to wait before looking again (zero: at once; null: until woken).</summary>
-    private async Task<TimeSpan?> DeliverNextAsync(NotificationChannel channel, CancellationToken stoppingToken)
+    /// <summary>
+    /// One turn of a channel's loop, without waiting: records the outcome of every request that ended, picks the jobs that
+    /// may start (as many as the channel has free slots: <see cref="NotificationOptions.ChannelConcurrency"/>, one while
+    /// its last attempt failed), commits all of it in one ledger transaction, then starts their requests. Returns how
+    /// long to wait before the next turn (zero: at once; null: until woken or a request ends).
+    /// </summary>
+    private TimeSpan? Turn(Lane lane, CancellationToken stoppingToken)
     {
+        NotificationChannel channel = lane.Channel;
         NotificationLedger ledger = _notifier.Ledger;
         DateTimeOffset now = _time.GetUtcNow();
-        DueJob? job = ledger.Head(channel.Name, now);
-        if (job is null)
+        var outcomes = new List<JobOutcome>();
+        var ended = new List<(Attempt Attempt, AttemptResult Result, JobOutcome Outcome)>();
+        bool failing = lane.Failing;
+        foreach (Attempt attempt in lane.UnderWay.Where(attempt => attempt.Request.IsCompleted))
         {
-            return Until(ledger.NextDueAfter(channel.Name, now), now);
+            if (attempt.Request.IsCanceled)
+            {
+                continue; // only when stopping: the job stays under way in the ledger
+            }
+
+            AttemptResult result = attempt.Request.IsCompletedSuccessfully
+                ? attempt.Request.Result
+                : new AttemptResult(DeliveryResult.Failed(attempt.Request.Exception!.InnerException!.GetType().Name), now, TimeSpan.Zero);
+            JobOutcome outcome = result.Delivered.Delivered ? JobOutcome.Sent(attempt.Job.Id, result.After) : Failure(attempt.Job, result.Delivered.Failure, result.After);
+            ended.Add((attempt, result, outcome));
+            outcomes.Add(outcome);
+            failing = !result.Delivered.Delivered;
         }
 
-        if (job.Notice == NoticeKind.Reminder && job.Closed)
+        int stillUnderWay = lane.UnderWay.Count - ended.Count;
+        int slots = (failing ? 1 : _notifier.Options.ChannelConcurrency) - stillUnderWay;
+        var starts = new List<(DueJob Job, OutgoingNotice Notice)>();
+        var unreadable = new List<(DueJob Job, JobOutcome Outcome)>();
+        int cancelled = 0;
+        if (slots > 0)
         {
-            ledger.Cancel(job.Id, now);
-            LogReminderCancelled(job.AlarmId, channel.Name);
+            var underWay = new HashSet<long>(lane.UnderWay.Select(attempt => attempt.Job.Id));
+            foreach (DueJob job in ledger.Ready(channel.Name, now, slots + underWay.Count).Where(job => !underWay.Contains(job.Id)))
+            {
+                if (job.Notice == NoticeKind.Reminder && job.Closed)
+                {
+                    outcomes.Add(JobOutcome.Cancelled(job.Id, now));
+                    cancelled++;
+                    LogReminderCancelled(job.AlarmId, channel.Name);
+                }
+                else if (starts.Count < slots)
+                {
+                    if (Compose(job, channel, now, out string? error) is { } notice)
+                    {
+                        starts.Add((job, notice));
+                    }
+                    else
+                    {
+                        // Cannot happen for a ledger this hub wrote; kept pending (never dropped) and reported like any failure.
+                        JobOutcome outcome = Failure(job, $"unreadable notice in the ledger: {error}", now);
+                        outcomes.Add(outcome);
+                        unreadable.Add((job, outcome));
+                    }
+                }
+            }
+        }
+
+        // One commit for the turn: what ended (only now, after its answer) and what starts (before its request leaves:
+        // a hub killed between the receiver's answer and the next commit knows, at its next start, that the notice may
+        // have arrived, and says so when it sends it again — at least once, never lost).
+        ledger.Advance(outcomes, [.. starts.Select(start => start.Job.Id)], now);
+        lane.Failing = failing;
+        foreach ((Attempt attempt, AttemptResult result, JobOutcome outcome) in ended)
+        {
+            lane.UnderWay.Remove(attempt);
+            Report(channel, attempt.Job, result, outcome);
+        }
+
+        lane.UnderWay.RemoveAll(attempt => attempt.Request.IsCanceled);
+        foreach ((DueJob job, JobOutcome outcome) in unreadable)
+        {
+            ReportFailure(channel, job, outcome, now);
+        }
+
+        foreach ((DueJob job, OutgoingNotice notice) in starts)
+        {
+            lane.UnderWay.Add(new Attempt(job, AttemptAsync(channel, notice, now, stoppingToken)));
+        }
+
+        if (ended.Count > 0 || starts.Count > 0 || cancelled > 0 || unreadable.Count > 0)
+        {
             return TimeSpan.Zero;
         }
 
-        if (job.NextAttempt > now)
-        {
-            // The head is backing off; it keeps its place (recording order), but a job recorded earlier that falls due
-            // before then takes the lead, so wake for whichever comes first.
-            DateTimeOffset? nextDue = ledger.NextDueAfter(channel.Name, now);
-            return Until(nextDue is { } due && due < job.NextAttempt ? due : job.NextAttempt, now);
-        }
+        return Until(ledger.NextEligibleAfter(channel.Name, now), now);
+    }
 
-        if (Compose(job, channel, now, out string? error) is not { } notice)
-        {
-            // Cannot happen for a ledger this hub wrote; kept pending (never dropped) and reported like any failure.
-            Fail(channel, job, $"unreadable notice in the ledger: {error}", now);
-            return TimeSpan.Zero;
-        }
-
-        // Committed before the request leaves: a hub killed between the receiver's answer and MarkSent knows, at its next
-        // start, that this notice may have arrived, and says so when it sends it again (at least once, never lost).
-        ledger.MarkSending(job.Id, now);
+    /// <summary>One request: the answer, when it came, and how long it took (monotonic).</summary>
+    private async Task<AttemptResult> AttemptAsync(NotificationChannel channel, OutgoingNotice notice, DateTimeOffset now, CancellationToken stoppingToken)
+    {
         using HttpClient http = _httpClients.CreateClient(HttpClientName);
         long requested = _time.GetTimestamp();
         DeliveryResult result = await channel.SendAsync(http, notice, now, _notifier.Options.RequestTimeout, stoppingToken);
-        TimeSpan request = _time.GetElapsedTime(requested);
-        DateTimeOffset after = _time.GetUtcNow();
-        if (result.Delivered)
+        return new AttemptResult(result, _time.GetUtcNow(), _time.GetElapsedTime(requested));
+    }
+
+    /// <summary>Metrics and the log line of an attempt whose outcome is committed.</summary>
+    private void Report(NotificationChannel channel, DueJob job, AttemptResult result, JobOutcome outcome)
+    {
+        if (!result.Delivered.Delivered)
         {
-            ledger.MarkSent(job.Id, after);
-            _notifier.Metrics.Sent(channel.Name, job.Notice);
-            if (_notifier.Arrivals.Delivered(job.Site, job.Gateway, job.AlarmId, job.Notice) is { } arrival)
-            {
-                TimeSpan delay = _time.GetElapsedTime(arrival.Timestamp);
-                _notifier.Metrics.Delivered(job.Notice, delay);
-                LogSentAfterArrival(job.Notice, job.AlarmId, channel.Name, job.Attempts + 1, arrival.At, delay.TotalMilliseconds, arrival.Recording.TotalMilliseconds, request.TotalMilliseconds);
-            }
-            else
-            {
-                LogSent(job.Notice, job.AlarmId, channel.Name, job.Attempts + 1);
-            }
+            ReportFailure(channel, job, outcome, result.After);
+            return;
+        }
+
+        _notifier.Metrics.Sent(channel.Name, job.Notice);
+        if (_notifier.Arrivals.Delivered(job.Site, job.Gateway, job.AlarmId, job.Notice) is { } arrival)
+        {
+            TimeSpan delay = _time.GetElapsedTime(arrival.Timestamp);
+            _notifier.Metrics.Delivered(job.Notice, delay);
+            LogSentAfterArrival(job.Notice, job.AlarmId, channel.Name, job.Attempts + 1, arrival.At, delay.TotalMilliseconds, arrival.Recording.TotalMilliseconds, result.Request.TotalMilliseconds);
         }
         else
         {
-            Fail(channel, job, result.Failure ?? "failed", after);
+            LogSent(job.Notice, job.AlarmId, channel.Name, job.Attempts + 1);
         }
-
-        return TimeSpan.Zero;
     }
 
     /// <summary>The notice of <paramref name="job"/> in <paramref name="channel"/>'s language: from its alarm message, or
@@ -193,34 +272,45 @@ internal sealed partial class NotificationDelivery : BackgroundService
             : null;
     }
 
-    private void Fail(NotificationChannel channel, DueJob job, string reason, DateTimeOffset now)
+    /// <summary>A failed attempt's outcome: the product's one back-off policy — InitialBackoff after the first failure,
+    /// doubling to MaxBackoff, a random point in the upper half, so the channels of several hub instances that failed
+    /// together do not retry in step.</summary>
+    private JobOutcome Failure(DueJob job, string? reason, DateTimeOffset now)
     {
         int attempts = job.Attempts + 1;
         NotificationOptions options = _notifier.Options;
-        // The product's one back-off policy: InitialBackoff after the first failure, doubling to MaxBackoff, a random
-        // point in the upper half, so the channels of several hub instances that failed together do not retry in step.
         TimeSpan backoff = new ExponentialBackoff(options.InitialBackoff, options.MaxBackoff).Delay(attempts - 1);
-        _notifier.Ledger.MarkFailed(job.Id, attempts, now + backoff, reason);
-        _notifier.Metrics.Failed(channel.Name, job.Notice);
-        LogFailed(job.Notice, job.AlarmId, channel.Name, attempts, reason, backoff);
+        return JobOutcome.Failed(job.Id, attempts, now + backoff, reason ?? "failed");
     }
 
-    private async Task WaitAsync(string channel, Task woken, TimeSpan? wait, CancellationToken stoppingToken)
+    /// <summary>Metrics and the warning of a failed attempt, once its outcome (<see cref="Failure"/>) is committed.</summary>
+    private void ReportFailure(NotificationChannel channel, DueJob job, JobOutcome outcome, DateTimeOffset failedAt)
+    {
+        _notifier.Metrics.Failed(channel.Name, job.Notice);
+        LogFailed(job.Notice, job.AlarmId, channel.Name, outcome.Attempts, outcome.Error ?? "failed", outcome.At - failedAt);
+    }
+
+    private async Task WaitAsync(Lane lane, Task woken, TimeSpan? wait, CancellationToken stoppingToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         TimeSpan delay = wait is { } w && w < LongestWait ? w : LongestWait;
         DateTimeOffset now = _time.GetUtcNow();
         var elapsed = Task.Delay(delay, _time, stop.Token);
-        // Published only once the timer exists, and withdrawn as soon as the loop wakes, so whoever reads it sees a
-        // loop that is truly waiting, and until when.
-        _waiting[channel] = now + delay;
+        // Published only once the timer exists, only while no request is under way (a request runs on real time), and
+        // withdrawn as soon as the loop wakes, so whoever reads it sees a loop that is truly waiting, and until when.
+        if (lane.UnderWay.Count == 0)
+        {
+            _waiting[lane.Channel.Name] = now + delay;
+        }
+
         try
         {
-            await Task.WhenAny(woken, elapsed);
+            // A request that ends wakes the loop too: its outcome is recorded and its slot refilled at once.
+            await Task.WhenAny([woken, elapsed, .. lane.UnderWay.Select(attempt => attempt.Request)]);
         }
         finally
         {
-            _waiting.TryRemove(channel, out _);
+            _waiting.TryRemove(lane.Channel.Name, out _);
         }
 
         // Release the timer when woken first; a cancelled delay is not an error, and WhenAny never throws.
@@ -269,6 +359,22 @@ internal sealed partial class NotificationDelivery : BackgroundService
     }
 
     private static TimeSpan? Until(DateTimeOffset? due, DateTimeOffset now) => due is { } at ? (at > now ? at - now : TimeSpan.Zero) : null;
+
+    /// <summary>A channel's loop state: its requests under way and whether its last attempt failed. Only its loop touches it.</summary>
+    private sealed class Lane(NotificationChannel channel)
+    {
+        public NotificationChannel Channel { get; } = channel;
+
+        public List<Attempt> UnderWay { get; } = [];
+
+        public bool Failing { get; set; }
+    }
+
+    /// <summary>A job's request under way.</summary>
+    private sealed record Attempt(DueJob Job, Task<AttemptResult> Request);
+
+    /// <summary>A request's answer, when it came (the scheduling clock) and how long it took (monotonic).</summary>
+    private readonly record struct AttemptResult(DeliveryResult Delivered, DateTimeOffset After, TimeSpan Request);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Notice {Notice} of alarm {AlarmId} sent via channel {Channel} (attempt {Attempt})")]
     private partial void LogSent(NoticeKind notice, string alarmId, string channel, int attempt);

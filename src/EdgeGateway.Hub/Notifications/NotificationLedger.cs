@@ -29,6 +29,17 @@ internal sealed record LedgerJob(
     long Id, string AlarmId, NoticeKind Notice, string Channel, JobState State, DateTimeOffset Due, DateTimeOffset NextAttempt, int Attempts, string? LastError,
     int Interrupted, string Site = "", string Gateway = "");
 
+/// <summary>What became of one attempt (or of a reminder no longer needed), for <see cref="NotificationLedger.Advance"/>.</summary>
+internal readonly record struct JobOutcome(long Id, JobState State, int Attempts, DateTimeOffset At, string? Error = null)
+{
+    public static JobOutcome Sent(long id, DateTimeOffset at) => new(id, JobState.Sent, 0, at);
+
+    public static JobOutcome Cancelled(long id, DateTimeOffset at) => new(id, JobState.Cancelled, 0, at);
+
+    /// <summary>Failed: still pending, its <paramref name="attempts"/> so far, tried again at <paramref name="nextAttempt"/>.</summary>
+    public static JobOutcome Failed(long id, int attempts, DateTimeOffset nextAttempt, string reason) => new(id, JobState.Pending, attempts, nextAttempt, reason);
+}
+
 /// <summary>
 /// A pending job whose last attempt was under way when the ledger was last closed without an outcome (the hub was
 /// killed, lost power or stopped mid-request): the receiver may or may not have it, so it is sent again.
@@ -109,6 +120,7 @@ internal sealed class NotificationLedger : IDisposable
             UNIQUE (site, gateway, alarm_id, notice, channel)
         );
         CREATE INDEX IF NOT EXISTS job_pending ON job (channel, id) WHERE state = 0;
+        CREATE INDEX IF NOT EXISTS job_pending_alarm ON job (channel, site, gateway, alarm_id, id) WHERE state = 0;
         CREATE TABLE IF NOT EXISTS session_end (
             site        TEXT    NOT NULL,
             gateway     TEXT    NOT NULL,
@@ -196,8 +208,8 @@ internal sealed class NotificationLedger : IDisposable
     private readonly SqliteCommand _clear;
     private readonly SqliteCommand _isClosed;
     private readonly SqliteCommand _cancelReminders;
-    private readonly SqliteCommand _head;
-    private readonly SqliteCommand _nextDue;
+    private readonly SqliteCommand _ready;
+    private readonly SqliteCommand _nextEligible;
     private readonly SqliteCommand _sending;
     private readonly SqliteCommand _sent;
     private readonly SqliteCommand _failed;
@@ -248,20 +260,26 @@ internal sealed class NotificationLedger : IDisposable
         _cancelReminders = Prepare(
             $"UPDATE job SET state = {(int)JobState.Cancelled}, done_ms = $now WHERE site = $site AND gateway = $gateway AND alarm_id = $alarm_id AND notice = {(int)NoticeKind.Reminder} AND state = 0;",
             [.. Key, ("$now", SqliteType.Integer)]);
-        _head = Prepare(
+        // The channel's jobs that may start now, oldest first: due, not backing off, and first among their alarm's due
+        // jobs on this channel (one alarm's notices go one after another, in recording order: a clear never overtakes
+        // its raise). A job under way is still pending, so the next job of its alarm waits for its outcome.
+        _ready = Prepare(
             """
             SELECT j.id, j.alarm_id, j.notice, j.attempts, j.next_ms, COALESCE(j.body, e.alarm),
                    (s.acknowledged_ms IS NOT NULL OR s.cleared_ms IS NOT NULL) AS closed, j.site, j.gateway
             FROM job AS j
             LEFT JOIN alarm_event AS e ON e.site = j.site AND e.gateway = j.gateway AND e.alarm_id = j.alarm_id AND e.event = j.event
             LEFT JOIN alarm_state AS s ON s.site = j.site AND s.gateway = j.gateway AND s.alarm_id = j.alarm_id
-            WHERE j.channel = $channel AND j.state = 0 AND j.due_ms <= $now AND (j.body IS NOT NULL OR e.alarm IS NOT NULL)
+            WHERE j.channel = $channel AND j.state = 0 AND j.due_ms <= $now AND j.next_ms <= $now AND (j.body IS NOT NULL OR e.alarm IS NOT NULL)
+              AND NOT EXISTS (SELECT 1 FROM job AS p
+                              WHERE p.channel = j.channel AND p.site = j.site AND p.gateway = j.gateway AND p.alarm_id = j.alarm_id
+                                AND p.state = 0 AND p.id < j.id AND p.due_ms <= $now)
             ORDER BY j.id
-            LIMIT 1;
+            LIMIT $limit;
             """,
-            ("$channel", SqliteType.Text), ("$now", SqliteType.Integer));
-        _nextDue = Prepare(
-            "SELECT MIN(due_ms) FROM job WHERE channel = $channel AND state = 0 AND due_ms > $now;",
+            ("$channel", SqliteType.Text), ("$now", SqliteType.Integer), ("$limit", SqliteType.Integer));
+        _nextEligible = Prepare(
+            "SELECT MIN(MAX(due_ms, next_ms)) FROM job WHERE channel = $channel AND state = 0 AND MAX(due_ms, next_ms) > $now;",
             ("$channel", SqliteType.Text), ("$now", SqliteType.Integer));
         _sending = Prepare(
             "UPDATE job SET sending_ms = $now WHERE id = $id AND state = 0;",
@@ -404,36 +422,86 @@ internal sealed class NotificationLedger : IDisposable
     /// <summary>Remembers that the gateway's <paramref name="alarmId"/> cleared and cancels its pending reminders; returns how many.</summary>
     public int Clear(string site, string gateway, string alarmId, DateTimeOffset at, DateTimeOffset now) => Close(_clear, site, gateway, alarmId, at, null, now);
 
-    /// <summary>The oldest-recorded pending job of <paramref name="channel"/> that is due at <paramref name="now"/>.</summary>
-    public DueJob? Head(string channel, DateTimeOffset now)
+    /// <summary>
+    /// Up to <paramref name="limit"/> of <paramref name="channel"/>'s jobs that may start at <paramref name="now"/>, oldest
+    /// first: due, not backing off, and each the first due pending job of its alarm on the channel (the delivery skips
+    /// those it already has under way).
+    /// </summary>
+    public IReadOnlyList<DueJob> Ready(string channel, DateTimeOffset now, int limit)
     {
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            _head.Parameters[0].Value = channel;
-            _head.Parameters[1].Value = now.ToUnixTimeMilliseconds();
-            using SqliteDataReader reader = _head.ExecuteReader();
-            if (!reader.Read())
+            _ready.Parameters[0].Value = channel;
+            _ready.Parameters[1].Value = now.ToUnixTimeMilliseconds();
+            _ready.Parameters[2].Value = (long)limit;
+            using SqliteDataReader reader = _ready.ExecuteReader();
+            var jobs = new List<DueJob>();
+            while (reader.Read())
             {
-                return null;
+                jobs.Add(new DueJob(
+                    reader.GetInt64(0), reader.GetString(1), (NoticeKind)reader.GetInt32(2), reader.GetInt32(3),
+                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)), reader.GetString(5), reader.GetInt64(6) != 0, reader.GetString(7), reader.GetString(8)));
             }
 
-            return new DueJob(
-                reader.GetInt64(0), reader.GetString(1), (NoticeKind)reader.GetInt32(2), reader.GetInt32(3),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)), reader.GetString(5), reader.GetInt64(6) != 0, reader.GetString(7), reader.GetString(8));
+            return jobs;
         }
     }
 
-    /// <summary>When the next of <paramref name="channel"/>'s pending jobs not yet due becomes due; null if none.</summary>
-    public DateTimeOffset? NextDueAfter(string channel, DateTimeOffset now)
+    /// <summary>The next instant after <paramref name="now"/> at which one of <paramref name="channel"/>'s pending jobs
+    /// falls due or ends its back-off; null if none will.</summary>
+    public DateTimeOffset? NextEligibleAfter(string channel, DateTimeOffset now)
     {
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            _nextDue.Parameters[0].Value = channel;
-            _nextDue.Parameters[1].Value = now.ToUnixTimeMilliseconds();
-            object? value = _nextDue.ExecuteScalar();
+            _nextEligible.Parameters[0].Value = channel;
+            _nextEligible.Parameters[1].Value = now.ToUnixTimeMilliseconds();
+            object? value = _nextEligible.ExecuteScalar();
             return value is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+        }
+    }
+
+    /// <summary>
+    /// One transaction (one fsync) for a delivery loop's turn: the outcomes of the attempts that ended (sent, failed)
+    /// and of reminders no longer needed (cancelled), then the "under way" mark of each job about to be sent. Each mark is
+    /// still committed before its request leaves and each outcome only after its answer, as with
+    /// <see cref="MarkSending"/> and <see cref="MarkSent"/>; a turn only shares the commit between them.
+    /// </summary>
+    public void Advance(IReadOnlyList<JobOutcome> outcomes, IReadOnlyList<long> sending, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(outcomes);
+        ArgumentNullException.ThrowIfNull(sending);
+        if (outcomes.Count == 0 && sending.Count == 0)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            using SqliteTransaction tx = _connection.BeginTransaction();
+            int finished = 0;
+            foreach (JobOutcome outcome in outcomes)
+            {
+                if (outcome.State == JobState.Pending)
+                {
+                    Run(_failed, tx, outcome.Id, (long)outcome.Attempts, outcome.At.ToUnixTimeMilliseconds(), outcome.Error ?? "failed");
+                }
+                else
+                {
+                    finished += Run(outcome.State == JobState.Sent ? _sent : _cancel, tx, outcome.Id, outcome.At.ToUnixTimeMilliseconds());
+                }
+            }
+
+            long nowMs = now.ToUnixTimeMilliseconds();
+            foreach (long id in sending)
+            {
+                Run(_sending, tx, id, nowMs);
+            }
+
+            tx.Commit();
+            Interlocked.Add(ref _pending, -finished);
         }
     }
 
@@ -441,28 +509,15 @@ internal sealed class NotificationLedger : IDisposable
     /// Marks an attempt as under way, durably, before its request leaves: if the hub dies before
     /// <see cref="MarkSent"/> or <see cref="MarkFailed"/>, the next open reports the job in <see cref="InterruptedAtOpen"/>.
     /// </summary>
-    public void MarkSending(long id, DateTimeOffset now)
-    {
-        lock (_gate)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            Run(_sending, null, id, now.ToUnixTimeMilliseconds());
-        }
-    }
+    public void MarkSending(long id, DateTimeOffset now) => Advance([], [id], now);
 
-    public void MarkSent(long id, DateTimeOffset now) => Finish(_sent, id, now);
+    public void MarkSent(long id, DateTimeOffset now) => Advance([JobOutcome.Sent(id, now)], [], now);
 
     /// <summary>A reminder whose alarm was acknowledged or cleared before it was sent.</summary>
-    public void Cancel(long id, DateTimeOffset now) => Finish(_cancel, id, now);
+    public void Cancel(long id, DateTimeOffset now) => Advance([JobOutcome.Cancelled(id, now)], [], now);
 
-    public void MarkFailed(long id, int attempts, DateTimeOffset nextAttempt, string reason)
-    {
-        lock (_gate)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            Run(_failed, null, id, (long)attempts, nextAttempt.ToUnixTimeMilliseconds(), reason);
-        }
-    }
+    public void MarkFailed(long id, int attempts, DateTimeOffset nextAttempt, string reason) =>
+        Advance([JobOutcome.Failed(id, attempts, nextAttempt, reason)], [], nextAttempt);
 
     /// <summary>Pending jobs by channel name (to find jobs of channels no longer configured).</summary>
     public IReadOnlyDictionary<string, long> PendingByChannel()
@@ -552,7 +607,8 @@ internal sealed class NotificationLedger : IDisposable
             _disposed = true;
             foreach (SqliteCommand command in new[]
                      {
-                         _insertEvent, _insertSessionEnd, _insertJob, _insertNotice, _acknowledge, _clear, _isClosed, _cancelReminders, _head, _nextDue, _sending, _sent, _failed, _cancel,
+                         _insertEvent, _insertSessionEnd, _insertJob, _insertNotice, _acknowledge, _clear, _isClosed, _cancelReminders, _ready, _nextEligible, _sending,
+                         _sent, _failed, _cancel,
                      })
             {
                 command.Dispose();
@@ -585,18 +641,6 @@ internal sealed class NotificationLedger : IDisposable
             tx.Commit();
             Interlocked.Add(ref _pending, -cancelled);
             return cancelled;
-        }
-    }
-
-    private void Finish(SqliteCommand command, long id, DateTimeOffset now)
-    {
-        lock (_gate)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            if (Run(command, null, id, now.ToUnixTimeMilliseconds()) > 0)
-            {
-                Interlocked.Decrement(ref _pending);
-            }
         }
     }
 

@@ -63,6 +63,13 @@ internal sealed class NotificationOptions
     /// <summary>How long one HTTP request may take, answer included.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Requests one channel may have under way at once (1 to 32): notices of different alarms overlap, so one slow or
+    /// hanging request does not hold back the others; the notices of one alarm still go one after another, in recording
+    /// order. While the channel's last attempt failed it sends one at a time (a robot that is down is not flooded).
+    /// </summary>
+    public int ChannelConcurrency { get; set; } = 4;
+
     /// <summary>The kinds in force: <see cref="Kinds"/>, or <see cref="DefaultKinds"/> when it is empty.</summary>
     public IReadOnlyList<string> NotifiedKinds => Kinds.Count > 0 ? Kinds : DefaultKinds;
 

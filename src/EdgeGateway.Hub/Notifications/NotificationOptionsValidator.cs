@@ -16,6 +16,9 @@ internal sealed class NotificationOptionsValidator : IValidateOptions<Notificati
 {
     private const string Root = NotificationOptions.Section;
 
+    /// <summary>The most requests one channel may have under way (a robot allows 20 messages a minute: more is no use).</summary>
+    internal const int MaxChannelConcurrency = 32;
+
     public ValidateOptionsResult Validate(string? name, NotificationOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -34,6 +37,11 @@ internal sealed class NotificationOptionsValidator : IValidateOptions<Notificati
         CheckPositive(options.InitialBackoff, $"{Root}:InitialBackoff", problems);
         CheckPositive(options.MaxBackoff, $"{Root}:MaxBackoff", problems);
         CheckPositive(options.RequestTimeout, $"{Root}:RequestTimeout", problems);
+        if (options.ChannelConcurrency is < 1 or > MaxChannelConcurrency)
+        {
+            problems.Add($"{Root}:ChannelConcurrency: {options.ChannelConcurrency} is not between 1 and {MaxChannelConcurrency}");
+        }
+
         if (options.MaxBackoff > TimeSpan.Zero && options.InitialBackoff > options.MaxBackoff)
         {
             problems.Add($"{Root}:MaxBackoff: {options.MaxBackoff} is shorter than InitialBackoff {options.InitialBackoff}");

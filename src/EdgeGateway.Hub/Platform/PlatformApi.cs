@@ -219,13 +219,12 @@ internal sealed partial class PlatformApi(
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         DateTimeOffset? end = Timestamp(to, "to", errors);
         DateTimeOffset? start = Timestamp(from, "from", errors);
-        DateTimeOffset until = end ?? now;
-        DateTimeOffset since = start ?? until - TimeSpan.FromDays(1);
+        (DateTimeOffset since, DateTimeOffset until) = SessionWindow(start, end, orderId, now);
         if (errors.Count == 0 && since >= until)
         {
             errors["from"] = ["from must be before to"];
         }
-        else if (errors.Count == 0 && until - since > MaxRange)
+        else if (errors.Count == 0 && orderId is null && until - since > MaxRange)
         {
             errors["from"] = [$"at most {MaxRange.TotalDays} days from from to to; ask in several steps"];
         }
@@ -252,6 +251,23 @@ internal sealed partial class PlatformApi(
                     s.LimitJson is null ? null : JsonSerializer.Deserialize(s.LimitJson, PlatformJson.Api.ChargeLimit)))],
                 found.Count > MaxSessions),
             PlatformJson.Api.SessionList);
+    }
+
+    /// <summary>
+    /// The end times a session listing covers: <paramref name="from"/> to <paramref name="to"/>, by default the last 24 h.
+    /// Asked by order (a platform that missed a webhook, possibly days later), the defaults are unbounded: an order names at
+    /// most a few sessions and the <c>order_id</c> index finds them whenever they ended, so neither the 24 h default nor
+    /// <see cref="MaxRange"/> applies; a <paramref name="from"/> or <paramref name="to"/> given still bounds it.
+    /// </summary>
+    internal static (DateTimeOffset Since, DateTimeOffset Until) SessionWindow(DateTimeOffset? from, DateTimeOffset? to, string? orderId, DateTimeOffset now)
+    {
+        if (orderId is not null)
+        {
+            return (from ?? DateTimeOffset.UnixEpoch, to ?? DateTimeOffset.MaxValue);
+        }
+
+        DateTimeOffset until = to ?? now;
+        return (from ?? until - TimeSpan.FromDays(1), until);
     }
 
     /// <summary>Records a call in the console's audit log, as the key (<c>api-key:{id}</c>, role <c>platform:{company}</c>).</summary>

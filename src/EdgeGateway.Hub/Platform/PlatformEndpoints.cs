@@ -53,7 +53,7 @@ internal static class PlatformEndpoints
         api.MapGet("/sessions", (string? from, string? to, [FromQuery(Name = "order_id")] string? orderId, HttpContext http, PlatformApi platform) =>
                 platform.Sessions(PlatformAuthentication.Caller(http), from, to, orderId))
             .WithName("ListSessions")
-            .WithSummary("Closed sessions of the key's company, by end time (from, to: ISO 8601) or order id")
+            .WithSummary("Closed sessions of the key's company, by end time (from, to: ISO 8601; default the last 24 h) or by order id (whenever they ended)")
             .Produces<SessionList>()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status401Unauthorized);

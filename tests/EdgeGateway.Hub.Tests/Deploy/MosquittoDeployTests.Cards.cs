@@ -10,7 +10,8 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeGateway.Hub.Tests.Deploy;
 
-/// <summary>The hub's card lists on the production broker: retained, read by their own gateway only.</summary>
+/// <summary>The hub's card lists on the production broker: retained, read by their own gateway only, recomposed at the
+/// minute's recheck only when another instance wrote to the card file.</summary>
 public sealed partial class MosquittoDeployTests
 {
     [Fact]
@@ -70,6 +71,23 @@ public sealed partial class MosquittoDeployTests
             CardListMessage next = Parse(Assert.Single(await a.ReceiveAsync(1, Quiet)).Payload);
             Assert.Equal((2L, 1_500L), (next.Revision, next.Cards.Single().BalanceFen));
             Assert.Empty(await b.DrainAsync(TimeSpan.FromMilliseconds(200)));
+
+            // The minute's recheck composes no list when nothing changed (it used to compose every gateway's, 2 here)...
+            long composed = publisher.Composed;
+            time.Advance(new CardOptions().RecheckInterval);
+            Assert.Equal(0, await publisher.PublishDueAsync(CancellationToken.None));
+            Assert.Equal(composed, publisher.Composed);
+            // ...and every gateway's when the other instance wrote to the card file.
+            using (var otherInstance = CardStore.Open(Path.Combine(dir, "cards.db")))
+            {
+                otherInstance.Credit("acme", "NO-0001", CardStore.TopUp, 100, "wu", time.GetUtcNow());
+            }
+
+            time.Advance(new CardOptions().RecheckInterval);
+            Assert.Equal(1, await publisher.PublishDueAsync(CancellationToken.None));
+            Assert.Equal(composed + 2, publisher.Composed);
+            CardListMessage third = Parse(Assert.Single(await a.ReceiveAsync(1, Quiet)).Payload);
+            Assert.Equal((3L, 1_600L), (third.Revision, third.Cards.Single().BalanceFen));
         }
         finally
         {

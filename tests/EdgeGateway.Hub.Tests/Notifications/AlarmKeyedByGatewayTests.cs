@@ -105,7 +105,7 @@ public sealed class AlarmKeyedByGatewayTests : IDisposable
              (3L, "site-b", "gw-b", "alm-0002", NoticeKind.Cleared, JobState.Sent, 1, 0)],
             ledger.Jobs().Select(j => (j.Id, j.Site, j.Gateway, j.AlarmId, j.Notice, j.State, j.Attempts, j.Interrupted)));
         Assert.Equal(2, ledger.PendingCount);
-        Assert.Equal("alm-0001", ledger.Head("ops", Now)!.AlarmId);
+        Assert.Equal("alm-0001", ledger.Ready("ops", Now, 1).Single().AlarmId);
         Assert.True(Record(ledger, raised).Duplicate); // the recorded event kept its key
         Assert.Equal(1, ledger.Acknowledge("site-a", "gw-a", "alm-0001", "wang", Now, Now)); // the reminder is found under its gateway
         Assert.Equal(3, Count(PathOf("notifications.db"), "SELECT COUNT(*) FROM alarm_state;", ledger));

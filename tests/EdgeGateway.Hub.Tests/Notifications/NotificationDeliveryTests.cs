@@ -1,15 +1,17 @@
+using System.Runtime.CompilerServices;
 using EdgeGateway.Contracts.Alarms;
+using EdgeGateway.Contracts.Mqtt;
 using EdgeGateway.Hub.Notifications;
 using EdgeGateway.Testing.Http;
 using EdgeGateway.Testing.Network;
 
 namespace EdgeGateway.Hub.Tests.Notifications;
 
-/// <summary>Delivery: retries with backoff, never drops, keeps order per channel, isolates channels, keeps secrets out of logs.</summary>
+/// <summary>Delivery: retries with backoff, never drops, keeps order per alarm, isolates alarms and channels, keeps secrets out of logs.</summary>
 public sealed class NotificationDeliveryTests
 {
     [Fact]
-    public async Task A_failing_channel_is_retried_with_backoff_until_delivered_in_order_and_does_not_hold_back_another()
+    public async Task A_failing_notice_is_retried_with_backoff_until_delivered_and_holds_back_neither_another_alarm_nor_another_channel()
     {
         await using NotificationRig rig = await NotificationRig.StartAsync((options, receiver) =>
         {
@@ -17,10 +19,11 @@ public sealed class NotificationDeliveryTests
             options.Channels["steady"] = new() { Type = "WeCom", Url = receiver.Url("/steady?key=k2") };
             options.Routes.Add(new() { Channels = { "flaky", "steady" } });
         });
-        rig.Receiver.Answer(request => (request.Path, request.NthOnPath) switch
+        // The flaky robot refuses alm-1's first two attempts (each request is recorded before it is answered).
+        rig.Receiver.Answer(request => (request.Path, rig.Receiver.On("/flaky").Count(r => AlarmOf(r) == "alm-1")) switch
         {
-            ("/flaky", 1) => new ReceiverReply(500, "boom"),
-            ("/flaky", 2) => new ReceiverReply(200, """{"errcode":310000,"errmsg":"keywords not in content"}"""),
+            ("/flaky", 1) when AlarmOf(request) == "alm-1" => new ReceiverReply(500, "boom"),
+            ("/flaky", 2) when AlarmOf(request) == "alm-1" => new ReceiverReply(200, """{"errcode":310000,"errmsg":"keywords not in content"}"""),
             _ => ReceiverReply.Ok,
         });
         using var sent = new MeasurementSum(rig.MeterFactory, "edgegateway.hub.notifications.sent");
@@ -29,23 +32,22 @@ public sealed class NotificationDeliveryTests
         await rig.RecordAsync(Alarms.Raised("alm-1", "port_overload", AlarmSeverity.Major));
         await rig.RecordAsync(Alarms.Raised("alm-2", "port_overload", AlarmSeverity.Major, source: "port:p04"));
 
-        // The steady channel delivers both while the clock stands still, i.e. while the flaky one is backing off.
-        await rig.UntilAsync(() => rig.Receiver.On("/steady").Count == 2 && rig.Receiver.On("/flaky").Count == 1);
+        // The steady channel delivers both, and the flaky one alm-2, while the clock stands still, i.e. while alm-1 is
+        // backing off: a failing notice holds back only its own alarm's later notices.
+        await rig.UntilAsync(() => rig.Receiver.On("/steady").Count == 2 && rig.Receiver.On("/flaky").Count == 2 && sent.Total == 3);
         Assert.All(rig.Receiver.On("/steady"), request => Assert.Equal(NotificationRig.Start, request.ReceivedAt));
+        Assert.Equal(NotificationRig.Start, Assert.Single(rig.Receiver.On("/flaky"), request => AlarmOf(request) == "alm-2").ReceivedAt);
 
         await rig.UntilAsync(() => rig.Receiver.On("/flaky").Count == 4, advance: TimeSpan.FromMilliseconds(250));
         await rig.UntilAsync(() => sent.Total == 4);
 
-        IReadOnlyList<ReceivedRequest> flaky = rig.Receiver.On("/flaky");
-        Assert.Equal(
-            new[] { "alm-1", "alm-1", "alm-1", "alm-2" },
-            flaky.Select(request => request.Text.Contains("alm-1", StringComparison.Ordinal) ? "alm-1" : "alm-2"));
+        ReceivedRequest[] flaky = [.. rig.Receiver.On("/flaky").Where(request => AlarmOf(request) == "alm-1")];
+        Assert.Equal(3, flaky.Length);
+        Assert.Single(rig.Receiver.On("/flaky"), request => AlarmOf(request) == "alm-2");
 
-        // Equal jitter: the n-th wait is between half and all of InitialBackoff · 2^(n-1) (5 s, then 10 s); alm-2 follows
-        // alm-1's delivery at once.
+        // Equal jitter: the n-th wait is between half and all of InitialBackoff · 2^(n-1) (5 s, then 10 s).
         Assert.InRange(flaky[1].ReceivedAt - flaky[0].ReceivedAt, TimeSpan.FromSeconds(2.5), TimeSpan.FromSeconds(5));
         Assert.InRange(flaky[2].ReceivedAt - flaky[1].ReceivedAt, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10));
-        Assert.Equal(TimeSpan.Zero, flaky[3].ReceivedAt - flaky[2].ReceivedAt);
 
         LedgerJob first = rig.Notifier.Ledger.Jobs("alm-1").Single(job => job.Channel == "flaky");
         Assert.Equal((JobState.Sent, 3), (first.State, first.Attempts));
@@ -63,6 +65,62 @@ public sealed class NotificationDeliveryTests
         Assert.InRange(double.Parse(late.Groups["ms"].Value, System.Globalization.CultureInfo.InvariantCulture), 7_500, 15_000); // the two back-offs
         Assert.Equal(0, rig.Notifier.Arrivals.Count); // every channel delivered: nothing kept
     }
+
+    [Fact]
+    public async Task A_hanging_request_holds_back_only_its_own_alarm_and_every_notice_arrives_once_in_its_alarm_s_order_across_a_restart()
+    {
+        await using NotificationRig rig = await NotificationRig.StartAsync((options, receiver) =>
+        {
+            options.Channels["hook"] = new() { Type = "Webhook", Url = receiver.Url("/hook") };
+            options.Channels["ops"] = new() { Type = "WeCom", Url = receiver.Url("/ops?key=k1") };
+            options.Routes.Add(new() { Channels = { "hook", "ops" } });
+            options.RequestTimeout = TimeSpan.FromMinutes(5); // the hang is not cut short by a timeout
+        });
+        // The webhook's receiver hangs on alm-hang's raise until the hub stops; everything else is answered at once.
+        var hanging = new StrongBox<bool>(true);
+        rig.Receiver.Answer(request => hanging.Value && request.Path == "/hook" && Key(request) == "alm-hang:raised"
+            ? ReceiverReply.Ok with { Delay = TimeSpan.FromMinutes(5) }
+            : ReceiverReply.Ok);
+        AlarmMessage stuck = Alarms.Raised("alm-hang", "port_overload", AlarmSeverity.Major);
+        AlarmMessage other = Alarms.Raised("alm-2", "port_overload", AlarmSeverity.Major, source: "port:p04");
+
+        await rig.RecordAsync(stuck);
+        await rig.UntilAsync(() => rig.Receiver.On("/hook").Count == 1);
+        await rig.RecordAsync(Alarms.Cleared(stuck, NotificationRig.Start));
+        await rig.RecordAsync(other);
+        await rig.RecordAsync(Alarms.Cleared(other, NotificationRig.Start));
+        await rig.RecordAsync(Alarms.Raised("alm-3", "port_overload", AlarmSeverity.Major, source: "port:p05"));
+
+        // alm-2 and alm-3 reach the webhook while alm-hang's raise hangs, alm-2's clear after its raise; alm-hang's clear
+        // waits behind its raise. The other channel gets all five.
+        await rig.UntilAsync(() => rig.Receiver.On("/hook").Count == 4 && rig.Receiver.On("/ops").Count == 5);
+        string[] hook = [.. rig.Receiver.On("/hook").Select(Key)];
+        Assert.Equal(["alm-2:cleared", "alm-2:raised", "alm-3:raised", "alm-hang:raised"], hook.Order(StringComparer.Ordinal));
+        Assert.True(Array.IndexOf(hook, "alm-2:raised") < Array.IndexOf(hook, "alm-2:cleared"), string.Join(", ", hook));
+        Assert.Equal(JobState.Pending, rig.Notifier.Ledger.Jobs("alm-hang").Single(job => job.Channel == "hook" && job.Notice == NoticeKind.Cleared).State);
+
+        // The hub restarts with alm-hang's raise under way: it is sent again (said so, with the same key), then its
+        // clear; nothing that was answered is sent again.
+        hanging.Value = false;
+        await rig.RestartAsync();
+        await rig.UntilAsync(() => rig.Notifier.Ledger.Jobs().All(job => job.State == JobState.Sent));
+
+        hook = [.. rig.Receiver.On("/hook").Select(Key)];
+        Assert.Equal(["alm-hang:raised", "alm-hang:cleared"], hook[4..]);
+        Assert.Equal(6, hook.Length);
+        Assert.Equal(5, rig.Receiver.On("/ops").Count);
+        Assert.Equal(1, rig.Notifier.Ledger.Jobs("alm-hang").Single(job => job.Channel == "hook" && job.Notice == NoticeKind.Raised).Interrupted);
+        Assert.Contains("Notice Raised of alarm alm-hang via channel hook was being sent when the hub stopped", rig.DeliveryLog.Text, StringComparison.Ordinal);
+    }
+
+    /// <summary>The alarm a WeCom notice is about (its text names the alarm id).</summary>
+    private static string AlarmOf(ReceivedRequest request) =>
+        new[] { "alm-1", "alm-2" }.FirstOrDefault(id => request.Text.Contains(id, StringComparison.Ordinal)) ?? "?";
+
+    /// <summary>A webhook request's Idempotency-Key, unquoted: ALARM_ID:NOTICE.</summary>
+    private static string Key(ReceivedRequest request) => request.Headers.TryGetValue(WebhookChannel.IdempotencyKeyHeader, out string? key)
+        ? key.Trim('"')
+        : "?";
 
     [Theory]
     [InlineData("Feishu", """{"code":19021,"msg":"sign match fail or timestamp is not within one hour from current time"}""", "code 19021: sign match fail")]

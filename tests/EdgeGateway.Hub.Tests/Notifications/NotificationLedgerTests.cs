@@ -37,7 +37,7 @@ public sealed class NotificationLedgerTests : IDisposable
             Assert.Equal((JobState.Pending, 1), (job.State, job.Interrupted));
             Assert.Equal(0, Assert.Single(reopened.Jobs("alm-0002")).Interrupted);
             Assert.Equal(2, reopened.PendingCount);
-            Assert.Equal(id, reopened.Head("ops", Now.AddSeconds(2))!.Id);
+            Assert.Equal(id, reopened.Ready("ops", Now.AddSeconds(2), 1).Single().Id);
         }
 
         using var third = NotificationLedger.Open(LedgerPath);
@@ -98,7 +98,7 @@ public sealed class NotificationLedgerTests : IDisposable
         LedgerJob job = Assert.Single(ledger.Jobs("alm-0001"));
         Assert.Equal((JobState.Pending, 3, "HTTP 502", 0), (job.State, job.Attempts, job.LastError, job.Interrupted));
         ledger.MarkSending(job.Id, Now);
-        DueJob head = ledger.Head("ops", Now)!;
+        DueJob head = ledger.Ready("ops", Now, 1).Single();
         Assert.Equal("alm-0001", head.AlarmId);
         Assert.True(ContractJson.TryDeserialize(System.Text.Encoding.UTF8.GetBytes(head.AlarmJson), out AlarmMessage? alarm, out string? error), error);
         Assert.Equal(AlarmSeverity.Critical, alarm!.Severity);

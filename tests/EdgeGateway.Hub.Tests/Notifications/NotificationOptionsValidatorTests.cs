@@ -66,18 +66,20 @@ public sealed class NotificationOptionsValidatorTests
     }
 
     [Fact]
-    public void Non_positive_durations_and_a_backoff_ceiling_below_its_start_are_refused()
+    public void Non_positive_durations_a_backoff_ceiling_below_its_start_and_a_channel_concurrency_out_of_range_are_refused()
     {
         NotificationOptions options = Valid();
         options.ReminderAfter = TimeSpan.Zero;
         options.RequestTimeout = TimeSpan.FromSeconds(-1);
         options.InitialBackoff = TimeSpan.FromMinutes(20);
+        options.ChannelConcurrency = 0;
 
         Assert.Equal(
             new[]
             {
                 "Notifications:ReminderAfter: must be positive, not 00:00:00",
                 "Notifications:RequestTimeout: must be positive, not -00:00:01",
+                "Notifications:ChannelConcurrency: 0 is not between 1 and 32",
                 "Notifications:MaxBackoff: 00:10:00 is shorter than InitialBackoff 00:20:00",
             },
             NotificationOptionsValidator.Problems(options));

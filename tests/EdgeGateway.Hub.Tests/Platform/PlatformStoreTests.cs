@@ -3,7 +3,7 @@ using EdgeGateway.Hub.Platform;
 namespace EdgeGateway.Hub.Tests.Platform;
 
 /// <summary>The platform store: an order recorded once per company and order id, its answer kept, a webhook event once
-/// per key and event id, sessions listed by the caller's sites only.</summary>
+/// per key and event id, sessions listed by the caller's sites only, by order whenever they ended.</summary>
 public sealed class PlatformStoreTests : IDisposable
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 7, 8, 0, 0, TimeSpan.Zero);
@@ -69,6 +69,24 @@ public sealed class PlatformStoreTests : IDisposable
         Assert.Empty(store.Sessions(["acme-site"], Now.AddHours(-1), Now.AddHours(1), "o-b", 10));
         Assert.Empty(store.Sessions([], Now.AddHours(-1), Now.AddHours(1), null, 10));
         Assert.Empty(store.Sessions(["acme-site"], Now.AddHours(1), Now.AddHours(2), null, 10));
+    }
+
+    [Fact]
+    public void Sessions_asked_by_order_are_found_whenever_they_ended_and_without_an_order_the_default_is_the_last_24_hours()
+    {
+        using var store = PlatformStore.Open(Path.Combine(_dir, "platform.db"));
+        store.AddSession(Session("acme-site", "s-old", "o-old", Now.AddDays(-40)));
+        store.AddSession(Session("acme-site", "s-new", "o-new", Now.AddHours(-2)));
+
+        (DateTimeOffset since, DateTimeOffset until) byOrder = PlatformApi.SessionWindow(null, null, "o-old", Now);
+        (DateTimeOffset since, DateTimeOffset until) recent = PlatformApi.SessionWindow(null, null, null, Now);
+
+        Assert.Equal(["s-old"], store.Sessions(["acme-site"], byOrder.since, byOrder.until, "o-old", 10).Select(s => s.SessionId));
+        Assert.Equal(["s-new"], store.Sessions(["acme-site"], recent.since, recent.until, null, 10).Select(s => s.SessionId));
+        Assert.Equal((Now.AddDays(-1), Now), recent);
+        // A bound given with the order still applies.
+        (DateTimeOffset since, DateTimeOffset until) bounded = PlatformApi.SessionWindow(Now.AddDays(-7), null, "o-old", Now);
+        Assert.Empty(store.Sessions(["acme-site"], bounded.since, bounded.until, "o-old", 10));
     }
 
     private static OrderRecord Order(string company, string order, string command) =>
