@@ -7,11 +7,13 @@ namespace EdgeGateway.Benchmarks;
 
 /// <summary>
 /// <c>dotnet run -c Release --project tests/EdgeGateway.Benchmarks -- footprint [--minutes M] [--ports N]
-/// [--publish NAME=DIR]…</c>: the
+/// [--only VARIANT]… [--publish NAME=DIR]…</c>: the
 /// gateway at real time (<c>run --simulate --speed 1</c>, its embedded broker on a port of its own) under several
 /// runtime settings at once, beside an empty <c>dotnet new worker</c> under the default and the chosen settings, all
 /// started together so that they share the machine's state; after the first third of M minutes (default 6), resident
-/// memory (mean and max) and CPU (mean, % of one core) of each. The settings are runtime knobs that need no rebuild
+/// memory (mean and max) and CPU (mean, % of one core) of each; and for the build's gateways (those of
+/// <c>--only</c>, when given) the CPU over the same window split into the simulator's (its
+/// <c>edgegateway_gateway_simulator_cpu_time_seconds_total</c>, SimulatorCpu) and the product's, per port. The settings are runtime knobs that need no rebuild
 /// (environment variables the .NET runtime reads); ReadyToRun, trimming and Native AOT need a publish of their own,
 /// which <c>--publish NAME=DIR</c> runs beside them (DIR/EdgeGateway.dll with dotnet, or a native DIR/EdgeGateway
 /// when there is no dll: Native AOT); the commands that made them are in docs/measurements.md.
@@ -38,20 +40,25 @@ internal static class FootprintBench
     {
         double minutes = BenchArguments.Option(args, "--minutes").Select(BenchArguments.Double).FirstOrDefault(6);
         string? ports = BenchArguments.Option(args, "--ports").FirstOrDefault();
+        string[] only = [.. BenchArguments.Options(args, "--only")];
         var duration = TimeSpan.FromMinutes(minutes);
         var interval = TimeSpan.FromSeconds(2);
         string work = Directory.CreateTempSubdirectory("edgegateway-footprint-").FullName;
         var processes = new List<IAsyncDisposable>();
         var sampled = new List<(string Name, ProcessSampler Sampler)>();
+        var scraped = new List<(string Name, int MetricsPort)>();
         try
         {
             string worker = await SoakBench.BuildEmptyWorkerAsync(work);
-            foreach ((string name, Dictionary<string, string> environment) in GatewayVariants)
+            foreach ((string name, Dictionary<string, string> environment) in GatewayVariants.Where(v => only.Length == 0 || only.Contains(v.Name)))
             {
+                int metricsPort = LoopbackPorts.Claim();
                 var env = new Dictionary<string, string>(environment)
                 {
                     ["EDGEGATEWAY_Mqtt__EmbeddedPort"] = LoopbackPorts.Claim().ToString(CultureInfo.InvariantCulture),
+                    ["EDGEGATEWAY_Metrics__PrometheusPort"] = metricsPort.ToString(CultureInfo.InvariantCulture),
                 };
+                scraped.Add(("gateway, " + name, metricsPort));
                 string data = Directory.CreateDirectory(Path.Combine(work, "gw-" + sampled.Count.ToString(CultureInfo.InvariantCulture))).FullName;
                 var gateway = ProductProcess.Start("EdgeGateway",
                     ["run", "--simulate", "--speed", "1", "--duration", duration.Add(TimeSpan.FromMinutes(1)).ToString("c", CultureInfo.InvariantCulture), "--data-dir", data,
@@ -75,7 +82,13 @@ internal static class FootprintBench
             }
 
             Console.WriteLine($"footprint: {sampled.Count} processes for {duration}");
-            await Task.Delay(duration);
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+            await Task.Delay(duration / 3);
+            long windowStart = Stopwatch.GetTimestamp();
+            Dictionary<string, (double Cpu, double Simulator)> before = await CpuCountersAsync(http, scraped);
+            await Task.Delay(duration - (duration / 3));
+            TimeSpan window = Stopwatch.GetElapsedTime(windowStart);
+            Dictionary<string, (double Cpu, double Simulator)> after = await CpuCountersAsync(http, scraped);
             Console.WriteLine("| process | RSS mean / max (MiB) | CPU mean (% of one core) |");
             Console.WriteLine("|---|---|---|");
             foreach ((string name, ProcessSampler sampler) in sampled)
@@ -84,6 +97,20 @@ internal static class FootprintBench
                 double cpu = kept.Where(s => s.CpuPercent is not null).Select(s => s.CpuPercent!.Value).DefaultIfEmpty(0).Average();
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"| {name}{(sampler.ProcessExited ? " (exited early)" : "")} | {kept.Average(s => s.RssBytes) / 1048576.0:0.0} / {kept.Max(s => s.RssBytes) / 1048576.0:0.0} | {cpu:0.0} |"));
+            }
+
+            // The simulated chips answer inside the binding's calls on the product's threads: the gateway's own counter
+            // of the simulator's time (SimulatorCpu) is what tells the two apart. Over the same window as the table above.
+            int portCount = ports is null ? DemoShedPorts : BenchArguments.Int(ports);
+            Console.WriteLine($"CPU split over the last {window.TotalMinutes:0.0} min, {portCount} ports (% of one core):");
+            Console.WriteLine("| process | gateway process | simulator | product | product per port |");
+            Console.WriteLine("|---|---|---|---|---|");
+            foreach ((string name, _) in scraped.Where(s => before.ContainsKey(s.Name) && after.ContainsKey(s.Name)))
+            {
+                double cpu = 100 * (after[name].Cpu - before[name].Cpu) / window.TotalSeconds;
+                double simulator = 100 * (after[name].Simulator - before[name].Simulator) / window.TotalSeconds;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {name} | {cpu:0.00} | {simulator:0.00} | {cpu - simulator:0.00} | {(cpu - simulator) / portCount:0.000} |"));
             }
 
             return 0;
@@ -102,6 +129,24 @@ internal static class FootprintBench
 
             Directory.Delete(work, recursive: true);
         }
+    }
+
+    /// <summary>The ports of firmware-config/sites/demo.yaml, the shed <c>run --simulate</c> runs without <c>--ports</c>.</summary>
+    private const int DemoShedPorts = 20;
+
+    /// <summary>Each gateway's CPU time and its simulator's, in seconds, from its <c>/metrics</c>; those that answer.</summary>
+    private static async Task<Dictionary<string, (double Cpu, double Simulator)>> CpuCountersAsync(HttpClient http, List<(string Name, int MetricsPort)> gateways)
+    {
+        var counters = new Dictionary<string, (double Cpu, double Simulator)>();
+        foreach ((string name, int port) in gateways)
+        {
+            if (await SoakBench.ScrapeAsync(http, port) is { } metrics)
+            {
+                counters[name] = (SoakBench.Gauge(metrics, "edgegateway_gateway_cpu_time_seconds_total"), SoakBench.Gauge(metrics, "edgegateway_gateway_simulator_cpu_time_seconds_total"));
+            }
+        }
+
+        return counters;
     }
 
     private static (string Name, string Directory) Named(string option)

@@ -7,8 +7,8 @@ using EdgeGateway.Benchmarks;
 //     a quick check that they run: --filter '*' --job dry --inProcess, no separate build, a few seconds; add
 //     --allow-debug-build where the projects were built in Debug, as `dotnet test` builds them: figures then mean nothing)
 // dotnet run -c Release --project tests/EdgeGateway.Benchmarks -- ingest [--messages N] (hub ingest through real servers)
-// dotnet run -c Release --project tests/EdgeGateway.Benchmarks -- soak [--shed-hours H] [--speed S] [--wall-limit T] (the gateway alone for hours, beside an empty worker)
-// dotnet run -c Release --project tests/EdgeGateway.Benchmarks -- footprint [--minutes M] (the gateway's resident memory under runtime settings, beside an empty worker)
+// dotnet run -c Release --project tests/EdgeGateway.Benchmarks -- soak [--shed-hours H] [--speed S] [--wall-limit T] [--variant NAME=VAR=VALUE]… [--csv FILE] (the gateway alone for hours, beside an empty worker; memory per mapping from smaps)
+// dotnet run -c Release --project tests/EdgeGateway.Benchmarks -- footprint [--minutes M] [--only VARIANT] (the gateway's resident memory under runtime settings, beside an empty worker; its CPU without the simulator's)
 // dotnet run -c Release --project tests/EdgeGateway.Benchmarks -- drain [--messages N] [--delay-ms D] [--window W] [--runs R] (gateway outbox drain to Mosquitto)
 if (args.Length > 0 && args[0] == "ingest")
 {

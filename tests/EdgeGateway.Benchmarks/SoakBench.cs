@@ -7,15 +7,21 @@ namespace EdgeGateway.Benchmarks;
 
 /// <summary>
 /// <c>dotnet run -c Release --project tests/EdgeGateway.Benchmarks -- soak [--shed-hours H] [--speed S] [--ports N]
-/// [--wall-limit hh:mm:ss] [--interval-s I] [--warmup-fraction F] [--no-baseline]</c>: the gateway alone, as its own
-/// process (<c>run --simulate</c>, embedded broker, the demo shed or a generated one of N ports) for H hours of shed
-/// time (default 24) at speed S (default 0: as fast as the CPU allows), beside an empty <c>dotnet new worker</c> built
-/// and run in the same run for comparison. Every I seconds (default 10): resident memory, open file descriptors and
-/// CPU of both from /proc, and the gateway's managed heap from its loopback <c>/metrics</c>. After the warm-up (the
-/// first fraction F of the samples, default 0.2) the growth of each is fitted by least squares and reported per hour
-/// with the slope's standard error (an ordinary least-squares error: neighbouring samples are correlated, so it is
-/// optimistic; compare the slope with it and with the spread, not as a significance test).
-/// Ends when the gateway has run its shed time or at the wall limit (default 02:30:00), whichever is first.
+/// [--wall-limit hh:mm:ss] [--interval-s I] [--warmup-fraction F] [--no-baseline] [--variant NAME=VAR=VALUE[;VAR=VALUE]]…
+/// [--csv FILE]</c>: the gateway alone, as its own process (<c>run --simulate</c>, embedded broker, the demo shed or a
+/// generated one of N ports) for H hours of shed time (default 24) at speed S (default 0: as fast as the CPU allows),
+/// beside an empty <c>dotnet new worker</c> built and run in the same run for comparison. Each <c>--variant</c> adds
+/// a gateway run at the same time under those environment variables (an A/B of a fix on the same machine state,
+/// e.g. <c>--variant "arenas 2=MALLOC_ARENA_MAX=2"</c>); without one, a single gateway, "default". Every I seconds
+/// (default 10): resident memory, open file descriptors and CPU of each from /proc, resident memory per kind of
+/// mapping from /proc/PID/smaps (<see cref="MemoryMaps"/>: JIT code, malloc arenas, other anonymous memory, assemblies,
+/// native libraries…), and the gateway's managed heap and GC-committed bytes from its loopback <c>/metrics</c>; with
+/// <c>--csv</c> every such sample is also appended to FILE as it is taken. After the warm-up (the first fraction F of
+/// the samples, default 0.2) the growth of each is fitted by least squares and reported per hour with the slope's
+/// standard error (an ordinary least-squares error: neighbouring samples are correlated, so it is optimistic; compare
+/// the slope with it and with the spread, not as a significance test), and again over each half of what is left, so
+/// that a warm-up that settles (a slope that falls to zero) is told from a steady climb (the same slope in both).
+/// Ends when the gateways have run their shed time or at the wall limit (default 02:30:00), whichever is first.
 /// </summary>
 internal static class SoakBench
 {
@@ -28,52 +34,72 @@ internal static class SoakBench
         var interval = TimeSpan.FromSeconds(BenchArguments.Option(args, "--interval-s").Select(BenchArguments.Double).FirstOrDefault(10));
         double warmup = BenchArguments.Option(args, "--warmup-fraction").Select(BenchArguments.Double).FirstOrDefault(0.2);
         bool baseline = !args.Contains("--no-baseline");
+        string? csv = BenchArguments.Option(args, "--csv").FirstOrDefault();
+        List<(string Name, Dictionary<string, string> Environment)> variants = [.. BenchArguments.Options(args, "--variant").Select(Variant)];
+        if (variants.Count == 0)
+        {
+            variants.Add(("default", []));
+        }
 
         string work = Directory.CreateTempSubdirectory("edgegateway-soak-").FullName;
+        var gateways = new List<SoakedGateway>();
         try
         {
             string? worker = baseline ? await BuildEmptyWorkerAsync(work) : null;
-            int metricsPort = LoopbackPorts.Claim();
-            string[] run =
-            [
-                "run", "--simulate", "--speed", speed, "--duration", TimeSpan.FromHours(shedHours).ToString("c", CultureInfo.InvariantCulture),
-                "--data-dir", Directory.CreateDirectory(Path.Combine(work, "gw")).FullName, .. ports is null ? Array.Empty<string>() : ["--ports", ports],
-            ];
-            Console.WriteLine($"soak: gateway {string.Join(' ', run)}; /metrics on 127.0.0.1:{metricsPort}; sample every {interval.TotalSeconds:0} s; wall limit {wallLimit}");
-            await using var gateway = ProductProcess.Start("EdgeGateway", run,
-                new Dictionary<string, string> { ["EDGEGATEWAY_Metrics__PrometheusPort"] = metricsPort.ToString(CultureInfo.InvariantCulture) });
-            using Process? empty = worker is null ? null : StartWorker(worker);
+            foreach ((string name, Dictionary<string, string> environment) in variants)
+            {
+                int metricsPort = LoopbackPorts.Claim();
+                string[] run =
+                [
+                    "run", "--simulate", "--speed", speed, "--duration", TimeSpan.FromHours(shedHours).ToString("c", CultureInfo.InvariantCulture),
+                    "--data-dir", Directory.CreateDirectory(Path.Combine(work, "gw-" + gateways.Count.ToString(CultureInfo.InvariantCulture))).FullName,
+                    .. ports is null ? Array.Empty<string>() : ["--ports", ports],
+                ];
+                var env = new Dictionary<string, string>(environment)
+                {
+                    ["EDGEGATEWAY_Metrics__PrometheusPort"] = metricsPort.ToString(CultureInfo.InvariantCulture),
+                    ["EDGEGATEWAY_Mqtt__EmbeddedPort"] = LoopbackPorts.Claim().ToString(CultureInfo.InvariantCulture),
+                };
+                Console.WriteLine($"soak: gateway '{name}' ({string.Join(' ', environment.Select(e => $"{e.Key}={e.Value}"))}) {string.Join(' ', run)}; /metrics on 127.0.0.1:{metricsPort}");
+                var process = ProductProcess.Start("EdgeGateway", run, env);
+                gateways.Add(new SoakedGateway(name, process, ProcessSampler.Start(process.Id, interval), metricsPort));
+            }
 
-            await using var gatewaySampler = ProcessSampler.Start(gateway.Id, interval);
+            Console.WriteLine($"soak: sample every {interval.TotalSeconds:0} s; wall limit {wallLimit}");
+            using Process? empty = worker is null ? null : StartWorker(worker);
             await using ProcessSampler? workerSampler = empty is null ? null : ProcessSampler.Start(empty.Id, interval);
-            var heap = new List<(TimeSpan Elapsed, double Bytes)>();
-            var committed = new List<(TimeSpan Elapsed, double Bytes)>();
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{metricsPort}"), Timeout = TimeSpan.FromSeconds(30) };
+            await using StreamWriter? table = csv is null ? null : new StreamWriter(csv, append: false);
+            table?.WriteLine("variant,elapsed_s,managed_bytes,gc_committed_bytes," + string.Join(',', MemoryMaps.Groups.Select(g => '"' + g + '"')));
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
             long started = Stopwatch.GetTimestamp();
-            while (!gatewaySampler.ProcessExited && Stopwatch.GetElapsedTime(started) < wallLimit)
+            while (gateways.Any(g => !g.Sampler.ProcessExited) && Stopwatch.GetElapsedTime(started) < wallLimit)
             {
                 await Task.Delay(interval);
-                if (await ScrapeAsync(http) is { } metrics)
+                foreach (SoakedGateway gateway in gateways.Where(g => !g.Sampler.ProcessExited))
                 {
-                    TimeSpan at = Stopwatch.GetElapsedTime(started);
-                    foreach ((List<(TimeSpan, double)> series, string name) in new[] { (heap, "edgegateway_gateway_memory_managed_bytes"), (committed, "edgegateway_gateway_memory_gc_committed_bytes") })
-                    {
-                        if (Gauge(metrics, name) is var value && double.IsFinite(value))
-                        {
-                            series.Add((at, value));
-                        }
-                    }
+                    await gateway.SampleAsync(http, Stopwatch.GetElapsedTime(started), table);
+                }
+
+                table?.Flush();
+            }
+
+            bool finished = gateways.All(g => g.Sampler.ProcessExited);
+            IReadOnlyList<ProcessSample> wk = workerSampler?.Samples ?? [];
+            empty?.Kill(entireProcessTree: true);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"soak: {(finished ? "the gateways ran their shed time" : "wall limit reached")} after {Stopwatch.GetElapsedTime(started):hh\\:mm\\:ss}"));
+            foreach (SoakedGateway gateway in gateways)
+            {
+                IReadOnlyList<ProcessSample> gw = gateway.Sampler.Samples;
+                Console.WriteLine($"gateway '{gateway.Name}': {gw.Count} samples");
+                Report("gateway", gw, warmup);
+                Report("  managed heap", gateway.Heap, warmup, "MiB", 1024.0 * 1024.0);
+                Report("  GC committed", gateway.Committed, warmup, "MiB", 1024.0 * 1024.0);
+                foreach (string group in MemoryMaps.Groups)
+                {
+                    Report("  " + group, [.. gateway.Maps.Select(m => (m.Elapsed, (double)m.Groups[group]))], warmup, "MiB", 1024.0 * 1024.0);
                 }
             }
 
-            bool finished = gatewaySampler.ProcessExited;
-            IReadOnlyList<ProcessSample> gw = gatewaySampler.Samples;
-            IReadOnlyList<ProcessSample> wk = workerSampler?.Samples ?? [];
-            empty?.Kill(entireProcessTree: true);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"soak: {(finished ? "the gateway ran its shed time" : "wall limit reached")} after {Stopwatch.GetElapsedTime(started):hh\\:mm\\:ss}; {gw.Count} samples"));
-            Report("gateway", gw, warmup);
-            Report("  managed heap", heap.Select(h => (h.Elapsed, h.Bytes)).ToList(), warmup, "MiB", 1024.0 * 1024.0);
-            Report("  GC committed", committed.Select(h => (h.Elapsed, h.Bytes)).ToList(), warmup, "MiB", 1024.0 * 1024.0);
             if (wk.Count > 0)
             {
                 Report("empty worker", wk, warmup);
@@ -83,7 +109,65 @@ internal static class SoakBench
         }
         finally
         {
+            foreach (SoakedGateway gateway in gateways)
+            {
+                await gateway.Sampler.DisposeAsync();
+                await gateway.Process.DisposeAsync();
+            }
+
             Directory.Delete(work, recursive: true);
+        }
+    }
+
+    private static (string Name, Dictionary<string, string> Environment) Variant(string option)
+    {
+        int equals = option.IndexOf('=', StringComparison.Ordinal);
+        if (equals <= 0)
+        {
+            throw new ArgumentException($"--variant NAME=VAR=VALUE[;VAR=VALUE], not '{option}'");
+        }
+
+        return (option[..equals], option[(equals + 1)..].Split(';', StringSplitOptions.RemoveEmptyEntries)
+            .Select(pair => pair.Split('=', 2))
+            .ToDictionary(pair => pair[0], pair => pair.Length == 2 ? pair[1] : throw new ArgumentException($"--variant: '{string.Join('=', pair)}' is not VAR=VALUE")));
+    }
+
+    /// <summary>One gateway of the soak: its process, its /proc sampler, and what the soak reads of it besides.</summary>
+    private sealed record SoakedGateway(string Name, ProductProcess Process, ProcessSampler Sampler, int MetricsPort)
+    {
+        public List<(TimeSpan Elapsed, double Value)> Heap { get; } = [];
+
+        public List<(TimeSpan Elapsed, double Value)> Committed { get; } = [];
+
+        public List<(TimeSpan Elapsed, Dictionary<string, long> Groups)> Maps { get; } = [];
+
+        public async Task SampleAsync(HttpClient http, TimeSpan at, StreamWriter? table)
+        {
+            double heap = double.NaN;
+            double committed = double.NaN;
+            if (await ScrapeAsync(http, MetricsPort) is { } metrics)
+            {
+                heap = Gauge(metrics, "edgegateway_gateway_memory_managed_bytes");
+                committed = Gauge(metrics, "edgegateway_gateway_memory_gc_committed_bytes");
+                if (double.IsFinite(heap))
+                {
+                    Heap.Add((at, heap));
+                }
+
+                if (double.IsFinite(committed))
+                {
+                    Committed.Add((at, committed));
+                }
+            }
+
+            if (MemoryMaps.Read(Process.Id) is not { } groups)
+            {
+                return;
+            }
+
+            Maps.Add((at, groups));
+            table?.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"\"{Name}\",{at.TotalSeconds:0},{heap},{committed},{string.Join(',', MemoryMaps.Groups.Select(g => groups[g]))}"));
         }
     }
 
@@ -112,10 +196,13 @@ internal static class SoakBench
         }
 
         (double slope, double error) = Fit(kept);
+        (double first, double firstError) = Fit(kept[..(kept.Count / 2)]);
+        (double second, double secondError) = Fit(kept[(kept.Count / 2)..]);
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"{name}: {kept[0].Value / scale:0.0} -> {kept[^1].Value / scale:0.0} {unit} (mean {kept.Average(k => k.Value) / scale:0.0}, max {kept.Max(k => k.Value) / scale:0.0}) " +
-            $"over {(kept[^1].Elapsed - kept[0].Elapsed).TotalHours:0.00} h after warm-up; growth {slope / scale:+0.00;-0.00;0.00} ± {error / scale:0.00} {unit}/h (n = {kept.Count})"));
+            $"over {(kept[^1].Elapsed - kept[0].Elapsed).TotalHours:0.00} h after warm-up; growth {slope / scale:+0.00;-0.00;0.00} ± {error / scale:0.00} {unit}/h (n = {kept.Count}); " +
+            $"first half {first / scale:+0.00;-0.00;0.00} ± {firstError / scale:0.00}, second half {second / scale:+0.00;-0.00;0.00} ± {secondError / scale:0.00}"));
     }
 
     /// <summary>Ordinary least squares of value over hours: the slope and its standard error.</summary>
@@ -136,11 +223,12 @@ internal static class SoakBench
         return (slope, Math.Sqrt(residuals / (samples.Count - 2) / sxx));
     }
 
-    private static async Task<string?> ScrapeAsync(HttpClient http)
+    /// <summary>The gateway's loopback <c>/metrics</c> on <paramref name="port"/>; null while it does not answer.</summary>
+    internal static async Task<string?> ScrapeAsync(HttpClient http, int port)
     {
         try
         {
-            return await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+            return await http.GetStringAsync(new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/metrics"));
         }
         catch (HttpRequestException)
         {
@@ -152,7 +240,8 @@ internal static class SoakBench
         }
     }
 
-    private static double Gauge(string metrics, string name) =>
+    /// <summary>The value of the first sample of <paramref name="name"/> in a Prometheus text page; NaN if absent.</summary>
+    internal static double Gauge(string metrics, string name) =>
         metrics.Split('\n').Where(l => l.StartsWith(name, StringComparison.Ordinal)).Select(l => double.Parse(l.Split(' ')[^1], CultureInfo.InvariantCulture)).FirstOrDefault(double.NaN);
 
     /// <summary><c>dotnet new worker</c>, built in Release: the smallest Generic Host service, for comparing footprints.</summary>

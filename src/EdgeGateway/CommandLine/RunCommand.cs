@@ -204,7 +204,7 @@ internal static class RunCommand
                 builder.Logging.AddProvider(log);
             }
 
-            builder.AddDiagnosticsServices(runtime.Protection);
+            builder.AddDiagnosticsServices(runtime.Protection, simulated: runtime.Simulation is not null);
             builder.AddGatewayServices(runtime, events, new LiveViewSettings(interactive, text), new LockoutJournal(dataDirectory, lockouts),
                 new SessionJournal(dataDirectory, sessions, runtime.Time, runtime.Boot, () => runtime.Protection.Snapshot));
             builder.AddCardTerminalServices(runtime, dataDirectory);

@@ -9,7 +9,7 @@ namespace EdgeGateway.Diagnostics;
 /// <summary>The gateway's own figures (<see cref="GatewayMeters"/>) and, when configured, their loopback <c>/metrics</c>.</summary>
 public static class DiagnosticsServiceCollectionExtensions
 {
-    public static IHostApplicationBuilder AddDiagnosticsServices(this IHostApplicationBuilder builder, ShedProtection protection)
+    public static IHostApplicationBuilder AddDiagnosticsServices(this IHostApplicationBuilder builder, ShedProtection protection, bool simulated = false)
     {
         ArgumentNullException.ThrowIfNull(protection);
         builder.Services.AddOptions<GatewayMetricsOptions>()
@@ -19,6 +19,11 @@ public static class DiagnosticsServiceCollectionExtensions
 
         var meters = new GatewayMeters();
         meters.Observe("edgegateway.gateway.ports.faulted", "{port}", "Ports now in the fault state.", () => protection.Snapshot.FaultedPorts);
+        if (simulated)
+        {
+            meters.ObserveSimulatorCpu();
+        }
+
         builder.Services.AddSingleton(_ => meters); // made by the container's factory, so disposed with it
 
         int port = builder.Configuration.GetSection(GatewayMetricsOptions.Section).GetValue<int>(nameof(GatewayMetricsOptions.PrometheusPort));

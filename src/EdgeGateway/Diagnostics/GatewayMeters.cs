@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using EdgeGateway.Contracts.Mqtt;
+using EdgeGateway.Hardware.Simulation;
 
 namespace EdgeGateway.Diagnostics;
 
@@ -55,6 +56,14 @@ public sealed class GatewayMeters : IDisposable
 
         _roundDuration.Record(duration.TotalSeconds);
     }
+
+    /// <summary>
+    /// A simulated shed: the simulator's own processor time as well (<see cref="SimulatorCpu"/>: the simulated chips
+    /// answer inside the binding's calls, on the product's threads), so that the product's share is
+    /// <c>cpu.time − simulator.cpu.time</c>.
+    /// </summary>
+    public void ObserveSimulatorCpu() =>
+        _meter.CreateObservableCounter("edgegateway.gateway.simulator.cpu.time", () => SimulatorCpu.Estimated.TotalSeconds, "s", "Processor time spent inside the simulated chips, the shed model and the scenario (an estimate from one call in 16 timed).");
 
     /// <summary>Exports a figure another area owns (the outbox's depth, faulted ports) as a gauge.</summary>
     public void Observe(string name, string unit, string description, Func<long> value) =>

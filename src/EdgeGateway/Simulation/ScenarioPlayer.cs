@@ -76,7 +76,11 @@ public sealed class ScenarioPlayer
     /// normally play earlier, at their own instants (<see cref="ScheduleNext"/>); this catches those at the very start
     /// and the power cut, which ends the gateway's life at a round boundary.
     /// </summary>
-    public void Apply(TimeSpan elapsed) => PlayDue(elapsed, stopBeforeCut: false);
+    public void Apply(TimeSpan elapsed)
+    {
+        using SimulatorCpu.Scope simulating = SimulatorCpu.Enter(); // the simulator's own CPU, not the product's (SimulatorCpu)
+        PlayDue(elapsed, stopBeforeCut: false);
+    }
 
     /// <summary>
     /// Plays the events due by <paramref name="elapsed"/>; a power cut ends the life there. With <paramref name="stopBeforeCut"/>

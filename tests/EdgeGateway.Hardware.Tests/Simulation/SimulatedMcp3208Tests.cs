@@ -33,6 +33,25 @@ public sealed class SimulatedMcp3208Tests
     }
 
     [Fact]
+    public void Transfers_count_as_the_simulators_own_cpu_time()
+    {
+        using var adc = new Mcp3208(new SimulatedMcp3208(Settings(), _clock, _inputs, Vref));
+        long calls = SimulatorCpu.Calls;
+        TimeSpan estimated = SimulatorCpu.Estimated;
+        long threadStart = SimulatorCpu.ThreadNanoseconds();
+
+        for (int i = 0; i < 2000; i++)
+        {
+            adc.Read(i % 8);
+        }
+
+        // Every transfer is counted; about one in 16 is timed on the thread's CPU clock (none timed in 2000: p ≈ 1e-56).
+        Assert.True(SimulatorCpu.Calls - calls >= 2000, $"{SimulatorCpu.Calls - calls} calls counted");
+        Assert.True(SimulatorCpu.Estimated > estimated, "no time estimated");
+        Assert.True(SimulatorCpu.ThreadNanoseconds() > threadStart, "the thread's CPU clock did not run");
+    }
+
+    [Fact]
     public void Mcp3208_binding_reads_every_single_ended_channel()
     {
         using var adc = new Mcp3208(new SimulatedMcp3208(Settings(), _clock, _inputs, Vref));

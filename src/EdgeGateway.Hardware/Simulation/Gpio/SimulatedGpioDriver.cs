@@ -172,6 +172,7 @@ public sealed class SimulatedGpioDriver : GpioDriver
 
     protected override PinValue Read(int pinNumber)
     {
+        using SimulatorCpu.Scope simulating = SimulatorCpu.Enter(); // the simulator's own CPU (SimulatorCpu)
         InputAttachment? device;
         lock (_gate)
         {
@@ -188,6 +189,7 @@ public sealed class SimulatedGpioDriver : GpioDriver
 
     protected override void Write(int pinNumber, PinValue value)
     {
+        using SimulatorCpu.Scope simulating = SimulatorCpu.Enter(); // the simulator's own CPU (SimulatorCpu)
         bool changed;
         lock (_gate)
         {

@@ -117,6 +117,7 @@ public sealed class SimulatedI2cBus : I2cBus
     /// </summary>
     internal void Transfer(int address, ReadOnlySpan<byte> writeData, Span<byte> readBuffer, bool write, bool read)
     {
+        using SimulatorCpu.Scope simulating = SimulatorCpu.Enter(); // the simulator's own CPU (SimulatorCpu)
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);

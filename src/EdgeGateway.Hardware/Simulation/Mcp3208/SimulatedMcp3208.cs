@@ -147,6 +147,7 @@ public sealed class SimulatedMcp3208 : SpiDevice
     /// </summary>
     private void Transfer(ReadOnlySpan<byte> mosi, Span<byte> miso, int length)
     {
+        using SimulatorCpu.Scope simulating = SimulatorCpu.Enter(); // the simulator's own CPU (SimulatorCpu)
         ObjectDisposedException.ThrowIf(_disposed, this);
         TimeSpan start = _clock.Elapsed;
         int totalBits = length * 8;

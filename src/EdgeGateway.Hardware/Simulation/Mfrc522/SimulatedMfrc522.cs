@@ -129,6 +129,7 @@ public sealed class SimulatedMfrc522 : SpiDevice
 
     public override void TransferFullDuplex(ReadOnlySpan<byte> writeBuffer, Span<byte> readBuffer)
     {
+        using SimulatorCpu.Scope simulating = SimulatorCpu.Enter(); // the simulator's own CPU (SimulatorCpu)
         if (readBuffer.Length != writeBuffer.Length)
         {
             throw new ArgumentException("Full duplex transfers have equal lengths.", nameof(readBuffer));
