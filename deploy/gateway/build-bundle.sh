@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the bundle a technician installs on a shed's Raspberry Pi (run it on a development machine, from any directory):
 #
-#   deploy/gateway/build-bundle.sh --output DIR [--version VERSION] [--tar] [--publish-dir DIR]
+#   deploy/gateway/build-bundle.sh --output DIR [--version VERSION] [--tar] [--aot] [--publish-dir DIR]
 #
 # DIR/edgegateway-VERSION-linux-arm64/ is the bundle: the self-contained linux-arm64 publish of src/EdgeGateway
 # (the .NET runtime included: nothing else to install on the Pi), VERSION, and deploy/ with install.sh, upgrade.sh,
@@ -11,6 +11,10 @@
 # VERSION defaults to Directory.Build.props' <Version> and the commit (0.1.0-g259b41c0f1), with a
 # "-dirty.TIMESTAMP" suffix when the work tree has uncommitted changes, so two different builds never share a name.
 # --publish-dir packs an existing publish output instead of publishing (the test suite uses it for stand-ins).
+# --aot publishes with Native AOT instead of ReadyToRun: one native EdgeGateway, no JIT and no IL assemblies mapped,
+# about half the resident memory (docs/measurements.md, "Third run: Native AOT"), but minutes of CPU to build
+# and a cross toolchain on the development machine: clang (or clang-14) with the arm64 linker and C library, on
+# Debian `apt-get install clang-14 binutils-aarch64-linux-gnu libc6-dev-arm64-cross libgcc-12-dev-arm64-cross`.
 #
 # Publish settings, and why:
 #   -r linux-arm64 --self-contained   Raspberry Pi OS 64-bit on a Pi 3/4/5 or CM4; no .NET install on the board.
@@ -20,9 +24,11 @@
 #                                     mode leaves alone (the test suite checks the zh-CN live table of this build).
 #   PublishReadyToRun=true            precompiled code: a faster start on a Pi 3, which is also how fast relays-off
 #                                     (ExecStopPost) opens the relays after a crash.
-#   no trimming, no single file       the gateway reads its configuration and YAML by reflection (trimming would
-#                                     need every type kept by hand), and a single file would unpack its native
+#   no trimming, no single file       the default build is not trimmed (the gateway is trimming-safe, but trimming
+#                                     alone was not measured; --aot trims), and a single file would unpack its native
 #                                     libraries into a writable directory, which ProtectSystem=strict does not give.
+#   PublishAot=true (--aot)           replaces ReadyToRun: no JIT at all, so its start is also fast; the gateway's
+#                                     project keeps it possible (IsAotCompatible: trimming warnings are errors).
 #   RunAnalyzers=false                the code analyzers and style rules change nothing in the output; the build of
 #                                     the tree that was tested ran them (warnings are errors). A third of the
 #                                     publish's CPU (72 → 48 CPU-seconds measured), paid in every test run.
@@ -33,12 +39,13 @@ usage() {
 }
 
 main() {
-  local output="" version="" tar=0 publish_dir=""
+  local output="" version="" tar=0 aot=0 publish_dir=""
   while [ $# -gt 0 ]; do
     case "$1" in
       --output) output=${2:?--output needs a directory}; shift 2 ;;
       --version) version=${2:?--version needs a value}; shift 2 ;;
       --tar) tar=1; shift ;;
+      --aot) aot=1; shift ;;
       --publish-dir) publish_dir=${2:?--publish-dir needs a directory}; shift 2 ;;
       -h|--help) usage; exit 0 ;;
       *) echo "build-bundle.sh: unknown argument '$1' (see --help)" >&2; exit 64 ;;
@@ -71,14 +78,22 @@ main() {
     artifacts=$(mktemp -d)
     # A build directory of its own (--artifacts-path): the publish neither reads nor rewrites the work tree's bin/
     # and obj/ folders, so it runs beside a build or a test run of the same tree.
+    local compile=(-p:PublishReadyToRun=true)
+    if [ "$aot" -eq 1 ]; then
+      local compiler
+      compiler=$(cross_compiler) || exit 1
+      compile=(-p:PublishAot=true "-p:CppCompilerAndLinker=$compiler" -p:ObjCopyName=aarch64-linux-gnu-objcopy)
+    fi
     if ! dotnet publish "$repo/src/EdgeGateway" -c Release -r linux-arm64 --self-contained \
-        -p:InvariantGlobalization=true -p:PublishReadyToRun=true -p:PublishDocumentationFiles=false -p:RunAnalyzers=false \
+        -p:InvariantGlobalization=true "${compile[@]}" -p:PublishDocumentationFiles=false -p:RunAnalyzers=false \
         --artifacts-path "$artifacts" -o "$staging" -nologo; then
       rm -rf "$artifacts" "$staging"
       echo "build-bundle.sh: dotnet publish failed" >&2
       exit 1
     fi
     rm -rf "$artifacts"
+    # The native build's debug symbols (EdgeGateway.dbg, several times the program's size) stay off the Pi.
+    rm -f "$staging"/*.dbg
   fi
   [ -x "$staging/EdgeGateway" ] || { echo "build-bundle.sh: no EdgeGateway executable in the publish output" >&2; exit 1; }
 
@@ -104,6 +119,19 @@ main() {
     echo "build-bundle.sh: $output/$name.tar.gz"
   fi
   echo "build-bundle.sh: $bundle"
+}
+
+# The C compiler that links the Native AOT build for arm64: clang under its plain name or Debian's clang-14.
+cross_compiler() {
+  local candidate
+  for candidate in clang clang-14; do
+    if command -v "$candidate" >/dev/null; then
+      printf '%s\n' "$candidate"
+      return
+    fi
+  done
+  echo "build-bundle.sh: --aot needs clang (see --help)" >&2
+  return 1
 }
 
 default_version() {

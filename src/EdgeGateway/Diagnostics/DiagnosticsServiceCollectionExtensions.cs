@@ -1,7 +1,9 @@
 using EdgeGateway.Protection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 
 namespace EdgeGateway.Diagnostics;
@@ -14,8 +16,8 @@ public static class DiagnosticsServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(protection);
         builder.Services.AddOptions<GatewayMetricsOptions>()
             .BindConfiguration(GatewayMetricsOptions.Section)
-            .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GatewayMetricsOptions>, GatewayMetricsOptionsValidator>());
 
         var meters = new GatewayMeters();
         meters.Observe("edgegateway.gateway.ports.faulted", "{port}", "Ports now in the fault state.", () => protection.Snapshot.FaultedPorts);

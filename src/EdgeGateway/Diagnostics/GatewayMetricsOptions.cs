@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace EdgeGateway.Diagnostics;
 
@@ -15,3 +16,8 @@ public sealed class GatewayMetricsOptions
     [Range(0, 65535)]
     public int PrometheusPort { get; set; }
 }
+
+/// <summary>Checks <see cref="GatewayMetricsOptions"/>' validation attributes at start: code generated at build time, no reflection, so
+/// the Native AOT build checks the same (docs/measurements.md, "Third run").</summary>
+[OptionsValidator]
+internal sealed partial class GatewayMetricsOptionsValidator : IValidateOptions<GatewayMetricsOptions>;

@@ -4,8 +4,10 @@ using EdgeGateway.Protection;
 using EdgeGateway.Timekeeping;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace EdgeGateway.Hosting;
 
@@ -21,8 +23,8 @@ public static class GatewayServiceCollectionExtensions
     {
         builder.Services.AddOptions<GatewayOptions>()
             .BindConfiguration(GatewayOptions.Section)
-            .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>());
 
         builder.Services.AddSingleton(runtime);
         builder.Services.AddSingleton(runtime.Site);

@@ -8,8 +8,10 @@ using EdgeGateway.Mqtt;
 using EdgeGateway.Timekeeping;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace EdgeGateway.Messaging;
 
@@ -20,8 +22,8 @@ public static class MqttLinkServiceCollectionExtensions
     {
         builder.Services.AddOptions<MqttOptions>()
             .BindConfiguration(MqttOptions.Section)
-            .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MqttOptions>, MqttOptionsValidator>());
 
         MqttOptions options = Resolve(builder.Configuration, runtime.Site.Mqtt);
         if (options.IsDisabled)

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using EdgeGateway.Mqtt;
+using Microsoft.Extensions.Options;
 
 namespace EdgeGateway.Messaging;
 
@@ -32,3 +33,8 @@ public sealed class MqttOptions : MqttBrokerSettings
 
     public bool IsDisabled => string.Equals(Broker, "none", StringComparison.OrdinalIgnoreCase);
 }
+
+/// <summary>Checks <see cref="MqttOptions"/>' validation attributes at start: code generated at build time, no reflection, so
+/// the Native AOT build checks the same (docs/measurements.md, "Third run").</summary>
+[OptionsValidator]
+internal sealed partial class MqttOptionsValidator : IValidateOptions<MqttOptions>;

@@ -28,20 +28,22 @@ public static class SimulatorFault
             innermost = innermost.InnerException;
         }
 
+        // DiagnosticMethodInfo, not StackFrame.GetMethod: it reads the names the stack trace itself carries, which a
+        // Native AOT build keeps, where GetMethod needs reflection metadata the trimmer may have removed (null then).
         foreach (StackFrame frame in new StackTrace(innermost, fNeedFileInfo: false).GetFrames())
         {
-            if (frame.GetMethod()?.DeclaringType is not { } type || !IsOurs(type.Assembly))
+            if (DiagnosticMethodInfo.Create(frame) is not { DeclaringTypeName: { } type, DeclaringAssemblyName: { } assembly } || !IsOurs(assembly))
             {
                 continue;
             }
 
-            string ns = type.Namespace ?? "";
-            return SimulationNamespaces.Any(s => ns == s || ns.StartsWith(s + ".", StringComparison.Ordinal));
+            return SimulationNamespaces.Any(ns => type.StartsWith(ns + ".", StringComparison.Ordinal));
         }
 
         return false;
     }
 
-    private static bool IsOurs(Assembly assembly) =>
-        assembly.GetName().Name is { } name && (name == "EdgeGateway" || name.StartsWith("EdgeGateway.", StringComparison.Ordinal));
+    // The assembly's display name ("EdgeGateway.Hardware, Version=…"); a type's full name starts with its namespace.
+    private static bool IsOurs(string assembly) =>
+        new AssemblyName(assembly).Name is { } name && (name == "EdgeGateway" || name.StartsWith("EdgeGateway.", StringComparison.Ordinal));
 }

@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using Microsoft.Extensions.Options;
 
 namespace EdgeGateway.Upgrading;
 
@@ -40,6 +42,32 @@ public sealed class UpgradeOptions
     public long MinFreeBytes { get; set; } = 512L * 1024 * 1024;
 
     /// <summary>How long the download may take.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "06:00:00")]
+    [TimeSpanRange("00:00:01", "06:00:00")]
     public TimeSpan DownloadTimeout { get; set; } = TimeSpan.FromMinutes(15);
+}
+
+/// <summary>Checks <see cref="UpgradeOptions"/>' validation attributes at start: code generated at build time, no reflection, so
+/// the Native AOT build checks the same (docs/measurements.md, "Third run").</summary>
+[OptionsValidator]
+internal sealed partial class UpgradeOptionsValidator : IValidateOptions<UpgradeOptions>;
+
+/// <summary>
+/// <c>[Range(typeof(TimeSpan), min, max)]</c> without its reflection: RangeAttribute converts its bounds with a
+/// TypeConverter looked up at run time, which trimming may remove (IL2026); these bounds are parsed here, with the
+/// invariant culture (<c>hh:mm:ss</c>, <c>d.hh:mm:ss</c>).
+/// </summary>
+[AttributeUsage(AttributeTargets.Property)]
+internal sealed class TimeSpanRangeAttribute(string minimum, string maximum) : ValidationAttribute("The field {0} must be between {1} and {2}.")
+{
+    private readonly TimeSpan _minimum = TimeSpan.Parse(minimum, CultureInfo.InvariantCulture);
+    private readonly TimeSpan _maximum = TimeSpan.Parse(maximum, CultureInfo.InvariantCulture);
+
+    public string Minimum { get; } = minimum;
+
+    public string Maximum { get; } = maximum;
+
+    public override bool IsValid(object? value) => value is not TimeSpan span || (span >= _minimum && span <= _maximum);
+
+    public override string FormatErrorMessage(string name) =>
+        string.Format(CultureInfo.CurrentCulture, ErrorMessageString, name, _minimum, _maximum);
 }

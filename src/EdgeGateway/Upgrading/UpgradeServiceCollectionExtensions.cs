@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -13,8 +14,8 @@ public static class UpgradeServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<UpgradeOptions>()
             .BindConfiguration(UpgradeOptions.Section)
-            .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UpgradeOptions>, UpgradeOptionsValidator>());
         builder.Services.AddSingleton(sp => new BundleUpgrader(
             sp.GetRequiredService<IOptions<UpgradeOptions>>().Value, dataDirectory, GatewayVersion.Running, time, sp.GetRequiredService<ILogger<BundleUpgrader>>()));
         return builder;
