@@ -15,7 +15,10 @@ public static class DiagnosticsServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(protection);
         builder.Services.AddOptions<GatewayMetricsOptions>()
-            .BindConfiguration(GatewayMetricsOptions.Section)
+            // Bound by the configuration binder's source generator through the typed Bind(object): its interceptor of the
+            // generic BindConfiguration<T> switches over every options type of the assembly, which ties each area's
+            // registration to every other's (GatewayAreaTests).
+            .Configure<IConfiguration>((options, configuration) => configuration.GetSection(GatewayMetricsOptions.Section).Bind(options))
             .ValidateOnStart();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GatewayMetricsOptions>, GatewayMetricsOptionsValidator>());
 

@@ -22,7 +22,10 @@ public static class GatewayServiceCollectionExtensions
     public static IHostApplicationBuilder AddGatewayServices(this IHostApplicationBuilder builder, ShedRuntime runtime, GatewayEventChannel events, LiveViewSettings liveView, LockoutJournal lockouts, SessionJournal sessions)
     {
         builder.Services.AddOptions<GatewayOptions>()
-            .BindConfiguration(GatewayOptions.Section)
+            // Bound by the configuration binder's source generator through the typed Bind(object): its interceptor of the
+            // generic BindConfiguration<T> switches over every options type of the assembly, which ties each area's
+            // registration to every other's (GatewayAreaTests).
+            .Configure<IConfiguration>((options, configuration) => configuration.GetSection(GatewayOptions.Section).Bind(options))
             .ValidateOnStart();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>());
 

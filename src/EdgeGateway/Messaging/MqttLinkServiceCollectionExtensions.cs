@@ -21,7 +21,10 @@ public static class MqttLinkServiceCollectionExtensions
     public static IHostApplicationBuilder AddMqttLinkServices(this IHostApplicationBuilder builder, ILinkedShed runtime, string dataDirectory)
     {
         builder.Services.AddOptions<MqttOptions>()
-            .BindConfiguration(MqttOptions.Section)
+            // Bound by the configuration binder's source generator through the typed Bind(object): its interceptor of the
+            // generic BindConfiguration<T> switches over every options type of the assembly, which ties each area's
+            // registration to every other's (GatewayAreaTests).
+            .Configure<IConfiguration>((options, configuration) => configuration.GetSection(MqttOptions.Section).Bind(options))
             .ValidateOnStart();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MqttOptions>, MqttOptionsValidator>());
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -13,7 +14,10 @@ public static class UpgradeServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<UpgradeOptions>()
-            .BindConfiguration(UpgradeOptions.Section)
+            // Bound by the configuration binder's source generator through the typed Bind(object): its interceptor of the
+            // generic BindConfiguration<T> switches over every options type of the assembly, which ties each area's
+            // registration to every other's (GatewayAreaTests).
+            .Configure<IConfiguration>((options, configuration) => configuration.GetSection(UpgradeOptions.Section).Bind(options))
             .ValidateOnStart();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UpgradeOptions>, UpgradeOptionsValidator>());
         builder.Services.AddSingleton(sp => new BundleUpgrader(
