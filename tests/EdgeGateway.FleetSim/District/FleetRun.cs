@@ -159,10 +159,13 @@ internal static partial class FleetRun
                 PartitionBroker = cutter?.Uri,
             };
 
-            await using var fleetSampler = ProcessSampler.Start(Environment.ProcessId, TimeSpan.FromSeconds(1));
-            await using ProcessSampler? hubSampler = rig.Hubs.Count > 0 ? ProcessSampler.Start(rig.Hubs[0].Process.Id, TimeSpan.FromSeconds(1)) : null;
-            await using ProcessSampler? brokerSampler = rig.Broker.ProcessId is int brokerPid ? ProcessSampler.Start(brokerPid, TimeSpan.FromSeconds(1)) : null;
-            await using ProcessSampler? influxSampler = rig.Influx.ProcessId is int influxPid ? ProcessSampler.Start(influxPid, TimeSpan.FromSeconds(1)) : null;
+            // Each process's samples also go to DIR/samples-NAME.csv as they are taken: a soak of hours stopped before its
+            // report still has its memory and CPU figures.
+            string SamplesCsv(string name) => Path.Combine(options.Directory, $"samples-{name}.csv");
+            await using var fleetSampler = ProcessSampler.Start(Environment.ProcessId, TimeSpan.FromSeconds(1), SamplesCsv("fleet"));
+            await using ProcessSampler? hubSampler = rig.Hubs.Count > 0 ? ProcessSampler.Start(rig.Hubs[0].Process.Id, TimeSpan.FromSeconds(1), SamplesCsv("hub")) : null;
+            await using ProcessSampler? brokerSampler = rig.Broker.ProcessId is int brokerPid ? ProcessSampler.Start(brokerPid, TimeSpan.FromSeconds(1), SamplesCsv("mosquitto")) : null;
+            await using ProcessSampler? influxSampler = rig.Influx.ProcessId is int influxPid ? ProcessSampler.Start(influxPid, TimeSpan.FromSeconds(1), SamplesCsv("influxd")) : null;
 
             DistrictFleet fleet = await DistrictFleet.StartAsync(fleetOptions, rig.Broker.Uri, logs, cancellationToken);
             ProductProcess? realGateway = null;

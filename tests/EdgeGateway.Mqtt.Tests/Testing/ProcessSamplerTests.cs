@@ -36,6 +36,41 @@ public sealed class ProcessSamplerTests
     }
 
     [Fact]
+    public async Task Samples_are_written_to_the_csv_as_they_are_taken_before_the_sampler_stops()
+    {
+        string csv = Path.Combine(Path.GetTempPath(), $"edgegateway-samples-{Guid.NewGuid():N}.csv");
+        try
+        {
+            await using var sampler = ProcessSampler.Start(Environment.ProcessId, TimeSpan.FromMilliseconds(50), csv);
+            var waited = Stopwatch.StartNew();
+            while (sampler.Samples.Count < 3 && waited.Elapsed < Wait)
+            {
+                await Task.Delay(50);
+            }
+
+            // Read while the sampler still runs (shared, as another process would): a run stopped now keeps these.
+            IReadOnlyList<ProcessSample> taken = sampler.Samples;
+            string[] lines;
+            using (var reader = new StreamReader(new FileStream(csv, FileMode.Open, FileAccess.Read, FileShare.ReadWrite)))
+            {
+                lines = reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            }
+
+            Assert.Equal(ProcessSampler.CsvHeader, lines[0]);
+            Assert.True(lines.Length - 1 >= taken.Count, $"{lines.Length - 1} rows for {taken.Count} samples");
+            string[] first = lines[1].Split(',');
+            Assert.Equal(7, first.Length);
+            Assert.Equal(taken[0].RssBytes, long.Parse(first[4], CultureInfo.InvariantCulture));
+            Assert.Equal(string.Empty, first[3]); // the first sample has no CPU percent
+            Assert.Equal(taken[0].Threads, int.Parse(first[6], CultureInfo.InvariantCulture));
+        }
+        finally
+        {
+            File.Delete(csv);
+        }
+    }
+
+    [Fact]
     public async Task A_busy_child_reads_as_a_busy_core_and_an_idle_one_as_almost_none()
     {
         using Process busy = Child("sh", "-c", "while :; do :; done");

@@ -110,14 +110,23 @@ public sealed class ProcessSampler : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly long _started = Stopwatch.GetTimestamp();
     private readonly CancellationTokenSource _stop = new();
+    private readonly StreamWriter? _csv;
     private Task _sampling = Task.CompletedTask;
     private volatile bool _exited;
 
-    private ProcessSampler(int pid, TimeSpan interval)
+    private ProcessSampler(int pid, TimeSpan interval, string? csvPath)
     {
         ProcessId = pid;
         Interval = interval;
+        if (csvPath is not null)
+        {
+            _csv = new StreamWriter(csvPath, append: false) { AutoFlush = true };
+            _csv.WriteLine(CsvHeader);
+        }
     }
+
+    /// <summary>The columns of the file <see cref="Start"/> writes samples to.</summary>
+    public const string CsvHeader = "elapsed_s,at,cpu_s,cpu_percent,rss_bytes,open_fds,threads";
 
     /// <summary>Clock ticks per second of /proc/PID/stat's CPU times (<c>getconf CLK_TCK</c>; 100 on every Linux the product runs on).</summary>
     public static long ClockTicksPerSecond => Ticks.Value;
@@ -145,15 +154,18 @@ public sealed class ProcessSampler : IAsyncDisposable
     public ProcessSummary Summary => ProcessSummary.Of(Samples);
 
     /// <summary>
-    /// Takes a first sample now and then one every <paramref name="interval"/> until stopped or the process exits.
+    /// Takes a first sample now and then one every <paramref name="interval"/> until stopped or the process exits;
+    /// with <paramref name="csvPath"/>, each sample is also appended to that file as it is taken (<see cref="CsvHeader"/>),
+    /// so a run stopped before its summary — a soak of hours cut short — still has its figures.
     /// </summary>
     /// <exception cref="ArgumentException">There is no process <paramref name="pid"/>.</exception>
-    public static ProcessSampler Start(int pid, TimeSpan interval)
+    public static ProcessSampler Start(int pid, TimeSpan interval, string? csvPath = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero);
-        var sampler = new ProcessSampler(pid, interval);
+        var sampler = new ProcessSampler(pid, interval, csvPath);
         if (!sampler.TakeSample())
         {
+            sampler._csv?.Dispose();
             sampler._stop.Dispose();
             throw new ArgumentException($"No process {pid} to sample.", nameof(pid));
         }
@@ -221,6 +233,10 @@ public sealed class ProcessSampler : IAsyncDisposable
     {
         await StopAsync();
         _stop.Dispose();
+        if (_csv is not null)
+        {
+            await _csv.DisposeAsync();
+        }
     }
 
     private static long ReadRssBytes(int pid)
@@ -293,7 +309,10 @@ public sealed class ProcessSampler : IAsyncDisposable
                 cpu = wall > TimeSpan.Zero ? 100 * (reading.CpuTime - previous.CpuTime) / wall : 0;
             }
 
-            _samples.Add(reading with { Elapsed = elapsed, CpuPercent = cpu });
+            ProcessSample sample = reading with { Elapsed = elapsed, CpuPercent = cpu };
+            _samples.Add(sample);
+            _csv?.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{sample.Elapsed.TotalSeconds:0.###},{sample.At:O},{sample.CpuTime.TotalSeconds:0.##},{sample.CpuPercent:0.#},{sample.RssBytes},{sample.OpenFds},{sample.Threads}"));
         }
 
         return true;
