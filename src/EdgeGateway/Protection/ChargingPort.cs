@@ -74,6 +74,17 @@ internal sealed class ChargingPort(int index, PortProtectionPlan plan)
     /// </summary>
     public bool OverloadCurrentRefuted { get; set; }
 
+    /// <summary>
+    /// Forgets any overload under way — its debounce, the fast current's start of it, a refuted current — when the
+    /// relay is switched (a session starts, resumes, pauses, or the port trips): the next load is judged afresh.
+    /// </summary>
+    public void ResetOverload()
+    {
+        OverloadSince = null;
+        OverloadPowerFreshAt = null;
+        OverloadCurrentRefuted = false;
+    }
+
     public MaliciousLoadWindow Malicious { get; } = new();
 
     public int RelayLeakReads { get; set; }

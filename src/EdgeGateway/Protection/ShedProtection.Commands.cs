@@ -104,8 +104,7 @@ public sealed partial class ShedProtection
 
         port.RelayClosed = true;
         port.RelayLeakReads = 0;
-        port.OverloadSince = null;
-        port.OverloadCurrentRefuted = false;
+        port.ResetOverload();
         port.Malicious.Reset();
         string sessionId = Guid.CreateVersion7(now.Wall).ToString();
         port.Session = new OpenSession(sessionId, now.Wall, now.Elapsed) { Order = order };

@@ -492,7 +492,7 @@ public sealed partial class ShedProtection
     private void Trip(ChargingPort port, SessionEndReason reason, AlarmKind kind, double value, double threshold, string? unit, ContractReason detail, ProtectionInstant now)
     {
         OpenRelay(port, now);
-        port.OverloadSince = null;
+        port.ResetOverload();
         port.Malicious.Reset();
         if (port.Session is not null)
         {

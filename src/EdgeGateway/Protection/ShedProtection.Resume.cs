@@ -198,8 +198,7 @@ public sealed partial class ShedProtection
         }
 
         session.Resuming = new ResumingSession(TimeSpan.Zero, session.EnergyWh) { PausedBy = (reason, now.Elapsed, now.Wall) };
-        port.OverloadSince = null;
-        port.OverloadCurrentRefuted = false;
+        port.ResetOverload();
         port.Malicious.Reset();
     }
 
@@ -266,8 +265,7 @@ public sealed partial class ShedProtection
 
             port.RelayClosed = true;
             port.RelayLeakReads = 0;
-            port.OverloadSince = null;
-            port.OverloadCurrentRefuted = false;
+            port.ResetOverload();
             port.Malicious.Reset();
 
             // The integral starts again here: nothing was drawn through the open relay.
