@@ -15,6 +15,16 @@ internal static class BenchArguments
 
     public static double Double(string text) => double.Parse(text, CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// A named value, <c>NAME=VALUE</c> (<c>--variant</c>, <c>--publish</c>): split at the first '=', so the value may hold
+    /// more of them and the name none; <paramref name="usage"/> is the error's text for a value without a name.
+    /// </summary>
+    public static (string Name, string Value) Named(string option, string usage)
+    {
+        int equals = option.IndexOf('=', StringComparison.Ordinal);
+        return equals > 0 ? (option[..equals], option[(equals + 1)..]) : throw new ArgumentException($"{usage}, not '{option}'");
+    }
+
     /// <summary>A comma-separated list of integers: <c>0,10</c>.</summary>
     public static int[] IntList(string text) => [.. text.Split(',').Select(Int)];
 }

@@ -151,8 +151,8 @@ internal static class FootprintBench
 
     private static (string Name, string Directory) Named(string option)
     {
-        int equals = option.IndexOf('=', StringComparison.Ordinal);
-        return equals > 0 ? (option[..equals], Path.GetFullPath(option[(equals + 1)..])) : throw new ArgumentException($"--publish NAME=DIR, not '{option}'");
+        (string name, string directory) = BenchArguments.Named(option, "--publish NAME=DIR");
+        return (name, Path.GetFullPath(directory));
     }
 
     /// <summary>The gateway of a publish directory at real time, as <see cref="ProductProcess"/> runs the build's.</summary>

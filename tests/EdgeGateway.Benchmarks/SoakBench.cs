@@ -121,13 +121,8 @@ internal static class SoakBench
 
     private static (string Name, Dictionary<string, string> Environment) Variant(string option)
     {
-        int equals = option.IndexOf('=', StringComparison.Ordinal);
-        if (equals <= 0)
-        {
-            throw new ArgumentException($"--variant NAME=VAR=VALUE[;VAR=VALUE], not '{option}'");
-        }
-
-        return (option[..equals], option[(equals + 1)..].Split(';', StringSplitOptions.RemoveEmptyEntries)
+        (string name, string environment) = BenchArguments.Named(option, "--variant NAME=VAR=VALUE[;VAR=VALUE]");
+        return (name, environment.Split(';', StringSplitOptions.RemoveEmptyEntries)
             .Select(pair => pair.Split('=', 2))
             .ToDictionary(pair => pair[0], pair => pair.Length == 2 ? pair[1] : throw new ArgumentException($"--variant: '{string.Join('=', pair)}' is not VAR=VALUE")));
     }
