@@ -18,7 +18,7 @@ public enum UltrasonicModule
 
 /// <summary>
 /// An HC-SR04 or JSN-SR04T read through the real <see cref="Hcsr04"/> binding: one <see cref="Hcsr04.TryGetDistance"/>
-/// per <see cref="TryMeasure"/>. Never throws.
+/// per reading. Never throws.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -127,9 +127,13 @@ public sealed class Hcsr04FillSensor : IFillDistanceSensor, IDisposable
 
     public Length MaximumRange { get; } = Length.FromMillimeters(4000);
 
-    public bool TryMeasure(out Length distance, out string? failure)
+    public bool TryMeasure(out Length distance, out string? failure) => TryMeasure(out distance, out failure, out _);
+
+    /// <inheritdoc/>
+    public bool TryMeasure(out Length distance, out string? failure, out bool untimed)
     {
         distance = default;
+        untimed = false;
         lock (_gate)
         {
             if (_disposed)
@@ -161,7 +165,9 @@ public sealed class Hcsr04FillSensor : IFillDistanceSensor, IDisposable
 
                 if (switches > 0)
                 {
-                    // Every ping of this reading lost its CPU: its echo time, or the lack of one, says nothing.
+                    // Every ping of this reading lost its CPU: its echo time, or the lack of one, says nothing
+                    // about the module (a disconnected one and a missed echo look alike from a preempted thread).
+                    untimed = true;
                     failure = Invariant($"{Name}: echo timing disturbed on {attempt} pings running (the reading thread lost its CPU during each; a board this busy needs the gateway's real-time scheduling, LimitRTPRIO in its systemd unit)");
                     return false;
                 }

@@ -19,6 +19,17 @@ public interface IFillDistanceSensor
 
     /// <summary>One reading. False with the reason when there was no echo or return, or the bus failed.</summary>
     bool TryMeasure(out Length distance, out string? failure);
+
+    /// <summary>
+    /// One reading, saying whether a failure was the gateway's own rather than the sensor's: <paramref name="untimed"/>
+    /// is true when the reading could not be timed (an ultrasonic ping whose thread lost its CPU every time it was
+    /// tried), which says nothing about the sensor. Sensors read over a bus never fail that way.
+    /// </summary>
+    bool TryMeasure(out Length distance, out string? failure, out bool untimed)
+    {
+        untimed = false;
+        return TryMeasure(out distance, out failure);
+    }
 }
 
 /// <summary>A bin's load cell.</summary>

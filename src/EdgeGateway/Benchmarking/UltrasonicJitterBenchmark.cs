@@ -46,16 +46,16 @@ public static class UltrasonicJitterBenchmark
         var errors = new List<double>(samples * readingsPerSample);
         var samplingDelaysUs = new List<double>(samples * readingsPerSample);
         var failures = new Dictionary<string, int>(StringComparer.Ordinal);
-        int failedSamples = 0, wrongSamples = 0, longestFailedRun = 0, failedRun = 0;
+        int failedSamples = 0, untimedSamples = 0, wrongSamples = 0, longestFailedRun = 0, failedRun = 0;
         int pingsBefore = module.PingCount;
         for (int s = 0; s < samples; s++)
         {
             var distances = new List<double>(readingsPerSample);
-            int noReturns = 0;
+            int noReturns = 0, untimedReadings = 0;
             string? failure = null;
             for (int r = 0; r < readingsPerSample; r++)
             {
-                if (sensor.TryMeasure(out Length distance, out string? why))
+                if (sensor.TryMeasure(out Length distance, out string? why, out bool untimed))
                 {
                     distances.Add(distance.Millimeters);
                     errors.Add(distance.Millimeters - distanceMm);
@@ -67,13 +67,14 @@ public static class UltrasonicJitterBenchmark
                 else
                 {
                     noReturns++;
+                    untimedReadings += untimed ? 1 : 0;
                     failure = why;
                     string kind = why is null ? "unknown" : Kind(why);
                     failures[kind] = failures.GetValueOrDefault(kind) + 1;
                 }
             }
 
-            var readings = new FillSensorReadings("bench", distances, noReturns, failure, sensor.MinimumRange.Millimeters, sensor.MaximumRange.Millimeters);
+            var readings = new FillSensorReadings("bench", distances, noReturns, failure, sensor.MinimumRange.Millimeters, sensor.MaximumRange.Millimeters) { Untimed = untimedReadings };
             if (FillSensorFilter.TryReduce(readings, out double reduced, out _))
             {
                 failedRun = 0;
@@ -83,6 +84,11 @@ public static class UltrasonicJitterBenchmark
                     output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sample {s + 1} read {reduced:0} mm from {string.Join(", ", distances.Select(d => d.ToString("0", CultureInfo.InvariantCulture)))} mm"));
                 }
             }
+            else if (readings.OnlyUntimed)
+            {
+                // The monitor neither counts nor breaks a no-echo run on it (BinThresholds.UntimedSamples).
+                untimedSamples++;
+            }
             else
             {
                 failedSamples++;
@@ -91,13 +97,13 @@ public static class UltrasonicJitterBenchmark
             }
         }
 
-        Report(output, samples, readingsPerSample, distanceMm, module.PingCount - pingsBefore, errors, samplingDelaysUs, failures, failedSamples, wrongSamples, longestFailedRun);
+        Report(output, samples, readingsPerSample, distanceMm, module.PingCount - pingsBefore, errors, samplingDelaysUs, failures, (failedSamples, untimedSamples), wrongSamples, longestFailedRun);
         return 0;
     }
 
     private static void Report(
         TextWriter output, int samples, int readingsPerSample, double distanceMm, int pings, List<double> errors, List<double> samplingDelaysUs,
-        Dictionary<string, int> failures, int failedSamples, int wrongSamples, int longestFailedRun)
+        Dictionary<string, int> failures, (int Failed, int Untimed) sampleFailures, int wrongSamples, int longestFailedRun)
     {
         CultureInfo c = CultureInfo.InvariantCulture;
         int readings = samples * readingsPerSample;
@@ -115,10 +121,11 @@ public static class UltrasonicJitterBenchmark
             output.WriteLine(string.Create(c, $"echo edge seen late by: p50 {Quantile(delays, 0.5):0} µs, p99 {Quantile(delays, 0.99):0} µs, max {delays[^1]:0} µs"));
         }
 
+        (int failedSamples, int untimedSamples) = sampleFailures;
         double p = failedSamples / (double)samples;
         int k = new BinThresholds().NoEchoSamples;
         double perWeek = TimeSpan.FromDays(7) / new BinSamplingSettings().Period;
-        output.WriteLine(string.Create(c, $"samples: {failedSamples} without a distance ({p:P2}), {wrongSamples} more than {FillSensorFilter.ClusterWidthMm:0} mm off; longest run without a distance {longestFailedRun}"));
+        output.WriteLine(string.Create(c, $"samples: {failedSamples} without a distance ({p:P2}), {untimedSamples} more that could not be timed at all, {wrongSamples} more than {FillSensorFilter.ClusterWidthMm:0} mm off; longest run without a distance {longestFailedRun}"));
         output.WriteLine(string.Create(c, $"projected bin_sensor_fault per sensor-week ({perWeek:0} samples, {k} failed in a row): {perWeek * Math.Pow(p, k):0.####}"));
     }
 

@@ -160,16 +160,41 @@ public sealed class BinMonitor
             SensorTrack track = Track(readings.SensorId);
             if (!FillSensorFilter.TryReduce(readings, out double distance, out string? problem))
             {
-                track.NoValidSamples++;
-                if (track.NoValidSamples >= _t.NoEchoSamples)
+                if (readings.OnlyUntimed)
                 {
-                    faults.Add(Invariant($"{problem} for {track.NoValidSamples} samples"));
+                    // The gateway could not time the sensor (its thread lost the CPU on every ping): nothing learnt
+                    // about the sensor, so a raised no-echo fault stands and a run of no-echo samples goes on.
+                    track.UntimedSamples++;
+                    if (track.Fault is { } standing)
+                    {
+                        faults.Add(standing);
+                    }
+                    else if (track.UntimedSamples >= _t.UntimedSamples)
+                    {
+                        faults.Add(Invariant($"{problem} for {track.UntimedSamples} samples"));
+                    }
+
+                    continue;
+                }
+
+                track.NoValidSamples++;
+                track.Fault = track.NoValidSamples >= _t.NoEchoSamples ? Invariant($"{problem} for {track.NoValidSamples} samples") : null;
+                if (track.Fault is not null)
+                {
+                    faults.Add(track.Fault);
+                }
+                else if (track.UntimedSamples >= _t.UntimedSamples)
+                {
+                    // Already a fault for want of timing; a sample that failed on its own merits does not lift it.
+                    faults.Add(Invariant($"{problem}, after {track.UntimedSamples} samples that could not be timed"));
                 }
 
                 continue;
             }
 
             track.NoValidSamples = 0;
+            track.UntimedSamples = 0;
+            track.Fault = null;
             bool flat = readings.DistancesMm.Count > 1 && readings.DistancesMm.All(d => d == readings.DistancesMm[0]);
             track.IdenticalSamples = flat && track.LastDistanceMm == distance ? track.IdenticalSamples + 1 : 0;
             track.LastDistanceMm = distance;
@@ -518,6 +543,12 @@ public sealed class BinMonitor
     private sealed class SensorTrack
     {
         public int NoValidSamples { get; set; }
+
+        /// <summary>Samples since the last valid one that the gateway could not time at all.</summary>
+        public int UntimedSamples { get; set; }
+
+        /// <summary>The no-echo fault this sensor stands in, kept across samples that could not be timed.</summary>
+        public string? Fault { get; set; }
 
         public int IdenticalSamples { get; set; }
 

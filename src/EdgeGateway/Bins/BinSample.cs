@@ -22,7 +22,17 @@ public sealed record FillSensorReadings(
     int NoReturns,
     string? Failure,
     double MinimumRangeMm,
-    double MaximumRangeMm);
+    double MaximumRangeMm)
+{
+    /// <summary>
+    /// How many of the <see cref="NoReturns"/> failed because the gateway could not time them (an ultrasonic ping
+    /// whose thread lost its CPU), which is no evidence about the sensor.
+    /// </summary>
+    public int Untimed { get; init; }
+
+    /// <summary>True when the sample has no reading at all and every failure was the gateway's own timing.</summary>
+    public bool OnlyUntimed => DistancesMm.Count == 0 && NoReturns > 0 && Untimed >= NoReturns;
+}
 
 /// <summary>A bin's state as users see it; field names follow OMA LwM2M object 3435 "Filling level".</summary>
 public sealed record BinSnapshot(

@@ -133,6 +133,13 @@ public sealed record BinThresholds
     /// <summary>This many samples running without a valid echo or return are a sensor fault.</summary>
     public int NoEchoSamples { get; init; } = 3;
 
+    /// <summary>
+    /// This many samples since the last valid one, each lost whole to the gateway's own timing (every ultrasonic ping
+    /// preempted), are a sensor fault too: the bin is not being watched. They are no evidence against the sensor, so
+    /// they neither count towards <see cref="NoEchoSamples"/> nor break its run.
+    /// </summary>
+    public int UntimedSamples { get; init; } = 10;
+
     /// <summary>This many samples running with identical readings are a stuck sensor.</summary>
     public int StuckSamples { get; init; } = 6;
 

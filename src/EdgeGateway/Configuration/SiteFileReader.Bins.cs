@@ -11,7 +11,7 @@ internal sealed partial class SiteFileReader
     internal static readonly string[] BinThresholdKeys =
     [
         "nearlyFullPct", "overflowPct", "emptyPct", "hysteresisPct", "collectionDropPct", "maxRisePct", "fireTemperatureC",
-        "fireRiseCPerMinute", "lidOpenMinutes", "sensorDisagreementPct", "noEchoSamples", "stuckSamples", "alarmClearMinutes",
+        "fireRiseCPerMinute", "lidOpenMinutes", "sensorDisagreementPct", "noEchoSamples", "untimedSamples", "stuckSamples", "alarmClearMinutes",
     ];
 
     private static readonly string[] BinKeys = ["id", "class", "geometry", "fill", "weight", "thermometer", "lid", "tilt", "thresholds"];
@@ -486,6 +486,7 @@ internal sealed partial class SiteFileReader
             LidOpenAfter = m.Duration("lidOpenMinutes", required: false, 0.1, 1440) ?? defaults.LidOpenAfter,
             SensorDisagreementPct = m.Number("sensorDisagreementPct", required: false, 1, 100, "%") ?? defaults.SensorDisagreementPct,
             NoEchoSamples = m.Int("noEchoSamples", required: false, 1, 100, "samples") ?? defaults.NoEchoSamples,
+            UntimedSamples = m.Int("untimedSamples", required: false, 1, 1000, "samples") ?? defaults.UntimedSamples,
             StuckSamples = m.Int("stuckSamples", required: false, 2, 1000, "samples") ?? defaults.StuckSamples,
             AlarmClearAfter = m.Duration("alarmClearMinutes", required: false, 0, 1440) ?? defaults.AlarmClearAfter,
             AlarmFlapping = defaults.AlarmFlapping,

@@ -33,21 +33,23 @@ public sealed class BinSampler(IReadOnlyList<BinHardware> bins, RecyclingStation
         {
             var distances = new List<double>(readingsPerSample);
             int noReturns = 0;
+            int untimedReadings = 0;
             string? failure = null;
             for (int r = 0; r < readingsPerSample; r++)
             {
-                if (sensor.TryMeasure(out Length distance, out string? why))
+                if (sensor.TryMeasure(out Length distance, out string? why, out bool untimed))
                 {
                     distances.Add(distance.Millimeters);
                 }
                 else
                 {
                     noReturns++;
+                    untimedReadings += untimed ? 1 : 0;
                     failure = why;
                 }
             }
 
-            fill.Add(new FillSensorReadings(sensor.Id, distances, noReturns, failure, sensor.MinimumRange.Millimeters, sensor.MaximumRange.Millimeters));
+            fill.Add(new FillSensorReadings(sensor.Id, distances, noReturns, failure, sensor.MinimumRange.Millimeters, sensor.MaximumRange.Millimeters) { Untimed = untimedReadings });
         }
 
         double? kg = null;

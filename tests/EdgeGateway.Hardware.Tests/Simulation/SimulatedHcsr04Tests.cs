@@ -454,10 +454,26 @@ public sealed class Hcsr04FillSensorRecordedEchoTests
             return true;
         }, TimeSpan.Zero, () => switches);
 
-        Assert.False(sensor.TryMeasure(out _, out string? failure));
+        Assert.False(sensor.TryMeasure(out _, out string? failure, out bool untimed));
 
         Assert.Equal(Hcsr04FillSensor.MaximumPingsPerReading, pings);
         Assert.Contains("HC-SR04 bin-1: echo timing disturbed on 4 pings running", failure, StringComparison.Ordinal);
+        Assert.True(untimed, "a reading the gateway could not time is no evidence against the module");
+    }
+
+    [Fact]
+    public void A_silent_module_read_by_an_undisturbed_thread_is_the_module_s_failure_not_the_gateway_s()
+    {
+        var sensor = new Hcsr04FillSensor("bin-1", UltrasonicModule.Hcsr04, (out Length d) =>
+        {
+            d = default;
+            return false;
+        }, TimeSpan.Zero, () => 0);
+
+        Assert.False(sensor.TryMeasure(out _, out string? failure, out bool untimed));
+
+        Assert.False(untimed);
+        Assert.Contains("no echo", failure, StringComparison.Ordinal);
     }
 
     [Fact]

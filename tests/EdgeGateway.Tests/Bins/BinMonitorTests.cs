@@ -271,6 +271,94 @@ public sealed class BinMonitorTests
         Assert.Single(rig.Cleared(AlarmKind.BinSensorFault));
     }
 
+    private static BinSample Untimed(int minute) =>
+        new(Start.AddMinutes(minute), [new FillSensorReadings("us1", [], 5, "us1: echo timing disturbed on 4 pings running", 20, 4000) { Untimed = 5 }]);
+
+    private static BinSample NoEcho(int minute) => new(Start.AddMinutes(minute), [new FillSensorReadings("us1", [], 5, "no echo", 20, 4000)]);
+
+    [Fact]
+    public void Samples_the_gateway_could_not_time_are_no_evidence_of_a_sensor_fault_until_the_untimed_limit()
+    {
+        var rig = Rig.Create(Bin(new BinThresholds { NoEchoSamples = 3, UntimedSamples = 6 }));
+        rig.Monitor.OnSample(At(0, 40));
+
+        for (int i = 1; i <= 5; i++)
+        {
+            rig.Monitor.OnSample(Untimed(i));
+        }
+
+        Assert.Empty(rig.Raised(AlarmKind.BinSensorFault));
+        Assert.Equal(40, rig.Monitor.Snapshot().FillPct!.Value, 0);
+
+        rig.Monitor.OnSample(Untimed(6));
+
+        Alarm fault = Assert.Single(rig.Raised(AlarmKind.BinSensorFault));
+        Assert.Contains("timing disturbed", fault.Detail, StringComparison.Ordinal);
+        Assert.Contains("6 samples", fault.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_valid_sample_restarts_the_untimed_count()
+    {
+        var rig = Rig.Create(Bin(new BinThresholds { UntimedSamples = 3 }));
+        rig.Monitor.OnSample(At(0, 40));
+        rig.Monitor.OnSample(Untimed(1));
+        rig.Monitor.OnSample(Untimed(2));
+        rig.Monitor.OnSample(At(3, 40));
+        rig.Monitor.OnSample(Untimed(4));
+        rig.Monitor.OnSample(Untimed(5));
+
+        Assert.Empty(rig.Raised(AlarmKind.BinSensorFault));
+    }
+
+    [Fact]
+    public void Untimed_samples_between_samples_without_an_echo_neither_count_nor_break_the_run()
+    {
+        var rig = Rig.Create(Bin(new BinThresholds { NoEchoSamples = 3, UntimedSamples = 100 }));
+        rig.Monitor.OnSample(At(0, 40));
+        rig.Monitor.OnSample(NoEcho(1));
+        rig.Monitor.OnSample(Untimed(2));
+        rig.Monitor.OnSample(NoEcho(3));
+        rig.Monitor.OnSample(Untimed(4));
+        Assert.Empty(rig.Raised(AlarmKind.BinSensorFault));
+
+        rig.Monitor.OnSample(NoEcho(5));
+
+        Alarm fault = Assert.Single(rig.Raised(AlarmKind.BinSensorFault));
+        Assert.Contains("no echo for 3 samples", fault.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_raised_no_echo_fault_stands_through_samples_that_could_not_be_timed()
+    {
+        var rig = Rig.Create(Bin(new BinThresholds { NoEchoSamples = 2, UntimedSamples = 100, AlarmClearAfter = TimeSpan.FromMinutes(2) }));
+        rig.Monitor.OnSample(At(0, 40));
+        rig.Monitor.OnSample(NoEcho(1));
+        rig.Monitor.OnSample(NoEcho(2));
+        Assert.Single(rig.Raised(AlarmKind.BinSensorFault));
+
+        for (int i = 3; i <= 10; i++)
+        {
+            rig.Monitor.OnSample(Untimed(i));
+        }
+
+        Assert.Empty(rig.Cleared(AlarmKind.BinSensorFault));
+        Assert.Contains("no echo", rig.Monitor.Snapshot().Fault, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_sample_with_some_untimed_and_some_silent_pings_counts_as_no_echo()
+    {
+        var rig = Rig.Create(Bin(new BinThresholds { NoEchoSamples = 2, UntimedSamples = 100 }));
+        rig.Monitor.OnSample(At(0, 40));
+        for (int i = 1; i <= 2; i++)
+        {
+            rig.Monitor.OnSample(new BinSample(Start.AddMinutes(i), [new FillSensorReadings("us1", [], 5, "no echo", 20, 4000) { Untimed = 3 }]));
+        }
+
+        Assert.Single(rig.Raised(AlarmKind.BinSensorFault));
+    }
+
     [Fact]
     public void Spider_web_inside_the_blind_zone_is_a_sensor_fault_not_an_overflow()
     {

@@ -1,4 +1,5 @@
 using EdgeGateway.Bins;
+using EdgeGateway.Configuration;
 using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Events;
 using EdgeGateway.Hardware.Simulation.Bins;
@@ -177,7 +178,17 @@ public sealed class RecyclingStationOnSimulatedHardwareTests
             Assert.NotNull(Bin(shed, "U1").FillPct);
             shed.Shed.Ultrasonic("u1-us").Fault = Hardware.Simulation.Hcsr04.Hcsr04Fault.Disconnected;
 
-            Sample(shed, 3);
+            var thresholds = new BinThresholds();
+            Sample(shed, thresholds.NoEchoSamples - 1);
+            Assert.False(shed.HasAlarm(AlarmKind.BinSensorFault, "bin:U1"), "raised before the configured samples");
+
+            // Quiet, the third silent sample raises it; on a machine so busy that every ping of a sample lost its CPU,
+            // that sample is no evidence (the module may have answered unseen) and the fault comes from the run of
+            // samples that could not be timed instead: either way within this bound.
+            for (int i = 0; i < thresholds.UntimedSamples && !shed.HasAlarm(AlarmKind.BinSensorFault, "bin:U1"); i++)
+            {
+                Sample(shed);
+            }
 
             Assert.Contains("u1-us", shed.RaisedAlarm(AlarmKind.BinSensorFault, "bin:U1").Detail, StringComparison.Ordinal);
             Assert.InRange(Bin(shed, "U1").FillPct!.Value, 25, 35);
@@ -196,7 +207,7 @@ public sealed class RecyclingStationOnSimulatedHardwareTests
             Sample(shed, 3);
 
             Assert.True(shed.HasAlarm(AlarmKind.BinSensorFault, "bin:T1"));
-            Assert.False(shed.HasAlarm(AlarmKind.BinSensorFault, "bin:U1"));
+            Assert.False(shed.HasAlarm(AlarmKind.BinSensorFault, "bin:U1"), shed.HasAlarm(AlarmKind.BinSensorFault, "bin:U1") ? shed.RaisedAlarm(AlarmKind.BinSensorFault, "bin:U1").Detail : null);
         }
     }
 
