@@ -1,4 +1,5 @@
 using System.IO.Ports;
+using EdgeGateway.Hardware.Serial;
 
 namespace EdgeGateway.Hardware.Modbus;
 
@@ -29,16 +30,10 @@ public sealed class SerialRtuLine(SerialPort port) : IRtuLine
 
     public int Read(Span<byte> buffer, TimeSpan timeout)
     {
-        port.ReadTimeout = Math.Max(1, (int)Math.Ceiling(timeout.TotalMilliseconds));
-        try
-        {
-            int n = port.Read(_buffer, 0, Math.Min(buffer.Length, _buffer.Length));
-            _buffer.AsSpan(0, n).CopyTo(buffer);
-            return n;
-        }
-        catch (TimeoutException)
-        {
-            return 0;
-        }
+        // Counted in slices the thread waited through: a gateway held off its CPU must not take a late look at the line
+        // for its silence (a false timeout, or an answer cut at a false end-of-frame gap).
+        int n = StallTolerantSerialRead.Read(port, _buffer, 0, Math.Min(buffer.Length, _buffer.Length), timeout);
+        _buffer.AsSpan(0, n).CopyTo(buffer);
+        return n;
     }
 }

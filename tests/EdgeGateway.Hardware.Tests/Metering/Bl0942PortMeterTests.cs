@@ -72,7 +72,7 @@ public sealed class Bl0942PortMeterTests : IDisposable
 
         MeterReading reading = meter.Measure(40);
 
-        Assert.Equal(MeterReadStatus.Ok, reading.Status);
+        AssertOk(reading);
         PortMeasurement m = reading.Measurement;
         Assert.InRange(m.VoltageV, _model.SupplyVrms * 0.98, _model.SupplyVrms * 1.02);
         Assert.InRange(m.RealPowerW, outlet.TrueRealPowerW * 0.98, outlet.TrueRealPowerW * 1.02);
@@ -90,14 +90,14 @@ public sealed class Bl0942PortMeterTests : IDisposable
         outlet.CoilEnergized = true;
         Bl0942PortMeter meter = Meter(0);
         Settle();
-        Assert.Equal(MeterReadStatus.Ok, meter.Measure(40).Status);
+        AssertOk(meter.Measure(40));
         double before = outlet.DeliveredWh;
 
         for (int i = 0; i < 60; i++)
         {
             _clock.Advance(TimeSpan.FromSeconds(1));
             _model.AdvanceTo(_clock.Elapsed);
-            Assert.Equal(MeterReadStatus.Ok, meter.Measure(40).Status);
+            AssertOk(meter.Measure(40));
         }
 
         double deliveredWh = outlet.DeliveredWh - before;
@@ -131,7 +131,7 @@ public sealed class Bl0942PortMeterTests : IDisposable
         AddChip(0, "P01");
         Bl0942PortMeter meter = Meter(0);
         Settle();
-        Assert.Equal(MeterReadStatus.Ok, meter.Measure(40).Status);
+        AssertOk(meter.Measure(40));
 
         _bus.Chip(0)!.Fault = Bl0942Fault.BadChecksum;
         MeterReading reading = meter.Measure(40);
@@ -146,7 +146,7 @@ public sealed class Bl0942PortMeterTests : IDisposable
         AddChip(0, "P01");
         Bl0942PortMeter meter = Meter(0);
         Settle();
-        Assert.Equal(MeterReadStatus.Ok, meter.Measure(40).Status);
+        AssertOk(meter.Measure(40));
         _bus.Chip(0)!.Fault = Bl0942Fault.Silent;
 
         for (int i = 0; i < Bl0942PortMeter.SilentReads; i++)
@@ -162,7 +162,7 @@ public sealed class Bl0942PortMeterTests : IDisposable
 
         _bus.Chip(0)!.Fault = Bl0942Fault.None;
         _clock.Advance(Bl0942PortMeter.SilentRetry);
-        Assert.Equal(MeterReadStatus.Ok, meter.Measure(40).Status);
+        AssertOk(meter.Measure(40));
     }
 
     [Fact]
@@ -217,7 +217,7 @@ public sealed class Bl0942PortMeterTests : IDisposable
         Assert.False(meter.Chip.TryWriteRegister(Bl0942Register.OtFunx, 0x21, out string? lockedFault));
         Assert.Contains("reads back", lockedFault, StringComparison.Ordinal);
 
-        Assert.Equal(MeterReadStatus.Ok, meter.Measure(40).Status);
+        AssertOk(meter.Measure(40));
 
         SimulatedBl0942 chip = _bus.Chip(0)!;
         Assert.Equal(0x21u, chip.Register(Bl0942Register.OtFunx));
@@ -234,7 +234,7 @@ public sealed class Bl0942PortMeterTests : IDisposable
         outlet.CoilEnergized = true;
         Bl0942PortMeter meter = Meter(0);
         Settle();
-        Assert.Equal(MeterReadStatus.Ok, meter.Measure(40).Status);
+        AssertOk(meter.Measure(40));
 
         TimeSpan onset = _clock.Elapsed + TimeSpan.FromMilliseconds(200) + TimeSpan.FromMilliseconds(3.7);
         outlet.Plug(new OnsetLoad(outlet.Load!, new ShortCircuitLoad(), onset));
@@ -316,4 +316,7 @@ public sealed class Bl0942PortMeterTests : IDisposable
 
         return buffer;
     }
+
+    /// <summary>An Ok reading, or the meter's fault as the failure message.</summary>
+    private static void AssertOk(MeterReading reading) => Assert.True(reading.Status == MeterReadStatus.Ok, $"{reading.Status}: {reading.Fault}");
 }

@@ -48,7 +48,7 @@ public sealed class Hlw8032PortMeterTests : IDisposable
 
         MeterReading reading = _meter.Measure(40);
 
-        Assert.Equal(MeterReadStatus.Ok, reading.Status);
+        AssertOk(reading);
         PortMeasurement m = reading.Measurement;
         Assert.InRange(m.VoltageV, _model.SupplyVrms * 0.98, _model.SupplyVrms * 1.02);
         Assert.InRange(m.CurrentA, _outlet.TrueCurrentA * 0.98, _outlet.TrueCurrentA * 1.02);
@@ -82,7 +82,7 @@ public sealed class Hlw8032PortMeterTests : IDisposable
 
         MeterReading reading = _meter.Measure(40);
 
-        Assert.Equal(MeterReadStatus.Ok, reading.Status);
+        AssertOk(reading);
         Assert.Equal(0, reading.Measurement.CurrentA);
         Assert.Equal(0, reading.Measurement.RealPowerW);
         Assert.InRange(reading.Measurement.VoltageV, _model.SupplyVrms * 0.98, _model.SupplyVrms * 1.02);
@@ -94,13 +94,13 @@ public sealed class Hlw8032PortMeterTests : IDisposable
         _outlet.Plug(new ResistiveLoad(1000, 220, "kettle"));
         _outlet.CoilEnergized = true;
         Run(TimeSpan.FromSeconds(1));
-        Assert.Equal(MeterReadStatus.Ok, _meter.Measure(40).Status);
+        AssertOk(_meter.Measure(40));
         double before = _outlet.DeliveredWh;
 
         for (int i = 0; i < 60; i++)
         {
             Run(TimeSpan.FromSeconds(1));
-            Assert.Equal(MeterReadStatus.Ok, _meter.Measure(40).Status);
+            AssertOk(_meter.Measure(40));
         }
 
         double deliveredWh = _outlet.DeliveredWh - before;
@@ -141,7 +141,7 @@ public sealed class Hlw8032PortMeterTests : IDisposable
         _outlet.Plug(new ResistiveLoad(500, 220, "charger"));
         _outlet.CoilEnergized = true;
         Run(TimeSpan.FromSeconds(1));
-        Assert.Equal(MeterReadStatus.Ok, _meter.Measure(40).Status);
+        AssertOk(_meter.Measure(40));
 
         _ic.Fault = fault;
         MeterReading reading = default;
@@ -156,7 +156,7 @@ public sealed class Hlw8032PortMeterTests : IDisposable
 
         _ic.Fault = Hlw8032Fault.None;
         Run(TimeSpan.FromMilliseconds(200));
-        Assert.Equal(MeterReadStatus.Ok, _meter.Measure(40).Status);
+        AssertOk(_meter.Measure(40));
     }
 
     /// <summary>Shed time in 10 ms steps: the model steps and the IC sends its frames (each there when its last byte is).</summary>
@@ -169,4 +169,7 @@ public sealed class Hlw8032PortMeterTests : IDisposable
             _model.AdvanceTo(_clock.Elapsed);
         }
     }
+
+    /// <summary>An Ok reading, or the meter's fault as the failure message.</summary>
+    private static void AssertOk(MeterReading reading) => Assert.True(reading.Status == MeterReadStatus.Ok, $"{reading.Status}: {reading.Fault}");
 }

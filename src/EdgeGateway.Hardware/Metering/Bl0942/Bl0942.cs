@@ -1,4 +1,5 @@
 using System.IO.Ports;
+using EdgeGateway.Hardware.Serial;
 using static System.FormattableString;
 
 namespace EdgeGateway.Hardware.Metering.Bl0942;
@@ -191,19 +192,21 @@ public sealed class Bl0942
         {
             while (got < answerLength)
             {
-                got += _port.Read(_buffer, got, answerLength - got);
+                int n = StallTolerantSerialRead.Read(_port, _buffer, got, answerLength - got);
+                if (n == 0)
+                {
+                    fault = got == 0
+                        ? Invariant($"{Description}: no answer within {_port.ReadTimeout} ms")
+                        : Invariant($"{Description}: answer cut short ({got} of {answerLength} bytes within {_port.ReadTimeout} ms)");
+                    return false;
+                }
+
+                got += n;
             }
 
             return true;
         }
-        catch (TimeoutException)
-        {
-            fault = got == 0
-                ? Invariant($"{Description}: no answer within {_port.ReadTimeout} ms")
-                : Invariant($"{Description}: answer cut short ({got} of {answerLength} bytes within {_port.ReadTimeout} ms)");
-            return false;
-        }
-        catch (Exception ex) when (ex is IOException or InvalidOperationException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or TimeoutException or UnauthorizedAccessException)
         {
             fault = $"{Description}: {ex.Message}";
             return false;
