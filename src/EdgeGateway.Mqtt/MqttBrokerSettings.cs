@@ -46,4 +46,45 @@ public abstract class MqttBrokerSettings
         target.PasswordEnvironmentVariable = PasswordEnvironmentVariable;
         target.SessionExpiry = SessionExpiry;
     }
+
+    /// <summary>
+    /// The files these settings name that cannot be read now (each as <c>{section}:Key: path …</c>): a CA, certificate,
+    /// key or password file missing or unreadable by the service user is said at start, not at the first connect.
+    /// </summary>
+    public IEnumerable<string> FileProblems(string section)
+    {
+        foreach ((string key, string? path) in new (string, string?)[]
+        {
+            (nameof(CaFile), CaFile), (nameof(ClientCertificateFile), ClientCertificateFile), (nameof(ClientKeyFile), ClientKeyFile), (nameof(PasswordFile), PasswordFile),
+        })
+        {
+            if (ReadableFileProblem($"{section}:{key}", path) is { } problem)
+            {
+                yield return problem;
+            }
+        }
+    }
+
+    /// <summary>Why the file a setting names cannot be read (it is opened, as the service's user, and closed); null when it can or none is named.</summary>
+    public static string? ReadableFileProblem(string key, string? path)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            using FileStream file = File.OpenRead(path);
+            return null;
+        }
+        catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return $"{key}: {path} does not exist";
+        }
+        catch (Exception exception) when (exception is UnauthorizedAccessException or IOException)
+        {
+            return $"{key}: {path} cannot be read: {exception.Message}";
+        }
+    }
 }

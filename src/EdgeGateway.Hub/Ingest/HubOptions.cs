@@ -53,6 +53,10 @@ public sealed class HubOptions : HubBrokerSettings
             problems.Add("Hub:Username: a broker off this machine needs credentials (Username with PasswordFile, or a client certificate)");
         }
 
+        problems.AddRange(FileProblems(Section));
+        problems.AddRange(new[] { ("Hub:Influx:TokenFile", Influx.TokenFile), ("Hub:Influx:PasswordFile", Influx.PasswordFile) }
+            .Select(file => ReadableFileProblem(file.Item1, file.Item2)).OfType<string>());
+
         if (!Influx.Url.IsAbsoluteUri || Influx.Url.Scheme is not ("http" or "https"))
         {
             problems.Add($"Hub:Influx:Url: '{Influx.Url}' must be http:// or https://");

@@ -28,4 +28,37 @@ public sealed class HubBrokerSettingsTests
         Assert.Equal(ushort.MaxValue, peers.ReceiveMaximum);
         Assert.True(peers.AcknowledgeOnReceipt);
     }
+
+    [Fact]
+    public void Files_the_settings_name_that_cannot_be_read_are_problems_named_by_their_key()
+    {
+        string directory = Directory.CreateTempSubdirectory("hub-files-").FullName;
+        try
+        {
+            string ca = Path.Combine(directory, "ca.pem");
+            File.WriteAllText(ca, "-----BEGIN CERTIFICATE-----");
+            string missing = Path.Combine(directory, "mqtt-password");
+            var options = new HubOptions
+            {
+                Broker = new Uri("mqtts://broker.example.cn:8883"),
+                CaFile = ca,
+                Username = "hub",
+                PasswordFile = missing,
+                Influx = new() { Url = new Uri("https://influx.example.cn"), Database = "edge", TokenFile = Path.Combine(directory, "no-such-dir", "token") },
+            };
+
+            IReadOnlyList<string> problems = options.Problems();
+
+            Assert.Contains($"Hub:PasswordFile: {missing} does not exist", problems);
+            Assert.Contains(problems, p => p.StartsWith("Hub:Influx:TokenFile: ", StringComparison.Ordinal) && p.EndsWith("does not exist", StringComparison.Ordinal));
+            Assert.DoesNotContain(problems, p => p.StartsWith("Hub:CaFile", StringComparison.Ordinal));
+
+            File.WriteAllText(missing, "secret\n");
+            Assert.DoesNotContain(options.Problems(), p => p.StartsWith("Hub:PasswordFile", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }
