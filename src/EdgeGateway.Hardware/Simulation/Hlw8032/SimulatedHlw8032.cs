@@ -213,9 +213,11 @@ public sealed class SimulatedHlw8032 : IDisposable
             _pty.Write(frame);
             Interlocked.Increment(ref _framesSent);
 
-            // The kernel moves the bytes to the gateway's side on its own thread: wait for them (shed time stands still
-            // meanwhile), so the gateway finds the frame at this instant of shed time.
-            long deadline = Environment.TickCount64 + 500;
+            // The kernel moves the bytes to the gateway's side on its own thread (a workqueue item, flush_to_ldisc): wait
+            // for them (shed time stands still meanwhile), so the gateway finds the frame at this instant of shed time. On
+            // a loaded machine that worker has been seen to wait hundreds of milliseconds for a CPU; it costs nothing
+            // when it does not.
+            long deadline = Environment.TickCount64 + 2000;
             while (_pty.QueuedForSlave() < queued + frame.Length && Environment.TickCount64 < deadline)
             {
                 Thread.Yield();
