@@ -42,7 +42,10 @@ internal static class BenchProcess
             : throw new FileNotFoundException($"{project} is not built in {directory}; the test project must reference it");
     }
 
-    private static async Task<BenchRun> RunDllAsync(string dll, IReadOnlyList<string> args, TimeSpan timeout)
+    private static Task<BenchRun> RunDllAsync(string dll, IReadOnlyList<string> args, TimeSpan timeout) => RunDotnetAsync([dll, .. args], timeout);
+
+    /// <summary><c>dotnet ARGUMENTS</c> in a temporary working directory: a dll and its arguments, or <c>exec</c> and the host's options first.</summary>
+    public static async Task<BenchRun> RunDotnetAsync(IReadOnlyList<string> arguments, TimeSpan timeout)
     {
         string work = Directory.CreateTempSubdirectory("edgegateway-bench-smoke-").FullName;
         var start = new ProcessStartInfo("dotnet")
@@ -55,14 +58,13 @@ internal static class BenchProcess
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
-        start.ArgumentList.Add(dll);
-        foreach (string arg in args)
+        foreach (string arg in arguments)
         {
             start.ArgumentList.Add(arg);
         }
 
         start.Environment["DOTNET_SYSTEM_CONSOLE_ALLOW_ANSI_COLOR_REDIRECTION"] = "false";
-        string command = $"dotnet {Path.GetFileName(dll)} {string.Join(' ', args)}";
+        string command = "dotnet " + string.Join(' ', arguments.Select(a => Path.IsPathRooted(a) ? Path.GetFileName(a) : a));
         var output = new StringBuilder();
         var clock = Stopwatch.StartNew();
         using var process = new Process { StartInfo = start };

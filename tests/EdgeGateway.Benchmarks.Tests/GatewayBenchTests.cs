@@ -24,6 +24,33 @@ public sealed class GatewayBenchTests
     }
 
     [Fact]
+    public async Task Bench_runs_under_invariant_globalization_as_the_shipped_builds_do()
+    {
+        // build-bundle.sh publishes the gateway globalization-invariant (ReadyToRun and Native AOT); this build has ICU
+        // (Directory.Build.props), and its runtimeconfig.json's switch wins over DOTNET_SYSTEM_GLOBALIZATION_INVARIANT.
+        // So the same build under a copy of its runtimeconfig.json with the switch on: a charge's first round makes the
+        // zh-CN texts, which threw there (ReasonText's initializer) until PredefinedCulturesOnly=false.
+        string output = BenchProcess.BuildOutputOf("src", "EdgeGateway");
+        string config = Path.Combine(Directory.CreateTempSubdirectory("edgegateway-invariant-").FullName, "EdgeGateway.runtimeconfig.json");
+        try
+        {
+            string json = File.ReadAllText(Path.Combine(output, "EdgeGateway.runtimeconfig.json"));
+            File.WriteAllText(config, json.Replace("\"System.Globalization.Invariant\": false", "\"System.Globalization.Invariant\": true", StringComparison.Ordinal));
+            Assert.Contains("\"System.Globalization.Invariant\": true", File.ReadAllText(config), StringComparison.Ordinal);
+
+            BenchRun run = await BenchProcess.RunDotnetAsync(["exec", "--runtimeconfig", config, Path.Combine(output, "EdgeGateway.dll"), "bench", "--rounds", "20"], TimeSpan.FromMinutes(4));
+
+            Assert.True(run.ExitCode == 0, run.ToString());
+            Assert.Contains("20 rounds", run.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("Exception", run.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(config)!, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Bench_ultrasonic_accounts_for_every_reading_and_projects_the_sensor_faults_of_a_week()
     {
         var clock = Stopwatch.StartNew();

@@ -25,6 +25,15 @@ internal static class BenchArguments
         return equals > 0 ? (option[..equals], option[(equals + 1)..]) : throw new ArgumentException($"{usage}, not '{option}'");
     }
 
+    /// <summary>
+    /// Environment variables, <c>VAR=VALUE[;VAR=VALUE]…</c> (<c>--variant</c>, <c>--publish</c>); <paramref name="usage"/>
+    /// names the option in the error for a pair without '='.
+    /// </summary>
+    public static Dictionary<string, string> Environment(string text, string usage) =>
+        text.Split(';', StringSplitOptions.RemoveEmptyEntries)
+            .Select(pair => pair.Split('=', 2))
+            .ToDictionary(pair => pair[0], pair => pair.Length == 2 ? pair[1] : throw new ArgumentException($"{usage}: '{string.Join('=', pair)}' is not VAR=VALUE"));
+
     /// <summary>A comma-separated list of integers: <c>0,10</c>.</summary>
     public static int[] IntList(string text) => [.. text.Split(',').Select(Int)];
 }

@@ -15,10 +15,11 @@ internal static class MemoryMaps
     public const string Brk = "[heap] (malloc main arena)";
     public const string Assemblies = "assemblies (.dll)";
     public const string Libraries = "native libraries (.so)";
+    public const string Executable = "the executable (a Native AOT program's code)";
     public const string OtherFiles = "other files";
     public const string Kernel = "[stack], [vdso], …";
 
-    public static readonly string[] Groups = [JitCode, Arenas, Anonymous, Brk, Assemblies, Libraries, OtherFiles, Kernel];
+    public static readonly string[] Groups = [JitCode, Arenas, Anonymous, Brk, Assemblies, Libraries, Executable, OtherFiles, Kernel];
 
     // glibc's arenas other than the main one are "heaps" of HEAP_MAX_SIZE = 2 × DEFAULT_MMAP_THRESHOLD_MAX = 64 MiB
     // on a 64-bit build (malloc/arena.c, new_heap): mapped PROT_NONE, aligned to 64 MiB, and made read-write from the
@@ -31,8 +32,11 @@ internal static class MemoryMaps
     public static Dictionary<string, long>? Read(int pid)
     {
         string[] lines;
+        string? executable;
         try
         {
+            // The program file itself: dotnet's host (small) for a JIT process, all of the code for a Native AOT one.
+            executable = new FileInfo($"/proc/{pid}/exe").LinkTarget;
             lines = File.ReadAllLines($"/proc/{pid}/smaps");
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
@@ -56,7 +60,7 @@ internal static class MemoryMaps
         Dictionary<string, long> groups = Groups.ToDictionary(g => g, _ => 0L);
         for (int i = 0; i < mappings.Count; i++)
         {
-            groups[GroupOf(mappings, i)] += mappings[i].RssBytes;
+            groups[mappings[i].Path == executable ? Executable : GroupOf(mappings, i)] += mappings[i].RssBytes;
         }
 
         return groups;

@@ -122,9 +122,7 @@ internal static class SoakBench
     private static (string Name, Dictionary<string, string> Environment) Variant(string option)
     {
         (string name, string environment) = BenchArguments.Named(option, "--variant NAME=VAR=VALUE[;VAR=VALUE]");
-        return (name, environment.Split(';', StringSplitOptions.RemoveEmptyEntries)
-            .Select(pair => pair.Split('=', 2))
-            .ToDictionary(pair => pair[0], pair => pair.Length == 2 ? pair[1] : throw new ArgumentException($"--variant: '{string.Join('=', pair)}' is not VAR=VALUE")));
+        return (name, BenchArguments.Environment(environment, "--variant"));
     }
 
     /// <summary>One gateway of the soak: its process, its /proc sampler, and what the soak reads of it besides.</summary>

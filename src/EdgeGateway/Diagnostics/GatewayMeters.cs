@@ -40,6 +40,11 @@ public sealed class GatewayMeters : IDisposable
         _meter.CreateObservableGauge("edgegateway.gateway.memory.managed", () => GC.GetTotalMemory(forceFullCollection: false), "By", "Managed heap in use (GC.GetTotalMemory), for telling a managed leak from native growth.");
         _meter.CreateObservableGauge("edgegateway.gateway.memory.gc_committed", () => GC.GetGCMemoryInfo().TotalCommittedBytes, "By", "Memory the GC has committed (as of the last collection): the managed heap's share of resident memory.");
         _meter.CreateObservableCounter("edgegateway.gateway.cpu.time", () => Environment.CpuUsage.TotalTime.TotalSeconds, "s", "Processor time the gateway process has used.");
+        // The gen-0 budget is capped (System.GC.Gen0MaxBudget, the project file): more, shorter collections for less
+        // resident memory. These two tell what that costs the sampling thread: the time every thread was paused, and how
+        // often (docs/measurements.md, "Fourth run").
+        _meter.CreateObservableCounter("edgegateway.gateway.gc.pause.time", () => GC.GetTotalPauseDuration().TotalSeconds, "s", "Time the garbage collector has paused the gateway's threads since start.");
+        _meter.CreateObservableCounter("edgegateway.gateway.gc.collections", () => (long)GC.CollectionCount(0), "{collection}", "Garbage collections since start (every one collects generation 0).");
     }
 
     /// <summary>A round completed, <paramref name="duration"/> long on the shed's clock. Sampling thread.</summary>

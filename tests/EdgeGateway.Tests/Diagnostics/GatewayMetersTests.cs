@@ -53,4 +53,32 @@ public sealed class GatewayMetersTests
 
         Assert.Equal([0.32, 1.5], recorded);
     }
+
+    [Fact]
+    public void Garbage_collections_and_their_pause_time_are_counted_from_the_runtime()
+    {
+        using var meters = new GatewayMeters();
+        var observed = new Dictionary<string, double>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (ReferenceEquals(instrument.Meter, meters.Meter) && instrument.Name.StartsWith("edgegateway.gateway.gc.", StringComparison.Ordinal))
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => observed[instrument.Name] = value);
+        listener.SetMeasurementEventCallback<double>((instrument, value, _, _) => observed[instrument.Name] = value);
+        listener.Start();
+
+        GC.Collect();
+        int collections = GC.CollectionCount(0);
+        listener.RecordObservableInstruments();
+
+        Assert.InRange(observed["edgegateway.gateway.gc.collections"], collections, collections + 1000);
+        Assert.True(observed["edgegateway.gateway.gc.pause.time"] > 0, "a collection paused the process");
+        Assert.Equal(GC.GetTotalPauseDuration().TotalSeconds, observed["edgegateway.gateway.gc.pause.time"], 0.5);
+    }
 }
