@@ -85,6 +85,16 @@ public sealed class ShedSampler
             }
         }
 
+        // While the sampling thread waits for a chip's answer (a packet is 52 ms on the wire), it watches the over-current
+        // outputs every few milliseconds: a short on any port trips there, on this thread, not after the packet.
+        if (_overCurrentOutputs.Length > 0)
+        {
+            foreach ((int _, Bl0942PortMeter meter) in _bl0942Lines.SelectMany(line => line))
+            {
+                meter.Chip.WhileWaiting = () => WatchOverCurrentOutputs();
+            }
+        }
+
         _fastNext = new int[_bl0942Lines.Length];
         _chipsOnBusiestLine = _bl0942Lines.Length == 0 ? 0 : _bl0942Lines.Max(line => line.Length);
 

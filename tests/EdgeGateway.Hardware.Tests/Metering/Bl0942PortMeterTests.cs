@@ -97,7 +97,8 @@ public sealed class Bl0942PortMeterTests : IDisposable
         {
             _clock.Advance(TimeSpan.FromSeconds(1));
             _model.AdvanceTo(_clock.Elapsed);
-            Assert.Equal(MeterReadStatus.Ok, meter.Measure(40).Status);
+            MeterReading reading = meter.Measure(40);
+            Assert.True(reading.Status == MeterReadStatus.Ok, reading.Fault);
         }
 
         double deliveredWh = outlet.DeliveredWh - before;
@@ -252,6 +253,40 @@ public sealed class Bl0942PortMeterTests : IDisposable
         Assert.NotNull(raised);
         Assert.True(raised >= onset, $"raised {(onset - raised)!.Value.TotalMilliseconds} ms before the onset, under the kettle");
         Assert.True(raised - onset <= TimeSpan.FromMilliseconds(20), $"raised {(raised - onset)!.Value.TotalMilliseconds} ms after the onset");
+    }
+
+    [Fact]
+    public void While_a_packet_is_on_the_wire_the_waiting_thread_sees_a_short_raise_the_over_current_output_before_the_packet_ends()
+    {
+        ShedOutlet outlet = AddChip(0, "P01");
+        outlet.Plug(new ResistiveLoad(1500, 220, "kettle"));
+        outlet.CoilEnergized = true;
+        Bl0942PortMeter meter = Meter(0);
+        Settle();
+        Assert.Equal(MeterReadStatus.Ok, meter.Measure(40).Status); // programs the threshold and the output
+
+        // The short begins after the chip sampled the packet's registers (the request's 2 bytes, 4.2 ms): the packet
+        // itself reads the kettle; only the over-current output, looked at between its bytes, shows the short.
+        TimeSpan asked = _clock.Elapsed;
+        TimeSpan onset = asked + TimeSpan.FromMilliseconds(6.3);
+        outlet.Plug(new OnsetLoad(outlet.Load!, new ShortCircuitLoad(), onset));
+        TimeSpan? seen = null;
+        meter.Chip.WhileWaiting = () =>
+        {
+            if (seen is null && meter.TryReadOverCurrent(out bool high) && high)
+            {
+                seen = _clock.Elapsed;
+            }
+        };
+
+        MeterReading reading = meter.Measure(40);
+        TimeSpan answered = _clock.Elapsed;
+
+        Assert.Equal(MeterReadStatus.Ok, reading.Status);
+        Assert.True(answered - asked >= Bl0942PortMeter.PacketExchange - TimeSpan.FromMilliseconds(0.1), $"the packet took {(answered - asked).TotalMilliseconds} ms of shed time");
+        Assert.NotNull(seen);
+        Assert.True(seen >= onset, $"seen {(onset - seen)!.Value.TotalMilliseconds} ms before the onset");
+        Assert.True(seen < answered, $"seen {(seen - answered)!.Value.TotalMilliseconds} ms after the packet's last byte");
     }
 
     private ShedOutlet AddChip(int address, string portId)

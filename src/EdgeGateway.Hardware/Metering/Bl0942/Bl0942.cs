@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.IO.Ports;
 using static System.FormattableString;
 
@@ -13,8 +14,16 @@ namespace EdgeGateway.Hardware.Metering.Bl0942;
 /// </summary>
 public sealed class Bl0942
 {
+    /// <summary>
+    /// While an answer is awaited, <see cref="WhileWaiting"/> runs at least this often (and after every byte that comes
+    /// in): two bytes' time at 4800 baud, so a 52 ms packet read leaves no gap longer than a few milliseconds in what the
+    /// waiting thread watches.
+    /// </summary>
+    public static readonly TimeSpan WaitSlice = Bl0942Frame.ByteTime * 2;
+
     private readonly SerialPort _port;
     private readonly byte[] _buffer = new byte[Bl0942Frame.PacketLength];
+    private Task? _sending;
 
     public Bl0942(SerialPort port, int address, string description)
     {
@@ -32,6 +41,13 @@ public sealed class Bl0942
 
     /// <summary>The UART the chip is on (its device path): chips on one line share its wire, chips on two do not.</summary>
     public string Line => _port.PortName;
+
+    /// <summary>
+    /// Run on the waiting thread between the slices of every wait for an answer (<see cref="WaitSlice"/>, and after each
+    /// byte): the sampler watches the chips' over-current outputs there, so a packet's 52 ms on the wire does not hold
+    /// a short circuit's trip on the sampling thread. Must not exchange on this chip's UART.
+    /// </summary>
+    public Action? WhileWaiting { get; set; }
 
     private byte ReadCommand => (byte)(Bl0942Frame.ReadCommand | Address);
 
@@ -172,7 +188,12 @@ public sealed class Bl0942
         {
             // A late answer to an earlier request (one that timed out) must not be taken for this one's.
             _port.DiscardInBuffer();
-            _port.Write(frame, 0, frame.Length);
+
+            // Queued, not waited for: on Linux each SerialPort writes through an I/O loop of its own that looks for work
+            // every millisecond, so a blocking write costs up to a millisecond and requests sent on five UARTs one after
+            // the other left up to 5 ms apart. Queued, they leave together; a write that fails is reported by the wait
+            // for its answer (TryReceive). Writes on one port keep their order.
+            _sending = _port.BaseStream.WriteAsync(frame, 0, frame.Length);
             fault = null;
             return true;
         }
@@ -183,15 +204,45 @@ public sealed class Bl0942
         }
     }
 
+    /// <summary>
+    /// Waits for <paramref name="answerLength"/> bytes, up to the port's read timeout for the first and between two, in slices of at most
+    /// <see cref="WaitSlice"/>: <see cref="WhileWaiting"/> runs after each slice and each byte, on this thread.
+    /// </summary>
     private bool TryReceive(int answerLength, out string? fault)
     {
         fault = null;
         int got = 0;
+        long started = Stopwatch.GetTimestamp();
+        using var timedOut = new CancellationTokenSource();
         try
         {
             while (got < answerLength)
             {
-                got += _port.Read(_buffer, got, answerLength - got);
+                Task<int> read = _port.BaseStream.ReadAsync(_buffer, got, answerLength - got, timedOut.Token);
+                while (!((IAsyncResult)read).AsyncWaitHandle.WaitOne(WaitSlice))
+                {
+                    WhileWaiting?.Invoke();
+                    if (_sending is { IsFaulted: true } sending)
+                    {
+                        timedOut.Cancel();
+                        fault = $"{Description}: {sending.Exception!.InnerException!.Message}";
+                        return false;
+                    }
+
+                    if (_port.ReadTimeout != SerialPort.InfiniteTimeout && Stopwatch.GetElapsedTime(started).TotalMilliseconds >= _port.ReadTimeout)
+                    {
+                        timedOut.Cancel();
+                        throw new TimeoutException();
+                    }
+                }
+
+                // The timeout runs from the last byte, as SerialPort.Read's does for each read.
+                got += read.GetAwaiter().GetResult();
+                started = Stopwatch.GetTimestamp();
+                if (got < answerLength)
+                {
+                    WhileWaiting?.Invoke();
+                }
             }
 
             return true;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using EdgeGateway.Hardware.Metering.Bl0942;
 using EdgeGateway.Hardware.Simulation.Serial;
@@ -42,6 +43,9 @@ public sealed class SimulatedBl0942Bus : IDisposable
 
     // The longest a bus waits, in real time, for the gateway or another bus before it moves time anyway.
     private static readonly TimeSpan ParallelHold = TimeSpan.FromMilliseconds(50);
+
+    // How long a byte written on the master may take to show in the slave's queue (a kernel work queue moves it).
+    private static readonly TimeSpan ByteArrival = TimeSpan.FromMilliseconds(1);
 
     // The buses of each shed clock, which run in parallel.
     private static readonly ConditionalWeakTable<SimulatedClock, List<SimulatedBl0942Bus>> BusesOf = [];
@@ -294,16 +298,52 @@ public sealed class SimulatedBl0942Bus : IDisposable
             answer[^1] ^= 0x5A;
         }
 
-        _busyUntil = sampled + (Bl0942Frame.ByteTime * answer.Length);
-        MoveTimeTo(_busyUntil, pauseFirst: false);
+        // Byte by byte, each at the instant its stop bit ends, as the wire delivers them: a gateway that looks at other
+        // inputs between the bytes of a 52 ms packet sees them at those instants (the first byte 2 ms after the request,
+        // not the whole packet 48 ms later).
         try
         {
-            _pty.Write(answer);
+            for (int i = 0; i < answer.Length && !_stopping; i++)
+            {
+                if (i > 0)
+                {
+                    AwaitTaken();
+                }
+
+                _busyUntil = sampled + (Bl0942Frame.ByteTime * (i + 1));
+                MoveTimeTo(_busyUntil, pauseFirst: false);
+                _pty.Write(answer.AsSpan(i, 1));
+            }
+
             Volatile.Write(ref _answeredAtTicks, _busyUntil.Ticks);
         }
         catch (IOException)
         {
             // The gateway closed its side: nobody to answer.
+        }
+    }
+
+    /// <summary>
+    /// Before the answer's next byte: time is not moved past a byte the gateway has not taken yet (for at most
+    /// <see cref="ParallelHold"/> of real time), so a gateway that looks at its other inputs between bytes looks at the
+    /// instant the byte came. Meanwhile this bus holds no other bus back: a gateway reading another bus's answer first
+    /// takes this one's bytes when it comes to them, and they are not written before their instants.
+    /// </summary>
+    private void AwaitTaken()
+    {
+        Done();
+
+        // The kernel moves a pty's bytes to the slave's queue from a work queue, a moment after the write: first see the
+        // byte there (or the gateway has taken it already, within ByteArrival), then see it gone.
+        long start = Stopwatch.GetTimestamp();
+        while (_pty.QueuedForSlave() == 0 && !_stopping && Stopwatch.GetElapsedTime(start) < ByteArrival)
+        {
+            Thread.Yield();
+        }
+
+        while (_pty.QueuedForSlave() > 0 && !_stopping && Stopwatch.GetElapsedTime(start) < ParallelHold)
+        {
+            Thread.Sleep(1);
         }
     }
 }
