@@ -341,7 +341,8 @@ public sealed class ShedSampler
     /// <summary>
     /// A BL0942's over-current output high on a port whose relay is closed is a short circuit, decided here at once (the
     /// chip compares its half-cycle fast RMS with the threshold protection gave it): the relay opens on the sampling
-    /// thread, between two other measurements, as the fault-current scan's does. True when any output is watched.
+    /// thread, between two other measurements or between two bytes of a chip's answer (<see cref="Bl0942.WhileWaiting"/>),
+    /// as the fault-current scan's does. True when any output is watched.
     /// </summary>
     private bool WatchOverCurrentOutputs()
     {

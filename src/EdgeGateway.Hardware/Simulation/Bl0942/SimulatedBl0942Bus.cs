@@ -13,8 +13,8 @@ namespace EdgeGateway.Hardware.Simulation.Bl0942;
 /// <remarks>
 /// <para>
 /// A pty carries bytes at once, so the bus spends the wire time on the shed's clock: the request's bytes at 4800 baud
-/// before the chip samples its registers, the answer's before it is written (a full packet, 25 bytes both ways, is
-/// 52 ms). The gateway's sampling thread is blocked reading the answer meanwhile, so the bus advances the clock on its
+/// before the chip samples its registers, each byte of the answer's before that byte is written (a full packet, 25
+/// bytes both ways, is 52 ms), and time moves past a byte only once the gateway has taken it. The gateway's sampling thread is blocked reading the answer meanwhile, so the bus advances the clock on its
 /// behalf (<see cref="SimulatedClock.AdvanceWhileOwnerWaitsTo"/>) and the chip answers with the physical model's state
 /// at that instant of shed time, whatever the simulation speed. A request to an address with no chip, or to a silent
 /// chip, gets nothing back: the gateway's read times out in real time, which costs no shed time.
