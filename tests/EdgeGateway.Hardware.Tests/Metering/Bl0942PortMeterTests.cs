@@ -64,11 +64,7 @@ public sealed class Bl0942PortMeterTests : IDisposable
     [Fact]
     public void A_1000_W_load_reads_its_voltage_current_power_and_frequency_within_two_percent()
     {
-        ShedOutlet outlet = AddChip(0, "P01");
-        outlet.Plug(new ResistiveLoad(1000, 220, "kettle"));
-        outlet.CoilEnergized = true;
-        Bl0942PortMeter meter = Meter(0);
-        Settle();
+        (ShedOutlet outlet, Bl0942PortMeter meter) = ChipUnderLoad(new ResistiveLoad(1000, 220, "kettle"));
 
         MeterReading reading = meter.Measure(40);
 
@@ -85,11 +81,7 @@ public sealed class Bl0942PortMeterTests : IDisposable
     [Fact]
     public void Energy_is_counted_from_cf_cnt_pulses()
     {
-        ShedOutlet outlet = AddChip(0, "P01");
-        outlet.Plug(new ResistiveLoad(1000, 220, "kettle"));
-        outlet.CoilEnergized = true;
-        Bl0942PortMeter meter = Meter(0);
-        Settle();
+        (ShedOutlet outlet, Bl0942PortMeter meter) = ChipUnderLoad(new ResistiveLoad(1000, 220, "kettle"));
         Assert.Equal(MeterReadStatus.Ok, meter.Measure(40).Status);
         double before = outlet.DeliveredWh;
 
@@ -169,11 +161,7 @@ public sealed class Bl0942PortMeterTests : IDisposable
     [Fact]
     public void A_stuck_chip_becomes_a_meter_fault_once_its_packet_has_not_changed_for_two_seconds()
     {
-        ShedOutlet outlet = AddChip(0, "P01");
-        outlet.Plug(new ResistiveLoad(500, 220, "heater"));
-        outlet.CoilEnergized = true;
-        Bl0942PortMeter meter = Meter(0);
-        Settle();
+        (_, Bl0942PortMeter meter) = ChipUnderLoad(new ResistiveLoad(500, 220, "heater"));
         MeterReading first = meter.Measure(40);
         Assert.True(first.Status == MeterReadStatus.Ok, first.Fault);
 
@@ -193,11 +181,7 @@ public sealed class Bl0942PortMeterTests : IDisposable
     [Fact]
     public void A_live_chip_is_never_taken_for_stuck()
     {
-        ShedOutlet outlet = AddChip(0, "P01");
-        outlet.Plug(new ResistiveLoad(500, 220, "heater"));
-        outlet.CoilEnergized = true;
-        Bl0942PortMeter meter = Meter(0);
-        Settle();
+        (_, Bl0942PortMeter meter) = ChipUnderLoad(new ResistiveLoad(500, 220, "heater"));
 
         for (int i = 0; i < 20; i++)
         {
@@ -230,11 +214,7 @@ public sealed class Bl0942PortMeterTests : IDisposable
     [Fact]
     public void A_short_circuit_raises_the_over_current_output_within_a_mains_cycle_and_a_kettle_does_not()
     {
-        ShedOutlet outlet = AddChip(0, "P01");
-        outlet.Plug(new ResistiveLoad(1500, 220, "kettle"));
-        outlet.CoilEnergized = true;
-        Bl0942PortMeter meter = Meter(0);
-        Settle();
+        (ShedOutlet outlet, Bl0942PortMeter meter) = ChipUnderLoad(new ResistiveLoad(1500, 220, "kettle"));
         Assert.Equal(MeterReadStatus.Ok, meter.Measure(40).Status);
 
         TimeSpan onset = _clock.Elapsed + TimeSpan.FromMilliseconds(200) + TimeSpan.FromMilliseconds(3.7);
@@ -258,11 +238,7 @@ public sealed class Bl0942PortMeterTests : IDisposable
     [Fact]
     public void While_a_packet_is_on_the_wire_the_waiting_thread_sees_a_short_raise_the_over_current_output_before_the_packet_ends()
     {
-        ShedOutlet outlet = AddChip(0, "P01");
-        outlet.Plug(new ResistiveLoad(1500, 220, "kettle"));
-        outlet.CoilEnergized = true;
-        Bl0942PortMeter meter = Meter(0);
-        Settle();
+        (ShedOutlet outlet, Bl0942PortMeter meter) = ChipUnderLoad(new ResistiveLoad(1500, 220, "kettle"));
         Assert.Equal(MeterReadStatus.Ok, meter.Measure(40).Status); // programs the threshold and the output
 
         // The short begins after the chip sampled the packet's registers (the request's 2 bytes, 4.2 ms): the packet
@@ -287,6 +263,17 @@ public sealed class Bl0942PortMeterTests : IDisposable
         Assert.NotNull(seen);
         Assert.True(seen >= onset, $"seen {(onset - seen)!.Value.TotalMilliseconds} ms before the onset");
         Assert.True(seen < answered, $"seen {(seen - answered)!.Value.TotalMilliseconds} ms after the packet's last byte");
+    }
+
+    /// <summary>Chip 0 on P01 with its over-current output wired, the load on and its relay closed, a second of shed time on.</summary>
+    private (ShedOutlet Outlet, Bl0942PortMeter Meter) ChipUnderLoad(OutletLoad load)
+    {
+        ShedOutlet outlet = AddChip(0, "P01");
+        outlet.Plug(load);
+        outlet.CoilEnergized = true;
+        Bl0942PortMeter meter = Meter(0);
+        Settle();
+        return (outlet, meter);
     }
 
     private ShedOutlet AddChip(int address, string portId)
