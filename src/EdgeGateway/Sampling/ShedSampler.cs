@@ -291,7 +291,18 @@ public sealed class ShedSampler
             {
                 foreach ((int port, Bl0942PortMeter meter) in line)
                 {
-                    if (meter.TryTakeFastCurrent(out double amps))
+                    if (!meter.TryTakeFastCurrent(out double amps))
+                    {
+                        continue;
+                    }
+
+                    // Past the short-circuit threshold, as a packet's would be: a port whose over-current output is not
+                    // wired trips here, within a fast-read interval, instead of on its own packet up to a round later.
+                    if (meter.FastReadPastShortCircuit(_protection.ShortCircuitPeakAmps(port)))
+                    {
+                        _protection.OnPortMeasured(port, MeterReading.ShortCircuit(UnitsNet.ElectricCurrent.FromAmperes(amps * Math.Sqrt(2))));
+                    }
+                    else
                     {
                         _protection.OnFastCurrent(port, amps, Bl0942PortMeter.PowerLag);
                     }
