@@ -44,12 +44,10 @@ public static class StallTolerantSerialRead
         int configured = port.ReadTimeout;
         try
         {
-            TimeSpan counted = TimeSpan.Zero;
-            int forgiven = 0;
+            var quiet = new QuietLineTime(timeout);
             while (true)
             {
-                TimeSpan left = timeout - counted;
-                TimeSpan slice = left < Slice ? left : Slice;
+                TimeSpan slice = quiet.Left < Slice ? quiet.Left : Slice;
                 port.ReadTimeout = Math.Max(1, (int)Math.Ceiling(slice.TotalMilliseconds));
                 long started = Stopwatch.GetTimestamp();
                 try
@@ -58,18 +56,8 @@ public static class StallTolerantSerialRead
                 }
                 catch (TimeoutException)
                 {
-                    // A slice that overran by more than a slice was time the thread did not watch the line: it does not
-                    // count (up to MaximumForgivenSlices per read, so a machine that never lets it run still gives up).
-                    TimeSpan waited = slice < Slice ? Slice : slice; // the port's own rounding up to 30 ms
-                    bool overran = Stopwatch.GetElapsedTime(started) > waited + Slice;
-                    if (overran && forgiven < MaximumForgivenSlices)
-                    {
-                        forgiven++;
-                        continue;
-                    }
-
-                    counted += slice;
-                    if (counted >= timeout)
+                    // The port rounds a wait below 30 ms up to 30 ms: that is the slice's planned length.
+                    if (quiet.SliceEnded(slice, slice < Slice ? Slice : slice, Stopwatch.GetElapsedTime(started)))
                     {
                         return 0;
                     }
@@ -89,5 +77,44 @@ public static class StallTolerantSerialRead
         return port.ReadTimeout == SerialPort.InfiniteTimeout
             ? port.Read(buffer, offset, count)
             : Read(port, buffer, offset, count, TimeSpan.FromMilliseconds(port.ReadTimeout));
+    }
+}
+
+/// <summary>
+/// How long a serial line has been quiet, counted in the slices a waiting thread watched it: each slice that ended
+/// without a byte counts its nominal length, one that overran its planned length by more than
+/// <see cref="StallTolerantSerialRead.Slice"/> (the thread was held off its CPU meanwhile) does not, up to
+/// <see cref="StallTolerantSerialRead.MaximumForgivenSlices"/> of them, so a machine that never lets the thread run still
+/// gives up.
+/// </summary>
+public struct QuietLineTime(TimeSpan timeout)
+{
+    private TimeSpan _counted;
+    private int _forgiven;
+
+    /// <summary>The quiet time still to count before the line is taken for silent.</summary>
+    public readonly TimeSpan Left => timeout - _counted;
+
+    /// <summary>
+    /// A slice ended without a byte: it counts <paramref name="nominal"/> unless it took (<paramref name="took"/>) more
+    /// than <paramref name="planned"/> plus a slice. True when the line has now been quiet for the whole timeout.
+    /// </summary>
+    public bool SliceEnded(TimeSpan nominal, TimeSpan planned, TimeSpan took)
+    {
+        if (took > planned + StallTolerantSerialRead.Slice && _forgiven < StallTolerantSerialRead.MaximumForgivenSlices)
+        {
+            _forgiven++;
+            return false;
+        }
+
+        _counted += nominal;
+        return _counted >= timeout;
+    }
+
+    /// <summary>A byte came: the quiet time starts again.</summary>
+    public void Restart()
+    {
+        _counted = TimeSpan.Zero;
+        _forgiven = 0;
     }
 }

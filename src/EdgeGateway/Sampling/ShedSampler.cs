@@ -85,6 +85,16 @@ public sealed class ShedSampler
             }
         }
 
+        // While the sampling thread waits for a chip's answer (a packet is 52 ms on the wire), it watches the over-current
+        // outputs every few milliseconds: a short on any port trips there, on this thread, not after the packet.
+        if (_overCurrentOutputs.Length > 0)
+        {
+            foreach ((int _, Bl0942PortMeter meter) in _bl0942Lines.SelectMany(line => line))
+            {
+                meter.Chip.WhileWaiting = () => WatchOverCurrentOutputs();
+            }
+        }
+
         _fastNext = new int[_bl0942Lines.Length];
         _chipsOnBusiestLine = _bl0942Lines.Length == 0 ? 0 : _bl0942Lines.Max(line => line.Length);
 
@@ -281,7 +291,18 @@ public sealed class ShedSampler
             {
                 foreach ((int port, Bl0942PortMeter meter) in line)
                 {
-                    if (meter.TryTakeFastCurrent(out double amps))
+                    if (!meter.TryTakeFastCurrent(out double amps))
+                    {
+                        continue;
+                    }
+
+                    // Past the short-circuit threshold, as a packet's would be: a port whose over-current output is not
+                    // wired trips here, within a fast-read interval, instead of on its own packet up to a round later.
+                    if (meter.FastReadPastShortCircuit(_protection.ShortCircuitPeakAmps(port)))
+                    {
+                        _protection.OnPortMeasured(port, MeterReading.ShortCircuit(UnitsNet.ElectricCurrent.FromAmperes(amps * Math.Sqrt(2))));
+                    }
+                    else
                     {
                         _protection.OnFastCurrent(port, amps, Bl0942PortMeter.PowerLag);
                     }
@@ -331,7 +352,8 @@ public sealed class ShedSampler
     /// <summary>
     /// A BL0942's over-current output high on a port whose relay is closed is a short circuit, decided here at once (the
     /// chip compares its half-cycle fast RMS with the threshold protection gave it): the relay opens on the sampling
-    /// thread, between two other measurements, as the fault-current scan's does. True when any output is watched.
+    /// thread, between two other measurements or between two bytes of a chip's answer (<see cref="Bl0942.WhileWaiting"/>),
+    /// as the fault-current scan's does. True when any output is watched.
     /// </summary>
     private bool WatchOverCurrentOutputs()
     {

@@ -64,11 +64,7 @@ public sealed class Bl0942PortMeterTests : IDisposable
     [Fact]
     public void A_1000_W_load_reads_its_voltage_current_power_and_frequency_within_two_percent()
     {
-        ShedOutlet outlet = AddChip(0, "P01");
-        outlet.Plug(new ResistiveLoad(1000, 220, "kettle"));
-        outlet.CoilEnergized = true;
-        Bl0942PortMeter meter = Meter(0);
-        Settle();
+        (ShedOutlet outlet, Bl0942PortMeter meter) = ChipUnderLoad(new ResistiveLoad(1000, 220, "kettle"));
 
         MeterReading reading = meter.Measure(40);
 
@@ -85,11 +81,7 @@ public sealed class Bl0942PortMeterTests : IDisposable
     [Fact]
     public void Energy_is_counted_from_cf_cnt_pulses()
     {
-        ShedOutlet outlet = AddChip(0, "P01");
-        outlet.Plug(new ResistiveLoad(1000, 220, "kettle"));
-        outlet.CoilEnergized = true;
-        Bl0942PortMeter meter = Meter(0);
-        Settle();
+        (ShedOutlet outlet, Bl0942PortMeter meter) = ChipUnderLoad(new ResistiveLoad(1000, 220, "kettle"));
         AssertOk(meter.Measure(40));
         double before = outlet.DeliveredWh;
 
@@ -168,11 +160,7 @@ public sealed class Bl0942PortMeterTests : IDisposable
     [Fact]
     public void A_stuck_chip_becomes_a_meter_fault_once_its_packet_has_not_changed_for_two_seconds()
     {
-        ShedOutlet outlet = AddChip(0, "P01");
-        outlet.Plug(new ResistiveLoad(500, 220, "heater"));
-        outlet.CoilEnergized = true;
-        Bl0942PortMeter meter = Meter(0);
-        Settle();
+        (_, Bl0942PortMeter meter) = ChipUnderLoad(new ResistiveLoad(500, 220, "heater"));
         MeterReading first = meter.Measure(40);
         Assert.True(first.Status == MeterReadStatus.Ok, first.Fault);
 
@@ -192,11 +180,7 @@ public sealed class Bl0942PortMeterTests : IDisposable
     [Fact]
     public void A_live_chip_is_never_taken_for_stuck()
     {
-        ShedOutlet outlet = AddChip(0, "P01");
-        outlet.Plug(new ResistiveLoad(500, 220, "heater"));
-        outlet.CoilEnergized = true;
-        Bl0942PortMeter meter = Meter(0);
-        Settle();
+        (_, Bl0942PortMeter meter) = ChipUnderLoad(new ResistiveLoad(500, 220, "heater"));
 
         for (int i = 0; i < 20; i++)
         {
@@ -229,11 +213,7 @@ public sealed class Bl0942PortMeterTests : IDisposable
     [Fact]
     public void A_short_circuit_raises_the_over_current_output_within_a_mains_cycle_and_a_kettle_does_not()
     {
-        ShedOutlet outlet = AddChip(0, "P01");
-        outlet.Plug(new ResistiveLoad(1500, 220, "kettle"));
-        outlet.CoilEnergized = true;
-        Bl0942PortMeter meter = Meter(0);
-        Settle();
+        (ShedOutlet outlet, Bl0942PortMeter meter) = ChipUnderLoad(new ResistiveLoad(1500, 220, "kettle"));
         AssertOk(meter.Measure(40));
 
         TimeSpan onset = _clock.Elapsed + TimeSpan.FromMilliseconds(200) + TimeSpan.FromMilliseconds(3.7);
@@ -252,6 +232,47 @@ public sealed class Bl0942PortMeterTests : IDisposable
         Assert.NotNull(raised);
         Assert.True(raised >= onset, $"raised {(onset - raised)!.Value.TotalMilliseconds} ms before the onset, under the kettle");
         Assert.True(raised - onset <= TimeSpan.FromMilliseconds(20), $"raised {(raised - onset)!.Value.TotalMilliseconds} ms after the onset");
+    }
+
+    [Fact]
+    public void While_a_packet_is_on_the_wire_the_waiting_thread_sees_a_short_raise_the_over_current_output_before_the_packet_ends()
+    {
+        (ShedOutlet outlet, Bl0942PortMeter meter) = ChipUnderLoad(new ResistiveLoad(1500, 220, "kettle"));
+        AssertOk(meter.Measure(40)); // programs the threshold and the output
+
+        // The short begins after the chip sampled the packet's registers (the request's 2 bytes, 4.2 ms): the packet
+        // itself reads the kettle; only the over-current output, looked at between its bytes, shows the short.
+        TimeSpan asked = _clock.Elapsed;
+        TimeSpan onset = asked + TimeSpan.FromMilliseconds(6.3);
+        outlet.Plug(new OnsetLoad(outlet.Load!, new ShortCircuitLoad(), onset));
+        TimeSpan? seen = null;
+        meter.Chip.WhileWaiting = () =>
+        {
+            if (seen is null && meter.TryReadOverCurrent(out bool high) && high)
+            {
+                seen = _clock.Elapsed;
+            }
+        };
+
+        MeterReading reading = meter.Measure(40);
+        TimeSpan answered = _clock.Elapsed;
+
+        AssertOk(reading);
+        Assert.True(answered - asked >= Bl0942PortMeter.PacketExchange - TimeSpan.FromMilliseconds(0.1), $"the packet took {(answered - asked).TotalMilliseconds} ms of shed time");
+        Assert.NotNull(seen);
+        Assert.True(seen >= onset, $"seen {(onset - seen)!.Value.TotalMilliseconds} ms before the onset");
+        Assert.True(seen < answered, $"seen {(seen - answered)!.Value.TotalMilliseconds} ms after the packet's last byte");
+    }
+
+    /// <summary>Chip 0 on P01 with its over-current output wired, the load on and its relay closed, a second of shed time on.</summary>
+    private (ShedOutlet Outlet, Bl0942PortMeter Meter) ChipUnderLoad(OutletLoad load)
+    {
+        ShedOutlet outlet = AddChip(0, "P01");
+        outlet.Plug(load);
+        outlet.CoilEnergized = true;
+        Bl0942PortMeter meter = Meter(0);
+        Settle();
+        return (outlet, meter);
     }
 
     private ShedOutlet AddChip(int address, string portId)

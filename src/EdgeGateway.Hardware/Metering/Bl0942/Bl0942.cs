@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.IO.Ports;
 using EdgeGateway.Hardware.Serial;
 using static System.FormattableString;
@@ -14,8 +15,16 @@ namespace EdgeGateway.Hardware.Metering.Bl0942;
 /// </summary>
 public sealed class Bl0942
 {
+    /// <summary>
+    /// While an answer is awaited, <see cref="WhileWaiting"/> runs at least this often (and after every byte that comes
+    /// in): two bytes' time at 4800 baud, so a 52 ms packet read leaves no gap longer than a few milliseconds in what the
+    /// waiting thread watches.
+    /// </summary>
+    public static readonly TimeSpan WaitSlice = Bl0942Frame.ByteTime * 2;
+
     private readonly SerialPort _port;
     private readonly byte[] _buffer = new byte[Bl0942Frame.PacketLength];
+    private Task? _sending;
 
     public Bl0942(SerialPort port, int address, string description)
     {
@@ -33,6 +42,13 @@ public sealed class Bl0942
 
     /// <summary>The UART the chip is on (its device path): chips on one line share its wire, chips on two do not.</summary>
     public string Line => _port.PortName;
+
+    /// <summary>
+    /// Run on the waiting thread between the slices of every wait for an answer (<see cref="WaitSlice"/>, and after each
+    /// byte): the sampler watches the chips' over-current outputs there, so a packet's 52 ms on the wire does not hold
+    /// a short circuit's trip on the sampling thread. Must not exchange on this chip's UART.
+    /// </summary>
+    public Action? WhileWaiting { get; set; }
 
     private byte ReadCommand => (byte)(Bl0942Frame.ReadCommand | Address);
 
@@ -173,7 +189,12 @@ public sealed class Bl0942
         {
             // A late answer to an earlier request (one that timed out) must not be taken for this one's.
             _port.DiscardInBuffer();
-            _port.Write(frame, 0, frame.Length);
+
+            // Queued, not waited for: on Linux each SerialPort writes through an I/O loop of its own that looks for work
+            // every millisecond, so a blocking write costs up to a millisecond and requests sent on five UARTs one after
+            // the other left up to 5 ms apart. Queued, they leave together; a write that fails is reported by the wait
+            // for its answer (TryReceive). Writes on one port keep their order.
+            _sending = _port.BaseStream.WriteAsync(frame, 0, frame.Length);
             fault = null;
             return true;
         }
@@ -184,24 +205,55 @@ public sealed class Bl0942
         }
     }
 
+    /// <summary>
+    /// Waits for <paramref name="answerLength"/> bytes, up to the port's read timeout for the first and between two, in slices of at most
+    /// <see cref="WaitSlice"/>: <see cref="WhileWaiting"/> runs after each slice and each byte, on this thread.
+    /// </summary>
     private bool TryReceive(int answerLength, out string? fault)
     {
         fault = null;
         int got = 0;
+
+        // Counted in the slices this thread watched, so a gateway held off its CPU does not take the chip for silent
+        // (StallTolerantSerialRead says why); from the request, then from each byte, as SerialPort.Read's timeout runs.
+        var quiet = new QuietLineTime(_port.ReadTimeout == SerialPort.InfiniteTimeout ? TimeSpan.MaxValue : TimeSpan.FromMilliseconds(_port.ReadTimeout));
+        using var timedOut = new CancellationTokenSource();
         try
         {
             while (got < answerLength)
             {
-                int n = StallTolerantSerialRead.Read(_port, _buffer, got, answerLength - got);
-                if (n == 0)
+                Task<int> read = _port.BaseStream.ReadAsync(_buffer, got, answerLength - got, timedOut.Token);
+                long sliceStarted = Stopwatch.GetTimestamp();
+                while (!((IAsyncResult)read).AsyncWaitHandle.WaitOne(WaitSlice))
                 {
-                    fault = got == 0
-                        ? Invariant($"{Description}: no answer within {_port.ReadTimeout} ms")
-                        : Invariant($"{Description}: answer cut short ({got} of {answerLength} bytes within {_port.ReadTimeout} ms)");
-                    return false;
+                    TimeSpan took = Stopwatch.GetElapsedTime(sliceStarted);
+                    WhileWaiting?.Invoke();
+                    if (_sending is { IsFaulted: true } sending)
+                    {
+                        timedOut.Cancel();
+                        fault = $"{Description}: {sending.Exception!.InnerException!.Message}";
+                        return false;
+                    }
+
+                    if (quiet.SliceEnded(WaitSlice, WaitSlice, took))
+                    {
+                        timedOut.Cancel();
+                        fault = got == 0
+                            ? Invariant($"{Description}: no answer within {_port.ReadTimeout} ms")
+                            : Invariant($"{Description}: answer cut short ({got} of {answerLength} bytes within {_port.ReadTimeout} ms)");
+                        return false;
+                    }
+
+                    sliceStarted = Stopwatch.GetTimestamp();
                 }
 
-                got += n;
+                // The timeout runs from the last byte, as SerialPort.Read's does for each read.
+                got += read.GetAwaiter().GetResult();
+                quiet.Restart();
+                if (got < answerLength)
+                {
+                    WhileWaiting?.Invoke();
+                }
             }
 
             return true;

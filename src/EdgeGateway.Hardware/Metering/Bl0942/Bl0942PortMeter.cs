@@ -64,6 +64,7 @@ public sealed class Bl0942PortMeter : IPortMeter
     private uint? _lastCfCnt;
     private bool _requested;
     private bool _fastRequested;
+    private uint _fastRmsCounts;
 
     /// <param name="chip">The chip on its UART.</param>
     /// <param name="shuntOhms">The current shunt between IP and IN.</param>
@@ -159,8 +160,19 @@ public sealed class Bl0942PortMeter : IPortMeter
 
         amps = value / _countsPerAmp;
         FastRmsAmps = amps;
+        _fastRmsCounts = value;
         return true;
     }
+
+    /// <summary>
+    /// Whether the last fast read's I_FAST_RMS (<see cref="TryTakeFastCurrent"/>) is past the short-circuit threshold, as
+    /// the chip compares it for its over-current output: a port without that output wired trips on the fast reads between
+    /// rounds and waves, not only on its own packet once a round. False when the port has no threshold (relay open).
+    /// </summary>
+    public bool FastReadPastShortCircuit(double shortCircuitPeakAmps) => PastShortCircuit(_fastRmsCounts, shortCircuitPeakAmps);
+
+    private bool PastShortCircuit(uint fastRmsCounts, double shortCircuitPeakAmps) =>
+        !double.IsInfinity(shortCircuitPeakAmps) && fastRmsCounts >> 8 >= FastRmsThreshold(shortCircuitPeakAmps / Math.Sqrt(2));
 
     /// <summary>Whether a packet request is on the wire (<see cref="TryRequest"/>) and <see cref="Measure"/> takes its answer.</summary>
     public bool Requested => _requested;
@@ -253,7 +265,7 @@ public sealed class Bl0942PortMeter : IPortMeter
         CountEnergy(packet.CfCnt);
         double fastAmps = packet.IFastRms / _countsPerAmp;
         FastRmsAmps = fastAmps;
-        if (!double.IsInfinity(shortCircuitPeakAmps) && packet.IFastRms >> 8 >= FastRmsThreshold(shortCircuitPeakAmps / Math.Sqrt(2)))
+        if (PastShortCircuit(packet.IFastRms, shortCircuitPeakAmps))
         {
             return MeterReading.ShortCircuit(ElectricCurrent.FromAmperes(fastAmps * Math.Sqrt(2)));
         }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using EdgeGateway.Hardware.Metering.Bl0942;
 using EdgeGateway.Hardware.Simulation.Serial;
@@ -12,8 +13,8 @@ namespace EdgeGateway.Hardware.Simulation.Bl0942;
 /// <remarks>
 /// <para>
 /// A pty carries bytes at once, so the bus spends the wire time on the shed's clock: the request's bytes at 4800 baud
-/// before the chip samples its registers, the answer's before it is written (a full packet, 25 bytes both ways, is
-/// 52 ms). The gateway's sampling thread is blocked reading the answer meanwhile, so the bus advances the clock on its
+/// before the chip samples its registers, each byte of the answer's before that byte is written (a full packet, 25
+/// bytes both ways, is 52 ms), and time moves past a byte only once the gateway has taken it. The gateway's sampling thread is blocked reading the answer meanwhile, so the bus advances the clock on its
 /// behalf (<see cref="SimulatedClock.AdvanceWhileOwnerWaitsTo"/>) and the chip answers with the physical model's state
 /// at that instant of shed time, whatever the simulation speed. A request to an address with no chip, or to a silent
 /// chip, gets nothing back: the gateway's read times out in real time, which costs no shed time.
@@ -42,6 +43,14 @@ public sealed class SimulatedBl0942Bus : IDisposable
 
     // The longest a bus waits, in real time, for the gateway or another bus before it moves time anyway.
     private static readonly TimeSpan ParallelHold = TimeSpan.FromMilliseconds(50);
+
+    // How long a byte written on the master may take to show in the slave's queue (a kernel work queue moves it).
+    private static readonly TimeSpan ByteArrival = TimeSpan.FromMilliseconds(1);
+
+    // The longest an answer's byte waits, in real time, for the gateway to take it before the rest of the answer is
+    // written unpaced. Long, so that a gateway thread held off its CPU (a loaded machine: hundreds of milliseconds
+    // were seen) still finds each byte at its own instant of shed time; reached only when the gateway stopped reading.
+    private static readonly TimeSpan ByteTakenHold = TimeSpan.FromSeconds(2);
 
     // The buses of each shed clock, which run in parallel.
     private static readonly ConditionalWeakTable<SimulatedClock, List<SimulatedBl0942Bus>> BusesOf = [];
@@ -294,16 +303,61 @@ public sealed class SimulatedBl0942Bus : IDisposable
             answer[^1] ^= 0x5A;
         }
 
-        _busyUntil = sampled + (Bl0942Frame.ByteTime * answer.Length);
-        MoveTimeTo(_busyUntil, pauseFirst: false);
+        // Byte by byte, each at the instant its stop bit ends, as the wire delivers them: a gateway that looks at other
+        // inputs between the bytes of a 52 ms packet sees them at those instants (the first byte 2 ms after the request,
+        // not the whole packet 48 ms later).
         try
         {
-            _pty.Write(answer);
+            bool paced = true;
+            for (int i = 0; i < answer.Length && !_stopping; i++)
+            {
+                if (i > 0 && paced)
+                {
+                    paced = AwaitTaken();
+                }
+
+                _busyUntil = sampled + (Bl0942Frame.ByteTime * (i + 1));
+                MoveTimeTo(_busyUntil, pauseFirst: false);
+                _pty.Write(answer.AsSpan(i, 1));
+            }
+
             Volatile.Write(ref _answeredAtTicks, _busyUntil.Ticks);
         }
         catch (IOException)
         {
             // The gateway closed its side: nobody to answer.
         }
+    }
+
+    /// <summary>
+    /// Before the answer's next byte: time is not moved past a byte the gateway has not taken yet, so a gateway that looks
+    /// at its other inputs between bytes looks at the instant the byte came. Meanwhile this bus holds no other bus back:
+    /// a gateway reading another bus's answer first takes this one's bytes when it comes to them, and they are not
+    /// written before their instants. False when the byte stayed untaken for <see cref="ByteTakenHold"/> of real time:
+    /// the gateway is not reading (it gave up on the answer), and the rest of the answer is not paced.
+    /// </summary>
+    private bool AwaitTaken()
+    {
+        Done();
+
+        // The kernel moves a pty's bytes to the slave's queue from a work queue, a moment after the write: first see the
+        // byte there (or the gateway has taken it already, within ByteArrival), then see it gone.
+        long start = Stopwatch.GetTimestamp();
+        while (_pty.QueuedForSlave() == 0 && !_stopping && Stopwatch.GetElapsedTime(start) < ByteArrival)
+        {
+            Thread.Yield();
+        }
+
+        while (_pty.QueuedForSlave() > 0 && !_stopping)
+        {
+            if (Stopwatch.GetElapsedTime(start) >= ByteTakenHold)
+            {
+                return false;
+            }
+
+            Thread.Sleep(1);
+        }
+
+        return true;
     }
 }
