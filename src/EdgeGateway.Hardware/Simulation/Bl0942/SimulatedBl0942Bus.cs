@@ -350,12 +350,22 @@ public sealed class SimulatedBl0942Bus : IDisposable
 
         while (_pty.QueuedForSlave() > 0 && !_stopping)
         {
-            if (Stopwatch.GetElapsedTime(start) >= ByteTakenHold)
+            TimeSpan waited = Stopwatch.GetElapsedTime(start);
+            if (waited >= ByteTakenHold)
             {
                 return false;
             }
 
-            Thread.Sleep(1);
+            // A reading gateway takes a byte within tens of microseconds: yield for the first two milliseconds (a sleep
+            // would cost a millisecond a byte, 23 ms a packet), then sleep.
+            if (waited < TimeSpan.FromMilliseconds(2))
+            {
+                Thread.Yield();
+            }
+            else
+            {
+                Thread.Sleep(1);
+            }
         }
 
         return true;
