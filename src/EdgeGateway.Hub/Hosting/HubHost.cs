@@ -20,9 +20,11 @@ internal static class HubHost
         }
 
         builder.Services.AddSystemd();
-        WebApplication app = Compose(builder);
         try
         {
+            // Composing may already read validated settings (the console's key directory is in Hub:DataDirectory), so
+            // an invalid Hub section is refused from here as from the start-up validation. RunAsync disposes the app.
+            WebApplication app = Compose(builder);
             await app.RunAsync(cancellationToken);
             return 0;
         }
@@ -46,15 +48,23 @@ internal static class HubHost
             return 2;
         }
 
-        await using WebApplication app = Compose(builder);
+        WebApplication? app = null;
         try
         {
+            app = Compose(builder);
             app.Services.GetRequiredService<IStartupValidator>().Validate();
         }
         catch (Exception exception) when (ValidationFailures(exception) is { } failures)
         {
             await RefuseAsync(failures, "the hub's settings are invalid");
             return 2;
+        }
+        finally
+        {
+            if (app is not null)
+            {
+                await app.DisposeAsync();
+            }
         }
 
         string read = string.Join(", ", new[] { InstalledSettings, settingsFile?.FullName }.OfType<string>().Where(File.Exists));

@@ -60,8 +60,19 @@ public sealed class HubPackageTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("ExecStart=/usr/lib/edgegateway-hub/EdgeGateway.Hub run", unit, StringComparison.Ordinal);
         Assert.DoesNotContain("/opt/", unit, StringComparison.Ordinal);
 
-        // The installed hub, run as the unit runs it, checks the packaged settings: all valid but the console's users
-        // file, which postinst leaves to the administrator; made with the installed hub as postinst says, they pass.
+        // The installed hub, run as the unit runs it, checks the packaged settings: the secrets they name are not there
+        // until the administrator makes them (deploy/mosquitto/make-credentials.sh, deploy/influxdb/provision-v1.sh).
+        Tool.Result noSecrets = await RunInstalledHubAsync(root, ["check"]);
+        Assert.True(noSecrets.ExitCode == 2, noSecrets.ToString());
+        string[] secrets = ["mqtt-ca.pem", "mqtt-password", "influx-hub-password"];
+        foreach (string secret in secrets)
+        {
+            Assert.Contains($"{root.In("etc/edgegateway/" + secret)} does not exist", noSecrets.Error, StringComparison.Ordinal);
+            File.WriteAllText(root.In("etc/edgegateway/" + secret), secret + "\n");
+        }
+
+        // Made, all is valid but the console's users file, which postinst leaves to the administrator; made with the
+        // installed hub as postinst says, they pass.
         Tool.Result before = await RunInstalledHubAsync(root, ["check"]);
         Assert.True(before.ExitCode == 2, before.ToString());
         Assert.Equal(
@@ -179,6 +190,11 @@ public sealed class HubPackageTests(ITestOutputHelper output) : IDisposable
         {
             ["DOTNET_ROOT"] = Path.GetFullPath(Path.Combine(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..")),
             ["Console__UsersFile"] = root.In("etc/edgegateway/hub-users.json"),
+
+            // The packaged hub.json's secret files, in the throwaway root.
+            ["Hub__CaFile"] = root.In("etc/edgegateway/mqtt-ca.pem"),
+            ["Hub__PasswordFile"] = root.In("etc/edgegateway/mqtt-password"),
+            ["Hub__Influx__PasswordFile"] = root.In("etc/edgegateway/influx-hub-password"),
             ["DOTNET_NOLOGO"] = "1",
         };
         return password is null
