@@ -45,8 +45,17 @@ internal static class FleetCommandLine
                 FaultGroup = parse.GetValue(faultGroup),
                 DiskFullKiB = parse.GetValue(diskFull),
             };
-            FleetRunReport report = await RunAsync(options.Fault.ToString(), options, cancellationToken);
-            return report.Account.IsExact ? 0 : 1;
+            try
+            {
+                FleetRunReport report = await RunAsync(options.Fault.ToString(), options, cancellationToken);
+                return report.Account.IsExact ? 0 : 1;
+            }
+            catch (OperationCanceledException exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                // A timeout inside the run (an HTTP request, a wait): System.CommandLine would exit 1 without a word.
+                await Console.Error.WriteLineAsync($"fleet run failed: {exception}");
+                return 1;
+            }
         });
         return command;
     }

@@ -69,7 +69,7 @@ internal sealed record FleetAccount(
         {
             // The Last Will carries seq 0 (composed at connect time); it is not a numbered message.
             InfluxQueryResult counts = await influx.QueryAsync(database,
-                $"SELECT count(\"seq\") AS n, count(distinct(\"seq\")) AS d FROM \"{measurement}\" WHERE {window} AND \"seq\" > 0 GROUP BY \"site\", \"gateway\"", cancellationToken);
+                $"SELECT count(\"seq\") AS n, count(distinct(\"seq\")) AS d FROM \"{measurement}\" WHERE {window} AND \"seq\" > 0 GROUP BY \"site\", \"gateway\"", longQuery: true, cancellationToken);
             foreach (InfluxSeries series in counts.Series)
             {
                 string key = $"{series.Tags["site"]}/{series.Tags["gateway"]}";
@@ -98,7 +98,7 @@ internal sealed record FleetAccount(
         string[] notifiable = [.. ledger.Gateways.SelectMany(g => g.Kinds).Where(k => NotifiableKinds.Contains(k.Value, StringComparer.Ordinal)).Select(k => k.Key)];
         var notices = RaisedNotices(webhook).GroupBy(n => n.AlarmId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
 
-        InfluxQueryResult gaps = await influx.QueryAsync(database, $"SELECT sum(\"seq_missing\") AS missing FROM \"gateway\" WHERE {window}", cancellationToken);
+        InfluxQueryResult gaps = await influx.QueryAsync(database, $"SELECT sum(\"seq_missing\") AS missing FROM \"gateway\" WHERE {window}", longQuery: true, cancellationToken);
         long hubMissing = gaps.Rows.Count == 0 || gaps.Rows[0]["missing"].ValueKind != JsonValueKind.Number ? 0 : gaps.Rows[0]["missing"].GetInt64();
 
         return new FleetAccount(
@@ -131,7 +131,7 @@ internal sealed record FleetAccount(
 
     private static async Task<HashSet<string>> IdsAsync(InfluxDbServer influx, string database, string query, string column, CancellationToken cancellationToken)
     {
-        InfluxQueryResult result = await influx.QueryAsync(database, query, cancellationToken);
+        InfluxQueryResult result = await influx.QueryAsync(database, query, longQuery: true, cancellationToken);
         return [.. result.Rows.Where(r => r[column].ValueKind == JsonValueKind.String).Select(r => r[column].GetString()!)];
     }
 }
