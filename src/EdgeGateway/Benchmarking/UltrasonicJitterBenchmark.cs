@@ -6,6 +6,7 @@ using EdgeGateway.Hardware.Bins;
 using EdgeGateway.Hardware.Simulation;
 using EdgeGateway.Hardware.Simulation.Gpio;
 using EdgeGateway.Hardware.Simulation.Hcsr04;
+using EdgeGateway.Sampling;
 using UnitsNet;
 
 namespace EdgeGateway.Benchmarking;
@@ -50,38 +51,30 @@ public static class UltrasonicJitterBenchmark
         int pingsBefore = module.PingCount;
         for (int s = 0; s < samples; s++)
         {
-            var distances = new List<double>(readingsPerSample);
-            int noReturns = 0, untimedReadings = 0;
-            string? failure = null;
-            for (int r = 0; r < readingsPerSample; r++)
-            {
-                if (sensor.TryMeasure(out Length distance, out string? why, out bool untimed))
+            // As the bin sampler reads a sample, watching each reading as it comes.
+            FillSensorReadings readings = BinSampler.ReadFill(
+                sensor,
+                readingsPerSample,
+                measured: distance =>
                 {
-                    distances.Add(distance.Millimeters);
                     errors.Add(distance.Millimeters - distanceMm);
                     if (module.LastEchoSamplingDelay is { } delay)
                     {
                         samplingDelaysUs.Add(delay.TotalMicroseconds);
                     }
-                }
-                else
+                },
+                failed: why =>
                 {
-                    noReturns++;
-                    untimedReadings += untimed ? 1 : 0;
-                    failure = why;
                     string kind = why is null ? "unknown" : Kind(why);
                     failures[kind] = failures.GetValueOrDefault(kind) + 1;
-                }
-            }
-
-            var readings = new FillSensorReadings("bench", distances, noReturns, failure, sensor.MinimumRange.Millimeters, sensor.MaximumRange.Millimeters) { Untimed = untimedReadings };
+                });
             if (FillSensorFilter.TryReduce(readings, out double reduced, out _))
             {
                 failedRun = 0;
                 if (Math.Abs(reduced - distanceMm) > FillSensorFilter.ClusterWidthMm)
                 {
                     wrongSamples++;
-                    output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sample {s + 1} read {reduced:0} mm from {string.Join(", ", distances.Select(d => d.ToString("0", CultureInfo.InvariantCulture)))} mm"));
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sample {s + 1} read {reduced:0} mm from {string.Join(", ", readings.DistancesMm.Select(d => d.ToString("0", CultureInfo.InvariantCulture)))} mm"));
                 }
             }
             else if (readings.OnlyUntimed)

@@ -31,25 +31,7 @@ public sealed class BinSampler(IReadOnlyList<BinHardware> bins, RecyclingStation
         var fill = new List<FillSensorReadings>(bin.Fill.Count);
         foreach (IFillDistanceSensor sensor in bin.Fill)
         {
-            var distances = new List<double>(readingsPerSample);
-            int noReturns = 0;
-            int untimedReadings = 0;
-            string? failure = null;
-            for (int r = 0; r < readingsPerSample; r++)
-            {
-                if (sensor.TryMeasure(out Length distance, out string? why, out bool untimed))
-                {
-                    distances.Add(distance.Millimeters);
-                }
-                else
-                {
-                    noReturns++;
-                    untimedReadings += untimed ? 1 : 0;
-                    failure = why;
-                }
-            }
-
-            fill.Add(new FillSensorReadings(sensor.Id, distances, noReturns, failure, sensor.MinimumRange.Millimeters, sensor.MaximumRange.Millimeters) { Untimed = untimedReadings });
+            fill.Add(ReadFill(sensor, readingsPerSample));
         }
 
         double? kg = null;
@@ -86,6 +68,37 @@ public sealed class BinSampler(IReadOnlyList<BinHardware> bins, RecyclingStation
         bool? lid = ReadSwitch(bin.Lid, ref switchFault);
         bool? tilt = ReadSwitch(bin.Tilt, ref switchFault);
         return new BinSample(time.GetUtcNow(), fill, kg, weightFault, celsius, temperatureFault, lid, tilt, switchFault);
+    }
+
+    /// <summary>
+    /// <paramref name="readings"/> raw readings of one fill sensor, as one sample's: the distances, the failed readings
+    /// and how many of those the gateway could not time, the last failure's reason. <paramref name="measured"/> and
+    /// <paramref name="failed"/> see each reading as it is taken (the ultrasonic bench's figures).
+    /// </summary>
+    public static FillSensorReadings ReadFill(IFillDistanceSensor sensor, int readings, Action<Length>? measured = null, Action<string?>? failed = null)
+    {
+        ArgumentNullException.ThrowIfNull(sensor);
+        var distances = new List<double>(readings);
+        int noReturns = 0;
+        int untimedReadings = 0;
+        string? failure = null;
+        for (int r = 0; r < readings; r++)
+        {
+            if (sensor.TryMeasure(out Length distance, out string? why, out bool untimed))
+            {
+                distances.Add(distance.Millimeters);
+                measured?.Invoke(distance);
+            }
+            else
+            {
+                noReturns++;
+                untimedReadings += untimed ? 1 : 0;
+                failure = why;
+                failed?.Invoke(why);
+            }
+        }
+
+        return new FillSensorReadings(sensor.Id, distances, noReturns, failure, sensor.MinimumRange.Millimeters, sensor.MaximumRange.Millimeters) { Untimed = untimedReadings };
     }
 
     private static bool? ReadSwitch(ContactInput? input, ref string? fault)
