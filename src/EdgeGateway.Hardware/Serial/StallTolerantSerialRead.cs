@@ -21,7 +21,7 @@ namespace EdgeGateway.Hardware.Serial;
 /// </para>
 /// <para>
 /// System.IO.Ports on Unix rounds read timeouts below 30 ms up to 30 ms (its TimeoutResolution), hence the slice.
-/// The port's <see cref="SerialPort.ReadTimeout"/> is the whole timeout; it is put back after the read.
+/// The port's <see cref="SerialPort.ReadTimeout"/> is set for each slice and put back after the read.
 /// </para>
 /// </remarks>
 public static class StallTolerantSerialRead
@@ -68,15 +68,6 @@ public static class StallTolerantSerialRead
         {
             port.ReadTimeout = configured;
         }
-    }
-
-    /// <summary>As <see cref="Read(SerialPort, byte[], int, int, TimeSpan)"/> with the port's own read timeout.</summary>
-    public static int Read(SerialPort port, byte[] buffer, int offset, int count)
-    {
-        ArgumentNullException.ThrowIfNull(port);
-        return port.ReadTimeout == SerialPort.InfiniteTimeout
-            ? port.Read(buffer, offset, count)
-            : Read(port, buffer, offset, count, TimeSpan.FromMilliseconds(port.ReadTimeout));
     }
 }
 
