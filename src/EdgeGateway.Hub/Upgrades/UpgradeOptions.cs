@@ -1,3 +1,5 @@
+using EdgeGateway.Mqtt;
+
 namespace EdgeGateway.Hub.Upgrades;
 
 /// <summary>Remote upgrades (section <c>Hub:Upgrades</c>, Upgrades/README.md): the bundles offered, the key they must be
@@ -41,9 +43,9 @@ internal sealed class UpgradeOptions
         var problems = new List<string>();
         if (!string.IsNullOrWhiteSpace(PublicKeyPath))
         {
-            if (!File.Exists(PublicKeyPath))
+            if (MqttBrokerSettings.ReadableFileProblem($"{Section}:PublicKeyPath", PublicKeyPath) is { } keyProblem)
             {
-                problems.Add($"{Section}:PublicKeyPath: {PublicKeyPath} does not exist");
+                problems.Add(keyProblem);
             }
 
             if (!Uri.TryCreate(GatewayBaseUrl, UriKind.Absolute, out Uri? url) || (url.Scheme != Uri.UriSchemeHttps && !(url.Scheme == Uri.UriSchemeHttp && url.IsLoopback)))
