@@ -89,9 +89,10 @@ public sealed class ShedSampler
         // outputs every few milliseconds: a short on any port trips there, on this thread, not after the packet.
         if (_overCurrentOutputs.Length > 0)
         {
+            Action watch = () => WatchOverCurrentOutputs();
             foreach ((int _, Bl0942PortMeter meter) in _bl0942Lines.SelectMany(line => line))
             {
-                meter.Chip.WhileWaiting = () => WatchOverCurrentOutputs();
+                meter.Chip.WhileWaiting = watch;
             }
         }
 
