@@ -44,7 +44,7 @@ public static class TripLatencyBenchmark
     /// <summary>One onset's outcome: the latency, or null when the relay did not open within the limit.</summary>
     public readonly record struct Onset(TripRule Rule, int Ports, string Port, TimeSpan? Latency, TimeSpan RoundLength, TimeSpan IntoRound);
 
-    public static int Run(IReadOnlyList<int> portCounts, IReadOnlyList<TripRule> rules, int onsets, int seed, TextWriter output, GeneratedMeter meter = GeneratedMeter.Ac)
+    public static int Run(IReadOnlyList<int> portCounts, IReadOnlyList<TripRule> rules, int onsets, int seed, TextWriter output, GeneratedMeter meter = GeneratedMeter.Ac, int bl0942Baud = Hardware.Metering.Bl0942.Bl0942Frame.BaudRate)
     {
         ArgumentNullException.ThrowIfNull(portCounts);
         ArgumentNullException.ThrowIfNull(rules);
@@ -59,7 +59,7 @@ public static class TripLatencyBenchmark
         {
             foreach (int ports in portCounts)
             {
-                SiteFileLoadResult load = GeneratedShedSite.Load(ports, meter);
+                SiteFileLoadResult load = GeneratedShedSite.Load(ports, meter, bl0942Baud);
                 if (!load.IsValid)
                 {
                     foreach (ConfigurationProblem problem in load.Problems)
@@ -97,7 +97,7 @@ public static class TripLatencyBenchmark
                 string Ms(double? value) => value is { } v ? v.ToString("0.0", c) : "–";
                 double? P(double share) => latencies.Length == 0 ? null : latencies[Math.Max(0, (int)Math.Ceiling(share * latencies.Length) - 1)];
                 Onset slowest = results.MaxBy(r => r.Latency ?? TimeSpan.MaxValue);
-                output.WriteLine(string.Create(c, $"| {Name(rule)} | {ports} | {meter switch { GeneratedMeter.Bl0942 => "bl0942 (UART)", GeneratedMeter.Hlw8032 => "hlw8032 (UART each)", _ => "ac (MCP3208)" }} | {onsets} | {latencies.Length} | {Ms(P(0.5))} | {Ms(P(0.99))} | {Ms(latencies.Length == 0 ? null : latencies[^1])} | {results.Average(r => r.RoundLength.TotalMilliseconds):0} | {slowest.Port}, {slowest.IntoRound.TotalMilliseconds:0} ms into the round |"));
+                output.WriteLine(string.Create(c, $"| {Name(rule)} | {ports} | {meter switch { GeneratedMeter.Bl0942 => $"bl0942 (UART, {bl0942Baud} baud)", GeneratedMeter.Hlw8032 => "hlw8032 (UART each)", _ => "ac (MCP3208)" }} | {onsets} | {latencies.Length} | {Ms(P(0.5))} | {Ms(P(0.99))} | {Ms(latencies.Length == 0 ? null : latencies[^1])} | {results.Average(r => r.RoundLength.TotalMilliseconds):0} | {slowest.Port}, {slowest.IntoRound.TotalMilliseconds:0} ms into the round |"));
             }
         }
 

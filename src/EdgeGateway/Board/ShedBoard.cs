@@ -432,7 +432,7 @@ public sealed class ShedBoard : IRelayBank, IDisposable
             }
         }
 
-        var chip = new Bl0942(line, meter.Address, $"BL0942 {meter.Address} on {meter.Serial}");
+        var chip = new Bl0942(line, meter.Address, $"BL0942 {meter.Address} on {meter.Serial}", meter.Baud);
         return new Bl0942PortMeter(chip, meter.ShuntOhms, meter.VoltageDivider, overCurrent, _time);
     }
 

@@ -106,10 +106,10 @@ internal sealed class AcMeterCalibration : IMeterCalibration
 internal sealed class Bl0942MeterCalibration : IMeterCalibration
 {
     // The chip refreshes its RMS and WATT registers every 400 ms (datasheet 3.1, RMS_UPDATE_SEL = 0); a full packet takes
-    // 52 ms at 4800 baud. 96 packets span 5 s: twelve refreshes averaged. 20 packets (1 s, two refreshes) are dropped first,
-    // so nothing averaged was integrated before the relay closed.
-    private const int MeasuredPackets = 96;
-    private const int SettlePackets = 20;
+    // 52 ms at 4800 baud, 6.5 ms at 38 400. The packets span 5 s: twelve refreshes averaged (96 packets at 4800 baud).
+    // The first second's (two refreshes) are dropped, so nothing averaged was integrated before the relay closed.
+    private static readonly TimeSpan Measured = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(1);
 
     private readonly Bl0942PortMeter _meter;
     private readonly double _shortCircuitPeakA;
@@ -130,11 +130,13 @@ internal sealed class Bl0942MeterCalibration : IMeterCalibration
 
     public IReadOnlyList<ScaleFactor> Factors { get; }
 
-    public int SettleReadings => SettlePackets;
+    public int SettleReadings => Packets(Settle);
 
-    public int Readings => MeasuredPackets;
+    public int Readings => Packets(Measured);
 
-    public string ReadingsExplained => "96 packets, 5 s: 12 of the chip's 400 ms refreshes";
+    public string ReadingsExplained => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Readings} packets, 5 s: 12 of the chip's 400 ms refreshes");
+
+    private int Packets(TimeSpan span) => (int)Math.Ceiling(span / _meter.PacketExchange);
 
     public MeterReading Measure() => _meter.Measure(_shortCircuitPeakA);
 }

@@ -27,12 +27,14 @@ internal static class BenchCommand
         var seed = new Option<int>("--seed") { Description = "Seed of the ports, phases and noise", DefaultValueFactory = _ => 1 };
         var rules = new Option<string>("--rules") { Description = "Rules, comma-separated: short-circuit, overload, shed-overload, malicious-load", DefaultValueFactory = _ => "short-circuit,overload,shed-overload,malicious-load" };
         var meter = new Option<string>("--meter") { Description = "The ports' meter: ac (a CT on an MCP3208), bl0942 (a BL0942 on a UART, up to 20 ports) or hlw8032 (an HLW8032 on a UART of its own)", DefaultValueFactory = _ => "ac" };
+        var baud = new Option<int>("--baud") { Description = "With --meter bl0942: the UARTs' rate, 4800 (the chips' power-on rate), 19200 or 38400", DefaultValueFactory = _ => 4800 };
         var command = new Command("trip", "Measure trip latency (fault onset to the relay's open command, in shed time) per rule on generated sheds");
         command.Options.Add(meter);
         command.Options.Add(ports);
         command.Options.Add(onsets);
         command.Options.Add(seed);
         command.Options.Add(rules);
+        command.Options.Add(baud);
         command.SetAction(parse =>
         {
             Configuration.GeneratedMeter? kind = parse.GetValue(meter) switch
@@ -46,13 +48,14 @@ internal static class BenchCommand
             if (kind is null
                 || !TryParseList(parse.GetValue(ports)!, s => int.TryParse(s, out int n) && n >= 1 && n <= maxPorts ? n : null, out int[] sizes)
                 || !TryParseList(parse.GetValue(rules)!, RuleNamed, out Benchmarking.TripRule[] chosen)
-                || parse.GetValue(onsets) < 1)
+                || parse.GetValue(onsets) < 1
+                || !Hardware.Metering.Bl0942.Bl0942Frame.BaudRates.Contains(parse.GetValue(baud)))
             {
-                Console.Error.WriteLine($"bench trip: --meter takes ac, bl0942 or hlw8032, --ports sizes 1..{Configuration.GeneratedShedSite.MaxPorts} (1..{Configuration.GeneratedShedSite.MaxBl0942Ports} with bl0942), --rules short-circuit, overload, shed-overload or malicious-load, --onsets at least 1");
+                Console.Error.WriteLine($"bench trip: --meter takes ac, bl0942 or hlw8032, --ports sizes 1..{Configuration.GeneratedShedSite.MaxPorts} (1..{Configuration.GeneratedShedSite.MaxBl0942Ports} with bl0942), --rules short-circuit, overload, shed-overload or malicious-load, --onsets at least 1, --baud 4800, 19200 or 38400");
                 return 2;
             }
 
-            return Benchmarking.TripLatencyBenchmark.Run(sizes, chosen, parse.GetValue(onsets), parse.GetValue(seed), Console.Out, kind.Value);
+            return Benchmarking.TripLatencyBenchmark.Run(sizes, chosen, parse.GetValue(onsets), parse.GetValue(seed), Console.Out, kind.Value, parse.GetValue(baud));
         });
         return command;
     }

@@ -33,9 +33,9 @@ public static class GeneratedShedSite
     private static readonly int[] OverCurrentGpios = [5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24];
 
     /// <summary>The site file's text for <paramref name="ports"/> ports of <paramref name="meter"/>, P01..PNN.</summary>
-    public static string Yaml(int ports, GeneratedMeter meter) => meter switch
+    public static string Yaml(int ports, GeneratedMeter meter, int bl0942Baud = Hardware.Metering.Bl0942.Bl0942Frame.BaudRate) => meter switch
     {
-        GeneratedMeter.Bl0942 => Bl0942Yaml(ports),
+        GeneratedMeter.Bl0942 => Bl0942Yaml(ports, bl0942Baud),
         GeneratedMeter.Hlw8032 => Hlw8032Yaml(ports),
         _ => Yaml(ports),
     };
@@ -81,16 +81,18 @@ public static class GeneratedShedSite
     }
 
     /// <summary>The generated site of <paramref name="meter"/> ports, checked as any site file is.</summary>
-    public static SiteFileLoadResult Load(int ports, GeneratedMeter meter) => SiteFileLoader.LoadText(FileName(ports), Yaml(ports, meter));
+    public static SiteFileLoadResult Load(int ports, GeneratedMeter meter, int bl0942Baud = Hardware.Metering.Bl0942.Bl0942Frame.BaudRate) =>
+        SiteFileLoader.LoadText(FileName(ports), Yaml(ports, meter, bl0942Baud));
 
     /// <summary>
     /// <paramref name="ports"/> BL0942 ports: four chips (addresses 0–3) on each of /dev/ttyUSB0..8 (USB-serial adapters:
     /// the header cannot spare UART pins besides twenty over-current inputs), the first twenty chips' over-current outputs
     /// each on its own board GPIO (the header has no more; P21 and on see a short in their next packet's fast RMS), the
-    /// relays on MCP23017s at 0x20, 0x21 and 0x22.
+    /// relays on MCP23017s at 0x20, 0x21 and 0x22. <paramref name="baud"/>: the UARTs' rate (4800, the chips' power-on
+    /// rate, is not written).
     /// </summary>
-    public static string Bl0942Yaml(int ports) => MeteringIcYaml(ports, MaxBl0942Ports, "bl0942", "BL0942",
-        p => string.Create(CultureInfo.InvariantCulture, $"{{ type: bl0942, serial: /dev/ttyUSB{p / 4}, address: {p % 4}, shuntOhms: 0.001, voltageDivider: 3824.5{(p < OverCurrentGpios.Length ? $", overCurrentGpio: {OverCurrentGpios[p]}" : "")} }}"));
+    public static string Bl0942Yaml(int ports, int baud = Hardware.Metering.Bl0942.Bl0942Frame.BaudRate) => MeteringIcYaml(ports, MaxBl0942Ports, "bl0942", "BL0942",
+        p => string.Create(CultureInfo.InvariantCulture, $"{{ type: bl0942, serial: /dev/ttyUSB{p / 4}, address: {p % 4}, shuntOhms: 0.001, voltageDivider: 3824.5{(p < OverCurrentGpios.Length ? $", overCurrentGpio: {OverCurrentGpios[p]}" : "")}{(baud == Hardware.Metering.Bl0942.Bl0942Frame.BaudRate ? "" : $", baud: {baud}")} }}"));
 
     /// <summary>The site file's text for <paramref name="ports"/> AC ports, P01..PNN.</summary>
     public static string Yaml(int ports)

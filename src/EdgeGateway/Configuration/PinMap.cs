@@ -436,7 +436,7 @@ internal static class PinMap
                     break;
                 case Bl0942MeterDefinition bl:
                     meter = $"AC: BL0942, shunt {Number(bl.ShuntOhms)} Ω, divider {Number(bl.VoltageDivider)}:1";
-                    signal = Invariant($"`{bl.Serial}` address {bl.Address}{(bl.OverCurrentGpio is { } ot ? $", over-current output on GPIO{ot}" : "")}");
+                    signal = Invariant($"`{bl.Serial}` address {bl.Address}, {bl.Baud} baud{(bl.Baud == Hardware.Metering.Bl0942.Bl0942Frame.BaudRate ? "" : " (MODE.UART_RATE_SEL, set by the gateway)")}{(bl.OverCurrentGpio is { } ot ? $", over-current output on GPIO{ot}" : "")}");
                     break;
                 default:
                     throw new InvalidOperationException($"port {port.Id}: unknown meter {port.Meter.GetType().Name}");

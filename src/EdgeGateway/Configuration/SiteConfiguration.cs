@@ -144,7 +144,11 @@ public sealed record DcMeterDefinition(int Address, string? Multiplexer, int? Mu
 /// (line volts per volt at the VP pin). <see cref="OverCurrentGpio"/> is the board GPIO its CF1 pin (configured as the
 /// over-current output) drives, when wired.
 /// </summary>
-public sealed record Bl0942MeterDefinition(string Serial, int Address, double ShuntOhms, double VoltageDivider, int? OverCurrentGpio, int Line) : PortMeterDefinition(Line);
+public sealed record Bl0942MeterDefinition(string Serial, int Address, double ShuntOhms, double VoltageDivider, int? OverCurrentGpio, int Line) : PortMeterDefinition(Line)
+{
+    /// <summary>The UART's rate: 4800 (the chip's SCLK_BPS pin low), or 19 200 / 38 400, which the gateway switches the chip to.</summary>
+    public int Baud { get; init; } = Hardware.Metering.Bl0942.Bl0942Frame.BaudRate;
+}
 
 /// <summary>
 /// AC port metered by its own HLW8032 on a UART of its own (<see cref="Serial"/>: the IC sends unasked and has no

@@ -1,3 +1,4 @@
+using EdgeGateway.Hardware.Metering.Bl0942;
 using YamlDotNet.RepresentationModel;
 
 namespace EdgeGateway.Configuration;
@@ -10,7 +11,7 @@ internal sealed partial class SiteFileReader
     private static readonly string[] PortKeys = ["id", "meter", "relay", "protection", "disabled"];
     private static readonly string[] AcMeterKeys = ["type", "adc", "channel", "ampsPerAdcVolt"];
     private static readonly string[] DcMeterKeys = ["type", "address", "multiplexer", "multiplexerChannel", "shuntOhms", "maxCurrentA", "busVoltageDivider"];
-    private static readonly string[] Bl0942MeterKeys = ["type", "serial", "address", "shuntOhms", "voltageDivider", "overCurrentGpio"];
+    private static readonly string[] Bl0942MeterKeys = ["type", "serial", "address", "shuntOhms", "voltageDivider", "overCurrentGpio", "baud"];
     private static readonly string[] Hlw8032MeterKeys = ["type", "serial", "voltageCoefficient", "currentCoefficient"];
     private static readonly string[] AnyMeterKeys = [.. AcMeterKeys.Union(DcMeterKeys, StringComparer.Ordinal).Union(Bl0942MeterKeys, StringComparer.Ordinal).Union(Hlw8032MeterKeys, StringComparer.Ordinal)];
     private bool _uart0Claimed;
@@ -78,7 +79,7 @@ internal sealed partial class SiteFileReader
             : isAc && DcMeterKeys.Contains(key, StringComparer.Ordinal) ? $"'{key}' is a dc meter key, but this meter is type ac"
             : isDc && AcMeterKeys.Contains(key, StringComparer.Ordinal) ? $"'{key}' is an ac meter key, but this meter is type dc"
             : !isBl0942 && Bl0942MeterKeys.Except(AcMeterKeys.Union(DcMeterKeys), StringComparer.Ordinal).Contains(key, StringComparer.Ordinal) ? $"'{key}' is a bl0942 meter key, but this meter is type {type}"
-            : isBl0942 && AcMeterKeys.Union(DcMeterKeys).Except(Bl0942MeterKeys, StringComparer.Ordinal).Contains(key, StringComparer.Ordinal) ? $"'{key}' is not a bl0942 meter key (a BL0942 takes serial, address, shuntOhms, voltageDivider, overCurrentGpio)"
+            : isBl0942 && AcMeterKeys.Union(DcMeterKeys).Except(Bl0942MeterKeys, StringComparer.Ordinal).Contains(key, StringComparer.Ordinal) ? $"'{key}' is not a bl0942 meter key (a BL0942 takes serial, address, shuntOhms, voltageDivider, overCurrentGpio, baud)"
             : null;
 
         MappingReader m = port.Mapping("meter", required: true, allowed, misplaced);
@@ -170,6 +171,12 @@ internal sealed partial class SiteFileReader
         double? shuntOhms = m.Number("shuntOhms", required: true, 0.0001, 0.1, "Ω (the current shunt between IP and IN)");
         double? divider = m.Number("voltageDivider", required: true, 100, 100000, "(line volts per volt at the VP pin)");
         int? overCurrentGpio = m.Int("overCurrentGpio", required: false, 0, RaspberryPiPins.MaxHeaderGpio, GpioUnit);
+        int? baud = m.Int("baud", required: false, 1, 1_000_000, "baud");
+        if (baud is { } b && !Bl0942Frame.BaudRates.Contains(b))
+        {
+            _problems.Add(m.LineOf("baud"), $"{m.Name("baud")}: a BL0942 talks at {string.Join(", ", Bl0942Frame.BaudRates)} baud (4800: its SCLK_BPS pin low; 19200 and 38400: set in its MODE register), not {b}");
+            baud = null;
+        }
 
         if (serial is not null && !serial.StartsWith("/dev/", StringComparison.Ordinal))
         {
@@ -184,6 +191,20 @@ internal sealed partial class SiteFileReader
             _serialAddressClaims.Add(new Claim<(string, int)>((serial, address.Value), $"meter of {context.Name}", m.LineOf("address")));
         }
 
+        // The chips of one UART share its rate: the line is set to one rate at a time.
+        int rate = baud ?? Bl0942Frame.BaudRate;
+        if (serial is not null)
+        {
+            if (_bl0942Bauds.TryGetValue(serial, out (int Baud, string Owner, int Line) first) && first.Baud != rate)
+            {
+                _problems.Add(m.Has("baud") ? m.LineOf("baud") : m.Line, $"{m.Name("baud")}: {rate} baud, but the {first.Owner} on {serial} (line {first.Line}) talks at {first.Baud}: the chips of one UART share its rate");
+            }
+            else
+            {
+                _bl0942Bauds.TryAdd(serial, (rate, $"meter of {context.Name}", m.Line));
+            }
+        }
+
         if (overCurrentGpio is not null)
         {
             _gpioClaims.Add(new Claim<int>(overCurrentGpio.Value, $"over-current output of {context.Name}'s BL0942", m.LineOf("overCurrentGpio")));
@@ -194,7 +215,7 @@ internal sealed partial class SiteFileReader
             return null;
         }
 
-        return new Bl0942MeterDefinition(serial, address.Value, shuntOhms.Value, divider.Value, overCurrentGpio, m.Line);
+        return new Bl0942MeterDefinition(serial, address.Value, shuntOhms.Value, divider.Value, overCurrentGpio, m.Line) { Baud = rate };
     }
 
     /// <summary>

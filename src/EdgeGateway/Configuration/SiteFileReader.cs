@@ -42,6 +42,7 @@ internal sealed partial class SiteFileReader
     private readonly List<Claim<(string Expander, int Pin)>> _expanderPinClaims = [];
     private readonly List<Claim<(string Serial, int Address)>> _serialAddressClaims = [];
     private readonly List<Claim<string>> _serialLineClaims = [];
+    private readonly Dictionary<string, (int Baud, string Owner, int Line)> _bl0942Bauds = new(StringComparer.Ordinal);
     private readonly List<I2cDevice> _i2cDevices = [];
     private readonly List<PortMeterFacts> _meterFacts = [];
     private readonly Dictionary<string, int> _portLines = new(StringComparer.Ordinal);

@@ -104,8 +104,8 @@ public sealed class ShedSampler
         // packet on its UART, one packet more (MeasureOutOfTurn takes that answer, then asks only if it is still due).
         _decisionLead = port => _lineOf[port] < 0
             ? TimeSpan.Zero
-            : (Bl0942PortMeter.PacketExchange * (LineBusy(port) ? 2 : 1)) - TimeSpan.FromMilliseconds(1);
-        _freeLineLead = port => _lineOf[port] < 0 ? TimeSpan.Zero : Bl0942PortMeter.PacketExchange - TimeSpan.FromMilliseconds(1);
+            : (((Bl0942PortMeter)board.Meters[port]).PacketExchange * (LineBusy(port) ? 2 : 1)) - TimeSpan.FromMilliseconds(1);
+        _freeLineLead = port => _lineOf[port] < 0 ? TimeSpan.Zero : ((Bl0942PortMeter)board.Meters[port]).PacketExchange - TimeSpan.FromMilliseconds(1);
         if (board.Mains?.Scan is { } scan)
         {
             scan.Listener = new ScanToProtection(protection);
@@ -237,7 +237,7 @@ public sealed class ShedSampler
         _protection.OnPortMeasured(port, reading);
         if (reading.Status == MeterReadStatus.Ok && _board.Meters[port] is Bl0942PortMeter meter)
         {
-            _protection.OnFastCurrent(port, meter.FastRmsAmps, Bl0942PortMeter.PowerLag);
+            _protection.OnFastCurrent(port, meter.FastRmsAmps, meter.PowerLag);
         }
     }
 
@@ -305,7 +305,7 @@ public sealed class ShedSampler
                     }
                     else
                     {
-                        _protection.OnFastCurrent(port, amps, Bl0942PortMeter.PowerLag);
+                        _protection.OnFastCurrent(port, amps, meter.PowerLag);
                     }
                 }
             }

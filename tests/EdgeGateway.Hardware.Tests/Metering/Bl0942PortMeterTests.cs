@@ -258,10 +258,97 @@ public sealed class Bl0942PortMeterTests : IDisposable
         TimeSpan answered = _clock.Elapsed;
 
         AssertOk(reading);
-        Assert.True(answered - asked >= Bl0942PortMeter.PacketExchange - TimeSpan.FromMilliseconds(0.1), $"the packet took {(answered - asked).TotalMilliseconds} ms of shed time");
+        Assert.True(answered - asked >= meter.PacketExchange - TimeSpan.FromMilliseconds(0.1), $"the packet took {(answered - asked).TotalMilliseconds} ms of shed time");
         Assert.NotNull(seen);
         Assert.True(seen >= onset, $"seen {(onset - seen)!.Value.TotalMilliseconds} ms before the onset");
         Assert.True(seen < answered, $"seen {(seen - answered)!.Value.TotalMilliseconds} ms after the packet's last byte");
+    }
+
+    [Fact]
+    public void At_38400_baud_the_chip_is_switched_from_its_power_on_rate_and_a_packet_takes_an_eighth_of_the_time()
+    {
+        ShedOutlet outlet = AddChip(0, "P01");
+        outlet.Plug(new ResistiveLoad(1000, 220, "kettle"));
+        outlet.CoilEnergized = true;
+        Bl0942PortMeter meter = Meter(0, baud: 38400);
+        Settle();
+        Assert.Equal(4800, _bus.Chip(0)!.BaudRate);
+
+        AssertOk(meter.Measure(40));
+        TimeSpan asked = _clock.Elapsed;
+        MeterReading reading = meter.Measure(40);
+        TimeSpan took = _clock.Elapsed - asked;
+
+        AssertOk(reading);
+        Assert.InRange(reading.Measurement.RealPowerW, outlet.TrueRealPowerW * 0.98, outlet.TrueRealPowerW * 1.02);
+        Assert.Equal(38400, _bus.Chip(0)!.BaudRate);
+        Assert.Equal(0b11u << 8, _bus.Chip(0)!.Register(Bl0942Register.Mode) & Bl0942Frame.ModeUartRateMask);
+        Assert.Equal(38400, _port.BaudRate);
+
+        // 25 bytes of 10 bits at 38 400 baud: 6.5 ms (52 ms at 4800).
+        Assert.InRange(meter.PacketExchange.TotalMilliseconds, 6.50, 6.52);
+        Assert.InRange(took, meter.PacketExchange - TimeSpan.FromMilliseconds(0.1), TimeSpan.FromMilliseconds(20));
+    }
+
+    [Fact]
+    public void A_chip_heard_at_one_rate_does_not_answer_a_request_sent_at_another()
+    {
+        AddChip(0, "P01");
+        _port.BaudRate = 38400;
+
+        _port.Write([0x58, 0xAA], 0, 2);
+
+        Assert.Throws<TimeoutException>(() => _port.ReadByte());
+        _port.BaudRate = Bl0942Frame.BaudRate;
+        _port.Write([0x58, 0xAA], 0, 2);
+        Assert.Equal(0x55, ReadExactly(23)[0]);
+    }
+
+    [Fact]
+    public void A_restarted_gateway_finds_its_chip_still_at_38400_baud()
+    {
+        AddChip(0, "P01");
+        Settle();
+        AssertOk(Meter(0, baud: 38400).Measure(40));
+
+        // The gateway restarts: its UART opens at the power-on rate, the chip stays where it was put.
+        _port.BaudRate = Bl0942Frame.BaudRate;
+        MeterReading reading = Meter(0, baud: 38400).Measure(40);
+
+        AssertOk(reading);
+        Assert.Equal(38400, _bus.Chip(0)!.BaudRate);
+    }
+
+    [Fact]
+    public void A_chip_reset_to_its_power_on_rate_is_found_and_switched_again_once_it_stops_answering()
+    {
+        AddChip(0, "P01");
+        Bl0942PortMeter meter = Meter(0, baud: 38400);
+        Settle();
+        AssertOk(meter.Measure(40));
+
+        // A brown-out: the chip restarts with its power-on registers, at the pin's 4800 baud.
+        _bus.Chip(0)!.Reset();
+        Assert.Equal(4800, _bus.Chip(0)!.BaudRate);
+        MeterReading lost = meter.Measure(40);
+        MeterReading found = meter.Measure(40);
+
+        Assert.Equal(MeterReadStatus.Fault, lost.Status);
+        Assert.Contains("no answer", lost.Fault, StringComparison.Ordinal);
+        AssertOk(found);
+        Assert.Equal(38400, _bus.Chip(0)!.BaudRate);
+    }
+
+    [Fact]
+    public void A_chip_that_answers_at_no_rate_is_a_meter_fault_naming_both()
+    {
+        AddChip(0, "P01");
+        _bus.Chip(0)!.Fault = Bl0942Fault.Silent;
+
+        MeterReading reading = Meter(0, baud: 38400).Measure(40);
+
+        Assert.Equal(MeterReadStatus.Fault, reading.Status);
+        Assert.Contains("no answer at 4800 or 38400 baud", reading.Fault, StringComparison.Ordinal);
     }
 
     /// <summary>Chip 0 on P01 with its over-current output wired, the load on and its relay closed, a second of shed time on.</summary>
@@ -283,7 +370,7 @@ public sealed class Bl0942PortMeterTests : IDisposable
         return outlet;
     }
 
-    private Bl0942PortMeter Meter(int address)
+    private Bl0942PortMeter Meter(int address, int baud = Bl0942Frame.BaudRate)
     {
         ContactInput? overCurrent = null;
         if (address == 0)
@@ -292,7 +379,7 @@ public sealed class Bl0942PortMeterTests : IDisposable
             Assert.True(overCurrent.TryInitialize(out string? error), error);
         }
 
-        return new Bl0942PortMeter(new Bl0942(_port, address, $"BL0942 {address}"), ShuntOhms, Divider, overCurrent, _clock);
+        return new Bl0942PortMeter(new Bl0942(_port, address, $"BL0942 {address}", baud), ShuntOhms, Divider, overCurrent, _clock);
     }
 
     /// <summary>A second of shed time: the model steps and the chips' 400 ms registers refresh with the loads on.</summary>

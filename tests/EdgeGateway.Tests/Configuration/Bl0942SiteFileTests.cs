@@ -73,6 +73,40 @@ public sealed class Bl0942SiteFileTests
     }
 
     [Fact]
+    public void A_uart_rate_the_chip_does_not_have_is_an_error_at_its_line_naming_the_rates_it_has()
+    {
+        string yaml = With("meter: { type: ac, adc: adc0, channel: 2, ampsPerAdcVolt: 30 }", Bl0942Meter.Replace("address: 1", "address: 1,\n      baud: 9600", StringComparison.Ordinal));
+
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
+
+        Assert.Equal(LineOf(yaml, "baud: 9600"), problem.Line);
+        AssertMentions(problem, "9600", "4800, 19200, 38400");
+    }
+
+    [Fact]
+    public void Two_chips_of_one_uart_at_different_rates_is_an_error_naming_the_other_port()
+    {
+        string yaml = With("meter: { type: ac, adc: adc0, channel: 1, ampsPerAdcVolt: 30 }", Bl0942Meter.Replace("overCurrentGpio: 17", "overCurrentGpio: 16, baud: 38400", StringComparison.Ordinal))
+            .Replace("meter: { type: ac, adc: adc0, channel: 2, ampsPerAdcVolt: 30 }", Bl0942Meter.Replace("address: 1", "address: 2", StringComparison.Ordinal), StringComparison.Ordinal);
+
+        ConfigurationProblem problem = SingleProblem(Load(yaml));
+
+        AssertMentions(problem, "38400", "4800", "port P01", "/dev/ttyAMA0");
+    }
+
+    [Fact]
+    public void A_faster_uart_rate_is_read_and_shown_in_the_pin_map()
+    {
+        string yaml = With("meter: { type: ac, adc: adc0, channel: 2, ampsPerAdcVolt: 30 }", Bl0942Meter.Replace("address: 1", "address: 1, baud: 38400", StringComparison.Ordinal));
+
+        SiteFileLoadResult result = Load(yaml);
+
+        Assert.Empty(result.Problems);
+        Assert.Equal(38400, Assert.IsType<Bl0942MeterDefinition>(result.Configuration!.Ports[1].Meter).Baud);
+        Assert.Contains("38400 baud (MODE.UART_RATE_SEL", PinMap.Document(result.Configuration, FileName), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_shipped_bl0942_demo_site_is_valid()
     {
         SiteFileLoadResult result = SiteFileLoader.Load(ShippedSite("demo-bl0942.yaml"));

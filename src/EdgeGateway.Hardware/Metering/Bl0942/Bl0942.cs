@@ -26,17 +26,42 @@ public sealed class Bl0942
     private readonly byte[] _buffer = new byte[Bl0942Frame.PacketLength];
     private Task? _sending;
 
-    public Bl0942(SerialPort port, int address, string description)
+    // Whether the chip is known to talk at Baud: always at the pin's rate; at a MODE-selected rate once switched (and
+    // again after the chip went silent: a brown-out resets it to the pin's rate).
+    private bool _atBaud;
+
+    /// <param name="port">The UART, shared by the chips of one bus.</param>
+    /// <param name="address">The chip's A2A1 address, 0–3.</param>
+    /// <param name="description">Names the chip in faults.</param>
+    /// <param name="baud">
+    /// The rate to read the chip at: <see cref="Bl0942Frame.BaudRate"/> (the SCLK_BPS pin's, low), or 19 200 or 38 400,
+    /// which the chip is switched to (MODE.UART_RATE_SEL) before its first exchange. Every chip of one UART runs at the
+    /// same rate.
+    /// </param>
+    public Bl0942(SerialPort port, int address, string description, int baud = Bl0942Frame.BaudRate)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(address);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(address, 3);
+        if (!Bl0942Frame.BaudRates.Contains(baud))
+        {
+            throw new ArgumentOutOfRangeException(nameof(baud), baud, "a BL0942 talks at 4800, 19200 or 38400 baud");
+        }
+
         _port = port;
         Address = address;
         Description = description;
+        Baud = baud;
+        _atBaud = baud == Bl0942Frame.BaudRate;
     }
 
     /// <summary>The chip's A2A1 address, 0–3.</summary>
     public int Address { get; }
+
+    /// <summary>The rate the chip is read at (8N1).</summary>
+    public int Baud { get; }
+
+    /// <summary>One byte's time on the wire at <see cref="Baud"/>.</summary>
+    public TimeSpan ByteTime => Bl0942Frame.ByteTimeAt(Baud);
 
     public string Description { get; }
 
@@ -65,7 +90,7 @@ public sealed class Bl0942
     /// Sends the full-packet request and returns at once; <see cref="TryTakePacket"/> waits for the answer. No other
     /// exchange on the same UART may come between the two (the answer would be taken for the other's).
     /// </summary>
-    public bool TryRequestPacket(out string? fault) => TrySend([ReadCommand, Bl0942Frame.FullPacketRegister], out fault);
+    public bool TryRequestPacket(out string? fault) => TrySendAtBaud([ReadCommand, Bl0942Frame.FullPacketRegister], out fault);
 
     /// <summary>Waits (up to the port's read timeout) for the answer to <see cref="TryRequestPacket"/>'s request.</summary>
     public bool TryTakePacket(out Bl0942Packet packet, out string? fault)
@@ -106,7 +131,7 @@ public sealed class Bl0942
     /// <see cref="TryTakeRegister"/> waits for the answer. As with <see cref="TryRequestPacket"/>, no other exchange on
     /// the same UART may come between the two.
     /// </summary>
-    public bool TryRequestRegister(Bl0942Register register, out string? fault) => TrySend([ReadCommand, (byte)register], out fault);
+    public bool TryRequestRegister(Bl0942Register register, out string? fault) => TrySendAtBaud([ReadCommand, (byte)register], out fault);
 
     /// <summary>Waits (up to the port's read timeout) for the answer to <see cref="TryRequestRegister"/>'s request.</summary>
     public bool TryTakeRegister(Bl0942Register register, out uint value, out string? fault)
@@ -134,12 +159,13 @@ public sealed class Bl0942
     /// </summary>
     public bool TryWriteRegister(Bl0942Register register, uint value, out string? fault)
     {
-        byte[] frame = new byte[6];
-        frame[0] = WriteCommand;
-        frame[1] = (byte)register;
-        Bl0942Frame.Write24(frame.AsSpan(2), value);
-        frame[5] = Bl0942Frame.Checksum(WriteCommand, frame.AsSpan(1, 4));
-        if (!TrySend(frame, out fault))
+        if (register == Bl0942Register.Mode && Bl0942Frame.BaudOfMode(value, Bl0942Frame.BaudRate) != Baud)
+        {
+            fault = Invariant($"{Description}: MODE 0x{value:X6} would move the chip off {Baud} baud");
+            return false;
+        }
+
+        if (!TrySendAtBaud(WriteFrame(register, value), out fault))
         {
             return false;
         }
@@ -181,6 +207,147 @@ public sealed class Bl0942
         }
 
         return TryWriteRegister(Bl0942Register.UsrWrprot, 0, out fault);
+    }
+
+    /// <summary>
+    /// The chip went silent: it may have been reset (a brown-out) and talk at the pin's rate again, so its rate is looked
+    /// for before its next exchange.
+    /// </summary>
+    public void ForgetBaud() => _atBaud = Baud == Bl0942Frame.BaudRate;
+
+    private byte[] WriteFrame(Bl0942Register register, uint value)
+    {
+        byte[] frame = new byte[6];
+        frame[0] = WriteCommand;
+        frame[1] = (byte)register;
+        Bl0942Frame.Write24(frame.AsSpan(2), value);
+        frame[5] = Bl0942Frame.Checksum(WriteCommand, frame.AsSpan(1, 4));
+        return frame;
+    }
+
+    private bool TrySendAtBaud(byte[] frame, out string? fault)
+    {
+        if (!_atBaud && !TryFindBaud(out fault))
+        {
+            return false;
+        }
+
+        return TrySetLineBaud(Baud, out fault) && TrySend(frame, out fault);
+    }
+
+    /// <summary>
+    /// Finds the chip at <see cref="Baud"/> or at the pin's rate, and switches it from the pin's: MODE.UART_RATE_SEL
+    /// (datasheet 3.1) takes effect as the write's last byte is in, and the chip does not answer a write, so the switch
+    /// is proven by a read at the new rate. First at the rate the UART is at now: a chip beside one already switched,
+    /// or one a restarted gateway left switched, answers there at once, and a fresh chip costs one timeout only when
+    /// the line was left at the new rate.
+    /// </summary>
+    private bool TryFindBaud(out string? fault)
+    {
+        int first = _port.IsOpen && _port.BaudRate == Baud ? Baud : Bl0942Frame.BaudRate;
+        int second = first == Baud ? Bl0942Frame.BaudRate : Baud;
+        string? firstFault = null;
+        foreach (int rate in (ReadOnlySpan<int>)[first, second])
+        {
+            if (!TrySetLineBaud(rate, out fault)
+                || !TrySend([ReadCommand, (byte)Bl0942Register.Mode], out fault))
+            {
+                return false;
+            }
+
+            if (!TryTakeRegister(Bl0942Register.Mode, out uint mode, out fault))
+            {
+                if (!fault!.Contains("no answer", StringComparison.Ordinal))
+                {
+                    return false;
+                }
+
+                firstFault ??= fault;
+                continue;
+            }
+
+            if (rate == Baud)
+            {
+                _atBaud = true;
+                return true;
+            }
+
+            // At the pin's rate: unlock, set UART_RATE_SEL (every other MODE bit as the chip has it), wait until the
+            // write is on the wire, then read MODE at the new rate; lock again there.
+            if (!TrySend(WriteFrame(Bl0942Register.UsrWrprot, Bl0942Frame.UnlockCode), out fault)
+                || !TrySend(WriteFrame(Bl0942Register.Mode, (mode & ~Bl0942Frame.ModeUartRateMask) | Bl0942Frame.UartRateBits(Baud)), out fault)
+                || !TryDrain(12, out fault)
+                || !TrySetLineBaud(Baud, out fault)
+                || !TrySend([ReadCommand, (byte)Bl0942Register.Mode], out fault))
+            {
+                return false;
+            }
+
+            if (!TryTakeRegister(Bl0942Register.Mode, out uint switched, out fault))
+            {
+                fault = Invariant($"{Description}: answers at {rate} baud, not at {Baud} after MODE.UART_RATE_SEL was set ({fault})");
+                return false;
+            }
+
+            if (Bl0942Frame.BaudOfMode(switched, Bl0942Frame.BaudRate) != Baud)
+            {
+                fault = Invariant($"{Description}: MODE reads 0x{switched:X6} at {Baud} baud");
+                return false;
+            }
+
+            _atBaud = true;
+            return TrySend(WriteFrame(Bl0942Register.UsrWrprot, 0), out fault);
+        }
+
+        fault = Invariant($"{Description}: no answer at {first} or {second} baud ({firstFault})");
+        return false;
+    }
+
+    /// <summary>
+    /// Waits until the bytes queued are on the wire: written by the port (<c>_sending</c>), then their time at the line's
+    /// rate (the UART's own FIFO), so a rate change does not garble them.
+    /// </summary>
+    private bool TryDrain(int bytes, out string? fault)
+    {
+        fault = null;
+        try
+        {
+            if (_sending is { } sending && !sending.Wait(Math.Max(_port.WriteTimeout, 100)))
+            {
+                fault = $"{Description}: write not done within {_port.WriteTimeout} ms";
+                return false;
+            }
+
+            Thread.Sleep(Bl0942Frame.ByteTimeAt(_port.BaudRate) * bytes);
+            return true;
+        }
+        catch (AggregateException ex)
+        {
+            fault = $"{Description}: {ex.InnerException?.Message}";
+            return false;
+        }
+    }
+
+    /// <summary>Sets the UART's rate (the chips of one line share it), once what is queued at the old rate is out.</summary>
+    private bool TrySetLineBaud(int baud, out string? fault)
+    {
+        fault = null;
+        if (_port.BaudRate == baud)
+        {
+            return true;
+        }
+
+        try
+        {
+            _sending?.Wait(Math.Max(_port.WriteTimeout, 100));
+            _port.BaudRate = baud;
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or ArgumentException or AggregateException)
+        {
+            fault = $"{Description}: cannot set {baud} baud: {ex.Message}";
+            return false;
+        }
     }
 
     private bool TrySend(byte[] frame, out string? fault)

@@ -11,8 +11,18 @@ namespace EdgeGateway.Hardware.Metering.Bl0942;
 /// </summary>
 public static class Bl0942Frame
 {
-    /// <summary>4800 baud, 8N1: ten bits on the wire per byte.</summary>
+    /// <summary>
+    /// The power-on rate with SCLK_BPS low, as BL0942 modules wire it: 4800 baud, 8N1, ten bits on the wire per byte.
+    /// MODE.UART_RATE_SEL (bits 9:8) = 10 or 11 switches the chip to 19 200 or 38 400 baud (datasheet 3.1; 00 and 01
+    /// follow the pin); a reset returns it here.
+    /// </summary>
     public const int BaudRate = 4800;
+
+    /// <summary>The rates a BL0942 talks at: the pin's (4800 with SCLK_BPS low) and MODE.UART_RATE_SEL's two.</summary>
+    public static IReadOnlyList<int> BaudRates { get; } = [4800, 19200, 38400];
+
+    /// <summary>MODE's UART_RATE_SEL field (bits 9:8).</summary>
+    public const uint ModeUartRateMask = 0x300;
 
     public const byte ReadCommand = 0x58;
     public const byte WriteCommand = 0xA8;
@@ -22,7 +32,26 @@ public static class Bl0942Frame
     public const byte UnlockCode = 0x55;
 
     /// <summary>The time one byte takes on the wire at <see cref="BaudRate"/>: a start bit, eight data bits and a stop bit.</summary>
-    public static TimeSpan ByteTime { get; } = TimeSpan.FromTicks(TimeSpan.TicksPerSecond * 10 / BaudRate);
+    public static TimeSpan ByteTime { get; } = ByteTimeAt(BaudRate);
+
+    /// <summary>The time one byte takes on the wire at <paramref name="baud"/> (10 bits: 8N1).</summary>
+    public static TimeSpan ByteTimeAt(int baud) => TimeSpan.FromTicks(TimeSpan.TicksPerSecond * 10 / baud);
+
+    /// <summary>MODE.UART_RATE_SEL for <paramref name="baud"/>: 10 for 19 200, 11 for 38 400, 00 (follow the SCLK_BPS pin) otherwise.</summary>
+    public static uint UartRateBits(int baud) => baud switch
+    {
+        19200 => 0b10u << 8,
+        38400 => 0b11u << 8,
+        _ => 0,
+    };
+
+    /// <summary>The rate a chip with <paramref name="mode"/> in MODE talks at, its SCLK_BPS pin selecting <paramref name="pinBaud"/>.</summary>
+    public static int BaudOfMode(uint mode, int pinBaud) => ((mode & ModeUartRateMask) >> 8) switch
+    {
+        0b10 => 19200,
+        0b11 => 38400,
+        _ => pinBaud,
+    };
 
     /// <summary>Inverted low byte of <paramref name="command"/> plus every byte of <paramref name="bytes"/>.</summary>
     public static byte Checksum(byte command, ReadOnlySpan<byte> bytes)

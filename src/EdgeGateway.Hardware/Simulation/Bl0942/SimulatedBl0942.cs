@@ -75,8 +75,17 @@ public sealed class SimulatedBl0942
         }
     }
 
+    /// <summary>
+    /// The rate the chip's UART talks at: MODE.UART_RATE_SEL's (19 200 or 38 400) or the SCLK_BPS pin's (low: 4800, as
+    /// modules wire it). It listens at that rate only: a frame sent at another is framing errors to it, and ignored.
+    /// </summary>
+    public int BaudRate => Bl0942Frame.BaudOfMode(_user[Bl0942Register.Mode], Bl0942Frame.BaudRate);
+
     /// <summary>A user register's value as the chip holds it (for tests).</summary>
     public uint Register(Bl0942Register register) => ReadRegister(register, _clock.Elapsed);
+
+    /// <summary>A brown-out: the chip restarts with its power-on registers (and the pin's baud rate), as after SOFT_RESET.</summary>
+    public void Reset() => PowerOn();
 
     /// <summary>The chip loses power: it stops driving its pin and answers nothing more.</summary>
     public void Stop() => _stopped = true;

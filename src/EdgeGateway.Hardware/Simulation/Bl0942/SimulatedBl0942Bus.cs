@@ -57,6 +57,11 @@ public sealed class SimulatedBl0942Bus : IDisposable
 
     private readonly List<SimulatedBl0942Bus> _busesOnClock;
     private volatile bool _stopping;
+
+    // The rate the gateway's side was set to when the frame being received began (read from the pty's termios), and one
+    // byte's time at it (ticks, read by other buses).
+    private int _frameBaud;
+    private long _byteTicks = Bl0942Frame.ByteTime.Ticks;
     private int _requests;
     private TimeSpan _busyUntil;
 
@@ -127,6 +132,7 @@ public sealed class SimulatedBl0942Bus : IDisposable
         while (!_stopping)
         {
             int n;
+            int baud;
             TimeSpan sentAt;
             try
             {
@@ -141,6 +147,9 @@ public sealed class SimulatedBl0942Bus : IDisposable
                 {
                     long stamped = Interlocked.Exchange(ref _sentAtTicks, -1);
                     sentAt = stamped >= 0 ? TimeSpan.FromTicks(stamped) : _clock.Elapsed;
+
+                    // Before the read: the gateway changes its rate only once what it wrote at the old one is out.
+                    baud = _pty.SlaveBaudRate();
                     n = _pty.Read(buffer, 0);
                 }
             }
@@ -151,17 +160,22 @@ public sealed class SimulatedBl0942Bus : IDisposable
 
             for (int i = 0; i < n; i++)
             {
-                Take(buffer[i], sentAt);
+                Take(buffer[i], sentAt, baud);
             }
         }
     }
 
     /// <summary>One byte from the gateway: a command byte starts a frame (2 bytes for a read, 6 for a write); stray bytes are dropped, as the chip's UART does.</summary>
-    private void Take(byte b, TimeSpan sentAt)
+    private void Take(byte b, TimeSpan sentAt, int baud)
     {
         if (_pending.Count == 0 && (b & 0xFC) is not (Bl0942Frame.ReadCommand or Bl0942Frame.WriteCommand))
         {
             return;
+        }
+
+        if (_pending.Count == 0)
+        {
+            _frameBaud = baud;
         }
 
         _pending.Add(b);
@@ -178,12 +192,15 @@ public sealed class SimulatedBl0942Bus : IDisposable
 
         // The request left the gateway at this instant (the clock stands while the gateway runs); its bytes end on this
         // bus's wire a request's time later. Other buses' requests sent in the same breath must arrive before time moves.
+        TimeSpan byteTime = Bl0942Frame.ByteTimeAt(_frameBaud > 0 ? _frameBaud : Bl0942Frame.BaudRate);
+        Volatile.Write(ref _byteTicks, byteTime.Ticks);
         TimeSpan start = sentAt > _busyUntil ? sentAt : _busyUntil;
-        _busyUntil = start + (Bl0942Frame.ByteTime * frame.Length);
+        _busyUntil = start + (byteTime * frame.Length);
         MoveTimeTo(_busyUntil, pauseFirst: true);
         try
         {
-            if (chip is null || chip.Fault == Bl0942Fault.Silent || _stopping)
+            // A chip listening at another rate than the frame was sent at sees framing errors, not a command.
+            if (chip is null || chip.Fault == Bl0942Fault.Silent || _stopping || chip.BaudRate != _frameBaud)
             {
                 return;
             }
@@ -255,7 +272,7 @@ public sealed class SimulatedBl0942Bus : IDisposable
 
                     long stamped = Volatile.Read(ref other._sentAtTicks);
                     held |= Volatile.Read(ref other._dueTicks) < at.Ticks
-                        || (stamped >= 0 && stamped + (2 * Bl0942Frame.ByteTime.Ticks) < at.Ticks)
+                        || (stamped >= 0 && stamped + (2 * Volatile.Read(ref other._byteTicks)) < at.Ticks)
                         || (Volatile.Read(ref other._answeredAtTicks) == now && other._pty.QueuedForSlave() > 0);
                 }
 
@@ -284,6 +301,7 @@ public sealed class SimulatedBl0942Bus : IDisposable
     private void Answer(SimulatedBl0942 chip, byte[] request)
     {
         byte[] answer;
+        TimeSpan byteTime = Bl0942Frame.ByteTimeAt(chip.BaudRate);
         // The chip samples its registers when the request's last byte is in (this bus's instant: another bus may have
         // moved the clock further meanwhile).
         TimeSpan sampled = _busyUntil;
@@ -316,7 +334,7 @@ public sealed class SimulatedBl0942Bus : IDisposable
                     paced = AwaitTaken();
                 }
 
-                _busyUntil = sampled + (Bl0942Frame.ByteTime * (i + 1));
+                _busyUntil = sampled + (byteTime * (i + 1));
                 MoveTimeTo(_busyUntil, pauseFirst: false);
                 _pty.Write(answer.AsSpan(i, 1));
             }

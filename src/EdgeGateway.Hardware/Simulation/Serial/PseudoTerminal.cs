@@ -145,6 +145,33 @@ public sealed partial class PseudoTerminal : IDisposable
         return Volatile.Read(ref _disposed) == 0 && Ioctl(_master, FionRead, ref queued) == 0 ? queued : 0;
     }
 
+    /// <summary>
+    /// The output rate the gateway set on its side (tcgetattr(3) on the simulator's slave descriptor: the slave's one
+    /// termios, which SerialPort.BaudRate sets), in baud; 0 when it cannot be read or is not a standard rate. A pty
+    /// carries bytes whatever the rate: a device that talks at a rate of its own compares it with this one.
+    /// </summary>
+    public int SlaveBaudRate()
+    {
+        byte[] termios = new byte[64];
+        if (Volatile.Read(ref _disposed) != 0 || Tcgetattr(_slaveHold, termios) != 0)
+        {
+            return 0;
+        }
+
+        // speed_t codes of <termios.h> (asm-generic/termbits.h): B4800 = 0000014 … B38400 = 0000017, B57600 = 0010001 …
+        return Cfgetospeed(termios) switch
+        {
+            11 => 2400,
+            12 => 4800,
+            13 => 9600,
+            14 => 19200,
+            15 => 38400,
+            0x1001 => 57600,
+            0x1002 => 115200,
+            _ => 0,
+        };
+    }
+
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
@@ -201,6 +228,9 @@ public sealed partial class PseudoTerminal : IDisposable
 
     [LibraryImport("libc", EntryPoint = "tcsetattr", SetLastError = true)]
     private static partial int Tcsetattr(int fd, int optionalActions, byte[] termios);
+
+    [LibraryImport("libc", EntryPoint = "cfgetospeed")]
+    private static partial uint Cfgetospeed(byte[] termios);
 
     [LibraryImport("libc", EntryPoint = "cfmakeraw")]
     private static partial void Cfmakeraw([In, Out] byte[] termios);
