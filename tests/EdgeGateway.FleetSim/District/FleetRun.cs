@@ -211,20 +211,20 @@ internal static partial class FleetRun
                     if (!faultStarted && options.Fault != FleetFault.None && clock.Elapsed >= options.FaultAt)
                     {
                         faultStarted = true;
-                        progress.WriteLine($"[{clock.Elapsed:mm\\:ss}] fault {options.Fault} begins");
+                        progress.WriteLine($"[{clock.Elapsed:hh\\:mm\\:ss}] fault {options.Fault} begins");
                         realGateway = await BeginFaultAsync(options, rig, cutter, realGateway);
                     }
 
                     if (faultStarted && !faultEnded && clock.Elapsed >= options.FaultAt + options.FaultFor)
                     {
                         faultEnded = true;
-                        progress.WriteLine($"[{clock.Elapsed:mm\\:ss}] fault {options.Fault} ends");
+                        progress.WriteLine($"[{clock.Elapsed:hh\\:mm\\:ss}] fault {options.Fault} ends");
                         realGateway = await EndFaultAsync(options, rig, cutter, realGateway, realGatewayDirectory, notes);
                     }
 
                     if ((int)clock.Elapsed.TotalSeconds % 10 == 0)
                     {
-                        progress.WriteLine($"[{clock.Elapsed:mm\\:ss}] connected {fleet.Connected}/{fleet.Gateways.Count}, outbox depth {fleet.OutboxDepth}, late rounds {fleet.LateRounds}; {await HubProgressAsync(rig)}");
+                        progress.WriteLine($"[{clock.Elapsed:hh\\:mm\\:ss}] connected {fleet.Connected}/{fleet.Gateways.Count}, outbox depth {fleet.OutboxDepth}, late rounds {fleet.LateRounds}; {await HubProgressAsync(rig)}");
                     }
                 }
 
