@@ -42,6 +42,12 @@ public sealed class ShedSampler
     // Per UART, the chip whose fast RMS is read next between waves and rounds (round robin).
     private readonly int[] _fastNext;
     private readonly int _chipsOnBusiestLine;
+
+    // Per UART, whether every chip's fast RMS is read at each look between rounds, not one chip's: a UART at a MODE-selected
+    // rate (a 1.6 ms read at 38 400 baud) with a chip whose over-current output is not wired, so its fast reads are
+    // that chip's only fast look at a short.
+    private readonly bool[] _everyChipBetweenRounds;
+    private readonly int _chipsBetweenRounds;
     private readonly Func<int, TimeSpan> _decisionLead;
     private readonly Func<int, TimeSpan> _freeLineLead;
     private readonly int[] _positionOf;
@@ -98,6 +104,8 @@ public sealed class ShedSampler
 
         _fastNext = new int[_bl0942Lines.Length];
         _chipsOnBusiestLine = _bl0942Lines.Length == 0 ? 0 : _bl0942Lines.Max(line => line.Length);
+        _everyChipBetweenRounds = [.. _bl0942Lines.Select(line => line.Any(w => !w.Meter.WatchesOverCurrent && w.Meter.Chip.Baud > Bl0942Frame.BaudRate))];
+        _chipsBetweenRounds = _bl0942Lines.Select((line, l) => _everyChipBetweenRounds[l] ? line.Length : 1).DefaultIfEmpty(0).Max();
 
         // A BL0942's measurement out of turn is a full packet on the wire: asked that much before the debounce runs out,
         // its reading lands as it does (a millisecond to spare, so that it never lands before). Behind another chip's
@@ -242,9 +250,10 @@ public sealed class ShedSampler
     }
 
     /// <summary>
-    /// Reads the fast RMS current (I_FAST_RMS alone, a 12.5 ms exchange) of the charging BL0942s, on every UART with
-    /// nothing on its wire, all UARTs at once: one chip of each (round robin) between rounds, every chip of each
-    /// (one after the other) between two waves of a round. Each reading goes to protection at once, where current past
+    /// Reads the fast RMS current (I_FAST_RMS alone, a 12.5 ms exchange at 4800 baud, 1.6 ms at 38 400) of the charging
+    /// BL0942s, on every UART with nothing on its wire, all UARTs at once: one chip of each (round robin) between rounds
+    /// (every chip of a fast UART with a chip whose over-current output is not wired: a short there is seen within
+    /// about 10 ms), every chip of each (one after the other) between two waves of a round. Each reading goes to protection at once, where current past
     /// the port's limit over its voltage starts the overload's debounce (<see cref="ShedProtection.OnFastCurrent"/>), so
     /// the debounce starts within a few tens of milliseconds of the onset instead of at the chip's next 400 ms WATT
     /// refresh and the port's next packet. True when any chip was read.
@@ -257,14 +266,14 @@ public sealed class ShedSampler
         }
 
         bool read = false;
-        int chips = everyChip ? _chipsOnBusiestLine : 1;
+        int chips = everyChip ? _chipsOnBusiestLine : _chipsBetweenRounds;
         for (int c = 0; c < chips; c++)
         {
             bool any = false;
             for (int l = 0; l < _bl0942Lines.Length; l++)
             {
                 (int Port, Bl0942PortMeter Meter)[] line = _bl0942Lines[l];
-                if (line.Any(w => w.Meter.Requested))
+                if ((c > 0 && !everyChip && !_everyChipBetweenRounds[l]) || c >= line.Length || line.Any(w => w.Meter.Requested))
                 {
                     continue;
                 }

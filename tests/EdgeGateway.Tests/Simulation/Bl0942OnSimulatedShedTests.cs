@@ -132,6 +132,46 @@ public sealed class Bl0942OnSimulatedShedTests
         Assert.Equal(PortState.Charging, shed.Port("P3").State);
     }
 
+    [Theory]
+    [InlineData(3)]
+    [InlineData(190)]
+    [InlineData(420)]
+    public void At_38400_baud_a_short_on_a_port_without_the_over_current_output_trips_within_a_mains_cycle(int afterMs)
+    {
+        // P3's chip has no output wired: at 38 400 baud a fast read of I_FAST_RMS is 1.6 ms, and between rounds every chip
+        // of its UART is read at each look, so its next fast read comes within about 10 ms wherever in the round the
+        // short begins (at 4800 baud: up to 150 ms, the test above).
+        using var shed = new ShedHarness(Site.Replace("voltageDivider: 3824.5", "voltageDivider: 3824.5, baud: 38400", StringComparison.Ordinal));
+        shed.ChargeEveryPort();
+
+        TimeSpan latency = ShortUntilRelayOpens(shed, "P3", TimeSpan.FromMilliseconds(afterMs));
+
+        Assert.True(latency <= TimeSpan.FromMilliseconds(20), $"relay opened {latency.TotalMilliseconds} ms after the onset");
+        Assert.Equal(38400, shed.Shed.MeteringIc("P3").BaudRate);
+        Assert.True(shed.Outlet("P1").ContactClosed);
+    }
+
+    [Fact]
+    public void At_38400_baud_an_overload_trips_within_the_debounce_and_150_ms()
+    {
+        using var shed = new ShedHarness(Site.Replace("voltageDivider: 3824.5", "voltageDivider: 3824.5, baud: 38400", StringComparison.Ordinal));
+        shed.ChargeEveryPort();
+        ShedOutlet p1 = shed.Outlet("P1");
+
+        // Just after a WATT refresh, the worst place for a decision on power: the next one shows the kettle 370 ms later.
+        var refresh = TimeSpan.FromMilliseconds(400);
+        TimeSpan onset = TimeSpan.FromTicks(((shed.Now.Ticks / refresh.Ticks) + 1) * refresh.Ticks) + TimeSpan.FromMilliseconds(30);
+        p1.Plug(new OnsetLoad(p1.Load!, new ResistiveLoad(1500, 220, "kettle"), onset));
+        TimeSpan? opened = null;
+        p1.ContactChanged += closed => opened ??= closed ? null : shed.Now;
+
+        shed.RunUntil(() => opened is not null, TimeSpan.FromSeconds(5), "P1's relay opening");
+
+        Assert.True(opened - onset >= TimeSpan.FromMilliseconds(500), "tripped inside the debounce");
+        Assert.True(opened - onset <= TimeSpan.FromMilliseconds(650), $"tripped {(opened - onset)!.Value.TotalMilliseconds:0} ms after the onset");
+        Assert.InRange(shed.RaisedAlarm(AlarmKind.PortOverload, "port:P1").Value!.Value, 1400, 1600);
+    }
+
     /// <summary>A bolted short on the port <paramref name="after"/> from now; the shed time from its onset to the port's relay opening.</summary>
     private static TimeSpan ShortUntilRelayOpens(ShedHarness shed, string portId, TimeSpan after)
     {
