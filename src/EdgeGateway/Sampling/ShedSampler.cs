@@ -26,6 +26,12 @@ public sealed class ShedSampler
     // The ports whose BL0942 drives an over-current output into a GPIO: watched between every two measurements.
     private readonly (int Port, Bl0942PortMeter Meter)[] _overCurrentOutputs;
 
+    // The DC ports (an INA219 each): their shunt read alone between other ports' measurements (one at a time, round
+    // robin) and every one of them at each look between rounds, so a short on a DC port is seen within a few
+    // milliseconds, not at its turn in the next round.
+    private readonly (int Port, Ina219PortMeter Meter)[] _dcPorts;
+    private int _dcNext;
+
     // The ports whose HLW8032 sends a frame every 55 ms on a UART of its own: every new frame is handed to protection.
     private readonly (int Port, Hlw8032PortMeter Meter)[] _frameStreams;
 
@@ -65,6 +71,7 @@ public sealed class ShedSampler
         _outOfTurnAt = new long[board.Meters.Count];
         _overCurrentOutputs = [.. board.Meters.Select((m, i) => (Port: i, Meter: m as Bl0942PortMeter)).Where(w => w.Meter is { WatchesOverCurrent: true }).Select(w => (w.Port, w.Meter!))];
         _frameStreams = [.. board.Meters.Select((m, i) => (Port: i, Meter: m as Hlw8032PortMeter)).Where(w => w.Meter is not null).Select(w => (w.Port, w.Meter!))];
+        _dcPorts = [.. board.Meters.Select((m, i) => (Port: i, Meter: m as Ina219PortMeter)).Where(w => w.Meter is not null).Select(w => (w.Port, w.Meter!))];
         (int Port, Bl0942PortMeter Meter)[][] byLine = [.. board.Meters
             .Select((m, i) => (Port: i, Meter: m as Bl0942PortMeter))
             .Where(w => w.Meter is not null)
@@ -144,6 +151,7 @@ public sealed class ShedSampler
             }
 
             RequestAhead(k, wave);
+            WatchDcShunts(everyPort: false);
             OnMeasured(i, meters[i].Measure(_protection.ShortCircuitPeakAmps(i)));
 
             // A BL0942's read is a 52 ms exchange: an over-current output raised meanwhile is acted on now, not after
@@ -173,6 +181,7 @@ public sealed class ShedSampler
         watching |= WatchOverCurrentOutputs();
         watching |= TakeNewFrames();
         watching |= ReadFastCurrents(everyChip: false);
+        watching |= WatchDcShunts(everyPort: true);
 
         // An overload due for its decision, or a rise the scan just saw, is measured now, not at the next round.
         MeasureOutOfTurn(_board.Meters, -1);
@@ -377,6 +386,34 @@ public sealed class ShedSampler
         }
 
         return _overCurrentOutputs.Length > 0;
+    }
+
+    /// <summary>
+    /// The shunt of DC ports whose relay is closed, read alone (<see cref="Ina219PortMeter.TryReadPastShortCircuit"/>):
+    /// one port (round robin) between two measurements of a round, every one between rounds. Past the short-circuit
+    /// threshold is a short circuit, decided here on the sampling thread. True when any DC port is watched.
+    /// </summary>
+    private bool WatchDcShunts(bool everyPort)
+    {
+        int looks = everyPort ? _dcPorts.Length : Math.Min(1, _dcPorts.Length);
+        for (int n = 0, tried = 0; n < looks && tried < _dcPorts.Length; tried++)
+        {
+            (int port, Ina219PortMeter meter) = _dcPorts[_dcNext];
+            _dcNext = (_dcNext + 1) % _dcPorts.Length;
+            double threshold = _protection.ShortCircuitPeakAmps(port);
+            if (double.IsInfinity(threshold))
+            {
+                continue;
+            }
+
+            n++;
+            if (meter.TryReadPastShortCircuit(threshold, out bool past, out double amps) && past)
+            {
+                _protection.OnPortMeasured(port, MeterReading.ShortCircuit(UnitsNet.ElectricCurrent.FromAmperes(amps)));
+            }
+        }
+
+        return _dcPorts.Length > 0;
     }
 
     /// <summary>

@@ -112,4 +112,28 @@ public sealed class Ina219PortMeterTests
 
         Assert.Equal(MeterReadStatus.ShortCircuit, reading.Status);
     }
+
+    [Fact]
+    public void The_shunt_read_alone_tells_a_short_from_a_charger_and_says_nothing_before_the_chip_is_configured()
+    {
+        using var rig = new Rig();
+        rig.Outlet.Plug(new EBikeCharger(BatteryChemistry.Lithium, 250, 0.3, 720, dc: true));
+        rig.Outlet.CoilEnergized = true;
+        rig.Clock.Advance(TimeSpan.FromMilliseconds(50));
+        rig.Model.AdvanceTo(rig.Clock.Elapsed);
+        Assert.False(rig.Meter.TryReadPastShortCircuit(20, out _, out _));
+
+        Assert.Equal(MeterReadStatus.Ok, rig.Measure().Status);
+        Assert.True(rig.Meter.TryReadPastShortCircuit(20, out bool charging, out double chargingAmps));
+        Assert.False(charging);
+        Assert.InRange(chargingAmps, rig.Outlet.TrueCurrentA * 0.98, rig.Outlet.TrueCurrentA * 1.02);
+
+        rig.Outlet.Plug(new ShortCircuitLoad());
+        rig.Clock.Advance(TimeSpan.FromMilliseconds(2));
+        rig.Model.AdvanceTo(rig.Clock.Elapsed);
+        Assert.True(rig.Meter.TryReadPastShortCircuit(20, out bool shorted, out double amps));
+        Assert.True(shorted);
+        Assert.True(amps >= 20);
+        Assert.False(rig.Meter.TryReadPastShortCircuit(double.PositiveInfinity, out _, out _));
+    }
 }

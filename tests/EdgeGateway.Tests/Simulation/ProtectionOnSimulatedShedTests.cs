@@ -487,6 +487,61 @@ public sealed class ProtectionOnSimulatedShedTests
         Assert.False(shed.RelayClosed("D1"));
     }
 
+    [Theory]
+    [InlineData(2)]
+    [InlineData(150)]
+    [InlineData(330)]
+    public void Dc_short_circuit_in_a_dc_cabinet_trips_within_a_mains_cycle_wherever_in_the_round_it_begins(int afterMs)
+    {
+        // Each slot's INA219 is measured once a round; its shunt is also read alone between the other slots' measurements
+        // and at every look between rounds (every 3 ms), so a short is seen within milliseconds, not at the next round.
+        using var shed = new ShedHarness(siteFile: EdgeGateway.Tests.Configuration.SiteYaml.ShippedSite("dc-cabinet.yaml"));
+        foreach (ShedOutlet outlet in shed.Model.Outlets)
+        {
+            shed.PlugAndStart(outlet.Id, Lithium(dc: true));
+        }
+
+        shed.RunFor(TimeSpan.FromSeconds(2));
+        (TimeSpan latency, _) = ShortOnDcPort(shed, "S04", afterMs);
+
+        Assert.True(latency <= TimeSpan.FromMilliseconds(20), $"relay opened {latency.TotalMilliseconds} ms after the onset");
+        Assert.True(shed.HasAlarm(AlarmKind.PortShortCircuit, "port:S04"));
+        Assert.True(shed.RelayClosed("S03"));
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(150)]
+    [InlineData(330)]
+    public void Dc_short_circuit_beside_ac_ports_trips_within_an_ac_ports_measurement(int afterMs)
+    {
+        // Between rounds D1's shunt is read at every look; inside a round, between two ports' measurements — and the first
+        // AC port's measurement waits for a negative half-cycle and a rising crossing, then takes a mains cycle: up to
+        // about 50 ms without an I2C read (the AC scan samples only the CTs). So: within three mains cycles, not 20 ms.
+        using var shed = new ShedHarness();
+        shed.PlugAndStart("P1", Lithium());
+        shed.PlugAndStart("P2", Lithium());
+        shed.PlugAndStart("D1", Lithium(dc: true));
+        shed.RunFor(TimeSpan.FromSeconds(2));
+
+        (TimeSpan latency, _) = ShortOnDcPort(shed, "D1", afterMs);
+
+        Assert.True(latency <= TimeSpan.FromMilliseconds(60), $"relay opened {latency.TotalMilliseconds} ms after the onset");
+        Assert.True(shed.RelayClosed("P1"));
+    }
+
+    private static (TimeSpan Latency, TimeSpan Onset) ShortOnDcPort(ShedHarness shed, string portId, int afterMs)
+    {
+        Assert.True(shed.RelayClosed(portId));
+        ShedOutlet outlet = shed.Outlet(portId);
+        TimeSpan? opened = null;
+        outlet.ContactChanged += closed => opened ??= closed ? null : shed.Now;
+        TimeSpan onset = shed.Now + TimeSpan.FromMilliseconds(afterMs);
+        outlet.Plug(new OnsetLoad(outlet.Load!, new ShortCircuitLoad(), onset));
+        shed.RunUntil(() => opened is not null, TimeSpan.FromSeconds(2), $"{portId}'s relay opening");
+        return (opened!.Value - onset, onset);
+    }
+
     [Fact]
     public void Relay_that_never_closes_is_a_relay_fault_on_a_port_with_contact_feedback_and_no_load_without()
     {
