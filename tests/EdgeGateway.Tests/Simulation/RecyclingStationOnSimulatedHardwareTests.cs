@@ -176,11 +176,12 @@ public sealed class RecyclingStationOnSimulatedHardwareTests
             Sample(shed, 3);
             SampleUntilFillKnown(shed, "U1");
             Assert.NotNull(Bin(shed, "U1").FillPct);
+            Assert.False(shed.HasAlarm(AlarmKind.BinSensorFault, "bin:U1"), $"raised while the module was connected: {Detail(shed)}");
             shed.Shed.Ultrasonic("u1-us").Fault = Hardware.Simulation.Hcsr04.Hcsr04Fault.Disconnected;
 
             var thresholds = new BinThresholds();
             Sample(shed, thresholds.NoEchoSamples - 1);
-            Assert.False(shed.HasAlarm(AlarmKind.BinSensorFault, "bin:U1"), "raised before the configured samples");
+            Assert.False(shed.HasAlarm(AlarmKind.BinSensorFault, "bin:U1"), $"raised before the configured samples: {Detail(shed)}");
 
             // Quiet, the third silent sample raises it; on a machine so busy that every ping of a sample lost its CPU,
             // that sample is no evidence (the module may have answered unseen) and the fault comes from the run of
@@ -253,4 +254,8 @@ public sealed class RecyclingStationOnSimulatedHardwareTests
             Assert.True(station.Bin("T1").SmoulderingFor < TimeSpan.FromMinutes(12), "before the flame");
         }
     }
+
+    /// <summary>The sensor-fault alarm's detail, for a failure message (which fault it was: no echo, untimed samples…).</summary>
+    private static string Detail(ShedHarness shed) =>
+        shed.HasAlarm(AlarmKind.BinSensorFault, "bin:U1") ? shed.RaisedAlarm(AlarmKind.BinSensorFault, "bin:U1").Detail ?? "" : "";
 }
