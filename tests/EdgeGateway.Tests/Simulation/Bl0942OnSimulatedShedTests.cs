@@ -30,6 +30,8 @@ public sealed class Bl0942OnSimulatedShedTests
         sampling: { roundPeriodMs: 500, temperaturePeriodSeconds: 1 }
         """;
 
+    private static readonly string SiteAt38400 = Site.Replace("voltageDivider: 3824.5", "voltageDivider: 3824.5, baud: 38400", StringComparison.Ordinal);
+
     [Fact]
     public void A_short_trips_from_the_over_current_output_within_a_mains_cycle_even_while_a_packet_is_on_the_wire()
     {
@@ -71,20 +73,11 @@ public sealed class Bl0942OnSimulatedShedTests
     {
         using var shed = new ShedHarness(Site);
         shed.ChargeEveryPort();
-        ShedOutlet p1 = shed.Outlet("P1");
 
-        // Just after one of the chip's 400 ms WATT refreshes (shed time multiples of 400 ms): WATT shows the kettle from the
-        // next one, so a debounce started by power could not trip before onset + 370 + 500 ms.
-        var refresh = TimeSpan.FromMilliseconds(400);
-        TimeSpan onset = TimeSpan.FromTicks(((shed.Now.Ticks / refresh.Ticks) + 1) * refresh.Ticks) + TimeSpan.FromMilliseconds(30);
-        p1.Plug(new OnsetLoad(p1.Load!, new ResistiveLoad(1500, 220, "kettle"), onset));
-        TimeSpan? opened = null;
-        p1.ContactChanged += closed => opened ??= closed ? null : shed.Now;
+        TimeSpan latency = KettleJustAfterWattRefreshUntilRelayOpens(shed);
 
-        shed.RunUntil(() => opened is not null, TimeSpan.FromSeconds(5), "P1's relay opening");
-
-        Assert.True(opened - onset >= TimeSpan.FromMilliseconds(500), "tripped inside the debounce");
-        Assert.True(opened - onset < TimeSpan.FromMilliseconds(870), $"tripped {(opened - onset)!.Value.TotalMilliseconds:0} ms after the onset: the debounce did not start on the fast RMS");
+        Assert.True(latency >= TimeSpan.FromMilliseconds(500), "tripped inside the debounce");
+        Assert.True(latency < TimeSpan.FromMilliseconds(870), $"tripped {latency.TotalMilliseconds:0} ms after the onset: the debounce did not start on the fast RMS");
         Alarm alarm = shed.RaisedAlarm(AlarmKind.PortOverload, "port:P1");
         Assert.InRange(alarm.Value!.Value, 1400, 1600);
         Assert.True(shed.Outlet("P2").ContactClosed);
@@ -141,7 +134,7 @@ public sealed class Bl0942OnSimulatedShedTests
         // P3's chip has no output wired: at 38 400 baud a fast read of I_FAST_RMS is 1.6 ms, and between rounds every chip
         // of its UART is read at each look, so its next fast read comes within about 10 ms wherever in the round the
         // short begins (at 4800 baud: up to 150 ms, the test above).
-        using var shed = new ShedHarness(Site.Replace("voltageDivider: 3824.5", "voltageDivider: 3824.5, baud: 38400", StringComparison.Ordinal));
+        using var shed = new ShedHarness(SiteAt38400);
         shed.ChargeEveryPort();
 
         TimeSpan latency = ShortUntilRelayOpens(shed, "P3", TimeSpan.FromMilliseconds(afterMs));
@@ -154,33 +147,29 @@ public sealed class Bl0942OnSimulatedShedTests
     [Fact]
     public void At_38400_baud_an_overload_trips_within_the_debounce_and_150_ms()
     {
-        using var shed = new ShedHarness(Site.Replace("voltageDivider: 3824.5", "voltageDivider: 3824.5, baud: 38400", StringComparison.Ordinal));
+        using var shed = new ShedHarness(SiteAt38400);
         shed.ChargeEveryPort();
-        ShedOutlet p1 = shed.Outlet("P1");
 
-        // Just after a WATT refresh, the worst place for a decision on power: the next one shows the kettle 370 ms later.
-        var refresh = TimeSpan.FromMilliseconds(400);
-        TimeSpan onset = TimeSpan.FromTicks(((shed.Now.Ticks / refresh.Ticks) + 1) * refresh.Ticks) + TimeSpan.FromMilliseconds(30);
-        p1.Plug(new OnsetLoad(p1.Load!, new ResistiveLoad(1500, 220, "kettle"), onset));
-        TimeSpan? opened = null;
-        p1.ContactChanged += closed => opened ??= closed ? null : shed.Now;
+        TimeSpan latency = KettleJustAfterWattRefreshUntilRelayOpens(shed);
 
-        shed.RunUntil(() => opened is not null, TimeSpan.FromSeconds(5), "P1's relay opening");
-
-        Assert.True(opened - onset >= TimeSpan.FromMilliseconds(500), "tripped inside the debounce");
-        Assert.True(opened - onset <= TimeSpan.FromMilliseconds(650), $"tripped {(opened - onset)!.Value.TotalMilliseconds:0} ms after the onset");
+        Assert.True(latency >= TimeSpan.FromMilliseconds(500), "tripped inside the debounce");
+        Assert.True(latency <= TimeSpan.FromMilliseconds(650), $"tripped {latency.TotalMilliseconds:0} ms after the onset");
         Assert.InRange(shed.RaisedAlarm(AlarmKind.PortOverload, "port:P1").Value!.Value, 1400, 1600);
     }
 
     /// <summary>A bolted short on the port <paramref name="after"/> from now; the shed time from its onset to the port's relay opening.</summary>
-    private static TimeSpan ShortUntilRelayOpens(ShedHarness shed, string portId, TimeSpan after)
+    private static TimeSpan ShortUntilRelayOpens(ShedHarness shed, string portId, TimeSpan after) =>
+        shed.OnsetUntilRelayOpens(portId, new ShortCircuitLoad(), after, TimeSpan.FromSeconds(2));
+
+    /// <summary>
+    /// A 1500 W kettle on P1 30 ms after one of the chip's 400 ms WATT refreshes (shed time multiples of 400 ms): WATT shows
+    /// it from the next one, so a debounce started by power could not trip before onset + 370 + 500 ms — the worst place
+    /// for a decision on power. The shed time from the onset to P1's relay opening.
+    /// </summary>
+    private static TimeSpan KettleJustAfterWattRefreshUntilRelayOpens(ShedHarness shed)
     {
-        ShedOutlet outlet = shed.Outlet(portId);
-        TimeSpan? opened = null;
-        outlet.ContactChanged += closed => opened ??= closed ? null : shed.Now;
-        TimeSpan onset = shed.Now + after;
-        outlet.Plug(new OnsetLoad(outlet.Load!, new ShortCircuitLoad(), onset));
-        shed.RunUntil(() => opened is not null, TimeSpan.FromSeconds(2), $"{portId}'s relay opening");
-        return opened!.Value - onset;
+        var refresh = TimeSpan.FromMilliseconds(400);
+        TimeSpan onset = TimeSpan.FromTicks(((shed.Now.Ticks / refresh.Ticks) + 1) * refresh.Ticks) + TimeSpan.FromMilliseconds(30);
+        return shed.OnsetUntilRelayOpens("P1", new ResistiveLoad(1500, 220, "kettle"), onset - shed.Now, TimeSpan.FromSeconds(5));
     }
 }

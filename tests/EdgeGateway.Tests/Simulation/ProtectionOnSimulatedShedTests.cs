@@ -502,7 +502,7 @@ public sealed class ProtectionOnSimulatedShedTests
         }
 
         shed.RunFor(TimeSpan.FromSeconds(2));
-        (TimeSpan latency, _) = ShortOnDcPort(shed, "S04", afterMs);
+        TimeSpan latency = ShortOnDcPort(shed, "S04", afterMs);
 
         Assert.True(latency <= TimeSpan.FromMilliseconds(20), $"relay opened {latency.TotalMilliseconds} ms after the onset");
         Assert.True(shed.HasAlarm(AlarmKind.PortShortCircuit, "port:S04"));
@@ -524,22 +524,16 @@ public sealed class ProtectionOnSimulatedShedTests
         shed.PlugAndStart("D1", Lithium(dc: true));
         shed.RunFor(TimeSpan.FromSeconds(2));
 
-        (TimeSpan latency, _) = ShortOnDcPort(shed, "D1", afterMs);
+        TimeSpan latency = ShortOnDcPort(shed, "D1", afterMs);
 
         Assert.True(latency <= TimeSpan.FromMilliseconds(60), $"relay opened {latency.TotalMilliseconds} ms after the onset");
         Assert.True(shed.RelayClosed("P1"));
     }
 
-    private static (TimeSpan Latency, TimeSpan Onset) ShortOnDcPort(ShedHarness shed, string portId, int afterMs)
+    private static TimeSpan ShortOnDcPort(ShedHarness shed, string portId, int afterMs)
     {
         Assert.True(shed.RelayClosed(portId));
-        ShedOutlet outlet = shed.Outlet(portId);
-        TimeSpan? opened = null;
-        outlet.ContactChanged += closed => opened ??= closed ? null : shed.Now;
-        TimeSpan onset = shed.Now + TimeSpan.FromMilliseconds(afterMs);
-        outlet.Plug(new OnsetLoad(outlet.Load!, new ShortCircuitLoad(), onset));
-        shed.RunUntil(() => opened is not null, TimeSpan.FromSeconds(2), $"{portId}'s relay opening");
-        return (opened!.Value - onset, onset);
+        return shed.OnsetUntilRelayOpens(portId, new ShortCircuitLoad(), TimeSpan.FromMilliseconds(afterMs), TimeSpan.FromSeconds(2));
     }
 
     [Fact]

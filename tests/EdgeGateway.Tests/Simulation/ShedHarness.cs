@@ -145,6 +145,21 @@ internal sealed class ShedHarness : IDisposable
         }
     }
 
+    /// <summary>
+    /// <paramref name="load"/> replaces the port's load <paramref name="after"/> from now; runs rounds until the port's relay
+    /// opens (failing after <paramref name="limit"/> of shed time) and returns the shed time from that onset to the opening.
+    /// </summary>
+    public TimeSpan OnsetUntilRelayOpens(string portId, OutletLoad load, TimeSpan after, TimeSpan limit)
+    {
+        ShedOutlet outlet = Outlet(portId);
+        TimeSpan? opened = null;
+        outlet.ContactChanged += closed => opened ??= closed ? null : Now;
+        TimeSpan onset = Now + after;
+        outlet.Plug(new OnsetLoad(outlet.Load!, load, onset));
+        RunUntil(() => opened is not null, limit, $"{portId}'s relay opening");
+        return opened!.Value - onset;
+    }
+
     public IEnumerable<T> EventsOf<T>()
         where T : GatewayEvent => Events.OfType<T>();
 
