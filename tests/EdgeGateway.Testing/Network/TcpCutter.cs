@@ -113,8 +113,9 @@ public sealed class TcpCutter : IAsyncDisposable
         {
             await _accepting;
         }
-        catch (Exception exception) when (exception is OperationCanceledException or SocketException or ObjectDisposedException)
+        catch (Exception exception) when (exception is OperationCanceledException or SocketException or ObjectDisposedException or InvalidOperationException)
         {
+            // InvalidOperationException ("Not listening"): the loop passed its cancellation check just before Stop.
         }
 
         // No more connections can arrive: reset any the first cut missed and wait for every pump, so that nothing
