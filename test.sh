@@ -57,6 +57,9 @@ fi
 #                                          text in their screenshots
 #   qemu-user-static, libc6-arm64-cross,   the linux-arm64 bundle that ships to a Raspberry Pi, run under emulation
 #   libstdc++6-arm64-cross
+#   clang-14, binutils-aarch64-linux-gnu,  that bundle's Native AOT build: clang links it for arm64 with the cross
+#   libc6-dev-arm64-cross,                 linker, objcopy, C library and libgcc (deploy/gateway/build-bundle.sh)
+#   libgcc-12-dev-arm64-cross
 #   systemd, shellcheck                    every unit verified with systemd-analyze; every deploy script linted
 #   util-linux                             script(1) gives the gateway a terminal for its live table
 #   lintian, fakeroot                      the Debian packages of deploy/package checked by Debian's own linter, and
@@ -79,6 +82,10 @@ if ! $fast; then
   want qemu-user-static test -x /usr/bin/qemu-aarch64-static
   want libc6-arm64-cross test -e /usr/aarch64-linux-gnu/lib/libc.so.6
   want libstdc++6-arm64-cross test -e /usr/aarch64-linux-gnu/lib/libstdc++.so.6
+  command -v clang >/dev/null 2>&1 || want clang-14 command -v clang-14
+  want binutils-aarch64-linux-gnu command -v aarch64-linux-gnu-objcopy
+  want libc6-dev-arm64-cross test -e /usr/aarch64-linux-gnu/lib/crt1.o
+  want libgcc-12-dev-arm64-cross test -e /usr/lib/gcc-cross/aarch64-linux-gnu/12/libgcc.a
   want shellcheck command -v shellcheck
   want systemd command -v systemd-analyze
   want util-linux command -v script

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the bundle a technician installs on a shed's Raspberry Pi (run it on a development machine, from any directory):
 #
-#   deploy/gateway/build-bundle.sh --output DIR [--version VERSION] [--tar] [--aot] [--publish-dir DIR]
+#   deploy/gateway/build-bundle.sh --output DIR [--version VERSION] [--tar] [--ready-to-run] [--publish-dir DIR]
 #
 # DIR/edgegateway-VERSION-linux-arm64/ is the bundle: the self-contained linux-arm64 publish of src/EdgeGateway
 # (the .NET runtime included: nothing else to install on the Pi), VERSION, and deploy/ with install.sh, upgrade.sh,
@@ -11,10 +11,14 @@
 # VERSION defaults to Directory.Build.props' <Version> and the commit (0.1.0-g259b41c0f1), with a
 # "-dirty.TIMESTAMP" suffix when the work tree has uncommitted changes, so two different builds never share a name.
 # --publish-dir packs an existing publish output instead of publishing (the test suite uses it for stand-ins).
-# --aot publishes with Native AOT instead of ReadyToRun: one native EdgeGateway, no JIT and no IL assemblies mapped,
-# about half the resident memory (docs/measurements.md, "Third run: Native AOT"), but minutes of CPU to build
-# and a cross toolchain on the development machine: clang (or clang-14) with the arm64 linker and C library, on
-# Debian `apt-get install clang-14 binutils-aarch64-linux-gnu libc6-dev-arm64-cross libgcc-12-dev-arm64-cross`.
+# The gateway is published with Native AOT: one native EdgeGateway, no JIT and no IL assemblies mapped, less
+# resident memory than an empty `dotnet new worker` (docs/measurements.md, "The build as committed"; the ReadyToRun
+# build is 2.4 times the worker). It needs a cross toolchain on the development machine: clang (or clang-14) with
+# the arm64 linker and C library, on Debian `apt-get install clang-14 binutils-aarch64-linux-gnu
+# libc6-dev-arm64-cross libgcc-12-dev-arm64-cross` (test.sh installs them). It took 75 s of wall time on an idle
+# 2-core machine, ReadyToRun 34 s.
+# --ready-to-run publishes the JIT build with ReadyToRun code instead (a machine without the cross toolchain; a
+# comparison): the .NET runtime's libraries and the IL assemblies travel with it. --aot names the default.
 #
 # Publish settings, and why:
 #   -r linux-arm64 --self-contained   Raspberry Pi OS 64-bit on a Pi 3/4/5 or CM4; no .NET install on the board.
@@ -22,13 +26,13 @@
 #                                     stops at start ("Couldn't find a valid ICU package"). The gateway formats with
 #                                     the invariant culture and its Chinese texts are plain strings, which invariant
 #                                     mode leaves alone (the test suite checks the zh-CN live table of this build).
-#   PublishReadyToRun=true            precompiled code: a faster start on a Pi 3, which is also how fast relays-off
-#                                     (ExecStopPost) opens the relays after a crash.
-#   no trimming, no single file       the default build is not trimmed (the gateway is trimming-safe, but trimming
-#                                     alone was not measured; --aot trims), and a single file would unpack its native
-#                                     libraries into a writable directory, which ProtectSystem=strict does not give.
-#   PublishAot=true (--aot)           replaces ReadyToRun: no JIT at all, so its start is also fast; the gateway's
-#                                     project keeps it possible (IsAotCompatible: trimming warnings are errors).
+#   PublishAot=true                   native code, trimmed: no JIT at all, so the start is fast on a Pi 3, which is
+#                                     also how fast relays-off (ExecStopPost) opens the relays after a crash; the
+#                                     gateway's project keeps it possible (IsAotCompatible: trimming warnings are
+#                                     errors). Its .dbg symbols and the libraries' .pdb files stay off the Pi.
+#   PublishReadyToRun=true            (--ready-to-run) precompiled IL beside the JIT; not trimmed, and not a single
+#   (--ready-to-run)                  file, which would unpack its native libraries into a writable directory that
+#                                     ProtectSystem=strict does not give.
 #   RunAnalyzers=false                the code analyzers and style rules change nothing in the output; the build of
 #                                     the tree that was tested ran them (warnings are errors). A third of the
 #                                     publish's CPU (72 → 48 CPU-seconds measured), paid in every test run.
@@ -39,13 +43,14 @@ usage() {
 }
 
 main() {
-  local output="" version="" tar=0 aot=0 publish_dir=""
+  local output="" version="" tar=0 aot=1 publish_dir=""
   while [ $# -gt 0 ]; do
     case "$1" in
       --output) output=${2:?--output needs a directory}; shift 2 ;;
       --version) version=${2:?--version needs a value}; shift 2 ;;
       --tar) tar=1; shift ;;
       --aot) aot=1; shift ;;
+      --ready-to-run) aot=0; shift ;;
       --publish-dir) publish_dir=${2:?--publish-dir needs a directory}; shift 2 ;;
       -h|--help) usage; exit 0 ;;
       *) echo "build-bundle.sh: unknown argument '$1' (see --help)" >&2; exit 64 ;;
@@ -82,6 +87,7 @@ main() {
     if [ "$aot" -eq 1 ]; then
       local compiler
       compiler=$(cross_compiler) || exit 1
+      cross_toolchain_present || exit 1
       compile=(-p:PublishAot=true "-p:CppCompilerAndLinker=$compiler" -p:ObjCopyName=aarch64-linux-gnu-objcopy)
     fi
     if ! dotnet publish "$repo/src/EdgeGateway" -c Release -r linux-arm64 --self-contained \
@@ -92,8 +98,11 @@ main() {
       exit 1
     fi
     rm -rf "$artifacts"
-    # The native build's debug symbols (EdgeGateway.dbg, several times the program's size) stay off the Pi.
-    rm -f "$staging"/*.dbg
+    if [ "$aot" -eq 1 ]; then
+      # The native build's debug symbols (EdgeGateway.dbg, several times the program's size) stay off the Pi, and so
+      # do the libraries' .pdb files, which describe IL that is not in the bundle.
+      rm -f "$staging"/*.dbg "$staging"/*.pdb
+    fi
   fi
   [ -x "$staging/EdgeGateway" ] || { echo "build-bundle.sh: no EdgeGateway executable in the publish output" >&2; exit 1; }
 
@@ -130,8 +139,22 @@ cross_compiler() {
       return
     fi
   done
-  echo "build-bundle.sh: --aot needs clang (see --help)" >&2
+  echo "build-bundle.sh: the Native AOT build needs clang and the arm64 cross toolchain (see --help), or use --ready-to-run" >&2
   return 1
+}
+
+# The arm64 linker, objcopy and C library the link needs (Debian's cross packages), named when one is missing rather
+# than left to a linker error deep in the publish's output.
+cross_toolchain_present() {
+  local missing=()
+  command -v aarch64-linux-gnu-ld.bfd >/dev/null || missing+=(binutils-aarch64-linux-gnu)
+  command -v aarch64-linux-gnu-objcopy >/dev/null || missing+=(binutils-aarch64-linux-gnu)
+  [ -e /usr/aarch64-linux-gnu/lib/crt1.o ] || missing+=(libc6-dev-arm64-cross)
+  compgen -G '/usr/lib/gcc-cross/aarch64-linux-gnu/*/libgcc.a' >/dev/null || missing+=(libgcc-12-dev-arm64-cross)
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "build-bundle.sh: the Native AOT build for arm64 needs $(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')(apt-get install), or use --ready-to-run" >&2
+    return 1
+  fi
 }
 
 default_version() {
