@@ -76,20 +76,25 @@ internal static class FootprintBench
                 sampled.Add(("gateway, " + name, ProcessSampler.Start(gateway.Id, interval), metricsPort));
             }
 
-            foreach ((string name, string directory, Dictionary<string, string> environment) in BenchArguments.Options(args, "--publish").Select(Published))
+            foreach ((string name, string directory, Dictionary<string, string> environment) in BenchArguments.Options(args, "--publish").Select(PublishedGateway.Parse))
             {
                 int metricsPort = LoopbackPorts.Claim();
                 scraped.Add(("gateway, " + name, metricsPort));
                 environment["EDGEGATEWAY_Metrics__PrometheusPort"] = metricsPort.ToString(CultureInfo.InvariantCulture);
-                Process published = StartPublished(directory, environment, ports, duration, Directory.CreateDirectory(Path.Combine(work, "gw-" + sampled.Count.ToString(CultureInfo.InvariantCulture))).FullName);
-                processes.Add(new KilledOnDispose(published));
+                string data = Directory.CreateDirectory(Path.Combine(work, "gw-" + sampled.Count.ToString(CultureInfo.InvariantCulture))).FullName;
+                Process published = PublishedGateway.Start(directory, environment,
+                [
+                    "run", "--simulate", "--speed", "1", "--duration", duration.Add(TimeSpan.FromMinutes(1)).ToString("c", CultureInfo.InvariantCulture), "--data-dir", data,
+                    .. ports is null ? Array.Empty<string>() : ["--ports", ports],
+                ]);
+                processes.Add(new PublishedGateway.KilledOnDispose(published));
                 sampled.Add(("gateway, " + name, ProcessSampler.Start(published.Id, interval), metricsPort));
             }
 
             foreach ((string name, Dictionary<string, string> environment) in new[] { GatewayVariants[0], GatewayVariants[^1] })
             {
                 Process empty = SoakBench.StartWorker(worker, environment);
-                processes.Add(new KilledOnDispose(empty));
+                processes.Add(new PublishedGateway.KilledOnDispose(empty));
                 sampled.Add(("empty worker, " + name, ProcessSampler.Start(empty.Id, interval), null));
             }
 
@@ -233,48 +238,5 @@ internal static class FootprintBench
 
         static void Row(string name, IEnumerable<double> bytes) =>
             Console.WriteLine($"| {name} | " + string.Join(" | ", bytes.Select(b => double.IsFinite(b) ? (b / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture) : "")) + " |");
-    }
-
-    private static (string Name, string Directory, Dictionary<string, string> Environment) Published(string option)
-    {
-        (string name, string value) = BenchArguments.Named(option, "--publish NAME=DIR[;VAR=VALUE]");
-        int semicolon = value.IndexOf(';', StringComparison.Ordinal);
-        return semicolon < 0
-            ? (name, Path.GetFullPath(value), [])
-            : (name, Path.GetFullPath(value[..semicolon]), BenchArguments.Environment(value[(semicolon + 1)..], "--publish"));
-    }
-
-    /// <summary>The gateway of a publish directory at real time, as <see cref="ProductProcess"/> runs the build's.</summary>
-    private static Process StartPublished(string directory, Dictionary<string, string> environment, string? ports, TimeSpan duration, string data)
-    {
-        string dll = Path.Combine(directory, "EdgeGateway.dll");
-        ProcessStartInfo start = File.Exists(dll)
-            ? new ProcessStartInfo("dotnet") { ArgumentList = { dll } }
-            : new ProcessStartInfo(Path.Combine(directory, "EdgeGateway"));
-        start.WorkingDirectory = directory;
-        foreach (string arg in (string[])["run", "--simulate", "--speed", "1", "--duration", duration.Add(TimeSpan.FromMinutes(1)).ToString("c", CultureInfo.InvariantCulture), "--data-dir", data,
-                     .. ports is null ? Array.Empty<string>() : ["--ports", ports]])
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        foreach ((string key, string value) in environment)
-        {
-            start.Environment[key] = value;
-        }
-
-        start.Environment["EDGEGATEWAY_Mqtt__EmbeddedPort"] = LoopbackPorts.Claim().ToString(CultureInfo.InvariantCulture);
-        start.Environment["Logging__Console__FormatterName"] = "simple";
-        return SoakBench.StartDrained(start);
-    }
-
-    private sealed class KilledOnDispose(Process process) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            process.Dispose();
-        }
     }
 }

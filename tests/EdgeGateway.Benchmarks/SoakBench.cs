@@ -8,11 +8,13 @@ namespace EdgeGateway.Benchmarks;
 /// <summary>
 /// <c>dotnet run -c Release --project tests/EdgeGateway.Benchmarks -- soak [--shed-hours H] [--speed S] [--ports N]
 /// [--wall-limit hh:mm:ss] [--interval-s I] [--warmup-fraction F] [--no-baseline] [--variant NAME=VAR=VALUE[;VAR=VALUE]]…
-/// [--csv FILE]</c>: the gateway alone, as its own process (<c>run --simulate</c>, embedded broker, the demo shed or a
+/// [--publish NAME=DIR[;VAR=VALUE]…]… [--csv FILE]</c>: the gateway alone, as its own process (<c>run --simulate</c>, embedded broker, the demo shed or a
 /// generated one of N ports) for H hours of shed time (default 24) at speed S (default 0: as fast as the CPU allows),
 /// beside an empty <c>dotnet new worker</c> built and run in the same run for comparison. Each <c>--variant</c> adds
 /// a gateway run at the same time under those environment variables (an A/B of a fix on the same machine state,
-/// e.g. <c>--variant "arenas 2=MALLOC_ARENA_MAX=2"</c>); without one, a single gateway, "default". Every I seconds
+/// e.g. <c>--variant "arenas 2=MALLOC_ARENA_MAX=2"</c>); each <c>--publish</c> one of a publish directory, the same
+/// way (<see cref="PublishedGateway"/>: the bundle's Native AOT build, say); without either, a single gateway,
+/// "default". Every I seconds
 /// (default 10): resident memory, open file descriptors and CPU of each from /proc, resident memory per kind of
 /// mapping from /proc/PID/smaps (<see cref="MemoryMaps"/>: JIT code, malloc arenas, other anonymous memory, assemblies,
 /// native libraries…), and the gateway's managed heap and GC-committed bytes from its loopback <c>/metrics</c>; with
@@ -36,7 +38,7 @@ internal static class SoakBench
         bool baseline = !args.Contains("--no-baseline");
         string? csv = BenchArguments.Option(args, "--csv").FirstOrDefault();
         List<(string Name, Dictionary<string, string> Environment)> variants = [.. BenchArguments.Options(args, "--variant").Select(Variant)];
-        if (variants.Count == 0)
+        if (variants.Count == 0 && !args.Contains("--publish"))
         {
             variants.Add(("default", []));
         }
@@ -62,7 +64,22 @@ internal static class SoakBench
                 };
                 Console.WriteLine($"soak: gateway '{name}' ({string.Join(' ', environment.Select(e => $"{e.Key}={e.Value}"))}) {string.Join(' ', run)}; /metrics on 127.0.0.1:{metricsPort}");
                 var process = ProductProcess.Start("EdgeGateway", run, env);
-                gateways.Add(new SoakedGateway(name, process, ProcessSampler.Start(process.Id, interval), metricsPort));
+                gateways.Add(new SoakedGateway(name, process.Id, process, ProcessSampler.Start(process.Id, interval), metricsPort));
+            }
+
+            foreach ((string name, string directory, Dictionary<string, string> environment) in BenchArguments.Options(args, "--publish").Select(PublishedGateway.Parse))
+            {
+                int metricsPort = LoopbackPorts.Claim();
+                environment["EDGEGATEWAY_Metrics__PrometheusPort"] = metricsPort.ToString(CultureInfo.InvariantCulture);
+                string[] run =
+                [
+                    "run", "--simulate", "--speed", speed, "--duration", TimeSpan.FromHours(shedHours).ToString("c", CultureInfo.InvariantCulture),
+                    "--data-dir", Directory.CreateDirectory(Path.Combine(work, "gw-" + gateways.Count.ToString(CultureInfo.InvariantCulture))).FullName,
+                    .. ports is null ? Array.Empty<string>() : ["--ports", ports],
+                ];
+                Console.WriteLine($"soak: gateway '{name}' ({directory}; {string.Join(' ', environment.Select(e => $"{e.Key}={e.Value}"))}) {string.Join(' ', run)}; /metrics on 127.0.0.1:{metricsPort}");
+                Process process = PublishedGateway.Start(directory, environment, run);
+                gateways.Add(new SoakedGateway(name, process.Id, new PublishedGateway.KilledOnDispose(process), ProcessSampler.Start(process.Id, interval), metricsPort));
             }
 
             Console.WriteLine($"soak: sample every {interval.TotalSeconds:0} s; wall limit {wallLimit}");
@@ -126,7 +143,7 @@ internal static class SoakBench
     }
 
     /// <summary>One gateway of the soak: its process, its /proc sampler, and what the soak reads of it besides.</summary>
-    private sealed record SoakedGateway(string Name, ProductProcess Process, ProcessSampler Sampler, int MetricsPort)
+    private sealed record SoakedGateway(string Name, int Pid, IAsyncDisposable Process, ProcessSampler Sampler, int MetricsPort)
     {
         public List<(TimeSpan Elapsed, double Value)> Heap { get; } = [];
 
@@ -153,7 +170,7 @@ internal static class SoakBench
                 }
             }
 
-            if (MemoryMaps.Read(Process.Id) is not { } groups)
+            if (MemoryMaps.Read(Pid) is not { } groups)
             {
                 return;
             }
