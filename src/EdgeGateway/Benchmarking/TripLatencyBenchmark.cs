@@ -97,7 +97,7 @@ public static class TripLatencyBenchmark
                 string Ms(double? value) => value is { } v ? v.ToString("0.0", c) : "–";
                 double? P(double share) => latencies.Length == 0 ? null : latencies[Math.Max(0, (int)Math.Ceiling(share * latencies.Length) - 1)];
                 Onset slowest = results.MaxBy(r => r.Latency ?? TimeSpan.MaxValue);
-                output.WriteLine(string.Create(c, $"| {Name(rule)} | {ports} | {meter switch { GeneratedMeter.Bl0942 => $"bl0942 (UART, {bl0942Baud} baud)", GeneratedMeter.Hlw8032 => "hlw8032 (UART each)", _ => "ac (MCP3208)" }} | {onsets} | {latencies.Length} | {Ms(P(0.5))} | {Ms(P(0.99))} | {Ms(latencies.Length == 0 ? null : latencies[^1])} | {results.Average(r => r.RoundLength.TotalMilliseconds):0} | {slowest.Port}, {slowest.IntoRound.TotalMilliseconds:0} ms into the round |"));
+                output.WriteLine(string.Create(c, $"| {Name(rule)} | {ports} | {MeterName(meter, bl0942Baud)} | {onsets} | {latencies.Length} | {Ms(P(0.5))} | {Ms(P(0.99))} | {Ms(latencies.Length == 0 ? null : latencies[^1])} | {results.Average(r => r.RoundLength.TotalMilliseconds):0} | {slowest.Port}, {slowest.IntoRound.TotalMilliseconds:0} ms into the round |"));
             }
         }
 
@@ -126,7 +126,7 @@ public static class TripLatencyBenchmark
         double baseW = rule == TripRule.ShedOverload ? ShedBaselineW / ports : Math.Min(200, 4000.0 / ports);
         foreach (ShedOutlet outlet in model.Outlets)
         {
-            model.PlugAndRequestStart(outlet, new EBikeCharger(BatteryChemistry.LeadAcid, baseW, 0.3, 576));
+            model.PlugAndRequestStart(outlet, new EBikeCharger(BatteryChemistry.LeadAcid, baseW, 0.3, 576, dc: outlet.IsDc));
         }
 
         // The first round starts every session; the next ones settle the CT offsets, as in a running shed.
@@ -144,7 +144,9 @@ public static class TripLatencyBenchmark
             throw new InvalidOperationException("not every port was charging before the onset");
         }
 
-        ShedOutlet target = model.Outlets[random.Next(ports)];
+        // In a shed with DC ports the fault is on one of them (the AC ports' latency is the ac rows').
+        ShedOutlet[] candidates = model.Outlets.Any(o => o.IsDc) ? [.. model.Outlets.Where(o => o.IsDc)] : [.. model.Outlets];
+        ShedOutlet target = candidates[random.Next(candidates.Length)];
         TimeSpan nextRound = clock.Elapsed;
         TimeSpan onset = nextRound + (roundLength * random.NextDouble());
         TimeSpan? opened = null;
@@ -175,6 +177,15 @@ public static class TripLatencyBenchmark
         runtime.Sampler.RunRound();
         runtime.Pacer.AfterRound(CancellationToken.None);
     }
+
+    private static string MeterName(GeneratedMeter meter, int bl0942Baud) => meter switch
+    {
+        GeneratedMeter.Bl0942 => string.Create(CultureInfo.InvariantCulture, $"bl0942 (UART, {bl0942Baud} baud)"),
+        GeneratedMeter.Hlw8032 => "hlw8032 (UART each)",
+        GeneratedMeter.Dc => "dc (INA219 behind TCA9548A)",
+        GeneratedMeter.AcWithDc => "dc ports (INA219) among ac (MCP3208), every fourth",
+        _ => "ac (MCP3208)",
+    };
 
     private static string Name(TripRule rule) => rule switch
     {

@@ -225,7 +225,7 @@ public sealed class ShedBoard : IRelayBank, IDisposable
         if (site.Ports.Any(p => p.Meter is AcMeterDefinition))
         {
             MainsSettings mains = site.Mains ?? throw new BoardException("AC ports need a mains section (the voltage transformer)");
-            Mains = new MainsCycleSampler(Input(adcs, mains.VoltageSensor), mains.VoltsPerAdcVolt, mains.NominalVoltageV, site.Sampling.CyclesPerMeasurement);
+            Mains = new MainsCycleSampler(Input(adcs, mains.VoltageSensor), mains.VoltsPerAdcVolt, mains.NominalVoltageV, site.Sampling.CyclesPerMeasurement, _time);
         }
 
         Meters = site.Ports.Select(p => OpenMeter(p, adcs, muxes)).ToArray();

@@ -26,7 +26,7 @@ internal static class BenchCommand
         var onsets = new Option<int>("--onsets") { Description = "Onsets per rule and shed size", DefaultValueFactory = _ => 200 };
         var seed = new Option<int>("--seed") { Description = "Seed of the ports, phases and noise", DefaultValueFactory = _ => 1 };
         var rules = new Option<string>("--rules") { Description = "Rules, comma-separated: short-circuit, overload, shed-overload, malicious-load", DefaultValueFactory = _ => "short-circuit,overload,shed-overload,malicious-load" };
-        var meter = new Option<string>("--meter") { Description = "The ports' meter: ac (a CT on an MCP3208), bl0942 (a BL0942 on a UART, up to 20 ports) or hlw8032 (an HLW8032 on a UART of its own)", DefaultValueFactory = _ => "ac" };
+        var meter = new Option<string>("--meter") { Description = "The ports' meter: ac (a CT on an MCP3208), bl0942 (a BL0942 on a UART, up to 36 ports), hlw8032 (an HLW8032 on a UART of its own), dc (an INA219 behind a TCA9548A) or ac+dc (every fourth port dc, the fault on one of those); dc and ac+dc measure short-circuit only", DefaultValueFactory = _ => "ac" };
         var baud = new Option<int>("--baud") { Description = "With --meter bl0942: the UARTs' rate, 4800 (the chips' power-on rate), 19200 or 38400", DefaultValueFactory = _ => 4800 };
         var command = new Command("trip", "Measure trip latency (fault onset to the relay's open command, in shed time) per rule on generated sheds");
         command.Options.Add(meter);
@@ -42,6 +42,8 @@ internal static class BenchCommand
                 "ac" => Configuration.GeneratedMeter.Ac,
                 "bl0942" => Configuration.GeneratedMeter.Bl0942,
                 "hlw8032" => Configuration.GeneratedMeter.Hlw8032,
+                "dc" => Configuration.GeneratedMeter.Dc,
+                "ac+dc" => Configuration.GeneratedMeter.AcWithDc,
                 _ => null,
             };
             int maxPorts = kind == Configuration.GeneratedMeter.Bl0942 ? Configuration.GeneratedShedSite.MaxBl0942Ports : Configuration.GeneratedShedSite.MaxPorts;
@@ -51,7 +53,21 @@ internal static class BenchCommand
                 || parse.GetValue(onsets) < 1
                 || !Hardware.Metering.Bl0942.Bl0942Frame.BaudRates.Contains(parse.GetValue(baud)))
             {
-                Console.Error.WriteLine($"bench trip: --meter takes ac, bl0942 or hlw8032, --ports sizes 1..{Configuration.GeneratedShedSite.MaxPorts} (1..{Configuration.GeneratedShedSite.MaxBl0942Ports} with bl0942), --rules short-circuit, overload, shed-overload or malicious-load, --onsets at least 1, --baud 4800, 19200 or 38400");
+                Console.Error.WriteLine($"bench trip: --meter takes ac, bl0942, hlw8032, dc or ac+dc, --ports sizes 1..{Configuration.GeneratedShedSite.MaxPorts} (1..{Configuration.GeneratedShedSite.MaxBl0942Ports} with bl0942), --rules short-circuit, overload, shed-overload or malicious-load, --onsets at least 1, --baud 4800, 19200 or 38400");
+                return 2;
+            }
+
+            // A DC port's overload would need a DC load model of its own (a 1500 W charger at 48 V is 31 A, the INA219's
+            // full scale with a 10 mΩ shunt): only the short circuit is measured on DC ports.
+            if (kind is Configuration.GeneratedMeter.Dc or Configuration.GeneratedMeter.AcWithDc && chosen.Any(r => r != Benchmarking.TripRule.ShortCircuit))
+            {
+                Console.Error.WriteLine("bench trip: with --meter dc or ac+dc, --rules short-circuit only (DC ports have no overload load model here)");
+                return 2;
+            }
+
+            if (kind is Configuration.GeneratedMeter.AcWithDc && sizes.Any(n => n < 4))
+            {
+                Console.Error.WriteLine("bench trip: with --meter ac+dc, --ports sizes of 4 or more (every fourth port is DC)");
                 return 2;
             }
 

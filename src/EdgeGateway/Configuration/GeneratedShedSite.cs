@@ -37,8 +37,39 @@ public static class GeneratedShedSite
     {
         GeneratedMeter.Bl0942 => Bl0942Yaml(ports, bl0942Baud),
         GeneratedMeter.Hlw8032 => Hlw8032Yaml(ports),
+        GeneratedMeter.Dc => DcYaml(ports),
+        GeneratedMeter.AcWithDc => Yaml(ports, everyFourthDc: true),
         _ => Yaml(ports),
     };
+
+    /// <summary>INA219s per channel of the TCA9548A: 0x40–0x44 (A0/A1 strapped, datasheet Table 1), so eight channels hold 40.</summary>
+    private const int DcPortsPerChannel = 5;
+
+    /// <summary>A DC port's meter: an INA219 behind the TCA9548A at 0x70, as in dc-cabinet.yaml; <paramref name="d"/> counts DC ports from 0.</summary>
+    private static string DcMeter(int d) => string.Create(CultureInfo.InvariantCulture,
+        $"{{ type: dc, address: 0x{0x40 + (d % DcPortsPerChannel):x2}, multiplexer: mux0, multiplexerChannel: {d / DcPortsPerChannel}, shuntOhms: 0.01, maxCurrentA: 8, busVoltageDivider: 4 }}");
+
+    // The INA219 reads the 10 mΩ shunt up to 0.32 V = 32 A: the 40 A default (the AC CTs') is out of its reach, 20 A is
+    // four times a slot charger's current (dc-cabinet.yaml's figure).
+    private const string DcPortProtection = "    protection: { shortCircuitPeakA: 20 }";
+
+    private static void AppendMultiplexers(StringBuilder yaml, int dcPorts)
+    {
+        if (dcPorts == 0)
+        {
+            return;
+        }
+
+        yaml.AppendLine("multiplexers:");
+        yaml.AppendLine("  - { id: mux0, chip: tca9548a, address: 0x70 }");
+    }
+
+    /// <summary>
+    /// <paramref name="ports"/> DC ports (a swap or DC charging cabinet): an INA219 each behind TCA9548A multiplexers on the
+    /// board's I2C bus (<see cref="DcMeter"/>), the relays on MCP23017s at 0x20, 0x21 and 0x22; no mains section. Each
+    /// port's short-circuit threshold is 20 A, within the INA219's reach (32 A at 0.32 V over 10 mΩ).
+    /// </summary>
+    public static string DcYaml(int ports) => MeteringIcYaml(ports, MaxPorts, "dc", "DC", DcMeter, yaml => AppendMultiplexers(yaml, ports), DcPortProtection);
 
     /// <summary>
     /// <paramref name="ports"/> HLW8032 ports: each IC on a UART of its own, /dev/ttyUSB0..N-1 (quad USB-serial adapters;
@@ -49,7 +80,7 @@ public static class GeneratedShedSite
         p => string.Create(CultureInfo.InvariantCulture, $"{{ type: hlw8032, serial: /dev/ttyUSB{p}, voltageCoefficient: 1.88, currentCoefficient: 1.0 }}"));
 
     /// <summary>A shed of metering-IC ports: no ADC, the relays on MCP23017s (16 each), <paramref name="meter"/> giving each port's meter.</summary>
-    private static string MeteringIcYaml(int ports, int maxPorts, string kind, string chip, Func<int, string> meter)
+    private static string MeteringIcYaml(int ports, int maxPorts, string kind, string chip, Func<int, string> meter, Action<StringBuilder>? beforePorts = null, string? portProtection = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(ports, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(ports, maxPorts);
@@ -64,12 +95,17 @@ public static class GeneratedShedSite
             yaml.AppendLine(c, $"  - {{ id: relays-{(char)('a' + e)}, chip: mcp23017, address: 0x{0x20 + e:x2} }}");
         }
 
+        beforePorts?.Invoke(yaml);
         yaml.AppendLine("ports:");
         for (int p = 0; p < ports; p++)
         {
             yaml.AppendLine(c, $"  - id: P{p + 1:00}");
             yaml.AppendLine(c, $"    meter: {meter(p)}");
             yaml.AppendLine(c, $"    relay: {{ expander: relays-{(char)('a' + (p / 16))}, pin: {p % 16} }}");
+            if (portProtection is not null)
+            {
+                yaml.AppendLine(portProtection);
+            }
         }
 
         yaml.AppendLine("shedSensors:");
@@ -94,8 +130,12 @@ public static class GeneratedShedSite
     public static string Bl0942Yaml(int ports, int baud = Hardware.Metering.Bl0942.Bl0942Frame.BaudRate) => MeteringIcYaml(ports, MaxBl0942Ports, "bl0942", "BL0942",
         p => string.Create(CultureInfo.InvariantCulture, $"{{ type: bl0942, serial: /dev/ttyUSB{p / 4}, address: {p % 4}, shuntOhms: 0.001, voltageDivider: 3824.5{(p < OverCurrentGpios.Length ? $", overCurrentGpio: {OverCurrentGpios[p]}" : "")}{(baud == Hardware.Metering.Bl0942.Bl0942Frame.BaudRate ? "" : $", baud: {baud}")} }}"));
 
-    /// <summary>The site file's text for <paramref name="ports"/> AC ports, P01..PNN.</summary>
-    public static string Yaml(int ports)
+    /// <summary>
+    /// The site file's text for <paramref name="ports"/> AC ports, P01..PNN; with <paramref name="everyFourthDc"/> every
+    /// fourth port (P04, P08…) is a DC port instead (<see cref="DcMeter"/>; its ADC channel stays unused), a shed with a
+    /// few DC chargers among its AC ports.
+    /// </summary>
+    public static string Yaml(int ports, bool everyFourthDc = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(ports, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(ports, MaxPorts);
@@ -103,7 +143,7 @@ public static class GeneratedShedSite
         int adcCount = (ports + 8) / 8;
         int expanderCount = Math.Max(0, (ports - RelayGpios.Length + 15) / 16);
         var yaml = new StringBuilder();
-        yaml.AppendLine(c, $"# A generated shed of {ports} AC ports, wired as the demo shed (GeneratedShedSite).");
+        yaml.AppendLine(c, $"# A generated shed of {ports} {(everyFourthDc ? "ports, every fourth one DC," : "AC ports")} wired as the demo shed (GeneratedShedSite).");
         yaml.AppendLine(c, $"site: {{ id: generated-{ports}, gateway: gw-01, name: generated shed of {ports} ports }}");
         yaml.AppendLine("board: { i2cBus: 1, gpioChip: 0, oneWirePin: 4 }");
         yaml.AppendLine("mains: { nominalVoltageV: 220, frequencyHz: 50, voltageSensor: { adc: adc0, channel: 0 }, voltsPerAdcVolt: 268.97 }");
@@ -122,6 +162,7 @@ public static class GeneratedShedSite
             }
         }
 
+        AppendMultiplexers(yaml, everyFourthDc ? ports / 4 : 0);
         yaml.AppendLine("ports:");
         for (int p = 0; p < ports; p++)
         {
@@ -130,8 +171,14 @@ public static class GeneratedShedSite
                 ? string.Create(c, $"{{ gpio: {RelayGpios[p]} }}")
                 : string.Create(c, $"{{ expander: relays-{(char)('a' + ((p - RelayGpios.Length) / 16))}, pin: {(p - RelayGpios.Length) % 16} }}");
             yaml.AppendLine(c, $"  - id: P{p + 1:00}");
-            yaml.AppendLine(c, $"    meter: {{ type: ac, adc: adc{channel / 8}, channel: {channel % 8}, ampsPerAdcVolt: 30 }}");
+            yaml.AppendLine(everyFourthDc && p % 4 == 3
+                ? "    meter: " + DcMeter(p / 4)
+                : string.Create(c, $"    meter: {{ type: ac, adc: adc{channel / 8}, channel: {channel % 8}, ampsPerAdcVolt: 30 }}"));
             yaml.AppendLine(c, $"    relay: {relay}");
+            if (everyFourthDc && p % 4 == 3)
+            {
+                yaml.AppendLine(DcPortProtection);
+            }
         }
 
         yaml.AppendLine("shedSensors:");
@@ -157,4 +204,10 @@ public enum GeneratedMeter
 
     /// <summary>An HLW8032 per port, each on a UART of its own.</summary>
     Hlw8032,
+
+    /// <summary>An INA219 per port behind TCA9548A multiplexers: a DC cabinet, no AC port.</summary>
+    Dc,
+
+    /// <summary>AC ports as <see cref="Ac"/>, every fourth one a DC port (an INA219) instead.</summary>
+    AcWithDc,
 }

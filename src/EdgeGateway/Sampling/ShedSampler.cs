@@ -27,9 +27,11 @@ public sealed class ShedSampler
     private readonly (int Port, Bl0942PortMeter Meter)[] _overCurrentOutputs;
 
     // The DC ports (an INA219 each): their shunt read alone between other ports' measurements (one at a time, round
-    // robin) and every one of them at each look between rounds, so a short on a DC port is seen within a few
-    // milliseconds, not at its turn in the next round.
+    // robin), every one of them at each look between rounds, and — in a shed with AC ports — every one of them at each
+    // half cycle of an AC port's measurement (MainsCycleSampler.AtHalfCycle), so a short on a DC port is seen within
+    // about half a mains cycle, not at its turn in the next round.
     private readonly (int Port, Ina219PortMeter Meter)[] _dcPorts;
+    private readonly bool _dcWatchedInsideAcMeasurements;
     private int _dcNext;
 
     // The ports whose HLW8032 sends a frame every 55 ms on a UART of its own: every new frame is handed to protection.
@@ -125,6 +127,14 @@ public sealed class ShedSampler
         {
             scan.Listener = new ScanToProtection(protection);
         }
+
+        // An AC port's measurement takes up to two mains cycles (the wait for a crossing, then the cycle): the DC shunts
+        // are read at its zero crossings, where the pause costs the measurement least and its sample times account for it.
+        if (board.Mains is { } mains && _dcPorts.Length > 0)
+        {
+            mains.AtHalfCycle = () => WatchDcShunts(everyPort: true);
+            _dcWatchedInsideAcMeasurements = true;
+        }
     }
 
     public long Rounds { get; private set; }
@@ -151,7 +161,13 @@ public sealed class ShedSampler
             }
 
             RequestAhead(k, wave);
-            WatchDcShunts(everyPort: false);
+            if (!(_dcWatchedInsideAcMeasurements && meters[i] is AcPortMeter))
+            {
+                // Before an AC port's measurement a read would delay its first pair past the crossing the port before
+                // ended on, and the measurement would wait a cycle for the next: its own half cycles read the shunts.
+                WatchDcShunts(everyPort: false);
+            }
+
             OnMeasured(i, meters[i].Measure(_protection.ShortCircuitPeakAmps(i)));
 
             // A BL0942's read is a 52 ms exchange: an over-current output raised meanwhile is acted on now, not after

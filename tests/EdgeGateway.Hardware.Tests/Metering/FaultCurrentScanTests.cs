@@ -184,7 +184,7 @@ public sealed class FaultCurrentScanTests
             frontEnd.WireCurrentTransformer(1, Outlet, MeteringRig.AmpsPerAdcVolt);
             frontEnd.WireCurrentTransformer(2, Other, MeteringRig.AmpsPerAdcVolt);
             Adc = new Mcp3208(new SimulatedMcp3208(new SpiConnectionSettings(0, 0) { ClockFrequency = 1_000_000 }, Clock, frontEnd, 3.3));
-            Sampler = new MainsCycleSampler(new AdcInput(Adc, "adc0", 0, 3.3, 12), MeteringRig.VoltsPerAdcVolt, 220, 1);
+            Sampler = new MainsCycleSampler(new AdcInput(Adc, "adc0", 0, 3.3, 12), MeteringRig.VoltsPerAdcVolt, 220, 1, Clock);
             Measured = new AcPortMeter(Sampler, new AdcInput(Adc, "adc0", 1, 3.3, 12), MeteringRig.AmpsPerAdcVolt);
             OtherMeter = new AcPortMeter(Sampler, new AdcInput(Adc, "adc0", 2, 3.3, 12), MeteringRig.AmpsPerAdcVolt);
             Scan = new FaultCurrentScan([Measured, OtherMeter]) { Listener = Listener };

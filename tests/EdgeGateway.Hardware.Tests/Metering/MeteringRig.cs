@@ -26,7 +26,7 @@ internal sealed class MeteringRig : IDisposable
         frontEnd.WireCurrentTransformer(1, Outlet, AmpsPerAdcVolt);
         Chip = new SimulatedMcp3208(new SpiConnectionSettings(0, 0) { ClockFrequency = 1_000_000 }, Clock, frontEnd, 3.3);
         Adc = new Mcp3208(Chip);
-        Sampler = new MainsCycleSampler(new AdcInput(Adc, "adc0", 0, 3.3, 12), VoltsPerAdcVolt, 220, 1);
+        Sampler = new MainsCycleSampler(new AdcInput(Adc, "adc0", 0, 3.3, 12), VoltsPerAdcVolt, 220, 1, Clock);
         Meter = new AcPortMeter(Sampler, new AdcInput(Adc, "adc0", 1, 3.3, 12), AmpsPerAdcVolt);
     }
 

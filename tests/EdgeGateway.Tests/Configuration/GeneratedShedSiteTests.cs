@@ -49,6 +49,37 @@ public sealed class GeneratedShedSiteTests
     }
 
     [Theory]
+    [InlineData(GeneratedMeter.Dc, 20, 20, 1)]
+    [InlineData(GeneratedMeter.Dc, 36, 36, 1)]
+    [InlineData(GeneratedMeter.AcWithDc, 20, 5, 1)]
+    [InlineData(GeneratedMeter.AcWithDc, 36, 9, 1)]
+    public void A_generated_shed_with_dc_ports_loads_and_every_port_charges_and_is_metered_on_the_simulator(GeneratedMeter meter, int ports, int dcPorts, int multiplexers)
+    {
+        SiteFileLoadResult load = GeneratedShedSite.Load(ports, meter);
+        Assert.True(load.IsValid, string.Join(Environment.NewLine, load.Problems));
+        SiteConfiguration site = load.Configuration!;
+        Assert.Equal(dcPorts, site.Ports.Count(p => p.Meter is DcMeterDefinition));
+        Assert.Equal(multiplexers, site.Multiplexers.Count);
+        Assert.Equal(meter == GeneratedMeter.Dc, site.Mains is null);
+
+        // Every INA219 at an address of its own on its multiplexer channel.
+        var slots = site.Ports.Select(p => p.Meter).OfType<DcMeterDefinition>().Select(m => (m.Multiplexer, m.MultiplexerChannel, m.Address)).ToList();
+        Assert.Equal(dcPorts, slots.Distinct().Count());
+
+        using var shed = new ShedHarness(GeneratedShedSite.Yaml(ports, meter));
+        foreach (ShedOutlet outlet in shed.Model.Outlets)
+        {
+            shed.PlugAndStart(outlet.Id, new EBikeCharger(BatteryChemistry.LeadAcid, 100, 0.3, 576, dc: outlet.IsDc));
+        }
+
+        shed.Round();
+        shed.Round();
+
+        Assert.All(shed.Model.Outlets, o => Assert.True(shed.RelayClosed(o.Id), $"{o.Id}: relay open"));
+        Assert.All(shed.Protection.Snapshot.Ports, p => Assert.InRange(p.PowerW ?? 0, 90, 110));
+    }
+
+    [Theory]
     [InlineData(0)]
     [InlineData(GeneratedShedSite.MaxPorts + 1)]
     public void A_shed_the_wiring_cannot_hold_is_refused(int ports) =>
