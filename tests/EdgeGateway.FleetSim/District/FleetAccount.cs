@@ -19,11 +19,13 @@ internal sealed record GatewayAccount(string Key, long Sent, long Thinned, long 
 /// The exact accounting at the end of a scenario: every seq of every gateway (from each outbox's own counter) against
 /// the points InfluxDB holds (<c>count(seq)</c> and <c>count(distinct(seq))</c> per gateway over every measurement),
 /// every alarm and session the gateways raised or closed (from their event streams) against the stored ones, and
-/// every notifiable alarm against the notices the webhook received. A notice received twice is doubled unless the
-/// hub said, at its restart, that this notice was under way when it stopped (a SIGKILL between the receiver's answer
-/// and the ledger's commit): that one repeat is the at-least-once rule, carried with the same idempotency key.
+/// every notifiable alarm against the notices the webhook received. A notice received more than once is doubled
+/// unless the hubs logged, for that alarm, at least as many attempts whose outcome they could not know — one under way
+/// when a hub stopped (a SIGKILL between the receiver's answer and the ledger's commit), or one the receiver did not
+/// answer within the request timeout (it may have taken the request all the same) — as there are repeats: those are
+/// the at-least-once rule, each carried with the same idempotency key (<see cref="Repeats"/>).
 /// </summary>
-internal sealed record FleetAccount(
+internal sealed partial record FleetAccount(
     IReadOnlyList<GatewayAccount> Gateways,
     int AlarmsRaised,
     int AlarmsStored,
@@ -61,7 +63,7 @@ internal sealed record FleetAccount(
         && SessionsMissing.Count == 0 && NoticesMissing.Count == 0 && NoticesDuplicated.Count == 0;
 
     public static async Task<FleetAccount> TakeAsync(
-        InfluxDbServer influx, string database, FleetLedger ledger, LoopbackReceiver webhook, IReadOnlySet<string> resentAfterInterruption, DateTimeOffset since, CancellationToken cancellationToken)
+        InfluxDbServer influx, string database, FleetLedger ledger, LoopbackReceiver webhook, IReadOnlyDictionary<string, int> uncertainAttempts, DateTimeOffset since, CancellationToken cancellationToken)
     {
         string window = string.Create(CultureInfo.InvariantCulture, $"time >= {since.AddHours(-1).ToUnixTimeMilliseconds()}ms");
         var stored = new Dictionary<string, (long N, long Distinct)>(StringComparer.Ordinal);
@@ -97,6 +99,7 @@ internal sealed record FleetAccount(
 
         string[] notifiable = [.. ledger.Gateways.SelectMany(g => g.Kinds).Where(k => NotifiableKinds.Contains(k.Value, StringComparer.Ordinal)).Select(k => k.Key)];
         var notices = RaisedNotices(webhook).GroupBy(n => n.AlarmId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        (IReadOnlyList<string> doubled, IReadOnlyList<string> resent) = Repeats(notices, uncertainAttempts);
 
         InfluxQueryResult gaps = await influx.QueryAsync(database, $"SELECT sum(\"seq_missing\") AS missing FROM \"gateway\" WHERE {window}", longQuery: true, cancellationToken);
         long hubMissing = gaps.Rows.Count == 0 || gaps.Rows[0]["missing"].ValueKind != JsonValueKind.Number ? 0 : gaps.Rows[0]["missing"].GetInt64();
@@ -112,10 +115,41 @@ internal sealed record FleetAccount(
             [.. sessions.Where(id => !sessionsStored.Contains(id))],
             notifiable.Length,
             [.. notifiable.Where(id => !notices.ContainsKey(id))],
-            [.. notices.Where(n => n.Value > 1 && !(n.Value == 2 && resentAfterInterruption.Contains(n.Key))).Select(n => n.Key)],
-            [.. notices.Where(n => n.Value == 2 && resentAfterInterruption.Contains(n.Key)).Select(n => n.Key)],
+            doubled,
+            resent,
             hubMissing);
     }
+
+    /// <summary>
+    /// The alarms whose raised notice arrived more than once, split: <c>Resent</c> where every repeat is matched by an
+    /// attempt of unknown outcome the hubs logged for that alarm (<paramref name="uncertainAttempts"/>), <c>Doubled</c>
+    /// where there are more repeats than that — a notice sent again after an attempt the hub knew had failed or had
+    /// succeeded is a defect.
+    /// </summary>
+    public static (IReadOnlyList<string> Doubled, IReadOnlyList<string> Resent) Repeats(IReadOnlyDictionary<string, int> received, IReadOnlyDictionary<string, int> uncertainAttempts)
+    {
+        var doubled = new List<string>();
+        var resent = new List<string>();
+        foreach ((string alarm, int count) in received.Where(r => r.Value > 1).OrderBy(r => r.Key, StringComparer.Ordinal))
+        {
+            (count - 1 <= uncertainAttempts.GetValueOrDefault(alarm) ? resent : doubled).Add(alarm);
+        }
+
+        return (doubled, resent);
+    }
+
+    /// <summary>
+    /// Per alarm, the attempts at its raised notice whose outcome the hub could not know, from the hubs' log lines
+    /// (NotificationDelivery): "was being sent when the hub stopped", and "failed (attempt N): no answer within".
+    /// </summary>
+    public static Dictionary<string, int> UncertainAttempts(IEnumerable<string> hubLines) =>
+        hubLines.Select(line => UncertainAttempt().Match(line))
+            .Where(match => match.Success)
+            .GroupBy(match => match.Groups["alarm"].Value, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"Notice Raised of alarm (?<alarm>\S+) via channel \S+ (was being sent when the hub stopped|failed \(attempt \d+\): no answer within)")]
+    private static partial System.Text.RegularExpressions.Regex UncertainAttempt();
 
     /// <summary>The "raised" notices the webhook received: alarm id and arrival (wall clock).</summary>
     public static IEnumerable<(string AlarmId, DateTimeOffset ReceivedAt)> RaisedNotices(LoopbackReceiver webhook) =>
@@ -127,7 +161,7 @@ internal sealed record FleetAccount(
     public string Summary() => string.Create(CultureInfo.InvariantCulture,
         $"sent {Sent}, thinned {Thinned}, stored {Stored}, lost {Lost}, duplicated {Duplicated}, left in outboxes {LeftInOutbox}; " +
         $"alarms {AlarmsRaised} raised / {AlarmsStored} stored / {AlarmsMissing.Count} missing; clears {ClearsRaised} / {ClearsMissing.Count} missing; " +
-        $"sessions {Sessions} / {SessionsMissing.Count} missing; notices {Notifiable} due / {NoticesMissing.Count} missing / {NoticesDuplicated.Count} doubled / {NoticesResent.Count} resent after a killed attempt; hub-recorded gaps {HubRecordedMissing}");
+        $"sessions {Sessions} / {SessionsMissing.Count} missing; notices {Notifiable} due / {NoticesMissing.Count} missing / {NoticesDuplicated.Count} doubled / {NoticesResent.Count} resent after an attempt of unknown outcome (a killed hub, no answer in time); hub-recorded gaps {HubRecordedMissing}");
 
     private static async Task<HashSet<string>> IdsAsync(InfluxDbServer influx, string database, string query, string column, CancellationToken cancellationToken)
     {

@@ -353,16 +353,6 @@ internal static partial class FleetRun
         return string.Join("; ", parts);
     }
 
-    /// <summary>The alarm ids whose raised notice a hub, at its restart, said was under way when it stopped (NotificationDelivery's warning).</summary>
-    private static HashSet<string> ResentAfterInterruption(DistrictRig rig) =>
-        [.. rig.Hubs.SelectMany(hub => hub.OutputLines())
-            .Select(line => InterruptedNotice().Match(line))
-            .Where(match => match.Success)
-            .Select(match => match.Groups["alarm"].Value)];
-
-    [System.Text.RegularExpressions.GeneratedRegex(@"Notice Raised of alarm (?<alarm>\S+) via channel \S+ was being sent when the hub stopped")]
-    private static partial System.Text.RegularExpressions.Regex InterruptedNotice();
-
     /// <summary>A raised notice as the hub that sent it logged it: when the alarm reached it (wall clock), and how long
     /// after that (its monotonic clock) the notice was delivered.</summary>
     private readonly record struct HubNoticeTiming(string AlarmId, DateTimeOffset ArrivedAt, double DelayMs, double LedgerMs, double RequestMs);
@@ -389,7 +379,7 @@ internal static partial class FleetRun
         var clock = Stopwatch.StartNew();
         while (true)
         {
-            FleetAccount account = await FleetAccount.TakeAsync(rig.Influx, DistrictRig.Database, ledger, rig.Webhook, ResentAfterInterruption(rig), since, cancellationToken);
+            FleetAccount account = await FleetAccount.TakeAsync(rig.Influx, DistrictRig.Database, ledger, rig.Webhook, FleetAccount.UncertainAttempts(rig.Hubs.SelectMany(hub => hub.OutputLines())), since, cancellationToken);
             if (account.IsExact || clock.Elapsed > timeout)
             {
                 return account;
