@@ -14,7 +14,8 @@ public enum TripRule
     /// <summary>A charging port's charger becomes a bolted short (0.05 Ω).</summary>
     ShortCircuit,
 
-    /// <summary>A charging port's charger (200 W, less on sheds over 20 ports) becomes a 1500 W kettle (port limit 1000 W, debounce 500 ms).</summary>
+    /// <summary>A charging port's charger (200 W, less on sheds over 20 ports) becomes a 1500 W kettle (port limit 1000 W, debounce 500 ms);
+    /// on a DC port (limit 450 W), a 700 W DC charger.</summary>
     Overload,
 
     /// <summary>Every port charges, 5000 W in all; one port's charger becomes a 900 W one (shed limit 5500 W, debounce 1000 ms).</summary>
@@ -158,6 +159,7 @@ public static class TripLatencyBenchmark
         target.Plug(new OnsetLoad(target.Load!, rule switch
         {
             TripRule.ShortCircuit => new ShortCircuitLoad(),
+            TripRule.Overload when target.IsDc => new EBikeCharger(BatteryChemistry.LeadAcid, 700, 0.3, 576, dc: true),
             TripRule.Overload => new ResistiveLoad(1500, 220, "kettle"),
             TripRule.ShedOverload => new EBikeCharger(BatteryChemistry.LeadAcid, 900, 0.3, 576),
             _ => new ResistiveLoad(600, 220, "heater"),

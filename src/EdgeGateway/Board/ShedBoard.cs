@@ -464,8 +464,9 @@ public sealed class ShedBoard : IRelayBank, IDisposable
             case DcMeterDefinition dc:
                 I2cBus bus = dc.Multiplexer is { } mux ? muxes[mux].GetChannel(dc.MultiplexerChannel!.Value) : _buses.I2c;
                 string where = dc.Multiplexer is { } m ? $"INA219 0x{dc.Address:x2} on {m}/{dc.MultiplexerChannel}" : $"INA219 0x{dc.Address:x2}";
-                Ina219 ina219 = Own(new Ina219(bus.CreateDevice(dc.Address)), $"meter of {port.Id} ({where})");
-                return new Ina219PortMeter(ina219, where, dc.ShuntOhms, dc.MaxCurrentA, dc.BusVoltageDivider);
+                I2cDevice device = bus.CreateDevice(dc.Address);
+                Ina219 ina219 = Own(new Ina219(device), $"meter of {port.Id} ({where})");
+                return new Ina219PortMeter(ina219, device, where, dc.ShuntOhms, dc.MaxCurrentA, dc.BusVoltageDivider);
             case Bl0942MeterDefinition bl:
                 return OpenBl0942(port, bl);
             case Hlw8032MeterDefinition hlw:

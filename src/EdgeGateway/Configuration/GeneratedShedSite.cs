@@ -50,8 +50,8 @@ public static class GeneratedShedSite
         $"{{ type: dc, address: 0x{0x40 + (d % DcPortsPerChannel):x2}, multiplexer: mux0, multiplexerChannel: {d / DcPortsPerChannel}, shuntOhms: 0.01, maxCurrentA: 8, busVoltageDivider: 4 }}");
 
     // The INA219 reads the 10 mΩ shunt up to 0.32 V = 32 A: the 40 A default (the AC CTs') is out of its reach, 20 A is
-    // four times a slot charger's current (dc-cabinet.yaml's figure).
-    private const string DcPortProtection = "    protection: { shortCircuitPeakA: 20 }";
+    // four times a slot charger's current; 450 W is a slot charger's DC-side limit (both dc-cabinet.yaml's figures).
+    private const string DcPortProtection = "    protection: { shortCircuitPeakA: 20, maxPowerW: 450 }";
 
     private static void AppendMultiplexers(StringBuilder yaml, int dcPorts)
     {
@@ -67,7 +67,8 @@ public static class GeneratedShedSite
     /// <summary>
     /// <paramref name="ports"/> DC ports (a swap or DC charging cabinet): an INA219 each behind TCA9548A multiplexers on the
     /// board's I2C bus (<see cref="DcMeter"/>), the relays on MCP23017s at 0x20, 0x21 and 0x22; no mains section. Each
-    /// port's short-circuit threshold is 20 A, within the INA219's reach (32 A at 0.32 V over 10 mΩ).
+    /// port's short-circuit threshold is 20 A, within the INA219's reach (32 A at 0.32 V over 10 mΩ), and its power limit
+    /// 450 W, a slot charger's DC side (as dc-cabinet.yaml).
     /// </summary>
     public static string DcYaml(int ports) => MeteringIcYaml(ports, MaxPorts, "dc", "DC", DcMeter, yaml => AppendMultiplexers(yaml, ports), DcPortProtection);
 

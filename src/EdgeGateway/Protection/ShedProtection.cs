@@ -101,7 +101,9 @@ public sealed partial class ShedProtection
     /// <summary>The port's power limit over its last measured voltage (220 V before one): the RMS current past which its apparent power is.</summary>
     private static double OverloadCurrentA(ChargingPort port)
     {
-        double volts = port.Last is { VoltageV: > 80 } last ? last.VoltageV : 220;
+        // An AC port's supply is the shed's mains (220 V until a plausible reading); a DC port's is its pack, whose last
+        // measured voltage is the one to divide by (a 48 V pack draws 4.6 times the current of 220 V for the same power).
+        double volts = port.Last is { VoltageV: var v } && (port.IsAc ? v > 80 : v > 1) ? v : 220;
         return port.Settings.MaxPowerW / volts;
     }
 

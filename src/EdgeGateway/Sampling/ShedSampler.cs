@@ -407,7 +407,9 @@ public sealed class ShedSampler
     /// <summary>
     /// The shunt of DC ports whose relay is closed, read alone (<see cref="Ina219PortMeter.TryReadPastShortCircuit"/>):
     /// one port (round robin) between two measurements of a round, every one between rounds. Past the short-circuit
-    /// threshold is a short circuit, decided here on the sampling thread. True when any DC port is watched.
+    /// threshold is a short circuit, decided here on the sampling thread; below it, the current goes to protection as a
+    /// BL0942's fast RMS does (<see cref="ShedProtection.OnFastCurrent"/>): past the port's limit over its pack voltage
+    /// it starts the overload's debounce now, not at the port's next measurement. True when any DC port is watched.
     /// </summary>
     private bool WatchDcShunts(bool everyPort)
     {
@@ -423,9 +425,18 @@ public sealed class ShedSampler
             }
 
             n++;
-            if (meter.TryReadPastShortCircuit(threshold, out bool past, out double amps) && past)
+            if (!meter.TryReadPastShortCircuit(threshold, out bool past, out double amps))
+            {
+                continue;
+            }
+
+            if (past)
             {
                 _protection.OnPortMeasured(port, MeterReading.ShortCircuit(UnitsNet.ElectricCurrent.FromAmperes(amps)));
+            }
+            else
+            {
+                _protection.OnFastCurrent(port, amps, Ina219PortMeter.PowerLag);
             }
         }
 

@@ -19,8 +19,9 @@ public sealed class Ina219PortMeterTests
             Bus = new SimulatedI2cBus(1, Clock, 400_000);
             Chip = new SimulatedIna219(0x40, Model.CreateDcFrontEnd(Outlet, 0.01, 4), Clock);
             Bus.Attach(Chip);
-            Binding = new Ina219(Bus.CreateDevice(0x40));
-            Meter = new Ina219PortMeter(Binding, "ina219 0x40", 0.01, 8, 4);
+            System.Device.I2c.I2cDevice device = Bus.CreateDevice(0x40);
+            Binding = new Ina219(device);
+            Meter = new Ina219PortMeter(Binding, device, "ina219 0x40", 0.01, 8, 4);
         }
 
         public SimulatedClock Clock { get; }

@@ -1,3 +1,4 @@
+using EdgeGateway.Configuration;
 using EdgeGateway.Contracts.Alarms;
 using EdgeGateway.Contracts.Ports;
 using EdgeGateway.Events;
@@ -527,6 +528,37 @@ public sealed class ProtectionOnSimulatedShedTests
 
         Assert.True(latency <= TimeSpan.FromMilliseconds(20), $"relay opened {latency.TotalMilliseconds} ms after the onset");
         Assert.True(shed.RelayClosed("P1"));
+    }
+
+    [Theory]
+    [InlineData("dc-cabinet", 2)]
+    [InlineData("dc-cabinet", 150)]
+    [InlineData("dc-cabinet", 330)]
+    [InlineData("mixed", 2)]
+    [InlineData("mixed", 150)]
+    [InlineData("mixed", 330)]
+    public void Dc_overload_trips_within_the_debounce_and_150_ms_wherever_in_the_round_it_begins(string site, int afterMs)
+    {
+        // 450 W DC-side limit, 500 ms debounce. The DC port is measured once a round; its shunt read alone between
+        // measurements, at the AC ports' crossings and between rounds starts the debounce as soon as the current passes
+        // 450 W over the pack's voltage, and the port is measured out of turn when the debounce has run out.
+        using ShedHarness shed = site == "mixed"
+            ? new ShedHarness(GeneratedShedSite.Yaml(20, GeneratedMeter.AcWithDc))
+            : new ShedHarness(siteFile: EdgeGateway.Tests.Configuration.SiteYaml.ShippedSite("dc-cabinet.yaml"));
+        foreach (ShedOutlet outlet in shed.Model.Outlets)
+        {
+            shed.PlugAndStart(outlet.Id, Lithium(dc: outlet.IsDc));
+        }
+
+        shed.RunFor(TimeSpan.FromSeconds(2));
+        string portId = site == "mixed" ? "P08" : "S04";
+        Assert.True(shed.RelayClosed(portId));
+
+        TimeSpan latency = shed.OnsetUntilRelayOpens(portId, Lithium(watts: 700, dc: true), TimeSpan.FromMilliseconds(afterMs), TimeSpan.FromSeconds(3));
+
+        Assert.InRange(latency, TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(650));
+        Assert.True(shed.HasAlarm(AlarmKind.PortOverload, $"port:{portId}"));
+        Assert.All(shed.Model.Outlets.Where(o => o.Id != portId), o => Assert.True(shed.RelayClosed(o.Id), $"{o.Id} opened"));
     }
 
     private static TimeSpan ShortOnDcPort(ShedHarness shed, string portId, int afterMs)
