@@ -14,11 +14,12 @@ namespace EdgeGateway.Hardware.Metering;
 /// samples, so the voltage is interpolated to the current's instant before multiplying (the part of
 /// emonLib's PHASECAL that corrects for sequential sampling). DC offsets (the mid-supply bias of the
 /// CT and VT inputs) are the means over the same whole cycles.</para>
-/// <para>Every sample carries the monotonic time it was taken at, and the sums are weighted by the time each sample
-/// stands for (until the next one), so a pause between two pairs — a read of another bus at a zero crossing
-/// (<see cref="AtHalfCycle"/>), or the sampling thread descheduled on a busy Pi — neither drops that stretch of the
-/// waveform from the average nor shifts the voltage the current is multiplied with. With evenly spaced pairs the
-/// weights are all equal and the sums are emonLib's.</para>
+/// <para>Every sample carries the monotonic time it was taken at; the waveform between two samples of a channel is the
+/// straight line joining them, weighted by the time it spans, and the voltage at each current sample is interpolated
+/// by time. So a pause between two pairs — a read of another bus at a zero crossing (<see cref="AtHalfCycle"/>), or the
+/// sampling thread descheduled on a busy Pi — neither drops that stretch of the waveform from the means nor shifts the
+/// voltage the current is multiplied with. With evenly spaced pairs the sums are emonLib's. (Without a working
+/// voltage transformer the current-only estimate stays a plain mean over samples.)</para>
 /// <para>One instance per shed, used only from the sampling thread; it owns the sample buffers, so a
 /// measurement allocates nothing.</para>
 /// </remarks>
