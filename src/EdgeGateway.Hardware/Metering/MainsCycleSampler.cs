@@ -130,7 +130,15 @@ public sealed class MainsCycleSampler
                 }
 
                 double centred = v - _voltageOffset;
-                if (count == 1 && firstCrossing < 0 && StartsJustAfterRisingCrossing(_v[0] - _voltageOffset, centred))
+                bool chained = count == 1 && StartsJustAfterRisingCrossing(_v[0] - _voltageOffset, centred);
+                if (count == 1 && !chained)
+                {
+                    // Not where the port before ended: this measurement waits for a crossing, so a read now costs it
+                    // nothing, and whatever came between (a DC port's own measurement) is not added to the wait.
+                    atHalfCycle?.Invoke();
+                }
+
+                if (chained)
                 {
                     // The previous port's measurement ended on a rising crossing a pair or two ago (every port shares
                     // the shed's voltage transformer): integrate from the first pair instead of waiting a cycle for the next.
@@ -138,20 +146,6 @@ public sealed class MainsCycleSampler
                     firstCrossing = 0;
                     armed = false;
                     atHalfCycle?.Invoke();
-                }
-                else if (count == 1 && firstCrossing < 0 && atHalfCycle is not null)
-                {
-                    // Not where the port before ended: this measurement waits for a crossing, so a read now costs it
-                    // nothing, and whatever came between (a DC port's own measurement) is not added to the wait.
-                    atHalfCycle();
-                    if (centred < -hysteresis)
-                    {
-                        armed = true;
-                    }
-                    else if (centred > hysteresis)
-                    {
-                        highArmed = true;
-                    }
                 }
                 else if (centred < -hysteresis)
                 {

@@ -171,12 +171,13 @@ public static class GeneratedShedSite
             string relay = p < RelayGpios.Length
                 ? string.Create(c, $"{{ gpio: {RelayGpios[p]} }}")
                 : string.Create(c, $"{{ expander: relays-{(char)('a' + ((p - RelayGpios.Length) / 16))}, pin: {(p - RelayGpios.Length) % 16} }}");
+            bool dc = everyFourthDc && p % 4 == 3;
             yaml.AppendLine(c, $"  - id: P{p + 1:00}");
-            yaml.AppendLine(everyFourthDc && p % 4 == 3
+            yaml.AppendLine(dc
                 ? "    meter: " + DcMeter(p / 4)
                 : string.Create(c, $"    meter: {{ type: ac, adc: adc{channel / 8}, channel: {channel % 8}, ampsPerAdcVolt: 30 }}"));
             yaml.AppendLine(c, $"    relay: {relay}");
-            if (everyFourthDc && p % 4 == 3)
+            if (dc)
             {
                 yaml.AppendLine(DcPortProtection);
             }

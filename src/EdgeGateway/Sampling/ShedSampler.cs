@@ -31,7 +31,6 @@ public sealed class ShedSampler
     // half cycle of an AC port's measurement (MainsCycleSampler.AtHalfCycle), so a short on a DC port is seen within
     // about half a mains cycle, not at its turn in the next round.
     private readonly (int Port, Ina219PortMeter Meter)[] _dcPorts;
-    private readonly bool _dcWatchedInsideAcMeasurements;
     private int _dcNext;
 
     // The ports whose HLW8032 sends a frame every 55 ms on a UART of its own: every new frame is handed to protection.
@@ -133,7 +132,6 @@ public sealed class ShedSampler
         if (board.Mains is { } mains && _dcPorts.Length > 0)
         {
             mains.AtHalfCycle = () => WatchDcShunts(everyPort: true);
-            _dcWatchedInsideAcMeasurements = true;
         }
     }
 
@@ -161,7 +159,7 @@ public sealed class ShedSampler
             }
 
             RequestAhead(k, wave);
-            if (!(_dcWatchedInsideAcMeasurements && meters[i] is AcPortMeter))
+            if (meters[i] is not AcPortMeter)
             {
                 // Before an AC port's measurement a read would delay its first pair past the crossing the port before
                 // ended on, and the measurement would wait a cycle for the next: its own half cycles read the shunts.
