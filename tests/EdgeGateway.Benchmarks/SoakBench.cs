@@ -48,15 +48,18 @@ internal static class SoakBench
         try
         {
             string? worker = baseline ? await BuildEmptyWorkerAsync(work) : null;
+            // Every gateway's command line: the same shed time and speed, a data directory of its own.
+            string[] RunArguments() =>
+            [
+                "run", "--simulate", "--speed", speed, "--duration", TimeSpan.FromHours(shedHours).ToString("c", CultureInfo.InvariantCulture),
+                "--data-dir", Directory.CreateDirectory(Path.Combine(work, "gw-" + gateways.Count.ToString(CultureInfo.InvariantCulture))).FullName,
+                .. ports is null ? Array.Empty<string>() : ["--ports", ports],
+            ];
+
             foreach ((string name, Dictionary<string, string> environment) in variants)
             {
                 int metricsPort = LoopbackPorts.Claim();
-                string[] run =
-                [
-                    "run", "--simulate", "--speed", speed, "--duration", TimeSpan.FromHours(shedHours).ToString("c", CultureInfo.InvariantCulture),
-                    "--data-dir", Directory.CreateDirectory(Path.Combine(work, "gw-" + gateways.Count.ToString(CultureInfo.InvariantCulture))).FullName,
-                    .. ports is null ? Array.Empty<string>() : ["--ports", ports],
-                ];
+                string[] run = RunArguments();
                 var env = new Dictionary<string, string>(environment)
                 {
                     ["EDGEGATEWAY_Metrics__PrometheusPort"] = metricsPort.ToString(CultureInfo.InvariantCulture),
@@ -71,12 +74,7 @@ internal static class SoakBench
             {
                 int metricsPort = LoopbackPorts.Claim();
                 environment["EDGEGATEWAY_Metrics__PrometheusPort"] = metricsPort.ToString(CultureInfo.InvariantCulture);
-                string[] run =
-                [
-                    "run", "--simulate", "--speed", speed, "--duration", TimeSpan.FromHours(shedHours).ToString("c", CultureInfo.InvariantCulture),
-                    "--data-dir", Directory.CreateDirectory(Path.Combine(work, "gw-" + gateways.Count.ToString(CultureInfo.InvariantCulture))).FullName,
-                    .. ports is null ? Array.Empty<string>() : ["--ports", ports],
-                ];
+                string[] run = RunArguments();
                 Console.WriteLine($"soak: gateway '{name}' ({directory}; {string.Join(' ', environment.Select(e => $"{e.Key}={e.Value}"))}) {string.Join(' ', run)}; /metrics on 127.0.0.1:{metricsPort}");
                 Process process = PublishedGateway.Start(directory, environment, run);
                 gateways.Add(new SoakedGateway(name, process.Id, new PublishedGateway.KilledOnDispose(process), ProcessSampler.Start(process.Id, interval), metricsPort));
